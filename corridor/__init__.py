@@ -1,0 +1,141 @@
+"""corridor: compare candidate road and rail corridors in the South Caucasus.
+
+Load OpenStreetMap networks, evaluate routes by length, borders and terrain,
+trace new alignments over a DEM, and export layers, maps and reports.
+
+The public API is listed in ``__all__`` below. Everything is imported lazily on
+first attribute access, so ``import corridor`` does no I/O and no network.
+
+Examples
+--------
+>>> import corridor
+>>> corridor.places.lookup("Meghri").unit
+'ARM'
+>>> corridor.BBox(44.0, 39.0, 46.5, 41.0).width
+2.5
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+from corridor._errors import (
+    ChecksumError,
+    CorridorError,
+    CRSMismatchError,
+    DataFileError,
+    DataPackError,
+    DEMCoverageError,
+    DEMError,
+    DownloadError,
+    EmptyNetworkError,
+    InvalidBBoxError,
+    InvalidInputError,
+    MissingDependencyError,
+    NoFeasibleAlignment,
+    NoRouteError,
+    OSMParseError,
+    OutputError,
+    OutsideRegionError,
+    ParameterError,
+    RemoteFileNotFound,
+    ScenarioError,
+    UnknownPlaceError,
+    UnknownUnitError,
+)
+from corridor._types import UNITS, BBox, Place
+from corridor._version import __version__
+
+if TYPE_CHECKING:  # pragma: no cover
+    from corridor import (
+        align,
+        batch,
+        datasets,
+        evaluate,
+        export,
+        maps,
+        network,
+        places,
+        regions,
+        report,
+        scenarios,
+        settings,
+        terrain,
+    )
+    from corridor.route import Route
+
+# public name -> (module, attribute or None for the module itself)
+_LAZY: dict[str, tuple[str, str | None]] = {
+    # submodules
+    "settings": ("corridor.settings", None),
+    "datasets": ("corridor.datasets", None),
+    "regions": ("corridor.regions", None),
+    "places": ("corridor.places", None),
+    "terrain": ("corridor.terrain", None),
+    "network": ("corridor.network", None),
+    "align": ("corridor.align", None),
+    "scenarios": ("corridor.scenarios", None),
+    "export": ("corridor.export", None),
+    "maps": ("corridor.maps", None),
+    "report": ("corridor.report", None),
+    "batch": ("corridor.batch", None),
+    # functions and classes
+    "Route": ("corridor.route", "Route"),
+    "load_network": ("corridor.network", "load_network"),
+    "Network": ("corridor.network", "Network"),
+    "trace": ("corridor.align", "trace"),
+    "evaluate": ("corridor.evaluate", "evaluate"),
+    "compare": ("corridor.evaluate", "compare"),
+    "RouteMetrics": ("corridor.evaluate", "RouteMetrics"),
+    "DEM": ("corridor.terrain", "DEM"),
+    "Profile": ("corridor.terrain", "Profile"),
+    "region_pack": ("corridor.datasets", "region_pack"),
+    "unit_at": ("corridor.regions", "unit_at"),
+    "lookup": ("corridor.places", "lookup"),
+}
+
+__all__ = [
+    "UNITS",
+    "BBox",
+    "CRSMismatchError",
+    "ChecksumError",
+    "CorridorError",
+    "DEMCoverageError",
+    "DEMError",
+    "DataFileError",
+    "DataPackError",
+    "DownloadError",
+    "EmptyNetworkError",
+    "InvalidBBoxError",
+    "InvalidInputError",
+    "MissingDependencyError",
+    "NoFeasibleAlignment",
+    "NoRouteError",
+    "OSMParseError",
+    "OutputError",
+    "OutsideRegionError",
+    "ParameterError",
+    "Place",
+    "RemoteFileNotFound",
+    "ScenarioError",
+    "UnknownPlaceError",
+    "UnknownUnitError",
+    "__version__",
+    *_LAZY,
+]
+
+
+def __getattr__(name: str) -> Any:
+    try:
+        module, attr = _LAZY[name]
+    except KeyError:
+        raise AttributeError(f"module 'corridor' has no attribute {name!r}") from None
+    mod = importlib.import_module(module)
+    value = mod if attr is None else getattr(mod, attr)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

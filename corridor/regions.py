@@ -1,0 +1,209 @@
+"""Country units: which unit a point lies in, and splitting lines at borders by overlay.
+
+Units are ARM, AZE (mainland Azerbaijan), NAX (Nakhchivan, part of Azerbaijan),
+GEO, TUR, IRN and RUS, from the region pack. Borders are handled by polygon
+overlay, so a line crossing a border is cut exactly where it crosses.
+
+Examples
+--------
+>>> from corridor.regions import unit_at
+>>> unit_at(46.24, 38.90)   # Meghri
+'ARM'
+>>> unit_at(45.63, 38.955)  # Julfa, Nakhchivan
+'NAX'
+>>> unit_at(30.0, 10.0) is None
+True
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+import numpy as np
+
+from . import datasets
+from ._geo import lengths_of
+from ._types import UNITS
+from ._validate import check_lonlat
+
+__all__ = ["SOVEREIGN", "UnitIndex", "split_by_unit", "split_lines", "unit_at", "units", "units_of_points"]
+
+#: Sovereign state of each unit (NAX is part of Azerbaijan).
+SOVEREIGN: dict[str, str] = {u: ("AZE" if u == "NAX" else u) for u in UNITS}
+
+#: Pieces of a line off every unit polygon (lakes, the Araks channel, slivers) are
+#: given the nearest unit when it is within this many degrees (~1 km).
+SNAP_DEG = 0.01
+
+
+@dataclass(frozen=True)
+class UnitIndex:
+    """Prepared unit polygons and a spatial index (built once per process)."""
+
+    codes: tuple[str, ...]
+    geoms: tuple[Any, ...]
+    tree: Any
+    union: Any
+
+
+@lru_cache(maxsize=2)
+def _index(folder: str) -> UnitIndex:
+    import shapely
+    from shapely.strtree import STRtree
+
+    gdf = datasets.units()
+    codes = tuple(str(u) for u in gdf["unit"])
+    geoms = tuple(gdf.geometry)
+    for g in geoms:
+        shapely.prepare(g)
+    union = shapely.union_all(list(geoms))
+    shapely.prepare(union)
+    return UnitIndex(codes, geoms, STRtree(list(geoms)), union)
+
+
+def index() -> UnitIndex:
+    """The process-wide :class:`UnitIndex` of the current data folder."""
+    return _index(str(datasets.region_dir()))
+
+
+def units() -> Any:
+    """Country units as a GeoDataFrame (see :func:`corridor.datasets.units`)."""
+    return datasets.units()
+
+
+def unit_at(lon: float, lat: float) -> str | None:
+    """Unit code at a point, or ``None`` outside every unit.
+
+    Parameters
+    ----------
+    lon, lat : float
+        EPSG:4326 degrees.
+
+    Returns
+    -------
+    str or None
+        ``ARM``, ``AZE``, ``NAX``, ``GEO``, ``TUR``, ``IRN``, ``RUS`` or ``None``.
+    """
+    x, y = check_lonlat(lon, lat)
+    return units_of_points(np.array([x]), np.array([y]))[0]
+
+
+def units_of_points(lons: np.ndarray, lats: np.ndarray, *, snap_deg: float = 0.0) -> list[str | None]:
+    """Vectorised :func:`unit_at`; with ``snap_deg``, points just off land get the nearest unit."""
+    import shapely
+
+    idx = index()
+    pts = shapely.points(np.asarray(lons, float), np.asarray(lats, float))
+    out: list[str | None] = [None] * len(pts)
+    pi, gi = idx.tree.query(pts, predicate="intersects")
+    for p, g in zip(pi, gi, strict=True):
+        if out[p] is None:
+            out[p] = idx.codes[g]
+    if snap_deg > 0:
+        missing = [i for i, u in enumerate(out) if u is None]
+        if missing:
+            mi, mg = idx.tree.query_nearest(pts[missing], max_distance=snap_deg)
+            for m, g in zip(mi, mg, strict=True):
+                out[missing[m]] = idx.codes[g]
+    return out
+
+
+def split_by_unit(line: Any, *, snap_deg: float = SNAP_DEG) -> list[tuple[str | None, Any]]:
+    """Cut a LineString at unit borders; return ``[(unit, piece), ...]`` in line order.
+
+    Pieces over water or slivers outside every polygon take the nearest unit
+    within ``snap_deg`` degrees, else ``None``. Consecutive pieces of the same
+    unit are merged, so each border crossing is one unit change.
+
+    Examples
+    --------
+    >>> from shapely.geometry import LineString
+    >>> parts = split_by_unit(LineString([(46.0, 38.92), (46.3, 38.92)]))  # Ordubad -> Meghri
+    >>> [u for u, _ in parts]
+    ['NAX', 'ARM']
+    """
+    import shapely
+    from shapely.geometry import LineString
+
+    if line is None or line.is_empty:
+        return []
+    idx = index()
+    cands = idx.tree.query(line, predicate="intersects")
+    pieces: list[tuple[float, float, str | None, Any]] = []
+
+    def _add(geom: Any, unit: str | None) -> None:
+        for g in shapely.get_parts(shapely.line_merge(geom) if geom.geom_type == "MultiLineString" else geom):
+            if g.geom_type != "LineString" or g.length == 0:
+                continue
+            a = line.project(shapely.Point(g.coords[0]))
+            b = line.project(shapely.Point(g.coords[-1]))
+            pieces.append((min(a, b), max(a, b), unit, g))
+
+    covered = []
+    for g in cands:
+        inter = line.intersection(idx.geoms[g])
+        if not inter.is_empty:
+            _add(inter, idx.codes[g])
+            covered.append(idx.geoms[g])
+    rest = line.difference(shapely.union_all(covered)) if covered else line
+    if not rest.is_empty:
+        for g in shapely.get_parts(rest):
+            if g.geom_type != "LineString" or g.length == 0:
+                continue
+            mid = g.interpolate(0.5, normalized=True)
+            u = units_of_points(np.array([mid.x]), np.array([mid.y]), snap_deg=snap_deg)[0]
+            _add(g, u)
+    pieces.sort(key=lambda t: (t[0], t[1]))
+    # orient pieces along the line and merge same-unit neighbours
+    merged: list[tuple[str | None, list[Any]]] = []
+    for _, _, unit, g in pieces:
+        coords = list(g.coords)
+        if line.project(shapely.Point(coords[0])) > line.project(shapely.Point(coords[-1])):
+            coords.reverse()
+        if merged and merged[-1][0] == unit:
+            merged[-1][1].extend(coords[1:] if merged[-1][1][-1] == coords[0] else coords)
+        else:
+            merged.append((unit, coords))
+    return [(u, LineString(c)) for u, c in merged if len(c) >= 2]
+
+
+def split_lines(gdf: Any, *, snap_deg: float = SNAP_DEG) -> Any:
+    """Split every line of a GeoDataFrame at unit borders and add a ``unit`` column.
+
+    Lines entirely inside one unit (the vast majority) are assigned in one
+    vectorised spatial query; only border-crossing lines are cut. Split rows keep
+    all other attributes; ``length_m`` (geodesic) is recomputed when present.
+    """
+    import geopandas as gpd
+    import pandas as pd
+
+    if len(gdf) == 0:
+        out = gdf.copy()
+        out["unit"] = pd.Series(dtype=object)
+        return out
+    idx = index()
+    geoms = np.asarray(gdf.geometry.values, dtype=object)
+    li, gi = idx.tree.query(geoms, predicate="within")
+    unit = np.full(len(gdf), None, dtype=object)
+    unit[li] = np.asarray(idx.codes, dtype=object)[gi]
+    inside = unit != None  # noqa: E711  (object array comparison)
+    keep = gdf.loc[inside].copy()
+    keep["unit"] = unit[inside]
+    rows = []
+    rest = gdf.loc[~inside]
+    for row in rest.itertuples(index=False):
+        rec = row._asdict()
+        geom = rec.pop("geometry")
+        for u, piece in split_by_unit(geom, snap_deg=snap_deg):
+            rows.append({**rec, "geometry": piece, "unit": u})
+    if rows:
+        extra = gpd.GeoDataFrame(rows, geometry="geometry", crs=gdf.crs)
+        out = pd.concat([keep, extra], ignore_index=True)
+        out = gpd.GeoDataFrame(out, geometry="geometry", crs=gdf.crs)
+    else:
+        out = keep.reset_index(drop=True)
+    if "length_m" in out.columns:
+        out["length_m"] = lengths_of(out.geometry.values)
+    return out

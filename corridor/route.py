@@ -1,0 +1,241 @@
+"""The :class:`Route` value type: a geometry plus an ordered segment table.
+
+A route is what the network router and the alignment engine produce and what
+evaluation, export and maps consume. Its ``segments`` GeoDataFrame (EPSG:4326)
+is ordered from the first waypoint to the last; each segment's geometry points
+in the direction of travel. Columns (see :data:`SEGMENT_COLUMNS`):
+
+========== ======================================================================
+build      ``existing`` (an OSM or reference edge) or ``new`` (modelled alignment)
+status     ``active``, ``disused``, ``abandoned``, ``razed``, ``construction``,
+           ``proposed`` for existing track/road; ``new`` for new build
+unit       country unit (ARM, AZE, NAX, GEO, TUR, IRN, RUS) or None
+mode       ``road`` or ``rail``
+structure  ``none``, ``tunnel`` or ``bridge``
+class      OSM class (``rail``, ``primary`` ...) or ``new_rail`` / ``new_road``
+gauge_mm   track gauge in mm (NaN for road / unknown)
+length_m   geodesic length in metres
+source     ``osm``, ``reference (modelled)``, ``modelled``, ``user``
+name       name from OSM or the scenario (untrusted text)
+osm_way_id OSM way id, or -1
+========== ======================================================================
+
+Examples
+--------
+>>> from shapely.geometry import LineString
+>>> from corridor.route import Route
+>>> r = Route.from_lines([LineString([(46.0, 38.92), (46.3, 38.92)])], mode="rail", name="demo")
+>>> list(r.segments["unit"])
+['NAX', 'ARM']
+>>> round(r.length_m / 1000, 1)
+26.0
+>>> r.reversed().segments["unit"].tolist()
+['ARM', 'NAX']
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import numpy as np
+
+from ._errors import InvalidInputError
+from ._geo import great_circle_m, lengths_of
+from ._types import Place
+from ._validate import check_mode
+
+__all__ = ["BUILD_TYPES", "SEGMENT_COLUMNS", "STRUCTURES", "Route"]
+
+BUILD_TYPES = ("existing", "new")
+STRUCTURES = ("none", "tunnel", "bridge")
+SEGMENT_COLUMNS: dict[str, Any] = {
+    "build": "new",
+    "status": "new",
+    "unit": None,
+    "mode": "rail",
+    "structure": "none",
+    "class": "",
+    "gauge_mm": float("nan"),
+    "length_m": 0.0,
+    "source": "modelled",
+    "name": "",
+    "osm_way_id": -1,
+}
+
+
+@dataclass(frozen=True)
+class Route:
+    """A route: ordered segments with attributes, plus its waypoints and metadata.
+
+    Attributes
+    ----------
+    name : str
+        Route name (scenario name or ``"A - B"``). Untrusted text.
+    mode : str
+        ``"rail"`` or ``"road"``.
+    segments : geopandas.GeoDataFrame
+        Ordered segment table, see the module docstring.
+    waypoints : tuple of Place
+        The places the route was asked to pass, in order.
+    source : str
+        ``osm``, ``reference (modelled)``, ``modelled`` or ``user``.
+    meta : dict
+        Free metadata: scenario description, published figures, status,
+        provenance of the network and DEM.
+    """
+
+    name: str
+    mode: str
+    segments: Any
+    waypoints: tuple[Place, ...] = ()
+    source: str = "modelled"
+    meta: Mapping[str, Any] = field(default_factory=dict)
+
+    # ------------------------------------------------------------ construction
+    @classmethod
+    def from_segments(
+        cls,
+        segments: Any,
+        *,
+        mode: str,
+        name: str = "route",
+        waypoints: Sequence[Place] = (),
+        source: str = "modelled",
+        meta: Mapping[str, Any] | None = None,
+        split_units: bool = True,
+    ) -> Route:
+        """Build a route from an ordered GeoDataFrame of LineStrings.
+
+        Missing columns get the defaults of :data:`SEGMENT_COLUMNS`; with
+        ``split_units`` segments are cut at unit borders (by overlay) and
+        ``unit`` is set; ``length_m`` is always recomputed geodesically.
+        """
+        import geopandas as gpd
+
+        check_mode(mode)
+        if segments is None or len(segments) == 0:
+            raise InvalidInputError(f"route {name!r} has no segments")
+        seg = gpd.GeoDataFrame(segments.copy(), geometry="geometry", crs=segments.crs or "EPSG:4326")
+        if seg.crs is not None and not seg.crs.equals("EPSG:4326"):
+            seg = seg.to_crs("EPSG:4326")
+        for col, default in SEGMENT_COLUMNS.items():
+            if col not in seg.columns:
+                seg[col] = mode if col == "mode" else default
+        seg = seg[seg.geometry.notna() & ~seg.geometry.is_empty].reset_index(drop=True)
+        if split_units:
+            from .regions import split_lines
+
+            seg["_seq"] = np.arange(len(seg))
+            seg = split_lines(seg.drop(columns=["unit"]))
+            # split_lines appends the pieces of border-crossing lines after the
+            # unsplit rows, each line's pieces in travel order: a stable sort on
+            # the original position restores the route order.
+            seg = seg.sort_values("_seq", kind="stable").drop(columns="_seq").reset_index(drop=True)
+        seg["length_m"] = lengths_of(seg.geometry.values)
+        cols = [*SEGMENT_COLUMNS, *[c for c in seg.columns if c not in SEGMENT_COLUMNS and c != "geometry"], "geometry"]
+        seg = gpd.GeoDataFrame(seg[cols], geometry="geometry", crs="EPSG:4326")
+        return cls(name=name, mode=mode, segments=seg, waypoints=tuple(waypoints), source=source,
+                   meta=dict(meta or {}))
+
+    @classmethod
+    def from_lines(cls, lines: Iterable[Any], *, mode: str, name: str = "route",
+                   attrs: Sequence[Mapping[str, Any]] | None = None, **kw: Any) -> Route:
+        """Build a route from ordered LineStrings and optional per-line attribute dicts."""
+        import geopandas as gpd
+
+        lines = list(lines)
+        rows = [dict(a) for a in attrs] if attrs is not None else [{} for _ in lines]
+        if len(rows) != len(lines):
+            raise InvalidInputError("attrs must have one mapping per line")
+        gdf = gpd.GeoDataFrame(rows, geometry=lines, crs="EPSG:4326")
+        return cls.from_segments(gdf, mode=mode, name=name, **kw)
+
+    # -------------------------------------------------------------- geometry
+    @property
+    def geometry(self) -> Any:
+        """The whole route as one LineString (segments joined in order)."""
+        from shapely.geometry import LineString
+
+        coords: list[tuple[float, float]] = []
+        for g in self.segments.geometry:
+            c = list(g.coords)
+            if coords and coords[-1] == c[0]:
+                c = c[1:]
+            coords.extend(c)
+        return LineString(coords)
+
+    @property
+    def length_m(self) -> float:
+        """Total geodesic length in metres."""
+        return float(np.sum(self.segments["length_m"].to_numpy(dtype=float)))
+
+    @property
+    def start(self) -> tuple[float, float]:
+        """First vertex ``(lon, lat)``."""
+        c = self.segments.geometry.iloc[0].coords[0]
+        return (float(c[0]), float(c[1]))
+
+    @property
+    def end(self) -> tuple[float, float]:
+        """Last vertex ``(lon, lat)``."""
+        c = self.segments.geometry.iloc[-1].coords[-1]
+        return (float(c[0]), float(c[1]))
+
+    @property
+    def great_circle_m(self) -> float:
+        """Geodesic distance between the first and last vertex."""
+        return great_circle_m(*self.start, *self.end)
+
+    @property
+    def modelled(self) -> bool:
+        """True if any part of the route is modelled (new build or reference network)."""
+        src = self.segments["source"].astype(str)
+        return bool((self.segments["build"] == "new").any() or src.str.contains("modelled").any())
+
+    def unit_sequence(self) -> list[str | None]:
+        """Units along the route with consecutive repeats collapsed."""
+        out: list[str | None] = []
+        for u in self.segments["unit"]:
+            u = None if u is None or (isinstance(u, float) and math.isnan(u)) else str(u)
+            if not out or out[-1] != u:
+                out.append(u)
+        return out
+
+    def offsets(self) -> np.ndarray:
+        """Start distance (m) of each segment along the route; length ``n + 1``."""
+        return np.concatenate([[0.0], np.cumsum(self.segments["length_m"].to_numpy(dtype=float))])
+
+    def structure_spans(self) -> list[tuple[float, float, str]]:
+        """``(start_m, end_m, kind)`` of tunnel/bridge spans along the route, merged."""
+        off = self.offsets()
+        spans: list[tuple[float, float, str]] = []
+        for i, kind in enumerate(self.segments["structure"].astype(str)):
+            if kind not in ("tunnel", "bridge"):
+                continue
+            a, b = float(off[i]), float(off[i + 1])
+            if spans and spans[-1][2] == kind and abs(spans[-1][1] - a) < 1e-6:
+                spans[-1] = (spans[-1][0], b, kind)
+            else:
+                spans.append((a, b, kind))
+        return spans
+
+    # ------------------------------------------------------------ transforms
+    def reversed(self) -> Route:
+        """The same route travelled the other way."""
+        import geopandas as gpd
+        import shapely
+
+        seg = self.segments.iloc[::-1].reset_index(drop=True).copy()
+        seg = gpd.GeoDataFrame(seg, geometry=shapely.reverse(seg.geometry.values), crs="EPSG:4326")
+        return replace(self, segments=seg, waypoints=tuple(reversed(self.waypoints)))
+
+    def with_meta(self, **meta: Any) -> Route:
+        """A copy with metadata entries added or replaced."""
+        return replace(self, meta={**self.meta, **meta})
+
+    def __repr__(self) -> str:
+        return (f"Route(name={self.name!r}, mode={self.mode!r}, length_km={self.length_m / 1000:.1f}, "
+                f"segments={len(self.segments)}, units={self.unit_sequence()})")

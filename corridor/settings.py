@@ -1,0 +1,72 @@
+"""Global settings, read at call time (never at import time).
+
+Change a setting by assigning to the module attribute, as in osmnx::
+
+    import corridor
+    corridor.settings.cache_folder = "/tmp/corridor-cache"
+    corridor.settings.timeout = 60
+
+Environment variables with the prefix ``CORRIDOR_`` set the defaults
+(``CORRIDOR_CACHE_FOLDER``, ``CORRIDOR_DATA_FOLDER``, ``CORRIDOR_OVERPASS_URL``
+...), so tests and CI can redirect every service to a loopback server.
+
+Attributes
+----------
+cache_folder : pathlib.Path
+    Where downloads (Geofabrik extracts, DEM tiles, Overpass responses) and
+    parsed-network caches are kept. Default ``~/.cache/corridor``.
+data_folder : pathlib.Path or None
+    Where the embedded data (``region/``, ``reference/``, ``scenarios/``) lives.
+    ``None`` means "next to the installed package" (``corridor/_data`` in a
+    wheel, the repository's ``data/`` in an editable install).
+timeout : float
+    Seconds to wait for a server to connect or send the next chunk. Default 30.
+max_retries : int
+    Attempts per download after the first (429, 5xx, stalls, truncated bodies).
+    Default 4.
+backoff_base : float
+    First back-off delay in seconds; doubles each retry, capped by
+    ``backoff_max``. A ``Retry-After`` header from the server wins if larger
+    (up to ``backoff_max``). Default 1.0.
+backoff_max : float
+    Upper bound of one back-off delay in seconds. Default 60.
+chunk_size : int
+    Bytes per streamed chunk. Default 1 MiB.
+overpass_url : str
+    Overpass API interpreter endpoint.
+geofabrik_url : str
+    Base URL of Geofabrik's download server (extracts live at
+    ``{geofabrik_url}/asia/armenia-latest.osm.pbf`` etc.).
+copernicus_url : str
+    Base URL of the Copernicus DEM open-data bucket (HTTPS).
+user_agent : str
+    HTTP User-Agent sent with every request.
+log_console : bool
+    If True, :func:`corridor.utils.enable_logging` style console logging is on.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+
+def _env(name: str, default: str) -> str:
+    return os.environ.get(f"CORRIDOR_{name}", default)
+
+
+cache_folder: Path = Path(_env("CACHE_FOLDER", str(Path.home() / ".cache" / "corridor")))
+data_folder: Path | None = (
+    Path(os.environ["CORRIDOR_DATA_FOLDER"]) if "CORRIDOR_DATA_FOLDER" in os.environ else None
+)
+timeout: float = float(_env("TIMEOUT", "30"))
+max_retries: int = int(_env("MAX_RETRIES", "4"))
+backoff_base: float = float(_env("BACKOFF_BASE", "1.0"))
+backoff_max: float = float(_env("BACKOFF_MAX", "60"))
+chunk_size: int = 1 << 20
+overpass_url: str = _env("OVERPASS_URL", "https://overpass-api.de/api/interpreter")
+geofabrik_url: str = _env("GEOFABRIK_URL", "https://download.geofabrik.de")
+copernicus_url: str = _env("COPERNICUS_URL", "https://copernicus-dem-90m.s3.amazonaws.com")
+copernicus30_url: str = _env("COPERNICUS30_URL", "https://copernicus-dem-30m.s3.amazonaws.com")
+user_agent: str = _env("USER_AGENT", "corridor/0.1 (+https://pypi.org/project/corridor)")
+log_console: bool = False

@@ -1,0 +1,41 @@
+"""Shared fixtures. Nothing here touches the internet: every service is on 127.0.0.1."""
+
+from __future__ import annotations
+
+import os
+import socket
+
+import pytest
+
+# Any accidental real download fails fast instead of hanging: point every
+# service at a closed loopback port unless a test overrides it.
+_DEAD = "http://127.0.0.1:9"
+for _name in ("OVERPASS_URL", "GEOFABRIK_URL", "COPERNICUS_URL", "COPERNICUS30_URL"):
+    os.environ.setdefault(f"CORRIDOR_{_name}", _DEAD)
+os.environ.setdefault("CORRIDOR_MAX_RETRIES", "1")
+os.environ.setdefault("CORRIDOR_BACKOFF_BASE", "0.01")
+os.environ.setdefault("CORRIDOR_TIMEOUT", "5")
+
+
+@pytest.fixture(autouse=True)
+def _no_internet(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Refuse any socket connection that is not to loopback."""
+    real = socket.socket.connect
+
+    def guarded(self: socket.socket, address: object) -> object:
+        host = address[0] if isinstance(address, tuple) else str(address)
+        if isinstance(host, str) and not (host.startswith("127.") or host in ("localhost", "::1")):
+            raise OSError(f"test tried to reach the internet: {address!r}")
+        return real(self, address)
+
+    monkeypatch.setattr(socket.socket, "connect", guarded)
+
+
+@pytest.fixture()
+def tmp_cache(tmp_path, monkeypatch):
+    """A private cache folder for the test."""
+    from corridor import settings
+
+    folder = tmp_path / "cache"
+    monkeypatch.setattr(settings, "cache_folder", folder)
+    return folder

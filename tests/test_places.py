@@ -1,0 +1,43 @@
+import pytest
+
+from corridor import CorridorError, UnknownPlaceError
+from corridor.places import candidates, lookup, resolve, resolve_all
+
+
+def test_transliterations_of_julfa_are_two_places():
+    az = {lookup(n, country="AZ") for n in ("Julfa", "Culfa", "Jolfa")}
+    ir = {lookup(n, country="IR") for n in ("Julfa", "Culfa", "Jolfa")}
+    assert len(az) == 1 and len(ir) == 1 and az != ir
+    assert next(iter(az)).unit == "NAX" and next(iter(ir)).unit == "IRN"
+    assert {p.country for p in candidates("Julfa")} == {"AZ", "IR"}
+
+
+@pytest.mark.parametrize("query, expected", [
+    ("meghri", "Meghri"), ("MEGHRI", "Meghri"), ("Ağbənd", "Aghband"), ("Agbend", "Aghband"),
+    ("Naxçıvan", "Naxçıvan"), ("Nakhchivan", "Naxçıvan"), ("Dogukapi", "Doğukapı"),
+    ("Sədərək", "Sadarak"), ("Julfa, IR", "Julfa"), ("Gyumri", "Gyumri"),
+])
+def test_tolerant_matching(query, expected):
+    assert lookup(query).name == expected
+
+
+def test_country_suffix_syntax():
+    assert lookup("Julfa (IR)").country == "IR"
+    assert lookup("Julfa, NAX").country == "AZ"
+
+
+def test_unknown_place_lists_nearest():
+    assert lookup("Meghrii").name == "Meghri"  # doubled letters are folded
+    with pytest.raises(UnknownPlaceError, match=r"unknown place 'Meghrazz'.*Meghr") as ei:
+        lookup("Meghrazz")
+    assert isinstance(ei.value, LookupError) and isinstance(ei.value, CorridorError)
+
+
+def test_resolve_coordinates_and_errors():
+    p = resolve((46.24, 38.9))
+    assert p.unit == "ARM" and p.kind == "coordinate"
+    assert resolve("46.24, 38.9").lon == 46.24
+    with pytest.raises(CorridorError, match="at least two waypoints"):
+        resolve_all(["Meghri"])
+    with pytest.raises(CorridorError, match="not in degrees"):
+        resolve((500000.0, 4300000.0))
