@@ -39,3 +39,23 @@ def tmp_cache(tmp_path, monkeypatch):
     folder = tmp_path / "cache"
     monkeypatch.setattr(settings, "cache_folder", folder)
     return folder
+
+
+@pytest.fixture()
+def http_server():
+    """A scriptable HTTP server on 127.0.0.1 (see tests/_httpserver.py)."""
+    from _httpserver import LoopbackServer
+
+    with LoopbackServer() as srv:
+        yield srv
+
+
+@pytest.fixture()
+def fast_retries(monkeypatch):
+    """Few, quick retries and a short timeout so fault tests finish fast."""
+    from corridor import settings
+
+    monkeypatch.setattr(settings, "max_retries", 3)
+    monkeypatch.setattr(settings, "backoff_base", 0.01)
+    monkeypatch.setattr(settings, "backoff_max", 0.5)
+    monkeypatch.setattr(settings, "timeout", 1.0)
