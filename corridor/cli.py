@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import sys
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -75,6 +76,291 @@ def info(
         typer.echo(json.dumps(summary, indent=2, ensure_ascii=False))
     else:
         print_summary(summary, console())
+
+
+def _progress(console_err: Any) -> Any:
+    """A rich Progress on stderr (silent when stderr is not a terminal)."""
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    return Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
+                    TimeElapsedColumn(), console=console_err, transient=True)
+
+
+def _parse_weights(text: str | None) -> dict[str, float] | None:
+    from ._errors import ParameterError
+
+    if not text:
+        return None
+    out: dict[str, float] = {}
+    for part in text.split(","):
+        if not part.strip():
+            continue
+        key, sep, val = part.partition("=")
+        try:
+            if not sep:
+                raise ValueError
+            out[key.strip()] = float(val)
+        except ValueError:
+            raise ParameterError(f"cannot read weight {part.strip()!r}; write --weights "
+                                 "length_km=1,cost_central_musd=2") from None
+    return out
+
+
+def _params(costs: str | None) -> Any:
+    if costs is None:
+        return None
+    from .costs import CostParams
+
+    return CostParams.from_toml(costs)
+
+
+def _echo_json(data: Any) -> None:
+    import json
+
+    typer.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str, allow_nan=False))
+
+
+@app.command()
+def compare(
+    scenarios: Annotated[list[str] | None, typer.Argument(
+        help="Scenario TOML files or built-in scenario names (default: the whole built-in catalogue).",
+        show_default=False)] = None,
+    network: Annotated[str, typer.Option(
+        "--network", help="reference (embedded, modelled), osm (Geofabrik extracts, needs the cache or "
+        "internet), none (new alignments only) or the path of an .osm.pbf/.osm/.osm.bz2 file.")] = "reference",
+    dem: Annotated[str | None, typer.Option("--dem", help="DEM file (GeoTIFF/VRT/.hgt); default: embedded "
+                                            "GLOBE 30\".", show_default=False)] = None,
+    out: Annotated[str, typer.Option("--out", "-o", help="Output folder (created if missing).")] = "corridor-output",
+    costs: Annotated[str | None, typer.Option("--costs", help="TOML file overriding unit costs and speeds.",
+                                              show_default=False)] = None,
+    weights: Annotated[str | None, typer.Option(
+        "--weights", help="Ranking weights, e.g. length_km=1,cost_central_musd=2 (lower is better for "
+        "each criterion).", show_default=False)] = None,
+    sens: Annotated[bool, typer.Option("--sensitivity", help="Also vary each weight and unit cost by ±50 % "
+                                       "and report rank changes (sensitivity.csv).")] = False,
+    json_out: Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")] = False,
+) -> None:
+    """Compare corridors: length by country, border crossings, grades, time and cost band.
+
+    Writes summary.csv, routes.gpkg, profiles.png, comparison.png, map.html and
+    report.html to --out. Files appear only when all of them are complete.
+    With no arguments the whole built-in catalogue is compared offline on the
+    embedded data; the embedded network is MODELLED, not OpenStreetMap.
+
+    [bold]Examples[/bold]
+
+      corridor compare
+      corridor compare meghri aras --out results/
+      corridor compare my_corridor.toml --dem dem/copernicus.vrt
+      corridor compare --network data/armenia.osm.pbf --weights length_km=1,cost_central_musd=3
+      corridor compare --costs my_costs.toml --json
+      corridor compare --sensitivity
+    """
+    from ._pipeline import check_out_dir, run_compare, table_records
+    from ._render import print_compare, print_provenance
+
+    check_out_dir(out)
+    params = _params(costs)
+    w = _parse_weights(weights)
+    err = console(stderr=True)
+    with _progress(err) as bar:
+        tasks: dict[str, Any] = {}
+
+        def progress(stage: str, done: int, total: int, name: str) -> None:
+            label = {"route": "routing", "evaluate": "evaluating", "write": "writing"}.get(stage, stage)
+            if stage not in tasks:
+                tasks[stage] = bar.add_task(label, total=total)
+            bar.update(tasks[stage], completed=done, description=f"{label} {name}".strip())
+
+        result = run_compare(scenarios or [], network=network, dem=dem, out=out, params=params, weights=w,
+                             progress=progress, with_sensitivity=sens)
+    if json_out:
+        data = {"provenance": result.provenance, "files": [str(f) for f in result.files],
+                "routes": table_records(result.table)}
+        if result.sensitivity is not None:
+            data["sensitivity"] = table_records(result.sensitivity)
+        _echo_json(data)
+        return
+    con = console()
+    print_compare(result.table, con)
+    if result.sensitivity is not None:
+        from ._render import print_sensitivity
+
+        print_sensitivity(result.sensitivity, con)
+    print_provenance(result.provenance, con)
+    con.print(f"Wrote {len(result.files)} files to {_safe(out)}: " + ", ".join(f.name for f in result.files))
+
+
+@app.command()
+def route(
+    origin: Annotated[str, typer.Argument(help="Start: place name (\"Julfa, AZ\") or lon,lat.")],
+    destination: Annotated[str, typer.Argument(help="End: place name or lon,lat.")],
+    mode: Annotated[str, typer.Option("--mode", "-m", help="rail or road.")] = "rail",
+    via: Annotated[list[str] | None, typer.Option("--via", help="Intermediate waypoint (repeat for more).",
+                                                  show_default=False)] = None,
+    stay_in: Annotated[list[str] | None, typer.Option(
+        "--stay-in", help="Country units to stay in (ARM, AZE, NAX, GEO, TUR, IRN, RUS; repeat or comma-list).",
+        show_default=False)] = None,
+    avoid: Annotated[list[str] | None, typer.Option("--avoid", help="Country units to avoid (repeat or "
+                                                    "comma-list).", show_default=False)] = None,
+    max_grade: Annotated[float | None, typer.Option(
+        "--max-grade", help="Ruling grade as a ratio (0.0125 = 12.5‰); steeper ground gets tunnels/bridges.",
+        show_default=False)] = None,
+    network: Annotated[str, typer.Option("--network", help="reference, osm, none or an OSM file path.")
+                       ] = "reference",
+    dem: Annotated[str | None, typer.Option("--dem", help="DEM file; default: embedded GLOBE 30\".",
+                                            show_default=False)] = None,
+    costs: Annotated[str | None, typer.Option("--costs", help="TOML file overriding unit costs and speeds.",
+                                              show_default=False)] = None,
+    out: Annotated[str | None, typer.Option("--out", "-o", help="Also write the comparison files here.",
+                                            show_default=False)] = None,
+    json_out: Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")] = False,
+) -> None:
+    """Trace and evaluate one ad-hoc route, then print its metrics.
+
+    The route reuses the network where it connects the waypoints and bridges
+    gaps with a new (modelled) alignment over the DEM.
+
+    [bold]Examples[/bold]
+
+      corridor route "Julfa, AZ" Horadiz --via Meghri --mode rail
+      corridor route Kars Nakhchivan --mode rail --avoid ARM
+      corridor route Ordubad Aghband --mode road --stay-in ARM,NAX,AZE --json
+      corridor route 45.41,39.21 46.57,38.90 --mode rail --max-grade 0.018 --out out/
+    """
+    from ._pipeline import (
+        check_out_dir,
+        load_dem,
+        load_net,
+        provenance,
+        staged_output,
+        table_records,
+        write_outputs,
+    )
+    from ._render import print_metrics, print_provenance
+    from ._validate import check_mode, check_positive, check_units
+    from .places import resolve_all
+
+    check_mode(mode)
+    units_in = check_units([u for s in (stay_in or []) for u in s.split(",") if u.strip()], what="--stay-in unit")
+    units_out = check_units([u for s in (avoid or []) for u in s.split(",") if u.strip()], what="--avoid unit")
+    if max_grade is not None:
+        check_positive(max_grade, "--max-grade")
+    if out is not None:
+        check_out_dir(out)
+    params = _params(costs)
+    places = resolve_all([origin, *(via or []), destination])
+    from . import align
+    from .evaluate import evaluate, table
+
+    err = console(stderr=True)
+    with err.status("loading data and tracing the route…"):
+        net = load_net(network, modes=(mode,))
+        dem_obj = load_dem(dem)
+        r = align.trace(places, mode=mode, network=net, dem=dem_obj, stay_in=units_in or None,
+                        avoid=units_out or None, max_grade=max_grade)
+        m = evaluate(r, dem=dem_obj, params=params)
+    prov = provenance(net, dem_obj)
+    files: list[str] = []
+    if out is not None:
+        tbl = table([m])
+        with staged_output(out) as tmp:
+            names = [p.name for p in write_outputs(tmp, [r], [m], tbl, prov)]
+        files = [str(Path(out) / n) for n in names]
+    if json_out:
+        rec = table_records(table([m]))[0]
+        rec["crossings_detail"] = m.crossings
+        rec["gauge_breaks_detail"] = m.gauge_breaks
+        _echo_json({"provenance": prov, "route": rec, "files": files})
+        return
+    con = console()
+    print_metrics(m, con)
+    print_provenance(prov, con)
+    if files:
+        con.print(f"Wrote {len(files)} files to {_safe(out)}.")
+
+
+@app.command("list")
+def list_(
+    what: Annotated[str, typer.Argument(help="scenarios, places, params or all.")] = "all",
+    all_places: Annotated[bool, typer.Option("--all-places", help="List every gazetteer place, not only "
+                                             "crossings, stations and cities.")] = False,
+    json_out: Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")] = False,
+) -> None:
+    """List the built-in scenarios, the places of the gazetteer, or the cost parameters.
+
+    [bold]Examples[/bold]
+
+      corridor list
+      corridor list scenarios --json
+      corridor list places --all-places
+      corridor list params
+    """
+    from ._errors import InvalidInputError
+
+    choices = ("all", "scenarios", "places", "params")
+    if what not in choices:
+        raise InvalidInputError(f"unknown list {what!r}; use one of {', '.join(choices)}")
+    data: dict[str, Any] = {}
+    if what in ("all", "scenarios"):
+        from . import scenarios as sc
+
+        data["scenarios"] = [{"slug": s.slug, "name": s.name, "mode": s.mode, "status": s.status,
+                              "waypoints": [w if isinstance(w, str) else list(w) for w in s.waypoints],
+                              "source_file": str(s.source_file)} for s in sc.builtin()]
+    if what in ("all", "places"):
+        from .places import table as places_table
+
+        t = places_table()
+        if not all_places:
+            t = t[t["kind"].isin(["border_crossing", "checkpoint", "rail_station", "bridge", "city"])]
+        data["places"] = [{"name": str(r.name), "kind": str(r.kind), "unit": r.unit, "country": str(r.country),
+                           "lon": float(r.lon), "lat": float(r.lat)} for r in t.itertuples()]
+    if what in ("all", "params") and what != "all":
+        from .costs import CostParams
+
+        data["params"] = [{**d, "value": list(d["value"]) if isinstance(d["value"], tuple) else d["value"]}
+                          for d in CostParams().describe()]
+    if json_out:
+        _echo_json(data)
+        return
+    _print_lists(data)
+
+
+def _print_lists(data: dict[str, Any]) -> None:
+    from rich.table import Table
+
+    from ._render import safe
+
+    con = console()
+    if "scenarios" in data:
+        t = Table(title="Built-in scenarios (`corridor compare SLUG`)")
+        for col in ("slug", "name", "mode", "status", "waypoints"):
+            t.add_column(col)
+        for s in data["scenarios"]:
+            wps = " – ".join(safe(w if isinstance(w, str) else f"{w[0]},{w[1]}") for w in s["waypoints"])
+            t.add_row(safe(s["slug"]), safe(s["name"]), s["mode"], safe(s["status"]), wps)
+        con.print(t)
+    if "places" in data:
+        t = Table(title=f"Places ({len(data['places'])})")
+        for col in ("name", "kind", "unit", "lon", "lat"):
+            t.add_column(col, justify="right" if col in ("lon", "lat") else "left")
+        for p in data["places"]:
+            t.add_row(safe(p["name"]), p["kind"], str(p["unit"] or "–"), f"{p['lon']:.4f}", f"{p['lat']:.4f}")
+        con.print(t)
+    if "params" in data:
+        t = Table(title="Cost and speed parameters (override with --costs FILE.toml)")
+        for col in ("key", "value", "unit", "source"):
+            t.add_column(col, overflow="fold")
+        for p in data["params"]:
+            t.add_row(p["key"], safe(p["value"]), p["unit"], safe(p["source"]))
+        con.print(t)
+
+
+def _safe(value: Any) -> str:
+    from ._render import safe
+
+    return safe(value)
 
 
 def _one_line(exc: BaseException) -> str:

@@ -67,9 +67,16 @@ def _expected_sums(folder: Path) -> dict[str, str]:
     if not sums.is_file():
         raise DataPackError(f"region pack checksum list {sums} is missing; {_FIX}")
     out = {}
-    for line in sums.read_text().splitlines():
+    try:
+        text = sums.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise DataPackError(f"region pack checksum list {sums} is unreadable ({exc}); {_FIX}") from exc
+    for line in text.splitlines():
         if line.strip():
-            digest, name = line.split(maxsplit=1)
+            fields = line.split(maxsplit=1)
+            if len(fields) != 2:
+                raise DataPackError(f"region pack checksum list {sums} has a malformed line {line!r}; {_FIX}")
+            digest, name = fields
             out[name.strip()] = digest
     return out
 
@@ -119,6 +126,9 @@ def _read_units(path: Path, mtime: float) -> gpd.GeoDataFrame:
         gdf = gpd.read_file(path, engine="pyogrio")
     except Exception as exc:  # pyogrio raises several types for bad files
         raise DataPackError(f"cannot read {path}: {exc}; {_FIX}") from exc
+    missing = {"unit", "name", "sovereign"} - set(gdf.columns)
+    if missing or len(gdf) == 0:
+        raise DataPackError(f"{path} lacks the columns {sorted(missing)} or has no rows; {_FIX}")
     return gdf.set_crs("EPSG:4326", allow_override=True)
 
 
@@ -138,6 +148,10 @@ def _read_places(path: Path, mtime: float) -> gpd.GeoDataFrame:
         df = pd.read_csv(path, dtype={"alt_names": str, "note": str}, keep_default_na=False)
     except Exception as exc:
         raise DataPackError(f"cannot read {path}: {exc}; {_FIX}") from exc
+    need = {"name", "alt_names", "kind", "country", "lat", "lon", "population", "source"}
+    missing = need - set(df.columns)
+    if missing or not (pd.api.types.is_numeric_dtype(df["lon"]) and pd.api.types.is_numeric_dtype(df["lat"])):
+        raise DataPackError(f"{path} lacks the columns {sorted(missing)} or has non-numeric lon/lat; {_FIX}")
     return gpd.GeoDataFrame(df, geometry=gpd.points_from_xy(df["lon"], df["lat"]), crs="EPSG:4326")
 
 

@@ -43,7 +43,7 @@ _CURATED_KINDS = {"border_crossing", "rail_station", "checkpoint", "bridge"}
 
 # Azerbaijani / Turkish / Armenian-romanisation letters folded to one spelling.
 _FOLD = [
-    ("dzh", "j"), ("zh", "j"), ("kh", "h"), ("gh", "g"), ("ch", "c"), ("sh", "s"),
+    ("dzh", "j"), ("zh", "j"), ("kh", "h"), ("gh", "g"), ("sh", "s"),
     ("x", "h"), ("q", "g"), ("w", "v"), ("y", "i"), ("o", "u"), ("e", "a"),
 ]
 
@@ -77,7 +77,19 @@ def fold(name: str) -> str:
     True
     """
     s = norm(name)
-    # Azerbaijani 'c' is English 'j' and 'x' is 'kh'; do this before folding digraphs
+    # Repeat to a fixed point, so fold(fold(x)) == fold(x): one pass can create a new
+    # digraph ("kx" -> "kh"). Each pass shortens the key or replaces letters by ones no
+    # rule rewrites, so the loop ends.
+    while True:
+        t = _fold_once(s)
+        if t == s:
+            return s
+        s = t
+
+
+def _fold_once(s: str) -> str:
+    # Azerbaijani 'c' is English 'j' and 'x' is 'kh'; do this before folding digraphs.
+    # A 'c' left after this is always followed by 'h' ("ch"), which stays as it is.
     s = re.sub(r"c(?!h)", "j", s)
     for a, b in _FOLD:
         s = s.replace(a, b)
@@ -200,11 +212,13 @@ def resolve(waypoint: Waypoint) -> Place:
         lon, lat = check_lonlat(*waypoint)
         return Place(name=f"{lon:.4f},{lat:.4f}", lon=lon, lat=lat, unit=unit_at(lon, lat),
                      kind="coordinate", source="user")
-    raise InvalidInputError(f"waypoint {waypoint!r} is neither a place name nor a (lon, lat) pair")
+    raise InvalidInputError(f"waypoint {waypoint!r} is neither a place name nor a (lon, lat) pair; "
+                            "give a name such as 'Meghri' or (lon, lat) in degrees")
 
 
 def resolve_all(waypoints: Sequence[Waypoint]) -> list[Place]:
     """Resolve a waypoint chain; at least two waypoints are required."""
     if isinstance(waypoints, str) or len(waypoints) < 2:
-        raise InvalidInputError(f"need at least two waypoints, got {waypoints!r}")
+        raise InvalidInputError(f"need at least two waypoints, got {waypoints!r}; "
+                                "give a list such as ['Julfa, AZ', 'Meghri']")
     return [resolve(w) for w in waypoints]

@@ -42,7 +42,7 @@ from typing import Any
 
 import numpy as np
 
-from ._errors import InvalidInputError
+from ._errors import CRSMismatchError, InvalidInputError
 from ._geo import great_circle_m, lengths_of
 from ._types import Place
 from ._validate import check_mode
@@ -117,10 +117,16 @@ class Route:
 
         check_mode(mode)
         if segments is None or len(segments) == 0:
-            raise InvalidInputError(f"route {name!r} has no segments")
+            raise InvalidInputError(f"route {name!r} has no segments; give at least one LineString")
         seg = gpd.GeoDataFrame(segments.copy(), geometry="geometry", crs=segments.crs or "EPSG:4326")
         if seg.crs is not None and not seg.crs.equals("EPSG:4326"):
             seg = seg.to_crs("EPSG:4326")
+        b = seg.total_bounds
+        if not (np.isnan(b).all() or (-180 <= b[0] <= b[2] <= 180 and -90 <= b[1] <= b[3] <= 90)):
+            raise CRSMismatchError(
+                f"route {name!r} has coordinates {tuple(round(float(v), 3) for v in b)} that are not "
+                "degrees; reproject the lines to EPSG:4326 (lon, lat) or set the GeoDataFrame's crs"
+            )
         for col, default in SEGMENT_COLUMNS.items():
             if col not in seg.columns:
                 seg[col] = mode if col == "mode" else default

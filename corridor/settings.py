@@ -49,20 +49,33 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 
 def _env(name: str, default: str) -> str:
     return os.environ.get(f"CORRIDOR_{name}", default)
 
 
+def _env_num(name: str, default: float | int) -> Any:
+    """A number from ``CORRIDOR_<name>``; an unparsable value is kept as the raw string so that
+    importing never fails and the first use reports it (``corridor._http`` checks settings)."""
+    raw = os.environ.get(f"CORRIDOR_{name}")
+    if raw is None:
+        return default
+    try:
+        return type(default)(raw)
+    except ValueError:
+        return raw
+
+
 cache_folder: Path = Path(_env("CACHE_FOLDER", str(Path.home() / ".cache" / "corridor")))
 data_folder: Path | None = (
     Path(os.environ["CORRIDOR_DATA_FOLDER"]) if "CORRIDOR_DATA_FOLDER" in os.environ else None
 )
-timeout: float = float(_env("TIMEOUT", "30"))
-max_retries: int = int(_env("MAX_RETRIES", "4"))
-backoff_base: float = float(_env("BACKOFF_BASE", "1.0"))
-backoff_max: float = float(_env("BACKOFF_MAX", "60"))
+timeout: float = _env_num("TIMEOUT", 30.0)
+max_retries: int = _env_num("MAX_RETRIES", 4)
+backoff_base: float = _env_num("BACKOFF_BASE", 1.0)
+backoff_max: float = _env_num("BACKOFF_MAX", 60.0)
 chunk_size: int = 1 << 20
 overpass_url: str = _env("OVERPASS_URL", "https://overpass-api.de/api/interpreter")
 geofabrik_url: str = _env("GEOFABRIK_URL", "https://download.geofabrik.de")

@@ -66,6 +66,7 @@ class _Handler(BaseHTTPRequestHandler):
             start = int(rng[6:].split("-")[0])
             if start >= len(body):
                 status, body = 416, b""
+                headers["Content-Range"] = f"bytes */{len(reply.body)}"
             else:
                 headers["Content-Range"] = f"bytes {start}-{len(body) - 1}/{len(reply.body)}"
                 body = body[start:]
@@ -93,9 +94,9 @@ class _Handler(BaseHTTPRequestHandler):
         except (BrokenPipeError, ConnectionResetError):
             pass
 
-    do_GET = _serve
-    do_POST = _serve
-    do_HEAD = _serve
+    do_GET = _serve  # noqa: N815 (http.server naming)
+    do_POST = _serve  # noqa: N815
+    do_HEAD = _serve  # noqa: N815
 
 
 class _Server(ThreadingHTTPServer):
@@ -114,7 +115,8 @@ class LoopbackServer:
 
     def __init__(self) -> None:
         self._srv = _Server()
-        self._thread = threading.Thread(target=self._srv.serve_forever, daemon=True)
+        self._thread = threading.Thread(target=self._srv.serve_forever, kwargs={"poll_interval": 0.05},
+                                        daemon=True)
 
     def __enter__(self) -> LoopbackServer:
         self._thread.start()
@@ -127,7 +129,7 @@ class LoopbackServer:
     @property
     def base(self) -> str:
         host, port = self._srv.server_address[:2]
-        return f"http://{host}:{port}"
+        return f"http://{host!s}:{port}"
 
     def url(self, path: str) -> str:
         return self.base + path

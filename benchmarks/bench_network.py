@@ -1,0 +1,184 @@
+"""Network benchmarks: loading a large PBF and routing 1,000 OD queries.
+
+Data: a SYNTHETIC grid network from ``tests/_osmgen.big_network`` (full: 360x360
+intersections, 8 nodes per block side = about 2.2 M nodes and 258 k ways; quick:
+100x100), placed over Armenia/Nakhchivan/Türkiye so edges are cut at real borders.
+The PBF and its XML twin (``osmium cat`` if installed, else pyosmium's writer) are
+cached in ``$TMPDIR/corridor-bench-network``.
+
+Load (each contender in a fresh process; wall time and peak RSS):
+
+* ``corridor.load_network(pbf, cache=False)`` (edge table, topology, geodesic
+  lengths, unit split) vs ``osmnx.graph_from_xml`` on the XML (target >= 10x
+  faster, <= 1/2 memory), and vs a bare pyosmium pass that only reads the ways
+  with node locations (target <= 2x its time);
+* reload from the GeoParquet cache vs parsing (target >= 20x).
+
+Routing: 1,000 random OD pairs on the road layer with
+``Network.shortest_lengths`` (scipy CSR Dijkstra) vs ``osmnx.shortest_path`` on
+``Network.to_networkx()`` (the same graph); lengths must be identical. The
+networkx baseline is timed on the first ``n_base`` pairs (200 full, 50 quick)
+and compared per query.
+
+Run: ``python -m benchmarks network [--quick]`` or ``python benchmarks/bench_network.py``.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = Path(tempfile.gettempdir()) / "corridor-bench-network"
+
+
+def _data(quick: bool) -> tuple[Path, Path]:
+    sys.path.insert(0, str(ROOT / "tests"))
+    from _osmgen import big_network
+
+    n = 100 if quick else 360
+    DATA.mkdir(parents=True, exist_ok=True)
+    pbf = DATA / f"grid{n}.osm.pbf"
+    xml = DATA / f"grid{n}.osm"
+    if not pbf.is_file():
+        tmp = pbf.with_suffix(".tmp.pbf")
+        big_network(tmp, n=n, k=8)
+        os.replace(tmp, pbf)
+    if not xml.is_file():
+        tmp = DATA / f"grid{n}.tmp.osm"
+        if shutil.which("osmium"):
+            subprocess.run(["osmium", "cat", "-O", "-o", str(tmp), str(pbf)], check=True)
+        else:
+            import osmium
+
+            with osmium.SimpleWriter(str(tmp), overwrite=True) as w:
+                for o in osmium.FileProcessor(str(pbf)):
+                    w.add(o)
+        os.replace(tmp, xml)
+    return pbf, xml
+
+
+# --------------------------------------------------------------------------- contenders (child processes)
+def _child(task: str, path: str, cache: str) -> dict[str, Any]:
+    import resource
+
+    os.environ["CORRIDOR_CACHE_FOLDER"] = cache
+    # imports are not timed (the same for every call in a session); the work is
+    import geopandas  # noqa: F401
+    import osmium
+    import osmnx as ox
+
+    from corridor.network import load_network
+
+    out: dict[str, Any] = {}
+    t0 = time.perf_counter()
+    if task == "bare":
+        n = 0
+        fp = osmium.FileProcessor(path, osmium.osm.NODE | osmium.osm.WAY).with_locations("flex_mem")
+        fp.with_filter(osmium.filter.KeyFilter("highway", "railway"))
+        for o in fp:
+            if isinstance(o, osmium.osm.Way):
+                for nd in o.nodes:
+                    nd.ref, nd.lon, nd.lat  # noqa: B018 (read every node location)
+                    n += 1
+        out["way_nodes"] = n
+    elif task in ("corridor", "reload"):
+        net = load_network(path, road_classes="unclassified", cache=task == "reload")  # every way, as osmnx
+        out["edges"] = len(net)
+        out["from_cache"] = "cache" in net.meta
+    elif task == "osmnx":
+        G = ox.graph_from_xml(path, retain_all=True)  # noqa: N806
+        out["edges"] = G.number_of_edges()
+    out["seconds"] = time.perf_counter() - t0
+    out["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return out
+
+
+def _run_child(task: str, path: Path, cache: Path) -> dict[str, Any]:
+    code = (f"import json, sys; sys.path.insert(0, {str(Path(__file__).parent)!r}); from bench_network import _child; "
+            f"print(json.dumps(_child({task!r}, {str(path)!r}, {str(cache)!r})))")
+    res = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True,
+                         env={**os.environ, "PYTHONWARNINGS": "ignore"})
+    return dict(json.loads(res.stdout.strip().splitlines()[-1]))
+
+
+def bench_load(pbf: Path, xml: Path) -> dict[str, float]:
+    cache = Path(tempfile.mkdtemp(prefix="corridor-bench-cache-"))
+    try:
+        bare = _run_child("bare", pbf, cache)
+        ours = _run_child("corridor", pbf, cache)
+        _run_child("reload", pbf, cache)  # writes the cache entry
+        reload = _run_child("reload", pbf, cache)
+        assert reload["from_cache"] and reload["edges"] == ours["edges"]
+        onx = _run_child("osmnx", xml, cache)
+    finally:
+        shutil.rmtree(cache, ignore_errors=True)
+    print(f"load: {bare['way_nodes']} way nodes -> {ours['edges']} edges (osmnx: {onx['edges']} directed edges)")
+    for name, r in (("bare pyosmium pass (ways + locations)", bare), ("corridor.load_network (parse)", ours),
+                    ("corridor.load_network (GeoParquet cache)", reload), ("osmnx.graph_from_xml", onx)):
+        print(f"  {name:42s} {r['seconds']:8.2f} s  peak {r['peak_rss_mb']:8.0f} MB")
+    out = {"load_vs_osmnx": onx["seconds"] / ours["seconds"],
+           "memory_vs_osmnx": ours["peak_rss_mb"] / onx["peak_rss_mb"],
+           "load_vs_bare_pyosmium": ours["seconds"] / bare["seconds"],
+           "reload_speedup": ours["seconds"] / reload["seconds"]}
+    print(f"  faster than osmnx {out['load_vs_osmnx']:.1f}x (target >= 10); memory {out['memory_vs_osmnx']:.2f} "
+          f"of osmnx (target <= 0.5); {out['load_vs_bare_pyosmium']:.2f}x the bare pass (target <= 2); "
+          f"cache reload {out['reload_speedup']:.0f}x faster (target >= 20)")
+    return out
+
+
+def bench_routing(pbf: Path, quick: bool) -> dict[str, float]:
+    import networkx as nx
+    import osmnx as ox
+
+    from corridor.network import load_network
+
+    net = load_network(pbf, modes=("road",), cache=False)
+    G = net.to_networkx(mode="road", weight_attrs=False)  # noqa: N806
+    g = net.graph
+    big = max(nx.weakly_connected_components(G), key=len)
+    verts = np.array(sorted(big))
+    rng = np.random.default_rng(42)
+    n_q, n_base = 1000, (50 if quick else 200)
+    o = rng.choice(verts, n_q)
+    d = rng.choice(verts, n_q)
+    t0 = time.perf_counter()
+    ours = net.shortest_lengths(g.vnode[o], g.vnode[d], mode="road")
+    t_ours = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    paths = [ox.shortest_path(G, int(a), int(b), weight="length") for a, b in zip(o[:n_base], d[:n_base], strict=True)]
+    t_base = time.perf_counter() - t0
+    base = np.array([sum(min(e["length"] for e in G[p][q].values()) for p, q in itertools.pairwise(pa or []))
+                     for pa in paths])
+    same = bool(np.allclose(ours[:n_base], base, rtol=1e-9, atol=1e-6))
+    per_ours, per_base = t_ours / n_q, t_base / n_base
+    print(f"routing: {G.number_of_nodes()} vertices, {n_q} OD pairs (networkx baseline on {n_base})")
+    print(f"  corridor (scipy CSR)       {per_ours * 1000:8.2f} ms/query  ({t_ours:.1f} s for {n_q})")
+    print(f"  osmnx.shortest_path        {per_base * 1000:8.2f} ms/query")
+    print(f"  ratio {per_base / per_ours:.1f}x (target >= 30); identical lengths: {same}")
+    if not same:
+        raise AssertionError("route lengths differ from networkx")
+    return {"routing_vs_osmnx": per_base / per_ours, "routing_identical": float(same),
+            "routing_ms_per_query": per_ours * 1000}
+
+
+def run(quick: bool = False) -> dict[str, float]:
+    """Run the load and routing benchmarks; return the ratios."""
+    pbf, xml = _data(quick)
+    out = bench_load(pbf, xml)
+    out.update(bench_routing(pbf, quick))
+    return out
+
+
+if __name__ == "__main__":
+    run(quick="--quick" in sys.argv)

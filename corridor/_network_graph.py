@@ -1,0 +1,322 @@
+"""The routing graph behind :class:`corridor.network.Network`: layers, transfers, CSR, Dijkstra.
+
+Vertices are ``(node id, layer)`` pairs. Layer 0 is road; each track gauge is a
+rail layer (a dual-gauge edge lies in both). So road and rail meet only through
+*transfer* links placed at stations, and a node where two gauges meet gets a
+*gauge-break* link with its own cost. Edges are undirected (corridor-level
+analysis ignores ``oneway``). Shortest paths run on scipy's compressed sparse
+graphs (:func:`scipy.sparse.csgraph.dijkstra`), with a distance ``limit`` grown
+from the geodesic lower bound so that most queries stop early.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any
+
+import numpy as np
+
+from ._errors import NoRouteError
+from ._osm_read import STATION_RAIL_M, STATION_ROAD_M
+
+log = logging.getLogger(__name__)
+
+__all__ = ["DEFAULT_SPEED_KMH", "NATIONAL_GAUGE_MM", "Costs", "Graph", "Solver"]
+
+#: Standard gauge by unit (corridors.md: Türkiye and Iran 1435 mm; Armenia, Azerbaijan,
+#: Nakhchivan, Georgia and Russia 1520 mm). Used only for rail edges without a gauge tag.
+NATIONAL_GAUGE_MM: dict[str, int] = {"ARM": 1520, "AZE": 1520, "NAX": 1520, "GEO": 1520, "RUS": 1520,
+                                     "TUR": 1435, "IRN": 1435}
+#: Travel speed (km/h) by class where ``maxspeed`` is missing (a modelling assumption
+#: for ``weight="time"``, applied to every status).
+DEFAULT_SPEED_KMH: dict[str, float] = {
+    "motorway": 100.0, "motorway_link": 60.0, "trunk": 90.0, "trunk_link": 50.0, "primary": 80.0,
+    "primary_link": 50.0, "secondary": 70.0, "secondary_link": 40.0, "tertiary": 60.0, "tertiary_link": 40.0,
+    "unclassified": 40.0, "track": 20.0, "rail": 80.0, "narrow_gauge": 40.0, "light_rail": 50.0,
+}
+_FALLBACK_SPEED = 40.0
+_MAX_SPEED_MS = 160.0 / 3.6
+KIND_EDGE, KIND_TRANSFER, KIND_GAUGE = 0, 1, 2
+
+
+@dataclass(frozen=True)
+class Costs:
+    """Penalties of transfers (modelling parameters, not measurements).
+
+    Attributes
+    ----------
+    transfer_m, gauge_break_m : float
+        Extra metres a road-rail transfer / gauge break counts for with ``weight="length"``.
+    transfer_s, gauge_break_s : float
+        Extra seconds with ``weight="time"`` (reloading, bogie exchange or transhipment).
+    station_rail_m, station_road_m : float
+        A station links the nearest rail node within ``station_rail_m`` to the
+        nearest road node within ``station_road_m``.
+    """
+
+    transfer_m: float = 2_000.0
+    gauge_break_m: float = 5_000.0
+    transfer_s: float = 3_600.0
+    gauge_break_s: float = 3 * 3_600.0
+    station_rail_m: float = STATION_RAIL_M
+    station_road_m: float = STATION_ROAD_M
+
+
+def _geod() -> Any:
+    from ._geo import geod
+
+    return geod()
+
+
+def _edge_gauges(gauge_text: np.ndarray, gauge_mm: np.ndarray, unit: np.ndarray) -> list[list[int]]:
+    out: list[list[int]] = []
+    for txt, g, u in zip(gauge_text, gauge_mm, unit, strict=True):
+        vals = [int(v) for v in str(txt).split(";") if v.strip().isdigit()] if isinstance(txt, str) and txt else []
+        if not vals and g == g and g is not None:
+            vals = [int(g)]
+        if not vals:
+            vals = [NATIONAL_GAUGE_MM.get(str(u), 1435)]
+        out.append(vals)
+    return out
+
+
+class Graph:
+    """Vertices, links and their attributes (built once per Network)."""
+
+    def __init__(self, edges: Any, stations: Any, costs: Costs) -> None:
+        import shapely
+
+        self.costs = costs
+        n = len(edges)
+        mode = edges["mode"].to_numpy()
+        rail = mode == "rail"
+        coords = shapely.get_coordinates(edges.geometry.values, return_index=True)
+        xy, ci = coords
+        first = np.searchsorted(ci, np.arange(n), side="left")
+        last = np.searchsorted(ci, np.arange(n), side="right") - 1
+        ux, uy, vx, vy = xy[first, 0], xy[first, 1], xy[last, 0], xy[last, 1]
+        u = edges["u"].to_numpy(dtype=np.int64)
+        v = edges["v"].to_numpy(dtype=np.int64)
+        gtxt = edges["gauge"].to_numpy(dtype=object) if "gauge" in edges.columns else np.full(n, "", object)
+        ridx = np.flatnonzero(rail)
+        gauges = _edge_gauges(gtxt[ridx], edges["gauge_mm"].to_numpy(dtype=float)[ridx],
+                              edges["unit"].to_numpy(dtype=object)[ridx])
+        # one link per (edge, layer): road edges layer 0, rail edges one per gauge
+        reps = np.ones(n, dtype=np.int64)
+        reps[ridx] = [len(g) for g in gauges]
+        eidx = np.repeat(np.arange(n), reps)
+        layer = np.zeros(len(eidx), dtype=np.int64)
+        starts = np.cumsum(reps) - reps
+        for i, gs in zip(ridx, gauges, strict=True):
+            layer[starts[i]:starts[i] + len(gs)] = gs
+        # vertices
+        lu = np.concatenate([u[eidx], v[eidx]])
+        ll = np.concatenate([layer, layer])
+        lx = np.concatenate([ux[eidx], vx[eidx]])
+        ly = np.concatenate([uy[eidx], vy[eidx]])
+        layers = np.unique(ll)
+        key = lu * 4096 + np.searchsorted(layers, ll)
+        _ukey, first_i, inv = np.unique(key, return_index=True, return_inverse=True)
+        self.vnode = lu[first_i]
+        self.vlayer = ll[first_i]
+        self.vx, self.vy = lx[first_i], ly[first_i]
+        m = len(eidx)
+        a, b = inv[:m], inv[m:]
+        length = edges["length_m"].to_numpy(dtype=float)[eidx]
+        speed = edges["maxspeed_kmh"].to_numpy(dtype=float)[eidx]
+        cls = edges["class"].to_numpy(dtype=object)[eidx]
+        default = np.array([DEFAULT_SPEED_KMH.get(str(c), _FALLBACK_SPEED) for c in cls], dtype=float)
+        speed = np.where(np.isfinite(speed) & (speed > 0), speed, default)
+        units = edges["unit"].to_numpy(dtype=object)[eidx]
+        parts = {"a": [a], "b": [b], "length": [length], "time": [length / (speed / 3.6)],
+                 "kind": [np.full(m, KIND_EDGE)], "ref": [eidx], "mode": [rail[eidx].astype(np.int8)],
+                 "unit": [units]}
+        self._add_gauge_breaks(parts)
+        if stations is not None and len(stations):
+            self._add_transfers(parts, stations)
+        self.a = np.concatenate(parts["a"]).astype(np.int64)
+        self.b = np.concatenate(parts["b"]).astype(np.int64)
+        self.length = np.concatenate(parts["length"]).astype(float)
+        self.time = np.concatenate(parts["time"]).astype(float)
+        self.kind = np.concatenate(parts["kind"]).astype(np.int8)
+        self.ref = np.concatenate(parts["ref"]).astype(np.int64)
+        self.mode = np.concatenate(parts["mode"]).astype(np.int8)  # 0 road, 1 rail, 2 both (transfer)
+        self.unit = np.concatenate(parts["unit"]).astype(object)
+        self.nv = len(self.vnode)
+
+    # ------------------------------------------------------------------ transfers
+    def _add_gauge_breaks(self, parts: dict[str, list[Any]]) -> None:
+        railv = np.flatnonzero(self.vlayer > 0)
+        if len(railv) < 2:
+            return
+        nodes = self.vnode[railv]
+        order = np.argsort(nodes, kind="stable")
+        sn = nodes[order]
+        dup = np.flatnonzero(sn[1:] == sn[:-1])
+        pa, pb = [], []
+        for i in dup:  # consecutive pairs within a node's group give a chain; add all pairs
+            j = i
+            while j >= 0 and sn[j] == sn[i + 1]:
+                pa.append(railv[order[j]])
+                pb.append(railv[order[i + 1]])
+                j -= 1
+        if not pa:
+            return
+        k = len(pa)
+        parts["a"].append(np.array(pa))
+        parts["b"].append(np.array(pb))
+        parts["length"].append(np.zeros(k))
+        parts["time"].append(np.zeros(k))
+        parts["kind"].append(np.full(k, KIND_GAUGE))
+        parts["ref"].append(np.full(k, -1))
+        parts["mode"].append(np.ones(k, dtype=np.int8))
+        parts["unit"].append(np.full(k, None, dtype=object))
+        log.debug("%d gauge-break links", k)
+
+    def _add_transfers(self, parts: dict[str, list[Any]], stations: Any) -> None:
+        from scipy.spatial import cKDTree
+
+        road = np.flatnonzero(self.vlayer == 0)
+        rail = np.flatnonzero(self.vlayer > 0)
+        if not len(road) or not len(rail):
+            return
+        sx = stations["lon"].to_numpy(dtype=float)
+        sy = stations["lat"].to_numpy(dtype=float)
+        lat0 = math.cos(math.radians(float(np.mean(self.vy))))
+        pa, pb, ln = [], [], []
+        for idxs, lim in ((rail, self.costs.station_rail_m), (road, self.costs.station_road_m)):
+            tree = cKDTree(np.c_[self.vx[idxs] * lat0, self.vy[idxs]])
+            _, j = tree.query(np.c_[sx * lat0, sy], k=1)
+            d = _geod().inv(sx, sy, self.vx[idxs[j]], self.vy[idxs[j]])[2]
+            pa.append(np.where(d <= lim, idxs[j], -1))
+        rail_v, road_v = pa
+        ok = (rail_v >= 0) & (road_v >= 0)
+        for s in np.flatnonzero(ok):
+            node = self.vnode[rail_v[s]]
+            for rv in np.flatnonzero((self.vnode == node) & (self.vlayer > 0)):
+                d = float(_geod().inv(self.vx[rv], self.vy[rv], self.vx[road_v[s]], self.vy[road_v[s]])[2])
+                pb.append((road_v[s], rv, s))
+                ln.append(d)
+        if not pb:
+            return
+        k = len(pb)
+        arr = np.array(pb)
+        length = np.array(ln)
+        parts["a"].append(arr[:, 0])
+        parts["b"].append(arr[:, 1])
+        parts["length"].append(length)
+        parts["time"].append(length / (30 / 3.6))
+        parts["kind"].append(np.full(k, KIND_TRANSFER))
+        parts["ref"].append(arr[:, 2])
+        parts["mode"].append(np.full(k, 2, dtype=np.int8))
+        parts["unit"].append(np.full(k, None, dtype=object))
+        log.debug("%d road-rail transfer links at %d stations", k, int(ok.sum()))
+
+    # ------------------------------------------------------------------ costs
+    def cost(self, weight: str) -> np.ndarray:
+        """Cost of every link for ``weight`` ("length" in m or "time" in s), penalties included."""
+        c = self.costs
+        if weight == "length":
+            return self.length + np.where(self.kind == KIND_TRANSFER, c.transfer_m, 0.0) + \
+                np.where(self.kind == KIND_GAUGE, c.gauge_break_m, 0.0)
+        return self.time + np.where(self.kind == KIND_TRANSFER, c.transfer_s, 0.0) + \
+            np.where(self.kind == KIND_GAUGE, c.gauge_break_s, 0.0)
+
+    def mask(self, mode: str | None, avoid: tuple[str, ...]) -> np.ndarray:
+        """Links usable for ``mode`` (None: both, with transfers) avoiding ``avoid`` units."""
+        if mode == "road":
+            m = self.mode == 0
+        elif mode == "rail":
+            m = self.mode == 1
+        else:
+            m = np.ones(len(self.a), bool)
+        if avoid:
+            m &= ~np.isin(self.unit, np.array(avoid, dtype=object))
+        return m
+
+
+class Solver:
+    """A CSR matrix of one (mode, weight, avoid) view with components and a snapping index."""
+
+    def __init__(self, g: Graph, mode: str | None, weight: str, avoid: tuple[str, ...]) -> None:
+        from scipy.sparse import csr_matrix
+        from scipy.sparse.csgraph import connected_components
+
+        self.g, self.mode, self.weight = g, mode, weight
+        mask = g.mask(mode, avoid)
+        links = np.flatnonzero(mask)
+        cost = np.maximum(g.cost(weight)[links], 1e-9)
+        a, b = g.a[links], g.b[links]
+        lo, hi = np.minimum(a, b), np.maximum(a, b)
+        order = np.lexsort((cost, hi, lo))
+        lo, hi, cost, links = lo[order], hi[order], cost[order], links[order]
+        keep = np.ones(len(lo), bool)
+        keep[1:] = (lo[1:] != lo[:-1]) | (hi[1:] != hi[:-1])
+        lo, hi, cost, links = lo[keep], hi[keep], cost[keep], links[keep]
+        rows = np.concatenate([lo, hi])
+        cols = np.concatenate([hi, lo])
+        data = np.concatenate([cost, cost])
+        lid = np.concatenate([links, links])
+        order = np.lexsort((cols, rows))
+        rows, cols, data, lid = rows[order], cols[order], data[order], lid[order]
+        indptr = np.zeros(g.nv + 1, dtype=np.int64)
+        np.cumsum(np.bincount(rows, minlength=g.nv), out=indptr[1:])
+        self.csr = csr_matrix((data, cols, indptr), shape=(g.nv, g.nv))
+        self.link_of = lid
+        self.indptr, self.indices = indptr, cols
+        self.ncomp, self.comp = connected_components(self.csr, directed=False)
+        self.active = np.flatnonzero(np.diff(indptr) > 0)
+
+    @cached_property
+    def _tree(self) -> Any:
+        from scipy.spatial import cKDTree
+
+        g = self.g
+        self._lat0 = math.cos(math.radians(float(np.mean(g.vy)))) if g.nv else 1.0
+        return cKDTree(np.c_[g.vx[self.active] * self._lat0, g.vy[self.active]])
+
+    def candidates(self, lon: float, lat: float, k: int = 12) -> tuple[np.ndarray, np.ndarray]:
+        """Nearest usable vertices (ids, geodesic metres), nearest first."""
+        if not len(self.active):
+            return np.zeros(0, np.int64), np.zeros(0)
+        tree = self._tree
+        k = min(k, len(self.active))
+        _, j = tree.query([lon * self._lat0, lat], k=k)
+        j = np.atleast_1d(j)
+        vs = self.active[j]
+        d = _geod().inv(np.full(len(vs), lon), np.full(len(vs), lat), self.g.vx[vs], self.g.vy[vs])[2]
+        o = np.argsort(d, kind="stable")
+        return vs[o], np.asarray(d)[o]
+
+    def link_between(self, p: int, q: int) -> int:
+        """Link id of the (cheapest) link joining vertices ``p`` and ``q``."""
+        lo, hi = self.indptr[p], self.indptr[p + 1]
+        k = lo + int(np.searchsorted(self.indices[lo:hi], q))
+        return int(self.link_of[k])
+
+    def shortest(self, src: np.ndarray, dst: np.ndarray, lower_bound_m: float) -> tuple[float, list[int]]:
+        """Cost and vertex path from any of ``src`` to the best of ``dst``.
+
+        Dijkstra is bounded by a ``limit`` grown from the geodesic lower bound
+        (x2, x8, then unbounded): a bounded search is exact for every vertex it
+        reaches, so the answer is the true shortest path.
+        """
+        from scipy.sparse.csgraph import dijkstra
+
+        lb = lower_bound_m if self.weight == "length" else lower_bound_m / _MAX_SPEED_MS
+        pad = 5_000.0 if self.weight == "length" else 600.0
+        for limit in (2 * lb + pad, 8 * lb + 4 * pad, np.inf):
+            dist, pred, _ = dijkstra(self.csr, directed=True, indices=src, return_predecessors=True,
+                                     limit=limit, min_only=True)
+            dd = dist[dst]
+            if np.isfinite(dd).any():
+                t = int(dst[int(np.argmin(dd))])
+                path = [t]
+                while pred[path[-1]] >= 0:
+                    path.append(int(pred[path[-1]]))
+                path.reverse()
+                return float(dd.min()), path
+        raise NoRouteError("no path")

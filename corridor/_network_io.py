@@ -1,0 +1,205 @@
+"""Loading networks for :func:`corridor.network.load_network`: sources, region filters, GeoParquet cache."""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import logging
+import os
+import shutil
+import tempfile
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from . import _osm_tags as tagnorm
+from . import datasets, settings
+from ._errors import DataFileError, EmptyNetworkError, InvalidInputError
+from ._osm_read import EDGE_COLUMNS
+from ._types import UNITS, BBox
+from ._validate import check_units
+
+log = logging.getLogger(__name__)
+
+#: Bump when the edge table or its normalisation changes: old cache entries are ignored.
+CACHE_VERSION = 1
+REFERENCE_SOURCE = "reference (modelled)"
+#: Country units of each region name (``caucasus``: no unit filter).
+REGION_UNITS: dict[str, tuple[str, ...]] = {"caucasus": (), "armenia": ("ARM",), "azerbaijan": ("AZE", "NAX"),
+                                            "georgia": ("GEO",), "turkey": ("TUR",), "iran": ("IRN",)}
+#: Extent of the region pack (lon 42.5-51.0, lat 37.8-42.5): the default clip of Geofabrik extracts.
+REGION_BBOX = BBox(42.5, 37.8, 51.0, 42.5)
+_DEFAULTS: dict[str, Any] = {"mode": "road", "osm_way_id": -1, "class": "", "status": "active",
+                             "gauge_mm": np.nan, "gauge": "", "electrified": "", "tunnel": False,
+                             "bridge": False, "maxspeed_kmh": np.nan, "lanes": np.nan, "name": "", "ref": "",
+                             "source": REFERENCE_SOURCE}
+
+
+def region_units(region: str | Iterable[str] | None) -> tuple[str, ...]:
+    """Unit codes selected by ``region`` (names such as ``armenia`` or codes such as ``NAX``)."""
+    if region is None:
+        return ()
+    items = [region] if isinstance(region, str) else list(region)
+    out: list[str] = []
+    for it in items:
+        key = str(it).strip()
+        if key.lower() in REGION_UNITS:
+            codes = REGION_UNITS[key.lower()]
+        elif key.upper() in UNITS:
+            codes = check_units([key])
+        else:
+            raise InvalidInputError(f"unknown region {it!r}; use one of {', '.join(REGION_UNITS)} or unit codes "
+                                    f"({', '.join(UNITS)})")
+        out.extend(c for c in codes if c not in out)
+    return tuple(out)
+
+
+def filter_units(edges: Any, units: Sequence[str], what: str) -> Any:
+    """Keep edges in ``units``; raise :class:`EmptyNetworkError` if nothing is left."""
+    if not units:
+        return edges
+    out = edges[edges["unit"].isin(list(units))].reset_index(drop=True)
+    if len(out) == 0:
+        raise EmptyNetworkError(f"{what} has no edges in {', '.join(units)}; choose another region or source")
+    return out
+
+
+def normalise(edges: Any, *, source: str) -> Any:
+    """Give an edge table every column of :data:`EDGE_COLUMNS` (types, defaults, topology, units)."""
+    import geopandas as gpd
+    import pandas as pd
+    import shapely
+
+    from ._geo import lengths_of
+    from ._osm_read import split_at_borders
+
+    gdf = gpd.GeoDataFrame(edges.copy(), geometry=edges.geometry.name, crs=edges.crs or "EPSG:4326")
+    if gdf.geometry.name != "geometry":
+        gdf = gdf.rename_geometry("geometry")
+    if not gdf.crs.equals("EPSG:4326"):
+        gdf = gdf.to_crs("EPSG:4326")
+    gdf = gdf[gdf.geometry.notna() & ~gdf.geometry.is_empty].reset_index(drop=True)
+    if (gdf.geometry.geom_type == "MultiLineString").any():
+        gdf = gdf.explode(index_parts=False).reset_index(drop=True)
+    if not (gdf.geometry.geom_type == "LineString").all():
+        bad = sorted(set(gdf.geometry.geom_type) - {"LineString"})
+        raise DataFileError(f"network edges must be LineStrings, found {bad}; fix the edge table")
+    for col, default in _DEFAULTS.items():
+        if col not in gdf.columns:
+            gdf[col] = source if col == "source" else default
+    for col in ("name", "ref", "class", "status", "gauge", "electrified", "mode"):
+        gdf[col] = gdf[col].fillna("").astype(str)
+    for col in ("tunnel", "bridge"):
+        gdf[col] = gdf[col].fillna(False).astype(bool)
+    for col in ("gauge_mm", "maxspeed_kmh", "lanes"):
+        gdf[col] = pd.to_numeric(gdf[col], errors="coerce").astype(float)
+    gdf["osm_way_id"] = pd.to_numeric(gdf["osm_way_id"], errors="coerce").fillna(-1).astype("int64")
+    bad_modes = set(gdf["mode"]) - {"road", "rail"}
+    if bad_modes:
+        raise DataFileError(f"edge table has unknown modes {sorted(bad_modes)}; use 'road' or 'rail'")
+    if "u" not in gdf.columns or "v" not in gdf.columns or gdf[["u", "v"]].isna().any().any():
+        # topology from coordinates: end points equal to 1e-7 degrees are one node
+        xy = shapely.get_coordinates(gdf.geometry.values, return_index=True)
+        coords, idx = xy
+        n = len(gdf)
+        f = np.searchsorted(idx, np.arange(n), side="left")
+        last = np.searchsorted(idx, np.arange(n), side="right") - 1
+        ends = np.round(np.concatenate([coords[f], coords[last]]) * 1e7).astype(np.int64)
+        _, inv = np.unique(ends, axis=0, return_inverse=True)
+        gdf["u"], gdf["v"] = inv[:n].astype(np.int64) + 1, inv[n:].astype(np.int64) + 1
+    gdf["u"] = gdf["u"].astype("int64")
+    gdf["v"] = gdf["v"].astype("int64")
+    if "unit" not in gdf.columns or gdf["unit"].isna().all():
+        gdf = split_at_borders(gdf.drop(columns=["unit"], errors="ignore"))
+    gdf["length_m"] = lengths_of(gdf.geometry.values)
+    return gpd.GeoDataFrame(gdf[[*EDGE_COLUMNS, "geometry"]], geometry="geometry", crs="EPSG:4326")
+
+
+def load_reference() -> tuple[Any, dict[str, Any]]:
+    """The embedded modelled reference network (``data/reference/network.geojson``)."""
+    import geopandas as gpd
+
+    path = datasets.data_dir() / "reference" / "network.geojson"
+    if not path.is_file():
+        raise DataFileError(f"the reference network {path} does not exist yet; build it with "
+                            "`python scripts/build_reference_network.py`, or load OSM data instead "
+                            "(load_network('path/to/extract.osm.pbf') or 'geofabrik')")
+    try:
+        gdf = gpd.read_file(path, engine="pyogrio")
+    except Exception as exc:
+        raise DataFileError(f"cannot read the reference network {path}: {exc}; rebuild it with "
+                            "`python scripts/build_reference_network.py`") from exc
+    if len(gdf) == 0:
+        raise EmptyNetworkError(f"the reference network {path} has no edges; rebuild it")
+    edges = normalise(gdf, source=REFERENCE_SOURCE)
+    from .osm import file_checksum
+
+    meta = {"source": REFERENCE_SOURCE, "path": str(path), "checksum": file_checksum(path), "modelled": True,
+            "extract_date": "", "filter": {"modes": sorted(set(edges["mode"]))}}
+    return edges, meta
+
+
+# ------------------------------------------------------------------------------ cache
+def cache_key(parts: dict[str, Any]) -> str:
+    """Stable short key of the inputs that determine a network."""
+    text = json.dumps({**parts, "version": CACHE_VERSION}, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:24]
+
+
+def cache_dir(key: str) -> Path:
+    return Path(settings.cache_folder) / "networks" / key
+
+
+def read_cache(key: str) -> tuple[Any, Any, dict[str, Any]] | None:
+    """Edges, stations and meta of a cache entry, or None if absent/unreadable."""
+    import geopandas as gpd
+    import pandas as pd
+
+    folder = cache_dir(key)
+    if not (folder / "meta.json").is_file():
+        return None
+    try:
+        meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
+        edges = gpd.read_parquet(folder / "edges.parquet")
+        stations = pd.read_parquet(folder / "stations.parquet")
+        unit = edges["unit"].astype(object)
+        edges["unit"] = unit.where(unit.notna(), None)  # as built: object codes, None off every unit
+    except Exception as exc:  # a damaged entry is rebuilt, never trusted
+        log.warning("network cache %s is unreadable (%s); rebuilding it", folder, exc)
+        shutil.rmtree(folder, ignore_errors=True)
+        return None
+    return edges, stations, meta
+
+
+def write_cache(key: str, edges: Any, stations: Any, meta: dict[str, Any]) -> None:
+    """Write a cache entry atomically (temp folder, then rename); failures leave nothing behind."""
+    folder = cache_dir(key)
+    try:
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{key}.", dir=folder.parent))
+    except OSError as exc:
+        log.warning("cannot write the network cache in %s (%s); continuing without", folder.parent, exc)
+        return
+    try:
+        edges.to_parquet(tmp / "edges.parquet", geometry_encoding="geoarrow")  # GeoParquet 1.1, fast decode
+        stations.to_parquet(tmp / "stations.parquet")
+        (tmp / "meta.json").write_text(json.dumps(meta, default=str), encoding="utf-8")
+        with contextlib.suppress(OSError):  # another process wrote it first
+            os.replace(tmp, folder)
+    except Exception as exc:
+        log.warning("cannot write the network cache %s (%s); continuing without", folder, exc)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def filter_spec(modes: Sequence[str], road_classes: Any) -> dict[str, Any]:
+    """The filter part of a cache key and of ``Network.meta``."""
+    out: dict[str, Any] = {"modes": list(modes)}
+    if "road" in modes:
+        out["road_classes"] = list(tagnorm.resolve_road_classes(road_classes))
+    if "rail" in modes:
+        out["railway"] = [*tagnorm.RAIL_CLASSES, *tagnorm.RAIL_STATUSES]
+    return out

@@ -1,0 +1,393 @@
+"""Stream an OSM file (PBF, XML, XML.bz2) with pyosmium into the normalised edge table.
+
+One pass: pyosmium's C++ location index attaches coordinates to way nodes; the
+Python side only sees ways with a kept ``highway``/``railway`` key and station
+nodes, and copies node ids and fixed-point coordinates into flat arrays. Ways
+are then split at shared nodes (topology), lengths measured geodesically and
+edges cut at unit borders, all with numpy/shapely array operations.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from array import array
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from . import _osm_tags as tagnorm
+from ._errors import EmptyNetworkError, OSMParseError
+from ._types import BBox
+
+log = logging.getLogger(__name__)
+
+__all__ = ["EDGE_COLUMNS", "RawOSM", "build_edges", "read_file"]
+
+#: Columns of the normalised edge table, in order (geometry last).
+EDGE_COLUMNS: tuple[str, ...] = ("mode", "osm_way_id", "u", "v", "class", "status", "gauge_mm", "gauge",
+                                 "electrified", "tunnel", "bridge", "maxspeed_kmh", "lanes", "name", "ref",
+                                 "length_m", "unit", "source")
+_UNDEF = 2147483647  # osmium's undefined fixed-point coordinate
+_SCALE = 1e-7
+#: A station links road and rail when a rail node lies within STATION_RAIL_M and a road node
+#: within STATION_ROAD_M of it; those nodes become graph vertices (ways are split there).
+STATION_RAIL_M = 500.0
+STATION_ROAD_M = 1_500.0
+_LIFECYCLE_KEYS = tuple(f"{s}:railway" for s in tagnorm.RAIL_STATUSES)
+
+
+@dataclass
+class RawOSM:
+    """What one OSM file yields: the edge table, station points and provenance."""
+
+    edges: Any
+    stations: Any
+    info: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class _Cols:
+    """Per-way attribute columns and flat per-vertex arrays."""
+
+    way_id: array = field(default_factory=lambda: array("q"))
+    mode: list[str] = field(default_factory=list)
+    cls: list[str] = field(default_factory=list)
+    status: list[str] = field(default_factory=list)
+    maxspeed: list[str | None] = field(default_factory=list)
+    lanes: list[str | None] = field(default_factory=list)
+    gauge: list[str | None] = field(default_factory=list)
+    electrified: list[str | None] = field(default_factory=list)
+    tunnel: list[str | None] = field(default_factory=list)
+    bridge: list[str | None] = field(default_factory=list)
+    name: list[str | None] = field(default_factory=list)
+    ref: list[str | None] = field(default_factory=list)
+    start: array = field(default_factory=lambda: array("q", [0]))
+    node: array = field(default_factory=lambda: array("q"))
+    x: array = field(default_factory=lambda: array("i"))
+    y: array = field(default_factory=lambda: array("i"))
+    stations: list[tuple[int, float, float, str, str]] = field(default_factory=list)
+
+
+def _osmium() -> Any:
+    import osmium
+
+    return osmium
+
+
+def _scan(path: Path, modes: Sequence[str], classes: Sequence[str]) -> tuple[_Cols, Any]:
+    """Read the file once; return the columns and the file header."""
+    osmium = _osmium()
+    road, rail = "road" in modes, "rail" in modes
+    keys = (["highway"] if road else []) + (["railway", *_LIFECYCLE_KEYS] if rail else [])
+    fp = osmium.FileProcessor(str(path), osmium.osm.NODE | osmium.osm.WAY).with_locations("flex_mem")
+    wf = osmium.filter.KeyFilter(*keys)
+    wf.enable_for(osmium.osm.WAY)
+    fp.with_filter(wf)
+    if rail:
+        nf = osmium.filter.TagFilter(*[("railway", v) for v in tagnorm.STATION_VALUES])
+    else:
+        nf = osmium.filter.EntityFilter(osmium.osm.WAY)
+    nf.enable_for(osmium.osm.NODE)
+    fp.with_filter(nf)
+    header = fp.header
+    c = _Cols()
+    cls_set = frozenset(classes)
+    rail_set = frozenset(tagnorm.RAIL_CLASSES)
+    node_a, x_a, y_a = c.node.append, c.x.append, c.y.append
+    for o in fp:
+        if not o.is_way():
+            if o.is_node() and o.location.valid():
+                tg = o.tags
+                c.stations.append((o.id, o.location.lon, o.location.lat, tg.get("railway", ""),
+                                   tg.get("name", "") or ""))
+            continue
+        tags = o.tags
+        hw = tags.get("highway") if road else None
+        got: tuple[str, str] | None = None
+        mode = "road"
+        if hw is not None:
+            got = (hw, "active") if hw in cls_set else tagnorm.road_class(tags, classes)
+        if got is None and rail:
+            rw = tags.get("railway")
+            if rw is not None and rw in rail_set and not any(tags.get(s) == "yes" for s in tagnorm.RAIL_STATUSES):
+                got = (rw, "active")
+            else:
+                got = tagnorm.rail_class(tags)
+            mode = "rail"
+        if got is None:
+            continue
+        nodes = o.nodes
+        if len(nodes) < 2:
+            continue
+        c.way_id.append(o.id)
+        c.mode.append(mode)
+        c.cls.append(got[0])
+        c.status.append(got[1])
+        c.maxspeed.append(tags.get("maxspeed"))
+        c.tunnel.append(tags.get("tunnel"))
+        c.bridge.append(tags.get("bridge"))
+        c.name.append(tags.get("name"))
+        c.ref.append(tags.get("ref"))
+        if mode == "road":
+            c.lanes.append(tags.get("lanes"))
+            c.gauge.append(None)
+            c.electrified.append(None)
+        else:
+            c.lanes.append(None)
+            c.gauge.append(tags.get("gauge"))
+            c.electrified.append(tags.get("electrified"))
+        for nd in nodes:
+            loc = nd.location
+            node_a(nd.ref)
+            x_a(loc.x)
+            y_a(loc.y)
+        c.start.append(len(c.node))
+    return c, header
+
+
+def _mapped(values: list[str | None], fn: Any) -> np.ndarray:
+    """Apply ``fn`` once per distinct raw value (tags repeat a lot)."""
+    import pandas as pd
+
+    s = pd.Series(values, dtype=object)
+    uniq = s.dropna().unique()
+    table = {u: fn(u) for u in uniq}
+    none = fn(None)
+    return np.array([table[v] if v is not None else none for v in values], dtype=object) if len(values) else \
+        np.array([], dtype=object)
+
+
+def build_edges(c: _Cols, *, bbox: BBox | None, source: str, split_units: bool = True) -> Any:
+    """Split ways at shared nodes into edges; measure, clip to ``bbox`` and cut at unit borders."""
+    import geopandas as gpd
+    import pandas as pd
+    import shapely
+
+    from ._geo import lengths_of
+
+    node = np.frombuffer(c.node, dtype=np.int64) if len(c.node) else np.zeros(0, np.int64)
+    x = np.frombuffer(c.x, dtype=np.int32) if len(c.x) else np.zeros(0, np.int32)
+    y = np.frombuffer(c.y, dtype=np.int32) if len(c.y) else np.zeros(0, np.int32)
+    start = np.frombuffer(c.start, dtype=np.int64)
+    nway = len(start) - 1
+    way_of = np.repeat(np.arange(nway), np.diff(start))
+    # drop vertices without a location (node missing from the extract) and repeated nodes
+    keep = (x != _UNDEF) & (y != _UNDEF)
+    same_prev = np.zeros(len(node), bool)
+    same_prev[1:] = (node[1:] == node[:-1]) & (way_of[1:] == way_of[:-1])
+    keep &= ~same_prev
+    missing = int(((x == _UNDEF) | (y == _UNDEF)).sum())
+    node, x, y, way_of = node[keep], x[keep], y[keep], way_of[keep]
+    counts = np.bincount(way_of, minlength=nway)
+    ok_way = counts >= 2
+    if not ok_way.all():
+        v_ok = ok_way[way_of]
+        node, x, y, way_of = node[v_ok], x[v_ok], y[v_ok], way_of[v_ok]
+    if len(node) == 0:
+        return None, missing
+    lon = x.astype(np.float64) * _SCALE
+    lat = y.astype(np.float64) * _SCALE
+    # split points: way ends and nodes used more than once (by any way, or twice by one)
+    first = np.ones(len(node), bool)
+    first[1:] = way_of[1:] != way_of[:-1]
+    last = np.ones(len(node), bool)
+    last[:-1] = way_of[1:] != way_of[:-1]
+    _, inv, cnt = np.unique(node, return_inverse=True, return_counts=True)
+    split = first | last | (cnt[inv] > 1)
+    if c.stations:
+        split |= np.isin(node, _station_nodes(c, node, lon, lat, way_of))
+    # edge e spans split vertex s_e .. next split vertex (inclusive) within one way
+    sidx = np.flatnonzero(split & ~last)
+    nxt_split = np.flatnonzero(split)
+    pos = np.searchsorted(nxt_split, sidx, side="right")
+    eidx = nxt_split[pos]
+    n_e = len(sidx)
+    lens = eidx - sidx + 1
+    offs = np.repeat(sidx - np.concatenate([[0], np.cumsum(lens)[:-1]]), lens)
+    vid = offs + np.arange(lens.sum())
+    edge_of_coord = np.repeat(np.arange(n_e), lens)
+    if bbox is not None:
+        inb = (lon[vid] >= bbox.left) & (lon[vid] <= bbox.right) & (lat[vid] >= bbox.bottom) & \
+              (lat[vid] <= bbox.top)
+        any_in = np.zeros(n_e, bool)
+        np.logical_or.at(any_in, edge_of_coord, inb)
+        # an edge with no vertex inside may still cross the box: test those geometrically
+        maybe = ~any_in
+        if maybe.any():
+            ex0 = np.minimum.reduceat(lon[vid], np.concatenate([[0], np.cumsum(lens)[:-1]]))
+            ex1 = np.maximum.reduceat(lon[vid], np.concatenate([[0], np.cumsum(lens)[:-1]]))
+            ey0 = np.minimum.reduceat(lat[vid], np.concatenate([[0], np.cumsum(lens)[:-1]]))
+            ey1 = np.maximum.reduceat(lat[vid], np.concatenate([[0], np.cumsum(lens)[:-1]]))
+            cand = maybe & (ex0 <= bbox.right) & (ex1 >= bbox.left) & (ey0 <= bbox.top) & (ey1 >= bbox.bottom)
+            if cand.any():
+                ci = np.flatnonzero(cand)
+                sel = np.isin(edge_of_coord, ci)
+                lines = shapely.linestrings(lon[vid][sel], lat[vid][sel],
+                                            indices=np.searchsorted(ci, edge_of_coord[sel]))
+                any_in[ci] = shapely.intersects(lines, bbox.to_polygon())
+        keep_e = any_in
+        if not keep_e.any():
+            return None, missing
+        sel = keep_e[edge_of_coord]
+        vid = vid[sel]
+        sidx, eidx, lens = sidx[keep_e], eidx[keep_e], lens[keep_e]
+        n_e = len(sidx)
+        edge_of_coord = np.repeat(np.arange(n_e), lens)
+    geoms = shapely.linestrings(lon[vid], lat[vid], indices=edge_of_coord)
+    w = way_of[sidx]
+    maxspeed = _mapped(c.maxspeed, tagnorm.parse_maxspeed).astype(float)
+    lanes = _mapped(c.lanes, tagnorm.parse_lanes).astype(float)
+    gauge_pairs = _mapped(c.gauge, tagnorm.parse_gauge)
+    gauge_mm = np.array([g[0] for g in gauge_pairs], dtype=float) if len(gauge_pairs) else np.zeros(0)
+    gauge_txt = np.array([g[1] for g in gauge_pairs], dtype=object)
+    data = {
+        "mode": np.asarray(c.mode, dtype=object)[w],
+        "osm_way_id": np.frombuffer(c.way_id, dtype=np.int64)[w],
+        "u": node[sidx],
+        "v": node[eidx],
+        "class": np.asarray(c.cls, dtype=object)[w],
+        "status": np.asarray(c.status, dtype=object)[w],
+        "gauge_mm": gauge_mm[w],
+        "gauge": gauge_txt[w],
+        "electrified": _mapped(c.electrified, tagnorm.norm_electrified)[w],
+        "tunnel": _mapped(c.tunnel, tagnorm.is_tunnel).astype(bool)[w],
+        "bridge": _mapped(c.bridge, tagnorm.is_bridge).astype(bool)[w],
+        "maxspeed_kmh": maxspeed[w],
+        "lanes": lanes[w],
+        "name": _mapped(c.name, tagnorm.norm_text)[w],
+        "ref": _mapped(c.ref, tagnorm.norm_text)[w],
+    }
+    df = pd.DataFrame(data)
+    df["length_m"] = lengths_of(geoms)
+    df["source"] = source
+    gdf = gpd.GeoDataFrame(df, geometry=geoms, crs="EPSG:4326")
+    if split_units:
+        gdf = split_at_borders(gdf)
+    else:
+        gdf["unit"] = None
+    return gdf[[*EDGE_COLUMNS, "geometry"]], missing
+
+
+def _station_nodes(c: _Cols, node: np.ndarray, lon: np.ndarray, lat: np.ndarray, way_of: np.ndarray) -> np.ndarray:
+    """Ids of the rail and road nodes nearest to each station (within the transfer distances)."""
+    from scipy.spatial import cKDTree
+
+    from ._geo import geod
+
+    st = np.array([(s[1], s[2]) for s in c.stations], dtype=float)
+    k = math.cos(math.radians(float(np.mean(lat)))) if len(lat) else 1.0
+    modes = np.asarray(c.mode, dtype=object)[way_of]
+    out = []
+    for mode, lim in (("rail", STATION_RAIL_M), ("road", STATION_ROAD_M)):
+        sel = np.flatnonzero(modes == mode)
+        if not len(sel):
+            continue
+        _, j = cKDTree(np.c_[lon[sel] * k, lat[sel]]).query(np.c_[st[:, 0] * k, st[:, 1]], k=1)
+        d = geod().inv(st[:, 0], st[:, 1], lon[sel[j]], lat[sel[j]])[2]
+        out.append(node[sel[j]][d <= lim])
+    return np.concatenate(out) if out else np.zeros(0, np.int64)
+
+
+def _contained_units(lines: np.ndarray) -> np.ndarray:
+    """Unit code of each line lying wholly inside one unit, else None (prepared-polygon test)."""
+    import shapely
+
+    from .regions import index
+
+    idx = index()
+    out = np.full(len(lines), None, dtype=object)
+    if len(lines) == 0:
+        return out
+    li, gi = idx.tree.query(lines)
+    polys = np.asarray(idx.geoms, dtype=object)
+    inside = shapely.contains(polys[gi], lines[li])  # unit polygons are prepared: fast
+    codes = np.asarray(idx.codes, dtype=object)
+    out[li[inside]] = codes[gi[inside]]
+    return out
+
+
+def split_at_borders(gdf: Any) -> Any:
+    """Cut edges at unit borders (:func:`corridor.regions.split_lines`) and give each cut a new node.
+
+    Lines inside one unit get it by a fast prepared-polygon test; only the rest
+    go through the overlay. Pieces of one edge keep their order; the cut points
+    become nodes with new negative ids (``-1, -2, ...`` in edge order), so
+    ``u``/``v`` stay a valid topology.
+    """
+    import geopandas as gpd
+    import pandas as pd
+
+    from .regions import split_lines
+
+    gdf = gdf.reset_index(drop=True)
+    unit = _contained_units(np.asarray(gdf.geometry.values, dtype=object))
+    inside = unit != None  # noqa: E711  (object array)
+    whole = gdf.loc[inside].copy()
+    whole["unit"] = unit[inside]
+    whole["_eid"] = np.flatnonzero(inside)
+    rest = gdf.loc[~inside].copy()
+    rest["_eid"] = np.flatnonzero(~inside)
+    parts = split_lines(rest) if len(rest) else rest.assign(unit=None)
+    out = pd.concat([whole, parts], ignore_index=True) if len(parts) else whole
+    out = out.sort_values("_eid", kind="stable").reset_index(drop=True)
+    eid = out["_eid"].to_numpy()
+    last = np.ones(len(out), bool)
+    last[:-1] = eid[1:] != eid[:-1]
+    cuts = np.flatnonzero(~last)  # piece i ends at a cut shared with piece i + 1
+    if len(cuts):
+        u = out["u"].to_numpy().copy()
+        v = out["v"].to_numpy().copy()
+        new_ids = -np.arange(1, len(cuts) + 1, dtype=np.int64)
+        v[cuts] = new_ids
+        u[cuts + 1] = new_ids
+        out["u"], out["v"] = u, v
+        log.debug("cut %d edges at unit borders", len(set(eid[cuts])))
+    return gpd.GeoDataFrame(pd.DataFrame(out.drop(columns="_eid")), geometry="geometry", crs=gdf.crs)
+
+
+def stations_frame(c: _Cols, bbox: BBox | None) -> Any:
+    """Station/halt/yard nodes as a DataFrame (id, lon, lat, kind, name)."""
+    import pandas as pd
+
+    df = pd.DataFrame(c.stations, columns=["id", "lon", "lat", "kind", "name"])
+    df["id"] = df["id"].astype("int64")
+    if bbox is not None and len(df):
+        df = df[(df.lon >= bbox.left) & (df.lon <= bbox.right) & (df.lat >= bbox.bottom) & (df.lat <= bbox.top)]
+    return df.reset_index(drop=True)
+
+
+def read_file(path: str | Path, *, modes: Sequence[str], road_classes: Sequence[str], bbox: BBox | None,
+              source: str = "osm", split_units: bool = True) -> RawOSM:
+    """Read an OSM PBF/XML/XML.bz2 file into a :class:`RawOSM` (see :func:`corridor.osm.read_osm`)."""
+    path = Path(path)
+    if not path.is_file():
+        raise OSMParseError(f"OSM file {path} does not exist; check the path")
+    size = path.stat().st_size
+    if size == 0:
+        raise OSMParseError(f"OSM file {path} is empty (0 bytes); download it again")
+    try:
+        c, header = _scan(path, modes, road_classes)
+    except RuntimeError as exc:  # libosmium reports parse errors as RuntimeError
+        raise OSMParseError(f"cannot parse OSM file {path}: {exc}; the file is corrupt or truncated, "
+                            "download it again (check its .md5)") from exc
+    except Exception as exc:  # pyosmium raises a few other types for unknown formats
+        if type(exc).__module__.startswith("osmium") or isinstance(exc, ValueError | OSError):
+            raise OSMParseError(f"cannot read OSM file {path}: {exc}; give a .osm.pbf, .osm or .osm.bz2 file"
+                                ) from exc
+        raise
+    edges, missing = build_edges(c, bbox=bbox, source=source, split_units=split_units)
+    where = f" inside bbox {tuple(bbox)}" if bbox is not None else ""
+    if edges is None or len(edges) == 0:
+        raise EmptyNetworkError(
+            f"{path} has no {'/'.join(modes)} ways of the kept classes{where}; widen the bbox, add "
+            "modes or lower road_classes (e.g. road_classes='track')")
+    if missing:
+        log.info("%s: %d way nodes have no location (outside the extract); they were skipped", path, missing)
+    ts = header.get("osmosis_replication_timestamp") or header.get("timestamp") or ""
+    info = {"path": str(path), "extract_date": str(ts), "n_ways": len(c.way_id), "missing_nodes": missing,
+            "bytes": size}
+    return RawOSM(edges=edges, stations=stations_frame(c, bbox), info=info)

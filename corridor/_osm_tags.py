@@ -1,0 +1,275 @@
+"""OSM tag normalisation: classes, lifecycle status, maxspeed, gauge, lanes, structures.
+
+Every function maps raw (possibly multi-valued, ``;``-separated) tag strings to
+one scalar or a ``;``-joined string, so the edge table exports to any format.
+
+Examples
+--------
+>>> parse_maxspeed("60 mph")
+96.56
+>>> parse_gauge("1520;1435")
+(1520.0, '1520;1435')
+>>> road_class({"highway": "primary;secondary"}, ROAD_CLASSES)
+('primary', 'active')
+>>> rail_class({"railway": "construction", "construction": "rail"})
+('rail', 'construction')
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable, Mapping, Sequence
+
+from ._errors import InvalidInputError
+
+__all__ = [
+    "RAIL_CLASSES",
+    "RAIL_STATUSES",
+    "ROAD_CLASSES",
+    "ROAD_LEVELS",
+    "STATION_VALUES",
+    "ZONE_SPEEDS",
+    "is_bridge",
+    "is_tunnel",
+    "norm_electrified",
+    "norm_text",
+    "parse_gauge",
+    "parse_lanes",
+    "parse_maxspeed",
+    "rail_class",
+    "resolve_road_classes",
+    "road_class",
+]
+
+#: Road classes from the top of the hierarchy down, each followed by its link class.
+ROAD_LEVELS: tuple[str, ...] = ("motorway", "trunk", "primary", "secondary", "tertiary", "unclassified",
+                                "track")
+_LINKS = {"motorway", "trunk", "primary", "secondary", "tertiary"}
+#: Default road classes: motorway ... tertiary and their links.
+ROAD_CLASSES: tuple[str, ...] = tuple(c for lvl in ROAD_LEVELS[:5] for c in (lvl, f"{lvl}_link"))
+#: Railway values kept as running lines (their class).
+RAIL_CLASSES: tuple[str, ...] = ("rail", "narrow_gauge", "light_rail")
+#: Lifecycle values of ``railway=*`` (and ``<status>:railway=*`` prefixes) kept with their status.
+RAIL_STATUSES: tuple[str, ...] = ("disused", "abandoned", "razed", "construction", "proposed")
+#: ``railway=*`` values of nodes where road and rail may exchange traffic.
+STATION_VALUES: tuple[str, ...] = ("station", "halt", "yard")
+
+#: Implicit speed limits (km/h) of ``maxspeed=<CC>:<zone>`` values, from the OSM wiki page
+#: "Default speed limits" (Russian zone tags are also used in Armenia and Azerbaijan).
+#: Zones not listed here give NaN rather than a guess.
+ZONE_SPEEDS: dict[str, float] = {
+    "RU:urban": 60.0, "RU:rural": 90.0, "RU:motorway": 110.0, "RU:living_street": 20.0,
+    "TR:urban": 50.0, "TR:rural": 90.0, "TR:trunk": 110.0, "TR:motorway": 130.0,
+    "TR:living_street": 20.0, "TR:zone30": 30.0,
+}
+_MPH = 1.609344
+_KNOT = 1.852
+_NUM = re.compile(r"^\s*(\d+(?:[.,]\d+)?)\s*(km/h|kmh|kph|mph|knots)?\s*$", re.IGNORECASE)
+
+
+def _values(raw: str | None) -> list[str]:
+    """Split a multi-valued tag on ``;`` (the OSM list separator), dropping blanks."""
+    if raw is None:
+        return []
+    return [v.strip() for v in str(raw).split(";") if v.strip()]
+
+
+def resolve_road_classes(road_classes: str | Iterable[str] | None) -> tuple[str, ...]:
+    """The road classes to keep.
+
+    ``None`` gives :data:`ROAD_CLASSES`; a level name (``"unclassified"``,
+    ``"track"`` ...) keeps every class down to and including it; a list keeps
+    exactly those classes (``_link`` classes of listed levels are added).
+
+    Examples
+    --------
+    >>> resolve_road_classes("unclassified")[-3:]
+    ('tertiary', 'tertiary_link', 'unclassified')
+    >>> resolve_road_classes(["primary"])
+    ('primary', 'primary_link')
+    """
+    if road_classes is None:
+        return ROAD_CLASSES
+    if isinstance(road_classes, str):
+        level = road_classes.strip().lower()
+        if level not in ROAD_LEVELS:
+            raise InvalidInputError(f"unknown road class level {road_classes!r}; use one of "
+                                    f"{', '.join(ROAD_LEVELS)} or a list of highway=* values")
+        top = ROAD_LEVELS[: ROAD_LEVELS.index(level) + 1]
+        return tuple(c for lvl in top for c in ((lvl, f"{lvl}_link") if lvl in _LINKS else (lvl,)))
+    out: list[str] = []
+    for c in road_classes:
+        if not isinstance(c, str) or not re.fullmatch(r"[a-z_]+", c.strip().lower()):
+            raise InvalidInputError(f"road class {c!r} is not a highway=* value such as 'primary'")
+        c = c.strip().lower()
+        for v in (c, f"{c}_link") if c in _LINKS else (c,):
+            if v not in out:
+                out.append(v)
+    if not out:
+        raise InvalidInputError("road_classes is empty; give a level such as 'tertiary' or a list of classes")
+    return tuple(out)
+
+
+def road_class(tags: Mapping[str, str], classes: Sequence[str]) -> tuple[str, str] | None:
+    """``(class, status)`` of a way for the road layer, or ``None`` if it is not kept.
+
+    ``highway=construction``/``proposed`` with ``construction=<class>`` keep the
+    class with status ``construction``/``proposed``. Of a multi-valued tag the
+    first kept value wins.
+
+    >>> road_class({"highway": "proposed", "proposed": "motorway"}, ROAD_CLASSES)
+    ('motorway', 'proposed')
+    >>> road_class({"highway": "footway"}, ROAD_CLASSES) is None
+    True
+    """
+    hw = tags.get("highway")
+    if hw is None:
+        return None
+    for v in _values(hw):
+        if v in classes:
+            return v, "active"
+        if v in ("construction", "proposed"):
+            for sub in _values(tags.get(v)):
+                if sub in classes:
+                    return sub, v
+    return None
+
+
+def rail_class(tags: Mapping[str, str]) -> tuple[str, str] | None:
+    """``(class, status)`` of a way for the rail layer, or ``None`` if it is not kept.
+
+    ``railway=rail|narrow_gauge|light_rail`` is active unless ``disused=yes``
+    etc.; ``railway=disused|abandoned|razed|construction|proposed`` keeps the
+    lifecycle as status and takes the class from ``<status>=*`` (default
+    ``rail``); ``disused:railway=rail`` style prefixes are understood too.
+
+    >>> rail_class({"railway": "rail", "disused": "yes"})
+    ('rail', 'disused')
+    >>> rail_class({"abandoned:railway": "rail"})
+    ('rail', 'abandoned')
+    >>> rail_class({"railway": "platform"}) is None
+    True
+    """
+    rw = tags.get("railway")
+    for v in _values(rw):
+        if v in RAIL_CLASSES:
+            for st in RAIL_STATUSES:
+                if tags.get(st) == "yes":
+                    return v, st
+            return v, "active"
+        if v in RAIL_STATUSES:
+            sub = next((s for s in _values(tags.get(v)) if s in RAIL_CLASSES), None)
+            sub = sub or next((s for s in _values(tags.get(f"{v}:railway")) if s in RAIL_CLASSES), None)
+            return sub or "rail", v
+    if rw is None:
+        for st in RAIL_STATUSES:
+            sub = next((s for s in _values(tags.get(f"{st}:railway")) if s in RAIL_CLASSES), None)
+            if sub:
+                return sub, st
+    return None
+
+
+def parse_maxspeed(raw: str | None) -> float:
+    """Speed limit in km/h from a ``maxspeed`` value; NaN when none is stated.
+
+    Handles ``"60"``, ``"60 mph"``, ``"10 knots"``, ``"RU:urban"`` (see
+    :data:`ZONE_SPEEDS`), ``"walk"`` (5), ``"none"``/``"signals"``/``"variable"``
+    (NaN: no fixed limit) and lists (``"60;80"``: the lowest, conservative).
+
+    >>> parse_maxspeed("RU:urban"), parse_maxspeed("60;80"), parse_maxspeed("none")
+    (60.0, 60.0, nan)
+    """
+    best = math.nan
+    for v in _values(raw):
+        m = _NUM.match(v)
+        if m:
+            num = float(m.group(1).replace(",", "."))
+            unit = (m.group(2) or "").lower()
+            kmh = num * _MPH if unit == "mph" else num * _KNOT if unit == "knots" else num
+        elif v in ZONE_SPEEDS:
+            kmh = ZONE_SPEEDS[v]
+        elif v.lower() == "walk":
+            kmh = 5.0
+        else:
+            continue
+        if kmh > 0 and (math.isnan(best) or kmh < best):
+            best = kmh
+    return round(best, 2) if not math.isnan(best) else best
+
+
+def parse_gauge(raw: str | None) -> tuple[float, str]:
+    """``(gauge_mm, gauge_text)``: the first numeric gauge and all gauges ``;``-joined.
+
+    Dual gauge (``"1520;1435"``) keeps both in the text; the number is the
+    first. Unparsable values give NaN and ``""``.
+
+    >>> parse_gauge("1435")
+    (1435.0, '1435')
+    >>> parse_gauge("standard")
+    (nan, '')
+    """
+    nums: list[int] = []
+    for v in _values(raw):
+        try:
+            g = float(v)
+        except ValueError:
+            continue
+        if 300 <= g <= 2000 and int(g) not in nums:
+            nums.append(int(g))
+    if not nums:
+        return math.nan, ""
+    return float(nums[0]), ";".join(str(n) for n in nums)
+
+
+def parse_lanes(raw: str | None) -> float:
+    """Number of lanes (the largest listed value); NaN if unknown.
+
+    >>> parse_lanes("2;3"), parse_lanes("x")
+    (3.0, nan)
+    """
+    best = math.nan
+    for v in _values(raw):
+        try:
+            n = float(v.replace(",", "."))
+        except ValueError:
+            continue
+        if n > 0 and (math.isnan(best) or n > best):
+            best = n
+    return best
+
+
+def is_tunnel(raw: str | None) -> bool:
+    """True for ``tunnel=yes|building_passage|avalanche_protector|covered`` (any listed value).
+
+    >>> is_tunnel("yes"), is_tunnel("no"), is_tunnel(None)
+    (True, False, False)
+    """
+    return any(v in ("yes", "building_passage", "avalanche_protector", "covered") for v in _values(raw))
+
+
+def is_bridge(raw: str | None) -> bool:
+    """True for any ``bridge=*`` value other than ``no`` (yes, viaduct, cantilever ...).
+
+    >>> is_bridge("viaduct"), is_bridge("no")
+    (True, False)
+    """
+    return any(v not in ("no", "false", "0") for v in _values(raw))
+
+
+def norm_electrified(raw: str | None) -> str:
+    """``electrified`` as ``;``-joined values (``contact_line``, ``rail``, ``no``); ``""`` if untagged.
+
+    >>> norm_electrified("contact_line; rail"), norm_electrified(None)
+    ('contact_line;rail', '')
+    """
+    return ";".join(_values(raw))
+
+
+def norm_text(raw: str | None) -> str:
+    """A name/ref tag as one string, list values ``;``-joined without blanks.
+
+    >>> norm_text(" M2 ;E117")
+    'M2;E117'
+    """
+    return ";".join(_values(raw))

@@ -1,0 +1,474 @@
+"""Unit costs, speeds and dwell times used by :mod:`corridor.evaluate`.
+
+Every parameter has a documented default and a source string. Most figures are
+*order of magnitude only*: the public figures in the project's reference notes
+(``shared/reference/corridors.md``) disagree with each other, so every cost is a
+band ``(low, central, high)``. Where no published figure exists the source says
+``assumption`` and why the value was chosen. Override any value from Python
+(:meth:`CostParams.replace`) or from a TOML file (:meth:`CostParams.from_toml`).
+
+Costs are in millions of US dollars per km (``musd_per_km``); terrain factors
+multiply the open-line cost per km; speeds are km/h; dwell times are hours.
+
+How a cost band is made (:func:`cost_band`): each km of the route is put in a
+bucket by build type (``existing_active``, ``existing_disused``, ``new``),
+terrain class (``flat``, ``rolling``, ``mountainous``) and structure
+(``none``, ``tunnel``, ``bridge``). New open line costs
+``<mode>_new_musd_per_km × <mode>_terrain_<class>``; new tunnels and bridges
+cost ``<mode>_tunnel_musd_per_km`` / ``<mode>_bridge_musd_per_km`` instead;
+existing disused or abandoned line (rehabilitation on the old formation,
+structures included) costs ``<mode>_rehab_musd_per_km × terrain factor``; razed
+(dismantled) line and line still proposed or under construction are priced as
+new build (:func:`corridor._evalcore.cost_category`);
+existing active line costs ``<mode>_existing_musd_per_km × terrain factor``
+(zero by default: upgrades are not priced unless you set it).
+
+Examples
+--------
+>>> from corridor.costs import CostParams, cost_band
+>>> p = CostParams()
+>>> p.rail_tunnel_musd_per_km
+(25.0, 40.0, 60.0)
+>>> low, central, high = cost_band({("new", "flat", "none"): 10.0}, "rail", p)
+>>> low <= central <= high
+True
+>>> p.replace(rail_tunnel_musd_per_km=(30, 45, 70)).rail_tunnel_musd_per_km
+(30.0, 45.0, 70.0)
+>>> CostParams(rail_speed_new_kmh=-5)
+Traceback (most recent call last):
+...
+corridor._errors.ParameterError: cost parameter 'rail_speed_new_kmh' must be a finite number >= 0, got -5
+"""
+
+# ruff: noqa: RUF009  (_band/_num/_map/_steps return dataclasses.field with metadata)
+from __future__ import annotations
+
+import dataclasses
+import logging
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ._errors import DataFileError, ParameterError
+from ._validate import check_mode
+
+log = logging.getLogger(__name__)
+
+__all__ = ["BUILD_CATEGORIES", "STRUCTURES", "TERRAIN_CLASSES", "CostParams", "cost_band"]
+
+Band = tuple[float, float, float]
+
+BUILD_CATEGORIES = ("existing_active", "existing_disused", "new")
+TERRAIN_CLASSES = ("flat", "rolling", "mountainous")
+STRUCTURES = ("none", "tunnel", "bridge")
+
+_REF = "corridors.md unit-cost table"
+_ASSUME = "assumption"
+
+
+def _band(v: Band, source: str, unit: str = "MUSD/km") -> Any:
+    return field(default=v, metadata={"source": source, "unit": unit, "kind": "band"})
+
+
+def _num(v: float, source: str, unit: str) -> Any:
+    return field(default=v, metadata={"source": source, "unit": unit, "kind": "number"})
+
+
+def _map(v: Mapping[str, float], source: str, unit: str) -> Any:
+    return field(default_factory=lambda: dict(v), metadata={"source": source, "unit": unit, "kind": "map"})
+
+
+def _steps(v: tuple[tuple[float, float], ...], source: str, unit: str) -> Any:
+    return field(default=v, metadata={"source": source, "unit": unit, "kind": "steps"})
+
+
+_ROAD_SPEEDS = {
+    "motorway": 90.0, "trunk": 80.0, "primary": 70.0, "secondary": 60.0, "tertiary": 50.0,
+    "unclassified": 40.0, "residential": 30.0, "other": 40.0,
+}
+
+
+@dataclass(frozen=True)
+class CostParams:
+    """Unit costs, speeds, dwell times and terrain thresholds (validated, immutable).
+
+    Every field's default, unit and source are listed by :meth:`describe`.
+    Cost bands are ``(low, central, high)`` with ``low <= central <= high``.
+    """
+
+    # ---- construction cost bands, MUSD per km ------------------------------
+    rail_new_musd_per_km: Band = _band(
+        (3.9, 5.0, 11.6),
+        f"{_REF}: implied regional figures - Baku-Tbilisi-Kars Turkish part $3.9 M/km (low); "
+        "Meghri section $4.7-5.3 M/km (central ~5.0); Kars-Dilucu EUR 10.7 M/km ~ $11.6 M/km at "
+        "1.08 USD/EUR (high). Whole-project averages treated as open line on rolling terrain")
+    rail_rehab_musd_per_km: Band = _band(
+        (0.5, 1.5, 3.0),
+        f"{_ASSUME}, anchored on Gyumri-Kars restart $32.4 M and Hrazdan-Ijevan-Gazakh "
+        "restoration $318 M (report.az, corridors.md) over their lengths")
+    rail_existing_musd_per_km: Band = _band(
+        (0.0, 0.0, 0.0), f"{_ASSUME}: existing active track is not priced (set > 0 to price upgrades)")
+    rail_tunnel_musd_per_km: Band = _band(
+        (25.0, 40.0, 60.0), f"{_REF}: rail tunnels $25-60 M/km (TBM); Gotthard ~$210 M/km is an outlier")
+    rail_bridge_musd_per_km: Band = _band(
+        (10.0, 20.0, 40.0), f"{_ASSUME}: no bridge unit cost in corridors.md; several times the open-line cost")
+    road_new_musd_per_km: Band = _band(
+        (1.3, 1.6, 1.9), f"{_REF}: 2-lane rural road $1.3 M/km (low); 4-lane road $1.9 M/km (high)")
+    road_rehab_musd_per_km: Band = _band(
+        (0.3, 0.6, 1.0), f"{_ASSUME}: a fraction of the 2-lane new-build cost ($1.3 M/km, {_REF})")
+    road_existing_musd_per_km: Band = _band(
+        (0.0, 0.0, 0.0), f"{_ASSUME}: existing active road is not priced (set > 0 to price upgrades)")
+    road_tunnel_musd_per_km: Band = _band(
+        (25.0, 40.0, 60.0), f"{_ASSUME}: taken equal to the rail tunnel band ({_REF})")
+    road_bridge_musd_per_km: Band = _band(
+        (8.0, 15.0, 30.0), f"{_ASSUME}: no bridge unit cost in corridors.md")
+
+    # ---- terrain factors on open-line cost (band) --------------------------
+    rail_terrain_flat: Band = _band((0.7, 0.8, 1.0), f"{_ASSUME}: rates above are for rolling terrain", "factor")
+    rail_terrain_rolling: Band = _band((1.0, 1.0, 1.0), f"{_ASSUME}: reference terrain of the rail rates", "factor")
+    rail_terrain_mountainous: Band = _band(
+        (1.2, 1.5, 2.5), f"{_ASSUME}; {_REF} gives up to ~5x flat for mountainous low-volume roads", "factor")
+    road_terrain_flat: Band = _band((1.0, 1.0, 1.0), f"{_ASSUME}: road rates above are flat-terrain rates", "factor")
+    road_terrain_rolling: Band = _band(
+        (1.2, 1.5, 2.0), f"{_ASSUME}: between flat and the mountainous band below", "factor")
+    road_terrain_mountainous: Band = _band(
+        (1.5, 2.5, 5.0), f"{_REF}: mountainous sites, low-volume roads up to ~5x flat (high); low/central assumed",
+        "factor")
+
+    # ---- speeds, km/h -------------------------------------------------------
+    rail_speed_new_kmh: float = _num(
+        100.0, f"{_ASSUME}: mixed-traffic single track; Kars-Dilucu is designed for 160 km/h ({_REF})", "km/h")
+    rail_speed_existing_kmh: float = _num(60.0, f"{_ASSUME}: Soviet-era lines of the region", "km/h")
+    rail_speed_rehab_kmh: float = _num(80.0, f"{_ASSUME}: rehabilitated line on the old alignment", "km/h")
+    road_speed_new_kmh: float = _num(80.0, f"{_ASSUME}: new 2-lane road, design speed 80 km/h (AASHTO 5 % grade class)", "km/h")
+    road_speed_kmh: Mapping[str, float] = _map(
+        _ROAD_SPEEDS, f"{_ASSUME}: typical truck speeds by OSM class; OSM maxspeed caps them", "km/h")
+    rail_grade_speed: tuple[tuple[float, float], ...] = _steps(
+        ((0.0125, 0.75), (0.025, 0.5)),
+        f"{_ASSUME}: speed factor above each grade; 12.5 per mille ruling grade (EBO par. 7) and 25 per mille "
+        "mixed-traffic limit (EU TSI), corridors.md", "(grade, factor)")
+    road_grade_speed: tuple[tuple[float, float], ...] = _steps(
+        ((0.06, 0.8), (0.08, 0.6)),
+        f"{_ASSUME}: truck crawl on grades above the AASHTO mountainous limits (5-6 %), corridors.md",
+        "(grade, factor)")
+
+    # ---- dwell times, hours -------------------------------------------------
+    rail_border_dwell_h: float = _num(2.0, f"{_ASSUME}: border formalities per crossing", "h")
+    road_border_dwell_h: float = _num(1.0, f"{_ASSUME}: border formalities per crossing (trucks)", "h")
+    gauge_break_dwell_h: float = _num(3.0, f"{_ASSUME}: bogie exchange or transshipment 1435/1520 mm", "h")
+    transfer_dwell_h: float = _num(1.0, f"{_ASSUME}: road-rail transfer", "h")
+    border_excursion_max_m: float = _num(
+        5000.0, f"{_ASSUME}: the region pack's borders (1:10 M) are accurate to ~1 km, so a route along a "
+        "border river drifts across it; shorter runs between two crossings of the same border get no "
+        "border stop and no gauge change (they still count in n_crossings)", "m")
+
+    # ---- grades and terrain classes ----------------------------------------
+    rail_ruling_grade: float = _num(
+        0.0125, "corridors.md: EBO par. 7 limits new main lines to 12.5 per mille (freight-capable default)", "ratio")
+    road_ruling_grade: float = _num(0.06, "corridors.md: AASHTO freeways 5-6 % on mountainous terrain", "ratio")
+    terrain_window_m: float = _num(2000.0, f"{_ASSUME}: window for ground slope and local relief", "m")
+    flat_max_grade: float = _num(
+        0.02, f"{_ASSUME}: ground slope below which terrain is flat (AASHTO level/rolling/mountainous classes "
+        "are by natural ground slope; thresholds set for a 30 arc-second DEM)", "ratio")
+    flat_max_relief_m: float = _num(40.0, f"{_ASSUME}: local relief (max - min ground in the window) for flat", "m")
+    mountainous_min_grade: float = _num(0.05, f"{_ASSUME}: ground slope from which terrain is mountainous", "ratio")
+    mountainous_min_relief_m: float = _num(150.0, f"{_ASSUME}: local relief from which terrain is mountainous", "m")
+
+    # ------------------------------------------------------------ validation
+    def __post_init__(self) -> None:
+        for f in dataclasses.fields(self):
+            kind = f.metadata.get("kind")
+            value = getattr(self, f.name)
+            if kind == "band":
+                object.__setattr__(self, f.name, _check_band(f.name, value))
+            elif kind == "number":
+                object.__setattr__(self, f.name, _check_number(f.name, value))
+            elif kind == "map":
+                if not isinstance(value, Mapping) or not value:
+                    raise ParameterError(
+                        f"cost parameter {f.name!r} must be a table of class = km/h, got {value!r}")
+                checked = {str(k): _check_number(f"{f.name}.{k}", v, positive=True) for k, v in value.items()}
+                object.__setattr__(self, f.name, checked)
+            elif kind == "steps":
+                object.__setattr__(self, f.name, _check_steps(f.name, value))
+        for name in ("rail_speed_new_kmh", "rail_speed_existing_kmh", "rail_speed_rehab_kmh", "road_speed_new_kmh"):
+            if getattr(self, name) <= 0:
+                raise ParameterError(f"cost parameter {name!r} must be greater than zero, got {getattr(self, name)!r}")
+        if self.flat_max_grade > self.mountainous_min_grade:
+            raise ParameterError(
+                f"flat_max_grade ({self.flat_max_grade}) must not exceed mountainous_min_grade "
+                f"({self.mountainous_min_grade})")
+        if self.flat_max_relief_m > self.mountainous_min_relief_m:
+            raise ParameterError(
+                f"flat_max_relief_m ({self.flat_max_relief_m}) must not exceed mountainous_min_relief_m "
+                f"({self.mountainous_min_relief_m})")
+
+    # ------------------------------------------------------------ helpers
+    @classmethod
+    def keys(cls) -> list[str]:
+        """Names of every parameter.
+
+        >>> "rail_new_musd_per_km" in CostParams.keys()
+        True
+        """
+        return [f.name for f in dataclasses.fields(cls)]
+
+    @classmethod
+    def cost_keys(cls) -> list[str]:
+        """Names of the unit-cost bands (MUSD/km), the ones sensitivity varies.
+
+        >>> len(CostParams.cost_keys())
+        10
+        """
+        return [f.name for f in dataclasses.fields(cls) if f.name.endswith("_musd_per_km")]
+
+    def replace(self, **changes: Any) -> CostParams:
+        """A validated copy with some parameters changed (unknown names raise ParameterError).
+
+        >>> CostParams().replace(road_border_dwell_h=0.5).road_border_dwell_h
+        0.5
+        """
+        _check_known(changes, "")
+        return dataclasses.replace(self, **changes)
+
+    def scaled(self, key: str, factor: float) -> CostParams:
+        """A copy with one band or number multiplied by ``factor`` (for sensitivity runs).
+
+        >>> CostParams().scaled("rail_tunnel_musd_per_km", 1.5).rail_tunnel_musd_per_km
+        (37.5, 60.0, 90.0)
+        """
+        _check_known({key: None}, "")
+        value = getattr(self, key)
+        f = _check_number("factor", factor)
+        if isinstance(value, tuple) and value and not isinstance(value[0], tuple):
+            return self.replace(**{key: tuple(v * f for v in value)})
+        if isinstance(value, int | float):
+            return self.replace(**{key: value * f})
+        raise ParameterError(f"cost parameter {key!r} cannot be scaled; scale a band or a number")
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain values (tuples as lists), the same shape :meth:`from_dict` reads.
+
+        >>> CostParams.from_dict(CostParams().to_dict()) == CostParams()
+        True
+        """
+        out: dict[str, Any] = {}
+        for f in dataclasses.fields(self):
+            v = getattr(self, f.name)
+            if isinstance(v, Mapping):
+                out[f.name] = dict(v)
+            elif isinstance(v, tuple):
+                out[f.name] = [list(x) if isinstance(x, tuple) else x for x in v]
+            else:
+                out[f.name] = v
+        return out
+
+    def describe(self) -> list[dict[str, Any]]:
+        """One dict per parameter: ``key``, ``value``, ``unit``, ``source``.
+
+        >>> rows = CostParams().describe()
+        >>> all(r["source"] for r in rows)
+        True
+        """
+        return [{"key": f.name, "value": getattr(self, f.name), "unit": f.metadata["unit"],
+                 "source": f.metadata["source"]} for f in dataclasses.fields(self)]
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any], *, where: str = "") -> CostParams:
+        """Defaults overridden by ``data`` (keys as in :meth:`keys`).
+
+        ``road_speed_kmh`` entries are merged into the default table.
+
+        >>> CostParams.from_dict({"rail_new_musd_per_km": [4, 6, 9]}).rail_new_musd_per_km
+        (4.0, 6.0, 9.0)
+        >>> CostParams.from_dict({"rail_new_musd_per_km": "cheap"})
+        Traceback (most recent call last):
+        ...
+        corridor._errors.ParameterError: cost parameter 'rail_new_musd_per_km' must be a list [low, central, high] of numbers, got 'cheap'
+        """
+        if not isinstance(data, Mapping):
+            raise ParameterError(f"cost parameters{where} must be a table of key = value, got {data!r}")
+        _check_known(data, where)
+        kw: dict[str, Any] = dict(data)
+        if "road_speed_kmh" in kw:
+            if not isinstance(kw["road_speed_kmh"], Mapping):
+                raise ParameterError(f"cost parameter 'road_speed_kmh'{where} must be a table of "
+                                     f"class = km/h, got {kw['road_speed_kmh']!r}")
+            kw["road_speed_kmh"] = {**_ROAD_SPEEDS, **kw["road_speed_kmh"]}
+        try:
+            return cls(**kw)
+        except ParameterError as exc:
+            if where:
+                raise ParameterError(f"{exc}{where}") from None
+            raise
+
+    @classmethod
+    def from_toml(cls, path: str | Path) -> CostParams:
+        """Read overrides from a TOML file (keys at top level or under ``[costs]``).
+
+        Example file::
+
+            [costs]
+            rail_new_musd_per_km = [4.0, 6.0, 9.0]
+            rail_border_dwell_h = 1.5
+            [costs.road_speed_kmh]
+            primary = 75
+
+        Raises
+        ------
+        DataFileError
+            The file does not exist or cannot be read.
+        ParameterError
+            Invalid TOML, an unknown key, or a wrong type or value (the message names the key).
+
+        Examples
+        --------
+        >>> import tempfile, pathlib
+        >>> p = pathlib.Path(tempfile.mkdtemp()) / "c.toml"
+        >>> _ = p.write_text("[costs]\\nrail_tunnel_musd_per_km = [30, 50, 80]\\n")
+        >>> CostParams.from_toml(p).rail_tunnel_musd_per_km
+        (30.0, 50.0, 80.0)
+        """
+        import tomllib
+
+        p = Path(path)
+        if not p.is_file():
+            raise DataFileError(f"cost parameter file {str(p)!r} not found; give the path of a .toml file")
+        try:
+            data = tomllib.loads(p.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError) as exc:
+            raise DataFileError(f"cannot read cost parameter file {str(p)!r}: {exc}") from exc
+        except tomllib.TOMLDecodeError as exc:
+            raise ParameterError(f"cost parameter file {str(p)!r} is not valid TOML: {exc}") from exc
+        table = data.get("costs", data)
+        extra = [k for k in data if k != "costs"] if "costs" in data else []
+        if extra:
+            raise ParameterError(f"unknown top-level key(s) {', '.join(map(repr, extra))} in {str(p)!r}; "
+                                 "put cost parameters under [costs]")
+        return cls.from_dict(table, where=f" (in {str(p)!r})")
+
+
+def _check_known(data: Mapping[str, Any], where: str) -> None:
+    known = set(CostParams.keys())
+    bad = [str(k) for k in data if k not in known]
+    if bad:
+        import difflib
+
+        hints = {b: difflib.get_close_matches(b, known, n=1) for b in bad}
+        hint = "; ".join(f"did you mean {h[0]!r}?" for h in hints.values() if h)
+        raise ParameterError(
+            f"unknown cost parameter {', '.join(map(repr, bad))}{where}"
+            + (f"; {hint}" if hint else "; see CostParams.keys() or `corridor list params`"))
+
+
+def _check_number(name: str, value: Any, *, positive: bool = False) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ParameterError(f"cost parameter {name!r} must be a number, got {value!r}")
+    v = float(value)
+    if not math.isfinite(v) or v < 0 or (positive and v == 0):
+        need = "> 0" if positive else ">= 0"
+        raise ParameterError(f"cost parameter {name!r} must be a finite number {need}, got {value!r}")
+    return v
+
+
+def _check_band(name: str, value: Any) -> Band:
+    if isinstance(value, str | bytes) or not hasattr(value, "__len__") or len(value) != 3:
+        raise ParameterError(f"cost parameter {name!r} must be a list [low, central, high] of numbers, got {value!r}")
+    lo, mid, hi = (_check_number(name, v) for v in value)
+    if not lo <= mid <= hi:
+        raise ParameterError(f"cost parameter {name!r} must be ordered low <= central <= high, got {list(value)!r}")
+    return (lo, mid, hi)
+
+
+def _check_steps(name: str, value: Any) -> tuple[tuple[float, float], ...]:
+    msg = f"cost parameter {name!r} must be a list of [grade, speed factor] pairs, got {value!r}"
+    if isinstance(value, str | bytes) or not hasattr(value, "__iter__"):
+        raise ParameterError(msg)
+    out = []
+    for pair in value:
+        if isinstance(pair, str | bytes) or not hasattr(pair, "__len__") or len(pair) != 2:
+            raise ParameterError(msg)
+        g, fac = _check_number(name, pair[0]), _check_number(name, pair[1], positive=True)
+        if fac > 1:
+            raise ParameterError(f"cost parameter {name!r}: speed factor {pair[1]!r} must be in (0, 1]")
+        out.append((g, fac))
+    return tuple(sorted(out))
+
+
+def terrain_factor(params: CostParams, mode: str, terrain: str) -> Band:
+    """The ``(low, central, high)`` factor on open-line cost for a terrain class.
+
+    >>> terrain_factor(CostParams(), "road", "mountainous")
+    (1.5, 2.5, 5.0)
+    """
+    if terrain not in TERRAIN_CLASSES:
+        raise ParameterError(f"unknown terrain class {terrain!r}; use one of {', '.join(TERRAIN_CLASSES)}")
+    return getattr(params, f"{check_mode(mode)}_terrain_{terrain}")  # type: ignore[no-any-return]
+
+
+def unit_rate(params: CostParams, mode: str, build: str, structure: str) -> tuple[Band, bool]:
+    """``(band, terrain_applies)`` for one bucket (see the module docstring).
+
+    >>> unit_rate(CostParams(), "rail", "new", "tunnel")
+    ((25.0, 40.0, 60.0), False)
+    """
+    check_mode(mode)
+    if build not in BUILD_CATEGORIES:
+        raise ParameterError(f"unknown build category {build!r}; use one of {', '.join(BUILD_CATEGORIES)}")
+    if structure not in STRUCTURES:
+        raise ParameterError(f"unknown structure {structure!r}; use one of {', '.join(STRUCTURES)}")
+    if build == "new" and structure in ("tunnel", "bridge"):
+        return getattr(params, f"{mode}_{structure}_musd_per_km"), False
+    key = {"new": "new", "existing_disused": "rehab", "existing_active": "existing"}[build]
+    return getattr(params, f"{mode}_{key}_musd_per_km"), True
+
+
+def cost_band(quantities: Mapping[Any, float], mode: str | None = None,
+              params: CostParams | None = None) -> Band:
+    """Construction cost ``(low, central, high)`` in MUSD from km per bucket.
+
+    Parameters
+    ----------
+    quantities : mapping
+        ``{(build, terrain, structure): km}`` (all of ``mode``) or
+        ``{(mode, build, terrain, structure): km}`` (multimodal routes), with
+        build in :data:`BUILD_CATEGORIES`, terrain in :data:`TERRAIN_CLASSES`,
+        structure in :data:`STRUCTURES`.
+    mode : str, optional
+        ``"rail"`` or ``"road"``; needed for three-part keys.
+    params : CostParams, optional
+        Defaults if omitted.
+
+    Returns
+    -------
+    tuple of float
+        Low, central and high cost in millions of US dollars; always ordered.
+
+    Examples
+    --------
+    >>> q = {("new", "mountainous", "none"): 40.0, ("new", "mountainous", "tunnel"): 3.0}
+    >>> [round(x) for x in cost_band(q, "rail")]
+    [262, 420, 1340]
+    >>> [round(x) for x in cost_band({("road", "new", "flat", "none"): 10.0})]
+    [13, 16, 19]
+    """
+    p = params or CostParams()
+    totals = [0.0, 0.0, 0.0]
+    for key, km in quantities.items():
+        if len(key) == 4:
+            m, build, terrain, structure = key
+        elif len(key) == 3 and mode is not None:
+            m, (build, terrain, structure) = mode, key
+        else:
+            raise ParameterError(f"quantity key {key!r} must be (build, terrain, structure) with a mode, "
+                                 "or (mode, build, terrain, structure)")
+        km = float(km)
+        if not math.isfinite(km) or km < 0:
+            raise ParameterError(f"quantity for {key!r} must be a finite km >= 0, got {km!r}")
+        rate, with_terrain = unit_rate(p, m, build, structure)
+        fac = terrain_factor(p, m, terrain) if with_terrain else (1.0, 1.0, 1.0)
+        for k in range(3):
+            totals[k] += km * rate[k] * fac[k]
+    return (totals[0], totals[1], totals[2])

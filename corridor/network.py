@@ -1,0 +1,588 @@
+"""Road and rail networks: load from OSM or the reference table, route on them, cache them.
+
+:func:`load_network` reads a local OSM file (``.osm.pbf``, ``.osm``,
+``.osm.bz2``), an Overpass query (``"overpass"``), Geofabrik extracts
+(``"geofabrik"``) or the embedded modelled reference network (``"reference"``)
+into a :class:`Network`: one normalised edge table (see
+:data:`corridor.osm.EDGE_COLUMNS`), a node table and provenance. OSM loads are
+cached as GeoParquet keyed by source checksum, filter and bbox.
+
+Road and rail are separate layers, joined only at stations through transfer
+links; where two track gauges meet (1435/1520 mm) a gauge-break link with its
+own cost is added. Routing uses scipy's compressed sparse graphs.
+
+Examples
+--------
+>>> import geopandas as gpd
+>>> from shapely.geometry import LineString
+>>> from corridor.network import Network
+>>> e = gpd.GeoDataFrame({"mode": ["rail", "rail"], "gauge_mm": [1520.0, 1520.0]},
+...                      geometry=[LineString([(46.00, 38.92), (46.15, 38.92)]),
+...                                LineString([(46.15, 38.92), (46.30, 38.92)])], crs="EPSG:4326")
+>>> net = Network.from_edges(e, source="user")
+>>> r = net.route((46.0, 38.92), (46.3, 38.92))
+>>> r.unit_sequence(), round(r.length_m / 1000, 1)
+(['NAX', 'ARM'], 26.0)
+"""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+import logging
+import math
+import os
+from collections.abc import Iterable, Sequence
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from . import _network_io as io
+from ._errors import EmptyNetworkError, InvalidInputError, NoRouteError
+from ._network_graph import KIND_EDGE, KIND_GAUGE, Costs, Graph, Solver
+from ._types import BBox, Place
+from ._validate import check_mode, check_units
+
+log = logging.getLogger(__name__)
+
+__all__ = ["Costs", "Network", "load_network"]
+
+#: Snapped points farther than this from every usable node make a route fail (NoRouteError).
+MAX_SNAP_M = 20_000.0
+_WEIGHTS = ("length", "time")
+
+
+class Network:
+    """A routable road/rail network.
+
+    Attributes
+    ----------
+    edges : geopandas.GeoDataFrame
+        The normalised edge table (EPSG:4326), columns of :data:`corridor.osm.EDGE_COLUMNS`.
+    stations : pandas.DataFrame
+        Station/halt/yard points (id, lon, lat, kind, name) where road-rail transfers are placed.
+    meta : dict
+        Provenance: source, path, checksum, extract_date, filter, bbox, modelled, cache.
+    costs : Costs
+        Transfer and gauge-break penalties.
+    """
+
+    def __init__(self, edges: Any, *, stations: Any = None, meta: dict[str, Any] | None = None,
+                 costs: Costs | None = None) -> None:
+        import pandas as pd
+
+        if edges is None or len(edges) == 0:
+            raise EmptyNetworkError("a network needs at least one edge; widen the bbox or change the source")
+        self.edges = edges
+        self.stations = stations if stations is not None else pd.DataFrame(
+            {"id": pd.Series(dtype="int64"), "lon": pd.Series(dtype=float), "lat": pd.Series(dtype=float),
+             "kind": pd.Series(dtype=object), "name": pd.Series(dtype=object)})
+        self.meta: dict[str, Any] = dict(meta or {})
+        self.costs = costs or Costs()
+        self._solvers: dict[tuple[Any, ...], Solver] = {}
+
+    @classmethod
+    def from_edges(cls, edges: Any, *, source: str = "user", stations: Any = None,
+                   meta: dict[str, Any] | None = None, costs: Costs | None = None) -> Network:
+        """A network from any LineString GeoDataFrame; missing columns get defaults.
+
+        ``u``/``v`` are derived from shared end points when absent, ``unit`` by
+        cutting at borders, ``length_m`` geodesically.
+        """
+        edges = io.normalise(edges, source=source)
+        m = {"source": source, "modelled": "modelled" in source, **(meta or {})}
+        return cls(edges, stations=stations, meta=m, costs=costs)
+
+    # ------------------------------------------------------------------ basics
+    def __len__(self) -> int:
+        return len(self.edges)
+
+    def __repr__(self) -> str:
+        modes = ", ".join(f"{m}={n}" for m, n in self.edges["mode"].value_counts().sort_index().items())
+        return f"Network(source={self.meta.get('source', '?')!r}, edges={len(self)}, {modes})"
+
+    @cached_property
+    def nodes(self) -> Any:
+        """Node table: index ``node`` id, ``x`` (lon), ``y`` (lat), ``mode`` (road, rail or road;rail)."""
+        import geopandas as gpd
+        import pandas as pd
+        import shapely
+
+        e = self.edges
+        xy, idx = shapely.get_coordinates(e.geometry.values, return_index=True)
+        n = len(e)
+        f = np.searchsorted(idx, np.arange(n), side="left")
+        la = np.searchsorted(idx, np.arange(n), side="right") - 1
+        df = pd.DataFrame({"node": np.concatenate([e["u"].to_numpy(), e["v"].to_numpy()]),
+                           "x": np.concatenate([xy[f, 0], xy[la, 0]]),
+                           "y": np.concatenate([xy[f, 1], xy[la, 1]]),
+                           "mode": np.concatenate([e["mode"].to_numpy(), e["mode"].to_numpy()])})
+        modes = df.groupby("node")["mode"].agg(lambda s: ";".join(sorted(set(s))))
+        first = df.drop_duplicates("node").set_index("node")[["x", "y"]]
+        out = first.join(modes)
+        return gpd.GeoDataFrame(out, geometry=gpd.points_from_xy(out["x"], out["y"]), crs="EPSG:4326")
+
+    @cached_property
+    def graph(self) -> Graph:
+        """The layered routing graph (built on first use)."""
+        return Graph(self.edges, self.stations, self.costs)
+
+    def _solver(self, mode: str | None, weight: str, avoid: tuple[str, ...]) -> Solver:
+        if weight not in _WEIGHTS:
+            raise InvalidInputError(f"unknown weight {weight!r}; use 'length' or 'time'")
+        if mode is not None:
+            check_mode(mode)
+        key = (mode, weight, avoid)
+        if key not in self._solvers:
+            self._solvers[key] = Solver(self.graph, mode, weight, avoid)
+        return self._solvers[key]
+
+    # ------------------------------------------------------------------ queries
+    def nearest_node(self, lon: float, lat: float, *, mode: str | None = None) -> tuple[int, float]:
+        """Nearest node ``(node id, distance in m)``, optionally of one mode.
+
+        Examples
+        --------
+        >>> import geopandas as gpd
+        >>> from shapely.geometry import LineString
+        >>> net = Network.from_edges(gpd.GeoDataFrame({"mode": ["road"]},
+        ...     geometry=[LineString([(44.50, 40.18), (44.60, 40.18)])], crs="EPSG:4326"))
+        >>> node, d = net.nearest_node(44.60, 40.181)
+        >>> round(d)
+        111
+        """
+        from ._validate import check_lonlat
+
+        x, y = check_lonlat(lon, lat)
+        vs, d = self._solver(mode, "length", ()).candidates(x, y, k=1)
+        if not len(vs):
+            raise EmptyNetworkError(f"the network has no {mode or ''} edges to snap to; load that mode")
+        return int(self.graph.vnode[vs[0]]), float(d[0])
+
+    def _snap(self, s: Solver, p: Place, q: Place) -> tuple[np.ndarray, np.ndarray, float, float]:
+        co, do = s.candidates(p.lon, p.lat)
+        cd, dd = s.candidates(q.lon, q.lat)
+        if not len(co) or not len(cd):
+            raise NoRouteError("the network has no usable edges for this mode/avoid_units; load more data")
+        for name, d, pl in ((p.name, do, p), (q.name, dd, q)):
+            if d[0] > MAX_SNAP_M:
+                raise NoRouteError(f"{name!r} ({pl.lon:.4f}, {pl.lat:.4f}) is {d[0] / 1000:.1f} km from the "
+                                   "nearest usable node; load a network covering it or move the waypoint")
+        # prefer the nearest candidates that share a connected component
+        ok_o = do <= do[0] + 2_000.0
+        ok_d = dd <= dd[0] + 2_000.0
+        best: tuple[float, int] | None = None
+        comps = set(s.comp[co[ok_o]]) & set(s.comp[cd[ok_d]])
+        for c in comps:
+            score = float(do[ok_o][s.comp[co[ok_o]] == c].min() + dd[ok_d][s.comp[cd[ok_d]] == c].min())
+            if best is None or score < best[0]:
+                best = (score, int(c))
+        if best is None:
+            raise NoRouteError(
+                f"{p.name!r} and {q.name!r} are in disconnected parts of the network "
+                f"({s.ncomp} parts for mode={s.mode or 'any'}); add the missing links, widen the bbox, "
+                "allow both modes or drop avoid_units")
+        c = best[1]
+        so = co[ok_o & (s.comp[co] == c)]
+        sd = cd[ok_d & (s.comp[cd] == c)]
+        g = self.graph
+        # every layer of the snapped nodes (a gauge-break node has one vertex per gauge)
+        src = np.flatnonzero(np.isin(g.vnode, g.vnode[so[:1]]) & (s.comp == c))
+        dst = np.flatnonzero(np.isin(g.vnode, g.vnode[sd[:1]]) & (s.comp == c))
+        return src, dst, float(do[ok_o][np.isin(co[ok_o], so)][0]), float(dd[ok_d][np.isin(cd[ok_d], sd)][0])
+
+    def route(self, orig: Any, dest: Any, *, weight: str = "length", via: Sequence[Any] = (),
+              avoid_units: Iterable[str] = (), mode: str | None = None, name: str | None = None) -> Any:
+        """Shortest route between places over the network.
+
+        Parameters
+        ----------
+        orig, dest : str, (lon, lat) or Place
+            Place names are looked up in the gazetteer; points snap to the
+            nearest node (of ``mode``) in a part of the network that connects them.
+        weight : {"length", "time"}
+            Minimise metres or seconds (speed from ``maxspeed`` or the class
+            default; transfers and gauge breaks add their penalties).
+        via : sequence of places
+            Intermediate places, visited in order.
+        avoid_units : iterable of unit codes
+            Edges in these units are not used.
+        mode : {"road", "rail"} or None
+            Restrict to one layer; None lets the route change mode at stations.
+        name : str, optional
+            Route name (default ``"A - B"``).
+
+        Returns
+        -------
+        corridor.route.Route
+            Segments with ``build="existing"``, the edge attributes, ``structure``
+            from tunnel/bridge, and ``transfer``/``gauge_break`` flags on the links
+            of class ``transfer``/``gauge_break``.
+
+        Raises
+        ------
+        NoRouteError
+            The places are not connected (or too far from the network).
+        UnknownPlaceError, InvalidInputError, UnknownUnitError
+
+        Examples
+        --------
+        >>> import geopandas as gpd
+        >>> from shapely.geometry import LineString
+        >>> e = gpd.GeoDataFrame({"mode": ["road", "road"], "class": ["primary", "primary"]},
+        ...     geometry=[LineString([(44.50, 40.18), (44.60, 40.18)]),
+        ...               LineString([(44.60, 40.18), (44.60, 40.25)])], crs="EPSG:4326")
+        >>> r = Network.from_edges(e).route((44.50, 40.18), (44.60, 40.25), mode="road")
+        >>> len(r.segments), r.segments["build"].unique().tolist(), round(r.length_m)
+        (2, ['existing'], 16290)
+        """
+        from .places import resolve
+        from .route import Route
+
+        avoid = tuple(sorted(check_units(list(avoid_units), what="avoid_units unit")))
+        pts = [resolve(orig), *[resolve(v) for v in via], resolve(dest)]
+        s = self._solver(mode, weight, avoid)
+        rows: list[dict[str, Any]] = []
+        geoms: list[Any] = []
+        cost_total = 0.0
+        snaps: list[float] = []
+        for p in pts:
+            if p.unit in avoid:
+                raise NoRouteError(f"{p.name!r} lies in {p.unit}, which avoid_units excludes; move the waypoint "
+                                   "or stop avoiding that unit")
+        for p, q in itertools.pairwise(pts):
+            src, dst, d_o, d_d = self._snap(s, p, q)
+            lb = float(np.hypot((p.lon - q.lon) * 111_320 * math.cos(math.radians(p.lat)), (p.lat - q.lat) * 110_574))
+            try:
+                cost, path = s.shortest(src, dst, max(0.0, 0.99 * lb - d_o - d_d))
+            except NoRouteError:
+                raise NoRouteError(f"no {mode or 'road/rail'} route from {p.name!r} to {q.name!r}; they are "
+                                   "in disconnected parts of the network") from None
+            cost_total += cost
+            snaps += [d_o, d_d]
+            self._segments(s, path, rows, geoms)
+        if not rows:
+            raise NoRouteError(f"{pts[0].name!r} and {pts[-1].name!r} snap to the same node; "
+                               "there is no route to build (pick places farther apart)")
+        import geopandas as gpd
+
+        seg = gpd.GeoDataFrame(rows, geometry=geoms, crs="EPSG:4326")
+        if mode is None:
+            by = seg.assign(_l=[g.length for g in geoms]).groupby("mode")["_l"].sum()
+            rmode = str(by.idxmax())
+        else:
+            rmode = mode
+        src_label = str(self.meta.get("source", "osm"))
+        meta = {"network_source": src_label, "weight": weight, "cost": cost_total, "snap_m": snaps,
+                "modelled": "modelled" in src_label, "avoid_units": list(avoid)}
+        return Route.from_segments(seg, mode=rmode, name=name or f"{pts[0].name} - {pts[-1].name}",
+                                   waypoints=pts, source=src_label, meta=meta, split_units=False)
+
+    def _segments(self, s: Solver, path: list[int], rows: list[dict[str, Any]], geoms: list[Any]) -> None:
+        import shapely
+        from shapely.geometry import LineString
+
+        g = self.graph
+        e = self.edges
+        src = str(self.meta.get("source", "osm"))
+        for p, q in itertools.pairwise(path):
+            lk = s.link_between(p, q)
+            kind = int(g.kind[lk])
+            if kind == KIND_EDGE:
+                i = int(g.ref[lk])
+                r = e.iloc[i]
+                geom = r.geometry if g.a[lk] == p else shapely.reverse(r.geometry)
+                layer = int(g.vlayer[q])
+                rows.append({
+                    "build": "existing", "status": r["status"], "unit": r["unit"], "mode": r["mode"],
+                    "structure": "tunnel" if r["tunnel"] else "bridge" if r["bridge"] else "none",
+                    "class": r["class"], "gauge_mm": float(layer) if r["mode"] == "rail" else math.nan,
+                    "source": r["source"], "name": r["name"], "osm_way_id": int(r["osm_way_id"]),
+                    "ref": r["ref"], "maxspeed_kmh": r["maxspeed_kmh"], "electrified": r["electrified"],
+                    "transfer": False, "gauge_break": False})
+                geoms.append(geom)
+            else:
+                gb = kind == KIND_GAUGE
+                to_rail = int(g.vlayer[q]) > 0
+                unit = rows[-1]["unit"] if rows else None
+                rows.append({
+                    "build": "existing", "status": "active", "unit": unit,
+                    "mode": "rail" if (gb or to_rail) else "road", "structure": "none",
+                    "class": "gauge_break" if gb else "transfer",
+                    "gauge_mm": float(g.vlayer[q]) if to_rail else math.nan, "source": src,
+                    "name": "gauge break" if gb else self._station_name(int(g.ref[lk])), "osm_way_id": -1,
+                    "ref": "", "maxspeed_kmh": math.nan, "electrified": "",
+                    "transfer": not gb, "gauge_break": gb})
+                geoms.append(LineString([(g.vx[p], g.vy[p]), (g.vx[q], g.vy[q])]))
+
+    def _station_name(self, i: int) -> str:
+        try:
+            nm = str(self.stations["name"].iloc[i])
+        except (IndexError, KeyError):
+            nm = ""
+        return f"transfer at {nm}" if nm else "road-rail transfer"
+
+    def shortest_lengths(self, orig_nodes: Sequence[int], dest_nodes: Sequence[int], *, weight: str = "length",
+                         mode: str | None = None) -> np.ndarray:
+        """Shortest-path costs between OSM node ids, pairwise (``inf`` where disconnected).
+
+        The batch form of :meth:`route` without building Route objects (for
+        accessibility sweeps and benchmarks). Nodes present in several layers
+        (a gauge-break node) start/end in any of them.
+
+        Examples
+        --------
+        >>> import geopandas as gpd
+        >>> from shapely.geometry import LineString
+        >>> net = Network.from_edges(gpd.GeoDataFrame({"mode": ["road"]},
+        ...     geometry=[LineString([(44.50, 40.18), (44.60, 40.18)])], crs="EPSG:4326"))
+        >>> u, v = int(net.edges.u[0]), int(net.edges.v[0])
+        >>> net.shortest_lengths([u], [v]).round().tolist()
+        [8517.0]
+        """
+        s = self._solver(mode, weight, ())
+        g = self.graph
+        order = np.argsort(g.vnode, kind="stable")
+        sn = g.vnode[order]
+        out = np.full(len(orig_nodes), np.inf)
+        for k, (o, d) in enumerate(zip(orig_nodes, dest_nodes, strict=True)):
+            lo, hi = np.searchsorted(sn, [o, o], side="left")[0], np.searchsorted(sn, o, side="right")
+            src = order[lo:hi]
+            lo2, hi2 = np.searchsorted(sn, d, side="left"), np.searchsorted(sn, d, side="right")
+            dst = order[lo2:hi2]
+            if not len(src) or not len(dst):
+                raise InvalidInputError(f"node {o if not len(src) else d} is not in the network")
+            lb = float(np.min(np.hypot((g.vx[src][0] - g.vx[dst]) * 111_320 * math.cos(math.radians(g.vy[src][0])),
+                                       (g.vy[src][0] - g.vy[dst]) * 110_574)))
+            with contextlib.suppress(NoRouteError):
+                out[k] = s.shortest(src, dst, 0.99 * lb)[0]
+        return out
+
+    # ------------------------------------------------------------------ views
+    def to_networkx(self, *, mode: str | None = None, weight_attrs: bool = True) -> Any:
+        """An osmnx-compatible ``networkx.MultiDiGraph`` of the routing graph.
+
+        Graph nodes are the router's vertices (integers); each carries ``x``,
+        ``y``, ``osmid`` (the OSM node id) and ``layer`` (0 road, else the gauge
+        in mm). Each link appears in both directions with ``length``,
+        ``geometry`` (oriented), ``osmid`` (way id), ``highway``/``railway``,
+        ``kind`` (edge, transfer, gauge_break) and the router's costs
+        ``weight_length``/``weight_time`` (penalties included).
+        ``graph["crs"]`` is EPSG:4326, so ``osmnx.graph_to_gdfs`` and
+        ``osmnx.shortest_path`` work on it.
+
+        Examples
+        --------
+        >>> import geopandas as gpd
+        >>> from shapely.geometry import LineString
+        >>> net = Network.from_edges(gpd.GeoDataFrame({"mode": ["road"]},
+        ...     geometry=[LineString([(44.50, 40.18), (44.60, 40.18)])], crs="EPSG:4326"))
+        >>> mg = net.to_networkx()
+        >>> mg.number_of_nodes(), mg.number_of_edges(), mg.graph["crs"]
+        (2, 2, 'EPSG:4326')
+        """
+        import networkx as nx
+        import shapely
+        from shapely.geometry import LineString
+
+        self._solver(mode, "length", ())  # validates mode
+        g = self.graph
+        mask = g.mask(mode, ())
+        wl, wt = g.cost("length"), g.cost("time")
+        mg = nx.MultiDiGraph(crs="EPSG:4326", name=str(self.meta.get("source", "network")), simplified=True)
+        used = np.unique(np.concatenate([g.a[mask], g.b[mask]]))
+        mg.add_nodes_from((int(v), {"x": float(g.vx[v]), "y": float(g.vy[v]), "osmid": int(g.vnode[v]),
+                                   "layer": int(g.vlayer[v])}) for v in used)
+        e = self.edges
+        geoms = e.geometry.values
+        kinds = {0: "edge", 1: "transfer", 2: "gauge_break"}
+        for lk in np.flatnonzero(mask):
+            a, b, kind = int(g.a[lk]), int(g.b[lk]), int(g.kind[lk])
+            attrs: dict[str, Any] = {"length": float(g.length[lk]), "kind": kinds[kind]}
+            if weight_attrs:
+                attrs.update(weight_length=float(wl[lk]), weight_time=float(wt[lk]))
+            if kind == KIND_EDGE:
+                i = int(g.ref[lk])
+                geom = geoms[i]
+                m = str(e["mode"].iat[i])
+                attrs.update(osmid=int(e["osm_way_id"].iat[i]), name=str(e["name"].iat[i]), mode=m,
+                             status=str(e["status"].iat[i]), unit=e["unit"].iat[i])
+                attrs["highway" if m == "road" else "railway"] = str(e["class"].iat[i])
+                fwd, back = geom, shapely.reverse(geom)
+            else:
+                fwd = LineString([(g.vx[a], g.vy[a]), (g.vx[b], g.vy[b])])
+                back = shapely.reverse(fwd)
+            mg.add_edge(a, b, **attrs, geometry=fwd)
+            mg.add_edge(b, a, **attrs, geometry=back)
+        return mg
+
+    def subset(self, bbox: Any) -> Network:
+        """The edges intersecting ``bbox`` (left, bottom, right, top) as a new Network.
+
+        Raises :class:`EmptyNetworkError` if none does.
+        """
+        from .osm import _bbox
+
+        box = _bbox(bbox)
+        if box is None:
+            return self
+        hit = self.edges.intersects(box.to_polygon())
+        if not hit.any():
+            raise EmptyNetworkError(f"no edges in bbox {tuple(box)}; the network covers "
+                                    f"{tuple(round(float(v), 3) for v in self.edges.total_bounds)}")
+        sub = self.edges[hit].reset_index(drop=True)
+        st = self.stations
+        if len(st):
+            st = st[(st.lon >= box.left) & (st.lon <= box.right) & (st.lat >= box.bottom) & (st.lat <= box.top)]
+        return Network(sub, stations=st.reset_index(drop=True), meta={**self.meta, "bbox": list(box)},
+                       costs=self.costs)
+
+
+# ---------------------------------------------------------------------------------- loading
+def load_network(source: str | os.PathLike[str], *, modes: Sequence[str] = ("road", "rail"), bbox: Any = None,
+                 region: str | Iterable[str] | None = None, road_classes: str | Iterable[str] | None = None,
+                 cache: bool = True) -> Network:
+    """Load a road/rail network.
+
+    Parameters
+    ----------
+    source : path or {"reference", "overpass", "geofabrik"}
+        A local ``.osm.pbf``/``.osm``/``.osm.bz2`` file; ``"overpass"`` (queries
+        ``settings.overpass_url`` for ``bbox``, cached); ``"geofabrik"``
+        (downloads the extracts of ``region``, default all five, clipped to
+        ``bbox`` or the region pack extent); ``"reference"`` (the embedded
+        MODELLED network, ``source="reference (modelled)"``).
+    modes : sequence of {"road", "rail"}
+    bbox : BBox or (left, bottom, right, top), optional
+        Keep edges intersecting this box.
+    region : str or list, optional
+        Region names (``armenia``, ``azerbaijan``, ``georgia``, ``turkey``,
+        ``iran``, ``caucasus``) or unit codes (``ARM``, ``NAX`` ...): keep only
+        edges in these units; for ``"geofabrik"`` also picks the extracts.
+    road_classes : str or list, optional
+        ``None`` = motorway ... tertiary and links; a level such as
+        ``"unclassified"`` or ``"track"`` keeps everything down to it.
+    cache : bool
+        Reuse / write the GeoParquet cache for OSM sources.
+
+    Returns
+    -------
+    Network
+
+    Raises
+    ------
+    InvalidInputError, InvalidBBoxError
+        Unknown mode/region/road class; malformed bbox.
+    OSMParseError, DataFileError
+        Missing, empty, corrupt or truncated file; reference network missing.
+    EmptyNetworkError
+        No edges after filters and bbox.
+    DownloadError
+        Overpass/Geofabrik unreachable after retries.
+
+    Examples
+    --------
+    >>> import tempfile, osmium
+    >>> from pathlib import Path
+    >>> p = Path(tempfile.mkdtemp()) / "x.osm"
+    >>> with osmium.SimpleWriter(str(p)) as w:
+    ...     for i, (x, y) in enumerate([(44.50, 40.18), (44.52, 40.19), (44.55, 40.19)], 1):
+    ...         w.add_node(osmium.osm.mutable.Node(id=i, location=(x, y)))
+    ...     w.add_way(osmium.osm.mutable.Way(id=1, nodes=[1, 2, 3], tags={"railway": "disused"}))
+    >>> net = load_network(p, cache=False)
+    >>> net.edges[["mode", "status", "unit"]].values.tolist()
+    [['rail', 'disused', 'ARM']]
+    """
+    from . import osm
+
+    mds = osm.check_modes(modes)
+    box = osm._bbox(bbox)
+    units = io.region_units(region)
+    if isinstance(source, str) and source.strip().lower() in ("reference", "overpass", "geofabrik"):
+        kind = source.strip().lower()
+    elif isinstance(source, str | os.PathLike):
+        kind = "file"
+    else:
+        raise InvalidInputError(f"network source {source!r} is not a path or one of 'reference', 'overpass', "
+                                "'geofabrik'")
+    if kind == "reference":
+        edges, meta = io.load_reference()
+        edges = edges[edges["mode"].isin(mds)].reset_index(drop=True)
+        if not len(edges):
+            raise EmptyNetworkError(f"the reference network has no {'/'.join(mds)} edges; use other modes")
+        net = Network(io.filter_units(edges, units, "the reference network"), meta={**meta, "region": list(units)})
+        return net.subset(box) if box is not None else net
+    classes = osm.tagnorm.resolve_road_classes(road_classes)
+    spec = io.filter_spec(mds, classes)
+    if kind == "file":
+        path = Path(source)
+        osm.check_suffix(path)
+        paths, label = [path], "osm"
+    elif kind == "overpass":
+        if box is None:
+            if not units:
+                raise InvalidInputError("source='overpass' needs a bbox (or a region of unit codes)")
+            box = _units_bbox(units)
+        paths, label = [osm.fetch_overpass(box, modes=mds, road_classes=classes)], "osm (overpass)"
+    else:
+        box = box or (_units_bbox(units) if units else io.REGION_BBOX)
+        paths = osm.fetch_geofabrik(region if region is not None else "caucasus")
+        label = "osm (geofabrik)"
+    sums = [osm.file_checksum(p) for p in paths]
+    key = io.cache_key({"checksums": sums, "filter": spec, "bbox": list(box) if box else None,
+                        "units": list(units)})
+    if cache:
+        hit = io.read_cache(key)
+        if hit is not None:
+            edges, stations, meta = hit
+            log.info("network loaded from cache %s", io.cache_dir(key))
+            return Network(edges, stations=stations, meta={**meta, "cache": str(io.cache_dir(key))})
+    edges, stations, infos = _read_paths(paths, mds, classes, box, label)
+    edges = io.filter_units(edges, units, ", ".join(str(p) for p in paths))
+    meta = {"source": label, "path": str(paths[0]) if len(paths) == 1 else [str(p) for p in paths],
+            "checksum": sums[0] if len(sums) == 1 else sums,
+            "extract_date": infos[0].get("extract_date", "") if infos else "", "filter": spec,
+            "bbox": list(box) if box else None, "region": list(units), "modelled": False,
+            "missing_nodes": sum(int(i.get("missing_nodes", 0)) for i in infos)}
+    if cache:
+        io.write_cache(key, edges, stations, meta)
+    return Network(edges, stations=stations, meta=meta)
+
+
+def _units_bbox(units: Sequence[str]) -> BBox:
+    from .datasets import units as unit_table
+
+    t = unit_table()
+    b = t[t["unit"].isin(list(units))].total_bounds
+    return BBox(*[float(v) for v in b])
+
+
+def _read_paths(paths: Sequence[Path], modes: Sequence[str], classes: Sequence[str], box: BBox | None,
+                label: str) -> tuple[Any, Any, list[dict[str, Any]]]:
+    import geopandas as gpd
+    import pandas as pd
+
+    from ._osm_read import read_file, split_at_borders
+
+    if len(paths) == 1:
+        raw = read_file(paths[0], modes=modes, road_classes=classes, bbox=box, source=label)
+        return raw.edges, raw.stations, [raw.info]
+    parts, stations, infos = [], [], []
+    for p in paths:  # several extracts: join, drop ways present in two, then cut at borders once
+        try:
+            raw = read_file(p, modes=modes, road_classes=classes, bbox=box, source=label, split_units=False)
+        except EmptyNetworkError:
+            log.info("%s has no edges in %s", p, box)
+            continue
+        parts.append(raw.edges)
+        stations.append(raw.stations)
+        infos.append(raw.info)
+    if not parts:
+        raise EmptyNetworkError(f"none of {', '.join(str(p) for p in paths)} has edges in bbox {box}; "
+                                "widen the bbox or choose other regions")
+    edges = pd.concat(parts, ignore_index=True).drop_duplicates(["osm_way_id", "u", "v"]).reset_index(drop=True)
+    edges = split_at_borders(gpd.GeoDataFrame(edges.drop(columns="unit"), geometry="geometry", crs="EPSG:4326"))
+    st = pd.concat(stations, ignore_index=True).drop_duplicates("id").reset_index(drop=True)
+    return edges, st, infos

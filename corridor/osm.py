@@ -1,0 +1,377 @@
+"""OpenStreetMap sources: local PBF/XML files, Overpass and Geofabrik extracts.
+
+Every source ends in the same reader (:func:`read_osm`, pyosmium streaming), so
+a PBF, its XML twin and an Overpass response of the same data give the same
+normalised edge table. All HTTP goes through :mod:`corridor._http` (retries,
+back-off, ``Retry-After``, HTML guard, atomic writes), with the service URLs
+from :mod:`corridor.settings`; nothing bad is ever cached.
+
+Examples
+--------
+>>> from corridor.osm import overpass_query, geofabrik_url
+>>> q = overpass_query((45.5, 38.8, 46.7, 39.3), modes=("rail",))
+>>> q.splitlines()[0]
+'[out:xml][timeout:180][bbox:38.8,45.5,39.3,46.7];'
+>>> geofabrik_url("georgia").endswith("/europe/georgia-latest.osm.pbf")
+True
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+from . import _osm_tags as tagnorm
+from . import settings
+from ._errors import DataFileError, DownloadError, InvalidInputError, OSMParseError
+from ._osm_read import EDGE_COLUMNS, RawOSM, read_file
+from ._types import BBox
+from ._validate import check_mode
+
+log = logging.getLogger(__name__)
+
+__all__ = ["EDGE_COLUMNS", "REGIONS", "REGION_PATHS", "RawOSM", "check_modes", "fetch_geofabrik",
+           "fetch_overpass", "file_checksum", "geofabrik_url", "overpass_query", "read_osm", "region_extracts"]
+
+#: Geofabrik extract paths (``{settings.geofabrik_url}/<path>-latest.osm.pbf``). Georgia and
+#: Türkiye are filed under Europe on Geofabrik's server, the others under Asia.
+REGION_PATHS: dict[str, str] = {
+    "armenia": "asia/armenia",
+    "azerbaijan": "asia/azerbaijan",
+    "georgia": "europe/georgia",
+    "turkey": "europe/turkey",
+    "iran": "asia/iran",
+}
+#: Named groups of extracts: ``caucasus`` is all five (clip with a bbox for the border zones).
+REGIONS: dict[str, tuple[str, ...]] = {"caucasus": tuple(REGION_PATHS), **{k: (k,) for k in REGION_PATHS}}
+#: Extract holding each country unit.
+UNIT_EXTRACT: dict[str, str] = {"ARM": "armenia", "AZE": "azerbaijan", "NAX": "azerbaijan", "GEO": "georgia",
+                                "TUR": "turkey", "IRN": "iran"}
+_SUFFIXES = (".osm.pbf", ".pbf", ".osm", ".osm.bz2", ".xml", ".osm.xml")
+
+
+def check_modes(modes: str | Iterable[str]) -> tuple[str, ...]:
+    """Validate and order ``modes`` (``"road"``, ``"rail"``).
+
+    >>> check_modes(["rail", "road"])
+    ('road', 'rail')
+    >>> check_modes("bus")
+    Traceback (most recent call last):
+    ...
+    corridor._errors.InvalidInputError: unknown mode 'bus'; use one of road, rail
+    """
+    items = [modes] if isinstance(modes, str) else list(modes)
+    if not items:
+        raise InvalidInputError("modes is empty; give ('road',), ('rail',) or ('road', 'rail')")
+    got = {check_mode(m) for m in items}
+    return tuple(m for m in ("road", "rail") if m in got)
+
+
+def read_osm(path: str | os.PathLike[str], *, modes: Sequence[str] = ("road", "rail"), bbox: Any = None,
+             road_classes: str | Iterable[str] | None = None, source: str = "osm") -> RawOSM:
+    """Read an OSM file (``.osm.pbf``, ``.osm``, ``.osm.bz2``) into the normalised edge table.
+
+    Streams with pyosmium (node locations in its C++ index, never in Python
+    objects); ways are split at shared nodes, measured geodesically and cut at
+    unit borders.
+
+    Parameters
+    ----------
+    path : path
+        The OSM file.
+    modes : sequence of {"road", "rail"}
+    bbox : BBox or 4-tuple, optional
+        Keep only edges that intersect this box (degrees).
+    road_classes : str or list, optional
+        Level to keep down to (``"unclassified"``, ``"track"``) or explicit classes.
+    source : str
+        Value of the ``source`` column.
+
+    Returns
+    -------
+    RawOSM
+        ``.edges`` GeoDataFrame, ``.stations`` DataFrame, ``.info`` dict.
+
+    Raises
+    ------
+    OSMParseError
+        Empty, corrupt or truncated file.
+    EmptyNetworkError
+        No kept way (in the bbox).
+
+    Examples
+    --------
+    >>> import tempfile, osmium
+    >>> from pathlib import Path
+    >>> p = Path(tempfile.mkdtemp()) / "tiny.osm"
+    >>> with osmium.SimpleWriter(str(p)) as w:
+    ...     w.add_node(osmium.osm.mutable.Node(id=1, location=(44.50, 40.18)))
+    ...     w.add_node(osmium.osm.mutable.Node(id=2, location=(44.52, 40.19)))
+    ...     w.add_way(osmium.osm.mutable.Way(id=7, nodes=[1, 2], tags={"highway": "primary;secondary",
+    ...                                                                  "maxspeed": "RU:urban"}))
+    >>> e = read_osm(p).edges
+    >>> e[["mode", "class", "maxspeed_kmh", "unit"]].values.tolist()
+    [['road', 'primary', 60.0, 'ARM']]
+    >>> round(float(e.length_m.iloc[0]))
+    2033
+    """
+    mds = check_modes(modes)
+    box = _bbox(bbox)
+    classes = tagnorm.resolve_road_classes(road_classes)
+    return read_file(Path(path), modes=mds, road_classes=classes, bbox=box, source=source)
+
+
+def _bbox(bbox: Any) -> BBox | None:
+    if bbox is None or isinstance(bbox, BBox):
+        return bbox
+    if isinstance(bbox, str):
+        return BBox.parse(bbox)
+    try:
+        vals = list(bbox)
+    except TypeError as exc:
+        raise InvalidInputError(f"bbox {bbox!r} is not (left, bottom, right, top) in degrees") from exc
+    if len(vals) != 4:
+        raise InvalidInputError(f"bbox {bbox!r} needs four numbers: (left, bottom, right, top) in degrees")
+    return BBox(*vals)
+
+
+# ----------------------------------------------------------------------------- checksums
+def file_checksum(path: str | os.PathLike[str]) -> str:
+    """MD5 of a file, remembered per (path, size, mtime) in the cache so big files hash once.
+
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> p = Path(tempfile.mkdtemp()) / "a.osm"
+    >>> _ = p.write_bytes(b"abc")
+    >>> file_checksum(p)
+    '900150983cd24fb0d6963f7d28e17f72'
+    """
+    from ._http import file_md5
+
+    p = Path(path).resolve()
+    st = p.stat()
+    key = hashlib.sha256(f"{p}|{st.st_size}|{st.st_mtime_ns}".encode()).hexdigest()[:32]
+    memo = Path(settings.cache_folder) / "osm" / "checksums" / key
+    try:
+        text = memo.read_text().strip()
+        if len(text) == 32:
+            return text
+    except OSError:
+        pass
+    digest = file_md5(p)
+    try:
+        memo.parent.mkdir(parents=True, exist_ok=True)
+        tmp = memo.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_text(digest)
+        os.replace(tmp, memo)
+    except OSError:  # a read-only cache only costs a re-hash next time
+        pass
+    return digest
+
+
+# ----------------------------------------------------------------------------- Overpass
+def overpass_filters(modes: Sequence[str], road_classes: str | Iterable[str] | None = None) -> list[str]:
+    """Overpass QL way filters (in osmnx ``custom_filter`` syntax) for the kept classes.
+
+    >>> overpass_filters(("rail",))[0]
+    '["railway"~"^(rail|narrow_gauge|light_rail|disused|abandoned|razed|construction|proposed)$"]'
+    """
+    out = []
+    if "road" in modes:
+        cls = tagnorm.resolve_road_classes(road_classes)
+        out.append(f'["highway"~"^({"|".join(cls)})$"]')
+        out.append(f'["highway"~"^(construction|proposed)$"]["highway"!~"^({"|".join(cls)})$"]')
+    if "rail" in modes:
+        out.append(f'["railway"~"^({"|".join((*tagnorm.RAIL_CLASSES, *tagnorm.RAIL_STATUSES))})$"]')
+        out.extend(f'["{s}:railway"]' for s in tagnorm.RAIL_STATUSES)
+    return out
+
+
+def overpass_query(bbox: Any, *, modes: Sequence[str] = ("road", "rail"),
+                   road_classes: str | Iterable[str] | None = None, timeout: int = 180) -> str:
+    """The Overpass QL query for the kept ways (and stations) in ``bbox``, XML output.
+
+    Output is sorted nodes-then-ways, as pyosmium's streaming reader needs.
+    """
+    box = _bbox(bbox)
+    if box is None:
+        raise InvalidInputError("an Overpass query needs a bbox (left, bottom, right, top); the region pack "
+                                "extent is BBox(42.5, 37.8, 51.0, 42.5)")
+    mds = check_modes(modes)
+    lines = [f"[out:xml][timeout:{int(timeout)}][bbox:{box.bottom},{box.left},{box.top},{box.right}];", "("]
+    lines += [f"  way{f};" for f in overpass_filters(mds, road_classes)]
+    if "rail" in mds:
+        lines.append(f'  node["railway"~"^({"|".join(tagnorm.STATION_VALUES)})$"];')
+    lines += [");", "(._;>;);", "out body;"]
+    return "\n".join(lines)
+
+
+def _check_osm_xml(body: bytes, url: str) -> None:
+    head = body[:2048].lstrip()
+    if not (head.startswith(b"<?xml") or head.startswith(b"<osm")) or b"<osm" not in head:
+        raise DownloadError(f"{url} did not return OSM XML (starts with {body[:60]!r}); check settings.overpass_url")
+    tail = body[-64:].rstrip()
+    if not tail.endswith(b"</osm>"):
+        raise DownloadError(f"{url} returned a truncated OSM XML body (no closing </osm>); try again later")
+    if b"<remark>" in body[-4096:] and b"runtime error" in body[-4096:]:
+        raise DownloadError(f"{url} reported a runtime error (query timeout or memory); use a smaller bbox")
+
+
+def fetch_overpass(bbox: Any, *, modes: Sequence[str] = ("road", "rail"),
+                   road_classes: str | Iterable[str] | None = None, refresh: bool = False) -> Path:
+    """Run the Overpass query and cache the XML response; return the cached file.
+
+    Responses are keyed by the query's SHA-256 under ``settings.cache_folder/overpass``
+    and written atomically after a complete, valid body; a failed, truncated or
+    HTML response is retried (see :mod:`corridor._http`) and never cached.
+
+    Raises
+    ------
+    DownloadError
+        Retries exhausted, or the body is not complete OSM XML.
+    """
+    from ._http import _Retryable, _with_retries, request_bytes
+
+    query = overpass_query(bbox, modes=modes, road_classes=road_classes)
+    key = hashlib.sha256(f"{settings.overpass_url}\n{query}".encode()).hexdigest()[:32]
+    dest = Path(settings.cache_folder) / "overpass" / f"{key}.osm"
+    if dest.is_file() and not refresh:
+        log.info("Overpass response from cache %s", dest)
+        return dest
+    url = str(settings.overpass_url)
+
+    def attempt(_: int) -> bytes:
+        body = request_bytes(url, method="POST", data={"data": query})  # retries HTTP failures itself
+        try:
+            _check_osm_xml(body, url)
+        except DownloadError as exc:  # complete HTTP body, incomplete document: try again
+            raise _Retryable(str(exc)) from exc
+        return body
+
+    body: bytes = _with_retries(url, attempt)
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    tmp = dest.with_suffix(f".{os.getpid()}.part")
+    tmp.write_bytes(body)
+    os.replace(tmp, dest)
+    dest.with_suffix(".query").write_text(query, encoding="utf-8")
+    return dest
+
+
+# ----------------------------------------------------------------------------- Geofabrik
+def region_extracts(region: str | Iterable[str] | None) -> tuple[str, ...]:
+    """Geofabrik extract names for a region name, extract names or unit codes.
+
+    >>> region_extracts("caucasus")
+    ('armenia', 'azerbaijan', 'georgia', 'turkey', 'iran')
+    >>> region_extracts(["NAX", "ARM"])
+    ('azerbaijan', 'armenia')
+    """
+    if region is None:
+        return REGIONS["caucasus"]
+    items = [region] if isinstance(region, str) else list(region)
+    out: list[str] = []
+    for it in items:
+        key = str(it).strip()
+        names = REGIONS.get(key.lower()) or ((UNIT_EXTRACT[key.upper()],) if key.upper() in UNIT_EXTRACT else None)
+        if names is None:
+            raise InvalidInputError(f"unknown region {it!r}; use one of {', '.join(REGIONS)} or a unit code "
+                                    f"({', '.join(UNIT_EXTRACT)})")
+        out.extend(n for n in names if n not in out)
+    return tuple(out)
+
+
+def geofabrik_url(name: str) -> str:
+    """Download URL of a Geofabrik extract (``armenia``, ``azerbaijan``, ``georgia``, ``turkey``, ``iran``)."""
+    if name not in REGION_PATHS:
+        raise InvalidInputError(f"unknown Geofabrik extract {name!r}; use one of {', '.join(REGION_PATHS)}")
+    return f"{str(settings.geofabrik_url).rstrip('/')}/{REGION_PATHS[name]}-latest.osm.pbf"
+
+
+def _parse_md5(text: bytes, url: str) -> str:
+    import re
+
+    m = re.match(rb"\s*([0-9a-fA-F]{32})\b", text)
+    if not m:
+        raise DownloadError(f"{url} is not an MD5 file (starts with {text[:40]!r}); check settings.geofabrik_url")
+    return m.group(1).decode().lower()
+
+
+def fetch_geofabrik(region: str | Iterable[str] | None = "caucasus", *,
+                    progress: Callable[[str, int, int | None], None] | None = None,
+                    check_updates: bool = True) -> list[Path]:
+    """Download (or reuse) Geofabrik extracts in the cache; return their paths.
+
+    Each extract is verified against its published ``.md5``; an interrupted
+    download resumes. With ``check_updates`` the ``.md5`` is fetched again and a
+    cached extract whose MD5 differs is replaced (the old one stays until the
+    new one is complete). If the server cannot be reached but an extract is
+    cached, the cached file is used with a warning.
+
+    Raises
+    ------
+    DownloadError, ChecksumError
+        No cached copy and the download failed or never matched its MD5.
+    """
+    from ._http import download, file_md5, request_bytes
+
+    out = []
+    for name in region_extracts(region):
+        url = geofabrik_url(name)
+        dest = Path(settings.cache_folder) / "geofabrik" / f"{name}-latest.osm.pbf"
+        sidecar = Path(str(dest) + ".md5")
+        if dest.is_file() and not check_updates:
+            out.append(dest)
+            continue
+        try:
+            md5 = _parse_md5(request_bytes(url + ".md5"), url + ".md5")
+        except DownloadError:
+            if dest.is_file():
+                log.warning("cannot reach %s; using the cached extract %s (may be out of date)", url, dest)
+                out.append(dest)
+                continue
+            raise
+        have = sidecar.read_text().strip() if sidecar.is_file() and dest.is_file() else None
+        if dest.is_file() and have is None:
+            have = file_md5(dest)
+        if have == md5:
+            log.info("%s is up to date", dest)
+            out.append(dest)
+            continue
+
+        def prog(done: int, total: int | None, _n: str = name) -> None:
+            if progress is not None:
+                progress(_n, done, total)
+
+        download(url, dest, md5=md5, overwrite=dest.is_file(), progress=prog)
+        sidecar.write_text(md5)
+        out.append(dest)
+    return out
+
+
+def source_info(path: Path) -> dict[str, Any]:
+    """Provenance of a local OSM file: checksum, size, header timestamp (for ``Network.meta``)."""
+    info: dict[str, Any] = {"path": str(path), "checksum": file_checksum(path)}
+    query = path.with_suffix(".query")
+    if query.is_file():
+        info["query"] = query.read_text(encoding="utf-8")
+    return info
+
+
+def check_suffix(path: Path) -> None:
+    """Reject files that are not OSM data by name (a clear error before pyosmium's)."""
+    name = path.name.lower()
+    if not name.endswith(_SUFFIXES):
+        raise OSMParseError(f"{path} is not an OSM file; give a .osm.pbf, .osm or .osm.bz2 file")
+    if not path.is_file():
+        raise DataFileError(f"OSM file {path} does not exist; check the path or download it with "
+                            "`corridor fetch osm`")
+
+
+def dumps(obj: Any) -> str:
+    """Stable JSON (for cache keys)."""
+    return json.dumps(obj, sort_keys=True, default=str)

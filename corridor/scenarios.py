@@ -1,0 +1,374 @@
+"""The catalogue of candidate corridors: scenario TOML files and :class:`Scenario`.
+
+Built-in scenarios live in ``data/scenarios/*.toml`` (one per file). A user
+file may hold one scenario under ``[scenario]`` or several under
+``[[scenario]]``. Keys:
+
+=============== ======== =====================================================
+name            required display name
+mode            required ``rail`` or ``road``
+waypoints       required ordered list (>= 2) of place names (``"Julfa, AZ"``
+                allowed) or ``[lon, lat]`` pairs
+slug            optional short id (default: from the name)
+stay_in         optional units the alignment must stay in
+avoid           optional units to exclude, or a table ``{UNIT = factor}``
+max_grade       optional ruling grade as a ratio (default: mode preset)
+status          optional status text (as published)
+description     optional free text
+reference_status optional OSM-style status of the line on the reference network
+published       optional array of tables ``{figure, value, unit, source}``
+=============== ======== =====================================================
+
+Every problem raises :class:`~corridor.ScenarioError` naming the file, the key
+and what is wrong.
+
+Examples
+--------
+>>> from corridor import scenarios
+>>> s = scenarios.get("meghri-rail")
+>>> s.mode, s.stay_in
+('rail', ('AZE', 'ARM', 'NAX'))
+>>> len(scenarios.builtin()) >= 8
+True
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import re
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ._errors import ScenarioError, UnknownPlaceError
+from ._types import UNITS
+from ._validate import MODES
+
+log = logging.getLogger(__name__)
+
+__all__ = ["REFERENCE_STATUSES", "Scenario", "builtin", "get", "load", "scenario_dir"]
+
+REFERENCE_STATUSES = ("active", "disused", "abandoned", "razed", "construction", "proposed")
+_KEYS = {"name", "slug", "mode", "waypoints", "stay_in", "avoid", "max_grade", "published", "status",
+         "description", "reference_status"}
+_PUB_KEYS = {"figure", "value", "unit", "source"}
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """One candidate corridor of the catalogue.
+
+    Attributes
+    ----------
+    name, slug, mode : str
+    waypoints : tuple
+        Place names or ``(lon, lat)`` tuples, in order.
+    stay_in : tuple of str
+    avoid : tuple of str or dict
+        Units to exclude, or ``{unit: cost factor}``.
+    max_grade : float or None
+    published : list of dict
+        ``{"figure", "value", "unit", "source"}`` as published (value may be text).
+    status, description : str
+    source_file : str
+        File the scenario was read from.
+    reference_status : str
+        Status of this line on the modelled reference network.
+    """
+
+    name: str
+    slug: str
+    mode: str
+    waypoints: tuple[Any, ...]
+    stay_in: tuple[str, ...] = ()
+    avoid: Any = ()
+    max_grade: float | None = None
+    published: list[dict[str, Any]] = field(default_factory=list)
+    status: str = ""
+    description: str = ""
+    source_file: str = ""
+    reference_status: str = "proposed"
+
+    def route(self, network: Any = None, dem: Any = None, **kw: Any) -> Any:
+        """Trace this scenario and return a :class:`corridor.route.Route`.
+
+        Parameters
+        ----------
+        network : Network, ``"reference"`` or None
+            Existing network to reuse (``"reference"`` loads the modelled
+            reference network); ``None`` traces a new alignment throughout.
+        dem : DEM, path or None
+            Default: the embedded GLOBE DEM.
+        **kw
+            Passed to :func:`corridor.align.trace` (e.g. ``buffer_m``).
+
+        Returns
+        -------
+        Route
+            ``meta`` carries ``scenario``, ``published``, ``status``,
+            ``description``, ``network_source`` and ``dem_source``.
+
+        Examples
+        --------
+        >>> r = get("gyumri-kars").route()
+        >>> r.unit_sequence()
+        ['ARM', 'TUR']
+        >>> r.meta["scenario"]
+        'gyumri-kars'
+        """
+        from .align import trace
+
+        if isinstance(network, str):
+            if network != "reference":
+                raise ScenarioError(f"network {network!r} is not a Network; give a Network, 'reference' or None")
+            from .network import load_network
+
+            network = load_network("reference")
+        avoid = dict(self.avoid) if isinstance(self.avoid, Mapping) else (list(self.avoid) or None)
+        r = trace(list(self.waypoints), mode=self.mode, network=network, dem=dem,
+                  stay_in=list(self.stay_in) or None, avoid=avoid, max_grade=self.max_grade,
+                  name=self.name, **kw)
+        net_src = None
+        if network is not None:
+            net_src = str(getattr(network, "meta", {}).get("source", "network"))
+        return r.with_meta(scenario=self.slug, scenario_name=self.name, published=list(self.published),
+                           status=self.status, description=self.description, network_source=net_src,
+                           dem_source=r.meta.get("dem_source"), source_file=self.source_file)
+
+
+def scenario_dir() -> Path:
+    """Folder of the built-in scenario files (``data/scenarios``)."""
+    from .datasets import data_dir
+
+    return data_dir() / "scenarios"
+
+
+def _slugify(name: str) -> str:
+    from .places import norm  # ascii folding
+
+    words = re.split(r"[^A-Za-z0-9]+", " ".join(norm(w) for w in str(name).split()))
+    return "-".join(w for w in words if w) or "scenario"
+
+
+def _err(path: Path | str, where: str, key: str, problem: str) -> ScenarioError:
+    return ScenarioError(f"{path}: {where} key {key!r}: {problem}")
+
+
+def _parse_one(raw: Any, path: Path, where: str, check_places: bool) -> Scenario:
+    if not isinstance(raw, Mapping):
+        raise _err(path, where, "scenario", f"must be a table, got {type(raw).__name__}")
+    unknown = sorted(set(raw) - _KEYS)
+    if unknown:
+        raise _err(path, where, unknown[0], f"unknown key; allowed keys are {', '.join(sorted(_KEYS))}")
+    for key in ("name", "mode", "waypoints"):
+        if key not in raw:
+            raise _err(path, where, key, "is missing (required: name, mode, waypoints)")
+    name = raw["name"]
+    if not isinstance(name, str) or not name.strip():
+        raise _err(path, where, "name", f"must be a non-empty string, got {name!r}")
+    where = f"{where} ({name!r})"
+    mode = raw["mode"]
+    if mode not in MODES:
+        raise _err(path, where, "mode", f"{mode!r} is not one of {', '.join(MODES)}")
+    wps = raw["waypoints"]
+    if not isinstance(wps, list) or len(wps) < 2:
+        raise _err(path, where, "waypoints", f"needs a list of at least two waypoints, got {wps!r}")
+    out_wps: list[Any] = []
+    for i, w in enumerate(wps):
+        key = f"waypoints[{i}]"
+        if isinstance(w, str):
+            if not w.strip():
+                raise _err(path, where, key, "is an empty name")
+            if check_places:
+                from .places import resolve
+
+                try:
+                    resolve(w)
+                except UnknownPlaceError as exc:
+                    raise _err(path, where, key, str(exc)) from None
+            out_wps.append(w)
+        elif (isinstance(w, list) and len(w) == 2 and all(isinstance(v, (int, float)) and not isinstance(v, bool)
+                                                           for v in w)):
+            lon, lat = float(w[0]), float(w[1])
+            if not (math.isfinite(lon) and math.isfinite(lat) and -180 <= lon <= 180 and -90 <= lat <= 90):
+                raise _err(path, where, key, f"{w!r} is not [lon, lat] in degrees")
+            out_wps.append((lon, lat))
+        else:
+            raise _err(path, where, key, f"{w!r} is neither a place name nor a [lon, lat] pair")
+
+    def units(key: str) -> tuple[str, ...]:
+        val = raw.get(key, [])
+        if isinstance(val, str):
+            val = [val]
+        if not isinstance(val, list):
+            raise _err(path, where, key, f"must be a list of unit codes, got {val!r}")
+        codes = []
+        for u in val:
+            if not isinstance(u, str) or u.strip().upper() not in UNITS:
+                raise _err(path, where, key, f"unknown unit {u!r}; use {', '.join(UNITS)}")
+            codes.append(u.strip().upper())
+        return tuple(codes)
+
+    stay_in = units("stay_in")
+    avoid_raw = raw.get("avoid", [])
+    avoid: Any
+    if isinstance(avoid_raw, Mapping):
+        avoid = {}
+        for u, f in avoid_raw.items():
+            if u.upper() not in UNITS:
+                raise _err(path, where, f"avoid.{u}", f"unknown unit; use {', '.join(UNITS)}")
+            if isinstance(f, bool) or not isinstance(f, (int, float)) or not f > 0:
+                raise _err(path, where, f"avoid.{u}", f"penalty factor must be a number > 0, got {f!r}")
+            avoid[u.upper()] = float(f)
+    else:
+        avoid = units("avoid")
+    both = set(stay_in) & set(avoid if not isinstance(avoid, Mapping) else ())
+    if both:
+        raise _err(path, where, "avoid", f"unit(s) {sorted(both)} are also in stay_in")
+    mg = raw.get("max_grade")
+    if mg is not None and (isinstance(mg, bool) or not isinstance(mg, (int, float)) or not 0 < mg < 1):
+        raise _err(path, where, "max_grade", f"must be a ratio between 0 and 1 (0.0125 = 12.5 per mille), got {mg!r}")
+    pubs = raw.get("published", [])
+    if not isinstance(pubs, list):
+        raise _err(path, where, "published", "must be an array of tables [[scenario.published]]")
+    published = []
+    for i, p in enumerate(pubs):
+        key = f"published[{i}]"
+        if not isinstance(p, Mapping):
+            raise _err(path, where, key, "must be a table with figure, value, unit, source")
+        missing = sorted(_PUB_KEYS - set(p))
+        if missing:
+            raise _err(path, where, f"{key}.{missing[0]}", "is missing (each figure needs figure, value, unit, source)")
+        extra = sorted(set(p) - _PUB_KEYS)
+        if extra:
+            raise _err(path, where, f"{key}.{extra[0]}", "unknown key; use figure, value, unit, source")
+        if not isinstance(p["source"], str) or not p["source"].strip():
+            raise _err(path, where, f"{key}.source", "must cite where the figure was published")
+        if isinstance(p["value"], bool) or not isinstance(p["value"], (int, float, str)):
+            raise _err(path, where, f"{key}.value", f"must be a number or text, got {p['value']!r}")
+        published.append({k: p[k] for k in ("figure", "value", "unit", "source")})
+    for key in ("status", "description", "slug", "reference_status"):
+        if key in raw and not isinstance(raw[key], str):
+            raise _err(path, where, key, f"must be a string, got {raw[key]!r}")
+    ref_status = raw.get("reference_status", "proposed")
+    if ref_status not in REFERENCE_STATUSES:
+        raise _err(path, where, "reference_status", f"{ref_status!r} is not one of {', '.join(REFERENCE_STATUSES)}")
+    slug = raw.get("slug") or _slugify(name)
+    if not re.fullmatch(r"[a-z0-9][a-z0-9-]*", slug):
+        raise _err(path, where, "slug", f"{slug!r} must be lower-case letters, digits and dashes")
+    return Scenario(name=name.strip(), slug=slug, mode=mode, waypoints=tuple(out_wps), stay_in=stay_in,
+                    avoid=avoid, max_grade=None if mg is None else float(mg), published=published,
+                    status=raw.get("status", ""), description=raw.get("description", ""),
+                    source_file=str(path), reference_status=ref_status)
+
+
+def load(path: str | Path, *, check_places: bool = True) -> list[Scenario]:
+    """Read and validate a scenario TOML file.
+
+    Parameters
+    ----------
+    path : str or Path
+        A file with ``[scenario]`` or ``[[scenario]]`` tables.
+    check_places : bool
+        Look every waypoint name up in the gazetteer (default True).
+
+    Returns
+    -------
+    list of Scenario
+
+    Raises
+    ------
+    ScenarioError
+        Missing file, TOML syntax error, missing or wrong keys; the message
+        names the file, the key and the problem.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "s.toml"
+    >>> _ = p.write_text('[scenario]\\nname = "Test"\\nmode = "road"\\nwaypoints = ["Goris", [46.53, 39.55]]\\n')
+    >>> load(p)[0].waypoints
+    ('Goris', (46.53, 39.55))
+    >>> _ = p.write_text('[scenario]\\nname = "Test"\\nmode = "bus"\\nwaypoints = ["Goris", "Kapan"]\\n')
+    >>> load(p)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    corridor._errors.ScenarioError: ...s.toml: scenario ('Test') key 'mode': 'bus' is not one of road, rail
+    """
+    p = Path(path)
+    if not p.is_file():
+        raise ScenarioError(f"{p}: scenario file not found; give the path of a .toml file")
+    try:
+        data = tomllib.loads(p.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ScenarioError(f"{p}: not valid TOML ({exc}); fix the syntax") from exc
+    if "scenario" not in data:
+        raise ScenarioError(f"{p}: key 'scenario' is missing; put the scenario under [scenario] "
+                            "or several under [[scenario]]")
+    other = sorted(set(data) - {"scenario"})
+    if other:
+        raise ScenarioError(f"{p}: key {other[0]!r}: unknown top-level key; only [scenario] tables are allowed")
+    raw = data["scenario"]
+    items = raw if isinstance(raw, list) else [raw]
+    if not items:
+        raise ScenarioError(f"{p}: key 'scenario': the list is empty")
+    out = [_parse_one(r, p, f"scenario[{i}]" if isinstance(raw, list) else "scenario", check_places)
+           for i, r in enumerate(items)]
+    slugs = [s.slug for s in out]
+    dup = sorted({s for s in slugs if slugs.count(s) > 1})
+    if dup:
+        raise ScenarioError(f"{p}: key 'slug': {dup[0]!r} is used by more than one scenario")
+    return out
+
+
+_CACHE: dict[tuple[str, tuple[tuple[str, float], ...]], list[Scenario]] = {}
+
+
+def builtin() -> list[Scenario]:
+    """The built-in catalogue (``data/scenarios/*.toml``), sorted by file name.
+
+    Examples
+    --------
+    >>> [s.slug for s in builtin()][:2]
+    ['aras-iran', 'gyumri-kars']
+    """
+    folder = scenario_dir()
+    files = sorted(folder.glob("*.toml"))
+    if not files:
+        raise ScenarioError(f"{folder}: no built-in scenario files found; reinstall corridor")
+    stamp = (str(folder), tuple((f.name, f.stat().st_mtime) for f in files))
+    if stamp not in _CACHE:
+        out: list[Scenario] = []
+        for f in files:
+            out.extend(load(f))
+        _CACHE.clear()
+        _CACHE[stamp] = out
+    return list(_CACHE[stamp])
+
+
+def get(name_or_slug: str) -> Scenario:
+    """A built-in scenario by slug or name (case-insensitive).
+
+    Examples
+    --------
+    >>> get("Gyumri - Kars rail").slug
+    'gyumri-kars'
+    >>> get("nowhere")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    corridor._errors.ScenarioError: unknown scenario 'nowhere'; built-in scenarios are: ...
+    """
+    key = str(name_or_slug).strip().lower()
+    cat = builtin()
+    for s in cat:
+        if key in (s.slug, s.name.lower()):
+            return s
+    for s in cat:
+        if _slugify(key) == s.slug:
+            return s
+    raise ScenarioError(f"unknown scenario {name_or_slug!r}; built-in scenarios are: "
+                        f"{', '.join(s.slug for s in cat)}")
+

@@ -1,0 +1,208 @@
+"""Tests of corridor.align: validation against published figures, grades, constraints, bad input."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from corridor import NoFeasibleAlignment, scenarios
+from corridor._errors import DEMCoverageError, InvalidInputError, ParameterError, UnknownPlaceError
+from corridor.align import GRADE_TOL, alternatives, flag_structures, shared_share, trace
+
+
+@pytest.fixture(scope="module")
+def routes() -> dict:
+    return {slug: scenarios.get(slug).route()
+            for slug in ("horadiz-aghband", "meghri-rail", "kars-dilucu-sadarak", "aras-iran", "gyumri-kars")}
+
+
+def _km(seg, mask=None) -> float:
+    s = seg if mask is None else seg[mask]
+    return float(s["length_m"].sum()) / 1000
+
+
+# --------------------------------------------------------------- validation
+def test_horadiz_aghband_length_matches_published(routes):
+    km = routes["horadiz-aghband"].length_m / 1000
+    assert 110.4 * 0.88 <= km <= 110.4 * 1.12, km
+
+
+def test_meghri_arm_share_and_no_iran(routes):
+    seg = routes["meghri-rail"].segments
+    assert 38.0 <= _km(seg, seg["unit"] == "ARM") <= 50.0
+    assert _km(seg, seg["unit"] == "IRN") == 0.0
+    assert routes["meghri-rail"].unit_sequence() == ["AZE", "ARM", "NAX"]
+
+
+def test_kars_dilucu_length_matches_published(routes):
+    seg = routes["kars-dilucu-sadarak"].segments
+    km = _km(seg, seg["leg"] < 5)  # legs Kars ... Dilucu (waypoint 6 of 7)
+    assert 224 * 0.88 <= km <= 224 * 1.12, km
+
+
+def test_aras_has_no_length_in_armenia(routes):
+    seg = routes["aras-iran"].segments
+    assert _km(seg, seg["unit"] == "ARM") == 0.0
+    assert _km(seg, seg["unit"] == "IRN") > 50
+
+
+def test_rail_grade_within_ruling_grade_outside_structures(routes):
+    from corridor.terrain import profile
+
+    # Outside structures means: beyond half the grade window (100 m for rail) from each portal,
+    # where the profile's smoothing window would mix in the structure's own grade.
+    for slug in ("gyumri-kars", "horadiz-aghband", "kars-dilucu-sadarak"):
+        r = routes[slug]
+        p = profile(r, mode="rail")
+        d = p.distance_m
+        half = p.window_m / 2
+        inside = np.zeros(d.size, dtype=bool)
+        for a, b, _k in r.structure_spans():
+            inside |= (d >= a - half) & (d <= b + half)
+        outside = np.abs(p.grade[~inside])
+        assert outside.size > 0.2 * d.size  # not everything is a structure
+        assert outside.max() <= 0.0125 + GRADE_TOL, (slug, outside.max())
+
+
+def test_segments_are_labelled_modelled(routes):
+    r = routes["gyumri-kars"]
+    seg = r.segments
+    assert set(seg["build"]) == {"new"} and set(seg["status"]) == {"new"}
+    assert set(seg["class"]) == {"new_rail"} and set(seg["source"]) == {"modelled"}
+    assert set(seg["structure"]) <= {"none", "tunnel", "bridge"}
+    assert r.meta["modelled"] is True and "GLOBE" in r.meta["dem_source"]
+    # gauge follows the country: 1435 mm in Turkiye, 1520 mm in Armenia
+    assert set(seg.loc[seg["unit"] == "TUR", "gauge_mm"]) == {1435.0}
+    assert set(seg.loc[seg["unit"] == "ARM", "gauge_mm"]) == {1520.0}
+
+
+def test_route_starts_and_ends_at_waypoints(routes):
+    r = routes["gyumri-kars"]
+    assert r.start == pytest.approx((r.waypoints[0].lon, r.waypoints[0].lat))
+    assert r.end == pytest.approx((r.waypoints[-1].lon, r.waypoints[-1].lat))
+
+
+# --------------------------------------------------------------- engine behaviour
+def _synthetic_dem():
+    from affine import Affine
+
+    from corridor.terrain import DEM
+
+    z = np.full((60, 120), 500.0)
+    cols = np.arange(40, 80)
+    z[:, 40:80] = 500.0 + 2500.0 * (1 - np.abs(cols - 59.5) / 20)  # a steep ridge across the plain ...
+    z[45:50, 40:80] = 500.0  # ... with one low pass near the bottom
+    return DEM.from_array(z, Affine(1 / 120, 0, 45.0, 0, -1 / 120, 40.0), source="synthetic test DEM")
+
+
+def test_goes_through_the_pass_not_over_the_massif():
+    from shapely.geometry import box
+
+    dem = _synthetic_dem()
+    r = trace([(45.1, 39.9), (45.9, 39.9)], mode="rail", dem=dem, buffer_m=60_000)
+    res = 1 / 120
+    north = box(45.0 + 41 * res, 40.0 - 44 * res, 45.0 + 79 * res, 40.0)  # ridge north of the pass
+    south = box(45.0 + 41 * res, 39.5, 45.0 + 79 * res, 40.0 - 51 * res)
+    assert r.geometry.intersection(north).length == 0 and r.geometry.intersection(south).length == 0
+    assert r.geometry.intersects(box(45.0 + 41 * res, 40.0 - 50 * res, 45.0 + 79 * res, 40.0 - 45 * res))
+    seg = r.segments  # the plain and the pass are flat: structures only where the pass edge is sampled
+    assert _km(seg, seg["structure"] != "none") < 0.1 * r.length_m / 1000
+
+
+def test_windowed_search_matches_whole_area_cost():
+    a = trace(["Goris", "Kapan"], mode="road")
+    b = trace(["Goris", "Kapan"], mode="road", buffer_m=200_000)
+    ca, cb = sum(a.meta["leg_costs"]), sum(b.meta["leg_costs"])
+    assert ca == pytest.approx(cb, rel=0.01)
+
+
+def test_flag_structures_on_steep_line_flags_tunnels_or_bridges():
+    from shapely.geometry import LineString
+
+    spans = flag_structures(LineString([(46.10, 38.95), (46.16, 38.90)]), mode="rail")
+    assert spans and all(a < b and k in ("tunnel", "bridge") for a, b, k in spans)
+    # a 1 % line on a gentler preset needs fewer structures than at 12.5 per mille
+    loose = flag_structures(LineString([(46.10, 38.95), (46.16, 38.90)]), mode="rail", max_grade=0.2)
+    assert sum(b - a for a, b, _ in loose) < sum(b - a for a, b, _ in spans)
+
+
+def test_avoid_penalty_factor_moves_the_line():
+    base = trace(["Ordubad", "Agarak"], mode="road")
+    pen = trace(["Ordubad", "Agarak"], mode="road", avoid={"IRN": 20.0})
+    irn = lambda r: _km(r.segments, r.segments["unit"] == "IRN")  # noqa: E731
+    assert irn(base) > 0.5 and irn(pen) < 0.5 * irn(base)
+
+
+def test_alternatives_differ_materially():
+    alts = alternatives(["Goris", "Kapan"], mode="road", k=3)
+    assert 2 <= len(alts) <= 3
+    assert [r.meta["alternative"] for r in alts] == list(range(len(alts)))
+    for i in range(1, len(alts)):
+        for j in range(i):
+            assert shared_share(alts[i], alts[j]) <= 0.5
+    assert alts[1].name.endswith("(alt 1)")
+
+
+def test_network_edges_are_reused_and_gaps_are_new():
+    import geopandas as gpd
+    from shapely.geometry import LineString
+
+    # an existing (disused) line covering the middle of the Yerevan plain leg
+    xs = np.linspace(44.45, 44.70, 6)
+    lines = [LineString([(xs[i], 40.05), (xs[i + 1], 40.05)]) for i in range(5)]
+    edges = gpd.GeoDataFrame({
+        "mode": "rail", "osm_way_id": [10 + i for i in range(5)], "u": list(range(5)), "v": list(range(1, 6)),
+        "class": "rail", "status": "disused", "gauge_mm": 1520.0, "tunnel": False, "bridge": False,
+        "name": "test line", "source": "osm", "length_m": [4260.0] * 5,
+    }, geometry=lines, crs="EPSG:4326")
+
+    class Net:
+        def __init__(self, e):
+            self.edges = e
+            self.meta = {"source": "test"}
+
+    r = trace([(44.40, 40.05), (44.76, 40.05)], mode="rail", network=Net(edges))
+    seg = r.segments
+    existing = seg[seg["build"] == "existing"]
+    assert _km(existing) > 15
+    assert set(existing["status"]) == {"disused"} and set(existing["source"]) == {"osm"}
+    assert (seg["build"] == "new").any()  # the ends are bridged by new alignment
+    assert r.meta["network_source"] == "test"
+
+
+# --------------------------------------------------------------- bad input
+def test_fewer_than_two_waypoints():
+    with pytest.raises(InvalidInputError, match="at least two waypoints"):
+        trace(["Meghri"], mode="rail")
+
+
+def test_unknown_place():
+    with pytest.raises(UnknownPlaceError, match="Atlantis"):
+        trace(["Meghri", "Atlantis"], mode="rail")
+
+
+def test_waypoint_outside_dem():
+    with pytest.raises(DEMCoverageError, match="outside the DEM"):
+        trace(["Meghri", (30.0, 10.0)], mode="rail")
+
+
+def test_disconnected_stay_in_names_the_leg():
+    with pytest.raises(NoFeasibleAlignment, match=r"leg 2 \(Meghri -> .*\)"):
+        trace(["Agarak", "Meghri", "Horadiz"], mode="rail", stay_in=["ARM"])
+    # Nakhchivan is an exclave: it cannot reach mainland Azerbaijan by land in AZE/NAX only
+    with pytest.raises(NoFeasibleAlignment, match="leg 1"):
+        trace(["Julfa, AZ", "Horadiz"], mode="rail", stay_in=["NAX", "AZE"])
+
+
+def test_bad_parameters():
+    with pytest.raises(ParameterError, match="percentage"):
+        trace(["Goris", "Kapan"], mode="road", max_grade=6)
+    with pytest.raises(InvalidInputError, match="mode"):
+        trace(["Goris", "Kapan"], mode="bus")
+    with pytest.raises(ParameterError):
+        alternatives(["Goris", "Kapan"], mode="road", k=0)
+    with pytest.raises(InvalidInputError, match="unknown avoid unit"):
+        trace(["Goris", "Kapan"], mode="road", avoid=["XXX"])
+    assert math.isfinite(GRADE_TOL)

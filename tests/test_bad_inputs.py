@@ -1,0 +1,423 @@
+# mypy: disable-error-code="arg-type, list-item"
+"""The inventory of bad inputs (issue 8): one table, every case checked the same way.
+
+Each :class:`Case` names one distinct bad input. For every case the suite checks:
+
+* the exact exception class, that it is a :class:`~corridor.CorridorError` and that
+  it also is the matching built-in (``ValueError``, ``LookupError``, ``OSError`` ...);
+* that the message names the offending value (``fragments``) and says what to do
+  (:data:`ADVICE`);
+* for cases with ``argv``: ``corridor.cli.main(argv)`` prints exactly one line on
+  stderr and returns 2;
+* that no file in the cache, the output folder or the data copy is created,
+  changed or removed (snapshot before/after), for the API call and the CLI run.
+
+Adding a case: append ``Case(...)`` to :data:`CASES` (or a list that is added to it).
+``call`` receives an :class:`Env` with private ``cache``/``out`` folders; ``setup``
+may prepare files (e.g. :meth:`Env.pack` copies the region pack for corruption)
+and patch settings through ``env.mp`` (a ``pytest.MonkeyPatch``) before the
+snapshot is taken.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import os
+import re
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from shapely.geometry import LineString
+
+from corridor import (
+    BBox,
+    CorridorError,
+    CRSMismatchError,
+    DataPackError,
+    InvalidBBoxError,
+    InvalidInputError,
+    OutputError,
+    ParameterError,
+    UnknownPlaceError,
+    UnknownUnitError,
+    _http,
+    _validate,
+    datasets,
+    places,
+    regions,
+    settings,
+)
+from corridor.cli import main
+from corridor.route import Route
+
+#: A message "says what to do" when it contains one of these words.
+ADVICE = re.compile(
+    r"\b(use|give|check|choose|pass|set|add|try|delete|wait|see|run|reproject|reinstall|rebuild|"
+    r"install|must|remove|rename|fix|write)\b",
+    re.IGNORECASE,
+)
+DEAD_URL = "http://127.0.0.1:9/armenia-latest.osm.pbf"
+
+
+@dataclass
+class Env:
+    """Private folders for one case; ``mp`` patches settings for the case only."""
+
+    tmp: Path
+    cache: Path
+    out: Path
+    mp: pytest.MonkeyPatch
+
+    def pack(self) -> Path:
+        """Copy the region pack into ``tmp/data/region`` and point settings at it."""
+        src = datasets.data_dir() / "region"
+        dst = self.tmp / "data" / "region"
+        shutil.copytree(src, dst)
+        self.mp.setattr(settings, "data_folder", self.tmp / "data")
+        return dst
+
+
+@dataclass(frozen=True)
+class Case:
+    """One bad input.
+
+    Attributes
+    ----------
+    id : str
+        Unique, descriptive test id.
+    call : callable or None
+        ``call(env)`` must raise ``exc``; ``None`` for CLI-only cases (usage errors).
+    exc : type or None
+        Exact exception class expected from ``call``.
+    builtin : type or None
+        The built-in exception ``exc`` must also be.
+    fragments : tuple of str
+        Substrings the message must contain (the offending value, the file ...).
+    argv : tuple of str or None
+        Command line for ``corridor.cli.main``; it must print one line and exit 2,
+        and that line must contain ``fragments``.
+    setup : callable or None
+        ``setup(env)`` runs before the snapshot (prepare bad files, patch settings).
+    """
+
+    id: str
+    call: Callable[[Env], Any] | None
+    exc: type[BaseException] | None
+    builtin: type[BaseException] | None
+    fragments: tuple[str, ...]
+    argv: tuple[str, ...] | None = None
+    setup: Callable[[Env], Any] | None = None
+
+
+def _line(*pts: tuple[float, float]) -> LineString:
+    return LineString(pts)
+
+
+# --- region-pack corruptions (run on a private copy) ---------------------------------------
+def _rm(name: str) -> Callable[[Env], None]:
+    def setup(env: Env) -> None:
+        (env.pack() / name).unlink()
+
+    return setup
+
+
+def _flip_bytes(name: str) -> Callable[[Env], None]:
+    def setup(env: Env) -> None:
+        p = env.pack() / name
+        data = bytearray(p.read_bytes())
+        data[200:210] = b"##########"
+        p.write_bytes(bytes(data))
+
+    return setup
+
+
+def _replace_with_matching_sum(name: str, content: bytes) -> Callable[[Env], None]:
+    """Replace a pack file and update SHA256SUMS, so only the reader can notice."""
+
+    def setup(env: Env) -> None:
+        folder = env.pack()
+        (folder / name).write_bytes(content)
+        sums = folder / "SHA256SUMS"
+        lines = [ln for ln in sums.read_text().splitlines() if not ln.endswith(name)]
+        lines.append(f"{hashlib.sha256(content).hexdigest()}  {name}")
+        sums.write_text("\n".join(lines) + "\n")
+
+    return setup
+
+
+def _write(name: str, content: bytes) -> Callable[[Env], None]:
+    def setup(env: Env) -> None:
+        (env.pack() / name).write_bytes(content)
+
+    return setup
+
+
+def _nowhere(env: Env) -> None:
+    env.mp.setattr(settings, "data_folder", env.tmp / "no-such-folder")
+
+
+def _setting(name: str, value: Any) -> Callable[[Env], None]:
+    def setup(env: Env) -> None:
+        env.mp.setattr(settings, name, value)
+
+    return setup
+
+
+def _download(env: Env, url: str = DEAD_URL, dest: Any = None, **kw: Any) -> Any:
+    return _http.download(url, env.cache / "osm" / "a.osm.pbf" if dest is None else dest, **kw)
+
+
+CASES: list[Case] = [
+    # ---- bounding boxes
+    Case("bbox-left-gt-right", lambda e: BBox(46, 39, 44, 41), InvalidBBoxError, ValueError,
+         ("46.0", "44.0")),
+    Case("bbox-bottom-gt-top", lambda e: BBox(44, 41, 46, 39), InvalidBBoxError, ValueError,
+         ("41.0", "39.0")),
+    Case("bbox-nan", lambda e: BBox(math.nan, 39, 46, 41), InvalidBBoxError, ValueError, ("nan",)),
+    Case("bbox-inf", lambda e: BBox(44, 39, math.inf, 41), InvalidBBoxError, ValueError, ("inf",)),
+    Case("bbox-text-value", lambda e: BBox("west", 39, 46, 41), InvalidBBoxError, ValueError,
+         ("'west'",)),
+    Case("bbox-none-value", lambda e: BBox(None, 39, 46, 41), InvalidBBoxError, ValueError, ("None",)),
+    Case("bbox-projected-metres", lambda e: BBox(500000, 4300000, 600000, 4400000), InvalidBBoxError,
+         ValueError, ("500000", "EPSG:4326")),
+    Case("bbox-latitude-over-90", lambda e: BBox(44, -95, 46, 41), InvalidBBoxError, ValueError,
+         ("-95",)),
+    Case("bbox-parse-three-numbers", lambda e: BBox.parse("44,39,46"), InvalidBBoxError, ValueError,
+         ("'44,39,46'",)),
+    Case("bbox-parse-not-a-number", lambda e: BBox.parse("44,39,46,top"), InvalidBBoxError, ValueError,
+         ("'44,39,46,top'",)),
+    Case("bbox-parse-empty", lambda e: BBox.parse(""), InvalidBBoxError, ValueError, ("''",)),
+    Case("bbox-parse-semicolons", lambda e: BBox.parse("44;39;46;41"), InvalidBBoxError, ValueError,
+         ("'44;39;46;41'",)),
+    # ---- coordinates
+    Case("coord-projected", lambda e: regions.unit_at(4500000, 4400000), InvalidInputError, ValueError,
+         ("4500000", "EPSG:4326")),
+    Case("coord-nan", lambda e: regions.unit_at(math.nan, 40), InvalidInputError, ValueError, ("nan",)),
+    Case("coord-text", lambda e: regions.unit_at("east", 40), InvalidInputError, ValueError, ("'east'",)),
+    Case("coord-none", lambda e: regions.unit_at(None, None), InvalidInputError, ValueError, ("None",)),
+    Case("coord-lat-95", lambda e: places.resolve((45.0, 95.0)), InvalidInputError, ValueError, ("95.0",)),
+    Case("coord-string-lon-200", lambda e: places.resolve("200,40"), InvalidInputError, ValueError,
+         ("200.0",)),
+    Case("coord-three-values", lambda e: places.resolve((45.0, 40.0, 1000.0)), InvalidInputError,
+         ValueError, ("(45.0, 40.0, 1000.0)",)),
+    Case("coord-lat-lon-swapped-projected", lambda e: places.resolve((4400000.0, 45.0)),
+         InvalidInputError, ValueError, ("4400000.0",)),
+    # ---- places
+    Case("place-unknown", lambda e: places.lookup("Atlantis"), UnknownPlaceError, LookupError,
+         ("'Atlantis'",)),
+    Case("place-misspelt-suggests", lambda e: places.lookup("Mehgri"), UnknownPlaceError, LookupError,
+         ("'Mehgri'", "Meghri")),
+    Case("place-wrong-country", lambda e: places.lookup("Julfa", country="FR"), UnknownPlaceError,
+         LookupError, ("'Julfa'", "FR")),
+    Case("place-unknown-country-suffix", lambda e: places.lookup("Meghri, XX"), UnknownPlaceError,
+         LookupError, ("'Meghri, XX'",)),
+    Case("place-empty", lambda e: places.lookup(""), InvalidInputError, ValueError, ("''",)),
+    Case("place-blank", lambda e: places.lookup("   "), InvalidInputError, ValueError, ("'   '",)),
+    Case("place-none", lambda e: places.lookup(None), InvalidInputError, ValueError, ("None",)),
+    Case("place-control-chars", lambda e: places.lookup("Meg\x1b[31mhri\x00"), UnknownPlaceError,
+         LookupError, ("Meg",)),
+    Case("waypoints-only-one", lambda e: places.resolve_all(["Meghri"]), InvalidInputError, ValueError,
+         ("['Meghri']",)),
+    Case("waypoints-a-string", lambda e: places.resolve_all("Meghri"), InvalidInputError, ValueError,
+         ("'Meghri'",)),
+    Case("waypoint-wrong-type", lambda e: places.resolve({"lon": 45}), InvalidInputError, ValueError,
+         ("{'lon': 45}",)),
+    # ---- units, modes, parameters
+    Case("unit-unknown-code", lambda e: _validate.check_units(["XYZ"]), UnknownUnitError, ValueError,
+         ("'XYZ'", "NAX")),
+    Case("unit-country-name", lambda e: _validate.check_units("ARM,Armenia"), UnknownUnitError,
+         ValueError, ("'Armenia'",)),
+    Case("unit-not-text", lambda e: _validate.check_units([42]), UnknownUnitError, ValueError, ("42",)),
+    Case("mode-unknown", lambda e: _validate.check_mode("ship"), InvalidInputError, ValueError,
+         ("'ship'", "rail")),
+    Case("param-negative", lambda e: _validate.check_positive(-1, "step_m"), ParameterError, ValueError,
+         ("step_m", "-1")),
+    Case("param-nan", lambda e: _validate.check_positive(math.nan, "step_m"), ParameterError, ValueError,
+         ("step_m", "nan")),
+    Case("param-text", lambda e: _validate.check_positive("ten", "step_m"), ParameterError, ValueError,
+         ("step_m", "'ten'")),
+    Case("param-bool", lambda e: _validate.check_positive(True, "weight"), ParameterError, ValueError,
+         ("weight", "True")),
+    # ---- regions and routes
+    Case("split-not-a-line", lambda e: regions.split_by_unit("45,40,46,41"), InvalidInputError,
+         ValueError, ("'45,40,46,41'",)),
+    Case("route-mode-unknown",
+         lambda e: Route.from_lines([_line((46.0, 38.92), (46.3, 38.92))], mode="ship"),
+         InvalidInputError, ValueError, ("'ship'",)),
+    Case("route-no-lines", lambda e: Route.from_lines([], mode="rail", name="empty"), InvalidInputError,
+         ValueError, ("'empty'",)),
+    Case("route-projected-lines",
+         lambda e: Route.from_lines([_line((500000, 4300000), (510000, 4310000))], mode="rail", name="utm"),
+         CRSMismatchError, ValueError, ("'utm'", "500000", "EPSG:4326")),
+    # ---- the region pack (on a private copy)
+    Case("pack-missing-dem", lambda e: datasets.region_pack(), DataPackError, OSError,
+         ("dem_globe30.tif", "missing"), argv=("info",), setup=_rm("dem_globe30.tif")),
+    Case("pack-missing-units", lambda e: regions.unit_at(45.0, 40.0), DataPackError, OSError,
+         ("units.geojson", "missing"), argv=("info",), setup=_rm("units.geojson")),
+    Case("pack-missing-sums", lambda e: datasets.units(), DataPackError, OSError,
+         ("SHA256SUMS", "missing"), argv=("info",), setup=_rm("SHA256SUMS")),
+    Case("pack-corrupted-units", lambda e: datasets.units(), DataPackError, OSError,
+         ("units.geojson", "corrupted"), argv=("info",), setup=_flip_bytes("units.geojson")),
+    Case("pack-empty-places", lambda e: places.lookup("Meghri"), DataPackError, OSError,
+         ("places.csv", "corrupted"), argv=("info",), setup=_write("places.csv", b"")),
+    Case("pack-truncated-dem", lambda e: datasets.dem_path(), DataPackError, OSError,
+         ("dem_globe30.tif", "corrupted"), argv=("info",),
+         setup=lambda e: (e.pack() / "dem_globe30.tif").write_bytes(
+             (e.tmp / "data" / "region" / "dem_globe30.tif").read_bytes()[:5000])),
+    Case("pack-malformed-sums", lambda e: datasets.units(), DataPackError, OSError,
+         ("SHA256SUMS", "'not-a-checksum-line'"), argv=("info",),
+         setup=_write("SHA256SUMS", b"not-a-checksum-line\n")),
+    Case("pack-units-not-geojson", lambda e: datasets.units(), DataPackError, OSError,
+         ("units.geojson",), argv=("info",),
+         setup=_replace_with_matching_sum("units.geojson", b"this is not json")),
+    Case("pack-places-wrong-columns", lambda e: datasets.places(), DataPackError, OSError,
+         ("places.csv", "lon"), argv=("info",),
+         setup=_replace_with_matching_sum("places.csv", b"a,b\n1,2\n")),
+    Case("pack-folder-missing", lambda e: datasets.region_pack(), DataPackError, OSError,
+         ("no-such-folder",), argv=("info",), setup=_nowhere),
+    # ---- downloads: rejected before any file or connection is made
+    Case("http-ftp-url", lambda e: _download(e, "ftp://download.geofabrik.de/a.pbf"), InvalidInputError,
+         ValueError, ("'ftp://download.geofabrik.de/a.pbf'",)),
+    Case("http-not-a-url", lambda e: _download(e, "armenia-latest.osm.pbf"), InvalidInputError,
+         ValueError, ("'armenia-latest.osm.pbf'",)),
+    Case("http-url-with-newline", lambda e: _download(e, "http://127.0.0.1:9/a\r\nX-Evil: 1"),
+         InvalidInputError, ValueError, ("X-Evil",)),
+    Case("http-url-none", lambda e: _http.request_bytes(None), InvalidInputError, ValueError, ("None",)),
+    Case("http-md5-not-hex", lambda e: _download(e, md5="d41d8cd98f00b204e9800998ecf8427z"),
+         InvalidInputError, ValueError, ("'d41d8cd98f00b204e9800998ecf8427z'",)),
+    Case("http-md5-sha256-given", lambda e: _download(e, md5="ab" * 32), InvalidInputError, ValueError,
+         ("ab" * 32,)),
+    Case("http-dest-is-folder", lambda e: _download(e, dest=e.out / "sub"), OutputError, OSError,
+         (os.sep + "sub", "folder")),
+    Case("http-dest-under-a-file", lambda e: _download(e, dest=e.out / "keep.txt" / "a.pbf"), OutputError,
+         OSError, ("keep.txt", "is a file")),
+    Case("http-dest-nul", lambda e: _download(e, dest=str(e.out / "a\x00.pbf")), InvalidInputError,
+         ValueError, ("a\\x00.pbf",)),
+    Case("http-method-delete", lambda e: _http.request_bytes(DEAD_URL, method="DELETE"),
+         InvalidInputError, ValueError, ("'DELETE'",)),
+    # ---- settings misuse (checked before any I/O)
+    Case("settings-timeout-zero", _download, ParameterError, ValueError, ("settings.timeout", "0"),
+         setup=_setting("timeout", 0)),
+    Case("settings-timeout-text", _download, ParameterError, ValueError, ("settings.timeout", "'30s'"),
+         setup=_setting("timeout", "30s")),
+    Case("settings-retries-negative", _download, ParameterError, ValueError,
+         ("settings.max_retries", "-1"), setup=_setting("max_retries", -1)),
+    Case("settings-retries-fraction", _download, ParameterError, ValueError,
+         ("settings.max_retries", "2.5"), setup=_setting("max_retries", 2.5)),
+    Case("settings-backoff-nan", lambda e: _http.request_bytes(DEAD_URL), ParameterError, ValueError,
+         ("settings.backoff_max", "nan"), setup=_setting("backoff_max", math.nan)),
+    Case("settings-backoff-negative", _download, ParameterError, ValueError,
+         ("settings.backoff_base", "-0.5"), setup=_setting("backoff_base", -0.5)),
+    Case("settings-chunk-zero", _download, ParameterError, ValueError, ("settings.chunk_size", "0"),
+         setup=_setting("chunk_size", 0)),
+    Case("settings-user-agent-empty", _download, ParameterError, ValueError,
+         ("settings.user_agent", "''"), setup=_setting("user_agent", "")),
+    # ---- command line (usage errors: no library exception)
+    Case("cli-info-unknown-option", None, None, None, ("--bogus",), argv=("info", "--bogus")),
+    Case("cli-info-extra-argument", None, None, None, ("Meghri",), argv=("info", "Meghri")),
+    Case("cli-unknown-command", None, None, None, ("nosuchcommand",), argv=("nosuchcommand",)),
+    Case("cli-flag-with-value", None, None, None, ("--json",), argv=("info", "--json=yes")),
+    Case("cli-verbose-with-value", None, None, None, ("--verbose",), argv=("--verbose=2", "info")),
+]
+
+
+# --- machinery ---------------------------------------------------------------------
+def _snapshot(root: Path) -> dict[str, tuple[Any, ...]]:
+    state: dict[str, tuple[Any, ...]] = {}
+    for dirpath, dirnames, filenames in os.walk(root):
+        for d in dirnames:
+            p = Path(dirpath, d)
+            state[str(p.relative_to(root))] = ("dir",)
+        for f in filenames:
+            p = Path(dirpath, f)
+            st = p.stat()
+            state[str(p.relative_to(root))] = ("file", st.st_size, st.st_mtime_ns,
+                                               hashlib.sha256(p.read_bytes()).hexdigest())
+    return state
+
+
+@pytest.fixture()
+def env(tmp_path, monkeypatch) -> Env:
+    cache, out = tmp_path / "cache", tmp_path / "out"
+    cache.mkdir()
+    (out / "sub").mkdir(parents=True)
+    (out / "keep.txt").write_text("an earlier result\n")
+    (cache / "earlier.osm.pbf").write_bytes(b"\x00\x00\x00\x0dOSMHeader")
+    monkeypatch.setattr(settings, "cache_folder", cache)
+    return Env(tmp_path, cache, out, monkeypatch)
+
+
+def _check_message(case: Case, msg: str) -> None:
+    for frag in case.fragments:
+        assert frag in msg, f"{case.id}: message does not name {frag!r}: {msg}"
+    assert ADVICE.search(msg), f"{case.id}: message does not say what to do: {msg}"
+
+
+API_CASES = [c for c in CASES if c.call is not None]
+CLI_CASES = [c for c in CASES if c.argv is not None]
+
+
+def test_inventory_is_large_and_distinct():
+    ids = [c.id for c in CASES]
+    assert len(ids) == len(set(ids))
+    assert len(CASES) >= 40
+    for c in API_CASES:
+        assert c.exc is not None and issubclass(c.exc, CorridorError) and c.builtin is not None
+        assert issubclass(c.exc, c.builtin), c.id
+
+
+@pytest.mark.parametrize("case", API_CASES, ids=[c.id for c in API_CASES])
+def test_api(case: Case, env: Env):
+    if case.setup:
+        case.setup(env)
+    before = _snapshot(env.tmp)
+    with pytest.raises(BaseException) as ei:
+        case.call(env)  # type: ignore[misc]
+    err = ei.value
+    assert type(err) is case.exc, f"{case.id}: got {type(err).__name__}: {err}"
+    assert isinstance(err, CorridorError) and isinstance(err, case.builtin)  # type: ignore[arg-type]
+    _check_message(case, str(err))
+    assert _snapshot(env.tmp) == before, f"{case.id}: files were created or changed"
+
+
+@pytest.mark.parametrize("case", CLI_CASES, ids=[c.id for c in CLI_CASES])
+def test_cli(case: Case, env: Env, capsys):
+    if case.setup:
+        case.setup(env)
+    before = _snapshot(env.tmp)
+    capsys.readouterr()
+    rc = main(list(case.argv or ()))
+    captured = capsys.readouterr()
+    lines = captured.err.splitlines()
+    assert rc == 2, f"{case.id}: exit code {rc}; stderr: {captured.err}"
+    assert len(lines) == 1, f"{case.id}: expected one line on stderr, got {captured.err!r}"
+    assert lines[0].startswith("corridor: error: ")
+    assert "Traceback" not in captured.err and "\x1b" not in captured.err
+    _check_message(case, lines[0])
+    assert _snapshot(env.tmp) == before, f"{case.id}: files were created or changed"
+
+
+def test_bad_environment_variables_do_not_break_import(tmp_path):
+    """CORRIDOR_TIMEOUT=abc must not crash ``import corridor``; the first download names it."""
+    code = (
+        "import corridor, corridor.settings as s, corridor._http as h\n"
+        "try:\n"
+        "    h.download('http://127.0.0.1:9/x', s.cache_folder / 'x')\n"
+        "except corridor.ParameterError as e:\n"
+        "    print(type(e).__name__, e)\n"
+    )
+    envv = {**os.environ, "CORRIDOR_TIMEOUT": "abc", "CORRIDOR_MAX_RETRIES": "many",
+            "CORRIDOR_CACHE_FOLDER": str(tmp_path / "cache")}
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=envv,
+                         timeout=60)
+    assert res.returncode == 0, res.stderr
+    assert res.stdout.startswith("ParameterError corridor.settings.timeout")
+    assert "'abc'" in res.stdout and "CORRIDOR_TIMEOUT" in res.stdout
+    assert not (tmp_path / "cache").exists()

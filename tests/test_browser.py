@@ -1,0 +1,122 @@
+"""map.html and report.html in a real headless Chromium with no network.
+
+Checks: no JavaScript errors on the console, one route path drawn per route, the
+LayerControl lists the layers, hostile names stay text (no script runs), and a
+missing tile server leaves the hillshade visible. Screenshots go to test-artifacts/.
+
+Skipped only when Chromium is absent and CI is not set; under CI a missing Chromium fails.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from _cdp import Browser, find_chromium
+from _maproutes import XSS, sample
+
+pytestmark = pytest.mark.browser
+
+ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
+TRAP = ("window.__xss = 0; window.alert = function () { window.__xss += 1; };"
+        "window.confirm = window.prompt = window.alert;")
+LAYERS = ["OpenStreetMap tiles (online only)", "Hillshade (GLOBE DEM, offline)",
+          "Country units (Nakhchivan distinct)", "Route: Meghri section (test) (modelled)",
+          f"Route: Aras road {XSS} (modelled)", "Colour by grade class", "Border crossings", "Waypoints"]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    exe = find_chromium()
+    if exe is None:
+        if os.environ.get("CI"):
+            pytest.fail("CI is set but chromium is not installed (.ci/run installs Debian's chromium)")
+        pytest.skip("chromium is not installed (apt-get install chromium)")
+    b = Browser(exe)
+    b.on_new_document(TRAP)
+    yield b
+    b.close()
+
+
+@pytest.fixture(scope="module")
+def pages(tmp_path_factory):
+    from corridor.evaluate import compare
+    from corridor.maps import route_map, save_map
+    from corridor.report import write_report
+
+    routes, metrics = sample()
+    d = tmp_path_factory.mktemp("browser")
+    m = save_map(route_map(routes, metrics=metrics, basemap="auto"), d / "map.html")
+    off = save_map(route_map(routes, metrics=metrics, basemap="offline"), d / "map_offline.html")
+    rep = write_report(d / "report.html", routes, metrics, compare(routes),
+                       provenance={"network": "test routes"})
+    return {"map": m, "offline": off, "report": rep, "n": len(routes)}
+
+
+def _layers_js(doc: str) -> str:
+    return (f"Array.from({doc}.querySelectorAll('.leaflet-control-layers label'))"
+            ".map(l => l.textContent.trim())")
+
+
+def _only_tiles_failed(b: Browser) -> None:
+    failed = b.failed_requests()
+    assert all("tile.openstreetmap.org" in u for u in failed), failed
+
+
+def test_map_page(browser, pages):
+    b = browser
+    b.open(pages["map"].as_uri(), ready="document.querySelectorAll('path.corridor-route').length > 0")
+    assert b.js_errors() == []
+    assert b.eval("document.querySelectorAll('path.corridor-route').length") == pages["n"]
+    assert b.eval(_layers_js("document")) == LAYERS
+    _only_tiles_failed(b)
+    # the hillshade (offline basemap) is drawn although the tile server is unreachable
+    assert b.eval("Array.from(document.querySelectorAll('img.leaflet-image-layer'))"
+                  ".some(i => i.complete && i.naturalWidth > 0)")
+    b.screenshot(ARTIFACTS / "map.png")
+    # open the popup of the route with the hostile name and switch on the grade colours
+    b.eval("""(function () {
+        var p = document.querySelector('path.corridor-route-1'); var r = p.getBoundingClientRect();
+        p.dispatchEvent(new MouseEvent('click', {bubbles: true, clientX: r.left + r.width / 2,
+                                                 clientY: r.top + r.height / 2}));
+        Array.from(document.querySelectorAll('.leaflet-control-layers label'))
+            .find(l => l.textContent.includes('grade class')).querySelector('input').click();
+        return true; })()""")
+    b._pump(0.5)
+    popup = b.eval("document.querySelector('.leaflet-popup-content').textContent")
+    assert XSS in popup  # shown as text
+    assert b.eval("document.querySelectorAll('.leaflet-popup-content script').length") == 0
+    assert b.eval("document.querySelectorAll('path.corridor-grade').length") > 0
+    assert b.eval("document.querySelector('path.corridor-route').style.opacity") == "0.25"
+    assert b.eval("window.__xss") == 0
+    assert b.js_errors() == []
+    b.screenshot(ARTIFACTS / "map_popup_grades.png")
+
+
+def test_offline_map_requests_nothing(browser, pages):
+    b = browser
+    b.open(pages["offline"].as_uri(), ready="document.querySelectorAll('path.corridor-route').length > 0")
+    assert b.js_errors() == []
+    remote = [u for u in b.requested_urls() if not u.startswith(("file:", "data:", "about:"))]
+    assert remote == []
+    assert b.eval("document.querySelectorAll('path.corridor-route').length") == pages["n"]
+    b.screenshot(ARTIFACTS / "map_offline.png")
+
+
+def test_report_page(browser, pages):
+    b = browser
+    doc = "document.getElementById('corridor-map').contentDocument"
+    b.open(pages["report"].as_uri(),
+           ready=f"{doc} && {doc}.querySelectorAll('path.corridor-route').length > 0")
+    assert b.js_errors() == []
+    assert b.eval(f"{doc}.querySelectorAll('path.corridor-route').length") == pages["n"]
+    assert b.eval(_layers_js(doc)) == LAYERS
+    _only_tiles_failed(b)
+    assert b.eval("document.querySelectorAll('body > img, body img').length") >= 1 + pages["n"]
+    assert b.eval("window.__xss") == 0 and b.eval(f"{doc}.defaultView.__xss") == 0
+    b.send("Emulation.setDeviceMetricsOverride",
+           {"width": 1280, "height": 2600, "deviceScaleFactor": 1, "mobile": False})
+    b.screenshot(ARTIFACTS / "report.png")
+    b.send("Emulation.setDeviceMetricsOverride",
+           {"width": 1280, "height": 860, "deviceScaleFactor": 1, "mobile": False})

@@ -1,0 +1,88 @@
+"""corridor.charts: profile and comparison PNGs from real metrics."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from _maproutes import sample
+from matplotlib.image import imread
+
+from corridor import charts
+from corridor._errors import InvalidInputError
+
+
+@pytest.fixture(scope="module")
+def data():
+    return sample()
+
+
+def _img(path):
+    img = imread(path)
+    assert img.ndim == 3 and img.shape[0] > 100 and img.shape[1] > 100
+    return img
+
+
+def test_profiles_png_one_panel_per_route(tmp_path, data):
+    routes, metrics = data
+    one = _img(charts.profiles_png(tmp_path / "one.png", routes[:1], metrics[:1]))
+    two = _img(charts.profiles_png(tmp_path / "two.png", routes, metrics))
+    assert two.shape[0] > one.shape[0]  # taller: one panel per route
+    # the first route's colour is drawn (its profile line)
+    rgb = (two[..., :3] * 255).round().astype(int)
+    c0 = np.array([int(charts.route_colour(0)[i:i + 2], 16) for i in (1, 3, 5)])
+    assert (np.abs(rgb - c0).sum(axis=2) < 30).sum() > 200
+
+
+def test_comparison_png_from_compare_table(tmp_path, data):
+    from corridor.evaluate import compare
+
+    routes, _ = data
+    table = compare(routes)
+    img = _img(charts.comparison_png(tmp_path / "c.png", table))
+    assert img[..., :3].std() > 0.05  # not blank
+    # a table with the name only in the index also works
+    charts.comparison_png(tmp_path / "c2.png", table.set_index("name"))
+
+
+def test_comparison_png_handles_missing_values(tmp_path):
+    import pandas as pd
+
+    t = pd.DataFrame({"name": ["A", "B"], "length_km": [10.0, float("nan")],
+                      "cost_central_musd": [None, 5.0]})
+    assert charts.comparison_png(tmp_path / "c.png", t).stat().st_size > 1000
+
+
+def test_bad_inputs(tmp_path, data):
+    import pandas as pd
+
+    routes, metrics = data
+    with pytest.raises(InvalidInputError, match="length_km"):
+        charts.comparison_png(tmp_path / "c.png", pd.DataFrame({"name": ["a"], "x": [1]}))
+    with pytest.raises(InvalidInputError):
+        charts.comparison_png(tmp_path / "c.png", pd.DataFrame())
+    with pytest.raises(InvalidInputError, match="metrics"):
+        charts.profiles_png(tmp_path / "p.png", routes, metrics[:1])
+    assert not (tmp_path / "p.png").exists()
+
+
+def test_writes_are_atomic(tmp_path, data, monkeypatch):
+    routes, metrics = data
+    path = tmp_path / "p.png"
+    path.write_bytes(b"old")
+    from matplotlib.figure import Figure
+
+    def boom(self, *a, **k):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(Figure, "savefig", boom)
+    with pytest.raises(RuntimeError):
+        charts.profiles_png(path, routes, metrics)
+    assert path.read_bytes() == b"old"
+    assert [p.name for p in tmp_path.iterdir()] == ["p.png"]
+
+
+def test_profile_png_bytes_for_popups(data):
+    _, metrics = data
+    png = charts.profile_png_bytes(metrics[0].profile, title="x")
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    assert charts.png_data_uri(png).startswith("data:image/png;base64,iVBOR")

@@ -1,0 +1,405 @@
+"""Route evaluation, comparison, ranking and sensitivity on routes over real places.
+
+Routes are built from LineStrings through gazetteer coordinates (Route.from_lines),
+so country units, crossings and the GLOBE profile are real; only the
+attributes given explicitly (build, status, structure, gauge) are set by the test.
+"""
+
+from __future__ import annotations
+
+import math
+import pickle
+
+import geopandas as gpd
+import numpy as np
+import pytest
+from shapely.geometry import LineString
+
+from corridor import CorridorError, ParameterError, UnknownUnitError
+from corridor._evalcore import NATIONAL_GAUGE_MM, build_category, terrain_classes
+from corridor._rank import DEFAULT_WEIGHTS, rank_changes
+from corridor.costs import CostParams
+from corridor.evaluate import RouteMetrics, compare, evaluate, sensitivity, table
+from corridor.places import lookup
+from corridor.route import Route
+from corridor.terrain import DEM
+
+
+def xy(name: str) -> tuple[float, float]:
+    return lookup(name).xy
+
+
+@pytest.fixture(scope="module")
+def dem():
+    return DEM.open(None)
+
+
+@pytest.fixture(scope="module")
+def meghri():
+    """Ordubad (NAX) - Meghri (ARM) - Aghband (AZE) along the Araks: several border changes."""
+    return Route.from_lines([LineString([xy("Ordubad"), xy("Meghri"), xy("Aghband")])], mode="rail",
+                            name="Ordubad-Meghri-Aghband")
+
+
+@pytest.fixture(scope="module")
+def igdir_sadarak():
+    """Iğdır (TUR) - Dilucu border crossing - Sadarak (NAX): a 1435/1520 gauge change."""
+    return Route.from_lines([LineString([xy("Iğdır"), xy("Dilucu"), xy("Sadarak")])], mode="rail",
+                            name="Igdir-Sadarak")
+
+
+@pytest.fixture(scope="module")
+def plain_road():
+    """Yerevan - Masis on the Ararat plain, one unit."""
+    return Route.from_lines([LineString([xy("Yerevan"), xy("Masis")])], mode="road", name="Yerevan-Masis")
+
+
+@pytest.fixture(scope="module")
+def metrics(meghri, igdir_sadarak, plain_road, dem):
+    return {r.name: evaluate(r, dem=dem) for r in (meghri, igdir_sadarak, plain_road)}
+
+
+# ---------------------------------------------------------------- invariants
+def test_unit_lengths_sum_to_total(metrics):
+    for m in metrics.values():
+        parts = sum(m.length_by_unit_m.values())
+        assert parts == pytest.approx(m.length_m, rel=1e-3)
+        row = m.as_row()
+        cols = [k for k in row if k.startswith("length_km_") and k.upper()[10:] in
+                ("ARM", "AZE", "NAX", "GEO", "TUR", "IRN", "RUS", "OUTSIDE")]
+        assert len(cols) == 8
+        assert sum(row[c] for c in cols) == pytest.approx(row["length_km"], rel=1e-3)
+        assert sum(m.length_by_build_m.values()) == pytest.approx(m.length_m, rel=1e-9)
+
+
+def test_crossings_equal_unit_changes(meghri, igdir_sadarak, plain_road, metrics):
+    for r in (meghri, igdir_sadarak, plain_road):
+        m = metrics[r.name]
+        seq = r.unit_sequence()
+        assert m.n_crossings == len(seq) - 1
+        assert [c["from_unit"] for c in m.crossings] == seq[:-1]
+        assert [c["to_unit"] for c in m.crossings] == seq[1:]
+        d = [c["distance_km"] for c in m.crossings]
+        assert d == sorted(d) and all(0 < x < m.length_km for x in d)
+    assert metrics["Yerevan-Masis"].n_crossings == 0
+    assert metrics["Ordubad-Meghri-Aghband"].crossings[0]["from_unit"] == "NAX"
+    assert metrics["Ordubad-Meghri-Aghband"].crossings[-1]["to_unit"] == "AZE"
+
+
+def test_reversal_keeps_length_and_swaps_ascent_descent(meghri, igdir_sadarak, plain_road, metrics, dem):
+    for r in (meghri, igdir_sadarak, plain_road):
+        m, b = metrics[r.name], evaluate(r.reversed(), dem=dem)
+        assert b.length_m == pytest.approx(m.length_m, rel=1e-9)
+        assert b.profile.ascent_m == pytest.approx(m.profile.descent_m, rel=1e-6, abs=1e-3)
+        assert b.profile.descent_m == pytest.approx(m.profile.ascent_m, rel=1e-6, abs=1e-3)
+        assert m.profile.ascent_m > 0 or m.profile.descent_m > 0
+        assert b.n_crossings == m.n_crossings
+        assert b.time_h == pytest.approx(m.time_h, rel=1e-6)
+        assert b.cost_musd == pytest.approx(m.cost_musd, rel=1e-6)
+        assert b.km_over_ruling == pytest.approx(m.km_over_ruling, rel=1e-6)
+
+
+def test_cost_band_ordered(metrics):
+    for m in metrics.values():
+        lo, mid, hi = m.cost_musd
+        assert 0 < lo <= mid <= hi
+        row = m.as_row()
+        assert row["cost_low_musd"] <= row["cost_central_musd"] <= row["cost_high_musd"]
+
+
+# ----------------------------------------------------------------- crossings
+def test_known_crossing_named(metrics):
+    m = metrics["Igdir-Sadarak"]
+    last = m.crossings[-1]
+    assert (last["from_unit"], last["to_unit"]) == ("TUR", "NAX")
+    assert last["known"] and last["known_name"] == "Dilucu"
+    assert "TUR>NAX (Dilucu)" in m.as_row()["crossings"]
+    # the crossing point lies on the border near Dilucu (44.80 E, 39.66 N)
+    assert abs(last["lon"] - 44.80) < 0.05 and abs(last["lat"] - 39.66) < 0.05
+
+
+def test_unknown_crossing_not_named(dem):
+    # Ordubad (NAX) -> Meghri (ARM): the first crossing is not within 5 km of a listed crossing point
+    r = Route.from_lines([LineString([xy("Ordubad"), xy("Meghri")])], mode="road")
+    m = evaluate(r, dem=dem, crossing_tolerance_m=100.0)
+    assert m.crossings and not any(c["known"] for c in m.crossings)
+
+
+def test_border_excursions_fold_into_one_stop(dem):
+    # NAX -> IRN for 1 km along the Araks -> NAX -> ARM: 3 unit changes, 1 border stop
+    pts = [(45.70, 38.95), (45.75, 38.95), (45.76, 38.95), (45.85, 38.95), (45.95, 38.95)]
+    units = ["NAX", "IRN", "NAX", "ARM"]
+    seg = gpd.GeoDataFrame({"unit": units}, geometry=[LineString(pts[i:i + 2]) for i in range(4)],
+                           crs="EPSG:4326")
+    r = Route.from_segments(seg, mode="rail", split_units=False)
+    m = evaluate(r, dem=dem)
+    assert m.n_crossings == 3 == len(r.unit_sequence()) - 1
+    assert [c["excursion"] for c in m.crossings] == [True, True, False]
+    assert m.n_border_stops == 1 and m.time_parts_h["border"] == 2.0
+    assert m.n_gauge_breaks == 0  # the short IRN (1435 mm) run does not change the gauge
+    assert m.as_row()["crossings"] == "NAX>ARM; +2 excursions across a border along the route"
+    strict = evaluate(r, dem=dem, params=CostParams(border_excursion_max_m=0))
+    assert strict.n_border_stops == 3 and strict.n_gauge_breaks == 2
+    # new build carrying its unit's national gauge (as align.trace sets it) is re-inferred
+    seg2 = seg.assign(build="new", gauge_mm=[1520.0, 1435.0, 1520.0, 1520.0])
+    assert evaluate(Route.from_segments(seg2, mode="rail", split_units=False), dem=dem).n_gauge_breaks == 0
+    # a gauge that is not the unit's national gauge is a deliberate choice and is kept
+    seg3 = seg.assign(build="new", gauge_mm=[1520.0, 1520.0, 1520.0, 1435.0])
+    assert evaluate(Route.from_segments(seg3, mode="rail", split_units=False), dem=dem).n_gauge_breaks == 1
+
+
+# --------------------------------------------------------------------- gauge
+def test_gauge_break_inferred_from_units(metrics):
+    m = metrics["Igdir-Sadarak"]
+    assert m.n_gauge_breaks == 1
+    gb = m.gauge_breaks[0]
+    assert (gb["from_gauge_mm"], gb["to_gauge_mm"]) == (1435.0, 1520.0)
+    assert gb["distance_km"] == pytest.approx(m.crossings[-1]["distance_km"])
+    assert NATIONAL_GAUGE_MM["IRN"] == NATIONAL_GAUGE_MM["TUR"] == 1435.0
+    assert metrics["Yerevan-Masis"].n_gauge_breaks == 0  # road
+
+
+def test_gauge_break_explicit_segment_not_double_counted(dem):
+    a, b, c = xy("Iğdır"), xy("Dilucu"), xy("Sadarak")
+    lines = [LineString([a, b]), LineString([b, (b[0] + 0.0005, b[1])]), LineString([(b[0] + 0.0005, b[1]), c])]
+    attrs = [{"gauge_mm": 1435.0, "build": "existing", "status": "active"},
+             {"class": "gauge_break", "build": "existing", "status": "active"},
+             {"gauge_mm": 1520.0, "build": "existing", "status": "active"}]
+    r = Route.from_lines(lines, mode="rail", attrs=attrs)
+    m = evaluate(r, dem=dem)
+    assert m.n_gauge_breaks == 1
+    assert m.time_parts_h["gauge_break"] == CostParams().gauge_break_dwell_h
+    # same gauge everywhere and no transfer edge: no break
+    same = Route.from_lines([LineString([xy("Yerevan"), xy("Masis")])], mode="rail",
+                            attrs=[{"gauge_mm": 1520.0}])
+    assert evaluate(same, dem=dem).n_gauge_breaks == 0
+
+
+# ------------------------------------------------------------ build, terrain
+def test_build_categories(dem):
+    a, b, c, d = xy("Yerevan"), xy("Masis"), (44.50, 39.98), (44.55, 39.90)
+    attrs = [{"build": "existing", "status": "active"}, {"build": "existing", "status": "razed"},
+             {"build": "new", "status": "new"}]
+    r = Route.from_lines([LineString([a, b]), LineString([b, c]), LineString([c, d])], mode="rail", attrs=attrs)
+    m = evaluate(r, dem=dem)
+    seg = r.segments  # pieces may be split at borders: sum them by status
+    by_status = seg.groupby("status")["length_m"].sum()
+    assert m.length_by_build_m["existing_active"] == pytest.approx(by_status["active"])
+    assert m.length_by_build_m["existing_disused"] == pytest.approx(by_status["razed"])
+    assert m.length_by_build_m["new"] == pytest.approx(by_status["new"])
+    assert build_category("existing", None) == "existing_active"
+    assert build_category("existing", "abandoned") == "existing_disused"
+    assert build_category("existing", "construction") == "new"
+
+
+def test_status_pricing(dem):
+    """Disused line is rehabilitated; razed and not-yet-built line costs as much as new build."""
+    line = LineString([xy("Yerevan"), xy("Masis")])
+
+    def cost(status: str, build: str = "existing") -> tuple[float, float, float]:
+        r = Route.from_lines([line], mode="rail", attrs=[{"build": build, "status": status}])
+        return evaluate(r, dem=dem).cost_musd
+
+    new = cost("new", "new")
+    assert cost("razed") == pytest.approx(new)
+    assert cost("construction") == pytest.approx(new)
+    assert cost("proposed") == pytest.approx(new)
+    assert all(0 < d < n for d, n in zip(cost("disused"), new, strict=True))
+    assert cost("active") == (0.0, 0.0, 0.0)  # active track is not priced by default
+
+
+def test_terrain_class_from_real_dem(metrics):
+    assert metrics["Yerevan-Masis"].terrain_class in ("flat", "rolling")
+    assert metrics["Yerevan-Masis"].terrain_km["mountainous"] < 0.25 * metrics["Yerevan-Masis"].length_km
+    assert metrics["Ordubad-Meghri-Aghband"].terrain_class == "mountainous"
+    for m in metrics.values():
+        assert sum(m.terrain_km.values()) == pytest.approx(m.length_km, rel=1e-9)
+
+
+def test_terrain_classes_synthetic():
+    p = CostParams()
+    d = np.arange(0, 10001, 250.0)
+    assert terrain_classes(d, np.full(d.size, 900.0), p).tolist() == [0] * d.size
+    assert set(terrain_classes(d, 900 + d * 0.03, p).tolist()) == {1}
+    assert set(terrain_classes(d, 900 + d * 0.07, p).tolist()) == {2}
+
+
+def test_structures_costed_and_reported(dem):
+    a, b = xy("Meghri"), xy("Agarak")
+    mid = ((a[0] + b[0]) / 2, (a[1] + b[1]) / 2)
+    plain = Route.from_lines([LineString([a, mid]), LineString([mid, b])], mode="rail")
+    tunnel = Route.from_lines([LineString([a, mid]), LineString([mid, b])], mode="rail",
+                              attrs=[{}, {"structure": "tunnel"}])
+    mp, mt = evaluate(plain, dem=dem), evaluate(tunnel, dem=dem)
+    assert mt.tunnel_km == pytest.approx(tunnel.segments["length_m"].iat[-1] / 1000)
+    assert mp.tunnel_km == 0 and mt.bridge_km == 0
+    assert all(t > p for t, p in zip(mt.cost_musd, mp.cost_musd, strict=True))
+    assert mt.profile.structure_length_m["tunnel"] == pytest.approx(mt.tunnel_km * 1000, rel=1e-6)
+
+
+# -------------------------------------------------------------- detour, time
+def test_detour_factor(plain_road, dem):
+    m = evaluate(plain_road, dem=dem)
+    assert 1.0 <= m.detour_factor < 1.001
+    a, b = xy("Yerevan"), xy("Masis")
+    bent = Route.from_lines([LineString([a, (44.60, 40.15), b])], mode="road")
+    mb = evaluate(bent, dem=dem)
+    assert mb.detour_factor == pytest.approx(mb.length_m / bent.great_circle_m)
+    assert mb.detour_factor > 1.2
+
+
+def test_time_model(plain_road, dem):
+    p = CostParams()
+    m = evaluate(plain_road, dem=dem, params=p)
+    # a new road at 80 km/h on flat terrain: running time ~ length / 80
+    assert m.time_parts_h["running"] == pytest.approx(m.length_km / 80.0, rel=0.1)
+    assert m.time_h == pytest.approx(sum(m.time_parts_h.values()))
+    # an existing primary road with a 50 km/h limit is slower
+    capped = Route.from_lines([plain_road.segments.geometry.iat[0]], mode="road",
+                              attrs=[{"build": "existing", "status": "active", "class": "primary",
+                                      "maxspeed_kmh": 50.0}])
+    assert evaluate(capped, dem=dem).time_parts_h["running"] == pytest.approx(m.length_km / 50.0, rel=0.1)
+
+
+def test_time_grade_penalty_and_border_dwell(metrics, meghri, dem):
+    m = metrics["Ordubad-Meghri-Aghband"]
+    no_penalty = CostParams(rail_grade_speed=[(1.0, 1.0)], rail_border_dwell_h=0.0, gauge_break_dwell_h=0.0)
+    m2 = evaluate(meghri, dem=dem, params=no_penalty)
+    assert m.km_over_ruling > 0
+    assert m2.time_parts_h["running"] < m.time_parts_h["running"]
+    assert m2.time_parts_h["running"] == pytest.approx(m.length_km / 100.0, rel=1e-6)
+    assert m.time_parts_h["border"] == pytest.approx(2.0 * m.n_border_stops)
+    assert 2 <= m.n_border_stops <= m.n_crossings
+    assert m2.time_h == pytest.approx(m2.time_parts_h["running"])
+
+
+def test_km_over_ruling_follows_parameter(meghri, metrics, dem):
+    m = metrics["Ordubad-Meghri-Aghband"]
+    loose = evaluate(meghri, dem=dem, params=CostParams(rail_ruling_grade=0.05))
+    assert 0 <= loose.km_over_ruling < m.km_over_ruling <= m.length_km
+    assert loose.ruling_grade == 0.05 and m.ruling_grade == 0.0125
+
+
+# ---------------------------------------------------------------- provenance
+def test_provenance_and_row(metrics, meghri, dem):
+    m = metrics["Ordubad-Meghri-Aghband"]
+    assert "GLOBE" in m.dem_source
+    assert m.modelled and "modelled" in m.network_source
+    r = meghri.with_meta(network_source="OSM geofabrik (extract 2026-01-01)",
+                         published=[{"figure": "length", "value": 43, "unit": "km", "source": "massispost"}],
+                         scenario="meghri", status="planned")
+    row = evaluate(r, dem=dem).as_row()
+    assert row["network_source"] == "OSM geofabrik (extract 2026-01-01)"
+    assert row["published_length_km"] == 43 and row["published_sources"] == "massispost"
+    assert row["scenario"] == "meghri" and row["status"] == "planned"
+    contract = ["name", "mode", "length_km", "length_km_ARM", "length_km_existing_active",
+                "length_km_existing_disused", "length_km_new", "n_crossings", "crossings", "n_gauge_breaks",
+                "min_elevation_m", "max_elevation_m", "mean_elevation_m", "ascent_m", "descent_m", "max_grade",
+                "mean_grade", "km_over_ruling", "tunnel_km", "bridge_km", "detour_factor", "time_h",
+                "cost_low_musd", "cost_central_musd", "cost_high_musd", "terrain_class", "source", "modelled",
+                "network_source", "dem_source"]
+    assert not [c for c in contract if c not in row]
+    assert all(isinstance(v, str | int | float | bool) for v in row.values())
+
+
+def test_metrics_pickle_round_trip(metrics):
+    m = metrics["Igdir-Sadarak"]
+    back = pickle.loads(pickle.dumps(m))
+    assert back.as_row() == m.as_row()
+    assert back.crossings == m.crossings
+
+
+# ----------------------------------------------------------------- bad input
+def test_unknown_unit_code_rejected(dem):
+    seg = gpd.GeoDataFrame({"unit": ["XXX"]}, geometry=[LineString([xy("Yerevan"), xy("Masis")])],
+                           crs="EPSG:4326")
+    r = Route.from_segments(seg, mode="road", split_units=False)
+    with pytest.raises(UnknownUnitError, match="'XXX'") as ei:
+        evaluate(r, dem=dem)
+    assert isinstance(ei.value, ValueError) and isinstance(ei.value, CorridorError)
+
+
+def test_bad_params_and_items(plain_road, dem):
+    with pytest.raises(ParameterError, match="CostParams"):
+        evaluate(plain_road, dem=dem, params={"rail_new_musd_per_km": 1})  # type: ignore[arg-type]
+    with pytest.raises(CorridorError, match="cannot evaluate"):
+        evaluate(42, dem=dem)
+    with pytest.raises(CorridorError, match="nothing to compare"):
+        compare([], dem=dem)
+
+
+# ----------------------------------------------------------- compare, ranks
+def test_compare_table_and_rank(meghri, igdir_sadarak, plain_road, metrics, dem):
+    t = compare([meghri, igdir_sadarak, plain_road], dem=dem)
+    assert list(t["name"]) == [meghri.name, igdir_sadarak.name, plain_road.name]
+    assert sorted(t["rank"]) == [1, 2, 3]
+    assert t["score"].between(0, 1).all()
+    for crit in DEFAULT_WEIGHTS:
+        assert crit in t.columns
+    # RouteMetrics are accepted as they are, without re-evaluation
+    t2 = compare(list(metrics.values()), weights={"length_km": 1})
+    best = t2.loc[t2["rank"] == 1, "name"].item()
+    assert best == min(metrics.values(), key=lambda m: m.length_m).name
+
+
+def test_compare_weights_validation(metrics):
+    ms = list(metrics.values())
+    with pytest.raises(ParameterError, match="'speed'"):
+        compare(ms, weights={"speed": 1})
+    with pytest.raises(ParameterError, match="-2"):
+        compare(ms, weights={"length_km": -2})
+    with pytest.raises(ParameterError, match="at least one weight"):
+        compare(ms, weights={"length_km": 0})
+    with pytest.raises(ParameterError, match="not numeric"):
+        compare(ms, weights={"terrain_class": 1})
+
+
+def test_compare_recosts_metrics_with_params(metrics):
+    ms = list(metrics.values())
+    dear = CostParams().scaled("rail_new_musd_per_km", 2.0)
+    t1, t2 = compare(ms), compare(ms, params=dear)
+    rail = t1["mode"] == "rail"
+    assert (t2.loc[rail, "cost_central_musd"] > t1.loc[rail, "cost_central_musd"]).all()
+    assert (t2.loc[~rail, "cost_central_musd"] == t1.loc[~rail, "cost_central_musd"]).all()
+
+
+def test_sensitivity_reports_rank_flip(dem):
+    # A: short but with a long tunnel (dear); B: longer, open line (cheaper)
+    a0, a1 = xy("Meghri"), xy("Agarak")
+    mid = ((a0[0] + a1[0]) / 2, (a0[1] + a1[1]) / 2)
+    a = Route.from_lines([LineString([a0, mid]), LineString([mid, a1])], mode="rail", name="A",
+                         attrs=[{"structure": "tunnel"}, {"structure": "tunnel"}])
+    b = Route.from_lines([LineString([a0, (46.25, 38.83), a1])], mode="rail", name="B")
+    ma, mb = evaluate(a, dem=dem), evaluate(b, dem=dem)
+    assert ma.length_m < mb.length_m and ma.cost_musd[1] > mb.cost_musd[1]
+    w = {"length_km": 1.0, "cost_central_musd": 1.2}
+    s = sensitivity([ma, mb], weights=w)
+    assert len(s) == 1 + 2 * len(w) + 2 * len(CostParams.cost_keys())
+    base = s.iloc[0]
+    assert base["parameter"] == "base" and not base["changed"] and base["order"] == "B > A"
+    flip = s[(s["parameter"] == "cost_central_musd") & (s["factor"] == 0.5)].iloc[0]
+    assert flip["changed"] and flip["order"] == "A > B" and flip["kendall_tau"] == pytest.approx(-1.0)
+    keep = s[(s["parameter"] == "cost_central_musd") & (s["factor"] == 1.5)].iloc[0]
+    assert not keep["changed"]
+    tunnel_cheap = s[(s["parameter"] == "rail_tunnel_musd_per_km") & (s["factor"] == 0.5)].iloc[0]
+    assert tunnel_cheap["kind"] == "unit_cost"
+    # halving the tunnel cost lowers A's cost only: A's score cannot get worse
+    cheap_a = ma.recost(CostParams().scaled("rail_tunnel_musd_per_km", 0.5))
+    assert cheap_a.cost_musd[1] < ma.cost_musd[1] and cheap_a.length_m == ma.length_m
+    with pytest.raises(ParameterError, match="factor"):
+        sensitivity([ma, mb], factors=(math.nan,))
+
+
+def test_rank_changes():
+    assert rank_changes([1, 2, 3], [1, 2, 3]) == {"n_changed": 0, "max_shift": 0, "kendall_tau": 1.0}
+    r = rank_changes([1, 2, 3], [3, 2, 1])
+    assert r["n_changed"] == 2 and r["max_shift"] == 2 and r["kendall_tau"] == pytest.approx(-1.0)
+
+
+def test_table_of_metrics_matches_as_row(metrics):
+    ms = list(metrics.values())
+    t = table(ms)
+    for i, m in enumerate(ms):
+        assert t["length_km"].iat[i] == m.length_km
+        assert t["crossings"].iat[i] == m.crossings_text()
+    assert isinstance(ms[0], RouteMetrics)

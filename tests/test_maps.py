@@ -1,0 +1,224 @@
+"""corridor.maps: layers, modelled styling, escaping, offline assets, display caps; `corridor map`."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pytest
+from _maproutes import XSS, sample
+
+from corridor import maps
+from corridor._assets import external_refs
+from corridor._errors import InvalidInputError
+from corridor._types import BBox
+
+
+@pytest.fixture(scope="module")
+def data():
+    return sample()
+
+
+@pytest.fixture(scope="module")
+def html(data):
+    routes, metrics = data
+    return maps.map_html(maps.route_map(routes, metrics=metrics))
+
+
+def _polylines(m, cls):
+    import folium
+
+    out = []
+
+    def walk(el):
+        for child in el._children.values():
+            if isinstance(child, folium.PolyLine) and cls in str(child.options.get("className", "")):
+                out.append(child)
+            walk(child)
+
+    walk(m)
+    return out
+
+
+def test_one_route_path_per_route_and_layers(data, html):
+    routes, _ = data
+    for i in range(len(routes)):
+        assert html.count(f'"className": "corridor-route corridor-route-{i}"') == 1
+    for name in ("Hillshade (GLOBE DEM, offline)", "Country units (Nakhchivan distinct)",
+                 "Colour by grade class", "Border crossings", "Waypoints",
+                 "OpenStreetMap tiles (online only)", "Route: Meghri section (test) (modelled)"):
+        assert name in html
+    assert "L.control.layers" in html
+    assert "corridor-legend" in html
+    assert "#f4a261" in html  # NAX fill, distinct from the other units
+
+
+def test_modelled_dashed_and_labelled(data):
+    routes, metrics = data
+    m = maps.route_map(routes, metrics=metrics, basemap="none")
+    rail, road = _polylines(m, "corridor-route-0")[0], _polylines(m, "corridor-route-1")[0]
+    assert rail.options["dashArray"] == "10 8"  # wholly modelled: dashed
+    assert rail.options.get("dashArray") and road.options.get("dashArray") is None
+    overlay = _polylines(m, "corridor-modelled")  # road: only the new-build part is dashed over
+    assert len(overlay) == 1 and overlay[0].options["dashArray"]
+    html = maps.map_html(m)
+    assert "— modelled" in html and "dashed = modelled" in html
+
+
+def test_untrusted_text_is_escaped(html):
+    assert XSS not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "<script>alert" not in html
+
+
+def test_template_literal_injection_is_neutralised(data):
+    from dataclasses import replace
+
+    routes, _ = data
+    evil = replace(routes[0], name="`${alert(2)}` \\u{zz")
+    html = maps.map_html(maps.route_map([evil], basemap="none"))
+    assert "${alert" not in html
+    assert "&#96;&#36;{alert(2)}&#96;" in html
+
+
+def test_offline_assets_inlined(tmp_path, data, html):
+    assert external_refs(html) == []
+    assert "L.Map" in html or "leaflet" in html.lower()
+    online = maps.map_html(maps.route_map(data[0][:1], basemap="none"), offline=False)
+    assert any("leaflet" in u for u in external_refs(online))
+    out = maps.save_map(maps.route_map(data[0][:1], basemap="offline"), tmp_path / "m.html")
+    text = out.read_text(encoding="utf-8")
+    assert external_refs(text) == [] and "tile.openstreetmap.org" not in text
+
+
+def test_basemap_choices(data):
+    routes, _ = data
+    assert "tile.openstreetmap.org" in maps.map_html(maps.route_map(routes, basemap="osm"))
+    none = maps.map_html(maps.route_map(routes, basemap="none"))
+    assert "tile.openstreetmap.org" not in none and "Hillshade" not in none
+    with pytest.raises(InvalidInputError, match="basemap"):
+        maps.route_map(routes, basemap="google")
+
+
+def test_crossings_waypoints_and_popup(data, html):
+    routes, metrics = data
+    n_cross = len({(round(c["lon"], 4), round(c["lat"], 4)) for m in metrics for c in m.crossings})
+    assert html.count('"className": "corridor-crossing"') == n_cross
+    n_wp = len({(round(p.lon, 4), round(p.lat, 4)) for r in routes for p in r.waypoints})
+    assert html.count('"className": "corridor-waypoint"') == n_wp
+    assert html.count("data:image/png;base64,") >= len(routes)  # profile chart per popup
+    assert "cost_central_musd" in html and "1news.az 2026-02-18" in html
+
+
+def test_grade_layer_capped_and_classified(data):
+    routes, metrics = data
+    m = maps.route_map(routes, metrics=metrics, basemap="none")
+    grade = _polylines(m, "corridor-grade")
+    assert grade and len(grade) <= 2 * len(maps.GRADE_COLOURS)
+    colours = {g.options["color"] for g in grade}
+    assert colours <= set(maps.GRADE_COLOURS)
+    # a dense profile is binned to at most MAX_PROFILE_POINTS (+1) vertices per route
+    from dataclasses import replace
+
+    prof = metrics[0].profile
+    n = 5000
+    t = np.linspace(0, 1, n)
+    dense = type("P", (), {})()
+    dense.lon = np.interp(t, np.linspace(0, 1, prof.lon.size), prof.lon)
+    dense.lat = np.interp(t, np.linspace(0, 1, prof.lat.size), prof.lat)
+    dense.grade = np.where(np.arange(n) == 2500, 0.5, 0.001)  # one steep sample in the middle
+    dense.distance_m = t * routes[0].length_m
+    dense.elevation_m = np.zeros(n)
+    met = type("M", (), {"profile": dense, "crossings": [], "as_row": lambda self: {}})()
+    m2 = maps.route_map([replace(routes[0])], metrics=[met], basemap="none")
+    lines = _polylines(m2, "corridor-grade")
+    vertices = sum(len(part) for g in lines for part in g.locations)
+    assert vertices <= maps.MAX_PROFILE_POINTS + 2 * len(lines) + 2
+    assert maps.GRADE_COLOURS[3] in {g.options["color"] for g in lines}  # the steep bin survives
+
+
+def test_route_lines_simplified_for_display(data):
+    from shapely.geometry import LineString
+
+    from corridor.route import Route
+
+    x = np.linspace(45.7, 46.2, 20000)
+    y = 39.2 + 1e-6 * np.sin(np.arange(x.size))
+    r = Route.from_lines([LineString(np.column_stack([x, y]))], mode="road", name="dense")
+    line = _polylines(maps.route_map(r, basemap="none"), "corridor-route")[0]
+    assert sum(len(p) for p in line.locations) < 100
+
+
+def test_hillshade(data):
+    img, _b = maps.hillshade(BBox(49.0, 39.5, 50.5, 41.0))  # includes the Caspian Sea (nodata)
+    assert img.dtype == np.uint8 and img.shape[2] == 4
+    alpha = img[..., 3]
+    assert (alpha == 0).any() and (alpha == 255).any()
+    assert img[alpha == 255, :3].std() > 5  # shaded relief, not flat
+    from corridor.terrain import DEM
+
+    img2, b2 = maps.hillshade(BBox(45.5, 38.8, 46.5, 39.3), DEM.open(None))
+    assert img2.shape[2] == 4 and abs(b2.left - 45.5) < 0.01
+    with pytest.raises(InvalidInputError):
+        maps.hillshade(BBox(10.0, 10.0, 11.0, 11.0))
+
+
+def test_bad_inputs(data):
+    routes, metrics = data
+    with pytest.raises(InvalidInputError, match="metrics"):
+        maps.route_map(routes, metrics=metrics[:1])
+    with pytest.raises(InvalidInputError):
+        maps.route_map([])
+    with pytest.raises(InvalidInputError, match="Route"):
+        maps.route_map(["x"])
+
+
+def test_draws_into_given_map(data):
+    import folium
+
+    routes, _ = data
+    base = folium.Map(tiles=None)
+    assert maps.route_map(routes[:1], m=base, basemap="none") is base
+
+
+def test_grade_classes():
+    assert [c[2] for c in maps.grade_classes("road")] == ["≤ 4 %", "4–6 %", "6–8 %", "> 8 %"]
+    assert maps.grade_classes("rail")[-1][0] == 0.025
+
+
+SCENARIO = """
+[[scenario]]
+name = "Gyumri – Kars {xss}"
+slug = "gk-test"
+mode = "rail"
+waypoints = ["Gyumri", "Kars"]
+description = "test"
+"""
+
+
+def test_cli_map_writes_only_the_map(tmp_path):
+    from corridor.cli import main
+
+    toml = tmp_path / "sc.toml"
+    toml.write_text(SCENARIO.format(xss=XSS), encoding="utf-8")
+    out = tmp_path / "out" / "map.html"
+    rc = main(["map", str(toml), "--network", "none", "--basemap", "offline", "--out", str(out)])
+    assert rc == 0
+    assert sorted(p.name for p in out.parent.iterdir()) == ["map.html"]
+    text = out.read_text(encoding="utf-8")
+    assert text.count('"className": "corridor-route corridor-route-0"') == 1
+    assert XSS not in text and external_refs(text) == []
+    # tooltip: escaped name, labelled modelled (new alignment throughout)
+    assert re.search(r"Gyumri – Kars &lt;script&gt;alert\(1\)&lt;/script&gt; — rail, [0-9.]+ km — modelled", text)
+
+
+def test_cli_map_errors(tmp_path, capsys):
+    from corridor.cli import main
+
+    assert main(["map", "no-such-scenario-xyz", "--out", str(tmp_path / "m.html")]) == 2
+    assert "corridor: error:" in capsys.readouterr().err
+    toml = tmp_path / "sc.toml"
+    toml.write_text(SCENARIO.format(xss=""), encoding="utf-8")
+    assert main(["map", str(toml), "--basemap", "bing", "--out", str(tmp_path / "m.html")]) == 2
+    assert "basemap" in capsys.readouterr().err
+    assert not (tmp_path / "m.html").exists()

@@ -1,0 +1,233 @@
+"""corridor.network: topology, transfers, gauge breaks, CSR routing vs networkx, cache, sources."""
+
+from __future__ import annotations
+
+import itertools
+import shutil
+from pathlib import Path
+
+import geopandas as gpd
+import networkx as nx
+import numpy as np
+import pytest
+from _httpserver import Reply
+from _osmgen import small
+from shapely.geometry import LineString
+
+from corridor import settings
+from corridor._errors import (
+    DataFileError,
+    EmptyNetworkError,
+    InvalidBBoxError,
+    InvalidInputError,
+    NoRouteError,
+    OSMParseError,
+    UnknownUnitError,
+)
+from corridor.network import Network, load_network
+
+KARS_SIDE = (43.60, 40.70)  # rail, TUR, 1435 mm
+GYUMRI_RAIL = (43.85, 40.79)  # rail, ARM, 1520 mm
+
+
+@pytest.fixture(scope="module")
+def pbf(tmp_path_factory):
+    return small(tmp_path_factory.mktemp("net"), "osm.pbf")
+
+
+@pytest.fixture(scope="module")
+def net(pbf):
+    return load_network(pbf, cache=False)
+
+
+def _continuous(route) -> bool:
+    g = list(route.segments.geometry)
+    return all(np.allclose(a.coords[-1], b.coords[0]) for a, b in itertools.pairwise(g))
+
+
+# ----------------------------------------------------------------------------- topology
+def test_nodes_and_layers(net):
+    nodes = net.nodes
+    assert nodes.loc[5, "mode"] == "rail;road"  # level crossing node shared by road and rail
+    g = net.graph
+    layers = sorted(g.vlayer[g.vnode == 5].tolist())
+    assert layers == [0, 1435, 1520]  # road + both gauges of the dual-gauge way 103
+    assert len(net) == len(net.edges) and "osm" in repr(net)
+
+
+def test_gauge_break_route(net):
+    r = net.route(KARS_SIDE, GYUMRI_RAIL, mode="rail")
+    seg = r.segments
+    assert r.unit_sequence() == ["TUR", "ARM"]
+    gb = seg[seg["class"] == "gauge_break"]
+    assert len(gb) == 1 and bool(gb["gauge_break"].iloc[0]) and gb["length_m"].iloc[0] == 0
+    k = int(np.flatnonzero(seg["class"] == "gauge_break")[0])
+    assert set(seg["gauge_mm"].iloc[:k]) == {1435} and set(seg["gauge_mm"].iloc[k:]) == {1520}
+    assert set(seg["build"]) == {"existing"} and _continuous(r)
+    assert {"bridge", "tunnel"} <= set(seg["structure"])  # way 102 viaduct, way 103 tunnel
+    edge_sum = net.edges[net.edges.osm_way_id.isin([101, 102, 103, 104])].length_m.sum()
+    assert r.length_m == pytest.approx(edge_sum)
+    assert r.meta["cost"] == pytest.approx(edge_sum + net.costs.gauge_break_m)
+
+
+def test_road_and_rail_meet_only_at_stations(net):
+    r = net.route((43.80, 40.75), (43.82, 40.77))  # road node 104 -> rail node 6, mode free
+    seg = r.segments
+    assert seg["transfer"].sum() == 1
+    modes = seg["mode"].tolist()
+    switches = [i for i in range(1, len(modes)) if modes[i] != modes[i - 1]]
+    assert all(seg["class"].iloc[i] == "transfer" or seg["class"].iloc[i - 1] == "transfer" for i in switches)
+    assert "Gyumri (synthetic)" in " ".join(seg["name"])
+    with pytest.raises(NoRouteError):  # without transfers the layers never touch, not even at node 5
+        net.route((43.80, 40.75), (44.15, 40.85), mode="road")
+
+
+def test_same_lengths_as_networkx(net):
+    import osmnx as ox
+
+    for mode in ("road", "rail", None):
+        G = net.to_networkx(mode=mode)
+        nodes = list(G.nodes)
+        g = net.graph
+        comp = {n: i for i, c in enumerate(nx.connected_components(G.to_undirected())) for n in c}
+        pairs = [(a, b) for a, b in itertools.permutations(nodes, 2) if comp[a] == comp[b]][:200]
+        s = net._solver(mode, "length", ())
+        for a, b in pairs:
+            want = nx.shortest_path_length(G, a, b, weight="weight_length")
+            got, _ = s.shortest(np.array([a]), np.array([b]), 0.0)
+            assert got == pytest.approx(want, rel=1e-9), (mode, a, b)
+        if mode == "road":
+            a, b = pairs[-1]
+            path = ox.shortest_path(G, a, b, weight="length")
+            assert path[0] == a and path[-1] == b
+            _nodes_gdf, edges_gdf = ox.graph_to_gdfs(G)
+            assert len(edges_gdf) == G.number_of_edges() and "highway" in edges_gdf.columns
+            osm_ids = [g.vnode[a], g.vnode[b]]
+            d = net.shortest_lengths([osm_ids[0]], [osm_ids[1]], mode="road")[0]
+            assert d == pytest.approx(nx.shortest_path_length(G, a, b, weight="length"))
+
+
+def test_time_weight_via_and_avoid(net):
+    fast = net.route((43.84, 40.80), (43.70, 40.74), mode="road", weight="time")
+    seg = fast.segments
+    speed = seg["maxspeed_kmh"].fillna(seg["class"].map({"secondary": 70.0, "tertiary": 60.0}))
+    assert fast.meta["cost"] == pytest.approx(float((seg["length_m"] / (speed / 3.6)).sum()))
+    via = net.route((43.84, 40.80), (43.86, 40.78), via=[(43.80, 40.75)], mode="road")
+    assert via.length_m > net.route((43.84, 40.80), (43.86, 40.78), mode="road").length_m
+    assert len(via.waypoints) == 3
+    with pytest.raises(NoRouteError, match="avoid_units"):
+        net.route((43.84, 40.80), (43.70, 40.74), mode="road", avoid_units=["TUR"])
+    arm = net.route((43.84, 40.80), (43.755, 40.75), mode="road", avoid_units=["tur"])
+    assert set(arm.segments["unit"]) == {"ARM"}
+    with pytest.raises(UnknownUnitError):
+        net.route((43.84, 40.80), (43.70, 40.74), avoid_units=["XXX"])
+    with pytest.raises(InvalidInputError, match="weight"):
+        net.route((43.84, 40.80), (43.70, 40.74), weight="cost")
+    with pytest.raises(InvalidInputError, match="mode"):
+        net.route((43.84, 40.80), (43.70, 40.74), mode="ship")
+
+
+def test_place_names_and_disconnected(net):
+    r = net.route("Gyumri", KARS_SIDE, mode="rail")
+    assert r.waypoints[0].name == "Gyumri" and r.unit_sequence() == ["ARM", "TUR"]
+    with pytest.raises(NoRouteError, match="disconnected"):
+        net.route((44.05, 40.70), (43.84, 40.80), mode="road")  # the island road
+    with pytest.raises(NoRouteError, match="km from the nearest"):
+        net.route((46.0, 39.0), (43.84, 40.80), mode="road")
+    node, d = net.nearest_node(43.7205, 40.7255, mode="rail")
+    assert node == 3 and d < 100  # the station split way 101 at its nearest node
+
+
+def test_subset(net):
+    sub = net.subset((43.83, 40.76, 43.87, 40.81))
+    assert 0 < len(sub) < len(net) and sub.meta["bbox"] == [43.83, 40.76, 43.87, 40.81]
+    with pytest.raises(EmptyNetworkError):
+        net.subset((30.0, 30.0, 30.1, 30.1))
+
+
+def test_from_edges_derives_topology():
+    e = gpd.GeoDataFrame({"mode": ["road", "road", "road"]},
+                         geometry=[LineString([(44.5, 40.1), (44.6, 40.1)]), LineString([(44.6, 40.1), (44.6, 40.2)]),
+                                   LineString([(44.6, 40.2), (44.5, 40.1)])], crs="EPSG:4326")
+    n = Network.from_edges(e)
+    assert n.edges["v"].iloc[0] == n.edges["u"].iloc[1] and set(n.edges["unit"]) == {"ARM"}
+    assert n.route((44.5, 40.1), (44.6, 40.2)).segments.shape[0] == 1  # the diagonal is shorter
+
+
+# ----------------------------------------------------------------------------- loading + cache
+def test_cache_roundtrip(pbf, tmp_cache):
+    a = load_network(pbf)
+    entries = list((tmp_cache / "networks").iterdir())
+    assert len(entries) == 1 and "cache" not in a.meta
+    b = load_network(pbf)
+    assert b.meta["cache"] == str(entries[0])
+    assert b.edges.drop(columns="geometry").equals(a.edges.drop(columns="geometry"))
+    assert b.route(KARS_SIDE, GYUMRI_RAIL, mode="rail").length_m == pytest.approx(
+        a.route(KARS_SIDE, GYUMRI_RAIL, mode="rail").length_m)
+    assert a.meta["checksum"] and a.meta["filter"]["modes"] == ["road", "rail"]
+    load_network(pbf, bbox=(43.83, 40.76, 43.87, 40.81))
+    assert len(list((tmp_cache / "networks").iterdir())) == 2  # bbox is part of the key
+
+
+def test_bad_input_leaves_no_cache(tmp_path, pbf, tmp_cache):
+    bad = tmp_path / "bad.osm.pbf"
+    bad.write_bytes(pbf.read_bytes()[:700])
+    with pytest.raises(OSMParseError):
+        load_network(bad)
+    with pytest.raises(EmptyNetworkError):
+        load_network(pbf, bbox=(30.0, 30.0, 30.1, 30.1))
+    with pytest.raises(InvalidBBoxError):
+        load_network(pbf, bbox=(44.0, 40.0, 43.0, 41.0))
+    with pytest.raises(InvalidInputError, match="unknown mode"):
+        load_network(pbf, modes=("road", "boat"))
+    with pytest.raises(InvalidInputError, match="unknown region"):
+        load_network(pbf, region="atlantis")
+    with pytest.raises(DataFileError, match="does not exist"):
+        load_network(tmp_path / "missing.osm.pbf")
+    assert not (tmp_cache / "networks").exists() or not list((tmp_cache / "networks").iterdir())
+
+
+def test_region_filter(pbf):
+    arm = load_network(pbf, region="armenia", cache=False)
+    assert set(arm.edges["unit"]) == {"ARM"}
+    with pytest.raises(EmptyNetworkError):
+        load_network(pbf, region="IRN", cache=False)
+
+
+def test_geofabrik_source(pbf, http_server, monkeypatch, tmp_cache, fast_retries):
+    import hashlib
+
+    monkeypatch.setattr(settings, "geofabrik_url", http_server.base)
+    data = pbf.read_bytes()
+    http_server.add("/asia/armenia-latest.osm.pbf.md5", Reply(body=hashlib.md5(data).hexdigest().encode()))
+    http_server.add("/asia/armenia-latest.osm.pbf", Reply(body=data))
+    net = load_network("geofabrik", region="armenia")
+    assert net.meta["source"] == "osm (geofabrik)" and set(net.edges["unit"]) == {"ARM"}
+
+
+def test_reference_source(tmp_path, monkeypatch):
+    data = tmp_path / "data"
+    shutil.copytree(Path(__file__).resolve().parents[1] / "data" / "region", data / "region")
+    monkeypatch.setattr(settings, "data_folder", data)
+    with pytest.raises(DataFileError, match="build_reference_network"):
+        load_network("reference")
+    (data / "reference").mkdir()
+    gpd.GeoDataFrame({"mode": ["rail", "rail", "road"], "class": ["rail", "rail", "primary"],
+                      "status": ["razed", "active", "active"], "name": ["Meghri line", "", "M2"]},
+                     geometry=[LineString([(46.0, 38.92), (46.15, 38.92)]), LineString([(46.15, 38.92), (46.3, 38.92)]),
+                               LineString([(46.0, 38.95), (46.3, 38.95)])],
+                     crs="EPSG:4326").to_file(data / "reference" / "network.geojson", driver="GeoJSON")
+    net = load_network("reference", modes=("rail",))
+    assert net.meta["source"] == "reference (modelled)" and net.meta["modelled"]
+    assert set(net.edges["source"]) == {"reference (modelled)"} and set(net.edges["mode"]) == {"rail"}
+    r = net.route((46.0, 38.92), (46.3, 38.92))
+    assert r.modelled and r.unit_sequence() == ["NAX", "ARM"] and r.source == "reference (modelled)"
+
+
+def test_demo_file_is_synthetic_and_loads():
+    demo = Path(__file__).resolve().parents[1] / "data" / "demo" / "demo_network.osm.pbf"
+    net = load_network(demo, cache=False)
+    assert all("synthetic" in n for n in net.edges.loc[net.edges["name"] != "", "name"])
+    r = net.route((45.643, 38.935), (45.412, 39.209), mode="rail")
+    assert r.segments["gauge_break"].sum() == 1
+    assert {"razed", "construction"} <= set(net.edges["status"])

@@ -1,0 +1,279 @@
+"""corridor.osm: readers, tag normalisation, Overpass and Geofabrik (all offline, loopback only)."""
+
+from __future__ import annotations
+
+import hashlib
+import math
+
+import numpy as np
+import pytest
+from _httpserver import Reply
+from _osmgen import small
+
+from corridor import osm
+from corridor._errors import (
+    ChecksumError,
+    DownloadError,
+    EmptyNetworkError,
+    InvalidBBoxError,
+    InvalidInputError,
+    OSMParseError,
+)
+from corridor._osm_tags import (
+    is_bridge,
+    is_tunnel,
+    parse_gauge,
+    parse_lanes,
+    parse_maxspeed,
+    rail_class,
+    resolve_road_classes,
+    road_class,
+)
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory):
+    d = tmp_path_factory.mktemp("osm")
+    return {fmt: small(d, fmt) for fmt in ("osm.pbf", "osm", "osm.bz2")}
+
+
+@pytest.fixture(scope="module")
+def edges(files):
+    return osm.read_osm(files["osm.pbf"]).edges
+
+
+def _by_way(e, way):
+    return e[e.osm_way_id == way]
+
+
+# ----------------------------------------------------------------------------- tags
+@pytest.mark.parametrize("raw, kmh", [("60", 60.0), ("60 mph", 96.56), ("50 knots", 92.6), ("RU:urban", 60.0),
+                                      ("TR:rural", 90.0), ("60;80", 60.0), ("walk", 5.0), ("12,5", 12.5)])
+def test_maxspeed_values(raw, kmh):
+    assert parse_maxspeed(raw) == pytest.approx(kmh)
+
+
+@pytest.mark.parametrize("raw", ["none", "signals", "variable", "XX:urban", "", None, "fast"])
+def test_maxspeed_without_a_number_is_nan(raw):
+    assert math.isnan(parse_maxspeed(raw))
+
+
+def test_gauge_lanes_structures():
+    assert parse_gauge("1520;1435") == (1520.0, "1520;1435")
+    assert parse_gauge("1435;1435") == (1435.0, "1435")
+    assert math.isnan(parse_gauge("standard")[0])
+    assert parse_lanes("2;3") == 3.0
+    assert is_tunnel("building_passage") and not is_tunnel("no")
+    assert is_bridge("yes;no") and not is_bridge("no")
+
+
+def test_classes_and_status():
+    cls = resolve_road_classes(None)
+    assert road_class({"highway": "footway;primary"}, cls) == ("primary", "active")
+    assert road_class({"highway": "construction", "construction": "secondary"}, cls) == ("secondary", "construction")
+    assert road_class({"highway": "track"}, cls) is None
+    assert road_class({"highway": "track"}, resolve_road_classes("track")) == ("track", "active")
+    assert rail_class({"railway": "narrow_gauge"}) == ("narrow_gauge", "active")
+    assert rail_class({"railway": "razed"}) == ("rail", "razed")
+    assert rail_class({"proposed:railway": "light_rail"}) == ("light_rail", "proposed")
+    with pytest.raises(InvalidInputError, match="unknown road class level 'lane'"):
+        resolve_road_classes("lane")
+
+
+# ----------------------------------------------------------------------------- reader
+def test_every_format_gives_the_same_network(files):
+    tables = [osm.read_osm(p).edges for p in files.values()]
+    for t in tables[1:]:
+        assert t.drop(columns="geometry").equals(tables[0].drop(columns="geometry"))
+        assert t.geometry.geom_equals_exact(tables[0].geometry, 1e-9).all()
+
+
+def test_edge_table_columns_and_types(edges):
+    assert list(edges.columns) == [*osm.EDGE_COLUMNS, "geometry"]
+    assert edges.crs.to_epsg() == 4326
+    for col in ("name", "ref", "gauge", "electrified", "class", "status"):
+        assert edges[col].map(type).eq(str).all(), col  # scalars only: exports never see lists
+    assert edges["length_m"].gt(0).all()
+
+
+def test_normalised_attributes(edges):
+    w201 = _by_way(edges, 201).iloc[0]
+    assert (w201["class"], w201["maxspeed_kmh"], w201["lanes"], w201["ref"]) == ("primary", 60.0, 3.0, "M1;E691")
+    assert _by_way(edges, 202).iloc[0]["maxspeed_kmh"] == pytest.approx(96.56)
+    assert _by_way(edges, 202).iloc[0]["class"] == "primary" and _by_way(edges, 202).iloc[0]["bridge"]
+    assert math.isnan(_by_way(edges, 203).iloc[0]["maxspeed_kmh"])
+    assert _by_way(edges, 205).iloc[0]["maxspeed_kmh"] == 90.0
+    dual = _by_way(edges, 103).iloc[0]
+    assert dual["gauge"] == "1520;1435" and dual["tunnel"] and dual["maxspeed_kmh"] == 60.0
+    assert _by_way(edges, 101).iloc[0]["electrified"] == "contact_line"
+    status = {w: _by_way(edges, w).iloc[0]["status"] for w in (104, 105, 106, 107, 108, 109, 110)}
+    assert status == {104: "active", 105: "disused", 106: "abandoned", 107: "razed", 108: "construction",
+                      109: "proposed", 110: "disused"}
+    assert _by_way(edges, 210).iloc[0]["status"] == "construction"
+    # excluded: footway, unclassified, track, residential, platform; way 113 lost its only other node
+    assert not set(edges.osm_way_id) & {207, 208, 209, 212, 112, 113}
+
+
+def test_topology_and_border_split(edges):
+    # ways split at the shared node 5 (level crossing) and at the TUR/ARM border (new node -1, -2 ...)
+    w102 = _by_way(edges, 102)
+    assert list(w102.unit) == ["TUR", "ARM"] and w102.iloc[0]["v"] == w102.iloc[1]["u"] < 0
+    assert w102.iloc[0]["u"] == 4 and w102.iloc[1]["v"] == 5
+    assert set(_by_way(edges, 203)[["u", "v"]].itertuples(index=False)) == {(104, 5), (5, 106)}
+    # border pieces add up to the geodesic length of the way
+    coords = [(43.745, 40.73), (43.78, 40.74)]
+    from corridor._geo import cumulative_distance
+
+    total = cumulative_distance(np.array([c[0] for c in coords]), np.array([c[1] for c in coords]))[-1]
+    assert w102.length_m.sum() == pytest.approx(total, rel=1e-7)
+
+
+def test_bbox_and_classes(files):
+    e = osm.read_osm(files["osm.pbf"], bbox=(43.83, 40.76, 43.87, 40.81), modes=("road",))
+    assert set(e.edges["mode"]) == {"road"} and set(e.edges.osm_way_id) <= {201, 202, 208}
+    tracks = osm.read_osm(files["osm.pbf"], modes=["road"], road_classes="track").edges
+    assert {208, 209} <= set(tracks.osm_way_id)
+    st = osm.read_osm(files["osm"], modes=("rail",)).stations
+    assert sorted(st["kind"]) == ["halt", "station", "station"]
+
+
+# ----------------------------------------------------------------------------- bad input
+def test_bad_files(tmp_path, files):
+    empty = tmp_path / "empty.osm.pbf"
+    empty.write_bytes(b"")
+    with pytest.raises(OSMParseError, match="empty"):
+        osm.read_osm(empty)
+    junk = tmp_path / "junk.osm.pbf"
+    junk.write_bytes(bytes(range(256)) * 20)
+    with pytest.raises(OSMParseError, match="corrupt or truncated"):
+        osm.read_osm(junk)
+    text = files["osm"].read_bytes()
+    cut = tmp_path / "cut.osm"
+    cut.write_bytes(text[: len(text) - 300])
+    with pytest.raises(OSMParseError, match=r"cut\.osm"):
+        osm.read_osm(cut)
+    with pytest.raises(OSMParseError, match="does not exist"):
+        osm.read_osm(tmp_path / "nope.osm.pbf")
+
+
+def test_bad_arguments(files):
+    with pytest.raises(InvalidBBoxError, match="left"):
+        osm.read_osm(files["osm.pbf"], bbox=(44.0, 40.0, 43.0, 41.0))
+    with pytest.raises(EmptyNetworkError, match="inside bbox"):
+        osm.read_osm(files["osm.pbf"], bbox=(30.0, 30.0, 30.1, 30.1))
+    with pytest.raises(InvalidInputError, match="unknown mode 'tram'"):
+        osm.read_osm(files["osm.pbf"], modes=("tram",))
+
+
+# ----------------------------------------------------------------------------- Overpass
+@pytest.fixture()
+def overpass(http_server, monkeypatch, tmp_cache, fast_retries):
+    from corridor import settings
+
+    monkeypatch.setattr(settings, "overpass_url", http_server.url("/api/interpreter"))
+    monkeypatch.setattr("corridor._http._sleep", lambda s: None)
+    return http_server
+
+
+BBOX = (43.55, 40.65, 44.2, 40.95)
+
+
+def test_overpass_retries_then_caches(overpass, files, tmp_cache):
+    body = files["osm"].read_bytes()
+    overpass.add("/api/interpreter",
+                 Reply(status=429, headers={"Retry-After": "0"}),
+                 Reply(body=body, truncate_at=len(body) // 2),
+                 Reply(body=b"<!DOCTYPE html><html><body>busy</body></html>"),
+                 Reply(body=body))
+    path = osm.fetch_overpass(BBOX)
+    assert path.read_bytes() == body and path.parent == tmp_cache / "overpass"
+    method, _, _, sent = overpass.requests[0]
+    assert method == "POST" and b"railway" in sent
+    n = len(overpass.requests)
+    assert osm.fetch_overpass(BBOX) == path and len(overpass.requests) == n  # served from the cache
+    from_overpass = osm.read_osm(path).edges
+    assert from_overpass.drop(columns="geometry").equals(osm.read_osm(files["osm.pbf"]).edges.drop(columns="geometry"))
+
+
+def test_overpass_gives_up_and_caches_nothing(overpass, files, tmp_cache):
+    body = files["osm"].read_bytes()
+    overpass.add("/api/interpreter", Reply(body=body[:-40]))  # complete HTTP body, document cut short
+    with pytest.raises(DownloadError, match="truncated OSM XML"):
+        osm.fetch_overpass(BBOX)
+    overpass.add("/api/interpreter", Reply(status=504))
+    with pytest.raises(DownloadError, match="HTTP 504"):
+        osm.fetch_overpass(BBOX)
+    assert not [p for p in tmp_cache.rglob("*") if p.is_file() and p.suffix in (".osm", ".part")]
+
+
+def test_overpass_query_needs_bbox():
+    with pytest.raises(InvalidInputError, match="needs a bbox"):
+        osm.overpass_query(None)
+    q = osm.overpass_query(BBOX, modes=("road",), road_classes="unclassified")
+    assert "unclassified" in q and "railway" not in q
+
+
+# ----------------------------------------------------------------------------- Geofabrik
+@pytest.fixture()
+def geofabrik(http_server, monkeypatch, tmp_cache, fast_retries):
+    from corridor import settings
+
+    monkeypatch.setattr(settings, "geofabrik_url", http_server.base)
+    monkeypatch.setattr("corridor._http._sleep", lambda s: None)
+    return http_server
+
+
+def test_geofabrik_download_verify_and_update(geofabrik, files, tmp_cache):
+    data = files["osm.pbf"].read_bytes()
+    md5 = hashlib.md5(data).hexdigest()
+    path = "/asia/armenia-latest.osm.pbf"
+    geofabrik.add(path + ".md5", Reply(body=f"{md5}  armenia-latest.osm.pbf\n".encode()))
+    geofabrik.add(path, Reply(body=data[:100] + b"x" * (len(data) - 100)), Reply(body=data))  # bad md5 once
+    (got,) = osm.fetch_geofabrik("armenia")
+    assert got.read_bytes() == data and geofabrik.hits(path) == 2
+    osm.fetch_geofabrik("ARM")  # up to date: only the .md5 is fetched again
+    assert geofabrik.hits(path) == 2 and geofabrik.hits(path + ".md5") == 2
+    new = data + b"\0"
+    geofabrik.add(path + ".md5", Reply(body=hashlib.md5(new).hexdigest().encode()))
+    geofabrik.add(path, Reply(body=new, honour_range=False))
+    (got,) = osm.fetch_geofabrik("armenia")
+    assert got.read_bytes() == new
+
+
+def test_geofabrik_bad_md5_raises_and_leaves_nothing(geofabrik, files, tmp_cache):
+    data = files["osm.pbf"].read_bytes()
+    path = "/europe/georgia-latest.osm.pbf"
+    geofabrik.add(path + ".md5", Reply(body=b"0" * 32))
+    geofabrik.add(path, Reply(body=data))
+    with pytest.raises(ChecksumError):
+        osm.fetch_geofabrik("georgia")
+    left = [p.name for p in (tmp_cache / "geofabrik").iterdir() if not p.name.endswith(".lock")]
+    assert left == []  # no extract, no .part, no .md5 sidecar
+
+
+def test_geofabrik_offline_uses_cached_copy(geofabrik, files, tmp_cache):
+    data = files["osm.pbf"].read_bytes()
+    dest = tmp_cache / "geofabrik" / "iran-latest.osm.pbf"
+    dest.parent.mkdir(parents=True)
+    dest.write_bytes(data)
+    geofabrik.add("/asia/iran-latest.osm.pbf.md5", Reply(status=503))
+    assert osm.fetch_geofabrik("iran") == [dest]
+    with pytest.raises(InvalidInputError, match="unknown region 'mars'"):
+        osm.fetch_geofabrik("mars")
+
+
+def test_cli_fetch_osm(geofabrik, files, tmp_cache):
+    from typer.testing import CliRunner
+
+    from corridor.cli import app
+
+    data = files["osm.pbf"].read_bytes()
+    geofabrik.add("/asia/armenia-latest.osm.pbf.md5", Reply(body=hashlib.md5(data).hexdigest().encode()))
+    geofabrik.add("/asia/armenia-latest.osm.pbf", Reply(body=data))
+    res = CliRunner().invoke(app, ["fetch", "osm", "--region", "armenia"])
+    assert res.exit_code == 0, res.output
+    assert (tmp_cache / "geofabrik" / "armenia-latest.osm.pbf").read_bytes() == data
+    assert "armenia-latest.osm.pbf" in res.stdout
+    from corridor.cli import main
+
+    assert main(["fetch", "osm", "--region", "narnia"]) == 2  # one-line error, exit code 2

@@ -1,0 +1,71 @@
+"""corridor.report: one self-contained, escaped HTML report."""
+
+from __future__ import annotations
+
+import html as _html
+import re
+
+import pytest
+from _maproutes import XSS, sample
+
+from corridor import report
+from corridor._assets import external_refs
+from corridor._errors import InvalidInputError
+
+
+@pytest.fixture(scope="module")
+def written(tmp_path_factory):
+    from corridor.evaluate import compare
+
+    routes, metrics = sample()
+    table = compare(routes)
+    path = tmp_path_factory.mktemp("rep") / "report.html"
+    prov = {"network": f"osm extract {XSS}", "dem": {"source": "GLOBE", "cells": [1020, 564]}}
+    out = report.write_report(path, routes, metrics, table, provenance=prov)
+    return routes, metrics, out.read_text(encoding="utf-8")
+
+
+def test_self_contained(written):
+    _, _, text = written
+    assert external_refs(text) == []
+    m = re.search(r'<iframe[^>]*srcdoc="([^"]*)"', text)
+    assert m, "map is embedded"
+    inner = _html.unescape(m.group(1))
+    assert external_refs(inner) == []
+    assert "corridor-route corridor-route-1" in inner
+
+
+def test_sections_and_attributions(written):
+    routes, metrics, text = written
+    for needle in ("Comparison", "Map", "Routes", "Data provenance", "Attributions",
+                   "ODbL", "GeoNames", "CC BY 4.0", "GLOBE", "1news.az 2026-02-18"):
+        assert needle in text, needle
+    # comparison chart + one profile per route (the map's popups are inside the escaped srcdoc)
+    outside = re.sub(r'srcdoc="[^"]*"', "", text)
+    assert outside.count("data:image/png;base64,") == 1 + len(routes)
+    assert outside.count('class="badge">modelled') >= len(routes)
+    assert "cost_central_musd" in outside
+    for c in metrics[1].crossings:
+        assert f"{c['from_unit']} → {c['to_unit']}" in outside
+
+
+def test_untrusted_text_escaped(written):
+    _, _, text = written
+    assert XSS not in text
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in text
+    inner = _html.unescape(re.search(r'srcdoc="([^"]*)"', text).group(1))
+    assert XSS not in inner
+
+
+def test_bad_inputs(tmp_path):
+    import pandas as pd
+
+    routes, metrics = sample()
+    t = pd.DataFrame({"name": ["a"], "length_km": [1.0]})
+    with pytest.raises(InvalidInputError, match="metrics"):
+        report.write_report(tmp_path / "r.html", routes, metrics[:1], t, provenance={})
+    with pytest.raises(InvalidInputError, match="provenance"):
+        report.write_report(tmp_path / "r.html", routes, metrics, t, provenance=["x"])  # type: ignore[arg-type]
+    with pytest.raises(InvalidInputError, match="DataFrame"):
+        report.write_report(tmp_path / "r.html", routes, metrics, [1, 2], provenance={})
+    assert not (tmp_path / "r.html").exists()

@@ -1,0 +1,107 @@
+"""Tests of corridor.scenarios: the built-in catalogue, TOML validation, Scenario.route."""
+
+from __future__ import annotations
+
+import pytest
+
+from corridor import ScenarioError, scenarios
+
+REQUIRED = {"meghri-rail", "aras-iran", "kars-dilucu-sadarak", "gyumri-kars", "hrazdan-ijevan-gazakh",
+            "yeraskh-sadarak", "margara-kornidzor-road", "meghri-road"}
+
+
+def test_builtin_catalogue_has_the_issue_scenarios():
+    cat = {s.slug: s for s in scenarios.builtin()}
+    assert set(cat) >= REQUIRED
+    assert cat["meghri-road"].mode == "road" and cat["margara-kornidzor-road"].mode == "road"
+    assert cat["meghri-rail"].stay_in == ("AZE", "ARM", "NAX")
+    assert cat["aras-iran"].avoid["ARM"] == float("inf") and "IRN" in cat["aras-iran"].stay_in
+    m = cat["meghri-rail"].waypoints
+    order = [m.index(n) for n in ("Horadiz", "Aghband", "Meghri", "Ordubad", "Julfa, AZ", "Nakhchivan", "Sadarak")]
+    assert order == sorted(order)
+    for s in cat.values():
+        assert s.published, s.slug
+        assert all(p["source"].strip() for p in s.published)
+        assert s.status and s.source_file.endswith(".toml")
+
+
+def test_get_by_slug_or_name():
+    assert scenarios.get("Meghri / TRIPP rail").slug == "meghri-rail"
+    assert scenarios.get("MEGHRI-RAIL").slug == "meghri-rail"
+    with pytest.raises(ScenarioError, match="unknown scenario 'x'"):
+        scenarios.get("x")
+
+
+def _write(tmp_path, text, name="s.toml"):
+    p = tmp_path / name
+    p.write_text(text, encoding="utf-8")
+    return p
+
+
+GOOD = '''
+[[scenario]]
+name = "A road"
+mode = "road"
+waypoints = ["Goris", [46.41, 39.21]]
+avoid = { NAX = 3.0 }
+
+[[scenario.published]]
+figure = "length"
+value = 60
+unit = "km"
+source = "made-up test figure"
+
+[[scenario]]
+name = "B rail"
+slug = "b"
+mode = "rail"
+waypoints = ["Julfa, AZ", "Ordubad"]
+stay_in = ["nax"]
+max_grade = 0.02
+'''
+
+
+def test_load_several_scenarios(tmp_path):
+    a, b = scenarios.load(_write(tmp_path, GOOD))
+    assert a.slug == "a-road" and a.waypoints == ("Goris", (46.41, 39.21)) and a.avoid == {"NAX": 3.0}
+    assert a.published[0]["value"] == 60
+    assert b.stay_in == ("NAX",) and b.max_grade == 0.02
+
+
+@pytest.mark.parametrize("text, match", [
+    ('[scenario]\nmode = "rail"\nwaypoints = ["Goris", "Kapan"]\n', r"key 'name': is missing"),
+    ('[scenario]\nname = "X"\nmode = "rail"\nwaypoints = ["Goris"]\n', r"key 'waypoints': needs a list of at least two"),
+    ('[scenario]\nname = "X"\nmode = "ship"\nwaypoints = ["Goris", "Kapan"]\n', r"key 'mode': 'ship'"),
+    ('[scenario]\nname = "X"\nmode = "rail"\nwaypoints = ["Goris", "Atlantis"]\n', r"key 'waypoints\[1\]': unknown place 'Atlantis'"),
+    ('[scenario]\nname = "X"\nmode = "rail"\nwaypoints = ["Goris", [1, 2, 3]]\n', r"key 'waypoints\[1\]'"),
+    ('[scenario]\nname = "X"\nmode = "rail"\nwaypoints = ["Goris", "Kapan"]\nstay_in = ["MARS"]\n', r"key 'stay_in': unknown unit 'MARS'"),
+    ('[scenario]\nname = "X"\nmode = "rail"\nwaypoints = ["Goris", "Kapan"]\nmax_grade = 12.5\n', r"key 'max_grade'"),
+    ('[scenario]\nname = "X"\nmode = "rail"\nwaypoints = ["Goris", "Kapan"]\ncolour = "red"\n', r"key 'colour': unknown key"),
+    ('[scenario]\nname = "X"\nmode = "rail"\nwaypoints = ["Goris", "Kapan"]\n[[scenario.published]]\nfigure = "a"\nvalue = 1\nunit = "km"\n',
+     r"key 'published\[0\].source': is missing"),
+    ('[scenario]\nname = "X"\nmode = "rail"\nwaypoints = ["Goris", "Kapan"]\nstay_in = ["ARM"]\navoid = ["ARM"]\n', r"also in stay_in"),
+    ('[scenario\nname = "X"\n', r"not valid TOML"),
+    ('title = "no scenario"\n', r"key 'scenario' is missing"),
+])
+def test_malformed_files_name_file_key_and_problem(tmp_path, text, match):
+    p = _write(tmp_path, text)
+    with pytest.raises(ScenarioError, match=match) as exc:
+        scenarios.load(p)
+    assert str(p) in str(exc.value)
+
+
+def test_missing_file(tmp_path):
+    with pytest.raises(ScenarioError, match="not found"):
+        scenarios.load(tmp_path / "nope.toml")
+
+
+def test_scenario_route_carries_meta():
+    s = scenarios.get("yeraskh-sadarak")
+    r = s.route()
+    assert r.name == s.name and r.mode == "rail"
+    for key in ("scenario", "published", "status", "description", "network_source", "dem_source"):
+        assert key in r.meta
+    assert r.meta["published"][0]["source"] == "report.az"
+    assert r.meta["network_source"] is None and r.meta["modelled"] is True
+    with pytest.raises(ScenarioError, match="not a Network"):
+        s.route(network="osm")
