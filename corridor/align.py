@@ -222,6 +222,15 @@ def _net_edges(pb: _Problem) -> Any:
         return None
     edges = pb.network.edges
     edges = edges[edges["mode"] == pb.mode] if "mode" in edges.columns else edges
+    # existing edges obey the same unit constraints as new alignment: drop edges
+    # in excluded units (avoid=inf, or outside stay_in)
+    if "unit" in edges.columns:
+        excluded = {u for u, f in pb.avoid.items() if math.isinf(f)}
+        units = edges["unit"].astype(object)
+        keep = ~units.isin(sorted(excluded))
+        if pb.stay_in:
+            keep &= units.isin(list(pb.stay_in))
+        edges = edges[keep]
     if len(edges) == 0:
         return None
     b = pb.grid.bounds
@@ -624,7 +633,13 @@ def _network_only(pb: _Problem, name: str) -> Route:
     parts = []
     for i in range(len(pb.places) - 1):
         try:
-            parts.append(pb.network.route(pb.places[i], pb.places[i + 1], mode=pb.mode))
+            excluded = {u for u, f in pb.avoid.items() if math.isinf(f)}
+            if pb.stay_in:
+                from .regions import index
+
+                excluded |= {u for u in index().codes if u not in pb.stay_in}
+            parts.append(pb.network.route(pb.places[i], pb.places[i + 1], mode=pb.mode,
+                                          avoid_units=tuple(sorted(excluded))))
         except NoRouteError as exc:
             raise NoFeasibleAlignment(f"{_leg_name(pb.places, i)}: {exc}; allow_new=True would bridge "
                                       "the gap with a new alignment") from exc

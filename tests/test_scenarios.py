@@ -105,3 +105,16 @@ def test_scenario_route_carries_meta():
     assert r.meta["network_source"] is None and r.meta["modelled"] is True
     with pytest.raises(ScenarioError, match="not a Network"):
         s.route(network="osm")
+
+
+def test_reference_network_routes_respect_unit_constraints():
+    """On the shared reference network (the `corridor compare` default) the Aras
+    route must not borrow the Meghri line through Armenia, and vice versa."""
+    from corridor import scenarios as sc
+
+    aras = sc.get("aras-iran").route(network="reference")
+    by_unit = aras.segments.groupby("unit")["length_m"].sum()
+    assert by_unit.get("ARM", 0.0) == 0.0
+    assert by_unit.get("IRN", 0.0) > 50_000
+    meghri = sc.get("meghri-rail").route(network="reference")
+    assert meghri.segments.groupby("unit")["length_m"].sum().get("IRN", 0.0) == 0.0
