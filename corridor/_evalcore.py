@@ -216,8 +216,11 @@ def crossings(route: Any, *, tolerance_m: float = 5000.0, max_excursion_m: float
         known = _known_places()
         if len(known):
             lons, lats = known["lon"].to_numpy(float), known["lat"].to_numpy(float)
+            kunits = known["unit"].astype(object).to_numpy()
             for c in out:
                 _, _, d = geod().inv(np.full(len(lons), c["lon"]), np.full(len(lats), c["lat"]), lons, lats)
+                # a known crossing must lie in one of the two units the crossing joins
+                d = np.where(np.isin(kunits, [c["from_unit"], c["to_unit"]]), d, np.inf)
                 j = int(np.argmin(d))
                 if d[j] <= tolerance_m:
                     c["known"], c["known_name"] = True, str(known["name"].iat[j])

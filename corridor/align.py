@@ -291,7 +291,10 @@ def flag_structures(line: Any, *, mode: str, max_grade: float | None = None, dem
         inside = np.zeros(d.size, dtype=bool)
         for a, b, _k in spans:
             inside |= (d >= a - 1e-6) & (d <= b + 1e-6)
-        bad = (gr > lim) & ~inside & np.isfinite(gr)
+        # a structure's own portal-to-portal grade must obey the limit too:
+        # inside a span the profile is the straight chord, so steep chords show
+        # up here and the span is grown until its chord is within the limit
+        bad = (gr > lim) & np.isfinite(gr)
         if not bad.any():
             break
         step = float(np.median(np.diff(d))) if d.size > 1 else 0.0
@@ -300,7 +303,8 @@ def flag_structures(line: Any, *, mode: str, max_grade: float | None = None, dem
         breaks = np.flatnonzero(np.diff(idx) > 1)
         starts = np.concatenate([[idx[0]], idx[breaks + 1]])
         ends = np.concatenate([idx[breaks], [idx[-1]]])
-        new = [(max(0.0, d[s] - pad), min(total, d[e] + pad)) for s, e in zip(starts, ends, strict=True)]
+        grow = [max(pad, 0.25 * (d[e] - d[s])) for s, e in zip(starts, ends, strict=True)]
+        new = [(max(0.0, d[s] - g), min(total, d[e] + g)) for s, e, g in zip(starts, ends, grow, strict=True)]
         spans = _merge([(a, b) for a, b, _k in spans] + new, total)
         prof = _profile(coords, dem, spans, mode)
     else:
