@@ -48,7 +48,7 @@ from corridor._types import UNITS, BBox, Place
 from corridor._version import __version__
 
 if TYPE_CHECKING:  # pragma: no cover
-    from corridor import (
+    from corridor import (  # noqa: F401  (names are in __all__ via _LAZY)
         align,
         batch,
         datasets,
@@ -63,7 +63,7 @@ if TYPE_CHECKING:  # pragma: no cover
         settings,
         terrain,
     )
-    from corridor.route import Route
+    from corridor.route import Route  # noqa: F401
 
 # public name -> (module, attribute or None for the module itself)
 _LAZY: dict[str, tuple[str, str | None]] = {

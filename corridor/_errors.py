@@ -18,9 +18,9 @@ True
 from __future__ import annotations
 
 __all__ = [
+    "CRSMismatchError",
     "ChecksumError",
     "CorridorError",
-    "CRSMismatchError",
     "DEMCoverageError",
     "DEMError",
     "DataFileError",

