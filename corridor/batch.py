@@ -73,7 +73,7 @@ def parse_range(spec: str) -> list[float]:
                 raise ParameterError(
                     f"range {spec!r} needs start <= stop and a positive step; write start:stop:step"
                 )
-            n = int(math.floor((stop - start) / step + 1e-9)) + 1
+            n = math.floor((stop - start) / step + 1e-9) + 1
             if n > 100_000:
                 raise ParameterError(f"range {spec!r} gives {n} values; use a coarser step")
             return [round(start + i * step, 12) for i in range(n)]
@@ -187,8 +187,10 @@ def evaluate_many(
     dem_ref: Any = str(dem.path) if hasattr(dem, "path") and dem.path is not None else dem
     triples = [(i, r, p) for i, (r, p) in enumerate(zip(routes, plist, strict=True))]
     n_workers = _n_workers(client, max_workers)
-    size = chunk or max(1, math.ceil(len(triples) / (4 * n_workers)))
-    if size < 1:
+    if chunk is not None and int(chunk) < 1:
+        raise ParameterError(f"chunk must be at least 1, got {chunk!r}")
+    size = int(chunk) if chunk is not None else max(1, math.ceil(len(triples) / (4 * n_workers)))
+    if size < 1:  # pragma: no cover - defensive
         raise ParameterError(f"chunk must be at least 1, got {chunk!r}")
     chunks = [triples[k:k + size] for k in range(0, len(triples), size)]
     results: dict[int, Any] = {}
@@ -230,7 +232,7 @@ def _eval_chunk_dask(chunk: Sequence[tuple[int, Any, Any]], shared: Mapping[str,
         cache = getattr(worker, "_corridor_cache", None)
         if cache is None:
             cache = {}
-            worker._corridor_cache = cache
+            worker._corridor_cache = cache  # type: ignore[attr-defined]
         if key not in cache:
             cache[key] = _materialise(shared)
         state = cache[key]

@@ -117,6 +117,15 @@ def profile_png_bytes(profile: Any, *, title: str = "", colour: str = PALETTE[0]
     -------
     bytes
         PNG data.
+
+    Examples
+    --------
+    >>> from shapely.geometry import LineString
+    >>> from corridor.route import Route
+    >>> from corridor.terrain import profile
+    >>> p = profile(Route.from_lines([LineString([(46.0, 38.92), (46.3, 38.92)])], mode="rail"))
+    >>> profile_png_bytes(p, title="Ordubad - Meghri")[1:4]
+    b'PNG'
     """
     fig = _figure(*size)
     ax = fig.add_subplot()

@@ -14,7 +14,7 @@ from typing import Annotated, Any
 
 import typer
 
-from . import _cli_fetch, _cli_map
+from . import _cli_fetch, _cli_map, _cli_sweep
 from ._errors import CorridorError
 from ._version import __version__
 
@@ -31,6 +31,7 @@ app = typer.Typer(
 )
 app.add_typer(_cli_fetch.app, name="fetch")
 _cli_map.register(app)
+_cli_sweep.register(app)
 
 
 def _version(value: bool) -> None:
@@ -50,7 +51,14 @@ def _root(
 
 
 def console(stderr: bool = False) -> Any:
-    """A rich Console (imported lazily)."""
+    """A rich Console (imported lazily).
+
+    Examples
+    --------
+    >>> c = console(stderr=True)
+    >>> type(c).__name__, c.stderr
+    ('Console', True)
+    """
     from rich.console import Console
 
     return Console(stderr=stderr, highlight=False)
@@ -370,7 +378,14 @@ def _one_line(exc: BaseException) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Entry point: run the app, turning library errors into one line and exit code 2."""
+    """Entry point: run the app, turning library errors into one line and exit code 2.
+
+    Examples
+    --------
+    >>> main(["--version"])  # doctest: +ELLIPSIS
+    corridor ...
+    0
+    """
     try:
         app(args=argv, prog_name="corridor", standalone_mode=False)
     except CorridorError as exc:

@@ -96,6 +96,15 @@ class CostParams:
 
     Every field's default, unit and source are listed by :meth:`describe`.
     Cost bands are ``(low, central, high)`` with ``low <= central <= high``.
+
+    Examples
+    --------
+    >>> p = CostParams()
+    >>> low, central, high = p.rail_new_musd_per_km
+    >>> low <= central <= high
+    True
+    >>> p.replace(rail_new_musd_per_km=(1.0, 2.0, 3.0)).rail_new_musd_per_km
+    (1.0, 2.0, 3.0)
     """
 
     # ---- construction cost bands, MUSD per km ------------------------------

@@ -39,7 +39,14 @@ _FIX = "reinstall corridor or rebuild with `python scripts/build_region_pack.py`
 
 
 def data_dir() -> Path:
-    """The folder holding ``region/``, ``reference/`` and ``scenarios/``."""
+    """The folder holding ``region/``, ``reference/`` and ``scenarios/``.
+
+    Examples
+    --------
+    >>> from corridor import datasets
+    >>> (datasets.data_dir() / "region").is_dir()
+    True
+    """
     if settings.data_folder is not None:
         return Path(settings.data_folder)
     here = Path(__file__).resolve().parent
@@ -50,7 +57,14 @@ def data_dir() -> Path:
 
 
 def region_dir() -> Path:
-    """The region pack folder (``data/region``)."""
+    """The region pack folder (``data/region``).
+
+    Examples
+    --------
+    >>> from corridor import datasets
+    >>> datasets.region_dir().name
+    'region'
+    """
     return data_dir() / "region"
 
 
@@ -100,6 +114,12 @@ def verify_region_pack(folder: Path | None = None) -> None:
     ------
     DataPackError
         A file is missing or its checksum differs.
+
+    Examples
+    --------
+    >>> from corridor import datasets
+    >>> datasets.verify_region_pack() is None  # raises DataPackError if damaged
+    True
     """
     folder = Path(folder) if folder is not None else region_dir()
     stamp = []
@@ -113,7 +133,14 @@ def verify_region_pack(folder: Path | None = None) -> None:
 
 
 def dem_path() -> Path:
-    """Path of the embedded GLOBE 30-arc-second DEM GeoTIFF (verified)."""
+    """Path of the embedded GLOBE 30-arc-second DEM GeoTIFF (verified).
+
+    Examples
+    --------
+    >>> from corridor import datasets
+    >>> datasets.dem_path().name
+    'dem_globe30.tif'
+    """
     verify_region_pack()
     return region_dir() / "dem_globe30.tif"
 
@@ -133,7 +160,17 @@ def _read_units(path: Path, mtime: float) -> gpd.GeoDataFrame:
 
 
 def units() -> gpd.GeoDataFrame:
-    """Country units (ARM, AZE, NAX, GEO, TUR, IRN, RUS) as a GeoDataFrame in EPSG:4326."""
+    """Country units (ARM, AZE, NAX, GEO, TUR, IRN, RUS) as a GeoDataFrame in EPSG:4326.
+
+    Examples
+    --------
+    >>> from corridor import datasets
+    >>> gdf = datasets.units()
+    >>> sorted(gdf["unit"])
+    ['ARM', 'AZE', 'GEO', 'IRN', 'NAX', 'RUS', 'TUR']
+    >>> gdf.crs.to_epsg()
+    4326
+    """
     verify_region_pack()
     p = region_dir() / "units.geojson"
     return _read_units(p, p.stat().st_mtime).copy()
@@ -156,7 +193,15 @@ def _read_places(path: Path, mtime: float) -> gpd.GeoDataFrame:
 
 
 def places() -> gpd.GeoDataFrame:
-    """Gazetteer: GeoNames places plus curated crossings and stations (EPSG:4326)."""
+    """Gazetteer: GeoNames places plus curated crossings and stations (EPSG:4326).
+
+    Examples
+    --------
+    >>> from corridor import datasets
+    >>> gdf = datasets.places()
+    >>> len(gdf) > 0 and "Meghri" in set(gdf["name"])
+    True
+    """
     verify_region_pack()
     p = region_dir() / "places.csv"
     return _read_places(p, p.stat().st_mtime).copy()
@@ -176,6 +221,15 @@ class RegionPack:
         ``population`` and ``source``.
     dem_path : pathlib.Path
         GLOBE 30" DEM GeoTIFF.
+
+    Examples
+    --------
+    >>> from corridor.datasets import RegionPack, region_pack
+    >>> pack = region_pack()
+    >>> isinstance(pack, RegionPack)
+    True
+    >>> pack.dem_path.suffix
+    '.tif'
     """
 
     boundaries: gpd.GeoDataFrame
@@ -184,5 +238,13 @@ class RegionPack:
 
 
 def region_pack() -> RegionPack:
-    """Load the embedded region pack (boundaries, places, DEM path)."""
+    """Load the embedded region pack (boundaries, places, DEM path).
+
+    Examples
+    --------
+    >>> from corridor.datasets import region_pack
+    >>> pack = region_pack()
+    >>> len(pack.boundaries), pack.dem_path.name
+    (7, 'dem_globe30.tif')
+    """
     return RegionPack(boundaries=units(), places=places(), dem_path=dem_path())

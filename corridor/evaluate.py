@@ -103,6 +103,16 @@ class RouteMetrics:
         Published figures of the scenario (``figure``, ``value``, ``unit``, ``source``).
     params : CostParams
         The parameters used.
+
+    Examples
+    --------
+    >>> from shapely.geometry import LineString
+    >>> from corridor.route import Route
+    >>> m = evaluate(Route.from_lines([LineString([(46.0, 38.92), (46.3, 38.92)])], mode="rail"))
+    >>> isinstance(m, RouteMetrics), m.mode, round(m.length_km, 1)
+    (True, 'rail', 26.0)
+    >>> abs(sum(m.length_by_unit_m.values()) - m.length_m) < 1.0
+    True
     """
 
     name: str
@@ -443,7 +453,18 @@ def _metrics_of(items: Iterable[Any], *, params: CostParams | None, network: Any
 
 
 def table(metrics: Sequence[RouteMetrics], *, weights: Mapping[str, Any] | None = None) -> Any:
-    """Comparison table of already evaluated routes, with ``score`` and ``rank``."""
+    """Comparison table of already evaluated routes, with ``score`` and ``rank``.
+
+    Examples
+    --------
+    >>> from shapely.geometry import LineString
+    >>> from corridor.route import Route
+    >>> ms = [evaluate(Route.from_lines([LineString([(46.0, 38.92), (x, 38.92)])], mode="rail", name=n))
+    ...       for n, x in (("short", 46.3), ("long", 46.6))]
+    >>> df = table(ms)
+    >>> list(df["name"]), sorted(df["rank"])
+    (['short', 'long'], [1, 2])
+    """
     import pandas as pd
 
     from ._rank import rank, score

@@ -67,6 +67,16 @@ class Network:
         Provenance: source, path, checksum, extract_date, filter, bbox, modelled, cache.
     costs : Costs
         Transfer and gauge-break penalties.
+
+    Examples
+    --------
+    >>> import geopandas as gpd
+    >>> from shapely.geometry import LineString
+    >>> edges = gpd.GeoDataFrame({"mode": ["rail", "rail"]}, crs="EPSG:4326", geometry=[
+    ...     LineString([(46.0, 38.92), (46.1, 38.92)]), LineString([(46.1, 38.92), (46.2, 38.93)])])
+    >>> net = Network.from_edges(edges)  # the second edge is cut at the NAX/ARM border
+    >>> len(net), net.route((46.0, 38.92), (46.2, 38.93)).unit_sequence()
+    (3, ['NAX', 'ARM'])
     """
 
     def __init__(self, edges: Any, *, stations: Any = None, meta: dict[str, Any] | None = None,

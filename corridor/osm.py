@@ -197,6 +197,14 @@ def overpass_query(bbox: Any, *, modes: Sequence[str] = ("road", "rail"),
     """The Overpass QL query for the kept ways (and stations) in ``bbox``, XML output.
 
     Output is sorted nodes-then-ways, as pyosmium's streaming reader needs.
+
+    Examples
+    --------
+    >>> q = overpass_query((45.9, 38.8, 46.5, 39.1), modes=("rail",))
+    >>> q.splitlines()[0]
+    '[out:xml][timeout:180][bbox:38.8,45.9,39.1,46.5];'
+    >>> q.splitlines()[-1]
+    'out body;'
     """
     box = _bbox(bbox)
     if box is None:
@@ -234,6 +242,16 @@ def fetch_overpass(bbox: Any, *, modes: Sequence[str] = ("road", "rail"),
     ------
     DownloadError
         Retries exhausted, or the body is not complete OSM XML.
+
+    Examples
+    --------
+    The query that would be sent (offline):
+
+    >>> 'way["railway"' in overpass_query((45.9, 38.8, 46.5, 39.1), modes=("rail",))
+    True
+    >>> path = fetch_overpass((45.9, 38.8, 46.5, 39.1), modes=("rail",))  # doctest: +SKIP
+    >>> path.suffix  # doctest: +SKIP
+    '.osm'
     """
     from ._http import _Retryable, _with_retries, request_bytes
 
@@ -286,7 +304,13 @@ def region_extracts(region: str | Iterable[str] | None) -> tuple[str, ...]:
 
 
 def geofabrik_url(name: str) -> str:
-    """Download URL of a Geofabrik extract (``armenia``, ``azerbaijan``, ``georgia``, ``turkey``, ``iran``)."""
+    """Download URL of a Geofabrik extract (``armenia``, ``azerbaijan``, ``georgia``, ``turkey``, ``iran``).
+
+    Examples
+    --------
+    >>> geofabrik_url("armenia").endswith("/asia/armenia-latest.osm.pbf")
+    True
+    """
     if name not in REGION_PATHS:
         raise InvalidInputError(f"unknown Geofabrik extract {name!r}; use one of {', '.join(REGION_PATHS)}")
     return f"{str(settings.geofabrik_url).rstrip('/')}/{REGION_PATHS[name]}-latest.osm.pbf"
@@ -316,6 +340,16 @@ def fetch_geofabrik(region: str | Iterable[str] | None = "caucasus", *,
     ------
     DownloadError, ChecksumError
         No cached copy and the download failed or never matched its MD5.
+
+    Examples
+    --------
+    The extracts and URLs that would be fetched (offline):
+
+    >>> [geofabrik_url(n).rsplit("/", 1)[-1] for n in region_extracts(["NAX", "ARM"])]
+    ['azerbaijan-latest.osm.pbf', 'armenia-latest.osm.pbf']
+    >>> paths = fetch_geofabrik(["ARM"])  # doctest: +SKIP
+    >>> paths[0].name  # doctest: +SKIP
+    'armenia-latest.osm.pbf'
     """
     from ._http import download, file_md5, request_bytes
 
@@ -354,7 +388,17 @@ def fetch_geofabrik(region: str | Iterable[str] | None = "caucasus", *,
 
 
 def source_info(path: Path) -> dict[str, Any]:
-    """Provenance of a local OSM file: checksum, size, header timestamp (for ``Network.meta``)."""
+    """Provenance of a local OSM file: checksum, size, header timestamp (for ``Network.meta``).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> p = Path(tempfile.mkdtemp()) / "a.osm"
+    >>> _ = p.write_bytes(b"abc")
+    >>> source_info(p)["checksum"]
+    '900150983cd24fb0d6963f7d28e17f72'
+    """
     info: dict[str, Any] = {"path": str(path), "checksum": file_checksum(path)}
     query = path.with_suffix(".query")
     if query.is_file():
@@ -363,7 +407,16 @@ def source_info(path: Path) -> dict[str, Any]:
 
 
 def check_suffix(path: Path) -> None:
-    """Reject files that are not OSM data by name (a clear error before pyosmium's)."""
+    """Reject files that are not OSM data by name (a clear error before pyosmium's).
+
+    Examples
+    --------
+    >>> from pathlib import Path
+    >>> check_suffix(Path("roads.txt"))
+    Traceback (most recent call last):
+    ...
+    corridor._errors.OSMParseError: roads.txt is not an OSM file; give a .osm.pbf, .osm or .osm.bz2 file
+    """
     name = path.name.lower()
     if not name.endswith(_SUFFIXES):
         raise OSMParseError(f"{path} is not an OSM file; give a .osm.pbf, .osm or .osm.bz2 file")
@@ -373,5 +426,11 @@ def check_suffix(path: Path) -> None:
 
 
 def dumps(obj: Any) -> str:
-    """Stable JSON (for cache keys)."""
+    """Stable JSON (for cache keys).
+
+    Examples
+    --------
+    >>> dumps({"b": 1, "a": [2, 3]})
+    '{"a": [2, 3], "b": 1}'
+    """
     return json.dumps(obj, sort_keys=True, default=str)

@@ -118,7 +118,15 @@ def _index(folder: str) -> tuple[Any, dict[str, list[int]], dict[str, list[int]]
 
 
 def table() -> Any:
-    """All places as a GeoDataFrame with a computed ``unit`` column."""
+    """All places as a GeoDataFrame with a computed ``unit`` column.
+
+    Examples
+    --------
+    >>> from corridor.places import table
+    >>> df = table()
+    >>> df.loc[df["name"] == "Meghri", "unit"].iloc[0]
+    'ARM'
+    """
     return _index(str(datasets.region_dir()))[0].copy()
 
 
@@ -143,7 +151,16 @@ def _split_country(name: str, country: str | None) -> tuple[str, str | None]:
 
 
 def candidates(name: str, country: str | None = None) -> list[Place]:
-    """Every place matching ``name`` at the best matching level, best first."""
+    """Every place matching ``name`` at the best matching level, best first.
+
+    Examples
+    --------
+    >>> from corridor.places import candidates
+    >>> [(p.name, p.unit) for p in candidates("Julfa")]
+    [('Julfa', 'NAX'), ('Julfa', 'IRN')]
+    >>> candidates("Julfa", country="IR")[0].unit
+    'IRN'
+    """
     if not isinstance(name, str) or not name.strip():
         raise InvalidInputError(f"place name {name!r} is empty; give a name such as 'Meghri'")
     name, iso = _split_country(name, country)
@@ -179,6 +196,15 @@ def lookup(name: str, country: str | None = None) -> Place:
     ------
     UnknownPlaceError
         Nothing matches; the message lists the nearest names.
+
+    Examples
+    --------
+    >>> from corridor.places import lookup
+    >>> p = lookup("Meghri")
+    >>> p.unit, p.country
+    ('ARM', 'AM')
+    >>> lookup("Naxçıvan").unit
+    'NAX'
     """
     found = candidates(name, country)
     if found:
@@ -198,7 +224,19 @@ def lookup(name: str, country: str | None = None) -> Place:
 
 
 def resolve(waypoint: Waypoint) -> Place:
-    """Turn a name, a ``(lon, lat)`` pair, a ``"lon,lat"`` string or a Place into a Place."""
+    """Turn a name, a ``(lon, lat)`` pair, a ``"lon,lat"`` string or a Place into a Place.
+
+    Examples
+    --------
+    >>> from corridor.places import resolve
+    >>> resolve("Meghri").unit
+    'ARM'
+    >>> p = resolve((46.25, 38.9))
+    >>> p.name, p.kind, p.unit
+    ('46.2500,38.9000', 'coordinate', 'ARM')
+    >>> resolve("46.25, 38.9").unit
+    'ARM'
+    """
     from .regions import unit_at
 
     if isinstance(waypoint, Place):
@@ -217,7 +255,14 @@ def resolve(waypoint: Waypoint) -> Place:
 
 
 def resolve_all(waypoints: Sequence[Waypoint]) -> list[Place]:
-    """Resolve a waypoint chain; at least two waypoints are required."""
+    """Resolve a waypoint chain; at least two waypoints are required.
+
+    Examples
+    --------
+    >>> from corridor.places import resolve_all
+    >>> [p.unit for p in resolve_all(["Julfa, AZ", "Meghri"])]
+    ['NAX', 'ARM']
+    """
     if isinstance(waypoints, str) or len(waypoints) < 2:
         raise InvalidInputError(f"need at least two waypoints, got {waypoints!r}; "
                                 "give a list such as ['Julfa, AZ', 'Meghri']")

@@ -41,7 +41,15 @@ SNAP_DEG = 0.01
 
 @dataclass(frozen=True)
 class UnitIndex:
-    """Prepared unit polygons and a spatial index (built once per process)."""
+    """Prepared unit polygons and a spatial index (built once per process).
+
+    Examples
+    --------
+    >>> from corridor.regions import UnitIndex, index
+    >>> idx = index()
+    >>> isinstance(idx, UnitIndex), len(idx.codes) == len(idx.geoms)
+    (True, True)
+    """
 
     codes: tuple[str, ...]
     geoms: tuple[Any, ...]
@@ -65,12 +73,28 @@ def _index(folder: str) -> UnitIndex:
 
 
 def index() -> UnitIndex:
-    """The process-wide :class:`UnitIndex` of the current data folder."""
+    """The process-wide :class:`UnitIndex` of the current data folder.
+
+    Examples
+    --------
+    >>> from corridor.regions import index
+    >>> sorted(index().codes)
+    ['ARM', 'AZE', 'GEO', 'IRN', 'NAX', 'RUS', 'TUR']
+    >>> index() is index()
+    True
+    """
     return _index(str(datasets.region_dir()))
 
 
 def units() -> Any:
-    """Country units as a GeoDataFrame (see :func:`corridor.datasets.units`)."""
+    """Country units as a GeoDataFrame (see :func:`corridor.datasets.units`).
+
+    Examples
+    --------
+    >>> from corridor.regions import units
+    >>> len(units()), "NAX" in set(units()["unit"])
+    (7, True)
+    """
     return datasets.units()
 
 
@@ -86,13 +110,28 @@ def unit_at(lon: float, lat: float) -> str | None:
     -------
     str or None
         ``ARM``, ``AZE``, ``NAX``, ``GEO``, ``TUR``, ``IRN``, ``RUS`` or ``None``.
+
+    Examples
+    --------
+    >>> from corridor.regions import unit_at
+    >>> unit_at(46.24, 38.90)  # Meghri
+    'ARM'
+    >>> unit_at(30.0, 10.0) is None
+    True
     """
     x, y = check_lonlat(lon, lat)
     return units_of_points(np.array([x]), np.array([y]))[0]
 
 
 def units_of_points(lons: np.ndarray, lats: np.ndarray, *, snap_deg: float = 0.0) -> list[str | None]:
-    """Vectorised :func:`unit_at`; with ``snap_deg``, points just off land get the nearest unit."""
+    """Vectorised :func:`unit_at`; with ``snap_deg``, points just off land get the nearest unit.
+
+    Examples
+    --------
+    >>> from corridor.regions import units_of_points
+    >>> units_of_points([46.24, 45.63, 30.0], [38.90, 38.955, 10.0])
+    ['ARM', 'NAX', None]
+    """
     import shapely
 
     idx = index()
@@ -230,6 +269,15 @@ def split_lines(gdf: Any, *, snap_deg: float = SNAP_DEG) -> Any:
     Lines entirely inside one unit (the vast majority) are assigned in one
     vectorised spatial query; only border-crossing lines are cut. Split rows keep
     all other attributes; ``length_m`` (geodesic) is recomputed when present.
+
+    Examples
+    --------
+    >>> import geopandas as gpd
+    >>> from shapely.geometry import LineString
+    >>> gdf = gpd.GeoDataFrame({"name": ["x"]}, geometry=[LineString([(46.0, 38.92), (46.3, 38.92)])],
+    ...                        crs="EPSG:4326")
+    >>> split_lines(gdf)[["name", "unit"]].values.tolist()
+    [['x', 'NAX'], ['x', 'ARM']]
     """
     import geopandas as gpd
     import pandas as pd

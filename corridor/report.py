@@ -201,6 +201,20 @@ def write_report(path: str | Path, routes: Sequence[Any], metrics: Sequence[Any]
     -------
     Path
         The written file.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> from shapely.geometry import LineString
+    >>> from corridor.evaluate import evaluate, table
+    >>> from corridor.route import Route
+    >>> r = Route.from_lines([LineString([(46.0, 38.92), (46.3, 38.92)])], mode="rail", name="demo")
+    >>> m = evaluate(r)
+    >>> out = write_report(Path(tempfile.mkdtemp()) / "report.html", [r], [m], table([m]),
+    ...                    provenance={"dem": "GLOBE 30"}, basemap="none")
+    >>> out.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+    True
     """
     from .maps import map_html, route_map
 

@@ -85,6 +85,15 @@ class Route:
     meta : dict
         Free metadata: scenario description, published figures, status,
         provenance of the network and DEM.
+
+    Examples
+    --------
+    >>> from shapely.geometry import LineString
+    >>> r = Route.from_lines([LineString([(46.0, 38.92), (46.3, 38.92)])], mode="rail", name="demo")
+    >>> r.name, r.mode, r.start
+    ('demo', 'rail', (46.0, 38.92))
+    >>> r.unit_sequence(), round(r.length_m / 1000, 1)
+    (['NAX', 'ARM'], 26.0)
     """
 
     name: str

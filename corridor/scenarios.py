@@ -77,6 +77,14 @@ class Scenario:
         File the scenario was read from.
     reference_status : str
         Status of this line on the modelled reference network.
+
+    Examples
+    --------
+    >>> s = Scenario(name="Julfa - Meghri", slug="julfa-meghri", mode="rail", waypoints=("Julfa, AZ", "Meghri"))
+    >>> s.mode, s.waypoints[-1], s.max_grade is None
+    ('rail', 'Meghri', True)
+    >>> all(isinstance(b, Scenario) for b in builtin())
+    True
     """
 
     name: str
@@ -140,7 +148,14 @@ class Scenario:
 
 
 def scenario_dir() -> Path:
-    """Folder of the built-in scenario files (``data/scenarios``)."""
+    """Folder of the built-in scenario files (``data/scenarios``).
+
+    Examples
+    --------
+    >>> d = scenario_dir()
+    >>> d.name, (d / "gyumri-kars.toml").is_file()
+    ('scenarios', True)
+    """
     from .datasets import data_dir
 
     return data_dir() / "scenarios"

@@ -170,6 +170,16 @@ class Profile:
     are metres, grades dimensionless (0.0125 = 12.5 ‰). ``elevation_m`` is the
     formation level (tunnels and bridges interpolated between portals),
     ``ground_m`` the raw terrain.
+
+    Examples
+    --------
+    >>> from shapely.geometry import LineString
+    >>> from corridor.route import Route
+    >>> p = profile(Route.from_lines([LineString([(46.0, 38.92), (46.3, 38.92)])], mode="rail"))
+    >>> isinstance(p, Profile), round(p.length_m / 1000, 1), p.mode
+    (True, 26.0, 'rail')
+    >>> len(p.distance_m) == len(p.elevation_m) and p.max_m >= p.min_m
+    True
     """
 
     distance_m: np.ndarray

@@ -103,4 +103,17 @@ def test_example_tomls_via_cli(tmp_path: Path) -> None:
     assert any("Yeraskh - Julfa" in n for n in df["name"])
 
 
+def test_readme_links_and_screenshots() -> None:
+    import re
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    for png in ("docs/map.png", "docs/report.png"):
+        assert f"({png})" in readme
+        data = (ROOT / png).read_bytes()
+        assert data[:8] == b"\x89PNG\r\n\x1a\n" and 10_000 < len(data) < 400_000, (png, len(data))
+    for link in re.findall(r"\]\(((?:examples|notebooks|data|docs)/[^)#]*)\)", readme):
+        assert (ROOT / link).exists(), f"README links to missing {link}"
+    assert (ROOT / "scripts" / "make_screenshots.py").is_file()
+
+
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
