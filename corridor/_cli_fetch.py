@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import typer
 
 app = typer.Typer(help="Download OSM extracts or DEM tiles into the cache (needs internet).",
@@ -77,7 +79,7 @@ def fetch_osm(
     err = Console(stderr=True)
     with Progress(TextColumn("{task.description}"), BarColumn(), DownloadColumn(), TransferSpeedColumn(),
                   console=err, transient=True, disable=not sys.stderr.isatty()) as bar:
-        tasks: dict[str, int] = {}
+        tasks: dict[str, Any] = {}
 
         def tell(name: str, done: int, total: int | None) -> None:
             if name not in tasks:
