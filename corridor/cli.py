@@ -91,7 +91,8 @@ def _progress(console_err: Any) -> Any:
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
     return Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
-                    TimeElapsedColumn(), console=console_err, transient=True)
+                    TimeElapsedColumn(), console=console_err, transient=True,
+                    disable=not console_err.is_terminal)
 
 
 def _parse_weights(text: str | None) -> dict[str, float] | None:

@@ -169,7 +169,10 @@ def _slugify(name: str) -> str:
 
 
 def _err(path: Path | str, where: str, key: str, problem: str) -> ScenarioError:
-    return ScenarioError(f"{path}: {where} key {key!r}: {problem}")
+    msg = f"{path}: {where} key {key!r}: {problem}"
+    if not re.search(r"\b(use|give|fix|check|remove|add)\b", problem):
+        msg += f"; fix {key!r} in the file"
+    return ScenarioError(msg)
 
 
 def _parse_one(raw: Any, path: Path, where: str, check_places: bool) -> Scenario:
@@ -311,7 +314,7 @@ def load(path: str | Path, *, check_places: bool = True) -> list[Scenario]:
     >>> load(p)  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    corridor._errors.ScenarioError: ...s.toml: scenario ('Test') key 'mode': 'bus' is not one of road, rail
+    corridor._errors.ScenarioError: ...s.toml: scenario ('Test') key 'mode': 'bus' is not one of road, rail; fix 'mode' in the file
     """
     p = Path(path)
     if not p.is_file():
@@ -335,7 +338,8 @@ def load(path: str | Path, *, check_places: bool = True) -> list[Scenario]:
     slugs = [s.slug for s in out]
     dup = sorted({s for s in slugs if slugs.count(s) > 1})
     if dup:
-        raise ScenarioError(f"{p}: key 'slug': {dup[0]!r} is used by more than one scenario")
+        raise ScenarioError(f"{p}: key 'slug': {dup[0]!r} is used by more than one scenario; "
+                            "give each scenario a different name or slug")
     return out
 
 

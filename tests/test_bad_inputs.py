@@ -421,3 +421,174 @@ def test_bad_environment_variables_do_not_break_import(tmp_path):
     assert res.stdout.startswith("ParameterError corridor.settings.timeout")
     assert "'abc'" in res.stdout and "CORRIDOR_TIMEOUT" in res.stdout
     assert not (tmp_path / "cache").exists()
+
+
+# --- files: OSM, DEM, scenario TOML, unit costs, output paths (issue 8, part 2) -----------
+from corridor import costs as _costs  # noqa: E402
+from corridor import osm as _osm  # noqa: E402
+from corridor import scenarios as _scenarios  # noqa: E402
+from corridor import terrain as _terrain  # noqa: E402
+from corridor._errors import (  # noqa: E402
+    DEMCoverageError,
+    DEMError,
+    EmptyNetworkError,
+    OSMParseError,
+    ScenarioError,
+)
+
+sys.path.insert(0, str(Path(__file__).parent))
+import _osmgen  # noqa: E402
+
+ADVICE = re.compile(ADVICE.pattern[:-3] + r"|download|open|widen|shorten|put)\b", re.IGNORECASE)
+_SCEN_OK = 'name = "x"\nmode = "rail"\nwaypoints = ["Meghri", "Agarak"]\n'
+
+
+def _file(name: str, content: bytes | str | Callable[[Env], bytes]) -> Callable[[Env], None]:
+    """Write ``tmp/name`` (bytes, text, or bytes computed from the env) and chdir to ``tmp``."""
+
+    def setup(env: Env) -> None:
+        data = content(env) if callable(content) else content
+        p = env.tmp / name
+        p.write_bytes(data.encode() if isinstance(data, str) else data)
+        env.mp.chdir(env.tmp)
+
+    return setup
+
+
+def _valid_osm(fmt: str) -> Callable[[Env], bytes]:
+    def make(env: Env) -> bytes:
+        folder = env.tmp / "gen"
+        folder.mkdir(exist_ok=True)
+        data = _osmgen.small(folder, fmt).read_bytes()
+        shutil.rmtree(folder)
+        return data
+
+    return make
+
+
+def _half(make: Callable[[Env], bytes]) -> Callable[[Env], bytes]:
+    return lambda env: (lambda d: d[: len(d) // 2])(make(env))
+
+
+_EAST = _line((46.0, 38.9), (46.2, 38.9))
+
+CASES += [
+    # ---- OSM files
+    Case("osm-empty-pbf", lambda e: _osm.read_osm(e.tmp / "a.osm.pbf"), OSMParseError, OSError,
+         ("a.osm.pbf", "empty"), setup=_file("a.osm.pbf", b"")),
+    Case("osm-truncated-pbf", lambda e: _osm.read_osm(e.tmp / "a.osm.pbf"),
+         OSMParseError, OSError, ("a.osm.pbf", "truncated"), setup=_file("a.osm.pbf", _half(_valid_osm("osm.pbf")))),
+    Case("osm-xml-truncated-tail", lambda e: _osm.read_osm(e.tmp / "a.osm"), OSMParseError, OSError,
+         ("a.osm", "XML"), setup=_file("a.osm", _half(_valid_osm("osm")))),
+    Case("osm-png-renamed-pbf", lambda e: _osm.read_osm(e.tmp / "a.osm.pbf"), OSMParseError, OSError,
+         ("a.osm.pbf", "PBF"), setup=_file("a.osm.pbf", b"\x89PNG\r\n\x1a\n" + b"\x00" * 100)),
+    Case("osm-bbox-left-gt-right", lambda e: _osm.read_osm(e.tmp / "small.osm.pbf", bbox=(46, 39, 44, 41)),
+         InvalidBBoxError, ValueError, ("46.0", "44.0"), setup=_file("small.osm.pbf", _valid_osm("osm.pbf"))),
+    Case("osm-mode-unknown", lambda e: _osm.read_osm(e.tmp / "small.osm.pbf", modes=("ship",)), InvalidInputError,
+         ValueError, ("'ship'", "rail"), setup=_file("small.osm.pbf", _valid_osm("osm.pbf"))),
+    Case("osm-no-edges-in-bbox", lambda e: _osm.read_osm(e.tmp / "small.osm.pbf", bbox=(10, 10, 11, 11)),
+         EmptyNetworkError, ValueError, ("small.osm.pbf", "(10.0, 10.0, 11.0, 11.0)"),
+         setup=_file("small.osm.pbf", _valid_osm("osm.pbf"))),
+    # ---- DEM files
+    Case("dem-missing-path", lambda e: _terrain.DEM.open(e.tmp / "nope.tif"), DEMError, OSError,
+         ("nope.tif", "does not exist")),
+    Case("dem-empty-tif", lambda e: _terrain.DEM.open(e.tmp / "a.tif"), DEMError, OSError, ("a.tif",),
+         setup=_file("a.tif", b"")),
+    Case("dem-corrupt-tif", lambda e: _terrain.DEM.open(e.tmp / "a.tif"), DEMError, OSError, ("a.tif",),
+         setup=_file("a.tif", b"II*\x00garbage" * 10)),
+    Case("dem-corrupt-hgt", lambda e: _terrain.DEM.open(e.tmp / "N40E045.hgt"), DEMError, OSError,
+         ("N40E045.hgt",), setup=_file("N40E045.hgt", b"\x00" * 1000)),
+    Case("dem-corrupt-hgt-zip", lambda e: _terrain.DEM.open(e.tmp / "N40E045.hgt.zip"), DEMError, OSError,
+         ("N40E045.hgt.zip", "zip"), setup=_file("N40E045.hgt.zip", b"PK\x03\x04junk")),
+    Case("profile-projected-line",
+         lambda e: _terrain.profile(_line((500000, 4300000), (510000, 4310000))), CRSMismatchError,
+         ValueError, ("500000", "EPSG:4326")),
+    Case("profile-step-zero", lambda e: _terrain.profile(_EAST, step_m=0), ParameterError, ValueError,
+         ("step_m", "0")),
+    Case("profile-step-negative", lambda e: _terrain.profile(_EAST, step_m=-5), ParameterError, ValueError,
+         ("step_m", "-5")),
+    Case("profile-line-outside-dem", lambda e: _terrain.profile(_line((2.0, 48.0), (2.2, 48.0))),
+         DEMCoverageError, ValueError, ("leaves the DEM",)),
+    # ---- scenario TOML (API and `corridor compare FILE`)
+    Case("scenario-missing-waypoints", lambda e: _scenarios.load(e.tmp / "s.toml"), ScenarioError,
+         ValueError, ("s.toml", "'waypoints'", "missing"), argv=("compare", "s.toml"),
+         setup=_file("s.toml", '[scenario]\nname = "x"\nmode = "rail"\n')),
+    Case("scenario-missing-table", lambda e: _scenarios.load(e.tmp / "s.toml"), ScenarioError,
+         ValueError, ("s.toml", "'scenario'"), argv=("compare", "s.toml"), setup=_file("s.toml", 'x = 1\n')),
+    Case("scenario-mode-wrong-type", lambda e: _scenarios.load(e.tmp / "s.toml"), ScenarioError,
+         ValueError, ("s.toml", "'mode'", "3"), argv=("compare", "s.toml"),
+         setup=_file("s.toml", '[scenario]\nname = "x"\nmode = 3\nwaypoints = ["Meghri", "Agarak"]\n')),
+    Case("scenario-name-wrong-type", lambda e: _scenarios.load(e.tmp / "s.toml"), ScenarioError,
+         ValueError, ("s.toml", "'name'", "5"), argv=("compare", "s.toml"),
+         setup=_file("s.toml", '[scenario]\nname = 5\nmode = "rail"\nwaypoints = ["Meghri", "Agarak"]\n')),
+    Case("scenario-waypoints-a-string", lambda e: _scenarios.load(e.tmp / "s.toml"), ScenarioError,
+         ValueError, ("s.toml", "'waypoints'", "'Meghri'"), argv=("compare", "s.toml"),
+         setup=_file("s.toml", '[scenario]\nname = "x"\nmode = "rail"\nwaypoints = "Meghri"\n')),
+    Case("scenario-unknown-unit", lambda e: _scenarios.load(e.tmp / "s.toml"), ScenarioError,
+         ValueError, ("s.toml", "'stay_in'", "'XYZ'"), argv=("compare", "s.toml"),
+         setup=_file("s.toml", "[scenario]\n" + _SCEN_OK + 'stay_in = ["XYZ"]\n')),
+    Case("scenario-duplicate-names", lambda e: _scenarios.load(e.tmp / "s.toml"), ScenarioError,
+         ValueError, ("s.toml", "'x'", "more than one"), argv=("compare", "s.toml"),
+         setup=_file("s.toml", "[[scenario]]\n" + _SCEN_OK + "[[scenario]]\n" + _SCEN_OK)),
+    Case("scenario-one-waypoint", lambda e: _scenarios.load(e.tmp / "s.toml"), ScenarioError,
+         ValueError, ("s.toml", "['Meghri']"), argv=("compare", "s.toml"),
+         setup=_file("s.toml", '[scenario]\nname = "x"\nmode = "rail"\nwaypoints = ["Meghri"]\n')),
+    Case("scenario-not-toml", lambda e: _scenarios.load(e.tmp / "s.toml"), ScenarioError,
+         ValueError, ("s.toml", "not valid TOML"), argv=("compare", "s.toml"),
+         setup=_file("s.toml", "[scenario\nname =\n")),
+    Case("scenario-file-missing", lambda e: _scenarios.load(e.tmp / "nope.toml"), ScenarioError,
+         ValueError, ("nope.toml", "not found"), argv=("compare", "nope.toml"), setup=_file("x", b"")),
+    # ---- unit costs (API and `corridor compare --costs FILE`)
+    Case("costs-negative", lambda e: _costs.CostParams.from_toml(e.tmp / "c.toml"), ParameterError,
+         ValueError, ("'rail_speed_new_kmh'", "-5", "c.toml"), argv=("compare", "--costs", "c.toml"),
+         setup=_file("c.toml", "rail_speed_new_kmh = -5\n")),
+    Case("costs-nan", lambda e: _costs.CostParams.from_toml(e.tmp / "c.toml"), ParameterError,
+         ValueError, ("'rail_speed_new_kmh'", "nan", "c.toml"), argv=("compare", "--costs", "c.toml"),
+         setup=_file("c.toml", "rail_speed_new_kmh = nan\n")),
+    Case("costs-wrong-type", lambda e: _costs.CostParams.from_toml(e.tmp / "c.toml"), ParameterError,
+         ValueError, ("'rail_speed_new_kmh'", "'fast'"), argv=("compare", "--costs", "c.toml"),
+         setup=_file("c.toml", 'rail_speed_new_kmh = "fast"\n')),
+    Case("costs-unknown-key", lambda e: _costs.CostParams.from_toml(e.tmp / "c.toml"), ParameterError,
+         ValueError, ("'bogus'",), argv=("compare", "--costs", "c.toml"), setup=_file("c.toml", "bogus = 1\n")),
+    Case("costs-replace-negative", lambda e: _costs.CostParams().replace(rail_speed_new_kmh=-1),
+         ParameterError, ValueError, ("'rail_speed_new_kmh'", "-1")),
+    Case("costs-replace-nan", lambda e: _costs.CostParams().replace(rail_speed_new_kmh=math.nan),
+         ParameterError, ValueError, ("'rail_speed_new_kmh'", "nan")),
+    # ---- output paths (CLI only)
+    Case("cli-compare-out-is-a-file", None, None, None, ("'keep.txt'", "is a file"),
+         argv=("compare", "--out", "keep.txt"), setup=lambda e: e.mp.chdir(e.out)),
+]
+API_CASES = [c for c in CASES if c.call is not None]
+CLI_CASES = [c for c in CASES if c.argv is not None]
+
+
+@pytest.mark.parametrize("case", [c for c in API_CASES if c.id.startswith(("osm-", "dem-", "profile-",
+                                                                          "scenario-", "costs-"))],
+                         ids=lambda c: c.id)
+def test_api_files(case: Case, env: Env):
+    test_api(case, env)
+
+
+@pytest.mark.parametrize("case", [c for c in CLI_CASES if c.id.startswith(("scenario-", "costs-", "cli-compare"))],
+                         ids=lambda c: c.id)
+def test_cli_files(case: Case, env: Env, capsys):
+    test_cli(case, env, capsys)
+
+
+def test_scenario_name_traversal_stays_inside_out(tmp_path, monkeypatch, capsys):
+    """A scenario called ``../../etc/passwd`` writes only inside ``--out``."""
+    work = tmp_path / "a" / "b"
+    work.mkdir(parents=True)
+    (work / "s.toml").write_text('[scenario]\nname = "../../etc/passwd"\nmode = "rail"\n'
+                                 'waypoints = ["Meghri", "Agarak"]\n')
+    monkeypatch.chdir(work)
+    monkeypatch.setattr(settings, "cache_folder", tmp_path / "cache")
+    before = set(tmp_path.rglob("*"))
+    assert main(["compare", "s.toml", "--out", "o"]) == 0
+    new = set(tmp_path.rglob("*")) - before
+    out = (work / "o").resolve()
+    written = [p for p in new if not p.resolve().is_relative_to(tmp_path / "cache")]
+    assert written and (work / "o") in written
+    for p in written:
+        assert p.resolve() == out or p.resolve().is_relative_to(out), p
+    assert not (tmp_path / "etc").exists() and not (work.parent / "etc").exists()
