@@ -148,3 +148,96 @@ def test_fold_ignores_ascii_case_and_punctuation(s):
                                   ("Yeraskh", "Yerasx"), ("Sadakhlo", "Sadaxlo"), ("Şərur", "Sharur")])
 def test_fold_merges_transliterations(a, b):
     assert fold(a) == fold(b)
+
+
+# ----------------------------------------------------------------- terrain and export
+_RES = 0.01  # degrees per cell of the synthetic DEMs
+_ORIGIN = (45.0, 40.0)  # top-left corner (lon, lat)
+
+
+@st.composite
+def _dem_and_line(draw):
+    import numpy as np
+
+    rows = draw(st.integers(4, 12))
+    cols = draw(st.integers(4, 12))
+    flat = draw(st.lists(st.floats(0, 3000, allow_nan=False), min_size=rows * cols, max_size=rows * cols))
+    z = np.asarray(flat, dtype="float32").reshape(rows, cols)
+    left, top = _ORIGIN
+    inner = st.tuples(st.floats(left + 0.6 * _RES, left + (cols - 0.6) * _RES),
+                      st.floats(top - (rows - 0.6) * _RES, top - 0.6 * _RES))
+    pts = draw(st.lists(inner, min_size=2, max_size=5))
+    from shapely.geometry import LineString
+
+    line = LineString(pts)
+    assume(line.length > 2 * _RES)
+    return z, line
+
+
+def _dem(z):
+    from affine import Affine
+
+    from corridor.terrain import DEM
+
+    return DEM.from_array(z, Affine(_RES, 0, _ORIGIN[0], 0, -_RES, _ORIGIN[1]), source="synthetic")
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_dem_and_line())
+def test_profile_highest_point_and_grade_bound(case):
+    """The highest point is at least every sample, and no grade exceeds the DEM's
+    steepest slope (a Lipschitz bound of the bilinear surface, in metres)."""
+    import math
+
+    import numpy as np
+
+    from corridor.terrain import profile
+
+    z, line = case
+    prof = profile(line, _dem(z), mode="rail")
+    elev = np.asarray(prof.elevation_m, dtype=float)
+    assert prof.highest["elevation_m"] >= np.nanmax(elev) - 1e-6
+    assert prof.max_m == pytest.approx(np.nanmax(elev))
+    # steepest possible slope of the bilinear surface between cell centres
+    lat_max = _ORIGIN[1]
+    dx_m = _RES * 111_320.0 * math.cos(math.radians(lat_max))
+    dy_m = _RES * 110_574.0
+    zz = z.astype(float)
+    gx = np.abs(np.diff(zz, axis=1)).max() / dx_m
+    gy = np.abs(np.diff(zz, axis=0)).max() / dy_m
+    bound = math.hypot(gx, gy)
+    grades = np.abs(np.asarray(prof.grade, dtype=float))
+    assert np.nanmax(grades) <= bound * 1.02 + 1e-9
+    assert prof.max_abs_grade <= bound * 1.02 + 1e-9
+
+
+_name_text = st.text(st.characters(blacklist_categories=("Cs", "Cc")), min_size=1, max_size=30)
+
+
+@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+                                                                   HealthCheck.function_scoped_fixture])
+@given(names=st.lists(_name_text, min_size=1, max_size=3), ways=st.lists(st.integers(1, 10**12), min_size=2, max_size=2))
+def test_export_round_trip(tmp_path, names, ways):
+    """Routes written to a GeoPackage read back with the same features and attributes."""
+    import pyogrio
+    from shapely.geometry import LineString
+
+    from corridor import export
+    from corridor.route import Route
+
+    routes = []
+    for i, name in enumerate(names):
+        lines = [LineString([(45.9 + 0.01 * i, 38.92), (46.1, 38.92)]),
+                 LineString([(46.1, 38.92), (46.3, 38.93)])]
+        attrs = [{"name": name, "osm_way_id": ways[0]}, {"name": name[::-1], "osm_way_id": ways[1]}]
+        routes.append(Route.from_lines(lines, mode="rail", name=name, attrs=attrs))
+    out = export.write_layers(tmp_path / f"r{len(names)}.gpkg", routes)
+    back = pyogrio.read_dataframe(out, layer="routes")
+    assert list(back["name"]) == names
+    segs = pyogrio.read_dataframe(out, layer="segments")
+    # the segments layer is split by unit and build type: same units, same total length
+    assert sorted(set(segs["unit"])) == sorted({u for r in routes for u in r.segments["unit"]})
+    assert segs.geometry.length.sum() == pytest.approx(sum(r.geometry.length for r in routes), rel=1e-6)
+    got = back.geometry.length.to_numpy()
+    want = [r.geometry.length for r in routes]
+    assert got == pytest.approx(want, rel=1e-6)
