@@ -41,6 +41,33 @@ PALETTE: tuple[str, ...] = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e
 _STRUCT_COLOURS = {"tunnel": "#555555", "bridge": "#4a90d9"}
 
 
+
+def format_metric(key: str, value: Any, mode: str = "") -> str | None:
+    """Display text of a numeric metric, or ``None`` if ``value`` is not a number.
+
+    Grades (keys containing ``grade`` but not ``km``) show in per mille for rail
+    and per cent otherwise; whole numbers get thousands separators.
+
+    Examples
+    --------
+    >>> format_metric("max_grade", 0.0125, "rail"), format_metric("length_km", 42.0)
+    ('12.5 ‰', '42')
+    >>> format_metric("name", "Meghri") is None
+    True
+    """
+    if isinstance(value, (bool, np.bool_)):
+        return "yes" if value else "no"
+    if not isinstance(value, (int, float, np.integer, np.floating)):
+        return None
+    v = float(value)
+    if math.isnan(v):
+        return "n/a"
+    if "grade" in key and "km" not in key:
+        return f"{v * 1000:.1f} ‰" if mode == "rail" else f"{v * 100:.1f} %"
+    if v.is_integer() and abs(v) < 1e12:
+        return f"{int(v):,}"
+    return f"{v:,.1f}" if abs(v) >= 10 else f"{v:.2f}"
+
 def route_colour(i: int) -> str:
     """Colour of the ``i``-th route (cycles through :data:`PALETTE`).
 

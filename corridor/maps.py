@@ -52,7 +52,7 @@ import numpy as np
 from ._errors import InvalidInputError
 from ._text import html_text
 from ._types import UNITS, BBox
-from .charts import png_data_uri, profile_png_bytes, route_colour
+from .charts import format_metric, png_data_uri, profile_png_bytes, route_colour
 from .export import atomic_output, border_crossings
 
 log = logging.getLogger(__name__)
@@ -243,18 +243,8 @@ def _runs(route: Any) -> list[tuple[bool, Any]]:
 
 
 def _fmt(key: str, value: Any, mode: str) -> str:
-    if isinstance(value, (bool, np.bool_)):
-        return "yes" if value else "no"
-    if isinstance(value, (int, float, np.integer, np.floating)):
-        v = float(value)
-        if math.isnan(v):
-            return "n/a"
-        if "grade" in key and "km" not in key:
-            return f"{v * 1000:.1f} ‰" if mode == "rail" else f"{v * 100:.1f} %"
-        if float(v).is_integer() and abs(v) < 1e9:
-            return f"{int(v):,}"
-        return f"{v:,.1f}" if abs(v) >= 10 else f"{v:.2f}"
-    return _safe(value)
+    text = format_metric(key, value, mode)
+    return _safe(value) if text is None else text
 
 
 def _popup_html(route: Any, row: dict[str, Any], profile: Any, colour: str) -> str:

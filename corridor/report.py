@@ -29,7 +29,6 @@ import datetime as _dt
 import html as _html
 import json
 import logging
-import math
 import tempfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -40,7 +39,7 @@ import numpy as np
 from ._errors import InvalidInputError
 from ._text import html_text
 from ._version import __version__
-from .charts import comparison_png, png_data_uri, profile_png_bytes, route_colour
+from .charts import comparison_png, format_metric, png_data_uri, profile_png_bytes, route_colour
 from .export import atomic_output, border_crossings
 
 log = logging.getLogger(__name__)
@@ -77,18 +76,8 @@ dt{font-weight:600}dd{margin:0;word-break:break-word}
 def _fmt(col: str, v: Any, mode: str = "") -> str:
     if v is None:
         return ""
-    if isinstance(v, (bool, np.bool_)):
-        return "yes" if v else "no"
-    if isinstance(v, (int, float, np.integer, np.floating)):
-        f = float(v)
-        if math.isnan(f):
-            return "n/a"
-        if "grade" in col and "km" not in col:
-            return f"{f * 1000:.1f} ‰" if mode == "rail" else f"{f * 100:.1f} %"
-        if f.is_integer() and abs(f) < 1e12:
-            return f"{int(f):,}"
-        return f"{f:,.1f}" if abs(f) >= 10 else f"{f:.2f}"
-    return html_text(v)
+    text = format_metric(col, v, mode)
+    return html_text(v) if text is None else text
 
 
 #: Columns of the headline table (those present are shown, in this order); the full table follows.
