@@ -3,8 +3,9 @@
 Vertices are ``(node id, layer)`` pairs. Layer 0 is road; each track gauge is a
 rail layer (a dual-gauge edge lies in both). So road and rail meet only through
 *transfer* links placed at stations, and a node where two gauges meet gets a
-*gauge-break* link with its own cost. Edges are undirected (corridor-level
-analysis ignores ``oneway``). Shortest paths run on scipy's compressed sparse
+*gauge-break* link with its own cost. Links are two-way except road edges with
+``oneway`` set, which run from ``u`` to ``v`` only (the reader stores
+``oneway=-1`` ways reversed). Shortest paths run on scipy's compressed sparse
 graphs (:func:`scipy.sparse.csgraph.dijkstra`), with a distance ``limit`` grown
 from the geodesic lower bound so that most queries stop early.
 """
@@ -131,9 +132,11 @@ class Graph:
         default = np.array([DEFAULT_SPEED_KMH.get(str(c), _FALLBACK_SPEED) for c in cls], dtype=float)
         speed = np.where(np.isfinite(speed) & (speed > 0), speed, default)
         units = edges["unit"].to_numpy(dtype=object)[eidx]
+        oneway = edges["oneway"].to_numpy(dtype=bool) if "oneway" in edges.columns else np.zeros(n, bool)
+        oneway = oneway & ~rail  # rail lines are two-way at corridor level
         parts = {"a": [a], "b": [b], "length": [length], "time": [length / (speed / 3.6)],
                  "kind": [np.full(m, KIND_EDGE)], "ref": [eidx], "mode": [rail[eidx].astype(np.int8)],
-                 "unit": [units]}
+                 "unit": [units], "oneway": [oneway[eidx]]}
         self._add_gauge_breaks(parts)
         if stations is not None and len(stations):
             self._add_transfers(parts, stations)
@@ -145,6 +148,7 @@ class Graph:
         self.ref = np.concatenate(parts["ref"]).astype(np.int64)
         self.mode = np.concatenate(parts["mode"]).astype(np.int8)  # 0 road, 1 rail, 2 both (transfer)
         self.unit = np.concatenate(parts["unit"]).astype(object)
+        self.oneway = np.concatenate(parts["oneway"]).astype(bool)  # True: usable a -> b only
         self.nv = len(self.vnode)
 
     # ------------------------------------------------------------------ transfers
@@ -174,6 +178,7 @@ class Graph:
         parts["ref"].append(np.full(k, -1))
         parts["mode"].append(np.ones(k, dtype=np.int8))
         parts["unit"].append(np.full(k, None, dtype=object))
+        parts["oneway"].append(np.zeros(k, bool))
         log.debug("%d gauge-break links", k)
 
     def _add_transfers(self, parts: dict[str, list[Any]], stations: Any) -> None:
@@ -213,6 +218,7 @@ class Graph:
         parts["ref"].append(arr[:, 2])
         parts["mode"].append(np.full(k, 2, dtype=np.int8))
         parts["unit"].append(np.full(k, None, dtype=object))
+        parts["oneway"].append(np.zeros(k, bool))
         log.debug("%d road-rail transfer links at %d stations", k, int(ok.sum()))
 
     # ------------------------------------------------------------------ costs
@@ -250,25 +256,28 @@ class Solver:
         links = np.flatnonzero(mask)
         cost = np.maximum(g.cost(weight)[links], 1e-9)
         a, b = g.a[links], g.b[links]
-        lo, hi = np.minimum(a, b), np.maximum(a, b)
-        order = np.lexsort((cost, hi, lo))
-        lo, hi, cost, links = lo[order], hi[order], cost[order], links[order]
-        keep = np.ones(len(lo), bool)
-        keep[1:] = (lo[1:] != lo[:-1]) | (hi[1:] != hi[:-1])
-        lo, hi, cost, links = lo[keep], hi[keep], cost[keep], links[keep]
-        rows = np.concatenate([lo, hi])
-        cols = np.concatenate([hi, lo])
-        data = np.concatenate([cost, cost])
-        lid = np.concatenate([links, links])
-        order = np.lexsort((cols, rows))
+        two = ~g.oneway[links]
+        # directed arcs: a -> b for every link, b -> a for two-way links; keep the cheapest per pair
+        rows = np.concatenate([a, b[two]])
+        cols = np.concatenate([b, a[two]])
+        data = np.concatenate([cost, cost[two]])
+        lid = np.concatenate([links, links[two]])
+        order = np.lexsort((data, cols, rows))
         rows, cols, data, lid = rows[order], cols[order], data[order], lid[order]
+        keep = np.ones(len(rows), bool)
+        keep[1:] = (rows[1:] != rows[:-1]) | (cols[1:] != cols[:-1])
+        rows, cols, data, lid = rows[keep], cols[keep], data[keep], lid[keep]
         indptr = np.zeros(g.nv + 1, dtype=np.int64)
         np.cumsum(np.bincount(rows, minlength=g.nv), out=indptr[1:])
         self.csr = csr_matrix((data, cols, indptr), shape=(g.nv, g.nv))
         self.link_of = lid
         self.indptr, self.indices = indptr, cols
-        self.ncomp, self.comp = connected_components(self.csr, directed=False)
-        self.active = np.flatnonzero(np.diff(indptr) > 0)
+        # weak components: "disconnected" means no path either way (one-way dead ends are found by Dijkstra)
+        self.ncomp, self.comp = connected_components(self.csr, directed=True, connection="weak")
+        used = np.zeros(g.nv, bool)
+        used[rows] = True
+        used[cols] = True
+        self.active = np.flatnonzero(used)
 
     @cached_property
     def _tree(self) -> Any:

@@ -34,7 +34,8 @@ REGION_UNITS: dict[str, tuple[str, ...]] = {"caucasus": (), "armenia": ("ARM",),
 REGION_BBOX = BBox(42.5, 37.8, 51.0, 42.5)
 _DEFAULTS: dict[str, Any] = {"mode": "road", "osm_way_id": -1, "class": "", "status": "active",
                              "gauge_mm": np.nan, "gauge": "", "electrified": "", "tunnel": False,
-                             "bridge": False, "maxspeed_kmh": np.nan, "lanes": np.nan, "name": "", "ref": "",
+                             "bridge": False, "oneway": False, "maxspeed_kmh": np.nan, "lanes": np.nan, "name": "",
+                             "ref": "",
                              "source": REFERENCE_SOURCE}
 
 
@@ -92,7 +93,7 @@ def normalise(edges: Any, *, source: str) -> Any:
             gdf[col] = source if col == "source" else default
     for col in ("name", "ref", "class", "status", "gauge", "electrified", "mode"):
         gdf[col] = gdf[col].fillna("").astype(str)
-    for col in ("tunnel", "bridge"):
+    for col in ("tunnel", "bridge", "oneway"):
         gdf[col] = gdf[col].fillna(False).astype(bool)
     for col in ("gauge_mm", "maxspeed_kmh", "lanes"):
         gdf[col] = pd.to_numeric(gdf[col], errors="coerce").astype(float)

@@ -29,8 +29,8 @@ __all__ = ["EDGE_COLUMNS", "RawOSM", "build_edges", "read_file"]
 
 #: Columns of the normalised edge table, in order (geometry last).
 EDGE_COLUMNS: tuple[str, ...] = ("mode", "osm_way_id", "u", "v", "class", "status", "gauge_mm", "gauge",
-                                 "electrified", "tunnel", "bridge", "maxspeed_kmh", "lanes", "name", "ref",
-                                 "length_m", "unit", "source")
+                                 "electrified", "tunnel", "bridge", "oneway", "maxspeed_kmh", "lanes", "name",
+                                 "ref", "length_m", "unit", "source")
 _UNDEF = 2147483647  # osmium's undefined fixed-point coordinate
 _SCALE = 1e-7
 #: A station links road and rail when a rail node lies within STATION_RAIL_M and a road node
@@ -65,6 +65,7 @@ class _Cols:
     bridge: list[str | None] = field(default_factory=list)
     name: list[str | None] = field(default_factory=list)
     ref: list[str | None] = field(default_factory=list)
+    oneway: array = field(default_factory=lambda: array("b"))
     start: array = field(default_factory=lambda: array("q", [0]))
     node: array = field(default_factory=lambda: array("q"))
     x: array = field(default_factory=lambda: array("i"))
@@ -132,15 +133,19 @@ def _scan(path: Path, modes: Sequence[str], classes: Sequence[str]) -> tuple[_Co
         c.bridge.append(tags.get("bridge"))
         c.name.append(tags.get("name"))
         c.ref.append(tags.get("ref"))
+        direction = 0
         if mode == "road":
             c.lanes.append(tags.get("lanes"))
             c.gauge.append(None)
             c.electrified.append(None)
+            direction = tagnorm.oneway_direction(tags)
         else:
             c.lanes.append(None)
             c.gauge.append(tags.get("gauge"))
             c.electrified.append(tags.get("electrified"))
-        for nd in nodes:
+        c.oneway.append(direction != 0)
+        # a backward one-way way (oneway=-1) is stored reversed, so edges run in the travel direction
+        for nd in (reversed(nodes) if direction < 0 else nodes):
             loc = nd.location
             node_a(nd.ref)
             x_a(loc.x)
@@ -256,6 +261,8 @@ def build_edges(c: _Cols, *, bbox: BBox | None, source: str, split_units: bool =
         "electrified": _mapped(c.electrified, tagnorm.norm_electrified)[w],
         "tunnel": _mapped(c.tunnel, tagnorm.is_tunnel).astype(bool)[w],
         "bridge": _mapped(c.bridge, tagnorm.is_bridge).astype(bool)[w],
+        "oneway": np.frombuffer(c.oneway, dtype=np.int8).astype(bool)[w] if len(c.oneway) else
+        np.zeros(0, bool),
         "maxspeed_kmh": maxspeed[w],
         "lanes": lanes[w],
         "name": _mapped(c.name, tagnorm.norm_text)[w],

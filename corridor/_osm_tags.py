@@ -34,6 +34,7 @@ __all__ = [
     "is_tunnel",
     "norm_electrified",
     "norm_text",
+    "oneway_direction",
     "parse_gauge",
     "parse_lanes",
     "parse_maxspeed",
@@ -273,3 +274,39 @@ def norm_text(raw: str | None) -> str:
     'M2;E117'
     """
     return ";".join(_values(raw))
+
+
+#: ``oneway`` values meaning "open both ways" (time-dependent directions count as both).
+_TWO_WAY = frozenset({"no", "false", "0", "reversible", "alternating"})
+
+
+def oneway_direction(tags: Mapping[str, str]) -> int:
+    """Travel direction of a road way: ``1`` along the way only, ``-1`` against it only, ``0`` both.
+
+    Follows the OSM wiki and OSRM's car profile: ``oneway=yes|true|1`` is
+    forward, ``oneway=-1|reverse`` is backward, ``no``/``reversible``/``alternating``
+    are two-way; an untagged ``junction=roundabout|circular`` or
+    ``highway=motorway`` is implied forward. Of a list value the first entry counts.
+
+    >>> oneway_direction({"highway": "primary", "oneway": "yes"})
+    1
+    >>> oneway_direction({"highway": "primary", "oneway": "-1"})
+    -1
+    >>> oneway_direction({"highway": "motorway"}), oneway_direction({"highway": "motorway", "oneway": "no"})
+    (1, 0)
+    >>> oneway_direction({"highway": "tertiary", "junction": "roundabout"})
+    1
+    """
+    vals = _values(tags.get("oneway"))
+    v = vals[0].lower() if vals else ""
+    if v in ("yes", "true", "1"):
+        return 1
+    if v in ("-1", "reverse"):
+        return -1
+    if v in _TWO_WAY:
+        return 0
+    if tags.get("junction") in ("roundabout", "circular"):
+        return 1
+    if "motorway" in _values(tags.get("highway")):
+        return 1
+    return 0

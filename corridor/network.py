@@ -376,7 +376,8 @@ class Network:
 
         Graph nodes are the router's vertices (integers); each carries ``x``,
         ``y``, ``osmid`` (the OSM node id) and ``layer`` (0 road, else the gauge
-        in mm). Each link appears in both directions with ``length``,
+        in mm). Each link appears in both directions (one-way roads only in
+        their travel direction; ``oneway``/``reversed`` as in osmnx) with ``length``,
         ``geometry`` (oriented), ``osmid`` (way id), ``highway``/``railway``,
         ``kind`` (edge, transfer, gauge_break) and the router's costs
         ``weight_length``/``weight_time`` (penalties included).
@@ -424,8 +425,10 @@ class Network:
             else:
                 fwd = LineString([(g.vx[a], g.vy[a]), (g.vx[b], g.vy[b])])
                 back = shapely.reverse(fwd)
-            mg.add_edge(a, b, **attrs, geometry=fwd)
-            mg.add_edge(b, a, **attrs, geometry=back)
+            one = bool(g.oneway[lk])
+            mg.add_edge(a, b, **attrs, oneway=one, reversed=False, geometry=fwd)
+            if not one:
+                mg.add_edge(b, a, **attrs, oneway=one, reversed=True, geometry=back)
         return mg
 
     def subset(self, bbox: Any) -> Network:

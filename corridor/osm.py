@@ -8,10 +8,10 @@ from :mod:`corridor.settings`; nothing bad is ever cached.
 
 Examples
 --------
->>> from corridor.osm import overpass_query, geofabrik_url
->>> q = overpass_query((45.5, 38.8, 46.7, 39.3), modes=("rail",))
->>> q.splitlines()[0]
-'[out:xml][timeout:180][bbox:38.8,45.5,39.3,46.7];'
+>>> from corridor.osm import overpass_queries, geofabrik_url
+>>> q = overpass_queries((45.5, 38.8, 46.7, 39.3), modes=("rail",))  # built by osmnx
+>>> len(q), q[0].startswith("[out:xml][timeout:180];(way[")
+(6, True)
 >>> geofabrik_url("georgia").endswith("/europe/georgia-latest.osm.pbf")
 True
 """
@@ -30,13 +30,15 @@ from . import _osm_tags as tagnorm
 from . import settings
 from ._errors import DataFileError, DownloadError, InvalidInputError, OSMParseError
 from ._osm_read import EDGE_COLUMNS, RawOSM, read_file
+from ._overpass import fetch_overpass, overpass_filters, overpass_queries
 from ._types import BBox
 from ._validate import check_mode
 
 log = logging.getLogger(__name__)
 
 __all__ = ["EDGE_COLUMNS", "REGIONS", "REGION_PATHS", "RawOSM", "check_modes", "fetch_geofabrik",
-           "fetch_overpass", "file_checksum", "geofabrik_url", "overpass_query", "read_osm", "region_extracts"]
+           "fetch_overpass", "file_checksum", "geofabrik_url", "overpass_filters", "overpass_queries", "read_osm",
+           "region_extracts"]
 
 #: Geofabrik extract paths (``{settings.geofabrik_url}/<path>-latest.osm.pbf``). Georgia and
 #: Türkiye are filed under Europe on Geofabrik's server, the others under Asia.
@@ -172,112 +174,6 @@ def file_checksum(path: str | os.PathLike[str]) -> str:
     except OSError:  # a read-only cache only costs a re-hash next time
         pass
     return digest
-
-
-# ----------------------------------------------------------------------------- Overpass
-def overpass_filters(modes: Sequence[str], road_classes: str | Iterable[str] | None = None) -> list[str]:
-    """Overpass QL way filters (in osmnx ``custom_filter`` syntax) for the kept classes.
-
-    >>> overpass_filters(("rail",))[0]
-    '["railway"~"^(rail|narrow_gauge|light_rail|disused|abandoned|razed|construction|proposed)$"]'
-    """
-    out = []
-    if "road" in modes:
-        cls = tagnorm.resolve_road_classes(road_classes)
-        out.append(f'["highway"~"^({"|".join(cls)})$"]')
-        out.append(f'["highway"~"^(construction|proposed)$"]["highway"!~"^({"|".join(cls)})$"]')
-    if "rail" in modes:
-        out.append(f'["railway"~"^({"|".join((*tagnorm.RAIL_CLASSES, *tagnorm.RAIL_STATUSES))})$"]')
-        out.extend(f'["{s}:railway"]' for s in tagnorm.RAIL_STATUSES)
-    return out
-
-
-def overpass_query(bbox: Any, *, modes: Sequence[str] = ("road", "rail"),
-                   road_classes: str | Iterable[str] | None = None, timeout: int = 180) -> str:
-    """The Overpass QL query for the kept ways (and stations) in ``bbox``, XML output.
-
-    Output is sorted nodes-then-ways, as pyosmium's streaming reader needs.
-
-    Examples
-    --------
-    >>> q = overpass_query((45.9, 38.8, 46.5, 39.1), modes=("rail",))
-    >>> q.splitlines()[0]
-    '[out:xml][timeout:180][bbox:38.8,45.9,39.1,46.5];'
-    >>> q.splitlines()[-1]
-    'out body;'
-    """
-    box = _bbox(bbox)
-    if box is None:
-        raise InvalidInputError("an Overpass query needs a bbox (left, bottom, right, top); the region pack "
-                                "extent is BBox(42.5, 37.8, 51.0, 42.5)")
-    mds = check_modes(modes)
-    lines = [f"[out:xml][timeout:{int(timeout)}][bbox:{box.bottom},{box.left},{box.top},{box.right}];", "("]
-    lines += [f"  way{f};" for f in overpass_filters(mds, road_classes)]
-    if "rail" in mds:
-        lines.append(f'  node["railway"~"^({"|".join(tagnorm.STATION_VALUES)})$"];')
-    lines += [");", "(._;>;);", "out body;"]
-    return "\n".join(lines)
-
-
-def _check_osm_xml(body: bytes, url: str) -> None:
-    head = body[:2048].lstrip()
-    if not (head.startswith(b"<?xml") or head.startswith(b"<osm")) or b"<osm" not in head:
-        raise DownloadError(f"{url} did not return OSM XML (starts with {body[:60]!r}); check settings.overpass_url")
-    tail = body[-64:].rstrip()
-    if not tail.endswith(b"</osm>"):
-        raise DownloadError(f"{url} returned a truncated OSM XML body (no closing </osm>); try again later")
-    if b"<remark>" in body[-4096:] and b"runtime error" in body[-4096:]:
-        raise DownloadError(f"{url} reported a runtime error (query timeout or memory); use a smaller bbox")
-
-
-def fetch_overpass(bbox: Any, *, modes: Sequence[str] = ("road", "rail"),
-                   road_classes: str | Iterable[str] | None = None, refresh: bool = False) -> Path:
-    """Run the Overpass query and cache the XML response; return the cached file.
-
-    Responses are keyed by the query's SHA-256 under ``settings.cache_folder/overpass``
-    and written atomically after a complete, valid body; a failed, truncated or
-    HTML response is retried (see :mod:`corridor._http`) and never cached.
-
-    Raises
-    ------
-    DownloadError
-        Retries exhausted, or the body is not complete OSM XML.
-
-    Examples
-    --------
-    The query that would be sent (offline):
-
-    >>> 'way["railway"' in overpass_query((45.9, 38.8, 46.5, 39.1), modes=("rail",))
-    True
-    >>> path = fetch_overpass((45.9, 38.8, 46.5, 39.1), modes=("rail",))  # doctest: +SKIP
-    >>> path.suffix  # doctest: +SKIP
-    '.osm'
-    """
-    from ._http import _Retryable, _with_retries, request_bytes
-
-    query = overpass_query(bbox, modes=modes, road_classes=road_classes)
-    key = hashlib.sha256(f"{settings.overpass_url}\n{query}".encode()).hexdigest()[:32]
-    dest = Path(settings.cache_folder) / "overpass" / f"{key}.osm"
-    if dest.is_file() and not refresh:
-        log.info("Overpass response from cache %s", dest)
-        return dest
-    url = str(settings.overpass_url)
-
-    def attempt(_: int) -> bytes:
-        body = request_bytes(url, method="POST", data={"data": query})  # retries HTTP failures itself
-        try:
-            _check_osm_xml(body, url)
-        except DownloadError as exc:  # complete HTTP body, incomplete document: try again
-            raise _Retryable(str(exc)) from exc
-        return body
-
-    body: bytes = _with_retries(url, attempt)
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    tmp = dest.with_suffix(f".{os.getpid()}.part")
-    tmp.write_bytes(body)
-    os.replace(tmp, dest)
-    dest.with_suffix(".query").write_text(query, encoding="utf-8")
-    return dest
 
 
 # ----------------------------------------------------------------------------- Geofabrik

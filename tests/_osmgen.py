@@ -5,7 +5,7 @@ Gyumri (ARM) - Kars (TUR) border so that the real region pack gives them units.
 It exercises every tag variant the reader must normalise: list tags
 (``primary;secondary``, ``M1; E691``, ``2;3``), odd maxspeeds (``60 mph``,
 ``RU:urban``, ``none``, ``60;80``, ``TR:rural``), each railway status, tunnels,
-bridges, dual gauge, a narrow-gauge branch, a level crossing (a node shared by
+bridges, one-way roads (``oneway=yes``, ``-1``, ``no``), dual gauge, a narrow-gauge branch, a level crossing (a node shared by
 road and rail), stations, a way with a missing node, and a gauge break
 (1435 -> 1520 mm) next to the TUR/ARM border.
 
@@ -80,14 +80,14 @@ WAYS: dict[int, tuple[list[int], dict[str, str]]] = {
                             "maxspeed": "RU:urban", "lanes": "2;3"}),
     202: ([103, 104], {"highway": "primary;secondary", "maxspeed": "60 mph", "bridge": "yes"}),
     203: ([104, 5, 106], {"highway": "secondary", "maxspeed": "none", "railway": "level_crossing"}),
-    204: ([106, 107], {"highway": "tertiary", "tunnel": "yes", "maxspeed": "50;70"}),
+    204: ([106, 107], {"highway": "tertiary", "tunnel": "yes", "maxspeed": "50;70", "oneway": "no"}),
     205: ([107, 108], {"highway": "trunk", "maxspeed": "TR:rural", "lanes": "4"}),
-    206: ([108, 109], {"highway": "motorway_link", "maxspeed": "50 knots"}),
+    206: ([108, 109], {"highway": "motorway_link", "maxspeed": "50 knots", "oneway": "yes"}),
     207: ([102, 110], {"highway": "footway"}),
     208: ([103, 111], {"highway": "unclassified"}),
     209: ([111, 112], {"highway": "track"}),
     210: ([109, 113], {"highway": "construction", "construction": "primary"}),
-    211: ([120, 121], {"highway": "secondary", "name": "island road"}),
+    211: ([120, 121], {"highway": "secondary", "name": "island road", "oneway": "-1"}),
     212: ([101, 130], {"highway": "residential"}),
 }
 
@@ -211,3 +211,47 @@ def big_counts(n: int, k: int) -> tuple[int, int]:
 def block_m(n: int, bounds: tuple[float, float, float, float] = (44.0, 39.4, 45.6, 40.9)) -> float:
     """Approximate block side in metres (for sanity checks)."""
     return (bounds[2] - bounds[0]) / (n - 1) * 111_320 * math.cos(math.radians((bounds[1] + bounds[3]) / 2))
+
+
+# --------------------------------------------------------------------------- a fake Overpass server
+def overpass_handler(nodes: dict[int, tuple[float, float, dict[str, str]]] | None = None,
+                     ways: dict[int, tuple[list[int], dict[str, str]]] | None = None) -> Any:
+    """An ``http_server`` Reply handler that answers Overpass QL like the real API, on fixture data.
+
+    It reads the ``(poly:'lat lon ...')`` area of the POSTed query and returns,
+    as OSM XML, every fixture way with a segment in that polygon, the nodes of
+    those ways (Overpass's ``>`` recursion) and the tagged railway station
+    nodes inside it. Way filters are not evaluated (the reader filters).
+    """
+    import re
+    import tempfile
+    import urllib.parse
+
+    import shapely
+
+    nodes = NODES if nodes is None else nodes
+    ways = WAYS if ways is None else ways
+
+    def handle(req: Any) -> None:
+        raw = req.server.requests[-1][3]  # the server has read the POSTed body already (requests are sequential)
+        query = urllib.parse.parse_qs(raw.decode())["data"][0]
+        coords = [float(v) for v in re.search(r"\(poly:'([^']+)'\)", query).group(1).split()]
+        poly = shapely.Polygon(list(zip(coords[1::2], coords[0::2], strict=True)))
+        keep_w: dict[int, tuple[list[int], dict[str, str]]] = {}
+        for wid, (refs, tags) in ways.items():
+            pts = [nodes[r][:2] for r in refs if r in nodes]
+            geom = shapely.LineString(pts) if len(pts) > 1 else shapely.Point(pts[0]) if pts else None
+            if geom is not None and geom.intersects(poly):
+                keep_w[wid] = (refs, tags)
+        keep_n = {r for refs, _ in keep_w.values() for r in refs if r in nodes}
+        keep_n |= {nid for nid, (x, y, t) in nodes.items() if t.get("railway") in ("station", "halt", "yard")
+                   and poly.contains(shapely.Point(x, y))}
+        with tempfile.TemporaryDirectory() as d:
+            body = write(Path(d) / "r.osm", {n: nodes[n] for n in keep_n}, keep_w).read_bytes()
+        req.send_response(200)
+        req.send_header("Content-Type", "application/osm3s+xml")
+        req.send_header("Content-Length", str(len(body)))
+        req.end_headers()
+        req.wfile.write(body)
+
+    return handle

@@ -92,10 +92,18 @@ def test_same_lengths_as_networkx(net):
         comp = {n: i for i, c in enumerate(nx.connected_components(G.to_undirected())) for n in c}
         pairs = [(a, b) for a, b in itertools.permutations(nodes, 2) if comp[a] == comp[b]][:200]
         s = net._solver(mode, "length", ())
+        n_blocked = 0
         for a, b in pairs:
+            if not nx.has_path(G, a, b):  # one-way edges: reachable one way only
+                n_blocked += 1
+                with pytest.raises(NoRouteError):
+                    s.shortest(np.array([a]), np.array([b]), 0.0)
+                continue
             want = nx.shortest_path_length(G, a, b, weight="weight_length")
             got, _ = s.shortest(np.array([a]), np.array([b]), 0.0)
             assert got == pytest.approx(want, rel=1e-9), (mode, a, b)
+        if mode == "road":
+            assert n_blocked > 0  # the fixture's one-way ramp makes some pairs one-directional
         if mode == "road":
             a, b = pairs[-1]
             path = ox.shortest_path(G, a, b, weight="length")
@@ -105,6 +113,28 @@ def test_same_lengths_as_networkx(net):
             osm_ids = [g.vnode[a], g.vnode[b]]
             d = net.shortest_lengths([osm_ids[0]], [osm_ids[1]], mode="road")[0]
             assert d == pytest.approx(nx.shortest_path_length(G, a, b, weight="length"))
+
+
+def test_oneway_roads(net):
+    e = net.edges.set_index("osm_way_id")
+    assert bool(e.loc[206, "oneway"]) and bool(e.loc[211, "oneway"]) and not bool(e.loc[204, "oneway"])
+    assert not net.edges.loc[net.edges["mode"] == "rail", "oneway"].any()
+    # oneway=-1 is stored reversed: the edge runs from node 121 to node 120, in the travel direction
+    island = net.edges[net.edges.osm_way_id == 211].iloc[0]
+    assert (island.u, island.v) == (121, 120)
+    assert island.geometry.coords[0] == pytest.approx((44.08, 40.71))
+    fwd = net.route((44.08, 40.71), (44.05, 40.70), mode="road")
+    assert fwd.length_m == pytest.approx(float(island.length_m))
+    with pytest.raises(NoRouteError):
+        net.route((44.05, 40.70), (44.08, 40.71), mode="road")
+    # the one-way ramp 108 -> 109: the way back must detour or fail, never use the ramp backwards
+    G = net.to_networkx(mode="road")
+    ramp = [(a, d) for a, _b, d in G.edges(data=True) if d.get("osmid") == 206]
+    starts = {G.nodes[a]["osmid"] for a, _ in ramp}
+    assert ramp and 108 in starts and 109 not in starts and not any(d["reversed"] for _, d in ramp)
+    two_way = [d for _, _, d in G.edges(data=True) if d.get("osmid") == 204]
+    assert len(two_way) == 2 * sum(1 for _ in net.edges.osm_way_id[net.edges.osm_way_id == 204])
+    assert {d["reversed"] for d in two_way} == {False, True}
 
 
 def test_time_weight_via_and_avoid(net):

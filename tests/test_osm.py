@@ -208,11 +208,65 @@ def test_overpass_gives_up_and_caches_nothing(overpass, files, tmp_cache):
 
 def test_overpass_query_needs_bbox():
     with pytest.raises(InvalidInputError, match="needs a bbox"):
-        osm.overpass_query(None)
-    q = osm.overpass_query(BBOX, modes=("road",), road_classes="unclassified")
+        osm.overpass_queries(None)
+    (q,) = osm.overpass_queries(BBOX, modes=("road",), road_classes="unclassified")
     assert "unclassified" in q and "railway" not in q
+    assert q.startswith("[out:xml][timeout:180];") and q.count("(poly:'") == 2  # two osmnx custom filters
 
 
+def test_overpass_queries_built_by_osmnx(monkeypatch):
+    import osmnx as ox
+
+    monkeypatch.setattr(ox.settings, "max_query_area_size", 20_000 * 20_000)
+    monkeypatch.setattr(ox.settings, "overpass_memory", 1_073_741_824)
+    queries = osm.overpass_queries(BBOX)
+    # osmnx cut the 55 km x 33 km box into sub-polygons of at most 20 km x 20 km
+    assert len(queries) >= 5 and len(set(queries)) == len(queries)
+    assert all(q.startswith("[out:xml][timeout:180][maxsize:1073741824];") for q in queries)
+    assert ox.settings.overpass_settings.startswith("[out:json]")  # osmnx's own setting is restored
+    from shapely.geometry import Polygon
+
+    (q,) = osm.overpass_queries(Polygon([(43.6, 40.7), (43.7, 40.7), (43.65, 40.8)]))  # a polygon area
+    assert "(poly:'40.700000 43.600000 " in q or "40.800000 43.650000" in q
+
+
+def test_overpass_subdivided_area_is_merged(overpass, files, tmp_cache, monkeypatch):
+    import osmnx as ox
+    from _osmgen import overpass_handler
+
+    monkeypatch.setattr(ox.settings, "max_query_area_size", 20_000 * 20_000)
+    overpass.add("/api/interpreter", Reply(handler=overpass_handler()))
+    path = osm.fetch_overpass(BBOX)
+    n = len(overpass.requests)
+    assert n == len(osm.overpass_queries(BBOX)) >= 5 and path.name.endswith(".osm.pbf")
+    # every sub-polygon answered with only its part; ways in two parts are read once
+    got = osm.read_osm(path)
+    want = osm.read_osm(files["osm.pbf"])
+    assert got.edges.drop(columns=["geometry", "source"]).equals(want.edges.drop(columns=["geometry", "source"]))
+    assert got.stations.equals(want.stations)
+    # a later call is served from the cache; losing the merged file re-merges without re-downloading
+    assert osm.fetch_overpass(BBOX) == path and len(overpass.requests) == n
+    path.unlink()
+    assert osm.fetch_overpass(BBOX) == path and len(overpass.requests) == n and path.is_file()
+
+
+def test_overpass_partial_failure_resumes(overpass, files, tmp_cache, monkeypatch):
+    import osmnx as ox
+    from _osmgen import overpass_handler
+
+    monkeypatch.setattr(ox.settings, "max_query_area_size", 20_000 * 20_000)
+    k = len(osm.overpass_queries(BBOX))
+    ok = Reply(handler=overpass_handler())
+    overpass.add("/api/interpreter", ok, ok, Reply(status=500))  # the third query keeps failing
+    with pytest.raises(DownloadError):
+        osm.fetch_overpass(BBOX)
+    cached = sorted((tmp_cache / "overpass").glob("*.osm"))
+    assert len(cached) == 2 and not list((tmp_cache / "overpass").glob("*.pbf"))
+    assert not [p for p in tmp_cache.rglob("*") if ".part" in p.name]
+    before = len(overpass.requests)
+    overpass.add("/api/interpreter", ok)
+    osm.fetch_overpass(BBOX)
+    assert len(overpass.requests) - before == k - 2  # only the missing queries were sent
 # ----------------------------------------------------------------------------- Geofabrik
 @pytest.fixture()
 def geofabrik(http_server, monkeypatch, tmp_cache, fast_retries):
