@@ -175,6 +175,33 @@ def _err(path: Path | str, where: str, key: str, problem: str) -> ScenarioError:
     return ScenarioError(msg)
 
 
+def _check_chain(wps: list[Any], path: Path, where: str, check_places: bool) -> None:
+    """Waypoints must lie in the region pack and never revisit a point (no A -> B -> A loops)."""
+    from ._network_io import REGION_BBOX
+    from .places import resolve
+
+    seen: dict[tuple[float, float] | str, int] = {}
+    for i, w in enumerate(wps):
+        key = f"waypoints[{i}]"
+        if isinstance(w, tuple) or check_places:
+            p = resolve(w)
+            lon, lat = p.lon, p.lat
+            if not (REGION_BBOX.left <= lon <= REGION_BBOX.right and REGION_BBOX.bottom <= lat <= REGION_BBOX.top):
+                label = f"{w!r} ({lon:.4f}, {lat:.4f})" if isinstance(w, str) else f"[{lon:.4f}, {lat:.4f}]"
+                raise _err(path, where, key, f"{label} lies outside the region corridor "
+                           f"covers (lon {REGION_BBOX.left}..{REGION_BBOX.right}, lat {REGION_BBOX.bottom}.."
+                           f"{REGION_BBOX.top}); move the waypoint into the South Caucasus")
+            ident: tuple[float, float] | str = (round(lon, 4), round(lat, 4))
+        else:
+            ident = str(w).strip().casefold()
+        if ident in seen:
+            j = seen[ident]
+            what = "repeats the previous waypoint" if j == i - 1 else f"returns to waypoints[{j}] ({wps[j]!r})"
+            raise _err(path, where, key, f"{w!r} {what}; a corridor route cannot loop back, so drop the repeat "
+                       "or split the route into two scenarios")
+        seen[ident] = i
+
+
 def _parse_one(raw: Any, path: Path, where: str, check_places: bool) -> Scenario:
     if not isinstance(raw, Mapping):
         raise _err(path, where, "scenario", f"must be a table, got {type(raw).__name__}")
@@ -216,6 +243,7 @@ def _parse_one(raw: Any, path: Path, where: str, check_places: bool) -> Scenario
             out_wps.append((lon, lat))
         else:
             raise _err(path, where, key, f"{w!r} is neither a place name nor a [lon, lat] pair")
+    _check_chain(out_wps, path, where, check_places)
 
     def units(key: str) -> tuple[str, ...]:
         val = raw.get(key, [])

@@ -80,6 +80,12 @@ def test_load_several_scenarios(tmp_path):
     ('[scenario]\nname = "X"\nmode = "rail"\nwaypoints = ["Goris", "Kapan"]\n[[scenario.published]]\nfigure = "a"\nvalue = 1\nunit = "km"\n',
      r"key 'published\[0\].source': is missing"),
     ('[scenario]\nname = "X"\nmode = "rail"\nwaypoints = ["Goris", "Kapan"]\nstay_in = ["ARM"]\navoid = ["ARM"]\n', r"also in stay_in"),
+    ('[scenario]\nname = "X"\nmode = "rail"\nwaypoints = [[2.35, 48.86], [13.40, 52.52]]\n',
+     r"key 'waypoints\[0\]': \[2.3500, 48.8600\] lies outside the region"),
+    ('[scenario]\nname = "X"\nmode = "road"\nwaypoints = ["Goris", "Kapan", "Goris"]\n',
+     r"key 'waypoints\[2\]': 'Goris' returns to waypoints\[0\]"),
+    ('[scenario]\nname = "X"\nmode = "road"\nwaypoints = ["Goris", [46.41, 39.21], [46.41, 39.21]]\n',
+     r"key 'waypoints\[2\]': .* repeats the previous waypoint"),
     ('[scenario\nname = "X"\n', r"not valid TOML"),
     ('title = "no scenario"\n', r"key 'scenario' is missing"),
 ])
