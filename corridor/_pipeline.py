@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ._errors import DataFileError, OutputError
+from ._errors import DataFileError, InvalidInputError, OutputError
 
 log = logging.getLogger(__name__)
 
@@ -129,8 +129,29 @@ def resolve_scenarios(args: Sequence[str]) -> list[Any]:
     return out
 
 
-def load_net(spec: str | None, *, modes: Sequence[str] = ("road", "rail")) -> Any:
-    """``reference`` (default), ``none``, ``osm``/``geofabrik``/``overpass`` or a file path → Network/None."""
+#: Margin (degrees) around the waypoints of the Overpass area: alignments stray from the straight chain.
+OVERPASS_PAD_DEG = 0.25
+
+
+def waypoint_bbox(waypoints: Sequence[Any], pad_deg: float = OVERPASS_PAD_DEG) -> Any:
+    """The box around resolved waypoints plus ``pad_deg`` (the area ``--network overpass`` queries).
+
+    >>> tuple(round(v, 2) for v in waypoint_bbox(["Ordubad", "Meghri"]))
+    (45.77, 38.65, 46.49, 39.16)
+    """
+    from ._types import BBox
+    from .places import resolve
+
+    pts = [resolve(w) for w in waypoints]
+    lons, lats = [p.lon for p in pts], [p.lat for p in pts]
+    return BBox(min(lons) - pad_deg, min(lats) - pad_deg, max(lons) + pad_deg, max(lats) + pad_deg)
+
+
+def load_net(spec: str | None, *, modes: Sequence[str] = ("road", "rail"), waypoints: Sequence[Any] = ()) -> Any:
+    """``reference`` (default), ``none``, ``osm``/``geofabrik``/``overpass`` or a file path → Network/None.
+
+    ``overpass`` queries the box around ``waypoints`` (:func:`waypoint_bbox`).
+    """
     s = (spec or "reference").strip()
     if s.lower() == "none":
         return None
@@ -141,7 +162,9 @@ def load_net(spec: str | None, *, modes: Sequence[str] = ("road", "rail")) -> An
     if s.lower() in ("osm", "geofabrik"):
         return load_network("geofabrik", modes=tuple(modes))
     if s.lower() == "overpass":
-        return load_network("overpass", modes=tuple(modes))
+        if not waypoints:
+            raise InvalidInputError("--network overpass needs waypoints to bound the query area")
+        return load_network("overpass", modes=tuple(modes), bbox=waypoint_bbox(waypoints))
     p = Path(s)
     if not p.is_file():
         raise DataFileError(f"network file {s!r} not found; use --network reference, osm, none or the path "
@@ -281,7 +304,7 @@ def run_compare(scenario_args: Sequence[str] = (), *, network: str | None = "ref
         check_out_dir(out)
     scens = resolve_scenarios(scenario_args)
     modes = sorted({str(getattr(s, "mode", "rail")) for s in scens})
-    net = load_net(network, modes=modes)
+    net = load_net(network, modes=modes, waypoints=[w for sc in scens for w in getattr(sc, "waypoints", ())])
     dem_obj = load_dem(dem)
     routes: list[Any] = []
     for i, s in enumerate(scens):

@@ -264,7 +264,7 @@ def route(
 
     err = console(stderr=True)
     with err.status("loading data and tracing the route…"):
-        net = load_net(network, modes=(mode,))
+        net = load_net(network, modes=(mode,), waypoints=places)
         dem_obj = load_dem(dem)
         r = align.trace(places, mode=mode, network=net, dem=dem_obj, stay_in=units_in or None,
                         avoid=units_out or None, max_grade=max_grade)

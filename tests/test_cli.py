@@ -283,3 +283,30 @@ def test_compare_sensitivity(tmp_path, capsys, monkeypatch):
         rows = list(csv.DictReader(f))
     assert rows[0]["parameter"] == "base"
     assert {r["parameter"] for r in rows} >= {"length_km", "cost_central_musd", "rail_tunnel_musd_per_km"}
+
+
+def test_route_over_overpass_queries_the_waypoint_area(http_server, monkeypatch, tmp_cache, capsys):
+    """``--network overpass`` asks the (loopback) Overpass API for the box around the waypoints."""
+    import re
+    import urllib.parse
+
+    from _httpserver import Reply
+    from _osmgen import overpass_handler
+
+    from corridor import settings
+
+    monkeypatch.setattr(settings, "overpass_url", http_server.url("/api/interpreter"))
+    http_server.add("/api/interpreter", Reply(handler=overpass_handler()))
+    # along the synthetic rail line near the Kars-Gyumri border (tests/_osmgen.py)
+    args = ["route", "43.61,40.70", "43.84,40.78", "--mode", "rail", "--network", "overpass", "--json"]
+    assert main(args) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["provenance"]["network"]["source"] == "osm (overpass)"
+    assert data["route"]["length_km_existing_active"] > 0, data["route"]
+    assert len(http_server.requests) >= 1
+    for _, _, _, body in http_server.requests:
+        q = urllib.parse.parse_qs(body.decode())["data"][0]
+        vals = [float(v) for v in re.search(r"\(poly:'([^']+)'\)", q).group(1).split()]
+        lats, lons = vals[0::2], vals[1::2]
+        assert min(lons) > 43.61 - 0.26 and max(lons) < 43.84 + 0.26  # the waypoints + 0.25 degrees
+        assert min(lats) > 40.70 - 0.26 and max(lats) < 40.78 + 0.26
