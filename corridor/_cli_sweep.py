@@ -3,7 +3,8 @@
 Variant keys
 ------------
 ``max_grade``
-    Ruling grade in per mille; each distinct value re-traces the scenario route.
+    Ruling grade in per mille; each distinct value re-traces the scenario route
+    (once per scenario and value, on a worker).
 ``unit_cost.<key>``
     A unit-cost band, given as its central value in MUSD/km (the band is scaled
     to keep its shape). ``<key>`` is a short name (``tunnel``, ``bridge``,
@@ -11,6 +12,12 @@ Variant keys
     :class:`~corridor.costs.CostParams` field such as ``rail_tunnel_musd_per_km``.
 any other CostParams number
     e.g. ``rail_border_dwell_h=1:3:1``, set as given.
+
+Where it runs
+-------------
+``--workers N`` uses N local processes; ``--scheduler tcp://HOST:8786`` (or
+``CORRIDOR_DASK_SCHEDULER``) connects to a running Dask cluster. Either way the
+scenarios are traced on the workers (see :func:`corridor.batch.route_and_evaluate_many`).
 """
 
 from __future__ import annotations
@@ -113,13 +120,19 @@ def rank_summary(frame: Any, *, by: str = "cost_central_musd") -> Any:
 
 def run_sweep(names: Sequence[str], vary: Mapping[str, str], out: Path, *, workers: int | None = None,
               client: Any = None, rank_by: str = "cost_central_musd") -> tuple[Path, Path | None]:
-    """Build the grid, evaluate it in batch and write ``sweep.parquet`` (and ``sweep_summary.csv``)."""
+    """Build the grid, evaluate it in batch and write ``sweep.parquet`` (and ``sweep_summary.csv``).
+
+    Every (scenario, max_grade) pair is traced once, on a worker (a local
+    process, or a Dask worker of ``client``), together with all its cost
+    variants; the traced routes come back with the metrics and give the
+    geometry of ``sweep.parquet``.
+    """
     import dataclasses
 
     import geopandas as gpd
 
     from . import scenarios as sc
-    from .batch import evaluate_many, variant_grid
+    from .batch import route_and_evaluate_many, variant_grid
 
     scens = []
     for name in names:
@@ -130,24 +143,25 @@ def run_sweep(names: Sequence[str], vary: Mapping[str, str], out: Path, *, worke
     if not scens:
         raise ParameterError("no scenario given; name a built-in scenario or a scenario .toml file")
     grid = variant_grid(vary)
-    routes: dict[tuple[str, float | None], Any] = {}
+    variants: dict[tuple[int, float | None], Any] = {}
     items, params, meta = [], [], []
-    for s in scens:
+    for si, s in enumerate(scens):
         for vi, var in enumerate(grid):
             mg = var.get("max_grade")
             if mg is not None and not 0 < mg < 1000:
                 raise ParameterError(f"--vary max_grade={mg}: give the grade in per mille (e.g. 10:25:2.5)")
-            key = (s.slug, mg)
-            if key not in routes:
-                s2 = s if mg is None else dataclasses.replace(s, max_grade=mg / 1000.0)
-                routes[key] = s2.route(network="reference")
-            items.append(routes[key])
+            key = (si, mg)
+            if key not in variants:  # traced on a worker, once per (scenario, max_grade)
+                variants[key] = s if mg is None else dataclasses.replace(s, max_grade=mg / 1000.0)
+            items.append(variants[key])
             params.append(params_for(var, s.mode))
             meta.append({"variant": vi, **var})
-    log.info("sweep: %d evaluations (%d routes)", len(items), len(routes))
-    metrics = evaluate_many(items, params=params, client=client, max_workers=workers)
-    rows = [{**m, **met.as_row()} for m, met in zip(meta, metrics, strict=True)]
-    gdf = gpd.GeoDataFrame(rows, geometry=[r.geometry for r in items], crs="EPSG:4326")
+    log.info("sweep: %d evaluations (%d routes to trace)", len(items), len(variants))
+    done = route_and_evaluate_many(items, params=params, client=client, max_workers=workers)
+    # a variant column wins over a metric of the same name (max_grade), kept as route_<name>
+    rows = [{**m, **{(f"route_{k}" if k in m else k): v for k, v in met.as_row().items()}}
+            for m, (_, met) in zip(meta, done, strict=True)]
+    gdf = gpd.GeoDataFrame(rows, geometry=[r.geometry for r, _ in done], crs="EPSG:4326")
     if rank_by not in gdf.columns:
         raise ParameterError(f"--rank-by {rank_by!r} is not a metric column")
     try:
@@ -177,16 +191,40 @@ def register(app: Any) -> None:
         vary: Annotated[list[str], typer.Option("--vary", help="NAME=start:stop:step or NAME=a,b,c.")],
         out: Annotated[Path, typer.Option("--out", "-o", help="Output folder.")] = Path("sweep"),
         workers: Annotated[int | None, typer.Option("--workers", help="Local worker processes.")] = None,
+        scheduler: Annotated[str | None, typer.Option(
+            "--scheduler", help="Address of a running Dask scheduler, e.g. tcp://10.0.0.5:8786 "
+                                "(default: env CORRIDOR_DASK_SCHEDULER).")] = None,
         rank_by: Annotated[str, typer.Option("--rank-by", help="Metric ranked (lower is better).")]
         = "cost_central_musd",
     ) -> None:
         """Evaluate a grid of variants in batch; write a GeoParquet and a rank-stability summary.
 
+        Each scenario is traced once per max_grade value, on the workers: local
+        processes (--workers N) or a running Dask cluster (--scheduler ADDRESS).
+
         [bold]Examples[/bold]
 
           corridor sweep gyumri-kars meghri-rail --vary max_grade=10:25:2.5 --vary unit_cost.tunnel=30:60:10
+
+          corridor sweep gyumri-kars --vary max_grade=10:25:2.5 --scheduler tcp://10.0.0.5:8786
         """
-        path, summary_path = run_sweep(scenarios, parse_vary(vary), out, workers=workers, rank_by=rank_by)
+        from . import settings
+
+        vary_map = parse_vary(vary)
+        if scheduler is not None and workers is not None:
+            raise ParameterError("give --workers (local processes) or --scheduler (a Dask cluster), not both")
+        address = scheduler if scheduler is not None else (None if workers is not None else settings.dask_scheduler)
+        client = None
+        if address is not None:
+            from .batch import connect
+
+            client = connect(address)
+        try:
+            path, summary_path = run_sweep(scenarios, vary_map, out, workers=workers, client=client,
+                                           rank_by=rank_by)
+        finally:
+            if client is not None:
+                client.close()
         typer.echo(f"wrote {path}")
         if summary_path is not None:
             import pandas as pd

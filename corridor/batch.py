@@ -1,19 +1,29 @@
 """Batch evaluation on Dask (or local processes) and variant sweeps.
 
 Planners explore thousands of variants (waypoints, ruling grades, unit costs,
-weights). :func:`evaluate_many` spreads :func:`corridor.evaluate.evaluate`
-calls over a ``dask.distributed.Client`` when one is given, or over local
-processes otherwise. Results are identical to the serial evaluation and come
-back in input order.
+weights). :func:`evaluate_many` spreads the work over a
+``dask.distributed.Client`` when one is given, or over local processes
+otherwise. Scenario items are routed (traced) **on the workers**, with the
+network and DEM each worker holds; results are identical to the serial
+``[evaluate(s.route(network=..., dem=...), dem=..., params=p) ...]`` and come
+back in input order. :func:`route_and_evaluate_many` also returns the routes.
 
-The DEM and the network are shipped **once per worker**, not once per task:
-with Dask they are broadcast with ``Client.scatter(..., broadcast=True)`` and
-every task receives the same future; with local processes each worker process
-loads them once in its initializer.
+Shipping. The DEM and the network are shipped **once per worker**, not once per
+task: objects are broadcast with ``Client.scatter(..., broadcast=True)`` and
+every task receives the same future; references (``None``, a path,
+``"reference"``) are sent as they are and opened once per worker process (then
+cached there). With local processes, the pool initializer receives them once
+per process.
+
+Grouping. Items are grouped by identity of what must be traced: equal
+scenarios (e.g. every cost variant of one ``max_grade``) are traced once, and
+all their variants are evaluated in the same task. A group larger than a chunk
+is traced by its own task and the evaluation chunks depend on that trace.
 
 Fault tolerance is Dask's: tasks lost with a dead worker are recomputed on the
-survivors (evaluation is pure, so a recomputed task gives the same result), and
-results are keyed by input position, so nothing is lost or duplicated.
+survivors (tracing and evaluation are pure, so a recomputed task gives the
+same result), and results are keyed by input position, so nothing is lost or
+duplicated.
 
 Examples
 --------
@@ -29,18 +39,24 @@ import itertools
 import logging
 import math
 import os
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor
+import threading
+from collections import Counter
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from typing import Any
 
-from ._errors import InvalidInputError, MissingDependencyError, ParameterError
+from ._errors import CorridorError, InvalidInputError, MissingDependencyError, ParameterError
 
 log = logging.getLogger(__name__)
 
-__all__ = ["evaluate_many", "parse_range", "variant_grid"]
+__all__ = ["connect", "evaluate_many", "parse_range", "route_and_evaluate_many", "variant_grid", "worker_stats"]
 
-# Per-process state for the local-process backend (set by the initializer).
-_STATE: dict[str, Any] = {}
+# Per-process state: what the local-process initializer received, DEMs and networks
+# opened from references (one per worker process), and counters (see worker_stats).
+_SHARED: dict[str, Any] = {}
+_OPENED: dict[tuple[str, str], Any] = {}
+_LOCK = threading.Lock()
+_STATS: Counter[str] = Counter()
 
 
 def _require_dask() -> Any:
@@ -94,50 +110,286 @@ def variant_grid(vary: Mapping[str, str | Sequence[float]]) -> list[dict[str, fl
     return [dict(zip(names, combo, strict=True)) for combo in itertools.product(*values)]
 
 
-# --------------------------------------------------------------------------- tasks
-def _eval_one(item: Any, params: Any, dem: Any) -> Any:
+# --------------------------------------------------------------------------- worker side
+def worker_stats() -> dict[str, int]:
+    """Counters of this process: ``traces`` run, ``tasks`` run, ``networks_opened``, ``dems_opened``.
+
+    Run it on Dask workers with ``client.run(worker_stats)`` to check how often
+    each worker traced or opened shared data.
+
+    Examples
+    --------
+    >>> sorted(worker_stats())
+    ['dems_opened', 'networks_opened', 'tasks', 'traces']
+    """
+    return {k: int(_STATS[k]) for k in ("dems_opened", "networks_opened", "tasks", "traces")}
+
+
+def _is_ref(value: Any) -> bool:
+    """A reference (None, path, name, list of paths) rather than a loaded object."""
+    if value is None or isinstance(value, str | os.PathLike):
+        return True
+    return isinstance(value, list | tuple) and all(isinstance(v, str | os.PathLike) for v in value)
+
+
+def _opened(kind: str, ref: Any) -> Any:
+    """The DEM or network behind a reference, opened once per process and cached."""
+    key = (kind, repr([str(v) for v in ref] if isinstance(ref, list | tuple) else ref))
+    with _LOCK:
+        if key not in _OPENED:
+            if kind == "dem":
+                from .terrain import DEM
+
+                _OPENED[key] = DEM.open(list(ref) if isinstance(ref, list | tuple) else ref)
+            else:
+                from .network import load_network
+
+                _OPENED[key] = load_network(ref)
+            _STATS[f"{kind}s_opened"] += 1
+            while len(_OPENED) > 8:  # bound the cache: drop the oldest entry
+                _OPENED.pop(next(iter(_OPENED)))
+        return _OPENED[key]
+
+
+def _dem_of(shared: Mapping[str, Any]) -> Any:
+    dem = shared.get("dem")
+    return _opened("dem", dem) if _is_ref(dem) else dem
+
+
+def _network_of(shared: Mapping[str, Any]) -> Any:
+    net = shared.get("network")
+    return _opened("network", net) if net is not None and _is_ref(net) else net
+
+
+def _trace(scenario: Any, shared: Mapping[str, Any]) -> Any:
+    """Route one scenario with the network and DEM this process holds."""
+    _STATS["traces"] += 1
+    return scenario.route(network=_network_of(shared), dem=_dem_of(shared))
+
+
+def _run_task(task: Mapping[str, Any], shared: Mapping[str, Any]) -> tuple[dict[int, Any], list[tuple[int, Any]]]:
+    """Trace the scenarios of ``task["trace"]``, then evaluate its ``(index, params)`` pairs.
+
+    ``task`` holds ``trace`` (``{group: scenario}``), ``routes`` (``{group: route}``,
+    given or traced elsewhere) and ``work`` (``[(group, [(index, params), ...]), ...]``).
+    Returns the routes traced here and the ``(index, metrics)`` pairs.
+    """
     from .evaluate import evaluate
 
-    return evaluate(item, dem=dem, params=params)
-
-
-def _eval_chunk(chunk: Sequence[tuple[int, Any, Any]], shared: Mapping[str, Any]) -> list[tuple[int, Any]]:
-    """Evaluate ``(index, route, params)`` triples with the shared DEM."""
-    dem = shared.get("dem")
-    return [(i, _eval_one(route, params, dem)) for i, route, params in chunk]
+    _STATS["tasks"] += 1
+    traced = {g: _trace(s, shared) for g, s in task["trace"].items()}
+    routes = {**task["routes"], **traced}
+    dem = _dem_of(shared)
+    pairs = [(i, evaluate(routes[g], dem=dem, params=p)) for g, work in task["work"] for i, p in work]
+    return traced, pairs
 
 
 def _init_process(shared: Mapping[str, Any]) -> None:
-    _STATE.clear()
-    _STATE.update(_materialise(shared))
+    _SHARED.clear()
+    _SHARED.update(shared)
 
 
-def _eval_chunk_local(chunk: Sequence[tuple[int, Any, Any]]) -> list[tuple[int, Any]]:
-    return _eval_chunk(chunk, _STATE)
+def _run_task_local(task: Mapping[str, Any]) -> tuple[dict[int, Any], list[tuple[int, Any]]]:
+    return _run_task(task, _SHARED)
 
 
-def _materialise(shared: Mapping[str, Any]) -> dict[str, Any]:
-    """Open the DEM from its path once (per worker process)."""
-    out = dict(shared)
-    if isinstance(out.get("dem"), str | os.PathLike) or out.get("dem") is None:
-        from .terrain import DEM
-
-        out["dem"] = DEM.open(out.get("dem"))
-    return out
+def _trace_local(scenario: Any) -> Any:
+    return _trace(scenario, _SHARED)
 
 
-def _routes_of(items: Iterable[Any], network: Any, dem: Any) -> list[Any]:
+# --------------------------------------------------------------------------- planning
+def _group_key(item: Any) -> tuple[str, Any]:
     from .route import Route
 
-    routes = []
-    for it in items:
-        if isinstance(it, Route):
-            routes.append(it)
-        elif hasattr(it, "route"):
-            routes.append(it.route(network=network, dem=dem))
+    if isinstance(item, Route):
+        return ("route", id(item))
+    if hasattr(item, "route"):
+        # equal scenarios (all cost variants of one max_grade) share one trace; a
+        # Scenario holds lists and dicts, so it is keyed by its (exact) repr
+        return ("scenario", repr(item))
+    raise InvalidInputError(f"cannot evaluate {item!r}: give Route or Scenario objects")
+
+
+def _plan(items: Sequence[Any], plist: Sequence[Any],
+          size: int) -> tuple[list[int], list[Any], list[int], list[dict[str, Any]]]:
+    """Group items by what must be traced and pack the groups into tasks of at most ``size`` evaluations.
+
+    Returns ``(group_of, sources, split, tasks)``: the group of each item, the Route
+    or scenario of each group, the scenario groups too big for one task (traced
+    by a task of their own), and the tasks (``trace``, ``routes``, ``work`` as in :func:`_run_task`, plus ``needs``:
+    split groups whose trace they wait for).
+    """
+    from .route import Route
+
+    index: dict[tuple[str, Any], int] = {}
+    sources: list[Any] = []
+    work: list[list[tuple[int, Any]]] = []
+    group_of = []
+    for i, (item, p) in enumerate(zip(items, plist, strict=True)):
+        g = index.setdefault(_group_key(item), len(sources))
+        if g == len(sources):
+            sources.append(item)
+            work.append([])
+        work[g].append((i, p))
+        group_of.append(g)
+    split = [g for g, w in enumerate(work) if len(w) > size and not isinstance(sources[g], Route)]
+
+    def new() -> dict[str, Any]:
+        return {"trace": {}, "routes": {}, "work": [], "needs": set()}
+
+    tasks, cur, n = [], new(), 0
+    for g, w in enumerate(work):
+        for k in range(0, len(w), size):  # a small group is never cut across tasks
+            piece = w[k:k + size]
+            if n and n + len(piece) > size:
+                tasks.append(cur)
+                cur, n = new(), 0
+            cur["work"].append((g, piece))
+            n += len(piece)
+            if isinstance(sources[g], Route):
+                cur["routes"][g] = sources[g]
+            elif g in split:
+                cur["needs"].add(g)
+            else:
+                cur["trace"][g] = sources[g]
+    if n:
+        tasks.append(cur)
+    return group_of, sources, split, tasks
+
+
+def _payload(task: Mapping[str, Any], routes: Mapping[int, Any]) -> dict[str, Any]:
+    """The task as sent: ``needs`` resolved to routes (or Dask futures of them)."""
+    return {"trace": task["trace"], "routes": {**task["routes"], **{g: routes[g] for g in task["needs"]}},
+            "work": task["work"]}
+
+
+class _Inline:
+    """An executor that runs each call at once in this process (``max_workers=1``)."""
+
+    def __init__(self, shared: Mapping[str, Any]) -> None:
+        self.shared = shared
+
+    def submit(self, fn: Callable[..., Any], *args: Any) -> Future[Any]:
+        fut: Future[Any] = Future()
+        try:
+            fut.set_result(fn(*args, self.shared))
+        except BaseException as exc:  # handed to the caller by fut.result()
+            fut.set_exception(exc)
+        return fut
+
+
+# --------------------------------------------------------------------------- drivers
+def _drive_dask(client: Any, sources: list[Any], split: list[int], tasks: list[dict[str, Any]],
+                shared: dict[str, Any], routes: dict[int, Any], collect: Callable[[list[Any]], None]) -> None:
+    distributed = _require_dask()
+    # heavy objects go to every worker once; references are opened once per worker
+    ship = {k: v if _is_ref(v) else client.scatter(v, broadcast=True, hash=False) for k, v in shared.items()}
+    traces = {g: client.submit(_trace, sources[g], ship, pure=False, retries=2) for g in split}
+    futures = [client.submit(_run_task, _payload(t, traces), ship, pure=False, retries=2) for t in tasks]
+    for fut in distributed.as_completed(futures):
+        traced, pairs = fut.result()
+        routes.update(traced)
+        collect(pairs)
+    if traces:
+        routes.update(zip(traces, client.gather(list(traces.values())), strict=True))
+
+
+def _drive_local(pool: Any, run_task: Callable[..., Any], run_trace: Callable[..., Any], sources: list[Any],
+                 split: list[int], tasks: list[dict[str, Any]], routes: dict[int, Any],
+                 collect: Callable[[list[Any]], None]) -> None:
+    traces = {pool.submit(run_trace, sources[g]): g for g in split}
+    running: set[Future[Any]] = set(traces)
+    waiting = []
+    for t in tasks:
+        if t["needs"]:
+            waiting.append(t)
         else:
-            raise InvalidInputError(f"cannot evaluate {it!r}: give Route or Scenario objects")
-    return routes
+            running.add(pool.submit(run_task, _payload(t, {})))
+    while running:
+        done, running = wait(running, return_when=FIRST_COMPLETED)
+        for fut in done:
+            if fut in traces:
+                routes[traces[fut]] = fut.result()
+            else:
+                traced, pairs = fut.result()
+                routes.update(traced)
+                collect(pairs)
+        ready = [t for t in waiting if t["needs"] <= routes.keys()]
+        waiting = [t for t in waiting if not t["needs"] <= routes.keys()]
+        running.update(pool.submit(run_task, _payload(t, routes)) for t in ready)
+
+
+# --------------------------------------------------------------------------- API
+def route_and_evaluate_many(
+    items: Sequence[Any],
+    *,
+    params: Any = None,
+    client: Any = None,
+    chunk: int | None = None,
+    dem: Any = None,
+    network: Any = "reference",
+    max_workers: int | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> list[tuple[Any, Any]]:
+    """Like :func:`evaluate_many`, returning ``(route, metrics)`` pairs in input order.
+
+    The route of a scenario item is the one traced on a worker (equal scenarios
+    share one Route object); the route of a Route item is the item itself.
+
+    Examples
+    --------
+    >>> from corridor import scenarios
+    >>> from corridor.costs import CostParams
+    >>> s = scenarios.get("gyumri-kars")
+    >>> out = route_and_evaluate_many([s, s], params=[CostParams(), CostParams(rail_border_dwell_h=5.0)],
+    ...                               max_workers=1)
+    >>> out[0][0] is out[1][0], out[0][0].unit_sequence()
+    (True, ['ARM', 'TUR'])
+    >>> out[1][1].time_h > out[0][1].time_h
+    True
+    """
+    from .route import Route
+
+    items = list(items)
+    if not items:
+        return []
+    per_item = isinstance(params, Sequence) and not isinstance(params, str | bytes)
+    plist = list(params) if per_item else [params] * len(items)
+    if len(plist) != len(items):
+        raise InvalidInputError(f"got {len(plist)} parameter sets for {len(items)} items; give one or one per item")
+    if chunk is not None and int(chunk) < 1:
+        raise ParameterError(f"chunk must be at least 1, got {chunk!r}")
+    n_workers = _n_workers(client, max_workers)
+    size = int(chunk) if chunk is not None else max(1, math.ceil(len(items) / (4 * n_workers)))
+    group_of, sources, split, tasks = _plan(items, plist, size)
+    needs_net = not all(isinstance(s, Route) for s in sources)
+    shared = {"dem": dem, "network": network if needs_net else None}
+    log.info("batch: %d evaluations, %d groups (%d to trace), %d tasks on %d worker(s)", len(items), len(sources),
+             sum(not isinstance(s, Route) for s in sources), len(tasks) + len(split), n_workers)
+    results: dict[int, Any] = {}
+    routes: dict[int, Any] = {g: s for g, s in enumerate(sources) if isinstance(s, Route)}
+
+    def collect(pairs: list[tuple[int, Any]]) -> None:
+        for i, m in pairs:
+            results[i] = m  # keyed by position: a recomputed task cannot duplicate
+        if progress is not None:
+            progress(len(results), len(items))
+
+    if client is not None:
+        _drive_dask(client, sources, split, tasks, shared, routes, collect)
+    elif n_workers <= 1:
+        _drive_local(_Inline(shared), _run_task, _trace, sources, split, tasks, routes, collect)
+    else:
+        pool = ProcessPoolExecutor(max_workers=min(n_workers, len(tasks) + len(split)),
+                                   initializer=_init_process, initargs=(shared,))
+        try:
+            _drive_local(pool, _run_task_local, _trace_local, sources, split, tasks, routes, collect)
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
+    missing = [i for i in range(len(items)) if i not in results]
+    if missing:  # pragma: no cover - defensive
+        raise RuntimeError(f"batch lost results for items {missing[:10]}")
+    return [(routes[g], results[i]) for i, g in enumerate(group_of)]
 
 
 def evaluate_many(
@@ -156,89 +408,89 @@ def evaluate_many(
     Parameters
     ----------
     items : sequence of Route or Scenario
-        Scenarios are routed first (serially, on ``network``).
+        Scenarios are routed on the workers (equal scenarios once), with
+        ``network`` and ``dem``.
     params : CostParams or sequence of CostParams, optional
         One parameter set for all items, or one per item (a sweep).
     client : dask.distributed.Client, optional
-        Run on this Dask cluster. Without it, local processes are used
-        (``max_workers=1`` runs serially in this process).
+        Run on this Dask cluster (see :func:`connect`). Without it, local
+        processes are used (``max_workers=1`` runs serially in this process).
     chunk : int, optional
-        Items per task. Default: about four tasks per worker.
-    dem : DEM or path, optional
+        Evaluations per task. Default: about four tasks per worker. Equal
+        scenarios are kept in one task unless they are more than ``chunk``.
+    dem : DEM, path or None
         The DEM (default: the embedded GLOBE DEM). Shipped once per worker.
-    network : Network or "reference"
-        Network used to route scenarios.
+    network : Network, path, "reference" or None
+        Network used to route scenarios (``None``: new alignment throughout).
+        Shipped once per worker (a path or ``"reference"`` is loaded once per
+        worker); not shipped at all when every item is a Route.
+    max_workers : int, optional
+        Local processes (default: up to 4, the CPU count); ignored with ``client``.
     progress : callable, optional
         ``progress(done, total)`` after each finished task.
 
     Returns
     -------
     list of RouteMetrics
-        Same order and values as ``[evaluate(r, dem=dem, params=p) for ...]``.
+        Same order and values as ``[evaluate(r, dem=dem, params=p) for ...]``,
+        where ``r`` is a Route item or ``s.route(network=network, dem=dem)``.
+
+    Examples
+    --------
+    >>> from corridor import scenarios
+    >>> from corridor.costs import CostParams
+    >>> s = scenarios.get("gyumri-kars")
+    >>> m = evaluate_many([s, s.route(network="reference")], params=CostParams(), max_workers=1)
+    >>> m[0].as_row() == m[1].as_row()
+    True
     """
-    items = list(items)
-    if not items:
-        return []
-    per_item = isinstance(params, Sequence) and not isinstance(params, str | bytes)
-    plist = list(params) if per_item else [params] * len(items)
-    if len(plist) != len(items):
-        raise InvalidInputError(f"got {len(plist)} parameter sets for {len(items)} items; give one or one per item")
-    routes = _routes_of(items, network, dem)
-    dem_ref: Any = str(dem.path) if hasattr(dem, "path") and dem.path is not None else dem
-    triples = [(i, r, p) for i, (r, p) in enumerate(zip(routes, plist, strict=True))]
-    n_workers = _n_workers(client, max_workers)
-    if chunk is not None and int(chunk) < 1:
-        raise ParameterError(f"chunk must be at least 1, got {chunk!r}")
-    size = int(chunk) if chunk is not None else max(1, math.ceil(len(triples) / (4 * n_workers)))
-    if size < 1:  # pragma: no cover - defensive
-        raise ParameterError(f"chunk must be at least 1, got {chunk!r}")
-    chunks = [triples[k:k + size] for k in range(0, len(triples), size)]
-    results: dict[int, Any] = {}
-
-    def _collect(pairs: list[tuple[int, Any]]) -> None:
-        for i, m in pairs:
-            results[i] = m  # keyed by position: a recomputed task cannot duplicate
-        if progress is not None:
-            progress(len(results), len(triples))
-
-    if client is not None:
-        distributed = _require_dask()
-        shared = client.scatter({"dem": dem_ref}, broadcast=True)
-        futures = [client.submit(_eval_chunk_dask, c, shared, pure=False, retries=2) for c in chunks]
-        for fut in distributed.as_completed(futures):
-            _collect(fut.result())
-    elif n_workers <= 1:
-        state = _materialise({"dem": dem_ref})
-        for c in chunks:
-            _collect(_eval_chunk(c, state))
-    else:
-        with ProcessPoolExecutor(max_workers=n_workers, initializer=_init_process,
-                                 initargs=({"dem": dem_ref},)) as pool:
-            for pairs in pool.map(_eval_chunk_local, chunks):
-                _collect(pairs)
-    missing = [i for i in range(len(triples)) if i not in results]
-    if missing:  # pragma: no cover - defensive
-        raise RuntimeError(f"batch lost results for items {missing[:10]}")
-    return [results[i] for i in range(len(triples))]
+    pairs = route_and_evaluate_many(items, params=params, client=client, chunk=chunk, dem=dem, network=network,
+                                    max_workers=max_workers, progress=progress)
+    return [m for _, m in pairs]
 
 
-def _eval_chunk_dask(chunk: Sequence[tuple[int, Any, Any]], shared: Mapping[str, Any]) -> list[tuple[int, Any]]:
-    """Dask task: open the DEM once per worker (cached on the worker object)."""
+def connect(address: str, *, timeout: float | None = None) -> Any:
+    """A ``distributed.Client`` connected to the scheduler at ``address``.
+
+    Parameters
+    ----------
+    address : str
+        e.g. ``"tcp://10.0.0.5:8786"``.
+    timeout : float, optional
+        Seconds to wait for the connection; default ``settings.dask_timeout``.
+
+    Raises
+    ------
+    CorridorError
+        The scheduler cannot be reached within the timeout.
+
+    Examples
+    --------
+    >>> connect("tcp://127.0.0.1:9", timeout=0.2)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    corridor._errors.CorridorError: cannot connect to the Dask scheduler at 'tcp://127.0.0.1:9' within 0.2 s ...
+    """
+    from . import settings
+
+    distributed = _require_dask()
+    raw = timeout if timeout is not None else settings.dask_timeout
     try:
-        from distributed import get_worker
-
-        worker = get_worker()
-        key = f"corridor-dem:{shared.get('dem')}"
-        cache = getattr(worker, "_corridor_cache", None)
-        if cache is None:
-            cache = {}
-            worker._corridor_cache = cache  # type: ignore[attr-defined]
-        if key not in cache:
-            cache[key] = _materialise(shared)
-        state = cache[key]
-    except ValueError:  # not on a worker (e.g. synchronous scheduler)
-        state = _materialise(shared)
-    return _eval_chunk(chunk, state)
+        wait_s = float(raw)
+    except (TypeError, ValueError):
+        wait_s = math.nan
+    if not wait_s > 0:
+        raise ParameterError(f"Dask connect timeout {raw!r} is not a positive number of seconds; "
+                             "fix CORRIDOR_DASK_TIMEOUT or settings.dask_timeout")
+    if not str(address).strip():
+        raise ParameterError("the Dask scheduler address is empty; give e.g. tcp://10.0.0.5:8786")
+    try:
+        return distributed.Client(str(address).strip(), timeout=wait_s)
+    except (OSError, TimeoutError, ValueError) as exc:
+        raise CorridorError(
+            f"cannot connect to the Dask scheduler at {address!r} within {wait_s:g} s ({exc}); "
+            "check the address and that the scheduler is running, or use --workers N for local processes"
+        ) from exc
 
 
 def _n_workers(client: Any, max_workers: int | None) -> int:

@@ -41,6 +41,12 @@ copernicus_url : str
     Base URL of the Copernicus DEM open-data bucket (HTTPS).
 user_agent : str
     HTTP User-Agent sent with every request.
+dask_scheduler : str or None
+    Address of a running Dask scheduler (``tcp://10.0.0.5:8786``) that
+    ``corridor sweep`` uses when ``--scheduler`` is not given
+    (``CORRIDOR_DASK_SCHEDULER``). Default None (local processes).
+dask_timeout : float
+    Seconds to wait when connecting to that scheduler. Default 10.
 log_console : bool
     If True, :func:`corridor.utils.enable_logging` style console logging is on.
 """
@@ -82,4 +88,6 @@ geofabrik_url: str = _env("GEOFABRIK_URL", "https://download.geofabrik.de")
 copernicus_url: str = _env("COPERNICUS_URL", "https://copernicus-dem-90m.s3.amazonaws.com")
 copernicus30_url: str = _env("COPERNICUS30_URL", "https://copernicus-dem-30m.s3.amazonaws.com")
 user_agent: str = _env("USER_AGENT", "corridor/0.1 (+https://pypi.org/project/corridor)")
+dask_scheduler: str | None = os.environ.get("CORRIDOR_DASK_SCHEDULER") or None
+dask_timeout: float = _env_num("DASK_TIMEOUT", 10.0)
 log_console: bool = False

@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import os
 import signal
+from pathlib import Path
 from typing import Any
 
 import pytest
 
-from corridor import scenarios
-from corridor._errors import InvalidInputError, ParameterError
-from corridor.batch import evaluate_many, parse_range, variant_grid
+from corridor import batch, scenarios
+from corridor._errors import CorridorError, InvalidInputError, ParameterError
+from corridor.batch import evaluate_many, parse_range, route_and_evaluate_many, variant_grid
 from corridor.costs import CostParams
 from corridor.evaluate import evaluate
+from corridor.network import Network, load_network
 
 
 @pytest.fixture(scope="module")
@@ -64,6 +67,81 @@ def test_local_matches_serial(serial: Any, workers: int) -> None:
     assert len({round(m.as_row()["cost_central_musd"] + m.as_row()["time_h"], 6) for m in got}) > 5
 
 
+class CountingNetwork(Network):
+    """A Network that records each unpickling (one file line per process) in ``_count_dir``."""
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        with open(Path(state["_count_dir"]) / str(os.getpid()), "a") as fh:
+            fh.write("1\n")
+
+
+def _counting_network(folder: Path) -> CountingNetwork:
+    ref = load_network("reference")
+    net = CountingNetwork(ref.edges, stations=ref.stations, meta=ref.meta, costs=ref.costs)
+    net._count_dir = str(folder)  # type: ignore[attr-defined]
+    return net
+
+
+def _unpickles(folder: Path) -> dict[str, int]:
+    return {f.name: len(f.read_text().split()) for f in folder.iterdir()}
+
+
+@pytest.fixture(scope="module")
+def grade_sweep() -> tuple[list[Any], list[CostParams], list[Any], list[Any]]:
+    """2 scenarios x 2 ruling grades x 4 cost variants, and the serial reference (route, metrics)."""
+    items, params, exp_routes, expected = [], [], [], []
+    for name in ("gyumri-kars", "meghri-rail"):
+        for mg in (0.0125, 0.025):
+            s = dataclasses.replace(scenarios.get(name), max_grade=mg)
+            r = s.route(network="reference")
+            for k in range(4):
+                p = CostParams().scaled("rail_tunnel_musd_per_km", 0.5 + 0.5 * k)
+                # a fresh (equal) Scenario object per variant: grouping must not rely on identity
+                items.append(dataclasses.replace(s))
+                params.append(p)
+                exp_routes.append(r)
+                expected.append(evaluate(r, params=p))
+    return items, params, exp_routes, expected
+
+
+def _check_routes(got: list[tuple[Any, Any]], exp_routes: list[Any], expected: list[Any]) -> None:
+    _check([m for _, m in got], expected)
+    for (r, _), e in zip(got, exp_routes, strict=True):
+        assert r.geometry.equals_exact(e.geometry, 0.0)
+        assert r.meta["scenario"] == e.meta["scenario"]
+        assert r.meta["max_grade"] == e.meta["max_grade"]  # traced with its own ruling grade
+
+
+def test_local_processes_trace_scenarios(grade_sweep: Any) -> None:
+    items, params, exp_routes, expected = grade_sweep
+    before = batch.worker_stats()["traces"]
+    # chunk=3 cuts every 4-variant group: each is traced by its own task, evaluations wait for it
+    got = route_and_evaluate_many(items, params=params, max_workers=2, chunk=3)
+    _check_routes(got, exp_routes, expected)
+    assert batch.worker_stats()["traces"] == before, "the caller traced: tracing must run in the worker processes"
+    # each distinct (scenario, grade) came back as one Route object shared by its variants
+    assert len({id(r) for r, _ in got}) == 4
+    assert got[0][0].meta["network_source"] == exp_routes[0].meta["network_source"]
+
+
+def test_inline_groups_equal_scenarios(grade_sweep: Any) -> None:
+    items, params, exp_routes, expected = grade_sweep
+    before = batch.worker_stats()["traces"]
+    got = route_and_evaluate_many(items[:8], params=params[:8], max_workers=1)
+    _check_routes(got, exp_routes[:8], expected[:8])
+    assert batch.worker_stats()["traces"] - before == 2  # 8 variants, 2 distinct routes
+
+
+def test_local_network_shipped_once_per_process(tmp_path: Path, routes: list[Any]) -> None:
+    net = _counting_network(tmp_path)
+    sc = scenarios.get("gyumri-kars")
+    items = [sc] + routes * 6
+    got = evaluate_many(items, network=net, max_workers=2, chunk=1)  # 13 tasks on 2 processes
+    _check(got, [evaluate(sc.route(network=net))] + [evaluate(r) for r in routes * 6])
+    assert all(n <= 1 for n in _unpickles(tmp_path).values()), _unpickles(tmp_path)
+
+
 def test_single_params_and_scenarios(routes: list[Any]) -> None:
     sc = scenarios.get("gyumri-kars")
     got = evaluate_many([sc, routes[1]], max_workers=1)
@@ -91,7 +169,7 @@ def test_bad_inputs(routes: list[Any]) -> None:
 def dask_client() -> Any:
     distributed = pytest.importorskip("distributed")
     cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                       dashboard_address=None, silence_logs=50)
+                                       dashboard_address=":0", silence_logs=50)
     client = distributed.Client(cluster)
     yield client, cluster
     client.close()
@@ -104,10 +182,63 @@ def test_dask_matches_serial(serial: Any, dask_client: Any) -> None:
     _check(evaluate_many(items, params=params, client=client, chunk=3), expected)
 
 
+def _dask_traces(client: Any) -> int:
+    return sum(st["traces"] for st in client.run(batch.worker_stats).values())
+
+
+def test_dask_traces_on_workers(grade_sweep: Any, dask_client: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    client, _ = dask_client
+    items, params, exp_routes, expected = grade_sweep
+
+    def no_trace(*a: Any, **k: Any) -> Any:
+        raise AssertionError("traced on the caller")
+
+    import corridor.align
+
+    monkeypatch.setattr(corridor.align, "trace", no_trace)  # only the workers may trace
+    monkeypatch.setattr(scenarios.Scenario, "route", no_trace)
+    for chunk in (3, None):  # cut groups (trace tasks + dependent chunks) and whole groups per task
+        before = _dask_traces(client)
+        got = route_and_evaluate_many(items, params=params, client=client, chunk=chunk)
+        _check_routes(got, exp_routes, expected)
+        assert _dask_traces(client) - before == 4, "each (scenario, max_grade) must be traced exactly once"
+
+
+def test_dask_network_shipped_once_per_worker(tmp_path: Path, routes: list[Any], dask_client: Any) -> None:
+    client, _ = dask_client
+    net = _counting_network(tmp_path)
+    sc = scenarios.get("meghri-rail")
+    items = [sc, sc] + routes * 10
+    got = evaluate_many(items, network=net, client=client, chunk=1)  # 21 tasks on 2 workers, all given the network
+    expected = evaluate(sc.route(network=net))
+    _check(got, [expected, expected] + [evaluate(r) for r in routes * 10])
+    counts = _unpickles(tmp_path)
+    assert counts and len(counts) <= 2, counts
+    assert all(n == 1 for n in counts.values()), f"network unpickled more than once on a worker: {counts}"
+
+
+def test_connect_unreachable() -> None:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    with pytest.raises(CorridorError, match=f"cannot connect to the Dask scheduler at 'tcp://127.0.0.1:{port}'"):
+        batch.connect(f"tcp://127.0.0.1:{port}", timeout=0.5)
+    with pytest.raises(ParameterError, match="timeout"):
+        batch.connect("tcp://127.0.0.1:1", timeout=-1)
+
+
 def test_dask_worker_killed(routes: list[Any], dask_client: Any) -> None:
     client, _ = dask_client
     items, params = _variants(routes, 300)
-    expected = [evaluate(r, params=p) for r, p in zip(items, params, strict=True)]
+    # plus scenario items (traced on the workers by trace tasks, as 20 > chunk): the trace
+    # results may die with the worker and must be recomputed, not lost
+    sc = [scenarios.get("gyumri-kars"), scenarios.get("meghri-rail")]
+    items += [sc[k % 2] for k in range(40)]
+    params += [CostParams().replace(rail_border_dwell_h=0.5 * (k // 2)) for k in range(40)]
+    expected = [evaluate(r if k < 300 else routes[k % 2], params=p)
+                for k, (r, p) in enumerate(zip(items, params, strict=True))]
     pids = client.run(os.getpid)
     victim = sorted(pids.values())[0]
     killed: list[int] = []

@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import socket
+import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from corridor import settings
 from corridor._cli_sweep import cost_field, params_for, parse_vary
 from corridor._errors import ParameterError
+from corridor.batch import worker_stats
 from corridor.cli import main
+
+GRADES = ["gyumri-kars", "meghri-rail", "--vary", "max_grade=12.5,25", "--vary", "unit_cost.tunnel=10,40"]
 
 
 def test_sweep_two_scenarios(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -46,6 +53,94 @@ def test_single_scenario_no_summary(tmp_path: Path) -> None:
 def test_bad_vary(tmp_path: Path, spec: str, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["sweep", "gyumri-kars", "--vary", spec, "--out", str(tmp_path)]) == 2
     assert "error" in capsys.readouterr().err
+
+
+@pytest.fixture(scope="module")
+def cluster() -> Any:
+    distributed = pytest.importorskip("distributed")
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0",
+                                  silence_logs=50) as c, distributed.Client(c) as client:
+        yield c, client
+
+
+@pytest.fixture(scope="module")
+def serial_sweep(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    import geopandas as gpd
+
+    out = tmp_path_factory.mktemp("serial")
+    assert main(["sweep", *GRADES, "--out", str(out), "--workers", "1"]) in (0, None)
+    return gpd.read_parquet(out / "sweep.parquet")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def test_sweep_on_scheduler_traces_on_workers(tmp_path: Path, cluster: Any, serial_sweep: Any,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    import geopandas as gpd
+    import pandas as pd
+
+    import corridor.align
+    from corridor import scenarios
+
+    c, client = cluster
+
+    def no_trace(*a: Any, **k: Any) -> Any:
+        raise AssertionError("traced on the caller")
+
+    monkeypatch.setattr(corridor.align, "trace", no_trace)  # the sweep must trace on the workers
+    monkeypatch.setattr(scenarios.Scenario, "route", no_trace)
+    before = sum(st["traces"] for st in client.run(worker_stats).values())
+    assert main(["sweep", *GRADES, "--out", str(tmp_path), "--scheduler", c.scheduler_address]) in (0, None)
+    traces = sum(st["traces"] for st in client.run(worker_stats).values()) - before
+    assert traces == 4, "one trace per (scenario, max_grade) on the workers"
+    got = gpd.read_parquet(tmp_path / "sweep.parquet")
+    assert len(got) == len(serial_sweep) == 8
+    pd.testing.assert_frame_equal(got.drop(columns="geometry"), serial_sweep.drop(columns="geometry"))
+    assert got.geometry.geom_equals_exact(serial_sweep.geometry, 0.0).all()
+    # the variant's ruling grade is kept (the route's steepest grade is route_max_grade)
+    assert sorted(set(got["max_grade"])) == [12.5, 25.0]
+    assert (got["route_max_grade"] < 1).all()
+    assert len(client.scheduler_info()["workers"]) == 2
+
+
+def test_scheduler_from_settings(tmp_path: Path, cluster: Any, serial_sweep: Any,
+                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    import geopandas as gpd
+
+    c, _ = cluster
+    monkeypatch.setattr(settings, "dask_scheduler", c.scheduler_address)
+    args = ["sweep", "gyumri-kars", "meghri-rail", "--vary", "max_grade=12.5,25", "--vary", "unit_cost.tunnel=10,40"]
+    assert main([*args, "--out", str(tmp_path)]) in (0, None)
+    got = gpd.read_parquet(tmp_path / "sweep.parquet")
+    assert got.drop(columns="geometry").equals(serial_sweep.drop(columns="geometry"))
+
+
+def test_unreachable_scheduler(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                               monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(settings, "dask_timeout", 1.0)
+    addr = f"tcp://127.0.0.1:{_free_port()}"
+    t0 = time.monotonic()
+    rc = main(["sweep", "gyumri-kars", "--vary", "rail_border_dwell_h=1,3", "--out", str(tmp_path),
+               "--scheduler", addr])
+    elapsed = time.monotonic() - t0
+    err = capsys.readouterr().err
+    assert rc == 2
+    assert err.count("\n") == 1 and err.startswith("corridor: error: cannot connect to the Dask scheduler")
+    assert addr in err
+    assert elapsed < 30  # bounded by the connect timeout, not hanging
+    assert not (tmp_path / "sweep.parquet").exists()
+    # the same address from the settings (CORRIDOR_DASK_SCHEDULER) fails the same way ...
+    monkeypatch.setattr(settings, "dask_scheduler", addr)
+    assert main(["sweep", "gyumri-kars", "--vary", "rail_border_dwell_h=1,3", "--out", str(tmp_path)]) == 2
+    assert "cannot connect" in capsys.readouterr().err
+    # ... and --scheduler with --workers is refused
+    assert main(["sweep", "gyumri-kars", "--vary", "rail_border_dwell_h=1,3", "--out", str(tmp_path),
+                 "--scheduler", addr, "--workers", "2"]) == 2
+    assert "not both" in capsys.readouterr().err
 
 
 def test_helpers() -> None:
