@@ -14,7 +14,8 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["GEOD_ELLPS", "cumulative_distance", "geod", "geodesic_length", "great_circle_m", "lengths_of"]
+__all__ = ["GEOD_ELLPS", "chain_lengths", "cumulative_distance", "geod", "geodesic_length", "great_circle_m",
+           "lengths_of", "segment_lengths", "segment_lengths_async"]
 
 GEOD_ELLPS = "WGS84"
 
@@ -50,17 +51,144 @@ def great_circle_m(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
 
 
 def lengths_of(geoms: Any) -> np.ndarray:
-    """Geodesic lengths (m) of many LineStrings at once (vectorised over vertices)."""
+    """Geodesic lengths (m) of many (Multi)LineStrings at once (vectorised over vertices).
+
+    ``None`` and empty geometries have length 0; the parts of a multi-part
+    geometry are summed without the gaps between them.
+
+    Examples
+    --------
+    >>> from shapely.geometry import LineString
+    >>> lengths_of([LineString([(45.0, 40.0), (45.0, 41.0)]), None]).round(-2).tolist()
+    [111000.0, 0.0]
+    """
     import shapely
 
-    arr = np.asarray(geoms, dtype=object)
+    arr = np.asarray(geoms, dtype=object).ravel()
+    out = np.zeros(arr.size)
     if arr.size == 0:
-        return np.zeros(0)
+        return out
+    owner = np.arange(arr.size)
+    if np.isin(shapely.get_type_id(arr), (4, 5, 6, 7)).any():  # multi-part: measure each part
+        arr, owner = shapely.get_parts(arr, return_index=True)
     coords, idx = shapely.get_coordinates(arr, return_index=True)
     if len(coords) < 2:
-        return np.zeros(arr.size)
-    _, _, d = geod().inv(coords[:-1, 0], coords[:-1, 1], coords[1:, 0], coords[1:, 1])
-    same = idx[:-1] == idx[1:]
-    out = np.zeros(arr.size)
-    np.add.at(out, idx[:-1][same], d[same])
+        return out
+    cut = np.flatnonzero(np.diff(idx)) + 1
+    starts = np.concatenate([[0], cut])
+    ends = np.concatenate([cut, [len(idx)]]) - 1
+    lens = chain_lengths(coords[:, 0], coords[:, 1], starts, ends)
+    np.add.at(out, owner[idx[starts]], lens)
     return out
+
+
+#: Above this many points, geodesic work is split over threads (pyproj releases the GIL).
+_PARALLEL_MIN = 200_000
+
+
+def _workers() -> int:
+    import os
+
+    return max(1, min(4, os.cpu_count() or 1))
+
+
+def segment_lengths(lons: np.ndarray, lats: np.ndarray) -> np.ndarray:
+    """Geodesic length (m) of each segment ``i -> i + 1`` of a flat vertex chain (``len - 1`` values).
+
+    Examples
+    --------
+    >>> segment_lengths(np.array([45.0, 45.0, 45.0]), np.array([40.0, 40.5, 41.0])).round(-2).tolist()
+    [55500.0, 55500.0]
+    """
+    lons = np.ascontiguousarray(lons, dtype=np.float64)
+    lats = np.ascontiguousarray(lats, dtype=np.float64)
+    n = lons.size
+    if n < 2:
+        return np.zeros(0)
+    g = geod()
+    k = _workers() if n >= _PARALLEL_MIN else 1
+    if k == 1:
+        return np.asarray(g.line_lengths(lons, lats), dtype=np.float64)
+    from concurrent.futures import ThreadPoolExecutor
+
+    bounds = np.linspace(0, n - 1, k + 1).astype(np.intp)
+    with ThreadPoolExecutor(k) as ex:  # chunks share their end vertex
+        parts = list(ex.map(lambda i: g.line_lengths(lons[bounds[i]:bounds[i + 1] + 1],
+                                                     lats[bounds[i]:bounds[i + 1] + 1]), range(k)))
+    return np.concatenate([np.atleast_1d(np.asarray(p, dtype=np.float64)) for p in parts])
+
+
+def segment_lengths_async(lons: np.ndarray, lats: np.ndarray) -> Any:
+    """Start :func:`segment_lengths` in a background thread; returns a ``Future``.
+
+    pyproj releases the GIL, so the geodesic work overlaps with whatever the caller
+    does meanwhile (building geometries, tables).
+
+    Examples
+    --------
+    >>> fut = segment_lengths_async(np.array([45.0, 45.0]), np.array([40.0, 41.0]))
+    >>> fut.result().round(-3).tolist()
+    [111000.0]
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
+    ex = ThreadPoolExecutor(1, thread_name_prefix="corridor-geod")
+    try:
+        return ex.submit(segment_lengths, lons, lats)
+    finally:
+        ex.shutdown(wait=False)
+
+
+def chain_lengths(lons: np.ndarray, lats: np.ndarray, starts: np.ndarray, ends: np.ndarray,
+                  segments: np.ndarray | None = None) -> np.ndarray:
+    """Geodesic lengths (m) of the vertex chains ``starts[i] .. ends[i]`` (inclusive) of flat arrays.
+
+    Chains must be sorted and must not overlap (they may share an end vertex);
+    only the segments inside chains are measured, unless ``segments`` (the
+    :func:`segment_lengths` of the whole arrays) is given.
+
+    Examples
+    --------
+    >>> lon, lat = np.array([45.0, 45.0, 45.0, 46.0]), np.array([40.0, 40.5, 41.0, 41.0])
+    >>> chain_lengths(lon, lat, np.array([0, 1]), np.array([1, 2])).round(-2).tolist()
+    [55500.0, 55500.0]
+    """
+    starts = np.asarray(starts, dtype=np.intp)
+    ends = np.asarray(ends, dtype=np.intp)
+    n = len(lons)
+    if len(starts) == 0 or n < 2:
+        return np.zeros(len(starts))
+    nseg = int((ends - starts).sum())
+    if segments is not None:
+        d = np.asarray(segments, dtype=np.float64)
+    elif nseg > 0.6 * (n - 1):  # most segments are used: measure the whole array in one pass
+        d = segment_lengths(lons, lats)
+    else:
+        cover = np.zeros(n, np.int64)
+        np.add.at(cover, starts, 1)
+        np.add.at(cover, ends, -1)
+        s = np.flatnonzero(np.cumsum(cover)[:-1] > 0)
+        d = np.zeros(n - 1)
+        if len(s):
+            d[s] = _inv_lengths(np.asarray(lons)[s], np.asarray(lats)[s], np.asarray(lons)[s + 1],
+                                np.asarray(lats)[s + 1])
+    d = np.append(d, 0.0)
+    both = np.empty(2 * len(starts), dtype=np.intp)
+    both[0::2], both[1::2] = starts, ends
+    return np.asarray(np.add.reduceat(d, both)[0::2], dtype=np.float64)
+
+
+def _inv_lengths(lon1: np.ndarray, lat1: np.ndarray, lon2: np.ndarray, lat2: np.ndarray) -> np.ndarray:
+    """Geodesic distances (m) between point pairs, threaded for large inputs."""
+    g = geod()
+    n = len(lon1)
+    k = _workers() if n >= _PARALLEL_MIN else 1
+    if k == 1:
+        return np.asarray(g.inv(lon1, lat1, lon2, lat2)[2], dtype=np.float64)
+    from concurrent.futures import ThreadPoolExecutor
+
+    b = np.linspace(0, n, k + 1).astype(np.intp)
+    with ThreadPoolExecutor(k) as ex:
+        parts = list(ex.map(lambda i: g.inv(lon1[b[i]:b[i + 1]], lat1[b[i]:b[i + 1]], lon2[b[i]:b[i + 1]],
+                                             lat2[b[i]:b[i + 1]])[2], range(k)))
+    return np.concatenate([np.asarray(p, dtype=np.float64) for p in parts])

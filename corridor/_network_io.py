@@ -155,8 +155,13 @@ def cache_dir(key: str) -> Path:
 
 
 def read_cache(key: str) -> tuple[Any, Any, dict[str, Any]] | None:
-    """Edges, stations and meta of a cache entry, or None if absent/unreadable."""
-    import geopandas as gpd
+    """Edges, stations and meta of a cache entry, or None if absent/unreadable.
+
+    The attribute columns come from the GeoParquet file; the geometries are
+    rebuilt from the coordinate sidecar (``coords.npy``/``offsets.npy``, the same
+    vertices as the GeoParquet geometry column) in one array call, which is what
+    makes a reload fast.
+    """
     import pandas as pd
 
     folder = cache_dir(key)
@@ -164,10 +169,8 @@ def read_cache(key: str) -> tuple[Any, Any, dict[str, Any]] | None:
         return None
     try:
         meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
-        edges = gpd.read_parquet(folder / "edges.parquet")
+        edges = _read_edges(folder)
         stations = pd.read_parquet(folder / "stations.parquet")
-        unit = edges["unit"].astype(object)
-        edges["unit"] = unit.where(unit.notna(), None)  # as built: object codes, None off every unit
     except Exception as exc:  # a damaged entry is rebuilt, never trusted
         log.warning("network cache %s is unreadable (%s); rebuilding it", folder, exc)
         shutil.rmtree(folder, ignore_errors=True)
@@ -175,8 +178,39 @@ def read_cache(key: str) -> tuple[Any, Any, dict[str, Any]] | None:
     return edges, stations, meta
 
 
+def _read_edges(folder: Path) -> Any:
+    """The edge table of a cache entry (GeoParquet attributes + sidecar coordinates)."""
+    import geopandas as gpd
+    import pyarrow.parquet as pq
+    import shapely
+
+    path = folder / "edges.parquet"
+    sidecar = folder / "coords.npy", folder / "offsets.npy"
+    if not all(p.is_file() for p in sidecar):
+        edges = gpd.read_parquet(path)
+    else:
+        names = [n for n in pq.read_schema(path).names if n != "geometry"]
+        df = pq.read_table(path, columns=names).to_pandas()
+        coords = np.load(sidecar[0], mmap_mode="r")  # read once, straight into the geometries
+        offsets = np.load(sidecar[1])
+        if len(offsets) != len(df) + 1 or offsets[-1] != len(coords) or coords.ndim != 2:
+            raise DataFileError(f"coordinate sidecar of {path} does not match the table")
+        geoms = shapely.linestrings(coords, indices=np.repeat(np.arange(len(df)), np.diff(offsets)))
+        del coords
+        edges = gpd.GeoDataFrame(df, geometry=gpd.array.GeometryArray(geoms, crs="EPSG:4326"), crs="EPSG:4326")
+    unit = edges["unit"].astype(object)
+    edges["unit"] = unit.where(unit.notna(), None)  # as built: object codes, None off every unit
+    return edges
+
+
 def write_cache(key: str, edges: Any, stations: Any, meta: dict[str, Any]) -> None:
-    """Write a cache entry atomically (temp folder, then rename); failures leave nothing behind."""
+    """Write a cache entry atomically (temp folder, then rename); failures leave nothing behind.
+
+    ``edges.parquet`` is GeoParquet 1.1 (geoarrow encoding); ``coords.npy`` and
+    ``offsets.npy`` hold its vertices once more as flat arrays for a fast reload.
+    """
+    import shapely
+
     folder = cache_dir(key)
     try:
         folder.parent.mkdir(parents=True, exist_ok=True)
@@ -186,6 +220,10 @@ def write_cache(key: str, edges: Any, stations: Any, meta: dict[str, Any]) -> No
         return
     try:
         edges.to_parquet(tmp / "edges.parquet", geometry_encoding="geoarrow")  # GeoParquet 1.1, fast decode
+        kind, coords, (offsets,) = shapely.to_ragged_array(np.asarray(edges.geometry.values, dtype=object))
+        if kind == shapely.GeometryType.LINESTRING:
+            np.save(tmp / "coords.npy", np.ascontiguousarray(coords, dtype=np.float64))
+            np.save(tmp / "offsets.npy", np.asarray(offsets, dtype=np.int64))
         stations.to_parquet(tmp / "stations.parquet")
         (tmp / "meta.json").write_text(json.dumps(meta, default=str), encoding="utf-8")
         with contextlib.suppress(OSError):  # another process wrote it first

@@ -172,7 +172,7 @@ def build_edges(c: _Cols, *, bbox: BBox | None, source: str, split_units: bool =
     import pandas as pd
     import shapely
 
-    from ._geo import lengths_of
+    from ._geo import chain_lengths, lengths_of, segment_lengths_async
 
     node = np.frombuffer(c.node, dtype=np.int64) if len(c.node) else np.zeros(0, np.int64)
     x = np.frombuffer(c.x, dtype=np.int32) if len(c.x) else np.zeros(0, np.int32)
@@ -196,13 +196,20 @@ def build_edges(c: _Cols, *, bbox: BBox | None, source: str, split_units: bool =
         return None, missing
     lon = x.astype(np.float64) * _SCALE
     lat = y.astype(np.float64) * _SCALE
+    # geodesic segment lengths in the background while edges and geometries are built (no bbox: all are used)
+    seg_len = segment_lengths_async(lon, lat) if bbox is None else None
     # split points: way ends and nodes used more than once (by any way, or twice by one)
     first = np.ones(len(node), bool)
     first[1:] = way_of[1:] != way_of[:-1]
     last = np.ones(len(node), bool)
     last[:-1] = way_of[1:] != way_of[:-1]
-    _, inv, cnt = np.unique(node, return_inverse=True, return_counts=True)
-    split = first | last | (cnt[inv] > 1)
+    order = np.argsort(node)  # nodes used more than once, without np.unique's stable sort
+    sorted_node = node[order]
+    twice = sorted_node[1:] == sorted_node[:-1]
+    dup = np.zeros(len(node), bool)
+    dup[order[1:][twice]] = True
+    dup[order[:-1][twice]] = True
+    split = first | last | dup
     if c.stations:
         split |= np.isin(node, _station_nodes(c, node, lon, lat, way_of))
     # edge e spans split vertex s_e .. next split vertex (inclusive) within one way
@@ -268,14 +275,23 @@ def build_edges(c: _Cols, *, bbox: BBox | None, source: str, split_units: bool =
         "name": _mapped(c.name, tagnorm.norm_text)[w],
         "ref": _mapped(c.ref, tagnorm.norm_text)[w],
     }
+    unit: np.ndarray | None = None
+    if split_units:  # cut at unit borders on the arrays, before the table is built (one copy of each column)
+        eid, unit, geoms, at = _cut_at_borders(np.asarray(geoms, dtype=object))
+        if len(at) or len(eid) != n_e:
+            data = {k: np.asarray(col)[eid] for k, col in data.items()}
+            data["u"], data["v"] = _cut_nodes(data["u"], data["v"], eid)
+    # geodesic length of each edge from the flat vertex arrays (same segments as lengths_of(geoms))
+    length = chain_lengths(lon, lat, sidx, eidx, None if seg_len is None else seg_len.result())
+    if unit is not None and (len(at) or len(eid) != n_e):
+        length = length[eid]
+        length[at] = lengths_of(geoms[at])
     df = pd.DataFrame(data)
-    df["length_m"] = lengths_of(geoms)
+    df["length_m"] = length
+    df["unit"] = pd.Series(unit, dtype=object) if unit is not None else None  # codes; None off every unit
     df["source"] = source
-    gdf = gpd.GeoDataFrame(df, geometry=geoms, crs="EPSG:4326")
-    if split_units:
-        gdf = split_at_borders(gdf)
-    else:
-        gdf["unit"] = None
+    gdf = gpd.GeoDataFrame(df, geometry=gpd.array.GeometryArray(np.asarray(geoms, dtype=object), crs="EPSG:4326"),
+                           crs="EPSG:4326")
     return gdf[[*EDGE_COLUMNS, "geometry"]], missing
 
 
@@ -300,60 +316,79 @@ def _station_nodes(c: _Cols, node: np.ndarray, lon: np.ndarray, lat: np.ndarray,
 
 
 def _contained_units(lines: np.ndarray) -> np.ndarray:
-    """Unit code of each line lying wholly inside one unit, else None (prepared-polygon test)."""
-    import shapely
+    """Unit code of each line lying wholly inside one unit, else None (:func:`corridor.regions.units_of_lines`)."""
+    from .regions import units_of_lines
 
-    from .regions import index
-
-    idx = index()
-    out = np.full(len(lines), None, dtype=object)
-    if len(lines) == 0:
-        return out
-    li, gi = idx.tree.query(lines)
-    polys = np.asarray(idx.geoms, dtype=object)
-    inside = shapely.contains(polys[gi], lines[li])  # unit polygons are prepared: fast
-    codes = np.asarray(idx.codes, dtype=object)
-    out[li[inside]] = codes[gi[inside]]
-    return out
+    return units_of_lines(lines)
 
 
 def split_at_borders(gdf: Any) -> Any:
-    """Cut edges at unit borders (:func:`corridor.regions.split_lines`) and give each cut a new node.
+    """Cut edges at unit borders (:func:`corridor.regions.split_many`) and give each cut a new node.
 
-    Lines inside one unit get it by a fast prepared-polygon test; only the rest
-    go through the overlay. Pieces of one edge keep their order; the cut points
+    Lines inside one unit get it by a fast test (:func:`corridor.regions.units_of_lines`);
+    only the rest go through the overlay. Pieces of one edge keep their order (and
+    the edge's other columns; ``length_m`` is measured again); the cut points
     become nodes with new negative ids (``-1, -2, ...`` in edge order), so
     ``u``/``v`` stay a valid topology.
     """
     import geopandas as gpd
     import pandas as pd
 
-    from .regions import split_lines
+    from ._geo import lengths_of
 
     gdf = gdf.reset_index(drop=True)
-    unit = _contained_units(np.asarray(gdf.geometry.values, dtype=object))
-    inside = unit != None  # noqa: E711  (object array)
-    whole = gdf.loc[inside].copy()
-    whole["unit"] = unit[inside]
-    whole["_eid"] = np.flatnonzero(inside)
-    rest = gdf.loc[~inside].copy()
-    rest["_eid"] = np.flatnonzero(~inside)
-    parts = split_lines(rest) if len(rest) else rest.assign(unit=None)
-    out = pd.concat([whole, parts], ignore_index=True) if len(parts) else whole
-    out = out.sort_values("_eid", kind="stable").reset_index(drop=True)
-    eid = out["_eid"].to_numpy()
-    last = np.ones(len(out), bool)
+    geom_col = gdf.geometry.name
+    eid, unit, geoms, at = _cut_at_borders(np.asarray(gdf.geometry.values, dtype=object))
+    out = gdf.take(eid).reset_index(drop=True) if len(at) or len(eid) != len(gdf) else gdf.copy()
+    out["unit"] = pd.Series(unit, dtype=object)  # object codes, None off every unit
+    if len(at):
+        out[geom_col] = gpd.GeoSeries(geoms, crs=gdf.crs)
+        if "length_m" in out.columns:
+            length = out["length_m"].to_numpy(dtype=float, copy=True)
+            length[at] = lengths_of(geoms[at])
+            out["length_m"] = length
+        out["u"], out["v"] = _cut_nodes(out["u"].to_numpy(), out["v"].to_numpy(), eid)
+    return gpd.GeoDataFrame(out, geometry=geom_col, crs=gdf.crs)
+
+
+def _cut_at_borders(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Unit of each line, cutting the lines that cross borders.
+
+    Returns ``eid`` (the input line of each output row, in order), ``unit`` and
+    ``geoms`` of the output rows, and ``at``: the rows that are cut pieces.
+    """
+    from .regions import split_many
+
+    unit = _contained_units(geoms)
+    rest = np.flatnonzero(unit == None)  # noqa: E711  (object array)
+    if len(rest) == 0:
+        return np.arange(len(geoms)), unit, geoms, np.zeros(0, np.intp)
+    owner, p_unit, pieces = split_many(geoms[rest])
+    owner = rest[owner]
+    count = np.ones(len(geoms), np.int64)
+    count[rest] = np.bincount(owner, minlength=len(geoms))[rest]
+    eid = np.repeat(np.arange(len(geoms)), count)
+    is_piece = np.zeros(len(geoms), bool)
+    is_piece[rest] = True
+    at = np.flatnonzero(is_piece[eid])  # rows of the pieces, in edge and travel order
+    unit_out, geoms_out = unit[eid], geoms[eid]
+    unit_out[at] = p_unit
+    geoms_out[at] = pieces
+    return eid, unit_out, geoms_out, at
+
+
+def _cut_nodes(u: np.ndarray, v: np.ndarray, eid: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``u``/``v`` of cut rows: each cut between two pieces of one edge becomes a new node ``-1, -2, ...``."""
+    last = np.ones(len(eid), bool)
     last[:-1] = eid[1:] != eid[:-1]
     cuts = np.flatnonzero(~last)  # piece i ends at a cut shared with piece i + 1
+    u, v = np.array(u, copy=True), np.array(v, copy=True)
     if len(cuts):
-        u = out["u"].to_numpy().copy()
-        v = out["v"].to_numpy().copy()
         new_ids = -np.arange(1, len(cuts) + 1, dtype=np.int64)
         v[cuts] = new_ids
         u[cuts + 1] = new_ids
-        out["u"], out["v"] = u, v
         log.debug("cut %d edges at unit borders", len(set(eid[cuts])))
-    return gpd.GeoDataFrame(pd.DataFrame(out.drop(columns="_eid")), geometry="geometry", crs=gdf.crs)
+    return u, v
 
 
 def stations_frame(c: _Cols, bbox: BBox | None) -> Any:

@@ -543,7 +543,7 @@ def load_network(source: str | os.PathLike[str], *, modes: Sequence[str] = ("roa
         box = box or (_units_bbox(units) if units else io.REGION_BBOX)
         paths = osm.fetch_geofabrik(region if region is not None else "caucasus")
         label = "osm (geofabrik)"
-    sums = [osm.file_checksum(p) for p in paths]
+    sums = [osm.file_checksum(p, remember=False) for p in paths]  # memo written only after a good parse
     key = io.cache_key({"checksums": sums, "filter": spec, "bbox": list(box) if box else None,
                         "units": list(units)})
     if cache:
@@ -552,6 +552,9 @@ def load_network(source: str | os.PathLike[str], *, modes: Sequence[str] = ("roa
             edges, stations, meta = hit
             log.info("network loaded from cache %s", io.cache_dir(key))
             return Network(edges, stations=stations, meta={**meta, "cache": str(io.cache_dir(key))})
+    from .regions import warm_up
+
+    warm_up()  # the unit polygons load in the background while the file is parsed
     edges, stations, infos = _read_paths(paths, mds, classes, box, label)
     edges = io.filter_units(edges, units, ", ".join(str(p) for p in paths))
     meta = {"source": label, "path": str(paths[0]) if len(paths) == 1 else [str(p) for p in paths],
@@ -559,6 +562,8 @@ def load_network(source: str | os.PathLike[str], *, modes: Sequence[str] = ("roa
             "extract_date": infos[0].get("extract_date", "") if infos else "", "filter": spec,
             "bbox": list(box) if box else None, "region": list(units), "modelled": False,
             "missing_nodes": sum(int(i.get("missing_nodes", 0)) for i in infos)}
+    for p, digest in zip(paths, sums, strict=True):
+        osm.remember_checksum(p, digest)
     if cache:
         io.write_cache(key, edges, stations, meta)
     return Network(edges, stations=stations, meta=meta)

@@ -143,8 +143,12 @@ def _bbox(bbox: Any) -> BBox | None:
 
 
 # ----------------------------------------------------------------------------- checksums
-def file_checksum(path: str | os.PathLike[str]) -> str:
+def file_checksum(path: str | os.PathLike[str], *, remember: bool = True) -> str:
     """MD5 of a file, remembered per (path, size, mtime) in the cache so big files hash once.
+
+    With ``remember=False`` an existing memo is used but none is written (a caller
+    that may still fail, such as :func:`corridor.load_network`, writes it with
+    :func:`remember_checksum` once it has succeeded, so a failure leaves no file).
 
     >>> import tempfile
     >>> from pathlib import Path
@@ -155,25 +159,45 @@ def file_checksum(path: str | os.PathLike[str]) -> str:
     """
     from ._http import file_md5
 
-    p = Path(path).resolve()
-    st = p.stat()
-    key = hashlib.sha256(f"{p}|{st.st_size}|{st.st_mtime_ns}".encode()).hexdigest()[:32]
-    memo = Path(settings.cache_folder) / "osm" / "checksums" / key
+    memo = _checksum_memo(path)
     try:
         text = memo.read_text().strip()
         if len(text) == 32:
             return text
     except OSError:
         pass
-    digest = file_md5(p)
+    digest = file_md5(Path(path).resolve())
+    if remember:
+        remember_checksum(path, digest)
+    return digest
+
+
+def _checksum_memo(path: str | os.PathLike[str]) -> Path:
+    p = Path(path).resolve()
+    st = p.stat()
+    key = hashlib.sha256(f"{p}|{st.st_size}|{st.st_mtime_ns}".encode()).hexdigest()[:32]
+    return Path(settings.cache_folder) / "osm" / "checksums" / key
+
+
+def remember_checksum(path: str | os.PathLike[str], digest: str) -> None:
+    """Store the :func:`file_checksum` memo of ``path`` (atomically; a read-only cache is ignored).
+
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> p = Path(tempfile.mkdtemp()) / "a.osm"
+    >>> _ = p.write_bytes(b"abc")
+    >>> remember_checksum(p, file_checksum(p, remember=False))
+    """
     try:
+        memo = _checksum_memo(path)
+        if memo.is_file():
+            return
         memo.parent.mkdir(parents=True, exist_ok=True)
         tmp = memo.with_suffix(f".{os.getpid()}.tmp")
         tmp.write_text(digest)
         os.replace(tmp, memo)
     except OSError:  # a read-only cache only costs a re-hash next time
         pass
-    return digest
 
 
 # ----------------------------------------------------------------------------- Geofabrik

@@ -592,3 +592,40 @@ def test_scenario_name_traversal_stays_inside_out(tmp_path, monkeypatch, capsys)
     for p in written:
         assert p.resolve() == out or p.resolve().is_relative_to(out), p
     assert not (tmp_path / "etc").exists() and not (work.parent / "etc").exists()
+
+
+# ---- load_network on bad OSM files: nothing may be left in the cache (no network entry, no checksum memo)
+from corridor import network as _network  # noqa: E402
+
+NETWORK_CASES = [
+    Case("network-truncated-pbf", lambda e: _network.load_network(e.tmp / "a.osm.pbf"), OSMParseError, OSError,
+         ("a.osm.pbf", "truncated"), setup=_file("a.osm.pbf", _half(_valid_osm("osm.pbf")))),
+    Case("network-empty-pbf", lambda e: _network.load_network(e.tmp / "a.osm.pbf"), OSMParseError, OSError,
+         ("a.osm.pbf", "empty"), setup=_file("a.osm.pbf", b"")),
+    Case("network-xml-truncated-tail", lambda e: _network.load_network(e.tmp / "a.osm"), OSMParseError, OSError,
+         ("a.osm", "XML"), setup=_file("a.osm", _half(_valid_osm("osm")))),
+    Case("network-no-edges-in-bbox", lambda e: _network.load_network(e.tmp / "small.osm.pbf", bbox=(10, 10, 11, 11)),
+         EmptyNetworkError, ValueError, ("small.osm.pbf", "(10.0, 10.0, 11.0, 11.0)"),
+         setup=_file("small.osm.pbf", _valid_osm("osm.pbf"))),
+]
+CASES += NETWORK_CASES
+
+
+@pytest.mark.parametrize("case", NETWORK_CASES, ids=lambda c: c.id)
+def test_api_network_files(case: Case, env: Env):
+    test_api(case, env)  # includes: no file created or changed anywhere under tmp (cache included)
+
+
+def test_truncated_pbf_leaves_cache_folder_empty(tmp_path, monkeypatch):
+    """The checksum memo of a file is written only once the file has parsed."""
+    cache = tmp_path / "cache"
+    monkeypatch.setattr(settings, "cache_folder", cache)
+    (tmp_path / "gen").mkdir()
+    good = _osmgen.small(tmp_path / "gen", "osm.pbf")
+    bad = tmp_path / "bad.osm.pbf"
+    bad.write_bytes(good.read_bytes()[: good.stat().st_size // 2])
+    with pytest.raises(OSMParseError):
+        _network.load_network(bad)
+    assert not cache.exists() or sorted(p.relative_to(cache) for p in cache.rglob("*")) == []
+    _network.load_network(good, cache=False)  # a good parse remembers the checksum, nothing else
+    assert [p.parent.name for p in cache.rglob("*") if p.is_file()] == ["checksums"]

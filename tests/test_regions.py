@@ -45,3 +45,119 @@ def test_split_by_unit_preserves_length_and_order():
     # pieces chain end to start
     for (_, a), (_, b) in itertools.pairwise(parts):
         assert a.coords[-1] == pytest.approx(b.coords[0], abs=1e-9)
+
+
+# ---------------------------------------------------------------- vectorised forms vs the plain ones
+import numpy as np  # noqa: E402
+import shapely  # noqa: E402
+
+from corridor import regions  # noqa: E402
+from corridor._geo import chain_lengths, lengths_of, segment_lengths  # noqa: E402
+
+
+def _border_lines(n: int, seed: int) -> np.ndarray:
+    """Random short and long lines (2-6 vertices) around the ARM/NAX/IRN/TUR/AZE borders."""
+    rng = np.random.default_rng(seed)
+    out = []
+    for _ in range(n):
+        k = int(rng.integers(2, 7))
+        x0, y0 = rng.uniform(44.0, 46.8), rng.uniform(38.7, 40.9)
+        step = float(rng.choice([0.002, 0.02, 0.2]))
+        xy = np.c_[x0 + np.cumsum(rng.normal(0, step, k)), y0 + np.cumsum(rng.normal(0, step, k))]
+        out.append(shapely.LineString(xy))
+    return np.asarray(out, dtype=object)
+
+
+def _fixture_lines(tmp_path) -> np.ndarray:
+    """Edges of a small synthetic grid network over the borders (tests/_osmgen.big_network)."""
+    from _osmgen import big_network
+
+    from corridor import _osm_read, _osm_tags
+
+    pbf = big_network(tmp_path / "grid.osm.pbf", n=40, k=4)
+    cols, _ = _osm_read._scan(pbf, ("road", "rail"), _osm_tags.resolve_road_classes("unclassified"))
+    edges, _ = _osm_read.build_edges(cols, bbox=None, source="osm", split_units=False)
+    return np.asarray(edges.geometry.values, dtype=object)
+
+
+def test_split_many_equals_split_by_unit(tmp_path):
+    grid = _fixture_lines(tmp_path)
+    crossing = regions.units_of_lines(grid) == None  # noqa: E711
+    lines = np.concatenate([_border_lines(300, 1), grid[crossing], grid[~crossing][:200]])
+    lines = np.concatenate([lines, [shapely.LineString([(45.0, 39.6), (45.3, 39.7), (45.0, 39.6)]),  # back-tracks
+                                    shapely.LineString([(45.3, 39.4), (45.6, 39.4), (45.5, 39.6), (45.3, 39.4)]), None]])
+    owner, unit, piece = regions.split_many(lines)
+    ref = [(i, u, g) for i, line in enumerate(lines) if line is not None for u, g in regions.split_by_unit(line)]
+    assert len(ref) > len(lines)  # many lines are cut
+    assert owner.tolist() == [r[0] for r in ref]
+    assert unit.tolist() == [r[1] for r in ref]
+    ref_geoms = np.asarray([r[2] for r in ref], dtype=object)
+    assert (shapely.get_num_coordinates(piece) == shapely.get_num_coordinates(ref_geoms)).all()
+    assert shapely.hausdorff_distance(piece, ref_geoms).max() < 1e-9  # cut points agree to float noise
+    np.testing.assert_allclose(lengths_of(piece), lengths_of(ref_geoms), rtol=1e-6, atol=1e-6)
+
+
+def test_split_lines_uses_the_vectorised_split():
+    import geopandas as gpd
+
+    lines = _border_lines(50, 2)
+    gdf = gpd.GeoDataFrame({"name": [f"l{i}" for i in range(len(lines))], "length_m": 0.0}, geometry=lines,
+                           crs="EPSG:4326")
+    out = regions.split_lines(gdf)
+    ref = [(f"l{i}", u) for i, line in enumerate(lines) for u, _ in regions.split_by_unit(line)]
+    assert sorted(zip(out["name"], out["unit"].fillna("-"), strict=True)) == sorted(
+        (n, u or "-") for n, u in ref)
+    np.testing.assert_allclose(out["length_m"], lengths_of(out.geometry.values), rtol=1e-12)
+
+
+def test_units_of_lines_equals_contains_test(tmp_path):
+    lines = np.concatenate([_border_lines(3000, 3), _fixture_lines(tmp_path)])
+    got = regions.units_of_lines(lines)
+    idx = regions.index()
+    want = np.full(len(lines), None, dtype=object)
+    for code, poly in zip(idx.codes, idx.geoms, strict=True):
+        want[shapely.contains(poly, lines)] = code
+    assert (got == want).all()
+    assert (got != None).sum() > len(lines) // 2 and (got == None).sum() > 100  # noqa: E711
+
+
+def test_units_of_points_snap_equals_nearest_polygon():
+    rng = np.random.default_rng(4)
+    x, y = rng.uniform(44.0, 51.0, 4000), rng.uniform(38.5, 41.5, 4000)  # the Caspian too
+    idx = regions.index()
+    pts = shapely.points(x, y)
+    off = ~np.any([shapely.intersects(g, pts) for g in idx.geoms], axis=0)
+    x, y, pts = x[off], y[off], pts[off]  # off every unit: lakes, the Araks, outside the pack
+    dist = np.array([shapely.distance(g, pts) for g in idx.geoms])
+    want = [idx.codes[int(np.argmin(d))] if d.min() <= 0.02 else None for d in dist.T]
+    assert regions.units_of_points(x, y, snap_deg=0.02) == want
+    assert any(w is not None for w in want) and any(w is None for w in want)
+
+
+def test_geodesic_lengths_from_flat_arrays():
+    from corridor._geo import geodesic_length
+
+    lines = _border_lines(500, 5)
+    want = np.array([geodesic_length(g) for g in lines])
+    np.testing.assert_allclose(lengths_of(lines), want, rtol=1e-9)
+    xy, i = shapely.get_coordinates(lines, return_index=True)
+    starts = np.flatnonzero(np.r_[True, i[1:] != i[:-1]])
+    ends = np.r_[starts[1:], len(i)] - 1
+    np.testing.assert_allclose(chain_lengths(xy[:, 0], xy[:, 1], starts, ends), want, rtol=1e-9)
+    seg = segment_lengths(xy[:, 0], xy[:, 1])
+    np.testing.assert_allclose(chain_lengths(xy[:, 0], xy[:, 1], starts, ends, seg), want, rtol=1e-9)
+    # only some chains: the rest of the arrays is not measured
+    np.testing.assert_allclose(chain_lengths(xy[:, 0], xy[:, 1], starts[::7], ends[::7]), want[::7], rtol=1e-9)
+    multi = shapely.MultiLineString([lines[0], lines[1]])  # parts are summed without the gap
+    assert lengths_of([multi])[0] == pytest.approx(want[0] + want[1], rel=1e-12)
+
+
+def test_segment_lengths_threaded_equals_single(monkeypatch):
+    from corridor import _geo
+
+    rng = np.random.default_rng(6)
+    lon, lat = 45 + np.cumsum(rng.normal(0, 1e-3, 5000)), 40 + np.cumsum(rng.normal(0, 1e-3, 5000))
+    one = _geo.segment_lengths(lon, lat)
+    monkeypatch.setattr(_geo, "_PARALLEL_MIN", 10)
+    assert np.array_equal(_geo.segment_lengths(lon, lat), one)
+    assert np.array_equal(_geo.segment_lengths_async(lon, lat).result(), one)
