@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 __all__ = ["GEOD_ELLPS", "chain_lengths", "cumulative_distance", "geod", "geodesic_length", "great_circle_m",
-           "lengths_of", "segment_lengths", "segment_lengths_async"]
+           "lengths_of", "segment_lengths"]
 
 GEOD_ELLPS = "WGS84"
 
@@ -82,61 +82,38 @@ def lengths_of(geoms: Any) -> np.ndarray:
     return out
 
 
-#: Above this many points, geodesic work is split over threads (pyproj releases the GIL).
-_PARALLEL_MIN = 200_000
-
-
-def _workers() -> int:
-    import os
-
-    return max(1, min(4, os.cpu_count() or 1))
-
-
-def segment_lengths(lons: np.ndarray, lats: np.ndarray) -> np.ndarray:
+def segment_lengths(lons: np.ndarray, lats: np.ndarray, *, threads: int | None = None) -> np.ndarray:
     """Geodesic length (m) of each segment ``i -> i + 1`` of a flat vertex chain (``len - 1`` values).
+
+    Large inputs are split over up to ``threads`` threads (default: up to 4, by
+    CPU count); pyproj releases the GIL, so they run in parallel.
 
     Examples
     --------
     >>> segment_lengths(np.array([45.0, 45.0, 45.0]), np.array([40.0, 40.5, 41.0])).round(-2).tolist()
     [55500.0, 55500.0]
     """
+    import os
+
     lons = np.ascontiguousarray(lons, dtype=np.float64)
     lats = np.ascontiguousarray(lats, dtype=np.float64)
     n = lons.size
     if n < 2:
         return np.zeros(0)
     g = geod()
-    k = _workers() if n >= _PARALLEL_MIN else 1
+    k = (threads or min(4, os.cpu_count() or 1)) if n >= _PARALLEL_MIN else 1
     if k == 1:
         return np.asarray(g.line_lengths(lons, lats), dtype=np.float64)
     from concurrent.futures import ThreadPoolExecutor
 
-    bounds = np.linspace(0, n - 1, k + 1).astype(np.intp)
-    with ThreadPoolExecutor(k) as ex:  # chunks share their end vertex
-        parts = list(ex.map(lambda i: g.line_lengths(lons[bounds[i]:bounds[i + 1] + 1],
-                                                     lats[bounds[i]:bounds[i + 1] + 1]), range(k)))
-    return np.concatenate([np.atleast_1d(np.asarray(p, dtype=np.float64)) for p in parts])
+    b = np.linspace(0, n - 1, k + 1).astype(np.intp)  # chunks share their end vertex
+    with ThreadPoolExecutor(k) as ex:  # pyproj releases the GIL: the chunks run in parallel
+        parts = list(ex.map(lambda i: g.line_lengths(lons[b[i]:b[i + 1] + 1], lats[b[i]:b[i + 1] + 1]), range(k)))
+    return np.concatenate([np.atleast_1d(np.asarray(q, dtype=np.float64)) for q in parts])
 
 
-def segment_lengths_async(lons: np.ndarray, lats: np.ndarray) -> Any:
-    """Start :func:`segment_lengths` in a background thread; returns a ``Future``.
-
-    pyproj releases the GIL, so the geodesic work overlaps with whatever the caller
-    does meanwhile (building geometries, tables).
-
-    Examples
-    --------
-    >>> fut = segment_lengths_async(np.array([45.0, 45.0]), np.array([40.0, 41.0]))
-    >>> fut.result().round(-3).tolist()
-    [111000.0]
-    """
-    from concurrent.futures import ThreadPoolExecutor
-
-    ex = ThreadPoolExecutor(1, thread_name_prefix="corridor-geod")
-    try:
-        return ex.submit(segment_lengths, lons, lats)
-    finally:
-        ex.shutdown(wait=False)
+#: Above this many points, :func:`segment_lengths` splits the work over threads.
+_PARALLEL_MIN = 200_000
 
 
 def chain_lengths(lons: np.ndarray, lats: np.ndarray, starts: np.ndarray, ends: np.ndarray,
@@ -179,16 +156,5 @@ def chain_lengths(lons: np.ndarray, lats: np.ndarray, starts: np.ndarray, ends: 
 
 
 def _inv_lengths(lon1: np.ndarray, lat1: np.ndarray, lon2: np.ndarray, lat2: np.ndarray) -> np.ndarray:
-    """Geodesic distances (m) between point pairs, threaded for large inputs."""
-    g = geod()
-    n = len(lon1)
-    k = _workers() if n >= _PARALLEL_MIN else 1
-    if k == 1:
-        return np.asarray(g.inv(lon1, lat1, lon2, lat2)[2], dtype=np.float64)
-    from concurrent.futures import ThreadPoolExecutor
-
-    b = np.linspace(0, n, k + 1).astype(np.intp)
-    with ThreadPoolExecutor(k) as ex:
-        parts = list(ex.map(lambda i: g.inv(lon1[b[i]:b[i + 1]], lat1[b[i]:b[i + 1]], lon2[b[i]:b[i + 1]],
-                                             lat2[b[i]:b[i + 1]])[2], range(k)))
-    return np.concatenate([np.asarray(p, dtype=np.float64) for p in parts])
+    """Geodesic distances (m) between point pairs."""
+    return np.asarray(geod().inv(lon1, lat1, lon2, lat2)[2], dtype=np.float64)

@@ -71,6 +71,32 @@ class _Cols:
     x: array = field(default_factory=lambda: array("i"))
     y: array = field(default_factory=lambda: array("i"))
     stations: list[tuple[int, float, float, str, str]] = field(default_factory=list)
+    #: geodesic lengths of raw segments i -> i + 1, measured in chunks on a second thread during the scan
+    seg_parts: list[Any] = field(default_factory=list)
+
+
+#: Vertices per chunk measured in the background while the file is scanned.
+_SEG_CHUNK = 1 << 18
+
+
+def _raw_segments(x: array, y: array) -> np.ndarray:
+    """Geodesic lengths of the segments ``i -> i + 1`` of a chunk of the raw fixed-point arrays.
+
+    Runs on a worker thread (pyproj releases the GIL). Segments touching a
+    vertex without a location are NaN (such vertices are dropped later and
+    their neighbours re-measured).
+    """
+    from ._geo import segment_lengths
+
+    xs = np.frombuffer(x, dtype=np.int32)
+    ys = np.frombuffer(y, dtype=np.int32)
+    bad = (xs == _UNDEF) | (ys == _UNDEF)
+    lon = np.where(bad, 0, xs) * _SCALE
+    lat = np.where(bad, 0, ys) * _SCALE
+    d = segment_lengths(lon, lat, threads=1)
+    if bad.any():
+        d[bad[:-1] | bad[1:]] = np.nan
+    return d
 
 
 def _osmium() -> Any:
@@ -80,7 +106,13 @@ def _osmium() -> Any:
 
 
 def _scan(path: Path, modes: Sequence[str], classes: Sequence[str]) -> tuple[_Cols, Any]:
-    """Read the file once; return the columns and the file header."""
+    """Read the file once; return the columns and the file header.
+
+    While this (GIL-bound) loop runs, a second thread measures the geodesic
+    lengths of the vertex chunks already read (:func:`_raw_segments`).
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
     osmium = _osmium()
     road, rail = "road" in modes, "rail" in modes
     keys = (["highway"] if road else []) + (["railway", *_LIFECYCLE_KEYS] if rail else [])
@@ -99,58 +131,75 @@ def _scan(path: Path, modes: Sequence[str], classes: Sequence[str]) -> tuple[_Co
     cls_set = frozenset(classes)
     rail_set = frozenset(tagnorm.RAIL_CLASSES)
     node_a, x_a, y_a = c.node.append, c.x.append, c.y.append
-    for o in fp:
-        if not o.is_way():
-            if o.is_node() and o.location.valid():
-                tg = o.tags
-                c.stations.append((o.id, o.location.lon, o.location.lat, tg.get("railway", ""),
-                                   tg.get("name", "") or ""))
-            continue
-        tags = o.tags
-        hw = tags.get("highway") if road else None
-        got: tuple[str, str] | None = None
-        mode = "road"
-        if hw is not None:
-            got = (hw, "active") if hw in cls_set else tagnorm.road_class(tags, classes)
-        if got is None and rail:
-            rw = tags.get("railway")
-            if rw is not None and rw in rail_set and not any(tags.get(s) == "yes" for s in tagnorm.RAIL_STATUSES):
-                got = (rw, "active")
+    pool = ThreadPoolExecutor(1, thread_name_prefix="corridor-lengths")
+    sent = 0  # raw vertices whose segments are submitted (a chunk starts at the previous chunk's last vertex)
+    try:
+        for o in fp:
+            if not o.is_way():
+                if o.is_node() and o.location.valid():
+                    tg = o.tags
+                    c.stations.append((o.id, o.location.lon, o.location.lat, tg.get("railway", ""),
+                                       tg.get("name", "") or ""))
+                continue
+            tags = o.tags
+            hw = tags.get("highway") if road else None
+            got: tuple[str, str] | None = None
+            mode = "road"
+            if hw is not None:
+                got = (hw, "active") if hw in cls_set else tagnorm.road_class(tags, classes)
+            if got is None and rail:
+                rw = tags.get("railway")
+                if rw is not None and rw in rail_set and not any(tags.get(s) == "yes" for s in tagnorm.RAIL_STATUSES):
+                    got = (rw, "active")
+                else:
+                    got = tagnorm.rail_class(tags)
+                mode = "rail"
+            if got is None:
+                continue
+            nodes = o.nodes
+            if len(nodes) < 2:
+                continue
+            c.way_id.append(o.id)
+            c.mode.append(mode)
+            c.cls.append(got[0])
+            c.status.append(got[1])
+            c.maxspeed.append(tags.get("maxspeed"))
+            c.tunnel.append(tags.get("tunnel"))
+            c.bridge.append(tags.get("bridge"))
+            c.name.append(tags.get("name"))
+            c.ref.append(tags.get("ref"))
+            direction = 0
+            if mode == "road":
+                c.lanes.append(tags.get("lanes"))
+                c.gauge.append(None)
+                c.electrified.append(None)
+                # fast path (same result as oneway_direction): most roads have no oneway/junction tag and are
+                # not motorways; the function call per way costs ~10 % of the scan
+                direction = 0 if (hw != "motorway" and hw in cls_set and tags.get("oneway") is None
+                                  and tags.get("junction") is None) else tagnorm.oneway_direction(tags)
             else:
-                got = tagnorm.rail_class(tags)
-            mode = "rail"
-        if got is None:
-            continue
-        nodes = o.nodes
-        if len(nodes) < 2:
-            continue
-        c.way_id.append(o.id)
-        c.mode.append(mode)
-        c.cls.append(got[0])
-        c.status.append(got[1])
-        c.maxspeed.append(tags.get("maxspeed"))
-        c.tunnel.append(tags.get("tunnel"))
-        c.bridge.append(tags.get("bridge"))
-        c.name.append(tags.get("name"))
-        c.ref.append(tags.get("ref"))
-        direction = 0
-        if mode == "road":
-            c.lanes.append(tags.get("lanes"))
-            c.gauge.append(None)
-            c.electrified.append(None)
-            direction = tagnorm.oneway_direction(tags)
-        else:
-            c.lanes.append(None)
-            c.gauge.append(tags.get("gauge"))
-            c.electrified.append(tags.get("electrified"))
-        c.oneway.append(direction != 0)
-        # a backward one-way way (oneway=-1) is stored reversed, so edges run in the travel direction
-        for nd in (reversed(nodes) if direction < 0 else nodes):
-            loc = nd.location
-            node_a(nd.ref)
-            x_a(loc.x)
-            y_a(loc.y)
-        c.start.append(len(c.node))
+                c.lanes.append(None)
+                c.gauge.append(tags.get("gauge"))
+                c.electrified.append(tags.get("electrified"))
+            c.oneway.append(direction != 0)
+            # a backward one-way way (oneway=-1) is stored reversed, so edges run in the travel direction
+            for nd in (reversed(nodes) if direction < 0 else nodes):
+                loc = nd.location
+                node_a(nd.ref)
+                x_a(loc.x)
+                y_a(loc.y)
+            c.start.append(len(c.node))
+            if len(c.x) - sent >= _SEG_CHUNK:
+                lo = max(sent - 1, 0)
+                c.seg_parts.append(pool.submit(_raw_segments, c.x[lo:], c.y[lo:]))
+                sent = len(c.x)
+        if len(c.x) > sent:
+            lo = max(sent - 1, 0)
+            c.seg_parts.append(pool.submit(_raw_segments, c.x[lo:], c.y[lo:]))
+    except BaseException:
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown(wait=False)  # the last chunks finish while the caller starts building edges
     return c, header
 
 
@@ -172,7 +221,7 @@ def build_edges(c: _Cols, *, bbox: BBox | None, source: str, split_units: bool =
     import pandas as pd
     import shapely
 
-    from ._geo import chain_lengths, lengths_of, segment_lengths_async
+    from ._geo import chain_lengths, lengths_of
 
     node = np.frombuffer(c.node, dtype=np.int64) if len(c.node) else np.zeros(0, np.int64)
     x = np.frombuffer(c.x, dtype=np.int32) if len(c.x) else np.zeros(0, np.int32)
@@ -186,18 +235,18 @@ def build_edges(c: _Cols, *, bbox: BBox | None, source: str, split_units: bool =
     same_prev[1:] = (node[1:] == node[:-1]) & (way_of[1:] == way_of[:-1])
     keep &= ~same_prev
     missing = int(((x == _UNDEF) | (y == _UNDEF)).sum())
+    raw_idx = np.flatnonzero(keep)
     node, x, y, way_of = node[keep], x[keep], y[keep], way_of[keep]
     counts = np.bincount(way_of, minlength=nway)
     ok_way = counts >= 2
     if not ok_way.all():
         v_ok = ok_way[way_of]
-        node, x, y, way_of = node[v_ok], x[v_ok], y[v_ok], way_of[v_ok]
+        node, x, y, way_of, raw_idx = node[v_ok], x[v_ok], y[v_ok], way_of[v_ok], raw_idx[v_ok]
     if len(node) == 0:
         return None, missing
     lon = x.astype(np.float64) * _SCALE
     lat = y.astype(np.float64) * _SCALE
-    # geodesic segment lengths in the background while edges and geometries are built (no bbox: all are used)
-    seg_len = segment_lengths_async(lon, lat) if bbox is None else None
+    seg_len = _kept_segments(c, raw_idx, lon, lat)
     # split points: way ends and nodes used more than once (by any way, or twice by one)
     first = np.ones(len(node), bool)
     first[1:] = way_of[1:] != way_of[:-1]
@@ -282,17 +331,37 @@ def build_edges(c: _Cols, *, bbox: BBox | None, source: str, split_units: bool =
             data = {k: np.asarray(col)[eid] for k, col in data.items()}
             data["u"], data["v"] = _cut_nodes(data["u"], data["v"], eid)
     # geodesic length of each edge from the flat vertex arrays (same segments as lengths_of(geoms))
-    length = chain_lengths(lon, lat, sidx, eidx, None if seg_len is None else seg_len.result())
+    length = chain_lengths(lon, lat, sidx, eidx, seg_len)
     if unit is not None and (len(at) or len(eid) != n_e):
         length = length[eid]
         length[at] = lengths_of(geoms[at])
-    df = pd.DataFrame(data)
-    df["length_m"] = length
-    df["unit"] = pd.Series(unit, dtype=object) if unit is not None else None  # codes; None off every unit
-    df["source"] = source
+    cols: dict[str, Any] = {**data, "length_m": length, "source": source,
+                            "unit": pd.Series(unit if unit is not None else np.full(len(length), None), dtype=object)}
+    df = pd.DataFrame({k: cols[k] for k in EDGE_COLUMNS})  # built once, in order: codes; None off every unit
     gdf = gpd.GeoDataFrame(df, geometry=gpd.array.GeometryArray(np.asarray(geoms, dtype=object), crs="EPSG:4326"),
                            crs="EPSG:4326")
-    return gdf[[*EDGE_COLUMNS, "geometry"]], missing
+    return gdf, missing
+
+
+def _kept_segments(c: _Cols, raw_idx: np.ndarray, lon: np.ndarray, lat: np.ndarray) -> np.ndarray | None:
+    """Lengths of segments ``j -> j + 1`` of the kept vertices, from the lengths measured during the scan.
+
+    Where a vertex was dropped between two kept ones (no location, repeated
+    node), the new segment is measured here. ``None`` if nothing was measured.
+    """
+    from ._geo import _inv_lengths
+
+    if not c.seg_parts:
+        return None
+    raw = np.concatenate([f.result() for f in c.seg_parts])
+    if len(raw_idx) < 2:
+        return np.zeros(0)
+    a = raw_idx[:-1]
+    d = raw[a]
+    fresh = np.flatnonzero((raw_idx[1:] != a + 1) | ~np.isfinite(d))
+    if len(fresh):
+        d[fresh] = _inv_lengths(lon[fresh], lat[fresh], lon[fresh + 1], lat[fresh + 1])
+    return d
 
 
 def _station_nodes(c: _Cols, node: np.ndarray, lon: np.ndarray, lat: np.ndarray, way_of: np.ndarray) -> np.ndarray:

@@ -547,15 +547,14 @@ def load_network(source: str | os.PathLike[str], *, modes: Sequence[str] = ("roa
     key = io.cache_key({"checksums": sums, "filter": spec, "bbox": list(box) if box else None,
                         "units": list(units)})
     if cache:
-        hit = io.read_cache(key)
+        with io.gc_paused():
+            hit = io.read_cache(key)
         if hit is not None:
             edges, stations, meta = hit
             log.info("network loaded from cache %s", io.cache_dir(key))
             return Network(edges, stations=stations, meta={**meta, "cache": str(io.cache_dir(key))})
-    from .regions import warm_up
-
-    warm_up()  # the unit polygons load in the background while the file is parsed
-    edges, stations, infos = _read_paths(paths, mds, classes, box, label)
+    with io.gc_paused():
+        edges, stations, infos = _read_paths(paths, mds, classes, box, label)
     edges = io.filter_units(edges, units, ", ".join(str(p) for p in paths))
     meta = {"source": label, "path": str(paths[0]) if len(paths) == 1 else [str(p) for p in paths],
             "checksum": sums[0] if len(sums) == 1 else sums,

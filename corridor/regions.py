@@ -17,8 +17,6 @@ True
 
 from __future__ import annotations
 
-import logging
-import threading
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -31,10 +29,8 @@ from ._geo import lengths_of
 from ._types import UNITS
 from ._validate import check_lonlat
 
-log = logging.getLogger(__name__)
-
 __all__ = ["SOVEREIGN", "UnitIndex", "split_by_unit", "split_lines", "split_many", "unit_at", "units",
-           "units_of_lines", "units_of_points", "warm_up"]
+           "units_of_lines", "units_of_points"]
 
 #: Sovereign state of each unit (NAX is part of Azerbaijan).
 SOVEREIGN: dict[str, str] = {u: ("AZE" if u == "NAX" else u) for u in UNITS}
@@ -77,9 +73,6 @@ def _index(folder: str) -> UnitIndex:
     return UnitIndex(codes, geoms, STRtree(list(geoms)), union)
 
 
-_LOCK = threading.RLock()
-
-
 def index() -> UnitIndex:
     """The process-wide :class:`UnitIndex` of the current data folder.
 
@@ -91,33 +84,7 @@ def index() -> UnitIndex:
     >>> index() is index()
     True
     """
-    folder = str(datasets.region_dir())
-    with _LOCK:  # built once even when a warm-up thread is building it
-        return _index(folder)
-
-
-def warm_up() -> threading.Thread:
-    """Build the unit index and border tables in a background thread (returns it, started).
-
-    A loader calls this before a long parse so the polygons are ready when it
-    needs them; every later call returns at once.
-
-    Examples
-    --------
-    >>> warm_up().join()
-    >>> index() is index()
-    True
-    """
-
-    def run() -> None:
-        try:
-            _edge_tree(str(datasets.region_dir()))
-        except Exception:  # the caller hits the same error itself, with its message
-            log.debug("region index warm-up failed", exc_info=True)
-
-    t = threading.Thread(target=run, name="corridor-regions-warm-up", daemon=True)
-    t.start()
-    return t
+    return _index(str(datasets.region_dir()))
 
 
 def units() -> Any:
@@ -187,15 +154,10 @@ def units_of_points(lons: np.ndarray, lats: np.ndarray, *, snap_deg: float = 0.0
     return out
 
 
+@lru_cache(maxsize=2)
 def _edge_tree(folder: str) -> tuple[np.ndarray, Any, np.ndarray]:
     """Unit code of each polygon edge (two-point line), an STRtree of the edges and their
     end points (``(n, 2, 2)``)."""
-    with _LOCK:
-        return _edge_tree_of(folder)
-
-
-@lru_cache(maxsize=2)
-def _edge_tree_of(folder: str) -> tuple[np.ndarray, Any, np.ndarray]:
     import shapely
     from shapely.strtree import STRtree
 
@@ -314,10 +276,6 @@ def split_by_unit(line: Any, *, snap_deg: float = SNAP_DEG) -> list[tuple[str | 
     >>> [u for u, _ in parts]
     ['NAX', 'ARM']
     """
-    import shapely
-    from shapely.geometry import LineString
-    from shapely.ops import substring
-
     if line is None:
         return []
     if getattr(line, "geom_type", None) not in ("LineString", "MultiLineString"):
@@ -330,61 +288,8 @@ def split_by_unit(line: Any, *, snap_deg: float = SNAP_DEG) -> list[tuple[str | 
     if line.is_closed or not line.is_simple:
         # loops, rings and back-tracking: ordering pieces by projection is ambiguous there
         return _split_by_segment(line, snap_deg)
-    idx = index()
-    cands = idx.tree.query(line, predicate="intersects")
-    pieces: list[tuple[float, float, str | None, Any]] = []
-
-    def _add(geom: Any, unit: str | None) -> None:
-        for g in shapely.get_parts(shapely.line_merge(geom) if geom.geom_type == "MultiLineString" else geom):
-            if g.geom_type != "LineString" or g.length == 0:
-                continue
-            a = line.project(shapely.Point(g.coords[0]))
-            b = line.project(shapely.Point(g.coords[-1]))
-            pieces.append((min(a, b), max(a, b), unit, g))
-
-    covered = []
-    for g in cands:
-        inter = line.intersection(idx.geoms[g])
-        if not inter.is_empty:
-            _add(inter, idx.codes[g])
-            covered.append(idx.geoms[g])
-    # the union of every unit is prepared once per process; unioning the hit units here
-    # each call cost 90 % of the time
-    rest = line.difference(idx.union) if covered else line
-    if not rest.is_empty:
-        for g in shapely.get_parts(rest):
-            if g.geom_type != "LineString" or g.length == 0:
-                continue
-            mid = g.interpolate(0.5, normalized=True)
-            u = units_of_points(np.array([mid.x]), np.array([mid.y]), snap_deg=snap_deg)[0]
-            _add(g, u)
-    pieces.sort(key=lambda t: (t[0], t[1]))
-    # Walk along the line: each span starts where the previous one ended, so where unit
-    # polygons overlap nothing is counted twice, and the pieces join exactly.
-    spans: list[list[Any]] = []  # [unit, start, end] in the line's own parametrisation
-    carry: float | None = None
-    for _, b, unit, _g in pieces:
-        start = spans[-1][2] if spans else 0.0
-        if b <= start:
-            continue
-        if b - start <= 1e-12:  # a sliver: give it to the next span
-            carry = start if carry is None else carry
-            continue
-        if carry is not None:
-            start, carry = carry, None
-        if spans and spans[-1][0] == unit:
-            spans[-1][2] = b
-        else:
-            spans.append([unit, start, b])
-    if not spans:
-        return []
-    spans[0][1], spans[-1][2] = 0.0, line.length
-    out = []
-    for unit, a, b in spans:
-        piece = substring(line, a, b)
-        if piece.geom_type == "LineString" and len(piece.coords) >= 2:
-            out.append((unit, LineString(piece.coords)))
-    return out
+    _, unit, piece = _split_simple(np.array([line], dtype=object), snap_deg)
+    return list(zip(unit.tolist(), piece.tolist(), strict=True))
 
 
 def _split_by_segment(line: Any, snap_deg: float) -> list[tuple[str | None, Any]]:

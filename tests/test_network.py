@@ -261,3 +261,32 @@ def test_demo_file_is_synthetic_and_loads():
     r = net.route((45.643, 38.935), (45.412, 39.209), mode="rail")
     assert r.segments["gauge_break"].sum() == 1
     assert {"razed", "construction"} <= set(net.edges["status"])
+
+
+def test_cache_reload_geometry_sidecar_and_fallbacks(tmp_path, tmp_cache):
+    """The reload rebuilds geometries from the coordinate sidecar; without it the GeoParquet
+    geometry column is used; a damaged sidecar makes the entry be rebuilt."""
+    import shapely
+    from _osmgen import big_network
+
+    pbf = big_network(tmp_path / "grid.osm.pbf", n=20, k=3)  # crosses ARM/TUR/NAX borders: cut pieces
+    a = load_network(pbf)
+    (entry,) = (tmp_cache / "networks").iterdir()
+    assert {p.name for p in entry.iterdir()} == {"edges.parquet", "coords.npy", "offsets.npy", "stations.parquet",
+                                                 "meta.json"}
+    assert (a.edges["u"] < 0).any()  # some edges were cut at borders
+    assert gpd.read_parquet(entry / "edges.parquet").geometry.geom_equals_exact(a.edges.geometry, 0).all()
+
+    def same(b: Network) -> None:
+        assert b.meta["cache"] == str(entry)
+        assert b.edges.drop(columns="geometry").equals(a.edges.drop(columns="geometry"))
+        assert shapely.equals_exact(np.asarray(b.edges.geometry.values), np.asarray(a.edges.geometry.values), 0).all()
+        assert b.edges.crs == a.edges.crs and b.edges["unit"].map(type).isin([str, type(None)]).all()
+
+    same(load_network(pbf))
+    (entry / "coords.npy").unlink()  # an entry without the sidecar: read the GeoParquet geometry column
+    same(load_network(pbf))
+    np.save(entry / "coords.npy", np.zeros((3, 2)))  # a sidecar that does not match: rebuilt, never trusted
+    c = load_network(pbf)
+    assert "cache" not in c.meta and c.edges.drop(columns="geometry").equals(a.edges.drop(columns="geometry"))
+    same(load_network(pbf))

@@ -331,3 +331,18 @@ def test_cli_fetch_osm(geofabrik, files, tmp_cache):
     from corridor.cli import main
 
     assert main(["fetch", "osm", "--region", "narnia"]) == 2  # one-line error, exit code 2
+
+
+def test_lengths_skip_missing_and_repeated_nodes(tmp_path):
+    """Lengths measured during the scan are re-measured where a vertex was dropped."""
+    from _osmgen import write
+
+    from corridor._geo import lengths_of
+
+    nodes = {1: (44.50, 40.10, {}), 2: (44.52, 40.11, {}), 3: (44.55, 40.11, {}), 4: (44.58, 40.13, {})}
+    ways = {7: ([1, 2, 2, 99, 3, 4], {"highway": "primary"})}  # node 99 is not in the file
+    e = osm.read_osm(write(tmp_path / "gap.osm.pbf", nodes, ways)).edges
+    assert len(e) == 1
+    assert np.allclose(e.geometry.iloc[0].coords, [nodes[i][:2] for i in (1, 2, 3, 4)], atol=1e-7)
+    assert e.length_m.iloc[0] == pytest.approx(float(lengths_of(e.geometry.values)[0]), rel=1e-12)
+    assert np.isfinite(e.length_m).all()
