@@ -79,6 +79,16 @@ class _Cols:
 _SEG_CHUNK = 1 << 18
 
 
+def _warm_units() -> None:
+    """Build the (cached) region-pack unit index; errors surface later, where it is used."""
+    import contextlib
+
+    from .regions import index
+
+    with contextlib.suppress(Exception):
+        index()
+
+
 def _raw_segments(x: array, y: array) -> np.ndarray:
     """Geodesic lengths of the segments ``i -> i + 1`` of a chunk of the raw fixed-point arrays.
 
@@ -131,7 +141,10 @@ def _scan(path: Path, modes: Sequence[str], classes: Sequence[str]) -> tuple[_Co
     cls_set = frozenset(classes)
     rail_set = frozenset(tagnorm.RAIL_CLASSES)
     node_a, x_a, y_a = c.node.append, c.x.append, c.y.append
+    rows: list[tuple[Any, ...]] = []  # one tuple of raw attributes per kept way (one append, not eleven)
+    rows_a, oneway_a = rows.append, c.oneway.append
     pool = ThreadPoolExecutor(1, thread_name_prefix="corridor-lengths")
+    pool.submit(_warm_units)  # the unit index for the border cut, built while the file is read
     sent = 0  # raw vertices whose segments are submitted (a chunk starts at the previous chunk's last vertex)
     try:
         for o in fp:
@@ -160,28 +173,18 @@ def _scan(path: Path, modes: Sequence[str], classes: Sequence[str]) -> tuple[_Co
             if len(nodes) < 2:
                 continue
             c.way_id.append(o.id)
-            c.mode.append(mode)
-            c.cls.append(got[0])
-            c.status.append(got[1])
-            c.maxspeed.append(tags.get("maxspeed"))
-            c.tunnel.append(tags.get("tunnel"))
-            c.bridge.append(tags.get("bridge"))
-            c.name.append(tags.get("name"))
-            c.ref.append(tags.get("ref"))
             direction = 0
             if mode == "road":
-                c.lanes.append(tags.get("lanes"))
-                c.gauge.append(None)
-                c.electrified.append(None)
                 # fast path (same result as oneway_direction): most roads have no oneway/junction tag and are
                 # not motorways; the function call per way costs ~10 % of the scan
                 direction = 0 if (hw != "motorway" and hw in cls_set and tags.get("oneway") is None
                                   and tags.get("junction") is None) else tagnorm.oneway_direction(tags)
+                rows_a((mode, got[0], got[1], tags.get("maxspeed"), tags.get("tunnel"), tags.get("bridge"),
+                        tags.get("name"), tags.get("ref"), tags.get("lanes"), None, None))
             else:
-                c.lanes.append(None)
-                c.gauge.append(tags.get("gauge"))
-                c.electrified.append(tags.get("electrified"))
-            c.oneway.append(direction != 0)
+                rows_a((mode, got[0], got[1], tags.get("maxspeed"), tags.get("tunnel"), tags.get("bridge"),
+                        tags.get("name"), tags.get("ref"), None, tags.get("gauge"), tags.get("electrified")))
+            oneway_a(direction != 0)
             # a backward one-way way (oneway=-1) is stored reversed, so edges run in the travel direction
             for nd in (reversed(nodes) if direction < 0 else nodes):
                 loc = nd.location
@@ -200,6 +203,9 @@ def _scan(path: Path, modes: Sequence[str], classes: Sequence[str]) -> tuple[_Co
         pool.shutdown(wait=False, cancel_futures=True)
         raise
     pool.shutdown(wait=False)  # the last chunks finish while the caller starts building edges
+    if rows:
+        (c.mode, c.cls, c.status, c.maxspeed, c.tunnel, c.bridge, c.name, c.ref, c.lanes, c.gauge,
+         c.electrified) = (list(col) for col in zip(*rows, strict=True))
     return c, header
 
 
