@@ -26,7 +26,7 @@ from ._validate import check_units
 log = logging.getLogger(__name__)
 
 #: Bump when the edge table or its normalisation changes: old cache entries are ignored.
-CACHE_VERSION = 1
+CACHE_VERSION = 2  # 2: ``oneway`` column, coordinate sidecar
 REFERENCE_SOURCE = "reference (modelled)"
 #: Country units of each region name (``caucasus``: no unit filter).
 REGION_UNITS: dict[str, tuple[str, ...]] = {"caucasus": (), "armenia": ("ARM",), "azerbaijan": ("AZE", "NAX"),
@@ -227,6 +227,9 @@ def _read_edges(folder: Path) -> Any:
         geoms = shapely.linestrings(coords, indices=np.repeat(np.arange(len(df)), np.diff(offsets)))
         del coords
         edges = gpd.GeoDataFrame(df, geometry=gpd.array.GeometryArray(geoms, crs="EPSG:4326"), crs="EPSG:4326")
+    missing = [c for c in EDGE_COLUMNS if c not in edges.columns]
+    if missing:  # written by an older corridor: never serve a table short of columns
+        raise DataFileError(f"cached edge table {path} lacks {missing}")
     unit = edges["unit"].astype(object)
     edges["unit"] = unit.where(unit.notna(), None)  # as built: object codes, None off every unit
     return edges

@@ -199,6 +199,20 @@ def test_cache_roundtrip(pbf, tmp_cache):
     assert len(list((tmp_cache / "networks").iterdir())) == 2  # bbox is part of the key
 
 
+def test_cache_entry_short_of_columns_is_rebuilt(pbf, tmp_cache):
+    """An entry written before a column existed (e.g. ``oneway``) is never served."""
+    import pyarrow.parquet as pq
+
+    a = load_network(pbf)
+    (entry,) = list((tmp_cache / "networks").iterdir())
+    table = pq.read_table(entry / "edges.parquet")
+    pq.write_table(table.drop_columns(["oneway"]), entry / "edges.parquet")
+    b = load_network(pbf)
+    assert "cache" not in b.meta and "oneway" in b.edges.columns  # parsed again
+    assert b.edges.drop(columns="geometry").equals(a.edges.drop(columns="geometry"))
+    assert "cache" in load_network(pbf).meta  # and the rebuilt entry is served
+
+
 def test_bad_input_leaves_no_cache(tmp_path, pbf, tmp_cache):
     bad = tmp_path / "bad.osm.pbf"
     bad.write_bytes(pbf.read_bytes()[:700])
