@@ -228,6 +228,7 @@ def build_edges(c: _Cols, *, bbox: BBox | None, source: str, split_units: bool =
     import shapely
 
     from ._geo import chain_lengths, lengths_of
+    from .regions import cut_lines
 
     node = np.frombuffer(c.node, dtype=np.int64) if len(c.node) else np.zeros(0, np.int64)
     x = np.frombuffer(c.x, dtype=np.int32) if len(c.x) else np.zeros(0, np.int32)
@@ -332,7 +333,7 @@ def build_edges(c: _Cols, *, bbox: BBox | None, source: str, split_units: bool =
     }
     unit: np.ndarray | None = None
     if split_units:  # cut at unit borders on the arrays, before the table is built (one copy of each column)
-        eid, unit, geoms, at = _cut_at_borders(np.asarray(geoms, dtype=object))
+        eid, unit, geoms, at = cut_lines(geoms)
         if len(at) or len(eid) != n_e:
             data = {k: np.asarray(col)[eid] for k, col in data.items()}
             data["u"], data["v"] = _cut_nodes(data["u"], data["v"], eid)
@@ -390,30 +391,22 @@ def _station_nodes(c: _Cols, node: np.ndarray, lon: np.ndarray, lat: np.ndarray,
     return np.concatenate(out) if out else np.zeros(0, np.int64)
 
 
-def _contained_units(lines: np.ndarray) -> np.ndarray:
-    """Unit code of each line lying wholly inside one unit, else None (:func:`corridor.regions.units_of_lines`)."""
-    from .regions import units_of_lines
-
-    return units_of_lines(lines)
-
-
 def split_at_borders(gdf: Any) -> Any:
-    """Cut edges at unit borders (:func:`corridor.regions.split_many`) and give each cut a new node.
+    """Cut edges at unit borders (:func:`corridor.regions.cut_lines`) and give each cut a new node.
 
-    Lines inside one unit get it by a fast test (:func:`corridor.regions.units_of_lines`);
-    only the rest go through the overlay. Pieces of one edge keep their order (and
-    the edge's other columns; ``length_m`` is measured again); the cut points
-    become nodes with new negative ids (``-1, -2, ...`` in edge order), so
+    Pieces of one edge keep their order and the edge's other columns (the
+    pieces' ``length_m`` is measured again); the cut points become nodes with new negative ids (``-1, -2, ...`` in edge order), so
     ``u``/``v`` stay a valid topology.
     """
     import geopandas as gpd
     import pandas as pd
 
     from ._geo import lengths_of
+    from .regions import cut_lines
 
     gdf = gdf.reset_index(drop=True)
     geom_col = gdf.geometry.name
-    eid, unit, geoms, at = _cut_at_borders(np.asarray(gdf.geometry.values, dtype=object))
+    eid, unit, geoms, at = cut_lines(gdf.geometry.values)
     out = gdf.take(eid).reset_index(drop=True) if len(at) or len(eid) != len(gdf) else gdf.copy()
     out["unit"] = pd.Series(unit, dtype=object)  # object codes, None off every unit
     if len(at):
@@ -424,32 +417,6 @@ def split_at_borders(gdf: Any) -> Any:
             out["length_m"] = length
         out["u"], out["v"] = _cut_nodes(out["u"].to_numpy(), out["v"].to_numpy(), eid)
     return gpd.GeoDataFrame(out, geometry=geom_col, crs=gdf.crs)
-
-
-def _cut_at_borders(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Unit of each line, cutting the lines that cross borders.
-
-    Returns ``eid`` (the input line of each output row, in order), ``unit`` and
-    ``geoms`` of the output rows, and ``at``: the rows that are cut pieces.
-    """
-    from .regions import split_many
-
-    unit = _contained_units(geoms)
-    rest = np.flatnonzero(unit == None)  # noqa: E711  (object array)
-    if len(rest) == 0:
-        return np.arange(len(geoms)), unit, geoms, np.zeros(0, np.intp)
-    owner, p_unit, pieces = split_many(geoms[rest])
-    owner = rest[owner]
-    count = np.ones(len(geoms), np.int64)
-    count[rest] = np.bincount(owner, minlength=len(geoms))[rest]
-    eid = np.repeat(np.arange(len(geoms)), count)
-    is_piece = np.zeros(len(geoms), bool)
-    is_piece[rest] = True
-    at = np.flatnonzero(is_piece[eid])  # rows of the pieces, in edge and travel order
-    unit_out, geoms_out = unit[eid], geoms[eid]
-    unit_out[at] = p_unit
-    geoms_out[at] = pieces
-    return eid, unit_out, geoms_out, at
 
 
 def _cut_nodes(u: np.ndarray, v: np.ndarray, eid: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

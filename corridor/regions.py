@@ -29,8 +29,8 @@ from ._geo import lengths_of
 from ._types import UNITS
 from ._validate import check_lonlat
 
-__all__ = ["SOVEREIGN", "UnitIndex", "split_by_unit", "split_lines", "split_many", "unit_at", "units",
-           "units_of_lines", "units_of_points"]
+__all__ = ["SOVEREIGN", "UnitIndex", "cut_lines", "split_by_unit", "split_lines", "split_many", "unit_at",
+           "units", "units_of_lines", "units_of_points"]
 
 #: Sovereign state of each unit (NAX is part of Azerbaijan).
 SOVEREIGN: dict[str, str] = {u: ("AZE" if u == "NAX" else u) for u in UNITS}
@@ -303,12 +303,10 @@ def _split_by_segment(line: Any, snap_deg: float) -> list[tuple[str | None, Any]
     if len(xy) < 2:
         return []
     segs = shapely.linestrings(np.stack([xy[:-1], xy[1:]], axis=1))
-    idx = index()
-    si, gi = idx.tree.query(segs, predicate="within")
-    inside = {int(k): idx.codes[g] for k, g in zip(si, gi, strict=True)}
+    inside = units_of_lines(segs)
     merged: list[tuple[str | None, list[Any]]] = []
-    for k, seg in enumerate(segs):
-        parts = [(inside[k], seg)] if k in inside else split_by_unit(seg, snap_deg=snap_deg)
+    for seg, unit_in in zip(segs, inside, strict=True):
+        parts = [(unit_in, seg)] if unit_in is not None else split_by_unit(seg, snap_deg=snap_deg)
         for unit, g in parts:
             coords = list(g.coords)
             if merged and merged[-1][0] == unit:
@@ -528,12 +526,52 @@ def _substrings(lines: np.ndarray, owner: np.ndarray, a: np.ndarray, b: np.ndarr
     return np.asarray(shapely.linestrings(out, indices=np.repeat(np.arange(len(owner)), size)), dtype=object)
 
 
+def cut_lines(lines: Any, *, snap_deg: float = SNAP_DEG) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The unit of each line, cutting the lines that cross unit borders; input order is kept.
+
+    Lines wholly inside one unit (the vast majority) are classified by
+    :func:`units_of_lines`; only the others go through :func:`split_many`.
+
+    Returns
+    -------
+    eid, unit, geoms, at : numpy.ndarray
+        For each output row: the input line it comes from (non-decreasing), its
+        unit code (or ``None``) and its geometry; ``at`` lists the rows that are
+        cut pieces (a cut line's pieces replace it, in travel order).
+
+    Examples
+    --------
+    >>> from shapely.geometry import LineString
+    >>> eid, unit, geoms, at = cut_lines([LineString([(44.5, 40.1), (44.6, 40.1)]),
+    ...                                   LineString([(46.0, 38.92), (46.3, 38.92)])])
+    >>> eid.tolist(), unit.tolist(), at.tolist()
+    ([0, 1, 1], ['ARM', 'NAX', 'ARM'], [1, 2])
+    """
+    geoms = np.asarray(lines, dtype=object).ravel()
+    unit = units_of_lines(geoms)
+    rest = np.flatnonzero(unit == None)  # noqa: E711  (object array)
+    if len(rest) == 0:
+        return np.arange(len(geoms)), unit, geoms, np.zeros(0, np.intp)
+    owner, p_unit, pieces = split_many(geoms[rest], snap_deg=snap_deg)
+    owner = rest[owner]
+    count = np.ones(len(geoms), np.int64)
+    count[rest] = np.bincount(owner, minlength=len(geoms))[rest]
+    eid = np.repeat(np.arange(len(geoms)), count)
+    is_piece = np.zeros(len(geoms), bool)
+    is_piece[rest] = True
+    at = np.flatnonzero(is_piece[eid])  # rows of the pieces, in line and travel order
+    unit_out, geoms_out = unit[eid], geoms[eid]
+    unit_out[at] = p_unit
+    geoms_out[at] = pieces
+    return eid, unit_out, geoms_out, at
+
+
 def split_lines(gdf: Any, *, snap_deg: float = SNAP_DEG) -> Any:
     """Split every line of a GeoDataFrame at unit borders and add a ``unit`` column.
 
-    Lines entirely inside one unit (the vast majority) are assigned in one
-    vectorised spatial query; only border-crossing lines are cut. Split rows keep
-    all other attributes; ``length_m`` (geodesic) is recomputed when present.
+    Rows keep their order; a line that crosses borders is replaced by its
+    pieces, in travel order (:func:`cut_lines`). Split rows keep all other
+    attributes; ``length_m`` (geodesic) is recomputed when present.
 
     Examples
     --------
@@ -551,24 +589,11 @@ def split_lines(gdf: Any, *, snap_deg: float = SNAP_DEG) -> Any:
         out = gdf.copy()
         out["unit"] = pd.Series(dtype=object)
         return out
-    idx = index()
-    geoms = np.asarray(gdf.geometry.values, dtype=object)
-    li, gi = idx.tree.query(geoms, predicate="within")
-    unit = np.full(len(gdf), None, dtype=object)
-    unit[li] = np.asarray(idx.codes, dtype=object)[gi]
-    inside = unit != None  # noqa: E711  (object array comparison)
-    keep = gdf.loc[inside].copy()
-    keep["unit"] = unit[inside]
-    rest = gdf.loc[~inside]
-    owner, units_, pieces = split_many(geoms[~inside], snap_deg=snap_deg)
-    if len(owner):
-        extra = rest.iloc[owner].copy()
-        extra[gdf.geometry.name] = pieces
-        extra["unit"] = units_
-        out = pd.concat([keep, extra], ignore_index=True)
-        out = gpd.GeoDataFrame(out, geometry=gdf.geometry.name, crs=gdf.crs)
-    else:
-        out = keep.reset_index(drop=True)
+    geom_col = gdf.geometry.name
+    eid, unit, geoms, _ = cut_lines(gdf.geometry.values, snap_deg=snap_deg)
+    out = gdf.iloc[eid].reset_index(drop=True)
+    out[geom_col] = gpd.GeoSeries(geoms, crs=gdf.crs)
+    out["unit"] = pd.Series(unit, dtype=object)
     if "length_m" in out.columns:
-        out["length_m"] = lengths_of(out.geometry.values)
-    return out
+        out["length_m"] = lengths_of(geoms)
+    return gpd.GeoDataFrame(out, geometry=geom_col, crs=gdf.crs)

@@ -143,12 +143,7 @@ class Route:
         if split_units:
             from .regions import split_lines
 
-            seg["_seq"] = np.arange(len(seg))
-            seg = split_lines(seg.drop(columns=["unit"]))
-            # split_lines appends the pieces of border-crossing lines after the
-            # unsplit rows, each line's pieces in travel order: a stable sort on
-            # the original position restores the route order.
-            seg = seg.sort_values("_seq", kind="stable").drop(columns="_seq").reset_index(drop=True)
+            seg = split_lines(seg.drop(columns=["unit"]))  # keeps the order; pieces in travel order
         seg["length_m"] = lengths_of(seg.geometry.values)
         cols = [*SEGMENT_COLUMNS, *[c for c in seg.columns if c not in SEGMENT_COLUMNS and c != "geometry"], "geometry"]
         seg = gpd.GeoDataFrame(seg[cols], geometry="geometry", crs="EPSG:4326")

@@ -172,6 +172,7 @@ def test_split_lines_uses_the_vectorised_split():
     assert sorted(zip(out["name"], out["unit"].fillna("-"), strict=True)) == sorted(
         (n, u or "-") for n, u in ref)
     np.testing.assert_allclose(out["length_m"], lengths_of(out.geometry.values), rtol=1e-12)
+    assert out["name"].tolist() == [n for n, _ in ref]  # input order kept, pieces in travel order
 
 
 def test_units_of_lines_equals_contains_test(tmp_path):
