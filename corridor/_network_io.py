@@ -59,6 +59,45 @@ def region_units(region: str | Iterable[str] | None) -> tuple[str, ...]:
     return tuple(out)
 
 
+def units_bbox(units: Sequence[str]) -> BBox:
+    """The bounding box of country units (from the embedded unit table)."""
+    from .datasets import units as unit_table
+
+    t = unit_table()
+    b = t[t["unit"].isin(list(units))].total_bounds
+    return BBox(*[float(v) for v in b])
+
+
+def read_paths(paths: Sequence[Path], modes: Sequence[str], classes: Sequence[str], box: BBox | None,
+               label: str) -> tuple[Any, Any, list[dict[str, Any]]]:
+    """Edges, stations and file infos of one OSM file, or of several joined (cut at borders once)."""
+    import geopandas as gpd
+    import pandas as pd
+
+    from ._osm_read import read_file, split_at_borders
+
+    if len(paths) == 1:
+        raw = read_file(paths[0], modes=modes, road_classes=classes, bbox=box, source=label)
+        return raw.edges, raw.stations, [raw.info]
+    parts, stations, infos = [], [], []
+    for p in paths:  # several extracts: join, drop ways present in two, then cut at borders once
+        try:
+            raw = read_file(p, modes=modes, road_classes=classes, bbox=box, source=label, split_units=False)
+        except EmptyNetworkError:
+            log.info("%s has no edges in %s", p, box)
+            continue
+        parts.append(raw.edges)
+        stations.append(raw.stations)
+        infos.append(raw.info)
+    if not parts:
+        raise EmptyNetworkError(f"none of {', '.join(str(p) for p in paths)} has edges in bbox {box}; "
+                                "widen the bbox or choose other regions")
+    edges = pd.concat(parts, ignore_index=True).drop_duplicates(["osm_way_id", "u", "v"]).reset_index(drop=True)
+    edges = split_at_borders(gpd.GeoDataFrame(edges.drop(columns="unit"), geometry="geometry", crs="EPSG:4326"))
+    st = pd.concat(stations, ignore_index=True).drop_duplicates("id").reset_index(drop=True)
+    return edges, st, infos
+
+
 def filter_units(edges: Any, units: Sequence[str], what: str) -> Any:
     """Keep edges in ``units``; raise :class:`EmptyNetworkError` if nothing is left."""
     if not units:

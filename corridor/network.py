@@ -42,7 +42,7 @@ import numpy as np
 from . import _network_io as io
 from ._errors import EmptyNetworkError, InvalidInputError, NoRouteError
 from ._network_graph import KIND_EDGE, KIND_GAUGE, Costs, Graph, Solver
-from ._types import BBox, Place
+from ._types import Place
 from ._validate import check_mode, check_units
 
 log = logging.getLogger(__name__)
@@ -264,7 +264,7 @@ class Network:
                                    "or stop avoiding that unit")
         for p, q in itertools.pairwise(pts):
             src, dst, d_o, d_d = self._snap(s, p, q)
-            lb = float(np.hypot((p.lon - q.lon) * 111_320 * math.cos(math.radians(p.lat)), (p.lat - q.lat) * 110_574))
+            lb = _lower_bound_m(p.lon, p.lat, np.array([q.lon]), np.array([q.lat]))
             try:
                 cost, path = s.shortest(src, dst, max(0.0, 0.99 * lb - d_o - d_d))
             except NoRouteError:
@@ -357,15 +357,16 @@ class Network:
         order = np.argsort(g.vnode, kind="stable")
         sn = g.vnode[order]
         out = np.full(len(orig_nodes), np.inf)
+
+        def vertices(node: int) -> np.ndarray:  # every layer's vertex of an OSM node
+            found = order[np.searchsorted(sn, node, side="left"):np.searchsorted(sn, node, side="right")]
+            if not len(found):
+                raise InvalidInputError(f"node {node} is not in the network")
+            return found
+
         for k, (o, d) in enumerate(zip(orig_nodes, dest_nodes, strict=True)):
-            lo, hi = np.searchsorted(sn, [o, o], side="left")[0], np.searchsorted(sn, o, side="right")
-            src = order[lo:hi]
-            lo2, hi2 = np.searchsorted(sn, d, side="left"), np.searchsorted(sn, d, side="right")
-            dst = order[lo2:hi2]
-            if not len(src) or not len(dst):
-                raise InvalidInputError(f"node {o if not len(src) else d} is not in the network")
-            lb = float(np.min(np.hypot((g.vx[src][0] - g.vx[dst]) * 111_320 * math.cos(math.radians(g.vy[src][0])),
-                                       (g.vy[src][0] - g.vy[dst]) * 110_574)))
+            src, dst = vertices(o), vertices(d)
+            lb = _lower_bound_m(g.vx[src[0]], g.vy[src[0]], g.vx[dst], g.vy[dst])
             with contextlib.suppress(NoRouteError):
                 out[k] = s.shortest(src, dst, 0.99 * lb)[0]
         return out
@@ -537,10 +538,10 @@ def load_network(source: str | os.PathLike[str], *, modes: Sequence[str] = ("roa
         if box is None:
             if not units:
                 raise InvalidInputError("source='overpass' needs a bbox (or a region of unit codes)")
-            box = _units_bbox(units)
+            box = io.units_bbox(units)
         paths, label = [osm.fetch_overpass(box, modes=mds, road_classes=classes)], "osm (overpass)"
     else:
-        box = box or (_units_bbox(units) if units else io.REGION_BBOX)
+        box = box or (io.units_bbox(units) if units else io.REGION_BBOX)
         paths = osm.fetch_geofabrik(region if region is not None else "caucasus")
         label = "osm (geofabrik)"
     sums = [osm.file_checksum(p, remember=False) for p in paths]  # memo written only after a good parse
@@ -554,7 +555,7 @@ def load_network(source: str | os.PathLike[str], *, modes: Sequence[str] = ("roa
             log.info("network loaded from cache %s", io.cache_dir(key))
             return Network(edges, stations=stations, meta={**meta, "cache": str(io.cache_dir(key))})
     with io.gc_paused():
-        edges, stations, infos = _read_paths(paths, mds, classes, box, label)
+        edges, stations, infos = io.read_paths(paths, mds, classes, box, label)
     edges = io.filter_units(edges, units, ", ".join(str(p) for p in paths))
     meta = {"source": label, "path": str(paths[0]) if len(paths) == 1 else [str(p) for p in paths],
             "checksum": sums[0] if len(sums) == 1 else sums,
@@ -568,38 +569,9 @@ def load_network(source: str | os.PathLike[str], *, modes: Sequence[str] = ("roa
     return Network(edges, stations=stations, meta=meta)
 
 
-def _units_bbox(units: Sequence[str]) -> BBox:
-    from .datasets import units as unit_table
+def _lower_bound_m(lon: float, lat: float, lons: np.ndarray, lats: np.ndarray) -> float:
+    """Geodesic metres from a point to the nearest of ``lons``/``lats``: no path between them is shorter."""
+    from ._geo import geod
 
-    t = unit_table()
-    b = t[t["unit"].isin(list(units))].total_bounds
-    return BBox(*[float(v) for v in b])
-
-
-def _read_paths(paths: Sequence[Path], modes: Sequence[str], classes: Sequence[str], box: BBox | None,
-                label: str) -> tuple[Any, Any, list[dict[str, Any]]]:
-    import geopandas as gpd
-    import pandas as pd
-
-    from ._osm_read import read_file, split_at_borders
-
-    if len(paths) == 1:
-        raw = read_file(paths[0], modes=modes, road_classes=classes, bbox=box, source=label)
-        return raw.edges, raw.stations, [raw.info]
-    parts, stations, infos = [], [], []
-    for p in paths:  # several extracts: join, drop ways present in two, then cut at borders once
-        try:
-            raw = read_file(p, modes=modes, road_classes=classes, bbox=box, source=label, split_units=False)
-        except EmptyNetworkError:
-            log.info("%s has no edges in %s", p, box)
-            continue
-        parts.append(raw.edges)
-        stations.append(raw.stations)
-        infos.append(raw.info)
-    if not parts:
-        raise EmptyNetworkError(f"none of {', '.join(str(p) for p in paths)} has edges in bbox {box}; "
-                                "widen the bbox or choose other regions")
-    edges = pd.concat(parts, ignore_index=True).drop_duplicates(["osm_way_id", "u", "v"]).reset_index(drop=True)
-    edges = split_at_borders(gpd.GeoDataFrame(edges.drop(columns="unit"), geometry="geometry", crs="EPSG:4326"))
-    st = pd.concat(stations, ignore_index=True).drop_duplicates("id").reset_index(drop=True)
-    return edges, st, infos
+    n = len(lons)
+    return float(np.min(geod().inv(np.full(n, lon), np.full(n, lat), lons, lats)[2]))
