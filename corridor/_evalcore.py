@@ -196,7 +196,7 @@ def crossings(route: Any, *, tolerance_m: float = 5000.0, max_excursion_m: float
     ``tolerance_m``), ``known_name``, and ``excursion`` (True if the crossing
     only bounds a short excursion, see :func:`effective_units`: no border stop).
     """
-    from ._geo import geod
+    from ._geo import distances_from
 
     seg = route.segments
     off = route.offsets()
@@ -218,7 +218,7 @@ def crossings(route: Any, *, tolerance_m: float = 5000.0, max_excursion_m: float
             lons, lats = known["lon"].to_numpy(float), known["lat"].to_numpy(float)
             kunits = known["unit"].astype(object).to_numpy()
             for c in out:
-                _, _, d = geod().inv(np.full(len(lons), c["lon"]), np.full(len(lats), c["lat"]), lons, lats)
+                d = distances_from(c["lon"], c["lat"], lons, lats)
                 # a known crossing must lie in one of the two units the crossing joins
                 d = np.where(np.isin(kunits, [c["from_unit"], c["to_unit"]]), d, np.inf)
                 j = int(np.argmin(d))

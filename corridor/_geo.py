@@ -9,13 +9,14 @@ Examples
 
 from __future__ import annotations
 
+import math
 from functools import lru_cache
 from typing import Any
 
 import numpy as np
 
-__all__ = ["GEOD_ELLPS", "chain_lengths", "cumulative_distance", "geod", "geodesic_length", "great_circle_m",
-           "lengths_of", "segment_lengths"]
+__all__ = ["GEOD_ELLPS", "chain_lengths", "cumulative_distance", "distances_from", "geod", "geodesic_length",
+           "great_circle_m", "lengths_of", "nearest", "pair_distances", "segment_lengths"]
 
 GEOD_ELLPS = "WGS84"
 
@@ -38,16 +39,44 @@ def geodesic_length(geom: Any) -> float:
 def cumulative_distance(lons: np.ndarray, lats: np.ndarray) -> np.ndarray:
     """Cumulative geodesic distance (m) along a vertex chain; first value 0."""
     lons = np.asarray(lons, dtype=float)
-    lats = np.asarray(lats, dtype=float)
     if lons.size < 2:
         return np.zeros(lons.size)
-    _, _, d = geod().inv(lons[:-1], lats[:-1], lons[1:], lats[1:])
-    return np.concatenate([[0.0], np.cumsum(d)])
+    return np.concatenate([[0.0], np.cumsum(segment_lengths(lons, lats))])
 
 
 def great_circle_m(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
     """Geodesic distance (m) between two points."""
     return float(geod().inv(lon1, lat1, lon2, lat2)[2])
+
+
+def distances_from(lon: float, lat: float, lons: np.ndarray, lats: np.ndarray) -> np.ndarray:
+    """Geodesic distances (m) from one point to each of many.
+
+    >>> distances_from(45.0, 40.0, np.array([45.0, 45.0]), np.array([40.0, 41.0])).round(-2).tolist()
+    [0.0, 111000.0]
+    """
+    n = len(lons)
+    return pair_distances(np.full(n, float(lon)), np.full(n, float(lat)), lons, lats)
+
+
+def nearest(lons: np.ndarray, lats: np.ndarray, cand_lons: np.ndarray, cand_lats: np.ndarray, *,
+            ref_lat: float) -> tuple[np.ndarray, np.ndarray]:
+    """Index of the nearest candidate to each point, and its geodesic distance (m).
+
+    The search runs in a KD-tree on longitudes scaled by ``cos(ref_lat)`` (a
+    local equirectangular frame); the distances returned are geodesic.
+
+    >>> j, d = nearest(np.array([45.0]), np.array([40.0]), np.array([46.0, 45.01]), np.array([40.0, 40.0]),
+    ...                ref_lat=40.0)
+    >>> j.tolist(), d.round(-1).tolist()
+    ([1], [850.0])
+    """
+    from scipy.spatial import cKDTree
+
+    k = math.cos(math.radians(ref_lat))
+    _, j = cKDTree(np.c_[np.asarray(cand_lons) * k, cand_lats]).query(np.c_[np.asarray(lons) * k, lats], k=1)
+    j = np.atleast_1d(j)
+    return j, pair_distances(lons, lats, np.asarray(cand_lons)[j], np.asarray(cand_lats)[j])
 
 
 def lengths_of(geoms: Any) -> np.ndarray:
@@ -147,7 +176,7 @@ def chain_lengths(lons: np.ndarray, lats: np.ndarray, starts: np.ndarray, ends: 
         s = np.flatnonzero(np.cumsum(cover)[:-1] > 0)
         d = np.zeros(n - 1)
         if len(s):
-            d[s] = _inv_lengths(np.asarray(lons)[s], np.asarray(lats)[s], np.asarray(lons)[s + 1],
+            d[s] = pair_distances(np.asarray(lons)[s], np.asarray(lats)[s], np.asarray(lons)[s + 1],
                                 np.asarray(lats)[s + 1])
     d = np.append(d, 0.0)
     both = np.empty(2 * len(starts), dtype=np.intp)
@@ -155,6 +184,6 @@ def chain_lengths(lons: np.ndarray, lats: np.ndarray, starts: np.ndarray, ends: 
     return np.asarray(np.add.reduceat(d, both)[0::2], dtype=np.float64)
 
 
-def _inv_lengths(lon1: np.ndarray, lat1: np.ndarray, lon2: np.ndarray, lat2: np.ndarray) -> np.ndarray:
-    """Geodesic distances (m) between point pairs."""
+def pair_distances(lon1: Any, lat1: Any, lon2: Any, lat2: Any) -> np.ndarray:
+    """Geodesic distances (m) between point pairs ``(lon1[i], lat1[i])``, ``(lon2[i], lat2[i])``."""
     return np.asarray(geod().inv(lon1, lat1, lon2, lat2)[2], dtype=np.float64)

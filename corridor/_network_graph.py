@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from ._errors import NoRouteError
+from ._geo import distances_from, great_circle_m, nearest
 from ._osm_read import STATION_RAIL_M, STATION_ROAD_M
 
 log = logging.getLogger(__name__)
@@ -64,12 +65,6 @@ class Costs:
     gauge_break_s: float = 3 * 3_600.0
     station_rail_m: float = STATION_RAIL_M
     station_road_m: float = STATION_ROAD_M
-
-
-def _geod() -> Any:
-    from ._geo import geod
-
-    return geod()
 
 
 def _edge_gauges(gauge_text: np.ndarray, gauge_mm: np.ndarray, unit: np.ndarray) -> list[list[int]]:
@@ -182,29 +177,24 @@ class Graph:
         log.debug("%d gauge-break links", k)
 
     def _add_transfers(self, parts: dict[str, list[Any]], stations: Any) -> None:
-        from scipy.spatial import cKDTree
-
         road = np.flatnonzero(self.vlayer == 0)
         rail = np.flatnonzero(self.vlayer > 0)
         if not len(road) or not len(rail):
             return
         sx = stations["lon"].to_numpy(dtype=float)
         sy = stations["lat"].to_numpy(dtype=float)
-        lat0 = math.cos(math.radians(float(np.mean(self.vy))))
+        ref_lat = float(np.mean(self.vy))
         pa, pb, ln = [], [], []
         for idxs, lim in ((rail, self.costs.station_rail_m), (road, self.costs.station_road_m)):
-            tree = cKDTree(np.c_[self.vx[idxs] * lat0, self.vy[idxs]])
-            _, j = tree.query(np.c_[sx * lat0, sy], k=1)
-            d = _geod().inv(sx, sy, self.vx[idxs[j]], self.vy[idxs[j]])[2]
+            j, d = nearest(sx, sy, self.vx[idxs], self.vy[idxs], ref_lat=ref_lat)
             pa.append(np.where(d <= lim, idxs[j], -1))
         rail_v, road_v = pa
         ok = (rail_v >= 0) & (road_v >= 0)
         for s in np.flatnonzero(ok):
             node = self.vnode[rail_v[s]]
             for rv in np.flatnonzero((self.vnode == node) & (self.vlayer > 0)):
-                d = float(_geod().inv(self.vx[rv], self.vy[rv], self.vx[road_v[s]], self.vy[road_v[s]])[2])
                 pb.append((road_v[s], rv, s))
-                ln.append(d)
+                ln.append(great_circle_m(self.vx[rv], self.vy[rv], self.vx[road_v[s]], self.vy[road_v[s]]))
         if not pb:
             return
         k = len(pb)
@@ -296,7 +286,7 @@ class Solver:
         _, j = tree.query([lon * self._lat0, lat], k=k)
         j = np.atleast_1d(j)
         vs = self.active[j]
-        d = _geod().inv(np.full(len(vs), lon), np.full(len(vs), lat), self.g.vx[vs], self.g.vy[vs])[2]
+        d = distances_from(lon, lat, self.g.vx[vs], self.g.vy[vs])
         o = np.argsort(d, kind="stable")
         return vs[o], np.asarray(d)[o]
 

@@ -10,7 +10,6 @@ edges cut at unit borders, all with numpy/shapely array operations.
 from __future__ import annotations
 
 import logging
-import math
 from array import array
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -356,7 +355,7 @@ def _kept_segments(c: _Cols, raw_idx: np.ndarray, lon: np.ndarray, lat: np.ndarr
     Where a vertex was dropped between two kept ones (no location, repeated
     node), the new segment is measured here. ``None`` if nothing was measured.
     """
-    from ._geo import _inv_lengths
+    from ._geo import pair_distances
 
     if not c.seg_parts:
         return None
@@ -367,26 +366,23 @@ def _kept_segments(c: _Cols, raw_idx: np.ndarray, lon: np.ndarray, lat: np.ndarr
     d = raw[a]
     fresh = np.flatnonzero((raw_idx[1:] != a + 1) | ~np.isfinite(d))
     if len(fresh):
-        d[fresh] = _inv_lengths(lon[fresh], lat[fresh], lon[fresh + 1], lat[fresh + 1])
+        d[fresh] = pair_distances(lon[fresh], lat[fresh], lon[fresh + 1], lat[fresh + 1])
     return d
 
 
 def _station_nodes(c: _Cols, node: np.ndarray, lon: np.ndarray, lat: np.ndarray, way_of: np.ndarray) -> np.ndarray:
     """Ids of the rail and road nodes nearest to each station (within the transfer distances)."""
-    from scipy.spatial import cKDTree
-
-    from ._geo import geod
+    from ._geo import nearest
 
     st = np.array([(s[1], s[2]) for s in c.stations], dtype=float)
-    k = math.cos(math.radians(float(np.mean(lat)))) if len(lat) else 1.0
+    ref_lat = float(np.mean(lat)) if len(lat) else 0.0
     modes = np.asarray(c.mode, dtype=object)[way_of]
     out = []
     for mode, lim in (("rail", STATION_RAIL_M), ("road", STATION_ROAD_M)):
         sel = np.flatnonzero(modes == mode)
         if not len(sel):
             continue
-        _, j = cKDTree(np.c_[lon[sel] * k, lat[sel]]).query(np.c_[st[:, 0] * k, st[:, 1]], k=1)
-        d = geod().inv(st[:, 0], st[:, 1], lon[sel[j]], lat[sel[j]])[2]
+        j, d = nearest(st[:, 0], st[:, 1], lon[sel], lat[sel], ref_lat=ref_lat)
         out.append(node[sel[j]][d <= lim])
     return np.concatenate(out) if out else np.zeros(0, np.int64)
 

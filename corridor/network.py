@@ -571,7 +571,6 @@ def load_network(source: str | os.PathLike[str], *, modes: Sequence[str] = ("roa
 
 def _lower_bound_m(lon: float, lat: float, lons: np.ndarray, lats: np.ndarray) -> float:
     """Geodesic metres from a point to the nearest of ``lons``/``lats``: no path between them is shorter."""
-    from ._geo import geod
+    from ._geo import distances_from
 
-    n = len(lons)
-    return float(np.min(geod().inv(np.full(n, lon), np.full(n, lat), lons, lats)[2]))
+    return float(np.min(distances_from(lon, lat, lons, lats)))

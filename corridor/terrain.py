@@ -35,7 +35,7 @@ import numpy as np
 from ._copernicus import fetch_copernicus, tile_names
 from ._dem import DEM, DEMLike
 from ._errors import DEMCoverageError, InvalidInputError, ParameterError
-from ._geo import geod
+from ._geo import geod, segment_lengths
 from ._lines import STRUCTURE_KINDS, _as_line, _check_degrees, _positive, _structures
 from ._validate import check_mode
 
@@ -342,7 +342,7 @@ def profile(line_or_route: Any, dem: DEMLike = None, *, step_m: float | None = N
     else:
         step = _positive(step_m, "step_m")
     window = _positive(window_m, "window_m") if window_m is not None else DEFAULT_WINDOW_M[mode or "rail"]
-    total = float(np.sum(geod().inv(xy[:-1, 0], xy[:-1, 1], xy[1:, 0], xy[1:, 1])[2]))
+    total = float(np.sum(segment_lengths(xy[:, 0], xy[:, 1])))
     spans = _structures(structures if structures is not None else route_spans, total)
     ends = np.array([v for a, b, _ in spans for v in (a, b)], dtype=float)
     s, lon, lat = _sample_line(xy, ends, step)
@@ -459,7 +459,7 @@ def edge_grades(network_or_edges: Any, dem: DEMLike = None, *, step_m: float | N
     _check_degrees(xy, "the edge geometries")
     step = (_positive(step_m, "step_m") if step_m is not None
             else dem.ground_resolution_m(float(np.mean(xy[:, 1]))) / 2)
-    _, _, d = geod().inv(xy[:-1, 0], xy[:-1, 1], xy[1:, 0], xy[1:, 1])
+    d = segment_lengths(xy[:, 0], xy[:, 1])
     same = idx[:-1] == idx[1:]
     seg = np.where(same, d, 0.0)
     cum = np.concatenate([[0.0], np.cumsum(seg)])  # global, flat across edge boundaries
