@@ -23,7 +23,6 @@ scenarios are traced on the workers (see :func:`corridor.batch.route_and_evaluat
 from __future__ import annotations
 
 import logging
-import os
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -164,19 +163,17 @@ def run_sweep(names: Sequence[str], vary: Mapping[str, str], out: Path, *, worke
     gdf = gpd.GeoDataFrame(rows, geometry=[r.geometry for r, _ in done], crs="EPSG:4326")
     if rank_by not in gdf.columns:
         raise ParameterError(f"--rank-by {rank_by!r} is not a metric column")
+    from .export import atomic_output
+
     try:
-        out.mkdir(parents=True, exist_ok=True)
         path = out / "sweep.parquet"
-        tmp = out / f".sweep.parquet.{os.getpid()}.tmp"
-        gdf.to_parquet(tmp)
-        os.replace(tmp, path)
+        with atomic_output(path) as tmp:
+            gdf.to_parquet(tmp)
         summary_path = None
         if len(scens) > 1:
-            summary = rank_summary(gdf, by=rank_by)
             summary_path = out / "sweep_summary.csv"
-            tmp = out / f".sweep_summary.csv.{os.getpid()}.tmp"
-            summary.to_csv(tmp, index=False)
-            os.replace(tmp, summary_path)
+            with atomic_output(summary_path) as tmp:
+                rank_summary(gdf, by=rank_by).to_csv(tmp, index=False)
     except OSError as exc:
         raise OutputError(f"cannot write the sweep to {out}: {exc}; choose a writable --out folder") from exc
     return path, summary_path
