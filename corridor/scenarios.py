@@ -175,16 +175,17 @@ def _err(path: Path | str, where: str, key: str, problem: str) -> ScenarioError:
     return ScenarioError(msg)
 
 
-def _check_chain(wps: list[Any], path: Path, where: str, check_places: bool) -> None:
-    """Waypoints must lie in the region pack and never revisit a point (no A -> B -> A loops)."""
+def _check_chain(wps: list[Any], places: list[Any], path: Path, where: str) -> None:
+    """Waypoints must lie in the region pack and never revisit a point (no A -> B -> A loops).
+
+    ``places`` holds each waypoint's resolved Place, or None for a name not looked up.
+    """
     from ._network_io import REGION_BBOX
-    from .places import resolve
 
     seen: dict[tuple[float, float] | str, int] = {}
-    for i, w in enumerate(wps):
+    for i, (w, p) in enumerate(zip(wps, places, strict=True)):
         key = f"waypoints[{i}]"
-        if isinstance(w, tuple) or check_places:
-            p = resolve(w)
+        if p is not None:
             lon, lat = p.lon, p.lat
             if not (REGION_BBOX.left <= lon <= REGION_BBOX.right and REGION_BBOX.bottom <= lat <= REGION_BBOX.top):
                 label = f"{w!r} ({lon:.4f}, {lat:.4f})" if isinstance(w, str) else f"[{lon:.4f}, {lat:.4f}]"
@@ -221,29 +222,33 @@ def _parse_one(raw: Any, path: Path, where: str, check_places: bool) -> Scenario
     wps = raw["waypoints"]
     if not isinstance(wps, list) or len(wps) < 2:
         raise _err(path, where, "waypoints", f"needs a list of at least two waypoints, got {wps!r}")
+    from .places import resolve
+
     out_wps: list[Any] = []
+    places: list[Any] = []  # resolved Place of each waypoint (None: a name not looked up)
     for i, w in enumerate(wps):
         key = f"waypoints[{i}]"
         if isinstance(w, str):
             if not w.strip():
                 raise _err(path, where, key, "is an empty name")
+            place = None
             if check_places:
-                from .places import resolve
-
                 try:
-                    resolve(w)
+                    place = resolve(w)
                 except UnknownPlaceError as exc:
                     raise _err(path, where, key, str(exc)) from None
             out_wps.append(w)
+            places.append(place)
         elif (isinstance(w, list) and len(w) == 2 and all(isinstance(v, (int, float)) and not isinstance(v, bool)
                                                            for v in w)):
             lon, lat = float(w[0]), float(w[1])
             if not (math.isfinite(lon) and math.isfinite(lat) and -180 <= lon <= 180 and -90 <= lat <= 90):
                 raise _err(path, where, key, f"{w!r} is not [lon, lat] in degrees")
             out_wps.append((lon, lat))
+            places.append(resolve((lon, lat)))
         else:
             raise _err(path, where, key, f"{w!r} is neither a place name nor a [lon, lat] pair")
-    _check_chain(out_wps, path, where, check_places)
+    _check_chain(out_wps, places, path, where)
 
     def units(key: str) -> tuple[str, ...]:
         val = raw.get(key, [])
