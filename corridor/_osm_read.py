@@ -172,17 +172,17 @@ def _scan(path: Path, modes: Sequence[str], classes: Sequence[str]) -> tuple[_Co
             if len(nodes) < 2:
                 continue
             c.way_id.append(o.id)
+            common = (mode, got[0], got[1], tags.get("maxspeed"), tags.get("tunnel"), tags.get("bridge"),
+                      tags.get("name"), tags.get("ref"))
             direction = 0
             if mode == "road":
                 # fast path (same result as oneway_direction): most roads have no oneway/junction tag and are
                 # not motorways; the function call per way costs ~10 % of the scan
                 direction = 0 if (hw != "motorway" and hw in cls_set and tags.get("oneway") is None
                                   and tags.get("junction") is None) else tagnorm.oneway_direction(tags)
-                rows_a((mode, got[0], got[1], tags.get("maxspeed"), tags.get("tunnel"), tags.get("bridge"),
-                        tags.get("name"), tags.get("ref"), tags.get("lanes"), None, None))
+                rows_a((*common, tags.get("lanes"), None, None))
             else:
-                rows_a((mode, got[0], got[1], tags.get("maxspeed"), tags.get("tunnel"), tags.get("bridge"),
-                        tags.get("name"), tags.get("ref"), None, tags.get("gauge"), tags.get("electrified")))
+                rows_a((*common, None, tags.get("gauge"), tags.get("electrified")))
             oneway_a(direction != 0)
             # a backward one-way way (oneway=-1) is stored reversed, so edges run in the travel direction
             for nd in (reversed(nodes) if direction < 0 else nodes):
