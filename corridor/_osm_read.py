@@ -236,28 +236,31 @@ def build_edges(c: _Cols, *, bbox: BBox | None, source: str, split_units: bool =
     nway = len(start) - 1
     way_of = np.repeat(np.arange(nway), np.diff(start))
     # drop vertices without a location (node missing from the extract) and repeated nodes
-    keep = (x != _UNDEF) & (y != _UNDEF)
-    same_prev = np.zeros(len(node), bool)
-    same_prev[1:] = (node[1:] == node[:-1]) & (way_of[1:] == way_of[:-1])
-    keep &= ~same_prev
-    missing = int(((x == _UNDEF) | (y == _UNDEF)).sum())
-    raw_idx = np.flatnonzero(keep)
-    node, x, y, way_of = node[keep], x[keep], y[keep], way_of[keep]
+    located = (x != _UNDEF) & (y != _UNDEF)
+    missing = len(x) - int(located.sum())
+    keep = located
+    keep[1:] &= (node[1:] != node[:-1]) | (way_of[1:] != way_of[:-1])  # a node repeated in a row
+    raw_idx: np.ndarray | None = None  # raw position of each kept vertex (None: all are kept)
+    if not keep.all():
+        raw_idx = np.flatnonzero(keep)
+        node, x, y, way_of = node[keep], x[keep], y[keep], way_of[keep]
     counts = np.bincount(way_of, minlength=nway)
     ok_way = counts >= 2
     if not ok_way.all():
         v_ok = ok_way[way_of]
-        node, x, y, way_of, raw_idx = node[v_ok], x[v_ok], y[v_ok], way_of[v_ok], raw_idx[v_ok]
+        raw_idx = (np.arange(len(node)) if raw_idx is None else raw_idx)[v_ok]
+        node, x, y, way_of = node[v_ok], x[v_ok], y[v_ok], way_of[v_ok]
     if len(node) == 0:
         return None, missing
     lon = x.astype(np.float64) * _SCALE
     lat = y.astype(np.float64) * _SCALE
     seg_len = _kept_segments(c, raw_idx, lon, lat)
     # split points: way ends and nodes used more than once (by any way, or twice by one)
+    change = way_of[1:] != way_of[:-1]
     first = np.ones(len(node), bool)
-    first[1:] = way_of[1:] != way_of[:-1]
+    first[1:] = change
     last = np.ones(len(node), bool)
-    last[:-1] = way_of[1:] != way_of[:-1]
+    last[:-1] = change
     order = np.argsort(node)  # nodes used more than once, without np.unique's stable sort
     sorted_node = node[order]
     twice = sorted_node[1:] == sorted_node[:-1]
@@ -349,17 +352,21 @@ def build_edges(c: _Cols, *, bbox: BBox | None, source: str, split_units: bool =
     return gdf, missing
 
 
-def _kept_segments(c: _Cols, raw_idx: np.ndarray, lon: np.ndarray, lat: np.ndarray) -> np.ndarray | None:
+def _kept_segments(c: _Cols, raw_idx: np.ndarray | None, lon: np.ndarray, lat: np.ndarray) -> np.ndarray | None:
     """Lengths of segments ``j -> j + 1`` of the kept vertices, from the lengths measured during the scan.
 
-    Where a vertex was dropped between two kept ones (no location, repeated
-    node), the new segment is measured here. ``None`` if nothing was measured.
+    ``raw_idx`` is the raw position of each kept vertex (``None``: every vertex
+    was kept). Where a vertex was dropped between two kept ones (no location,
+    repeated node), the new segment is measured here. ``None`` if nothing was
+    measured.
     """
     from ._geo import pair_distances
 
     if not c.seg_parts:
         return None
     raw = np.concatenate([f.result() for f in c.seg_parts])
+    if raw_idx is None:
+        return raw  # segments of consecutive raw vertices, all located
     if len(raw_idx) < 2:
         return np.zeros(0)
     a = raw_idx[:-1]
