@@ -1,21 +1,23 @@
 """Robust HTTP for every download path (Geofabrik, Copernicus, Overpass).
 
-One place implements what every download needs:
+Retries, back-off and ``Retry-After`` are urllib3's :class:`~urllib3.util.Retry`
+(mounted on a :mod:`requests` session): connection failures, stalls
+(``settings.timeout`` per read) and HTTP 429/5xx are retried at most
+``settings.max_retries`` times, waiting ``settings.backoff_base`` seconds and
+doubling, each wait capped by ``settings.backoff_max`` (a larger ``Retry-After``
+wins, up to the same cap). What no library does is here:
 
-* retries with exponential back-off, bounded by :data:`corridor.settings.max_retries`
-  and :data:`corridor.settings.backoff_max`, honouring ``Retry-After`` on 429/503;
-* a per-read timeout (a stalled server counts as a failed attempt);
-* resume of an interrupted download with a ``Range`` request; every byte that
-  arrived before the interruption is kept in ``dest + ".part"``;
-* verification: ``Content-Length``/``Content-Range``, an optional MD5, and a
-  guard against HTML error pages served with status 200;
-* an inter-process file lock and an atomic rename, so a bad, partial or
-  concurrent response never becomes a cache entry.
+* a body that fails after the headers (cut short, stalled, an HTML error page
+  served with status 200, a wrong MD5, a document the caller rejects) is retried
+  too, from the same retry budget;
+* :func:`download` resumes an interrupted body with a ``Range`` request (every
+  byte that arrived is kept in ``dest + ".part"``), checks the MD5, serialises
+  processes on a file lock and renames a complete, verified file into place, so a
+  bad, partial or concurrent response never becomes a cache entry.
 
 Bad arguments and bad :mod:`corridor.settings` values are rejected before
-anything is created on disk or sent over the network.
-
-Nothing here touches the network on import.
+anything is created on disk or sent over the network. Nothing here touches the
+network on import.
 """
 
 from __future__ import annotations
@@ -28,10 +30,12 @@ import os
 import re
 import time
 from collections.abc import Callable, Iterator
-from email.utils import parsedate_to_datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
+
+from urllib3.exceptions import HTTPError, InvalidHeader, MaxRetryError
+from urllib3.util import Retry
 
 from . import settings
 from ._errors import (
@@ -47,65 +51,43 @@ log = logging.getLogger(__name__)
 
 __all__ = ["download", "file_md5", "request_bytes"]
 
-RETRY_STATUS = {429, 500, 502, 503, 504}
+RETRY_STATUS = frozenset({429, 500, 502, 503, 504})
 ProgressFn = Callable[[int, int | None], None]
+_T = TypeVar("_T")
 _MD5_RE = re.compile(r"[0-9a-fA-F]{32}")
 _HEAD = 1024  # bytes inspected by the HTML guard
-
-
-def _requests() -> Any:
-    import requests
-
-    return requests
+_HTML_TAGS = (b"<!doctype html", b"<html", b"<head", b"<body", b"<title", b"<h1", b"<meta", b"<script")
+_CONTENT_RANGE = re.compile(r"bytes\s+(?:(\d+)-(\d+)|\*)/(\d+|\*)")
 
 
 def _sleep(seconds: float) -> None:
-    """Back-off sleep (a seam for tests that record the delays)."""
+    """Every back-off sleep goes through here (a seam for tests that record the delays)."""
     time.sleep(seconds)
 
 
 # --- validation -------------------------------------------------------------
 def _check_settings() -> None:
     """Reject unusable :mod:`corridor.settings` values before any I/O."""
-
-    def number(name: str, *, positive: bool) -> None:
+    for name, kind in (("timeout", "positive"), ("backoff_base", "non-negative"),
+                       ("backoff_max", "non-negative"), ("max_retries", "count"), ("chunk_size", "size")):
         v = getattr(settings, name)
-        ok = isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v)
-        ok = ok and (v > 0 if positive else v >= 0)
+        if kind in ("count", "size"):
+            minimum = 0 if kind == "count" else 1
+            ok = isinstance(v, int) and not isinstance(v, bool) and v >= minimum
+            need = f"a whole number >= {minimum}"
+        else:
+            ok = isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v)
+            ok = ok and (v > 0 if kind == "positive" else v >= 0)
+            need = "a finite number " + ("greater than zero" if kind == "positive" else "zero or more")
         if not ok:
-            need = "greater than zero" if positive else "zero or more"
             raise ParameterError(
-                f"corridor.settings.{name} must be a finite number {need}, got {v!r}; "
-                f"set e.g. corridor.settings.{name} = {getattr(_DEFAULTS, name)!r} "
-                f"(or the environment variable CORRIDOR_{name.upper()})"
+                f"corridor.settings.{name} must be {need}, got {v!r}; set e.g. corridor.settings.{name} = "
+                f"{settings.DEFAULTS[name]!r} (or the environment variable CORRIDOR_{name.upper()})"
             )
-
-    def integer(name: str, *, minimum: int) -> None:
-        v = getattr(settings, name)
-        if not isinstance(v, int) or isinstance(v, bool) or v < minimum:
-            raise ParameterError(
-                f"corridor.settings.{name} must be a whole number >= {minimum}, got {v!r}; "
-                f"set e.g. corridor.settings.{name} = {getattr(_DEFAULTS, name)!r}"
-                + (f" (or the environment variable CORRIDOR_{name.upper()})" if name != "chunk_size" else "")
-            )
-
-    number("timeout", positive=True)
-    number("backoff_base", positive=False)
-    number("backoff_max", positive=False)
-    integer("max_retries", minimum=0)
-    integer("chunk_size", minimum=1)
     if not isinstance(settings.user_agent, str) or not settings.user_agent.strip():
         raise ParameterError(
             f"corridor.settings.user_agent must be a non-empty string, got {settings.user_agent!r}"
         )
-
-
-class _DEFAULTS:
-    timeout = 30.0
-    backoff_base = 1.0
-    backoff_max = 60.0
-    max_retries = 4
-    chunk_size = 1 << 20
 
 
 def _check_url(url: Any) -> str:
@@ -171,32 +153,6 @@ def file_md5(path: str | os.PathLike[str], *, chunk: int = 1 << 20) -> str:
     return h.hexdigest()
 
 
-def _retry_after(resp: Any) -> float | None:
-    value = resp.headers.get("Retry-After") if resp is not None else None
-    if not value:
-        return None
-    try:
-        seconds = float(value)
-    except ValueError:
-        try:
-            seconds = parsedate_to_datetime(value).timestamp() - time.time()
-        except (TypeError, ValueError, IndexError, OverflowError):
-            return None
-    return max(0.0, seconds) if math.isfinite(seconds) else None
-
-
-def _sleep_for(attempt: int, resp: Any = None) -> float:
-    delay = settings.backoff_base * (2.0 ** min(attempt, 60))
-    ra = _retry_after(resp)
-    if ra is not None:
-        delay = max(delay, ra)
-    return float(min(delay, settings.backoff_max))
-
-
-_HTML_TAGS = (b"<!doctype html", b"<html", b"<head", b"<body", b"<title", b"<h1", b"<meta",
-              b"<script")
-
-
 def _looks_like_html(head: bytes) -> bool:
     """True if ``head`` (the first bytes of a body) is an HTML page.
 
@@ -214,94 +170,132 @@ def _looks_like_html(head: bytes) -> bool:
     return h.startswith(b"<?xml") and (b"<html" in h[:512] or b"<!doctype html" in h[:512])
 
 
-class _Retryable(Exception):
-    def __init__(self, msg: str, resp: Any = None, *, kind: str = "other") -> None:
-        super().__init__(msg)
-        self.resp = resp
-        self.kind = kind
+def _content_range(resp: Any) -> tuple[int | None, int | None]:
+    """``(start, total)`` from a ``Content-Range`` header (``None`` where unknown)."""
+    m = _CONTENT_RANGE.match(resp.headers.get("Content-Range", "").strip())
+    if not m:
+        return None, None
+    return (int(m.group(1)) if m.group(1) is not None else None,
+            int(m.group(3)) if m.group(3) != "*" else None)
 
 
-def _with_retries(url: str, attempt_fn: Callable[[int], Any]) -> Any:
-    """Run ``attempt_fn`` until it returns, retrying on :class:`_Retryable`.
-
-    Raises :class:`DownloadError` (``__cause__`` is the last failure) when the
-    attempts run out.
-    """
-    tries = settings.max_retries + 1
-    last: _Retryable | None = None
-    for attempt in range(tries):
-        try:
-            return attempt_fn(attempt)
-        except _Retryable as exc:
-            last = exc
-            if attempt + 1 >= tries:
-                break
-            delay = _sleep_for(attempt, exc.resp)
-            log.warning("download of %s failed (%s); retry %d/%d in %.2fs",
-                        url, exc, attempt + 1, settings.max_retries, delay)
-            _sleep(delay)
-    raise DownloadError(
-        f"could not download {url} after {tries} attempt{'s' if tries > 1 else ''}: {last}; "
-        "check the network or the server URL in corridor.settings, then try again"
-    ) from last
-
-
-def _classify(exc: BaseException) -> str:
+def _name(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}"
 
 
-def _transport_errors() -> tuple[type[BaseException], ...]:
-    """Exceptions that mean "the connection failed" (retryable), not "bad request"."""
-    requests = _requests()
-    import urllib3
+# --- retries ----------------------------------------------------------------
+class _Retry(Retry):
+    """urllib3's Retry with corridor's back-off, all of it slept through :func:`_sleep`.
 
-    return (requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError,
-            requests.exceptions.ContentDecodingError, urllib3.exceptions.HTTPError, OSError)
+    urllib3 waits nothing before the first retry and ``backoff_factor * 2**(n-1)``
+    after ``n`` failures; corridor waits ``backoff_factor`` (``settings.backoff_base``)
+    after the first failure and doubles. A ``Retry-After`` (seconds, fractional
+    or not, or an HTTP date) wins when it is longer; both are capped by
+    ``backoff_max``.
+    """
+
+    def get_backoff_time(self) -> float:
+        n = len(self.history)
+        return 0.0 if n == 0 else float(min(self.backoff_max, self.backoff_factor * 2.0 ** min(n - 1, 60)))
+
+    def get_retry_after(self, response: Any) -> float | None:
+        value = response.headers.get("Retry-After")
+        try:
+            seconds = float(value)  # RFC 9110 says whole seconds; some servers send fractions
+        except (TypeError, ValueError):
+            try:
+                return super().get_retry_after(response)  # an HTTP date, or None
+            except InvalidHeader:
+                return None
+        return max(0.0, seconds) if math.isfinite(seconds) else None
+
+    def sleep_for_retry(self, response: Any) -> bool:
+        after = self.get_retry_after(response)
+        if after is None:
+            return False
+        _sleep(min(max(after, self.get_backoff_time()), self.backoff_max))
+        return True
+
+    def _sleep_backoff(self) -> None:
+        _sleep(self.get_backoff_time())
 
 
-def _open(method: str, url: str, headers: dict[str, str], **kw: Any) -> Any:
-    """Send a request; connection failures become :class:`_Retryable`."""
-    requests = _requests()
-    try:
-        return requests.request(method, url, headers=headers, stream=True,
-                                timeout=settings.timeout, **kw)
-    except (requests.ConnectionError, requests.Timeout) as exc:
-        raise _Retryable(_classify(exc)) from exc
-    except requests.RequestException as exc:  # redirects loop, invalid URL after redirect ...
-        raise DownloadError(f"request to {url} failed: {_classify(exc)}; check the URL") from exc
+class _Failed(Exception):
+    """A response that arrived but cannot be used (a failed attempt, retried)."""
+
+    def __init__(self, msg: str, kind: str = "other") -> None:
+        super().__init__(msg)
+        self.kind = kind
 
 
-def _blocks(resp: Any, size: int) -> Iterator[bytes]:
+def _gave_up(url: str, reason: object) -> DownloadError:
+    tries = settings.max_retries + 1
+    return DownloadError(
+        f"could not download {url} after {tries} attempt{'s' if tries > 1 else ''}: {reason}; "
+        "check the network or the server URL in corridor.settings, then try again"
+    )
+
+
+def _exchange(url: str, send: Callable[[Any], Any], consume: Callable[[Any], _T]) -> _T:
+    """``consume(send(session))`` with one retry budget for the request and the body.
+
+    ``send`` issues the request on a :class:`requests.Session` whose adapter
+    retries connection failures, stalls and :data:`RETRY_STATUS`; ``consume``
+    reads the response and raises :class:`_Failed` for a body that cannot be
+    used, which spends the next retry of the same :class:`_Retry`. Raises
+    :class:`DownloadError` (``__cause__`` is the last failure) when the budget is
+    spent, :class:`RemoteFileNotFound` on HTTP 404.
+    """
+    import requests
+    from requests.adapters import HTTPAdapter
+
+    adapter = HTTPAdapter(max_retries=_Retry(
+        total=settings.max_retries, backoff_factor=settings.backoff_base, backoff_max=settings.backoff_max,
+        status_forcelist=RETRY_STATUS, allowed_methods={"GET", "HEAD", "POST"},  # POST: Overpass queries
+        raise_on_status=False, respect_retry_after_header=True,
+    ))
+    with requests.Session() as session:
+        session.headers["User-Agent"] = settings.user_agent
+        session.mount("http://", adapter)
+        session.mount("https://", adapter)
+        while True:
+            try:
+                resp = send(session)
+            except requests.RequestException as exc:
+                cause = exc.args[0] if exc.args else None
+                if isinstance(cause, MaxRetryError) and cause.reason is not None:
+                    raise _gave_up(url, _name(cause.reason)) from cause.reason
+                raise DownloadError(f"request to {url} failed: {_name(exc)}; check the URL") from exc
+            with contextlib.closing(resp):
+                try:
+                    if resp.status_code == 404:
+                        raise RemoteFileNotFound(f"{url} does not exist on the server (HTTP 404); check the "
+                                                 "name (a DEM tile over sea has no file)")
+                    if resp.status_code in RETRY_STATUS:  # urllib3 has spent the retries on it
+                        raise _Failed(f"HTTP {resp.status_code}")
+                    return consume(resp)
+                except _Failed as exc:
+                    failure = exc
+            try:
+                adapter.max_retries = resp.raw.retries.increment(resp.request.method, url, error=failure)
+            except MaxRetryError:
+                raise _gave_up(url, failure) from failure
+            log.warning("download of %s failed (%s); retrying", url, failure)
+            adapter.max_retries.sleep()
+
+
+def _blocks(resp: Any) -> Iterator[bytes]:
     """Yield the body as it arrives, so an interruption loses no received byte.
 
-    ``urllib3``'s ``read1`` returns what one socket read delivered (at most
-    ``size`` bytes); ``iter_content`` would buffer up to ``size`` bytes and drop
-    them when the connection breaks. Read errors become :class:`_Retryable`.
+    urllib3's ``read1`` returns what one socket read delivered (at most
+    ``settings.chunk_size`` bytes); reading fixed-size blocks would drop a partly
+    filled one when the connection breaks. Read errors become :class:`_Failed`.
     """
-    errors = _transport_errors()
-    read1 = getattr(resp.raw, "read1", None)
     try:
-        if read1 is None:  # urllib3 < 2
-            yield from resp.iter_content(chunk_size=size)
-            return
-        while True:
-            block = read1(size, decode_content=True)
-            if not block:
-                return
+        while block := resp.raw.read1(settings.chunk_size, decode_content=True):
             yield block
-    except errors as exc:
-        raise _Retryable(f"body interrupted: {_classify(exc)}") from exc
-
-
-def _status_check(url: str, resp: Any) -> None:
-    code = resp.status_code
-    if code in RETRY_STATUS:
-        raise _Retryable(f"HTTP {code}", resp)
-    if code == 404:
-        raise RemoteFileNotFound(
-            f"{url} does not exist on the server (HTTP 404); check the name "
-            "(a DEM tile over sea has no file)"
-        )
+    except (HTTPError, OSError) as exc:
+        raise _Failed(f"body interrupted: {_name(exc)}") from exc
 
 
 def request_bytes(
@@ -311,12 +305,14 @@ def request_bytes(
     data: dict[str, str] | str | None = None,
     params: dict[str, str] | None = None,
     reject_html: bool = True,
+    check: Callable[[bytes], None] | None = None,
 ) -> bytes:
     """Fetch a whole (small) response body with retries; raise :class:`DownloadError`.
 
-    Used for Overpass queries and ``.md5`` files. The body is checked against its
-    ``Content-Length`` and, with ``reject_html``, refused if it is an HTML page.
-    Nothing is written to disk.
+    Used for Overpass queries and ``.md5`` files. A body cut short (urllib3
+    checks ``Content-Length``), an HTML page (with ``reject_html``) or one that
+    ``check`` rejects by raising :class:`DownloadError` is a failed attempt and
+    is retried. Nothing is written to disk.
 
     Examples
     --------
@@ -329,27 +325,25 @@ def request_bytes(
     """
     _check_settings()
     url = _check_url(url)
-    if str(method).upper() not in ("GET", "POST", "HEAD"):
+    verb = str(method).upper()
+    if verb not in ("GET", "POST", "HEAD"):
         raise InvalidInputError(f"HTTP method {method!r} is not supported; use 'GET' or 'POST'")
 
-    def attempt(_: int) -> bytes:
-        resp = _open(str(method).upper(), url, {"User-Agent": settings.user_agent},
-                     data=data, params=params)
-        with contextlib.closing(resp):
-            _status_check(url, resp)
-            if resp.status_code >= 400:
-                raise DownloadError(f"{url} answered HTTP {resp.status_code}; check the URL and query")
-            body = b"".join(_blocks(resp, settings.chunk_size))
-            expected = resp.headers.get("Content-Length")
-            if (expected is not None and expected.isdigit() and "Content-Encoding" not in resp.headers
-                    and len(body) != int(expected)):
-                raise _Retryable(f"truncated body ({len(body)} of {expected} bytes)")
-            if reject_html and _looks_like_html(body[:_HEAD]):
-                raise _Retryable("server returned an HTML page instead of data", kind="html")
-            return bytes(body)
+    def consume(resp: Any) -> bytes:
+        if resp.status_code >= 400:
+            raise DownloadError(f"{url} answered HTTP {resp.status_code}; check the URL and query")
+        body = b"".join(_blocks(resp))
+        if reject_html and _looks_like_html(body[:_HEAD]):
+            raise _Failed("server returned an HTML page instead of data", "html")
+        if check is not None:
+            try:
+                check(body)
+            except DownloadError as exc:  # a complete HTTP body, an unusable document: try again
+                raise _Failed(str(exc)) from exc
+        return body
 
-    result: bytes = _with_retries(url, attempt)
-    return result
+    return _exchange(url, lambda s: s.request(verb, url, data=data, params=params, stream=True,
+                                               timeout=settings.timeout), consume)
 
 
 @contextlib.contextmanager
@@ -376,17 +370,40 @@ def _locked(dest: Path) -> Iterator[None]:
         lock.release()
 
 
-_CONTENT_RANGE = re.compile(r"bytes\s+(?:(\d+)-(\d+)|\*)/(\d+|\*)")
-
-
-def _content_range(resp: Any) -> tuple[int | None, int | None]:
-    """``(start, total)`` from a ``Content-Range`` header (``None`` where unknown)."""
-    m = _CONTENT_RANGE.match(resp.headers.get("Content-Range", "").strip())
-    if not m:
-        return None, None
-    start = int(m.group(1)) if m.group(1) is not None else None
-    total = int(m.group(3)) if m.group(3) != "*" else None
-    return start, total
+def _receive(url: str, resp: Any, part: Path, offset: int, progress: ProgressFn | None) -> None:
+    """Write the body into ``part``, appending when the server resumed at ``offset``."""
+    code = resp.status_code
+    if code == 416 and offset:
+        if _content_range(resp)[1] != offset:  # our .part does not fit the remote file
+            part.unlink(missing_ok=True)
+            raise _Failed("HTTP 416 for resume; restarting from zero")
+        log.info("%s: the partial file is already complete", url)
+        return
+    if code >= 400:
+        raise DownloadError(f"{url} answered HTTP {code}; check the URL")
+    start, size = _content_range(resp) if code == 206 else (None, None)
+    if code == 206 and start != offset:
+        part.unlink(missing_ok=True)
+        raise _Failed(f"server resumed at byte {start}, not {offset}; restarting")
+    if code != 206 and offset:
+        log.info("server ignored Range for %s; restarting from zero", url)
+        offset = 0
+    length = resp.headers.get("Content-Length") or ""
+    encoded = resp.headers.get("Content-Encoding", "identity").lower() != "identity"
+    total = size if size is not None else (int(length) + offset if length.isdigit() and not encoded else None)
+    done = offset
+    try:
+        f = open(part, "ab" if offset else "wb")  # noqa: SIM115 (closed below)
+    except OSError as exc:
+        raise OutputError(f"cannot write {part}: {exc.strerror or exc}; choose a writable destination") from exc
+    with f:
+        for block in _blocks(resp):
+            f.write(block)
+            done += len(block)
+            if progress is not None:
+                progress(done, total)
+    if total is not None and done != total:
+        raise _Failed(f"truncated body ({done} of {total} bytes)")
 
 
 def download(
@@ -403,9 +420,10 @@ def download(
 
     The body streams into ``dest + ".part"``; only a complete, verified body is
     renamed onto ``dest`` (atomic ``os.replace``). A ``.part`` left by an
-    interrupted run (Ctrl-C, dropped connection, stall) keeps every byte that
-    arrived and is resumed with ``Range``. Concurrent processes serialise on
-    ``dest + ".lock"``; the second finds the finished file and returns it.
+    interrupted attempt or run (Ctrl-C, dropped connection, stall) keeps every
+    byte that arrived and is resumed with ``Range``. Concurrent processes
+    serialise on ``dest + ".lock"``; the second finds the finished file and
+    returns it.
 
     Parameters
     ----------
@@ -417,7 +435,7 @@ def download(
         Expected MD5 hex digest. A mismatch deletes the partial file and retries
         from scratch; when retries run out, :class:`ChecksumError` is raised.
     resume : bool
-        Resume an existing ``.part`` file. Default True.
+        Resume a ``.part`` left by an earlier call. Default True.
     reject_html : bool
         Treat an HTML page served in place of the file as a failed attempt.
     progress : callable, optional
@@ -472,79 +490,38 @@ def download(
     with _locked(dest):
         if dest.exists() and not overwrite and (md5 is None or file_md5(dest) == md5):
             return dest
+        if not resume:
+            part.unlink(missing_ok=True)
+        offset = 0
 
-        def attempt(_: int) -> Path:
-            if not resume:
-                part.unlink(missing_ok=True)
+        def send(session: Any) -> Any:
+            nonlocal offset
             offset = part.stat().st_size if part.exists() else 0
-            headers = {"User-Agent": settings.user_agent, "Accept-Encoding": "identity"}
-            if offset:
-                headers["Range"] = f"bytes={offset}-"
-            resp = _open("GET", url, headers)
-            with contextlib.closing(resp):
-                try:
-                    _status_check(url, resp)
-                except RemoteFileNotFound:
-                    part.unlink(missing_ok=True)  # the remote file is gone: the part is useless
-                    raise
-                total: int | None
-                done: int
-                if resp.status_code == 416 and offset:
-                    size = _content_range(resp)[1]
-                    if size != offset:  # our .part does not fit the remote file
-                        part.unlink(missing_ok=True)
-                        raise _Retryable("HTTP 416 for resume; restarting from zero")
-                    log.info("%s: the partial file is already complete", url)
-                    total = done = offset
-                else:
-                    if resp.status_code >= 400:
-                        raise DownloadError(f"{url} answered HTTP {resp.status_code}; check the URL")
-                    start, size = _content_range(resp) if resp.status_code == 206 else (None, None)
-                    if resp.status_code == 206 and start != offset:
-                        part.unlink(missing_ok=True)
-                        raise _Retryable(f"server resumed at byte {start}, not {offset}; restarting")
-                    if resp.status_code != 206 and offset:
-                        log.info("server ignored Range for %s; restarting from zero", url)
-                        offset = 0
-                    length = resp.headers.get("Content-Length")
-                    encoded = resp.headers.get("Content-Encoding", "identity").lower() != "identity"
-                    total = size if size is not None else (
-                        int(length) + offset if (length or "").isdigit() and not encoded else None)
-                    done = offset
-                    try:
-                        f = open(part, "ab" if offset else "wb")  # noqa: SIM115 (closed below)
-                    except OSError as exc:
-                        raise OutputError(f"cannot write {part}: {exc.strerror or exc}; "
-                                          "choose a writable destination") from exc
-                    with f:
-                        for block in _blocks(resp, settings.chunk_size):
-                            f.write(block)
-                            done += len(block)
-                            if progress is not None:
-                                progress(done, total)
-            if total is not None and done != total:
-                raise _Retryable(f"truncated body ({done} of {total} bytes)")
+            headers = {"Accept-Encoding": "identity", **({"Range": f"bytes={offset}-"} if offset else {})}
+            return session.get(url, headers=headers, stream=True, timeout=settings.timeout)
+
+        def consume(resp: Any) -> Path:
+            _receive(url, resp, part, offset, progress)
             with open(part, "rb") as fh:
                 head = fh.read(_HEAD)
             if reject_html and _looks_like_html(head):
                 part.unlink(missing_ok=True)
-                raise _Retryable("server returned an HTML page instead of the file", kind="html")
-            if md5 is not None:
-                got = file_md5(part)
-                if got != md5:
-                    part.unlink(missing_ok=True)
-                    raise _Retryable(f"MD5 mismatch (expected {md5}, got {got})", kind="md5")
+                raise _Failed("server returned an HTML page instead of the file", "html")
+            if md5 is not None and (got := file_md5(part)) != md5:
+                part.unlink(missing_ok=True)
+                raise _Failed(f"MD5 mismatch (expected {md5}, got {got})", "md5")
             os.replace(part, dest)
             return dest
 
         try:
-            out: Path = _with_retries(url, attempt)
+            return _exchange(url, send, consume)
+        except RemoteFileNotFound:
+            part.unlink(missing_ok=True)  # the remote file is gone: the part is useless
+            raise
         except DownloadError as exc:
-            cause = exc.__cause__
-            if isinstance(cause, _Retryable) and cause.kind == "md5":
+            if isinstance(exc.__cause__, _Failed) and exc.__cause__.kind == "md5":
                 raise ChecksumError(
                     f"{url} never matched its checksum {md5} in {settings.max_retries + 1} "
                     "attempts; the mirror may be updating, try again later"
                 ) from exc
             raise
-        return out

@@ -1,11 +1,14 @@
-"""The Overpass source: queries built by osmnx, fetched with corridor's retrying client.
+"""The Overpass source: queries built as osmnx builds them, fetched with corridor's retrying client.
 
-osmnx builds the query, as ``osmnx.graph_from_polygon(custom_filter=...)``
-does: its Overpass settings string (``[out:...][timeout:...][maxsize:...]``
-from ``osmnx.settings``) and its polygon subdivision (an area larger than
-``osmnx.settings.max_query_area_size``, 50 km x 50 km by default, is cut into
-sub-polygons that are queried one by one). The way filters are osmnx
-``custom_filter`` strings (:func:`overpass_filters`).
+The query is the one ``osmnx.graph_from_polygon(custom_filter=...)`` would
+send: osmnx's Overpass settings string (``[out:xml][timeout:...][maxsize:...]``,
+``maxsize`` from ``osmnx.settings.overpass_memory``) and its polygon subdivision
+(an area larger than ``osmnx.settings.max_query_area_size``, 50 km x 50 km by
+default, is cut into sub-polygons that are queried one by one). Those two
+builders are private in osmnx, so they are vendored here (:func:`_overpass_head`,
+:func:`_polygon_coord_strs`); osmnx's settings are only read, never changed,
+and only its public ``osmnx.projection.project_geometry`` is called. The way
+filters are osmnx ``custom_filter`` strings (:func:`overpass_filters`).
 
 The HTTP goes through :mod:`corridor._http`, not osmnx's request function:
 osmnx retries HTTP 429/504 forever with a fixed 55 s pause and ignores
@@ -27,11 +30,11 @@ True
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import logging
+import math
 import os
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -50,27 +53,67 @@ OVERPASS_SETTINGS_XML = "[out:xml][timeout:{timeout}]{maxsize}"
 def _osmnx() -> Any:
     try:
         import osmnx
-        from osmnx import _overpass
     except ImportError as exc:  # pragma: no cover - osmnx is a core dependency
         raise MissingDependencyError("the Overpass source needs osmnx: pip install 'osmnx>=2'") from exc
-    for fn in ("_make_overpass_settings", "_make_overpass_polygon_coord_strs"):
-        if not hasattr(_overpass, fn):  # pragma: no cover - guards against an osmnx refactor
-            raise MissingDependencyError(f"osmnx {osmnx.__version__} lacks {fn}; install osmnx 2.x "
-                                         "(pip install 'osmnx>=2,<3')")
     return osmnx
 
 
-@contextlib.contextmanager
-def _osmnx_settings(timeout: int) -> Iterator[Any]:
-    """osmnx's settings with XML output and ``timeout`` seconds, restored afterwards."""
+# The Overpass settings string and the polygon subdivision below are vendored from osmnx 2.1
+# (MIT License), where they are private: _overpass_head from osmnx/_overpass.py
+# _make_overpass_settings; _polygon_coord_strs and _quadrat_cut from osmnx/_overpass.py
+# _make_overpass_polygon_coord_strs and osmnx/utils_geo.py _consolidate_subdivide_geometry and
+# _quadrat_cut_geometry (tests/test_osm.py checks they still give osmnx's sub-polygons).
+# Copyright (c) 2016-2026 Geoff Boeing https://geoffboeing.com/
+# Changes: the output format and timeout are arguments instead of osmnx's global settings (which
+# are read, never written), EPSG:4326 is named instead of osmnx.settings.default_crs, and the
+# too-large-area warning goes to the log.
+def _overpass_head(timeout: int) -> str:
+    """``[out:xml][timeout:...][maxsize:...]`` (``maxsize`` from ``osmnx.settings.overpass_memory``)."""
+    memory = _osmnx().settings.overpass_memory
+    return OVERPASS_SETTINGS_XML.format(timeout=int(timeout),
+                                        maxsize="" if memory is None else f"[maxsize:{memory}]")
+
+
+def _quadrat_cut(geom: Any, width: float) -> Any:
+    """Split a projected (Multi)Polygon along a grid of lines ``width`` apart (at least 3 x 3 lines)."""
+    import numpy as np
+    from shapely.geometry import LineString, MultiPolygon
+    from shapely.ops import split
+
+    left, bottom, right, top = geom.bounds
+    xs = np.linspace(left, right, num=max(int(np.ceil((right - left) / width) + 1), 3))
+    ys = np.linspace(bottom, top, num=max(int(np.ceil((top - bottom) / width) + 1), 3))
+    lines = ([LineString([(x, ys[0]), (x, ys[-1])]) for x in xs]
+             + [LineString([(xs[0], y), (xs[-1], y)]) for y in ys])
+    geoms = [geom]
+    for line in lines:
+        geoms = [piece for g in geoms for piece in (split(g, line).geoms if g.intersects(line) else [g])]
+    return MultiPolygon(geoms)
+
+
+def _polygon_coord_strs(polygon: Any) -> list[str]:
+    """Overpass ``poly:`` strings (``"lat lon lat lon ..."``, 6 decimals) of ``polygon``'s sub-polygons.
+
+    In the local UTM zone, an area larger than ``osmnx.settings.max_query_area_size`` m²
+    (or any MultiPolygon) is replaced by its convex hull and, if still too large, cut
+    into squares of at most that area; holes are ignored.
+    """
+    from shapely.geometry import MultiPolygon
+
     ox = _osmnx()
-    s = ox.settings
-    saved = (s.overpass_settings, s.requests_timeout)
-    s.overpass_settings, s.requests_timeout = OVERPASS_SETTINGS_XML, int(timeout)
-    try:
-        yield ox
-    finally:
-        s.overpass_settings, s.requests_timeout = saved
+    max_area = ox.settings.max_query_area_size
+    geom, crs = ox.projection.project_geometry(polygon, crs="EPSG:4326")
+    if isinstance(geom, MultiPolygon) or geom.area > max_area:
+        geom = geom.convex_hull
+    if int(geom.area / max_area) > 10:
+        log.warning("this Overpass area is %d times osmnx.settings.max_query_area_size; it is cut into "
+                    "many sub-queries, which may take a long time", int(geom.area / max_area))
+    if geom.area > max_area:
+        geom = _quadrat_cut(geom, math.sqrt(max_area))
+    if not isinstance(geom, MultiPolygon):
+        geom = MultiPolygon([geom])
+    parts, _ = ox.projection.project_geometry(geom, crs=crs, to_crs="EPSG:4326")
+    return [" ".join(f"{y:.6f} {x:.6f}" for x, y in zip(*g.exterior.xy, strict=True)) for g in parts.geoms]
 
 
 def overpass_filters(modes: Sequence[str], road_classes: str | Iterable[str] | None = None) -> list[str]:
@@ -112,7 +155,7 @@ def overpass_queries(area: Any, *, modes: Sequence[str] = ("road", "rail"),
     Parameters
     ----------
     area : BBox, (left, bottom, right, top) or shapely (Multi)Polygon
-        In EPSG:4326. osmnx cuts it into sub-polygons of at most
+        In EPSG:4326. Cut, as osmnx does, into sub-polygons of at most
         ``osmnx.settings.max_query_area_size`` m², one query each.
     modes, road_classes
         As :func:`corridor.load_network`.
@@ -136,9 +179,8 @@ def overpass_queries(area: Any, *, modes: Sequence[str] = ("road", "rail"),
     mds = check_modes(modes)
     poly = _polygon(area)
     filters = overpass_filters(mds, road_classes)
-    with _osmnx_settings(timeout) as ox:
-        head = ox._overpass._make_overpass_settings()
-        coord_strs = ox._overpass._make_overpass_polygon_coord_strs(poly)
+    head = _overpass_head(timeout)
+    coord_strs = _polygon_coord_strs(poly)
     stations = f'node["railway"~"^({"|".join(tagnorm.STATION_VALUES)})$"]' if "rail" in mds else None
     queries = []
     for coords in coord_strs:
@@ -162,17 +204,10 @@ def _check_osm_xml(body: bytes, url: str) -> None:
 
 
 def _fetch_one(url: str, query: str, dest: Path) -> None:
-    from ._http import _Retryable, _with_retries, request_bytes
+    from ._http import request_bytes
 
-    def attempt(_: int) -> bytes:
-        body = request_bytes(url, method="POST", data={"data": query})  # retries HTTP failures itself
-        try:
-            _check_osm_xml(body, url)
-        except DownloadError as exc:  # complete HTTP body, incomplete document: try again
-            raise _Retryable(str(exc)) from exc
-        return body
-
-    body: bytes = _with_retries(url, attempt)
+    # a complete HTTP body that is not complete OSM XML is a failed attempt, retried like the others
+    body = request_bytes(url, method="POST", data={"data": query}, check=lambda b: _check_osm_xml(b, url))
     dest.parent.mkdir(parents=True, exist_ok=True)
     tmp = dest.with_name(f".{dest.name}.{os.getpid()}.part")
     tmp.write_bytes(body)
@@ -219,8 +254,8 @@ def fetch_overpass(area: Any, *, modes: Sequence[str] = ("road", "rail"),
     Returns
     -------
     pathlib.Path
-        The cached ``.osm`` response, or a merged ``.osm.pbf`` when osmnx cut
-        the area into several queries.
+        The cached ``.osm`` response, or a merged ``.osm.pbf`` when the area was
+        cut into several queries.
 
     Raises
     ------

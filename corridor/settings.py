@@ -7,8 +7,9 @@ Change a setting by assigning to the module attribute, as in osmnx::
     corridor.settings.timeout = 60
 
 Environment variables with the prefix ``CORRIDOR_`` set the defaults
-(``CORRIDOR_CACHE_FOLDER``, ``CORRIDOR_DATA_FOLDER``, ``CORRIDOR_OVERPASS_URL``
-...), so tests and CI can redirect every service to a loopback server.
+(``CORRIDOR_CACHE_FOLDER``, ``CORRIDOR_DATA_FOLDER``, ``CORRIDOR_OVERPASS_URL``,
+``CORRIDOR_CHUNK_SIZE`` ...), so tests and CI can redirect every service to a loopback server.
+The built-in defaults of the numeric settings are in :data:`DEFAULTS` (read-only).
 
 Attributes
 ----------
@@ -31,7 +32,8 @@ backoff_base : float
 backoff_max : float
     Upper bound of one back-off delay in seconds. Default 60.
 chunk_size : int
-    Bytes per streamed chunk. Default 1 MiB.
+    Largest block read from the network and written to disk at a time, in bytes.
+    Default 1 MiB.
 overpass_url : str
     Overpass API interpreter endpoint.
 geofabrik_url : str
@@ -47,14 +49,14 @@ dask_scheduler : str or None
     (``CORRIDOR_DASK_SCHEDULER``). Default None (local processes).
 dask_timeout : float
     Seconds to wait when connecting to that scheduler. Default 10.
-log_console : bool
-    If True, :func:`corridor.utils.enable_logging` style console logging is on.
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 
@@ -74,20 +76,26 @@ def _env_num(name: str, default: float | int) -> Any:
         return raw
 
 
+#: Built-in defaults of the numeric settings, before any ``CORRIDOR_<NAME>`` override (read-only;
+#: error messages about a bad value quote them).
+DEFAULTS: Mapping[str, float | int] = MappingProxyType({
+    "timeout": 30.0, "max_retries": 4, "backoff_base": 1.0, "backoff_max": 60.0, "chunk_size": 1 << 20,
+    "dask_timeout": 10.0,
+})
+
 cache_folder: Path = Path(_env("CACHE_FOLDER", str(Path.home() / ".cache" / "corridor")))
 data_folder: Path | None = (
     Path(os.environ["CORRIDOR_DATA_FOLDER"]) if "CORRIDOR_DATA_FOLDER" in os.environ else None
 )
-timeout: float = _env_num("TIMEOUT", 30.0)
-max_retries: int = _env_num("MAX_RETRIES", 4)
-backoff_base: float = _env_num("BACKOFF_BASE", 1.0)
-backoff_max: float = _env_num("BACKOFF_MAX", 60.0)
-chunk_size: int = 1 << 20
+timeout: float = _env_num("TIMEOUT", DEFAULTS["timeout"])
+max_retries: int = _env_num("MAX_RETRIES", DEFAULTS["max_retries"])
+backoff_base: float = _env_num("BACKOFF_BASE", DEFAULTS["backoff_base"])
+backoff_max: float = _env_num("BACKOFF_MAX", DEFAULTS["backoff_max"])
+chunk_size: int = _env_num("CHUNK_SIZE", DEFAULTS["chunk_size"])
 overpass_url: str = _env("OVERPASS_URL", "https://overpass-api.de/api/interpreter")
 geofabrik_url: str = _env("GEOFABRIK_URL", "https://download.geofabrik.de")
 copernicus_url: str = _env("COPERNICUS_URL", "https://copernicus-dem-90m.s3.amazonaws.com")
 copernicus30_url: str = _env("COPERNICUS30_URL", "https://copernicus-dem-30m.s3.amazonaws.com")
 user_agent: str = _env("USER_AGENT", "corridor/0.1 (+https://pypi.org/project/corridor)")
 dask_scheduler: str | None = os.environ.get("CORRIDOR_DASK_SCHEDULER") or None
-dask_timeout: float = _env_num("DASK_TIMEOUT", 10.0)
-log_console: bool = False
+dask_timeout: float = _env_num("DASK_TIMEOUT", DEFAULTS["dask_timeout"])

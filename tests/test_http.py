@@ -11,8 +11,11 @@ from __future__ import annotations
 
 import hashlib
 import multiprocessing
+import os
 import random
 import socket
+import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -189,8 +192,72 @@ def test_5xx_forever_is_bounded(http_server, tmp_cache, fast_retries, sleeps, st
     assert _cache_files(tmp_cache) == set()
 
 
-def test_backoff_is_capped():
-    assert _http._sleep_for(200) == settings.backoff_max
+def test_backoff_doubles_and_is_capped(fast_retries):
+    from urllib3.util.retry import RequestHistory
+
+    def after(n: int) -> float:  # the wait after n consecutive failures
+        retry = _http._Retry(total=300, backoff_factor=settings.backoff_base, backoff_max=settings.backoff_max)
+        return retry.new(history=(RequestHistory("GET", "/", None, 503, None),) * n).get_backoff_time()
+
+    assert [after(n) for n in (1, 2, 3)] == [pytest.approx(0.01), pytest.approx(0.02), pytest.approx(0.04)]
+    assert after(200) == settings.backoff_max
+
+
+def test_unreadable_retry_after_falls_back_to_backoff(http_server, fast_retries, sleeps):
+    http_server.add("/r", Reply(status=503, headers={"Retry-After": "soon"}),
+                    Reply(status=429, headers={"Retry-After": "nan"}), Reply(body=b"ok"))
+    assert _http.request_bytes(http_server.url("/r")) == b"ok"
+    assert sleeps == [pytest.approx(0.01), pytest.approx(0.02)]
+
+
+def test_status_and_body_failures_share_one_retry_budget(http_server, tmp_cache, fast_retries, sleeps,
+                                                         monkeypatch):
+    monkeypatch.setattr(settings, "max_retries", 2)
+    http_server.add("/b", Reply(status=503), Reply(body=HTML), Reply(body=BODY, truncate_at=1000),
+                    Reply(body=BODY))
+    with pytest.raises(DownloadError, match=r"after 3 attempts.*IncompleteRead"):
+        _http.download(http_server.url("/b"), tmp_cache / "b")
+    assert http_server.hits("/b") == 3  # not max_retries per kind of failure
+    assert _part(tmp_cache / "b").read_bytes() == BODY[:1000]
+    assert sleeps == [pytest.approx(0.01), pytest.approx(0.02)]
+    http_server.add("/q", Reply(status=504), Reply(body=b"x" * 500, truncate_at=10), Reply(body=HTML),
+                    Reply(body=b"ok"))
+    with pytest.raises(DownloadError, match="after 3 attempts"):
+        _http.request_bytes(http_server.url("/q"), method="POST", data={"data": "q"})
+    assert http_server.hits("/q") == 3
+
+
+def test_redirects_are_followed_and_spend_no_retry(http_server, tmp_cache, fast_retries, sleeps, monkeypatch):
+    monkeypatch.setattr(settings, "max_retries", 0)
+    http_server.add("/old", Reply(status=302, headers={"Location": http_server.url("/mid")}))
+    http_server.add("/mid", Reply(status=301, headers={"Location": http_server.url("/new")}))
+    http_server.add("/new", Reply(body=BODY))
+    assert _http.download(http_server.url("/old"), tmp_cache / "new", md5=MD5).read_bytes() == BODY
+    assert [http_server.hits(p) for p in ("/old", "/mid", "/new")] == [1, 1, 1] and sleeps == []
+
+
+def test_chunk_size_from_the_environment(tmp_path):
+    """CORRIDOR_CHUNK_SIZE sets the default like every other setting; a bad one is named on first use."""
+    code = (
+        "import corridor, corridor.settings as s, corridor._http as h\n"
+        "print(s.chunk_size)\n"
+        "try:\n"
+        "    h.request_bytes('http://127.0.0.1:9/x')\n"
+        "except corridor.CorridorError as e:\n"
+        "    print(type(e).__name__, e)\n"
+    )
+    env = {**os.environ, "CORRIDOR_CHUNK_SIZE": "65536", "CORRIDOR_MAX_RETRIES": "0"}
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=60)
+    assert res.returncode == 0, res.stderr
+    assert res.stdout.splitlines()[0] == "65536"
+    assert res.stdout.splitlines()[1].startswith("DownloadError")  # accepted: the request was sent
+    env["CORRIDOR_CHUNK_SIZE"] = "64k"
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=60)
+    assert res.returncode == 0, res.stderr
+    out = res.stdout.splitlines()
+    assert out[0] == "64k" and out[1].startswith("ParameterError corridor.settings.chunk_size")
+    assert "'64k'" in out[1]
+    assert "CORRIDOR_CHUNK_SIZE" in out[1] and f"= {settings.DEFAULTS['chunk_size']}" in out[1]
 
 
 def test_404_is_not_retried(http_server, tmp_cache, fast_retries, sleeps):

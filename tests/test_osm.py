@@ -10,7 +10,7 @@ import pytest
 from _httpserver import Reply
 from _osmgen import small
 
-from corridor import osm
+from corridor import _overpass, osm
 from corridor._errors import (
     ChecksumError,
     DownloadError,
@@ -214,20 +214,46 @@ def test_overpass_query_needs_bbox():
     assert q.startswith("[out:xml][timeout:180];") and q.count("(poly:'") == 2  # two osmnx custom filters
 
 
-def test_overpass_queries_built_by_osmnx(monkeypatch):
+class _ReadOnly:
+    """A stand-in for ``osmnx.settings`` that fails the test on any assignment."""
+
+    def __init__(self, module):
+        object.__setattr__(self, "_module", module)
+
+    def __getattr__(self, name):
+        return getattr(self._module, name)
+
+    def __setattr__(self, name, value):
+        raise AssertionError(f"osmnx.settings.{name} was changed")
+
+
+def test_overpass_queries_built_as_osmnx_builds_them(monkeypatch):
     import osmnx as ox
+    from shapely.geometry import MultiPolygon, Polygon
 
     monkeypatch.setattr(ox.settings, "max_query_area_size", 20_000 * 20_000)
     monkeypatch.setattr(ox.settings, "overpass_memory", 1_073_741_824)
+    monkeypatch.setattr(ox, "settings", _ReadOnly(ox.settings))  # read, never written (not even briefly)
     queries = osm.overpass_queries(BBOX)
-    # osmnx cut the 55 km x 33 km box into sub-polygons of at most 20 km x 20 km
+    # the 55 km x 33 km box is cut into sub-polygons of at most 20 km x 20 km
     assert len(queries) >= 5 and len(set(queries)) == len(queries)
     assert all(q.startswith("[out:xml][timeout:180][maxsize:1073741824];") for q in queries)
-    assert ox.settings.overpass_settings.startswith("[out:json]")  # osmnx's own setting is restored
-    from shapely.geometry import Polygon
-
+    assert osm.overpass_queries(BBOX, timeout=25)[0].startswith("[out:xml][timeout:25][maxsize:1073741824];")
     (q,) = osm.overpass_queries(Polygon([(43.6, 40.7), (43.7, 40.7), (43.65, 40.8)]))  # a polygon area
     assert "(poly:'40.700000 43.600000 " in q or "40.800000 43.650000" in q
+    # the vendored subdivision gives osmnx's own sub-polygons (a box, a small polygon, a multipolygon
+    # with a hole, a long thin strip), so queries and their cache keys are the ones osmnx would send
+    ox_overpass = pytest.importorskip("osmnx._overpass")
+    if not hasattr(ox_overpass, "_make_overpass_polygon_coord_strs"):
+        pytest.skip("this osmnx no longer has the builder corridor vendored")
+    ring = [(43.6, 40.66), (44.1, 40.66), (44.1, 40.94), (43.6, 40.94)]
+    areas = [Polygon([(43.55, 40.65), (44.2, 40.65), (44.2, 40.95), (43.55, 40.95)]),
+             Polygon([(43.6, 40.7), (43.7, 40.7), (43.65, 40.8)]),
+             MultiPolygon([Polygon(ring, [[(43.8, 40.7), (43.9, 40.7), (43.9, 40.8)]]),
+                           Polygon([(44.5, 41.0), (44.9, 41.0), (44.9, 41.3)])]),
+             Polygon([(45.0, 39.0), (46.5, 39.0), (46.5, 39.05), (45.0, 39.05)])]
+    for area in areas:
+        assert _overpass._polygon_coord_strs(area) == ox_overpass._make_overpass_polygon_coord_strs(area)
 
 
 def test_overpass_subdivided_area_is_merged(overpass, files, tmp_cache, monkeypatch):
