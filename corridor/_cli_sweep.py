@@ -163,6 +163,7 @@ def run_sweep(names: Sequence[str], vary: Mapping[str, str], out: Path, *, worke
     gdf = gpd.GeoDataFrame(rows, geometry=[r.geometry for r, _ in done], crs="EPSG:4326")
     if rank_by not in gdf.columns:
         raise ParameterError(f"--rank-by {rank_by!r} is not a metric column")
+    from ._text import write_csv
     from .export import atomic_output
 
     try:
@@ -173,7 +174,7 @@ def run_sweep(names: Sequence[str], vary: Mapping[str, str], out: Path, *, worke
         if len(scens) > 1:
             summary_path = out / "sweep_summary.csv"
             with atomic_output(summary_path) as tmp:
-                rank_summary(gdf, by=rank_by).to_csv(tmp, index=False)
+                write_csv(rank_summary(gdf, by=rank_by), tmp)
     except OSError as exc:
         raise OutputError(f"cannot write the sweep to {out}: {exc}; choose a writable --out folder") from exc
     return path, summary_path

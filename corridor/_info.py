@@ -65,13 +65,13 @@ def print_summary(s: dict[str, Any], console: Any) -> None:
     """Render :func:`pack_summary` as rich tables."""
     from rich.table import Table
 
-    from ._text import clean_terminal
+    from ._render import safe
 
     t = Table(title="Country units (region pack, clipped to lon 42.5–51.0, lat 37.8–42.5)")
     for col in ("unit", "name", "part of", "polygons", "area km²", "places"):
         t.add_column(col, justify="right" if col in ("polygons", "area km²", "places") else "left")
     for code, u in s["units"].items():
-        t.add_row(code, clean_terminal(u["name"]), u["sovereign"], str(u["parts"]),
+        t.add_row(safe(code), safe(u["name"]), safe(u["sovereign"]), str(u["parts"]),
                   f"{u['area_km2']:,.1f}", str(u["places"]))
     console.print(t)
     p = s["places"]

@@ -248,13 +248,9 @@ def table_records(table: Any) -> list[dict[str, Any]]:
 
 
 def _write_csv(path: Path, table: Any) -> None:
-    from ._text import csv_cell
+    from ._text import write_csv
 
-    df = table.copy()
-    for col in df.columns:
-        if df[col].dtype == object:
-            df[col] = [csv_cell(v) for v in df[col]]
-    df.to_csv(path, index=False, encoding="utf-8")
+    write_csv(table, path)
 
 
 def write_outputs(folder: Path, routes: Sequence[Any], metrics: Sequence[Any], table: Any,

@@ -85,7 +85,7 @@ def print_compare(table: Any, console: Any) -> None:
     t.add_column("cost low–central–high", justify="right", overflow="fold", min_width=17)
     rows = table.sort_values("rank", kind="stable").to_dict(orient="records")
     for r in rows:
-        mode = str(r["mode"])
+        mode = safe(r["mode"])
         cross = str(int(r["n_crossings"]))
         if int(r.get("n_border_stops", r["n_crossings"])) != int(r["n_crossings"]):
             cross += f" ({int(r['n_border_stops'])} border stops)"
@@ -157,7 +157,7 @@ def print_metrics(m: Any, console: Any) -> None:
     from rich.table import Table
 
     row = m.as_row()
-    mode = m.mode
+    mode = safe(m.mode)
     t = Table(title=f"{safe(m.name)} ({mode}, modelled)" if m.modelled else f"{safe(m.name)} ({mode})",
               show_header=False)
     t.add_column("metric")

@@ -4,10 +4,14 @@ OSM names and refs are written by anyone; scenario names come from hand-written
 files. Before such text reaches an output, pass it through the matching function:
 
 ========================  ===========================================================
+:func:`clean_text`        every label, whatever the output: drops ANSI/OSC escapes, control
+                          characters and bidi overrides (used by all functions below, and
+                          by the charts, whose text is plain, not mathtext)
 :func:`html_text`         HTML element and attribute content (maps, report)
 :func:`csv_cell`          one CSV/spreadsheet cell (formula injection)
-:func:`csv_safe_frame`    every text cell of a table about to be written as CSV
-:func:`clean_terminal`    terminal output (ANSI/OSC escapes, control characters)
+:func:`csv_safe_frame`    every text cell, column name and index label of a table for CSV
+:func:`write_csv`         the one CSV writer of the package (uses :func:`csv_safe_frame`)
+:func:`clean_terminal`    terminal output (same as :func:`clean_text`)
 :func:`safe_filename`     a file-name stem (no separators, no traversal)
 :func:`safe_path`         a file inside an output folder, guaranteed not to escape it
 ========================  ===========================================================
@@ -24,7 +28,9 @@ Examples
 
 from __future__ import annotations
 
+import datetime
 import html
+import numbers
 import os
 import re
 import unicodedata
@@ -33,7 +39,8 @@ from typing import Any
 
 from ._errors import OutputError
 
-__all__ = ["clean_terminal", "csv_cell", "csv_safe_frame", "html_text", "safe_filename", "safe_path"]
+__all__ = ["clean_terminal", "clean_text", "csv_cell", "csv_safe_frame", "html_text", "safe_filename", "safe_path",
+           "write_csv"]
 
 # CSI (ESC [ ... final), OSC (ESC ] ... BEL or ST), DCS/SOS/PM/APC strings (ESC P/X/^/_ ... ST),
 # then any other two-character escape (ESC + one byte).
@@ -44,9 +51,8 @@ _ANSI = re.compile(
     r"|\x1b[ -/]*[0-~]"
 )
 _C1_CSI = re.compile(r"\x9b[0-?]*[ -/]*[@-~]|\x9d[^\x07\x9c]*(?:\x07|\x9c)?")
-# C0 (except TAB and LF), DEL, C1, and bidirectional overrides that reorder what a reader sees.
-_CTRL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
-_HTML_CTRL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+# C0 (except TAB and LF), DEL, C1, and bidirectional marks/overrides that reorder what a reader sees.
+_CTRL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 _FORMULA = ("=", "+", "-", "@", "\t", "\r", "\n", "\uff1d", "\uff0b", "\uff0d", "\uff20")
 _WINDOWS_RESERVED = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(10)),
                      *(f"lpt{i}" for i in range(10))}
@@ -55,8 +61,9 @@ _WINDOWS_RESERVED = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(10))
 def html_text(value: Any) -> str:
     """Escape any value for HTML element or attribute content.
 
-    ``<``, ``>``, ``&`` and both quotes are escaped; control characters, which
-    are not allowed in HTML, are dropped. ``None`` becomes ``""``.
+    ``<``, ``>``, ``&`` and both quotes are escaped; escape sequences, control
+    characters and bidi overrides are dropped first (:func:`clean_text`).
+    ``None`` becomes ``""``.
 
     Examples
     --------
@@ -65,7 +72,7 @@ def html_text(value: Any) -> str:
     >>> html_text("Ağbənd & Nrnadzor")
     'Ağbənd &amp; Nrnadzor'
     """
-    return html.escape(_HTML_CTRL.sub("", "" if value is None else str(value)), quote=True)
+    return html.escape(clean_text(value), quote=True)
 
 
 def csv_cell(value: Any) -> Any:
@@ -85,11 +92,45 @@ def csv_cell(value: Any) -> Any:
     return value
 
 
-def csv_safe_frame(df: Any) -> Any:
-    """A copy of a pandas DataFrame whose text cells went through :func:`csv_cell`.
+def _csv_value(value: Any) -> Any:
+    """One cell or label for CSV: text cleaned and formula-neutralised; numbers, dates, None as they are."""
+    if isinstance(value, str):
+        return csv_cell(clean_text(value))
+    if value is None or isinstance(value, (numbers.Number, datetime.date, datetime.time, datetime.timedelta)):
+        return value
+    # anything else (lists, dicts, NaT/NA, objects) is written as its str(): check that text
+    text = str(value)
+    safe = csv_cell(clean_text(text))
+    return value if safe == text else safe
 
-    Numeric, boolean and geometry columns are left alone. Column names are
-    neutralised too.
+
+def _csv_labels(index: Any) -> Any:
+    """An index (column names or row labels) whose text labels and names went through :func:`_csv_value`."""
+    import pandas as pd
+
+    names = [_csv_value(n) for n in index.names]
+    if isinstance(index, pd.MultiIndex):
+        tuples = [tuple(_csv_value(x) for x in t) for t in index]
+        if tuples == list(index) and names == list(index.names):
+            return index
+        if not tuples:
+            return index.set_names(names)
+        return pd.MultiIndex.from_tuples(tuples, names=names)
+    labels = [_csv_value(x) for x in index]
+    if all(a is b for a, b in zip(labels, index, strict=True)) and names == list(index.names):
+        return index
+    return pd.Index(labels, dtype=object, name=names[0])
+
+
+def csv_safe_frame(df: Any) -> Any:
+    """A copy of a pandas DataFrame safe to open in a spreadsheet once written as CSV.
+
+    Every cell that is text, whatever the column's dtype (``object``, ``str``,
+    ``string``, ``category``, mixed), goes through :func:`clean_text` and
+    :func:`csv_cell`; so do column names, the index labels and the index and
+    column-level names. Cells of other types that CSV writes as their ``str()``
+    (lists, dicts, objects) are replaced by that neutralised text when it would
+    start a formula. Numbers, booleans and dates are left alone.
 
     Examples
     --------
@@ -98,28 +139,77 @@ def csv_safe_frame(df: Any) -> Any:
     >>> t["name"].tolist(), t["km"].tolist()
     (["'=cmd|' /C calc'!A0", 'Julfa'], [-1.5, 2.0])
     """
+    import pandas as pd
+    from pandas.api import types as pdt
+
     out = df.copy()
-    for col in out.columns:
-        if out[col].dtype == object or str(out[col].dtype) in ("string", "str"):
-            out[col] = out[col].map(csv_cell)
-    out.columns = [csv_cell(c) for c in out.columns]
+    for i in range(out.shape[1]):
+        col = out.iloc[:, i]
+        if (pdt.is_numeric_dtype(col) and not isinstance(col.dtype, pd.CategoricalDtype)) or \
+                pdt.is_bool_dtype(col) or pdt.is_datetime64_any_dtype(col) or pdt.is_timedelta64_dtype(col):
+            continue
+        vals = [_csv_value(v) for v in col]
+        if any(a is not b for a, b in zip(vals, col, strict=True)):
+            out.isetitem(i, pd.array(vals, dtype=object))
+    out.columns = _csv_labels(out.columns)
+    out.index = _csv_labels(out.index)
     return out
 
 
-def clean_terminal(value: Any) -> str:
-    """Remove ANSI/OSC escape sequences, control characters and bidi overrides.
+def write_csv(table: Any, path: str | os.PathLike[str] | Any, *, index: bool = False) -> None:
+    """Write a table as UTF-8 CSV with every text cell and label neutralised (:func:`csv_safe_frame`).
 
-    Newlines and tabs are kept; CR (which can overwrite a line), BEL, backspace,
-    DEL, C1 controls and Unicode direction overrides are removed.
+    The one CSV writer of the package: ``summary.csv``, ``sensitivity.csv``, the
+    CSV layer export and the sweep summary all go through it.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        The table (not modified).
+    path : path or text buffer
+        Where to write (callers wrap it in :func:`corridor.export.atomic_output`
+        or a staging folder as needed).
+    index : bool
+        Also write the index (its labels and name are neutralised too).
+
+    Examples
+    --------
+    >>> import io, pandas as pd
+    >>> buf = io.StringIO()
+    >>> write_csv(pd.DataFrame({"=x": pd.Series(["=1+2", "Julfa"], dtype="string")}), buf)
+    >>> buf.getvalue().splitlines()
+    ["'=x", "'=1+2", 'Julfa']
+    """
+    csv_safe_frame(table).to_csv(path, index=index, encoding="utf-8")
+
+
+def clean_text(value: Any) -> str:
+    """Any value as text with no ANSI/OSC escape sequences, control characters or bidi overrides.
+
+    The one cleaning step for labels on their way to charts, maps, reports,
+    CSV files and the terminal. Newlines and tabs are kept; CR (which can
+    overwrite a line), BEL, backspace, DEL, C0/C1 controls and Unicode
+    direction marks and overrides are removed. ``None`` becomes ``""``.
+
+    Examples
+    --------
+    >>> clean_text("a\\x1b]0;pwned\\x07b\\rc\\u202ed\\x1b[31m!")
+    'abcd!'
+    """
+    s = _ANSI.sub("", "" if value is None else str(value))
+    s = _C1_CSI.sub("", s)
+    return _CTRL.sub("", s)
+
+
+def clean_terminal(value: Any) -> str:
+    """Text for the terminal: :func:`clean_text` (kept under this name for the terminal callers).
 
     Examples
     --------
     >>> clean_terminal("a\\x1b]0;pwned\\x07b\\rc\\u202ed")
     'abcd'
     """
-    s = _ANSI.sub("", "" if value is None else str(value))
-    s = _C1_CSI.sub("", s)
-    return _CTRL.sub("", s)
+    return clean_text(value)
 
 
 def safe_filename(name: Any, *, default: str = "item", max_len: int = 80) -> str:

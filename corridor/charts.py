@@ -4,6 +4,11 @@ Drawn with matplotlib's object API (``matplotlib.figure.Figure``, Agg canvas), s
 no GUI backend or global pyplot state is touched; safe in threads and workers.
 Writes are atomic (temporary file, then rename).
 
+Labels (route names, structure kinds) are untrusted text: they go through
+:func:`plain_label` (control characters and escape sequences removed, one line)
+and are drawn with mathtext and TeX off, so ``$x^2$`` or ``\\input`` in a name
+is shown as typed, never parsed.
+
 Examples
 --------
 >>> import numpy as np
@@ -28,17 +33,35 @@ from typing import Any
 import numpy as np
 
 from ._errors import InvalidInputError
+from ._text import clean_text
 from .export import atomic_output
 
 log = logging.getLogger(__name__)
 
-__all__ = ["PALETTE", "comparison_png", "png_data_uri", "profile_png_bytes", "profiles_png",
+__all__ = ["PALETTE", "comparison_png", "plain_label", "png_data_uri", "profile_png_bytes", "profiles_png",
            "route_colour"]
 
 #: Route colours, in route order (matplotlib's tab10 without the yellow-green).
 PALETTE: tuple[str, ...] = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf",
                             "#8c564b", "#e377c2", "#7f7f7f")
 _STRUCT_COLOURS = {"tunnel": "#555555", "bridge": "#4a90d9"}
+#: Text properties of every label drawn from data: plain text, no mathtext, no TeX.
+_PLAIN = {"parse_math": False, "usetex": False}
+
+
+def plain_label(value: Any) -> str:
+    """Untrusted text as a one-line chart label: :func:`corridor._text.clean_text`, tabs and newlines to spaces.
+
+    >>> plain_label("Meghri\\x1b[31m\\x07 $x^2$\\nline")
+    'Meghri $x^2$ line'
+    """
+    return " ".join(clean_text(value).replace("\t", " ").split("\n"))
+
+
+def _plain_texts(texts: Any) -> None:
+    for t in texts:
+        t.set_parse_math(False)
+        t.set_usetex(False)
 
 
 
@@ -95,7 +118,7 @@ def _draw_profile(ax: Any, profile: Any, *, colour: str, title: str) -> None:
     for span in getattr(profile, "structures", None) or []:
         a, b, kind = float(span[0]), float(span[1]), str(span[2])
         ax.axvspan(a / 1000.0, b / 1000.0, color=_STRUCT_COLOURS.get(kind, "#999999"), alpha=0.18,
-                   lw=0, label=kind)
+                   lw=0, label=plain_label(kind))
     if g.size == d.size and g.size and not np.allclose(g, z, equal_nan=True):
         ax.plot(d, g, color="#999999", lw=0.7, ls=":", label="terrain")
     ax.plot(d, z, color=colour, lw=1.4, label="alignment")
@@ -104,14 +127,15 @@ def _draw_profile(ax: Any, profile: Any, *, colour: str, title: str) -> None:
         pad = max(20.0, 0.08 * (hi - lo))
         ax.set_ylim(lo - pad, hi + pad)
     ax.set_xlim(0, float(d[-1]) if d.size and d[-1] > 0 else 1)
-    ax.set_title(title, fontsize=9, loc="left")
+    ax.set_title(plain_label(title), fontsize=9, loc="left", **_PLAIN)
     ax.set_ylabel("elevation (m)", fontsize=8)
     ax.tick_params(labelsize=7)
     ax.grid(True, lw=0.3, alpha=0.5)
     handles, labels = ax.get_legend_handles_labels()
     uniq = dict(zip(labels, handles, strict=False))
     if len(uniq) > 1:
-        ax.legend(uniq.values(), uniq.keys(), fontsize=6, loc="upper right", frameon=False)
+        leg = ax.legend(uniq.values(), uniq.keys(), fontsize=6, loc="upper right", frameon=False)
+        _plain_texts(leg.get_texts())
 
 
 def _grade_note(profile: Any, mode: str) -> str:
@@ -132,7 +156,7 @@ def profile_png_bytes(profile: Any, *, title: str = "", colour: str = PALETTE[0]
         Anything with ``distance_m``, ``elevation_m`` (and optionally
         ``ground_m``, ``grade``, ``structures``, ``mode``) attributes.
     title : str
-        Plot title (plain text; matplotlib does not interpret HTML).
+        Plot title (plain text: control characters dropped, no mathtext, no HTML).
     colour : str
         Line colour.
     size : (float, float)
@@ -175,7 +199,7 @@ def png_data_uri(png: bytes) -> str:
 
 
 def _label(route: Any, row: Mapping[str, Any] | None = None) -> str:
-    name = str(getattr(route, "name", "route"))
+    name = plain_label(getattr(route, "name", "route"))
     modelled = bool(getattr(route, "modelled", False)) or bool((row or {}).get("modelled", False))
     return f"{name} (modelled)" if modelled else name
 
@@ -232,7 +256,7 @@ def profiles_png(path: str | Path, routes: Sequence[Any], metrics: Sequence[Any]
         title = _label(route, row)
         if prof is None or _arr(prof, "distance_m").size < 2:
             ax.text(0.5, 0.5, "no elevation profile", ha="center", va="center", transform=ax.transAxes)
-            ax.set_title(title, fontsize=9, loc="left")
+            ax.set_title(title, fontsize=9, loc="left", **_PLAIN)
             ax.set_axis_off()
             continue
         note = _grade_note(prof, str(getattr(route, "mode", getattr(prof, "mode", ""))))
@@ -290,8 +314,9 @@ def comparison_png(path: str | Path, table: Any) -> Path:
             f"comparison table has no 'length_km' column (columns: {list(table.columns)}); "
             "pass the table returned by corridor.evaluate.compare()"
         )
-    labels = [f"{n} (modelled)" if bool(df.get("modelled", pd.Series([False] * len(df))).iloc[i])
-              else str(n) for i, n in enumerate(df["name"])]
+    modelled = df["modelled"] if "modelled" in df.columns else pd.Series([False] * len(df))
+    labels = [f"{plain_label(n)} (modelled)" if bool(modelled.iloc[i]) else plain_label(n)
+              for i, n in enumerate(df["name"])]
     y = np.arange(len(df))
     colours = [route_colour(i) for i in range(len(df))]
     fig = _figure(11.0, 1.4 + 0.45 * len(df))
@@ -326,8 +351,10 @@ def comparison_png(path: str | Path, table: Any) -> Path:
         ax_grade.text(0 if math.isnan(v) else v, yi, txt, va="center", fontsize=7)
     ax_grade.set_xlabel("maximum grade (%)")
 
-    ax_len.set_yticks(y, labels, fontsize=8)
+    ax_len.set_yticks(y, labels, fontsize=8, **_PLAIN)
     ax_len.invert_yaxis()
+    for ax in (ax_len, ax_cost, ax_grade):  # shared axes hold their own (hidden) copies of the names
+        _plain_texts(t for tick in ax.yaxis.get_major_ticks() for t in (tick.label1, tick.label2))
     for ax in (ax_len, ax_cost, ax_grade):
         ax.grid(True, axis="x", lw=0.3, alpha=0.5)
         ax.margins(x=0.25)

@@ -179,7 +179,7 @@ def compare(
             label = {"route": "routing", "evaluate": "evaluating", "write": "writing"}.get(stage, stage)
             if stage not in tasks:
                 tasks[stage] = bar.add_task(label, total=total)
-            bar.update(tasks[stage], completed=done, description=f"{label} {name}".strip())
+            bar.update(tasks[stage], completed=done, description=f"{label} {_safe(name)}".strip())
 
         result = run_compare(scenarios or [], network=network, dem=dem, out=out, params=params, weights=w,
                              progress=progress, with_sensitivity=sens)

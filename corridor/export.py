@@ -50,7 +50,7 @@ from typing import Any
 import numpy as np
 
 from ._errors import InvalidInputError, OutputError
-from ._text import csv_cell
+from ._text import write_csv
 
 log = logging.getLogger(__name__)
 
@@ -353,9 +353,6 @@ def _csv_frame(gdf: Any) -> Any:
     import pandas as pd
 
     df = pd.DataFrame(gdf.drop(columns=gdf.geometry.name))
-    for col in df.columns:
-        if df[col].dtype == object or pd.api.types.is_string_dtype(df[col]):
-            df[col] = pd.array([csv_cell(v) for v in df[col]], dtype=object)
     df["crs"] = "EPSG:4326"
     df.insert(0, "WKT", gdf.geometry.to_wkt(rounding_precision=-1).to_numpy())
     return df
@@ -420,7 +417,7 @@ def write_layers(path: str | Path, routes: Any, metrics: Sequence[Any] | None = 
             if driver == "parquet":
                 gdf.to_parquet(tmp, index=False)
             elif driver == "CSV":
-                _csv_frame(gdf).to_csv(tmp, index=False)
+                write_csv(_csv_frame(gdf), tmp)
             else:
                 import pyogrio
 

@@ -16,10 +16,13 @@ labelled "modelled" in the tooltip, the layer name and the legend.
 assets inlined (see :mod:`corridor._assets`), so the HTML opens offline; if the
 tile server cannot be reached the hillshade still shows.
 
-Every text that comes from OSM or a scenario file goes through
-:func:`corridor._text.html_text` (plus neutralising backticks, ``$`` and
+Every text that comes from OSM, a scenario file, a DEM or its metadata goes
+through :func:`corridor._text.html_text` (plus neutralising backticks, ``$`` and
 backslashes, since folium places popups and tooltips in JavaScript template
-literals), so a way named ``<script>alert(1)</script>`` is shown as text.
+literals), so a way named ``<script>alert(1)</script>`` is shown as text. No such
+text ever becomes Jinja template source: the elements that carry it (tooltips,
+popups, the layer control, the legend) render through :func:`_inert`, so
+``{{ 7*7 }}`` in a name is shown as typed and never evaluated.
 
 Display size: route lines are simplified with :data:`SIMPLIFY_TOLERANCE_DEG`
 (0.0005°, about 55 m north-south and 43 m east-west at 39° N; display only,
@@ -40,11 +43,13 @@ Examples
 
 from __future__ import annotations
 
+import functools
 import itertools
 import logging
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
@@ -313,22 +318,93 @@ def _units_layer(folium: Any, view: BBox) -> Any:
         folium.GeoJson(
             shapely.geometry.mapping(geom), name=code, control=False,
             style_function=lambda _f, s=style: s,
-            tooltip=folium.Tooltip(_safe(label), sticky=True),
+            tooltip=_inert().Tooltip(_safe(label), sticky=True),
         ).add_to(fg)
     return fg
 
 
-class _Js:
-    """A tiny branca MacroElement emitting fixed script (legend, grade toggle)."""
+@functools.lru_cache(maxsize=1)
+def _inert() -> SimpleNamespace:
+    """folium elements whose rendered output is never parsed as a Jinja template again.
 
-    @staticmethod
-    def make(script: str) -> Any:
-        from branca.element import MacroElement
-        from jinja2 import Template
+    branca's ``MacroElement.render`` (and folium's ``Popup.render``) wrap the
+    text each element renders in ``Element(text)``, which *compiles that text as
+    a template* and renders it a second time when the page is assembled. Any
+    ``{{ }}``, ``{% %}`` or ``{# #}`` in a route name, status, published figure,
+    DEM name or OSM name would then run as template code (or crash the render).
+    The classes here add the rendered text as a :class:`Literal` instead, whose
+    template is fixed (``{{ this.text }}``): the text is only ever data.
+    Every element of :func:`route_map` that carries untrusted text (tooltips,
+    popups, the layer control with the layer names, the legend script) is one of
+    these.
+    """
+    import folium
+    from branca.element import Element, Figure, MacroElement
+    from jinja2 import Template
 
-        el = MacroElement()
-        el._template = Template("{% macro script(this, kwargs) %}" + script + "{% endmacro %}")
-        return el
+    class Literal(Element):
+        """Finished HTML or JavaScript, emitted as is."""
+
+        _template = Template("{{ this.text }}")
+
+        def __init__(self, text: str) -> None:
+            super().__init__()
+            self._name = "Literal"
+            self.text = text
+
+    def _figure(el: Any) -> Any:
+        figure = el.get_root()
+        if not isinstance(figure, Figure):
+            raise InvalidInputError("a map element can only be rendered inside a folium Map or Figure")
+        return figure
+
+    class InertMacro(MacroElement):
+        """``MacroElement`` whose macro output is added as a :class:`Literal`."""
+
+        def render(self, **kwargs: Any) -> str:
+            figure = _figure(self)
+            macros = self._template.module.__dict__
+            for part in ("header", "html", "script"):
+                macro = macros.get(part)
+                if macro is not None:
+                    getattr(figure, part).add_child(Literal(str(macro(self, kwargs))), name=self.get_name())
+            for element in self._children.values():
+                element.render(**kwargs)
+            return ""
+
+    class Tooltip(folium.Tooltip, InertMacro):
+        """folium.Tooltip, rendered inertly; the text must already be :func:`_safe`."""
+
+    class LayerControl(folium.LayerControl, InertMacro):
+        """folium.LayerControl (layer names are untrusted), rendered inertly."""
+
+    class Popup(folium.Popup):
+        """folium.Popup, rendered inertly; the HTML must already be built from :func:`_safe` text."""
+
+        def render(self, **kwargs: Any) -> str:
+            for child in self._children.values():
+                child.render(**kwargs)
+            _figure(self).script.add_child(Literal(self._template.render(this=self, kwargs=kwargs)),
+                                           name=self.get_name())
+            return ""
+
+    class Script(InertMacro):
+        """Fixed JavaScript built in Python from the parent map's variable name."""
+
+        _template = Template("{% macro script(this, kwargs) %}{{ this.code() }}{% endmacro %}")
+
+        def __init__(self, build: Callable[[str], str]) -> None:
+            super().__init__()
+            self._name = "CorridorScript"
+            self._build = build
+
+        def code(self) -> str:
+            if self._parent is None:
+                raise InvalidInputError("a map script must be added to a folium Map before rendering")
+            return self._build(self._parent.get_name())
+
+    return SimpleNamespace(Literal=Literal, Tooltip=Tooltip, Popup=Popup, LayerControl=LayerControl,
+                           Script=Script)
 
 
 def _legend(folium: Any, m: Any, items: list[tuple[str, str, bool]], modes: set[str]) -> None:
@@ -356,28 +432,31 @@ def _legend(folium: Any, m: Any, items: list[tuple[str, str, bool]], modes: set[
     import json
 
     payload = json.dumps("".join(rows)).replace("<", "\\u003c").replace(">", "\\u003e")
-    script = (
-        "var legend = L.control({position: 'bottomright'});"
-        "legend.onAdd = function () { var d = L.DomUtil.create('div', 'corridor-legend');"
-        "d.style.cssText = 'background:rgba(255,255,255,0.92);padding:6px 8px;font:11px sans-serif;"
-        "border-radius:4px;box-shadow:0 0 4px rgba(0,0,0,0.3)';"
-        f"d.innerHTML = {payload};"
-        "return d; };"
-        "legend.addTo({{ this._parent.get_name() }});"
-    )
-    m.add_child(_Js.make(script))
+
+    def script(map_name: str) -> str:
+        return ("var legend = L.control({position: 'bottomright'});"
+                "legend.onAdd = function () { var d = L.DomUtil.create('div', 'corridor-legend');"
+                "d.style.cssText = 'background:rgba(255,255,255,0.92);padding:6px 8px;font:11px sans-serif;"
+                "border-radius:4px;box-shadow:0 0 4px rgba(0,0,0,0.3)';"
+                f"d.innerHTML = {payload};"
+                "return d; };"
+                f"legend.addTo({map_name});")
+
+    m.add_child(_inert().Script(script))
 
 
 def _grade_toggle(m: Any, grade_fg: Any) -> None:
-    script = (
-        "{{ this._parent.get_name() }}.on('overlayadd overlayremove', function (e) {"
-        f"  if (e.layer !== {grade_fg.get_name()}) return;"
-        "  var dim = e.type === 'overlayadd';"
-        "  document.querySelectorAll('path.corridor-route').forEach(function (p) {"
-        "    p.style.opacity = dim ? '0.25' : ''; });"
-        "});"
-    )
-    m.add_child(_Js.make(script))
+    layer = grade_fg.get_name()
+
+    def script(map_name: str) -> str:
+        return (f"{map_name}.on('overlayadd overlayremove', function (e) {{"
+                f"  if (e.layer !== {layer}) return;"
+                "  var dim = e.type === 'overlayadd';"
+                "  document.querySelectorAll('path.corridor-route').forEach(function (p) {"
+                "    p.style.opacity = dim ? '0.25' : ''; });"
+                "});")
+
+    m.add_child(_inert().Script(script))
 
 
 def _grade_lines(folium: Any, fg: Any, route: Any, profile: Any, name: str) -> None:
@@ -409,7 +488,7 @@ def _grade_lines(folium: Any, fg: Any, route: Any, profile: Any, name: str) -> N
         label = labels[c][2] if c >= 0 else "unknown"
         folium.PolyLine(lines, color=GRADE_COLOURS[c], weight=7, opacity=0.95,
                         class_name="corridor-grade",
-                        tooltip=folium.Tooltip(f"{name}: grade {html_text(label)}")).add_to(fg)
+                        tooltip=_inert().Tooltip(f"{name}: grade {html_text(label)}")).add_to(fg)
 
 
 # --------------------------------------------------------------- public API
@@ -501,13 +580,13 @@ def route_map(routes: Any, *, metrics: Sequence[Any] | None = None, basemap: str
             [_latlngs(g) for _, g in runs], color=colour, weight=5, opacity=0.9,
             dash_array="10 8" if all_modelled else None,
             class_name=f"corridor-route corridor-route-{i}",
-            tooltip=folium.Tooltip(tip),
-            popup=folium.Popup(_popup_html(route, row, profile, colour), max_width=480),
+            tooltip=_inert().Tooltip(tip),
+            popup=_inert().Popup(_popup_html(route, row, profile, colour), max_width=480),
         ).add_to(fg)
         if any_modelled and not all_modelled:
             folium.PolyLine([_latlngs(g) for flag, g in runs if flag], color="#ffffff", weight=2,
                             dash_array="6 8", class_name="corridor-modelled",
-                            tooltip=folium.Tooltip(f"{name}: modelled new build")).add_to(fg)
+                            tooltip=_inert().Tooltip(f"{name}: modelled new build")).add_to(fg)
         fg.add_to(m)
         legend_items.append((colour, label, all_modelled))
         if profile is not None:
@@ -523,8 +602,8 @@ def route_map(routes: Any, *, metrics: Sequence[Any] | None = None, basemap: str
             folium.CircleMarker(
                 [float(c["lat"]), float(c["lon"])], radius=7, color="#000000", weight=2,
                 fill_color="#ffd166", fill_opacity=1.0, class_name="corridor-crossing",
-                tooltip=folium.Tooltip(text),
-                popup=folium.Popup(f"<b>{text}</b><br>{name}, km {float(c.get('distance_km', 0)):.1f}",
+                tooltip=_inert().Tooltip(text),
+                popup=_inert().Popup(f"<b>{text}</b><br>{name}, km {float(c.get('distance_km', 0)):.1f}",
                                    max_width=300),
             ).add_to(crossings_fg)
         for p in route.waypoints:
@@ -535,12 +614,12 @@ def route_map(routes: Any, *, metrics: Sequence[Any] | None = None, basemap: str
             folium.CircleMarker(
                 [p.lat, p.lon], radius=5, color="#333333", weight=2, fill_color="#ffffff",
                 fill_opacity=1.0, class_name="corridor-waypoint",
-                tooltip=folium.Tooltip(f"{_safe(p.name)} ({_safe(p.kind)}, {_safe(p.unit or '?')})"),
+                tooltip=_inert().Tooltip(f"{_safe(p.name)} ({_safe(p.kind)}, {_safe(p.unit or '?')})"),
             ).add_to(waypoints_fg)
     grade_fg.add_to(m)
     crossings_fg.add_to(m)
     waypoints_fg.add_to(m)
-    folium.LayerControl(collapsed=False, position="topright").add_to(m)
+    _inert().LayerControl(collapsed=False, position="topright").add_to(m)
     _grade_toggle(m, grade_fg)
     _legend(folium, m, legend_items, modes)
     pad = 0.05

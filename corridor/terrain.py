@@ -218,15 +218,18 @@ class Profile:
         ax.set_xlim(0, max(km[-1], 1e-9))
         ax.set_xlabel("distance (km)")
         ax.set_ylabel("elevation (m)")
+        from .charts import plain_label  # untrusted names and DEM tags: plain text, no mathtext
+
         if title:
-            ax.set_title(title)
+            ax.set_title(plain_label(title), parse_math=False, usetex=False)
         line_handles, _ = ax.get_legend_handles_labels()
         seen: dict[str, Any] = {}
         for h in [*line_handles, *handles]:
             seen.setdefault(h.get_label(), h)
         ax.legend(handles=list(seen.values()), fontsize=7, loc="upper right", ncols=2)
-        ax.text(0.01, 0.02, f"DEM: {self.dem_source[:90]}" + (" · voids interpolated" if self.voids_filled
-                else ""), transform=ax.transAxes, fontsize=6, color="#555555")
+        ax.text(0.01, 0.02, f"DEM: {plain_label(self.dem_source)[:90]}" + (" · voids interpolated"
+                if self.voids_filled else ""), transform=ax.transAxes, fontsize=6, color="#555555",
+                parse_math=False, usetex=False)
         return ax
 
 

@@ -120,3 +120,88 @@ def test_report_page(browser, pages):
     b.screenshot(ARTIFACTS / "report.png")
     b.send("Emulation.setDeviceMetricsOverride",
            {"width": 1280, "height": 860, "deviceScaleFactor": 1, "mobile": False})
+
+
+# ------------------------------------------------------------------ hostile text (issue 15)
+@pytest.fixture(scope="module")
+def hostile_pages(tmp_path_factory):
+    """Map and report of one route per payload, every text field (name, status, published figures,
+    description, OSM name/ref, DEM file name and SOURCE tag) holding the payload."""
+    from _maproutes import PAYLOADS, hostile
+
+    from corridor.evaluate import table
+    from corridor.maps import route_map, save_map
+    from corridor.report import write_report
+
+    d = tmp_path_factory.mktemp("hostile")
+    cwd = os.getcwd()
+    os.chdir(d)  # a PWNED folder would appear here if any template ran
+    try:
+        routes, metrics = [], []
+        for i, p in enumerate(PAYLOADS):
+            sub = d / f"p{i}"
+            sub.mkdir()
+            r, m = hostile(p, sub)
+            routes += r
+            metrics += m
+        m = save_map(route_map(routes, metrics=metrics, basemap="offline"), d / "map.html")
+        rep = write_report(d / "report.html", routes, metrics, table(metrics),
+                           provenance={"network": PAYLOADS[5], "dem": PAYLOADS[3]}, basemap="offline")
+    finally:
+        os.chdir(cwd)
+    return {"map": m, "report": rep, "dir": d, "payloads": PAYLOADS}
+
+
+# every popup and tooltip opened in turn; their text, the layer names and the legend as shown
+_SHOWN_JS = """(function () {
+    var name = Object.keys(window).find(k => /^map_[0-9a-f]+$/.test(k)); var m = window[name];
+    var popups = [], tips = [];
+    m.eachLayer(function (l) {
+        if (l.getPopup && l.getPopup()) { l.openPopup(); var e = l.getPopup().getElement();
+            if (e) popups.push(e.querySelector('.leaflet-popup-content').textContent); l.closePopup(); }
+        if (l.getTooltip && l.getTooltip()) { l.openTooltip(); var t = l.getTooltip().getElement();
+            if (t) tips.push(t.textContent); l.closeTooltip(); }
+    });
+    var layers = Array.from(document.querySelectorAll('.leaflet-control-layers label')).map(x => x.textContent);
+    var legend = document.querySelector('.corridor-legend').textContent;
+    var bad = document.querySelectorAll('.leaflet-pane img:not(.leaflet-image-layer):not([alt]), svg [onload], '
+        + '[onerror], [onload], a[href^="javascript"], .leaflet-popup-content script, .leaflet-tooltip script').length;
+    return {popups: popups, tips: tips, layers: layers, legend: legend, bad: bad};
+})()"""
+
+
+def test_hostile_text_is_shown_never_run(browser, hostile_pages):
+    from _maproutes import expected_text
+
+    b = browser
+    b.open(hostile_pages["map"].as_uri(), ready="document.querySelectorAll('path.corridor-route').length > 0")
+    assert b.js_errors() == []
+    shown = b.eval(_SHOWN_JS)
+    b._pump(0.3)
+    assert b.eval("window.__xss") == 0  # no alert, no injected script or handler ran
+    assert shown["bad"] == 0
+    popups, tips = "\n".join(shown["popups"]), "\n".join(shown["tips"])
+    for p in hostile_pages["payloads"]:
+        want = expected_text(p)
+        assert f"R {want}" in popups and f"status{want}" in popups, p  # title; status row
+        assert f"{want}: {want} {want} ({want})" in popups, p  # published figure, value, unit, source
+        assert f"R {want} — road" in tips, p
+        assert f"Route: R {want} (modelled)" in [s.strip() for s in shown["layers"]], p
+        assert f"R {want} (modelled)" in shown["legend"], p
+    assert not (hostile_pages["dir"] / "PWNED").exists()
+    assert b.js_errors() == []
+
+
+def test_hostile_report_is_shown_never_run(browser, hostile_pages):
+    from _maproutes import expected_text
+
+    b = browser
+    doc = "document.getElementById('corridor-map').contentDocument"
+    b.open(hostile_pages["report"].as_uri(),
+           ready=f"{doc} && {doc}.querySelectorAll('path.corridor-route').length > 0")
+    assert b.js_errors() == []
+    text = b.eval("document.body.innerText")
+    for p in hostile_pages["payloads"]:
+        assert f"R {expected_text(p)}" in text, p
+    assert b.eval("window.__xss") == 0 and b.eval(f"{doc}.defaultView.__xss") == 0
+    assert b.eval("document.querySelectorAll('[onerror], [onload], script, a[href^=\"javascript\"]').length") == 0

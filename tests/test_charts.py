@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from _maproutes import sample
+from _maproutes import CONTROL, PAYLOADS, hostile, sample
 from matplotlib.image import imread
 
 from corridor import charts
@@ -86,3 +86,42 @@ def test_profile_png_bytes_for_popups(data):
     png = charts.profile_png_bytes(metrics[0].profile, title="x")
     assert png[:8] == b"\x89PNG\r\n\x1a\n"
     assert charts.png_data_uri(png).startswith("data:image/png;base64,iVBOR")
+
+
+# ------------------------------------------------------------------ hostile text (issue 15)
+@pytest.mark.parametrize("payload", PAYLOADS)
+def test_labels_are_plain_text(payload, tmp_path, monkeypatch, capfd):
+    """Names reach the figures as typed (minus control characters), with mathtext and TeX off: the
+    malformed ``$\\frac{$`` would raise if parsed; no control character reaches stderr or warnings."""
+    import warnings
+
+    from matplotlib.text import Text
+
+    from corridor.evaluate import table
+
+    figures = []
+    real = charts._figure
+
+    def spy(w, h):
+        fig = real(w, h)
+        figures.append(fig)
+        return fig
+
+    monkeypatch.setattr(charts, "_figure", spy)
+    routes, metrics = hostile(payload, tmp_path)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        charts.profiles_png(tmp_path / "p.png", routes, metrics)
+        charts.comparison_png(tmp_path / "c.png", table(metrics))
+        png = charts.profile_png_bytes(metrics[0].profile, title=routes[0].name)
+    assert png[:4] == b"\x89PNG"
+    err = capfd.readouterr().err
+    assert not CONTROL.search(err)
+    assert not any(CONTROL.search(str(w.message)) for w in caught)
+    want = charts.plain_label(f"R {payload}")
+    assert not CONTROL.search(want) and "\n" not in want
+    for fig in figures:
+        texts = [t for t in fig.findobj(Text) if "R " in t.get_text() and payload[:1] != "R"]
+        hits = [t for t in texts if want in t.get_text()]
+        assert hits, [t.get_text() for t in texts]
+        assert all(not t.get_parse_math() and not t.get_usetex() for t in hits), [(t.get_text(), type(t).__name__, t.get_parse_math(), t.get_usetex()) for t in hits]

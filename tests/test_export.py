@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pyogrio
 import pytest
-from _maproutes import XSS, sample
+from _maproutes import PAYLOADS, XSS, expected_text, hostile, sample
 
 from corridor import export
 from corridor._errors import InvalidInputError, OutputError
@@ -181,3 +181,28 @@ def test_without_metrics_crossings_come_from_units(tmp_path, data):
     expect = [(c["from_unit"], c["to_unit"]) for m in metrics for c in m.crossings]
     assert list(zip(got["from_unit"], got["to_unit"], strict=True)) == expect
     assert isinstance(out, Path)
+
+
+# ------------------------------------------------------------------ hostile text (issue 15)
+@pytest.mark.parametrize("payload", PAYLOADS)
+def test_hostile_text_round_trips_literally(payload, tmp_path, monkeypatch):
+    """GIS attributes keep untrusted text exactly (data, not display); the CSV layer neutralises it."""
+    import csv
+
+    monkeypatch.chdir(tmp_path)
+    routes, metrics = hostile(payload, tmp_path)
+    for suffix in (".gpkg", ".geojson"):
+        out = export.write_layers(tmp_path / f"h{suffix}", routes, metrics)
+        got = pyogrio.read_dataframe(out, layer="routes") if suffix == ".gpkg" else pyogrio.read_dataframe(out)
+        assert got["name"].tolist() == [f"R {payload}"]
+        assert got["meta_status"].tolist() == [payload]
+        if suffix == ".gpkg":
+            seg = pyogrio.read_dataframe(out, layer="segments")
+            assert set(seg["name"]) == {payload} and set(seg["route_name"]) == {f"R {payload}"}
+    out = export.write_layers(tmp_path / "h.csv", routes, metrics, layer="segments")
+    with open(out, encoding="utf-8", newline="") as f:
+        rows = list(csv.DictReader(f))
+    want = expected_text(payload)
+    want = "'" + want if want.lstrip(" ")[:1] in ("=", "+", "-", "@") else want
+    assert {r["name"] for r in rows} == {want}
+    assert not (tmp_path / "PWNED").exists()

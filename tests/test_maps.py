@@ -6,7 +6,7 @@ import re
 
 import numpy as np
 import pytest
-from _maproutes import XSS, sample
+from _maproutes import PAYLOADS, XSS, sample
 
 from corridor import maps
 from corridor._assets import external_refs
@@ -222,3 +222,108 @@ def test_cli_map_errors(tmp_path, capsys):
     assert main(["map", str(toml), "--basemap", "bing", "--out", str(tmp_path / "m.html")]) == 2
     assert "basemap" in capsys.readouterr().err
     assert not (tmp_path / "m.html").exists()
+
+
+# ------------------------------------------------------------------ hostile text (issue 15)
+@pytest.fixture(scope="module")
+def plain_map(tmp_path_factory):
+    from _maproutes import PLAIN, hostile
+
+    routes, metrics = hostile(PLAIN, tmp_path_factory.mktemp("plain"))
+    return maps.map_html(maps.route_map(routes, metrics=metrics, basemap="offline"))
+
+
+@pytest.mark.parametrize("payload", PAYLOADS)
+def test_untrusted_text_is_never_a_template(payload, plain_map, tmp_path, monkeypatch):
+    """Route name, status, published figures, description, OSM name/ref, DEM file name and SOURCE
+    tag: shown as typed, never evaluated as Jinja, never markup, no control characters."""
+    from _maproutes import assert_inert, hostile
+
+    monkeypatch.chdir(tmp_path)
+    routes, metrics = hostile(payload, tmp_path)
+    doc = maps.map_html(maps.route_map(routes, metrics=metrics, basemap="offline"))
+    assert_inert(doc, plain_map, payload)
+    assert not (tmp_path / "PWNED").exists()
+    if "{{7*7}}" in payload:
+        assert "R {{7*7}}" in doc and "R 49" not in doc
+    # the same through save_map (the CLI path)
+    text = maps.save_map(maps.route_map(routes, basemap="none"), tmp_path / "m.html").read_text(encoding="utf-8")
+    assert "<script>alert" not in text and not (tmp_path / "PWNED").exists()
+
+
+def test_only_inert_elements_carry_text(data):
+    """Every tooltip, popup and layer control of the map renders without re-parsing its output."""
+    import folium
+
+    routes, metrics = data
+    m = maps.route_map(routes, metrics=metrics)
+    ns = maps._inert()
+    found = []
+
+    def walk(el):
+        for child in el._children.values():
+            if isinstance(child, (folium.Tooltip, folium.Popup, folium.LayerControl)):
+                found.append(child)
+            walk(child)
+
+    walk(m)
+    assert found and all(isinstance(c, (ns.Tooltip, ns.Popup, ns.LayerControl)) for c in found)
+
+
+CLI_SCENARIO = """
+[[scenario]]
+name = {name}
+slug = "s{i}"
+mode = "rail"
+waypoints = ["Yeraskh", "Sadarak"]
+status = {name}
+description = {name}
+[[scenario.published]]
+figure = {name}
+value = {name}
+unit = {name}
+source = {name}
+"""
+
+
+def test_cli_map_and_compare_with_template_payloads(tmp_path, monkeypatch, capfd):
+    """The issue's reproduction: scenario TOML names with Jinja syntax, a DEM whose name and SOURCE
+    tag carry them; `corridor map` and `corridor compare` succeed, evaluate nothing, create no PWNED."""
+    import csv
+    import html as _html
+    import json
+
+    import pyogrio
+    from _maproutes import CONTROL, PLAIN, PWNED, hostile_dem
+
+    from corridor.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("COLUMNS", "250")
+    payloads = [PWNED, "Meghri option {#2}", "{{7*7}}", "{% raw %}", XSS, "[bold red]x[/]",
+                "=1+2", "$\\frac{$", "red\x1b[31m bell\x07"]
+    toml = tmp_path / "that.toml"
+    toml.write_text("".join(CLI_SCENARIO.format(name=json.dumps(p), i=i) for i, p in enumerate(payloads)),
+                    encoding="utf-8")
+    dem = hostile_dem(tmp_path, "{{7*7}} {#2} " + PLAIN)
+    assert main(["map", str(toml), "--network", "none", "-o", "m.html"]) == 0
+    assert main(["compare", str(toml), "--network", "none", "--dem", str(dem), "--out", "out"]) == 0
+    captured = capfd.readouterr()
+    assert not (tmp_path / "PWNED").exists()
+    assert not CONTROL.search(captured.err) and not CONTROL.search(captured.out)
+    assert "[bold red]x[/]" in " ".join(captured.out.split())
+    shown_map = _html.unescape((tmp_path / "m.html").read_text(encoding="utf-8"))
+    report = (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
+    shown_report = _html.unescape(report)
+    for p in payloads:
+        want = p.replace("\x1b[31m", "").replace("\x07", "")
+        assert want in shown_map, p
+        assert want in shown_report, p
+    assert "{{7*7}} {#2} " + PLAIN in shown_report  # the DEM's name and SOURCE tag
+    assert "<script>alert" not in report
+    with open(tmp_path / "out" / "summary.csv", encoding="utf-8", newline="") as f:
+        names = [r["name"] for r in csv.DictReader(f)]
+    assert sorted(names) == sorted(("'" + p if p.startswith("=") else p).replace("\x1b[31m", "")
+                                   .replace("\x07", "") for p in payloads)
+    gpkg = pyogrio.read_dataframe(tmp_path / "out" / "routes.gpkg", layer="routes")
+    assert set(payloads) <= set(gpkg["name"])  # data files keep the text exactly

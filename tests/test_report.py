@@ -6,7 +6,7 @@ import html as _html
 import re
 
 import pytest
-from _maproutes import XSS, sample
+from _maproutes import PAYLOADS, PLAIN, XSS, assert_inert, hostile, sample
 
 from corridor import report
 from corridor._assets import external_refs
@@ -69,3 +69,54 @@ def test_bad_inputs(tmp_path):
     with pytest.raises(InvalidInputError, match="DataFrame"):
         report.write_report(tmp_path / "r.html", routes, metrics, [1, 2], provenance={})
     assert not (tmp_path / "r.html").exists()
+
+
+# ------------------------------------------------------------------ hostile text (issue 15)
+def _hostile_report(payload, folder):
+    from corridor.evaluate import table
+
+    routes, metrics = hostile(payload, folder)
+    # flat, as the pipeline passes it (nested values are shown as JSON text)
+    prov = {"network": payload, "network path": payload, "dem": metrics[0].dem_source}
+    out = report.write_report(folder / "report.html", routes, metrics, table(metrics), provenance=prov,
+                              basemap="none", title=f"T {payload}")
+    return out.read_text(encoding="utf-8")
+
+
+def _attrs(doc):
+    """(tag, attribute) pairs of the page as a browser's parser sees them, and every URL-like value."""
+    from html.parser import HTMLParser
+
+    pairs, urls = set(), []
+
+    class P(HTMLParser):
+        def handle_starttag(self, tag, attrs):
+            for k, v in attrs:
+                pairs.add((tag, k))
+                if k in ("href", "src", "action", "formaction"):
+                    urls.append(v or "")
+
+    P().feed(doc)
+    return pairs, urls
+
+
+@pytest.fixture(scope="module")
+def plain_report(tmp_path_factory):
+    return _hostile_report(PLAIN, tmp_path_factory.mktemp("plain"))
+
+
+@pytest.mark.parametrize("payload", PAYLOADS)
+def test_untrusted_text_literal_and_inert(payload, plain_report, tmp_path, monkeypatch):
+    """Every text field (names, status, published figures, DEM name and tag, provenance, title) reads as
+    typed in the report and in its embedded map; no tag, attribute or URL is added; no template runs."""
+    monkeypatch.chdir(tmp_path)
+    doc = _hostile_report(payload, tmp_path)
+    outside = re.sub(r'srcdoc="[^"]*"', "", doc)
+    assert_inert(outside, re.sub(r'srcdoc="[^"]*"', "", plain_report), payload)
+    inner = _html.unescape(re.search(r'srcdoc="([^"]*)"', doc).group(1))
+    plain_inner = _html.unescape(re.search(r'srcdoc="([^"]*)"', plain_report).group(1))
+    assert_inert(inner, plain_inner, payload)
+    pairs, urls = _attrs(doc)
+    assert pairs == _attrs(plain_report)[0]
+    assert all(u.startswith("data:image/png;base64,") for u in urls)
+    assert not (tmp_path / "PWNED").exists()

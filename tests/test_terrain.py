@@ -375,6 +375,21 @@ def test_plot_is_headless(ridge_dem):
     assert buf.getvalue()[:4] == b"\x89PNG"
 
 
+def test_plot_labels_are_plain_text(tmp_path):
+    """A DEM name / SOURCE tag or title with mathtext (malformed: raises if parsed) or control
+    characters is drawn as typed (issue 15)."""
+    from _maproutes import CONTROL, hostile
+
+    _, metrics = hostile("$\\frac{$ red\x1b[31m\x07", tmp_path)
+    ax = metrics[0].profile.plot(title="R $x^2$ \x07")
+    texts = [t for t in ax.figure.findobj(lambda a: hasattr(a, "get_parse_math")) if "$" in t.get_text()]
+    assert ax.get_title() == "R $x^2$ " and len(texts) >= 2
+    assert all(not t.get_parse_math() and not CONTROL.search(t.get_text()) for t in texts)
+    buf = io.BytesIO()
+    ax.figure.savefig(buf, format="png")
+    assert buf.getvalue()[:4] == b"\x89PNG"
+
+
 # ----------------------------------------------------------- CRS / input
 def test_projected_shapely_line_is_rejected(slope_dem):
     with pytest.raises(CRSMismatchError, match="not degrees"):

@@ -15,11 +15,13 @@ from hypothesis import strategies as st
 from corridor import OutputError
 from corridor._text import (
     clean_terminal,
+    clean_text,
     csv_cell,
     csv_safe_frame,
     html_text,
     safe_filename,
     safe_path,
+    write_csv,
 )
 
 
@@ -181,3 +183,83 @@ def test_safe_path_rejects_bad_suffix(tmp_path, suffix):
     with pytest.raises(OutputError, match="suffix") as ei:
         safe_path(tmp_path, "a", suffix)
     assert isinstance(ei.value, OSError)
+
+
+# --- the one CSV writer (issue 15) ---------------------------------------------------
+HOSTILE_CELLS = ["=HYPERLINK(\"http://x\",\"y\")", "=1+2", "+cmd", "-2+3", "@SUM(A1)", "\t=1", " =1",
+                 "＝1", "\x1b[31m=x\x07"]
+
+
+def _read_rows(path):
+    with open(path, encoding="utf-8", newline="") as f:
+        return list(csv.reader(f))
+
+
+def _assert_no_formula(rows):
+    for row in rows:
+        for cell in row:
+            assert cell.lstrip(" ")[:1] not in ("=", "+", "-", "@", "\t", "\r", "\n", "＝", "＋", "－", "＠") \
+                or re.fullmatch(r"-?\d+(\.\d+)?(e[+-]?\d+)?", cell), cell
+            assert not re.search(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]", cell.replace("\t", "")), cell
+
+
+@pytest.mark.parametrize("dtype", [object, "str", "string", "category"])
+def test_write_csv_neutralises_every_text_dtype(tmp_path, dtype):
+    """Under the installed pandas (3.x: text columns are ``str``), whatever the dtype of the column."""
+    df = pd.DataFrame({"name": pd.Series(HOSTILE_CELLS, dtype=dtype),
+                       "km": [-1.5] * len(HOSTILE_CELLS), "n": range(len(HOSTILE_CELLS))})
+    write_csv(df, tmp_path / "t.csv")
+    rows = _read_rows(tmp_path / "t.csv")
+    assert rows[0] == ["name", "km", "n"]
+    assert [r[0] for r in rows[1:]] == ["'" + c.replace("\x1b[31m", "").replace("\x07", "") for c in HOSTILE_CELLS]
+    assert [float(r[1]) for r in rows[1:]] == [-1.5] * len(HOSTILE_CELLS)  # numbers stay numbers
+    _assert_no_formula(rows)
+
+
+def test_write_csv_neutralises_labels_index_and_objects(tmp_path):
+    df = pd.DataFrame({"=col": pd.Series(["a", "b"], dtype="str"), "ok": [["=x"], {"k": "=1"}]},
+                      index=pd.Index(["=idx", "fine"], dtype="str", name="@name"))
+    write_csv(df, tmp_path / "t.csv", index=True)
+    rows = _read_rows(tmp_path / "t.csv")
+    assert rows[0] == ["'@name", "'=col", "ok"]
+    assert [r[0] for r in rows[1:]] == ["'=idx", "fine"]
+    assert [r[2] for r in rows[1:]] == ["['=x']", "{'k': '=1'}"]  # str() does not start a formula
+    _assert_no_formula(rows)
+    multi = pd.DataFrame([[1, "=2"]], columns=pd.MultiIndex.from_tuples([("=a", "b"), ("c", "+d")]))
+    write_csv(multi, tmp_path / "m.csv")
+    _assert_no_formula(_read_rows(tmp_path / "m.csv"))
+    assert df.columns.tolist() == ["=col", "ok"]  # the input is not modified
+
+
+@pytest.mark.parametrize("dtype", [object, "str"])
+def test_summary_and_sensitivity_csv_are_safe(tmp_path, dtype):
+    """summary.csv / sensitivity.csv go through the one writer (the old one skipped pandas-3 ``str``)."""
+    from corridor._pipeline import _write_csv
+
+    table = pd.DataFrame({"name": pd.Series(["=HYPERLINK(\"http://x\")", "Julfa"], dtype=dtype),
+                          "published_length": pd.Series(["=1+2", "42"], dtype=dtype), "rank": [1, 2]})
+    _write_csv(tmp_path / "summary.csv", table)
+    rows = _read_rows(tmp_path / "summary.csv")
+    assert rows[1][:2] == ["'=HYPERLINK(\"http://x\")", "'=1+2"] and rows[2][:2] == ["Julfa", "42"]
+    _assert_no_formula(rows)
+
+
+def test_every_csv_in_the_package_uses_the_one_writer():
+    """No module writes CSV with pandas directly (which would skip the neutralisation)."""
+    import pathlib
+
+    import corridor
+
+    root = pathlib.Path(corridor.__file__).parent
+    direct = [p.name for p in root.glob("*.py") if ".to_csv(" in p.read_text(encoding="utf-8")
+              and p.name != "_text.py"]
+    assert direct == []
+
+
+# --- one cleaning helper for every label ----------------------------------------------
+@pytest.mark.parametrize("raw", ["a\x1b[31mb\x07c", "x\u202ey\u2066z\u061c", "\x9b31mq\x85r", "nul\x00"])
+def test_clean_text_is_used_by_every_text_function(raw):
+    cleaned = clean_text(raw)
+    assert not re.search(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]", cleaned)
+    assert html_text(raw) == html_text(cleaned) and clean_terminal(raw) == cleaned
+    assert csv_safe_frame(pd.DataFrame({"a": [raw]}))["a"].iloc[0] == cleaned
