@@ -50,7 +50,7 @@ from ._validate import check_mode, check_positive, check_units
 
 log = logging.getLogger(__name__)
 
-__all__ = ["Costs", "Network", "load_network"]
+__all__ = ["Costs", "Network", "as_network", "load_network"]
 
 #: Snapped points farther than this from every usable node make a route fail (NoRouteError).
 MAX_SNAP_M = 20_000.0
@@ -631,6 +631,31 @@ def load_network(source: str | os.PathLike[str], *, modes: Sequence[str] = ("roa
     if cache:
         io.write_cache(key, edges, stations, meta)
     return Network(edges, stations=stations, meta=meta)
+
+
+def as_network(network: Network | str | os.PathLike[str] | None, *,
+               error: type[InvalidInputError] = InvalidInputError) -> Network | None:
+    """The network behind a ``network=`` argument (the one resolver of network references).
+
+    ``None`` (no network) and a :class:`Network` (or another object with an
+    ``edges`` table) are returned as they are;
+    ``"reference"`` loads the modelled reference network; a path to an existing
+    OSM file is loaded with :func:`load_network`. Anything else raises ``error``.
+
+    Examples
+    --------
+    >>> as_network(None) is None, as_network("reference").meta["modelled"]
+    (True, True)
+    """
+    if isinstance(network, str) and network.strip().lower() == "reference":
+        return load_network("reference")
+    if isinstance(network, str | os.PathLike):
+        if Path(network).is_file():
+            return load_network(network)
+    elif network is None or isinstance(network, Network) or hasattr(network, "edges"):
+        return network  # an object with an edge table routes like a Network (tests use stand-ins)
+    raise error(f"network {network!r} is not a Network; give a Network, 'reference', the path of an OSM file "
+                "or None")
 
 
 def _lower_bound_m(lon: float, lat: float, lons: np.ndarray, lats: np.ndarray) -> float:
