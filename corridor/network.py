@@ -46,7 +46,7 @@ from . import settings
 from ._errors import EmptyNetworkError, InvalidInputError, NoRouteError
 from ._network_graph import KIND_EDGE, KIND_GAUGE, Costs, Graph, Solver
 from ._types import Place
-from ._validate import check_mode, check_positive, check_units
+from ._validate import as_items, check_mode, check_positive, check_units
 
 log = logging.getLogger(__name__)
 
@@ -261,7 +261,7 @@ class Network:
                            "onto the connected network, add the missing links, "
                            + ("restrict mode, " if mode is None else "") + "or raise that setting")
 
-    def route(self, orig: Any, dest: Any, *, weight: str = "length", via: Sequence[Any] = (),
+    def route(self, orig: Any, dest: Any, *, weight: str = "length", via: Any = (),
               avoid_units: Iterable[str] = (), mode: str | None = None, name: str | None = None) -> Any:
         """Shortest route between places over the network.
 
@@ -282,8 +282,8 @@ class Network:
         weight : {"length", "time"}
             Minimise metres or seconds (speed from ``maxspeed`` or the class
             default; transfers and gauge breaks add their penalties).
-        via : sequence of places
-            Intermediate places, visited in order.
+        via : place or iterable of places
+            Intermediate places, visited in order (one name is one place).
         avoid_units : iterable of unit codes
             Edges in these units are not used.
         mode : {"road", "rail"} or None
@@ -322,7 +322,7 @@ class Network:
         from .route import Route
 
         avoid = tuple(sorted(check_units(list(avoid_units), what="avoid_units unit")))
-        pts = [resolve(orig), *[resolve(v) for v in via], resolve(dest)]
+        pts = [resolve(orig), *[resolve(v) for v in as_items(via)], resolve(dest)]
         s = self._solver(mode, weight, avoid)
         rows: list[dict[str, Any]] = []
         geoms: list[Any] = []

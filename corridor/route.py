@@ -130,7 +130,7 @@ class Route:
         seg = gpd.GeoDataFrame(segments.copy(), geometry="geometry", crs=segments.crs or "EPSG:4326")
         if seg.crs is not None and not seg.crs.equals("EPSG:4326"):
             seg = seg.to_crs("EPSG:4326")
-        seg = seg[seg.geometry.notna() & ~seg.geometry.is_empty].reset_index(drop=True)
+        seg = seg[[g is not None and not g.is_empty for g in seg.geometry]].reset_index(drop=True)
         if len(seg) == 0:
             raise InvalidInputError(f"route {name!r} has only empty geometries; give at least one LineString")
         _check_lines(seg.geometry.values, name)

@@ -27,7 +27,7 @@ from corridor._errors import (
     ParameterError,
     UnknownUnitError,
 )
-from corridor.network import Network, load_network
+from corridor.network import Network, as_network, load_network
 
 KARS_SIDE = (43.60, 40.70)  # rail, TUR, 1435 mm
 GYUMRI_RAIL = (43.85, 40.79)  # rail, ARM, 1520 mm
@@ -411,3 +411,19 @@ def test_border_cut_ids_never_collide_with_input_ids():
     assert max(made - {-1, -2, -3, -4}) < -4
     with pytest.raises(NoRouteError, match="disconnected"):
         net.route((44.5, 40.18), (46.5, 39.0))
+
+
+def test_as_network_resolves_every_kind_of_reference(pbf, net, tmp_cache):
+    assert as_network(None) is None and as_network(net) is net
+    assert as_network(" Reference ").meta["modelled"] is True
+    assert len(as_network(pbf)) == len(net) and len(as_network(str(pbf))) == len(net)
+    for bad in ("osm", 42, pbf.parent / "missing.osm.pbf"):
+        with pytest.raises(InvalidInputError, match="is not a Network"):
+            as_network(bad)
+
+
+def test_one_via_place_is_one_place(net):
+    one = net.route((43.80, 40.75), (43.84, 40.80), via="Gyumri", mode="road")
+    listed = net.route((43.80, 40.75), (43.84, 40.80), via=["Gyumri"], mode="road")
+    assert [p.name for p in one.waypoints] == [p.name for p in listed.waypoints]
+    assert len(one.waypoints) == 3 and one.length_m == pytest.approx(listed.length_m)
