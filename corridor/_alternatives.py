@@ -8,13 +8,14 @@ imported when called.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterable
 from typing import Any
 
 import numpy as np
 
 from . import _cost
 from ._errors import InvalidInputError, NoFeasibleAlignment, ParameterError
+from ._validate import as_items
 from .route import Route
 
 log = logging.getLogger(__name__)
@@ -43,7 +44,7 @@ def shared_share(a: Route, b: Route, *, tol_m: float = 500.0) -> float:
     return round(float(la.intersection(lb.buffer(tol_m)).length / la.length), 6)
 
 
-def alternatives(waypoints: Sequence[Any], *, k: int = 3, max_shared: float = 0.5, **kw: Any) -> list[Route]:
+def alternatives(waypoints: Iterable[Any], *, k: int = 3, max_shared: float = 0.5, **kw: Any) -> list[Route]:
     """Up to ``k`` alignments that differ materially (at most ``max_shared`` shared length).
 
     The first is the least-cost alignment. Further candidates are searched
@@ -80,7 +81,8 @@ def alternatives(waypoints: Sequence[Any], *, k: int = 3, max_shared: float = 0.
         raise ParameterError(f"k must be a positive integer, got {k!r}")
     if not 0 < float(max_shared) <= 1:
         raise ParameterError(f"max_shared must be in (0, 1], got {max_shared!r}")
-    if isinstance(waypoints, str) or len(waypoints) < 2:
+    waypoints = as_items(waypoints)  # any iterable, read once (as trace)
+    if len(waypoints) < 2:
         raise InvalidInputError(f"need at least two waypoints, got {waypoints!r}")
     allow_new = kw.pop("allow_new", True)
     name = kw.pop("name", None)

@@ -133,12 +133,7 @@ def run_sweep(names: Sequence[str], vary: Mapping[str, str], out: Path, *, worke
     from . import scenarios as sc
     from .batch import route_and_evaluate_many, variant_grid
 
-    scens = []
-    for name in names:
-        if str(name).endswith(".toml") or Path(name).is_file():
-            scens.extend(sc.load(name))
-        else:
-            scens.append(sc.get(name))
+    scens = sc.gather(names)  # names and .toml files; a duplicate name is a ScenarioError
     if not scens:
         raise ParameterError("no scenario given; name a built-in scenario or a scenario .toml file")
     grid = variant_grid(vary)

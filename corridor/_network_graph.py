@@ -8,6 +8,12 @@ rail layer (a dual-gauge edge lies in both). So road and rail meet only through
 ``oneway=-1`` ways reversed). Shortest paths run on scipy's compressed sparse
 graphs (:func:`scipy.sparse.csgraph.dijkstra`), with a distance ``limit`` grown
 from the geodesic lower bound so that most queries stop early.
+
+A query may start at several vertices, each with its own *access cost* (the
+distance from the waypoint to that vertex, priced by :data:`ACCESS_FACTOR` or
+:data:`ACCESS_SPEED_KMH`): they are the arcs of one virtual super-source appended as the last row
+of the CSR matrix, so a single Dijkstra run finds the cheapest start; each end
+vertex's egress cost is added to its distance afterwards.
 """
 
 from __future__ import annotations
@@ -26,7 +32,7 @@ from ._osm_read import STATION_RAIL_M, STATION_ROAD_M
 
 log = logging.getLogger(__name__)
 
-__all__ = ["DEFAULT_SPEED_KMH", "NATIONAL_GAUGE_MM", "Costs", "Graph", "Solver"]
+__all__ = ["ACCESS_FACTOR", "ACCESS_SPEED_KMH", "DEFAULT_SPEED_KMH", "NATIONAL_GAUGE_MM", "Costs", "Graph", "Solver"]
 
 #: Standard gauge by unit (corridors.md: Türkiye and Iran 1435 mm; Armenia, Azerbaijan,
 #: Nakhchivan, Georgia and Russia 1520 mm). Used only for rail edges without a gauge tag.
@@ -40,6 +46,14 @@ DEFAULT_SPEED_KMH: dict[str, float] = {
     "unclassified": 40.0, "track": 20.0, "rail": 80.0, "narrow_gauge": 40.0, "light_rail": 50.0,
 }
 _FALLBACK_SPEED = 40.0
+#: Access cost of the off-network distance between a waypoint and the vertex a route
+#: starts or ends at (modelling assumptions): with ``weight="length"`` each metre counts
+#: as ``ACCESS_FACTOR`` network metres; with ``weight="time"`` it is covered at
+#: ``ACCESS_SPEED_KMH``, slower than every network speed class. So an end leaves its
+#: nearest node only when that saves more on the network (a transfer penalty, a loop
+#: round a one-way street) than the extra access costs, never just to skip along its line.
+ACCESS_FACTOR = 3.0
+ACCESS_SPEED_KMH = 10.0
 _MAX_SPEED_MS = 160.0 / 3.6
 KIND_EDGE, KIND_TRANSFER, KIND_GAUGE = 0, 1, 2
 
@@ -290,32 +304,109 @@ class Solver:
         o = np.argsort(d, kind="stable")
         return vs[o], np.asarray(d)[o]
 
+    @cached_property
+    def _layer_trees(self) -> list[tuple[np.ndarray, Any]]:
+        from scipy.spatial import cKDTree
+
+        g = self.g
+        self._tree  # noqa: B018 - sets self._lat0
+        out = []
+        for layer in np.unique(g.vlayer[self.active]):
+            vs = self.active[g.vlayer[self.active] == layer]
+            out.append((vs, cKDTree(np.c_[g.vx[vs] * self._lat0, g.vy[vs]])))
+        return out
+
+    def layer_candidates(self, lon: float, lat: float, k: int) -> tuple[np.ndarray, np.ndarray]:
+        """The ``k`` nearest usable vertices of *every* layer (ids, geodesic metres), nearest first.
+
+        A node shared by several layers (a road/rail level crossing, a gauge
+        break) gives one candidate per layer, so no layer is passed over because
+        another one lies a few metres nearer.
+        """
+        found = []
+        for vs, tree in self._layer_trees:
+            _, j = tree.query([lon * self._lat0, lat], k=min(k, len(vs)))
+            found.append(vs[np.atleast_1d(j)])
+        if not found:
+            return np.zeros(0, np.int64), np.zeros(0)
+        cand = np.concatenate(found)
+        d = np.asarray(distances_from(lon, lat, self.g.vx[cand], self.g.vy[cand]), dtype=float)
+        o = np.argsort(d, kind="stable")
+        return cand[o], d[o]
+
+    def access_cost(self, metres: np.ndarray) -> np.ndarray:
+        """Cost in this solver's weight of reaching the network over ``metres`` off it."""
+        m = np.asarray(metres, dtype=float)
+        return m * ACCESS_FACTOR if self.weight == "length" else m / (ACCESS_SPEED_KMH / 3.6)
+
+    @cached_property
+    def _strong(self) -> np.ndarray:
+        from scipy.sparse.csgraph import connected_components
+
+        return connected_components(self.csr, directed=True, connection="strong")[1]
+
+    @cached_property
+    def _reverse(self) -> Any:
+        return self.csr.T.tocsr()
+
+    def reachable(self, a: np.ndarray, b: np.ndarray, *, search_from_b: bool = False) -> bool:
+        """Whether some vertex of ``a`` has a path to some vertex of ``b`` (one-way links respected).
+
+        Vertices in one strongly connected component reach each other; otherwise
+        an unbounded search runs from ``a`` (or backwards from ``b`` with
+        ``search_from_b``; pick the side expected to have the smaller reach).
+        """
+        from scipy.sparse.csgraph import dijkstra
+
+        a, b = np.asarray(a, np.int64), np.asarray(b, np.int64)
+        if np.isin(self._strong[a], self._strong[b]).any():
+            return True
+        graph, start, end = (self._reverse, b, a) if search_from_b else (self.csr, a, b)
+        dist = dijkstra(graph, directed=True, indices=start, unweighted=True, min_only=True)
+        return bool(np.isfinite(dist[end]).any())
+
     def link_between(self, p: int, q: int) -> int:
         """Link id of the (cheapest) link joining vertices ``p`` and ``q``."""
         lo, hi = self.indptr[p], self.indptr[p + 1]
         k = lo + int(np.searchsorted(self.indices[lo:hi], q))
         return int(self.link_of[k])
 
-    def shortest(self, src: np.ndarray, dst: np.ndarray, lower_bound_m: float) -> tuple[float, list[int]]:
-        """Cost and vertex path from any of ``src`` to the best of ``dst``.
+    def shortest(self, src: np.ndarray, dst: np.ndarray, lower_bound_m: float,
+                 src_cost: np.ndarray | None = None, dst_cost: np.ndarray | None = None) -> tuple[float, list[int]]:
+        """Cost and vertex path from the best of ``src`` to the best of ``dst``.
 
-        Dijkstra is bounded by a ``limit`` grown from the geodesic lower bound
-        (x2, x8, then unbounded): a bounded search is exact for every vertex it
-        reaches, so the answer is the true shortest path.
+        ``src_cost``/``dst_cost`` (default 0) are added to a path starting/ending
+        at each vertex (access and egress costs); the returned cost includes
+        them. Dijkstra is bounded by a ``limit`` grown from the geodesic lower
+        bound (x2, x8, then unbounded): a bounded search is exact for every
+        vertex it reaches, so the answer is the true cheapest path.
         """
+        from scipy.sparse import csr_matrix
         from scipy.sparse.csgraph import dijkstra
 
+        src, dst = np.asarray(src, np.int64), np.asarray(dst, np.int64)
+        sc = np.zeros(len(src)) if src_cost is None else np.asarray(src_cost, dtype=float)
+        dc = np.zeros(len(dst)) if dst_cost is None else np.asarray(dst_cost, dtype=float)
+        nv = self.g.nv
+        if sc.any():  # a virtual super-source (vertex nv) with one arc per start, priced by its access cost
+            c = self.csr
+            graph = csr_matrix((np.concatenate([c.data, np.maximum(sc, 1e-9)]), np.concatenate([c.indices, src]),
+                                np.append(c.indptr, c.indptr[-1] + len(src))), shape=(nv + 1, nv + 1))
+            start = np.array([nv])
+        else:
+            graph, start = self.csr, src
         lb = lower_bound_m if self.weight == "length" else lower_bound_m / _MAX_SPEED_MS
         pad = 5_000.0 if self.weight == "length" else 600.0
         for limit in (2 * lb + pad, 8 * lb + 4 * pad, np.inf):
-            dist, pred, _ = dijkstra(self.csr, directed=True, indices=src, return_predecessors=True,
+            dist, pred, _ = dijkstra(graph, directed=True, indices=start, return_predecessors=True,
                                      limit=limit, min_only=True)
-            dd = dist[dst]
-            if np.isfinite(dd).any():
-                t = int(dst[int(np.argmin(dd))])
-                path = [t]
-                while pred[path[-1]] >= 0:
+            total = dist[dst] + dc
+            # an end found within the limit is exact; one beyond it costs more than the limit
+            if np.isfinite(total).any() and total.min() <= limit:
+                j = int(np.argmin(total))
+                path = [int(dst[j])]
+                while 0 <= pred[path[-1]] < nv:
                     path.append(int(pred[path[-1]]))
                 path.reverse()
-                return float(dd.min()), path
+                return float(total[j]), path
         raise NoRouteError("no path")

@@ -398,7 +398,7 @@ def split_at_borders(gdf: Any) -> Any:
     """Cut edges at unit borders (:func:`corridor.regions.cut_lines`) and give each cut a new node.
 
     Pieces of one edge keep their order and the edge's other columns (the
-    pieces' ``length_m`` is measured again); the cut points become nodes with new negative ids (``-1, -2, ...`` in edge order), so
+    pieces' ``length_m`` is measured again); the cut points become nodes with new ids below every input id (see :func:`_cut_nodes`), so
     ``u``/``v`` stay a valid topology.
     """
     import geopandas as gpd
@@ -423,13 +423,18 @@ def split_at_borders(gdf: Any) -> Any:
 
 
 def _cut_nodes(u: np.ndarray, v: np.ndarray, eid: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """``u``/``v`` of cut rows: each cut between two pieces of one edge becomes a new node ``-1, -2, ...``."""
+    """``u``/``v`` of cut rows: each cut between two pieces of one edge becomes a new node.
+
+    New ids count down from ``min(0, every u and v) - 1`` in edge order, so they never
+    collide with an input id (OSM ids are positive, user tables may use any integers).
+    """
     last = np.ones(len(eid), bool)
     last[:-1] = eid[1:] != eid[:-1]
     cuts = np.flatnonzero(~last)  # piece i ends at a cut shared with piece i + 1
     u, v = np.array(u, copy=True), np.array(v, copy=True)
     if len(cuts):
-        new_ids = -np.arange(1, len(cuts) + 1, dtype=np.int64)
+        base = min(0, int(u.min()), int(v.min()))
+        new_ids = base - np.arange(1, len(cuts) + 1, dtype=np.int64)
         v[cuts] = new_ids
         u[cuts + 1] = new_ids
         log.debug("cut %d edges at unit borders", len(set(eid[cuts])))

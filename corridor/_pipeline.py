@@ -111,22 +111,15 @@ def staged_output(out: str | Path) -> Iterator[Path]:
 
 # ------------------------------------------------------------------ inputs
 def resolve_scenarios(args: Sequence[str]) -> list[Any]:
-    """Scenario files (``.toml``) and built-in names → Scenarios; none → the whole catalogue."""
+    """Scenario files (``.toml``) and built-in names → Scenarios; none → the whole catalogue.
+
+    Duplicate names (across files and arguments) are rejected (:func:`corridor.scenarios.gather`).
+    """
     from . import scenarios
 
     if not args:
         return list(scenarios.builtin())
-    out: list[Any] = []
-    for a in args:
-        p = Path(a)
-        if a.lower().endswith(".toml") or p.exists() or os.sep in a:
-            if not p.is_file():
-                raise DataFileError(f"scenario file {a!r} not found; give an existing .toml file or a "
-                                    "built-in scenario name (see `corridor list scenarios`)")
-            out.extend(scenarios.load(p))
-        else:
-            out.append(scenarios.get(a))
-    return out
+    return scenarios.gather(args)
 
 
 #: Margin (degrees) around the waypoints of the Overpass area: alignments stray from the straight chain.

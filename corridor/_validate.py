@@ -3,15 +3,31 @@
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Iterable
 from typing import Any
 
 from ._errors import InvalidInputError, ParameterError, UnknownUnitError
 from ._types import UNITS
 
-__all__ = ["check_lonlat", "check_mode", "check_positive", "check_units"]
+__all__ = ["as_items", "check_lonlat", "check_mode", "check_positive", "check_units"]
 
 MODES = ("road", "rail")
+
+
+def as_items(value: object) -> list[Any]:
+    """``value`` as a list of items, for arguments that take one item or many.
+
+    A single ``str``, ``bytes``, path (``os.PathLike``) or any non-iterable
+    object (a Route, a Scenario ...) is one item, never split into letters;
+    any other iterable (list, tuple, generator ...) is materialised once.
+
+    >>> as_items("meghri-rail"), as_items(("a", "b")), as_items(x for x in "ab")
+    (['meghri-rail'], ['a', 'b'], ['a', 'b'])
+    """
+    if isinstance(value, str | bytes | os.PathLike) or not isinstance(value, Iterable):
+        return [value]
+    return list(value)
 
 
 def check_mode(mode: str) -> str:

@@ -38,7 +38,7 @@ from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -56,7 +56,7 @@ from ._errors import (
 from ._geo import cumulative_distance, great_circle_m
 from ._structures import FLAG_STEP_M, _cut, flag_structures
 from ._types import BBox, Place
-from ._validate import check_mode, check_positive, check_units
+from ._validate import as_items, check_mode, check_positive, check_units
 from .route import Route
 
 log = logging.getLogger(__name__)
@@ -115,11 +115,13 @@ def _leg_name(p: Sequence[Place], i: int) -> str:
 
 def _setup(waypoints: Any, mode: str, dem: Any, stay_in: Any, avoid: Any, max_grade: Any,
            network: Any, buffer_m: float | None) -> _Problem:
+    from .network import as_network
     from .places import resolve_all
     from .regions import index
 
     check_mode(mode)
-    places = resolve_all(list(waypoints) if not isinstance(waypoints, str) else waypoints)
+    places = resolve_all(as_items(waypoints))
+    network = as_network(network)
     stay = check_units(stay_in, what="stay_in unit")
     av = _avoid_map(avoid)
     preset = _cost.PRESETS[mode]
@@ -425,19 +427,21 @@ def _meta(pb: _Problem, costs: list[float], net: Any) -> dict[str, Any]:
     }
 
 
-def trace(waypoints: Sequence[Any], *, mode: str, network: Any = None, dem: Any = None,
+def trace(waypoints: Iterable[Any], *, mode: str, network: Any = None, dem: Any = None,
           stay_in: Sequence[str] | str | None = None, avoid: Any = None, max_grade: float | None = None,
           allow_new: bool = True, name: str | None = None, buffer_m: float | None = None) -> Route:
     """Trace a least-cost alignment through ordered waypoints.
 
     Parameters
     ----------
-    waypoints : sequence
-        At least two place names (``"Julfa, AZ"`` allowed), ``(lon, lat)`` pairs or Places.
+    waypoints : iterable
+        At least two place names (``"Julfa, AZ"`` allowed), ``(lon, lat)`` pairs or
+        Places; any iterable (a generator is read once).
     mode : {"rail", "road"}
         Selects the cost preset (rail: ruling grade 12.5 per mille; road: 8 %).
-    network : corridor.network.Network, optional
-        Existing edges to reuse; gaps are bridged by new alignment.
+    network : Network, "reference" or OSM file path, optional
+        Existing edges to reuse (see :func:`corridor.network.as_network`); gaps
+        are bridged by new alignment.
     dem : DEM, path or None
         Default: the embedded GLOBE 30" DEM.
     stay_in : sequence of str, optional
@@ -475,9 +479,10 @@ def trace(waypoints: Sequence[Any], *, mode: str, network: Any = None, dem: Any 
     >>> r.segments["class"].iloc[0], r.source
     ('new_road', 'modelled')
     """
-    if isinstance(waypoints, str) or len(waypoints) < 2:
-        raise InvalidInputError(f"need at least two waypoints, got {waypoints!r}")
-    pb = _setup(waypoints, mode, dem, stay_in, avoid, max_grade, network, buffer_m)
+    wps = as_items(waypoints)  # a generator is read once; a single name is one (too few) waypoint
+    if len(wps) < 2:
+        raise InvalidInputError(f"need at least two waypoints, got {wps!r}")
+    pb = _setup(wps, mode, dem, stay_in, avoid, max_grade, network, buffer_m)
     return _trace_problem(pb, pb.costs, name, allow_new)
 
 

@@ -45,6 +45,7 @@ from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from typing import Any
 
+from . import settings
 from ._errors import CorridorError, InvalidInputError, MissingDependencyError, ParameterError
 
 log = logging.getLogger(__name__)
@@ -102,11 +103,28 @@ def parse_range(spec: str) -> list[float]:
 
 
 def variant_grid(vary: Mapping[str, str | Sequence[float]]) -> list[dict[str, float]]:
-    """The Cartesian product of parameter ranges, as a list of ``{name: value}`` dicts."""
+    """The Cartesian product of parameter ranges, as a list of ``{name: value}`` dicts.
+
+    The number of combinations is checked before the grid is built: more than
+    ``corridor.settings.max_sweep_variants`` raises :class:`ParameterError`.
+
+    >>> variant_grid({"a": "1,2", "b": "0:1:0.5"})[:2]
+    [{'a': 1.0, 'b': 0.0}, {'a': 1.0, 'b': 0.5}]
+    """
     if not vary:
         return [{}]
     names = list(vary)
     values = [parse_range(v) if isinstance(v, str) else [float(x) for x in v] for v in vary.values()]
+    cap = settings.max_sweep_variants
+    if not isinstance(cap, int) or isinstance(cap, bool) or cap < 1:
+        raise ParameterError(f"corridor.settings.max_sweep_variants must be a whole number >= 1, got {cap!r} "
+                             "(or the environment variable CORRIDOR_MAX_SWEEP_VARIANTS)")
+    n = math.prod(len(v) for v in values)
+    if n > cap:
+        sizes = " x ".join(f"{k}={len(v)}" for k, v in zip(names, values, strict=True))
+        raise ParameterError(f"the parameter grid has {n:,} combinations ({sizes}), more than "
+                             f"corridor.settings.max_sweep_variants = {cap:,}; use coarser steps or fewer "
+                             "parameters, or raise that setting")
     return [dict(zip(names, combo, strict=True)) for combo in itertools.product(*values)]
 
 
@@ -142,9 +160,9 @@ def _opened(kind: str, ref: Any) -> Any:
 
                 _OPENED[key] = DEM.open(list(ref) if isinstance(ref, list | tuple) else ref)
             else:
-                from .network import load_network
+                from .network import as_network
 
-                _OPENED[key] = load_network(ref)
+                _OPENED[key] = as_network(ref)
             _STATS[f"{kind}s_opened"] += 1
             while len(_OPENED) > 8:  # bound the cache: drop the oldest entry
                 _OPENED.pop(next(iter(_OPENED)))
@@ -321,7 +339,7 @@ def _drive_local(pool: Any, run_task: Callable[..., Any], run_trace: Callable[..
 
 # --------------------------------------------------------------------------- API
 def route_and_evaluate_many(
-    items: Sequence[Any],
+    items: Any,
     *,
     params: Any = None,
     client: Any = None,
@@ -348,9 +366,12 @@ def route_and_evaluate_many(
     >>> out[1][1].time_h > out[0][1].time_h
     True
     """
+    from . import scenarios
     from .route import Route
 
-    items = list(items)
+    # one item or many; scenario names and .toml files resolved here. Equal items are allowed:
+    # a sweep evaluates one scenario under many parameter sets.
+    items = scenarios.gather(items, unique=False)
     if not items:
         return []
     per_item = isinstance(params, Sequence) and not isinstance(params, str | bytes)
@@ -393,7 +414,7 @@ def route_and_evaluate_many(
 
 
 def evaluate_many(
-    items: Sequence[Any],
+    items: Any,
     *,
     params: Any = None,
     client: Any = None,
@@ -407,9 +428,10 @@ def evaluate_many(
 
     Parameters
     ----------
-    items : sequence of Route or Scenario
+    items : item or iterable of Route, Scenario, scenario name or scenario ``.toml`` path
         Scenarios are routed on the workers (equal scenarios once), with
-        ``network`` and ``dem``.
+        ``network`` and ``dem``. A single name or path is one item (a file
+        gives each of its scenarios); equal items may repeat.
     params : CostParams or sequence of CostParams, optional
         One parameter set for all items, or one per item (a sweep).
     client : dask.distributed.Client, optional

@@ -198,6 +198,8 @@ class CostParams:
                 if not isinstance(value, Mapping) or not value:
                     raise ParameterError(
                         f"cost parameter {f.name!r} must be a table of class = km/h, got {value!r}")
+                _reject_unknown([str(k) for k in value], _map_keys(f.name), "key",
+                                f"use {', '.join(sorted(_map_keys(f.name)))}", of=f" in table {f.name!r}")
                 checked = {str(k): _check_number(f"{f.name}.{k}", v, positive=True) for k, v in value.items()}
                 object.__setattr__(self, f.name, checked)
             elif kind == "steps":
@@ -360,16 +362,36 @@ class CostParams:
 
 
 def _check_known(data: Mapping[str, Any], where: str) -> None:
-    known = set(CostParams.keys())
-    bad = [str(k) for k in data if k not in known]
+    _reject_unknown([str(k) for k in data], CostParams.keys(), "cost parameter",
+                    "see CostParams.keys() or `corridor list params`", where)
+    for f in dataclasses.fields(CostParams):  # keys of nested tables ([costs.road_speed_kmh] ...)
+        value = data.get(f.name)
+        if f.metadata.get("kind") == "map" and isinstance(value, Mapping):
+            _reject_unknown([str(k) for k in value], _map_keys(f.name), "key",
+                            f"use {', '.join(sorted(_map_keys(f.name)))}", where, of=f" in table {f.name!r}")
+
+
+def _map_keys(name: str) -> set[str]:
+    """Keys a table parameter may hold: those of its default, and for road speeds every road class level
+    (a ``_link`` class takes its base class's speed, so it is not a key)."""
+    from ._osm_tags import ROAD_LEVELS
+
+    f = next(f for f in dataclasses.fields(CostParams) if f.name == name)
+    default: Mapping[str, Any] = f.default_factory() if callable(f.default_factory) else {}
+    return set(default) | (set(ROAD_LEVELS) if name == "road_speed_kmh" else set())
+
+
+def _reject_unknown(keys: list[str], known: Any, what: str, otherwise: str, where: str = "", *,
+                    of: str = "") -> None:
+    """Raise ParameterError for ``keys`` not in ``known``, with a "did you mean" for near misses."""
+    known = set(known)
+    bad = [k for k in keys if k not in known]
     if bad:
         import difflib
 
         hints = {b: difflib.get_close_matches(b, known, n=1) for b in bad}
         hint = "; ".join(f"did you mean {h[0]!r}?" for h in hints.values() if h)
-        raise ParameterError(
-            f"unknown cost parameter {', '.join(map(repr, bad))}{where}"
-            + (f"; {hint}" if hint else "; see CostParams.keys() or `corridor list params`"))
+        raise ParameterError(f"unknown {what} {', '.join(map(repr, bad))}{of}{where}; {hint or otherwise}")
 
 
 def _check_number(name: str, value: Any, *, positive: bool = False) -> float:

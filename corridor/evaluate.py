@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import logging
 import math
+import os
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -45,6 +46,7 @@ from typing import Any
 from . import _evalcore as core
 from ._errors import InvalidInputError, ParameterError
 from ._types import UNITS
+from ._validate import as_items
 from .costs import CostParams, cost_band
 
 log = logging.getLogger(__name__)
@@ -191,55 +193,8 @@ class RouteMetrics:
         return "; ".join(parts)
 
     def as_row(self) -> dict[str, Any]:
-        """One flat table row (scalars only); see the contract in the module docstring."""
-        p = self.profile
-        row: dict[str, Any] = {
-            "name": self.name,
-            "mode": self.mode,
-            "scenario": str(self.meta.get("scenario", "")),
-            "status": str(self.meta.get("status", "")),
-            "length_km": self.length_km,
-        }
-        for u in UNITS:
-            row[f"length_km_{u}"] = self.length_by_unit_m.get(u, 0.0) / 1000.0
-        row["length_km_outside"] = self.length_by_unit_m.get(core.OUTSIDE, 0.0) / 1000.0
-        for b in ("existing_active", "existing_disused", "new"):
-            row[f"length_km_{b}"] = self.length_by_build_m.get(b, 0.0) / 1000.0
-        row.update({
-            "n_crossings": self.n_crossings,
-            "n_border_stops": self.n_border_stops,
-            "n_known_crossings": sum(1 for c in self.crossings if c["known"]),
-            "crossings": self.crossings_text(),
-            "n_gauge_breaks": self.n_gauge_breaks,
-            "n_transfers": self.n_transfers,
-            "min_elevation_m": float(p.min_m),
-            "max_elevation_m": float(p.max_m),
-            "mean_elevation_m": float(p.mean_m),
-            "ascent_m": float(p.ascent_m),
-            "descent_m": float(p.descent_m),
-            "max_grade": float(p.max_abs_grade),
-            "mean_grade": float(p.mean_abs_grade),
-            "ruling_grade": self.ruling_grade,
-            "km_over_ruling": self.km_over_ruling,
-            "tunnel_km": self.tunnel_km,
-            "bridge_km": self.bridge_km,
-            "detour_factor": self.detour_factor,
-            "time_h": self.time_h,
-            "time_running_h": self.time_parts_h.get("running", 0.0),
-            "time_dwell_h": self.time_h - self.time_parts_h.get("running", 0.0),
-            "cost_low_musd": self.cost_musd[0],
-            "cost_central_musd": self.cost_musd[1],
-            "cost_high_musd": self.cost_musd[2],
-            "terrain_class": self.terrain_class,
-            "km_flat": self.terrain_km.get("flat", 0.0),
-            "km_rolling": self.terrain_km.get("rolling", 0.0),
-            "km_mountainous": self.terrain_km.get("mountainous", 0.0),
-            "source": self.source,
-            "modelled": self.modelled,
-            "network_source": self.network_source,
-            "dem_source": self.dem_source,
-            "voids_filled": bool(getattr(p, "voids_filled", False)),
-        })
+        """One flat table row (scalars only): the columns of :data:`ROW_COLUMNS`, then ``published_*``."""
+        row = {col: get(self) for col, get in _ROW}
         row.update(published_columns(self.published))
         return row
 
@@ -248,6 +203,62 @@ class RouteMetrics:
         return (f"RouteMetrics(name={self.name!r}, mode={self.mode!r}, length_km={self.length_km:.1f}, "
                 f"crossings={self.n_crossings}, time_h={self.time_h:.1f}, "
                 f"cost_musd=({lo:.0f}, {mid:.0f}, {hi:.0f}), terrain={self.terrain_class!r})")
+
+
+def _per_unit(u: str) -> Callable[[RouteMetrics], float]:
+    return lambda m: m.length_by_unit_m.get(u, 0.0) / 1000.0
+
+
+def _per_build(b: str) -> Callable[[RouteMetrics], float]:
+    return lambda m: m.length_by_build_m.get(b, 0.0) / 1000.0
+
+
+#: The fixed columns of :meth:`RouteMetrics.as_row` and how each is read (``published_*`` follow).
+_ROW: tuple[tuple[str, Callable[[RouteMetrics], Any]], ...] = (
+    ("name", lambda m: m.name),
+    ("mode", lambda m: m.mode),
+    ("scenario", lambda m: str(m.meta.get("scenario", ""))),
+    ("status", lambda m: str(m.meta.get("status", ""))),
+    ("length_km", lambda m: m.length_km),
+    *((f"length_km_{u}", _per_unit(u)) for u in UNITS),
+    ("length_km_outside", _per_unit(core.OUTSIDE)),
+    *((f"length_km_{b}", _per_build(b)) for b in ("existing_active", "existing_disused", "new")),
+    ("n_crossings", lambda m: m.n_crossings),
+    ("n_border_stops", lambda m: m.n_border_stops),
+    ("n_known_crossings", lambda m: sum(1 for c in m.crossings if c["known"])),
+    ("crossings", lambda m: m.crossings_text()),
+    ("n_gauge_breaks", lambda m: m.n_gauge_breaks),
+    ("n_transfers", lambda m: m.n_transfers),
+    ("min_elevation_m", lambda m: float(m.profile.min_m)),
+    ("max_elevation_m", lambda m: float(m.profile.max_m)),
+    ("mean_elevation_m", lambda m: float(m.profile.mean_m)),
+    ("ascent_m", lambda m: float(m.profile.ascent_m)),
+    ("descent_m", lambda m: float(m.profile.descent_m)),
+    ("max_grade", lambda m: float(m.profile.max_abs_grade)),
+    ("mean_grade", lambda m: float(m.profile.mean_abs_grade)),
+    ("ruling_grade", lambda m: m.ruling_grade),
+    ("km_over_ruling", lambda m: m.km_over_ruling),
+    ("tunnel_km", lambda m: m.tunnel_km),
+    ("bridge_km", lambda m: m.bridge_km),
+    ("detour_factor", lambda m: m.detour_factor),
+    ("time_h", lambda m: m.time_h),
+    ("time_running_h", lambda m: m.time_parts_h.get("running", 0.0)),
+    ("time_dwell_h", lambda m: m.time_h - m.time_parts_h.get("running", 0.0)),
+    ("cost_low_musd", lambda m: m.cost_musd[0]),
+    ("cost_central_musd", lambda m: m.cost_musd[1]),
+    ("cost_high_musd", lambda m: m.cost_musd[2]),
+    ("terrain_class", lambda m: m.terrain_class),
+    ("km_flat", lambda m: m.terrain_km.get("flat", 0.0)),
+    ("km_rolling", lambda m: m.terrain_km.get("rolling", 0.0)),
+    ("km_mountainous", lambda m: m.terrain_km.get("mountainous", 0.0)),
+    ("source", lambda m: m.source),
+    ("modelled", lambda m: m.modelled),
+    ("network_source", lambda m: m.network_source),
+    ("dem_source", lambda m: m.dem_source),
+    ("voids_filled", lambda m: bool(getattr(m.profile, "voids_filled", False))),
+)
+#: Column names of :meth:`RouteMetrics.as_row` before the ``published_*`` columns.
+ROW_COLUMNS: tuple[str, ...] = tuple(col for col, _ in _ROW)
 
 
 def _slug(text: Any) -> str:
@@ -426,13 +437,16 @@ def evaluate(route: Any, *, dem: Any = None, params: CostParams | None = None,
 
 
 # ------------------------------------------------------------------ compare
-def _metrics_of(items: Iterable[Any], *, params: CostParams | None, network: Any, dem: Any,
+def _metrics_of(items: Any, *, params: CostParams | None, network: Any, dem: Any,
                 progress: Callable[[int, int, str], None] | None = None) -> list[RouteMetrics]:
-    items = list(items)
-    if isinstance(items, str) or not items:
-        raise InvalidInputError("nothing to compare: give at least one Route, Scenario or scenario name")
+    from . import scenarios
+    from .network import as_network
     from .route import Route
 
+    # one item or many; names and .toml files resolved; two items of one name are an error
+    items = scenarios.gather(items)
+    if not items:
+        raise InvalidInputError("nothing to compare: give at least one Route, Scenario or scenario name")
     dem_obj = None
     out: list[RouteMetrics] = []
     for i, it in enumerate(items):
@@ -441,10 +455,8 @@ def _metrics_of(items: Iterable[Any], *, params: CostParams | None, network: Any
         else:
             if dem_obj is None:
                 dem_obj = _open_dem(dem)
-            if not isinstance(it, Route) and (network is None or network == "reference"):
-                from .network import load_network
-
-                network = load_network("reference")  # once, not once per scenario
+            if not isinstance(it, Route) and (network is None or isinstance(network, str | os.PathLike)):
+                network = as_network("reference" if network is None else network)  # once, not per scenario
             m = evaluate(it, dem=dem_obj, params=params, network=network)
         out.append(m)
         if progress is not None:
@@ -452,8 +464,11 @@ def _metrics_of(items: Iterable[Any], *, params: CostParams | None, network: Any
     return out
 
 
-def table(metrics: Sequence[RouteMetrics], *, weights: Mapping[str, Any] | None = None) -> Any:
+def table(metrics: RouteMetrics | Iterable[RouteMetrics], *, weights: Mapping[str, Any] | None = None) -> Any:
     """Comparison table of already evaluated routes, with ``score`` and ``rank``.
+
+    No metrics give an empty table with the same columns (:data:`ROW_COLUMNS`,
+    ``score``, ``rank``); two metrics of one name are a :class:`ScenarioError`.
 
     Examples
     --------
@@ -464,32 +479,48 @@ def table(metrics: Sequence[RouteMetrics], *, weights: Mapping[str, Any] | None 
     >>> df = table(ms)
     >>> list(df["name"]), sorted(df["rank"])
     (['short', 'long'], [1, 2])
+    >>> table([]).shape[0], list(table([]).columns[-2:])
+    (0, ['score', 'rank'])
     """
     import pandas as pd
 
-    from ._rank import rank, score
+    from . import scenarios
+    from ._rank import check_weights, rank, score
 
-    df = pd.DataFrame([m.as_row() for m in metrics])
+    ms = scenarios.gather(as_items(metrics))
+    bad = [m for m in ms if not isinstance(m, RouteMetrics)]
+    if bad:
+        raise InvalidInputError(f"table() takes RouteMetrics (from evaluate), got {bad[0]!r}; use compare() "
+                                "for routes and scenarios")
+    if not ms:
+        check_weights(weights, list(ROW_COLUMNS))
+        df = pd.DataFrame({c: pd.Series(dtype=object) for c in ROW_COLUMNS})
+        df["score"] = pd.Series(dtype=float)
+        df["rank"] = pd.Series(dtype="int64")
+        return df
+    df = pd.DataFrame([m.as_row() for m in ms])
     df["score"] = score(df, weights)
     df["rank"] = rank(df["score"])
     return df
 
 
-def compare(routes_or_scenarios: Iterable[Any], *, weights: Mapping[str, Any] | None = None,
+def compare(routes_or_scenarios: Any, *, weights: Mapping[str, Any] | None = None,
             params: CostParams | None = None, network: Any = None, dem: Any = None,
             progress: Callable[[int, int, str], None] | None = None) -> Any:
     """One table row per route: every metric, published figures, score and rank.
 
     Parameters
     ----------
-    routes_or_scenarios : iterable
-        Routes, Scenarios, built-in scenario names or :class:`RouteMetrics`.
+    routes_or_scenarios : item or iterable of items
+        Routes, Scenarios, built-in scenario names, scenario ``.toml`` paths or
+        :class:`RouteMetrics` (see :func:`corridor.scenarios.gather`); a single
+        name or path is one item. Two items of one name raise ``ScenarioError``.
     weights : mapping, optional
         Criterion column -> weight (lower values of each criterion are better);
         default :data:`corridor._rank.DEFAULT_WEIGHTS`.
     params : CostParams, optional
         Unit costs and speeds.
-    network : Network or "reference", optional
+    network : Network, "reference" or OSM file path, optional
         Network used to route scenarios (default the modelled reference network).
     dem : DEM or path, optional
         Elevation model (default: embedded GLOBE 30″).
@@ -516,7 +547,7 @@ def compare(routes_or_scenarios: Iterable[Any], *, weights: Mapping[str, Any] | 
     return table(metrics, weights=weights)
 
 
-def sensitivity(routes_or_metrics: Iterable[Any], *, weights: Mapping[str, Any] | None = None,
+def sensitivity(routes_or_metrics: Any, *, weights: Mapping[str, Any] | None = None,
                 params: CostParams | None = None, factors: Sequence[float] = (0.5, 1.5),
                 network: Any = None, dem: Any = None) -> Any:
     """How the rank order changes as each weight and each unit cost varies.

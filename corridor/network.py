@@ -32,26 +32,52 @@ import itertools
 import logging
 import math
 import os
+import warnings
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import numpy as np
 
 from . import _network_io as io
+from . import settings
 from ._errors import EmptyNetworkError, InvalidInputError, NoRouteError
 from ._network_graph import KIND_EDGE, KIND_GAUGE, Costs, Graph, Solver
 from ._types import Place
-from ._validate import check_mode, check_units
+from ._validate import as_items, check_mode, check_positive, check_units
 
 log = logging.getLogger(__name__)
 
-__all__ = ["Costs", "Network", "load_network"]
+__all__ = ["Costs", "Network", "as_network", "load_network"]
 
 #: Snapped points farther than this from every usable node make a route fail (NoRouteError).
 MAX_SNAP_M = 20_000.0
 _WEIGHTS = ("length", "time")
+_SNAP_K = 16  # candidate vertices per layer at each end of a leg
+_SNAP_K_FAR = 64  # per layer, when explaining why no candidate within the tolerance connects
+_EXPLAIN_M = 2_000.0  # ... and up to this much farther than the nearest node
+
+
+@dataclass(frozen=True)
+class _End:
+    """The snap candidates of one end of a leg (every layer): vertices and metres from the place, nearest first."""
+
+    place: Place
+    v: np.ndarray
+    d: np.ndarray
+
+    def nearest(self) -> np.ndarray:
+        """The nearest node's vertices (one per layer it is in)."""
+        return self.v[self.d <= self.d[0] + 1e-6]
+
+    def within(self, tol: float) -> np.ndarray:
+        """Mask of the candidates at most ``tol`` metres farther than the nearest one."""
+        return self.d <= self.d[0] + tol
+
+    def label(self) -> str:
+        return f"{self.place.name!r} ({self.place.lon:.4f}, {self.place.lat:.4f})"
 
 
 class Network:
@@ -171,52 +197,93 @@ class Network:
             raise EmptyNetworkError(f"the network has no {mode or ''} edges to snap to; load that mode")
         return int(self.graph.vnode[vs[0]]), float(d[0])
 
-    def _snap(self, s: Solver, p: Place, q: Place) -> tuple[np.ndarray, np.ndarray, float, float]:
-        co, do = s.candidates(p.lon, p.lat)
-        cd, dd = s.candidates(q.lon, q.lat)
-        if not len(co) or not len(cd):
+    def _snap(self, s: Solver, p: Place, k: int = _SNAP_K) -> _End:
+        v, d = s.layer_candidates(p.lon, p.lat, k)
+        if not len(v):
             raise NoRouteError("the network has no usable edges for this mode/avoid_units; load more data")
-        for name, d, pl in ((p.name, do, p), (q.name, dd, q)):
-            if d[0] > MAX_SNAP_M:
-                raise NoRouteError(f"{name!r} ({pl.lon:.4f}, {pl.lat:.4f}) is {d[0] / 1000:.1f} km from the "
-                                   "nearest usable node; load a network covering it or move the waypoint")
-        # prefer the nearest candidates that share a connected component
-        ok_o = do <= do[0] + 2_000.0
-        ok_d = dd <= dd[0] + 2_000.0
-        best: tuple[float, int] | None = None
-        comps = set(s.comp[co[ok_o]]) & set(s.comp[cd[ok_d]])
-        for c in comps:
-            score = float(do[ok_o][s.comp[co[ok_o]] == c].min() + dd[ok_d][s.comp[cd[ok_d]] == c].min())
-            if best is None or score < best[0]:
-                best = (score, int(c))
-        if best is None:
-            raise NoRouteError(
-                f"{p.name!r} and {q.name!r} are in disconnected parts of the network "
-                f"({s.ncomp} parts for mode={s.mode or 'any'}); add the missing links, widen the bbox, "
-                "allow both modes or drop avoid_units")
-        c = best[1]
-        so = co[ok_o & (s.comp[co] == c)]
-        sd = cd[ok_d & (s.comp[cd] == c)]
-        g = self.graph
-        # every layer of the snapped nodes (a gauge-break node has one vertex per gauge)
-        src = np.flatnonzero(np.isin(g.vnode, g.vnode[so[:1]]) & (s.comp == c))
-        dst = np.flatnonzero(np.isin(g.vnode, g.vnode[sd[:1]]) & (s.comp == c))
-        return src, dst, float(do[ok_o][np.isin(co[ok_o], so)][0]), float(dd[ok_d][np.isin(cd[ok_d], sd)][0])
+        if d[0] > MAX_SNAP_M:
+            raise NoRouteError(f"{p.name!r} ({p.lon:.4f}, {p.lat:.4f}) is {d[0] / 1000:.1f} km from the "
+                               "nearest usable node; load a network covering it or move the waypoint")
+        keep = d <= MAX_SNAP_M
+        return _End(p, v[keep], d[keep])
 
-    def route(self, orig: Any, dest: Any, *, weight: str = "length", via: Sequence[Any] = (),
+    def _leg(self, s: Solver, p: Place, q: Place, mode: str | None) -> tuple[float, list[int], float, float]:
+        """The cheapest path of one leg: network cost, vertex path, snap metres at both ends.
+
+        Each end may start/end at a vertex of any usable layer at most
+        ``settings.snap_tolerance_m`` farther than the nearest one; the snap
+        distances count as access/egress costs (:meth:`Solver.access_cost`).
+        """
+        tol = check_positive(settings.snap_tolerance_m, "corridor.settings.snap_tolerance_m", allow_zero=True)
+        o, t = self._snap(s, p), self._snap(s, q)
+        lb = _lower_bound_m(p.lon, p.lat, np.array([q.lon]), np.array([q.lat]))
+        oi, ti = o.within(tol), t.within(tol)
+        try:
+            total, path = s.shortest(o.v[oi], t.v[ti], 0.99 * lb, s.access_cost(o.d[oi]), s.access_cost(t.d[ti]))
+        except NoRouteError:
+            self._no_route(s, o, t, tol, mode, lb)
+        d_o = float(o.d[o.v == path[0]][0])
+        d_d = float(t.d[t.v == path[-1]][0])
+        # not at the nearest node: fine if that was cheaper, a warning if the nearest node has no path
+        for end, dist, back in ((o, d_o, False), (t, d_d, True)):
+            if dist - end.d[0] <= 0.5:
+                continue
+            other = o.v[oi] if back else t.v[ti]
+            near = end.nearest()
+            if not (s.reachable(other, near, search_from_b=True) if back else s.reachable(near, other)):
+                msg = (f"{end.label()}: its nearest usable node ({end.d[0]:.0f} m away) "
+                       f"{'cannot be reached from' if back else 'has no path to'} the other end; the route "
+                       f"{'ends' if back else 'starts'} {dist:.0f} m from the waypoint instead (within "
+                       f"corridor.settings.snap_tolerance_m = {tol:g} m)")
+                log.warning("%s", msg)
+                warnings.warn(msg, UserWarning, stacklevel=4)
+        return total - float(s.access_cost(np.array([d_o + d_d]))[0]), path, d_o, d_d
+
+    def _no_route(self, s: Solver, o: _End, t: _End, tol: float, mode: str | None, lb: float) -> NoReturn:
+        """Raise the NoRouteError of a leg with no path within the snap tolerance, saying what would connect."""
+        p, q = o.place, t.place
+        try:  # would the leg connect if an end moved farther?
+            o2, t2 = self._snap(s, p, _SNAP_K_FAR), self._snap(s, q, _SNAP_K_FAR)
+            oi, ti = o2.within(tol + _EXPLAIN_M), t2.within(tol + _EXPLAIN_M)
+            _, path = s.shortest(o2.v[oi], t2.v[ti], 0.99 * lb, s.access_cost(o2.d[oi]), s.access_cost(t2.d[ti]))
+        except NoRouteError:
+            raise NoRouteError(
+                f"no {mode or 'road/rail'} route from {p.name!r} to {q.name!r}: they are in disconnected parts "
+                f"of the network ({s.ncomp} parts for mode={mode or 'any'}); add the missing links, widen the "
+                "bbox, allow both modes or drop avoid_units") from None
+        moves = [f"the nearest usable node of {end.label()} ({end.d[0]:.0f} m away) is disconnected from the other "
+                 f"end; the nearest node that connects is {float(end.d[end.v == vtx][0]) - end.d[0]:.0f} m farther"
+                 for end, vtx in ((o2, path[0]), (t2, path[-1]))
+                 if float(end.d[end.v == vtx][0]) - end.d[0] > tol]
+        raise NoRouteError(f"no {mode or 'road/rail'} route from {p.name!r} to {q.name!r}: "
+                           + "; ".join(moves or ["no node near the waypoints connects them"])
+                           + f" (more than corridor.settings.snap_tolerance_m = {tol:g} m); move the waypoint "
+                           "onto the connected network, add the missing links, "
+                           + ("restrict mode, " if mode is None else "") + "or raise that setting")
+
+    def route(self, orig: Any, dest: Any, *, weight: str = "length", via: Any = (),
               avoid_units: Iterable[str] = (), mode: str | None = None, name: str | None = None) -> Any:
         """Shortest route between places over the network.
 
         Parameters
         ----------
         orig, dest : str, (lon, lat) or Place
-            Place names are looked up in the gazetteer; points snap to the
-            nearest node (of ``mode``) in a part of the network that connects them.
+            Place names are looked up in the gazetteer. Each leg may start and
+            end at any node (of any layer ``mode`` allows) at most
+            ``corridor.settings.snap_tolerance_m`` farther from its waypoint than
+            the nearest node; the distance from the waypoint counts as an access
+            cost (:data:`corridor._network_graph.ACCESS_FACTOR` x metres, or
+            seconds at ``ACCESS_SPEED_KMH``), and the cheapest start/path/end
+            wins. So with ``mode=None`` a road 90 m away beats a rail line 10 m
+            away that needs a transfer. If the nearest node has no path to the
+            other end, the route starts at the next one that has and a
+            ``UserWarning`` says so; farther than the tolerance it is a
+            :class:`NoRouteError`. ``meta["snap_m"]`` lists the snap metres.
         weight : {"length", "time"}
             Minimise metres or seconds (speed from ``maxspeed`` or the class
             default; transfers and gauge breaks add their penalties).
-        via : sequence of places
-            Intermediate places, visited in order.
+        via : place or iterable of places
+            Intermediate places, visited in order (one name is one place).
         avoid_units : iterable of unit codes
             Edges in these units are not used.
         mode : {"road", "rail"} or None
@@ -234,7 +301,10 @@ class Network:
         Raises
         ------
         NoRouteError
-            The places are not connected (or too far from the network).
+            The places are not connected, or only through nodes farther than
+            the snap tolerance, or are more than ``MAX_SNAP_M`` from the network.
+        ParameterError
+            ``settings.snap_tolerance_m`` is not a finite number >= 0.
         UnknownPlaceError, InvalidInputError, UnknownUnitError
 
         Examples
@@ -252,7 +322,7 @@ class Network:
         from .route import Route
 
         avoid = tuple(sorted(check_units(list(avoid_units), what="avoid_units unit")))
-        pts = [resolve(orig), *[resolve(v) for v in via], resolve(dest)]
+        pts = [resolve(orig), *[resolve(v) for v in as_items(via)], resolve(dest)]
         s = self._solver(mode, weight, avoid)
         rows: list[dict[str, Any]] = []
         geoms: list[Any] = []
@@ -263,13 +333,7 @@ class Network:
                 raise NoRouteError(f"{p.name!r} lies in {p.unit}, which avoid_units excludes; move the waypoint "
                                    "or stop avoiding that unit")
         for p, q in itertools.pairwise(pts):
-            src, dst, d_o, d_d = self._snap(s, p, q)
-            lb = _lower_bound_m(p.lon, p.lat, np.array([q.lon]), np.array([q.lat]))
-            try:
-                cost, path = s.shortest(src, dst, max(0.0, 0.99 * lb - d_o - d_d))
-            except NoRouteError:
-                raise NoRouteError(f"no {mode or 'road/rail'} route from {p.name!r} to {q.name!r}; they are "
-                                   "in disconnected parts of the network") from None
+            cost, path, d_o, d_d = self._leg(s, p, q, mode)
             cost_total += cost
             snaps += [d_o, d_d]
             self._segments(s, path, rows, geoms)
@@ -567,6 +631,31 @@ def load_network(source: str | os.PathLike[str], *, modes: Sequence[str] = ("roa
     if cache:
         io.write_cache(key, edges, stations, meta)
     return Network(edges, stations=stations, meta=meta)
+
+
+def as_network(network: Network | str | os.PathLike[str] | None, *,
+               error: type[InvalidInputError] = InvalidInputError) -> Network | None:
+    """The network behind a ``network=`` argument (the one resolver of network references).
+
+    ``None`` (no network) and a :class:`Network` (or another object with an
+    ``edges`` table) are returned as they are;
+    ``"reference"`` loads the modelled reference network; a path to an existing
+    OSM file is loaded with :func:`load_network`. Anything else raises ``error``.
+
+    Examples
+    --------
+    >>> as_network(None) is None, as_network("reference").meta["modelled"]
+    (True, True)
+    """
+    if isinstance(network, str) and network.strip().lower() == "reference":
+        return load_network("reference")
+    if isinstance(network, str | os.PathLike):
+        if Path(network).is_file():
+            return load_network(network)
+    elif network is None or isinstance(network, Network) or hasattr(network, "edges"):
+        return network  # an object with an edge table routes like a Network (tests use stand-ins)
+    raise error(f"network {network!r} is not a Network; give a Network, 'reference', the path of an OSM file "
+                "or None")
 
 
 def _lower_bound_m(lon: float, lat: float, lons: np.ndarray, lats: np.ndarray) -> float:

@@ -36,7 +36,7 @@ Examples
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -45,7 +45,7 @@ import numpy as np
 from ._errors import CRSMismatchError, InvalidInputError
 from ._geo import great_circle_m, lengths_of
 from ._types import Place
-from ._validate import check_mode
+from ._validate import as_items, check_mode
 
 __all__ = ["BUILD_TYPES", "SEGMENT_COLUMNS", "STRUCTURES", "Route"]
 
@@ -130,8 +130,12 @@ class Route:
         seg = gpd.GeoDataFrame(segments.copy(), geometry="geometry", crs=segments.crs or "EPSG:4326")
         if seg.crs is not None and not seg.crs.equals("EPSG:4326"):
             seg = seg.to_crs("EPSG:4326")
+        seg = seg[[g is not None and not g.is_empty for g in seg.geometry]].reset_index(drop=True)
+        if len(seg) == 0:
+            raise InvalidInputError(f"route {name!r} has only empty geometries; give at least one LineString")
+        _check_lines(seg.geometry.values, name)
         b = seg.total_bounds
-        if not (np.isnan(b).all() or (-180 <= b[0] <= b[2] <= 180 and -90 <= b[1] <= b[3] <= 90)):
+        if not (-180 <= b[0] <= b[2] <= 180 and -90 <= b[1] <= b[3] <= 90):
             raise CRSMismatchError(
                 f"route {name!r} has coordinates {tuple(round(float(v), 3) for v in b)} that are not "
                 "degrees; reproject the lines to EPSG:4326 (lon, lat) or set the GeoDataFrame's crs"
@@ -139,7 +143,6 @@ class Route:
         for col, default in SEGMENT_COLUMNS.items():
             if col not in seg.columns:
                 seg[col] = mode if col == "mode" else default
-        seg = seg[seg.geometry.notna() & ~seg.geometry.is_empty].reset_index(drop=True)
         if split_units:
             from .regions import split_lines
 
@@ -151,12 +154,21 @@ class Route:
                    meta=dict(meta or {}))
 
     @classmethod
-    def from_lines(cls, lines: Iterable[Any], *, mode: str, name: str = "route",
+    def from_lines(cls, lines: Any, *, mode: str, name: str = "route",
                    attrs: Sequence[Mapping[str, Any]] | None = None, **kw: Any) -> Route:
-        """Build a route from ordered LineStrings and optional per-line attribute dicts."""
+        """Build a route from ordered LineStrings and optional per-line attribute dicts.
+
+        ``lines`` is one LineString or an iterable of them; anything else (a
+        Point, an empty LineString, NaN or infinite coordinates) raises
+        :class:`InvalidInputError` naming the line.
+        """
         import geopandas as gpd
 
-        lines = list(lines)
+        lines = as_items(lines)
+        for i, g in enumerate(lines):
+            if g is None or getattr(g, "is_empty", False):
+                raise InvalidInputError(f"route {name!r}: line {i} is empty; give LineStrings with coordinates")
+        _check_lines(lines, name)
         rows = [dict(a) for a in attrs] if attrs is not None else [{} for _ in lines]
         if len(rows) != len(lines):
             raise InvalidInputError("attrs must have one mapping per line")
@@ -249,3 +261,21 @@ class Route:
     def __repr__(self) -> str:
         return (f"Route(name={self.name!r}, mode={self.mode!r}, length_km={self.length_m / 1000:.1f}, "
                 f"segments={len(self.segments)}, units={self.unit_sequence()})")
+
+
+def _check_lines(geoms: Sequence[Any], name: str) -> None:
+    """Every geometry is a shapely LineString with finite coordinates (InvalidInputError naming the first that is not)."""
+    import shapely
+
+    for i, g in enumerate(geoms):
+        if not isinstance(g, shapely.Geometry):
+            raise InvalidInputError(f"route {name!r}: line {i} is a {type(g).__name__}, not a LineString; "
+                                    "give shapely LineStrings in (lon, lat)")
+        if g.geom_type != "LineString":
+            raise InvalidInputError(f"route {name!r}: line {i} is a {g.geom_type}, not a LineString; give "
+                                    "LineStrings (split MultiLineStrings into their parts, in travel order)")
+    xy, idx = shapely.get_coordinates(np.asarray(geoms, dtype=object), return_index=True)
+    bad = ~np.isfinite(xy).all(axis=1)
+    if bad.any():
+        i = int(idx[np.argmax(bad)])
+        raise InvalidInputError(f"route {name!r}: line {i} has NaN or infinite coordinates; give finite (lon, lat)")

@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import logging
 import math
+import os
 import re
 import tomllib
 from collections.abc import Mapping
@@ -45,11 +46,11 @@ from typing import Any
 
 from ._errors import ScenarioError, UnknownPlaceError
 from ._types import UNITS
-from ._validate import MODES
+from ._validate import MODES, as_items
 
 log = logging.getLogger(__name__)
 
-__all__ = ["REFERENCE_STATUSES", "Scenario", "builtin", "get", "load", "scenario_dir"]
+__all__ = ["REFERENCE_STATUSES", "Scenario", "builtin", "gather", "get", "load", "scenario_dir"]
 
 REFERENCE_STATUSES = ("active", "disused", "abandoned", "razed", "construction", "proposed")
 _KEYS = {"name", "slug", "mode", "waypoints", "stay_in", "avoid", "max_grade", "published", "status",
@@ -105,9 +106,10 @@ class Scenario:
 
         Parameters
         ----------
-        network : Network, ``"reference"`` or None
-            Existing network to reuse (``"reference"`` loads the modelled
-            reference network); ``None`` traces a new alignment throughout.
+        network : Network, ``"reference"``, OSM file path or None
+            Existing network to reuse (see :func:`corridor.network.as_network`;
+            ``"reference"`` loads the modelled reference network); ``None``
+            traces a new alignment throughout.
         dem : DEM, path or None
             Default: the embedded GLOBE DEM.
         **kw
@@ -128,13 +130,9 @@ class Scenario:
         'gyumri-kars'
         """
         from .align import trace
+        from .network import as_network
 
-        if isinstance(network, str):
-            if network != "reference":
-                raise ScenarioError(f"network {network!r} is not a Network; give a Network, 'reference' or None")
-            from .network import load_network
-
-            network = load_network("reference")
+        network = as_network(network, error=ScenarioError)
         avoid = dict(self.avoid) if isinstance(self.avoid, Mapping) else (list(self.avoid) or None)
         r = trace(list(self.waypoints), mode=self.mode, network=network, dem=dem,
                   stay_in=list(self.stay_in) or None, avoid=avoid, max_grade=self.max_grade,
@@ -424,3 +422,79 @@ def get(name_or_slug: str) -> Scenario:
     raise ScenarioError(f"unknown scenario {name_or_slug!r}; built-in scenarios are: "
                         f"{', '.join(s.slug for s in cat)}")
 
+
+
+def _is_file_arg(text: str) -> bool:
+    """Whether a string argument names a scenario file rather than a built-in scenario."""
+    return text.lower().endswith(".toml") or os.sep in text or "/" in text or Path(text).is_file()
+
+
+def gather(items: Any, *, unique: bool = True) -> list[Any]:
+    """Scenarios from scenario names, scenario files and objects: one item or an iterable of them.
+
+    The single place where arguments that name scenarios are resolved (the
+    Python API and the CLI): a ``str`` ending in ``.toml``, containing a path
+    separator or naming an existing file, and any ``os.PathLike``, is a scenario
+    file (every scenario in it, :func:`load`); any other ``str`` is a built-in
+    scenario name or slug (:func:`get`). A single ``str`` or path is one item,
+    never split into letters. Scenarios and any other object (a Route, a
+    RouteMetrics) are kept as they are, in order.
+
+    Parameters
+    ----------
+    items : str, path, Scenario or iterable of them
+    unique : bool
+        Reject two items with the same name (case-insensitive) or, for
+        scenarios, the same slug: their rows would be indistinguishable in
+        comparison tables and sensitivity output.
+
+    Raises
+    ------
+    ScenarioError
+        Unknown scenario name, unreadable file, or (``unique``) a duplicate
+        name; the message names both sources.
+
+    Examples
+    --------
+    >>> [s.slug for s in gather("meghri-rail")]
+    ['meghri-rail']
+    >>> gather(["meghri-rail", "meghri-rail"])  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    corridor._errors.ScenarioError: duplicate scenario name 'Meghri / TRIPP rail': item 1 (built-in ...) and item 2 ...
+    """
+    out: list[Any] = []
+    sources: list[str] = []
+    for i, it in enumerate(as_items(items), 1):
+        if isinstance(it, os.PathLike) or (isinstance(it, str) and _is_file_arg(it)):
+            got = load(Path(it))
+            out.extend(got)
+            sources += [f"item {i} ({Path(it)})"] * len(got)
+        elif isinstance(it, str):
+            s = get(it)
+            out.append(s)
+            sources.append(f"item {i} (built-in {it!r}, {Path(s.source_file).name})")
+        else:
+            out.append(it)
+            where = getattr(it, "source_file", "") or ""
+            sources.append(f"item {i} ({type(it).__name__}{' from ' + where if where else ''})")
+    if unique:
+        _check_unique(out, sources)
+    return out
+
+
+def _check_unique(items: list[Any], sources: list[str]) -> None:
+    seen: dict[tuple[str, str], int] = {}
+    for j, it in enumerate(items):
+        keys = [("name", str(getattr(it, "name", "")).strip().casefold())]
+        if isinstance(it, Scenario):
+            keys.append(("slug", it.slug))
+        for key in keys:
+            if not key[1]:
+                continue
+            if key in seen:
+                k = seen[key]
+                shown = getattr(it, key[0])
+                raise ScenarioError(f"duplicate scenario {key[0]} {shown!r}: {sources[k]} and {sources[j]}; "
+                                    "give each scenario a different name (or pass it once)")
+            seen[key] = j

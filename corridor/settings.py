@@ -49,6 +49,19 @@ dask_scheduler : str or None
     (``CORRIDOR_DASK_SCHEDULER``). Default None (local processes).
 dask_timeout : float
     Seconds to wait when connecting to that scheduler. Default 10.
+snap_tolerance_m : float
+    How much farther (metres) than the nearest node of its layer group (road,
+    or rail of any gauge) a route may start or end when that nearest node
+    cannot reach the other end (an isolated fragment, a one-way dead end).
+    Within it the route starts at the next node that connects and a
+    ``UserWarning`` is issued; beyond it ``Network.route`` raises
+    ``NoRouteError`` naming the distance needed. Default 250
+    (``CORRIDOR_SNAP_TOLERANCE_M``).
+max_sweep_variants : int
+    Largest number of parameter combinations (the product of the ``--vary``
+    range sizes) ``corridor sweep`` / ``batch.variant_grid`` builds; more raises
+    ``ParameterError`` with the count before anything is allocated. Default
+    10000 (``CORRIDOR_MAX_SWEEP_VARIANTS``).
 """
 
 from __future__ import annotations
@@ -80,7 +93,7 @@ def _env_num(name: str, default: float | int) -> Any:
 #: error messages about a bad value quote them).
 DEFAULTS: Mapping[str, float | int] = MappingProxyType({
     "timeout": 30.0, "max_retries": 4, "backoff_base": 1.0, "backoff_max": 60.0, "chunk_size": 1 << 20,
-    "dask_timeout": 10.0,
+    "dask_timeout": 10.0, "snap_tolerance_m": 250.0, "max_sweep_variants": 10_000,
 })
 
 cache_folder: Path = Path(_env("CACHE_FOLDER", str(Path.home() / ".cache" / "corridor")))
@@ -99,3 +112,5 @@ copernicus30_url: str = _env("COPERNICUS30_URL", "https://copernicus-dem-30m.s3.
 user_agent: str = _env("USER_AGENT", "corridor/0.1 (+https://pypi.org/project/corridor)")
 dask_scheduler: str | None = os.environ.get("CORRIDOR_DASK_SCHEDULER") or None
 dask_timeout: float = _env_num("DASK_TIMEOUT", DEFAULTS["dask_timeout"])
+snap_tolerance_m: float = _env_num("SNAP_TOLERANCE_M", DEFAULTS["snap_tolerance_m"])
+max_sweep_variants: int = _env_num("MAX_SWEEP_VARIANTS", DEFAULTS["max_sweep_variants"])

@@ -206,3 +206,22 @@ def test_bad_parameters():
     with pytest.raises(InvalidInputError, match="unknown avoid unit"):
         trace(["Goris", "Kapan"], mode="road", avoid=["XXX"])
     assert math.isfinite(GRADE_TOL)
+
+
+def test_waypoints_from_any_iterable_and_network_by_name():
+    chain = list(scenarios.get("gyumri-kars").waypoints)  # on the reference network's rail line
+    from_list = trace(chain, mode="rail", network="reference", allow_new=False)
+    from_gen = trace((p for p in chain), mode="rail", network="reference", allow_new=False)  # was TypeError
+    assert from_gen.length_m == pytest.approx(from_list.length_m)
+    assert from_list.meta["network_source"] == "reference (modelled)"  # was AttributeError on the string
+    with pytest.raises(InvalidInputError, match="at least two waypoints"):
+        trace("Meghri", mode="rail")  # one name is one waypoint, not six letters
+    with pytest.raises(InvalidInputError, match="not a Network"):
+        trace(chain, mode="rail", network="osm")
+    with pytest.raises(InvalidInputError, match="not a Network"):
+        trace(chain, mode="rail", network=42)
+
+
+def test_alternatives_take_any_iterable():
+    alts = alternatives(((45.30 + 0.3 * i, 39.30 - 0.2 * i) for i in range(2)), mode="road", k=1)
+    assert len(alts) == 1

@@ -255,3 +255,26 @@ def test_dask_worker_killed(routes: list[Any], dask_client: Any) -> None:
     assert seen[-1] == len(items) and seen == sorted(seen)
     _check(got, expected)
     client.wait_for_workers(1, timeout=30)
+
+
+def test_variant_grid_is_capped_before_it_is_built(monkeypatch: pytest.MonkeyPatch) -> None:
+    from corridor import settings
+
+    # two 100k-value ranges: 10^10 combinations used to end in a MemoryError
+    with pytest.raises(ParameterError, match=r"10,000,000,000 combinations \(a=100000 x b=100000\).*"
+                                             r"max_sweep_variants = 10,000"):
+        variant_grid({"a": "0:99999:1", "b": "0:99999:1"})
+    monkeypatch.setattr(settings, "max_sweep_variants", 6)
+    assert len(variant_grid({"a": "1:3:1", "b": [1, 2]})) == 6
+    with pytest.raises(ParameterError, match="7 combinations"):
+        variant_grid({"a": "1:7:1"})
+    monkeypatch.setattr(settings, "max_sweep_variants", "many")
+    with pytest.raises(ParameterError, match="max_sweep_variants must be a whole number"):
+        variant_grid({"a": "1,2"})
+
+
+def test_one_item_is_not_split(routes: list[Any]) -> None:
+    one = evaluate_many(routes[0], max_workers=1)  # a single Route
+    assert len(one) == 1 and one[0].name == routes[0].name
+    by_name = evaluate_many("gyumri-kars", max_workers=1)  # a single name: one scenario, not 11 letters
+    assert [m.meta["scenario"] for m in by_name] == ["gyumri-kars"]

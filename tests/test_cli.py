@@ -121,6 +121,19 @@ def test_compare_unknown_scenario_file(tmp_path, capsys):
     assert not out.exists()
 
 
+def test_compare_duplicate_scenarios_across_files_and_names(tmp_path, capsys):
+    out = tmp_path / "o"
+    for name in ("a.toml", "b.toml"):
+        (tmp_path / name).write_text('[scenario]\nname = "Dup"\nmode = "road"\n'
+                                     'waypoints = [[45.40, 39.21], [45.63, 38.96]]\n')
+    assert main(["compare", str(tmp_path / "a.toml"), str(tmp_path / "b.toml"), "--out", str(out)]) == 2
+    line = one_error_line(capsys)
+    assert "duplicate scenario name 'Dup'" in line and "a.toml" in line and "b.toml" in line
+    assert main(["compare", "gyumri-kars", "gyumri-kars", "--out", str(out)]) == 2
+    assert "built-in 'gyumri-kars'" in one_error_line(capsys)
+    assert not out.exists()
+
+
 def test_compare_unknown_scenario_name(tmp_path, capsys):
     out = tmp_path / "o"
     assert main(["compare", "atlantis-rail", "--out", str(out)]) == 2

@@ -149,3 +149,18 @@ def test_helpers() -> None:
         parse_vary(["a=1", "a=2"])
     p = params_for({"unit_cost.existing": 2.0}, "rail")
     assert p.rail_existing_musd_per_km == (2.0, 2.0, 2.0)
+
+
+def test_sweep_grid_cap_and_duplicate_scenarios(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["sweep", "gyumri-kars", "--vary", "max_grade=1:100:0.001", "--vary",
+                 "unit_cost.tunnel=1:100:0.001", "--out", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert "combinations" in err and "max_sweep_variants" in err and "Traceback" not in err
+    for name in ("a.toml", "b.toml"):
+        (tmp_path / name).write_text('[scenario]\nname = "Dup"\nmode = "road"\n'
+                                     'waypoints = [[45.40, 39.21], [45.63, 38.96]]\n')
+    assert main(["sweep", str(tmp_path / "a.toml"), str(tmp_path / "b.toml"), "--vary",
+                 "rail_border_dwell_h=1,3", "--out", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert "duplicate scenario name 'Dup'" in err and "a.toml" in err and "b.toml" in err
+    assert not (tmp_path / "sweep.parquet").exists()

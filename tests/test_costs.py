@@ -148,3 +148,18 @@ def test_from_toml_errors(tmp_path):
 def test_round_trip_dict():
     p = CostParams().replace(rail_grade_speed=[(0.02, 0.5)])
     assert CostParams.from_dict(p.to_dict()) == p
+
+
+def test_nested_table_keys_are_checked_with_a_hint(tmp_path):
+    p = tmp_path / "c.toml"
+    p.write_text("[costs.road_speed_kmh]\nprimry = 75\n")  # was ignored silently
+    with pytest.raises(ParameterError, match=r"unknown key 'primry' in table 'road_speed_kmh'.*c\.toml.*"
+                                             r"did you mean 'primary'"):
+        CostParams.from_toml(p)
+    with pytest.raises(ParameterError, match="did you mean 'primary'"):
+        CostParams.from_dict({"road_speed_kmh": {"primary_link": 50}})  # links take their base class
+    with pytest.raises(ParameterError, match=r"unknown key 'zzz'.*use motorway"):
+        CostParams(road_speed_kmh={"zzz": 10})
+    p.write_text("[costs.road_speed_kmh]\nprimary = 75\ntrack = 15\n")
+    speeds = CostParams.from_toml(p).road_speed_kmh
+    assert speeds["primary"] == 75 and speeds["track"] == 15 and speeds["motorway"] == 90

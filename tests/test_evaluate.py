@@ -15,11 +15,17 @@ import numpy as np
 import pytest
 from shapely.geometry import LineString
 
-from corridor import CorridorError, ParameterError, UnknownUnitError
+from corridor import (
+    CorridorError,
+    InvalidInputError,
+    ParameterError,
+    ScenarioError,
+    UnknownUnitError,
+)
 from corridor._evalcore import NATIONAL_GAUGE_MM, build_category, terrain_classes
 from corridor._rank import DEFAULT_WEIGHTS, rank_changes
 from corridor.costs import CostParams
-from corridor.evaluate import RouteMetrics, compare, evaluate, sensitivity, table
+from corridor.evaluate import ROW_COLUMNS, RouteMetrics, compare, evaluate, sensitivity, table
 from corridor.places import lookup
 from corridor.route import Route
 from corridor.terrain import DEM
@@ -403,3 +409,38 @@ def test_table_of_metrics_matches_as_row(metrics):
         assert t["length_km"].iat[i] == m.length_km
         assert t["crossings"].iat[i] == m.crossings_text()
     assert isinstance(ms[0], RouteMetrics)
+
+
+# ----------------------------------------------------------------------------- inputs (issue 15 §7)
+def test_one_scenario_name_or_path_is_one_item(tmp_path, dem):
+    t = compare("meghri-rail", dem=dem)  # was split into letters: "unknown scenario 'm'"
+    assert t["scenario"].tolist() == ["meghri-rail"] and t["rank"].tolist() == [1]
+    p = tmp_path / "two.toml"
+    p.write_text('[[scenario]]\nname = "A"\nmode = "road"\nwaypoints = [[45.40, 39.21], [45.63, 38.96]]\n'
+                 '[[scenario]]\nname = "B"\nmode = "road"\nwaypoints = [[45.40, 39.21], [45.70, 39.10]]\n')
+    assert compare(p, dem=dem, network=None)["name"].tolist() == ["A", "B"]  # a Path is one file
+    assert sensitivity(str(p), dem=dem, network=None)["ranks"].iloc[0] in ("A=1; B=2", "A=2; B=1")
+
+
+def test_duplicate_names_are_rejected_with_both_sources(tmp_path, metrics, plain_road):
+    a, b = tmp_path / "a.toml", tmp_path / "b.toml"
+    for p in (a, b):
+        p.write_text('[scenario]\nname = "Dup"\nmode = "road"\nwaypoints = [[45.40, 39.21], [45.63, 38.96]]\n')
+    with pytest.raises(ScenarioError, match=r"'Dup'.*a\.toml.*b\.toml"):
+        sensitivity([a, b], network=None)
+    with pytest.raises(ScenarioError, match=r"item 1 \(RouteMetrics\) and item 2 \(RouteMetrics\)"):
+        compare([metrics["Yerevan-Masis"], metrics["Yerevan-Masis"]])
+    with pytest.raises(ScenarioError, match="Yerevan-Masis"):
+        table([metrics["Yerevan-Masis"], metrics["Yerevan-Masis"]])
+
+
+def test_table_of_nothing_has_the_columns(metrics):
+    empty = table([])
+    full = table(list(metrics.values()))
+    assert len(empty) == 0 and list(empty.columns) == [c for c in full.columns if not c.startswith("published_")]
+    assert list(empty.columns) == [*ROW_COLUMNS, "score", "rank"]
+    with pytest.raises(ParameterError):
+        table([], weights={"nope": 1})
+    with pytest.raises(InvalidInputError, match="RouteMetrics"):
+        table([1])
+    assert table(metrics["Yerevan-Masis"])["name"].tolist() == ["Yerevan-Masis"]  # one item

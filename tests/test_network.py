@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import itertools
 import shutil
+import warnings
 from pathlib import Path
 
 import geopandas as gpd
 import networkx as nx
 import numpy as np
+import pandas as pd
 import pytest
 from _httpserver import Reply
 from _osmgen import small
@@ -22,9 +24,10 @@ from corridor._errors import (
     InvalidInputError,
     NoRouteError,
     OSMParseError,
+    ParameterError,
     UnknownUnitError,
 )
-from corridor.network import Network, load_network
+from corridor.network import Network, as_network, load_network
 
 KARS_SIDE = (43.60, 40.70)  # rail, TUR, 1435 mm
 GYUMRI_RAIL = (43.85, 40.79)  # rail, ARM, 1520 mm
@@ -304,3 +307,123 @@ def test_cache_reload_geometry_sidecar_and_fallbacks(tmp_path, tmp_cache):
     c = load_network(pbf)
     assert "cache" not in c.meta and c.edges.drop(columns="geometry").equals(a.edges.drop(columns="geometry"))
     same(load_network(pbf))
+
+
+# ----------------------------------------------------------------------------- snapping (issue 15 §4)
+def _lines(modes, coords, **cols):
+    return gpd.GeoDataFrame({"mode": modes, **cols}, geometry=[LineString(c) for c in coords], crs="EPSG:4326")
+
+
+def test_mode_free_route_takes_the_cheapest_layer_not_the_nearest():
+    # a 12 km two-way road A-B and a 147 km disused rail loop with the same end nodes; the loop's
+    # far-west vertex gets the lowest node id, which made the old snap pick the rail layer
+    a, b = (44.50, 40.18), (44.64, 40.18)
+    e = _lines(["road", "rail", "rail", "rail"],
+               [[a, b], [a, (44.3, 40.7)], [(44.3, 40.7), (44.64, 40.7)], [(44.64, 40.7), b]],
+               status=["active", "disused", "disused", "disused"])
+    net = Network.from_edges(e)
+    road_m = float(net.edges.length_m.iloc[0])
+    for p, q in ((a, b), (b, a)):
+        for weight in ("length", "time"):
+            r = net.route(p, q, weight=weight)
+            assert r.mode == "road" and r.length_m == pytest.approx(road_m), (p, weight)
+    assert net.route(a, b, mode="rail").length_m > 10 * road_m  # the rail layer is still routable alone
+
+
+def test_mode_free_snap_prices_the_access_distance():
+    # the waypoint is 11 m from a rail node and 78 m from a road node; a station links the two layers
+    # (2 km transfer penalty). Starting on the road costs 78 m of access, on the rail 11 m + 2 km.
+    road = [(44.50, 40.1800), (44.60, 40.1800)]
+    rail = [(44.50, 40.1808), (44.45, 40.2500)]
+    st = pd.DataFrame({"id": [1], "lon": [44.50], "lat": [40.1804], "kind": ["station"], "name": ["S"]})
+    net = Network.from_edges(_lines(["road", "rail"], [road, rail]), stations=st)
+    start = (44.50, 40.1807)
+    r = net.route(start, road[1])
+    assert not r.segments["transfer"].any() and set(r.segments["mode"]) == {"road"}
+    assert r.meta["snap_m"][0] == pytest.approx(78, abs=2)
+    assert r.meta["cost"] == pytest.approx(net.edges.length_m.iloc[0])  # network cost, access excluded
+    # a rail destination still goes through the transfer (the road does not reach it)
+    assert net.route(road[1], rail[1]).segments["transfer"].sum() == 1
+
+
+def _fragment_net(gap_m: float, *, oneway: bool = False):
+    """A 10 km road east from (44.5, 40.18) and, ``gap_m`` west of its start, the waypoint on the end
+    of a 1 km road fragment that is either isolated or (``oneway``) a one-way road into the start."""
+    lon0 = 44.5 - gap_m / 85_070.0  # metres of longitude at 40.18 N
+    main = [(44.5, 40.18), (44.62, 40.18)]
+    frag = [(lon0, 40.19), (lon0, 40.18)]
+    coords = [main, frag] if not oneway else [main, [(lon0, 40.18), (44.5, 40.18)]]
+    return Network.from_edges(_lines(["road", "road"], coords, oneway=[False, oneway])), (lon0, 40.18)
+
+
+def test_unreachable_nearest_node_beyond_the_tolerance_raises():
+    net, wp = _fragment_net(400)
+    with pytest.raises(NoRouteError, match=r"disconnected.*400 m farther.*snap_tolerance_m = 250") as ei:
+        net.route(wp, (44.62, 40.18))
+    assert "44.4953" in str(ei.value)  # names the waypoint
+
+
+def test_unreachable_nearest_node_within_the_tolerance_warns(monkeypatch):
+    net, wp = _fragment_net(400)
+    monkeypatch.setattr(settings, "snap_tolerance_m", 500.0)
+    with pytest.warns(UserWarning, match=r"nearest usable node \(0 m away\) has no path.*starts 400 m"):
+        r = net.route(wp, (44.62, 40.18))
+    assert r.meta["snap_m"][0] == pytest.approx(400, abs=2)
+    # reversed: the waypoint is the destination, its nearest node cannot be reached
+    with pytest.warns(UserWarning, match="cannot be reached from the other end"):
+        net.route((44.62, 40.18), wp)
+    monkeypatch.setattr(settings, "snap_tolerance_m", -1)
+    with pytest.raises(ParameterError, match="snap_tolerance_m"):
+        net.route(wp, (44.62, 40.18))
+
+
+def test_one_way_dead_end_is_a_move_not_a_failure():
+    # the waypoint is on the start node of a one-way road: it can leave but not be reached
+    net, wp = _fragment_net(150, oneway=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert net.route(wp, (44.62, 40.18)).meta["snap_m"][0] == 0  # leaving is fine, no warning
+    with pytest.warns(UserWarning, match="cannot be reached"):
+        r = net.route((44.62, 40.18), wp)
+    assert r.meta["snap_m"][1] == pytest.approx(150, abs=2)
+
+
+def test_cheaper_farther_start_is_no_warning():
+    # the nearest node (5 m) reaches the destination only the long way round (its short link east is
+    # one-way westbound): starting 102 m away is cheaper, and it is no warning
+    e = _lines(["road", "road", "road"], [[(44.5, 40.18), (44.5, 40.25), (44.6, 40.25), (44.6, 40.18)],
+                                          [(44.5012, 40.18), (44.6, 40.18)], [(44.5012, 40.18), (44.5, 40.18)]],
+               oneway=[False, False, True])
+    net = Network.from_edges(e)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        r = net.route((44.5, 40.18005), (44.6, 40.18))
+    assert r.meta["snap_m"][0] == pytest.approx(102, abs=3) and r.length_m < 9_000
+
+
+def test_border_cut_ids_never_collide_with_input_ids():
+    # user node ids -1..-4; the ARM piece and the NAX piece are 260 km apart and must stay disconnected
+    e = _lines(["road", "road"], [[(44.5, 40.18), (44.6, 40.18)], [(45.5, 39.0), (46.5, 39.0)]],
+               u=[-1, -3], v=[-2, -4])
+    net = Network.from_edges(e)
+    made = set(net.edges.u) | set(net.edges.v)
+    assert len(net) == 3 and len(made - {-1, -2, -3, -4}) == 1  # one cut node with a fresh id
+    assert max(made - {-1, -2, -3, -4}) < -4
+    with pytest.raises(NoRouteError, match="disconnected"):
+        net.route((44.5, 40.18), (46.5, 39.0))
+
+
+def test_as_network_resolves_every_kind_of_reference(pbf, net, tmp_cache):
+    assert as_network(None) is None and as_network(net) is net
+    assert as_network(" Reference ").meta["modelled"] is True
+    assert len(as_network(pbf)) == len(net) and len(as_network(str(pbf))) == len(net)
+    for bad in ("osm", 42, pbf.parent / "missing.osm.pbf"):
+        with pytest.raises(InvalidInputError, match="is not a Network"):
+            as_network(bad)
+
+
+def test_one_via_place_is_one_place(net):
+    one = net.route((43.80, 40.75), (43.84, 40.80), via="Gyumri", mode="road")
+    listed = net.route((43.80, 40.75), (43.84, 40.80), via=["Gyumri"], mode="road")
+    assert [p.name for p in one.waypoints] == [p.name for p in listed.waypoints]
+    assert len(one.waypoints) == 3 and one.length_m == pytest.approx(listed.length_m)

@@ -124,3 +124,37 @@ def test_reference_network_routes_respect_unit_constraints():
     assert by_unit.get("IRN", 0.0) > 50_000
     meghri = sc.get("meghri-rail").route(network="reference")
     assert meghri.segments.groupby("unit")["length_m"].sum().get("IRN", 0.0) == 0.0
+
+
+# ----------------------------------------------------------------------------- gather (issue 15 §7)
+_ONE = '[scenario]\nname = "{}"\nmode = "road"\nwaypoints = ["Goris", [46.41, 39.21]]\n'
+
+
+def test_gather_takes_one_name_or_path_as_one_item(tmp_path):
+    assert [s.slug for s in scenarios.gather("meghri-rail")] == ["meghri-rail"]
+    p = _write(tmp_path, GOOD)
+    from_path = scenarios.gather(p)
+    assert [s.name for s in from_path] == [s.name for s in scenarios.load(p)]
+    assert [s.name for s in scenarios.gather(str(p))] == [s.name for s in from_path]
+    assert [s.slug for s in scenarios.gather(x for x in ("gyumri-kars", "meghri-rail"))] == [
+        "gyumri-kars", "meghri-rail"]
+    s = scenarios.get("gyumri-kars")
+    assert scenarios.gather(s) == [s] and scenarios.gather([]) == []
+    with pytest.raises(ScenarioError, match="unknown scenario 'nowhere'"):
+        scenarios.gather("nowhere")
+    with pytest.raises(ScenarioError, match="not found"):
+        scenarios.gather(tmp_path / "missing.toml")
+
+
+def test_gather_rejects_duplicate_names_naming_both_sources(tmp_path):
+    a = _write(tmp_path, _ONE.format("Dup"), "a.toml")
+    b = _write(tmp_path, _ONE.format("Dup"), "b.toml")
+    with pytest.raises(ScenarioError, match=r"duplicate scenario name 'Dup': item 1 \(.*a\.toml\) and item 2 "
+                                            r"\(.*b\.toml\)"):
+        scenarios.gather([a, b])
+    with pytest.raises(ScenarioError, match=r"'dup'"):  # same slug, different spelling of the name
+        scenarios.gather([a, _write(tmp_path, _ONE.format("DUP!"), "c.toml")])
+    with pytest.raises(ScenarioError, match=r"built-in 'gyumri-kars'.*built-in 'Gyumri - Kars rail'"):
+        scenarios.gather(["gyumri-kars", "Gyumri - Kars rail"])
+    assert len(scenarios.gather([a, a], unique=False)) == 2  # batch items may repeat
+
