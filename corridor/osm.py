@@ -28,11 +28,11 @@ from typing import Any
 
 from . import _osm_tags as tagnorm
 from . import settings
-from ._errors import DataFileError, DownloadError, InvalidInputError, OSMParseError
+from ._errors import DownloadError, InvalidInputError, OSMParseError
 from ._osm_read import EDGE_COLUMNS, RawOSM, read_file
 from ._overpass import fetch_overpass, overpass_filters, overpass_queries
 from ._types import BBox
-from ._validate import check_mode
+from ._validate import check_input_path, check_mode
 
 log = logging.getLogger(__name__)
 
@@ -340,9 +340,8 @@ def check_suffix(path: Path) -> None:
     name = path.name.lower()
     if not name.endswith(_SUFFIXES):
         raise OSMParseError(f"{path} is not an OSM file; give a .osm.pbf, .osm or .osm.bz2 file")
-    if not path.is_file():
-        raise DataFileError(f"OSM file {path} does not exist; check the path or download it with "
-                            "`corridor fetch osm`")
+    check_input_path(path, "OSM file", missing=f"OSM file {path} does not exist; check the path or download "
+                     "it with `corridor fetch osm`")
 
 
 def dumps(obj: Any) -> str:

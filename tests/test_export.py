@@ -181,3 +181,20 @@ def test_without_metrics_crossings_come_from_units(tmp_path, data):
     expect = [(c["from_unit"], c["to_unit"]) for m in metrics for c in m.crossings]
     assert list(zip(got["from_unit"], got["to_unit"], strict=True)) == expect
     assert isinstance(out, Path)
+
+
+def test_atomic_output_failure_removes_the_folders_it_created(tmp_path):
+    """A failed write leaves no folder it made (issue 15 §5); folders that were there stay."""
+    target = tmp_path / "a" / "b" / "c.txt"
+    with pytest.raises(RuntimeError), export.atomic_output(target) as tmp:
+        tmp.write_text("half")
+        raise RuntimeError("writer failed")
+    assert list(tmp_path.iterdir()) == []
+    (tmp_path / "a").mkdir()
+    (tmp_path / "a" / "keep.txt").write_text("mine")
+    with pytest.raises(OutputError, match="nothing was written"), export.atomic_output(target):
+        pass
+    assert sorted(p.name for p in (tmp_path / "a").iterdir()) == ["keep.txt"]
+    with export.atomic_output(target) as tmp:
+        tmp.write_text("done")
+    assert target.read_text() == "done"
