@@ -257,16 +257,25 @@ def clean_stale_staging(out: Path, *, max_age_s: float = STALE_STAGING_S) -> lis
 
 @contextlib.contextmanager
 def _signals_deferred() -> Iterator[None]:
-    """Hold SIGINT/SIGTERM back while a short critical section runs (delivered right after it)."""
-    sigs = {signal.SIGINT, signal.SIGTERM}
-    if not hasattr(signal, "pthread_sigmask") or threading.current_thread() is not threading.main_thread():
+    """Hold SIGINT/SIGTERM back while a short critical section runs; deliver them right after it.
+
+    The handlers are swapped for one that only records the signal (whichever
+    thread the OS delivers it to, Python runs handlers in the main thread), then
+    restored, and a recorded signal is raised again for them.
+    """
+    if threading.current_thread() is not threading.main_thread():
         yield
         return
-    old = signal.pthread_sigmask(signal.SIG_BLOCK, sigs)
+    held: list[int] = []
+    sigs = (signal.SIGINT, signal.SIGTERM)
+    old = {s: signal.signal(s, lambda signum, frame: held.append(signum)) for s in sigs}
     try:
         yield
     finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, old)
+        for s, h in old.items():
+            signal.signal(s, h if h is not None else signal.SIG_DFL)
+        if held:
+            signal.raise_signal(held[0])
 
 
 def _commit(out: Path, staged: Path, names: Sequence[str]) -> None:
@@ -293,7 +302,7 @@ def _commit(out: Path, staged: Path, names: Sequence[str]) -> None:
                 raise OutputError(f"cannot move the new files into --out {str(out)!r} ({exc.strerror or exc}); "
                                   "the earlier files were left as they were") from exc
             raise
-    shutil.rmtree(aside, ignore_errors=True)
+        shutil.rmtree(aside, ignore_errors=True)  # the earlier set, and its stale members with it
     for name in stale:
         log.info("removed %s: part of the earlier output set, not of this one", out / name)
 

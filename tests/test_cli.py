@@ -527,3 +527,28 @@ def test_fifo_inputs_are_refused(tmp_path, capsys, opt):
     assert main([*args, "--out", str(tmp_path / "o")]) == 2
     line = one_error_line(capsys)
     assert "FIFO" in line and "in." in line
+
+
+def test_signal_during_the_commit_waits_for_it(tmp_path, monkeypatch):
+    """A signal arriving while the set is being moved in is held until the set is complete."""
+    from corridor import cli
+
+    out = tmp_path / "o"
+    with pipeline.staged_output(out) as tmp:
+        (tmp / "sensitivity.csv").write_text("first")
+    real = os.replace
+    sent = []
+
+    def signalling(src, dst):
+        if Path(dst).parent == out and not sent:
+            sent.append(True)
+            os.kill(os.getpid(), signal.SIGINT)  # in the middle of the moves
+        return real(src, dst)
+
+    monkeypatch.setattr(pipeline.os, "replace", signalling)
+    with pytest.raises(cli.Stopped), cli._stop_on_signals(), pipeline.staged_output(out) as tmp:
+        for name in ("summary.csv", "map.html"):
+            (tmp / name).write_text(f"second {name}")
+    assert sent
+    assert sorted(p.name for p in out.iterdir()) == ["corridor-manifest.json", "map.html", "summary.csv"]
+    assert {f["name"] for f in pipeline.read_manifest(out)["files"]} == {"map.html", "summary.csv"}
