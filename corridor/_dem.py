@@ -40,6 +40,7 @@ import numpy as np
 
 from ._errors import DEMCoverageError, DEMError, InvalidInputError
 from ._types import BBox
+from ._validate import check_input_path
 
 log = logging.getLogger(__name__)
 
@@ -73,15 +74,15 @@ def _expand(paths: Iterable[PathLike]) -> list[Path]:
     out: list[Path] = []
     for p in paths:
         path = Path(os.fspath(p)).expanduser()
+        check_input_path(path, "DEM file", folder_ok=True, error=DEMError,
+                         missing=f"DEM file {path} does not exist; check the path, or run "
+                         "`corridor fetch dem --bbox ...` to download tiles")
         if path.is_dir():
             found = sorted(q for q in path.iterdir() if q.name.lower().endswith(_EXTS))
             if not found:
                 raise DEMError(f"DEM folder {path} holds no raster tiles ({', '.join(_EXTS)}); "
                                "point at a folder of DEM tiles or at a file")
-            out.extend(found)
-        elif not path.exists():
-            raise DEMError(f"DEM file {path} does not exist; check the path, or run "
-                           "`corridor fetch dem --bbox ...` to download tiles")
+            out.extend(check_input_path(q, "DEM tile", error=DEMError) for q in found)
         else:
             out.append(path)
     if not out:
@@ -121,6 +122,28 @@ def _vrt_xml(infos: list[dict[str, Any]]) -> str:
         )
     parts.append("</VRTRasterBand></VRTDataset>")
     return "".join(parts)
+
+
+def _check_axis_aligned(path: Path, transform: Any) -> None:
+    """Refuse a raster whose geotransform rotates or shears the grid.
+
+    Every reader here (sampling, windows, the VRT mosaic) takes pixel ``(col,
+    row)`` to ``(c + col·a, f + row·e)``; the rotation terms ``b``/``d`` would be
+    silently ignored and every elevation read from the wrong place.
+
+    >>> from affine import Affine
+    >>> _check_axis_aligned(Path("ok.tif"), Affine(0.01, 0, 45, 0, -0.01, 40))
+    >>> _check_axis_aligned(Path("rot.tif"), Affine.rotation(10) @ Affine(0.01, 0, 45, 0, -0.01, 40))
+    Traceback (most recent call last):
+    ...
+    corridor._errors.DEMError: DEM 'rot.tif' has a rotated or sheared grid (geotransform terms b=0.0017..., d=...
+    """
+    a, b, _, d, e, _ = tuple(transform)[:6]
+    tol = 1e-9 * max(abs(a), abs(e))
+    if abs(b) > tol or abs(d) > tol:
+        raise DEMError(f"DEM {str(path)!r} has a rotated or sheared grid (geotransform terms b={b:.6g}, "
+                       f"d={d:.6g}), which corridor cannot read correctly; warp it to a north-up grid first, "
+                       f"e.g. gdalwarp -t_srs EPSG:4326 {str(path)!r} north-up.tif")
 
 
 @lru_cache(maxsize=2)
@@ -231,6 +254,7 @@ class DEM:
                     if ds.crs is None:
                         raise DEMError(f"DEM {p} has no coordinate reference system; "
                                        "assign one (e.g. gdal_edit.py -a_srs EPSG:4326) and retry")
+                    _check_axis_aligned(p, ds.transform)
                     infos.append({
                         "name": name, "path": p, "wkt": ds.crs.to_wkt(),
                         "geographic": bool(ds.crs.is_geographic), "res": (abs(ds.res[0]), abs(ds.res[1])),

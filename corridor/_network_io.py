@@ -26,7 +26,12 @@ from ._validate import check_units
 log = logging.getLogger(__name__)
 
 #: Bump when the edge table or its normalisation changes: old cache entries are ignored.
-CACHE_VERSION = 2  # 2: ``oneway`` column, coordinate sidecar
+CACHE_VERSION = 3  # 2: ``oneway`` column, coordinate sidecar; 3: meta.json holds digests of every file
+#: ``format`` of a cache entry's meta.json.
+CACHE_FORMAT = "corridor-network-cache"
+#: Files of a cache entry besides meta.json: always the two tables, the coordinate sidecar as a pair.
+CACHE_TABLES = ("edges.parquet", "stations.parquet")
+CACHE_SIDECAR = ("coords.npy", "offsets.npy")
 REFERENCE_SOURCE = "reference (modelled)"
 #: Country units of each region name (``caucasus``: no unit filter).
 REGION_UNITS: dict[str, tuple[str, ...]] = {"caucasus": (), "armenia": ("ARM",), "azerbaijan": ("AZE", "NAX"),
@@ -223,12 +228,16 @@ def cache_dir(key: str) -> Path:
 
 
 def read_cache(key: str) -> tuple[Any, Any, dict[str, Any]] | None:
-    """Edges, stations and meta of a cache entry, or None if absent/unreadable.
+    """Edges, stations and meta of a cache entry, or None if absent, damaged or changed.
 
-    The attribute columns come from the GeoParquet file; the geometries are
-    rebuilt from the coordinate sidecar (``coords.npy``/``offsets.npy``, the same
-    vertices as the GeoParquet geometry column) in one array call, which is what
-    makes a reload fast.
+    ``meta.json`` must have the expected shape (:func:`check_entry`) and every
+    file of the entry the size and digest it records; otherwise the entry is
+    removed (with a warning) and the caller rebuilds it. The attribute columns
+    come from the GeoParquet file; the geometries are rebuilt from the
+    coordinate sidecar (``coords.npy``/``offsets.npy``, the same vertices as the
+    GeoParquet geometry column) in one array call, which is what makes a reload
+    fast. Checking the digests reads every file once more (SHA-256 at several
+    hundred MB/s, or xxHash when installed): a small part of the reload.
     """
     import pandas as pd
 
@@ -236,31 +245,76 @@ def read_cache(key: str) -> tuple[Any, Any, dict[str, Any]] | None:
     if not (folder / "meta.json").is_file():
         return None
     try:
-        meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
-        edges = _read_edges(folder)
+        entry = check_entry(folder, key)
+        edges = _read_edges(folder, sidecar=CACHE_SIDECAR[0] in entry["files"])
         stations = pd.read_parquet(folder / "stations.parquet")
-    except Exception as exc:  # a damaged entry is rebuilt, never trusted
-        log.warning("network cache %s is unreadable (%s); rebuilding it", folder, exc)
+    except Exception as exc:  # a damaged or changed entry is rebuilt, never trusted
+        log.warning("network cache %s is damaged or was changed (%s); rebuilding it", folder, exc)
         shutil.rmtree(folder, ignore_errors=True)
         return None
-    return edges, stations, meta
+    return edges, stations, dict(entry["meta"])
 
 
-def _read_edges(folder: Path) -> Any:
+def _file_record(path: Path) -> dict[str, Any]:
+    from ._http import fast_file_digest
+
+    return {"bytes": path.stat().st_size, "digest": fast_file_digest(path)}
+
+
+def check_entry(folder: Path, key: str) -> dict[str, Any]:
+    """The validated ``meta.json`` of a cache entry, its files checked against their digests.
+
+    Raises
+    ------
+    DataFileError
+        ``meta.json`` is not a JSON object of this cache version and key, lists
+        other files than the entry holds, or a file's size or digest differs.
+    """
+    from ._http import fast_file_digest
+
+    try:
+        entry = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        raise DataFileError(f"meta.json is unreadable: {exc}") from exc
+    if not isinstance(entry, dict) or entry.get("format") != CACHE_FORMAT:
+        raise DataFileError("meta.json is not a corridor network-cache record")
+    if entry.get("version") != CACHE_VERSION or entry.get("key") != key:
+        raise DataFileError(f"meta.json is of version {entry.get('version')!r}, key {entry.get('key')!r}")
+    files, meta = entry.get("files"), entry.get("meta")
+    if not isinstance(files, dict) or not isinstance(meta, dict):
+        raise DataFileError("meta.json lacks its 'files' or 'meta' object")
+    want = set(CACHE_TABLES) | (set(CACHE_SIDECAR) if CACHE_SIDECAR[0] in files else set())
+    if set(files) != want:
+        raise DataFileError(f"meta.json lists {sorted(files)}, expected {sorted(want)}")
+    for name in sorted(set(CACHE_TABLES + CACHE_SIDECAR)):  # present exactly when listed
+        if (folder / name).is_file() != (name in files):
+            raise DataFileError(f"{name} is {'missing' if name in files else 'not listed'}")
+    for name, rec in files.items():
+        if not (isinstance(rec, dict) and isinstance(rec.get("bytes"), int) and isinstance(rec.get("digest"), str)):
+            raise DataFileError(f"meta.json record of {name} is malformed")
+        if (folder / name).stat().st_size != rec["bytes"]:
+            raise DataFileError(f"{name} has {(folder / name).stat().st_size} bytes, {rec['bytes']} recorded")
+    for name, rec in files.items():  # sizes first (cheap), then the content
+        if fast_file_digest(folder / name) != rec["digest"]:
+            raise DataFileError(f"{name} does not match its recorded digest")
+    return entry
+
+
+def _read_edges(folder: Path, *, sidecar: bool = True) -> Any:
     """The edge table of a cache entry (GeoParquet attributes + sidecar coordinates)."""
     import geopandas as gpd
     import pyarrow.parquet as pq
     import shapely
 
     path = folder / "edges.parquet"
-    sidecar = folder / "coords.npy", folder / "offsets.npy"
-    if not all(p.is_file() for p in sidecar):
+    sidecar_files = folder / CACHE_SIDECAR[0], folder / CACHE_SIDECAR[1]
+    if not sidecar:
         edges = gpd.read_parquet(path)
     else:
         names = [n for n in pq.read_schema(path).names if n != "geometry"]
         df = pq.read_table(path, columns=names).to_pandas()
-        coords = np.load(sidecar[0], mmap_mode="r")  # read once, straight into the geometries
-        offsets = np.load(sidecar[1])
+        coords = np.load(sidecar_files[0], mmap_mode="r")  # read once, straight into the geometries
+        offsets = np.load(sidecar_files[1])
         if len(offsets) != len(df) + 1 or offsets[-1] != len(coords) or coords.ndim != 2:
             raise DataFileError(f"coordinate sidecar of {path} does not match the table")
         geoms = shapely.linestrings(coords, indices=np.repeat(np.arange(len(df)), np.diff(offsets)))
@@ -279,6 +333,8 @@ def write_cache(key: str, edges: Any, stations: Any, meta: dict[str, Any]) -> No
 
     ``edges.parquet`` is GeoParquet 1.1 (geoarrow encoding); ``coords.npy`` and
     ``offsets.npy`` hold its vertices once more as flat arrays for a fast reload.
+    ``meta.json`` (written last) holds the network's ``meta``, the cache version
+    and key, and the size and digest of every other file (see :func:`check_entry`).
     """
     import shapely
 
@@ -296,7 +352,10 @@ def write_cache(key: str, edges: Any, stations: Any, meta: dict[str, Any]) -> No
             np.save(tmp / "coords.npy", np.ascontiguousarray(coords, dtype=np.float64))
             np.save(tmp / "offsets.npy", np.asarray(offsets, dtype=np.int64))
         stations.to_parquet(tmp / "stations.parquet")
-        (tmp / "meta.json").write_text(json.dumps(meta, default=str), encoding="utf-8")
+        names = [n for n in (*CACHE_TABLES, *CACHE_SIDECAR) if (tmp / n).is_file()]
+        entry = {"format": CACHE_FORMAT, "version": CACHE_VERSION, "key": key,
+                 "files": {n: _file_record(tmp / n) for n in names}, "meta": meta}
+        (tmp / "meta.json").write_text(json.dumps(entry, default=str), encoding="utf-8")
         with contextlib.suppress(OSError):  # another process wrote it first
             os.replace(tmp, folder)
     except Exception as exc:

@@ -148,8 +148,13 @@ def print_provenance(prov: Mapping[str, Any], console: Any) -> None:
         path = f" ({safe(net['path'])})" if net.get("path") else ""
         console.print(f"Network: {src}{path}{extra}.")
     console.print(f"DEM: {safe(prov.get('dem', {}).get('source', 'unknown'))}.")
-    console.print("Costs: order-of-magnitude unit costs with sources (`corridor list params`); "
-                  "new alignments are modelled.")
+    costs = prov.get("costs")
+    if isinstance(costs, Mapping) and costs.get("path"):
+        console.print(f"Costs: {safe(costs.get('source', ''))} (SHA-256 {safe(costs.get('sha256', ''))}); "
+                      "new alignments are modelled.")
+    else:
+        console.print("Costs: order-of-magnitude unit costs with sources (`corridor list params`); "
+                      "new alignments are modelled.")
 
 
 def print_metrics(m: Any, console: Any) -> None:

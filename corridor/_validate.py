@@ -4,13 +4,21 @@ from __future__ import annotations
 
 import math
 import os
+import stat
 from collections.abc import Iterable
+from pathlib import Path
 from typing import Any
 
-from ._errors import InvalidInputError, ParameterError, UnknownUnitError
+from ._errors import (
+    CorridorError,
+    DataFileError,
+    InvalidInputError,
+    ParameterError,
+    UnknownUnitError,
+)
 from ._types import UNITS
 
-__all__ = ["as_items", "check_lonlat", "check_mode", "check_positive", "check_units"]
+__all__ = ["as_items", "check_input_path", "check_lonlat", "check_mode", "check_positive", "check_units"]
 
 MODES = ("road", "rail")
 
@@ -96,3 +104,65 @@ def check_positive(value: Any, name: str, *, allow_zero: bool = False) -> float:
         need = "zero or more" if allow_zero else "greater than zero"
         raise ParameterError(f"{name} must be a finite number {need}, got {value!r}")
     return v
+
+
+_KINDS = ((stat.S_ISFIFO, "a FIFO (named pipe)"), (stat.S_ISCHR, "a character device"),
+          (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"))
+
+
+def check_input_path(path: str | os.PathLike[str], what: str, *, folder_ok: bool = False,
+                     error: type[CorridorError] = DataFileError, missing: str | None = None) -> Path:
+    """Return ``path`` if it is an existing regular file (or, with ``folder_ok``, a folder).
+
+    Every input file (DEM, network, scenario and cost TOML) is checked with this
+    before it is opened: a FIFO, device or socket would block the reader forever
+    or stream endless data, so only regular files (symbolic links to them
+    included) and, where a folder of files is accepted, folders pass.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The path as given.
+    what : str
+        What the file is, for the message (``"DEM file"``, ``"scenario file"`` ...).
+    folder_ok : bool
+        Accept a folder too (a folder of DEM tiles).
+    error : type of CorridorError
+        The error class to raise (a subclass of :class:`DataFileError` or
+        :class:`InvalidInputError` suits the caller).
+    missing : str, optional
+        The whole message for a path that does not exist (default: says so).
+
+    Raises
+    ------
+    CorridorError
+        Of class ``error``: the path does not exist, cannot be examined, or is
+        not a regular file (or folder).
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> d = tempfile.mkdtemp()
+    >>> check_input_path(d, "DEM file", folder_ok=True) == Path(d)
+    True
+    >>> os.mkfifo(os.path.join(d, "pipe.tif"))
+    >>> check_input_path(os.path.join(d, "pipe.tif"), "DEM file")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    corridor._errors.DataFileError: DEM file '.../pipe.tif' is a FIFO (named pipe), not a regular file; ...
+    """
+    p = Path(os.fspath(path))
+    shown = repr(str(p))
+    try:
+        mode = p.stat().st_mode  # follows symbolic links: a link to a regular file is fine
+    except FileNotFoundError:
+        raise error(missing or f"{what} {shown} does not exist; check the path") from None
+    except OSError as exc:
+        raise error(f"cannot access {what} {shown}: {exc.strerror or exc}; check the path and its "
+                    "permissions") from exc
+    if stat.S_ISREG(mode) or (folder_ok and stat.S_ISDIR(mode)):
+        return p
+    kind = "a folder" if stat.S_ISDIR(mode) else next((k for test, k in _KINDS if test(mode)), "not a file")
+    need = "a regular file or a folder" if folder_ok else "a regular file"
+    raise error(f"{what} {shown} is {kind}, not a regular file; give {need} (copy the data to a file "
+                "first if it comes from a pipe or device)")

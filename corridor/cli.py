@@ -3,12 +3,22 @@
 Every :class:`~corridor.CorridorError` becomes one line on stderr and exit code 2;
 nothing prints a traceback for bad input. Commands live in small modules
 (``_cli_*.py``) registered here; each imports the heavy libraries lazily.
+
+Signals: Ctrl-C (SIGINT) ends a command with one line ``corridor: interrupted``
+and exit code 130, SIGTERM with ``corridor: terminated`` and exit code 143
+(128 + the signal number, as shells report them). Either one unwinds the
+command normally, so staged output folders are removed and an earlier output
+set is left as it was; a second signal while that clean-up runs is ignored.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import signal
 import sys
+import threading
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -165,10 +175,10 @@ def compare(
       corridor compare --costs my_costs.toml --json
       corridor compare --sensitivity
     """
-    from ._pipeline import check_out_dir, run_compare, table_records
+    from ._pipeline import check_out_dir, out_names, run_compare, table_records
     from ._render import print_compare, print_provenance
 
-    check_out_dir(out)
+    check_out_dir(out, out_names(sens))
     params = _params(costs)
     w = _parse_weights(weights)
     err = console(stderr=True)
@@ -182,7 +192,7 @@ def compare(
             bar.update(tasks[stage], completed=done, description=f"{label} {_safe(name)}".strip())
 
         result = run_compare(scenarios or [], network=network, dem=dem, out=out, params=params, weights=w,
-                             progress=progress, with_sensitivity=sens)
+                             progress=progress, with_sensitivity=sens, costs_file=costs)
     if json_out:
         data = {"provenance": result.provenance, "files": [str(f) for f in result.files],
                 "routes": table_records(result.table)}
@@ -238,9 +248,11 @@ def route(
       corridor route 45.41,39.21 46.57,38.90 --mode rail --max-grade 0.018 --out out/
     """
     from ._pipeline import (
+        MANIFEST,
         check_out_dir,
         load_dem,
         load_net,
+        out_names,
         provenance,
         staged_output,
         table_records,
@@ -256,7 +268,7 @@ def route(
     if max_grade is not None:
         check_positive(max_grade, "--max-grade")
     if out is not None:
-        check_out_dir(out)
+        check_out_dir(out, out_names())
     params = _params(costs)
     places = resolve_all([origin, *(via or []), destination])
     from . import align
@@ -269,13 +281,13 @@ def route(
         r = align.trace(places, mode=mode, network=net, dem=dem_obj, stay_in=units_in or None,
                         avoid=units_out or None, max_grade=max_grade)
         m = evaluate(r, dem=dem_obj, params=params)
-    prov = provenance(net, dem_obj)
+    prov = provenance(net, dem_obj, costs)
     files: list[str] = []
     if out is not None:
         tbl = table([m])
-        with staged_output(out) as tmp:
+        with staged_output(out, provenance=prov) as tmp:
             names = [p.name for p in write_outputs(tmp, [r], [m], tbl, prov)]
-        files = [str(Path(out) / n) for n in names]
+        files = [str(Path(out) / n) for n in [*names, MANIFEST]]
     if json_out:
         rec = table_records(table([m]))[0]
         rec["crossings_detail"] = m.crossings
@@ -378,8 +390,59 @@ def _one_line(exc: BaseException) -> str:
     return clean_terminal(" ".join(str(exc).split()))
 
 
+class Stopped(BaseException):
+    """A stop signal (SIGINT, SIGTERM) arrived; raised where the program was, so clean-up code runs.
+
+    A ``BaseException`` (as ``KeyboardInterrupt``) so that ``except Exception``
+    blocks do not swallow it, and not a ``KeyboardInterrupt`` so that typer does
+    not turn it into a bare exit code.
+    """
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+#: Stop signals -> (stderr word, exit code 128 + signal number).
+STOP_SIGNALS: dict[int, tuple[str, int]] = {int(signal.SIGINT): ("interrupted", 130),
+                                            int(signal.SIGTERM): ("terminated", 143)}
+
+
+@contextlib.contextmanager
+def _stop_on_signals() -> Iterator[None]:
+    """Raise :class:`Stopped` on SIGINT/SIGTERM while the block runs (main thread only)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    stopping = False
+
+    def handler(signum: int, frame: object) -> None:
+        nonlocal stopping
+        if stopping:  # the clean-up of the first signal runs to its end
+            return
+        stopping = True
+        raise Stopped(signum)
+
+    old = {s: signal.signal(s, handler) for s in STOP_SIGNALS}
+    try:
+        yield
+    finally:
+        for s, h in old.items():
+            if h is not None:
+                signal.signal(s, h)
+
+
+def _stop_line(signum: int) -> int:
+    word, code = STOP_SIGNALS.get(signum, ("interrupted", 128 + signum))
+    sys.stderr.write(f"corridor: {word}\n")
+    return code
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point: run the app, turning library errors into one line and exit code 2.
+
+    Exit codes: 0 success, 2 any :class:`~corridor.CorridorError` or usage
+    error, 130 Ctrl-C (SIGINT), 143 SIGTERM (see the module docstring).
 
     Examples
     --------
@@ -388,7 +451,10 @@ def main(argv: list[str] | None = None) -> int:
     0
     """
     try:
-        app(args=argv, prog_name="corridor", standalone_mode=False)
+        with _stop_on_signals():
+            rv = app(args=argv, prog_name="corridor", standalone_mode=False)
+    except Stopped as exc:
+        return _stop_line(exc.signum)
     except CorridorError as exc:
         sys.stderr.write(f"corridor: error: {_one_line(exc)}\n")
         return 2
@@ -398,8 +464,7 @@ def main(argv: list[str] | None = None) -> int:
         sys.stderr.write("corridor: aborted\n")
         return 130
     except KeyboardInterrupt:
-        sys.stderr.write("corridor: interrupted\n")
-        return 130
+        return _stop_line(int(signal.SIGINT))
     except Exception as exc:
         # click-style usage errors (typer may vendor click): one line, exit 2
         if hasattr(exc, "format_message") and hasattr(exc, "exit_code"):
@@ -407,6 +472,10 @@ def main(argv: list[str] | None = None) -> int:
             sys.stderr.write(f"corridor: error: {msg} (see `corridor --help`)\n")
             return 2
         raise
+    # without standalone mode typer *returns* exit codes: typer.Exit(n) from a command, and
+    # 130 for a KeyboardInterrupt it caught itself (raised by code, not by our SIGINT handler)
+    if isinstance(rv, int) and not isinstance(rv, bool) and rv:
+        return _stop_line(int(signal.SIGINT)) if rv == 130 else rv
     return 0
 
 

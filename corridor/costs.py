@@ -52,7 +52,7 @@ from pathlib import Path
 from typing import Any
 
 from ._errors import DataFileError, ParameterError
-from ._validate import check_mode
+from ._validate import check_input_path, check_mode
 
 log = logging.getLogger(__name__)
 
@@ -344,9 +344,8 @@ class CostParams:
         """
         import tomllib
 
-        p = Path(path)
-        if not p.is_file():
-            raise DataFileError(f"cost parameter file {str(p)!r} not found; give the path of a .toml file")
+        p = check_input_path(path, "cost parameter file", missing=f"cost parameter file {str(path)!r} not found; "
+                             "give the path of a .toml file")
         try:
             data = tomllib.loads(p.read_text(encoding="utf-8"))
         except (OSError, UnicodeDecodeError) as exc:

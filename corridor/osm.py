@@ -22,17 +22,18 @@ import hashlib
 import json
 import logging
 import os
+import re
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
 from . import _osm_tags as tagnorm
 from . import settings
-from ._errors import DataFileError, DownloadError, InvalidInputError, OSMParseError
+from ._errors import DownloadError, InvalidInputError, OSMParseError
 from ._osm_read import EDGE_COLUMNS, RawOSM, read_file
 from ._overpass import fetch_overpass, overpass_filters, overpass_queries
 from ._types import BBox
-from ._validate import check_mode
+from ._validate import check_input_path, check_mode
 
 log = logging.getLogger(__name__)
 
@@ -144,7 +145,13 @@ def _bbox(bbox: Any) -> BBox | None:
 
 # ----------------------------------------------------------------------------- checksums
 def file_checksum(path: str | os.PathLike[str], *, remember: bool = True) -> str:
-    """MD5 of a file, remembered per (path, size, mtime) in the cache so big files hash once.
+    """MD5 of a file (as Geofabrik publishes it), remembered in the cache per file *content*.
+
+    The memo is keyed on a fast digest of the content
+    (:func:`corridor._http.fast_file_digest`), never on path, size or mtime, so
+    a file edited with its mtime restored (``cp -p``, ``rsync -t``) is never
+    taken for the old one. The fast digest still reads the whole file, at a
+    fraction of the cost of parsing it (or of MD5 without xxhash).
 
     With ``remember=False`` an existing memo is used but none is written (a caller
     that may still fail, such as :func:`corridor.load_network`, writes it with
@@ -157,25 +164,41 @@ def file_checksum(path: str | os.PathLike[str], *, remember: bool = True) -> str
     >>> file_checksum(p)
     '900150983cd24fb0d6963f7d28e17f72'
     """
-    from ._http import file_md5
+    from ._http import fast_file_digest
 
-    memo = _checksum_memo(path)
+    p = Path(path).resolve()
     try:
-        text = memo.read_text().strip()
-        if len(text) == 32:
+        text = _memo_path(fast_file_digest(p)).read_text().strip()
+        if re.fullmatch(r"[0-9a-f]{32}", text):
             return text
     except OSError:
         pass
-    digest = file_md5(Path(path).resolve())
+    fast, digest = _fast_and_md5(p)  # one pass: the memo pairs exactly the content that was hashed
+    _PENDING[(str(p), digest)] = fast
     if remember:
-        remember_checksum(path, digest)
+        remember_checksum(p, digest)
     return digest
 
 
-def _checksum_memo(path: str | os.PathLike[str]) -> Path:
-    p = Path(path).resolve()
-    st = p.stat()
-    key = hashlib.sha256(f"{p}|{st.st_size}|{st.st_mtime_ns}".encode()).hexdigest()[:32]
+#: (resolved path, MD5) -> fast digest of the content hashed, kept from file_checksum(remember=False)
+#: until remember_checksum, so a file changed in between is never memoised with the old MD5.
+_PENDING: dict[tuple[str, str], str] = {}
+
+
+def _fast_and_md5(path: Path) -> tuple[str, str]:
+    from ._http import _fast_hasher
+
+    name, new = _fast_hasher()
+    fast, md5 = new(), hashlib.md5()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            fast.update(block)
+            md5.update(block)
+    return f"{name}:{fast.hexdigest()}", md5.hexdigest()
+
+
+def _memo_path(fast_digest: str) -> Path:
+    key = hashlib.sha256(fast_digest.encode()).hexdigest()[:32]
     return Path(settings.cache_folder) / "osm" / "checksums" / key
 
 
@@ -188,8 +211,14 @@ def remember_checksum(path: str | os.PathLike[str], digest: str) -> None:
     >>> _ = p.write_bytes(b"abc")
     >>> remember_checksum(p, file_checksum(p, remember=False))
     """
+    p = Path(path).resolve()
     try:
-        memo = _checksum_memo(path)
+        fast = _PENDING.pop((str(p), digest), None)
+        if fast is None:  # not from file_checksum: pair the MD5 with the content only if it still matches
+            fast, now = _fast_and_md5(p)
+            if now != digest:
+                return
+        memo = _memo_path(fast)
         if memo.is_file():
             return
         memo.parent.mkdir(parents=True, exist_ok=True)
@@ -340,9 +369,8 @@ def check_suffix(path: Path) -> None:
     name = path.name.lower()
     if not name.endswith(_SUFFIXES):
         raise OSMParseError(f"{path} is not an OSM file; give a .osm.pbf, .osm or .osm.bz2 file")
-    if not path.is_file():
-        raise DataFileError(f"OSM file {path} does not exist; check the path or download it with "
-                            "`corridor fetch osm`")
+    check_input_path(path, "OSM file", missing=f"OSM file {path} does not exist; check the path or download "
+                     "it with `corridor fetch osm`")
 
 
 def dumps(obj: Any) -> str:

@@ -46,7 +46,7 @@ from typing import Any
 
 from ._errors import ScenarioError, UnknownPlaceError
 from ._types import UNITS
-from ._validate import MODES, as_items
+from ._validate import MODES, as_items, check_input_path
 
 log = logging.getLogger(__name__)
 
@@ -347,9 +347,8 @@ def load(path: str | Path, *, check_places: bool = True) -> list[Scenario]:
     ...
     corridor._errors.ScenarioError: ...s.toml: scenario ('Test') key 'mode': 'bus' is not one of road, rail; fix 'mode' in the file
     """
-    p = Path(path)
-    if not p.is_file():
-        raise ScenarioError(f"{p}: scenario file not found; give the path of a .toml file")
+    p = check_input_path(path, "scenario file", error=ScenarioError,
+                         missing=f"{path}: scenario file not found; give the path of a .toml file")
     try:
         data = tomllib.loads(p.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:

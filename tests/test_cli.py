@@ -46,7 +46,8 @@ import pytest  # noqa: E402
 
 from corridor import scenarios  # noqa: E402
 
-OUTPUTS = {"summary.csv", "routes.gpkg", "profiles.png", "comparison.png", "map.html", "report.html"}
+OUTPUTS = {"summary.csv", "routes.gpkg", "profiles.png", "comparison.png", "map.html", "report.html",
+           "corridor-manifest.json"}
 
 
 def one_error_line(capsys) -> str:
@@ -212,9 +213,9 @@ def test_failure_while_writing_leaves_nothing(tmp_path, capsys, monkeypatch):
 
     monkeypatch.setattr(charts, "profiles_png", boom)
     fresh = tmp_path / "fresh"
-    assert main(["compare", "yeraskh-sadarak", "--network", "none", "--out", str(fresh)]) == 2
+    assert main(["compare", "yeraskh-sadarak", "--network", "none", "--out", str(fresh / "a" / "b")]) == 2
     assert "disk full" in one_error_line(capsys)
-    assert not fresh.exists()  # created by the run, removed again
+    assert not fresh.exists()  # created by the run (with its parents), removed again
     existing = tmp_path / "existing"
     existing.mkdir()
     (existing / "summary.csv").write_text("old")
@@ -323,3 +324,244 @@ def test_route_over_overpass_queries_the_waypoint_area(http_server, monkeypatch,
         lats, lons = vals[0::2], vals[1::2]
         assert min(lons) > 43.61 - 0.26 and max(lons) < 43.84 + 0.26  # the waypoints + 0.25 degrees
         assert min(lats) > 40.70 - 0.26 and max(lats) < 40.78 + 0.26
+
+
+# ------------------------------------------------------------------ signals, output sets, provenance (issue 15 §5)
+import hashlib  # noqa: E402
+import signal  # noqa: E402
+import time  # noqa: E402
+
+import corridor._pipeline as pipeline  # noqa: E402
+
+SMALL = ["compare", "yeraskh-sadarak", "--network", "none"]
+
+
+def _sha(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _staging(folder: Path) -> list[Path]:
+    return [p for p in folder.iterdir() if p.name.startswith(".corridor-tmp-")] if folder.is_dir() else []
+
+
+@pytest.mark.parametrize(("sig", "code", "word", "fresh"), [
+    (signal.SIGINT, 130, "interrupted", False),
+    (signal.SIGTERM, 143, "terminated", True),
+])
+def test_signal_ends_compare_cleanly(tmp_path, sig, code, word, fresh):
+    """A real ``python -m corridor.cli compare`` stopped while it writes: exit 128+n, one line, nothing left.
+
+    The signal is sent once the run's staging folder holds its first file
+    (summary.csv), i.e. in the middle of writing the six files.
+    """
+    if fresh:  # a folder (and parents) the run creates: all removed again
+        base = tmp_path / "new"
+        out = base / "deeper" / "out"
+    else:  # an existing folder with an earlier file and a user's file: both left as they were
+        base = out = tmp_path / "out"
+        out.mkdir()
+        (out / "summary.csv").write_text("old")
+        (out / "notes.txt").write_text("mine")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    proc = subprocess.Popen([sys.executable, "-m", "corridor.cli", *SMALL, "--out", str(out)], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 120
+        while not any((d / "summary.csv").exists() for d in _staging(out)):
+            assert proc.poll() is None, f"the run ended before it was signalled: {proc.communicate()}"
+            assert time.monotonic() < deadline, "the run never started writing"
+            time.sleep(0.005)
+        proc.send_signal(sig)
+        stdout, stderr = proc.communicate(timeout=120)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == code, stderr
+    assert stderr == f"corridor: {word}\n" and stdout == ""
+    if fresh:
+        assert not base.exists()
+    else:
+        assert sorted(p.name for p in out.iterdir()) == ["notes.txt", "summary.csv"]
+        assert (out / "summary.csv").read_text() == "old"
+
+
+def test_keyboard_interrupt_inside_typer_is_exit_130(tmp_path, capsys, monkeypatch):
+    """typer turns a KeyboardInterrupt into a *returned* 130; main must not drop it."""
+
+    def stop(*a, **k):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(pipeline, "run_compare", stop)
+    assert main([*SMALL, "--out", str(tmp_path / "o")]) == 130
+    assert capsys.readouterr().err == "corridor: interrupted\n"
+
+
+def test_output_set_is_replaced_as_a_whole(tmp_path, capsys):
+    out = tmp_path / "o"
+    assert main([*SMALL, "--sensitivity", "--out", str(out)]) == 0
+    capsys.readouterr()
+    first = pipeline.read_manifest(out)
+    assert {f["name"] for f in first["files"]} == (OUTPUTS | {"sensitivity.csv"}) - {"corridor-manifest.json"}
+    for f in first["files"]:
+        assert _sha(out / f["name"]) == f["sha256"] and (out / f["name"]).stat().st_size == f["bytes"]
+    assert first["provenance"]["network"]["modelled"] is True
+    (out / "notes.txt").write_text("mine")
+    (out / "extra.csv").write_text("not corridor's")
+    # the next run has no sensitivity.csv: the earlier one goes, the user's files stay
+    assert main([*SMALL, "--out", str(out), "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert {Path(f).name for f in data["files"]} == OUTPUTS
+    assert {p.name for p in out.iterdir()} == OUTPUTS | {"notes.txt", "extra.csv"}
+    assert {f["name"] for f in pipeline.read_manifest(out)["files"]} == OUTPUTS - {"corridor-manifest.json"}
+
+
+def test_stale_members_only_when_listed_and_unchanged(tmp_path):
+    """Only files an earlier manifest lists, of corridor's own names and unchanged, are ever removed."""
+    out = tmp_path / "o"
+    out.mkdir()
+    for name in ("sensitivity.csv", "report.html", "notes.txt", "map.html"):
+        (out / name).write_text(f"earlier {name}")
+    (tmp_path / "outside.txt").write_text("outside")
+    listed = ["sensitivity.csv", "report.html", "notes.txt", "../outside.txt", "map.html"]
+    manifest = {"format": "corridor-output-set", "version": 1,
+                "files": [{"name": n, "sha256": _sha(out / n)} for n in listed]}
+    (out / "report.html").write_text("edited by hand after the run")  # changed: kept
+    (out / "corridor-manifest.json").write_text(json.dumps(manifest))
+    with pipeline.staged_output(out) as tmp:
+        (tmp / "summary.csv").write_text("new")
+    assert sorted(p.name for p in out.iterdir()) == ["corridor-manifest.json", "notes.txt", "report.html",
+                                                     "summary.csv"]
+    assert (tmp_path / "outside.txt").read_text() == "outside"
+    # a manifest of the wrong shape is ignored, never trusted
+    for bad in ("[]", "{", '{"format": "corridor-output-set", "files": {"summary.csv": 1}}'):
+        (out / "corridor-manifest.json").write_text(bad)
+        with pipeline.staged_output(out) as tmp:
+            (tmp / "map.html").write_text("new")
+        assert {p.name for p in out.iterdir()} >= {"summary.csv", "notes.txt", "report.html", "map.html"}
+
+
+def test_folder_in_the_way_fails_before_anything_is_replaced(tmp_path, capsys, monkeypatch):
+    out = tmp_path / "o"
+    out.mkdir()
+    (out / "comparison.png").write_text("old")
+    (out / "map.html").mkdir()
+    assert main([*SMALL, "--out", str(out)]) == 2
+    line = one_error_line(capsys)
+    assert "map.html" in line and "folder" in line
+    assert (out / "comparison.png").read_text() == "old" and (out / "map.html").is_dir()
+    # a folder that appears while the files are being written: refused at the move, still nothing replaced
+    (out / "map.html").rmdir()
+    from corridor import charts
+
+    real = charts.comparison_png
+
+    def and_block(path, *a, **k):
+        (out / "report.html").mkdir()
+        return real(path, *a, **k)
+
+    monkeypatch.setattr(charts, "comparison_png", and_block)
+    assert main([*SMALL, "--out", str(out)]) == 2
+    assert "report.html" in one_error_line(capsys)
+    assert sorted(p.name for p in out.iterdir()) == ["comparison.png", "report.html"]
+    assert (out / "comparison.png").read_text() == "old"
+
+
+def test_failed_move_rolls_back_the_earlier_set(tmp_path, capsys, monkeypatch):
+    out = tmp_path / "o"
+    with pipeline.staged_output(out, provenance={"run": 1}) as tmp:
+        for name in ("summary.csv", "map.html", "sensitivity.csv"):
+            (tmp / name).write_text(f"first {name}")
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    real = os.replace
+    calls = []
+
+    def flaky(src, dst):
+        if Path(dst).parent == out:
+            calls.append(Path(dst).name)
+            if len(calls) == 2:  # the earlier set is aside, one new file is in, then the disk fails
+                raise OSError(28, "No space left on device")
+        return real(src, dst)
+
+    monkeypatch.setattr(pipeline.os, "replace", flaky)
+    with pytest.raises(pipeline.OutputError, match="No space left"), pipeline.staged_output(out) as tmp:
+        for name in ("summary.csv", "map.html"):
+            (tmp / name).write_text(f"second {name}")
+    monkeypatch.undo()
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before  # the earlier set, exactly, and nothing else
+
+
+def test_dead_staging_folders_are_removed(tmp_path):
+    out = tmp_path / "o"
+    out.mkdir()
+    done = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    dead_pid = int(done.stdout)
+    host = pipeline._HOST
+    dead = out / f".corridor-tmp-{dead_pid}.{host}.abc"  # its process has ended (SIGKILL, power cut)
+    live = out / f".corridor-tmp-{os.getppid()}.{host}.abc"  # a run still going (its process is alive)
+    old = out / ".corridor-tmp-x1y2z3"  # an older corridor's name: removed once it is an hour old
+    young = out / ".corridor-tmp-q9w8e7"
+    other_host = out / f".corridor-tmp-{dead_pid}.000000.abc"  # cannot check another host's process
+    for d in (dead, live, old, young, other_host):
+        d.mkdir()
+        (d / "summary.csv").write_text("partial")
+    two_hours_ago = time.time() - 7200
+    os.utime(old, (two_hours_ago, two_hours_ago))
+    (out / ".corridor-tmp-file").write_text("a file, not ours to remove")
+    with pipeline.staged_output(out) as tmp:
+        (tmp / "summary.csv").write_text("new")
+    names = {p.name for p in out.iterdir()}
+    assert names == {live.name, young.name, other_host.name, ".corridor-tmp-file", "summary.csv",
+                     "corridor-manifest.json"}
+
+
+def test_costs_file_in_provenance(tmp_path, capsys):
+    costs = tmp_path / "my costs.toml"
+    costs.write_text("[costs]\nrail_border_dwell_h = 1.5\n", encoding="utf-8")
+    out = tmp_path / "o"
+    assert main([*SMALL, "--costs", str(costs), "--out", str(out), "--json"]) == 0
+    prov = json.loads(capsys.readouterr().out)["provenance"]["costs"]
+    assert prov["path"] == str(costs) and prov["sha256"] == _sha(costs)
+    assert "defaults" not in prov["source"] or str(costs) in prov["source"]
+    assert pipeline.read_manifest(out)["provenance"]["costs"] == prov
+    assert prov["sha256"] in (out / "report.html").read_text(encoding="utf-8")
+    # without --costs the defaults are named
+    assert pipeline.costs_provenance(None) == {"source": pipeline.DEFAULT_COSTS}
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs os.mkfifo")
+@pytest.mark.parametrize("opt", ["scenario", "--costs", "--network", "--dem"])
+def test_fifo_inputs_are_refused(tmp_path, capsys, opt):
+    fifo = tmp_path / ("in.toml" if opt in ("scenario", "--costs") else "in.osm.pbf" if opt == "--network"
+                       else "in.tif")
+    os.mkfifo(fifo)
+    args = ["compare", str(fifo)] if opt == "scenario" else [*SMALL[:2], opt, str(fifo)]
+    if opt != "--network":
+        args += ["--network", "none"]
+    assert main([*args, "--out", str(tmp_path / "o")]) == 2
+    line = one_error_line(capsys)
+    assert "FIFO" in line and "in." in line
+
+
+def test_signal_during_the_commit_waits_for_it(tmp_path, monkeypatch):
+    """A signal arriving while the set is being moved in is held until the set is complete."""
+    from corridor import cli
+
+    out = tmp_path / "o"
+    with pipeline.staged_output(out) as tmp:
+        (tmp / "sensitivity.csv").write_text("first")
+    real = os.replace
+    sent = []
+
+    def signalling(src, dst):
+        if Path(dst).parent == out and not sent:
+            sent.append(True)
+            os.kill(os.getpid(), signal.SIGINT)  # in the middle of the moves
+        return real(src, dst)
+
+    monkeypatch.setattr(pipeline.os, "replace", signalling)
+    with pytest.raises(cli.Stopped), cli._stop_on_signals(), pipeline.staged_output(out) as tmp:
+        for name in ("summary.csv", "map.html"):
+            (tmp / name).write_text(f"second {name}")
+    assert sent
+    assert sorted(p.name for p in out.iterdir()) == ["corridor-manifest.json", "map.html", "summary.csv"]
+    assert {f["name"] for f in pipeline.read_manifest(out)["files"]} == {"map.html", "summary.csv"}

@@ -206,3 +206,20 @@ def test_hostile_text_round_trips_literally(payload, tmp_path, monkeypatch):
     want = "'" + want if want.lstrip(" ")[:1] in ("=", "+", "-", "@") else want
     assert {r["name"] for r in rows} == {want}
     assert not (tmp_path / "PWNED").exists()
+
+
+def test_atomic_output_failure_removes_the_folders_it_created(tmp_path):
+    """A failed write leaves no folder it made (issue 15 §5); folders that were there stay."""
+    target = tmp_path / "a" / "b" / "c.txt"
+    with pytest.raises(RuntimeError), export.atomic_output(target) as tmp:
+        tmp.write_text("half")
+        raise RuntimeError("writer failed")
+    assert list(tmp_path.iterdir()) == []
+    (tmp_path / "a").mkdir()
+    (tmp_path / "a" / "keep.txt").write_text("mine")
+    with pytest.raises(OutputError, match="nothing was written"), export.atomic_output(target):
+        pass
+    assert sorted(p.name for p in (tmp_path / "a").iterdir()) == ["keep.txt"]
+    with export.atomic_output(target) as tmp:
+        tmp.write_text("done")
+    assert target.read_text() == "done"

@@ -301,9 +301,16 @@ def test_cache_reload_geometry_sidecar_and_fallbacks(tmp_path, tmp_cache):
         assert b.edges.crs == a.edges.crs and b.edges["unit"].map(type).isin([str, type(None)]).all()
 
     same(load_network(pbf))
-    (entry / "coords.npy").unlink()  # an entry without the sidecar: read the GeoParquet geometry column
+    # an entry written without the sidecar (meta.json lists none): read the GeoParquet geometry column
+    import json
+
+    record = json.loads((entry / "meta.json").read_text())
+    for name in ("coords.npy", "offsets.npy"):
+        (entry / name).unlink()
+        del record["files"][name]
+    (entry / "meta.json").write_text(json.dumps(record))
     same(load_network(pbf))
-    np.save(entry / "coords.npy", np.zeros((3, 2)))  # a sidecar that does not match: rebuilt, never trusted
+    np.save(entry / "coords.npy", np.zeros((3, 2)))  # a sidecar meta.json does not list: rebuilt, never trusted
     c = load_network(pbf)
     assert "cache" not in c.meta and c.edges.drop(columns="geometry").equals(a.edges.drop(columns="geometry"))
     same(load_network(pbf))
@@ -427,3 +434,91 @@ def test_one_via_place_is_one_place(net):
     listed = net.route((43.80, 40.75), (43.84, 40.80), via=["Gyumri"], mode="road")
     assert [p.name for p in one.waypoints] == [p.name for p in listed.waypoints]
     assert len(one.waypoints) == 3 and one.length_m == pytest.approx(listed.length_m)
+    (entry / "coords.npy").unlink()  # a listed sidecar that is gone: rebuilt
+    assert "cache" not in load_network(pbf).meta
+    same(load_network(pbf))
+
+
+# ----------------------------------------------------------------------------- cache integrity (issue 15 §6)
+def _entry(tmp_cache) -> Path:
+    (entry,) = (tmp_cache / "networks").iterdir()
+    return entry
+
+
+@pytest.mark.parametrize("text", ["[]", "null", "{", "{}", '"text"', "\udcff"])
+def test_cache_meta_json_of_the_wrong_shape_is_rebuilt(pbf, tmp_cache, caplog, text):
+    a = load_network(pbf)
+    (_entry(tmp_cache) / "meta.json").write_text(text, encoding="utf-8", errors="surrogateescape")
+    b = load_network(pbf)  # no TypeError: the entry is rebuilt
+    assert "cache" not in b.meta and "rebuilding" in caplog.text
+    assert b.edges.drop(columns="geometry").equals(a.edges.drop(columns="geometry"))
+    assert "cache" in load_network(pbf).meta
+
+
+def test_cache_meta_json_fields_are_checked(pbf, tmp_cache, caplog):
+    import json
+
+    load_network(pbf)
+    entry = _entry(tmp_cache)
+    good = json.loads((entry / "meta.json").read_text())
+    assert good["version"] == 3 and set(good["files"]) == {"edges.parquet", "stations.parquet", "coords.npy",
+                                                              "offsets.npy"}
+    bad = [{**good, "version": 2}, {**good, "key": "0" * 24}, {**good, "files": []}, {**good, "meta": []},
+           {**good, "files": {**good["files"], "edges.parquet": {"bytes": "many", "digest": 1}}},
+           {**good, "files": {k: v for k, v in good["files"].items() if k != "stations.parquet"}},
+           {k: v for k, v in good.items() if k != "format"}]
+    for record in bad:
+        (entry / "meta.json").write_text(json.dumps(record))
+        caplog.clear()
+        assert "cache" not in load_network(pbf).meta, record
+        assert "rebuilding" in caplog.text
+        assert "cache" in load_network(pbf).meta
+        good = json.loads((entry / "meta.json").read_text())
+
+
+def test_cache_files_changed_in_place_are_rebuilt(tmp_path, tmp_cache, caplog):
+    """A sidecar or table edited in place (same size, valid format) is never served."""
+    import pyarrow.parquet as pq
+    import shapely
+
+    pbf = small(tmp_path, "osm.pbf")
+    a = load_network(pbf)
+    entry = _entry(tmp_cache)
+    coords = np.load(entry / "coords.npy")
+    np.save(entry / "coords.npy", coords + 0.01)  # same shape and size: only the digest tells
+    b = load_network(pbf)
+    assert "cache" not in b.meta and "coords.npy" in caplog.text
+    assert shapely.equals_exact(np.asarray(b.edges.geometry.values), np.asarray(a.edges.geometry.values), 0).all()
+    table = pq.read_table(entry / "edges.parquet")
+    names = table.column("name").to_pylist()
+    pq.write_table(table.set_column(table.schema.get_field_index("name"), "name",
+                                    __import__("pyarrow").array(["edited" if n else n for n in names])),
+                   entry / "edges.parquet")
+    c = load_network(pbf)
+    assert "cache" not in c.meta and "edited" not in set(c.edges["name"])
+
+
+def _osm_xml(lon: float) -> str:
+    """A one-way OSM XML file; ``lon`` of the second node is written with a fixed width."""
+    return ("<?xml version='1.0' encoding='UTF-8'?>\n<osm version=\"0.6\" generator=\"test\">\n"
+            '<node id="1" version="1" lat="40.1000000" lon="44.5000000"/>\n'
+            f'<node id="2" version="1" lat="40.1000000" lon="{lon:.7f}"/>\n'
+            '<way id="7" version="1"><nd ref="1"/><nd ref="2"/><tag k="highway" v="primary"/></way>\n</osm>\n')
+
+
+def test_edited_file_with_restored_mtime_is_parsed_again(tmp_path, tmp_cache):
+    """``cp -p``/``rsync -t`` keep size and mtime: the memo and the cache must follow the content."""
+    import os
+
+    path = tmp_path / "roads.osm"
+    path.write_text(_osm_xml(44.6000000))
+    first = load_network(path)
+    st = path.stat()
+    path.write_text(_osm_xml(44.7000000))  # same size, other geometry
+    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns))
+    assert path.stat().st_size == st.st_size and path.stat().st_mtime_ns == st.st_mtime_ns
+    second = load_network(path)
+    assert second.meta["checksum"] != first.meta["checksum"] and "cache" not in second.meta
+    assert second.edges.geometry.iloc[0].coords[-1][0] == pytest.approx(44.7)
+    assert first.edges.geometry.iloc[0].coords[-1][0] == pytest.approx(44.6)
+    assert load_network(path).meta["cache"]  # the new content has its own entry

@@ -372,3 +372,30 @@ def test_lengths_skip_missing_and_repeated_nodes(tmp_path):
     assert np.allclose(e.geometry.iloc[0].coords, [nodes[i][:2] for i in (1, 2, 3, 4)], atol=1e-7)
     assert e.length_m.iloc[0] == pytest.approx(float(lengths_of(e.geometry.values)[0]), rel=1e-12)
     assert np.isfinite(e.length_m).all()
+
+
+def test_checksum_memo_follows_content_not_mtime(tmp_path, tmp_cache):
+    """An edit that keeps size and mtime (``cp -p``, ``rsync -t``) gets its own MD5 (issue 15 §6)."""
+    import hashlib
+    import os
+
+    from corridor.osm import file_checksum, remember_checksum
+
+    p = tmp_path / "a.osm"
+    p.write_bytes(b"<osm>first</osm>")
+    assert file_checksum(p) == hashlib.md5(b"<osm>first</osm>").hexdigest()
+    st = p.stat()
+    p.write_bytes(b"<osm>other</osm>")
+    os.utime(p, ns=(st.st_atime_ns, st.st_mtime_ns))
+    assert file_checksum(p) == hashlib.md5(b"<osm>other</osm>").hexdigest()
+    # a memo pairs an MD5 with the very content that was hashed, even if the file changed in between
+    q = tmp_path / "b.osm"
+    q.write_bytes(b"<osm>one</osm>")
+    digest = file_checksum(q, remember=False)
+    q.write_bytes(b"<osm>two</osm>")
+    remember_checksum(q, digest)
+    assert file_checksum(q) == hashlib.md5(b"<osm>two</osm>").hexdigest()
+    memos = list((tmp_cache / "osm" / "checksums").iterdir())
+    assert sorted(m.read_text() for m in memos) == sorted(
+        hashlib.md5(c).hexdigest() for c in (b"<osm>first</osm>", b"<osm>other</osm>", b"<osm>one</osm>",
+                                             b"<osm>two</osm>"))

@@ -499,3 +499,81 @@ def test_edge_grades_reprojects_and_rejects(slope_dem):
     empty = edge_grades(gpd.GeoDataFrame(geometry=[], crs=4326), slope_dem)
     assert list(empty.columns[-3:]) == ["grade_max", "grade_mean", "rise_m"]
     assert math.isfinite(slope_dem.ground_resolution_m())
+
+
+# ------------------------------------------------------------------ rotated grids and special files (issue 15 §6)
+def _rotated(tr: Affine, degrees: float = 5.0) -> Affine:
+    """``tr`` turned about its origin: the geotransform gets non-zero b/d (rotation) terms."""
+    return Affine.translation(tr.c, tr.f) @ Affine.rotation(degrees) @ Affine(tr.a, 0, 0, 0, tr.e, 0)
+
+
+@pytest.mark.parametrize("crs", ["EPSG:4326", "EPSG:32638"])
+def test_rotated_geotiff_is_refused(tmp_path, crs):
+    # a synthetic slope written with a rotated geotransform (as some scanned or rectified rasters are)
+    z, tr = gen.slope(n=101)
+    if crs != "EPSG:4326":  # the same grid in UTM metres: the warped path must refuse it too
+        tr = Affine(30.0, 0, 500000.0, 0, -30.0, 4430000.0)
+    path = gen.write_tif(tmp_path / "rotated.tif", z, _rotated(tr), crs=crs)
+    with pytest.raises(DEMError, match=r"rotated\.tif.*rotated or sheared.*gdalwarp"):
+        DEM.open(path)
+    # in a folder of tiles (mosaic) and in a list of tiles beside a good one
+    good = gen.write_tif(tmp_path / "good.tif", z, tr, crs=crs)
+    for src in (tmp_path, [good, path]):
+        with pytest.raises(DEMError, match=r"rotated\.tif"):
+            DEM.open(src)
+    # a shear alone is refused the same way; an axis-aligned grid still opens
+    sheared = gen.write_tif(tmp_path / "sheared.tif", z, tr @ Affine.shear(3.0, 0.0), crs=crs)
+    with pytest.raises(DEMError, match=r"sheared\.tif"):
+        DEM.open(sheared)
+    assert DEM.open(good).shape[0] > 0
+
+
+def test_rotated_dem_in_cli_is_one_line(tmp_path, capsys):
+    from corridor.cli import main
+
+    z, tr = gen.slope(n=101)
+    path = gen.write_tif(tmp_path / "rot.tif", z, _rotated(tr))
+    assert main(["route", "45.01,40.01", "45.03,40.03", "--mode", "road", "--network", "none",
+                 "--dem", str(path)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "rot.tif" in err[0] and "gdalwarp" in err[0], err
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "mkfifo"), reason="needs os.mkfifo")
+def test_fifo_dem_is_refused_not_read(tmp_path):
+    import os
+    import subprocess
+    import sys
+    import threading
+
+    fifo = tmp_path / "dem.tif"
+    os.mkfifo(fifo)
+    folder = tmp_path / "tiles"
+    folder.mkdir()
+    gen.write_tif(folder / "a.tif", *gen.slope(n=11))
+    os.mkfifo(folder / "b.tif")
+    done = threading.Event()
+
+    def unblock() -> None:  # should a reader open a FIFO after all, end it (EOF) so the test fails, not hangs
+        if not done.wait(30):
+            for f in (fifo, folder / "b.tif"):
+                with contextlib.suppress(OSError):
+                    os.close(os.open(f, os.O_WRONLY | os.O_NONBLOCK))
+
+    import contextlib
+
+    threading.Thread(target=unblock, daemon=True).start()
+    try:
+        with pytest.raises(DEMError, match=r"FIFO.*not a regular file"):
+            DEM.open(fifo)
+        with pytest.raises(DEMError, match=r"b\.tif.*FIFO"):
+            DEM.open(folder)
+    finally:
+        done.set()
+    # the CLI does not hang on it (a reader opening the FIFO would block until the timeout)
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    run = subprocess.run([sys.executable, "-m", "corridor.cli", "route", "Ordubad", "Meghri", "--mode", "road",
+                          "--network", "none", "--dem", str(fifo)], capture_output=True, text=True, timeout=120,
+                         env=env)
+    assert run.returncode == 2, run.stderr
+    assert run.stderr.count("\n") == 1 and "FIFO" in run.stderr and "dem.tif" in run.stderr
