@@ -301,8 +301,8 @@ class Graph:
 
         text = col("gauge", "").astype(object)
         mode = col("mode", "road").astype(object)
-        has = np.array([isinstance(t, str) and t != "" for t in text], dtype=bool)
-        if not ((mode == "rail") & ~has).any():
+        rail = mode == "rail"
+        if not any(not isinstance(t, str) or t == "" for t in text[rail]):
             return text
         out, _mm, _src = infer_gauges(mode, u, v, text, col("gauge_mm", np.nan).astype(float),
                                       col("gauge_source", "").astype(object), col("unit", None).astype(object),

@@ -1,10 +1,14 @@
 """Stream an OSM file (PBF, XML, XML.bz2) with pyosmium into the normalised edge table.
 
-One pass: pyosmium's C++ location index attaches coordinates to way nodes; the
-Python side only sees ways with a kept ``highway``/``railway`` key and station
-nodes, and copies node ids and fixed-point coordinates into flat arrays. Ways
-are then split at shared nodes (topology), lengths measured geodesically and
-edges cut at unit borders, all with numpy/shapely array operations.
+One Python pass: pyosmium's C++ location index attaches coordinates to way
+nodes; the Python side only sees ways with a kept ``highway``/``railway`` key
+and main-line station nodes, and copies node ids and fixed-point coordinates
+into flat arrays (a way with both keys once per layer). A second, C++-only pass
+over the used node ids finds the locations the index missed (negative ids,
+nodes after their ways) and checks that no node id occurs twice with different
+coordinates. Ways are then split at shared nodes (topology), vertices with
+invalid coordinates dropped, lengths measured geodesically and edges cut at
+unit borders, all with numpy/shapely array operations.
 """
 
 from __future__ import annotations
@@ -584,8 +588,8 @@ def split_at_borders(gdf: Any) -> Any:
     """Cut edges at unit borders (:func:`corridor.regions.cut_lines`) and give each cut a new node.
 
     Pieces of one edge keep their order and the edge's other columns (the
-    pieces' ``length_m`` is measured again); the cut points become nodes with new negative ids (``-1, -2, ...`` in edge order), so
-    ``u``/``v`` stay a valid topology.
+    pieces' ``length_m`` is measured again); the cut points become nodes with new negative ids (``-1, -2, ...``
+    in edge order, below any negative id already in use), so ``u``/``v`` stay a valid topology.
     """
     import geopandas as gpd
     import pandas as pd
@@ -609,13 +613,18 @@ def split_at_borders(gdf: Any) -> Any:
 
 
 def _cut_nodes(u: np.ndarray, v: np.ndarray, eid: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """``u``/``v`` of cut rows: each cut between two pieces of one edge becomes a new node ``-1, -2, ...``."""
+    """``u``/``v`` of cut rows: each cut between two pieces of one edge becomes a new node.
+
+    The new ids count down from below every id in use (``-1, -2, ...`` when all
+    ids are positive), so they never meet a real node, e.g. JOSM's negative ids.
+    """
     last = np.ones(len(eid), bool)
     last[:-1] = eid[1:] != eid[:-1]
     cuts = np.flatnonzero(~last)  # piece i ends at a cut shared with piece i + 1
     u, v = np.array(u, copy=True), np.array(v, copy=True)
     if len(cuts):
-        new_ids = -np.arange(1, len(cuts) + 1, dtype=np.int64)
+        base = min(0, int(u.min()), int(v.min())) if len(u) else 0
+        new_ids = base - np.arange(1, len(cuts) + 1, dtype=np.int64)
         v[cuts] = new_ids
         u[cuts + 1] = new_ids
         log.debug("cut %d edges at unit borders", len(set(eid[cuts])))

@@ -439,3 +439,15 @@ def test_bad_nodes_reach_the_network_meta_and_both_layers_survive_a_join(tmp_pat
     b = write_xml(tmp_path / "b.osm", items)  # the same way in a second extract
     edges, _st, _infos = io.read_paths([a, b], ("road", "rail"), ROAD_CLASSES, None, "osm")
     assert sorted(edges["mode"]) == ["rail", "road"] and set(edges["gauge_source"]) == {"tagged", ""}
+
+
+def test_negative_node_ids_and_border_cuts_do_not_meet(tmp_path):
+    """Border cuts get new ids below JOSM's negative ones (-1 here would have tied the TUR piece into a loop)."""
+    nodes = {-1: (43.70, 40.72, {}), -2: (43.78, 40.74, {}), -3: (43.85, 40.79, {})}
+    ways = {-10: ([-1, -2], {"railway": "rail", "gauge": "1520"}), -11: ([-2, -3], {"railway": "rail", "gauge": "1520"})}
+    net = _xml_net(tmp_path, "josm_border.osm", nodes, ways)
+    cut = net.edges[net.edges.osm_way_id == -10]
+    assert list(cut["unit"]) == ["TUR", "ARM"] and cut["v"].iloc[0] == cut["u"].iloc[1] < -3
+    assert (cut["u"].iloc[0], cut["v"].iloc[1]) == (-1, -2)
+    r = net.route((43.70, 40.72), (43.85, 40.79), mode="rail")
+    assert r.length_m == pytest.approx(net.edges.length_m.sum())
