@@ -188,10 +188,22 @@ def _scan(path: Path, modes: Sequence[str], classes: Sequence[str]) -> tuple[_Co
             tags = o.tags
             hw = tags.get("highway") if road else None
             got_road: tuple[str, str] | None = None
-            if hw is not None:
-                got_road = (hw, access_status(tags) or "active") if hw in cls_set else road_class(tags, classes)
+            common_tags: tuple[str | None, ...] | None = None
+            lanes: str | None = None
+            rest = True  # the way may have keys not read yet (access, railway, lifecycle ...)
+            if hw is not None and hw in cls_set:
+                ms, tu, br, nm, rf = common_tags = (tags.get("maxspeed"), tags.get("tunnel"), tags.get("bridge"),
+                                                    tags.get("name"), tags.get("ref"))
+                lanes = tags.get("lanes")
+                # most roads carry no other key: then no access, railway or lifecycle key needs looking up
+                rest = len(tags) > 1 + (ms is not None) + (tu is not None) + (br is not None) + (nm is not None) \
+                    + (rf is not None) + (lanes is not None)
+                got_road = (hw, (access_status(tags) if rest else None) or "active")
+            elif hw is not None:
+                got_road = road_class(tags, classes)
+                lanes = tags.get("lanes")
             got_rail: tuple[str, str] | None = None
-            if rail:  # independent of the road test: a way with both tags lies in both layers
+            if rail and rest:  # independent of the road test: a way with both tags lies in both layers
                 rw = tags.get("railway")
                 if rw is not None:
                     got_rail = (rw, "active") if rw in rail_set and not any(tags.get(st) == "yes"
@@ -200,15 +212,16 @@ def _scan(path: Path, modes: Sequence[str], classes: Sequence[str]) -> tuple[_Co
                     got_rail = rail_class(tags)
             if got_road is None and got_rail is None:
                 continue
-            common_tags = (tags.get("maxspeed"), tags.get("tunnel"), tags.get("bridge"), tags.get("name"),
-                           tags.get("ref"))
+            if common_tags is None:
+                common_tags = (tags.get("maxspeed"), tags.get("tunnel"), tags.get("bridge"), tags.get("name"),
+                               tags.get("ref"))
             twin = 0
             if got_road is not None:
                 # fast path (same result as oneway_direction): most roads have no oneway/junction tag and are
                 # not motorways; the function call per way costs ~10 % of the scan
                 direction = 0 if (hw != "motorway" and hw in cls_set and tags.get("oneway") is None
                                   and tags.get("junction") is None) else tagnorm.oneway_direction(tags)
-                rows_a(("road", got_road[0], got_road[1], *common_tags, tags.get("lanes"), None, None))
+                rows_a(("road", got_road[0], got_road[1], *common_tags, lanes, None, None))
                 oneway_a(direction != 0)
                 way_a(o.id)
                 twin_a(0)
