@@ -26,18 +26,21 @@ from typing import Any
 
 import numpy as np
 
+from . import _osm_tags as tagnorm
 from ._errors import NoRouteError
 from ._geo import distances_from, great_circle_m, nearest
 from ._osm_read import STATION_RAIL_M, STATION_ROAD_M
+from ._types import DEFAULT_GAUGE_MM, NATIONAL_GAUGE_MM
 
 log = logging.getLogger(__name__)
 
-__all__ = ["ACCESS_FACTOR", "ACCESS_SPEED_KMH", "DEFAULT_SPEED_KMH", "NATIONAL_GAUGE_MM", "Costs", "Graph", "Solver"]
+__all__ = ["ACCESS_FACTOR", "ACCESS_SPEED_KMH", "DEFAULT_SPEED_KMH", "GAUGE_SOURCES", "NATIONAL_GAUGE_MM", "Costs",
+           "Graph", "Solver", "apply_gauges", "gauge_km", "infer_gauges"]
 
-#: Standard gauge by unit (corridors.md: Türkiye and Iran 1435 mm; Armenia, Azerbaijan,
-#: Nakhchivan, Georgia and Russia 1520 mm). Used only for rail edges without a gauge tag.
-NATIONAL_GAUGE_MM: dict[str, int] = {"ARM": 1520, "AZE": 1520, "NAX": 1520, "GEO": 1520, "RUS": 1520,
-                                     "TUR": 1435, "IRN": 1435}
+#: Values of the edge table's ``gauge_source`` (rail edges; road edges have ``""``): the way states
+#: its gauge; it was taken from the tagged track its untagged stretch connects to; it is the unit's
+#: national gauge (:data:`corridor._types.NATIONAL_GAUGE_MM`); it is standard gauge, off every unit.
+GAUGE_SOURCES: tuple[str, ...] = ("tagged", "inferred-neighbour", "assumed-unit", "assumed-default")
 #: Travel speed (km/h) by class where ``maxspeed`` is missing (a modelling assumption
 #: for ``weight="time"``, applied to every status).
 DEFAULT_SPEED_KMH: dict[str, float] = {
@@ -79,17 +82,149 @@ class Costs:
     gauge_break_s: float = 3 * 3_600.0
     station_rail_m: float = STATION_RAIL_M
     station_road_m: float = STATION_ROAD_M
+    #: Road edges with these statuses are kept in the table but left out of routing (``()`` routes them
+    #: all); see :data:`corridor._osm_tags.CLOSED_ROAD_STATUSES`.
+    closed_road_statuses: tuple[str, ...] = tagnorm.CLOSED_ROAD_STATUSES
 
 
-def _edge_gauges(gauge_text: np.ndarray, gauge_mm: np.ndarray, unit: np.ndarray) -> list[list[int]]:
-    out: list[list[int]] = []
-    for txt, g, u in zip(gauge_text, gauge_mm, unit, strict=True):
-        vals = [int(v) for v in str(txt).split(";") if v.strip().isdigit()] if isinstance(txt, str) and txt else []
-        if not vals and g == g and g is not None:
-            vals = [int(g)]
-        if not vals:
-            vals = [NATIONAL_GAUGE_MM.get(str(u), 1435)]
-        out.append(vals)
+# ---------------------------------------------------------------------------------------- gauges
+def _gauge_values(texts: np.ndarray) -> tuple[list[list[int]], np.ndarray]:
+    """The gauges listed in each text (``"1520;1435"``) as (lists of the distinct texts, index of each)."""
+    uniq, inv = np.unique(texts.astype(str), return_inverse=True)
+    return [[int(v) for v in t.split(";") if v.strip().isdigit()] for t in uniq], inv
+
+
+def infer_gauges(mode: np.ndarray, u: np.ndarray, v: np.ndarray, gauge: np.ndarray, gauge_mm: np.ndarray,
+                 source: np.ndarray, unit: np.ndarray, length: np.ndarray
+                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Gauge text, gauge (mm) and :data:`GAUGE_SOURCES` value of every edge, untagged rail filled in.
+
+    A rail edge is tagged when its ``source`` is ``"tagged"``, or when it has
+    no source yet and a gauge value (a user's table). The untagged rail edges
+    form connected stretches (scipy's ``connected_components`` over their end
+    nodes); each stretch takes one gauge for all its edges:
+
+    1. the gauge most often offered by the tagged rail edges touching it (a
+       dual-gauge edge offers both; ties go to the stretch's national gauge,
+       then to the smaller gauge): ``inferred-neighbour``;
+    2. else the national gauge of the unit holding most of its length:
+       ``assumed-unit``;
+    3. else (off every unit) standard gauge: ``assumed-default``.
+
+    So no gauge break ever appears inside an untagged stretch, nor where an
+    untagged stretch meets tagged track of its own gauge: a break only
+    separates gauges that tagged track states.
+    """
+    import pandas as pd
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    rail = np.asarray(mode, dtype=object) == "rail"
+    text = pd.Series(gauge, dtype=object).fillna("").astype(str).to_numpy(dtype=object)
+    mm = np.asarray(gauge_mm, dtype=float)
+    src = pd.Series(source, dtype=object).fillna("").astype(str).to_numpy(dtype=object)
+    given = (text != "") | np.isfinite(mm)
+    tagged = rail & ((src == "tagged") | ((src == "") & given))
+    no_text = tagged & (text == "") & np.isfinite(mm)
+    text[no_text] = [str(int(g)) for g in mm[no_text]]
+    out_text = np.where(tagged, text, "").astype(object)
+    out_mm = np.where(tagged, mm, np.nan)
+    out_src = np.where(tagged, "tagged", "").astype(object)
+    miss_mm = tagged & ~np.isfinite(out_mm)  # a tagged text without the number (a user's table)
+    if miss_mm.any():
+        lists, inv = _gauge_values(out_text[miss_mm])
+        out_mm[miss_mm] = [float(lists[i][0]) if lists[i] else np.nan for i in inv]
+    todo = np.flatnonzero(rail & ~tagged)
+    if not len(todo):
+        return out_text, out_mm, out_src
+    u = np.asarray(u, dtype=np.int64)
+    v = np.asarray(v, dtype=np.int64)
+    k = len(todo)
+    nodes, inv_n = np.unique(np.concatenate([u[todo], v[todo]]), return_inverse=True)
+    adj = coo_matrix((np.ones(k), (inv_n[:k], inv_n[k:])), shape=(len(nodes), len(nodes)))
+    ncomp, label = connected_components(adj, directed=False)
+    comp = label[inv_n[:k]]
+    # the national gauge of each stretch: the unit holding most of its length (0: off every unit)
+    w = np.nan_to_num(np.asarray(length, dtype=float)[todo], nan=0.0) + 1e-9
+    ug = pd.Series(np.asarray(unit, dtype=object)[todo], dtype=object).map(NATIONAL_GAUGE_MM).fillna(0)
+    by_unit = pd.DataFrame({"c": comp, "g": ug.to_numpy(dtype=np.int64), "w": w})
+    by_unit = by_unit[by_unit["g"] > 0].groupby(["c", "g"], as_index=False)["w"].sum()
+    by_unit = by_unit.sort_values(["c", "w", "g"], ascending=[True, False, True]).drop_duplicates("c")
+    national = np.zeros(ncomp, dtype=np.int64)
+    national[by_unit["c"].to_numpy()] = by_unit["g"].to_numpy()
+    # votes of the tagged rail edges touching each stretch, one per gauge they carry
+    tg = np.flatnonzero(tagged)
+    t_node = np.concatenate([u[tg], v[tg]])
+    t_edge = np.concatenate([tg, tg])
+    at = np.minimum(np.searchsorted(nodes, t_node), len(nodes) - 1)
+    hit = nodes[at] == t_node
+    gauge_of = np.zeros(ncomp, dtype=np.int64)
+    if hit.any():
+        v_comp = label[at[hit]]
+        lists, inv = _gauge_values(out_text[t_edge[hit]])
+        vc, vg = [], []
+        for i, gl in enumerate(lists):
+            cs = v_comp[inv == i]
+            for g in gl:
+                vc.append(cs)
+                vg.append(np.full(len(cs), g, dtype=np.int64))
+        if vc:
+            votes = pd.DataFrame({"c": np.concatenate(vc), "g": np.concatenate(vg)})
+            votes = votes.groupby(["c", "g"], as_index=False).size()
+            votes["own"] = votes["g"].to_numpy() == national[votes["c"].to_numpy()]
+            votes = votes.sort_values(["c", "size", "own", "g"], ascending=[True, False, False, True])
+            best = votes.drop_duplicates("c")
+            gauge_of[best["c"].to_numpy()] = best["g"].to_numpy()
+    inferred = gauge_of > 0
+    comp_src = np.where(inferred, "inferred-neighbour", np.where(national > 0, "assumed-unit", "assumed-default"))
+    comp_g = np.where(inferred, gauge_of, np.where(national > 0, national, DEFAULT_GAUGE_MM))
+    out_mm[todo] = comp_g[comp].astype(float)
+    out_text[todo] = comp_g[comp].astype(str).astype(object)
+    out_src[todo] = comp_src[comp].astype(object)
+    return out_text, out_mm, out_src
+
+
+def apply_gauges(edges: Any, *, what: str = "network") -> Any:
+    """Fill in the gauge of untagged rail edges (:func:`infer_gauges`) in place; log what was assumed.
+
+    Sets ``gauge``, ``gauge_mm`` and ``gauge_source``; returns ``edges``.
+    """
+    if not len(edges):
+        edges["gauge_source"] = np.zeros(0, dtype=object)
+        return edges
+    src = edges["gauge_source"].to_numpy(dtype=object) if "gauge_source" in edges.columns else \
+        np.full(len(edges), "", dtype=object)
+    text, mm, source = infer_gauges(edges["mode"].to_numpy(dtype=object), edges["u"].to_numpy(),
+                                    edges["v"].to_numpy(), edges["gauge"].to_numpy(dtype=object),
+                                    edges["gauge_mm"].to_numpy(dtype=float), src,
+                                    edges["unit"].to_numpy(dtype=object), edges["length_m"].to_numpy(dtype=float))
+    edges["gauge"], edges["gauge_mm"], edges["gauge_source"] = text, mm, source
+    km = gauge_km(edges)
+    guessed = {k: v for k, v in km.items() if k != "tagged" and v > 0}
+    if guessed:
+        log.info("%s: %.1f km of rail has no gauge tag: %s (gauge breaks are never placed on an assumed "
+                 "gauge); see the gauge_source column", what, sum(guessed.values()),
+                 ", ".join(f"{v:.1f} km {k}" for k, v in guessed.items()))
+    return edges
+
+
+def gauge_km(edges: Any) -> dict[str, float]:
+    """Kilometres of rail by ``gauge_source`` (:data:`GAUGE_SOURCES`, every key present).
+
+    >>> import geopandas as gpd
+    >>> from shapely.geometry import LineString
+    >>> e = gpd.GeoDataFrame({"mode": ["rail"], "gauge_source": ["assumed-unit"], "length_m": [2500.0]},
+    ...                      geometry=[LineString([(44.5, 40.1), (44.53, 40.1)])])
+    >>> gauge_km(e)["assumed-unit"]
+    2.5
+    """
+    out = dict.fromkeys(GAUGE_SOURCES, 0.0)
+    if "gauge_source" not in edges.columns or not len(edges):
+        return out
+    rail = edges[edges["mode"] == "rail"]
+    for k, v in rail.groupby("gauge_source")["length_m"].sum().items():
+        if k in out:
+            out[str(k)] = round(float(v) / 1000.0, 3)
     return out
 
 
@@ -110,18 +245,20 @@ class Graph:
         ux, uy, vx, vy = xy[first, 0], xy[first, 1], xy[last, 0], xy[last, 1]
         u = edges["u"].to_numpy(dtype=np.int64)
         v = edges["v"].to_numpy(dtype=np.int64)
-        gtxt = edges["gauge"].to_numpy(dtype=object) if "gauge" in edges.columns else np.full(n, "", object)
         ridx = np.flatnonzero(rail)
-        gauges = _edge_gauges(gtxt[ridx], edges["gauge_mm"].to_numpy(dtype=float)[ridx],
-                              edges["unit"].to_numpy(dtype=object)[ridx])
+        gtxt = self._gauge_texts(edges, u, v)[ridx]
+        lists, which = _gauge_values(gtxt)
+        lists = [gl or [DEFAULT_GAUGE_MM] for gl in lists]
         # one link per (edge, layer): road edges layer 0, rail edges one per gauge
         reps = np.ones(n, dtype=np.int64)
-        reps[ridx] = [len(g) for g in gauges]
+        reps[ridx] = np.array([len(gl) for gl in lists], dtype=np.int64)[which] if len(ridx) else 0
         eidx = np.repeat(np.arange(n), reps)
         layer = np.zeros(len(eidx), dtype=np.int64)
         starts = np.cumsum(reps) - reps
-        for i, gs in zip(ridx, gauges, strict=True):
-            layer[starts[i]:starts[i] + len(gs)] = gs
+        for i, gl in enumerate(lists):  # one step per distinct gauge text
+            rows = ridx[which == i]
+            for j, g in enumerate(gl):
+                layer[starts[rows] + j] = g
         # vertices
         lu = np.concatenate([u[eidx], v[eidx]])
         ll = np.concatenate([layer, layer])
@@ -146,9 +283,15 @@ class Graph:
         parts = {"a": [a], "b": [b], "length": [length], "time": [length / (speed / 3.6)],
                  "kind": [np.full(m, KIND_EDGE)], "ref": [eidx], "mode": [rail[eidx].astype(np.int8)],
                  "unit": [units], "oneway": [oneway[eidx]]}
+        status = edges["status"].to_numpy(dtype=object) if "status" in edges.columns else np.full(n, "", object)
+        closed_e = ~rail & np.isin(status, np.array(costs.closed_road_statuses, dtype=object))
         self._add_gauge_breaks(parts)
         if stations is not None and len(stations):
-            self._add_transfers(parts, stations)
+            # transfers link main-line track and open roads only
+            main = rail & np.isin(edges["class"].to_numpy(dtype=object),
+                                  np.array(tagnorm.TRANSFER_TRACK_CLASSES, dtype=object))
+            self._add_transfers(parts, stations, self._touched(a, b, main[eidx]),
+                                self._touched(a, b, (~rail & ~closed_e)[eidx]))
         self.a = np.concatenate(parts["a"]).astype(np.int64)
         self.b = np.concatenate(parts["b"]).astype(np.int64)
         self.length = np.concatenate(parts["length"]).astype(float)
@@ -158,7 +301,34 @@ class Graph:
         self.mode = np.concatenate(parts["mode"]).astype(np.int8)  # 0 road, 1 rail, 2 both (transfer)
         self.unit = np.concatenate(parts["unit"]).astype(object)
         self.oneway = np.concatenate(parts["oneway"]).astype(bool)  # True: usable a -> b only
+        self.closed = np.zeros(len(self.a), bool)  # True: a road edge of a closed status (not routed)
+        self.closed[:m] = closed_e[eidx]
         self.nv = len(self.vnode)
+
+    @staticmethod
+    def _gauge_texts(edges: Any, u: np.ndarray, v: np.ndarray) -> np.ndarray:
+        """Gauge text of every edge; untagged rail filled in by :func:`infer_gauges` if the table has not been."""
+        n = len(edges)
+
+        def col(name: str, default: Any) -> np.ndarray:
+            return edges[name].to_numpy() if name in edges.columns else np.full(n, default, dtype=object)
+
+        text = col("gauge", "").astype(object)
+        mode = col("mode", "road").astype(object)
+        rail = mode == "rail"
+        if not any(not isinstance(t, str) or t == "" for t in text[rail]):
+            return text
+        out, _mm, _src = infer_gauges(mode, u, v, text, col("gauge_mm", np.nan).astype(float),
+                                      col("gauge_source", "").astype(object), col("unit", None).astype(object),
+                                      col("length_m", 1.0).astype(float))
+        return out
+
+    def _touched(self, a: np.ndarray, b: np.ndarray, use: np.ndarray) -> np.ndarray:
+        """Vertices at either end of the links ``a[use]``/``b[use]`` (a boolean mask of all vertices)."""
+        out = np.zeros(len(self.vnode), bool)
+        out[a[use]] = True
+        out[b[use]] = True
+        return out
 
     # ------------------------------------------------------------------ transfers
     def _add_gauge_breaks(self, parts: dict[str, list[Any]]) -> None:
@@ -190,13 +360,31 @@ class Graph:
         parts["oneway"].append(np.zeros(k, bool))
         log.debug("%d gauge-break links", k)
 
-    def _add_transfers(self, parts: dict[str, list[Any]], stations: Any) -> None:
-        road = np.flatnonzero(self.vlayer == 0)
-        rail = np.flatnonzero(self.vlayer > 0)
+    def _add_transfers(self, parts: dict[str, list[Any]], stations: Any, rail_ok: np.ndarray,
+                       road_ok: np.ndarray) -> None:
+        """Link each main-line station's nearest main-line rail vertex (every gauge) to its nearest open road.
+
+        ``rail_ok``/``road_ok`` mark the vertices of main-line track
+        (:data:`~corridor._osm_tags.TRANSFER_TRACK_CLASSES`) and of roads open
+        to routing. A station table with a ``station`` column (the OSM
+        ``station=*`` value) loses its metro/tram/light-rail stops first
+        (:func:`~corridor._osm_tags.is_transfer_station`).
+        """
+        road = np.flatnonzero(road_ok)
+        rail = np.flatnonzero(rail_ok)
         if not len(road) or not len(rail):
             return
-        sx = stations["lon"].to_numpy(dtype=float)
-        sy = stations["lat"].to_numpy(dtype=float)
+        sel = np.arange(len(stations))  # row of each used station in the table (the transfer's ref)
+        if "station" in stations.columns:
+            kinds = stations["kind"].astype(str).to_numpy() if "kind" in stations.columns else \
+                np.full(len(stations), "station")
+            sts = stations["station"].to_numpy(dtype=object)
+            sel = np.array([i for i in range(len(stations)) if tagnorm.is_transfer_station(
+                {"railway": kinds[i], "station": sts[i] if isinstance(sts[i], str) else ""})], dtype=np.int64)
+            if not len(sel):
+                return
+        sx = stations["lon"].to_numpy(dtype=float)[sel]
+        sy = stations["lat"].to_numpy(dtype=float)[sel]
         ref_lat = float(np.mean(self.vy))
         pa, pb, ln = [], [], []
         for idxs, lim in ((rail, self.costs.station_rail_m), (road, self.costs.station_road_m)):
@@ -206,8 +394,8 @@ class Graph:
         ok = (rail_v >= 0) & (road_v >= 0)
         for s in np.flatnonzero(ok):
             node = self.vnode[rail_v[s]]
-            for rv in np.flatnonzero((self.vnode == node) & (self.vlayer > 0)):
-                pb.append((road_v[s], rv, s))
+            for rv in np.flatnonzero((self.vnode == node) & rail_ok):
+                pb.append((road_v[s], rv, sel[s]))
                 ln.append(great_circle_m(self.vx[rv], self.vy[rv], self.vx[road_v[s]], self.vy[road_v[s]]))
         if not pb:
             return
@@ -236,13 +424,17 @@ class Graph:
             np.where(self.kind == KIND_GAUGE, c.gauge_break_s, 0.0)
 
     def mask(self, mode: str | None, avoid: tuple[str, ...]) -> np.ndarray:
-        """Links usable for ``mode`` (None: both, with transfers) avoiding ``avoid`` units."""
+        """Links usable for ``mode`` (None: both, with transfers) avoiding ``avoid`` units.
+
+        Road edges of a closed status (``Costs.closed_road_statuses``) are never usable.
+        """
         if mode == "road":
             m = self.mode == 0
         elif mode == "rail":
             m = self.mode == 1
         else:
             m = np.ones(len(self.a), bool)
+        m &= ~self.closed
         if avoid:
             m &= ~np.isin(self.unit, np.array(avoid, dtype=object))
         return m

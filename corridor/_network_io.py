@@ -26,7 +26,8 @@ from ._validate import check_units
 log = logging.getLogger(__name__)
 
 #: Bump when the edge table or its normalisation changes: old cache entries are ignored.
-CACHE_VERSION = 3  # 2: ``oneway`` column, coordinate sidecar; 3: meta.json holds digests of every file
+CACHE_VERSION = 4  # 2: ``oneway`` column, coordinate sidecar; 3: ``gauge_source``, access statuses, both
+# layers; 4: meta.json holds digests of every file
 #: ``format`` of a cache entry's meta.json.
 CACHE_FORMAT = "corridor-network-cache"
 #: Files of a cache entry besides meta.json: always the two tables, the coordinate sidecar as a pair.
@@ -39,7 +40,7 @@ REGION_UNITS: dict[str, tuple[str, ...]] = {"caucasus": (), "armenia": ("ARM",),
 #: Extent of the region pack (lon 42.5-51.0, lat 37.8-42.5): the default clip of Geofabrik extracts.
 REGION_BBOX = BBox(42.5, 37.8, 51.0, 42.5)
 _DEFAULTS: dict[str, Any] = {"mode": "road", "osm_way_id": -1, "class": "", "status": "active",
-                             "gauge_mm": np.nan, "gauge": "", "electrified": "", "tunnel": False,
+                             "gauge_mm": np.nan, "gauge": "", "gauge_source": "", "electrified": "", "tunnel": False,
                              "bridge": False, "oneway": False, "maxspeed_kmh": np.nan, "lanes": np.nan, "name": "",
                              "ref": "",
                              "source": REFERENCE_SOURCE}
@@ -79,6 +80,7 @@ def read_paths(paths: Sequence[Path], modes: Sequence[str], classes: Sequence[st
     import geopandas as gpd
     import pandas as pd
 
+    from ._network_graph import apply_gauges
     from ._osm_read import read_file, split_at_borders
 
     if len(paths) == 1:
@@ -97,8 +99,9 @@ def read_paths(paths: Sequence[Path], modes: Sequence[str], classes: Sequence[st
     if not parts:
         raise EmptyNetworkError(f"none of {', '.join(str(p) for p in paths)} has edges in bbox {box}; "
                                 "widen the bbox or choose other regions")
-    edges = pd.concat(parts, ignore_index=True).drop_duplicates(["osm_way_id", "u", "v"]).reset_index(drop=True)
+    edges = pd.concat(parts, ignore_index=True).drop_duplicates(["mode", "osm_way_id", "u", "v"]).reset_index(drop=True)
     edges = split_at_borders(gpd.GeoDataFrame(edges.drop(columns="unit"), geometry="geometry", crs="EPSG:4326"))
+    edges = apply_gauges(edges, what=", ".join(str(p) for p in paths))
     st = pd.concat(stations, ignore_index=True).drop_duplicates("id").reset_index(drop=True)
     return edges, st, infos
 
@@ -120,6 +123,7 @@ def normalise(edges: Any, *, source: str) -> Any:
     import shapely
 
     from ._geo import lengths_of
+    from ._network_graph import apply_gauges
     from ._osm_read import split_at_borders
 
     gdf = gpd.GeoDataFrame(edges.copy(), geometry=edges.geometry.name, crs=edges.crs or "EPSG:4326")
@@ -136,7 +140,7 @@ def normalise(edges: Any, *, source: str) -> Any:
     for col, default in _DEFAULTS.items():
         if col not in gdf.columns:
             gdf[col] = source if col == "source" else default
-    for col in ("name", "ref", "class", "status", "gauge", "electrified", "mode"):
+    for col in ("name", "ref", "class", "status", "gauge", "gauge_source", "electrified", "mode"):
         gdf[col] = gdf[col].fillna("").astype(str)
     for col in ("tunnel", "bridge", "oneway"):
         gdf[col] = gdf[col].fillna(False).astype(bool)
@@ -161,6 +165,7 @@ def normalise(edges: Any, *, source: str) -> Any:
     if "unit" not in gdf.columns or gdf["unit"].isna().all():
         gdf = split_at_borders(gdf.drop(columns=["unit"], errors="ignore"))
     gdf["length_m"] = lengths_of(gdf.geometry.values)
+    gdf = apply_gauges(gdf, what=source)
     return gpd.GeoDataFrame(gdf[[*EDGE_COLUMNS, "geometry"]], geometry="geometry", crs="EPSG:4326")
 
 

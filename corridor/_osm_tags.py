@@ -24,13 +24,19 @@ from collections.abc import Iterable, Mapping, Sequence
 from ._errors import InvalidInputError
 
 __all__ = [
+    "ACCESS_KEYS",
+    "CLOSED_ROAD_STATUSES",
     "RAIL_CLASSES",
     "RAIL_STATUSES",
     "ROAD_CLASSES",
     "ROAD_LEVELS",
     "STATION_VALUES",
+    "TRANSFER_TRACK_CLASSES",
+    "URBAN_STATION_VALUES",
     "ZONE_SPEEDS",
+    "access_status",
     "is_bridge",
+    "is_transfer_station",
     "is_tunnel",
     "norm_electrified",
     "norm_text",
@@ -55,6 +61,18 @@ RAIL_CLASSES: tuple[str, ...] = ("rail", "narrow_gauge", "light_rail")
 RAIL_STATUSES: tuple[str, ...] = ("disused", "abandoned", "razed", "construction", "proposed")
 #: ``railway=*`` values of nodes where road and rail may exchange traffic.
 STATION_VALUES: tuple[str, ...] = ("station", "halt", "yard")
+#: ``station=*`` values (and ``<value>=yes`` keys) of urban-rail stops: metro, light rail, tram...
+#: Such a station serves its own line only, so it never links road and main-line rail.
+URBAN_STATION_VALUES: tuple[str, ...] = ("subway", "light_rail", "tram", "monorail", "funicular", "miniature")
+#: Track classes a main-line station links to (``light_rail`` track never gets a road-rail transfer).
+TRANSFER_TRACK_CLASSES: tuple[str, ...] = ("rail", "narrow_gauge")
+#: Road statuses the router leaves out unless asked (``Costs.closed_road_statuses``): not built yet
+#: (``highway=construction|proposed``) or closed to the public by an access tag. The edges stay in the
+#: table; rail statuses (disused, abandoned ...) stay routable, since reusing old lines is what
+#: corridor studies evaluate.
+CLOSED_ROAD_STATUSES: tuple[str, ...] = ("construction", "proposed", "private", "no_access")
+#: Access keys from the most to the least specific for a car (the OSM access hierarchy).
+ACCESS_KEYS: tuple[str, ...] = ("motorcar", "motor_vehicle", "vehicle", "access")
 
 #: Implicit speed limits (km/h) of ``maxspeed=<CC>:<zone>`` values, from the OSM wiki page
 #: "Default speed limits" (Russian zone tags are also used in Armenia and Azerbaijan).
@@ -116,11 +134,14 @@ def road_class(tags: Mapping[str, str], classes: Sequence[str]) -> tuple[str, st
     """``(class, status)`` of a way for the road layer, or ``None`` if it is not kept.
 
     ``highway=construction``/``proposed`` with ``construction=<class>`` keep the
-    class with status ``construction``/``proposed``. Of a multi-valued tag the
-    first kept value wins.
+    class with status ``construction``/``proposed``; an open road closed by an
+    access tag gets status ``private``/``no_access`` (:func:`access_status`).
+    Of a multi-valued tag the first kept value wins.
 
     >>> road_class({"highway": "proposed", "proposed": "motorway"}, ROAD_CLASSES)
     ('motorway', 'proposed')
+    >>> road_class({"highway": "primary", "access": "private"}, ROAD_CLASSES)
+    ('primary', 'private')
     >>> road_class({"highway": "footway"}, ROAD_CLASSES) is None
     True
     """
@@ -129,7 +150,7 @@ def road_class(tags: Mapping[str, str], classes: Sequence[str]) -> tuple[str, st
         return None
     for v in _values(hw):
         if v in classes:
-            return v, "active"
+            return v, access_status(tags) or "active"
         if v in ("construction", "proposed"):
             for sub in _values(tags.get(v)):
                 if sub in classes:
@@ -169,6 +190,51 @@ def rail_class(tags: Mapping[str, str]) -> tuple[str, str] | None:
             if sub:
                 return sub, st
     return None
+
+
+def access_status(tags: Mapping[str, str]) -> str | None:
+    """``"private"`` or ``"no_access"`` if a road is closed to general car traffic, else ``None``.
+
+    The most specific access key present decides (:data:`ACCESS_KEYS`:
+    ``motorcar`` > ``motor_vehicle`` > ``vehicle`` > ``access``), as in the OSM
+    access hierarchy: ``access=no`` with ``motor_vehicle=yes`` is open. Of a
+    list value the first entry counts; ``destination``, ``permissive`` ... are open.
+
+    >>> access_status({"access": "private"}), access_status({"motorcar": "no"})
+    ('private', 'no_access')
+    >>> access_status({"access": "no", "motor_vehicle": "destination"}) is None
+    True
+    """
+    for key in ACCESS_KEYS:
+        vals = _values(tags.get(key))
+        if not vals:
+            continue
+        v = vals[0].lower()
+        return "private" if v == "private" else "no_access" if v == "no" else None
+    return None
+
+
+def is_transfer_station(tags: Mapping[str, str]) -> bool:
+    """True for a main-line station/halt/yard node, where road and rail may exchange traffic.
+
+    ``railway=station|halt|yard`` counts unless it is an urban-rail stop:
+    every ``station=*`` value in :data:`URBAN_STATION_VALUES`, or (without
+    ``station=*`` and ``train=yes``) a ``subway=yes``/``tram=yes``... key.
+    ``railway=tram_stop``, ``subway_entrance`` ... never count.
+
+    >>> is_transfer_station({"railway": "station"}), is_transfer_station({"railway": "station", "station": "subway"})
+    (True, False)
+    >>> is_transfer_station({"railway": "station", "station": "train;subway"})
+    True
+    """
+    if tags.get("railway") not in STATION_VALUES:
+        return False
+    st = _values(tags.get("station"))
+    if st:
+        return not all(v in URBAN_STATION_VALUES for v in st)
+    if tags.get("train") == "yes":
+        return True
+    return not any(tags.get(v) == "yes" for v in URBAN_STATION_VALUES)
 
 
 def parse_maxspeed(raw: str | None) -> float:

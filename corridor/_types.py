@@ -22,7 +22,7 @@ from typing import Any, NamedTuple
 
 from ._errors import InvalidBBoxError
 
-__all__ = ["UNITS", "BBox", "Place"]
+__all__ = ["DEFAULT_GAUGE_MM", "NATIONAL_GAUGE_MM", "UNITS", "BBox", "Place"]
 
 #: Country units of the region pack. NAX (Nakhchivan) is part of Azerbaijan.
 UNITS: dict[str, str] = {
@@ -34,6 +34,14 @@ UNITS: dict[str, str] = {
     "IRN": "Iran",
     "RUS": "Russia",
 }
+
+#: National track gauge (mm) of each unit (corridors.md: Türkiye and Iran 1435 mm; Armenia,
+#: Azerbaijan, Nakhchivan, Georgia and Russia 1520 mm). The one table of it: the network assumes it
+#: for rail edges without a gauge tag that no tagged track connects to.
+NATIONAL_GAUGE_MM: dict[str, int] = {"ARM": 1520, "AZE": 1520, "NAX": 1520, "GEO": 1520, "RUS": 1520,
+                                     "TUR": 1435, "IRN": 1435}
+#: Gauge assumed off every unit of the table (standard gauge).
+DEFAULT_GAUGE_MM = 1435
 
 
 class _BBoxFields(NamedTuple):

@@ -44,7 +44,7 @@ import numpy as np
 from . import _network_io as io
 from . import settings
 from ._errors import EmptyNetworkError, InvalidInputError, NoRouteError
-from ._network_graph import KIND_EDGE, KIND_GAUGE, Costs, Graph, Solver
+from ._network_graph import KIND_EDGE, KIND_GAUGE, Costs, Graph, Solver, gauge_km
 from ._types import Place
 from ._validate import as_items, check_mode, check_positive, check_units
 
@@ -92,7 +92,9 @@ class Network:
     meta : dict
         Provenance: source, path, checksum, extract_date, filter, bbox, modelled, cache.
     costs : Costs
-        Transfer and gauge-break penalties.
+        Transfer and gauge-break penalties, and the road statuses left out of routing
+        (``closed_road_statuses``: construction, proposed, private, no_access; the edges stay in
+        :attr:`edges`). Pass ``Costs(closed_road_statuses=())`` to route on them too.
 
     Examples
     --------
@@ -159,6 +161,12 @@ class Network:
         first = df.drop_duplicates("node").set_index("node")[["x", "y"]]
         out = first.join(modes)
         return gpd.GeoDataFrame(out, geometry=gpd.points_from_xy(out["x"], out["y"]), crs="EPSG:4326")
+
+    @property
+    def gauge_km(self) -> dict[str, float]:
+        """Kilometres of rail by ``gauge_source``: ``tagged``, ``inferred-neighbour``, ``assumed-unit``,
+        ``assumed-default`` (how much of the gauge layer rests on assumptions)."""
+        return gauge_km(self.edges)
 
     @cached_property
     def graph(self) -> Graph:
@@ -625,7 +633,8 @@ def load_network(source: str | os.PathLike[str], *, modes: Sequence[str] = ("roa
             "checksum": sums[0] if len(sums) == 1 else sums,
             "extract_date": infos[0].get("extract_date", "") if infos else "", "filter": spec,
             "bbox": list(box) if box else None, "region": list(units), "modelled": False,
-            "missing_nodes": sum(int(i.get("missing_nodes", 0)) for i in infos)}
+            "missing_nodes": sum(int(i.get("missing_nodes", 0)) for i in infos),
+            "invalid_nodes": sum(int(i.get("invalid_nodes", 0)) for i in infos), "gauge_km": gauge_km(edges)}
     for p, digest in zip(paths, sums, strict=True):
         osm.remember_checksum(p, digest)
     if cache:

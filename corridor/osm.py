@@ -81,7 +81,13 @@ def read_osm(path: str | os.PathLike[str], *, modes: Sequence[str] = ("road", "r
 
     Streams with pyosmium (node locations in its C++ index, never in Python
     objects); ways are split at shared nodes, measured geodesically and cut at
-    unit borders.
+    unit borders. A way tagged as both a kept road and a kept railway is in
+    both layers. Files written ways-first (Overpass ``out body; >; out skel
+    qt;``) or with negative ids (JOSM) read the same as sorted ones. Way nodes
+    with invalid coordinates or absent from the file are skipped, with a
+    warning giving their count. Untagged rail gauges are filled in from the
+    connected track (``gauge_source``); road access/lifecycle tags give the
+    statuses ``private``, ``no_access``, ``construction``, ``proposed``.
 
     Parameters
     ----------
@@ -103,7 +109,8 @@ def read_osm(path: str | os.PathLike[str], *, modes: Sequence[str] = ("road", "r
     Raises
     ------
     OSMParseError
-        Empty, corrupt or truncated file.
+        Empty, corrupt or truncated file; a node id given twice with different
+        coordinates; no way with two valid node locations.
     EmptyNetworkError
         No kept way (in the bbox).
 

@@ -314,6 +314,9 @@ def test_cache_reload_geometry_sidecar_and_fallbacks(tmp_path, tmp_cache):
     c = load_network(pbf)
     assert "cache" not in c.meta and c.edges.drop(columns="geometry").equals(a.edges.drop(columns="geometry"))
     same(load_network(pbf))
+    (entry / "coords.npy").unlink()  # a listed sidecar that is gone: rebuilt
+    assert "cache" not in load_network(pbf).meta
+    same(load_network(pbf))
 
 
 # ----------------------------------------------------------------------------- snapping (issue 15 §4)
@@ -434,9 +437,6 @@ def test_one_via_place_is_one_place(net):
     listed = net.route((43.80, 40.75), (43.84, 40.80), via=["Gyumri"], mode="road")
     assert [p.name for p in one.waypoints] == [p.name for p in listed.waypoints]
     assert len(one.waypoints) == 3 and one.length_m == pytest.approx(listed.length_m)
-    (entry / "coords.npy").unlink()  # a listed sidecar that is gone: rebuilt
-    assert "cache" not in load_network(pbf).meta
-    same(load_network(pbf))
 
 
 # ----------------------------------------------------------------------------- cache integrity (issue 15 §6)
@@ -522,3 +522,149 @@ def test_edited_file_with_restored_mtime_is_parsed_again(tmp_path, tmp_cache):
     assert second.edges.geometry.iloc[0].coords[-1][0] == pytest.approx(44.7)
     assert first.edges.geometry.iloc[0].coords[-1][0] == pytest.approx(44.6)
     assert load_network(path).meta["cache"]  # the new content has its own entry
+
+
+# ----------------------------------------------------------------------------- OSM input that is wrong (issue 15)
+# The files below are SYNTHETIC (tests/_osmgen.write_xml): invented ids, tags and positions.
+def _xml_net(tmp_path, name, nodes, ways, **kw):
+    from _osmgen import write_xml
+
+    items = [("node", n, x, y, t) for n, (x, y, t) in nodes.items()] + [("way", w, r, t) for w, (r, t) in ways.items()]
+    return load_network(write_xml(tmp_path / name, items), cache=False, **kw)
+
+
+def _transfers(net):
+    from corridor._network_graph import KIND_TRANSFER
+
+    g = net.graph
+    k = np.flatnonzero(g.kind == KIND_TRANSFER)
+    return sorted({(int(g.vnode[a]), int(g.vnode[b])) for a, b in zip(g.a[k], g.b[k], strict=True)})
+
+
+def test_transfers_only_at_main_line_stations_to_main_line_track(tmp_path):
+    # main line 1-2-3, a road 10-11 next to node 2, a light-rail line 20-21 next to the road's end 11
+    nodes = {1: (44.50, 40.10, {}), 2: (44.52, 40.10, {}), 3: (44.54, 40.10, {}),
+             10: (44.52, 40.105, {}), 11: (44.56, 40.105, {}), 20: (44.561, 40.106, {}), 21: (44.58, 40.11, {}),
+             901: (44.5201, 40.1001, {"railway": "station", "station": "subway", "name": "Metro"}),
+             902: (44.5605, 40.1055, {"railway": "station", "name": "Tram depot halt"}),
+             903: (44.5202, 40.1002, {"railway": "tram_stop"})}
+    ways = {1: ([1, 2, 3], {"railway": "rail", "gauge": "1520"}), 2: ([10, 11], {"highway": "primary"}),
+            3: ([20, 21], {"railway": "light_rail", "gauge": "1520"})}
+    net = _xml_net(tmp_path, "metro.osm", nodes, ways)
+    assert list(net.stations["id"]) == [902]  # the metro station and the tram stop are no transfer points
+    # the main-line station 902 lies 100 m from light-rail node 20 but links only main-line track (500 m)
+    assert _transfers(net) == []
+    with pytest.raises(NoRouteError):
+        net.route((44.56, 40.105), (44.54, 40.10))  # road -> main line: no transfer anywhere
+    nodes[904] = (44.5203, 40.1003, {"railway": "station", "name": "Main"})
+    net = _xml_net(tmp_path, "main.osm", nodes, ways)
+    assert _transfers(net) == [(10, 2)]
+    r = net.route((44.56, 40.105), (44.54, 40.10))
+    assert r.segments["transfer"].sum() == 1 and "Main" in " ".join(r.segments["name"])
+    # a station table given by hand with OSM's station=* column follows the same rule
+    st = pd.DataFrame({"id": [1], "lon": [44.5201], "lat": [40.1001], "kind": ["station"], "name": ["M"],
+                       "station": ["subway"]})
+    assert _transfers(Network(net.edges, stations=st)) == []
+    assert _transfers(Network(net.edges, stations=st.assign(station=""))) == [(10, 2)]
+
+
+def test_untagged_gauge_follows_the_connected_track(tmp_path):
+    """Helsinki's 1524 mm: an untagged stretch between tagged 1524 mm track is 1524 mm, no gauge break."""
+    nodes = {i: (24.90 + 0.01 * i, 60.20, {}) for i in range(1, 6)}
+    nodes |= {6: (24.90, 60.25, {}), 7: (24.95, 60.25, {})}
+    ways = {1: ([1, 2], {"railway": "rail", "gauge": "1524"}), 2: ([2, 3], {"railway": "rail"}),
+            3: ([3, 4], {"railway": "rail", "gauge": "1524"}), 4: ([4, 5], {"railway": "disused"}),
+            5: ([6, 7], {"railway": "rail"})}
+    net = _xml_net(tmp_path, "helsinki.osm", nodes, ways)
+    e = net.edges.set_index("osm_way_id")
+    assert e["gauge_source"].to_dict() == {1: "tagged", 2: "inferred-neighbour", 3: "tagged",
+                                           4: "inferred-neighbour", 5: "assumed-default"}
+    assert e["gauge_mm"].to_dict() == {1: 1524.0, 2: 1524.0, 3: 1524.0, 4: 1524.0, 5: 1435.0}
+    r = net.route((24.91, 60.20), (24.95, 60.20), mode="rail")
+    assert not r.segments["gauge_break"].any() and set(r.segments["gauge_mm"]) == {1524.0}
+    assert r.length_m == pytest.approx(e.loc[[1, 2, 3, 4], "length_m"].sum())
+    km = net.gauge_km
+    assert km["tagged"] == pytest.approx(e.loc[[1, 3], "length_m"].sum() / 1000, abs=1e-3)
+    assert km["assumed-default"] == pytest.approx(e.loc[5, "length_m"] / 1000, abs=1e-3)
+    assert net.meta["gauge_km"] == km
+
+
+def test_assumed_gauge_never_makes_a_break(tmp_path):
+    """An untagged line across the TUR (1435) / ARM (1520) border takes one gauge, not a break at the border."""
+    nodes = {1: (43.70, 40.72, {}), 2: (43.745, 40.73, {}), 3: (43.78, 40.74, {}), 4: (43.85, 40.79, {})}
+    net = _xml_net(tmp_path, "border.osm", nodes, {1: ([1, 2, 3, 4], {"railway": "rail"})})
+    assert list(net.edges["unit"]) == ["TUR", "ARM"]
+    assert set(net.edges["gauge_source"]) == {"assumed-unit"} and set(net.edges["gauge_mm"]) == {1520.0}
+    r = net.route((43.70, 40.72), (43.85, 40.79), mode="rail")
+    assert r.unit_sequence() == ["TUR", "ARM"] and not r.segments["gauge_break"].any()
+    assert r.meta["cost"] == pytest.approx(r.length_m)  # no penalty
+
+
+def test_gauge_inference_votes_and_ties():
+    from corridor._network_graph import infer_gauges
+
+    # edges: 0 tagged 1435 (TUR), 1-2 untagged stretch, 3 tagged 1520, 4 tagged dual, 5 untagged off dual
+    mode = np.array(["rail"] * 6, dtype=object)
+    u = np.array([1, 2, 3, 4, 10, 11])
+    v = np.array([2, 3, 4, 5, 11, 12])
+    gauge = np.array(["1435", "", "", "1520", "1520;1435", ""], dtype=object)
+    mm = np.array([1435.0, np.nan, np.nan, 1520.0, 1520.0, np.nan])
+    unit = np.array(["TUR", "ARM", "ARM", "ARM", "IRN", "IRN"], dtype=object)
+    text, out_mm, src = infer_gauges(mode, u, v, gauge, mm, np.full(6, "", dtype=object), unit, np.ones(6))
+    # 1435 and 1520 touch the stretch once each: the tie goes to its own unit's gauge (ARM 1520)
+    assert list(out_mm[[1, 2]]) == [1520.0, 1520.0] and set(src[[1, 2]]) == {"inferred-neighbour"}
+    # a dual-gauge neighbour offers both gauges: tie, IRN's 1435 wins
+    assert out_mm[5] == 1435.0 and src[5] == "inferred-neighbour" and text[5] == "1435"
+    assert list(src[[0, 3, 4]]) == ["tagged"] * 3 and text[4] == "1520;1435"
+
+
+def test_closed_roads_stay_in_the_table_but_are_not_routed(tmp_path):
+    nodes = {1: (44.50, 40.10, {}), 2: (44.52, 40.10, {}), 3: (44.51, 40.13, {}), 4: (44.55, 40.10, {}),
+             5: (44.56, 40.12, {})}
+    ways = {1: ([1, 2], {"highway": "primary", "access": "private"}),
+            2: ([1, 3, 2], {"highway": "secondary"}),
+            3: ([2, 4], {"highway": "construction", "construction": "primary"}),
+            4: ([4, 5], {"highway": "primary", "motor_vehicle": "no"}),
+            5: ([2, 5], {"highway": "proposed", "proposed": "tertiary"})}
+    net = _xml_net(tmp_path, "access.osm", nodes, ways)
+    st = net.edges.set_index("osm_way_id")["status"]
+    assert st.to_dict() == {1: "private", 2: "active", 3: "construction", 4: "no_access", 5: "proposed"}
+    r = net.route((44.50, 40.10), (44.52, 40.10), mode="road")
+    assert set(r.segments["osm_way_id"]) == {2}  # the detour, not the private road
+    far = net.route((44.50, 40.10), (44.56, 40.12), mode="road")  # only closed roads lead to node 5
+    assert set(far.segments["osm_way_id"]) == {2} and far.meta["snap_m"][-1] > 3_000  # snapped to node 2
+    assert not {d.get("osmid") for _, _, d in net.to_networkx(mode="road").edges(data=True)} & {1, 3, 4, 5}
+    from corridor.network import Costs
+
+    open_all = Network(net.edges, costs=Costs(closed_road_statuses=()))
+    assert set(open_all.route((44.50, 40.10), (44.52, 40.10), mode="road").segments["osm_way_id"]) == {1}
+    assert open_all.route((44.50, 40.10), (44.56, 40.12), mode="road").meta["snap_m"][-1] < 1
+
+
+def test_bad_nodes_reach_the_network_meta_and_both_layers_survive_a_join(tmp_path):
+    from _osmgen import write_xml
+
+    from corridor import _network_io as io
+    from corridor._osm_tags import ROAD_CLASSES
+
+    items = [("node", 1, 44.50, 40.10, {}), ("node", 2, 44.52, 40.10, {}), ("node", 3, 44.53, 95.0, {}),
+             ("way", 1, [1, 3, 2], {"highway": "primary", "railway": "disused", "gauge": "1520"})]
+    a = write_xml(tmp_path / "a.osm", items)
+    net = load_network(a, cache=False)
+    assert net.meta["invalid_nodes"] == 1 and net.meta["missing_nodes"] == 0
+    assert sorted(net.edges["mode"]) == ["rail", "road"]
+    b = write_xml(tmp_path / "b.osm", items)  # the same way in a second extract
+    edges, _st, _infos = io.read_paths([a, b], ("road", "rail"), ROAD_CLASSES, None, "osm")
+    assert sorted(edges["mode"]) == ["rail", "road"] and set(edges["gauge_source"]) == {"tagged", ""}
+
+
+def test_negative_node_ids_and_border_cuts_do_not_meet(tmp_path):
+    """Border cuts get new ids below JOSM's negative ones (-1 here would have tied the TUR piece into a loop)."""
+    nodes = {-1: (43.70, 40.72, {}), -2: (43.78, 40.74, {}), -3: (43.85, 40.79, {})}
+    ways = {-10: ([-1, -2], {"railway": "rail", "gauge": "1520"}), -11: ([-2, -3], {"railway": "rail", "gauge": "1520"})}
+    net = _xml_net(tmp_path, "josm_border.osm", nodes, ways)
+    cut = net.edges[net.edges.osm_way_id == -10]
+    assert list(cut["unit"]) == ["TUR", "ARM"] and cut["v"].iloc[0] == cut["u"].iloc[1] < -3
+    assert (cut["u"].iloc[0], cut["v"].iloc[1]) == (-1, -2)
+    r = net.route((43.70, 40.72), (43.85, 40.79), mode="rail")
+    assert r.length_m == pytest.approx(net.edges.length_m.sum())

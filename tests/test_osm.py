@@ -399,3 +399,178 @@ def test_checksum_memo_follows_content_not_mtime(tmp_path, tmp_cache):
     assert sorted(m.read_text() for m in memos) == sorted(
         hashlib.md5(c).hexdigest() for c in (b"<osm>first</osm>", b"<osm>other</osm>", b"<osm>one</osm>",
                                              b"<osm>two</osm>"))
+
+
+# ----------------------------------------------------------------------------- input that is wrong (issue 15)
+# Every file below is SYNTHETIC, written by tests/_osmgen.write_xml / write: invented ids, tags and
+# positions near Yerevan (ARM), laid out the way JOSM, Overpass or a broken merge writes them.
+YEREVAN = {1: (44.50, 40.10), 2: (44.55, 40.12), 3: (44.60, 40.10), 4: (44.65, 40.12)}
+
+
+def _geodesic(points):
+    from corridor._geo import cumulative_distance
+
+    return float(cumulative_distance(np.array([p[0] for p in points]), np.array([p[1] for p in points]))[-1])
+
+
+def test_invalid_coordinates_are_skipped_with_a_warning(tmp_path, caplog):
+    from _osmgen import write_xml
+
+    items = [("node", n, *xy, {}) for n, xy in YEREVAN.items()]
+    items += [("node", 90, 44.52, 95.0, {}), ("node", 91, 200.0, 40.11, {}), ("node", 92, -181.0, -91.0, {})]
+    items += [("way", 7, [1, 90, 2, 91, 3, 92, 4], {"highway": "primary"})]
+    with caplog.at_level("WARNING", logger="corridor._osm_read"):
+        e = osm.read_osm(write_xml(tmp_path / "bad_coords.osm", items)).edges
+    assert "3 way nodes have invalid coordinates" in caplog.text
+    assert len(e) == 1 and np.isfinite(e.length_m).all()
+    assert e.length_m.iloc[0] == pytest.approx(_geodesic([YEREVAN[i] for i in (1, 2, 3, 4)]), rel=1e-9)
+    assert np.allclose(e.geometry.iloc[0].coords, [YEREVAN[i] for i in (1, 2, 3, 4)])
+    assert set(e.unit) == {"ARM"}  # no phantom unit from a point off the globe
+    # nothing valid left: an error naming the cause, not "no road/rail ways"
+    only_bad = [("node", 90, 44.52, 95.0, {}), ("node", 91, 200.0, 40.11, {}),
+                ("way", 7, [90, 91], {"highway": "primary"})]
+    with pytest.raises(OSMParseError, match="2 way nodes have invalid coordinates"):
+        osm.read_osm(write_xml(tmp_path / "all_bad.osm", only_bad))
+
+
+def test_negative_ids_as_josm_saves_them(tmp_path):
+    """A way through node -5 keeps its detour (it used to become a straight line 1 -> 2)."""
+    from _osmgen import write_xml
+
+    items = [("node", 1, 44.50, 40.10, {}), ("node", -5, 44.70, 40.30, {}), ("node", 2, 44.60, 40.10, {}),
+             ("node", -6, 44.62, 40.20, {}), ("node", -7, 44.66, 40.22, {}),
+             ("way", -1, [1, -5, 2], {"highway": "primary"}), ("way", -2, [2, -6, -7], {"railway": "rail"})]
+    e = osm.read_osm(write_xml(tmp_path / "josm.osm", items)).edges.set_index("osm_way_id")
+    want = _geodesic([(44.50, 40.10), (44.70, 40.30), (44.60, 40.10)])
+    assert e.loc[-1, "length_m"] == pytest.approx(want, rel=1e-9)
+    assert want > 2 * _geodesic([(44.50, 40.10), (44.60, 40.10)])  # the straight line would be far shorter
+    assert (e.loc[-2, "u"], e.loc[-2, "v"], e.loc[-2, "mode"]) == (2, -7, "rail")
+
+
+@pytest.mark.parametrize("fmt", ["osm", "osm.pbf"])
+def test_ways_before_nodes_as_overpass_writes_them(tmp_path, fmt):
+    """``out body; >; out skel qt;`` puts the ways first: same edges as the sorted file."""
+    import osmium
+    from _osmgen import _mutable_node, _mutable_way, write
+
+    nodes = {n: (*xy, {}) for n, xy in YEREVAN.items()}
+    ways = {7: ([1, 2, 3], {"highway": "primary"}), 8: ([3, 4], {"railway": "rail", "gauge": "1520"})}
+    want = osm.read_osm(write(tmp_path / f"sorted.{fmt}", nodes, ways)).edges
+    path = tmp_path / f"ways_first.{fmt}"
+    with osmium.SimpleWriter(str(path), overwrite=True) as w:
+        for wid in sorted(ways):
+            w.add_way(_mutable_way(wid, *ways[wid]))
+        for nid in sorted(nodes, reverse=True):
+            w.add_node(_mutable_node(nid, *nodes[nid]))
+    got = osm.read_osm(path)
+    assert got.edges.drop(columns="geometry").equals(want.drop(columns="geometry"))
+    assert got.edges.geometry.geom_equals_exact(want.geometry, 1e-9).all()
+    assert got.info["missing_nodes"] == 0 and got.info["located_late"] == 4
+
+
+def test_missing_nodes_are_counted_in_a_warning(tmp_path, caplog):
+    from _osmgen import write_xml
+
+    items = [("way", 7, [1, 98, 2, 99, 3], {"highway": "primary"})] + \
+        [("node", n, *YEREVAN[n], {}) for n in (1, 2, 3)]  # ways first, and nodes 98, 99 are not in the file
+    with caplog.at_level("WARNING", logger="corridor._osm_read"):
+        raw = osm.read_osm(write_xml(tmp_path / "gap.osm", items))
+    assert "2 way nodes are not in the file" in caplog.text and raw.info["missing_nodes"] == 2
+    assert raw.edges.length_m.iloc[0] == pytest.approx(_geodesic([YEREVAN[i] for i in (1, 2, 3)]), rel=1e-9)
+
+
+@pytest.mark.parametrize("first", ["nodes", "ways"])
+@pytest.mark.parametrize("nid", [3, -3])
+def test_duplicate_node_ids_with_other_coordinates_are_an_error(tmp_path, first, nid):
+    from _osmgen import write_xml
+
+    nodes = [("node", 1, 44.50, 40.10, {}), ("node", nid, 44.55, 40.20, {}), ("node", nid, 44.55, 40.30, {}),
+             ("node", 2, 44.60, 40.10, {})]
+    ways = [("way", 7, [1, nid, 2], {"highway": "primary"})]
+    path = write_xml(tmp_path / "dup.osm", nodes + ways if first == "nodes" else ways + nodes)
+    with pytest.raises(OSMParseError, match=rf"node {nid} at \(44.5500000, 40.2000000\), \(44.5500000, 40.3000000\)"):
+        osm.read_osm(path)
+
+
+def test_duplicate_node_ids_in_a_pbf_and_identical_repeats(tmp_path):
+    import osmium
+    from _osmgen import _mutable_node, _mutable_way
+
+    def pbf(name, second):
+        path = tmp_path / name
+        with osmium.SimpleWriter(str(path), overwrite=True) as w:
+            for nid, xy in [(1, (44.50, 40.10)), (3, (44.55, 40.20)), (3, second), (2, (44.60, 40.10))]:
+                w.add_node(_mutable_node(nid, *xy, {}))
+            w.add_way(_mutable_way(7, [1, 3, 2], {"highway": "primary"}))
+        return path
+
+    with pytest.raises(OSMParseError, match="1 node ids occur more than once with different coordinates"):
+        osm.read_osm(pbf("dup.osm.pbf", (44.56, 40.20)))
+    e = osm.read_osm(pbf("same.osm.pbf", (44.55, 40.20))).edges  # the same node written twice: harmless
+    assert e.length_m.iloc[0] == pytest.approx(_geodesic([(44.50, 40.10), (44.55, 40.20), (44.60, 40.10)]))
+
+
+def test_a_way_with_road_and_rail_tags_is_in_both_layers(tmp_path):
+    """Rail contents do not depend on which modes are loaded (Monaco: 787 m instead of 2,999.5 m)."""
+    from _osmgen import write_xml
+
+    items = [("node", n, *xy, {}) for n, xy in YEREVAN.items()] + [("node", 5, 44.70, 40.10, {})]
+    items += [("way", 7, [1, 2, 3], {"highway": "primary", "railway": "abandoned"}),
+              ("way", 8, [3, 4, 5], {"railway": "rail", "gauge": "1520"}),
+              ("way", 9, [4, 5], {"highway": "secondary", "abandoned:railway": "rail"}),
+              ("way", 10, [2, 4], {"highway": "footway", "railway": "disused"})]
+    path = write_xml(tmp_path / "mixed.osm", items)
+    both = osm.read_osm(path).edges
+    rail_only = osm.read_osm(path, modes=("rail",)).edges
+    road_only = osm.read_osm(path, modes=("road",)).edges
+    cols = [c for c in both.columns if c != "geometry"]
+    assert both[both["mode"] == "rail"][cols].reset_index(drop=True).equals(rail_only[cols])
+    # road edges may be split where rail shares a node (level crossings), the contents are the same
+    road_both = both[both["mode"] == "road"]
+    assert road_both.groupby("osm_way_id").length_m.sum().to_dict() == pytest.approx(
+        road_only.groupby("osm_way_id").length_m.sum().to_dict())
+    assert sorted(rail_only.osm_way_id.unique()) == [7, 8, 9, 10]
+    assert sorted(road_only.osm_way_id.unique()) == [7, 9]
+    w7 = both[both.osm_way_id == 7]
+    assert set(zip(w7["mode"], w7["status"], strict=True)) == {("road", "active"), ("rail", "abandoned")}
+    # way 7 is split at node 2 only (shared with way 10), in both layers: not at every vertex
+    assert sorted(map(tuple, w7[["mode", "u", "v"]].values.tolist())) == [
+        ("rail", 1, 2), ("rail", 2, 3), ("road", 1, 2), ("road", 2, 3)]
+    assert rail_only.length_m.sum() == pytest.approx(both[both["mode"] == "rail"].length_m.sum())
+
+
+def test_access_and_lifecycle_statuses_of_roads(tmp_path):
+    from _osmgen import write_xml
+
+    from corridor._osm_tags import access_status
+
+    cases = {11: ({"access": "private"}, "private"), 12: ({"access": "no"}, "no_access"),
+             13: ({"motor_vehicle": "no"}, "no_access"), 14: ({"motor_vehicle": "private"}, "private"),
+             15: ({"motorcar": "no"}, "no_access"), 16: ({"access": "no", "motor_vehicle": "yes"}, "active"),
+             17: ({"access": "private", "motorcar": "destination"}, "active"), 18: ({"access": "yes"}, "active"),
+             19: ({"highway": "construction", "construction": "primary", "access": "no"}, "construction"),
+             20: ({"highway": "proposed", "proposed": "primary"}, "proposed"), 21: ({"vehicle": "no"}, "no_access")}
+    items = [("node", n, *xy, {}) for n, xy in YEREVAN.items()]
+    for wid, (tags, _) in cases.items():
+        items.append(("way", wid, [1, 2], {"highway": "primary", **tags}))
+    e = osm.read_osm(write_xml(tmp_path / "access.osm", items)).edges.set_index("osm_way_id")
+    assert {w: e.loc[w, "status"] for w in cases} == {w: st for w, (_, st) in cases.items()}
+    assert access_status({"access": "no;yes"}) == "no_access" and access_status({}) is None
+
+
+def test_only_main_line_stations_are_transfer_points(tmp_path):
+    from _osmgen import write_xml
+
+    from corridor._osm_tags import is_transfer_station
+
+    stations = {901: {"railway": "station", "name": "main"}, 902: {"railway": "station", "station": "subway"},
+                903: {"railway": "station", "station": "light_rail"}, 904: {"railway": "halt", "station": "tram"},
+                905: {"railway": "tram_stop"}, 906: {"railway": "subway_entrance"},
+                907: {"railway": "station", "subway": "yes"}, 908: {"railway": "station", "station": "train"},
+                909: {"railway": "station", "subway": "yes", "train": "yes"}, 910: {"railway": "yard"}}
+    items = [("node", n, *xy, {}) for n, xy in YEREVAN.items()]
+    items += [("node", sid, 44.55 + 0.001 * (sid - 900), 40.121, tags) for sid, tags in stations.items()]
+    items += [("way", 7, [1, 2, 3], {"railway": "rail"}), ("way", 8, [2, 4], {"highway": "primary"})]
+    st = osm.read_osm(write_xml(tmp_path / "stations.osm", items)).stations
+    assert sorted(st["id"]) == [901, 908, 909, 910]
+    assert not is_transfer_station({"railway": "station", "station": "subway;light_rail"})
