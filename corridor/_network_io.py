@@ -150,6 +150,8 @@ def normalise(edges: Any, *, source: str) -> Any:
     bad_modes = set(gdf["mode"]) - {"road", "rail"}
     if bad_modes:
         raise DataFileError(f"edge table has unknown modes {sorted(bad_modes)}; use 'road' or 'rail'")
+    # a user's rail edge without a class is main-line track (OSM ``railway=rail``), so stations link to it
+    gdf.loc[(gdf["mode"] == "rail") & (gdf["class"] == ""), "class"] = "rail"
     if "u" not in gdf.columns or "v" not in gdf.columns or gdf[["u", "v"]].isna().any().any():
         # topology from coordinates: end points equal to 1e-7 degrees are one node
         xy = shapely.get_coordinates(gdf.geometry.values, return_index=True)

@@ -458,10 +458,12 @@ def test_cache_meta_json_of_the_wrong_shape_is_rebuilt(pbf, tmp_cache, caplog, t
 def test_cache_meta_json_fields_are_checked(pbf, tmp_cache, caplog):
     import json
 
+    from corridor import _network_io as io
+
     load_network(pbf)
     entry = _entry(tmp_cache)
     good = json.loads((entry / "meta.json").read_text())
-    assert good["version"] == 3 and set(good["files"]) == {"edges.parquet", "stations.parquet", "coords.npy",
+    assert good["version"] == io.CACHE_VERSION and set(good["files"]) == {"edges.parquet", "stations.parquet", "coords.npy",
                                                               "offsets.npy"}
     bad = [{**good, "version": 2}, {**good, "key": "0" * 24}, {**good, "files": []}, {**good, "meta": []},
            {**good, "files": {**good["files"], "edges.parquet": {"bytes": "many", "digest": 1}}},
