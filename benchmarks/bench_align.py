@@ -25,8 +25,9 @@ def run(quick: bool = False) -> dict[str, float]:
     from scipy.ndimage import zoom
     from skimage.graph import MCP_Geometric
 
-    from corridor import _cost, align
     from corridor._geo import great_circle_m
+    from corridor.align import surface as _cost
+    from corridor.align import tracing as align
     from corridor.terrain import DEM
 
     factor = 3 if quick else 7

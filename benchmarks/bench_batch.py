@@ -1,6 +1,6 @@
 """Batch scaling benchmark: N variant evaluations, serial vs a Dask LocalCluster.
 
-Every evaluation is a real :func:`corridor.evaluate.evaluate` of a built-in
+Every evaluation is a real :func:`corridor.evaluation.evaluate` of a built-in
 scenario route on the reference network with its own CostParams variant
 (unit costs and border dwell varied). Figures:
 
@@ -53,7 +53,7 @@ def _sweep(quick: bool) -> dict[str, float]:
     from corridor import scenarios
     from corridor.batch import route_and_evaluate_many
     from corridor.costs import CostParams
-    from corridor.evaluate import evaluate
+    from corridor.evaluation import evaluate
     from corridor.network import load_network
 
     n_grades, n_costs = (4, 5) if quick else (16, 25)
@@ -107,7 +107,7 @@ def run(quick: bool = False) -> dict[str, float]:
     from distributed import Client, LocalCluster
 
     from corridor.batch import evaluate_many
-    from corridor.evaluate import evaluate
+    from corridor.evaluation import evaluate
 
     n = 200 if quick else 10_000
     items, params = _workload(n)

@@ -51,48 +51,56 @@ if TYPE_CHECKING:  # pragma: no cover
     from corridor import (  # noqa: F401  (names are in __all__ via _LAZY)
         align,
         batch,
-        datasets,
-        evaluate,
-        export,
-        maps,
+        cli,
+        data,
+        evaluation,
         network,
-        places,
-        regions,
-        report,
+        outputs,
         scenarios,
         settings,
         terrain,
     )
+    from corridor.align import trace  # noqa: F401
+    from corridor.data import datasets, lookup, places, region_pack, regions, unit_at  # noqa: F401
+    from corridor.evaluation import RouteMetrics, compare, evaluate  # noqa: F401
+    from corridor.network import Network, load_network  # noqa: F401
+    from corridor.outputs import export, maps, report  # noqa: F401
     from corridor.route import Route  # noqa: F401
+    from corridor.terrain import DEM, Profile  # noqa: F401
 
 # public name -> (module, attribute or None for the module itself)
 _LAZY: dict[str, tuple[str, str | None]] = {
-    # submodules
+    # the stages (subpackages) and the shared modules
     "settings": ("corridor.settings", None),
-    "datasets": ("corridor.datasets", None),
-    "regions": ("corridor.regions", None),
-    "places": ("corridor.places", None),
+    "data": ("corridor.data", None),
     "terrain": ("corridor.terrain", None),
     "network": ("corridor.network", None),
     "align": ("corridor.align", None),
     "scenarios": ("corridor.scenarios", None),
-    "export": ("corridor.export", None),
-    "maps": ("corridor.maps", None),
-    "report": ("corridor.report", None),
+    "evaluation": ("corridor.evaluation", None),
     "batch": ("corridor.batch", None),
+    "outputs": ("corridor.outputs", None),
+    "cli": ("corridor.cli", None),
+    # modules reached through their stage, kept at the top level for convenience
+    "datasets": ("corridor.data.datasets", None),
+    "regions": ("corridor.data.regions", None),
+    "places": ("corridor.data.places", None),
+    "export": ("corridor.outputs.export", None),
+    "maps": ("corridor.outputs.maps", None),
+    "report": ("corridor.outputs.report", None),
     # functions and classes
     "Route": ("corridor.route", "Route"),
     "load_network": ("corridor.network", "load_network"),
     "Network": ("corridor.network", "Network"),
     "trace": ("corridor.align", "trace"),
-    "evaluate": ("corridor.evaluate", "evaluate"),
-    "compare": ("corridor.evaluate", "compare"),
-    "RouteMetrics": ("corridor.evaluate", "RouteMetrics"),
+    "evaluate": ("corridor.evaluation", "evaluate"),
+    "compare": ("corridor.evaluation", "compare"),
+    "RouteMetrics": ("corridor.evaluation", "RouteMetrics"),
     "DEM": ("corridor.terrain", "DEM"),
     "Profile": ("corridor.terrain", "Profile"),
-    "region_pack": ("corridor.datasets", "region_pack"),
-    "unit_at": ("corridor.regions", "unit_at"),
-    "lookup": ("corridor.places", "lookup"),
+    "region_pack": ("corridor.data", "region_pack"),
+    "unit_at": ("corridor.data", "unit_at"),
+    "lookup": ("corridor.data", "lookup"),
 }
 
 __all__ = [

@@ -37,8 +37,8 @@ from urllib.parse import urlsplit
 from urllib3.exceptions import HTTPError, InvalidHeader, MaxRetryError
 from urllib3.util import Retry
 
-from . import settings
-from ._errors import (
+from corridor import settings
+from corridor._errors import (
     ChecksumError,
     DownloadError,
     InvalidInputError,

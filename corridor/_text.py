@@ -37,10 +37,19 @@ import unicodedata
 from pathlib import Path
 from typing import Any
 
-from ._errors import OutputError
+from corridor._errors import OutputError
 
-__all__ = ["clean_terminal", "clean_text", "csv_cell", "csv_safe_frame", "html_text", "safe_filename", "safe_path",
-           "write_csv"]
+__all__ = [
+    "clean_terminal",
+    "clean_text",
+    "csv_cell",
+    "csv_safe_frame",
+    "html_text",
+    "plain_label",
+    "safe_filename",
+    "safe_path",
+    "write_csv",
+]
 
 # CSI (ESC [ ... final), OSC (ESC ] ... BEL or ST), DCS/SOS/PM/APC strings (ESC P/X/^/_ ... ST),
 # then any other two-character escape (ESC + one byte).
@@ -167,7 +176,7 @@ def write_csv(table: Any, path: str | os.PathLike[str] | Any, *, index: bool = F
     table : pandas.DataFrame
         The table (not modified).
     path : path or text buffer
-        Where to write (callers wrap it in :func:`corridor.export.atomic_output`
+        Where to write (callers wrap it in :func:`corridor.outputs.atomic_output`
         or a staging folder as needed).
     index : bool
         Also write the index (its labels and name are neutralised too).
@@ -270,3 +279,12 @@ def safe_path(folder: str | os.PathLike[str], name: Any, suffix: str = "") -> Pa
     if os.path.dirname(os.path.abspath(path)) != root:  # pragma: no cover (defensive)
         raise OutputError(f"name {name!r} would write outside {base}; choose another name")
     return path
+
+
+def plain_label(value: Any) -> str:
+    """Untrusted text as a one-line chart label: :func:`corridor._text.clean_text`, tabs and newlines to spaces.
+
+    >>> plain_label("Meghri\\x1b[31m\\x07 $x^2$\\nline")
+    'Meghri $x^2$ line'
+    """
+    return " ".join(clean_text(value).replace("\t", " ").split("\n"))

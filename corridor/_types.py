@@ -20,9 +20,9 @@ import math
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
-from ._errors import InvalidBBoxError
+from corridor._errors import InvalidBBoxError
 
-__all__ = ["DEFAULT_GAUGE_MM", "NATIONAL_GAUGE_MM", "UNITS", "BBox", "Place"]
+__all__ = ["DEFAULT_GAUGE_MM", "NATIONAL_GAUGE_MM", "REGION_BBOX", "ROAD_LEVELS", "UNITS", "BBox", "Place"]
 
 #: Country units of the region pack. NAX (Nakhchivan) is part of Azerbaijan.
 UNITS: dict[str, str] = {
@@ -42,6 +42,9 @@ NATIONAL_GAUGE_MM: dict[str, int] = {"ARM": 1520, "AZE": 1520, "NAX": 1520, "GEO
                                      "TUR": 1435, "IRN": 1435}
 #: Gauge assumed off every unit of the table (standard gauge).
 DEFAULT_GAUGE_MM = 1435
+#: OSM road classes (``highway=*``) from the top of the hierarchy down.
+ROAD_LEVELS: tuple[str, ...] = ("motorway", "trunk", "primary", "secondary", "tertiary", "unclassified",
+                                "track")
 
 
 class _BBoxFields(NamedTuple):
@@ -181,3 +184,7 @@ class Place:
     def xy(self) -> tuple[float, float]:
         """``(lon, lat)``."""
         return (self.lon, self.lat)
+
+
+#: Extent of the embedded region pack (the South Caucasus and its border zones), in degrees.
+REGION_BBOX = BBox(42.5, 37.8, 51.0, 42.5)

@@ -9,16 +9,16 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from ._errors import (
+from corridor._errors import (
     CorridorError,
     DataFileError,
     InvalidInputError,
     ParameterError,
     UnknownUnitError,
 )
-from ._types import UNITS
+from corridor._types import UNITS, BBox
 
-__all__ = ["as_items", "check_input_path", "check_lonlat", "check_mode", "check_positive", "check_units"]
+__all__ = ["as_bbox", "as_items", "check_input_path", "check_lonlat", "check_mode", "check_modes", "check_positive", "check_units"]
 
 MODES = ("road", "rail")
 
@@ -166,3 +166,38 @@ def check_input_path(path: str | os.PathLike[str], what: str, *, folder_ok: bool
     need = "a regular file or a folder" if folder_ok else "a regular file"
     raise error(f"{what} {shown} is {kind}, not a regular file; give {need} (copy the data to a file "
                 "first if it comes from a pipe or device)")
+
+def check_modes(modes: str | Iterable[str]) -> tuple[str, ...]:
+    """Validate and order ``modes`` (``"road"``, ``"rail"``).
+
+    >>> check_modes(["rail", "road"])
+    ('road', 'rail')
+    >>> check_modes("bus")
+    Traceback (most recent call last):
+    ...
+    corridor._errors.InvalidInputError: unknown mode 'bus'; use one of road, rail
+    """
+    items = [modes] if isinstance(modes, str) else list(modes)
+    if not items:
+        raise InvalidInputError("modes is empty; give ('road',), ('rail',) or ('road', 'rail')")
+    got = {check_mode(m) for m in items}
+    return tuple(m for m in ("road", "rail") if m in got)
+
+
+def as_bbox(bbox: Any) -> BBox | None:
+    """``bbox`` as a :class:`~corridor._types.BBox` (from a BBox, a string or four numbers), or None.
+
+    >>> as_bbox("44,39,46.5,41")
+    BBox(left=44.0, bottom=39.0, right=46.5, top=41.0)
+    """
+    if bbox is None or isinstance(bbox, BBox):
+        return bbox
+    if isinstance(bbox, str):
+        return BBox.parse(bbox)
+    try:
+        vals = list(bbox)
+    except TypeError as exc:
+        raise InvalidInputError(f"bbox {bbox!r} is not (left, bottom, right, top) in degrees") from exc
+    if len(vals) != 4:
+        raise InvalidInputError(f"bbox {bbox!r} needs four numbers: (left, bottom, right, top) in degrees")
+    return BBox(*vals)

@@ -45,8 +45,17 @@ from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from typing import Any
 
-from . import settings
-from ._errors import CorridorError, InvalidInputError, MissingDependencyError, ParameterError
+from corridor import scenarios, settings
+from corridor._errors import (
+    CorridorError,
+    InvalidInputError,
+    MissingDependencyError,
+    ParameterError,
+)
+from corridor.evaluation.metrics import evaluate
+from corridor.network.core import as_network
+from corridor.route import Route
+from corridor.terrain.profiles import DEM
 
 log = logging.getLogger(__name__)
 
@@ -156,11 +165,9 @@ def _opened(kind: str, ref: Any) -> Any:
     with _LOCK:
         if key not in _OPENED:
             if kind == "dem":
-                from .terrain import DEM
 
                 _OPENED[key] = DEM.open(list(ref) if isinstance(ref, list | tuple) else ref)
             else:
-                from .network import as_network
 
                 _OPENED[key] = as_network(ref)
             _STATS[f"{kind}s_opened"] += 1
@@ -192,7 +199,6 @@ def _run_task(task: Mapping[str, Any], shared: Mapping[str, Any]) -> tuple[dict[
     given or traced elsewhere) and ``work`` (``[(group, [(index, params), ...]), ...]``).
     Returns the routes traced here and the ``(index, metrics)`` pairs.
     """
-    from .evaluate import evaluate
 
     _STATS["tasks"] += 1
     traced = {g: _trace(s, shared) for g, s in task["trace"].items()}
@@ -217,7 +223,6 @@ def _trace_local(scenario: Any) -> Any:
 
 # --------------------------------------------------------------------------- planning
 def _group_key(item: Any) -> tuple[str, Any]:
-    from .route import Route
 
     if isinstance(item, Route):
         return ("route", id(item))
@@ -237,7 +242,6 @@ def _plan(items: Sequence[Any], plist: Sequence[Any],
     by a task of their own), and the tasks (``trace``, ``routes``, ``work`` as in :func:`_run_task`, plus ``needs``:
     split groups whose trace they wait for).
     """
-    from .route import Route
 
     index: dict[tuple[str, Any], int] = {}
     sources: list[Any] = []
@@ -366,8 +370,6 @@ def route_and_evaluate_many(
     >>> out[1][1].time_h > out[0][1].time_h
     True
     """
-    from . import scenarios
-    from .route import Route
 
     # one item or many; scenario names and .toml files resolved here. Equal items are allowed:
     # a sweep evaluates one scenario under many parameter sets.
@@ -493,7 +495,6 @@ def connect(address: str, *, timeout: float | None = None) -> Any:
     ...
     corridor._errors.CorridorError: cannot connect to the Dask scheduler at 'tcp://127.0.0.1:9' within 0.2 s ...
     """
-    from . import settings
 
     distributed = _require_dask()
     raw = timeout if timeout is not None else settings.dask_timeout

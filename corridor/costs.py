@@ -1,4 +1,4 @@
-"""Unit costs, speeds and dwell times used by :mod:`corridor.evaluate`.
+"""Unit costs, speeds and dwell times used by :mod:`corridor.evaluation.metrics`.
 
 Every parameter has a documented default and a source string. Most figures are
 *order of magnitude only*: the public figures in the project's reference notes
@@ -19,7 +19,7 @@ cost ``<mode>_tunnel_musd_per_km`` / ``<mode>_bridge_musd_per_km`` instead;
 existing disused or abandoned line (rehabilitation on the old formation,
 structures included) costs ``<mode>_rehab_musd_per_km × terrain factor``; razed
 (dismantled) line and line still proposed or under construction are priced as
-new build (:func:`corridor._evalcore.cost_category`);
+new build (:func:`corridor.evaluation._core.cost_category`);
 existing active line costs ``<mode>_existing_musd_per_km × terrain factor``
 (zero by default: upgrades are not priced unless you set it).
 
@@ -51,8 +51,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ._errors import DataFileError, ParameterError
-from ._validate import check_input_path, check_mode
+from corridor._errors import DataFileError, ParameterError
+from corridor._types import ROAD_LEVELS
+from corridor._validate import check_input_path, check_mode
 
 log = logging.getLogger(__name__)
 
@@ -373,7 +374,6 @@ def _check_known(data: Mapping[str, Any], where: str) -> None:
 def _map_keys(name: str) -> set[str]:
     """Keys a table parameter may hold: those of its default, and for road speeds every road class level
     (a ``_link`` class takes its base class's speed, so it is not a key)."""
-    from ._osm_tags import ROAD_LEVELS
 
     f = next(f for f in dataclasses.fields(CostParams) if f.name == name)
     default: Mapping[str, Any] = f.default_factory() if callable(f.default_factory) else {}

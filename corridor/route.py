@@ -42,10 +42,11 @@ from typing import Any
 
 import numpy as np
 
-from ._errors import CRSMismatchError, InvalidInputError
-from ._geo import great_circle_m, lengths_of
-from ._types import Place
-from ._validate import as_items, check_mode
+from corridor._errors import CRSMismatchError, InvalidInputError
+from corridor._geo import great_circle_m, lengths_of
+from corridor._types import Place
+from corridor._validate import as_items, check_mode
+from corridor.data.regions import split_lines
 
 __all__ = ["BUILD_TYPES", "SEGMENT_COLUMNS", "STRUCTURES", "Route"]
 
@@ -144,7 +145,6 @@ class Route:
             if col not in seg.columns:
                 seg[col] = mode if col == "mode" else default
         if split_units:
-            from .regions import split_lines
 
             seg = split_lines(seg.drop(columns=["unit"]))  # keeps the order; pieces in travel order
         seg["length_m"] = lengths_of(seg.geometry.values)

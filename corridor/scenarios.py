@@ -44,9 +44,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ._errors import ScenarioError, UnknownPlaceError
-from ._types import UNITS
-from ._validate import MODES, as_items, check_input_path
+from corridor._errors import ScenarioError, UnknownPlaceError
+from corridor._types import REGION_BBOX, UNITS
+from corridor._validate import MODES, as_items, check_input_path
+from corridor.align.tracing import trace
+from corridor.data.datasets import data_dir
+from corridor.data.places import norm, resolve
+from corridor.network.core import as_network
 
 log = logging.getLogger(__name__)
 
@@ -129,8 +133,6 @@ class Scenario:
         >>> r.meta["scenario"]
         'gyumri-kars'
         """
-        from .align import trace
-        from .network import as_network
 
         network = as_network(network, error=ScenarioError)
         avoid = dict(self.avoid) if isinstance(self.avoid, Mapping) else (list(self.avoid) or None)
@@ -154,13 +156,11 @@ def scenario_dir() -> Path:
     >>> d.name, (d / "gyumri-kars.toml").is_file()
     ('scenarios', True)
     """
-    from .datasets import data_dir
 
     return data_dir() / "scenarios"
 
 
 def _slugify(name: str) -> str:
-    from .places import norm  # ascii folding
 
     words = re.split(r"[^A-Za-z0-9]+", " ".join(norm(w) for w in str(name).split()))
     return "-".join(w for w in words if w) or "scenario"
@@ -178,7 +178,6 @@ def _check_chain(wps: list[Any], places: list[Any], path: Path, where: str) -> N
 
     ``places`` holds each waypoint's resolved Place, or None for a name not looked up.
     """
-    from ._network_io import REGION_BBOX
 
     seen: dict[tuple[float, float] | str, int] = {}
     for i, (w, p) in enumerate(zip(wps, places, strict=True)):
@@ -220,7 +219,6 @@ def _parse_one(raw: Any, path: Path, where: str, check_places: bool) -> Scenario
     wps = raw["waypoints"]
     if not isinstance(wps, list) or len(wps) < 2:
         raise _err(path, where, "waypoints", f"needs a list of at least two waypoints, got {wps!r}")
-    from .places import resolve
 
     out_wps: list[Any] = []
     places: list[Any] = []  # resolved Place of each waypoint (None: a name not looked up)

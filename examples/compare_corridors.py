@@ -16,8 +16,9 @@ import tempfile
 from pathlib import Path
 
 import corridor
-from corridor import charts, export, maps, report, scenarios
-from corridor.evaluate import evaluate, table
+from corridor import scenarios
+from corridor.evaluation import evaluate, table
+from corridor.outputs import charts, export, maps, report
 
 SCENARIOS = ["meghri-rail", "aras-iran", "kars-dilucu-sadarak"]
 

@@ -17,8 +17,9 @@ import tempfile
 from pathlib import Path
 
 import corridor
-from corridor import export, scenarios
-from corridor.evaluate import evaluate
+from corridor import scenarios
+from corridor.evaluation import evaluate
+from corridor.outputs import export
 
 FORMATS = ["routes.gpkg", "routes.geojson", "routes.fgb", "routes.parquet", "routes.csv"]
 

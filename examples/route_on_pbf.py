@@ -18,8 +18,8 @@ import tempfile
 from pathlib import Path
 
 import corridor
-from corridor import export
-from corridor.evaluate import evaluate
+from corridor.evaluation import evaluate
+from corridor.outputs import export
 
 PBF = Path(__file__).resolve().parent.parent / "data" / "demo" / "demo_network.osm.pbf"
 

@@ -1,7 +1,7 @@
 """Small real routes (gazetteer places, embedded DEM) shared by the export/charts/maps/report tests.
 
 Built with :meth:`corridor.route.Route.from_lines` over real places; metrics come from the real
-:func:`corridor.evaluate.evaluate` on the embedded GLOBE DEM. One OSM-like segment carries the
+:func:`corridor.evaluation.evaluate` on the embedded GLOBE DEM. One OSM-like segment carries the
 hostile name ``<script>alert(1)</script>`` and list/dict attributes, as OSM data can.
 """
 
@@ -20,8 +20,8 @@ def sample() -> tuple[list[Any], list[Any]]:
     """Two routes (rail, all modelled; road, existing OSM + new build) and their metrics."""
     from shapely.geometry import LineString
 
-    from corridor import places
-    from corridor.evaluate import evaluate
+    from corridor.data import places
+    from corridor.evaluation import evaluate
     from corridor.route import Route
 
     rail_pl = [places.lookup(n) for n in ("Ordubad", "Meghri", "Aghband")]
@@ -84,7 +84,7 @@ def hostile_dem(folder: Path, payload: str) -> Path:
     import rasterio
     from rasterio.windows import from_bounds
 
-    from corridor import datasets
+    from corridor.data import datasets
 
     stem = "dem " + payload.replace("/", "∕").replace("\x00", "")
     path = Path(folder) / f"{stem}.tif"
@@ -110,8 +110,8 @@ def hostile(payload: str, folder: Path) -> tuple[list[Any], list[Any]]:
     """
     from shapely.geometry import LineString
 
-    from corridor import places
-    from corridor.evaluate import evaluate
+    from corridor.data import places
+    from corridor.evaluation import evaluate
     from corridor.route import Route
     from corridor.terrain import DEM
 

@@ -49,12 +49,10 @@ from corridor import (
     UnknownUnitError,
     _http,
     _validate,
-    datasets,
-    places,
-    regions,
     settings,
 )
 from corridor.cli import main
+from corridor.data import datasets, places, regions
 from corridor.route import Route
 
 #: A message "says what to do" when it contains one of these words.
@@ -425,9 +423,7 @@ def test_bad_environment_variables_do_not_break_import(tmp_path):
 
 # --- files: OSM, DEM, scenario TOML, unit costs, output paths (issue 8, part 2) -----------
 from corridor import costs as _costs  # noqa: E402
-from corridor import osm as _osm  # noqa: E402
 from corridor import scenarios as _scenarios  # noqa: E402
-from corridor import terrain as _terrain  # noqa: E402
 from corridor._errors import (  # noqa: E402
     DEMCoverageError,
     DEMError,
@@ -435,6 +431,8 @@ from corridor._errors import (  # noqa: E402
     OSMParseError,
     ScenarioError,
 )
+from corridor.network import osm as _osm  # noqa: E402
+from corridor.terrain import profiles as _terrain  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).parent))
 import _osmgen  # noqa: E402
@@ -595,7 +593,7 @@ def test_scenario_name_traversal_stays_inside_out(tmp_path, monkeypatch, capsys)
 
 
 # ---- load_network on bad OSM files: nothing may be left in the cache (no network entry, no checksum memo)
-from corridor import network as _network  # noqa: E402
+from corridor.network import core as _network  # noqa: E402
 
 NETWORK_CASES = [
     Case("network-truncated-pbf", lambda e: _network.load_network(e.tmp / "a.osm.pbf"), OSMParseError, OSError,

@@ -15,7 +15,7 @@ from corridor import batch, scenarios
 from corridor._errors import CorridorError, InvalidInputError, ParameterError
 from corridor.batch import evaluate_many, parse_range, route_and_evaluate_many, variant_grid
 from corridor.costs import CostParams
-from corridor.evaluate import evaluate
+from corridor.evaluation import evaluate
 from corridor.network import Network, load_network
 
 
@@ -193,9 +193,9 @@ def test_dask_traces_on_workers(grade_sweep: Any, dask_client: Any, monkeypatch:
     def no_trace(*a: Any, **k: Any) -> Any:
         raise AssertionError("traced on the caller")
 
-    import corridor.align
+    import corridor.align.tracing
 
-    monkeypatch.setattr(corridor.align, "trace", no_trace)  # only the workers may trace
+    monkeypatch.setattr(corridor.align.tracing, "trace", no_trace)  # only the workers may trace
     monkeypatch.setattr(scenarios.Scenario, "route", no_trace)
     for chunk in (3, None):  # cut groups (trace tasks + dependent chunks) and whole groups per task
         before = _dask_traces(client)

@@ -41,9 +41,8 @@ def browser():
 
 @pytest.fixture(scope="module")
 def pages(tmp_path_factory):
-    from corridor.evaluate import compare
-    from corridor.maps import route_map, save_map
-    from corridor.report import write_report
+    from corridor.evaluation import compare
+    from corridor.outputs import route_map, save_map, write_report
 
     routes, metrics = sample()
     d = tmp_path_factory.mktemp("browser")
@@ -129,9 +128,8 @@ def hostile_pages(tmp_path_factory):
     description, OSM name/ref, DEM file name and SOURCE tag) holding the payload."""
     from _maproutes import PAYLOADS, hostile
 
-    from corridor.evaluate import table
-    from corridor.maps import route_map, save_map
-    from corridor.report import write_report
+    from corridor.evaluation import table
+    from corridor.outputs import route_map, save_map, write_report
 
     d = tmp_path_factory.mktemp("hostile")
     cwd = os.getcwd()

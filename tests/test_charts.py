@@ -7,8 +7,8 @@ import pytest
 from _maproutes import CONTROL, PAYLOADS, hostile, sample
 from matplotlib.image import imread
 
-from corridor import charts
 from corridor._errors import InvalidInputError
+from corridor.outputs import charts
 
 
 @pytest.fixture(scope="module")
@@ -34,7 +34,7 @@ def test_profiles_png_one_panel_per_route(tmp_path, data):
 
 
 def test_comparison_png_from_compare_table(tmp_path, data):
-    from corridor.evaluate import compare
+    from corridor.evaluation import compare
 
     routes, _ = data
     table = compare(routes)
@@ -97,7 +97,7 @@ def test_labels_are_plain_text(payload, tmp_path, monkeypatch, capfd):
 
     from matplotlib.text import Text
 
-    from corridor.evaluate import table
+    from corridor.evaluation import table
 
     figures = []
     real = charts._figure

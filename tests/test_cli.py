@@ -181,7 +181,7 @@ def test_out_is_a_file(tmp_path, capsys):
 
 
 def test_out_not_writable(tmp_path, capsys, monkeypatch):
-    import corridor._pipeline as pipeline
+    import corridor.cli.pipeline as pipeline
 
     out = tmp_path / "locked"
     out.mkdir()
@@ -205,8 +205,8 @@ def test_out_not_writable_real(tmp_path, capsys):  # pragma: no cover - runs onl
 
 
 def test_failure_while_writing_leaves_nothing(tmp_path, capsys, monkeypatch):
-    from corridor import charts
     from corridor._errors import OutputError
+    from corridor.outputs import charts
 
     def boom(*a, **k):
         raise OutputError("disk full while drawing profiles.png; free some space")
@@ -331,7 +331,7 @@ import hashlib  # noqa: E402
 import signal  # noqa: E402
 import time  # noqa: E402
 
-import corridor._pipeline as pipeline  # noqa: E402
+import corridor.cli.pipeline as pipeline  # noqa: E402
 
 SMALL = ["compare", "yeraskh-sadarak", "--network", "none"]
 
@@ -391,7 +391,9 @@ def test_keyboard_interrupt_inside_typer_is_exit_130(tmp_path, capsys, monkeypat
     def stop(*a, **k):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(pipeline, "run_compare", stop)
+    import corridor.cli.commands as commands
+
+    monkeypatch.setattr(commands, "run_compare", stop)  # the name the compare command calls
     assert main([*SMALL, "--out", str(tmp_path / "o")]) == 130
     assert capsys.readouterr().err == "corridor: interrupted\n"
 
@@ -451,7 +453,7 @@ def test_folder_in_the_way_fails_before_anything_is_replaced(tmp_path, capsys, m
     assert (out / "comparison.png").read_text() == "old" and (out / "map.html").is_dir()
     # a folder that appears while the files are being written: refused at the move, still nothing replaced
     (out / "map.html").rmdir()
-    from corridor import charts
+    from corridor.outputs import charts
 
     real = charts.comparison_png
 
@@ -544,7 +546,7 @@ def test_fifo_inputs_are_refused(tmp_path, capsys, opt):
 
 def test_signal_during_the_commit_waits_for_it(tmp_path, monkeypatch):
     """A signal arriving while the set is being moved in is held until the set is complete."""
-    from corridor import cli
+    from corridor.cli import commands as cli
 
     out = tmp_path / "o"
     with pipeline.staged_output(out) as tmp:

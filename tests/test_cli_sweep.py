@@ -10,10 +10,10 @@ from typing import Any
 import pytest
 
 from corridor import settings
-from corridor._cli_sweep import cost_field, params_for, parse_vary
 from corridor._errors import ParameterError
 from corridor.batch import worker_stats
 from corridor.cli import main
+from corridor.cli.sweep import cost_field, params_for, parse_vary
 
 GRADES = ["gyumri-kars", "meghri-rail", "--vary", "max_grade=12.5,25", "--vary", "unit_cost.tunnel=10,40"]
 
@@ -83,7 +83,7 @@ def test_sweep_on_scheduler_traces_on_workers(tmp_path: Path, cluster: Any, seri
     import geopandas as gpd
     import pandas as pd
 
-    import corridor.align
+    import corridor.align.tracing
     from corridor import scenarios
 
     c, client = cluster
@@ -91,7 +91,7 @@ def test_sweep_on_scheduler_traces_on_workers(tmp_path: Path, cluster: Any, seri
     def no_trace(*a: Any, **k: Any) -> Any:
         raise AssertionError("traced on the caller")
 
-    monkeypatch.setattr(corridor.align, "trace", no_trace)  # the sweep must trace on the workers
+    monkeypatch.setattr(corridor.align.tracing, "trace", no_trace)  # the sweep must trace on the workers
     monkeypatch.setattr(scenarios.Scenario, "route", no_trace)
     before = sum(st["traces"] for st in client.run(worker_stats).values())
     assert main(["sweep", *GRADES, "--out", str(tmp_path), "--scheduler", c.scheduler_address]) in (0, None)

@@ -8,9 +8,9 @@ import pytest
 from _httpserver import Reply
 
 from corridor import settings
-from corridor._copernicus import fetch_copernicus, tile_name, tile_names, tile_url
 from corridor._errors import DEMCoverageError, DownloadError, InvalidBBoxError, InvalidInputError
 from corridor.cli import main
+from corridor.terrain import fetch_copernicus, tile_name, tile_names, tile_url
 
 
 def _path(name: str) -> str:

@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 import rasterio
 
-from corridor import DataPackError, datasets, settings
+from corridor import DataPackError, settings
+from corridor.data import datasets
 
 ROOT = Path(__file__).resolve().parents[1]
 

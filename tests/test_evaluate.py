@@ -22,11 +22,18 @@ from corridor import (
     ScenarioError,
     UnknownUnitError,
 )
-from corridor._evalcore import NATIONAL_GAUGE_MM, build_category, terrain_classes
-from corridor._rank import DEFAULT_WEIGHTS, rank_changes
 from corridor.costs import CostParams
-from corridor.evaluate import ROW_COLUMNS, RouteMetrics, compare, evaluate, sensitivity, table
-from corridor.places import lookup
+from corridor.data import lookup
+from corridor.evaluation import DEFAULT_WEIGHTS, rank_changes
+from corridor.evaluation._core import NATIONAL_GAUGE_MM, build_category, terrain_classes
+from corridor.evaluation.metrics import (
+    ROW_COLUMNS,
+    RouteMetrics,
+    compare,
+    evaluate,
+    sensitivity,
+    table,
+)
 from corridor.route import Route
 from corridor.terrain import DEM
 

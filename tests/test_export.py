@@ -12,8 +12,8 @@ import pyogrio
 import pytest
 from _maproutes import PAYLOADS, XSS, expected_text, hostile, sample
 
-from corridor import export
 from corridor._errors import InvalidInputError, OutputError
+from corridor.outputs import export
 
 
 @pytest.fixture(scope="module")

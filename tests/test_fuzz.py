@@ -20,9 +20,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from corridor import CorridorError, osm, scenarios
+from corridor import CorridorError, scenarios
 from corridor import settings as csettings
 from corridor.costs import CostParams
+from corridor.network import osm
 
 sys.path.insert(0, str(Path(__file__).parent))
 import _osmgen

@@ -8,10 +8,10 @@ import numpy as np
 import pytest
 from _maproutes import PAYLOADS, XSS, sample
 
-from corridor import maps
-from corridor._assets import external_refs
 from corridor._errors import InvalidInputError
 from corridor._types import BBox
+from corridor.outputs import maps
+from corridor.outputs._assets import external_refs
 
 
 @pytest.fixture(scope="module")

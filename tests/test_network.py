@@ -458,7 +458,7 @@ def test_cache_meta_json_of_the_wrong_shape_is_rebuilt(pbf, tmp_cache, caplog, t
 def test_cache_meta_json_fields_are_checked(pbf, tmp_cache, caplog):
     import json
 
-    from corridor import _network_io as io
+    from corridor.network import _io as io
 
     load_network(pbf)
     entry = _entry(tmp_cache)
@@ -536,7 +536,7 @@ def _xml_net(tmp_path, name, nodes, ways, **kw):
 
 
 def _transfers(net):
-    from corridor._network_graph import KIND_TRANSFER
+    from corridor.network._graph import KIND_TRANSFER
 
     g = net.graph
     k = np.flatnonzero(g.kind == KIND_TRANSFER)
@@ -603,7 +603,7 @@ def test_assumed_gauge_never_makes_a_break(tmp_path):
 
 
 def test_gauge_inference_votes_and_ties():
-    from corridor._network_graph import infer_gauges
+    from corridor.network._graph import infer_gauges
 
     # edges: 0 tagged 1435 (TUR), 1-2 untagged stretch, 3 tagged 1520, 4 tagged dual, 5 untagged off dual
     mode = np.array(["rail"] * 6, dtype=object)
@@ -646,8 +646,8 @@ def test_closed_roads_stay_in_the_table_but_are_not_routed(tmp_path):
 def test_bad_nodes_reach_the_network_meta_and_both_layers_survive_a_join(tmp_path):
     from _osmgen import write_xml
 
-    from corridor import _network_io as io
-    from corridor._osm_tags import ROAD_CLASSES
+    from corridor.network import _io as io
+    from corridor.network._osm_tags import ROAD_CLASSES
 
     items = [("node", 1, 44.50, 40.10, {}), ("node", 2, 44.52, 40.10, {}), ("node", 3, 44.53, 95.0, {}),
              ("way", 1, [1, 3, 2], {"highway": "primary", "railway": "disused", "gauge": "1520"})]

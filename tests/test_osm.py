@@ -10,7 +10,6 @@ import pytest
 from _httpserver import Reply
 from _osmgen import small
 
-from corridor import _overpass, osm
 from corridor._errors import (
     ChecksumError,
     DownloadError,
@@ -19,7 +18,8 @@ from corridor._errors import (
     InvalidInputError,
     OSMParseError,
 )
-from corridor._osm_tags import (
+from corridor.network import _overpass, osm
+from corridor.network._osm_tags import (
     is_bridge,
     is_tunnel,
     parse_gauge,
@@ -379,7 +379,7 @@ def test_checksum_memo_follows_content_not_mtime(tmp_path, tmp_cache):
     import hashlib
     import os
 
-    from corridor.osm import file_checksum, remember_checksum
+    from corridor.network.osm import file_checksum, remember_checksum
 
     p = tmp_path / "a.osm"
     p.write_bytes(b"<osm>first</osm>")
@@ -542,7 +542,7 @@ def test_a_way_with_road_and_rail_tags_is_in_both_layers(tmp_path):
 def test_access_and_lifecycle_statuses_of_roads(tmp_path):
     from _osmgen import write_xml
 
-    from corridor._osm_tags import access_status
+    from corridor.network._osm_tags import access_status
 
     cases = {11: ({"access": "private"}, "private"), 12: ({"access": "no"}, "no_access"),
              13: ({"motor_vehicle": "no"}, "no_access"), 14: ({"motor_vehicle": "private"}, "private"),
@@ -561,7 +561,7 @@ def test_access_and_lifecycle_statuses_of_roads(tmp_path):
 def test_only_main_line_stations_are_transfer_points(tmp_path):
     from _osmgen import write_xml
 
-    from corridor._osm_tags import is_transfer_station
+    from corridor.network._osm_tags import is_transfer_station
 
     stations = {901: {"railway": "station", "name": "main"}, 902: {"railway": "station", "station": "subway"},
                 903: {"railway": "station", "station": "light_rail"}, 904: {"railway": "halt", "station": "tram"},

@@ -1,7 +1,7 @@
 import pytest
 
 from corridor import CorridorError, UnknownPlaceError
-from corridor.places import candidates, lookup, resolve, resolve_all
+from corridor.data import candidates, lookup, resolve, resolve_all
 
 
 def test_transliterations_of_julfa_are_two_places():

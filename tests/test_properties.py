@@ -16,8 +16,8 @@ from shapely.geometry import LineString
 
 from corridor import BBox, InvalidBBoxError
 from corridor._geo import geodesic_length, great_circle_m
-from corridor.places import fold, norm
-from corridor.regions import split_by_unit, unit_at
+from corridor.data import split_by_unit, unit_at
+from corridor.data.places import fold, norm
 from corridor.route import Route
 
 # The region pack covers lon 42.5-51.0, lat 37.8-42.5; stay a little inside.
@@ -222,7 +222,7 @@ def test_export_round_trip(tmp_path, names, ways):
     import pyogrio
     from shapely.geometry import LineString
 
-    from corridor import export
+    from corridor.outputs import export
     from corridor.route import Route
 
     routes = []

@@ -6,8 +6,7 @@ from shapely.geometry import LineString
 
 from corridor import InvalidInputError
 from corridor._geo import geodesic_length
-from corridor.places import lookup
-from corridor.regions import split_by_unit, unit_at
+from corridor.data import lookup, split_by_unit, unit_at
 
 
 @pytest.mark.parametrize(
@@ -52,8 +51,8 @@ def test_split_by_unit_preserves_length_and_order():
 import numpy as np  # noqa: E402
 import shapely  # noqa: E402
 
-from corridor import regions  # noqa: E402
 from corridor._geo import chain_lengths, lengths_of, segment_lengths  # noqa: E402
+from corridor.data import regions  # noqa: E402
 
 
 def _border_lines(n: int, seed: int) -> np.ndarray:
@@ -134,7 +133,7 @@ def _fixture_lines(tmp_path) -> np.ndarray:
     """Edges of a small synthetic grid network over the borders (tests/_osmgen.big_network)."""
     from _osmgen import big_network
 
-    from corridor import _osm_read, _osm_tags
+    from corridor.network import _osm_read, _osm_tags
 
     pbf = big_network(tmp_path / "grid.osm.pbf", n=40, k=4)
     cols, _ = _osm_read._scan(pbf, ("road", "rail"), _osm_tags.resolve_road_classes("unclassified"))

@@ -8,7 +8,7 @@ import re
 import pytest
 from _maproutes import CONTROL, PAYLOADS, expected_text, hostile
 
-from corridor import _render
+from corridor.cli import _render
 
 
 def _console():
@@ -24,7 +24,7 @@ def _flat(text: str) -> str:
 @pytest.mark.parametrize("payload", PAYLOADS)
 def test_names_print_literally(payload, tmp_path, monkeypatch):
     """Rich markup (``[bold red]x[/]``) stays text; escapes, BEL and bidi overrides are dropped."""
-    from corridor.evaluate import table
+    from corridor.evaluation import table
 
     monkeypatch.chdir(tmp_path)
     _, metrics = hostile(payload, tmp_path)
@@ -45,7 +45,7 @@ def test_names_print_literally(payload, tmp_path, monkeypatch):
 def test_control_characters_never_reach_the_terminal(tmp_path, capfd):
     from rich.console import Console
 
-    from corridor.evaluate import table
+    from corridor.evaluation import table
 
     _, metrics = hostile("red\x1b[31m bell\x07 osc\x1b]0;title\x07 \u202eevil", tmp_path)
     con = Console(force_terminal=True, width=300)  # real stdout, as the CLI prints

@@ -8,14 +8,14 @@ import re
 import pytest
 from _maproutes import PAYLOADS, PLAIN, XSS, assert_inert, hostile, sample
 
-from corridor import report
-from corridor._assets import external_refs
 from corridor._errors import InvalidInputError
+from corridor.outputs import report
+from corridor.outputs._assets import external_refs
 
 
 @pytest.fixture(scope="module")
 def written(tmp_path_factory):
-    from corridor.evaluate import compare
+    from corridor.evaluation import compare
 
     routes, metrics = sample()
     table = compare(routes)
@@ -73,7 +73,7 @@ def test_bad_inputs(tmp_path):
 
 # ------------------------------------------------------------------ hostile text (issue 15)
 def _hostile_report(payload, folder):
-    from corridor.evaluate import table
+    from corridor.evaluation import table
 
     routes, metrics = hostile(payload, folder)
     # flat, as the pipeline passes it (nested values are shown as JSON text)

@@ -234,7 +234,7 @@ def test_write_csv_neutralises_labels_index_and_objects(tmp_path):
 @pytest.mark.parametrize("dtype", [object, "str"])
 def test_summary_and_sensitivity_csv_are_safe(tmp_path, dtype):
     """summary.csv / sensitivity.csv go through the one writer (the old one skipped pandas-3 ``str``)."""
-    from corridor._pipeline import _write_csv
+    from corridor.cli.pipeline import _write_csv
 
     table = pd.DataFrame({"name": pd.Series(["=HYPERLINK(\"http://x\")", "Julfa"], dtype=dtype),
                           "published_length": pd.Series(["=1+2", "42"], dtype=dtype), "rank": [1, 2]})

@@ -1,0 +1,12 @@
+"""Stage 10, cli: the ``corridor`` command (typer + rich).
+
+:mod:`corridor.cli.commands` holds the typer app and the ``info``, ``compare``,
+``route`` and ``list`` commands; ``map``, ``fetch`` and ``sweep`` have their own
+modules; :mod:`corridor.cli.pipeline` is the compare job and its output set.
+"""
+
+from __future__ import annotations
+
+from corridor.cli.commands import app, main
+
+__all__ = ["app", "main"]

@@ -1,0 +1,191 @@
+"""Terminal rendering (rich) for ``corridor compare``, ``route`` and ``list``.
+
+Every untrusted string (scenario and place names, OSM names) goes through
+:func:`corridor._text.clean_terminal` and rich markup escaping before printing.
+
+Examples
+--------
+>>> fmt_grade(0.0181, "rail"), fmt_grade(0.064, "road")
+('18.1‰', '6.4%')
+>>> fmt_band((190.0, 251.0, 612.4))
+'190–251–612'
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from corridor._text import clean_terminal
+from corridor._types import UNITS
+
+__all__ = ["fmt_band", "fmt_grade", "print_compare", "print_metrics", "print_provenance", "print_sensitivity"]
+
+
+def safe(value: Any) -> str:
+    """Clean untrusted text for the terminal and escape rich markup."""
+    from rich.markup import escape
+
+    return str(escape(clean_terminal(value)))
+
+
+def fmt_grade(g: Any, mode: str) -> str:
+    """Grade as ‰ for rail, % for road."""
+    try:
+        v = float(g)
+    except (TypeError, ValueError):
+        return "–"
+    if not math.isfinite(v):
+        return "–"
+    return f"{v * 1000:.1f}‰" if mode == "rail" else f"{v * 100:.1f}%"
+
+
+def fmt_band(band: Sequence[float]) -> str:
+    """``low–central–high`` rounded to whole millions."""
+    return "–".join(f"{float(x):,.0f}" for x in band)
+
+
+def _num(v: Any, fmt: str = "{:,.1f}") -> str:
+    try:
+        x = float(v)
+    except (TypeError, ValueError):
+        return "–"
+    return fmt.format(x) if math.isfinite(x) else "–"
+
+
+def _units_text(r: Any) -> str:
+    parts = [(u, float(r.get(f"length_km_{u}", 0.0) or 0.0)) for u in [*UNITS, "outside"]]
+    parts = sorted([p for p in parts if p[1] >= 0.05], key=lambda p: -p[1])
+    return " ".join(f"{u} {km:,.1f}" for u, km in parts) or "–"
+
+
+def _published_text(r: Any, cols: Sequence[str]) -> str:
+    out = []
+    for c in cols:
+        v = r.get(c)
+        if v is None or (isinstance(v, float) and math.isnan(v)):
+            continue
+        out.append(f"{c.removeprefix('published_').replace('_', ' ')}: {v}")
+    return "; ".join(out)
+
+
+def print_compare(table: Any, console: Any) -> None:
+    """The comparison table, best rank first, then published figures beside the modelled ones."""
+    from rich.table import Table
+
+    t = Table(title="Corridor comparison (modelled figures; km, hours, million USD)", show_lines=True)
+    t.add_column("#", justify="right")
+    t.add_column("route", overflow="fold")
+    t.add_column("km", justify="right", no_wrap=True)
+    t.add_column("km by country", overflow="fold")
+    t.add_column("crossings", overflow="fold")
+    t.add_column("max grade / km > ruling", justify="right", overflow="fold")
+    t.add_column("time h", justify="right", no_wrap=True)
+    t.add_column("cost low–central–high", justify="right", overflow="fold", min_width=17)
+    rows = table.sort_values("rank", kind="stable").to_dict(orient="records")
+    for r in rows:
+        mode = safe(r["mode"])
+        cross = str(int(r["n_crossings"]))
+        if int(r.get("n_border_stops", r["n_crossings"])) != int(r["n_crossings"]):
+            cross += f" ({int(r['n_border_stops'])} border stops)"
+        if r.get("crossings"):
+            cross += f": {r['crossings']}"
+        if int(r["n_gauge_breaks"]):
+            cross += f"; {int(r['n_gauge_breaks'])} gauge break(s)"
+        name = safe(r["name"])
+        t.add_row(str(int(r["rank"])), name if mode in name else f"{name} ({mode})", _num(r["length_km"]),
+                  _units_text(r),
+                  safe(cross), f"{fmt_grade(r['max_grade'], mode)} / {_num(r['km_over_ruling'])} km",
+                  _num(r["time_h"]),
+                  fmt_band((r["cost_low_musd"], r["cost_central_musd"], r["cost_high_musd"])))
+    console.print(t)
+    pub_cols = [c for c in table.columns if str(c).startswith("published_") and c != "published_sources"]
+    pub = [(r, _published_text(r, pub_cols)) for r in rows]
+    pub = [(r, txt) for r, txt in pub if txt]
+    if pub:
+        p = Table(title="Published figures beside the modelled ones (sources in summary.csv and report.html)",
+                  show_lines=True)
+        p.add_column("route")
+        p.add_column("modelled km / cost", justify="right")
+        p.add_column("published")
+        for r, txt in pub:
+            p.add_row(safe(r["name"]), f"{_num(r['length_km'])} km / {_num(r['cost_central_musd'], '{:,.0f}')} M USD",
+                      safe(txt))
+        console.print(p)
+
+
+def print_sensitivity(sens: Any, console: Any) -> None:
+    """Which weight or unit-cost changes (±50 %) alter the rank order."""
+    from rich.table import Table
+
+    base = sens.iloc[0]
+    changed = sens[sens["changed"].astype(bool)]
+    console.print(f"Sensitivity: base order {safe(base['order'])}; {len(changed)} of {len(sens) - 1} "
+                  "variations (each weight and unit cost ×0.5 and ×1.5) change it.")
+    if len(changed):
+        t = Table(title="Variations that change the rank order")
+        for col in ("parameter", "factor", "new order", "routes moved", "Kendall tau"):
+            t.add_column(col, overflow="fold")
+        for _, r in changed.iterrows():
+            t.add_row(safe(r["parameter"]), f"×{r['factor']:g}", safe(r["order"]), str(int(r["n_changed"])),
+                      _num(r["kendall_tau"], "{:.2f}"))
+        console.print(t)
+
+
+def print_provenance(prov: Mapping[str, Any], console: Any) -> None:
+    """Say plainly which data produced the figures."""
+    net = prov.get("network", {})
+    src = safe(net.get("source", "unknown"))
+    if net.get("modelled"):
+        how = ("The embedded reference network was traced over the DEM by corridor's alignment engine "
+               "(see data/README.md)" if "reference" in str(net.get("source", "")) else
+               "Every route is a new alignment traced over the DEM")
+        console.print(f"[bold yellow]Network: {src} — MODELLED, not OpenStreetMap.[/] {how}; "
+                      "use --network osm or a .osm.pbf file for real track and roads.")
+    else:
+        extra = f", extract {safe(net['extract_date'])}" if net.get("extract_date") else ""
+        path = f" ({safe(net['path'])})" if net.get("path") else ""
+        console.print(f"Network: {src}{path}{extra}.")
+    console.print(f"DEM: {safe(prov.get('dem', {}).get('source', 'unknown'))}.")
+    costs = prov.get("costs")
+    if isinstance(costs, Mapping) and costs.get("path"):
+        console.print(f"Costs: {safe(costs.get('source', ''))} (SHA-256 {safe(costs.get('sha256', ''))}); "
+                      "new alignments are modelled.")
+    else:
+        console.print("Costs: order-of-magnitude unit costs with sources (`corridor list params`); "
+                      "new alignments are modelled.")
+
+
+def print_metrics(m: Any, console: Any) -> None:
+    """Key figures of one route (``corridor route``)."""
+    from rich.table import Table
+
+    row = m.as_row()
+    mode = safe(m.mode)
+    t = Table(title=f"{safe(m.name)} ({mode}, modelled)" if m.modelled else f"{safe(m.name)} ({mode})",
+              show_header=False)
+    t.add_column("metric")
+    t.add_column("value", justify="right")
+    t.add_row("length", f"{m.length_km:,.1f} km")
+    for u in [*UNITS, "outside"]:
+        km = row.get(f"length_km_{u}", 0.0)
+        if km > 0:
+            t.add_row(f"  in {u}", f"{km:,.1f} km")
+    for b in ("existing_active", "existing_disused", "new"):
+        t.add_row(f"  {b.replace('_', ' ')}", f"{row[f'length_km_{b}']:,.1f} km")
+    t.add_row("border crossings", safe(f"{m.n_crossings}" + (f": {m.crossings_text()}" if m.crossings else "")))
+    t.add_row("gauge breaks / transfers", f"{m.n_gauge_breaks} / {m.n_transfers}")
+    t.add_row("elevation min / max", f"{row['min_elevation_m']:,.0f} / {row['max_elevation_m']:,.0f} m")
+    t.add_row("ascent / descent", f"{row['ascent_m']:,.0f} / {row['descent_m']:,.0f} m")
+    t.add_row("max / mean grade", f"{fmt_grade(row['max_grade'], mode)} / {fmt_grade(row['mean_grade'], mode)}")
+    t.add_row(f"km over ruling grade ({fmt_grade(m.ruling_grade, mode)})", f"{m.km_over_ruling:,.1f} km")
+    t.add_row("tunnels / bridges", f"{m.tunnel_km:,.1f} / {m.bridge_km:,.1f} km")
+    t.add_row("terrain", f"{m.terrain_class} (flat {row['km_flat']:,.0f}, rolling {row['km_rolling']:,.0f}, "
+                         f"mountainous {row['km_mountainous']:,.0f} km)")
+    t.add_row("detour factor", _num(m.detour_factor, "{:.2f}"))
+    t.add_row("travel time", f"{m.time_h:,.1f} h (dwell {row['time_dwell_h']:,.1f} h)")
+    t.add_row("construction cost (low–central–high)", f"{fmt_band(m.cost_musd)} M USD")
+    t.add_row("network", safe(m.network_source))
+    t.add_row("DEM", safe(m.dem_source))
+    console.print(t)

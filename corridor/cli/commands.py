@@ -1,0 +1,480 @@
+"""The ``corridor`` command line (typer + rich).
+
+Every :class:`~corridor.CorridorError` becomes one line on stderr and exit code 2;
+nothing prints a traceback for bad input. Commands live in small modules
+(``_cli_*.py``) registered here; each imports the heavy libraries lazily.
+
+Signals: Ctrl-C (SIGINT) ends a command with one line ``corridor: interrupted``
+and exit code 130, SIGTERM with ``corridor: terminated`` and exit code 143
+(128 + the signal number, as shells report them). Either one unwinds the
+command normally, so staged output folders are removed and an earlier output
+set is left as it was; a second signal while that clean-up runs is ignored.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import signal
+import sys
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from corridor import scenarios as sc
+from corridor._errors import CorridorError, InvalidInputError, ParameterError
+from corridor._text import clean_terminal
+from corridor._validate import check_mode, check_positive, check_units
+from corridor._version import __version__
+from corridor.align import tracing as align
+from corridor.cli import fetch as _cli_fetch
+from corridor.cli import maps as _cli_map
+from corridor.cli import sweep as _cli_sweep
+from corridor.cli._render import (
+    print_compare,
+    print_metrics,
+    print_provenance,
+    print_sensitivity,
+    safe,
+)
+from corridor.cli.info import pack_summary, print_summary
+from corridor.cli.pipeline import (
+    MANIFEST,
+    check_out_dir,
+    load_dem,
+    load_net,
+    out_names,
+    provenance,
+    run_compare,
+    staged_output,
+    table_records,
+    write_outputs,
+)
+from corridor.costs import CostParams
+from corridor.data.places import resolve_all
+from corridor.data.places import table as places_table
+from corridor.evaluation.metrics import evaluate, table
+
+log = logging.getLogger(__name__)
+
+app = typer.Typer(
+    name="corridor",
+    help="Compare candidate road and rail corridors in the South Caucasus.\n\n"
+    "Run `corridor compare` with no arguments to compare the built-in corridors offline.",
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode="rich",
+    pretty_exceptions_enable=False,
+)
+app.add_typer(_cli_fetch.app, name="fetch")
+_cli_map.register(app)
+_cli_sweep.register(app)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"corridor {__version__}")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _root(
+    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
+                                          help="Print the version and exit.")] = False,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log progress to stderr.")] = False,
+) -> None:
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING,
+                        format="%(levelname)s %(name)s: %(message)s")
+
+
+def console(stderr: bool = False) -> Any:
+    """A rich Console (imported lazily).
+
+    Examples
+    --------
+    >>> c = console(stderr=True)
+    >>> type(c).__name__, c.stderr
+    ('Console', True)
+    """
+    from rich.console import Console
+
+    return Console(stderr=stderr, highlight=False)
+
+
+@app.command()
+def info(
+    json_out: Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")] = False,
+) -> None:
+    """Show what the embedded region pack contains: units, places and the DEM.
+
+    [bold]Examples[/bold]
+
+      corridor info
+      corridor info --json
+    """
+
+    summary = pack_summary()
+    if json_out:
+        import json
+
+        typer.echo(json.dumps(summary, indent=2, ensure_ascii=False))
+    else:
+        print_summary(summary, console())
+
+
+def _progress(console_err: Any) -> Any:
+    """A rich Progress on stderr (silent when stderr is not a terminal)."""
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    return Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
+                    TimeElapsedColumn(), console=console_err, transient=True,
+                    disable=not console_err.is_terminal)
+
+
+def _parse_weights(text: str | None) -> dict[str, float] | None:
+
+    if not text:
+        return None
+    out: dict[str, float] = {}
+    for part in text.split(","):
+        if not part.strip():
+            continue
+        key, sep, val = part.partition("=")
+        try:
+            if not sep:
+                raise ValueError
+            out[key.strip()] = float(val)
+        except ValueError:
+            raise ParameterError(f"cannot read weight {part.strip()!r}; write --weights "
+                                 "length_km=1,cost_central_musd=2") from None
+    return out
+
+
+def _params(costs: str | None) -> Any:
+    if costs is None:
+        return None
+
+    return CostParams.from_toml(costs)
+
+
+def _echo_json(data: Any) -> None:
+    import json
+
+    typer.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str, allow_nan=False))
+
+
+@app.command()
+def compare(
+    scenarios: Annotated[list[str] | None, typer.Argument(
+        help="Scenario TOML files or built-in scenario names (default: the whole built-in catalogue).",
+        show_default=False)] = None,
+    network: Annotated[str, typer.Option(
+        "--network", help="reference (embedded, modelled), osm (Geofabrik extracts, needs the cache or "
+        "internet), none (new alignments only) or the path of an .osm.pbf/.osm/.osm.bz2 file.")] = "reference",
+    dem: Annotated[str | None, typer.Option("--dem", help="DEM file (GeoTIFF/VRT/.hgt); default: embedded "
+                                            "GLOBE 30\".", show_default=False)] = None,
+    out: Annotated[str, typer.Option("--out", "-o", help="Output folder (created if missing).")] = "corridor-output",
+    costs: Annotated[str | None, typer.Option("--costs", help="TOML file overriding unit costs and speeds.",
+                                              show_default=False)] = None,
+    weights: Annotated[str | None, typer.Option(
+        "--weights", help="Ranking weights, e.g. length_km=1,cost_central_musd=2 (lower is better for "
+        "each criterion).", show_default=False)] = None,
+    sens: Annotated[bool, typer.Option("--sensitivity", help="Also vary each weight and unit cost by ±50 % "
+                                       "and report rank changes (sensitivity.csv).")] = False,
+    json_out: Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")] = False,
+) -> None:
+    """Compare corridors: length by country, border crossings, grades, time and cost band.
+
+    Writes summary.csv, routes.gpkg, profiles.png, comparison.png, map.html and
+    report.html to --out. Files appear only when all of them are complete.
+    With no arguments the whole built-in catalogue is compared offline on the
+    embedded data; the embedded network is MODELLED, not OpenStreetMap.
+
+    [bold]Examples[/bold]
+
+      corridor compare
+      corridor compare meghri aras --out results/
+      corridor compare my_corridor.toml --dem dem/copernicus.vrt
+      corridor compare --network data/armenia.osm.pbf --weights length_km=1,cost_central_musd=3
+      corridor compare --costs my_costs.toml --json
+      corridor compare --sensitivity
+    """
+
+    check_out_dir(out, out_names(sens))
+    params = _params(costs)
+    w = _parse_weights(weights)
+    err = console(stderr=True)
+    with _progress(err) as bar:
+        tasks: dict[str, Any] = {}
+
+        def progress(stage: str, done: int, total: int, name: str) -> None:
+            label = {"route": "routing", "evaluate": "evaluating", "write": "writing"}.get(stage, stage)
+            if stage not in tasks:
+                tasks[stage] = bar.add_task(label, total=total)
+            bar.update(tasks[stage], completed=done, description=f"{label} {_safe(name)}".strip())
+
+        result = run_compare(scenarios or [], network=network, dem=dem, out=out, params=params, weights=w,
+                             progress=progress, with_sensitivity=sens, costs_file=costs)
+    if json_out:
+        data = {"provenance": result.provenance, "files": [str(f) for f in result.files],
+                "routes": table_records(result.table)}
+        if result.sensitivity is not None:
+            data["sensitivity"] = table_records(result.sensitivity)
+        _echo_json(data)
+        return
+    con = console()
+    print_compare(result.table, con)
+    if result.sensitivity is not None:
+
+        print_sensitivity(result.sensitivity, con)
+    print_provenance(result.provenance, con)
+    con.print(f"Wrote {len(result.files)} files to {_safe(out)}: " + ", ".join(f.name for f in result.files))
+
+
+@app.command()
+def route(
+    origin: Annotated[str, typer.Argument(help="Start: place name (\"Julfa, AZ\") or lon,lat.")],
+    destination: Annotated[str, typer.Argument(help="End: place name or lon,lat.")],
+    mode: Annotated[str, typer.Option("--mode", "-m", help="rail or road.")] = "rail",
+    via: Annotated[list[str] | None, typer.Option("--via", help="Intermediate waypoint (repeat for more).",
+                                                  show_default=False)] = None,
+    stay_in: Annotated[list[str] | None, typer.Option(
+        "--stay-in", help="Country units to stay in (ARM, AZE, NAX, GEO, TUR, IRN, RUS; repeat or comma-list).",
+        show_default=False)] = None,
+    avoid: Annotated[list[str] | None, typer.Option("--avoid", help="Country units to avoid (repeat or "
+                                                    "comma-list).", show_default=False)] = None,
+    max_grade: Annotated[float | None, typer.Option(
+        "--max-grade", help="Ruling grade as a ratio (0.0125 = 12.5‰); steeper ground gets tunnels/bridges.",
+        show_default=False)] = None,
+    network: Annotated[str, typer.Option("--network", help="reference, osm, none or an OSM file path.")
+                       ] = "reference",
+    dem: Annotated[str | None, typer.Option("--dem", help="DEM file; default: embedded GLOBE 30\".",
+                                            show_default=False)] = None,
+    costs: Annotated[str | None, typer.Option("--costs", help="TOML file overriding unit costs and speeds.",
+                                              show_default=False)] = None,
+    out: Annotated[str | None, typer.Option("--out", "-o", help="Also write the comparison files here.",
+                                            show_default=False)] = None,
+    json_out: Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")] = False,
+) -> None:
+    """Trace and evaluate one ad-hoc route, then print its metrics.
+
+    The route reuses the network where it connects the waypoints and bridges
+    gaps with a new (modelled) alignment over the DEM.
+
+    [bold]Examples[/bold]
+
+      corridor route "Julfa, AZ" Horadiz --via Meghri --mode rail
+      corridor route Kars Nakhchivan --mode rail --avoid ARM
+      corridor route Ordubad Aghband --mode road --stay-in ARM,NAX,AZE --json
+      corridor route 45.41,39.21 46.57,38.90 --mode rail --max-grade 0.018 --out out/
+    """
+
+    check_mode(mode)
+    units_in = check_units([u for s in (stay_in or []) for u in s.split(",") if u.strip()], what="--stay-in unit")
+    units_out = check_units([u for s in (avoid or []) for u in s.split(",") if u.strip()], what="--avoid unit")
+    if max_grade is not None:
+        check_positive(max_grade, "--max-grade")
+    if out is not None:
+        check_out_dir(out, out_names())
+    params = _params(costs)
+    places = resolve_all([origin, *(via or []), destination])
+
+    err = console(stderr=True)
+    with err.status("loading data and tracing the route…"):
+        net = load_net(network, modes=(mode,), waypoints=places)
+        dem_obj = load_dem(dem)
+        r = align.trace(places, mode=mode, network=net, dem=dem_obj, stay_in=units_in or None,
+                        avoid=units_out or None, max_grade=max_grade)
+        m = evaluate(r, dem=dem_obj, params=params)
+    prov = provenance(net, dem_obj, costs)
+    files: list[str] = []
+    if out is not None:
+        tbl = table([m])
+        with staged_output(out, provenance=prov) as tmp:
+            names = [p.name for p in write_outputs(tmp, [r], [m], tbl, prov)]
+        files = [str(Path(out) / n) for n in [*names, MANIFEST]]
+    if json_out:
+        rec = table_records(table([m]))[0]
+        rec["crossings_detail"] = m.crossings
+        rec["gauge_breaks_detail"] = m.gauge_breaks
+        _echo_json({"provenance": prov, "route": rec, "files": files})
+        return
+    con = console()
+    print_metrics(m, con)
+    print_provenance(prov, con)
+    if files:
+        con.print(f"Wrote {len(files)} files to {_safe(out)}.")
+
+
+@app.command("list")
+def list_(
+    what: Annotated[str, typer.Argument(help="scenarios, places, params or all.")] = "all",
+    all_places: Annotated[bool, typer.Option("--all-places", help="List every gazetteer place, not only "
+                                             "crossings, stations and cities.")] = False,
+    json_out: Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")] = False,
+) -> None:
+    """List the built-in scenarios, the places of the gazetteer, or the cost parameters.
+
+    [bold]Examples[/bold]
+
+      corridor list
+      corridor list scenarios --json
+      corridor list places --all-places
+      corridor list params
+    """
+
+    choices = ("all", "scenarios", "places", "params")
+    if what not in choices:
+        raise InvalidInputError(f"unknown list {what!r}; use one of {', '.join(choices)}")
+    data: dict[str, Any] = {}
+    if what in ("all", "scenarios"):
+
+        data["scenarios"] = [{"slug": s.slug, "name": s.name, "mode": s.mode, "status": s.status,
+                              "waypoints": [w if isinstance(w, str) else list(w) for w in s.waypoints],
+                              "source_file": str(s.source_file)} for s in sc.builtin()]
+    if what in ("all", "places"):
+
+        t = places_table()
+        if not all_places:
+            t = t[t["kind"].isin(["border_crossing", "checkpoint", "rail_station", "bridge", "city"])]
+        data["places"] = [{"name": str(r.name), "kind": str(r.kind), "unit": r.unit, "country": str(r.country),
+                           "lon": float(r.lon), "lat": float(r.lat)} for r in t.itertuples()]
+    if what in ("all", "params") and what != "all":
+
+        data["params"] = [{**d, "value": list(d["value"]) if isinstance(d["value"], tuple) else d["value"]}
+                          for d in CostParams().describe()]
+    if json_out:
+        _echo_json(data)
+        return
+    _print_lists(data)
+
+
+def _print_lists(data: dict[str, Any]) -> None:
+    from rich.table import Table
+
+
+    con = console()
+    if "scenarios" in data:
+        t = Table(title="Built-in scenarios (`corridor compare SLUG`)")
+        for col in ("slug", "name", "mode", "status", "waypoints"):
+            t.add_column(col)
+        for s in data["scenarios"]:
+            wps = " – ".join(safe(w if isinstance(w, str) else f"{w[0]},{w[1]}") for w in s["waypoints"])
+            t.add_row(safe(s["slug"]), safe(s["name"]), s["mode"], safe(s["status"]), wps)
+        con.print(t)
+    if "places" in data:
+        t = Table(title=f"Places ({len(data['places'])})")
+        for col in ("name", "kind", "unit", "lon", "lat"):
+            t.add_column(col, justify="right" if col in ("lon", "lat") else "left")
+        for p in data["places"]:
+            t.add_row(safe(p["name"]), p["kind"], str(p["unit"] or "–"), f"{p['lon']:.4f}", f"{p['lat']:.4f}")
+        con.print(t)
+    if "params" in data:
+        t = Table(title="Cost and speed parameters (override with --costs FILE.toml)")
+        for col in ("key", "value", "unit", "source"):
+            t.add_column(col, overflow="fold")
+        for p in data["params"]:
+            t.add_row(p["key"], safe(p["value"]), p["unit"], safe(p["source"]))
+        con.print(t)
+
+
+def _safe(value: Any) -> str:
+
+    return safe(value)
+
+
+def _one_line(exc: BaseException) -> str:
+
+    return clean_terminal(" ".join(str(exc).split()))
+
+
+class Stopped(BaseException):
+    """A stop signal (SIGINT, SIGTERM) arrived; raised where the program was, so clean-up code runs.
+
+    A ``BaseException`` (as ``KeyboardInterrupt``) so that ``except Exception``
+    blocks do not swallow it, and not a ``KeyboardInterrupt`` so that typer does
+    not turn it into a bare exit code.
+    """
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+#: Stop signals -> (stderr word, exit code 128 + signal number).
+STOP_SIGNALS: dict[int, tuple[str, int]] = {int(signal.SIGINT): ("interrupted", 130),
+                                            int(signal.SIGTERM): ("terminated", 143)}
+
+
+@contextlib.contextmanager
+def _stop_on_signals() -> Iterator[None]:
+    """Raise :class:`Stopped` on SIGINT/SIGTERM while the block runs (main thread only)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    stopping = False
+
+    def handler(signum: int, frame: object) -> None:
+        nonlocal stopping
+        if stopping:  # the clean-up of the first signal runs to its end
+            return
+        stopping = True
+        raise Stopped(signum)
+
+    old = {s: signal.signal(s, handler) for s in STOP_SIGNALS}
+    try:
+        yield
+    finally:
+        for s, h in old.items():
+            if h is not None:
+                signal.signal(s, h)
+
+
+def _stop_line(signum: int) -> int:
+    word, code = STOP_SIGNALS.get(signum, ("interrupted", 128 + signum))
+    sys.stderr.write(f"corridor: {word}\n")
+    return code
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point: run the app, turning library errors into one line and exit code 2.
+
+    Exit codes: 0 success, 2 any :class:`~corridor.CorridorError` or usage
+    error, 130 Ctrl-C (SIGINT), 143 SIGTERM (see the module docstring).
+
+    Examples
+    --------
+    >>> main(["--version"])  # doctest: +ELLIPSIS
+    corridor ...
+    0
+    """
+    try:
+        with _stop_on_signals():
+            rv = app(args=argv, prog_name="corridor", standalone_mode=False)
+    except Stopped as exc:
+        return _stop_line(exc.signum)
+    except CorridorError as exc:
+        sys.stderr.write(f"corridor: error: {_one_line(exc)}\n")
+        return 2
+    except typer.Exit as exc:
+        return int(exc.exit_code or 0)
+    except typer.Abort:
+        sys.stderr.write("corridor: aborted\n")
+        return 130
+    except KeyboardInterrupt:
+        return _stop_line(int(signal.SIGINT))
+    except Exception as exc:
+        # click-style usage errors (typer may vendor click): one line, exit 2
+        if hasattr(exc, "format_message") and hasattr(exc, "exit_code"):
+            msg = _one_line(exc.format_message())
+            sys.stderr.write(f"corridor: error: {msg} (see `corridor --help`)\n")
+            return 2
+        raise
+    # without standalone mode typer *returns* exit codes: typer.Exit(n) from a command, and
+    # 130 for a KeyboardInterrupt it caught itself (raised by code, not by our SIGINT handler)
+    if isinstance(rv, int) and not isinstance(rv, bool) and rv:
+        return _stop_line(int(signal.SIGINT)) if rv == 130 else rv
+    return 0

@@ -1,0 +1,86 @@
+"""``corridor map SCENARIO… --out map.html``: write only the interactive map of scenarios."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from corridor import scenarios
+from corridor._errors import InvalidInputError
+from corridor.evaluation.metrics import evaluate
+from corridor.network.core import load_network
+from corridor.outputs.maps import BASEMAPS, route_map, save_map
+
+log = logging.getLogger(__name__)
+
+
+def _scenarios(names: list[str]) -> list[Any]:
+
+    out: list[Any] = []
+    for name in names:
+        p = Path(name)
+        if p.suffix.lower() == ".toml":  # scenarios.load says what is wrong with the file
+            out.extend(scenarios.load(p))
+        else:
+            out.append(scenarios.get(name))
+    return out
+
+
+def map_command(names: list[str], out: Path, *, basemap: str = "auto", network: str = "reference",
+                metrics: bool = True) -> Path:
+    """Build the routes of scenarios (names, slugs or TOML files) and save their offline map.
+
+    Returns the written path. Raises the library's errors for unknown scenarios,
+    bad basemaps or unwritable outputs.
+    """
+
+    if basemap not in BASEMAPS:
+        raise InvalidInputError(f"unknown basemap {basemap!r}; choose one of {', '.join(BASEMAPS)}")
+    if not names:
+        raise InvalidInputError("give at least one scenario name, slug or TOML file")
+    net: Any = network
+    if network == "none":
+        net = None
+    elif network != "reference":
+
+        net = load_network(network)
+    scs = _scenarios(names)
+    routes = [sc.route(network=net) for sc in scs]
+    mets = None
+    if metrics:
+
+        mets = [evaluate(r) for r in routes]
+    m = route_map(routes, metrics=mets, basemap=basemap)
+    return save_map(m, out)
+
+
+def register(app: Any) -> None:
+    """Attach the ``map`` command to the root app."""
+
+    @app.command("map")
+    def map_(
+        scenarios: Annotated[list[str], typer.Argument(
+            help="Scenario names or slugs (see `corridor list`), or scenario TOML files.")],
+        out: Annotated[Path, typer.Option("--out", "-o", help="Output HTML file.")] = Path("map.html"),
+        basemap: Annotated[str, typer.Option(
+            help="auto (hillshade + OSM tiles when online), osm, offline (hillshade only) or none.")]
+        = "auto",
+        network: Annotated[str, typer.Option(
+            help="'reference' (embedded, modelled), 'none' (new alignment throughout) "
+                 "or an OSM .pbf/.osm file.")] = "reference",
+        no_metrics: Annotated[bool, typer.Option(
+            "--no-metrics", help="Skip evaluation (no profiles or metric tables in popups).")] = False,
+    ) -> None:
+        """Write an interactive map (offline HTML) of one or more scenarios.
+
+        [bold]Examples[/bold]
+
+          corridor map meghri --out map.html
+          corridor map meghri aras --basemap offline -o corridors.html
+          corridor map my_scenarios.toml -o mine.html
+        """
+        path = map_command(scenarios, out, basemap=basemap, network=network, metrics=not no_metrics)
+        typer.echo(f"wrote {path}")

@@ -1,0 +1,223 @@
+"""``corridor sweep``: evaluate a grid of variants in batch (see :mod:`corridor.batch`).
+
+Variant keys
+------------
+``max_grade``
+    Ruling grade in per mille; each distinct value re-traces the scenario route
+    (once per scenario and value, on a worker).
+``unit_cost.<key>``
+    A unit-cost band, given as its central value in MUSD/km (the band is scaled
+    to keep its shape). ``<key>`` is a short name (``tunnel``, ``bridge``,
+    ``new``, ``rehab``, ``existing``; prefixed with the scenario mode) or a full
+    :class:`~corridor.costs.CostParams` field such as ``rail_tunnel_musd_per_km``.
+any other CostParams number
+    e.g. ``rail_border_dwell_h=1:3:1``, set as given.
+
+Where it runs
+-------------
+``--workers N`` uses N local processes; ``--scheduler tcp://HOST:8786`` (or
+``CORRIDOR_DASK_SCHEDULER``) connects to a running Dask cluster. Either way the
+scenarios are traced on the workers (see :func:`corridor.batch.route_and_evaluate_many`).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from corridor import scenarios as sc
+from corridor import settings
+from corridor._errors import OutputError, ParameterError
+from corridor._text import write_csv
+from corridor.batch import connect, route_and_evaluate_many, variant_grid
+from corridor.costs import CostParams
+from corridor.outputs.export import atomic_output
+
+log = logging.getLogger(__name__)
+
+
+def cost_field(key: str, mode: str) -> str:
+    """The CostParams field a ``unit_cost.<key>`` variant sets for ``mode``.
+
+    >>> cost_field("tunnel", "rail")
+    'rail_tunnel_musd_per_km'
+    >>> cost_field("road_bridge_musd_per_km", "rail")
+    'road_bridge_musd_per_km'
+    """
+
+    keys = CostParams.cost_keys()
+    for name in (key, f"{mode}_{key}_musd_per_km", f"{mode}_{key}"):
+        if name in keys:
+            return name
+    raise ParameterError(
+        f"unknown unit cost {key!r}; use one of tunnel, bridge, new, rehab, existing or {', '.join(keys)}")
+
+
+def parse_vary(specs: Sequence[str]) -> dict[str, str]:
+    """Parse ``NAME=RANGE`` options into ``{name: range}``.
+
+    >>> parse_vary(["max_grade=10:25:5", "unit_cost.tunnel=40,60"])
+    {'max_grade': '10:25:5', 'unit_cost.tunnel': '40,60'}
+    """
+
+    out: dict[str, str] = {}
+    for spec in specs:
+        name, sep, rng = str(spec).partition("=")
+        name = name.strip()
+        if not sep or not name or not rng.strip():
+            raise ParameterError(f"--vary {spec!r}: write NAME=start:stop:step or NAME=a,b,c")
+        if name in out:
+            raise ParameterError(f"--vary {name!r} is given twice; give each parameter once")
+        if name != "max_grade" and not name.startswith("unit_cost.") and name not in set(CostParams.keys()):
+            raise ParameterError(
+                f"--vary {name!r} is not a sweep parameter; use max_grade, unit_cost.<key> or a CostParams name")
+        out[name] = rng.strip()
+    return out
+
+
+def params_for(variant: Mapping[str, float], mode: str, base: Any = None) -> Any:
+    """CostParams for one variant (``max_grade`` is ignored here: it changes the route).
+
+    >>> p = params_for({"unit_cost.tunnel": 50.0}, "rail")
+    >>> p.rail_tunnel_musd_per_km
+    (31.25, 50.0, 75.0)
+    """
+
+    p = base if base is not None else CostParams()
+    for name, value in variant.items():
+        if name == "max_grade":
+            continue
+        if name.startswith("unit_cost."):
+            field = cost_field(name.removeprefix("unit_cost."), mode)
+            if value < 0:
+                raise ParameterError(f"--vary {name}: unit costs must be >= 0, got {value}")
+            band = getattr(p, field)
+            p = p.scaled(field, value / band[1]) if band[1] > 0 else p.replace(**{field: (value,) * 3})
+        else:
+            p = p.replace(**{name: value})
+    return p
+
+
+def rank_summary(frame: Any, *, by: str = "cost_central_musd") -> Any:
+    """Rank stability of each scenario across variants (rank 1 = lowest ``by``).
+
+    Returns a DataFrame with ``scenario, n_variants, min_rank, max_rank, mode_rank, share_first``.
+    """
+    import pandas as pd
+
+    ranks = frame.groupby("variant")[by].rank(method="min").astype(int)
+    rows = []
+    for scen, r in ranks.groupby(frame["scenario"]):
+        counts = Counter(r.tolist())
+        rows.append({"scenario": scen, "n_variants": len(r), "min_rank": int(r.min()), "max_rank": int(r.max()),
+                     "mode_rank": min(k for k, c in counts.items() if c == max(counts.values())),
+                     "share_first": float((r == 1).mean())})
+    return pd.DataFrame(rows).sort_values(["mode_rank", "scenario"]).reset_index(drop=True)
+
+
+def run_sweep(names: Sequence[str], vary: Mapping[str, str], out: Path, *, workers: int | None = None,
+              client: Any = None, rank_by: str = "cost_central_musd") -> tuple[Path, Path | None]:
+    """Build the grid, evaluate it in batch and write ``sweep.parquet`` (and ``sweep_summary.csv``).
+
+    Every (scenario, max_grade) pair is traced once, on a worker (a local
+    process, or a Dask worker of ``client``), together with all its cost
+    variants; the traced routes come back with the metrics and give the
+    geometry of ``sweep.parquet``.
+    """
+    import dataclasses
+
+    import geopandas as gpd
+
+
+    scens = sc.gather(names)  # names and .toml files; a duplicate name is a ScenarioError
+    if not scens:
+        raise ParameterError("no scenario given; name a built-in scenario or a scenario .toml file")
+    grid = variant_grid(vary)
+    variants: dict[tuple[int, float | None], Any] = {}
+    items, params, meta = [], [], []
+    for si, s in enumerate(scens):
+        for vi, var in enumerate(grid):
+            mg = var.get("max_grade")
+            if mg is not None and not 0 < mg < 1000:
+                raise ParameterError(f"--vary max_grade={mg}: give the grade in per mille (e.g. 10:25:2.5)")
+            key = (si, mg)
+            if key not in variants:  # traced on a worker, once per (scenario, max_grade)
+                variants[key] = s if mg is None else dataclasses.replace(s, max_grade=mg / 1000.0)
+            items.append(variants[key])
+            params.append(params_for(var, s.mode))
+            meta.append({"variant": vi, **var})
+    log.info("sweep: %d evaluations (%d routes to trace)", len(items), len(variants))
+    done = route_and_evaluate_many(items, params=params, client=client, max_workers=workers)
+    # a variant column wins over a metric of the same name (max_grade), kept as route_<name>
+    rows = [{**m, **{(f"route_{k}" if k in m else k): v for k, v in met.as_row().items()}}
+            for m, (_, met) in zip(meta, done, strict=True)]
+    gdf = gpd.GeoDataFrame(rows, geometry=[r.geometry for r, _ in done], crs="EPSG:4326")
+    if rank_by not in gdf.columns:
+        raise ParameterError(f"--rank-by {rank_by!r} is not a metric column")
+
+    try:
+        path = out / "sweep.parquet"
+        with atomic_output(path) as tmp:
+            gdf.to_parquet(tmp)
+        summary_path = None
+        if len(scens) > 1:
+            summary_path = out / "sweep_summary.csv"
+            with atomic_output(summary_path) as tmp:
+                write_csv(rank_summary(gdf, by=rank_by), tmp)
+    except OSError as exc:
+        raise OutputError(f"cannot write the sweep to {out}: {exc}; choose a writable --out folder") from exc
+    return path, summary_path
+
+
+def register(app: Any) -> None:
+    """Attach the ``sweep`` command to the root app."""
+
+    @app.command("sweep")
+    def sweep(
+        scenarios: Annotated[list[str], typer.Argument(help="Scenario .toml files or built-in names.")],
+        vary: Annotated[list[str], typer.Option("--vary", help="NAME=start:stop:step or NAME=a,b,c.")],
+        out: Annotated[Path, typer.Option("--out", "-o", help="Output folder.")] = Path("sweep"),
+        workers: Annotated[int | None, typer.Option("--workers", help="Local worker processes.")] = None,
+        scheduler: Annotated[str | None, typer.Option(
+            "--scheduler", help="Address of a running Dask scheduler, e.g. tcp://10.0.0.5:8786 "
+                                "(default: env CORRIDOR_DASK_SCHEDULER).")] = None,
+        rank_by: Annotated[str, typer.Option("--rank-by", help="Metric ranked (lower is better).")]
+        = "cost_central_musd",
+    ) -> None:
+        """Evaluate a grid of variants in batch; write a GeoParquet and a rank-stability summary.
+
+        Each scenario is traced once per max_grade value, on the workers: local
+        processes (--workers N) or a running Dask cluster (--scheduler ADDRESS).
+
+        [bold]Examples[/bold]
+
+          corridor sweep gyumri-kars meghri-rail --vary max_grade=10:25:2.5 --vary unit_cost.tunnel=30:60:10
+
+          corridor sweep gyumri-kars --vary max_grade=10:25:2.5 --scheduler tcp://10.0.0.5:8786
+        """
+
+        vary_map = parse_vary(vary)
+        if scheduler is not None and workers is not None:
+            raise ParameterError("give --workers (local processes) or --scheduler (a Dask cluster), not both")
+        address = scheduler if scheduler is not None else (None if workers is not None else settings.dask_scheduler)
+        client = None
+        if address is not None:
+
+            client = connect(address)
+        try:
+            path, summary_path = run_sweep(scenarios, vary_map, out, workers=workers, client=client,
+                                           rank_by=rank_by)
+        finally:
+            if client is not None:
+                client.close()
+        typer.echo(f"wrote {path}")
+        if summary_path is not None:
+            import pandas as pd
+
+            typer.echo(pd.read_csv(summary_path).to_string(index=False))
+            typer.echo(f"wrote {summary_path}")

@@ -1,0 +1,268 @@
+"""The gazetteer: find places by name, tolerant of case, diacritics and transliteration.
+
+Names are matched in this order, best first: exact name; case-insensitive name
+or alternate name; transliteration-folded name (``Culfa``/``Julfa``/``Jolfa``,
+``Ağbənd``/``Aghband``, ``Naxçıvan``/``Nakhchivan``). Several places may share a
+name (Julfa in Azerbaijan and Jolfa in Iran): pass ``country`` or write
+``"Julfa, IR"`` to choose; otherwise the curated table wins, then the larger place.
+
+Examples
+--------
+>>> from corridor.data import lookup
+>>> lookup("Culfa", country="AZ").unit
+'NAX'
+>>> lookup("Jolfa, IR").unit
+'IRN'
+>>> lookup("meghri").name
+'Meghri'
+"""
+
+from __future__ import annotations
+
+import difflib
+import logging
+import re
+import unicodedata
+from collections.abc import Sequence
+from functools import lru_cache
+from typing import Any
+
+from corridor._errors import InvalidInputError, UnknownPlaceError
+from corridor._types import Place
+from corridor._validate import check_lonlat
+from corridor.data import datasets
+from corridor.data.regions import unit_at, units_of_points
+
+log = logging.getLogger(__name__)
+
+__all__ = ["Waypoint", "candidates", "lookup", "resolve", "resolve_all", "table"]
+
+Waypoint = str | Place | Sequence[float]
+
+_ISO_BY_UNIT = {"ARM": "AM", "AZE": "AZ", "NAX": "AZ", "GEO": "GE", "TUR": "TR", "IRN": "IR", "RUS": "RU"}
+_CURATED_KINDS = {"border_crossing", "rail_station", "checkpoint", "bridge"}
+
+# Azerbaijani / Turkish / Armenian-romanisation letters folded to one spelling.
+_FOLD = [
+    ("dzh", "j"), ("zh", "j"), ("kh", "h"), ("gh", "g"), ("sh", "s"),
+    ("x", "h"), ("q", "g"), ("w", "v"), ("y", "i"), ("o", "u"), ("e", "a"),
+]
+
+
+def _ascii(s: str) -> str:
+    from anyascii import anyascii
+
+    s = s.replace("ə", "a").replace("Ə", "A").replace("ı", "i")
+    s = s.replace("ç", "ch").replace("Ç", "Ch").replace("ş", "sh").replace("Ş", "Sh")
+    s = unicodedata.normalize("NFKC", s)
+    return str(anyascii(s))
+
+
+def norm(name: str) -> str:
+    """Lower-case ASCII key without punctuation or a trailing ``(approx.)``.
+
+    >>> norm("Naxçıvan")
+    'naxchivan'
+    """
+    s = re.sub(r"\(approx\.?\)", "", str(name), flags=re.I)
+    s = _ascii(s).lower()
+    return re.sub(r"[^a-z0-9]+", "", s)
+
+
+def fold(name: str) -> str:
+    """A coarser key that merges transliterations (Culfa = Julfa = Jolfa).
+
+    >>> fold("Culfa") == fold("Julfa") == fold("Jolfa")
+    True
+    >>> fold("Naxçıvan") == fold("Nakhchivan")
+    True
+    """
+    s = norm(name)
+    # Repeat to a fixed point, so fold(fold(x)) == fold(x): one pass can create a new
+    # digraph ("kx" -> "kh"). Each pass shortens the key or replaces letters by ones no
+    # rule rewrites, so the loop ends.
+    while True:
+        t = _fold_once(s)
+        if t == s:
+            return s
+        s = t
+
+
+def _fold_once(s: str) -> str:
+    # Azerbaijani 'c' is English 'j' and 'x' is 'kh'; do this before folding digraphs.
+    # A 'c' left after this is always followed by 'h' ("ch"), which stays as it is.
+    s = re.sub(r"c(?!h)", "j", s)
+    for a, b in _FOLD:
+        s = s.replace(a, b)
+    return re.sub(r"(.)\1+", r"\1", s)
+
+
+@lru_cache(maxsize=2)
+def _index(folder: str) -> tuple[Any, dict[str, list[int]], dict[str, list[int]], dict[str, list[int]]]:
+
+    df = datasets.places().reset_index(drop=True)
+    df["unit"] = units_of_points(df["lon"].to_numpy(), df["lat"].to_numpy(), snap_deg=0.02)
+    exact: dict[str, list[int]] = {}
+    lower: dict[str, list[int]] = {}
+    folded: dict[str, list[int]] = {}
+    for i, (name, alts) in enumerate(zip(df["name"], df["alt_names"], strict=True)):
+        names = [name, *[a for a in str(alts).split(";") if a]]
+        exact.setdefault(name, []).append(i)
+        for n in names:
+            for key, d in ((norm(n), lower), (fold(n), folded)):
+                if key:
+                    lst = d.setdefault(key, [])
+                    if i not in lst:
+                        lst.append(i)
+    return df, exact, lower, folded
+
+
+def table() -> Any:
+    """All places as a GeoDataFrame with a computed ``unit`` column.
+
+    Examples
+    --------
+    >>> from corridor.data.places import table
+    >>> df = table()
+    >>> df.loc[df["name"] == "Meghri", "unit"].iloc[0]
+    'ARM'
+    """
+    return _index(str(datasets.region_dir()))[0].copy()
+
+
+def _place(df: Any, i: int) -> Place:
+    r = df.iloc[i]
+    return Place(
+        name=str(r["name"]), lon=float(r["lon"]), lat=float(r["lat"]),
+        unit=None if r["unit"] is None else str(r["unit"]), kind=str(r["kind"]),
+        country=str(r["country"]), source=str(r["source"]),
+        alt_names=tuple(a for a in str(r["alt_names"]).split(";") if a),
+    )
+
+
+def _split_country(name: str, country: str | None) -> tuple[str, str | None]:
+    m = re.match(r"^\s*(.+?)\s*(?:,\s*|\(\s*)([A-Za-z]{2,3})\s*\)?\s*$", name)
+    if m and country is None:
+        code = m.group(2).upper()
+        iso = _ISO_BY_UNIT.get(code, code)
+        if iso in set(_ISO_BY_UNIT.values()):
+            return m.group(1), iso
+    return name, (_ISO_BY_UNIT.get(country.upper(), country.upper()) if country else None)
+
+
+def candidates(name: str, country: str | None = None) -> list[Place]:
+    """Every place matching ``name`` at the best matching level, best first.
+
+    Examples
+    --------
+    >>> from corridor.data import candidates
+    >>> [(p.name, p.unit) for p in candidates("Julfa")]
+    [('Julfa', 'NAX'), ('Julfa', 'IRN')]
+    >>> candidates("Julfa", country="IR")[0].unit
+    'IRN'
+    """
+    if not isinstance(name, str) or not name.strip():
+        raise InvalidInputError(f"place name {name!r} is empty; give a name such as 'Meghri'")
+    name, iso = _split_country(name, country)
+    df, exact, lower, folded = _index(str(datasets.region_dir()))
+    for hits in (exact.get(name, []), lower.get(norm(name), []), folded.get(fold(name), [])):
+        if iso:
+            hits = [i for i in hits if df.at[i, "country"] == iso]
+        if hits:
+            def rank(i: int) -> tuple[int, int, int]:
+                curated = df.at[i, "kind"] in _CURATED_KINDS or not str(df.at[i, "source"]).startswith("GeoNames")
+                return (0 if df.at[i, "name"] == name else 1, 0 if curated else 1, -int(df.at[i, "population"]))
+
+            return [_place(df, i) for i in sorted(set(hits), key=rank)]
+    return []
+
+
+def lookup(name: str, country: str | None = None) -> Place:
+    """Find one place by name.
+
+    Parameters
+    ----------
+    name : str
+        Place name in any common spelling; ``"Name, CC"`` picks the country
+        (ISO alpha-2 such as ``IR`` or a unit code such as ``NAX``).
+    country : str, optional
+        ISO alpha-2 code or unit code to disambiguate.
+
+    Returns
+    -------
+    Place
+
+    Raises
+    ------
+    UnknownPlaceError
+        Nothing matches; the message lists the nearest names.
+
+    Examples
+    --------
+    >>> from corridor.data import lookup
+    >>> p = lookup("Meghri")
+    >>> p.unit, p.country
+    ('ARM', 'AM')
+    >>> lookup("Naxçıvan").unit
+    'NAX'
+    """
+    found = candidates(name, country)
+    if found:
+        if len({(p.country, p.name) for p in found}) > 1:
+            log.info("%r matches %d places; using %s (%s). Pass country= to choose.",
+                     name, len(found), found[0].name, found[0].country)
+        return found[0]
+    df, _, lower, _ = _index(str(datasets.region_dir()))
+    close = difflib.get_close_matches(norm(name), list(lower), n=5, cutoff=0.6)
+    names = sorted({str(df.at[lower[k][0], "name"]) for k in close})
+    hint = f"; nearest matches: {', '.join(names)}" if names else ""
+    where = f" in country {country}" if country else ""
+    raise UnknownPlaceError(
+        f"unknown place {name!r}{where}{hint}. Check the spelling, add ', CC' for the country, "
+        "or give (lon, lat) coordinates"
+    )
+
+
+def resolve(waypoint: Waypoint) -> Place:
+    """Turn a name, a ``(lon, lat)`` pair, a ``"lon,lat"`` string or a Place into a Place.
+
+    Examples
+    --------
+    >>> from corridor.data import resolve
+    >>> resolve("Meghri").unit
+    'ARM'
+    >>> p = resolve((46.25, 38.9))
+    >>> p.name, p.kind, p.unit
+    ('46.2500,38.9000', 'coordinate', 'ARM')
+    >>> resolve("46.25, 38.9").unit
+    'ARM'
+    """
+
+    if isinstance(waypoint, Place):
+        return waypoint
+    if isinstance(waypoint, str):
+        m = re.fullmatch(r"\s*(-?\d+(?:\.\d+)?)\s*,\s*(-?\d+(?:\.\d+)?)\s*", waypoint)
+        if not m:
+            return lookup(waypoint)
+        waypoint = (float(m.group(1)), float(m.group(2)))
+    if isinstance(waypoint, Sequence) and len(waypoint) == 2:
+        lon, lat = check_lonlat(*waypoint)
+        return Place(name=f"{lon:.4f},{lat:.4f}", lon=lon, lat=lat, unit=unit_at(lon, lat),
+                     kind="coordinate", source="user")
+    raise InvalidInputError(f"waypoint {waypoint!r} is neither a place name nor a (lon, lat) pair; "
+                            "give a name such as 'Meghri' or (lon, lat) in degrees")
+
+
+def resolve_all(waypoints: Sequence[Waypoint]) -> list[Place]:
+    """Resolve a waypoint chain; at least two waypoints are required.
+
+    Examples
+    --------
+    >>> from corridor.data import resolve_all
+    >>> [p.unit for p in resolve_all(["Julfa, AZ", "Meghri"])]
+    ['NAX', 'ARM']
+    """
+    if isinstance(waypoints, str) or len(waypoints) < 2:
+        raise InvalidInputError(f"need at least two waypoints, got {waypoints!r}; "
+                                "give a list such as ['Julfa, AZ', 'Meghri']")
+    return [resolve(w) for w in waypoints]

@@ -1,0 +1,599 @@
+"""Country units: which unit a point lies in, and splitting lines at borders by overlay.
+
+Units are ARM, AZE (mainland Azerbaijan), NAX (Nakhchivan, part of Azerbaijan),
+GEO, TUR, IRN and RUS, from the region pack. Borders are handled by polygon
+overlay, so a line crossing a border is cut exactly where it crosses.
+
+Examples
+--------
+>>> from corridor.data import unit_at
+>>> unit_at(46.24, 38.90)   # Meghri
+'ARM'
+>>> unit_at(45.63, 38.955)  # Julfa, Nakhchivan
+'NAX'
+>>> unit_at(30.0, 10.0) is None
+True
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+import numpy as np
+
+from corridor._errors import InvalidInputError
+from corridor._geo import lengths_of
+from corridor._types import UNITS
+from corridor._validate import check_lonlat
+from corridor.data import datasets
+
+__all__ = ["SOVEREIGN", "UnitIndex", "cut_lines", "split_by_unit", "split_lines", "split_many", "unit_at",
+           "units", "units_of_lines", "units_of_points"]
+
+#: Sovereign state of each unit (NAX is part of Azerbaijan).
+SOVEREIGN: dict[str, str] = {u: ("AZE" if u == "NAX" else u) for u in UNITS}
+
+#: Pieces of a line off every unit polygon (lakes, the Araks channel, slivers) are
+#: given the nearest unit when it is within this many degrees (~1 km).
+SNAP_DEG = 0.01
+
+
+@dataclass(frozen=True)
+class UnitIndex:
+    """Prepared unit polygons and a spatial index (built once per process).
+
+    Examples
+    --------
+    >>> from corridor.data.regions import UnitIndex, index
+    >>> idx = index()
+    >>> isinstance(idx, UnitIndex), len(idx.codes) == len(idx.geoms)
+    (True, True)
+    """
+
+    codes: tuple[str, ...]
+    geoms: tuple[Any, ...]
+    tree: Any
+    union: Any
+
+
+@lru_cache(maxsize=2)
+def _index(folder: str) -> UnitIndex:
+    import shapely
+    from shapely.strtree import STRtree
+
+    gdf = datasets.units()
+    codes = tuple(str(u) for u in gdf["unit"])
+    geoms = tuple(gdf.geometry)
+    for g in geoms:
+        shapely.prepare(g)
+    union = shapely.union_all(list(geoms))
+    shapely.prepare(union)
+    return UnitIndex(codes, geoms, STRtree(list(geoms)), union)
+
+
+def index() -> UnitIndex:
+    """The process-wide :class:`UnitIndex` of the current data folder.
+
+    Examples
+    --------
+    >>> from corridor.data.regions import index
+    >>> sorted(index().codes)
+    ['ARM', 'AZE', 'GEO', 'IRN', 'NAX', 'RUS', 'TUR']
+    >>> index() is index()
+    True
+    """
+    return _index(str(datasets.region_dir()))
+
+
+def units() -> Any:
+    """Country units as a GeoDataFrame (see :func:`corridor.data.units`).
+
+    Examples
+    --------
+    >>> from corridor.data import units
+    >>> len(units()), "NAX" in set(units()["unit"])
+    (7, True)
+    """
+    return datasets.units()
+
+
+def unit_at(lon: float, lat: float) -> str | None:
+    """Unit code at a point, or ``None`` outside every unit.
+
+    Parameters
+    ----------
+    lon, lat : float
+        EPSG:4326 degrees.
+
+    Returns
+    -------
+    str or None
+        ``ARM``, ``AZE``, ``NAX``, ``GEO``, ``TUR``, ``IRN``, ``RUS`` or ``None``.
+
+    Examples
+    --------
+    >>> from corridor.data import unit_at
+    >>> unit_at(46.24, 38.90)  # Meghri
+    'ARM'
+    >>> unit_at(30.0, 10.0) is None
+    True
+    """
+    x, y = check_lonlat(lon, lat)
+    return units_of_points(np.array([x]), np.array([y]))[0]
+
+
+def units_of_points(lons: np.ndarray, lats: np.ndarray, *, snap_deg: float = 0.0) -> list[str | None]:
+    """Vectorised :func:`unit_at`; with ``snap_deg``, points just off land get the nearest unit.
+
+    Examples
+    --------
+    >>> from corridor.data import units_of_points
+    >>> units_of_points([46.24, 45.63, 30.0], [38.90, 38.955, 10.0])
+    ['ARM', 'NAX', None]
+    """
+    import shapely
+
+    idx = index()
+    pts = shapely.points(np.asarray(lons, float), np.asarray(lats, float))
+    out: list[str | None] = [None] * len(pts)
+    pi, gi = idx.tree.query(pts, predicate="intersects")
+    for p, g in zip(pi, gi, strict=True):
+        if out[p] is None:
+            out[p] = idx.codes[g]
+    if snap_deg > 0:
+        missing = [i for i, u in enumerate(out) if u is None]
+        if missing:
+            # off every polygon the distance to a polygon is the distance to its edges: query a tree
+            # of edges (fast) rather than of whole polygons
+            codes, tree, _ = _edge_tree(str(datasets.region_dir()))
+            mi, mg = tree.query_nearest(pts[missing], max_distance=snap_deg)
+            for m, g in zip(mi, mg, strict=True):
+                out[missing[m]] = codes[g]
+    return out
+
+
+@lru_cache(maxsize=2)
+def _edge_tree(folder: str) -> tuple[np.ndarray, Any, np.ndarray]:
+    """Unit code of each polygon edge (two-point line), an STRtree of the edges and their
+    end points (``(n, 2, 2)``)."""
+    import shapely
+    from shapely.strtree import STRtree
+
+    idx = _index(folder)
+    rings = [shapely.get_rings(shapely.get_parts(g)) for g in idx.geoms]
+    xy, ri = shapely.get_coordinates(np.concatenate(rings), return_index=True)
+    unit_of_ring = np.repeat(np.arange(len(idx.geoms)), [len(r) for r in rings])
+    same = ri[1:] == ri[:-1]
+    a, b = xy[:-1][same], xy[1:][same]
+    ends = np.stack([a, b], axis=1)
+    edges = shapely.linestrings(ends)
+    return np.asarray(idx.codes, dtype=object)[unit_of_ring[ri[:-1][same]]], STRtree(edges), ends
+
+
+#: Cell size (degrees) of the grid that classifies lines far from every border without overlay.
+_GRID_DEG = 1 / 64
+
+
+def units_of_lines(lines: Any) -> np.ndarray:
+    """Unit code of each line lying wholly inside one unit, else ``None`` (exact).
+
+    Lines whose bounding box falls in grid cells that no border touches are
+    classified by a table look-up; only the others take the prepared-polygon
+    ``contains`` test. Where unit polygons overlap, the unit the test finds last
+    wins, as in a plain spatial query.
+
+    Examples
+    --------
+    >>> from shapely.geometry import LineString
+    >>> units_of_lines([LineString([(44.5, 40.1), (44.6, 40.1)]),
+    ...                 LineString([(46.0, 38.92), (46.3, 38.92)])]).tolist()
+    ['ARM', None]
+    """
+    import shapely
+
+    arr = np.asarray(lines, dtype=object).ravel()
+    out = np.full(arr.size, None, dtype=object)
+    if arr.size == 0:
+        return out
+    idx = index()
+    codes = np.asarray(idx.codes, dtype=object)
+    b = shapely.bounds(arr)
+    ok = np.isfinite(b).all(axis=1)
+    label = np.full(arr.size, -1, np.int64)
+    if ok.sum() > 1000:  # the grid pays off
+        x0, y0 = b[ok, 0].min(), b[ok, 1].min()
+        h = max(_GRID_DEG, (b[ok, 2].max() - x0) / 4096, (b[ok, 3].max() - y0) / 4096)
+        nx = int((b[ok, 2].max() - x0) / h) + 2
+        ny = int((b[ok, 3].max() - y0) / h) + 2
+        grid = _cell_units(x0, y0, h, nx, ny)
+        cb = np.zeros((arr.size, 4), np.int64)
+        cb[ok] = np.floor((b[ok] - [x0, y0, x0, y0]) / h).astype(np.int64)
+        small = ok & (cb[:, 2] - cb[:, 0] <= 1) & (cb[:, 3] - cb[:, 1] <= 1)
+        c = cb[small]
+        corners = np.stack([grid[c[:, 1], c[:, 0]], grid[c[:, 1], c[:, 2]], grid[c[:, 3], c[:, 0]],
+                            grid[c[:, 3], c[:, 2]]], axis=1)
+        same = (corners == corners[:, :1]).all(axis=1) & (corners[:, 0] >= 0)
+        label[np.flatnonzero(small)[same]] = corners[same, 0]
+    known = label >= 0
+    out[known] = codes[label[known]]
+    todo = np.flatnonzero(ok & ~known)
+    if len(todo):
+        li, gi = idx.tree.query(arr[todo])
+        polys = np.asarray(idx.geoms, dtype=object)
+        inside = shapely.contains(polys[gi], arr[todo][li])  # unit polygons are prepared: fast
+        out[todo[li[inside]]] = codes[gi[inside]]
+    return out
+
+
+def _cell_units(x0: float, y0: float, h: float, nx: int, ny: int) -> np.ndarray:
+    """``(ny, nx)`` grid of cells ``[x0 + i h, x0 + (i + 1) h] x [y0 + j h, ...]``: the index of the
+    one unit holding the whole closed cell, else -1 (a border near or through it, overlapping
+    units, or no unit)."""
+    import shapely
+
+    idx = index()
+    _, _, ends = _edge_tree(str(datasets.region_dir()))
+    eps = 1e-9 * max(1.0, abs(x0), abs(y0))
+    lo = np.floor((np.minimum(ends[:, 0], ends[:, 1]) - eps - [x0, y0]) / h)
+    hi = np.floor((np.maximum(ends[:, 0], ends[:, 1]) + eps - [x0, y0]) / h)
+    lo = np.maximum(lo, 0)
+    hi = np.minimum(hi, [nx - 1, ny - 1])
+    use = (lo <= hi).all(axis=1)
+    lo, hi = lo[use].astype(np.int64), hi[use].astype(np.int64)
+    border = np.zeros((ny, nx), bool)
+    w = hi[:, 0] - lo[:, 0] + 1
+    tot = w * (hi[:, 1] - lo[:, 1] + 1)
+    rep = np.repeat(np.arange(len(lo)), tot)
+    k = np.arange(int(tot.sum())) - np.repeat(np.cumsum(tot) - tot, tot)
+    border[lo[rep, 1] + k // w[rep], lo[rep, 0] + k % w[rep]] = True
+    # a cell no border touches lies wholly inside or outside each unit: its centre decides
+    jy, ix = np.nonzero(~border)
+    cx, cy = x0 + (ix + 0.5) * h, y0 + (jy + 0.5) * h
+    grid = np.full((ny, nx), -1, np.int64)
+    pi, gi = idx.tree.query(shapely.points(cx, cy))
+    polys = np.asarray(idx.geoms, dtype=object)
+    hit = shapely.intersects_xy(polys[gi], cx[pi], cy[pi])  # prepared polygons
+    pi, gi = pi[hit], gi[hit]
+    n_hit = np.bincount(pi, minlength=len(cx))
+    one = n_hit[pi] == 1
+    grid[jy[pi[one]], ix[pi[one]]] = gi[one]
+    return grid
+
+
+def split_by_unit(line: Any, *, snap_deg: float = SNAP_DEG) -> list[tuple[str | None, Any]]:
+    """Cut a LineString at unit borders; return ``[(unit, piece), ...]`` in line order.
+
+    Pieces over water or slivers outside every polygon take the nearest unit
+    within ``snap_deg`` degrees, else ``None``. Consecutive pieces of the same
+    unit are merged, so each border crossing is one unit change.
+
+    Examples
+    --------
+    >>> from shapely.geometry import LineString
+    >>> parts = split_by_unit(LineString([(46.0, 38.92), (46.3, 38.92)]))  # Ordubad -> Meghri
+    >>> [u for u, _ in parts]
+    ['NAX', 'ARM']
+    """
+    if line is None:
+        return []
+    if getattr(line, "geom_type", None) not in ("LineString", "MultiLineString"):
+        raise InvalidInputError(f"split_by_unit needs a shapely LineString in EPSG:4326, got {line!r}; "
+                                "give one such as shapely.geometry.LineString([(lon, lat), ...])")
+    if line.is_empty:
+        return []
+    if line.geom_type == "MultiLineString":
+        return [p for part in line.geoms for p in split_by_unit(part, snap_deg=snap_deg)]
+    if line.is_closed or not line.is_simple:
+        # loops, rings and back-tracking: ordering pieces by projection is ambiguous there
+        return _split_by_segment(line, snap_deg)
+    _, unit, piece = _split_simple(np.array([line], dtype=object), snap_deg)
+    return list(zip(unit.tolist(), piece.tolist(), strict=True))
+
+
+def _split_by_segment(line: Any, snap_deg: float) -> list[tuple[str | None, Any]]:
+    """:func:`split_by_unit` for a line that revisits places: split each straight segment
+    (which never revisits) in travel order, then merge same-unit neighbours."""
+    import shapely
+    from shapely.geometry import LineString
+
+    xy = np.asarray(line.coords)[:, :2]
+    xy = xy[np.r_[True, np.any(np.diff(xy, axis=0) != 0, axis=1)]]
+    if len(xy) < 2:
+        return []
+    segs = shapely.linestrings(np.stack([xy[:-1], xy[1:]], axis=1))
+    inside = units_of_lines(segs)
+    merged: list[tuple[str | None, list[Any]]] = []
+    for seg, unit_in in zip(segs, inside, strict=True):
+        parts = [(unit_in, seg)] if unit_in is not None else split_by_unit(seg, snap_deg=snap_deg)
+        for unit, g in parts:
+            coords = list(g.coords)
+            if merged and merged[-1][0] == unit:
+                merged[-1][1].extend(coords[1:] if merged[-1][1][-1] == coords[0] else coords)
+            else:
+                merged.append((unit, coords))
+    return [(u, LineString(c)) for u, c in merged if len(c) >= 2]
+
+
+def split_many(lines: Any, *, snap_deg: float = SNAP_DEG) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`split_by_unit` for many lines at once, with array (GEOS) operations.
+
+    Gives the same pieces as calling :func:`split_by_unit` on each line (up to
+    float noise in the cut points), much faster for thousands of lines.
+
+    Parameters
+    ----------
+    lines : array-like of LineString
+        EPSG:4326 lines (``None``/empty ones yield no pieces).
+    snap_deg : float
+        As in :func:`split_by_unit`.
+
+    Returns
+    -------
+    owner, unit, piece : numpy.ndarray
+        For each piece, in line order and along each line: the index of its line,
+        its unit code (or ``None``) and its LineString.
+
+    Examples
+    --------
+    >>> from shapely.geometry import LineString
+    >>> owner, unit, piece = split_many([LineString([(46.0, 38.92), (46.3, 38.92)]),
+    ...                                  LineString([(44.5, 40.1), (44.6, 40.1)])])
+    >>> owner.tolist(), unit.tolist()
+    ([0, 0, 1], ['NAX', 'ARM', 'ARM'])
+    """
+    import shapely
+
+    arr = np.asarray(lines, dtype=object).ravel()
+    owner_parts: list[np.ndarray] = []
+    unit_parts: list[np.ndarray] = []
+    piece_parts: list[np.ndarray] = []
+    if arr.size:
+        gtype = shapely.get_type_id(arr)
+        bad = ~np.isin(gtype, (-1, 1, 5))
+        if bad.any():
+            split_by_unit(arr[np.flatnonzero(bad)[0]])  # raises the usual InvalidInputError
+        ok = np.flatnonzero((gtype == 1) & ~shapely.is_empty(arr))
+        simple = np.zeros(arr.size, bool)
+        simple[ok] = ~shapely.is_closed(arr[ok]) & shapely.is_simple(arr[ok])
+        fast = np.flatnonzero(simple)
+        if len(fast):
+            o, u, g = _split_simple(arr[fast], snap_deg)
+            owner_parts.append(fast[o])
+            unit_parts.append(u)
+            piece_parts.append(g)
+        for i in np.flatnonzero(~simple & ((gtype == 1) | (gtype == 5))):  # rings, loops, multi-part: one by one
+            res = split_by_unit(arr[i], snap_deg=snap_deg)
+            owner_parts.append(np.full(len(res), i, dtype=np.intp))
+            unit_parts.append(np.array([r[0] for r in res], dtype=object))
+            piece_parts.append(np.array([r[1] for r in res], dtype=object))
+    if not owner_parts:
+        return np.zeros(0, np.intp), np.zeros(0, dtype=object), np.zeros(0, dtype=object)
+    owner = np.concatenate(owner_parts)
+    order = np.argsort(owner, kind="stable")
+    return owner[order], np.concatenate(unit_parts)[order], np.concatenate(piece_parts)[order]
+
+
+#: Cell size (degrees) for grouping nearby lines when unit polygons are clipped to their area.
+_CLIP_CELL = 0.05
+
+
+def _clipped_polygons(lines: np.ndarray, li: np.ndarray, gi: np.ndarray, idx: UnitIndex) -> np.ndarray:
+    """The unit polygon of each (line, polygon) pair clipped to a box around the line.
+
+    Overlaying a short line with a whole country polygon costs time in proportion to
+    the polygon; clipping it once per group of nearby lines to a box that holds them
+    (with a margin) leaves the intersection unchanged and makes it cheap.
+    """
+    import shapely
+
+    b = shapely.bounds(lines[li])
+    cell = np.floor(b[:, :2] / _CLIP_CELL).astype(np.int64)
+    keys = np.stack([gi.astype(np.int64), cell[:, 0], cell[:, 1]], axis=1)
+    uniq, grp = np.unique(keys, axis=0, return_inverse=True)
+    grp = grp.ravel()
+    lo = np.full((len(uniq), 2), np.inf)
+    hi = np.full((len(uniq), 2), -np.inf)
+    np.minimum.at(lo, grp, b[:, :2])
+    np.maximum.at(hi, grp, b[:, 2:])
+    margin = _CLIP_CELL / 10
+    out = np.empty(len(uniq), dtype=object)
+    for k in range(len(uniq)):
+        poly = idx.geoms[int(uniq[k, 0])]
+        c = shapely.clip_by_rect(poly, lo[k, 0] - margin, lo[k, 1] - margin, hi[k, 0] + margin, hi[k, 1] + margin)
+        out[k] = c if shapely.is_valid(c) else poly  # clipping may give an invalid polygon: use the whole
+    return out[grp]
+
+
+def _split_simple(lines: np.ndarray, snap_deg: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`split_many` for simple, open, non-empty LineStrings (the algorithm of :func:`split_by_unit`)."""
+    import shapely
+
+    idx = index()
+    polys = np.asarray(idx.geoms, dtype=object)
+    codes = np.asarray(idx.codes, dtype=object)
+    li, gi = idx.tree.query(lines)
+    hit = shapely.intersects(polys[gi], lines[li])  # the unit polygons are prepared
+    li, gi = li[hit], gi[hit]
+    inter = shapely.intersection(lines[li], _clipped_polygons(lines, li, gi, idx)) if len(li) else \
+        np.zeros(0, dtype=object)
+    full = ~shapely.is_empty(inter)
+    li, gi, inter = li[full], gi[full], inter[full]
+    # the parts of each line off every unit polygon (none where the union covers it)
+    covered = np.zeros(len(lines), bool)
+    covered[li] = True
+    rest = lines.copy()
+    cov = np.flatnonzero(covered)
+    if len(cov):
+        on_land = shapely.covers(idx.union, lines[cov])
+        rest[cov[on_land]] = None
+        off = cov[~on_land]
+        rest[off] = shapely.difference(lines[off], idx.union)
+    # candidate pieces: intersections first (merged), then the off-land parts, as split_by_unit adds them
+    multi = shapely.get_type_id(inter) == 5
+    inter[multi] = shapely.line_merge(inter[multi])
+    p1, i1 = shapely.get_parts(inter, return_index=True)
+    p2, i2 = shapely.get_parts(rest, return_index=True)
+    parts = np.concatenate([p1, p2])
+    owner = np.concatenate([li[i1], i2]).astype(np.intp)
+    unit = np.concatenate([codes[gi[i1]], np.full(len(p2), None, dtype=object)])
+    keep = (shapely.get_type_id(parts) == 1) & (shapely.length(parts) > 0)
+    keep_off = keep.copy()
+    keep_off[: len(p1)] = False
+    if keep_off.any():
+        mid = shapely.line_interpolate_point(parts[keep_off], 0.5, normalized=True)
+        unit[keep_off] = np.asarray(units_of_points(shapely.get_x(mid), shapely.get_y(mid), snap_deg=snap_deg),
+                                    dtype=object)
+    parts, owner, unit = parts[keep], owner[keep], unit[keep]
+    a = shapely.line_locate_point(lines[owner], shapely.get_point(parts, 0))
+    b = shapely.line_locate_point(lines[owner], shapely.get_point(parts, -1))
+    lo, hi = np.minimum(a, b), np.maximum(a, b)
+    order = np.lexsort((np.arange(len(parts)), hi, lo, owner))
+    # walk along each line, exactly as split_by_unit does
+    length = shapely.length(lines)
+    s_owner: list[int] = []
+    s_unit: list[Any] = []
+    s_a: list[float] = []
+    s_b: list[float] = []
+    own_l, hi_l, unit_l = owner[order].tolist(), hi[order].tolist(), unit[order].tolist()
+    k, n = 0, len(own_l)
+    while k < n:
+        line_i = own_l[k]
+        first = len(s_owner)
+        carry: float | None = None
+        while k < n and own_l[k] == line_i:
+            bb, uu = hi_l[k], unit_l[k]
+            k += 1
+            start = s_b[-1] if len(s_owner) > first else 0.0
+            if bb <= start:
+                continue
+            if bb - start <= 1e-12:
+                carry = start if carry is None else carry
+                continue
+            if carry is not None:
+                start, carry = carry, None
+            if len(s_owner) > first and s_unit[-1] == uu:
+                s_b[-1] = bb
+            else:
+                s_owner.append(line_i)
+                s_unit.append(uu)
+                s_a.append(start)
+                s_b.append(bb)
+        if len(s_owner) > first:
+            s_a[first] = 0.0
+            s_b[-1] = float(length[line_i])
+    if not s_owner:
+        return np.zeros(0, np.intp), np.zeros(0, dtype=object), np.zeros(0, dtype=object)
+    so = np.asarray(s_owner, dtype=np.intp)
+    pieces = _substrings(lines, so, np.asarray(s_a), np.asarray(s_b))
+    good = shapely.get_num_coordinates(pieces) >= 2
+    return so[good], np.asarray(s_unit, dtype=object)[good], pieces[good]
+
+
+def _substrings(lines: np.ndarray, owner: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``shapely.ops.substring(lines[owner], a, b)`` for many spans with ``0 <= a < b`` (as LineStrings)."""
+    import shapely
+
+    used, inv = np.unique(owner, return_inverse=True)
+    xy, vi = shapely.get_coordinates(lines[used], return_index=True)
+    nv = np.bincount(vi, minlength=len(used))
+    first = np.concatenate([[0], np.cumsum(nv)[:-1]])
+    # distance along each line to each vertex, summed in vertex order as substring does
+    pad = np.zeros((len(used), int(nv.max())))
+    col = np.arange(len(vi)) - first[vi]
+    seg = np.zeros(len(vi))
+    seg[1:] = np.sqrt(np.sum(np.diff(xy, axis=0) ** 2, axis=1))
+    seg[first] = 0.0
+    pad[vi, col] = seg
+    cd = np.cumsum(pad, axis=1)[vi, col]
+    # each span takes the vertices strictly between a and b (never the last one)
+    line_of = inv.ravel()
+    rep = np.repeat(np.arange(len(owner)), nv[line_of])
+    vert = first[line_of][rep] + np.arange(len(rep)) - np.repeat(np.cumsum(nv[line_of]) - nv[line_of], nv[line_of])
+    inside = (cd[vert] > a[rep]) & (cd[vert] < b[rep]) & (col[vert] < nv[line_of][rep] - 1)
+    rep, vert = rep[inside], vert[inside]
+    p0 = shapely.get_coordinates(shapely.line_interpolate_point(lines[owner], a))
+    p1 = shapely.get_coordinates(shapely.line_interpolate_point(lines[owner], b))
+    n_mid = np.bincount(rep, minlength=len(owner))
+    size = n_mid + 2
+    start = np.concatenate([[0], np.cumsum(size)[:-1]])
+    out = np.empty((int(size.sum()), 2))
+    out[start] = p0
+    out[start + size - 1] = p1
+    pos = start[rep] + 1 + (np.arange(len(rep)) - np.concatenate([[0], np.cumsum(n_mid)[:-1]])[rep])
+    out[pos] = xy[vert]
+    return np.asarray(shapely.linestrings(out, indices=np.repeat(np.arange(len(owner)), size)), dtype=object)
+
+
+def cut_lines(lines: Any, *, snap_deg: float = SNAP_DEG) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The unit of each line, cutting the lines that cross unit borders; input order is kept.
+
+    Lines wholly inside one unit (the vast majority) are classified by
+    :func:`units_of_lines`; only the others go through :func:`split_many`.
+
+    Returns
+    -------
+    eid, unit, geoms, at : numpy.ndarray
+        For each output row: the input line it comes from (non-decreasing), its
+        unit code (or ``None``) and its geometry; ``at`` lists the rows that are
+        cut pieces (a cut line's pieces replace it, in travel order).
+
+    Examples
+    --------
+    >>> from shapely.geometry import LineString
+    >>> eid, unit, geoms, at = cut_lines([LineString([(44.5, 40.1), (44.6, 40.1)]),
+    ...                                   LineString([(46.0, 38.92), (46.3, 38.92)])])
+    >>> eid.tolist(), unit.tolist(), at.tolist()
+    ([0, 1, 1], ['ARM', 'NAX', 'ARM'], [1, 2])
+    """
+    geoms = np.asarray(lines, dtype=object).ravel()
+    unit = units_of_lines(geoms)
+    rest = np.flatnonzero(unit == None)  # noqa: E711  (object array)
+    if len(rest) == 0:
+        return np.arange(len(geoms)), unit, geoms, np.zeros(0, np.intp)
+    owner, p_unit, pieces = split_many(geoms[rest], snap_deg=snap_deg)
+    owner = rest[owner]
+    count = np.ones(len(geoms), np.int64)
+    count[rest] = np.bincount(owner, minlength=len(geoms))[rest]
+    eid = np.repeat(np.arange(len(geoms)), count)
+    is_piece = np.zeros(len(geoms), bool)
+    is_piece[rest] = True
+    at = np.flatnonzero(is_piece[eid])  # rows of the pieces, in line and travel order
+    unit_out, geoms_out = unit[eid], geoms[eid]
+    unit_out[at] = p_unit
+    geoms_out[at] = pieces
+    return eid, unit_out, geoms_out, at
+
+
+def split_lines(gdf: Any, *, snap_deg: float = SNAP_DEG) -> Any:
+    """Split every line of a GeoDataFrame at unit borders and add a ``unit`` column.
+
+    Rows keep their order; a line that crosses borders is replaced by its
+    pieces, in travel order (:func:`cut_lines`). Split rows keep all other
+    attributes; ``length_m`` (geodesic) is recomputed when present.
+
+    Examples
+    --------
+    >>> import geopandas as gpd
+    >>> from shapely.geometry import LineString
+    >>> gdf = gpd.GeoDataFrame({"name": ["x"]}, geometry=[LineString([(46.0, 38.92), (46.3, 38.92)])],
+    ...                        crs="EPSG:4326")
+    >>> split_lines(gdf)[["name", "unit"]].values.tolist()
+    [['x', 'NAX'], ['x', 'ARM']]
+    """
+    import geopandas as gpd
+    import pandas as pd
+
+    if len(gdf) == 0:
+        out = gdf.copy()
+        out["unit"] = pd.Series(dtype=object)
+        return out
+    geom_col = gdf.geometry.name
+    eid, unit, geoms, _ = cut_lines(gdf.geometry.values, snap_deg=snap_deg)
+    out = gdf.iloc[eid].reset_index(drop=True)
+    out[geom_col] = gpd.GeoSeries(geoms, crs=gdf.crs)
+    out["unit"] = pd.Series(unit, dtype=object)
+    if "length_m" in out.columns:
+        out["length_m"] = lengths_of(geoms)
+    return gpd.GeoDataFrame(out, geometry=geom_col, crs=gdf.crs)

@@ -1,0 +1,28 @@
+"""Stage 7, evaluation: route metrics, comparison, ranking and sensitivity.
+
+Examples
+--------
+>>> from shapely.geometry import LineString
+>>> from corridor.evaluation import RouteMetrics, evaluate
+>>> from corridor.route import Route
+>>> m = evaluate(Route.from_lines([LineString([(46.18, 38.86), (46.24, 38.90)])], mode="road"))
+>>> isinstance(m, RouteMetrics) and m.length_km > 0
+True
+"""
+
+from __future__ import annotations
+
+from corridor.evaluation.metrics import RouteMetrics, compare, evaluate, sensitivity, table
+from corridor.evaluation.ranking import DEFAULT_WEIGHTS, rank, rank_changes, score
+
+__all__ = [
+    "DEFAULT_WEIGHTS",
+    "RouteMetrics",
+    "compare",
+    "evaluate",
+    "rank",
+    "rank_changes",
+    "score",
+    "sensitivity",
+    "table",
+]

@@ -1,0 +1,424 @@
+"""Building blocks of :func:`corridor.evaluation.evaluate`: lengths, crossings, gauge, intervals.
+
+Everything here works on a :class:`corridor.route.Route` segment table and, for
+terrain-dependent figures, on a :class:`corridor.terrain.Profile`. The route is
+cut into *intervals* at every segment boundary and every profile sample, so
+each interval has exactly one segment (build, structure, speed) and one grade
+and terrain class; lengths of the intervals sum to the route length exactly.
+
+Examples
+--------
+>>> from shapely.geometry import LineString
+>>> from corridor.route import Route
+>>> r = Route.from_lines([LineString([(46.0, 38.92), (46.3, 38.92)])], mode="rail")
+>>> [(c["from_unit"], c["to_unit"]) for c in crossings(r)]
+[('NAX', 'ARM')]
+>>> {k: round(v / 1000, 1) for k, v in length_by_unit(r).items() if v}
+{'ARM': 15.0, 'NAX': 11.1}
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from corridor._errors import UnknownUnitError
+from corridor._geo import distances_from
+from corridor._types import UNITS
+from corridor.costs import TERRAIN_CLASSES, CostParams
+from corridor.data.places import table
+
+log = logging.getLogger(__name__)
+
+__all__ = [
+    "NATIONAL_GAUGE_MM",
+    "OUTSIDE",
+    "Intervals",
+    "build_category",
+    "crossings",
+    "effective_units",
+    "gauge_breaks",
+    "intervals",
+    "length_by_build",
+    "length_by_unit",
+    "n_transfers",
+    "terrain_classes",
+]
+
+#: Key for route length outside every country unit (over water, off the region pack).
+OUTSIDE = "outside"
+
+#: Standard track gauge by unit (corridors.md: Türkiye and Iran 1435 mm; Armenia,
+#: Azerbaijan, Nakhchivan 1520 mm; Georgia and Russia are 1520 mm networks too).
+NATIONAL_GAUGE_MM: dict[str, float] = {"ARM": 1520.0, "AZE": 1520.0, "NAX": 1520.0, "GEO": 1520.0,
+                                       "RUS": 1520.0, "TUR": 1435.0, "IRN": 1435.0}
+
+#: Place kinds that count as a known crossing point.
+CROSSING_KINDS = ("border_crossing", "checkpoint", "rail_station")
+
+_ACTIVE = ("active", "", "none", "nan", "existing")
+
+
+def _unit(u: Any) -> str | None:
+    if u is None or (isinstance(u, float) and math.isnan(u)):
+        return None
+    code = str(u)
+    if code not in UNITS:
+        raise UnknownUnitError(f"route segment has unknown unit code {code!r}; use one of {', '.join(UNITS)}")
+    return code
+
+
+def _classes(route: Any) -> list[str]:
+    return [str(c) for c in route.segments["class"].fillna("")]
+
+
+def _flag(route: Any, col: str, cls: str) -> np.ndarray:
+    seg = route.segments
+    out = np.array([c == cls for c in _classes(route)], dtype=bool)
+    if col in seg.columns:
+        out |= seg[col].fillna(False).astype(bool).to_numpy()
+    return out
+
+
+def length_by_unit(route: Any) -> dict[str, float]:
+    """Metres per unit code (every unit present, zero if absent) plus :data:`OUTSIDE`."""
+    out = {u: 0.0 for u in UNITS}
+    out[OUTSIDE] = 0.0
+    for u, ln in zip(route.segments["unit"], route.segments["length_m"].to_numpy(float), strict=True):
+        code = _unit(u)
+        out[code or OUTSIDE] += float(ln)
+    return out
+
+
+#: Statuses of existing lines that are not built yet: measured and priced as new build.
+_NOT_BUILT = ("proposed", "construction", "planned", "new")
+#: Statuses of existing lines whose track is gone: the formation exists, the track is relaid at
+#: new-build rates (the Meghri section's published $200 M for 43 km is a new-build rate).
+_REBUILD = ("razed", "dismantled", "demolished")
+
+
+def _status(status: Any) -> str:
+    return "" if status is None or (isinstance(status, float) and math.isnan(status)) else str(status).lower()
+
+
+def build_category(build: Any, status: Any) -> str:
+    """Length category: ``existing_active``, ``existing_disused`` (disused, abandoned, razed) or ``new``.
+
+    Lines of status proposed/construction/planned are not built yet and count as ``new``.
+
+    >>> build_category("existing", "razed"), build_category("existing", "construction"), build_category("new", "new")
+    ('existing_disused', 'new', 'new')
+    """
+    s = _status(status)
+    if str(build) != "existing" or s in _NOT_BUILT:
+        return "new"
+    return "existing_active" if s in _ACTIVE else "existing_disused"
+
+
+def cost_category(build: Any, status: Any) -> str:
+    """Cost bucket: like :func:`build_category`, but razed line is rebuilt at new-build rates.
+
+    Disused and abandoned line is priced as rehabilitation (track or formation
+    still there).
+
+    >>> cost_category("existing", "razed"), cost_category("existing", "abandoned")
+    ('new', 'existing_disused')
+    """
+    cat = build_category(build, status)
+    return "new" if cat == "existing_disused" and _status(status) in _REBUILD else cat
+
+
+def categories(route: Any, *, cost: bool = False) -> list[str]:
+    """:func:`build_category` (or with ``cost``, :func:`cost_category`) of every segment."""
+    seg = route.segments
+    f = cost_category if cost else build_category
+    return [f(b, s) for b, s in zip(seg["build"], seg["status"], strict=True)]
+
+
+def length_by_build(route: Any) -> dict[str, float]:
+    """Metres per build category."""
+    out = {"existing_active": 0.0, "existing_disused": 0.0, "new": 0.0}
+    for cat, ln in zip(categories(route), route.segments["length_m"].to_numpy(float), strict=True):
+        out[cat] += float(ln)
+    return out
+
+
+def _known_places() -> Any:
+
+    t = table()
+    return t[t["kind"].isin(CROSSING_KINDS)].reset_index(drop=True)
+
+
+def effective_units(route: Any, max_excursion_m: float = 0.0) -> list[str | None]:
+    """Unit of every segment with short *excursions* folded into the surrounding unit.
+
+    A route along a border river drifts across a border that the boundary data
+    place to within about a kilometre. An interior run of segments in one unit,
+    shorter than ``max_excursion_m`` and with the same unit before and after, is
+    given the unit of the run before it. With 0 nothing is folded.
+
+    >>> from shapely.geometry import LineString
+    >>> from corridor.route import Route
+    >>> r = Route.from_lines([LineString([(45.63, 38.96), (46.02, 38.905)])], mode="rail")
+    >>> effective_units(r, 5000.0) == [effective_units(r, 5000.0)[0]] * len(r.segments)
+    True
+    """
+    units = [_unit(u) for u in route.segments["unit"]]
+    lengths = route.segments["length_m"].to_numpy(float)
+    runs: list[list[Any]] = []  # [unit, first, last, length]
+    for i, u in enumerate(units):
+        if runs and runs[-1][0] == u:
+            runs[-1][2] = i
+            runs[-1][3] += lengths[i]
+        else:
+            runs.append([u, i, i, lengths[i]])
+    eff = [r[0] for r in runs]
+    for k in range(1, len(runs) - 1):
+        if runs[k - 1][0] == runs[k + 1][0] and runs[k][3] < max_excursion_m:
+            eff[k] = eff[k - 1]
+    out: list[str | None] = [None] * len(units)
+    for k, r in enumerate(runs):
+        for i in range(r[1], r[2] + 1):
+            out[i] = eff[k]
+    return out
+
+
+def crossings(route: Any, *, tolerance_m: float = 5000.0, max_excursion_m: float = 0.0) -> list[dict[str, Any]]:
+    """Every change of unit along the route, in travel order.
+
+    Each crossing is a dict: ``from_unit``, ``to_unit`` (None outside every
+    unit), ``lon``, ``lat``, ``distance_km`` (from the start), ``known`` (a
+    border crossing, checkpoint or station of the gazetteer lies within
+    ``tolerance_m``), ``known_name``, and ``excursion`` (True if the crossing
+    only bounds a short excursion, see :func:`effective_units`: no border stop).
+    """
+
+    seg = route.segments
+    off = route.offsets()
+    units = [_unit(u) for u in seg["unit"]]
+    eff = effective_units(route, max_excursion_m)
+    out: list[dict[str, Any]] = []
+    prev: str | None = None
+    started = False
+    for i, u in enumerate(units):
+        if started and u != prev:
+            x, y = seg.geometry.iat[i].coords[0]
+            out.append({"from_unit": prev, "to_unit": u, "lon": float(x), "lat": float(y),
+                        "distance_km": float(off[i]) / 1000.0, "known": False, "known_name": "",
+                        "excursion": eff[i] == eff[i - 1]})
+        prev, started = u, True
+    if out:
+        known = _known_places()
+        if len(known):
+            lons, lats = known["lon"].to_numpy(float), known["lat"].to_numpy(float)
+            kunits = known["unit"].astype(object).to_numpy()
+            for c in out:
+                d = distances_from(c["lon"], c["lat"], lons, lats)
+                # a known crossing must lie in one of the two units the crossing joins
+                d = np.where(np.isin(kunits, [c["from_unit"], c["to_unit"]]), d, np.inf)
+                j = int(np.argmin(d))
+                if d[j] <= tolerance_m:
+                    c["known"], c["known_name"] = True, str(known["name"].iat[j])
+    return out
+
+
+def gauge_breaks(route: Any, *, infer: bool = True, max_excursion_m: float = 0.0) -> list[dict[str, Any]]:
+    """Points where the track gauge changes (rail segments only).
+
+    A gauge break is either a segment of class ``gauge_break`` (a transfer edge
+    of the network) or a change between known gauges of consecutive rail
+    segments. With ``infer``, rail segments without a gauge take the national
+    gauge of their unit (:data:`NATIONAL_GAUGE_MM`), short border excursions
+    folded (:func:`effective_units`); so do new-build segments whose gauge is
+    simply their unit's national gauge (as the alignment engine assigns it).
+    """
+    seg = route.segments
+    eff = effective_units(route, max_excursion_m)
+    off = route.offsets()
+    explicit = _flag(route, "gauge_break", "gauge_break")
+    out: list[dict[str, Any]] = []
+    last: float | None = None
+    counted = False
+    for i in range(len(seg)):
+        if explicit[i]:
+            x, y = seg.geometry.iat[i].coords[0]
+            out.append({"lon": float(x), "lat": float(y), "distance_km": float(off[i]) / 1000.0,
+                        "from_gauge_mm": last, "to_gauge_mm": None})
+            counted = True
+            continue
+        if str(seg["mode"].iat[i]) != "rail":
+            continue
+        g = seg["gauge_mm"].iat[i]
+        g = None if g is None or (isinstance(g, float) and math.isnan(g)) else float(g)
+        raw = _unit(seg["unit"].iat[i])
+        if infer and str(seg["build"].iat[i]) == "new" and raw and g == NATIONAL_GAUGE_MM.get(raw):
+            g = None  # new build given its unit's national gauge: re-infer with excursions folded
+        if g is None and infer:
+            u = eff[i]
+            g = NATIONAL_GAUGE_MM.get(u) if u else None
+        if g is None:
+            continue
+        if last is not None and g != last:
+            if counted:
+                out[-1]["to_gauge_mm"] = g
+            else:
+                x, y = seg.geometry.iat[i].coords[0]
+                out.append({"lon": float(x), "lat": float(y), "distance_km": float(off[i]) / 1000.0,
+                            "from_gauge_mm": last, "to_gauge_mm": g})
+        last, counted = g, False
+    return out
+
+
+def n_transfers(route: Any) -> int:
+    """Road-rail transfers (segments of class ``transfer`` or a true ``transfer`` column)."""
+    return int(_flag(route, "transfer", "transfer").sum())
+
+
+@dataclass(frozen=True)
+class Intervals:
+    """The route cut at segment boundaries and profile samples."""
+
+    length_m: np.ndarray  # per interval
+    segment: np.ndarray  # segment index per interval
+    grade: np.ndarray  # signed grade at the interval midpoint
+    terrain: np.ndarray  # 0 flat, 1 rolling, 2 mountainous
+
+
+def terrain_classes(distance_m: np.ndarray, ground_m: np.ndarray, params: CostParams) -> np.ndarray:
+    """Terrain class per profile sample: 0 flat, 1 rolling, 2 mountainous.
+
+    Uses the ground slope over ``params.terrain_window_m`` and the local relief
+    (max - min ground) in the same window.
+
+    >>> d = np.arange(0, 20001, 500.0)
+    >>> int(terrain_classes(d, np.zeros_like(d), CostParams()).max())
+    0
+    >>> int(terrain_classes(d, d * 0.08, CostParams()).min())
+    2
+    """
+    from scipy.ndimage import maximum_filter1d, minimum_filter1d
+
+    d = np.asarray(distance_m, float)
+    g = np.asarray(ground_m, float)
+    if d.size < 2:
+        return np.zeros(d.size, dtype=np.int8)
+    step = float(np.median(np.diff(d))) or 1.0
+    n = max(1, round(params.terrain_window_m / step))
+    h = max(1, n // 2)
+    idx = np.arange(d.size)
+    lo, hi = np.clip(idx - h, 0, d.size - 1), np.clip(idx + h, 0, d.size - 1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        slope = np.abs((g[hi] - g[lo]) / (d[hi] - d[lo]))
+    slope = np.nan_to_num(slope)
+    size = 2 * h + 1
+    relief = maximum_filter1d(g, size, mode="nearest") - minimum_filter1d(g, size, mode="nearest")
+    cls = np.ones(d.size, dtype=np.int8)
+    cls[(slope < params.flat_max_grade) & (relief < params.flat_max_relief_m)] = 0
+    cls[(slope >= params.mountainous_min_grade) | (relief >= params.mountainous_min_relief_m)] = 2
+    return cls
+
+
+def intervals(route: Any, profile: Any, params: CostParams) -> Intervals:
+    """Cut the route at segment ends and profile samples (see the module docstring)."""
+    off = route.offsets()
+    total = float(off[-1])
+    d = np.asarray(profile.distance_m, float)
+    if d.size >= 2 and d[-1] > 0:
+        d = d * (total / d[-1])  # align the profile's own geodesic chainage with the segments'
+    elev = np.asarray(profile.elevation_m, float)
+    ground = np.asarray(getattr(profile, "ground_m", elev), float)
+    ground = np.where(np.isfinite(ground), ground, elev)
+    grade = np.nan_to_num(np.asarray(profile.grade, float))
+    cls = terrain_classes(d, ground, params)
+    b = np.unique(np.concatenate([off, d]))
+    b = b[(b >= 0) & (b <= total)]
+    if b.size < 2:
+        b = np.array([0.0, total])
+    mids = (b[:-1] + b[1:]) / 2
+    lengths = np.diff(b)
+    nseg = len(route.segments)
+    seg_idx = np.clip(np.searchsorted(off, mids, side="right") - 1, 0, nseg - 1)
+    if d.size >= 2:
+        pi = np.clip(np.searchsorted(d, mids, side="right") - 1, 0, d.size - 2)
+        g_mid = np.interp(mids, d, grade)
+        terr = np.maximum(cls[pi], cls[pi + 1])
+    else:
+        g_mid = np.zeros(mids.size)
+        terr = np.zeros(mids.size, dtype=np.int8)
+    return Intervals(lengths, seg_idx, g_mid, terr.astype(np.int8))
+
+
+def segment_speeds(route: Any, params: CostParams) -> np.ndarray:
+    """Base speed (km/h) of every segment before grade factors."""
+    seg = route.segments
+    cats = categories(route, cost=True)
+    classes = _classes(route)
+    maxspeed = (seg["maxspeed_kmh"].to_numpy(float) if "maxspeed_kmh" in seg.columns
+                else np.full(len(seg), np.nan))
+    out = np.empty(len(seg))
+    road = params.road_speed_kmh
+    for i, (mode, cat, cls) in enumerate(zip(seg["mode"].astype(str), cats, classes, strict=True)):
+        if mode == "rail":
+            v = {"new": params.rail_speed_new_kmh, "existing_active": params.rail_speed_existing_kmh,
+                 "existing_disused": params.rail_speed_rehab_kmh}[cat]
+        elif cat == "new":
+            v = params.road_speed_new_kmh
+        else:
+            base = cls.removesuffix("_link")
+            v = road.get(base, road.get("other", 40.0))
+        ms = maxspeed[i]
+        if math.isfinite(ms) and ms > 0:
+            v = min(v, ms)
+        out[i] = v
+    return out
+
+
+def running_time_h(route: Any, iv: Intervals, params: CostParams) -> float:
+    """Hours of running time: interval length over segment speed times the grade factor."""
+    speeds = segment_speeds(route, params)[iv.segment]
+    modes = route.segments["mode"].astype(str).to_numpy()[iv.segment]
+    g = np.abs(iv.grade)
+    factor = np.ones(g.size)
+    for mode, steps in (("rail", params.rail_grade_speed), ("road", params.road_grade_speed)):
+        sel = modes == mode
+        for thr, fac in steps:
+            hit = sel & (g > thr)
+            factor[hit] = np.minimum(factor[hit], fac)
+    return float(np.sum(iv.length_m / 1000.0 / (speeds * factor)))
+
+
+def quantities(route: Any, iv: Intervals) -> dict[tuple[str, str, str, str], float]:
+    """Km per ``(mode, build, terrain, structure)`` bucket for :func:`corridor.costs.cost_band`."""
+
+    seg = route.segments
+    cats = np.asarray(categories(route, cost=True), dtype=object)[iv.segment]
+    modes = seg["mode"].astype(str).to_numpy()[iv.segment]
+    structs = seg["structure"].fillna("none").astype(str).to_numpy()[iv.segment]
+    structs = np.where(np.isin(structs, ["tunnel", "bridge"]), structs, "none")
+    out: dict[tuple[str, str, str, str], float] = {}
+    for m, c, t, s, ln in zip(modes, cats, iv.terrain, structs, iv.length_m, strict=True):
+        key = (str(m), str(c), TERRAIN_CLASSES[int(t)], str(s))
+        out[key] = out.get(key, 0.0) + float(ln) / 1000.0
+    return out
+
+
+def terrain_km(iv: Intervals) -> dict[str, float]:
+    """Km of route per terrain class."""
+
+    return {name: float(iv.length_m[iv.terrain == k].sum()) / 1000.0 for k, name in enumerate(TERRAIN_CLASSES)}
+
+
+def dominant_terrain(km: Mapping[str, float]) -> str:
+    """The terrain class with the most km (ties go to the more rugged class).
+
+    >>> dominant_terrain({"flat": 5.0, "rolling": 5.0, "mountainous": 1.0})
+    'rolling'
+    """
+
+    best = max(range(len(TERRAIN_CLASSES)), key=lambda k: (km.get(TERRAIN_CLASSES[k], 0.0), k))
+    return TERRAIN_CLASSES[best]

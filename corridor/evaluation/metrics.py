@@ -1,0 +1,610 @@
+"""Route evaluation and comparison: the figures a transport planner presents.
+
+:func:`evaluate` turns a :class:`~corridor.route.Route` into :class:`RouteMetrics`:
+geodesic length by country unit and build type, border crossings (named when a
+known crossing point of the gazetteer is within 5 km), gauge breaks and
+transfers, the terrain profile summary, detour factor, travel time (speed by
+mode, class and grade, plus dwell at borders and gauge breaks), and a
+low/central/high construction cost band (unit costs of :mod:`corridor.costs`
+by build type, mode and terrain class, plus tunnels and bridges).
+
+:func:`compare` makes one table row per route with a weighted multi-criteria
+score and rank (:mod:`corridor.evaluation.ranking`), and the published figures of each
+scenario beside the modelled ones. :func:`sensitivity` shows how the rank
+order changes as each weight and unit cost varies by ±50 %.
+
+Every figure on the embedded data is **modelled**: the reference network is
+not OpenStreetMap, and the DEM is the 30″ GLOBE model. ``RouteMetrics`` and the
+table carry ``network_source`` and ``dem_source`` so this is never lost.
+
+Examples
+--------
+>>> from shapely.geometry import LineString
+>>> from corridor.route import Route
+>>> from corridor.evaluation import evaluate
+>>> r = Route.from_lines([LineString([(46.0, 38.92), (46.3, 38.92)])], mode="rail", name="demo")
+>>> m = evaluate(r)
+>>> round(m.length_km, 1), m.n_crossings, m.crossings[0]["to_unit"]
+(26.0, 1, 'ARM')
+>>> m.cost_musd[0] <= m.cost_musd[1] <= m.cost_musd[2]
+True
+>>> row = m.as_row()
+>>> round(row["length_km_NAX"] + row["length_km_ARM"], 1)
+26.0
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import os
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from corridor import scenarios
+from corridor._errors import InvalidInputError, ParameterError
+from corridor._types import UNITS
+from corridor._validate import as_items, check_positive
+from corridor.costs import CostParams, cost_band
+from corridor.evaluation import _core as core
+from corridor.evaluation.ranking import check_weights, rank, rank_changes, score
+from corridor.network.core import as_network
+from corridor.route import Route
+from corridor.terrain.profiles import DEM
+from corridor.terrain.profiles import profile as make_profile
+
+log = logging.getLogger(__name__)
+
+__all__ = ["RouteMetrics", "compare", "evaluate", "sensitivity"]
+
+#: A crossing counts as known when a gazetteer crossing point lies this close (m).
+KNOWN_CROSSING_TOLERANCE_M = 5000.0
+
+
+@dataclass(frozen=True, eq=False)
+class RouteMetrics:
+    """Everything :func:`evaluate` measures on one route.
+
+    Attributes
+    ----------
+    name, mode : str
+        From the route.
+    length_m : float
+        Total geodesic length.
+    length_by_unit_m : dict
+        Metres per unit code (ARM, AZE, NAX, GEO, TUR, IRN, RUS) and ``outside``; sums to ``length_m``.
+    length_by_build_m : dict
+        Metres of ``existing_active``, ``existing_disused`` (rehabilitation) and ``new``.
+    crossings : list of dict
+        ``from_unit``, ``to_unit``, ``lon``, ``lat``, ``distance_km``, ``known``, ``known_name``,
+        ``excursion`` (bounds a short run along a border: no border stop, see
+        ``CostParams.border_excursion_max_m``).
+    gauge_breaks : list of dict
+        ``lon``, ``lat``, ``distance_km``, ``from_gauge_mm``, ``to_gauge_mm``.
+    n_transfers : int
+        Road-rail transfers.
+    profile : corridor.terrain.Profile
+        The elevation profile along the route.
+    detour_factor : float
+        Length over the great-circle distance between the ends (NaN for a loop).
+    time_h : float
+        Travel time: running time plus dwell; parts in ``time_parts_h``.
+    cost_musd : tuple of float
+        Construction cost band ``(low, central, high)``, millions of US dollars.
+    quantities_km : dict
+        Km per ``(mode, build, terrain, structure)`` bucket, the basis of the cost.
+    terrain_class : str
+        Dominant terrain class (``flat``, ``rolling``, ``mountainous``) by length.
+    terrain_km : dict
+        Km per terrain class.
+    tunnel_km, bridge_km : float
+        Length of tunnels and bridges (existing and new).
+    km_over_ruling : float
+        Km whose grade exceeds ``ruling_grade`` (rail 12.5 ‰, road 6 % by default).
+    source, network_source, dem_source : str
+        Provenance of the route, its network and the DEM.
+    modelled : bool
+        True if any figure rests on modelled geometry (new build, reference network).
+    published : tuple of dict
+        Published figures of the scenario (``figure``, ``value``, ``unit``, ``source``).
+    params : CostParams
+        The parameters used.
+
+    Examples
+    --------
+    >>> from shapely.geometry import LineString
+    >>> from corridor.route import Route
+    >>> m = evaluate(Route.from_lines([LineString([(46.0, 38.92), (46.3, 38.92)])], mode="rail"))
+    >>> isinstance(m, RouteMetrics), m.mode, round(m.length_km, 1)
+    (True, 'rail', 26.0)
+    >>> abs(sum(m.length_by_unit_m.values()) - m.length_m) < 1.0
+    True
+    """
+
+    name: str
+    mode: str
+    length_m: float
+    length_by_unit_m: Mapping[str, float]
+    length_by_build_m: Mapping[str, float]
+    crossings: list[dict[str, Any]]
+    gauge_breaks: list[dict[str, Any]]
+    n_transfers: int
+    profile: Any
+    detour_factor: float
+    time_h: float
+    time_parts_h: Mapping[str, float]
+    cost_musd: tuple[float, float, float]
+    quantities_km: Mapping[tuple[str, str, str, str], float]
+    terrain_class: str
+    terrain_km: Mapping[str, float]
+    tunnel_km: float
+    bridge_km: float
+    km_over_ruling: float
+    ruling_grade: float
+    source: str
+    modelled: bool
+    network_source: str
+    dem_source: str
+    published: tuple[Mapping[str, Any], ...] = ()
+    meta: Mapping[str, Any] = field(default_factory=dict)
+    params: CostParams = field(default_factory=CostParams)
+
+    @property
+    def length_km(self) -> float:
+        """Total length in km."""
+        return self.length_m / 1000.0
+
+    @property
+    def n_crossings(self) -> int:
+        """Number of unit changes along the route."""
+        return len(self.crossings)
+
+    @property
+    def n_border_stops(self) -> int:
+        """Crossings that are not short excursions along a border (they get a border stop)."""
+        return sum(1 for c in self.crossings if not c.get("excursion", False))
+
+    @property
+    def n_gauge_breaks(self) -> int:
+        """Number of gauge breaks."""
+        return len(self.gauge_breaks)
+
+    def recost(self, params: CostParams) -> RouteMetrics:
+        """The same metrics with the cost band recomputed under other unit costs.
+
+        Only the cost changes (speeds and thresholds need a full :func:`evaluate`).
+        """
+        return replace(self, cost_musd=cost_band(self.quantities_km, params=params), params=params)
+
+    def crossings_text(self) -> str:
+        """Crossings as ``"NAX>ARM (Salammelik (approx.)); ARM>AZE (+4 excursions)"``.
+
+        Crossings that only bound a short excursion along a border are counted,
+        not listed (see ``excursion`` in :attr:`crossings`).
+        """
+        parts = []
+        n_exc = 0
+        for c in self.crossings:
+            if c.get("excursion"):
+                n_exc += 1
+                continue
+            s = f"{c['from_unit'] or core.OUTSIDE}>{c['to_unit'] or core.OUTSIDE}"
+            if c["known"]:
+                s += f" ({c['known_name']})"
+            parts.append(s)
+        if n_exc:
+            parts.append(f"+{n_exc} excursion{'s' if n_exc > 1 else ''} across a border along the route")
+        return "; ".join(parts)
+
+    def as_row(self) -> dict[str, Any]:
+        """One flat table row (scalars only): the columns of :data:`ROW_COLUMNS`, then ``published_*``."""
+        row = {col: get(self) for col, get in _ROW}
+        row.update(published_columns(self.published))
+        return row
+
+    def __repr__(self) -> str:
+        lo, mid, hi = self.cost_musd
+        return (f"RouteMetrics(name={self.name!r}, mode={self.mode!r}, length_km={self.length_km:.1f}, "
+                f"crossings={self.n_crossings}, time_h={self.time_h:.1f}, "
+                f"cost_musd=({lo:.0f}, {mid:.0f}, {hi:.0f}), terrain={self.terrain_class!r})")
+
+
+def _per_unit(u: str) -> Callable[[RouteMetrics], float]:
+    return lambda m: m.length_by_unit_m.get(u, 0.0) / 1000.0
+
+
+def _per_build(b: str) -> Callable[[RouteMetrics], float]:
+    return lambda m: m.length_by_build_m.get(b, 0.0) / 1000.0
+
+
+#: The fixed columns of :meth:`RouteMetrics.as_row` and how each is read (``published_*`` follow).
+_ROW: tuple[tuple[str, Callable[[RouteMetrics], Any]], ...] = (
+    ("name", lambda m: m.name),
+    ("mode", lambda m: m.mode),
+    ("scenario", lambda m: str(m.meta.get("scenario", ""))),
+    ("status", lambda m: str(m.meta.get("status", ""))),
+    ("length_km", lambda m: m.length_km),
+    *((f"length_km_{u}", _per_unit(u)) for u in UNITS),
+    ("length_km_outside", _per_unit(core.OUTSIDE)),
+    *((f"length_km_{b}", _per_build(b)) for b in ("existing_active", "existing_disused", "new")),
+    ("n_crossings", lambda m: m.n_crossings),
+    ("n_border_stops", lambda m: m.n_border_stops),
+    ("n_known_crossings", lambda m: sum(1 for c in m.crossings if c["known"])),
+    ("crossings", lambda m: m.crossings_text()),
+    ("n_gauge_breaks", lambda m: m.n_gauge_breaks),
+    ("n_transfers", lambda m: m.n_transfers),
+    ("min_elevation_m", lambda m: float(m.profile.min_m)),
+    ("max_elevation_m", lambda m: float(m.profile.max_m)),
+    ("mean_elevation_m", lambda m: float(m.profile.mean_m)),
+    ("ascent_m", lambda m: float(m.profile.ascent_m)),
+    ("descent_m", lambda m: float(m.profile.descent_m)),
+    ("max_grade", lambda m: float(m.profile.max_abs_grade)),
+    ("mean_grade", lambda m: float(m.profile.mean_abs_grade)),
+    ("ruling_grade", lambda m: m.ruling_grade),
+    ("km_over_ruling", lambda m: m.km_over_ruling),
+    ("tunnel_km", lambda m: m.tunnel_km),
+    ("bridge_km", lambda m: m.bridge_km),
+    ("detour_factor", lambda m: m.detour_factor),
+    ("time_h", lambda m: m.time_h),
+    ("time_running_h", lambda m: m.time_parts_h.get("running", 0.0)),
+    ("time_dwell_h", lambda m: m.time_h - m.time_parts_h.get("running", 0.0)),
+    ("cost_low_musd", lambda m: m.cost_musd[0]),
+    ("cost_central_musd", lambda m: m.cost_musd[1]),
+    ("cost_high_musd", lambda m: m.cost_musd[2]),
+    ("terrain_class", lambda m: m.terrain_class),
+    ("km_flat", lambda m: m.terrain_km.get("flat", 0.0)),
+    ("km_rolling", lambda m: m.terrain_km.get("rolling", 0.0)),
+    ("km_mountainous", lambda m: m.terrain_km.get("mountainous", 0.0)),
+    ("source", lambda m: m.source),
+    ("modelled", lambda m: m.modelled),
+    ("network_source", lambda m: m.network_source),
+    ("dem_source", lambda m: m.dem_source),
+    ("voids_filled", lambda m: bool(getattr(m.profile, "voids_filled", False))),
+)
+#: Column names of :meth:`RouteMetrics.as_row` before the ``published_*`` columns.
+ROW_COLUMNS: tuple[str, ...] = tuple(col for col, _ in _ROW)
+
+
+def _slug(text: Any) -> str:
+    return re.sub(r"[^a-z0-9]+", "_", str(text).lower()).strip("_")
+
+
+def published_columns(published: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
+    """``published_<figure>_<unit>`` columns; repeated figures are joined with ``"; "``.
+
+    >>> published_columns([{"figure": "length", "value": 42, "unit": "km", "source": "a"},
+    ...                    {"figure": "length", "value": 43, "unit": "km", "source": "b"}])
+    {'published_length_km': '42; 43', 'published_sources': 'a; b'}
+    """
+    out: dict[str, Any] = {}
+    sources: list[str] = []
+    for item in published:
+        fig, unit = _slug(item.get("figure", "figure")), _slug(item.get("unit", ""))
+        key = f"published_{fig}" + (f"_{unit}" if unit and not fig.endswith(unit) else "")
+        val = item.get("value")
+        if key in out:
+            out[key] = f"{out[key]}; {val}"
+        else:
+            out[key] = val
+        src = str(item.get("source", "")).strip()
+        if src and src not in sources:
+            sources.append(src)
+    if out:
+        out["published_sources"] = "; ".join(sources)
+    return out
+
+
+# ----------------------------------------------------------------- evaluate
+def _open_dem(dem: Any) -> Any:
+
+    if dem is None or isinstance(dem, str | bytes) or hasattr(dem, "__fspath__") or isinstance(dem, list | tuple):
+        return DEM.open(dem)
+    return dem
+
+
+def _as_route(item: Any, network: Any = None, dem: Any = None) -> Any:
+
+    if isinstance(item, Route):
+        return item
+    if isinstance(item, str):
+
+        item = scenarios.get(item)
+    if hasattr(item, "route") and callable(item.route):
+        return item.route(network=network if network is not None else "reference", dem=dem)
+    raise InvalidInputError(f"cannot evaluate {item!r}: give a Route, a Scenario or a scenario name")
+
+
+def _network_source(route: Any) -> str:
+    meta = route.meta or {}
+    if meta.get("network_source"):
+        return str(meta["network_source"])
+    seg = route.segments
+    existing = seg[seg["build"].astype(str) == "existing"]
+    if len(existing) == 0:
+        return "none (new alignment only, modelled)"
+    srcs = sorted({str(s) for s in existing["source"]})
+    text = ", ".join(srcs)
+    date = (meta.get("network_meta") or {}).get("extract_date") if isinstance(meta.get("network_meta"), Mapping) else None
+    return f"{text} (extract {date})" if date else text
+
+
+def _symmetric_step(route: Any, dem: Any, step_m: float | None) -> float:
+    """A step that divides the route length into whole steps (see :func:`evaluate`)."""
+
+    total = route.length_m
+    if step_m is None:
+        lats = [c[1] for c in (route.start, route.end)]
+        base = float(dem.ground_resolution_m(sum(lats) / 2)) / 2
+    else:
+        base = check_positive(step_m, "step_m")
+    if total <= 0:
+        return base
+    return total / max(1, math.ceil(total / base - 1e-9))
+
+
+def evaluate(route: Any, *, dem: Any = None, params: CostParams | None = None,
+             fill_voids: bool = False, crossing_tolerance_m: float = KNOWN_CROSSING_TOLERANCE_M,
+             network: Any = None, step_m: float | None = None) -> RouteMetrics:
+    """Measure one route.
+
+    Parameters
+    ----------
+    route : Route, Scenario or str
+        A route; a scenario (routed on ``network``, default the reference
+        network) or the name of a built-in scenario.
+    dem : DEM, path or None
+        Elevation model; ``None`` means the embedded GLOBE 30″ DEM.
+    params : CostParams, optional
+        Unit costs, speeds and thresholds (defaults of :mod:`corridor.costs`).
+    fill_voids : bool
+        Interpolate DEM voids instead of raising ``DEMCoverageError``.
+    crossing_tolerance_m : float
+        Distance within which a gazetteer crossing point names a crossing.
+    network : Network or "reference", optional
+        Only used to route a scenario.
+    step_m : float, optional
+        Profile sampling step; default half the DEM's ground resolution. It is
+        rounded so that a whole number of steps fits the route, which makes the
+        samples of a route and of its reverse coincide (ascent and descent swap
+        exactly on reversal).
+
+    Returns
+    -------
+    RouteMetrics
+
+    Raises
+    ------
+    UnknownUnitError
+        A segment carries a unit code that is not a known unit.
+    DEMCoverageError
+        The route leaves the DEM or crosses voids (unless ``fill_voids``).
+
+    Examples
+    --------
+    >>> from shapely.geometry import LineString
+    >>> from corridor.route import Route
+    >>> r = Route.from_lines([LineString([(45.40, 39.21), (45.63, 38.96)])], mode="road", name="N-J")
+    >>> m = evaluate(r)
+    >>> m.length_by_unit_m["NAX"] == m.length_m, m.n_crossings
+    (True, 0)
+    """
+
+    params = params if params is not None else CostParams()
+    if not isinstance(params, CostParams):
+        raise ParameterError(f"params must be a CostParams, got {type(params).__name__}; "
+                             "use CostParams() or CostParams.from_toml(path)")
+    dem_obj = _open_dem(dem)
+    route = _as_route(route, network, dem_obj)
+    by_unit = core.length_by_unit(route)  # validates unit codes first
+    total = route.length_m
+    prof = make_profile(route, dem_obj, mode=route.mode, fill_voids=fill_voids,
+                        step_m=_symmetric_step(route, dem_obj, step_m))
+    iv = core.intervals(route, prof, params)
+    ruling = params.rail_ruling_grade if route.mode == "rail" else params.road_ruling_grade
+    over = float(iv.length_m[abs(iv.grade) > ruling + 1e-12].sum()) / 1000.0
+    exc = params.border_excursion_max_m
+    cross = core.crossings(route, tolerance_m=crossing_tolerance_m, max_excursion_m=exc)
+    stops = sum(1 for c in cross if not c["excursion"])
+    gb = core.gauge_breaks(route, max_excursion_m=exc) if (route.segments["mode"] == "rail").any() else []
+    ntr = core.n_transfers(route)
+    running = core.running_time_h(route, iv, params)
+    border_dwell = params.rail_border_dwell_h if route.mode == "rail" else params.road_border_dwell_h
+    parts = {"running": running, "border": border_dwell * stops,
+             "gauge_break": params.gauge_break_dwell_h * len(gb), "transfer": params.transfer_dwell_h * ntr}
+    q = core.quantities(route, iv)
+    tkm = core.terrain_km(iv)
+    seg = route.segments
+    structs = seg["structure"].fillna("none").astype(str)
+    gc = route.great_circle_m
+    meta = dict(route.meta or {})
+    published = tuple(dict(p) for p in meta.get("published", ()) or ())
+    return RouteMetrics(
+        name=str(route.name), mode=route.mode, length_m=total,
+        length_by_unit_m=by_unit, length_by_build_m=core.length_by_build(route),
+        crossings=cross, gauge_breaks=gb, n_transfers=ntr, profile=prof,
+        detour_factor=total / gc if gc > 1.0 else math.nan,
+        time_h=sum(parts.values()), time_parts_h=parts,
+        cost_musd=cost_band(q, params=params), quantities_km=q,
+        terrain_class=core.dominant_terrain(tkm), terrain_km=tkm,
+        tunnel_km=float(seg["length_m"][structs == "tunnel"].sum()) / 1000.0,
+        bridge_km=float(seg["length_m"][structs == "bridge"].sum()) / 1000.0,
+        km_over_ruling=over, ruling_grade=ruling, source=str(route.source), modelled=bool(route.modelled),
+        network_source=_network_source(route),
+        dem_source=str(getattr(prof, "dem_source", "") or getattr(dem_obj, "source", "")),
+        published=published, meta=meta, params=params,
+    )
+
+
+# ------------------------------------------------------------------ compare
+def _metrics_of(items: Any, *, params: CostParams | None, network: Any, dem: Any,
+                progress: Callable[[int, int, str], None] | None = None) -> list[RouteMetrics]:
+
+    # one item or many; names and .toml files resolved; two items of one name are an error
+    items = scenarios.gather(items)
+    if not items:
+        raise InvalidInputError("nothing to compare: give at least one Route, Scenario or scenario name")
+    dem_obj = None
+    out: list[RouteMetrics] = []
+    for i, it in enumerate(items):
+        if isinstance(it, RouteMetrics):
+            m = it.recost(params) if params is not None and params != it.params else it
+        else:
+            if dem_obj is None:
+                dem_obj = _open_dem(dem)
+            if not isinstance(it, Route) and (network is None or isinstance(network, str | os.PathLike)):
+                network = as_network("reference" if network is None else network)  # once, not per scenario
+            m = evaluate(it, dem=dem_obj, params=params, network=network)
+        out.append(m)
+        if progress is not None:
+            progress(i + 1, len(items), m.name)
+    return out
+
+
+def table(metrics: RouteMetrics | Iterable[RouteMetrics], *, weights: Mapping[str, Any] | None = None) -> Any:
+    """Comparison table of already evaluated routes, with ``score`` and ``rank``.
+
+    No metrics give an empty table with the same columns (:data:`ROW_COLUMNS`,
+    ``score``, ``rank``); two metrics of one name are a :class:`ScenarioError`.
+
+    Examples
+    --------
+    >>> from shapely.geometry import LineString
+    >>> from corridor.route import Route
+    >>> ms = [evaluate(Route.from_lines([LineString([(46.0, 38.92), (x, 38.92)])], mode="rail", name=n))
+    ...       for n, x in (("short", 46.3), ("long", 46.6))]
+    >>> df = table(ms)
+    >>> list(df["name"]), sorted(df["rank"])
+    (['short', 'long'], [1, 2])
+    >>> table([]).shape[0], list(table([]).columns[-2:])
+    (0, ['score', 'rank'])
+    """
+    import pandas as pd
+
+
+    ms = scenarios.gather(as_items(metrics))
+    bad = [m for m in ms if not isinstance(m, RouteMetrics)]
+    if bad:
+        raise InvalidInputError(f"table() takes RouteMetrics (from evaluate), got {bad[0]!r}; use compare() "
+                                "for routes and scenarios")
+    if not ms:
+        check_weights(weights, list(ROW_COLUMNS))
+        df = pd.DataFrame({c: pd.Series(dtype=object) for c in ROW_COLUMNS})
+        df["score"] = pd.Series(dtype=float)
+        df["rank"] = pd.Series(dtype="int64")
+        return df
+    df = pd.DataFrame([m.as_row() for m in ms])
+    df["score"] = score(df, weights)
+    df["rank"] = rank(df["score"])
+    return df
+
+
+def compare(routes_or_scenarios: Any, *, weights: Mapping[str, Any] | None = None,
+            params: CostParams | None = None, network: Any = None, dem: Any = None,
+            progress: Callable[[int, int, str], None] | None = None) -> Any:
+    """One table row per route: every metric, published figures, score and rank.
+
+    Parameters
+    ----------
+    routes_or_scenarios : item or iterable of items
+        Routes, Scenarios, built-in scenario names, scenario ``.toml`` paths or
+        :class:`RouteMetrics` (see :func:`corridor.scenarios.gather`); a single
+        name or path is one item. Two items of one name raise ``ScenarioError``.
+    weights : mapping, optional
+        Criterion column -> weight (lower values of each criterion are better);
+        default :data:`corridor.evaluation.DEFAULT_WEIGHTS`.
+    params : CostParams, optional
+        Unit costs and speeds.
+    network : Network, "reference" or OSM file path, optional
+        Network used to route scenarios (default the modelled reference network).
+    dem : DEM or path, optional
+        Elevation model (default: embedded GLOBE 30″).
+    progress : callable, optional
+        ``progress(done, total, name)`` after each route.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns of :meth:`RouteMetrics.as_row` plus ``score`` (1 best) and ``rank`` (1 best).
+
+    Examples
+    --------
+    >>> from shapely.geometry import LineString
+    >>> from corridor.route import Route
+    >>> a = Route.from_lines([LineString([(45.40, 39.21), (45.63, 38.96)])], mode="road", name="direct")
+    >>> b = Route.from_lines([LineString([(45.40, 39.21), (45.70, 39.10), (45.63, 38.96)])],
+    ...                      mode="road", name="detour")
+    >>> t = compare([a, b], weights={"length_km": 1})
+    >>> t[["name", "rank"]].values.tolist()
+    [['direct', 1], ['detour', 2]]
+    """
+    metrics = _metrics_of(routes_or_scenarios, params=params, network=network, dem=dem, progress=progress)
+    return table(metrics, weights=weights)
+
+
+def sensitivity(routes_or_metrics: Any, *, weights: Mapping[str, Any] | None = None,
+                params: CostParams | None = None, factors: Sequence[float] = (0.5, 1.5),
+                network: Any = None, dem: Any = None) -> Any:
+    """How the rank order changes as each weight and each unit cost varies.
+
+    Each weight of ``weights`` and each unit-cost band of
+    :meth:`CostParams.cost_keys` is multiplied in turn by every factor (default
+    ±50 %) with everything else held; the routes are re-scored and re-ranked.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per (parameter, factor): ``parameter``, ``kind`` (``weight`` or
+        ``unit_cost``), ``factor``, ``order`` (names best first), ``ranks``,
+        ``changed``, ``n_changed``, ``max_shift``, ``kendall_tau`` against the
+        base ranking (first row, ``parameter="base"``).
+
+    Examples
+    --------
+    >>> from shapely.geometry import LineString
+    >>> from corridor.route import Route
+    >>> a = Route.from_lines([LineString([(45.40, 39.21), (45.63, 38.96)])], mode="road", name="a")
+    >>> b = Route.from_lines([LineString([(45.40, 39.21), (45.70, 39.10), (45.63, 38.96)])],
+    ...                      mode="road", name="b")
+    >>> s = sensitivity([a, b], weights={"length_km": 1, "time_h": 1})
+    >>> s["parameter"].iloc[0], bool(s["changed"].any())
+    ('base', False)
+    """
+    import pandas as pd
+
+
+    for f in factors:
+        if isinstance(f, bool) or not isinstance(f, int | float) or not math.isfinite(f) or f < 0:
+            raise ParameterError(f"sensitivity factor {f!r} must be a finite number >= 0")
+    base_params = params if params is not None else CostParams()
+    metrics = _metrics_of(routes_or_metrics, params=base_params, network=network, dem=dem)
+    names = [m.name for m in metrics]
+    base_table = table(metrics, weights=weights)
+    w = check_weights(weights, list(base_table.columns))
+    base_rank = base_table["rank"].tolist()
+
+    def _row(param: str, kind: str, factor: float, ranks: list[int]) -> dict[str, Any]:
+        order = [n for _, n in sorted(zip(ranks, names, strict=True), key=lambda t: t[0])]
+        ch = rank_changes(base_rank, ranks)
+        return {"parameter": param, "kind": kind, "factor": factor, "order": " > ".join(order),
+                "ranks": "; ".join(f"{n}={r}" for n, r in zip(names, ranks, strict=True)),
+                "changed": ch["n_changed"] > 0, **ch}
+
+    rows = [_row("base", "base", 1.0, base_rank)]
+    for key in w:
+        for f in factors:
+            w2 = {**w, key: w[key] * f}
+            if sum(w2.values()) <= 0:
+                continue
+            rows.append(_row(key, "weight", float(f), rank(score(base_table, w2)).tolist()))
+    for key in CostParams.cost_keys():
+        for f in factors:
+            p2 = base_params.scaled(key, f)
+            t2 = base_table.copy()
+            bands = [m.recost(p2).cost_musd for m in metrics]
+            t2["cost_low_musd"] = [b[0] for b in bands]
+            t2["cost_central_musd"] = [b[1] for b in bands]
+            t2["cost_high_musd"] = [b[2] for b in bands]
+            rows.append(_row(key, "unit_cost", float(f), rank(score(t2, w)).tolist()))
+    return pd.DataFrame(rows)

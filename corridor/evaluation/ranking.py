@@ -1,0 +1,112 @@
+"""Weighted multi-criteria score, rank and rank-change summaries.
+
+Every criterion is a numeric column of the comparison table where *lower is
+better* (length, cost, time, crossings, grades). Each is min-max normalised
+over the routes compared (0 = best route, 1 = worst; a column equal for every
+route contributes 0; a missing value counts as worst). The score is
+``1 - sum(w * norm) / sum(w)``: 1 is best. Ranks are 1 for the best score;
+ties share the better rank.
+
+Examples
+--------
+>>> import pandas as pd
+>>> t = pd.DataFrame({"name": ["a", "b"], "length_km": [10.0, 20.0], "cost_central_musd": [50.0, 10.0]})
+>>> score(t, {"length_km": 1, "cost_central_musd": 3}).round(2).tolist()
+[0.25, 0.75]
+>>> rank(score(t, {"length_km": 1})).tolist()
+[1, 2]
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+from corridor._errors import ParameterError
+
+__all__ = ["DEFAULT_WEIGHTS", "check_weights", "rank", "rank_changes", "score"]
+
+#: Default criteria and weights (lower is better for each). Cost counts double.
+DEFAULT_WEIGHTS: dict[str, float] = {
+    "length_km": 1.0,
+    "cost_central_musd": 2.0,
+    "time_h": 1.0,
+    "n_crossings": 1.0,
+    "n_gauge_breaks": 0.5,
+    "km_over_ruling": 1.0,
+    "max_grade": 0.5,
+}
+
+
+def check_weights(weights: Mapping[str, Any] | None, columns: Sequence[str] | None = None) -> dict[str, float]:
+    """Validate weights: finite numbers >= 0, at least one > 0, known criteria.
+
+    >>> check_weights({"length_km": 2})
+    {'length_km': 2.0}
+    >>> check_weights({"length_km": -1})
+    Traceback (most recent call last):
+    ...
+    corridor._errors.ParameterError: weight 'length_km' must be a finite number >= 0, got -1
+    """
+    if weights is None:
+        return dict(DEFAULT_WEIGHTS)
+    if not isinstance(weights, Mapping):
+        raise ParameterError(f"weights must be a mapping of criterion -> weight, got {weights!r}")
+    out: dict[str, float] = {}
+    for k, v in weights.items():
+        if isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(float(v)) or v < 0:
+            raise ParameterError(f"weight {k!r} must be a finite number >= 0, got {v!r}")
+        if columns is not None and k not in columns:
+            raise ParameterError(f"unknown criterion {k!r} in weights; use numeric columns such as "
+                                 f"{', '.join(DEFAULT_WEIGHTS)}")
+        out[str(k)] = float(v)
+    if not out or sum(out.values()) <= 0:
+        raise ParameterError(f"weights {dict(weights)!r} must include at least one weight > 0")
+    return out
+
+
+def score(table: Any, weights: Mapping[str, Any] | None = None) -> Any:
+    """Weighted score per row (pandas Series, 1 best, 0 worst)."""
+    import pandas as pd
+
+    w = check_weights(weights, list(table.columns))
+    total = sum(w.values())
+    acc = np.zeros(len(table))
+    for col, wt in w.items():
+        try:
+            x = pd.to_numeric(table[col], errors="raise").to_numpy(dtype=float)
+        except (TypeError, ValueError) as exc:
+            raise ParameterError(f"criterion {col!r} is not numeric; weight numeric columns only") from exc
+        finite = np.isfinite(x)
+        norm = np.ones(len(x))
+        if finite.any():
+            lo, hi = np.min(x[finite]), np.max(x[finite])
+            norm[finite] = 0.0 if hi == lo else (x[finite] - lo) / (hi - lo)
+        acc += wt * norm
+    return pd.Series(1.0 - acc / total, index=table.index, name="score")
+
+
+def rank(scores: Any) -> Any:
+    """Rank 1 = highest score; ties share the better rank."""
+    return (-scores).rank(method="min").astype(int).rename("rank")
+
+
+def rank_changes(base: Sequence[int], new: Sequence[int]) -> dict[str, float]:
+    """How a rank vector moved: routes changed, largest shift, Kendall's tau.
+
+    >>> rank_changes([1, 2, 3], [2, 1, 3])["n_changed"]
+    2
+    """
+    a, b = np.asarray(base, float), np.asarray(new, float)
+    tau = float("nan")
+    if a.size >= 2 and np.unique(a).size > 1 and np.unique(b).size > 1:
+        from scipy.stats import kendalltau
+
+        tau = float(kendalltau(a, b).statistic)
+    elif a.size >= 2:
+        tau = 1.0 if np.array_equal(a, b) else float("nan")
+    return {"n_changed": int(np.sum(a != b)), "max_shift": int(np.max(np.abs(a - b))) if a.size else 0,
+            "kendall_tau": tau}

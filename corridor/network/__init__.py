@@ -1,0 +1,50 @@
+"""Stage 4, network: OpenStreetMap road and rail networks, normalised and routable.
+
+Sources (a local ``.osm.pbf``/``.osm`` file, a Geofabrik extract, Overpass, or
+the embedded modelled reference network) all give one edge table
+(:data:`EDGE_COLUMNS`); :class:`Network` adds the topology and routing.
+
+Examples
+--------
+>>> from corridor.network import load_network
+>>> net = load_network("reference")
+>>> net.meta["modelled"]
+True
+"""
+
+from __future__ import annotations
+
+from corridor.network.core import Costs, Network, as_network, load_network
+from corridor.network.osm import (
+    EDGE_COLUMNS,
+    REGION_PATHS,
+    REGIONS,
+    RawOSM,
+    fetch_geofabrik,
+    fetch_overpass,
+    file_checksum,
+    geofabrik_url,
+    overpass_filters,
+    overpass_queries,
+    read_osm,
+    region_extracts,
+)
+
+__all__ = [
+    "EDGE_COLUMNS",
+    "REGIONS",
+    "REGION_PATHS",
+    "Costs",
+    "Network",
+    "RawOSM",
+    "as_network",
+    "fetch_geofabrik",
+    "fetch_overpass",
+    "file_checksum",
+    "geofabrik_url",
+    "load_network",
+    "overpass_filters",
+    "overpass_queries",
+    "read_osm",
+    "region_extracts",
+]

@@ -1,0 +1,680 @@
+"""Road and rail networks: load from OSM or the reference table, route on them, cache them.
+
+:func:`load_network` reads a local OSM file (``.osm.pbf``, ``.osm``,
+``.osm.bz2``), an Overpass query (``"overpass"``), Geofabrik extracts
+(``"geofabrik"``) or the embedded modelled reference network (``"reference"``)
+into a :class:`Network`: one normalised edge table (see
+:data:`corridor.network.EDGE_COLUMNS`), a node table and provenance. OSM loads are
+cached as GeoParquet keyed by source checksum, filter and bbox.
+
+Road and rail are separate layers, joined only at stations through transfer
+links; where two track gauges meet (1435/1520 mm) a gauge-break link with its
+own cost is added. Routing uses scipy's compressed sparse graphs.
+
+Examples
+--------
+>>> import geopandas as gpd
+>>> from shapely.geometry import LineString
+>>> from corridor.network import Network
+>>> e = gpd.GeoDataFrame({"mode": ["rail", "rail"], "gauge_mm": [1520.0, 1520.0]},
+...                      geometry=[LineString([(46.00, 38.92), (46.15, 38.92)]),
+...                                LineString([(46.15, 38.92), (46.30, 38.92)])], crs="EPSG:4326")
+>>> net = Network.from_edges(e, source="user")
+>>> r = net.route((46.0, 38.92), (46.3, 38.92))
+>>> r.unit_sequence(), round(r.length_m / 1000, 1)
+(['NAX', 'ARM'], 26.0)
+"""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+import logging
+import math
+import os
+import warnings
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+from typing import Any, NoReturn
+
+import numpy as np
+
+from corridor import settings
+from corridor._errors import EmptyNetworkError, InvalidInputError, NoRouteError
+from corridor._geo import distances_from
+from corridor._types import REGION_BBOX, Place
+from corridor._validate import (
+    as_bbox,
+    as_items,
+    check_lonlat,
+    check_mode,
+    check_modes,
+    check_positive,
+    check_units,
+)
+from corridor.data.places import resolve
+from corridor.network import _io as io
+from corridor.network import osm
+from corridor.network._graph import KIND_EDGE, KIND_GAUGE, Costs, Graph, Solver, gauge_km
+from corridor.route import Route
+
+log = logging.getLogger(__name__)
+
+__all__ = ["Costs", "Network", "as_network", "load_network"]
+
+#: Snapped points farther than this from every usable node make a route fail (NoRouteError).
+MAX_SNAP_M = 20_000.0
+_WEIGHTS = ("length", "time")
+_SNAP_K = 16  # candidate vertices per layer at each end of a leg
+_SNAP_K_FAR = 64  # per layer, when explaining why no candidate within the tolerance connects
+_EXPLAIN_M = 2_000.0  # ... and up to this much farther than the nearest node
+
+
+@dataclass(frozen=True)
+class _End:
+    """The snap candidates of one end of a leg (every layer): vertices and metres from the place, nearest first."""
+
+    place: Place
+    v: np.ndarray
+    d: np.ndarray
+
+    def nearest(self) -> np.ndarray:
+        """The nearest node's vertices (one per layer it is in)."""
+        return self.v[self.d <= self.d[0] + 1e-6]
+
+    def within(self, tol: float) -> np.ndarray:
+        """Mask of the candidates at most ``tol`` metres farther than the nearest one."""
+        return self.d <= self.d[0] + tol
+
+    def label(self) -> str:
+        return f"{self.place.name!r} ({self.place.lon:.4f}, {self.place.lat:.4f})"
+
+
+class Network:
+    """A routable road/rail network.
+
+    Attributes
+    ----------
+    edges : geopandas.GeoDataFrame
+        The normalised edge table (EPSG:4326), columns of :data:`corridor.network.EDGE_COLUMNS`.
+    stations : pandas.DataFrame
+        Station/halt/yard points (id, lon, lat, kind, name) where road-rail transfers are placed.
+    meta : dict
+        Provenance: source, path, checksum, extract_date, filter, bbox, modelled, cache.
+    costs : Costs
+        Transfer and gauge-break penalties, and the road statuses left out of routing
+        (``closed_road_statuses``: construction, proposed, private, no_access; the edges stay in
+        :attr:`edges`). Pass ``Costs(closed_road_statuses=())`` to route on them too.
+
+    Examples
+    --------
+    >>> import geopandas as gpd
+    >>> from shapely.geometry import LineString
+    >>> edges = gpd.GeoDataFrame({"mode": ["rail", "rail"]}, crs="EPSG:4326", geometry=[
+    ...     LineString([(46.0, 38.92), (46.1, 38.92)]), LineString([(46.1, 38.92), (46.2, 38.93)])])
+    >>> net = Network.from_edges(edges)  # the second edge is cut at the NAX/ARM border
+    >>> len(net), net.route((46.0, 38.92), (46.2, 38.93)).unit_sequence()
+    (3, ['NAX', 'ARM'])
+    """
+
+    def __init__(self, edges: Any, *, stations: Any = None, meta: dict[str, Any] | None = None,
+                 costs: Costs | None = None) -> None:
+        import pandas as pd
+
+        if edges is None or len(edges) == 0:
+            raise EmptyNetworkError("a network needs at least one edge; widen the bbox or change the source")
+        self.edges = edges
+        self.stations = stations if stations is not None else pd.DataFrame(
+            {"id": pd.Series(dtype="int64"), "lon": pd.Series(dtype=float), "lat": pd.Series(dtype=float),
+             "kind": pd.Series(dtype=object), "name": pd.Series(dtype=object)})
+        self.meta: dict[str, Any] = dict(meta or {})
+        self.costs = costs or Costs()
+        self._solvers: dict[tuple[Any, ...], Solver] = {}
+
+    @classmethod
+    def from_edges(cls, edges: Any, *, source: str = "user", stations: Any = None,
+                   meta: dict[str, Any] | None = None, costs: Costs | None = None) -> Network:
+        """A network from any LineString GeoDataFrame; missing columns get defaults.
+
+        ``u``/``v`` are derived from shared end points when absent, ``unit`` by
+        cutting at borders, ``length_m`` geodesically.
+        """
+        edges = io.normalise(edges, source=source)
+        m = {"source": source, "modelled": "modelled" in source, **(meta or {})}
+        return cls(edges, stations=stations, meta=m, costs=costs)
+
+    # ------------------------------------------------------------------ basics
+    def __len__(self) -> int:
+        return len(self.edges)
+
+    def __repr__(self) -> str:
+        modes = ", ".join(f"{m}={n}" for m, n in self.edges["mode"].value_counts().sort_index().items())
+        return f"Network(source={self.meta.get('source', '?')!r}, edges={len(self)}, {modes})"
+
+    @cached_property
+    def nodes(self) -> Any:
+        """Node table: index ``node`` id, ``x`` (lon), ``y`` (lat), ``mode`` (road, rail or road;rail)."""
+        import geopandas as gpd
+        import pandas as pd
+        import shapely
+
+        e = self.edges
+        xy, idx = shapely.get_coordinates(e.geometry.values, return_index=True)
+        n = len(e)
+        f = np.searchsorted(idx, np.arange(n), side="left")
+        la = np.searchsorted(idx, np.arange(n), side="right") - 1
+        df = pd.DataFrame({"node": np.concatenate([e["u"].to_numpy(), e["v"].to_numpy()]),
+                           "x": np.concatenate([xy[f, 0], xy[la, 0]]),
+                           "y": np.concatenate([xy[f, 1], xy[la, 1]]),
+                           "mode": np.concatenate([e["mode"].to_numpy(), e["mode"].to_numpy()])})
+        modes = df.groupby("node")["mode"].agg(lambda s: ";".join(sorted(set(s))))
+        first = df.drop_duplicates("node").set_index("node")[["x", "y"]]
+        out = first.join(modes)
+        return gpd.GeoDataFrame(out, geometry=gpd.points_from_xy(out["x"], out["y"]), crs="EPSG:4326")
+
+    @property
+    def gauge_km(self) -> dict[str, float]:
+        """Kilometres of rail by ``gauge_source``: ``tagged``, ``inferred-neighbour``, ``assumed-unit``,
+        ``assumed-default`` (how much of the gauge layer rests on assumptions)."""
+        return gauge_km(self.edges)
+
+    @cached_property
+    def graph(self) -> Graph:
+        """The layered routing graph (built on first use)."""
+        return Graph(self.edges, self.stations, self.costs)
+
+    def _solver(self, mode: str | None, weight: str, avoid: tuple[str, ...]) -> Solver:
+        if weight not in _WEIGHTS:
+            raise InvalidInputError(f"unknown weight {weight!r}; use 'length' or 'time'")
+        if mode is not None:
+            check_mode(mode)
+        key = (mode, weight, avoid)
+        if key not in self._solvers:
+            self._solvers[key] = Solver(self.graph, mode, weight, avoid)
+        return self._solvers[key]
+
+    # ------------------------------------------------------------------ queries
+    def nearest_node(self, lon: float, lat: float, *, mode: str | None = None) -> tuple[int, float]:
+        """Nearest node ``(node id, distance in m)``, optionally of one mode.
+
+        Examples
+        --------
+        >>> import geopandas as gpd
+        >>> from shapely.geometry import LineString
+        >>> net = Network.from_edges(gpd.GeoDataFrame({"mode": ["road"]},
+        ...     geometry=[LineString([(44.50, 40.18), (44.60, 40.18)])], crs="EPSG:4326"))
+        >>> node, d = net.nearest_node(44.60, 40.181)
+        >>> round(d)
+        111
+        """
+
+        x, y = check_lonlat(lon, lat)
+        vs, d = self._solver(mode, "length", ()).candidates(x, y, k=1)
+        if not len(vs):
+            raise EmptyNetworkError(f"the network has no {mode or ''} edges to snap to; load that mode")
+        return int(self.graph.vnode[vs[0]]), float(d[0])
+
+    def _snap(self, s: Solver, p: Place, k: int = _SNAP_K) -> _End:
+        v, d = s.layer_candidates(p.lon, p.lat, k)
+        if not len(v):
+            raise NoRouteError("the network has no usable edges for this mode/avoid_units; load more data")
+        if d[0] > MAX_SNAP_M:
+            raise NoRouteError(f"{p.name!r} ({p.lon:.4f}, {p.lat:.4f}) is {d[0] / 1000:.1f} km from the "
+                               "nearest usable node; load a network covering it or move the waypoint")
+        keep = d <= MAX_SNAP_M
+        return _End(p, v[keep], d[keep])
+
+    def _leg(self, s: Solver, p: Place, q: Place, mode: str | None) -> tuple[float, list[int], float, float]:
+        """The cheapest path of one leg: network cost, vertex path, snap metres at both ends.
+
+        Each end may start/end at a vertex of any usable layer at most
+        ``settings.snap_tolerance_m`` farther than the nearest one; the snap
+        distances count as access/egress costs (:meth:`Solver.access_cost`).
+        """
+        tol = check_positive(settings.snap_tolerance_m, "corridor.settings.snap_tolerance_m", allow_zero=True)
+        o, t = self._snap(s, p), self._snap(s, q)
+        lb = _lower_bound_m(p.lon, p.lat, np.array([q.lon]), np.array([q.lat]))
+        oi, ti = o.within(tol), t.within(tol)
+        try:
+            total, path = s.shortest(o.v[oi], t.v[ti], 0.99 * lb, s.access_cost(o.d[oi]), s.access_cost(t.d[ti]))
+        except NoRouteError:
+            self._no_route(s, o, t, tol, mode, lb)
+        d_o = float(o.d[o.v == path[0]][0])
+        d_d = float(t.d[t.v == path[-1]][0])
+        # not at the nearest node: fine if that was cheaper, a warning if the nearest node has no path
+        for end, dist, back in ((o, d_o, False), (t, d_d, True)):
+            if dist - end.d[0] <= 0.5:
+                continue
+            other = o.v[oi] if back else t.v[ti]
+            near = end.nearest()
+            if not (s.reachable(other, near, search_from_b=True) if back else s.reachable(near, other)):
+                msg = (f"{end.label()}: its nearest usable node ({end.d[0]:.0f} m away) "
+                       f"{'cannot be reached from' if back else 'has no path to'} the other end; the route "
+                       f"{'ends' if back else 'starts'} {dist:.0f} m from the waypoint instead (within "
+                       f"corridor.settings.snap_tolerance_m = {tol:g} m)")
+                log.warning("%s", msg)
+                warnings.warn(msg, UserWarning, stacklevel=4)
+        return total - float(s.access_cost(np.array([d_o + d_d]))[0]), path, d_o, d_d
+
+    def _no_route(self, s: Solver, o: _End, t: _End, tol: float, mode: str | None, lb: float) -> NoReturn:
+        """Raise the NoRouteError of a leg with no path within the snap tolerance, saying what would connect."""
+        p, q = o.place, t.place
+        try:  # would the leg connect if an end moved farther?
+            o2, t2 = self._snap(s, p, _SNAP_K_FAR), self._snap(s, q, _SNAP_K_FAR)
+            oi, ti = o2.within(tol + _EXPLAIN_M), t2.within(tol + _EXPLAIN_M)
+            _, path = s.shortest(o2.v[oi], t2.v[ti], 0.99 * lb, s.access_cost(o2.d[oi]), s.access_cost(t2.d[ti]))
+        except NoRouteError:
+            raise NoRouteError(
+                f"no {mode or 'road/rail'} route from {p.name!r} to {q.name!r}: they are in disconnected parts "
+                f"of the network ({s.ncomp} parts for mode={mode or 'any'}); add the missing links, widen the "
+                "bbox, allow both modes or drop avoid_units") from None
+        moves = [f"the nearest usable node of {end.label()} ({end.d[0]:.0f} m away) is disconnected from the other "
+                 f"end; the nearest node that connects is {float(end.d[end.v == vtx][0]) - end.d[0]:.0f} m farther"
+                 for end, vtx in ((o2, path[0]), (t2, path[-1]))
+                 if float(end.d[end.v == vtx][0]) - end.d[0] > tol]
+        raise NoRouteError(f"no {mode or 'road/rail'} route from {p.name!r} to {q.name!r}: "
+                           + "; ".join(moves or ["no node near the waypoints connects them"])
+                           + f" (more than corridor.settings.snap_tolerance_m = {tol:g} m); move the waypoint "
+                           "onto the connected network, add the missing links, "
+                           + ("restrict mode, " if mode is None else "") + "or raise that setting")
+
+    def route(self, orig: Any, dest: Any, *, weight: str = "length", via: Any = (),
+              avoid_units: Iterable[str] = (), mode: str | None = None, name: str | None = None) -> Any:
+        """Shortest route between places over the network.
+
+        Parameters
+        ----------
+        orig, dest : str, (lon, lat) or Place
+            Place names are looked up in the gazetteer. Each leg may start and
+            end at any node (of any layer ``mode`` allows) at most
+            ``corridor.settings.snap_tolerance_m`` farther from its waypoint than
+            the nearest node; the distance from the waypoint counts as an access
+            cost (:data:`corridor.network._graph.ACCESS_FACTOR` x metres, or
+            seconds at ``ACCESS_SPEED_KMH``), and the cheapest start/path/end
+            wins. So with ``mode=None`` a road 90 m away beats a rail line 10 m
+            away that needs a transfer. If the nearest node has no path to the
+            other end, the route starts at the next one that has and a
+            ``UserWarning`` says so; farther than the tolerance it is a
+            :class:`NoRouteError`. ``meta["snap_m"]`` lists the snap metres.
+        weight : {"length", "time"}
+            Minimise metres or seconds (speed from ``maxspeed`` or the class
+            default; transfers and gauge breaks add their penalties).
+        via : place or iterable of places
+            Intermediate places, visited in order (one name is one place).
+        avoid_units : iterable of unit codes
+            Edges in these units are not used.
+        mode : {"road", "rail"} or None
+            Restrict to one layer; None lets the route change mode at stations.
+        name : str, optional
+            Route name (default ``"A - B"``).
+
+        Returns
+        -------
+        corridor.route.Route
+            Segments with ``build="existing"``, the edge attributes, ``structure``
+            from tunnel/bridge, and ``transfer``/``gauge_break`` flags on the links
+            of class ``transfer``/``gauge_break``.
+
+        Raises
+        ------
+        NoRouteError
+            The places are not connected, or only through nodes farther than
+            the snap tolerance, or are more than ``MAX_SNAP_M`` from the network.
+        ParameterError
+            ``settings.snap_tolerance_m`` is not a finite number >= 0.
+        UnknownPlaceError, InvalidInputError, UnknownUnitError
+
+        Examples
+        --------
+        >>> import geopandas as gpd
+        >>> from shapely.geometry import LineString
+        >>> e = gpd.GeoDataFrame({"mode": ["road", "road"], "class": ["primary", "primary"]},
+        ...     geometry=[LineString([(44.50, 40.18), (44.60, 40.18)]),
+        ...               LineString([(44.60, 40.18), (44.60, 40.25)])], crs="EPSG:4326")
+        >>> r = Network.from_edges(e).route((44.50, 40.18), (44.60, 40.25), mode="road")
+        >>> len(r.segments), r.segments["build"].unique().tolist(), round(r.length_m)
+        (2, ['existing'], 16290)
+        """
+
+        avoid = tuple(sorted(check_units(list(avoid_units), what="avoid_units unit")))
+        pts = [resolve(orig), *[resolve(v) for v in as_items(via)], resolve(dest)]
+        s = self._solver(mode, weight, avoid)
+        rows: list[dict[str, Any]] = []
+        geoms: list[Any] = []
+        cost_total = 0.0
+        snaps: list[float] = []
+        for p in pts:
+            if p.unit in avoid:
+                raise NoRouteError(f"{p.name!r} lies in {p.unit}, which avoid_units excludes; move the waypoint "
+                                   "or stop avoiding that unit")
+        for p, q in itertools.pairwise(pts):
+            cost, path, d_o, d_d = self._leg(s, p, q, mode)
+            cost_total += cost
+            snaps += [d_o, d_d]
+            self._segments(s, path, rows, geoms)
+        if not rows:
+            raise NoRouteError(f"{pts[0].name!r} and {pts[-1].name!r} snap to the same node; "
+                               "there is no route to build (pick places farther apart)")
+        import geopandas as gpd
+
+        seg = gpd.GeoDataFrame(rows, geometry=geoms, crs="EPSG:4326")
+        if mode is None:
+            by = seg.assign(_l=[g.length for g in geoms]).groupby("mode")["_l"].sum()
+            rmode = str(by.idxmax())
+        else:
+            rmode = mode
+        src_label = str(self.meta.get("source", "osm"))
+        meta = {"network_source": src_label, "weight": weight, "cost": cost_total, "snap_m": snaps,
+                "modelled": "modelled" in src_label, "avoid_units": list(avoid)}
+        return Route.from_segments(seg, mode=rmode, name=name or f"{pts[0].name} - {pts[-1].name}",
+                                   waypoints=pts, source=src_label, meta=meta, split_units=False)
+
+    def _segments(self, s: Solver, path: list[int], rows: list[dict[str, Any]], geoms: list[Any]) -> None:
+        import shapely
+        from shapely.geometry import LineString
+
+        g = self.graph
+        e = self.edges
+        src = str(self.meta.get("source", "osm"))
+        for p, q in itertools.pairwise(path):
+            lk = s.link_between(p, q)
+            kind = int(g.kind[lk])
+            if kind == KIND_EDGE:
+                i = int(g.ref[lk])
+                r = e.iloc[i]
+                geom = r.geometry if g.a[lk] == p else shapely.reverse(r.geometry)
+                layer = int(g.vlayer[q])
+                rows.append({
+                    "build": "existing", "status": r["status"], "unit": r["unit"], "mode": r["mode"],
+                    "structure": "tunnel" if r["tunnel"] else "bridge" if r["bridge"] else "none",
+                    "class": r["class"], "gauge_mm": float(layer) if r["mode"] == "rail" else math.nan,
+                    "source": r["source"], "name": r["name"], "osm_way_id": int(r["osm_way_id"]),
+                    "ref": r["ref"], "maxspeed_kmh": r["maxspeed_kmh"], "electrified": r["electrified"],
+                    "transfer": False, "gauge_break": False})
+                geoms.append(geom)
+            else:
+                gb = kind == KIND_GAUGE
+                to_rail = int(g.vlayer[q]) > 0
+                unit = rows[-1]["unit"] if rows else None
+                rows.append({
+                    "build": "existing", "status": "active", "unit": unit,
+                    "mode": "rail" if (gb or to_rail) else "road", "structure": "none",
+                    "class": "gauge_break" if gb else "transfer",
+                    "gauge_mm": float(g.vlayer[q]) if to_rail else math.nan, "source": src,
+                    "name": "gauge break" if gb else self._station_name(int(g.ref[lk])), "osm_way_id": -1,
+                    "ref": "", "maxspeed_kmh": math.nan, "electrified": "",
+                    "transfer": not gb, "gauge_break": gb})
+                geoms.append(LineString([(g.vx[p], g.vy[p]), (g.vx[q], g.vy[q])]))
+
+    def _station_name(self, i: int) -> str:
+        try:
+            nm = str(self.stations["name"].iloc[i])
+        except (IndexError, KeyError):
+            nm = ""
+        return f"transfer at {nm}" if nm else "road-rail transfer"
+
+    def shortest_lengths(self, orig_nodes: Sequence[int], dest_nodes: Sequence[int], *, weight: str = "length",
+                         mode: str | None = None) -> np.ndarray:
+        """Shortest-path costs between OSM node ids, pairwise (``inf`` where disconnected).
+
+        The batch form of :meth:`route` without building Route objects (for
+        accessibility sweeps and benchmarks). Nodes present in several layers
+        (a gauge-break node) start/end in any of them.
+
+        Examples
+        --------
+        >>> import geopandas as gpd
+        >>> from shapely.geometry import LineString
+        >>> net = Network.from_edges(gpd.GeoDataFrame({"mode": ["road"]},
+        ...     geometry=[LineString([(44.50, 40.18), (44.60, 40.18)])], crs="EPSG:4326"))
+        >>> u, v = int(net.edges.u[0]), int(net.edges.v[0])
+        >>> net.shortest_lengths([u], [v]).round().tolist()
+        [8517.0]
+        """
+        s = self._solver(mode, weight, ())
+        g = self.graph
+        order = np.argsort(g.vnode, kind="stable")
+        sn = g.vnode[order]
+        out = np.full(len(orig_nodes), np.inf)
+
+        def vertices(node: int) -> np.ndarray:  # every layer's vertex of an OSM node
+            found = order[np.searchsorted(sn, node, side="left"):np.searchsorted(sn, node, side="right")]
+            if not len(found):
+                raise InvalidInputError(f"node {node} is not in the network")
+            return found
+
+        for k, (o, d) in enumerate(zip(orig_nodes, dest_nodes, strict=True)):
+            src, dst = vertices(o), vertices(d)
+            lb = _lower_bound_m(g.vx[src[0]], g.vy[src[0]], g.vx[dst], g.vy[dst])
+            with contextlib.suppress(NoRouteError):
+                out[k] = s.shortest(src, dst, 0.99 * lb)[0]
+        return out
+
+    # ------------------------------------------------------------------ views
+    def to_networkx(self, *, mode: str | None = None, weight_attrs: bool = True) -> Any:
+        """An osmnx-compatible ``networkx.MultiDiGraph`` of the routing graph.
+
+        Graph nodes are the router's vertices (integers); each carries ``x``,
+        ``y``, ``osmid`` (the OSM node id) and ``layer`` (0 road, else the gauge
+        in mm). Each link appears in both directions (one-way roads only in
+        their travel direction; ``oneway``/``reversed`` as in osmnx) with ``length``,
+        ``geometry`` (oriented), ``osmid`` (way id), ``highway``/``railway``,
+        ``kind`` (edge, transfer, gauge_break) and the router's costs
+        ``weight_length``/``weight_time`` (penalties included).
+        ``graph["crs"]`` is EPSG:4326, so ``osmnx.graph_to_gdfs`` and
+        ``osmnx.shortest_path`` work on it.
+
+        Examples
+        --------
+        >>> import geopandas as gpd
+        >>> from shapely.geometry import LineString
+        >>> net = Network.from_edges(gpd.GeoDataFrame({"mode": ["road"]},
+        ...     geometry=[LineString([(44.50, 40.18), (44.60, 40.18)])], crs="EPSG:4326"))
+        >>> mg = net.to_networkx()
+        >>> mg.number_of_nodes(), mg.number_of_edges(), mg.graph["crs"]
+        (2, 2, 'EPSG:4326')
+        """
+        import networkx as nx
+        import shapely
+        from shapely.geometry import LineString
+
+        self._solver(mode, "length", ())  # validates mode
+        g = self.graph
+        mask = g.mask(mode, ())
+        wl, wt = g.cost("length"), g.cost("time")
+        mg = nx.MultiDiGraph(crs="EPSG:4326", name=str(self.meta.get("source", "network")), simplified=True)
+        used = np.unique(np.concatenate([g.a[mask], g.b[mask]]))
+        mg.add_nodes_from((int(v), {"x": float(g.vx[v]), "y": float(g.vy[v]), "osmid": int(g.vnode[v]),
+                                   "layer": int(g.vlayer[v])}) for v in used)
+        e = self.edges
+        geoms = e.geometry.values
+        kinds = {0: "edge", 1: "transfer", 2: "gauge_break"}
+        for lk in np.flatnonzero(mask):
+            a, b, kind = int(g.a[lk]), int(g.b[lk]), int(g.kind[lk])
+            attrs: dict[str, Any] = {"length": float(g.length[lk]), "kind": kinds[kind]}
+            if weight_attrs:
+                attrs.update(weight_length=float(wl[lk]), weight_time=float(wt[lk]))
+            if kind == KIND_EDGE:
+                i = int(g.ref[lk])
+                geom = geoms[i]
+                m = str(e["mode"].iat[i])
+                attrs.update(osmid=int(e["osm_way_id"].iat[i]), name=str(e["name"].iat[i]), mode=m,
+                             status=str(e["status"].iat[i]), unit=e["unit"].iat[i])
+                attrs["highway" if m == "road" else "railway"] = str(e["class"].iat[i])
+                fwd, back = geom, shapely.reverse(geom)
+            else:
+                fwd = LineString([(g.vx[a], g.vy[a]), (g.vx[b], g.vy[b])])
+                back = shapely.reverse(fwd)
+            one = bool(g.oneway[lk])
+            mg.add_edge(a, b, **attrs, oneway=one, reversed=False, geometry=fwd)
+            if not one:
+                mg.add_edge(b, a, **attrs, oneway=one, reversed=True, geometry=back)
+        return mg
+
+    def subset(self, bbox: Any) -> Network:
+        """The edges intersecting ``bbox`` (left, bottom, right, top) as a new Network.
+
+        Raises :class:`EmptyNetworkError` if none does.
+        """
+
+        box = as_bbox(bbox)
+        if box is None:
+            return self
+        hit = self.edges.intersects(box.to_polygon())
+        if not hit.any():
+            raise EmptyNetworkError(f"no edges in bbox {tuple(box)}; the network covers "
+                                    f"{tuple(round(float(v), 3) for v in self.edges.total_bounds)}")
+        sub = self.edges[hit].reset_index(drop=True)
+        st = self.stations
+        if len(st):
+            st = st[(st.lon >= box.left) & (st.lon <= box.right) & (st.lat >= box.bottom) & (st.lat <= box.top)]
+        return Network(sub, stations=st.reset_index(drop=True), meta={**self.meta, "bbox": list(box)},
+                       costs=self.costs)
+
+
+# ---------------------------------------------------------------------------------- loading
+def load_network(source: str | os.PathLike[str], *, modes: Sequence[str] = ("road", "rail"), bbox: Any = None,
+                 region: str | Iterable[str] | None = None, road_classes: str | Iterable[str] | None = None,
+                 cache: bool = True) -> Network:
+    """Load a road/rail network.
+
+    Parameters
+    ----------
+    source : path or {"reference", "overpass", "geofabrik"}
+        A local ``.osm.pbf``/``.osm``/``.osm.bz2`` file; ``"overpass"`` (queries
+        ``settings.overpass_url`` for ``bbox``, cached); ``"geofabrik"``
+        (downloads the extracts of ``region``, default all five, clipped to
+        ``bbox`` or the region pack extent); ``"reference"`` (the embedded
+        MODELLED network, ``source="reference (modelled)"``).
+    modes : sequence of {"road", "rail"}
+    bbox : BBox or (left, bottom, right, top), optional
+        Keep edges intersecting this box.
+    region : str or list, optional
+        Region names (``armenia``, ``azerbaijan``, ``georgia``, ``turkey``,
+        ``iran``, ``caucasus``) or unit codes (``ARM``, ``NAX`` ...): keep only
+        edges in these units; for ``"geofabrik"`` also picks the extracts.
+    road_classes : str or list, optional
+        ``None`` = motorway ... tertiary and links; a level such as
+        ``"unclassified"`` or ``"track"`` keeps everything down to it.
+    cache : bool
+        Reuse / write the GeoParquet cache for OSM sources.
+
+    Returns
+    -------
+    Network
+
+    Raises
+    ------
+    InvalidInputError, InvalidBBoxError
+        Unknown mode/region/road class; malformed bbox.
+    OSMParseError, DataFileError
+        Missing, empty, corrupt or truncated file; reference network missing.
+    EmptyNetworkError
+        No edges after filters and bbox.
+    DownloadError
+        Overpass/Geofabrik unreachable after retries.
+
+    Examples
+    --------
+    >>> import tempfile, osmium
+    >>> from pathlib import Path
+    >>> p = Path(tempfile.mkdtemp()) / "x.osm"
+    >>> with osmium.SimpleWriter(str(p)) as w:
+    ...     for i, (x, y) in enumerate([(44.50, 40.18), (44.52, 40.19), (44.55, 40.19)], 1):
+    ...         w.add_node(osmium.osm.mutable.Node(id=i, location=(x, y)))
+    ...     w.add_way(osmium.osm.mutable.Way(id=1, nodes=[1, 2, 3], tags={"railway": "disused"}))
+    >>> net = load_network(p, cache=False)
+    >>> net.edges[["mode", "status", "unit"]].values.tolist()
+    [['rail', 'disused', 'ARM']]
+    """
+
+    mds = check_modes(modes)
+    box = as_bbox(bbox)
+    units = io.region_units(region)
+    if isinstance(source, str) and source.strip().lower() in ("reference", "overpass", "geofabrik"):
+        kind = source.strip().lower()
+    elif isinstance(source, str | os.PathLike):
+        kind = "file"
+    else:
+        raise InvalidInputError(f"network source {source!r} is not a path or one of 'reference', 'overpass', "
+                                "'geofabrik'")
+    if kind == "reference":
+        edges, meta = io.load_reference()
+        edges = edges[edges["mode"].isin(mds)].reset_index(drop=True)
+        if not len(edges):
+            raise EmptyNetworkError(f"the reference network has no {'/'.join(mds)} edges; use other modes")
+        net = Network(io.filter_units(edges, units, "the reference network"), meta={**meta, "region": list(units)})
+        return net.subset(box) if box is not None else net
+    classes = osm.tagnorm.resolve_road_classes(road_classes)
+    spec = io.filter_spec(mds, classes)
+    if kind == "file":
+        path = Path(source)
+        osm.check_suffix(path)
+        paths, label = [path], "osm"
+    elif kind == "overpass":
+        if box is None:
+            if not units:
+                raise InvalidInputError("source='overpass' needs a bbox (or a region of unit codes)")
+            box = io.units_bbox(units)
+        paths, label = [osm.fetch_overpass(box, modes=mds, road_classes=classes)], "osm (overpass)"
+    else:
+        box = box or (io.units_bbox(units) if units else REGION_BBOX)
+        paths = osm.fetch_geofabrik(region if region is not None else "caucasus")
+        label = "osm (geofabrik)"
+    sums = [osm.file_checksum(p, remember=False) for p in paths]  # memo written only after a good parse
+    key = io.cache_key({"checksums": sums, "filter": spec, "bbox": list(box) if box else None,
+                        "units": list(units)})
+    if cache:
+        with io.gc_paused():
+            hit = io.read_cache(key)
+        if hit is not None:
+            edges, stations, meta = hit
+            log.info("network loaded from cache %s", io.cache_dir(key))
+            return Network(edges, stations=stations, meta={**meta, "cache": str(io.cache_dir(key))})
+    with io.gc_paused():
+        edges, stations, infos = io.read_paths(paths, mds, classes, box, label)
+    edges = io.filter_units(edges, units, ", ".join(str(p) for p in paths))
+    meta = {"source": label, "path": str(paths[0]) if len(paths) == 1 else [str(p) for p in paths],
+            "checksum": sums[0] if len(sums) == 1 else sums,
+            "extract_date": infos[0].get("extract_date", "") if infos else "", "filter": spec,
+            "bbox": list(box) if box else None, "region": list(units), "modelled": False,
+            "missing_nodes": sum(int(i.get("missing_nodes", 0)) for i in infos),
+            "invalid_nodes": sum(int(i.get("invalid_nodes", 0)) for i in infos), "gauge_km": gauge_km(edges)}
+    for p, digest in zip(paths, sums, strict=True):
+        osm.remember_checksum(p, digest)
+    if cache:
+        io.write_cache(key, edges, stations, meta)
+    return Network(edges, stations=stations, meta=meta)
+
+
+def as_network(network: Network | str | os.PathLike[str] | None, *,
+               error: type[InvalidInputError] = InvalidInputError) -> Network | None:
+    """The network behind a ``network=`` argument (the one resolver of network references).
+
+    ``None`` (no network) and a :class:`Network` (or another object with an
+    ``edges`` table) are returned as they are;
+    ``"reference"`` loads the modelled reference network; a path to an existing
+    OSM file is loaded with :func:`load_network`. Anything else raises ``error``.
+
+    Examples
+    --------
+    >>> as_network(None) is None, as_network("reference").meta["modelled"]
+    (True, True)
+    """
+    if isinstance(network, str) and network.strip().lower() == "reference":
+        return load_network("reference")
+    if isinstance(network, str | os.PathLike):
+        if Path(network).is_file():
+            return load_network(network)
+    elif network is None or isinstance(network, Network) or hasattr(network, "edges"):
+        return network  # an object with an edge table routes like a Network (tests use stand-ins)
+    raise error(f"network {network!r} is not a Network; give a Network, 'reference', the path of an OSM file "
+                "or None")
+
+
+def _lower_bound_m(lon: float, lat: float, lons: np.ndarray, lats: np.ndarray) -> float:
+    """Geodesic metres from a point to the nearest of ``lons``/``lats``: no path between them is shorter."""
+
+    return float(np.min(distances_from(lon, lat, lons, lats)))

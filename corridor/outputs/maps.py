@@ -1,0 +1,669 @@
+"""Interactive maps of routes (folium / Leaflet) that work with no network at all.
+
+:func:`route_map` draws every route in its own colour (one SVG path per route,
+class ``corridor-route``), with a popup holding the metrics table and an
+elevation-profile chart (inline PNG), border crossings and waypoints as markers,
+the country units with Nakhchivan (NAX) drawn distinct, a hillshade made from
+the DEM as the offline basemap, an OpenStreetMap tile layer when online, a
+legend and a LayerControl. The overlay "Colour by grade class" recolours the
+routes by grade class (rail: 12.5/18/25 ‰, road: 4/6/8 %) and dims the route
+colours while it is on.
+
+Modelled alignments (new build, the reference network) are drawn dashed and
+labelled "modelled" in the tooltip, the layer name and the legend.
+
+:func:`save_map` writes the page with Leaflet, jQuery, Bootstrap and the plugin
+assets inlined (see :mod:`corridor.outputs._assets`), so the HTML opens offline; if the
+tile server cannot be reached the hillshade still shows.
+
+Every text that comes from OSM, a scenario file, a DEM or its metadata goes
+through :func:`corridor._text.html_text` (plus neutralising backticks, ``$`` and
+backslashes, since folium places popups and tooltips in JavaScript template
+literals), so a way named ``<script>alert(1)</script>`` is shown as text. No such
+text ever becomes Jinja template source: the elements that carry it (tooltips,
+popups, the layer control, the legend) render through :func:`_inert`, so
+``{{ 7*7 }}`` in a name is shown as typed and never evaluated.
+
+Display size: route lines are simplified with :data:`SIMPLIFY_TOLERANCE_DEG`
+(0.0005°, about 55 m north-south and 43 m east-west at 39° N; display only,
+lengths and metrics are computed on the full geometry), and the grade-class
+layer uses at most :data:`MAX_PROFILE_POINTS` bins per route (each bin shows
+the steepest class inside it, so short steep stretches are not hidden).
+
+Examples
+--------
+>>> from shapely.geometry import LineString
+>>> from corridor.route import Route
+>>> r = Route.from_lines([LineString([(46.0, 38.92), (46.3, 38.92)])], mode="rail", name="demo")
+>>> m = route_map([r], basemap="offline")
+>>> html = map_html(m)
+>>> html.count("corridor-route corridor-route-0"), "cdn.jsdelivr" in html
+(1, False)
+"""
+
+from __future__ import annotations
+
+import functools
+import itertools
+import logging
+import math
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import numpy as np
+
+from corridor._errors import InvalidInputError
+from corridor._geo import great_circle_m
+from corridor._text import html_text
+from corridor._types import UNITS, BBox
+from corridor.data import datasets
+from corridor.outputs._assets import inline_assets
+from corridor.outputs.charts import format_metric, png_data_uri, profile_png_bytes, route_colour
+from corridor.outputs.export import atomic_output, border_crossings
+from corridor.terrain import profiles as terrain
+
+log = logging.getLogger(__name__)
+
+__all__ = ["BASEMAPS", "GRADE_COLOURS", "MAX_PROFILE_POINTS", "SIMPLIFY_TOLERANCE_DEG", "grade_classes",
+           "hillshade", "map_html", "route_map", "save_map"]
+
+#: Display simplification tolerance in degrees (~55 m N-S, ~43 m E-W at 39° N).
+SIMPLIFY_TOLERANCE_DEG = 0.0005
+#: At most this many grade bins per route on the map.
+MAX_PROFILE_POINTS = 400
+#: Largest side of the hillshade image in pixels (the DEM is decimated beyond).
+HILLSHADE_MAX_PX = 1400
+#: ``auto``: hillshade + OSM tiles; ``osm``: OSM tiles, hillshade off at start;
+#: ``offline``: hillshade only; ``none``: no basemap.
+BASEMAPS = ("auto", "osm", "offline", "none")
+#: Colours of grade classes, gentlest first; the last is "unknown".
+GRADE_COLOURS = ("#1a9850", "#fee08b", "#fc8d59", "#d73027", "#888888")
+_RAIL_GRADES = (0.0125, 0.018, 0.025)
+_ROAD_GRADES = (0.04, 0.06, 0.08)
+_NAX_STYLE = {"color": "#b5651d", "weight": 2.5, "dashArray": "6 4", "fillColor": "#f4a261",
+              "fillOpacity": 0.35}
+_UNIT_STYLE = {"color": "#555555", "weight": 1, "fillColor": "#ffffff", "fillOpacity": 0.05}
+ATTRIBUTION = ("Boundaries © OpenStreetMap contributors (ODbL 1.0), via geo-maps · "
+               "Elevation: NOAA GLOBE 30″ DEM · Places: GeoNames (CC BY 4.0)")
+
+
+def _safe(value: Any) -> str:
+    """HTML-escape, and neutralise characters that matter inside JS template literals."""
+    return html_text(value).replace("`", "&#96;").replace("$", "&#36;").replace("\\", "&#92;")
+
+
+# --------------------------------------------------------------- grade classes
+def grade_classes(mode: str) -> list[tuple[float, float, str]]:
+    """Grade classes ``(low, high, label)`` of absolute grade for a mode.
+
+    >>> [c[2] for c in grade_classes("rail")]
+    ['≤ 12.5 ‰', '12.5–18 ‰', '18–25 ‰', '> 25 ‰']
+    >>> grade_classes("road")[0]
+    (0.0, 0.04, '≤ 4 %')
+    """
+    try:  # the terrain module owns the thresholds; fall back to the agreed values
+
+        rail, road = tuple(terrain.RAIL_GRADES), tuple(terrain.ROAD_GRADES)
+    except (ImportError, AttributeError):
+        rail, road = _RAIL_GRADES, _ROAD_GRADES
+    th = rail if mode == "rail" else road
+
+    def fmt(v: float) -> str:
+        return f"{v * 1000:g}" if mode == "rail" else f"{v * 100:g}"
+
+    unit = "‰" if mode == "rail" else "%"
+    out = [(0.0, th[0], f"≤ {fmt(th[0])} {unit}")]
+    out += [(a, b, f"{fmt(a)}–{fmt(b)} {unit}") for a, b in itertools.pairwise(th)]
+    out.append((th[-1], math.inf, f"> {fmt(th[-1])} {unit}"))
+    return out
+
+
+def _classify(grade: np.ndarray, mode: str) -> np.ndarray:
+    th = np.array([c[1] for c in grade_classes(mode)[:-1]])
+    g = np.abs(np.asarray(grade, dtype=float))
+    cls = np.searchsorted(th, g, side="left")
+    cls[~np.isfinite(g)] = -1
+    return cls
+
+
+# --------------------------------------------------------------- hillshade
+def hillshade(bbox: BBox, dem: Any = None, *, max_px: int = HILLSHADE_MAX_PX) -> tuple[np.ndarray, BBox]:
+    """A shaded-relief RGBA image of the DEM over ``bbox`` (the offline basemap).
+
+    Shading uses :class:`matplotlib.colors.LightSource` (sun from the north-west
+    at 45°, hypsometric tint) with cell sizes in metres measured geodesically at
+    the image centre. Nodata cells are transparent.
+
+    Parameters
+    ----------
+    bbox : BBox
+        Area wanted, clipped to the DEM.
+    dem : None, path or corridor.terrain.DEM
+        ``None`` uses the embedded GLOBE DEM; an object with ``read(bbox=...)``
+        returning ``(array, affine)`` is used as is.
+    max_px : int
+        Largest image side; the DEM is decimated beyond.
+
+    Returns
+    -------
+    (numpy.ndarray, BBox)
+        ``uint8`` RGBA image (rows north to south) and its exact bounds.
+
+    Examples
+    --------
+    >>> img, b = hillshade(BBox(45.5, 38.8, 46.5, 39.3))
+    >>> img.shape[2], img.dtype.name, round(b.left, 2)
+    (4, 'uint8', 45.5)
+    """
+    import affine
+    from matplotlib import colormaps
+    from matplotlib.colors import LightSource, ListedColormap
+
+
+    arr, transform = _read_dem(bbox, dem)
+    step = max(1, math.ceil(max(arr.shape) / max_px))
+    if step > 1:
+        arr = arr[::step, ::step]
+        transform = transform @ affine.Affine.scale(step)
+    h, w = arr.shape
+    left, top = transform.c, transform.f
+    right, bottom = left + transform.a * w, top + transform.e * h
+    if h < 2 or w < 2 or not np.isfinite(arr).any():
+        raise InvalidInputError(f"the DEM has no data over {tuple(bbox)}; pass a DEM that covers the routes")
+    lon_c, lat_c = (left + right) / 2, (top + bottom) / 2
+    dx = great_circle_m(lon_c, lat_c, lon_c + transform.a, lat_c)
+    dy = great_circle_m(lon_c, lat_c, lon_c, lat_c + abs(transform.e))
+    valid = np.isfinite(arr)
+    filled = np.where(valid, arr, np.nanmin(arr))
+    cmap = ListedColormap(colormaps["terrain"](np.linspace(0.25, 1.0, 256)))
+    rgba = LightSource(azdeg=315, altdeg=45).shade(
+        filled, cmap=cmap, blend_mode="soft", vert_exag=2.0, dx=dx, dy=dy,
+        vmin=float(np.nanmin(arr)), vmax=max(float(np.nanmax(arr)), float(np.nanmin(arr)) + 1))
+    img = (np.clip(rgba, 0, 1) * 255).astype(np.uint8)
+    img[..., 3] = np.where(valid, 255, 0)
+    return img, BBox(left, bottom, right, top)
+
+
+def _read_dem(bbox: BBox, dem: Any) -> tuple[np.ndarray, Any]:
+    if dem is not None and hasattr(dem, "read") and not isinstance(dem, (str, Path)):
+        arr, transform = dem.read(bbox=bbox)
+        return np.asarray(arr, dtype=np.float32), transform
+    import rasterio
+    from rasterio.windows import Window, from_bounds
+
+
+    path = datasets.dem_path() if dem is None else Path(dem)
+    with rasterio.open(path) as src:
+        win = from_bounds(*bbox, transform=src.transform).round_offsets().round_lengths()
+        try:
+            win = win.intersection(Window(0, 0, src.width, src.height))
+        except Exception as exc:  # rasterio raises WindowError for disjoint windows
+            raise InvalidInputError(
+                f"the DEM {str(path)!r} does not cover {tuple(bbox)}; pass a DEM over the routes"
+            ) from exc
+        data = src.read(1, window=win, masked=True)
+        arr = np.ma.filled(data.astype(np.float32), np.nan)
+        return arr, src.window_transform(win)
+
+
+# --------------------------------------------------------------- pieces
+def _routes(routes: Any) -> list[Any]:
+    if hasattr(routes, "segments"):
+        return [routes]
+    out = list(routes)
+    if not out:
+        raise InvalidInputError("route_map needs at least one Route")
+    for r in out:
+        if not hasattr(r, "segments"):
+            raise InvalidInputError(f"expected corridor.route.Route objects, got {type(r).__name__}")
+    return out
+
+
+def _latlngs(geom: Any) -> list[list[float]]:
+    import shapely
+
+    g = shapely.simplify(geom, SIMPLIFY_TOLERANCE_DEG, preserve_topology=False)
+    if g.is_empty:
+        g = geom
+    return [[round(float(y), 6), round(float(x), 6)] for x, y in g.coords]
+
+
+def _runs(route: Any) -> list[tuple[bool, Any]]:
+    """Consecutive (modelled?, merged line) parts of a route."""
+    import shapely
+    from shapely.geometry import MultiLineString
+
+    seg = route.segments
+    flags = [(b == "new") or ("modelled" in str(s)) for b, s in zip(seg["build"], seg["source"], strict=True)]
+    out: list[tuple[bool, Any]] = []
+    start = 0
+    for j in range(1, len(seg) + 1):
+        if j < len(seg) and flags[j] == flags[start]:
+            continue
+        merged = shapely.line_merge(MultiLineString(list(seg.geometry.iloc[start:j])))
+        out.extend((flags[start], g) for g in shapely.get_parts(merged))
+        start = j
+    return out
+
+
+def _fmt(key: str, value: Any, mode: str) -> str:
+    text = format_metric(key, value, mode)
+    return _safe(value) if text is None else text
+
+
+def _popup_html(route: Any, row: dict[str, Any], profile: Any, colour: str) -> str:
+    title = _safe(route.name)
+    modelled = bool(route.modelled) or bool(row.get("modelled", False))
+    parts = ['<div class="corridor-popup" style="font-size:12px;max-height:420px;overflow:auto">',
+             f'<h4 style="margin:0 0 4px 0;color:{colour}">{title}</h4>']
+    if modelled:
+        parts.append('<p style="margin:0 0 4px 0"><b>modelled</b>: alignment or network is a model, '
+                     'not surveyed track or road</p>')
+    parts.append('<table class="corridor-metrics" style="border-collapse:collapse">')
+    for k, v in row.items():
+        if k in ("name",):
+            continue
+        parts.append(f'<tr><th style="text-align:left;padding:0 6px 0 0;font-weight:600">{_safe(k)}</th>'
+                     f"<td>{_fmt(k, v, route.mode)}</td></tr>")
+    parts.append("</table>")
+    pub = route.meta.get("published") or []
+    if pub:
+        parts.append('<p style="margin:6px 0 2px 0"><b>Published figures</b></p><ul style="margin:0">')
+        for p in pub:
+            if isinstance(p, dict):
+                parts.append(f"<li>{_safe(p.get('figure', ''))}: {_safe(p.get('value', ''))} "
+                             f"{_safe(p.get('unit', ''))} <i>({_safe(p.get('source', ''))})</i></li>")
+        parts.append("</ul>")
+    if profile is not None and np.asarray(getattr(profile, "distance_m", [])).size >= 2:
+        png = profile_png_bytes(profile, title="elevation profile", colour=colour)
+        parts.append(f'<img alt="elevation profile" style="width:420px" src="{png_data_uri(png)}">')
+    parts.append("</div>")
+    return "".join(parts)
+
+
+def _basic_row(route: Any) -> dict[str, Any]:
+    return {"mode": route.mode, "length_km": route.length_m / 1000.0,
+            "units": " → ".join(u or "?" for u in route.unit_sequence()),
+            "source": route.source, "modelled": bool(route.modelled)}
+
+
+def _bounds(routes: list[Any]) -> BBox:
+    b = np.array([r.segments.total_bounds for r in routes])
+    pts = [(p.lon, p.lat) for r in routes for p in r.waypoints]
+    left, bottom = float(b[:, 0].min()), float(b[:, 1].min())
+    right, top = float(b[:, 2].max()), float(b[:, 3].max())
+    if pts:
+        xs, ys = zip(*pts, strict=True)
+        left, right = min(left, *xs), max(right, *xs)
+        bottom, top = min(bottom, *ys), max(top, *ys)
+    return BBox(left, bottom, right, top)
+
+
+def _units_layer(folium: Any, view: BBox) -> Any:
+    import shapely
+
+
+    fg = folium.FeatureGroup(name="Country units (Nakhchivan distinct)", show=True)
+    units = datasets.units()
+    for _, row in units.iterrows():
+        code = str(row["unit"])
+        geom = shapely.clip_by_rect(row.geometry, *view)
+        if geom.is_empty:
+            continue
+        geom = shapely.simplify(geom, 0.003, preserve_topology=True)
+        style = dict(_NAX_STYLE if code == "NAX" else _UNIT_STYLE)
+        label = f"{UNITS.get(code, code)} ({code})"
+        folium.GeoJson(
+            shapely.geometry.mapping(geom), name=code, control=False,
+            style_function=lambda _f, s=style: s,
+            tooltip=_inert().Tooltip(_safe(label), sticky=True),
+        ).add_to(fg)
+    return fg
+
+
+@functools.lru_cache(maxsize=1)
+def _inert() -> SimpleNamespace:
+    """folium elements whose rendered output is never parsed as a Jinja template again.
+
+    branca's ``MacroElement.render`` (and folium's ``Popup.render``) wrap the
+    text each element renders in ``Element(text)``, which *compiles that text as
+    a template* and renders it a second time when the page is assembled. Any
+    ``{{ }}``, ``{% %}`` or ``{# #}`` in a route name, status, published figure,
+    DEM name or OSM name would then run as template code (or crash the render).
+    The classes here add the rendered text as a :class:`Literal` instead, whose
+    template is fixed (``{{ this.text }}``): the text is only ever data.
+    Every element of :func:`route_map` that carries untrusted text (tooltips,
+    popups, the layer control with the layer names, the legend script) is one of
+    these.
+    """
+    import folium
+    from branca.element import Element, Figure, MacroElement
+    from jinja2 import Template
+
+    class Literal(Element):
+        """Finished HTML or JavaScript, emitted as is."""
+
+        _template = Template("{{ this.text }}")
+
+        def __init__(self, text: str) -> None:
+            super().__init__()
+            self._name = "Literal"
+            self.text = text
+
+    def _figure(el: Any) -> Any:
+        figure = el.get_root()
+        if not isinstance(figure, Figure):
+            raise InvalidInputError("a map element can only be rendered inside a folium Map or Figure")
+        return figure
+
+    class InertMacro(MacroElement):
+        """``MacroElement`` whose macro output is added as a :class:`Literal`."""
+
+        def render(self, **kwargs: Any) -> str:
+            figure = _figure(self)
+            macros = self._template.module.__dict__
+            for part in ("header", "html", "script"):
+                macro = macros.get(part)
+                if macro is not None:
+                    getattr(figure, part).add_child(Literal(str(macro(self, kwargs))), name=self.get_name())
+            for element in self._children.values():
+                element.render(**kwargs)
+            return ""
+
+    class Tooltip(folium.Tooltip, InertMacro):
+        """folium.Tooltip, rendered inertly; the text must already be :func:`_safe`."""
+
+    class LayerControl(folium.LayerControl, InertMacro):
+        """folium.LayerControl (layer names are untrusted), rendered inertly."""
+
+    class Popup(folium.Popup):
+        """folium.Popup, rendered inertly; the HTML must already be built from :func:`_safe` text."""
+
+        def render(self, **kwargs: Any) -> str:
+            for child in self._children.values():
+                child.render(**kwargs)
+            _figure(self).script.add_child(Literal(self._template.render(this=self, kwargs=kwargs)),
+                                           name=self.get_name())
+            return ""
+
+    class Script(InertMacro):
+        """Fixed JavaScript built in Python from the parent map's variable name."""
+
+        _template = Template("{% macro script(this, kwargs) %}{{ this.code() }}{% endmacro %}")
+
+        def __init__(self, build: Callable[[str], str]) -> None:
+            super().__init__()
+            self._name = "CorridorScript"
+            self._build = build
+
+        def code(self) -> str:
+            if self._parent is None:
+                raise InvalidInputError("a map script must be added to a folium Map before rendering")
+            return self._build(self._parent.get_name())
+
+    return SimpleNamespace(Literal=Literal, Tooltip=Tooltip, Popup=Popup, LayerControl=LayerControl,
+                           Script=Script)
+
+
+def _legend(folium: Any, m: Any, items: list[tuple[str, str, bool]], modes: set[str]) -> None:
+    rows = ['<div style="font-weight:600;margin-bottom:2px">Routes</div>']
+    for colour, label, dashed in items:
+        dash = "stroke-dasharray:6 4;" if dashed else ""
+        rows.append(f'<div><svg width="28" height="8"><line x1="0" y1="4" x2="28" y2="4" '
+                    f'style="stroke:{colour};stroke-width:4;{dash}"/></svg> {label}</div>')
+    if any(d for _, _, d in items):
+        rows.append('<div style="font-size:10px">dashed = modelled (not surveyed)</div>')
+    for mode in sorted(modes):
+        rows.append(f'<div style="font-weight:600;margin-top:4px">Grade classes, {mode} '
+                    f"(layer “Colour by grade class”)</div>")
+        for k, (_, _, label) in enumerate(grade_classes(mode)):
+            rows.append(f'<span style="display:inline-block;width:12px;height:8px;'
+                        f'background:{GRADE_COLOURS[k]}"></span> {html_text(label)} ')
+    rows.append('<div style="margin-top:4px"><span style="display:inline-block;width:12px;height:10px;'
+                f'background:{_NAX_STYLE["fillColor"]};border:1px dashed {_NAX_STYLE["color"]}"></span> '
+                'Nakhchivan (NAX, Azerbaijan)</div>')
+    rows.append('<div><span style="display:inline-block;width:10px;height:10px;border-radius:5px;'
+                'background:#ffd166;border:2px solid #000"></span> border crossing '
+                '<span style="display:inline-block;width:8px;height:8px;border-radius:4px;'
+                'background:#fff;border:2px solid #333"></span> waypoint</div>')
+    rows.append(f'<div style="font-size:9px;color:#555;max-width:260px">{html_text(ATTRIBUTION)}</div>')
+    import json
+
+    payload = json.dumps("".join(rows)).replace("<", "\\u003c").replace(">", "\\u003e")
+
+    def script(map_name: str) -> str:
+        return ("var legend = L.control({position: 'bottomright'});"
+                "legend.onAdd = function () { var d = L.DomUtil.create('div', 'corridor-legend');"
+                "d.style.cssText = 'background:rgba(255,255,255,0.92);padding:6px 8px;font:11px sans-serif;"
+                "border-radius:4px;box-shadow:0 0 4px rgba(0,0,0,0.3)';"
+                f"d.innerHTML = {payload};"
+                "return d; };"
+                f"legend.addTo({map_name});")
+
+    m.add_child(_inert().Script(script))
+
+
+def _grade_toggle(m: Any, grade_fg: Any) -> None:
+    layer = grade_fg.get_name()
+
+    def script(map_name: str) -> str:
+        return (f"{map_name}.on('overlayadd overlayremove', function (e) {{"
+                f"  if (e.layer !== {layer}) return;"
+                "  var dim = e.type === 'overlayadd';"
+                "  document.querySelectorAll('path.corridor-route').forEach(function (p) {"
+                "    p.style.opacity = dim ? '0.25' : ''; });"
+                "});")
+
+    m.add_child(_inert().Script(script))
+
+
+def _grade_lines(folium: Any, fg: Any, route: Any, profile: Any, name: str) -> None:
+    lon = np.asarray(getattr(profile, "lon", []), dtype=float)
+    lat = np.asarray(getattr(profile, "lat", []), dtype=float)
+    grade = np.asarray(getattr(profile, "grade", []), dtype=float)
+    if not (lon.size == lat.size == grade.size) or lon.size < 2:
+        return
+    cls = _classify(grade, route.mode)
+    n = lon.size
+    if n > MAX_PROFILE_POINTS:  # bin, keeping the steepest class of each bin
+        edges = np.linspace(0, n, MAX_PROFILE_POINTS + 1).astype(int)
+        idx = np.append(edges[:-1], n - 1)
+        bcls = np.maximum.reduceat(cls, edges[:-1])
+        lon, lat = lon[idx], lat[idx]
+        cls = np.append(bcls, bcls[-1])
+    labels = grade_classes(route.mode)
+    pieces: dict[int, list[list[list[float]]]] = {}
+    start = 0
+    for j in range(1, len(cls) + 1):
+        if j < len(cls) and cls[j] == cls[start]:
+            continue
+        end = min(j, len(cls) - 1)
+        coords = [[round(float(lat[k]), 6), round(float(lon[k]), 6)] for k in range(start, end + 1)]
+        if len(coords) >= 2:
+            pieces.setdefault(int(cls[start]), []).append(coords)
+        start = j
+    for c, lines in sorted(pieces.items()):
+        label = labels[c][2] if c >= 0 else "unknown"
+        folium.PolyLine(lines, color=GRADE_COLOURS[c], weight=7, opacity=0.95,
+                        class_name="corridor-grade",
+                        tooltip=_inert().Tooltip(f"{name}: grade {html_text(label)}")).add_to(fg)
+
+
+# --------------------------------------------------------------- public API
+def route_map(routes: Any, *, metrics: Sequence[Any] | None = None, basemap: str = "auto",
+              m: Any = None, dem: Any = None) -> Any:
+    """An interactive folium map of routes with their metrics, profiles and context layers.
+
+    Parameters
+    ----------
+    routes : Route or sequence of Route
+        Routes to draw, in legend order.
+    metrics : sequence of RouteMetrics, optional
+        One per route, aligned: ``as_row()`` fills the popup table,
+        ``crossings`` the border-crossing markers, ``profile`` the popup chart
+        and the grade-class layer. Without metrics, crossings come from the
+        route's unit changes and no profile is shown.
+    basemap : {"auto", "osm", "offline", "none"}
+        ``auto``: hillshade overlay plus OSM tiles (used when online);
+        ``osm``: OSM tiles with the hillshade available but off;
+        ``offline``: hillshade only; ``none``: neither.
+    m : folium.Map, optional
+        Draw into this map instead of a new one.
+    dem : None, path or corridor.terrain.DEM
+        DEM for the hillshade (default: the embedded GLOBE DEM).
+
+    Returns
+    -------
+    folium.Map
+
+    Examples
+    --------
+    >>> from shapely.geometry import LineString
+    >>> from corridor.route import Route
+    >>> r = Route.from_lines([LineString([(45.6, 38.95), (46.2, 38.9)])], mode="road", name="<b>x</b>")
+    >>> html = map_html(route_map(r, basemap="none"))
+    >>> "<b>x</b>" in html, "&lt;b&gt;x&lt;/b&gt;" in html
+    (False, True)
+    """
+    import folium
+
+    routes = _routes(routes)
+    if basemap not in BASEMAPS:
+        raise InvalidInputError(f"unknown basemap {basemap!r}; choose one of {', '.join(BASEMAPS)}")
+    if metrics is not None:
+        metrics = list(metrics)
+        if len(metrics) != len(routes):
+            raise InvalidInputError(f"got {len(routes)} routes but {len(metrics)} metrics; "
+                                    "pass one RouteMetrics per route, in the same order")
+    bounds = _bounds(routes)
+    if m is None:
+        m = folium.Map(location=[(bounds.bottom + bounds.top) / 2, (bounds.left + bounds.right) / 2],
+                       zoom_start=8, tiles=None, control_scale=True)
+    if basemap in ("auto", "osm"):
+        folium.TileLayer("OpenStreetMap", name="OpenStreetMap tiles (online only)", overlay=False,
+                         control=True).add_to(m)
+    if basemap != "none":
+        try:
+            img, ib = hillshade(bounds.buffer(0.6), dem)
+            folium.raster_layers.ImageOverlay(
+                img, bounds=[[ib.bottom, ib.left], [ib.top, ib.right]], mercator_project=True,
+                opacity=0.75 if basemap == "auto" else 1.0, pixelated=False,
+                name="Hillshade (GLOBE DEM, offline)", overlay=True, control=True,
+                show=basemap != "osm", attribution="Elevation: NOAA GLOBE 30″",
+            ).add_to(m)
+        except InvalidInputError as exc:
+            log.warning("no hillshade: %s", exc)
+    _units_layer(folium, bounds.buffer(1.5)).add_to(m)
+
+    grade_fg = folium.FeatureGroup(name="Colour by grade class", show=False)
+    crossings_fg = folium.FeatureGroup(name="Border crossings", show=True)
+    waypoints_fg = folium.FeatureGroup(name="Waypoints", show=True)
+    legend_items: list[tuple[str, str, bool]] = []
+    modes: set[str] = set()
+    seen_pts: set[tuple[float, float, str]] = set()
+    for i, route in enumerate(routes):
+        met = metrics[i] if metrics is not None else None
+        colour = route_colour(i)
+        row = dict(met.as_row()) if met is not None and hasattr(met, "as_row") else _basic_row(route)
+        profile = getattr(met, "profile", None) if met is not None else None
+        runs = _runs(route)
+        all_modelled = all(flag for flag, _ in runs)
+        any_modelled = bool(route.modelled) or any(flag for flag, _ in runs)
+        name = _safe(route.name)
+        label = f"{name} (modelled)" if any_modelled else name
+        fg = folium.FeatureGroup(name=f"Route: {label}", show=True)
+        tip = f"{name} — {_safe(route.mode)}, {route.length_m / 1000:.1f} km"
+        tip += " — modelled" if any_modelled else ""
+        folium.PolyLine(
+            [_latlngs(g) for _, g in runs], color=colour, weight=5, opacity=0.9,
+            dash_array="10 8" if all_modelled else None,
+            class_name=f"corridor-route corridor-route-{i}",
+            tooltip=_inert().Tooltip(tip),
+            popup=_inert().Popup(_popup_html(route, row, profile, colour), max_width=480),
+        ).add_to(fg)
+        if any_modelled and not all_modelled:
+            folium.PolyLine([_latlngs(g) for flag, g in runs if flag], color="#ffffff", weight=2,
+                            dash_array="6 8", class_name="corridor-modelled",
+                            tooltip=_inert().Tooltip(f"{name}: modelled new build")).add_to(fg)
+        fg.add_to(m)
+        legend_items.append((colour, label, all_modelled))
+        if profile is not None:
+            modes.add(route.mode)
+            _grade_lines(folium, grade_fg, route, profile, name)
+        for c in border_crossings(route, met):
+            key = (round(float(c["lon"]), 4), round(float(c["lat"]), 4), "x")
+            if key in seen_pts:
+                continue
+            seen_pts.add(key)
+            known = f" ({_safe(c.get('known_name'))})" if c.get("known_name") else ""
+            text = f"Border crossing {_safe(c.get('from_unit'))} → {_safe(c.get('to_unit'))}{known}"
+            folium.CircleMarker(
+                [float(c["lat"]), float(c["lon"])], radius=7, color="#000000", weight=2,
+                fill_color="#ffd166", fill_opacity=1.0, class_name="corridor-crossing",
+                tooltip=_inert().Tooltip(text),
+                popup=_inert().Popup(f"<b>{text}</b><br>{name}, km {float(c.get('distance_km', 0)):.1f}",
+                                   max_width=300),
+            ).add_to(crossings_fg)
+        for p in route.waypoints:
+            key = (round(p.lon, 4), round(p.lat, 4), "w")
+            if key in seen_pts:
+                continue
+            seen_pts.add(key)
+            folium.CircleMarker(
+                [p.lat, p.lon], radius=5, color="#333333", weight=2, fill_color="#ffffff",
+                fill_opacity=1.0, class_name="corridor-waypoint",
+                tooltip=_inert().Tooltip(f"{_safe(p.name)} ({_safe(p.kind)}, {_safe(p.unit or '?')})"),
+            ).add_to(waypoints_fg)
+    grade_fg.add_to(m)
+    crossings_fg.add_to(m)
+    waypoints_fg.add_to(m)
+    _inert().LayerControl(collapsed=False, position="topright").add_to(m)
+    _grade_toggle(m, grade_fg)
+    _legend(folium, m, legend_items, modes)
+    pad = 0.05
+    m.fit_bounds([[bounds.bottom - pad, bounds.left - pad], [bounds.top + pad, bounds.right + pad]])
+    return m
+
+
+def map_html(m: Any, *, offline: bool = True) -> str:
+    """The full HTML page of a folium map; with ``offline`` all web assets are inlined.
+
+    >>> import folium
+    >>> "leaflet.js" in map_html(folium.Map(tiles=None), offline=False)
+    True
+    """
+
+    html = str(m.get_root().render())
+    return inline_assets(html) if offline else html
+
+
+def save_map(m: Any, path: str | Path, *, offline: bool = True) -> Path:
+    """Write a map to an HTML file atomically.
+
+    Parameters
+    ----------
+    m : folium.Map
+        The map (e.g. from :func:`route_map`).
+    path : str or Path
+        Output ``.html`` file.
+    offline : bool
+        Inline Leaflet, jQuery, Bootstrap and plugin assets so the page needs no
+        network (about 1.5 MB); ``False`` keeps folium's CDN links.
+
+    Returns
+    -------
+    Path
+
+    Examples
+    --------
+    >>> import folium, tempfile
+    >>> out = save_map(folium.Map(tiles=None), tempfile.mkdtemp() + "/m.html")
+    >>> "https://cdn.jsdelivr.net/npm/leaflet" in out.read_text(encoding="utf-8")
+    False
+    """
+    html = map_html(m, offline=offline)
+    with atomic_output(path, suffix=".html") as tmp:
+        tmp.write_text(html, encoding="utf-8")
+    return Path(path)

@@ -1,0 +1,263 @@
+"""The comparison report: one self-contained HTML file to send to a minister.
+
+:func:`write_report` writes a single HTML file with no outside references: the
+comparison table, the comparison chart, the interactive map (inlined with its
+assets in an ``<iframe srcdoc>``, so it works offline), an elevation-profile
+chart and the border crossings per route, published figures with their
+sources, data provenance and the attributions the data licences require
+(OpenStreetMap ODbL, GeoNames CC BY 4.0, NOAA GLOBE). Every text that comes
+from OSM, scenario files or the provenance is HTML-escaped. Modelled routes are
+labelled "modelled".
+
+Examples
+--------
+>>> import tempfile, pandas as pd
+>>> from shapely.geometry import LineString
+>>> from corridor.route import Route
+>>> r = Route.from_lines([LineString([(46.0, 38.92), (46.3, 38.92)])], mode="rail", name="demo")
+>>> t = pd.DataFrame({"name": ["demo"], "length_km": [r.length_m / 1000]})
+>>> out = write_report(tempfile.mkdtemp() + "/report.html", [r], None, t,
+...                    provenance={"network": "none"}, basemap="none")
+>>> text = out.read_text(encoding="utf-8")
+>>> "ODbL" in text and "GeoNames" in text and "GLOBE" in text
+True
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import html as _html
+import json
+import logging
+import tempfile
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from corridor._errors import InvalidInputError
+from corridor._text import html_text
+from corridor._version import __version__
+from corridor.outputs.charts import (
+    comparison_png,
+    format_metric,
+    png_data_uri,
+    profile_png_bytes,
+    route_colour,
+)
+from corridor.outputs.export import atomic_output, border_crossings
+from corridor.outputs.maps import map_html, route_map
+
+log = logging.getLogger(__name__)
+
+__all__ = ["ATTRIBUTIONS", "KEY_COLUMNS", "write_report"]
+
+#: Attributions required by the licences of the data the report shows.
+ATTRIBUTIONS: tuple[tuple[str, str], ...] = (
+    ("OpenStreetMap", "Network and boundary data © OpenStreetMap contributors, available under the "
+                      "Open Database License (ODbL 1.0); boundaries prepared by geo-maps (Simone Primarosa)."),
+    ("GeoNames", "Place names and coordinates from GeoNames (geonames.org), licensed CC BY 4.0; "
+                 "curated coordinates from the cited Wikipedia articles (CC BY-SA 4.0)."),
+    ("GLOBE", "Elevation: GLOBE Task Team et al. (1999), The Global Land One-kilometer Base Elevation "
+              "(GLOBE) Digital Elevation Model, Version 1.0, NOAA National Geophysical Data Center "
+              "(public domain)."),
+    ("Software", "Map drawn with Leaflet (BSD-2-Clause) through folium (MIT); web assets shipped by "
+                 "folium-offline (MIT)."),
+)
+
+_CSS = """
+body{font:14px/1.45 system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;margin:0 auto;max-width:1180px;
+padding:16px 24px;color:#222}
+h1{font-size:24px;margin:8px 0}h2{font-size:19px;margin:26px 0 8px;border-bottom:1px solid #ddd}
+h3{font-size:16px;margin:18px 0 6px}
+table{border-collapse:collapse;font-size:12px}th,td{border:1px solid #ddd;padding:3px 6px;text-align:right}
+th{background:#f4f4f4}td.t,th.t{text-align:left}.scroll{overflow-x:auto}
+td.t{min-width:9em}.badge{display:inline-block;background:#fde2c4;color:#7a3e00;border-radius:3px;padding:0 5px;font-size:12px}
+.note{color:#555;font-size:12px}iframe{width:100%;height:620px;border:1px solid #ccc}
+img{max-width:100%}dl{display:grid;grid-template-columns:max-content auto;gap:2px 12px;font-size:13px}
+dt{font-weight:600}dd{margin:0;word-break:break-word}
+"""
+
+
+def _fmt(col: str, v: Any, mode: str = "") -> str:
+    if v is None:
+        return ""
+    text = format_metric(col, v, mode)
+    return html_text(v) if text is None else text
+
+
+#: Columns of the headline table (those present are shown, in this order); the full table follows.
+KEY_COLUMNS = ("rank", "name", "mode", "length_km", "length_km_new", "n_crossings", "crossings",
+               "n_gauge_breaks", "max_grade", "km_over_ruling", "tunnel_km", "bridge_km", "time_h",
+               "cost_low_musd", "cost_central_musd", "cost_high_musd", "terrain_class", "score")
+
+
+def _table_html(table: Any, columns: Sequence[str] | None = None) -> str:
+    import pandas as pd
+
+    if not isinstance(table, pd.DataFrame):
+        raise InvalidInputError(f"table must be a pandas DataFrame (from compare()), got {type(table).__name__}")
+    df = table.reset_index() if "name" not in table.columns and table.index.name else table
+    cols = [c for c in columns if c in df.columns] if columns is not None else list(df.columns)
+    head = "".join(f'<th class="{"t" if df[c].dtype == object or str(df[c].dtype) == "str" else ""}">'
+                   f"{html_text(c)}</th>" for c in cols)
+    body = []
+    for _, row in df.iterrows():
+        mode = str(row.get("mode", ""))
+        cells = []
+        for c in cols:
+            v = row[c]
+            text = _fmt(str(c), v, mode)
+            if c == "name" and bool(row.get("modelled", False)):
+                text += ' <span class="badge">modelled</span>'
+            cls = ' class="t"' if isinstance(v, str) else ' style="white-space:nowrap"'
+            cells.append(f"<td{cls}>{text}</td>")
+        body.append("<tr>" + "".join(cells) + "</tr>")
+    return (f'<div class="scroll"><table><thead><tr>{head}</tr></thead>'
+            f'<tbody>{"".join(body)}</tbody></table></div>')
+
+
+def _dl(items: Mapping[str, Any]) -> str:
+    rows = []
+    for k, v in items.items():
+        if isinstance(v, (Mapping, list, tuple)):
+            v = json.dumps(v, ensure_ascii=False, indent=1, default=str)
+        rows.append(f"<dt>{html_text(k)}</dt><dd>{html_text(v)}</dd>")
+    return "<dl>" + "".join(rows) + "</dl>"
+
+
+def _route_section(i: int, route: Any, met: Any) -> str:
+    colour = route_colour(i)
+    name = html_text(route.name)
+    modelled = bool(route.modelled) or bool(met is not None and met.as_row().get("modelled", False))
+    out = [f'<h3 style="color:{colour}">{name}'
+           + (' <span class="badge">modelled</span>' if modelled else "") + "</h3>"]
+    desc = route.meta.get("description")
+    if desc:
+        out.append(f"<p>{html_text(desc)}</p>")
+    facts = {"mode": route.mode, "length (km)": f"{route.length_m / 1000:.1f}",
+             "units": " → ".join(u or "?" for u in route.unit_sequence()),
+             "waypoints": " – ".join(p.name for p in route.waypoints), "source": route.source}
+    if route.meta.get("status"):
+        facts["status"] = route.meta["status"]
+    out.append(_dl(facts))
+    prof = getattr(met, "profile", None) if met is not None else None
+    if prof is not None and np.asarray(getattr(prof, "distance_m", [])).size >= 2:
+        png = profile_png_bytes(prof, title=f"{route.name} — elevation profile", colour=colour,
+                                size=(9.0, 2.6), dpi=100)
+        out.append(f'<img alt="elevation profile of {name}" src="{png_data_uri(png)}">')
+    else:
+        out.append('<p class="note">No elevation profile.</p>')
+    crossings = border_crossings(route, met)
+    if crossings:
+        out.append("<p><b>Border crossings</b></p><ul>")
+        for c in crossings:
+            known = f" — {html_text(c.get('known_name'))}" if c.get("known_name") else ""
+            out.append(f"<li>{html_text(c.get('from_unit'))} → {html_text(c.get('to_unit'))} at km "
+                       f"{float(c.get('distance_km', 0)):.1f} ({float(c['lat']):.4f}° N, "
+                       f"{float(c['lon']):.4f}° E){known}</li>")
+        out.append("</ul>")
+    pub = [p for p in route.meta.get("published") or [] if isinstance(p, Mapping)]
+    if pub:
+        out.append("<p><b>Published figures</b> (as reported; not model output)</p><ul>")
+        for p in pub:
+            out.append(f"<li>{html_text(p.get('figure', ''))}: {html_text(p.get('value', ''))} "
+                       f"{html_text(p.get('unit', ''))} — <i>{html_text(p.get('source', ''))}</i></li>")
+        out.append("</ul>")
+    return "".join(out)
+
+
+def write_report(path: str | Path, routes: Sequence[Any], metrics: Sequence[Any] | None, table: Any, *,
+                 provenance: Mapping[str, Any], basemap: str = "auto", dem: Any = None,
+                 title: str = "Corridor comparison") -> Path:
+    """Write the comparison report as one self-contained HTML file.
+
+    Parameters
+    ----------
+    path : str or Path
+        Output ``.html`` file (replaced atomically).
+    routes : sequence of Route
+        The compared routes.
+    metrics : sequence of RouteMetrics or None
+        One per route, aligned (profiles, crossings, popup tables).
+    table : pandas.DataFrame
+        The comparison table from :func:`corridor.evaluation.compare`.
+    provenance : mapping
+        Data provenance to print (network source, extract date, DEM, cost
+        parameters ...); values may be nested.
+    basemap : str
+        Basemap of the embedded map, see :func:`corridor.outputs.route_map`.
+    dem : None, path or corridor.terrain.DEM
+        DEM for the map's hillshade.
+    title : str
+        Report title.
+
+    Returns
+    -------
+    Path
+        The written file.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> from shapely.geometry import LineString
+    >>> from corridor.evaluation import evaluate, table
+    >>> from corridor.route import Route
+    >>> r = Route.from_lines([LineString([(46.0, 38.92), (46.3, 38.92)])], mode="rail", name="demo")
+    >>> m = evaluate(r)
+    >>> out = write_report(Path(tempfile.mkdtemp()) / "report.html", [r], [m], table([m]),
+    ...                    provenance={"dem": "GLOBE 30"}, basemap="none")
+    >>> out.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+    True
+    """
+
+    routes = [routes] if hasattr(routes, "segments") else list(routes)
+    if not routes:
+        raise InvalidInputError("write_report needs at least one route")
+    if metrics is not None and len(metrics) != len(routes):
+        raise InvalidInputError(f"got {len(routes)} routes but {len(metrics)} metrics; "
+                                "pass one RouteMetrics per route, in the same order")
+    if not isinstance(provenance, Mapping):
+        raise InvalidInputError("provenance must be a mapping of name -> value")
+    table_html = (_table_html(table, KEY_COLUMNS)
+                  + "<details><summary>All columns</summary>" + _table_html(table) + "</details>")
+    with tempfile.TemporaryDirectory() as tmp:
+        try:
+            chart = png_data_uri(comparison_png(Path(tmp) / "comparison.png", table).read_bytes())
+            chart_html = f'<img alt="comparison chart" src="{chart}">'
+        except InvalidInputError as exc:
+            log.warning("no comparison chart: %s", exc)
+            chart_html = ""
+    m = route_map(routes, metrics=metrics, basemap=basemap, dem=dem)
+    srcdoc = _html.escape(map_html(m, offline=True), quote=True)
+    now = _dt.datetime.now(_dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    any_modelled = any(bool(r.modelled) for r in routes)
+    parts = [
+        "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>",
+        "<meta name='viewport' content='width=device-width, initial-scale=1'>",
+        f"<title>{html_text(title)}</title><style>{_CSS}</style></head><body>",
+        f"<h1>{html_text(title)}</h1>",
+        f"<p class='note'>Generated {now} by corridor {html_text(__version__)}. Lengths are geodesic "
+        "(WGS84); costs are order-of-magnitude bands from published unit costs, not engineering "
+        "estimates.</p>",
+    ]
+    if any_modelled:
+        parts.append("<p><span class='badge'>modelled</span> marks routes that use modelled alignments "
+                     "or the modelled reference network; they are drawn dashed on the map.</p>")
+    parts += ["<h2>Comparison</h2>", table_html, chart_html,
+              "<h2>Map</h2>",
+              "<p class='note'>Works offline: the hillshade is the basemap; OpenStreetMap tiles show "
+              "only when online. Use the layer control to colour routes by grade class.</p>",
+              f'<iframe title="route map" id="corridor-map" srcdoc="{srcdoc}"></iframe>',
+              "<h2>Routes</h2>"]
+    for i, route in enumerate(routes):
+        parts.append(_route_section(i, route, metrics[i] if metrics is not None else None))
+    parts += ["<h2>Data provenance</h2>", _dl(provenance) if provenance else "<p>none given</p>",
+              "<h2>Attributions</h2><ul>"]
+    parts += [f"<li><b>{html_text(k)}</b>: {html_text(v)}</li>" for k, v in ATTRIBUTIONS]
+    parts.append("</ul></body></html>")
+    with atomic_output(path, suffix=".html") as tmp_path:
+        tmp_path.write_text("".join(parts), encoding="utf-8")
+    return Path(path)

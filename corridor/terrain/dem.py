@@ -1,0 +1,553 @@
+"""The :class:`DEM` raster: open, read windows and sample elevations quickly.
+
+A DEM is opened from the embedded GLOBE 30" grid (``DEM.open(None)``), a local
+GeoTIFF / VRT / SRTM ``.hgt`` / ``.hgt.zip`` file, a folder of tiles or a list of
+tiles (opened as one mosaic through a GDAL VRT written on the fly). Rasters in
+a projected CRS are warped to EPSG:4326 on the fly, so every coordinate at the
+API is in degrees and every elevation in metres.
+
+Sampling is vectorised: the window covering all requested points is read once
+(or the whole grid, when small, is kept in memory) and interpolated with numpy.
+
+Examples
+--------
+>>> from corridor.terrain import DEM
+>>> dem = DEM.open(None)
+>>> dem.crs
+'EPSG:4326'
+>>> dem.bounds
+BBox(left=42.5, bottom=37.8, right=51.0, top=42.5)
+>>> dem.shape
+(564, 1020)
+>>> z = dem.sample([44.51], [40.18])          # Yerevan
+>>> 800 < float(z[0]) < 1300
+True
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import os
+import zipfile
+from collections.abc import Iterable, Sequence
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Union
+from xml.sax.saxutils import escape
+
+import numpy as np
+
+from corridor._errors import DEMCoverageError, DEMError, InvalidInputError
+from corridor._geo import geod
+from corridor._types import BBox
+from corridor._validate import check_input_path
+from corridor.data.datasets import dem_path
+
+log = logging.getLogger(__name__)
+
+__all__ = ["DEM", "DEMLike"]
+
+#: Grids with at most this many cells are read into memory on first use.
+MAX_CACHED_CELLS = 40_000_000
+_EXTS = (".tif", ".tiff", ".vrt", ".hgt", ".hgt.zip", ".img", ".dem", ".asc")
+
+PathLike = Union[str, "os.PathLike[str]"]
+DEMLike = Union["DEM", PathLike, Sequence[PathLike], None]
+
+
+def _gdal_name(path: Path) -> str:
+    """The name GDAL should open: ``.hgt.zip`` is read through ``/vsizip/``."""
+    name = path.name.lower()
+    if name.endswith(".zip"):
+        try:
+            with zipfile.ZipFile(path) as zf:
+                members = [m for m in zf.namelist() if m.lower().endswith((".hgt", ".tif", ".tiff"))]
+        except (zipfile.BadZipFile, OSError) as exc:
+            raise DEMError(f"DEM archive {path} is not a readable zip file ({exc}); "
+                           "download it again or pass the unzipped .hgt/.tif") from exc
+        if not members:
+            raise DEMError(f"DEM archive {path} holds no .hgt or .tif file; pass a DEM tile archive")
+        return f"/vsizip/{path.resolve()}/{members[0]}"
+    return str(path)
+
+
+def _expand(paths: Iterable[PathLike]) -> list[Path]:
+    out: list[Path] = []
+    for p in paths:
+        path = Path(os.fspath(p)).expanduser()
+        check_input_path(path, "DEM file", folder_ok=True, error=DEMError,
+                         missing=f"DEM file {path} does not exist; check the path, or run "
+                         "`corridor fetch dem --bbox ...` to download tiles")
+        if path.is_dir():
+            found = sorted(q for q in path.iterdir() if q.name.lower().endswith(_EXTS))
+            if not found:
+                raise DEMError(f"DEM folder {path} holds no raster tiles ({', '.join(_EXTS)}); "
+                               "point at a folder of DEM tiles or at a file")
+            out.extend(check_input_path(q, "DEM tile", error=DEMError) for q in found)
+        else:
+            out.append(path)
+    if not out:
+        raise DEMError("no DEM file given; pass a path, a list of paths, or None for the embedded DEM")
+    return out
+
+
+def _vrt_xml(infos: list[dict[str, Any]]) -> str:
+    """A GDAL VRT mosaicking tiles that share CRS and resolution."""
+    xres, yres = infos[0]["res"]
+    left = min(i["bounds"][0] for i in infos)
+    top = max(i["bounds"][3] for i in infos)
+    right = max(i["bounds"][2] for i in infos)
+    bottom = min(i["bounds"][1] for i in infos)
+    width = round((right - left) / xres)
+    height = round((top - bottom) / yres)
+    nodata = next((i["nodata"] for i in infos if i["nodata"] is not None), -32768.0)
+    parts = [
+        f'<VRTDataset rasterXSize="{width}" rasterYSize="{height}">',
+        f"<SRS>{escape(infos[0]['wkt'])}</SRS>",
+        f"<GeoTransform>{left!r}, {xres!r}, 0.0, {top!r}, 0.0, {-yres!r}</GeoTransform>",
+        '<VRTRasterBand dataType="Float32" band="1">',
+        f"<NoDataValue>{nodata!r}</NoDataValue>",
+    ]
+    for i in infos:
+        w, h = i["size"]
+        xoff = round((i["bounds"][0] - left) / xres)
+        yoff = round((top - i["bounds"][3]) / yres)
+        src_nd = f"<NODATA>{i['nodata']!r}</NODATA>" if i["nodata"] is not None else ""
+        parts.append(
+            "<ComplexSource>"
+            f'<SourceFilename relativeToVRT="0">{escape(i["name"])}</SourceFilename>'
+            "<SourceBand>1</SourceBand>"
+            f'<SrcRect xOff="0" yOff="0" xSize="{w}" ySize="{h}"/>'
+            f'<DstRect xOff="{xoff}" yOff="{yoff}" xSize="{w}" ySize="{h}"/>'
+            f"{src_nd}</ComplexSource>"
+        )
+    parts.append("</VRTRasterBand></VRTDataset>")
+    return "".join(parts)
+
+
+def _check_axis_aligned(path: Path, transform: Any) -> None:
+    """Refuse a raster whose geotransform rotates or shears the grid.
+
+    Every reader here (sampling, windows, the VRT mosaic) takes pixel ``(col,
+    row)`` to ``(c + col·a, f + row·e)``; the rotation terms ``b``/``d`` would be
+    silently ignored and every elevation read from the wrong place.
+
+    >>> from affine import Affine
+    >>> _check_axis_aligned(Path("ok.tif"), Affine(0.01, 0, 45, 0, -0.01, 40))
+    >>> _check_axis_aligned(Path("rot.tif"), Affine.rotation(10) @ Affine(0.01, 0, 45, 0, -0.01, 40))
+    Traceback (most recent call last):
+    ...
+    corridor._errors.DEMError: DEM 'rot.tif' has a rotated or sheared grid (geotransform terms b=0.0017..., d=...
+    """
+    a, b, _, d, e, _ = tuple(transform)[:6]
+    tol = 1e-9 * max(abs(a), abs(e))
+    if abs(b) > tol or abs(d) > tol:
+        raise DEMError(f"DEM {str(path)!r} has a rotated or sheared grid (geotransform terms b={b:.6g}, "
+                       f"d={d:.6g}), which corridor cannot read correctly; warp it to a north-up grid first, "
+                       f"e.g. gdalwarp -t_srs EPSG:4326 {str(path)!r} north-up.tif")
+
+
+@lru_cache(maxsize=2)
+def _embedded(path: Path, mtime: float) -> DEM:
+    """The embedded GLOBE DEM, opened once per process (it is read-only)."""
+    dem = DEM._open_paths([path])
+    dem.source = (f"NOAA NGDC GLOBE v1.0 30 arc-second DEM (embedded region pack, {path.name}; "
+                  "~1 km cells, vertical error tens of metres)")
+    return dem
+
+
+class DEM:
+    """A digital elevation model in EPSG:4326 with fast vectorised sampling.
+
+    Build one with :meth:`DEM.open` (files) or :meth:`DEM.from_array` (memory).
+
+    Attributes
+    ----------
+    crs : str
+        Always ``"EPSG:4326"`` (projected rasters are warped on open).
+    bounds : BBox
+        Outer edges of the grid in degrees.
+    res_deg : tuple of float
+        Pixel size ``(x, y)`` in degrees.
+    nodata : float or None
+        Nodata value of the file (already turned into NaN by :meth:`read`).
+    shape : tuple of int
+        ``(rows, cols)``.
+    transform : affine.Affine
+        Pixel-corner transform of the whole grid.
+    source : str
+        Provenance: file names or the embedded data's source note.
+    """
+
+    def __init__(self, *, name: str | None, transform: Any, shape: tuple[int, int],
+                 nodata: float | None, source: str, warp: bool = False,
+                 array: np.ndarray | None = None, paths: tuple[Path, ...] = ()) -> None:
+        self._name = name
+        self._warp = warp
+        self.transform = transform
+        self.shape = (int(shape[0]), int(shape[1]))
+        self.nodata = nodata
+        self.source = source
+        self.paths = paths
+        self.crs = "EPSG:4326"
+        self._array = array
+        self._void_cache: tuple[Any, ...] | None = None
+        a = transform
+        self.res_deg = (abs(float(a.a)), abs(float(a.e)))
+        left, top = float(a.c), float(a.f)
+        right = left + a.a * self.shape[1]
+        bottom = top + a.e * self.shape[0]
+        self.bounds = BBox(left, min(bottom, top), right, max(bottom, top))
+
+    # ------------------------------------------------------------------ open
+    @classmethod
+    def open(cls, source: DEMLike = None) -> DEM:
+        """Open a DEM: ``None`` (embedded GLOBE 30"), a path, a folder or a list of tiles.
+
+        Parameters
+        ----------
+        source : None, DEM, path, or sequence of paths
+            GeoTIFF, VRT, SRTM ``.hgt`` or ``.hgt.zip``. Several files (or a
+            folder) are opened as one mosaic; they must share CRS and pixel size,
+            otherwise they are merged in memory on the finest grid.
+
+        Returns
+        -------
+        DEM
+
+        Raises
+        ------
+        DEMError
+            The path does not exist or the raster cannot be read.
+
+        Examples
+        --------
+        >>> dem = DEM.open(None)
+        >>> dem.source.startswith("NOAA NGDC GLOBE")
+        True
+        >>> DEM.open("/nonexistent/dem.tif")
+        Traceback (most recent call last):
+        ...
+        corridor._errors.DEMError: DEM file /nonexistent/dem.tif does not exist; check the path, or run `corridor fetch dem --bbox ...` to download tiles
+        """
+        if isinstance(source, DEM):
+            return source
+        if source is None:
+
+            path = dem_path()
+            return _embedded(path, path.stat().st_mtime)
+        if isinstance(source, (str, os.PathLike)):
+            return cls._open_paths(_expand([source]))
+        if isinstance(source, Iterable):
+            return cls._open_paths(_expand(list(source)))
+        raise InvalidInputError(f"cannot open a DEM from {source!r}; give None, a path or a list of paths")
+
+    @classmethod
+    def _open_paths(cls, paths: list[Path]) -> DEM:
+        import rasterio
+
+        infos = []
+        for p in paths:
+            name = _gdal_name(p)
+            try:
+                with rasterio.open(name) as ds:
+                    if ds.crs is None:
+                        raise DEMError(f"DEM {p} has no coordinate reference system; "
+                                       "assign one (e.g. gdal_edit.py -a_srs EPSG:4326) and retry")
+                    _check_axis_aligned(p, ds.transform)
+                    infos.append({
+                        "name": name, "path": p, "wkt": ds.crs.to_wkt(),
+                        "geographic": bool(ds.crs.is_geographic), "res": (abs(ds.res[0]), abs(ds.res[1])),
+                        "bounds": tuple(ds.bounds), "size": (ds.width, ds.height), "nodata": ds.nodata,
+                        "transform": ds.transform, "epsg": ds.crs.to_epsg(),
+                        "area": ds.tags().get("AREA_OR_POINT", ""), "note": ds.tags().get("SOURCE", ""),
+                    })
+            except DEMError:
+                raise
+            except Exception as exc:  # rasterio raises RasterioIOError and others
+                raise DEMError(f"cannot read DEM {p}: {exc}; the file may be corrupt or not a raster, "
+                               "download it again or pass a GeoTIFF/.hgt") from exc
+        label = ", ".join(p.name for p in paths[:5]) + (f" (+{len(paths) - 5} more)" if len(paths) > 5 else "")
+        source = f"DEM file(s): {label}"
+        if len(infos) == 1 and infos[0]["note"]:
+            source += f" [{infos[0]['note']}]"
+        if len(infos) == 1:
+            i = infos[0]
+            if i["epsg"] == 4326 or (i["geographic"] and i["epsg"] is None):
+                return cls(name=i["name"], transform=i["transform"], shape=(i["size"][1], i["size"][0]),
+                           nodata=i["nodata"], source=source, paths=tuple(paths))
+            return cls._warped(i["name"], source, tuple(paths))
+        same = all(i["wkt"] == infos[0]["wkt"] and np.allclose(i["res"], infos[0]["res"], rtol=1e-7)
+                   for i in infos)
+        if same:
+            xml = _vrt_xml(infos)
+            if infos[0]["epsg"] == 4326:
+                with rasterio.open(xml) as ds:
+                    return cls(name=xml, transform=ds.transform, shape=(ds.height, ds.width),
+                               nodata=ds.nodata, source=source, paths=tuple(paths))
+            return cls._warped(xml, source, tuple(paths))
+        return cls._merged(infos, source, tuple(paths))
+
+    @classmethod
+    def _warped(cls, name: str, source: str, paths: tuple[Path, ...]) -> DEM:
+        import rasterio
+        from rasterio.vrt import WarpedVRT
+
+        with rasterio.open(name) as ds, WarpedVRT(ds, crs="EPSG:4326") as vrt:
+            log.info("DEM %s is in %s; warping to EPSG:4326 on read", name[:80], ds.crs)
+            return cls(name=name, transform=vrt.transform, shape=(vrt.height, vrt.width),
+                       nodata=vrt.nodata, source=source + " (warped to EPSG:4326)", warp=True, paths=paths)
+
+    @classmethod
+    def _merged(cls, infos: list[dict[str, Any]], source: str, paths: tuple[Path, ...]) -> DEM:
+        import rasterio
+        from rasterio.merge import merge
+        from rasterio.vrt import WarpedVRT
+
+        res = min(min(i["res"]) for i in infos)
+        handles = [rasterio.open(i["name"]) for i in infos]
+        try:
+            srcs = [h if i["epsg"] == 4326 else WarpedVRT(h, crs="EPSG:4326")
+                    for h, i in zip(handles, infos, strict=True)]
+            arr, transform = merge(srcs, res=res, nodata=np.nan, dtype="float32")
+        except Exception as exc:
+            raise DEMError(f"cannot mosaic DEM tiles {source}: {exc}; pass tiles of one grid") from exc
+        finally:
+            for h in handles:
+                h.close()
+        return cls.from_array(arr[0], transform, source=source + " (merged)")
+
+    @classmethod
+    def from_array(cls, array: Any, transform: Any, *, nodata: float | None = None,
+                   source: str = "in-memory array") -> DEM:
+        """A DEM held in memory: a 2-D array of metres on an EPSG:4326 grid.
+
+        Parameters
+        ----------
+        array : array-like, shape (rows, cols)
+            Elevations; ``nodata`` values and NaN are voids.
+        transform : affine.Affine
+            Pixel-corner transform (north-up, degrees).
+        nodata : float, optional
+            Value marking voids.
+        source : str
+            Provenance label (say "modelled"/"synthetic" if it is not real data).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from affine import Affine
+        >>> dem = DEM.from_array(np.array([[0.0, 10.0], [0.0, 10.0]]), Affine(0.01, 0, 45, 0, -0.01, 40))
+        >>> round(float(dem.sample([45.01], [39.99])[0]), 6)
+        5.0
+        """
+        arr = np.array(array, dtype="float32")
+        if arr.ndim != 2 or arr.size == 0:
+            raise InvalidInputError(f"DEM array must be 2-D and non-empty, got shape {arr.shape}")
+        if transform.b != 0 or transform.d != 0 or transform.a <= 0 or transform.e >= 0:
+            raise InvalidInputError(f"DEM transform {tuple(transform)[:6]} must be north-up with "
+                                    "positive x and negative y pixel size (degrees)")
+        if nodata is not None:
+            arr[arr == np.float32(nodata)] = np.nan
+        return cls(name=None, transform=transform, shape=arr.shape, nodata=nodata, source=source, array=arr)
+
+    # ------------------------------------------------------------------ read
+    def _read_window(self, row0: int, col0: int, rows: int, cols: int) -> np.ndarray:
+        """Rows/cols window as float32 with NaN voids (clamped to the grid by the caller)."""
+        if self._array is not None:
+            return self._array[row0:row0 + rows, col0:col0 + cols]
+        import rasterio
+        from rasterio.windows import Window
+
+        cells = self.shape[0] * self.shape[1]
+        try:
+            with rasterio.open(self._name) as ds0:
+                if self._warp:
+                    from rasterio.vrt import WarpedVRT
+
+                    ds = WarpedVRT(ds0, crs="EPSG:4326", transform=self.transform,
+                                   width=self.shape[1], height=self.shape[0])
+                else:
+                    ds = ds0
+                if cells <= MAX_CACHED_CELLS:
+                    full = ds.read(1, masked=True).astype("float32").filled(np.nan)
+                    self._array = full
+                    return full[row0:row0 + rows, col0:col0 + cols]
+                data = ds.read(1, window=Window(col0, row0, cols, rows), masked=True)
+                return np.asarray(data.astype("float32").filled(np.nan))
+        except Exception as exc:
+            raise DEMError(f"cannot read DEM data from {self.source}: {exc}; the file may be "
+                           "truncated or corrupt, download it again") from exc
+
+    def _window_of(self, left: float, bottom: float, right: float, top: float,
+                   pad: int = 1) -> tuple[int, int, int, int] | None:
+        inv = ~self.transform
+        c0, r0 = inv @ (left, top)
+        c1, r1 = inv @ (right, bottom)
+        eps = 1e-6  # bbox edges on pixel edges must not grab an extra pixel
+        col0 = max(0, math.floor(min(c0, c1) + eps) - pad)
+        row0 = max(0, math.floor(min(r0, r1) + eps) - pad)
+        col1 = min(self.shape[1], math.ceil(max(c0, c1) - eps) + pad)
+        row1 = min(self.shape[0], math.ceil(max(r0, r1) - eps) + pad)
+        if col0 >= self.shape[1] or row0 >= self.shape[0] or col1 <= 0 or row1 <= 0:
+            return None
+        col1, row1 = max(col1, col0 + 1), max(row1, row0 + 1)
+        return row0, col0, row1 - row0, col1 - col0
+
+    def read(self, bbox: BBox | Sequence[float] | None = None) -> tuple[np.ndarray, Any]:
+        """Read elevations (float32, NaN for voids) and their transform.
+
+        Parameters
+        ----------
+        bbox : BBox or (left, bottom, right, top), optional
+            Area to read, snapped outward to whole pixels. Default: everything.
+
+        Returns
+        -------
+        (numpy.ndarray, affine.Affine)
+
+        Raises
+        ------
+        DEMCoverageError
+            The bbox does not overlap the DEM.
+
+        Examples
+        --------
+        >>> arr, tr = DEM.open(None).read((45.0, 39.0, 45.5, 39.5))
+        >>> arr.shape, arr.dtype.name
+        ((60, 60), 'float32')
+        """
+        if bbox is None:
+            row0, col0, rows, cols = 0, 0, self.shape[0], self.shape[1]
+        else:
+            b = bbox if isinstance(bbox, BBox) else BBox(*bbox)
+            if not b.intersects(self.bounds):
+                raise DEMCoverageError(f"bbox {tuple(b)} does not overlap the DEM {tuple(self.bounds)} "
+                                       f"({self.source}); open a DEM that covers it")
+            win = self._window_of(*b, pad=0)
+            if win is None:
+                raise DEMCoverageError(f"bbox {tuple(b)} does not overlap the DEM {tuple(self.bounds)}")
+            row0, col0, rows, cols = win
+        arr = np.array(self._read_window(row0, col0, rows, cols), dtype="float32", copy=True)
+        return arr, self.transform @ self.transform.translation(col0, row0)
+
+    # ---------------------------------------------------------------- sample
+    def sample(self, lons: Any, lats: Any, *, method: str = "bilinear") -> np.ndarray:
+        """Elevations (m) at points; NaN off the DEM or over voids.
+
+        Parameters
+        ----------
+        lons, lats : array-like of float
+            Coordinates in degrees (EPSG:4326), same length.
+        method : {"bilinear", "nearest"}
+            Bilinear interpolation between the four surrounding pixel centres,
+            or the value of the pixel containing the point (as rasterio's
+            ``DatasetReader.sample``). A bilinear value touching a void is NaN.
+
+        Returns
+        -------
+        numpy.ndarray of float64
+
+        Examples
+        --------
+        >>> dem = DEM.open(None)
+        >>> z = dem.sample([44.51, 60.0], [40.18, 40.0], method="nearest")
+        >>> bool(z[0] > 800), bool(np.isnan(z[1]))
+        (True, True)
+        """
+        if method not in ("bilinear", "nearest"):
+            raise InvalidInputError(f"unknown sampling method {method!r}; use 'bilinear' or 'nearest'")
+        x = np.atleast_1d(np.asarray(lons, dtype="float64")).ravel()
+        y = np.atleast_1d(np.asarray(lats, dtype="float64")).ravel()
+        if x.shape != y.shape:
+            raise InvalidInputError(f"lons ({x.size}) and lats ({y.size}) must have the same length")
+        out = np.full(x.shape, np.nan)
+        b = self.bounds
+        inside = (x >= b.left) & (x <= b.right) & (y >= b.bottom) & (y <= b.top)
+        if not inside.any():
+            return out
+        xi, yi = x[inside], y[inside]
+        win = self._window_of(float(xi.min()), float(yi.min()), float(xi.max()), float(yi.max()))
+        if win is None:
+            return out
+        nrow, ncol = self.shape
+        if self._array is not None or nrow * ncol <= MAX_CACHED_CELLS:
+            win = (0, 0, nrow, ncol)  # the grid is (or will be) held in memory: use all of it
+        row0, col0, rows, cols = win
+        arr = self._read_window(row0, col0, rows, cols)
+        if method == "nearest":
+            # same arithmetic as rasterio.transform.AffineTransformer, so values are identical
+            m = np.array(~self.transform, dtype="float64").reshape(3, 3)
+            pts = np.empty((3, xi.size))
+            pts[0], pts[1], pts[2] = xi, yi, 1.0
+            m.dot(pts, out=pts)
+            r = np.clip(np.floor(pts[1]).astype(np.int64), 0, nrow - 1) - row0
+            c = np.clip(np.floor(pts[0]).astype(np.int64), 0, ncol - 1) - col0
+            out[inside] = arr[r, c]
+            return out
+        # bilinear between pixel centres (scipy, in C); clamp at the outer half-pixel rim
+        from scipy.ndimage import map_coordinates
+
+        t = self.transform
+        coords = np.empty((2, xi.size))
+        np.clip((yi - t.f) / t.e - 0.5, 0.0, nrow - 1.0, out=coords[0])
+        np.clip((xi - t.c) / t.a - 0.5, 0.0, ncol - 1.0, out=coords[1])
+        coords[0] -= row0
+        coords[1] -= col0
+        filled, voids = self._voids(arr, whole=(rows, cols) == self.shape)
+        val = map_coordinates(filled, coords, order=1, mode="nearest", prefilter=False, output=np.float64)
+        if voids is not None:
+            # a void touching the point with a non-zero weight makes the value NaN
+            w = map_coordinates(voids, coords, order=1, mode="nearest", prefilter=False, output=np.float64)
+            val[w > 1e-9] = np.nan
+        out[inside] = val
+        return out
+
+    def _voids(self, arr: np.ndarray, *, whole: bool) -> tuple[np.ndarray, np.ndarray | None]:
+        """``(array with voids set to 0, float32 void mask or None)``; cached for the whole grid."""
+        if whole and self._void_cache is not None and self._void_cache[0] is arr:
+            return self._void_cache[1], self._void_cache[2]
+        nan = np.isnan(arr)
+        result = (np.where(nan, np.float32(0), arr), nan.astype("float32")) if nan.any() else (arr, None)
+        if whole:
+            self._void_cache = (arr, *result)
+        return result
+
+    # ------------------------------------------------------------ resolution
+    def ground_resolution_m(self, lat: float | None = None) -> float:
+        """Pixel size on the ground in metres: the finer of its east-west and north-south sides.
+
+        Parameters
+        ----------
+        lat : float, optional
+            Latitude (degrees) where the size is measured. Default: the DEM's centre.
+
+        Examples
+        --------
+        >>> round(DEM.open(None).ground_resolution_m(40.0))
+        712
+        """
+
+        if lat is None:
+            lat = (self.bounds.bottom + self.bounds.top) / 2
+        lat = float(lat)
+        if not -90 <= lat <= 90:
+            raise InvalidInputError(f"latitude {lat} is outside [-90, 90]; give degrees")
+        dx, dy = self.res_deg
+        g = geod()
+        la = min(max(lat, -89.9), 89.9)
+        ew = g.inv(0.0, la, dx, la)[2]
+        ns = g.inv(0.0, la - dy / 2, 0.0, la + dy / 2)[2]
+        return float(min(ew, ns))
+
+    def covers(self, lons: Any, lats: Any) -> np.ndarray:
+        """Boolean array: which points lie inside the DEM's bounds."""
+        x = np.asarray(lons, dtype=float)
+        y = np.asarray(lats, dtype=float)
+        b = self.bounds
+        return np.asarray((x >= b.left) & (x <= b.right) & (y >= b.bottom) & (y <= b.top))
+
+    def __repr__(self) -> str:
+        return (f"DEM(bounds={tuple(round(v, 6) for v in self.bounds)}, shape={self.shape}, "
+                f"res_deg={tuple(round(v, 8) for v in self.res_deg)}, source={self.source!r})")
