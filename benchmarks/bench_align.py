@@ -2,7 +2,7 @@
 
 The embedded GLOBE 30" DEM (1020 x 564) is resampled with ``scipy.ndimage.zoom``
 (x7 -> 28 M cells, ~130 m; x3 with ``quick``) into an in-memory DEM. Baseline:
-the same cost surface (``corridor._cost.cost_surface``) built over the whole
+the same cost surface (``corridor.align.surface.cost_surface``) built over the whole
 raster and ``skimage.graph.MCP_Geometric.find_costs`` from start to end on it.
 Candidate: ``corridor.align.trace`` between the same two points ~100 km apart
 (reads the DEM around the leg, builds the cost surface there, searches the

@@ -135,3 +135,132 @@ def test_cli_fetch_dem(server, tile_bytes, capsys):
     assert main(["fetch", "dem", "--bbox", "45,39,44,40"]) == 2
     assert "left" in capsys.readouterr().err
     assert main(["fetch", "dem", "--bbox", "45,39,46,40", "--source", "srtm"]) == 2
+
+
+# --- GLO-30 Public leaves out some countries: GLO-90 stands in, tile by tile ------------------
+def _provenance(folder):
+    import json
+
+    return json.loads((folder / "copernicus-provenance.json").read_text(encoding="utf-8"))
+
+
+def test_glo30_falls_back_to_glo90_tile_by_tile(server, tile_bytes, tmp_cache):
+    from corridor._http import file_md5
+
+    # (39,45): GLO-30 released; (39,46): GLO-30 404 but GLO-90 present (e.g. Armenia/Azerbaijan);
+    # (39,47): 404 on both (sea) -> reported missing, as without a fallback
+    own = tile_name(39, 45, source="copernicus-30")
+    withheld, stand_in = tile_name(39, 46, source="copernicus-30"), tile_name(39, 46)
+    sea30, sea90 = tile_name(39, 47, source="copernicus-30"), tile_name(39, 47)
+    server.add("/glo30" + _path(own), Reply(body=tile_bytes(39, 45, n=60)))
+    server.add("/glo90" + _path(stand_in), Reply(body=tile_bytes(39, 46, n=20, value=2000.0)))
+    res = fetch_copernicus((45.2, 39.1, 47.5, 39.9), source="copernicus-30")
+    folder = tmp_cache / "dem" / "copernicus-30"
+    assert res.paths == [folder / f"{own}.tif", folder / f"{stand_in}.tif"]  # one folder = one mosaic
+    assert res.missing == [sea30] and res.downloaded == [own, stand_in]
+    # the GLO-90 fallback is asked for only where GLO-30 answered 404
+    assert server.hits("/glo90" + _path(tile_name(39, 45))) == 0
+    assert server.hits("/glo30" + _path(withheld)) == 1 and server.hits("/glo90" + _path(stand_in)) == 1
+    assert server.hits("/glo30" + _path(sea30)) == 1 and server.hits("/glo90" + _path(sea90)) == 1
+    # provenance of every tile: id, product, URL, checksum
+    t30, t90 = res.tiles
+    assert (t30.id, t30.product, t30.source, t30.fallback_for) == (own, "GLO-30", "copernicus-30", None)
+    assert (t90.id, t90.product, t90.source, t90.fallback_for) == (stand_in, "GLO-90", "copernicus-90", withheld)
+    assert t30.url == server.url("/glo30" + _path(own)) and t90.url == server.url("/glo90" + _path(stand_in))
+    assert t30.md5 == file_md5(res.paths[0]) and t90.md5 == file_md5(res.paths[1]) and t30.md5 != t90.md5
+    assert res.fallback == [t90]
+    doc = _provenance(folder)
+    assert res.provenance == folder / "copernicus-provenance.json"
+    assert [(e["file"], e["product"], e["url"], e["md5"], e["fallback_for"]) for e in doc["tiles"]] == [
+        (f"{own}.tif", "GLO-30", t30.url, t30.md5, None), (f"{stand_in}.tif", "GLO-90", t90.url, t90.md5, withheld)]
+    # the mosaic mixes resolutions; values come from each tile; the sea square stays NaN
+    dem = res.dem()
+    z = dem.sample([45.5, 46.5, 47.5], [39.5, 39.5, 39.5])
+    assert 1000 < z[0] < 1110 and z[1] == pytest.approx(2000.0) and np.isnan(z[2])
+    assert "GLO-30 (1 tile) + GLO-90 (1 tile)" in dem.source and withheld in dem.source
+    assert f"missing tiles: {sea30}" in dem.source
+    assert dem.vertical_le90_m == 4.0 and "Copernicus DEM Product Handbook" in dem.vertical_error_note
+
+
+def test_cached_fallback_is_reused_and_glo30_asked_again(server, tile_bytes):
+    withheld, stand_in = tile_name(39, 46, source="copernicus-30"), tile_name(39, 46)
+    server.add("/glo90" + _path(stand_in), Reply(body=tile_bytes(39, 46)))
+    first = fetch_copernicus((46.1, 39.1, 46.9, 39.9), source="copernicus-30")
+    assert first.downloaded == [stand_in]
+    again = fetch_copernicus((46.1, 39.1, 46.9, 39.9), source="copernicus-30")
+    assert again.paths == first.paths and again.downloaded == [] and again.tiles[0].fallback_for == withheld
+    assert again.tiles[0].md5 == first.tiles[0].md5 and not again.tiles[0].downloaded
+    assert server.hits("/glo90" + _path(stand_in)) == 1  # served from the cache
+    assert server.hits("/glo30" + _path(withheld)) == 2  # a later GLO-30 release would be picked up
+    # ... and once GLO-30 is released, it replaces the stand-in in the result
+    server.add("/glo30" + _path(withheld), Reply(body=tile_bytes(39, 46, n=60)))
+    third = fetch_copernicus((46.1, 39.1, 46.9, 39.9), source="copernicus-30")
+    assert [t.product for t in third.tiles] == ["GLO-30"] and third.fallback == []
+
+
+def test_no_fallback_and_glo90_source_never_fall_back(server, tile_bytes):
+    stand_in = tile_name(39, 46)
+    server.add("/glo90" + _path(stand_in), Reply(body=tile_bytes(39, 46)))
+    res = fetch_copernicus((46.1, 39.1, 46.9, 39.9), source="copernicus-30", fallback=False)
+    assert res.paths == [] and res.missing == [tile_name(39, 46, source="copernicus-30")]
+    assert server.hits("/glo90" + _path(stand_in)) == 0 and res.provenance is None
+    # a GLO-90 request that 404s has nothing coarser to fall back on (and never asks GLO-30)
+    before = len(server.requests)
+    res90 = fetch_copernicus((45.1, 39.1, 45.9, 39.9))
+    assert res90.missing == [tile_name(39, 45)]
+    assert [r[1] for r in server.requests[before:]] == ["/glo90" + _path(tile_name(39, 45))]
+
+
+def test_fallback_download_failure_is_reported(server):
+    stand_in = tile_name(39, 46)
+    server.add("/glo90" + _path(stand_in), Reply(status=503))
+    with pytest.raises(DownloadError, match=stand_in):
+        fetch_copernicus((46.1, 39.1, 46.9, 39.9), source="copernicus-30")
+
+
+def test_provenance_file_is_merged_and_kept_honest(server, tile_bytes, tmp_path):
+    folder = tmp_path / "tiles"
+    a, b = tile_name(39, 45), tile_name(40, 45)
+    server.add("/glo90" + _path(a), Reply(body=tile_bytes(39, 45)))
+    server.add("/glo90" + _path(b), Reply(body=tile_bytes(40, 45)))
+    fetch_copernicus((45.1, 39.1, 45.9, 39.9), folder=folder)
+    fetch_copernicus((45.1, 40.1, 45.9, 40.9), folder=folder)
+    assert [e["id"] for e in _provenance(folder)["tiles"]] == [a, b]  # second fetch kept the first entry
+    # an entry whose tile file is gone is dropped; a corrupt provenance file is rewritten, not trusted
+    (folder / f"{a}.tif").unlink()
+    (folder / "copernicus-provenance.json").write_text("{not json", encoding="utf-8")
+    fetch_copernicus((45.1, 40.1, 45.9, 40.9), folder=folder)
+    assert [e["id"] for e in _provenance(folder)["tiles"]] == [b]
+    # the provenance file is not a raster: the folder still opens as a DEM of its tiles
+    from corridor.terrain import DEM
+
+    assert DEM.open(folder).paths == (folder / f"{b}.tif",)
+
+
+def test_cli_fetch_dem_reports_fallback(server, tile_bytes, capsys, tmp_path):
+    stand_in = tile_name(39, 46)
+    server.add("/glo90" + _path(stand_in), Reply(body=tile_bytes(39, 46)))
+    out = tmp_path / "t"
+    assert main(["fetch", "dem", "--bbox", "46.1,39.1,46.9,39.9", "--source", "copernicus-30",
+                 "--out", str(out)]) == 0
+    captured = capsys.readouterr()
+    assert str(out / f"{stand_in}.tif") in captured.out
+    assert f"fallback: {tile_name(39, 46, source='copernicus-30')}" in captured.err and stand_in in captured.err
+    assert str(out / "copernicus-provenance.json") in captured.err
+    assert main(["fetch", "dem", "--bbox", "46.1,39.1,46.9,39.9", "--source", "copernicus-30",
+                 "--out", str(tmp_path / "u"), "--no-fallback"]) == 0
+    captured = capsys.readouterr()
+    assert "fallback:" not in captured.err and "0 tile(s) ready" in captured.err
+
+
+def test_corrupt_cached_glo30_tile_does_not_survive_a_fallback(server, tile_bytes, tmp_cache):
+    withheld, stand_in = tile_name(39, 46, source="copernicus-30"), tile_name(39, 46)
+    folder = tmp_cache / "dem" / "copernicus-30"
+    folder.mkdir(parents=True)
+    (folder / f"{withheld}.tif").write_bytes(b"II*\x00 truncated")
+    server.add("/glo90" + _path(stand_in), Reply(body=tile_bytes(39, 46)))
+    res = fetch_copernicus((46.1, 39.1, 46.9, 39.9), source="copernicus-30")
+    assert [t.id for t in res.tiles] == [stand_in] and not (folder / f"{withheld}.tif").exists()
+    from corridor.terrain import DEM
+
+    assert DEM.open(folder).sample([46.5], [39.5])[0] > 1000  # the folder opens as a clean mosaic

@@ -419,7 +419,7 @@ def test_invalid_coordinates_are_skipped_with_a_warning(tmp_path, caplog):
     items = [("node", n, *xy, {}) for n, xy in YEREVAN.items()]
     items += [("node", 90, 44.52, 95.0, {}), ("node", 91, 200.0, 40.11, {}), ("node", 92, -181.0, -91.0, {})]
     items += [("way", 7, [1, 90, 2, 91, 3, 92, 4], {"highway": "primary"})]
-    with caplog.at_level("WARNING", logger="corridor._osm_read"):
+    with caplog.at_level("WARNING", logger="corridor.network._osm_read"):
         e = osm.read_osm(write_xml(tmp_path / "bad_coords.osm", items)).edges
     assert "3 way nodes have invalid coordinates" in caplog.text
     assert len(e) == 1 and np.isfinite(e.length_m).all()
@@ -473,7 +473,7 @@ def test_missing_nodes_are_counted_in_a_warning(tmp_path, caplog):
 
     items = [("way", 7, [1, 98, 2, 99, 3], {"highway": "primary"})] + \
         [("node", n, *YEREVAN[n], {}) for n in (1, 2, 3)]  # ways first, and nodes 98, 99 are not in the file
-    with caplog.at_level("WARNING", logger="corridor._osm_read"):
+    with caplog.at_level("WARNING", logger="corridor.network._osm_read"):
         raw = osm.read_osm(write_xml(tmp_path / "gap.osm", items))
     assert "2 way nodes are not in the file" in caplog.text and raw.info["missing_nodes"] == 2
     assert raw.edges.length_m.iloc[0] == pytest.approx(_geodesic([YEREVAN[i] for i in (1, 2, 3)]), rel=1e-9)

@@ -1,4 +1,4 @@
-"""corridor._render: untrusted names print literally in the terminal tables (issue 15)."""
+"""corridor.cli._render: untrusted names print literally in the terminal tables (issue 15)."""
 
 from __future__ import annotations
 

@@ -1,10 +1,11 @@
-"""Tests of corridor.terrain / corridor._dem on synthetic DEMs with exactly known answers."""
+"""Tests of corridor.terrain / corridor.terrain.dem on synthetic DEMs with exactly known answers."""
 
 from __future__ import annotations
 
 import io
 import math
 from types import SimpleNamespace
+from typing import Any
 
 import _demgen as gen
 import numpy as np
@@ -359,7 +360,7 @@ def test_reversed_and_summary(ridge_dem):
     np.testing.assert_allclose(r.elevation_m, p.elevation_m[::-1])
     s = p.summary()
     assert all(isinstance(v, (float, str)) for v in s.values())
-    assert s["ascent_m"] == p.ascent_m and s["highest_m"] == p.max_m and s["share_above_25‰"] > 0
+    assert s["ascent_m"] == p.ascent_m and s["highest_m"] == p.max_m and float(s["share_above_25‰"]) > 0
     assert s["length_m"] == pytest.approx(meridian_len(40.02, 40.13))
 
 
@@ -577,3 +578,77 @@ def test_fifo_dem_is_refused_not_read(tmp_path):
                          env=env)
     assert run.returncode == 2, run.stderr
     assert run.stderr.count("\n") == 1 and "FIFO" in run.stderr and "dem.tif" in run.stderr
+
+
+# --- documented vertical error (one table: corridor.terrain.dem.VERTICAL_ERRORS) ----------------------
+def test_le90_to_sigma_is_the_normal_90_percent_point():
+    from scipy.stats import norm
+
+    from corridor.terrain.dem import LE90_PER_SIGMA, VERTICAL_ERRORS
+
+    assert abs(LE90_PER_SIGMA - norm.ppf(0.95)) < 1e-12
+    # P(|e| < LE90) = 90 % for e ~ N(0, sigma)
+    assert norm.cdf(LE90_PER_SIGMA) - norm.cdf(-LE90_PER_SIGMA) == pytest.approx(0.90, abs=1e-12)
+    assert set(VERTICAL_ERRORS) >= {"GLOBE", "GLO-30", "GLO-90", "unknown"}
+    for value, source in VERTICAL_ERRORS.values():
+        assert value > 0 and len(source) > 20
+    assert "Product Handbook" in VERTICAL_ERRORS["GLO-30"][1] and "GLOBE" in VERTICAL_ERRORS["GLOBE"][1]
+    # the default for an unknown DEM is no better than the documented satellite DEM figures
+    assert VERTICAL_ERRORS["unknown"][0] >= max(VERTICAL_ERRORS["GLO-30"][0], VERTICAL_ERRORS["GLO-90"][0])
+
+
+def test_embedded_dem_carries_the_globe_error():
+    from corridor.terrain.dem import LE90_PER_SIGMA, VERTICAL_ERRORS
+
+    dem = DEM.open(None)
+    assert dem.vertical_le90_m == VERTICAL_ERRORS["GLOBE"][0] == 30.0
+    assert dem.vertical_sigma_m == pytest.approx(30.0 / LE90_PER_SIGMA)
+    assert dem.vertical_sigma_m == pytest.approx(18.24, abs=0.01)  # GLOBE docs: ±30 m LE90 = 18 m RMSE
+    assert "GLOBE" in dem.vertical_error_note
+    # an override is a copy: the shared embedded DEM is never changed
+    mine = DEM.open(None, vertical_le90_m=45.0)
+    assert mine is not dem and mine.vertical_le90_m == 45.0 and "caller" in mine.vertical_error_note
+    assert DEM.open(None).vertical_le90_m == 30.0
+    again = DEM.open(dem, vertical_le90_m=12.0)
+    assert again.vertical_le90_m == 12.0 and dem.vertical_le90_m == 30.0
+    assert DEM.open(dem) is dem
+    z = mine.sample([44.51], [40.18])
+    assert z[0] == dem.sample([44.51], [40.18])[0]
+
+
+def test_user_dem_error_default_and_override(tmp_path):
+    from corridor.terrain.dem import VERTICAL_ERRORS
+
+    z, tr = gen.slope(n=41)
+    path = gen.write_tif(tmp_path / "mine.tif", z, tr)
+    dem = DEM.open(path)
+    assert dem.vertical_le90_m == VERTICAL_ERRORS["unknown"][0] and "unknown" in dem.vertical_error_note
+    assert DEM.open(path, vertical_le90_m=2.5).vertical_le90_m == 2.5
+    assert DEM.open(path, vertical_le90_m=0).vertical_sigma_m == 0.0  # exact (synthetic) data
+    assert DEM.from_array(z, tr).vertical_le90_m == VERTICAL_ERRORS["unknown"][0]
+    assert DEM.from_array(z, tr, vertical_le90_m=6.0).vertical_sigma_m == pytest.approx(6.0 / 1.6448536)
+    bads: tuple[Any, ...] = (-1.0, float("nan"), float("inf"), "x", True)
+    for bad in bads:
+        with pytest.raises(ParameterError, match="vertical_le90_m"):
+            DEM.open(path, vertical_le90_m=bad)
+        with pytest.raises(ParameterError, match="vertical_le90_m"):
+            DEM.from_array(z, tr, vertical_le90_m=bad)
+    with pytest.raises(ParameterError, match="vertical_le90_m"):
+        DEM.open(None, vertical_le90_m=-3)
+
+
+def test_copernicus_tiles_and_mixed_mosaic_take_the_worst(tmp_path):
+    from corridor.terrain import tile_name
+
+    glo30 = gen.copernicus_tile(tmp_path / f"{tile_name(39, 45, source='copernicus-30')}.tif", 39, 45, n=60)
+    glo90 = gen.copernicus_tile(tmp_path / f"{tile_name(39, 46)}.tif", 39, 46, n=20)
+    assert DEM.open(glo30).vertical_le90_m == 4.0 and "GLO-30" in DEM.open(glo30).vertical_error_note
+    both = DEM.open([glo30, glo90])
+    assert both.vertical_le90_m == 4.0 and "GLO-30, GLO-90" in both.vertical_error_note
+    # a tile of unknown provenance in the mosaic: the worst documented figure applies
+    other = gen.copernicus_tile(tmp_path / "N39E047.tif", 39, 47, n=20)
+    mixed = DEM.open([glo90, other])
+    assert mixed.vertical_le90_m == 16.0 and "worst of GLO-90, unknown" in mixed.vertical_error_note
+    # a name only looks like a Copernicus tile when it is one
+    fake = gen.copernicus_tile(tmp_path / "Copernicus_DSM_COG_10_N39_00_E045_00_DEM.tif.bak.tif", 39, 45)
+    assert DEM.open(fake).vertical_le90_m == 16.0

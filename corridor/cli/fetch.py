@@ -8,7 +8,7 @@ import typer
 
 from corridor._types import BBox
 from corridor.network.osm import fetch_geofabrik, region_extracts
-from corridor.terrain.copernicus import fetch_copernicus
+from corridor.terrain.copernicus import PRODUCTS, fetch_copernicus
 
 app = typer.Typer(help="Download OSM extracts or DEM tiles into the cache (needs internet).",
                   no_args_is_help=True)
@@ -24,16 +24,21 @@ def fetch_dem(
                                help="copernicus-90 (GLO-90, ~90 m) or copernicus-30 (GLO-30, ~30 m)."),
     out: str = typer.Option("", "--out", help="Folder for the tiles (default: the cache)."),
     max_tiles: int = typer.Option(64, "--max-tiles", help="Refuse areas needing more tiles."),
+    no_fallback: bool = typer.Option(False, "--no-fallback",
+                                     help="copernicus-30 only: do not use GLO-90 where GLO-30 has no tile."),
 ) -> None:
     """Download Copernicus DEM tiles covering BBOX (cached, resumed, verified).
 
-    Tiles that do not exist on the server (sea, or GLO-30 tiles never released)
-    are listed as missing; they are never filled with zeros.
+    GLO-30 Public leaves out some countries (Armenia and Azerbaijan among
+    them); with --source copernicus-30 the GLO-90 tile is used, tile by tile,
+    where GLO-30 has none. Tiles missing from both (sea) are listed as missing;
+    they are never filled with zeros. The product, URL and MD5 of every tile
+    are written to copernicus-provenance.json in the tile folder.
 
     [bold]Examples[/bold]
 
       corridor fetch dem --bbox 45.5,38.8,46.7,39.3
-      corridor fetch dem --source copernicus-30 --bbox 46.0,38.8,46.4,39.0
+      corridor fetch dem --source copernicus-30 --bbox 45.5,38.8,46.7,39.3
     """
 
     box = BBox.parse(bbox)
@@ -41,13 +46,19 @@ def fetch_dem(
     def tell(name: str, i: int, n: int) -> None:
         typer.echo(f"[{i + 1}/{n}] {name}", err=True)
 
-    res = fetch_copernicus(box, source=source, folder=out or None, max_tiles=max_tiles, progress=tell)
+    res = fetch_copernicus(box, source=source, folder=out or None, max_tiles=max_tiles, progress=tell,
+                           fallback=not no_fallback)
     for p in res.paths:
         typer.echo(str(p))
     typer.echo(f"{len(res.paths)} tile(s) ready ({len(res.downloaded)} downloaded), "
                f"{len(res.missing)} missing", err=True)
+    for t in res.fallback:
+        typer.echo(f"fallback: {t.fallback_for} is not public in {PRODUCTS[source]}; "
+                   f"using {t.product} tile {t.id}", err=True)
     for name in res.missing:
         typer.echo(f"missing (no such tile on the server: sea or not released): {name}", err=True)
+    if res.provenance is not None:
+        typer.echo(f"tile provenance (product, URL, MD5): {res.provenance}", err=True)
     if res.paths:
         folder = res.paths[0].parent
         typer.echo(f"use them with corridor.terrain.DEM.open({str(folder)!r})", err=True)

@@ -44,6 +44,7 @@ from typing import Any
 
 from corridor import scenarios
 from corridor._errors import DEMError, InvalidInputError, OutputError
+from corridor._files import missing_folders, remove_folders
 from corridor._text import clean_terminal, write_csv
 from corridor._types import BBox
 from corridor._validate import check_input_path
@@ -53,7 +54,6 @@ from corridor.evaluation.metrics import evaluate, sensitivity
 from corridor.evaluation.metrics import table as make_table
 from corridor.network.core import load_network
 from corridor.outputs import charts, export, maps, report
-from corridor.outputs.export import missing_folders, remove_folders
 from corridor.terrain.profiles import DEM
 
 log = logging.getLogger(__name__)

@@ -364,10 +364,10 @@ class Graph:
         """Link each main-line station's nearest main-line rail vertex (every gauge) to its nearest open road.
 
         ``rail_ok``/``road_ok`` mark the vertices of main-line track
-        (:data:`~corridor._osm_tags.TRANSFER_TRACK_CLASSES`) and of roads open
+        (:data:`~corridor.network._osm_tags.TRANSFER_TRACK_CLASSES`) and of roads open
         to routing. A station table with a ``station`` column (the OSM
         ``station=*`` value) loses its metro/tram/light-rail stops first
-        (:func:`~corridor._osm_tags.is_transfer_station`).
+        (:func:`~corridor.network._osm_tags.is_transfer_station`).
         """
         road = np.flatnonzero(road_ok)
         rail = np.flatnonzero(rail_ok)

@@ -570,7 +570,7 @@ def _station_nodes(c: _Cols, node: np.ndarray, lon: np.ndarray, lat: np.ndarray,
     """Ids of the rail and road nodes nearest to each station (within the transfer distances).
 
     As in the routing graph's transfers, only main-line track
-    (:data:`~corridor._osm_tags.TRANSFER_TRACK_CLASSES`) and open roads count.
+    (:data:`~corridor.network._osm_tags.TRANSFER_TRACK_CLASSES`) and open roads count.
     """
 
     st = np.array([(s[1], s[2]) for s in c.stations], dtype=float)

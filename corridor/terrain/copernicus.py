@@ -5,9 +5,15 @@ Tiles are 1°×1° Cloud-Optimised GeoTIFFs named after their south-west corner:
     {settings.copernicus_url}/Copernicus_DSM_COG_30_N39_00_E045_00_DEM/Copernicus_DSM_COG_30_N39_00_E045_00_DEM.tif
 
 (``_30_`` = 3 arc-seconds, GLO-90; ``_10_`` = 1 arc-second, GLO-30 under
-:data:`corridor.settings.copernicus30_url`). Sea-only tiles, and GLO-30 tiles
-never released to the public, do not exist: the server answers 404 and the tile
-is *reported as missing*, never filled with zeros.
+:data:`corridor.settings.copernicus30_url`). Sea-only tiles do not exist: the
+server answers 404 and the tile is *reported as missing*, never filled with zeros.
+
+GLO-30 *Public* leaves out the tiles of a few countries (Armenia and Azerbaijan
+among them) that GLO-90 does include. A ``copernicus-30`` fetch therefore falls
+back to GLO-90 **tile by tile** where GLO-30 answers 404; only a square missing
+from both is reported missing. Which product each tile came from (id, product,
+URL, MD5) is in :attr:`FetchResult.tiles` and in the folder's provenance file
+``copernicus-provenance.json``.
 
 Every download goes through :func:`corridor._http.download` (retries, resume,
 lock, atomic rename) into a staging folder; only a tile that opens with rasterio
@@ -23,13 +29,13 @@ Examples
 
 from __future__ import annotations
 
+import json
 import logging
 import math
 import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from corridor import settings
 from corridor._errors import (
@@ -39,23 +45,20 @@ from corridor._errors import (
     ParameterError,
     RemoteFileNotFound,
 )
-from corridor._http import download
+from corridor._files import atomic_output
+from corridor._http import download, file_md5
 from corridor._types import BBox
+from corridor.terrain._products import FALLBACK, PRODUCTS, SOURCES, product_of_file
 from corridor.terrain.dem import DEM
-
-if TYPE_CHECKING:
-    from corridor.terrain.dem import DEM
 
 log = logging.getLogger(__name__)
 
-__all__ = ["SOURCES", "FetchResult", "fetch_copernicus", "tile_name", "tile_names", "tile_url"]
+__all__ = ["FALLBACK", "PRODUCTS", "SOURCES", "FetchResult", "TileRecord", "fetch_copernicus",
+           "product_of_file", "tile_name", "tile_names", "tile_url"]
 
-#: source name -> (file-name resolution code, settings attribute of the base URL, arc-seconds)
-SOURCES: dict[str, tuple[str, str, int]] = {
-    "copernicus-90": ("30", "copernicus_url", 3),
-    "copernicus-30": ("10", "copernicus30_url", 1),
-}
 MAX_TILES = 64
+#: Name of the provenance file written into the tile folder (one entry per tile file).
+PROVENANCE_FILE = "copernicus-provenance.json"
 
 
 def _check_source(source: str) -> tuple[str, str, int]:
@@ -111,6 +114,46 @@ def tile_url(name: str, *, source: str = "copernicus-90") -> str:
     return f"{base}/{name}/{name}.tif"
 
 
+@dataclass(frozen=True)
+class TileRecord:
+    """Provenance of one tile of a fetch.
+
+    Attributes
+    ----------
+    id : str
+        Tile name, e.g. ``Copernicus_DSM_COG_30_N39_00_E045_00_DEM``.
+    product : str
+        ``"GLO-30"`` or ``"GLO-90"`` (the product the file *is*).
+    source : str
+        ``"copernicus-30"`` or ``"copernicus-90"``.
+    url : str
+        Where the tile was (or would have been) downloaded from.
+    md5 : str
+        MD5 of the cached file.
+    path : Path
+        The cached file.
+    fallback_for : str or None
+        The tile of the requested product that does not exist (404), when this
+        tile stands in for it; None when the requested product was served.
+    downloaded : bool
+        Downloaded in this call (False: taken from the cache).
+    """
+
+    id: str
+    product: str
+    source: str
+    url: str
+    md5: str
+    path: Path
+    fallback_for: str | None = None
+    downloaded: bool = False
+
+    def as_dict(self) -> dict[str, str | None]:
+        """JSON-ready entry of the provenance file."""
+        return {"id": self.id, "product": self.product, "source": self.source, "url": self.url,
+                "md5": self.md5, "file": self.path.name, "fallback_for": self.fallback_for}
+
+
 @dataclass
 class FetchResult:
     """What :func:`fetch_copernicus` got.
@@ -120,13 +163,18 @@ class FetchResult:
     paths : list of Path
         Verified tiles in the cache (downloaded now or earlier).
     missing : list of str
-        Tiles the server does not have (HTTP 404: sea, or not released).
+        Tiles the server does not have (HTTP 404: sea, or not released), named
+        in the requested product; with a fallback, only squares missing from both.
     downloaded : list of str
         Tiles downloaded in this call (the rest came from the cache).
     source : str
-        ``copernicus-90`` or ``copernicus-30``.
+        ``copernicus-90`` or ``copernicus-30`` (the requested product).
     bbox : BBox
         The requested area.
+    tiles : list of TileRecord
+        One record per path (same order): id, product, URL, MD5, fallback.
+    provenance : Path or None
+        The provenance file written beside the tiles.
     """
 
     paths: list[Path]
@@ -134,18 +182,43 @@ class FetchResult:
     source: str
     bbox: BBox
     downloaded: list[str] = field(default_factory=list)
+    tiles: list[TileRecord] = field(default_factory=list)
+    provenance: Path | None = None
+
+    @property
+    def fallback(self) -> list[TileRecord]:
+        """Tiles that stand in for a missing tile of the requested product."""
+        return [t for t in self.tiles if t.fallback_for is not None]
+
+    def describe(self) -> str:
+        """One-line provenance: products, tile counts, fallbacks and missing tiles."""
+        counts: dict[str, int] = {}
+        for t in self.tiles:
+            counts[t.product] = counts.get(t.product, 0) + 1
+        parts = [f"{prod} ({n} tile{'s' if n != 1 else ''})" for prod, n in sorted(counts.items())]
+        text = "Copernicus DEM " + " + ".join(parts or [PRODUCTS[self.source] + " (0 tiles)"])
+        text += (", © DLR e.V. 2010-2014 and © Airbus Defence and Space GmbH 2014-2018 provided under "
+                 "COPERNICUS by the EU and ESA")
+        if self.fallback:
+            text += (f"; {PRODUCTS[self.source]} not released for "
+                     + ", ".join(t.fallback_for or "" for t in self.fallback)
+                     + f", {', '.join(sorted({t.product for t in self.fallback}))} used there")
+        if self.missing:
+            text += f"; missing tiles: {', '.join(self.missing)}"
+        return text
 
     def dem(self) -> DEM:
-        """Open the fetched tiles as one mosaic :class:`~corridor.terrain.DEM`."""
+        """Open the fetched tiles as one mosaic :class:`~corridor.terrain.DEM`.
+
+        Its vertical error is the worst documented figure of the products
+        present (see :data:`corridor.terrain.dem.VERTICAL_ERRORS`).
+        """
 
         if not self.paths:
             raise DEMCoverageError(f"no {self.source} tiles exist for bbox {tuple(self.bbox)} "
                                    f"(missing: {', '.join(self.missing) or 'none'}); the area may be sea")
         dem = DEM.open(self.paths)
-        product = "GLO-90" if self.source == "copernicus-90" else "GLO-30"
-        dem.source = (f"Copernicus DEM {product} ({len(self.paths)} tiles, © DLR e.V. 2010-2014 and "
-                      "© Airbus Defence and Space GmbH 2014-2018 provided under COPERNICUS by the EU and ESA)"
-                      + (f"; missing tiles: {', '.join(self.missing)}" if self.missing else ""))
+        dem.source = self.describe()
         return dem
 
 
@@ -174,6 +247,64 @@ def cache_dir(source: str = "copernicus-90") -> Path:
     return Path(settings.cache_folder) / "dem" / source
 
 
+class _TileFailed(Exception):
+    """A tile could not be downloaded or arrived bad twice (collected, raised as one DownloadError)."""
+
+
+def _get_tile(lat: int, lon: int, source: str, root: Path, *, overwrite: bool) -> tuple[Path, bool] | None:
+    """``(path, downloaded)`` of a verified tile of ``source``, None if the server has no such tile."""
+    name = tile_name(lat, lon, source=source)
+    final = root / f"{name}.tif"
+    if final.exists() and not overwrite:
+        if _verify(final, lat, lon) is None:
+            return final, False
+        # removed now, so that a 404 (and a fallback tile) cannot leave it in the mosaic folder
+        log.warning("cached tile %s is unreadable; removing it and downloading it again", final)
+        final.unlink(missing_ok=True)
+    url = tile_url(name, source=source)
+    problem = ""
+    for attempt in range(2):
+        tmp = root / ".incoming" / f"{name}.tif"
+        try:
+            download(url, tmp, overwrite=True)
+        except RemoteFileNotFound:
+            return None
+        except DownloadError as exc:
+            raise _TileFailed(f"{name}: {exc}") from exc
+        problem = _verify(tmp, lat, lon) or ""
+        if not problem:
+            final.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(tmp, final)
+            return final, True
+        tmp.unlink(missing_ok=True)
+        log.warning("downloaded tile %s is bad (%s); attempt %d of 2", name, problem, attempt + 1)
+    raise _TileFailed(f"{name}: {problem}")
+
+
+def _write_provenance(root: Path, records: list[TileRecord]) -> Path:
+    """Merge ``records`` into the folder's provenance file (entries of deleted files are dropped)."""
+    path = root / PROVENANCE_FILE
+    entries: dict[str, dict[str, str | None]] = {}
+    try:
+        old = json.loads(path.read_text(encoding="utf-8"))
+        if isinstance(old, dict) and isinstance(old.get("tiles"), list):
+            for e in old["tiles"]:
+                if (isinstance(e, dict) and isinstance(e.get("file"), str)
+                        and product_of_file(e["file"]) is not None and (root / e["file"]).is_file()):
+                    entries[e["file"]] = e
+    except FileNotFoundError:
+        pass
+    except (OSError, ValueError) as exc:
+        log.warning("provenance file %s is unreadable (%s); writing it afresh", path, exc)
+    for r in records:
+        entries[r.path.name] = r.as_dict()
+    doc = {"format": 1, "note": "Copernicus DEM tiles in this folder: product, URL and MD5 of each file",
+           "tiles": [entries[k] for k in sorted(entries)]}
+    with atomic_output(path) as tmp:
+        tmp.write_text(json.dumps(doc, indent=1, ensure_ascii=False), encoding="utf-8")
+    return path
+
+
 def fetch_copernicus(
     bbox: BBox | Sequence[float],
     *,
@@ -182,6 +313,7 @@ def fetch_copernicus(
     max_tiles: int = MAX_TILES,
     overwrite: bool = False,
     progress: Callable[[str, int, int], None] | None = None,
+    fallback: bool = True,
 ) -> FetchResult:
     """Download (or reuse from the cache) the Copernicus DEM tiles covering ``bbox``.
 
@@ -193,17 +325,25 @@ def fetch_copernicus(
         GLO-90 (3″, ~90 m) or GLO-30 (1″, ~30 m).
     folder : path, optional
         Cache folder; default ``settings.cache_folder / "dem" / source``.
+        Fallback tiles are stored in the same folder, so that
+        ``DEM.open(folder)`` opens the whole mosaic.
     max_tiles : int
         Refuse bboxes needing more tiles than this (GLO-30 tiles are ~30 MB).
     overwrite : bool
         Download again even if a verified tile is cached.
     progress : callable, optional
         ``progress(tile_name, index, total)`` before each tile.
+    fallback : bool
+        For ``copernicus-30``: where the GLO-30 tile does not exist (404: not
+        released to the public, or sea), use the GLO-90 tile of the same
+        square. Default True.
 
     Returns
     -------
     FetchResult
-        Paths of verified tiles and names of missing (404) tiles.
+        Paths of verified tiles, names of missing (404) tiles, and one
+        :class:`TileRecord` per tile; the records are also merged into
+        ``copernicus-provenance.json`` in the tile folder.
 
     Raises
     ------
@@ -226,45 +366,43 @@ def fetch_copernicus(
         raise ParameterError(f"bbox {tuple(b)} needs {len(squares)} {source} tiles, more than "
                              f"max_tiles={max_tiles}; use a smaller bbox or raise max_tiles")
     root = Path(folder) if folder is not None else cache_dir(source)
-    staging = root / ".incoming"
+    alternate = FALLBACK.get(source) if fallback else None
     result = FetchResult(paths=[], missing=[], source=source, bbox=b)
     failures: list[str] = []
     for i, (lat, lon) in enumerate(squares):
         name = tile_name(lat, lon, source=source)
         if progress is not None:
             progress(name, i, len(squares))
-        final = root / f"{name}.tif"
-        if final.exists() and not overwrite:
-            if _verify(final, lat, lon) is None:
-                result.paths.append(final)
-                continue
-            log.warning("cached tile %s is unreadable; downloading it again", final)
-        url = tile_url(name, source=source)
-        problem: str | None = None
-        for attempt in range(2):
-            tmp = staging / f"{name}.tif"
-            try:
-                download(url, tmp, overwrite=True)
-            except RemoteFileNotFound:
-                log.warning("DEM tile %s does not exist on the server (sea or not released): "
-                            "reported as missing, not filled", name)
-                result.missing.append(name)
-                problem = None
-                break
-            except DownloadError as exc:
-                problem = str(exc)
-                break
-            problem = _verify(tmp, lat, lon)
-            if problem is None:
-                final.parent.mkdir(parents=True, exist_ok=True)
-                os.replace(tmp, final)
-                result.paths.append(final)
-                result.downloaded.append(name)
-                break
-            tmp.unlink(missing_ok=True)
-            log.warning("downloaded tile %s is bad (%s); attempt %d of 2", name, problem, attempt + 1)
-        if problem is not None:
-            failures.append(f"{name}: {problem}")
+        used, stand_in_for = source, None
+        try:
+            got = _get_tile(lat, lon, source, root, overwrite=overwrite)
+            if got is None and alternate is not None:
+                log.info("no %s tile %s (not released to the public, or sea); trying %s",
+                         PRODUCTS[source], name, PRODUCTS[alternate])
+                used, stand_in_for = alternate, name
+                got = _get_tile(lat, lon, alternate, root, overwrite=overwrite)
+        except _TileFailed as exc:
+            failures.append(str(exc))
+            continue
+        if got is None:
+            log.warning("DEM tile %s does not exist on the server (sea or not released%s): "
+                        "reported as missing, not filled", name,
+                        f", nor in {PRODUCTS[alternate]}" if alternate else "")
+            result.missing.append(name)
+            continue
+        path, fresh = got
+        used_name = tile_name(lat, lon, source=used)
+        if stand_in_for is not None:
+            log.warning("%s tile %s is not public; using %s tile %s there (coarser)",
+                        PRODUCTS[source], name, PRODUCTS[used], used_name)
+        result.paths.append(path)
+        if fresh:
+            result.downloaded.append(used_name)
+        result.tiles.append(TileRecord(id=used_name, product=PRODUCTS[used], source=used,
+                                       url=tile_url(used_name, source=used), md5=file_md5(path), path=path,
+                                       fallback_for=stand_in_for, downloaded=fresh))
+    if result.tiles:
+        result.provenance = _write_provenance(root, result.tiles)
     if failures:
         raise DownloadError(
             f"{len(failures)} {source} tile(s) failed: " + "; ".join(failures)

@@ -9,6 +9,10 @@ API is in degrees and every elevation in metres.
 Sampling is vectorised: the window covering all requested points is read once
 (or the whole grid, when small, is kept in memory) and interpolated with numpy.
 
+Every DEM carries its documented absolute vertical error (:attr:`DEM.vertical_le90_m`,
+:attr:`DEM.vertical_sigma_m`), taken from :data:`VERTICAL_ERRORS` — the one table
+of published figures — or given by the caller for their own DEM.
+
 Examples
 --------
 >>> from corridor.terrain import DEM
@@ -26,6 +30,7 @@ True
 
 from __future__ import annotations
 
+import copy
 import logging
 import math
 import os
@@ -41,12 +46,36 @@ import numpy as np
 from corridor._errors import DEMCoverageError, DEMError, InvalidInputError
 from corridor._geo import geod
 from corridor._types import BBox
-from corridor._validate import check_input_path
+from corridor._validate import check_input_path, check_positive
 from corridor.data.datasets import dem_path
+from corridor.terrain._products import product_of_file
 
 log = logging.getLogger(__name__)
 
-__all__ = ["DEM", "DEMLike"]
+__all__ = ["DEM", "LE90_PER_SIGMA", "VERTICAL_ERRORS", "DEMLike"]
+
+#: LE90 / σ for a zero-mean normal error: 90 % of |e| lie within 1.6449 σ (the
+#: two-sided 90 % point, scipy.stats.norm.ppf(0.95)); GLOBE's documentation uses
+#: the same conversion (±30 m LE90 ≡ 18 m RMSE).
+LE90_PER_SIGMA = 1.6448536269514722
+
+#: Documented absolute vertical error of DEM products as LE90 in metres (the error
+#: not exceeded at 90 % of points), with its source. THE table: DEM objects, and
+#: everything downstream (uncertainty bands), take their figures from here.
+#: ``"unknown"`` is the value assumed for a DEM whose product is not recognised
+#: and whose caller gave none; pass ``vertical_le90_m`` to override it.
+VERTICAL_ERRORS: dict[str, tuple[float, str]] = {
+    "GLOBE": (30.0, "NOAA NGDC GLOBE Documentation v1.0 (Hastings & Dunbar 1999), §7.B.i: areas from "
+                    "DTED have ±30 m LE90 (RMSE 18 m) where the source meets specification; about half "
+                    "of the DTED cells do not, so this is a best case"),
+    "GLO-30": (4.0, "Copernicus DEM Product Handbook (GEO1988-CopernicusDEM-SPE-002, issue 3.0): "
+                    "absolute vertical accuracy < 4 m LE90"),
+    "GLO-90": (4.0, "Copernicus DEM Product Handbook (GEO1988-CopernicusDEM-SPE-002, issue 3.0): "
+                    "absolute vertical accuracy < 4 m LE90"),
+    "unknown": (16.0, "assumed for a DEM of unknown product: the SRTM mission specification, absolute "
+                      "height error 16 m LE90 (Farr et al. 2007, Rev. Geophys. 45, RG2004), which is no "
+                      "better than the documented figure of any common 1-3 arc-second global DEM"),
+}
 
 #: Grids with at most this many cells are read into memory on first use.
 MAX_CACHED_CELLS = 40_000_000
@@ -148,13 +177,25 @@ def _check_axis_aligned(path: Path, transform: Any) -> None:
                        f"e.g. gdalwarp -t_srs EPSG:4326 {str(path)!r} north-up.tif")
 
 
+def _product_of(path: Path) -> str | None:
+    """The :data:`VERTICAL_ERRORS` product of a DEM file, recognised by its name; None if unknown."""
+    return product_of_file(path.name)
+
+
 @lru_cache(maxsize=2)
 def _embedded(path: Path, mtime: float) -> DEM:
     """The embedded GLOBE DEM, opened once per process (it is read-only)."""
     dem = DEM._open_paths([path])
     dem.source = (f"NOAA NGDC GLOBE v1.0 30 arc-second DEM (embedded region pack, {path.name}; "
                   "~1 km cells, vertical error tens of metres)")
+    dem._set_vertical_error(None, products=["GLOBE"])
     return dem
+
+
+def _check_le90(value: float | None) -> float | None:
+    if value is None:
+        return None
+    return check_positive(value, "vertical_le90_m", allow_zero=True)
 
 
 class DEM:
@@ -178,11 +219,19 @@ class DEM:
         Pixel-corner transform of the whole grid.
     source : str
         Provenance: file names or the embedded data's source note.
+    vertical_le90_m : float
+        Documented absolute vertical error, LE90 in metres (90 % of points are
+        within ± this): from :data:`VERTICAL_ERRORS` for recognised products
+        (the worst one for a mosaic of several), the caller's value, or the
+        table's ``"unknown"`` default.
+    vertical_error_note : str
+        Where :attr:`vertical_le90_m` comes from.
     """
 
     def __init__(self, *, name: str | None, transform: Any, shape: tuple[int, int],
                  nodata: float | None, source: str, warp: bool = False,
-                 array: np.ndarray | None = None, paths: tuple[Path, ...] = ()) -> None:
+                 array: np.ndarray | None = None, paths: tuple[Path, ...] = (),
+                 vertical_le90_m: float | None = None) -> None:
         self._name = name
         self._warp = warp
         self.transform = transform
@@ -199,10 +248,42 @@ class DEM:
         right = left + a.a * self.shape[1]
         bottom = top + a.e * self.shape[0]
         self.bounds = BBox(left, min(bottom, top), right, max(bottom, top))
+        self.vertical_le90_m = 0.0
+        self.vertical_error_note = ""
+        self._set_vertical_error(vertical_le90_m)
+
+    # ------------------------------------------------------- vertical error
+    @property
+    def vertical_sigma_m(self) -> float:
+        """Documented vertical error as one standard deviation (m): ``vertical_le90_m / 1.6449``.
+
+        Examples
+        --------
+        >>> round(DEM.open(None).vertical_sigma_m, 1)
+        18.2
+        """
+        return self.vertical_le90_m / LE90_PER_SIGMA
+
+    def _set_vertical_error(self, le90_m: float | None, *, products: Sequence[str | None] = ()) -> None:
+        """Set the vertical error: the caller's LE90, else the worst of ``products``' table values.
+
+        Unrecognised products (None) count as ``"unknown"``.
+        """
+        value = _check_le90(le90_m)
+        if value is not None:
+            self.vertical_le90_m = value
+            self.vertical_error_note = f"{value:g} m LE90 given by the caller"
+            return
+        keys = sorted({p if p in VERTICAL_ERRORS else "unknown" for p in products} or {"unknown"})
+        worst = max(keys, key=lambda k: VERTICAL_ERRORS[k][0])
+        le90, cite = VERTICAL_ERRORS[worst]
+        self.vertical_le90_m = le90
+        mixed = f" (worst of {', '.join(keys)})" if len(keys) > 1 else ""
+        self.vertical_error_note = f"{le90:g} m LE90, {worst}{mixed}: {cite}"
 
     # ------------------------------------------------------------------ open
     @classmethod
-    def open(cls, source: DEMLike = None) -> DEM:
+    def open(cls, source: DEMLike = None, *, vertical_le90_m: float | None = None) -> DEM:
         """Open a DEM: ``None`` (embedded GLOBE 30"), a path, a folder or a list of tiles.
 
         Parameters
@@ -211,6 +292,11 @@ class DEM:
             GeoTIFF, VRT, SRTM ``.hgt`` or ``.hgt.zip``. Several files (or a
             folder) are opened as one mosaic; they must share CRS and pixel size,
             otherwise they are merged in memory on the finest grid.
+        vertical_le90_m : float, optional
+            Absolute vertical error of the DEM as LE90 (m), e.g. from its product
+            specification. Default: the :data:`VERTICAL_ERRORS` figure of the
+            recognised product (GLOBE; Copernicus tiles by file name; the worst
+            for a mosaic), else the table's conservative ``"unknown"`` value.
 
         Returns
         -------
@@ -231,17 +317,28 @@ class DEM:
         ...
         corridor._errors.DEMError: DEM file /nonexistent/dem.tif does not exist; check the path, or run `corridor fetch dem --bbox ...` to download tiles
         """
-        if isinstance(source, DEM):
-            return source
-        if source is None:
+        le90 = _check_le90(vertical_le90_m)
+        if isinstance(source, DEM) or source is None:
+            if isinstance(source, DEM):
+                dem = source
+            else:
 
-            path = dem_path()
-            return _embedded(path, path.stat().st_mtime)
+                path = dem_path()
+                dem = _embedded(path, path.stat().st_mtime)
+            if le90 is None:
+                return dem
+            dem = copy.copy(dem)  # never change a DEM the caller (or the embedded cache) holds
+            dem._set_vertical_error(le90)
+            return dem
         if isinstance(source, (str, os.PathLike)):
-            return cls._open_paths(_expand([source]))
-        if isinstance(source, Iterable):
-            return cls._open_paths(_expand(list(source)))
-        raise InvalidInputError(f"cannot open a DEM from {source!r}; give None, a path or a list of paths")
+            paths = _expand([source])
+        elif isinstance(source, Iterable):
+            paths = _expand(list(source))
+        else:
+            raise InvalidInputError(f"cannot open a DEM from {source!r}; give None, a path or a list of paths")
+        dem = cls._open_paths(paths)
+        dem._set_vertical_error(le90, products=[_product_of(p) for p in paths])
+        return dem
 
     @classmethod
     def _open_paths(cls, paths: list[Path]) -> DEM:
@@ -320,7 +417,7 @@ class DEM:
 
     @classmethod
     def from_array(cls, array: Any, transform: Any, *, nodata: float | None = None,
-                   source: str = "in-memory array") -> DEM:
+                   source: str = "in-memory array", vertical_le90_m: float | None = None) -> DEM:
         """A DEM held in memory: a 2-D array of metres on an EPSG:4326 grid.
 
         Parameters
@@ -333,6 +430,9 @@ class DEM:
             Value marking voids.
         source : str
             Provenance label (say "modelled"/"synthetic" if it is not real data).
+        vertical_le90_m : float, optional
+            Absolute vertical error as LE90 (m); default the conservative
+            ``"unknown"`` value of :data:`VERTICAL_ERRORS`.
 
         Examples
         --------
@@ -350,7 +450,8 @@ class DEM:
                                     "positive x and negative y pixel size (degrees)")
         if nodata is not None:
             arr[arr == np.float32(nodata)] = np.nan
-        return cls(name=None, transform=transform, shape=arr.shape, nodata=nodata, source=source, array=arr)
+        return cls(name=None, transform=transform, shape=arr.shape, nodata=nodata, source=source, array=arr,
+                   vertical_le90_m=vertical_le90_m)
 
     # ------------------------------------------------------------------ read
     def _read_window(self, row0: int, col0: int, rows: int, cols: int) -> np.ndarray:
