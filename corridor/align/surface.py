@@ -378,7 +378,6 @@ def search_combined(costs: np.ndarray, grid: Grid, start: tuple[int, int], end: 
     with ``scipy.sparse.csgraph.dijkstra``. Returns steps ``("cell", r, c)`` or
     ``("node", id, None)`` and the cost (``inf`` if unreachable).
     """
-    import pandas as pd
     from scipy.sparse import coo_matrix
     from scipy.sparse.csgraph import dijkstra
 
@@ -401,6 +400,58 @@ def search_combined(costs: np.ndarray, grid: Grid, start: tuple[int, int], end: 
         src.append(ids[a][ok])
         dst.append(ids[b][ok])
         w.append(ww[ok])
+    ns, nd, nw, node_ids = network_edges(costs, grid, net, factors, n)
+    src += ns
+    dst += nd
+    w += nw
+    total_n = n + len(node_ids)
+    mat = coo_matrix((np.concatenate(w), (np.concatenate(src), np.concatenate(dst))),
+                     shape=(total_n, total_n)).tocsr()
+    s, t = int(ids[start]), int(ids[end])
+    dist_, pred = dijkstra(mat, directed=False, indices=s, return_predecessors=True)
+    return graph_steps(dist_, pred, s, t, cols, n, node_ids)
+
+
+def graph_steps(dist: np.ndarray, pred: np.ndarray, s: int, t: int, cols: int, n: int,
+                node_ids: np.ndarray) -> tuple[list[Any], float]:
+    """Steps ``("cell", r, c)`` / ``("node", id, None)`` of the shortest path s -> t and its cost.
+
+    Graph nodes below ``n`` are grid cells (``r * cols + c``), the others
+    network nodes ``node_ids[k - n]``. ``([], inf)`` when t is unreachable.
+    """
+    if not math.isfinite(dist[t]):
+        return [], math.inf
+    seq = [t]
+    while seq[-1] != s:
+        seq.append(int(pred[seq[-1]]))
+    seq.reverse()
+    steps: list[Any] = []
+    for k in seq:
+        if k < n:
+            steps.append(("cell", k // cols, k % cols))
+        else:
+            steps.append(("node", int(node_ids[k - n]), None))
+    return steps, float(dist[t])
+
+
+def network_edges(costs: np.ndarray, grid: Grid, net: Any, factors: Mapping[str, float],
+                  n: int) -> tuple[list[np.ndarray], list[np.ndarray], list[np.ndarray], np.ndarray]:
+    """Network edges and node-cell connectors for a graph whose first ``n`` nodes are the grid cells.
+
+    Network node ``k`` (sorted ids, returned) becomes graph node ``n + k``. Edges
+    cost ``length_m`` times the reuse factor of their status; a connector joins
+    a node to its cell at ``costs[cell]`` per metre plus 1. Returns lists of
+    ``src``, ``dst``, ``weight`` arrays (one direction: the caller adds the
+    reverse for a directed graph) and the node ids.
+    """
+    import pandas as pd
+
+    rows, cols = costs.shape
+    dx, dy = grid.cell_m()
+    ids = np.arange(rows * cols).reshape(rows, cols)
+    src: list[np.ndarray] = []
+    dst: list[np.ndarray] = []
+    w: list[np.ndarray] = []
     # network edges
     e = pd.DataFrame({"u": net["u"].to_numpy(dtype=np.int64), "v": net["v"].to_numpy(dtype=np.int64),
                       "w": net["length_m"].to_numpy(dtype=float)
@@ -428,21 +479,4 @@ def search_combined(costs: np.ndarray, grid: Grid, start: tuple[int, int], end: 
     src.append(np.array(cs, dtype=np.int64))
     dst.append(np.array(cd, dtype=np.int64))
     w.append(np.array(cw, dtype=float))
-    total_n = n + len(node_ids)
-    mat = coo_matrix((np.concatenate(w), (np.concatenate(src), np.concatenate(dst))),
-                     shape=(total_n, total_n)).tocsr()
-    s, t = int(ids[start]), int(ids[end])
-    dist_, pred = dijkstra(mat, directed=False, indices=s, return_predecessors=True)
-    if not math.isfinite(dist_[t]):
-        return [], math.inf
-    seq = [t]
-    while seq[-1] != s:
-        seq.append(int(pred[seq[-1]]))
-    seq.reverse()
-    steps: list[Any] = []
-    for k in seq:
-        if k < n:
-            steps.append(("cell", k // cols, k % cols))
-        else:
-            steps.append(("node", int(node_ids[k - n]), None))
-    return steps, float(dist_[t])
+    return src, dst, w, node_ids

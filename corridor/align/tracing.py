@@ -1,12 +1,17 @@
 """Least-cost alignments over terrain: :func:`trace` and :func:`alternatives`.
 
-A new alignment is searched on the DEM's own grid with scikit-image's
-``MCP_Geometric`` over a cost surface built from terrain slope, a tunnel or
-viaduct price per km where the terrain is too steep, and penalties or
-exclusions by country unit (see :mod:`corridor.align.surface` for the cost model).
-The search runs leg by leg inside a buffer corridor around the straight
-waypoint chain, which keeps it fast; when the corridor is blocked, the leg is
-searched again over the whole area read.
+A new alignment is searched on the DEM's own grid. The default engine
+(``search="grade"``, :mod:`corridor.align.gradesearch`) is a directed graph of grid
+moves (8 neighbours and 8 knight moves) priced by the grade *along* each move:
+open line within the ruling grade, a tunnel or viaduct share per km above it,
+times penalties or exclusions by country unit. It can follow a valley side or
+add length to gain height where the direct line is too steep. The earlier
+engine (``search="slope"``) is scikit-image's ``MCP_Geometric`` over an
+isotropic cost surface of terrain slope (:mod:`corridor.align.surface`). The search
+runs leg by leg inside a buffer corridor around the straight waypoint chain,
+which keeps it fast; the grade engine widens the corridor until the leg's
+path is proven optimal over the whole area read, the slope engine searches
+the whole area only when the corridor is blocked.
 
 With a ``network``, existing edges and the raster are searched together (a
 scipy shortest path over the combined graph): existing track or road is used
@@ -54,6 +59,7 @@ from corridor._errors import (
 from corridor._geo import cumulative_distance, great_circle_m
 from corridor._types import NATIONAL_GAUGE_MM, BBox, Place
 from corridor._validate import as_items, check_mode, check_positive, check_units
+from corridor.align import gradesearch as _gradesearch
 from corridor.align import surface as _cost
 from corridor.align.structures import FLAG_STEP_M, _cut, flag_structures
 from corridor.align.surface import EXISTING_FACTOR
@@ -64,12 +70,15 @@ from corridor.route import Route
 
 log = logging.getLogger(__name__)
 
-__all__ = ["EXISTING_FACTOR", "FLAG_STEP_M", "GRADE_TOL", "flag_structures", "trace"]
+__all__ = ["EXISTING_FACTOR", "FLAG_STEP_M", "GRADE_TOL", "SEARCHES", "flag_structures", "trace"]
 
 #: Tolerance on the ruling grade outside flagged structures (0.1 per mille), for
 #: floating-point noise only: the flagging loop uses the limit itself.
 GRADE_TOL = 1e-4
 #: Cost per metre of reusing existing track/road, relative to new open line, by status.
+#: Leg search engines: ``grade`` prices every grid move by its own grade (:mod:`corridor.align.gradesearch`);
+#: ``slope`` is the isotropic terrain-slope cost surface searched with ``MCP_Geometric`` (:mod:`corridor.align.surface`).
+SEARCHES = ("grade", "slope")
 
 
 @dataclass
@@ -86,6 +95,8 @@ class _Problem:
     network: Any = None
     buffer_m: float | None = None
     legs_info: list[dict[str, Any]] = field(default_factory=list)
+    factors: np.ndarray | None = None
+    search: str = "grade"
 
 
 # ------------------------------------------------------------------ inputs
@@ -112,9 +123,11 @@ def _leg_name(p: Sequence[Place], i: int) -> str:
 
 
 def _setup(waypoints: Any, mode: str, dem: Any, stay_in: Any, avoid: Any, max_grade: Any,
-           network: Any, buffer_m: float | None) -> _Problem:
+           network: Any, buffer_m: float | None, search: str = "grade") -> _Problem:
 
     check_mode(mode)
+    if search not in SEARCHES:
+        raise ParameterError(f"search must be one of {', '.join(SEARCHES)}, got {search!r}")
     places = resolve_all(as_items(waypoints))
     network = as_network(network)
     stay = check_units(stay_in, what="stay_in unit")
@@ -164,7 +177,8 @@ def _setup(waypoints: Any, mode: str, dem: Any, stay_in: Any, avoid: Any, max_gr
                                    "(sea or missing data); move it onto land or fill the DEM")
     factors = _cost.unit_factors(grid, stay_in=stay, avoid=av, keep=cells)
     costs = _cost.cost_surface(grid, preset, factors)
-    return _Problem(places, mode, preset, dem_obj, grid, cells, costs, stay, av, network, buffer_m)
+    return _Problem(places, mode, preset, dem_obj, grid, cells, costs, stay, av, network, buffer_m,
+                    factors=factors, search=search)
 
 
 def _half_width(preset: _cost.Preset, leg_m: float, buffer_m: float | None) -> float:
@@ -174,12 +188,33 @@ def _half_width(preset: _cost.Preset, leg_m: float, buffer_m: float | None) -> f
 
 
 # ------------------------------------------------------------------ search
-def _solve_leg(pb: _Problem, i: int, costs: np.ndarray, net: Any) -> tuple[list[Any], float]:
+def _grade_fields(pb: _Problem, costs: np.ndarray) -> _gradesearch.CellFields:
+    """Cell fields of the grade search; ``costs`` (penalised or blocked copies of ``pb.costs``) scale the unit factors."""
+    base = pb.factors if pb.factors is not None else np.ones(pb.grid.shape)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        extra = np.where(np.isfinite(costs) & np.isfinite(pb.costs), costs / pb.costs, np.inf)
+    return _gradesearch.cell_fields(pb.grid, base * extra, _grade_model(pb))
+
+
+def _grade_model(pb: _Problem) -> _gradesearch.GradeModel:
+    return _gradesearch.GradeModel.for_mode(pb.mode, pb.preset.max_grade)
+
+
+def _solve_leg(pb: _Problem, i: int, costs: np.ndarray, net: Any,
+               fields: _gradesearch.CellFields | None = None) -> tuple[list[Any], float]:
     """Path of leg ``i`` as a list of steps ``("cell", r, c)`` / ``("node", id)``."""
     a, b = pb.places[i], pb.places[i + 1]
     hw = _half_width(pb.preset, great_circle_m(a.lon, a.lat, b.lon, b.lat), pb.buffer_m)
     g = pb.grid
     (ra, ca), (rb, cb) = pb.cells[i], pb.cells[i + 1]
+    if fields is not None and net is None:
+        res = _gradesearch.search_windowed(g, fields, _grade_model(pb), (ra, ca), (rb, cb), hw)
+        if len(res.windows) > 1:
+            log.info("%s: search corridor widened %d times (%s)", _leg_name(pb.places, i), len(res.windows) - 1,
+                     "whole area" if res.half_width_m is None else f"{res.half_width_m / 1000:.0f} km")
+        if math.isfinite(res.cost):
+            return [("cell", r, c) for r, c in res.path], res.cost
+        return _blocked(pb, i)
     ry = hw / 110_574.0 / g.res[1]
     rx = hw / (111_320.0 * max(0.2, math.cos(math.radians((a.lat + b.lat) / 2)))) / g.res[0]
     r0, r1 = max(0, int(min(ra, rb) - ry) - 1), min(g.shape[0], int(max(ra, rb) + ry) + 2)
@@ -193,7 +228,11 @@ def _solve_leg(pb: _Problem, i: int, costs: np.ndarray, net: Any) -> tuple[list[
         s, e = (ra - w0, ca - v0), (rb - w0, cb - v0)
         cw[s] = costs[s[0] + w0, s[1] + v0]
         cw[e] = costs[e[0] + w0, e[1] + v0]
-        if net is not None:
+        if net is not None and fields is not None:
+            allowed = np.isfinite(cw) | ~np.isfinite(costs[w0:w1, v0:v1])
+            steps, cost = _gradesearch.search_network(win, fields.window(w0, w1, v0, v1), _grade_model(pb),
+                                                      s, e, net, allowed=allowed)
+        elif net is not None:
             steps, cost = _cost.search_combined(cw, win, s, e, net)
         else:
             path, cost = _cost.search(cw, win, s, e)
@@ -203,6 +242,10 @@ def _solve_leg(pb: _Problem, i: int, costs: np.ndarray, net: Any) -> tuple[list[
             return steps, cost
         log.info("%s blocked inside its %s corridor; searching the whole area", _leg_name(pb.places, i),
                  f"{hw / 1000:.0f} km")
+    return _blocked(pb, i)
+
+
+def _blocked(pb: _Problem, i: int) -> tuple[list[Any], float]:
     units = f" staying in {', '.join(pb.stay_in)}" if pb.stay_in else ""
     avoid = [u for u, f in pb.avoid.items() if math.isinf(f)]
     avoid_txt = f" avoiding {', '.join(avoid)}" if avoid else ""
@@ -405,8 +448,12 @@ def _meta(pb: _Problem, costs: list[float], net: Any) -> dict[str, Any]:
         net_src = str(getattr(pb.network, "meta", {}).get("source", "network"))
     return {
         "modelled": True,
-        "engine": "corridor.align (scikit-image MCP_Geometric"
-                  + (" + scipy shortest path over network and raster" if net is not None else "") + ")",
+        "engine": ("corridor.align (grade-aware move graph, scipy dijkstra"
+                   + (" over network and raster" if net is not None else "") + ")")
+        if pb.search == "grade" else
+        ("corridor.align (scikit-image MCP_Geometric"
+         + (" + scipy shortest path over network and raster" if net is not None else "") + ")"),
+        "search": pb.search,
         "dem_source": pb.grid.source,
         "network_source": net_src,
         "max_grade": pb.preset.max_grade,
@@ -421,7 +468,8 @@ def _meta(pb: _Problem, costs: list[float], net: Any) -> dict[str, Any]:
 
 def trace(waypoints: Iterable[Any], *, mode: str, network: Any = None, dem: Any = None,
           stay_in: Sequence[str] | str | None = None, avoid: Any = None, max_grade: float | None = None,
-          allow_new: bool = True, name: str | None = None, buffer_m: float | None = None) -> Route:
+          allow_new: bool = True, name: str | None = None, buffer_m: float | None = None,
+          search: str = "grade") -> Route:
     """Trace a least-cost alignment through ordered waypoints.
 
     Parameters
@@ -448,6 +496,13 @@ def trace(waypoints: Iterable[Any], *, mode: str, network: Any = None, dem: Any 
         Route name (default ``"A - B"``).
     buffer_m : float, optional
         Half-width of the search corridor around each leg (default from the preset).
+        With ``search="grade"`` this is the first corridor: it is widened until
+        the leg's path is proven optimal over the whole area read.
+    search : {"grade", "slope"}
+        ``grade`` (default): every grid move is priced by its own grade, so the
+        line can follow valley sides or develop length to gain height
+        (:mod:`corridor.align.gradesearch`); ``slope``: the isotropic terrain-slope
+        cost surface (:mod:`corridor.align.surface`), the earlier engine.
 
     Returns
     -------
@@ -474,7 +529,7 @@ def trace(waypoints: Iterable[Any], *, mode: str, network: Any = None, dem: Any 
     wps = as_items(waypoints)  # a generator is read once; a single name is one (too few) waypoint
     if len(wps) < 2:
         raise InvalidInputError(f"need at least two waypoints, got {wps!r}")
-    pb = _setup(wps, mode, dem, stay_in, avoid, max_grade, network, buffer_m)
+    pb = _setup(wps, mode, dem, stay_in, avoid, max_grade, network, buffer_m, search)
     return _trace_problem(pb, pb.costs, name, allow_new)
 
 
@@ -490,8 +545,9 @@ def _trace_problem(pb: _Problem, costs: np.ndarray, name: str | None, allow_new:
     costs = costs.copy()
     for attempt in range(6):
         legs, leg_costs = [], []
+        fields = _grade_fields(pb, costs) if pb.search == "grade" else None
         for i in range(len(pb.places) - 1):
-            steps, c = _solve_leg(pb, i, costs, net)
+            steps, c = _solve_leg(pb, i, costs, net, fields)
             legs.append(steps)
             leg_costs.append(c)
         try:
