@@ -6,7 +6,9 @@ known crossing point of the gazetteer is within 5 km), gauge breaks and
 transfers, the terrain profile summary, detour factor, travel time (speed by
 mode, class and grade, plus dwell at borders and gauge breaks), and a
 low/central/high construction cost band (unit costs of :mod:`corridor.costs`
-by build type, mode and terrain class, plus tunnels and bridges).
+by build type, mode and terrain class, plus tunnels and bridges, the earthworks
+of the vertical design of new build, and border and gauge facilities; parts in
+``RouteMetrics.cost_parts_musd``).
 
 :func:`compare` makes one table row per route with a weighted multi-criteria
 score and rank (:mod:`corridor._rank`), and the published figures of each
@@ -45,7 +47,7 @@ from typing import Any
 from . import _evalcore as core
 from ._errors import InvalidInputError, ParameterError
 from ._types import UNITS
-from .costs import CostParams, cost_band
+from .costs import CostParams
 
 log = logging.getLogger(__name__)
 
@@ -93,6 +95,15 @@ class RouteMetrics:
         Km per terrain class.
     tunnel_km, bridge_km : float
         Length of tunnels and bridges (existing and new).
+    cut_m3, fill_m3 : float
+        Earthwork volumes of the vertical design of new build (existing edges: none).
+    structures : tuple of corridor._vertical.Structure
+        Tunnels and bridges in travel order: ``kind``, ``start_m`` (``start_km``),
+        ``length_m``, ``max_depth_m`` (greatest depth below / height above ground;
+        NaN on existing edges, which keep their own tunnel/bridge attributes).
+    cost_parts_musd : dict
+        ``(low, central, high)`` MUSD by part: ``open_line``, ``earthworks``,
+        ``tunnels``, ``bridges``, ``border_gauge`` (facilities); they sum to ``cost_musd``.
     km_over_ruling : float
         Km whose grade exceeds ``ruling_grade`` (rail 12.5 ‰, road 6 % by default).
     source, network_source, dem_source : str
@@ -142,6 +153,10 @@ class RouteMetrics:
     published: tuple[Mapping[str, Any], ...] = ()
     meta: Mapping[str, Any] = field(default_factory=dict)
     params: CostParams = field(default_factory=CostParams)
+    cut_m3: float = 0.0
+    fill_m3: float = 0.0
+    structures: tuple[Any, ...] = ()
+    cost_parts_musd: Mapping[str, tuple[float, float, float]] = field(default_factory=dict)
 
     @property
     def length_km(self) -> float:
@@ -168,7 +183,9 @@ class RouteMetrics:
 
         Only the cost changes (speeds and thresholds need a full :func:`evaluate`).
         """
-        return replace(self, cost_musd=cost_band(self.quantities_km, params=params), params=params)
+        parts = core.cost_parts(self.quantities_km, self.cut_m3, self.fill_m3, self.n_border_stops,
+                                self.n_gauge_breaks, params)
+        return replace(self, cost_musd=_total(parts), cost_parts_musd=parts, params=params)
 
     def crossings_text(self) -> str:
         """Crossings as ``"NAX>ARM (Salammelik (approx.)); ARM>AZE (+4 excursions)"``.
@@ -223,6 +240,9 @@ class RouteMetrics:
             "km_over_ruling": self.km_over_ruling,
             "tunnel_km": self.tunnel_km,
             "bridge_km": self.bridge_km,
+            **self._structure_columns(),
+            "cut_m3": self.cut_m3,
+            "fill_m3": self.fill_m3,
             "detour_factor": self.detour_factor,
             "time_h": self.time_h,
             "time_running_h": self.time_parts_h.get("running", 0.0),
@@ -230,6 +250,7 @@ class RouteMetrics:
             "cost_low_musd": self.cost_musd[0],
             "cost_central_musd": self.cost_musd[1],
             "cost_high_musd": self.cost_musd[2],
+            **{f"cost_{k}_musd": self.cost_parts_musd.get(k, (0.0, 0.0, 0.0))[1] for k in core.COST_PARTS},
             "terrain_class": self.terrain_class,
             "km_flat": self.terrain_km.get("flat", 0.0),
             "km_rolling": self.terrain_km.get("rolling", 0.0),
@@ -243,11 +264,24 @@ class RouteMetrics:
         row.update(published_columns(self.published))
         return row
 
+    def _structure_columns(self) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for kind in ("tunnel", "bridge"):
+            ss = [s for s in self.structures if s.kind == kind]
+            out[f"n_{kind}s"] = len(ss)
+            out[f"longest_{kind}_m"] = max((s.length_m for s in ss), default=0.0)
+        return out
+
     def __repr__(self) -> str:
         lo, mid, hi = self.cost_musd
         return (f"RouteMetrics(name={self.name!r}, mode={self.mode!r}, length_km={self.length_km:.1f}, "
                 f"crossings={self.n_crossings}, time_h={self.time_h:.1f}, "
                 f"cost_musd=({lo:.0f}, {mid:.0f}, {hi:.0f}), terrain={self.terrain_class!r})")
+
+
+def _total(parts: Mapping[str, tuple[float, float, float]]) -> tuple[float, float, float]:
+    lo, mid, hi = (sum(p[k] for p in parts.values()) for k in range(3))
+    return (lo, mid, hi)
 
 
 def _slug(text: Any) -> str:
@@ -402,6 +436,8 @@ def evaluate(route: Any, *, dem: Any = None, params: CostParams | None = None,
     parts = {"running": running, "border": border_dwell * stops,
              "gauge_break": params.gauge_break_dwell_h * len(gb), "transfer": params.transfer_dwell_h * ntr}
     q = core.quantities(route, iv)
+    cut_m3, fill_m3 = core.earthworks(route)
+    cparts = core.cost_parts(q, cut_m3, fill_m3, stops, len(gb), params)
     tkm = core.terrain_km(iv)
     seg = route.segments
     structs = seg["structure"].fillna("none").astype(str)
@@ -414,7 +450,7 @@ def evaluate(route: Any, *, dem: Any = None, params: CostParams | None = None,
         crossings=cross, gauge_breaks=gb, n_transfers=ntr, profile=prof,
         detour_factor=total / gc if gc > 1.0 else math.nan,
         time_h=sum(parts.values()), time_parts_h=parts,
-        cost_musd=cost_band(q, params=params), quantities_km=q,
+        cost_musd=_total(cparts), quantities_km=q,
         terrain_class=core.dominant_terrain(tkm), terrain_km=tkm,
         tunnel_km=float(seg["length_m"][structs == "tunnel"].sum()) / 1000.0,
         bridge_km=float(seg["length_m"][structs == "bridge"].sum()) / 1000.0,
@@ -422,6 +458,7 @@ def evaluate(route: Any, *, dem: Any = None, params: CostParams | None = None,
         network_source=_network_source(route),
         dem_source=str(getattr(prof, "dem_source", "") or getattr(dem_obj, "source", "")),
         published=published, meta=meta, params=params,
+        cut_m3=cut_m3, fill_m3=fill_m3, structures=tuple(core.structures(route)), cost_parts_musd=cparts,
     )
 
 
