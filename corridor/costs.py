@@ -67,6 +67,7 @@ STRUCTURES = ("none", "tunnel", "bridge")
 
 _REF = "corridors.md unit-cost table"
 _ASSUME = "assumption"
+_VREF = "corridors.md, Vertical alignment and earthworks"
 
 
 def _band(v: Band, source: str, unit: str = "MUSD/km") -> Any:
@@ -185,6 +186,55 @@ class CostParams:
     flat_max_relief_m: float = _num(40.0, f"{_ASSUME}: local relief (max - min ground in the window) for flat", "m")
     mountainous_min_grade: float = _num(0.05, f"{_ASSUME}: ground slope from which terrain is mountainous", "ratio")
     mountainous_min_relief_m: float = _num(150.0, f"{_ASSUME}: local relief from which terrain is mountainous", "m")
+
+    # ---- vertical alignment and earthworks (corridor.align.vertical) ------------
+    max_cut_depth_m: float = _num(
+        20.0, f"{_VREF}: a tunnel is considered when a cutting would be deeper than about 20 m (aboutcivil.org, "
+        "'Factors affecting construction of tunnels'; highway planning uses the same ~20 m benchmark). A cap: "
+        "the unit costs may make the switch shallower", "m")
+    max_fill_height_m: float = _num(
+        20.0, f"{_ASSUME}: the ~20 m cut benchmark ({_VREF}) used as a cap on embankments too; the changeover "
+        "height itself comes from the unit costs (bridge-economics text, sdrc.lib.uiowa.edu eng/bridges/Economics)",
+        "m")
+    rail_formation_width_cut_m: float = _num(
+        5.49, f"{_VREF}: Indian Railways broad gauge, single line in cutting 5.49 m", "m")
+    rail_formation_width_fill_m: float = _num(
+        6.10, f"{_VREF}: Indian Railways broad gauge, single line on embankment 6.10 m", "m")
+    rail_track_spacing_m: float = _num(
+        4.72, f"{_VREF}: Indian Railways double line 10.82 m on embankment and 10.21 m in cutting, i.e. 4.72 m "
+        "wider than single line; added per track beyond the first", "m")
+    road_formation_width_2lane_m: float = _num(
+        11.0, f"{_VREF}: a two-lane road is about 10-12 m of formation (middle of the band)", "m")
+    road_lane_width_m: float = _num(
+        3.6, f"{_ASSUME}: formation width added per lane beyond two (a 12 ft / 3.6 m traffic lane)", "m")
+    cut_side_slope: float = _num(1.0, f"{_VREF}: cutting side slopes 1:1 (Indian Railways)", "H per V")
+    fill_side_slope: float = _num(2.0, f"{_VREF}: embankment side slopes 1 in 2 (Indian Railways)", "H per V")
+    earthwork_cut_usd_per_m3: float = _num(
+        26.0, f"{_VREF}: rock cut about $26/m3 (AECOM 2013 high-speed rail study for Australia, Appendix 4B, "
+        "as summarised by hotrails.net)", "USD/m3")
+    earthwork_dump_usd_per_m3: float = _num(
+        7.0, f"{_VREF}: dumping about $7/m3 (AECOM 2013, App. 4B, hotrails.net); every cut m3 is dumped "
+        "(no mass-haul balancing)", "USD/m3")
+    earthwork_borrow_usd_per_m3: float = _num(
+        11.0, f"{_VREF}: borrow about $11/m3 (AECOM 2013, App. 4B, hotrails.net); every fill m3 is borrowed",
+        "USD/m3")
+    earthwork_fill_usd_per_m3: float = _num(
+        9.0, f"{_VREF}: placing fill about $9/m3 (AECOM 2013, App. 4B, hotrails.net)", "USD/m3")
+    waypoint_level_radius_m: float = _num(
+        1000.0, f"{_ASSUME}: a waypoint's station may sit on the lowest ground within this distance along the "
+        "line (about one GLOBE 30 arc-second cell): towns' DEM cells are not their stations' levels", "m")
+    waypoint_level_tolerance_m: float = _num(
+        20.0, f"{_ASSUME}: slack on a waypoint's level window (GLOBE vertical error is tens of metres, "
+        "data/README.md)", "m")
+    vertical_join_tolerance_m: float = _num(
+        20.0, f"{_ASSUME}: slack on the level where new line joins existing track or road: that level is taken "
+        "at the DEM ground there, as uncertain as a waypoint's (GLOBE vertical error is tens of metres)", "m")
+    border_facility_musd: Band = _band(
+        (0.0, 0.0, 0.0), f"{_ASSUME}: no published figure; border-crossing facilities are not priced unless "
+        "set (MUSD per crossing with a border stop)", "MUSD each")
+    gauge_facility_musd: Band = _band(
+        (0.0, 0.0, 0.0), f"{_ASSUME}: no published figure; gauge-change facilities (bogie exchange or "
+        "transshipment) are not priced unless set (MUSD per gauge break)", "MUSD each")
 
     # ------------------------------------------------------------ validation
     def __post_init__(self) -> None:

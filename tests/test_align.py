@@ -121,9 +121,13 @@ def test_windowed_search_matches_whole_area_cost():
 def test_flag_structures_on_steep_line_flags_tunnels_or_bridges():
     from shapely.geometry import LineString
 
-    spans = flag_structures(LineString([(46.10, 38.95), (46.16, 38.90)]), mode="rail")
+    # the ends are ~840 m apart in level over 7.6 km (110 per mille): the vertical design cannot join
+    # them at 12.5 per mille and says so instead of tunnelling to make it fit
+    with pytest.raises(NoFeasibleAlignment, match=r"start \(km 0\.00\).*end \(km 7\.6"):
+        flag_structures(LineString([(46.10, 38.95), (46.16, 38.90)]), mode="rail")
+    spans = flag_structures(LineString([(46.10, 38.95), (46.16, 38.90)]), mode="rail", max_grade=0.12)
     assert spans and all(a < b and k in ("tunnel", "bridge") for a, b, k in spans)
-    # a 1 % line on a gentler preset needs fewer structures than at 12.5 per mille
+    # a gentler limit needs fewer structures
     loose = flag_structures(LineString([(46.10, 38.95), (46.16, 38.90)]), mode="rail", max_grade=0.2)
     assert sum(b - a for a, b, _ in loose) < sum(b - a for a, b, _ in spans)
 
@@ -163,12 +167,19 @@ def test_network_edges_are_reused_and_gaps_are_new():
             self.edges = e
             self.meta = {"source": "test"}
 
-    r = trace([(44.40, 40.05), (44.76, 40.05)], mode="rail", network=Net(edges))
+    # the end waypoint is ~150 m above the line's end 5 km away: at 12.5 per mille the vertical design
+    # cannot join them and names the junction instead of tunnelling; a mountain-line grade can
+    with pytest.raises(NoFeasibleAlignment, match=r"junction with existing line \(km 0\.00\).*44\.7600,40\.0500"):
+        trace([(44.40, 40.05), (44.76, 40.05)], mode="rail", network=Net(edges))
+    r = trace([(44.40, 40.05), (44.76, 40.05)], mode="rail", network=Net(edges), max_grade=0.035)
     seg = r.segments
     existing = seg[seg["build"] == "existing"]
     assert _km(existing) > 15
     assert set(existing["status"]) == {"disused"} and set(existing["source"]) == {"osm"}
     assert (seg["build"] == "new").any()  # the ends are bridged by new alignment
+    # existing edges keep their own (here: no) structures; nothing is inferred on them
+    assert set(existing["structure"]) == {"none"} and existing["structure_depth_m"].isna().all()
+    assert existing["cut_m3_per_m"].isna().all()
     assert r.meta["network_source"] == "test"
 
 
@@ -225,3 +236,31 @@ def test_waypoints_from_any_iterable_and_network_by_name():
 def test_alternatives_take_any_iterable():
     alts = alternatives(((45.30 + 0.3 * i, 39.30 - 0.2 * i) for i in range(2)), mode="road", k=1)
     assert len(alts) == 1
+
+
+def test_new_build_structures_and_profile_follow_the_vertical_design():
+    from corridor.align.structures import vertical_design
+    from corridor.terrain import profile
+
+    r = trace(["Meghri", "Ordubad"], mode="rail", stay_in=["ARM", "NAX"])
+    v = vertical_design(r.geometry, mode="rail", waypoints=[(0.0, "Meghri"), (r.length_m, "Ordubad")])
+    spans = r.structure_spans()
+    assert [k for *_, k in spans] == [s.kind for s in v.structures]
+    for (a, b, _k), s in zip(spans, v.structures, strict=True):
+        assert a == pytest.approx(s.start_m, abs=1.0) and b == pytest.approx(s.end_m, abs=1.0)
+    seg = r.segments
+    cut = float((seg["cut_m3_per_m"] * seg["length_m"]).sum())
+    # a fresh design of the route's (re-joined) geometry sits on a level grid shifted by a fraction of a
+    # step, so its volumes agree only to discretisation
+    assert cut == pytest.approx(v.cut_m3, rel=0.1)
+    # the profile is the designed formation: within the ruling grade everywhere, structures included
+    p = profile(r, mode="rail", step_m=50)
+    assert np.abs(np.diff(p.elevation_m) / np.diff(p.distance_m)).max() <= 0.0125 + GRADE_TOL
+    (run,) = r.meta["formation"]["runs"]
+    d = run["start_m"] + run["distance_m"]
+    outside = ~np.any([(d > a - 60) & (d < b + 60) for a, b, _k in spans], axis=0)
+    assert outside.sum() > 10
+    assert np.allclose(np.interp(d, p.distance_m, p.elevation_m)[outside], run["level_m"][outside], atol=0.7)
+    # the reversed route keeps the design (mirrored)
+    q = profile(r.reversed(), mode="rail", step_m=50)
+    assert q.ascent_m == pytest.approx(p.descent_m, abs=1.0)

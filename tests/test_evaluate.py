@@ -248,6 +248,41 @@ def test_structures_costed_and_reported(dem):
     assert mp.tunnel_km == 0 and mt.bridge_km == 0
     assert all(t > p for t, p in zip(mt.cost_musd, mp.cost_musd, strict=True))
     assert mt.profile.structure_length_m["tunnel"] == pytest.approx(mt.tunnel_km * 1000, rel=1e-6)
+    # a structure given on the route is listed as it is: no depth inferred, no earthworks
+    (st,) = mt.structures
+    assert st.kind == "tunnel" and st.start_m == pytest.approx(tunnel.offsets()[1])
+    assert math.isnan(st.max_depth_m) and mt.cut_m3 == mt.fill_m3 == 0.0
+    row = mt.as_row()
+    assert row["n_tunnels"] == 1 and row["longest_tunnel_m"] == pytest.approx(mt.tunnel_km * 1000)
+
+
+def test_cost_parts_sum_to_the_band_and_follow_recost(dem):
+    a, b = xy("Meghri"), xy("Agarak")
+    mid = ((a[0] + b[0]) / 2, (a[1] + b[1]) / 2)
+    r = Route.from_lines([LineString([a, mid]), LineString([mid, b])], mode="rail",
+                         attrs=[{"cut_m3_per_m": 40.0, "fill_m3_per_m": 10.0},
+                                {"structure": "bridge", "structure_depth_m": 25.0}])
+    m = evaluate(r, dem=dem)
+    seg_len = r.segments["length_m"].to_numpy()
+    assert m.cut_m3 == pytest.approx(40.0 * seg_len[:-1].sum()) and m.fill_m3 == pytest.approx(10.0 * seg_len[:-1].sum())
+    p = m.params
+    ew = (m.cut_m3 * (p.earthwork_cut_usd_per_m3 + p.earthwork_dump_usd_per_m3)
+          + m.fill_m3 * (p.earthwork_borrow_usd_per_m3 + p.earthwork_fill_usd_per_m3)) / 1e6
+    assert m.cost_parts_musd["earthworks"] == pytest.approx((ew, ew, ew))
+    assert m.cost_parts_musd["bridges"][1] == pytest.approx(m.bridge_km * p.rail_bridge_musd_per_km[1])
+    for k in range(3):
+        assert sum(v[k] for v in m.cost_parts_musd.values()) == pytest.approx(m.cost_musd[k])
+    assert m.structures[0].max_depth_m == 25.0
+    # facilities are priced once set, and recost carries every part
+    dear = p.replace(border_facility_musd=(5.0, 10.0, 20.0), earthwork_cut_usd_per_m3=52.0)
+    m2 = m.recost(dear)
+    assert m2.cost_parts_musd["border_gauge"][1] == pytest.approx(10.0 * m.n_border_stops)
+    assert m2.cost_parts_musd["earthworks"][1] > m.cost_parts_musd["earthworks"][1]
+    assert m2.cost_musd[1] == pytest.approx(sum(v[1] for v in m2.cost_parts_musd.values()))
+    row = m.as_row()
+    assert row["cut_m3"] == m.cut_m3 and row["cost_earthworks_musd"] == pytest.approx(ew)
+    assert row["cost_open_line_musd"] + row["cost_earthworks_musd"] + row["cost_tunnels_musd"] + \
+        row["cost_bridges_musd"] + row["cost_border_gauge_musd"] == pytest.approx(row["cost_central_musd"])
 
 
 # -------------------------------------------------------------- detour, time

@@ -15,6 +15,7 @@ import pytest
 from affine import Affine
 
 from corridor._errors import ParameterError
+from corridor.align import Grid
 from corridor.align.gradesearch import (
     GradeModel,
     build_graph,
@@ -24,7 +25,6 @@ from corridor.align.gradesearch import (
     search,
     search_windowed,
 )
-from corridor.align.surface import Grid
 from tests import _demgen
 
 RAIL = GradeModel.for_mode("rail")
@@ -284,7 +284,7 @@ def test_penalty_factor_is_avoided_when_a_detour_is_cheap():
 
 # --------------------------------------------------------------- through trace
 def test_trace_grade_search_respects_avoid_and_keeps_slope_option():
-    from corridor.align.tracing import trace
+    from corridor.align import trace
 
     r = trace(["Ordubad", "Agarak"], mode="road", avoid=["IRN"])
     seg = r.segments
@@ -297,7 +297,7 @@ def test_trace_grade_search_respects_avoid_and_keeps_slope_option():
 
 
 def test_trace_stay_in_keeps_the_line_in_the_units():
-    from corridor.align.tracing import trace
+    from corridor.align import trace
 
     r = trace(["Ordubad", "Meghri"], mode="rail", stay_in=["NAX", "ARM"])
     assert set(r.segments["unit"]) <= {"NAX", "ARM"}

@@ -1,7 +1,11 @@
-"""Structure flagging for new alignments: tunnels and bridges where the ground is too steep.
+"""Structures of new alignments: tunnels and bridges from the least-cost vertical design.
 
 Split out of :mod:`corridor.align.tracing` to keep modules small; the public entry point
-is :func:`corridor.align.flag_structures` (re-exported there).
+is :func:`corridor.align.flag_structures` (re-exported there). The grade line
+itself is designed by :func:`corridor.align.vertical.design_grade_line`; this module
+samples the ground along a new line and passes the design's structures on.
+Existing network edges never come through here: they keep their own
+tunnel/bridge attributes.
 """
 
 from __future__ import annotations
@@ -16,31 +20,66 @@ import numpy as np
 from corridor._geo import cumulative_distance
 from corridor._validate import check_mode, check_positive
 from corridor.align import surface as _cost
+from corridor.align.vertical import VerticalDesign, design_grade_line
 from corridor.terrain.profiles import profile
 
 log = logging.getLogger(__name__)
 
-#: Profile sampling step (m) used when flagging structures on a new line.
+#: Profile sampling step (m) used when designing the grade line of a new line (the station spacing).
 FLAG_STEP_M = 50.0
-_MIN_GAP_M = 400.0  # open stretches shorter than this between two structures are merged into them
 
 
-def _profile(coords: np.ndarray, dem: Any, spans: list[tuple[float, float, str]], mode: str) -> Any:
+def vertical_design(line: Any, *, mode: str, max_grade: float | None = None, dem: Any = None,
+                    params: Any = None, waypoints: Sequence[tuple[float, str]] | None = None,
+                    fixed_levels: Sequence[tuple[Any, ...]] = ()) -> VerticalDesign:
+    """The least-cost grade line of a new line (ground sampled every :data:`FLAG_STEP_M`).
+
+    Parameters
+    ----------
+    line : shapely LineString
+        EPSG:4326, in travel order.
+    mode : {"rail", "road"}
+    max_grade : float, optional
+        Default: the mode preset (12.5 per mille rail, 8 % road).
+    dem : DEM, path or None
+        Default: the embedded GLOBE DEM.
+    params : CostParams, optional
+        Unit costs, cross-sections and tolerances.
+    waypoints : sequence of (distance_m, name), optional
+        Waypoint stations (level windows, see :mod:`corridor.align.vertical`). Default:
+        both ends of the line, named ``start`` and ``end``.
+    fixed_levels : sequence of (distance_m, level_m[, label])
+        Levels to meet (joins with existing track or road).
+
+    Returns
+    -------
+    VerticalDesign
+    """
     from shapely.geometry import LineString
 
 
-    return profile(LineString(coords), dem, structures=spans or None, mode=mode, step_m=FLAG_STEP_M)
+    check_mode(mode)
+    lim = _cost.PRESETS[mode].max_grade if max_grade is None else check_positive(max_grade, "max_grade")
+    prof = profile(LineString(np.asarray(line.coords, dtype=float)), dem, mode=mode, step_m=FLAG_STEP_M)
+    d = np.asarray(prof.distance_m, dtype=float)
+    if waypoints is None:
+        waypoints = [] if fixed_levels else [(0.0, "start"), (float(d[-1]), "end")]
+    return design_grade_line(d, np.asarray(prof.ground_m, dtype=float), mode=mode, max_grade=lim, params=params,
+                             waypoint_targets=waypoints, fixed_levels=fixed_levels, station_step_m=FLAG_STEP_M)
 
 
 def flag_structures(line: Any, *, mode: str, max_grade: float | None = None, dem: Any = None,
-                    max_iter: int = 25) -> list[tuple[float, float, str]]:
+                    max_iter: int = 25, params: Any = None,
+                    waypoints: Sequence[tuple[float, str]] | None = None,
+                    fixed_levels: Sequence[tuple[Any, ...]] = ()) -> list[tuple[float, float, str]]:
     """Spans ``(start_m, end_m, kind)`` of a new line that need a tunnel or bridge.
 
-    The ground profile (:func:`corridor.terrain.profile`) is scanned for grades
-    above ``max_grade``; each run is flagged, the profile is recomputed with the
-    structures bridged, and the runs are grown until every grade outside a
-    structure is within the limit. ``kind`` is ``tunnel`` where the ground is on
-    average above the straight line joining the structure's ends, else ``bridge``.
+    The structures of the least-cost vertical design (:func:`vertical_design`,
+    :func:`corridor.align.vertical.design_grade_line`): a tunnel where a cutting would
+    be deeper than the economic depth, a bridge where an embankment would be
+    higher than the economic height, with cut and fill elsewhere. The whole grade
+    line, structures included, obeys ``max_grade``. ``max_iter`` is ignored (kept
+    for callers of the former iterative flagging).
 
     Parameters
     ----------
@@ -51,79 +90,67 @@ def flag_structures(line: Any, *, mode: str, max_grade: float | None = None, dem
         Default: the mode preset (12.5 per mille rail, 8 % road).
     dem : DEM, path or None
         Default: the embedded GLOBE DEM.
+    params, waypoints, fixed_levels
+        See :func:`vertical_design`.
 
     Returns
     -------
     list of (float, float, str)
 
+    Raises
+    ------
+    NoFeasibleAlignment
+        The ruling grade cannot join two waypoints' level windows (named in the message).
+
     Examples
     --------
     >>> from shapely.geometry import LineString
-    >>> spans = flag_structures(LineString([(46.05, 38.95), (46.20, 38.95)]), mode="rail")
+    >>> line = LineString([(46.05, 38.95), (46.20, 38.95)])  # 13 km, ends ~400 m apart in level
+    >>> spans = flag_structures(line, mode="rail", max_grade=0.035)
     >>> all(k in ("tunnel", "bridge") and a < b for a, b, k in spans)
     True
+    >>> flag_structures(line, mode="rail")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    corridor._errors.NoFeasibleAlignment: the ruling grade 12.5 per mille cannot join start (km 0.00), ...
     """
-    check_mode(mode)
-    lim = _cost.PRESETS[mode].max_grade if max_grade is None else check_positive(max_grade, "max_grade")
-    coords = np.asarray(line.coords, dtype=float)
-    spans: list[tuple[float, float, str]] = []
-    prof = _profile(coords, dem, spans, mode)
-    total = float(prof.distance_m[-1])
-    for _ in range(max_iter):
-        d = np.asarray(prof.distance_m, dtype=float)
-        gr = np.abs(np.asarray(prof.grade, dtype=float))
-        inside = np.zeros(d.size, dtype=bool)
-        for a, b, _k in spans:
-            inside |= (d >= a - 1e-6) & (d <= b + 1e-6)
-        # a structure's own portal-to-portal grade must obey the limit too:
-        # inside a span the profile is the straight chord, so steep chords show
-        # up here and the span is grown until its chord is within the limit
-        bad = (gr > lim) & np.isfinite(gr)
-        if not bad.any():
-            break
-        step = float(np.median(np.diff(d))) if d.size > 1 else 0.0
-        pad = max(step, 0.5 * float(getattr(prof, "window_m", 0.0) or 0.0) / 2)
-        idx = np.flatnonzero(bad)
-        breaks = np.flatnonzero(np.diff(idx) > 1)
-        starts = np.concatenate([[idx[0]], idx[breaks + 1]])
-        ends = np.concatenate([idx[breaks], [idx[-1]]])
-        grow = [max(pad, 0.25 * (d[e] - d[s])) for s, e in zip(starts, ends, strict=True)]
-        new = [(max(0.0, d[s] - g), min(total, d[e] + g)) for s, e, g in zip(starts, ends, grow, strict=True)]
-        spans = _merge([(a, b) for a, b, _k in spans] + new, total)
-        prof = _profile(coords, dem, spans, mode)
+    return vertical_design(line, mode=mode, max_grade=max_grade, dem=dem, params=params, waypoints=waypoints,
+                           fixed_levels=fixed_levels).spans()
+
+
+def run_levels(full: np.ndarray, bounds: Sequence[float], pieces: Sequence[tuple[np.ndarray, int]],
+               places: Sequence[Any], dem: Any) -> tuple[list[tuple[float, str]], list[tuple[float, float, str]]]:
+    """Level constraints of a run of new line: waypoint windows and joins with existing line.
+
+    ``pieces`` are the run's ``(coords, leg)`` in order and ``bounds`` the chainages
+    where one piece ends and the next begins. An end of the run (or a boundary
+    between two legs) at a waypoint becomes a waypoint target; an end elsewhere
+    joins existing track or road and is fixed at the DEM ground there.
+    """
+    total = float(cumulative_distance(full[:, 0], full[:, 1])[-1])
+
+    def at(xy: np.ndarray, leg: int) -> bool:
+        return 0 <= leg < len(places) and bool(np.allclose(xy, (places[leg].lon, places[leg].lat), atol=1e-9))
+
+    def ground(xy: np.ndarray) -> float:
+        return float(dem.sample(np.array([xy[0]]), np.array([xy[1]]), method="bilinear")[0])
+
+    wps: list[tuple[float, str]] = []
+    fixed: list[tuple[float, float, str]] = []
+    first, leg0 = pieces[0]
+    if at(first[0], leg0):
+        wps.append((0.0, str(places[leg0].name)))
     else:
-        log.info("structure flagging did not converge after %d rounds (the average grade between "
-                 "waypoints exceeds the limit; remaining spans keep their chord grade)", max_iter)
-    # kind of each span from the raw ground against the chord
-    d = np.asarray(prof.distance_m, dtype=float)
-    ground = np.asarray(prof.ground_m, dtype=float)
-    out = []
-    for a, b, _k in spans:
-        m = (d >= a) & (d <= b) & np.isfinite(ground)
-        if m.sum() >= 2:
-            za, zb = np.interp([a, b], d[np.isfinite(ground)], ground[np.isfinite(ground)])
-            chord = za + (zb - za) * (d[m] - a) / max(b - a, 1e-9)
-            kind = "tunnel" if float(np.mean(ground[m] - chord)) > 0 else "bridge"
-        else:
-            kind = "bridge"
-        out.append((float(a), float(b), kind))
-    return out
-
-
-def _merge(spans: list[tuple[float, float]], total: float) -> list[tuple[float, float, str]]:
-    spans = sorted(spans)
-    out: list[list[float]] = []
-    for a, b in spans:
-        if out and a <= out[-1][1] + _MIN_GAP_M:
-            out[-1][1] = max(out[-1][1], b)
-        else:
-            out.append([a, b])
-    res = []
-    for a, b in out:
-        a = 0.0 if a < _MIN_GAP_M else a
-        b = total if total - b < _MIN_GAP_M else b
-        res.append((a, b, "tunnel"))  # kind decided after convergence
-    return res
+        fixed.append((0.0, ground(full[0]), "junction with existing line"))
+    for b, (prev, nxt) in zip(bounds, itertools.pairwise(pieces), strict=False):
+        if nxt[1] != prev[1] and at(nxt[0][0], nxt[1]):
+            wps.append((float(b), str(places[nxt[1]].name)))
+    last, leg1 = pieces[-1]
+    if at(last[-1], leg1 + 1):
+        wps.append((total, str(places[leg1 + 1].name)))
+    else:
+        fixed.append((total, ground(full[-1]), "junction with existing line"))
+    return wps, fixed
 
 
 def _cut(coords: np.ndarray, cuts: Sequence[float]) -> list[np.ndarray]:

@@ -20,14 +20,20 @@ segments keep their OSM status (``build="existing"``); new ones are
 ``build="new"``, ``status="new"``, ``class="new_rail"``/``"new_road"`` and
 ``source="modelled"``.
 
-Ruling grade. After the search, the ground profile of every new span is
-computed with :func:`corridor.terrain.profile`; wherever its grade exceeds
-``max_grade`` the span is flagged as a structure (``tunnel`` where the ground
-is above the line joining the structure's ends, ``bridge`` where it is below)
-and the profile is recomputed with the structures, until no grade outside a
-structure exceeds the limit (tolerance :data:`GRADE_TOL`). On the 1-km GLOBE
-DEM such "structures" partly stand for cuttings and embankments that a finer
-DEM would resolve; their length is an upper bound.
+Ruling grade. After the search, every contiguous run of new alignment gets a
+least-cost vertical design (:func:`corridor.align.vertical.design_grade_line`, dynamic
+programming over stations every :data:`FLAG_STEP_M` and elevation levels): the
+formation level obeys ``max_grade`` everywhere, structures included; cut and
+fill where that is cheapest, a ``tunnel`` where a cutting would be deeper than
+the economic depth, a ``bridge`` where an embankment would be higher than the
+economic height. Waypoints are level windows (the lowest ground near the
+waypoint, with a tolerance) and joins with existing track or road are fixed at
+the ground there; if the ruling grade cannot join two of them,
+:class:`~corridor.NoFeasibleAlignment` names both. New segments carry
+``cut_m3_per_m``, ``fill_m3_per_m`` and ``structure_depth_m``, and
+``route.meta["formation"]`` the grade line that :func:`corridor.terrain.profile`
+follows. Existing edges keep their own tunnel/bridge attributes. On the 1-km
+GLOBE DEM the design is a first comparison, not an engineering alignment.
 
 Examples
 --------
@@ -61,7 +67,13 @@ from corridor._types import NATIONAL_GAUGE_MM, BBox, Place
 from corridor._validate import as_items, check_mode, check_positive, check_units
 from corridor.align import gradesearch as _gradesearch
 from corridor.align import surface as _cost
-from corridor.align.structures import FLAG_STEP_M, _cut, flag_structures
+from corridor.align.structures import (
+    FLAG_STEP_M,
+    _cut,
+    flag_structures,
+    run_levels,
+    vertical_design,
+)
 from corridor.align.surface import EXISTING_FACTOR
 from corridor.data.places import resolve_all
 from corridor.data.regions import index, split_by_unit
@@ -396,6 +408,7 @@ def _assemble(pb: _Problem, legs: list[list[Any]], net: Any, name: str, allow_ne
             items.append((_simplify(coords, pb) if at is None else coords, at, i))
     lines: list[Any] = []
     attrs: list[dict[str, Any]] = []
+    formation: list[dict[str, Any]] = []  # designed formation level of each run, in route chainage
     k = 0
     while k < len(items):
         coords, at, leg = items[k]
@@ -420,20 +433,35 @@ def _assemble(pb: _Problem, legs: list[list[Any]], net: Any, name: str, allow_ne
         parts = split_by_unit(LineString(full))
         if len(parts) > 1:
             full = np.vstack([np.asarray(parts[0][1].coords)] + [np.asarray(g.coords)[1:] for _, g in parts[1:]])
-        spans = flag_structures(LineString(full), mode=mode, max_grade=pb.preset.max_grade, dem=pb.dem)
+        # 3. the least-cost grade line of the run gives its tunnels, bridges and earthworks
+        wps, fixed = run_levels(full, bounds, [(c, leg) for c, _a, leg in run], pb.places, pb.dem)
+        design = vertical_design(LineString(full), mode=mode, max_grade=pb.preset.max_grade, dem=pb.dem,
+                                 waypoints=wps, fixed_levels=fixed)
+        spans = design.spans()
+        run_start = sum(float(cumulative_distance(*np.asarray(ln.coords, dtype=float).T)[-1]) for ln in lines)
+        formation.append({"start_m": run_start, "distance_m": design.distance_m - design.distance_m[0],
+                          "level_m": design.formation_m})
         cuts = sorted({*bounds, *(x for a, b, _k in spans for x in (a, b))})
         offs = 0.0
         for piece in _cut(full, cuts):
             plen = float(cumulative_distance(piece[:, 0], piece[:, 1])[-1])
             mid = offs + plen / 2
             kind = next((kk for a, b, kk in spans if a <= mid <= b), "none")
+            depth = next((st.max_depth_m for st in design.structures if st.start_m <= mid <= st.end_m), math.nan)
+            cut_m3, fill_m3 = design.volumes_between(offs, offs + plen)
             leg_i = run[int(np.searchsorted(bounds, mid))][2]
             offs += plen
             lines.append(LineString(piece))
             attrs.append({"build": "new", "status": "new", "class": f"new_{mode}", "structure": kind,
-                          "source": "modelled", "name": name, "osm_way_id": -1, "leg": leg_i})
+                          "source": "modelled", "name": name, "osm_way_id": -1, "leg": leg_i,
+                          "cut_m3_per_m": cut_m3 / plen if plen > 0 else 0.0,
+                          "fill_m3_per_m": fill_m3 / plen if plen > 0 else 0.0,
+                          "structure_depth_m": depth if kind != "none" else math.nan})
     route = Route.from_lines(lines, mode=mode, name=name, attrs=attrs, waypoints=pb.places,
                              source="modelled")
+    if formation:  # read by corridor.terrain.profile: the profile follows the design, not the ground
+        route = route.with_meta(formation={"start_lonlat": route.start, "end_lonlat": route.end,
+                                           "length_m": route.length_m, "runs": formation})
     seg = route.segments
     if mode == "rail":
         new = seg["build"] == "new"
@@ -489,7 +517,7 @@ def trace(waypoints: Iterable[Any], *, mode: str, network: Any = None, dem: Any 
     avoid : sequence of str or mapping, optional
         Units to exclude, or ``{unit: factor}`` cost multipliers (``inf`` excludes).
     max_grade : float, optional
-        Ruling grade as a ratio; tunnels/bridges are flagged where the ground is steeper.
+        Ruling grade as a ratio; the vertical design of new build obeys it (module docstring).
     allow_new : bool
         If False, only the network may be used.
     name : str, optional

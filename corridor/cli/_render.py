@@ -181,11 +181,17 @@ def print_metrics(m: Any, console: Any) -> None:
     t.add_row("max / mean grade", f"{fmt_grade(row['max_grade'], mode)} / {fmt_grade(row['mean_grade'], mode)}")
     t.add_row(f"km over ruling grade ({fmt_grade(m.ruling_grade, mode)})", f"{m.km_over_ruling:,.1f} km")
     t.add_row("tunnels / bridges", f"{m.tunnel_km:,.1f} / {m.bridge_km:,.1f} km")
+    t.add_row("  longest tunnel / bridge", f"{row['longest_tunnel_m']:,.0f} / {row['longest_bridge_m']:,.0f} m "
+              f"({row['n_tunnels']} / {row['n_bridges']} structures)")
+    t.add_row("cut / fill", f"{m.cut_m3 / 1e6:,.2f} / {m.fill_m3 / 1e6:,.2f} million m³")
     t.add_row("terrain", f"{m.terrain_class} (flat {row['km_flat']:,.0f}, rolling {row['km_rolling']:,.0f}, "
                          f"mountainous {row['km_mountainous']:,.0f} km)")
     t.add_row("detour factor", _num(m.detour_factor, "{:.2f}"))
     t.add_row("travel time", f"{m.time_h:,.1f} h (dwell {row['time_dwell_h']:,.1f} h)")
     t.add_row("construction cost (low–central–high)", f"{fmt_band(m.cost_musd)} M USD")
+    t.add_row("  open line / earthworks / tunnels / bridges / border+gauge (central)",
+              " / ".join(f"{row[f'cost_{k}_musd']:,.0f}" for k in
+                         ("open_line", "earthworks", "tunnels", "bridges", "border_gauge")) + " M USD")
     t.add_row("network", safe(m.network_source))
     t.add_row("DEM", safe(m.dem_source))
     console.print(t)

@@ -30,7 +30,8 @@ import numpy as np
 from corridor._errors import UnknownUnitError
 from corridor._geo import distances_from
 from corridor._types import UNITS
-from corridor.costs import TERRAIN_CLASSES, CostParams
+from corridor.align.vertical import Structure
+from corridor.costs import TERRAIN_CLASSES, CostParams, cost_band
 from corridor.data.places import table
 
 log = logging.getLogger(__name__)
@@ -422,3 +423,79 @@ def dominant_terrain(km: Mapping[str, float]) -> str:
 
     best = max(range(len(TERRAIN_CLASSES)), key=lambda k: (km.get(TERRAIN_CLASSES[k], 0.0), k))
     return TERRAIN_CLASSES[best]
+
+
+#: Parts of the construction cost (see :func:`cost_parts`).
+COST_PARTS = ("open_line", "earthworks", "tunnels", "bridges", "border_gauge")
+
+
+def _per_m(route: Any, col: str) -> float:
+    seg = route.segments
+    if col not in seg.columns:
+        return 0.0
+    v = np.nan_to_num(seg[col].to_numpy(dtype=float), nan=0.0)
+    return float(np.sum(v * seg["length_m"].to_numpy(dtype=float)))
+
+
+def earthworks(route: Any) -> tuple[float, float]:
+    """``(cut_m3, fill_m3)`` of the route: the vertical design's volumes on new-build segments.
+
+    New segments carry ``cut_m3_per_m`` / ``fill_m3_per_m`` (per metre, so that
+    splitting a segment at a border keeps the totals); existing edges have none.
+    """
+    return _per_m(route, "cut_m3_per_m"), _per_m(route, "fill_m3_per_m")
+
+
+def structures(route: Any) -> list[Any]:
+    """Tunnels and bridges along the route (consecutive segments of one kind merged).
+
+    Greatest depth/height from the segments' ``structure_depth_m`` (the vertical
+    design of new build); NaN for existing structures, whose depth is unknown.
+    """
+
+    seg = route.segments
+    off = route.offsets()
+    depth = (seg["structure_depth_m"].to_numpy(dtype=float) if "structure_depth_m" in seg.columns
+             else np.full(len(seg), np.nan))
+    out: list[Any] = []
+    for i, kind in enumerate(seg["structure"].fillna("none").astype(str)):
+        if kind not in ("tunnel", "bridge"):
+            continue
+        a, b, dep = float(off[i]), float(off[i + 1]), float(depth[i])
+        if out and out[-1].kind == kind and abs(out[-1].end_m - a) < 1e-6:
+            prev = out[-1]
+            both = [x for x in (prev.max_depth_m, dep) if math.isfinite(x)]
+            out[-1] = Structure(kind, prev.start_m, b - prev.start_m, max(both) if both else math.nan)
+        else:
+            out.append(Structure(kind, a, b - a, dep))
+    return out
+
+
+def cost_parts(quantities: Mapping[tuple[str, str, str, str], float], cut_m3: float, fill_m3: float,
+               n_border_stops: int, n_gauge_breaks: int, params: CostParams) -> dict[str, tuple[float, float, float]]:
+    """Construction cost ``(low, central, high)`` MUSD by part (:data:`COST_PARTS`).
+
+    ``open_line`` is every bucket priced per km that is not a new tunnel or
+    bridge (new open line, rehabilitation, upgrades); ``earthworks`` the cut
+    (excavation + dumping) and fill (borrow + placing) volumes of the vertical
+    design; ``border_gauge`` the border-crossing and gauge-change facilities.
+    The parts sum to the total of :attr:`corridor.evaluation.RouteMetrics.cost_musd`.
+
+    >>> p = CostParams()
+    >>> parts = cost_parts({("rail", "new", "flat", "tunnel"): 1.0}, 1000.0, 0.0, 1, 0, p)
+    >>> parts["tunnels"], parts["earthworks"][1]
+    ((25.0, 40.0, 60.0), 0.033)
+    """
+
+    groups: dict[str, dict[tuple[str, str, str, str], float]] = {"open_line": {}, "tunnels": {}, "bridges": {}}
+    for key, km in quantities.items():
+        _m, build, _t, struct = key
+        part = {"tunnel": "tunnels", "bridge": "bridges"}.get(struct, "open_line") if build == "new" else "open_line"
+        groups[part][key] = km
+    out = {k: cost_band(v, params=params) for k, v in groups.items()}
+    ew = (cut_m3 * (params.earthwork_cut_usd_per_m3 + params.earthwork_dump_usd_per_m3)
+          + fill_m3 * (params.earthwork_borrow_usd_per_m3 + params.earthwork_fill_usd_per_m3)) / 1e6
+    out["earthworks"] = (ew, ew, ew)
+    bf, gf = params.border_facility_musd, params.gauge_facility_musd
+    out["border_gauge"] = tuple(n_border_stops * bf[k] + n_gauge_breaks * gf[k] for k in range(3))  # type: ignore[assignment]
+    return {k: out[k] for k in COST_PARTS}

@@ -6,7 +6,9 @@ known crossing point of the gazetteer is within 5 km), gauge breaks and
 transfers, the terrain profile summary, detour factor, travel time (speed by
 mode, class and grade, plus dwell at borders and gauge breaks), and a
 low/central/high construction cost band (unit costs of :mod:`corridor.costs`
-by build type, mode and terrain class, plus tunnels and bridges).
+by build type, mode and terrain class, plus tunnels and bridges, the earthworks
+of the vertical design of new build, and border and gauge facilities; parts in
+``RouteMetrics.cost_parts_musd``).
 
 :func:`compare` makes one table row per route with a weighted multi-criteria
 score and rank (:mod:`corridor.evaluation.ranking`), and the published figures of each
@@ -47,7 +49,7 @@ from corridor import scenarios
 from corridor._errors import InvalidInputError, ParameterError
 from corridor._types import UNITS
 from corridor._validate import as_items, check_positive
-from corridor.costs import CostParams, cost_band
+from corridor.costs import CostParams
 from corridor.evaluation import _core as core
 from corridor.evaluation.ranking import check_weights, rank, rank_changes, score
 from corridor.network.core import as_network
@@ -101,6 +103,15 @@ class RouteMetrics:
         Km per terrain class.
     tunnel_km, bridge_km : float
         Length of tunnels and bridges (existing and new).
+    cut_m3, fill_m3 : float
+        Earthwork volumes of the vertical design of new build (existing edges: none).
+    structures : tuple of corridor.align.vertical.Structure
+        Tunnels and bridges in travel order: ``kind``, ``start_m`` (``start_km``),
+        ``length_m``, ``max_depth_m`` (greatest depth below / height above ground;
+        NaN on existing edges, which keep their own tunnel/bridge attributes).
+    cost_parts_musd : dict
+        ``(low, central, high)`` MUSD by part: ``open_line``, ``earthworks``,
+        ``tunnels``, ``bridges``, ``border_gauge`` (facilities); they sum to ``cost_musd``.
     km_over_ruling : float
         Km whose grade exceeds ``ruling_grade`` (rail 12.5 ‰, road 6 % by default).
     source, network_source, dem_source : str
@@ -150,6 +161,10 @@ class RouteMetrics:
     published: tuple[Mapping[str, Any], ...] = ()
     meta: Mapping[str, Any] = field(default_factory=dict)
     params: CostParams = field(default_factory=CostParams)
+    cut_m3: float = 0.0
+    fill_m3: float = 0.0
+    structures: tuple[Any, ...] = ()
+    cost_parts_musd: Mapping[str, tuple[float, float, float]] = field(default_factory=dict)
 
     @property
     def length_km(self) -> float:
@@ -176,7 +191,9 @@ class RouteMetrics:
 
         Only the cost changes (speeds and thresholds need a full :func:`evaluate`).
         """
-        return replace(self, cost_musd=cost_band(self.quantities_km, params=params), params=params)
+        parts = core.cost_parts(self.quantities_km, self.cut_m3, self.fill_m3, self.n_border_stops,
+                                self.n_gauge_breaks, params)
+        return replace(self, cost_musd=_total(parts), cost_parts_musd=parts, params=params)
 
     def crossings_text(self) -> str:
         """Crossings as ``"NAX>ARM (Salammelik (approx.)); ARM>AZE (+4 excursions)"``.
@@ -204,11 +221,27 @@ class RouteMetrics:
         row.update(published_columns(self.published))
         return row
 
+    def _structure_columns(self) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for kind in ("tunnel", "bridge"):
+            ss = [s for s in self.structures if s.kind == kind]
+            out[f"n_{kind}s"] = len(ss)
+            out[f"longest_{kind}_m"] = max((s.length_m for s in ss), default=0.0)
+        return out
+
     def __repr__(self) -> str:
         lo, mid, hi = self.cost_musd
         return (f"RouteMetrics(name={self.name!r}, mode={self.mode!r}, length_km={self.length_km:.1f}, "
                 f"crossings={self.n_crossings}, time_h={self.time_h:.1f}, "
                 f"cost_musd=({lo:.0f}, {mid:.0f}, {hi:.0f}), terrain={self.terrain_class!r})")
+
+
+def _structure_column(col: str) -> Callable[[RouteMetrics], float]:
+    return lambda m: m._structure_columns()[col]
+
+
+def _cost_part(k: str) -> Callable[[RouteMetrics], float]:
+    return lambda m: m.cost_parts_musd.get(k, (0.0, 0.0, 0.0))[1]
 
 
 def _per_unit(u: str) -> Callable[[RouteMetrics], float]:
@@ -246,6 +279,9 @@ _ROW: tuple[tuple[str, Callable[[RouteMetrics], Any]], ...] = (
     ("km_over_ruling", lambda m: m.km_over_ruling),
     ("tunnel_km", lambda m: m.tunnel_km),
     ("bridge_km", lambda m: m.bridge_km),
+    *((col, _structure_column(col)) for col in ("n_tunnels", "longest_tunnel_m", "n_bridges", "longest_bridge_m")),
+    ("cut_m3", lambda m: m.cut_m3),
+    ("fill_m3", lambda m: m.fill_m3),
     ("detour_factor", lambda m: m.detour_factor),
     ("time_h", lambda m: m.time_h),
     ("time_running_h", lambda m: m.time_parts_h.get("running", 0.0)),
@@ -253,6 +289,7 @@ _ROW: tuple[tuple[str, Callable[[RouteMetrics], Any]], ...] = (
     ("cost_low_musd", lambda m: m.cost_musd[0]),
     ("cost_central_musd", lambda m: m.cost_musd[1]),
     ("cost_high_musd", lambda m: m.cost_musd[2]),
+    *((f"cost_{k}_musd", _cost_part(k)) for k in core.COST_PARTS),
     ("terrain_class", lambda m: m.terrain_class),
     ("km_flat", lambda m: m.terrain_km.get("flat", 0.0)),
     ("km_rolling", lambda m: m.terrain_km.get("rolling", 0.0)),
@@ -265,6 +302,11 @@ _ROW: tuple[tuple[str, Callable[[RouteMetrics], Any]], ...] = (
 )
 #: Column names of :meth:`RouteMetrics.as_row` before the ``published_*`` columns.
 ROW_COLUMNS: tuple[str, ...] = tuple(col for col, _ in _ROW)
+
+
+def _total(parts: Mapping[str, tuple[float, float, float]]) -> tuple[float, float, float]:
+    lo, mid, hi = (sum(p[k] for p in parts.values()) for k in range(3))
+    return (lo, mid, hi)
 
 
 def _slug(text: Any) -> str:
@@ -414,6 +456,8 @@ def evaluate(route: Any, *, dem: Any = None, params: CostParams | None = None,
     parts = {"running": running, "border": border_dwell * stops,
              "gauge_break": params.gauge_break_dwell_h * len(gb), "transfer": params.transfer_dwell_h * ntr}
     q = core.quantities(route, iv)
+    cut_m3, fill_m3 = core.earthworks(route)
+    cparts = core.cost_parts(q, cut_m3, fill_m3, stops, len(gb), params)
     tkm = core.terrain_km(iv)
     seg = route.segments
     structs = seg["structure"].fillna("none").astype(str)
@@ -426,7 +470,7 @@ def evaluate(route: Any, *, dem: Any = None, params: CostParams | None = None,
         crossings=cross, gauge_breaks=gb, n_transfers=ntr, profile=prof,
         detour_factor=total / gc if gc > 1.0 else math.nan,
         time_h=sum(parts.values()), time_parts_h=parts,
-        cost_musd=cost_band(q, params=params), quantities_km=q,
+        cost_musd=_total(cparts), quantities_km=q,
         terrain_class=core.dominant_terrain(tkm), terrain_km=tkm,
         tunnel_km=float(seg["length_m"][structs == "tunnel"].sum()) / 1000.0,
         bridge_km=float(seg["length_m"][structs == "bridge"].sum()) / 1000.0,
@@ -434,6 +478,7 @@ def evaluate(route: Any, *, dem: Any = None, params: CostParams | None = None,
         network_source=_network_source(route),
         dem_source=str(getattr(prof, "dem_source", "") or getattr(dem_obj, "source", "")),
         published=published, meta=meta, params=params,
+        cut_m3=cut_m3, fill_m3=fill_m3, structures=tuple(core.structures(route)), cost_parts_musd=cparts,
     )
 
 

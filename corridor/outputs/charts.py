@@ -303,7 +303,7 @@ def comparison_png(path: str | Path, table: Any) -> Path:
     if "length_km" not in df.columns:
         raise InvalidInputError(
             f"comparison table has no 'length_km' column (columns: {list(table.columns)}); "
-            "pass the table returned by corridor.evaluate.compare()"
+            "pass the table returned by corridor.evaluation.compare()"
         )
     modelled = df["modelled"] if "modelled" in df.columns else pd.Series([False] * len(df))
     labels = [f"{plain_label(n)} (modelled)" if bool(modelled.iloc[i]) else plain_label(n)

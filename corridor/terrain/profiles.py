@@ -383,6 +383,9 @@ def profile(line_or_route: Any, dem: DEMLike = None, *, step_m: float | None = N
                                    "use a DEM that covers the line")
         z[void] = np.interp(s[void], s[ok], ground[ok])
         log.warning("profile: filled %.0f m of DEM voids by interpolation", void_len)
+    form = _formation(line_or_route, s, total)
+    if form is not None:  # new build of a traced route: the designed formation level
+        z = np.where(np.isfinite(form), form, z)
     for a, b, _ in spans:
         za, zb = np.interp([a, b], s[~inner], z[~inner])
         sel = (s >= a) & (s <= b)
@@ -406,6 +409,32 @@ def profile(line_or_route: Any, dem: DEMLike = None, *, step_m: float | None = N
         structure_length_m=struct_len, voids_filled=bool(void.any()), void_length_m=void_len,
         step_m=float(step), dem_source=dem.source + (" (voids interpolated)" if void.any() else ""),
     )
+
+
+def _formation(obj: Any, s: np.ndarray, total: float) -> np.ndarray | None:
+    """Designed formation level at chainages ``s`` of a traced route (NaN off new build), or None.
+
+    :func:`corridor.align.trace` records the grade line of every run of new build
+    in ``route.meta["formation"]``; it applies if the route still has the same
+    length and ends (either way round).
+    """
+    meta = getattr(obj, "meta", None)
+    f = meta.get("formation") if isinstance(meta, dict) and hasattr(obj, "segments") else None
+    if not isinstance(f, dict) or abs(float(f.get("length_m", -1.0)) - total) > max(1.0, 1e-6 * total):
+        return None
+    start = np.asarray(obj.start, dtype=float)
+    rev = not np.allclose(start, f["start_lonlat"], atol=1e-9)
+    if rev and not np.allclose(start, f["end_lonlat"], atol=1e-9):
+        return None
+    out = np.full(s.size, np.nan)
+    for run in f["runs"]:
+        d = float(run["start_m"]) + np.asarray(run["distance_m"], dtype=float)
+        lv = np.asarray(run["level_m"], dtype=float)
+        if rev:
+            d, lv = (total - d)[::-1], lv[::-1]
+        sel = (s >= d[0] - 0.5) & (s <= d[-1] + 0.5)  # chainages agree to well under 0.5 m
+        out[sel] = np.interp(s[sel], d, lv)
+    return out
 
 
 # --------------------------------------------------------------- edge grades

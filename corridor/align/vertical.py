@@ -1,0 +1,612 @@
+"""Vertical alignment: the least-cost design grade line (formation level) of a new line.
+
+Given the ground profile along a horizontal alignment, :func:`design_grade_line`
+chooses the formation level at every station so that the construction cost
+(open line, earthworks, tunnels, viaducts) is least while the grade between
+stations never exceeds the ruling grade. The structures of a new line follow
+from that design: a tunnel where a cutting would be deeper than the economic
+depth, a viaduct where an embankment would be higher than the economic height.
+Because the whole grade line obeys the limit, so does every structure's
+portal-to-portal grade.
+
+Method: dynamic programming over stations x elevation levels (Goh, Chew & Fwa
+1988, *Transportation Research B* 22(6); ``corridors.md``, "Vertical alignment
+and earthworks"). Stations are resampled to a uniform spacing ``ds`` and the
+level step is chosen so that the rise allowed at the ruling grade over one
+station, ``max_grade * ds``, is a whole number ``k`` of level steps: the grade
+constraint is then exact (a level window is widened outward to the level grid, so a
+fixed level is met within its tolerance plus at most one level step), and the transition from one station to the next is a
+sliding-window minimum of width ``2k + 1`` over the levels
+(:func:`scipy.ndimage.minimum_filter1d`), O(stations x levels). The cost-to-come
+arrays are kept as float32 and the optimal line is recovered by a windowed
+argmin from the last station back to the first.
+
+Cost model per metre of line at a station where the formation is ``d`` metres
+below ground (``d < 0``: ``h = -d`` metres above it); every figure is a
+:class:`corridor.costs.CostParams` field with its source:
+
+* open line: ``<mode>_new_musd_per_km`` (central) plus earthworks, with the
+  cross-section of a trapezoid: area ``w * d + s * d**2`` (formation width
+  ``w`` in cutting or on embankment by mode and number of tracks/lanes, side
+  slope ``s`` horizontal per vertical); cut is priced as excavation plus
+  dumping, fill as borrow plus placing (no mass-haul balancing: a conservative
+  simplification);
+* tunnel: ``<mode>_tunnel_musd_per_km`` (central), whatever the depth;
+* viaduct: ``<mode>_bridge_musd_per_km`` (central), whatever the height;
+* at each station the cheaper of open line and structure is taken; a cut deeper
+  than ``max_cut_depth_m`` or a fill higher than ``max_fill_height_m`` is not
+  allowed (the ~20 m benchmark), so there the structure is forced. The depth
+  and height at which the model switches are reported
+  (:attr:`VerticalDesign.switch_depth_m`, :attr:`VerticalDesign.switch_height_m`).
+
+Terrain factors of :mod:`corridor.costs` are not applied here: the design
+prices earthworks explicitly. Vertical curves are not modelled.
+
+Constraints: fixed levels (where the line joins existing track or road, within
+``vertical_join_tolerance_m``) and waypoint level windows. A town's DEM cell is
+not its station's level (stations sit on valley floors), so a waypoint's window
+is ``[lowest ground within waypoint_level_radius_m along the profile -
+tolerance, ground at the waypoint + tolerance]`` with ``waypoint_level_tolerance_m``.
+If the ruling grade cannot join two windows, :class:`~corridor.NoFeasibleAlignment`
+names the two stations (between two fixed levels given by the caller it is a
+:class:`~corridor.ParameterError`); the design never tunnels to make it fit.
+
+Examples
+--------
+>>> import numpy as np
+>>> d = np.arange(0.0, 2001.0, 50.0)
+>>> ridge = 100.0 + np.maximum(0.0, 60.0 - np.abs(d - 1000.0) * 0.3)   # a 60 m high ridge
+>>> v = design_grade_line(d, ridge, mode="rail", max_grade=0.0125,
+...                       fixed_levels=[(0.0, 100.0), (2000.0, 100.0)])
+>>> [s.kind for s in v.structures]
+['tunnel']
+>>> bool(np.all(np.abs(np.diff(v.formation_m)) <= 0.0125 * np.diff(v.distance_m) + 1e-6))
+True
+>>> round(v.switch_depth_m, 1)
+20.0
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from corridor._errors import NoFeasibleAlignment, ParameterError
+from corridor._validate import check_mode, check_positive
+from corridor.costs import CostParams, unit_rate
+
+log = logging.getLogger(__name__)
+
+__all__ = ["KINDS", "Structure", "VerticalDesign", "design_grade_line", "economic_switch"]
+
+#: Station kinds: at grade, in cutting, on embankment, in tunnel, on a viaduct/bridge.
+KINDS = ("open", "cut", "fill", "tunnel", "bridge")
+_OPEN, _CUT, _FILL, _TUNNEL, _BRIDGE = range(5)
+#: Largest DP table (stations x levels); beyond it the level step is coarsened (logged).
+MAX_CELLS = 16_000_000
+_CHUNK = 256  # stations whose cost rows are computed at once
+
+
+@dataclass(frozen=True)
+class Structure:
+    """One tunnel or bridge of a design: consecutive stations of the same kind, merged.
+
+    ``max_depth_m`` is the greatest depth of the formation below ground (tunnel)
+    or height above ground (bridge); NaN where unknown (existing structures).
+
+    Examples
+    --------
+    >>> s = Structure("tunnel", 1200.0, 800.0, 35.0)
+    >>> s.start_km, s.end_m
+    (1.2, 2000.0)
+    """
+
+    kind: str
+    start_m: float
+    length_m: float
+    max_depth_m: float = math.nan
+
+    @property
+    def start_km(self) -> float:
+        """Start chainage in km."""
+        return self.start_m / 1000.0
+
+    @property
+    def end_m(self) -> float:
+        """End chainage in metres."""
+        return self.start_m + self.length_m
+
+
+@dataclass(frozen=True, eq=False)
+class VerticalDesign:
+    """The least-cost grade line of :func:`design_grade_line` (arrays share the station index).
+
+    Attributes
+    ----------
+    distance_m, ground_m, formation_m : numpy.ndarray
+        Uniform stations (m from the start of the input), ground and formation level.
+    kind : numpy.ndarray of str
+        Per station, one of :data:`KINDS`.
+    cut_m3, fill_m3 : float
+        Earthwork volumes of the open stretches (tunnels and viaducts excluded).
+    structures : tuple of Structure
+        Tunnels and bridges in chainage order (maximal runs of stations of one kind; no
+        minimum length: the station spacing is the resolution).
+    cost_musd : dict
+        ``open_line``, ``earthworks``, ``tunnels``, ``bridges``, ``total`` (central unit rates).
+    switch_depth_m, switch_height_m : float
+        Cut depth / fill height beyond which a tunnel / viaduct is built: the economic
+        figure the unit costs imply, capped at ``max_cut_depth_m`` / ``max_fill_height_m``.
+    economic_depth_m, economic_height_m : float
+        The uncapped economic figures (inf if the structure never pays).
+    max_grade, level_step_m, station_step_m : float
+        The ruling grade and the discretisation actually used.
+    mode : str
+    formation_width_m : tuple of float
+        ``(in cutting, on embankment)``.
+    cut_area_m2, fill_area_m2 : numpy.ndarray
+        Cross-section area of cut / fill per station (0 in tunnels and on viaducts).
+    """
+
+    distance_m: np.ndarray
+    ground_m: np.ndarray
+    formation_m: np.ndarray
+    kind: np.ndarray
+    cut_m3: float
+    fill_m3: float
+    structures: tuple[Structure, ...]
+    cost_musd: Mapping[str, float]
+    switch_depth_m: float
+    switch_height_m: float
+    economic_depth_m: float
+    economic_height_m: float
+    max_grade: float
+    level_step_m: float
+    station_step_m: float
+    mode: str
+    formation_width_m: tuple[float, float]
+    cut_area_m2: np.ndarray
+    fill_area_m2: np.ndarray
+    meta: Mapping[str, Any] = field(default_factory=dict)
+
+    def spans(self) -> list[tuple[float, float, str]]:
+        """``(start_m, end_m, kind)`` of the structures, in input chainage."""
+        return [(s.start_m, s.end_m, s.kind) for s in self.structures]
+
+    def volumes_between(self, start_m: float, end_m: float) -> tuple[float, float]:
+        """``(cut_m3, fill_m3)`` of the open stretches between two chainages (each station covers half a
+        station step either side)."""
+        half = self.station_step_m / 2
+        lo = np.maximum(self.distance_m - half, self.distance_m[0])
+        hi = np.minimum(self.distance_m + half, self.distance_m[-1])
+        w = np.clip(np.minimum(hi, end_m) - np.maximum(lo, start_m), 0.0, None)
+        return float(np.sum(self.cut_area_m2 * w)), float(np.sum(self.fill_area_m2 * w))
+
+    def length_m(self, kind: str) -> float:
+        """Total length of one structure kind (m)."""
+        return float(sum(s.length_m for s in self.structures if s.kind == kind))
+
+
+@dataclass(frozen=True)
+class _Model:
+    open_usd_m: float
+    tunnel_usd_m: float
+    bridge_usd_m: float
+    w_cut: float
+    w_fill: float
+    s_cut: float
+    s_fill: float
+    c_cut: float  # USD per m3 of cut (excavation + dumping)
+    c_fill: float  # USD per m3 of fill (borrow + placing)
+    cap_cut: float
+    cap_fill: float
+
+    def costs(self, d: np.ndarray) -> np.ndarray:
+        """USD per metre of line where the formation is ``d`` m below ground (float32, computed in place)."""
+        d = np.asarray(d, dtype=np.float32)
+        cut = np.maximum(d, np.float32(0))
+        fill = np.maximum(-d, np.float32(0))
+        # open line + earthworks: O + c_cut * cut * (w + s * cut) + c_fill * fill * (w + s * fill)
+        out = cut * np.float32(self.s_cut)
+        out += np.float32(self.w_cut)
+        out *= cut
+        out *= np.float32(self.c_cut)
+        tmp = fill * np.float32(self.s_fill)
+        tmp += np.float32(self.w_fill)
+        tmp *= fill
+        tmp *= np.float32(self.c_fill)
+        out += tmp
+        out += np.float32(self.open_usd_m)
+        # deeper than the cap or dearer than the structure: the structure (none at grade)
+        np.minimum(out, np.float32(self.tunnel_usd_m), out=out, where=d > 0)
+        np.minimum(out, np.float32(self.bridge_usd_m), out=out, where=d < 0)
+        out[cut > self.cap_cut] = self.tunnel_usd_m
+        out[fill > self.cap_fill] = self.bridge_usd_m
+        return out
+
+    def kinds(self, d: np.ndarray, open_tol: float) -> np.ndarray:
+        cut = np.maximum(d, 0)
+        fill = np.maximum(-d, 0)
+        e_cut = self.open_usd_m + self.c_cut * (self.w_cut * cut + self.s_cut * cut * cut)
+        e_fill = self.open_usd_m + self.c_fill * (self.w_fill * fill + self.s_fill * fill * fill)
+        k = np.full(d.shape, _OPEN, dtype=np.int8)
+        k[d > open_tol] = _CUT
+        k[-d > open_tol] = _FILL
+        k[(d > 0) & ((d > self.cap_cut) | (e_cut > self.tunnel_usd_m))] = _TUNNEL
+        k[(d < 0) & ((fill > self.cap_fill) | (e_fill > self.bridge_usd_m))] = _BRIDGE
+        return k
+
+
+def economic_switch(width_m: float, side_slope: float, usd_per_m3: float, structure_usd_m: float,
+                    open_usd_m: float) -> float:
+    """Depth (or height) where earthworks cost as much per metre as a structure.
+
+    Solves ``open + c * (w * d + s * d**2) = structure`` for ``d >= 0``; ``inf`` if
+    earthworks are free, 0 if the structure is not dearer than open line.
+
+    >>> round(economic_switch(5.49, 1.0, 33.0, 40_000.0, 5_000.0), 1)
+    29.9
+    """
+    extra = structure_usd_m - open_usd_m
+    if extra <= 0:
+        return 0.0
+    if usd_per_m3 <= 0:
+        return math.inf
+    q = extra / usd_per_m3
+    return (-width_m + math.sqrt(width_m * width_m + 4.0 * side_slope * q)) / (2.0 * side_slope)
+
+
+def _widths(mode: str, params: CostParams, tracks_or_lanes: int | None) -> tuple[float, float, int]:
+    if mode == "rail":
+        n = 1 if tracks_or_lanes is None else tracks_or_lanes
+        extra = (n - 1) * params.rail_track_spacing_m
+        return params.rail_formation_width_cut_m + extra, params.rail_formation_width_fill_m + extra, n
+    n = 2 if tracks_or_lanes is None else tracks_or_lanes
+    w = params.road_formation_width_2lane_m + (n - 2) * params.road_lane_width_m
+    return w, w, n
+
+
+def _model(mode: str, params: CostParams, tracks_or_lanes: int | None) -> tuple[_Model, int]:
+    if tracks_or_lanes is not None and (isinstance(tracks_or_lanes, bool) or not isinstance(tracks_or_lanes, int)
+                                        or tracks_or_lanes < 1):
+        raise ParameterError(f"tracks_or_lanes must be a whole number >= 1, got {tracks_or_lanes!r}")
+    w_cut, w_fill, n = _widths(mode, params, tracks_or_lanes)
+    if w_cut <= 0 or w_fill <= 0:
+        raise ParameterError(f"formation width must be > 0 m, got {w_cut:g} m in cutting and {w_fill:g} m on "
+                             f"embankment for {n} {'tracks' if mode == 'rail' else 'lanes'}")
+    for name in ("cut_side_slope", "fill_side_slope", "max_cut_depth_m", "max_fill_height_m"):
+        if getattr(params, name) <= 0:
+            raise ParameterError(f"cost parameter {name!r} must be greater than zero, got {getattr(params, name)!r}")
+    rate = [unit_rate(params, mode, "new", s)[0][1] * 1000.0 for s in ("none", "tunnel", "bridge")]
+    return _Model(
+        open_usd_m=rate[0], tunnel_usd_m=rate[1], bridge_usd_m=rate[2], w_cut=w_cut, w_fill=w_fill,
+        s_cut=params.cut_side_slope, s_fill=params.fill_side_slope,
+        c_cut=params.earthwork_cut_usd_per_m3 + params.earthwork_dump_usd_per_m3,
+        c_fill=params.earthwork_borrow_usd_per_m3 + params.earthwork_fill_usd_per_m3,
+        cap_cut=params.max_cut_depth_m, cap_fill=params.max_fill_height_m), n
+
+
+def _check_profile(distance_m: Any, ground_m: Any) -> tuple[np.ndarray, np.ndarray]:
+    try:
+        d = np.asarray(distance_m, dtype=float)
+        g = np.asarray(ground_m, dtype=float)
+    except (TypeError, ValueError) as exc:
+        raise ParameterError(f"distance_m and ground_m must be arrays of numbers: {exc}") from exc
+    if d.ndim != 1 or g.shape != d.shape or d.size < 2:
+        raise ParameterError(f"distance_m and ground_m must be 1-D arrays of the same length >= 2, got shapes "
+                             f"{d.shape} and {g.shape}")
+    if not np.isfinite(d).all() or np.any(np.diff(d) <= 0):
+        raise ParameterError("distance_m must be finite and strictly increasing (metres along the line)")
+    bad = ~np.isfinite(g)
+    if bad.any():
+        raise ParameterError(f"ground_m has {int(bad.sum())} non-finite value(s) (first at km "
+                             f"{d[np.argmax(bad)] / 1000:.2f}); fill DEM voids before the vertical design")
+    return d, g
+
+
+@dataclass
+class _Window:
+    station: int
+    lo: float
+    hi: float
+    label: str
+    fixed: bool  # given by the caller as a fixed level (join with existing line)
+
+
+def _windows(d: np.ndarray, g: np.ndarray, s: np.ndarray, fixed_levels: Sequence[Any],
+             waypoint_targets: Sequence[Any], params: CostParams) -> list[_Window]:
+    out: list[_Window] = []
+    ds = s[1] - s[0]
+
+    def station(x: Any, what: str) -> tuple[int, float]:
+        try:
+            v = float(x)
+        except (TypeError, ValueError) as exc:
+            raise ParameterError(f"{what} distance {x!r} is not a number of metres") from exc
+        if not math.isfinite(v) or v < d[0] - 1e-6 or v > d[-1] + 1e-6:
+            raise ParameterError(f"{what} at {v!r} m lies outside the profile ({d[0]:.0f} to {d[-1]:.0f} m)")
+        return round(float((v - s[0]) / ds)), v
+
+    tol = params.vertical_join_tolerance_m
+    for item in fixed_levels:
+        if not isinstance(item, Sequence) or isinstance(item, str) or len(item) not in (2, 3):
+            raise ParameterError(f"fixed level {item!r} must be (distance_m, level_m) or (distance_m, level_m, label)")
+        i, x = station(item[0], "fixed level")
+        try:
+            z = float(item[1])
+        except (TypeError, ValueError) as exc:
+            raise ParameterError(f"fixed level {item!r}: level {item[1]!r} is not a number of metres") from exc
+        if not math.isfinite(z):
+            raise ParameterError(f"fixed level {item!r}: level must be finite")
+        label = str(item[2]) if len(item) == 3 else f"fixed level {z:.0f} m"
+        out.append(_Window(i, z - tol, z + tol, f"{label} (km {x / 1000:.2f})", True))
+    r, wtol = params.waypoint_level_radius_m, params.waypoint_level_tolerance_m
+    for item in waypoint_targets:
+        if isinstance(item, str) or not isinstance(item, Sequence) or len(item) not in (1, 2):
+            raise ParameterError(f"waypoint target {item!r} must be (distance_m, name)")
+        i, x = station(item[0], "waypoint")
+        name = str(item[1]) if len(item) == 2 else "waypoint"
+        near = (d >= x - r) & (d <= x + r)
+        lowest = float(g[near].min()) if near.any() else float(np.interp(x, d, g))
+        here = float(np.interp(x, d, g))
+        out.append(_Window(i, lowest - wtol, max(here, lowest) + wtol, f"{name} (km {x / 1000:.2f})", False))
+    return out
+
+
+def _infeasible(a: _Window, b: _Window, step: float, max_grade: float) -> Exception:
+    run = abs(b.station - a.station) * step
+    gap = max(b.lo - a.hi, a.lo - b.hi)
+    need = gap / run if run > 0 else math.inf
+    msg = (f"the ruling grade {max_grade * 1000:g} per mille cannot join {a.label}, level {a.lo:.0f}-{a.hi:.0f} m, "
+           f"and {b.label}, level {b.lo:.0f}-{b.hi:.0f} m: at least {gap:.0f} m of rise over {run / 1000:.2f} km "
+           f"({'a grade of ' + format(need * 1000, '.1f') + ' per mille' if math.isfinite(need) else 'same station'})")
+    if a.fixed and b.fixed:
+        return ParameterError(msg + "; change the fixed levels or the ruling grade")
+    return NoFeasibleAlignment(msg + "; add a waypoint, move it, or allow a steeper grade")
+
+
+def _precheck(wins: list[_Window], step: float, max_grade: float) -> None:
+    """Continuous feasibility of the level windows (pairwise: Helly's theorem on the line)."""
+    order = sorted(wins, key=lambda w: w.station)
+    for j, b in enumerate(order):
+        for a in order[:j]:
+            slack = max_grade * abs(b.station - a.station) * step + 1e-9
+            if b.lo - a.hi > slack or a.lo - b.hi > slack:
+                raise _infeasible(a, b, step, max_grade)
+
+
+def design_grade_line(distance_m: Any, ground_m: Any, *, mode: str, max_grade: float,
+                      params: CostParams | None = None, tracks_or_lanes: int | None = None,
+                      fixed_levels: Sequence[Any] = (), waypoint_targets: Sequence[Any] = (),
+                      level_step_m: float = 0.5, station_step_m: float | None = None) -> VerticalDesign:
+    """Least-cost formation level under a ruling grade (see the module docstring).
+
+    Parameters
+    ----------
+    distance_m, ground_m : array-like
+        Ground profile: strictly increasing chainage (m) and finite ground levels (m).
+    mode : {"rail", "road"}
+        Selects unit rates and cross-sections.
+    max_grade : float
+        Ruling grade as a ratio (0.0125 = 12.5 per mille), 0 < max_grade < 1.
+    params : CostParams, optional
+        Unit costs, cross-sections, caps and tolerances (defaults of :mod:`corridor.costs`).
+    tracks_or_lanes : int, optional
+        Rail tracks (default 1) or road lanes (default 2).
+    fixed_levels : sequence of (distance_m, level_m[, label])
+        Levels to meet within ``params.vertical_join_tolerance_m`` (joins with existing line).
+    waypoint_targets : sequence of (distance_m, name)
+        Stations at waypoints; their level must lie in the waypoint window (module docstring).
+    level_step_m : float
+        Target level step; the step used divides ``max_grade * station step`` exactly.
+    station_step_m : float, optional
+        Station spacing; default the median spacing of ``distance_m``.
+
+    Returns
+    -------
+    VerticalDesign
+
+    Raises
+    ------
+    ParameterError
+        Bad profile (non-finite ground, non-increasing chainage), bad parameter
+        (side slope, cap depth/height or formation width <= 0), or two fixed levels
+        the ruling grade cannot join (the message names both stations' km).
+    NoFeasibleAlignment
+        A waypoint window cannot be reached at the ruling grade (the message names
+        the two stations and their km).
+    """
+    check_mode(mode)
+    g_max = check_positive(max_grade, "max_grade")
+    if g_max >= 1:
+        raise ParameterError(f"max_grade {max_grade!r} looks like a percentage; give a ratio (0.0125 = 12.5 per mille)")
+    params = params if params is not None else CostParams()
+    if not isinstance(params, CostParams):
+        raise ParameterError(f"params must be a CostParams, got {type(params).__name__}")
+    check_positive(level_step_m, "level_step_m")
+    model, n_tracks = _model(mode, params, tracks_or_lanes)
+    d, g = _check_profile(distance_m, ground_m)
+    total = float(d[-1] - d[0])
+    base_step = (check_positive(station_step_m, "station_step_m") if station_step_m is not None
+                 else float(np.median(np.diff(d))))
+    k = max(1, round(g_max * base_step / level_step_m))
+    n = max(1, math.ceil(total / base_step - 1e-9))
+    # levels span the ground and every window (a line outside [min, max] of them is never cheaper)
+    while True:
+        ds = total / n
+        s = d[0] + ds * np.arange(n + 1)
+        s[-1] = d[-1]
+        gs = np.interp(s, d, g)
+        wins = _windows(d, g, s, fixed_levels, waypoint_targets, params)
+        step = g_max * ds / k
+        zlo = min(float(gs.min()), *(w.lo for w in wins)) if wins else float(gs.min())
+        zhi = max(float(gs.max()), *(w.hi for w in wins)) if wins else float(gs.max())
+        n_lev = math.floor((zhi - zlo) / step + 1e-9) + 2
+        band_lo, band_hi = _band(gs, wins, model, zlo, step, k, n_lev)
+        cells = int(np.sum(np.maximum(band_hi - band_lo + 1, 0)))
+        if cells <= MAX_CELLS:
+            break
+        if k > 1:
+            k = max(1, k * MAX_CELLS // cells)
+        else:
+            n = max(1, n * MAX_CELLS // cells)
+        log.info("vertical design: coarsened to %d stations, level step %.2f m to bound memory", n + 1,
+                 g_max * total / n / k)
+    _precheck(wins, ds, g_max)
+    z = zlo + step * np.arange(n_lev)
+    weight = np.full(n + 1, ds)
+    weight[0] = weight[-1] = ds / 2
+    if np.any(band_hi < band_lo):
+        raise NoFeasibleAlignment("no grade line satisfies the level windows at the ruling grade "
+                                  f"{g_max * 1000:g} per mille (discretisation); use a smaller level_step_m")
+    cost, offs = _forward(gs, weight, z, band_lo, band_hi, k, model)
+    last = cost[offs[n]:offs[n + 1]]
+    best = int(np.argmin(last))
+    if not np.isfinite(last[best]):
+        raise NoFeasibleAlignment("no grade line satisfies the level windows at the ruling grade "
+                                  f"{g_max * 1000:g} per mille (discretisation); use a smaller level_step_m")
+    objective = float(last[best])
+    lev = np.empty(n + 1, dtype=np.int64)
+    lev[n] = band_lo[n] + best
+    for i in range(n - 1, -1, -1):
+        a, b = max(band_lo[i], lev[i + 1] - k), min(band_hi[i], lev[i + 1] + k)
+        row = cost[offs[i] + a - band_lo[i]:offs[i] + b - band_lo[i] + 1]
+        lev[i] = a + int(np.argmin(row))
+    zf = z[lev]
+    depth = gs - zf
+    kinds = model.kinds(depth, step / 2)
+    cut = np.maximum(depth, 0.0)
+    fill = np.maximum(-depth, 0.0)
+    is_open = kinds <= _FILL  # "open" is at grade within half a level step: its small cut or fill counts too
+    area_cut = np.where(is_open, model.w_cut * cut + model.s_cut * cut * cut, 0.0)
+    area_fill = np.where(is_open, model.w_fill * fill + model.s_fill * fill * fill, 0.0)
+    cut_m3 = float(np.sum(area_cut * weight))
+    fill_m3 = float(np.sum(area_fill * weight))
+    parts = {
+        "open_line": float(np.sum(weight[is_open])) * model.open_usd_m / 1e6,
+        "earthworks": (cut_m3 * model.c_cut + fill_m3 * model.c_fill) / 1e6,
+        "tunnels": float(np.sum(weight[kinds == _TUNNEL])) * model.tunnel_usd_m / 1e6,
+        "bridges": float(np.sum(weight[kinds == _BRIDGE])) * model.bridge_usd_m / 1e6,
+    }
+    parts["total"] = sum(parts.values())
+    structures = _runs(s, kinds, depth, ds)
+    e_depth = economic_switch(model.w_cut, model.s_cut, model.c_cut, model.tunnel_usd_m, model.open_usd_m)
+    e_height = economic_switch(model.w_fill, model.s_fill, model.c_fill, model.bridge_usd_m, model.open_usd_m)
+    log.debug("vertical design: %d stations x %d levels, %.0f m3 cut, %.0f m3 fill, %d structures",
+              n + 1, n_lev, cut_m3, fill_m3, len(structures))
+    return VerticalDesign(
+        distance_m=s, ground_m=gs, formation_m=zf, kind=np.asarray(KINDS)[kinds], cut_m3=cut_m3, fill_m3=fill_m3,
+        structures=structures, cost_musd=parts, switch_depth_m=min(e_depth, model.cap_cut),
+        switch_height_m=min(e_height, model.cap_fill), economic_depth_m=e_depth, economic_height_m=e_height,
+        max_grade=g_max, level_step_m=step, station_step_m=ds, mode=mode,
+        formation_width_m=(model.w_cut, model.w_fill), cut_area_m2=area_cut, fill_area_m2=area_fill,
+        meta={"levels": n_lev, "cells": cells, "objective_musd": objective / 1e6, "tracks_or_lanes": n_tracks},
+    )
+
+
+def _band(gs: np.ndarray, wins: list[_Window], model: _Model, zlo: float, step: float, k: int,
+          n_lev: int) -> tuple[np.ndarray, np.ndarray]:
+    """Level-index band ``[lo, hi]`` per station that holds an optimal grade line.
+
+    ``upper`` is the least majorant of the ground (raised to each window's top) whose
+    grade is within the limit, ``lower`` the greatest such minorant. Clipping any
+    admissible line into ``[lower, upper]`` keeps its grade within the limit (both
+    bounds obey it), keeps it in every window, and moves each station towards its
+    ground, which never costs more while tunnels and viaducts cost at least as much
+    as open line; so an optimum lies in the band. Rounded outward to the level grid
+    (plus one level for rounding) the integer bounds still change by at most ``k``
+    levels per station. Where a structure is cheaper than open line, no band.
+    """
+    n = gs.size
+    lo = np.zeros(n, dtype=np.int64)
+    hi = np.full(n, n_lev - 1, dtype=np.int64)
+    win_lo = np.full(n, -np.inf)
+    win_hi = np.full(n, np.inf)
+    for w in wins:
+        win_lo[w.station] = max(win_lo[w.station], w.lo)
+        win_hi[w.station] = min(win_hi[w.station], w.hi)
+    if model.tunnel_usd_m >= model.open_usd_m and model.bridge_usd_m >= model.open_usd_m:
+        rise = k * step
+        up = np.maximum(gs, np.where(np.isfinite(win_hi), win_hi, -np.inf))
+        dn = np.minimum(gs, np.where(np.isfinite(win_lo), win_lo, np.inf))
+        up = _envelope(up, rise, np.maximum)
+        dn = _envelope(dn, rise, np.minimum)
+        lo = np.maximum(lo, np.floor((dn - zlo) / step).astype(np.int64) - 1)
+        hi = np.minimum(hi, np.ceil((up - zlo) / step).astype(np.int64) + 1)
+    fin = np.isfinite(win_lo)
+    lo[fin] = np.maximum(lo[fin], np.floor((win_lo[fin] - zlo) / step + 1e-9).astype(np.int64))
+    fin = np.isfinite(win_hi)
+    hi[fin] = np.minimum(hi[fin], np.ceil((win_hi[fin] - zlo) / step - 1e-9).astype(np.int64))
+    return lo, hi
+
+
+def _envelope(h: np.ndarray, rise: float, pick: Any) -> np.ndarray:
+    """Least majorant (``np.maximum``) or greatest minorant (``np.minimum``) of ``h`` changing by <= ``rise``."""
+    n = h.size
+    ramp = rise * np.arange(n)
+    sign = 1.0 if pick is np.maximum else -1.0
+    # forward: out_i = pick_j<=i (h_j -/+ rise (i - j)); backward likewise; both as running extrema
+    fwd = sign * np.maximum.accumulate(sign * (h + sign * ramp)) - ramp * sign
+    bwd = (sign * np.maximum.accumulate((sign * (h - sign * ramp))[::-1]))[::-1] + ramp * sign
+    return pick(fwd, bwd)
+
+
+def _forward(gs: np.ndarray, weight: np.ndarray, z: np.ndarray, band_lo: np.ndarray, band_hi: np.ndarray,
+             k: int, model: _Model) -> tuple[np.ndarray, np.ndarray]:
+    """Cost-to-come per station over its band (flat float32 buffer and row offsets)."""
+    width = band_hi - band_lo + 1
+    offs = np.concatenate([[0], np.cumsum(width)])
+    cost = np.empty(int(offs[-1]), dtype=np.float32)
+    n = gs.size
+    # station costs, vectorised over every (station, level) cell of the bands, in chunks
+    i0 = 0
+    while i0 < n:
+        i1 = int(np.searchsorted(offs, offs[i0] + 2_000_000, side="right")) - 1
+        i1 = min(n, max(i1, i0 + 1))
+        w = width[i0:i1]
+        st = np.repeat(np.arange(i0, i1), w)
+        lev = np.arange(offs[i0], offs[i1]) - offs[st] + band_lo[st]
+        depth = (gs[st] - z[lev]).astype(np.float32)
+        cost[offs[i0]:offs[i1]] = model.costs(depth) * weight[st].astype(np.float32)
+        i0 = i1
+    inf = np.float32(np.inf)
+    for i in range(1, n):
+        a, b = band_lo[i], band_hi[i]
+        pa, pb = band_lo[i - 1], band_hi[i - 1]
+        ext = np.full(b - a + 1 + 2 * k, inf, dtype=np.float32)  # previous row over levels a-k .. b+k
+        lo_, hi_ = max(pa, a - k), min(pb, b + k)
+        if lo_ <= hi_:
+            ext[lo_ - (a - k):hi_ - (a - k) + 1] = cost[offs[i - 1] + lo_ - pa:offs[i - 1] + hi_ - pa + 1]
+        if k == 1:
+            best = np.minimum(np.minimum(ext[:-2], ext[1:-1]), ext[2:])
+        else:
+            from scipy.ndimage import minimum_filter1d  # imported once, only for k > 1
+
+            best = minimum_filter1d(ext, 2 * k + 1, mode="constant", cval=inf)[k:k + b - a + 1]
+        cost[offs[i]:offs[i + 1]] += best
+    return cost, offs
+
+
+def _runs(s: np.ndarray, kinds: np.ndarray, depth: np.ndarray, ds: float) -> tuple[Structure, ...]:
+    out = []
+    is_struct = (kinds == _TUNNEL) | (kinds == _BRIDGE)
+    i, n = 0, kinds.size
+    while i < n:
+        if not is_struct[i]:
+            i += 1
+            continue
+        j = i
+        while j + 1 < n and kinds[j + 1] == kinds[i]:
+            j += 1
+        a = max(float(s[0]), float(s[i]) - ds / 2)
+        b = min(float(s[-1]), float(s[j]) + ds / 2)
+        kind = KINDS[int(kinds[i])]
+        mag = float(np.max(np.abs(depth[i:j + 1])))
+        out.append(Structure(kind, a, b - a, mag))
+        i = j + 1
+    return tuple(out)

@@ -1,0 +1,360 @@
+"""Tests of corridor.align.vertical: the least-cost design grade line (synthetic profiles with known optima).
+
+Every profile here is generated in the test (flat ground, constant slopes, one ridge, one valley,
+small random profiles for the exhaustive check); nothing is read from disk.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+
+import numpy as np
+import pytest
+
+from corridor._errors import CorridorError, NoFeasibleAlignment, ParameterError
+from corridor.align.vertical import design_grade_line, economic_switch
+from corridor.costs import CostParams
+
+P = CostParams()
+STEP = 50.0
+
+
+def _stations(length_m: float) -> np.ndarray:
+    return np.arange(0.0, length_m + 1.0, STEP)
+
+
+def _obeys(v, g: float) -> bool:
+    return bool(np.all(np.abs(np.diff(v.formation_m)) <= g * np.diff(v.distance_m) + 1e-6))
+
+
+def _depth(v) -> np.ndarray:
+    return v.ground_m - v.formation_m
+
+
+# ------------------------------------------------------------------ simple optima
+def test_flat_ground_has_no_earthworks_and_no_structures():
+    d = _stations(3000)
+    v = design_grade_line(d, np.full(d.size, 250.0), mode="rail", max_grade=0.0125)
+    assert np.allclose(v.formation_m, 250.0)
+    assert v.cut_m3 == 0.0 and v.fill_m3 == 0.0 and v.structures == ()
+    assert set(v.kind) == {"open"}
+    assert v.cost_musd["earthworks"] == 0.0
+    assert v.cost_musd["open_line"] == pytest.approx(3.0 * P.rail_new_musd_per_km[1])
+
+
+def test_constant_slope_below_the_limit_follows_the_ground():
+    d = _stations(4000)
+    ground = 100.0 + 0.01 * d  # 10 per mille < 12.5 per mille
+    # level step 0.125 m puts every ground level on the level grid (0.5 m per station)
+    v = design_grade_line(d, ground, mode="rail", max_grade=0.0125, level_step_m=0.125)
+    assert v.level_step_m == pytest.approx(0.125)
+    assert np.allclose(v.formation_m, ground)
+    assert v.cut_m3 == 0.0 and v.fill_m3 == 0.0 and v.structures == ()
+
+
+def test_constant_slope_above_the_limit_obeys_the_limit():
+    d = _stations(4000)
+    ground = 100.0 + 0.03 * d  # 30 per mille: 120 m over 4 km, the line may rise 50 m
+    v = design_grade_line(d, ground, mode="rail", max_grade=0.0125)
+    assert _obeys(v, 0.0125)
+    # it climbs at the ruling grade all the way: fill at the bottom, cut or tunnel at the top
+    assert np.allclose(np.diff(v.formation_m), 0.0125 * STEP)
+    assert v.kind[0] in ("fill", "bridge") and v.kind[-1] in ("cut", "tunnel")
+    assert v.cut_m3 > 0 and v.fill_m3 > 0
+    assert v.cost_musd["total"] == pytest.approx(v.meta["objective_musd"], rel=1e-5)
+
+
+def test_costs_sum_to_total_and_structures_are_priced_at_the_central_rates():
+    d = _stations(4000)
+    ground = 100.0 + np.maximum(0.0, 80.0 - np.abs(d - 2000.0) * 0.2)
+    v = design_grade_line(d, ground, mode="road", max_grade=0.02, fixed_levels=[(0, 100.0), (4000, 100.0)])
+    parts = v.cost_musd
+    assert parts["total"] == pytest.approx(parts["open_line"] + parts["earthworks"] + parts["tunnels"]
+                                           + parts["bridges"])
+    assert parts["tunnels"] == pytest.approx(v.length_m("tunnel") / 1000 * P.road_tunnel_musd_per_km[1])
+    assert parts["earthworks"] == pytest.approx(
+        (v.cut_m3 * (P.earthwork_cut_usd_per_m3 + P.earthwork_dump_usd_per_m3)
+         + v.fill_m3 * (P.earthwork_borrow_usd_per_m3 + P.earthwork_fill_usd_per_m3)) / 1e6)
+
+
+# ------------------------------------------------------------ tunnel vs cut, viaduct vs fill
+def _flat_line_through(shape_height: float, *, valley: bool, params: CostParams) -> tuple:
+    """A 4 km line fixed exactly at 100 m at both ends, at a grade so low it stays level (within 0.2 m)."""
+    d = _stations(4000)
+    bump = np.maximum(0.0, shape_height - np.abs(d - 2000.0) * shape_height / 1000.0)
+    ground = 100.0 - bump if valley else 100.0 + bump
+    v = design_grade_line(d, ground, mode="rail", max_grade=1e-4, params=params.replace(vertical_join_tolerance_m=0.0),
+                          fixed_levels=[(0.0, 100.0), (4000.0, 100.0)])
+    assert np.all(np.abs(v.formation_m - 100.0) <= 0.25)
+    return v, _depth(v)
+
+
+def test_economic_switch_depth_matches_the_closed_form():
+    w, s = P.rail_formation_width_cut_m, P.cut_side_slope
+    c = P.earthwork_cut_usd_per_m3 + P.earthwork_dump_usd_per_m3
+    tunnel, open_ = P.rail_tunnel_musd_per_km[1] * 1000, P.rail_new_musd_per_km[1] * 1000
+    d = economic_switch(w, s, c, tunnel, open_)
+    assert open_ + c * (w * d + s * d * d) == pytest.approx(tunnel)
+    assert economic_switch(w, s, 0.0, tunnel, open_) == math.inf
+    assert economic_switch(w, s, c, open_, open_) == 0.0
+
+
+@pytest.mark.parametrize("height", [15.0, 45.0])
+def test_ridge_deep_cut_below_the_cap_tunnel_beyond(height):
+    v, depth = _flat_line_through(height, valley=False, params=P)
+    assert v.switch_depth_m == pytest.approx(P.max_cut_depth_m)  # the cap binds: economic depth ~30 m
+    assert v.economic_depth_m > P.max_cut_depth_m
+    tunnel = v.kind == "tunnel"
+    assert np.array_equal(tunnel, depth > v.switch_depth_m)
+    if height < v.switch_depth_m:
+        assert v.structures == () and v.cut_m3 > 0
+    else:
+        assert [s.kind for s in v.structures] == ["tunnel"]
+        assert v.structures[0].max_depth_m == pytest.approx(depth.max())
+        assert np.all(v.kind[(depth > 1) & ~tunnel] == "cut")
+
+
+@pytest.mark.parametrize("height", [25.0, 36.0])
+def test_ridge_switch_at_the_economic_depth_when_the_cap_is_high(height):
+    p = P.replace(max_cut_depth_m=100.0)
+    v, depth = _flat_line_through(height, valley=False, params=p)
+    assert v.switch_depth_m == pytest.approx(v.economic_depth_m) and 25 < v.switch_depth_m < 36
+    assert np.array_equal(v.kind == "tunnel", depth > v.switch_depth_m + 1e-9)
+    assert (v.length_m("tunnel") > 0) == (height > v.switch_depth_m)
+
+
+@pytest.mark.parametrize("height", [12.0, 30.0])
+def test_valley_fill_below_the_switch_viaduct_beyond(height):
+    v, depth = _flat_line_through(height, valley=True, params=P)
+    h = -depth
+    # embankment volume grows with h**2, viaduct cost linearly: the model finds the changeover
+    assert v.switch_height_m == pytest.approx(v.economic_height_m)
+    assert v.switch_height_m < P.max_fill_height_m
+    assert np.array_equal(v.kind == "bridge", h > v.switch_height_m)
+    if height < v.switch_height_m:
+        assert v.structures == () and v.fill_m3 > 0
+    else:
+        assert [s.kind for s in v.structures] == ["bridge"]
+        assert v.structures[0].max_depth_m == pytest.approx(h.max())
+
+
+def test_structures_merge_consecutive_stations_and_cover_them():
+    v, _depth_m = _flat_line_through(45.0, valley=False, params=P)
+    (t,) = v.structures
+    inside = (v.distance_m >= t.start_m) & (v.distance_m <= t.end_m)
+    assert np.array_equal(inside, v.kind == "tunnel")
+    assert t.length_m == pytest.approx(float(np.sum(v.kind == "tunnel")) * STEP)
+
+
+# ------------------------------------------------------------------ constraints
+def test_fixed_end_levels_are_met_within_the_tolerance():
+    d = _stations(2000)
+    v = design_grade_line(d, np.full(d.size, 100.0), mode="rail", max_grade=0.0125,
+                          fixed_levels=[(0.0, 110.0), (2000.0, 92.0)])
+    tol = P.vertical_join_tolerance_m
+    slack = tol + v.level_step_m + 1e-9  # windows are widened outward to the level grid
+    assert abs(v.formation_m[0] - 110.0) <= slack and abs(v.formation_m[-1] - 92.0) <= slack
+    assert _obeys(v, 0.0125)
+
+
+def test_fixed_levels_the_ruling_grade_cannot_meet_name_the_stations():
+    d = _stations(1000)
+    with pytest.raises(ParameterError, match=r"km 0\.00.*km 1\.00"):
+        design_grade_line(d, np.full(d.size, 100.0), mode="rail", max_grade=0.0125,
+                          fixed_levels=[(0.0, 100.0), (1000.0, 200.0)])
+
+
+def test_waypoint_windows_out_of_reach_raise_no_feasible_alignment_naming_both():
+    d = _stations(6000)
+    ground = np.where(d < 3000, 100.0, 400.0)  # a 300 m step between two towns 6 km apart
+    with pytest.raises(NoFeasibleAlignment, match=r"Alpha \(km 0\.00\).*Beta \(km 6\.00\)"):
+        design_grade_line(d, ground, mode="rail", max_grade=0.0125,
+                          waypoint_targets=[(0.0, "Alpha"), (6000.0, "Beta")])
+    # a gentler limit joins them
+    v = design_grade_line(d, ground, mode="rail", max_grade=0.06,
+                          waypoint_targets=[(0.0, "Alpha"), (6000.0, "Beta")])
+    assert _obeys(v, 0.06)
+
+
+def test_infeasible_pair_found_even_when_consecutive_pairs_are_fine():
+    d = _stations(4000)
+    ground = np.full(d.size, 100.0)
+    # a wide middle window joins each end, but the ends themselves are 100 m apart over 4 km
+    with pytest.raises(CorridorError, match=r"Start.*End"):
+        design_grade_line(d, ground, mode="rail", max_grade=0.0125,
+                          fixed_levels=[(0.0, 100.0, "Start"), (4000.0, 200.0, "End")],
+                          waypoint_targets=[(2000.0, "Middle")])
+
+
+def test_waypoint_window_uses_the_lowest_ground_nearby():
+    d = _stations(6000)
+    ground = np.full(d.size, 100.0)
+    ground[(d > 2500) & (d < 3500)] = 160.0  # the town's own cell is on a 60 m high shelf
+    v = design_grade_line(d, ground, mode="rail", max_grade=0.0125,
+                          waypoint_targets=[(0.0, "A"), (3000.0, "Town"), (6000.0, "B")])
+    i = int(np.argmin(np.abs(v.distance_m - 3000.0)))
+    assert 100.0 - P.waypoint_level_tolerance_m <= v.formation_m[i] <= 160.0 + P.waypoint_level_tolerance_m
+
+
+def test_non_uniform_stations_are_resampled_and_obey_the_grade():
+    rng = np.random.default_rng(3)
+    d = np.cumsum(np.r_[0.0, rng.uniform(10.0, 90.0, 80)])
+    ground = 300.0 + 40.0 * np.sin(d / 700.0)
+    v = design_grade_line(d, ground, mode="road", max_grade=0.04)
+    assert v.distance_m[0] == d[0] and v.distance_m[-1] == pytest.approx(d[-1])
+    assert np.allclose(np.diff(v.distance_m), v.station_step_m)
+    assert _obeys(v, 0.04)
+
+
+# ------------------------------------------------------------------ exact optimum
+def _brute_force(ground: np.ndarray, g: float, params: CostParams, level_step: float) -> tuple[float, float]:
+    """Least cost over every level sequence on the design's level grid (independent cost code)."""
+    k = max(1, round(g * STEP / level_step))
+    step = g * STEP / k
+    zlo, zhi = ground.min(), ground.max()
+    levels = zlo + step * np.arange(math.floor((zhi - zlo) / step + 1e-9) + 2)
+    open_ = params.rail_new_musd_per_km[1] * 1000
+    tun, bri = params.rail_tunnel_musd_per_km[1] * 1000, params.rail_bridge_musd_per_km[1] * 1000
+    cc = params.earthwork_cut_usd_per_m3 + params.earthwork_dump_usd_per_m3
+    cf = params.earthwork_borrow_usd_per_m3 + params.earthwork_fill_usd_per_m3
+
+    def per_m(depth: float) -> float:
+        if depth > 0:
+            earth = cc * (params.rail_formation_width_cut_m * depth + params.cut_side_slope * depth ** 2)
+            return min(tun, open_ + earth) if depth <= params.max_cut_depth_m else tun
+        h = -depth
+        earth = cf * (params.rail_formation_width_fill_m * h + params.fill_side_slope * h ** 2)
+        if h == 0:
+            return open_
+        return min(bri, open_ + earth) if h <= params.max_fill_height_m else bri
+
+    table = np.array([[per_m(gi - z) for z in levels] for gi in ground])
+    w = np.full(ground.size, STEP)
+    w[0] = w[-1] = STEP / 2
+    best = math.inf
+    for seq in itertools.product(range(levels.size), repeat=ground.size):
+        if any(abs(a - b) > k for a, b in itertools.pairwise(seq)):
+            continue
+        best = min(best, float(sum(w[i] * table[i, j] for i, j in enumerate(seq))))
+    return best / 1e6, step
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_dp_finds_the_exhaustive_optimum_on_small_random_profiles(seed):
+    rng = np.random.default_rng(seed)
+    ground = rng.uniform(0.0, 3.5, 5)
+    # small caps and a steep-enough limit so that tunnels, bridges, cuts and fills all compete
+    p = P.replace(max_cut_depth_m=rng.uniform(0.8, 2.5), max_fill_height_m=rng.uniform(0.8, 2.5),
+                  rail_tunnel_musd_per_km=(5.0, 5.2, 6.0), rail_bridge_musd_per_km=(5.0, 5.1, 6.0))
+    v = design_grade_line(np.arange(5) * STEP, ground, mode="rail", max_grade=0.02, params=p, level_step_m=0.5)
+    best, step = _brute_force(ground, 0.02, p, 0.5)
+    assert v.level_step_m == pytest.approx(step)
+    assert v.cost_musd["total"] == pytest.approx(best, rel=1e-5)
+    assert v.meta["objective_musd"] == pytest.approx(best, rel=1e-5)
+    assert _obeys(v, 0.02)
+
+
+def test_a_few_thousand_stations_are_designed_quickly():
+    import time
+
+    rng = np.random.default_rng(0)
+    d = np.arange(0.0, 150_001.0, STEP)
+    ground = 800.0 + np.cumsum(rng.normal(0.0, 2.0, d.size))
+    t = time.perf_counter()
+    v = design_grade_line(d, ground, mode="rail", max_grade=0.0125)
+    assert time.perf_counter() - t < 5.0  # ~0.1 s on one core; generous for a shared machine
+    assert _obeys(v, 0.0125)
+
+
+# ------------------------------------------------------------------ bad input
+@pytest.mark.parametrize(("kwargs", "match"), [
+    ({"params": P.replace(max_cut_depth_m=0.0)}, "max_cut_depth_m"),
+    ({"params": P.replace(max_fill_height_m=0.0)}, "max_fill_height_m"),
+    ({"params": P.replace(cut_side_slope=0.0)}, "cut_side_slope"),
+    ({"params": P.replace(fill_side_slope=0.0)}, "fill_side_slope"),
+    ({"max_grade": 0.0}, "max_grade"),
+    ({"max_grade": 1.5}, "percentage"),
+    ({"tracks_or_lanes": 0}, "tracks_or_lanes"),
+    ({"level_step_m": -1.0}, "level_step_m"),
+    ({"fixed_levels": [(99999.0, 100.0)]}, "outside the profile"),
+    ({"fixed_levels": [(0.0, float("nan"))]}, "finite"),
+    ({"waypoint_targets": ["Meghri"]}, "distance_m, name"),
+    ({"mode": "ship"}, "mode"),
+])
+def test_bad_parameters_raise_clear_errors(kwargs, match):
+    d = _stations(1000)
+    args = {"mode": "rail", "max_grade": 0.0125, **kwargs}
+    with pytest.raises(CorridorError, match=match):
+        design_grade_line(d, np.full(d.size, 100.0), **args)
+
+
+def test_negative_parameters_are_refused_by_cost_params():
+    with pytest.raises(ParameterError, match="max_cut_depth_m"):
+        CostParams(max_cut_depth_m=-5)
+    with pytest.raises(ParameterError, match="earthwork_cut_usd_per_m3"):
+        CostParams.from_dict({"earthwork_cut_usd_per_m3": "cheap"})
+
+
+def test_bad_profiles_raise_parameter_error():
+    d = _stations(1000)
+    g = np.full(d.size, 100.0)
+    g[5] = np.nan
+    with pytest.raises(ParameterError, match=r"non-finite .*km 0\.25"):
+        design_grade_line(d, g, mode="rail", max_grade=0.0125)
+    with pytest.raises(ParameterError, match="strictly increasing"):
+        design_grade_line(d[::-1], np.full(d.size, 100.0), mode="rail", max_grade=0.0125)
+    with pytest.raises(ParameterError, match="same length"):
+        design_grade_line(d, np.full(3, 100.0), mode="rail", max_grade=0.0125)
+
+
+def test_parameters_have_sources_and_are_overridable_from_toml(tmp_path):
+    rows = {r["key"]: r for r in CostParams().describe()}
+    for key in ("max_cut_depth_m", "max_fill_height_m", "rail_formation_width_cut_m", "cut_side_slope",
+                "earthwork_cut_usd_per_m3", "earthwork_borrow_usd_per_m3", "waypoint_level_tolerance_m"):
+        assert rows[key]["source"]
+    f = tmp_path / "c.toml"
+    f.write_text("[costs]\nmax_cut_depth_m = 12.0\nrail_formation_width_cut_m = 10.21\n"
+                 "vertical_join_tolerance_m = 0.0\n", encoding="utf-8")
+    p = CostParams.from_toml(f)
+    assert p.max_cut_depth_m == 12.0
+    d = _stations(2000)
+    ground = 100.0 + np.maximum(0.0, 16.0 - np.abs(d - 1000.0) * 0.016)
+    fixed = [(0.0, 100.0), (2000.0, 100.0)]
+    a = design_grade_line(d, ground, mode="rail", max_grade=1e-4, fixed_levels=fixed,
+                          params=P.replace(vertical_join_tolerance_m=0.0))
+    b = design_grade_line(d, ground, mode="rail", max_grade=1e-4, fixed_levels=fixed, params=p)
+    assert a.length_m("tunnel") == 0 < b.length_m("tunnel") and b.formation_width_m[0] == 10.21
+
+
+def test_double_track_is_wider_and_dearer():
+    d = _stations(2000)
+    ground = 100.0 + np.maximum(0.0, 16.0 - np.abs(d - 1000.0) * 0.016)
+    one = design_grade_line(d, ground, mode="rail", max_grade=1e-4, fixed_levels=[(0, 100.0), (2000, 100.0)])
+    two = design_grade_line(d, ground, mode="rail", max_grade=1e-4, tracks_or_lanes=2,
+                            fixed_levels=[(0, 100.0), (2000, 100.0)])
+    assert two.formation_width_m == pytest.approx((10.21, 10.82))
+    assert two.cut_m3 > one.cut_m3
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_level_band_never_excludes_the_optimum(seed, monkeypatch):
+    import corridor.align.vertical as vert
+
+    rng = np.random.default_rng(seed)
+    d = _stations(15_000)
+    ground = 500.0 + np.cumsum(rng.normal(0.0, 4.0, d.size))
+    wps = [(0.0, "A"), (7500.0, "B"), (15_000.0, "C")]
+    banded = design_grade_line(d, ground, mode="rail", max_grade=0.0125, waypoint_targets=wps)
+
+    def full(gs, wins, model, zlo, step, k, n_lev):
+        lo, hi = np.zeros(gs.size, dtype=np.int64), np.full(gs.size, n_lev - 1, dtype=np.int64)
+        for w in wins:
+            lo[w.station] = max(lo[w.station], math.floor((w.lo - zlo) / step + 1e-9))
+            hi[w.station] = min(hi[w.station], math.ceil((w.hi - zlo) / step - 1e-9))
+        return lo, hi
+
+    monkeypatch.setattr(vert, "_band", full)
+    unbanded = design_grade_line(d, ground, mode="rail", max_grade=0.0125, waypoint_targets=wps)
+    assert banded.meta["cells"] < unbanded.meta["cells"]
+    assert banded.meta["objective_musd"] == pytest.approx(unbanded.meta["objective_musd"], rel=1e-6)
