@@ -26,7 +26,7 @@ from ._validate import check_units
 log = logging.getLogger(__name__)
 
 #: Bump when the edge table or its normalisation changes: old cache entries are ignored.
-CACHE_VERSION = 2  # 2: ``oneway`` column, coordinate sidecar
+CACHE_VERSION = 3  # 2: ``oneway`` column, coordinate sidecar; 3: simplified table, ``osm_way_ids``
 REFERENCE_SOURCE = "reference (modelled)"
 #: Country units of each region name (``caucasus``: no unit filter).
 REGION_UNITS: dict[str, tuple[str, ...]] = {"caucasus": (), "armenia": ("ARM",), "azerbaijan": ("AZE", "NAX"),

@@ -40,19 +40,30 @@ def net(pbf):
     return load_network(pbf, cache=False)
 
 
+@pytest.fixture(scope="module")
+def raw(pbf):
+    """The unsimplified network: one edge per piece of way between shared nodes."""
+    return load_network(pbf, cache=False, simplify=False)
+
+
 def _continuous(route) -> bool:
     g = list(route.segments.geometry)
     return all(np.allclose(a.coords[-1], b.coords[0]) for a, b in itertools.pairwise(g))
 
 
 # ----------------------------------------------------------------------------- topology
-def test_nodes_and_layers(net):
-    nodes = net.nodes
+def test_nodes_and_layers(raw, net):
+    nodes = raw.nodes
     assert nodes.loc[5, "mode"] == "rail;road"  # level crossing node shared by road and rail
-    g = net.graph
+    g = raw.graph
     layers = sorted(g.vlayer[g.vnode == 5].tolist())
     assert layers == [0, 1435, 1520]  # road + both gauges of the dual-gauge way 103
-    assert len(net) == len(net.edges) and "osm" in repr(net)
+    assert len(raw) == len(raw.edges) and "osm" in repr(raw)
+    # simplified: on the road layer node 5 only joins two pieces of way 203, so they are merged;
+    # the rail layers keep it (gauges and structures change there)
+    g = net.graph
+    assert sorted(g.vlayer[g.vnode == 5].tolist()) == [1435, 1520]
+    assert net.nodes.loc[5, "mode"] == "rail" and not raw.meta["simplified"] and net.meta["simplified"]
 
 
 def test_gauge_break_route(net):
@@ -82,11 +93,22 @@ def test_road_and_rail_meet_only_at_stations(net):
         net.route((43.80, 40.75), (44.15, 40.85), mode="road")
 
 
-def test_same_lengths_as_networkx(net):
+def _vertex(net, G, node) -> int:
+    """The router vertex of a graph node of ``to_networkx()`` (OSM node + layer)."""
+    g = net.graph
+    d = G.nodes[node]
+    (v,) = np.flatnonzero((g.vnode == d["osm_node"]) & (g.vlayer == d["layer"]))
+    return int(v)
+
+
+@pytest.mark.parametrize("simplified", [True, False])
+def test_same_lengths_as_networkx(net, raw, simplified):
     import osmnx as ox
 
+    net = net if simplified else raw
     for mode in ("road", "rail", None):
         G = net.to_networkx(mode=mode)
+        assert G.graph["simplified"] is simplified
         nodes = list(G.nodes)
         g = net.graph
         comp = {n: i for i, c in enumerate(nx.connected_components(G.to_undirected())) for n in c}
@@ -94,13 +116,14 @@ def test_same_lengths_as_networkx(net):
         s = net._solver(mode, "length", ())
         n_blocked = 0
         for a, b in pairs:
+            va, vb = np.array([_vertex(net, G, a)]), np.array([_vertex(net, G, b)])
             if not nx.has_path(G, a, b):  # one-way edges: reachable one way only
                 n_blocked += 1
                 with pytest.raises(NoRouteError):
-                    s.shortest(np.array([a]), np.array([b]), 0.0)
+                    s.shortest(va, vb, 0.0)
                 continue
             want = nx.shortest_path_length(G, a, b, weight="weight_length")
-            got, _ = s.shortest(np.array([a]), np.array([b]), 0.0)
+            got, _ = s.shortest(va, vb, 0.0)
             assert got == pytest.approx(want, rel=1e-9), (mode, a, b)
         if mode == "road":
             assert n_blocked > 0  # the fixture's one-way ramp makes some pairs one-directional
@@ -110,12 +133,13 @@ def test_same_lengths_as_networkx(net):
             assert path[0] == a and path[-1] == b
             _nodes_gdf, edges_gdf = ox.graph_to_gdfs(G)
             assert len(edges_gdf) == G.number_of_edges() and "highway" in edges_gdf.columns
-            osm_ids = [g.vnode[a], g.vnode[b]]
+            osm_ids = [g.vnode[_vertex(net, G, a)], g.vnode[_vertex(net, G, b)]]
+            assert osm_ids == [a, b]  # road nodes are keyed by their OSM id
             d = net.shortest_lengths([osm_ids[0]], [osm_ids[1]], mode="road")[0]
             assert d == pytest.approx(nx.shortest_path_length(G, a, b, weight="length"))
 
 
-def test_oneway_roads(net):
+def test_oneway_roads(net, raw):
     e = net.edges.set_index("osm_way_id")
     assert bool(e.loc[206, "oneway"]) and bool(e.loc[211, "oneway"]) and not bool(e.loc[204, "oneway"])
     assert not net.edges.loc[net.edges["mode"] == "rail", "oneway"].any()
@@ -128,12 +152,12 @@ def test_oneway_roads(net):
     with pytest.raises(NoRouteError):
         net.route((44.05, 40.70), (44.08, 40.71), mode="road")
     # the one-way ramp 108 -> 109: the way back must detour or fail, never use the ramp backwards
-    G = net.to_networkx(mode="road")
+    G = raw.to_networkx(mode="road")
     ramp = [(a, d) for a, _b, d in G.edges(data=True) if d.get("osmid") == 206]
-    starts = {G.nodes[a]["osmid"] for a, _ in ramp}
+    starts = {G.nodes[a]["osm_node"] for a, _ in ramp}
     assert ramp and 108 in starts and 109 not in starts and not any(d["reversed"] for _, d in ramp)
     two_way = [d for _, _, d in G.edges(data=True) if d.get("osmid") == 204]
-    assert len(two_way) == 2 * sum(1 for _ in net.edges.osm_way_id[net.edges.osm_way_id == 204])
+    assert len(two_way) == 2 * sum(1 for _ in raw.edges.osm_way_id[raw.edges.osm_way_id == 204])
     assert {d["reversed"] for d in two_way} == {False, True}
 
 
@@ -179,7 +203,7 @@ def test_from_edges_derives_topology():
     e = gpd.GeoDataFrame({"mode": ["road", "road", "road"]},
                          geometry=[LineString([(44.5, 40.1), (44.6, 40.1)]), LineString([(44.6, 40.1), (44.6, 40.2)]),
                                    LineString([(44.6, 40.2), (44.5, 40.1)])], crs="EPSG:4326")
-    n = Network.from_edges(e)
+    n = Network.from_edges(e, simplify=False)
     assert n.edges["v"].iloc[0] == n.edges["u"].iloc[1] and set(n.edges["unit"]) == {"ARM"}
     assert n.route((44.5, 40.1), (44.6, 40.2)).segments.shape[0] == 1  # the diagonal is shorter
 
