@@ -113,6 +113,8 @@ def _agg(values: np.ndarray, chain: np.ndarray, first: np.ndarray, n: int) -> np
     import pandas as pd
 
     out = np.empty(n, dtype=object)
+    if values.dtype != object:  # Python scalars, not numpy ones (GraphML writes their repr)
+        values = np.array(values.tolist(), dtype=object)
     codes, _ = pd.factorize(pd.Series(values, dtype=object), use_na_sentinel=False)
     lo = np.minimum.reduceat(codes, first) if len(first) else codes[:0]
     hi = np.maximum.reduceat(codes, first) if len(first) else codes[:0]
@@ -157,8 +159,8 @@ def to_networkx(net: Network, *, mode: str | None = None, weight_attrs: bool = T
     col = {c: e[c].to_numpy(dtype=object)[ref] for c in ("class", "status", "name", "ref", "electrified", "unit")}
     for c in ("maxspeed_kmh", "lanes"):
         col[c] = e[c].to_numpy(dtype=float)[ref]
-    tunnel = e["tunnel"].to_numpy(dtype=bool)[ref]
-    bridge = e["bridge"].to_numpy(dtype=bool)[ref]
+    tunnel = e["tunnel"].to_numpy(dtype=bool)[ref] & is_edge
+    bridge = e["bridge"].to_numpy(dtype=bool)[ref] & is_edge
     if "osm_way_ids" in e.columns:
         ways = e["osm_way_ids"].astype(str).to_numpy(dtype=object)[ref]
     else:
@@ -232,10 +234,10 @@ def to_networkx(net: Network, *, mode: str | None = None, weight_attrs: bool = T
         "status": per_edge(_present(col["status"], ~is_edge)),
         "name": per_edge(_present(col["name"], ~is_edge | (col["name"] == ""))),
         "ref": per_edge(_present(col["ref"], ~is_edge | (col["ref"] == ""))),
-        "unit": per_edge(_present(col["unit"], ~is_edge | np.array([u is None for u in col["unit"]]))),
+        "unit": per_edge(_present(col["unit"], ~is_edge | np.array([u is None for u in col["unit"]], dtype=bool))),
         "electrified": per_edge(_present(col["electrified"], ~is_edge | ~rail_link | (col["electrified"] == ""))),
-        "tunnel": per_edge(_present(tunnel, ~is_edge)),
-        "bridge": per_edge(_present(bridge, ~is_edge)),
+        "tunnel": per_edge(np.array(tunnel.tolist(), dtype=object)),  # links: False
+        "bridge": per_edge(np.array(bridge.tolist(), dtype=object)),
         "maxspeed_kmh": per_edge(_present(ms, ~is_edge | ~tagged)),
         "lanes": per_edge(_present(col["lanes"], ~is_edge | ~np.isfinite(col["lanes"]))),
         "gauge_mm": per_edge(_present(layer.astype(float), ~rail_link)),
@@ -246,6 +248,10 @@ def to_networkx(net: Network, *, mode: str | None = None, weight_attrs: bool = T
     attrs["highway"] = np.where(is_rail, None, cls)
     attrs["railway"] = np.where(is_rail, cls, None)
     del lay
+    # the graph's nodes: the ends of its edges (vertices merged away are no nodes)
+    nodes_v, inv2 = np.unique(np.concatenate([u_v, v_v]), return_inverse=True)
+    u_v, v_v = inv2[:n_out], inv2[n_out:]
+    used = used[nodes_v]
     key_of = _node_keys(g.vnode[used], g.vlayer[used])
     uk, vk = key_of[u_v], key_of[v_v]
     two = ~ow.astype(bool)
@@ -400,7 +406,7 @@ def from_networkx(G: Any, *, source: str = "osmnx", simplify: bool = True) -> Ne
             "electrified": _text(_first(data.get("electrified"))),
             "unit": _first(data.get("unit")),
             "_sig": (one, min(ua, va), max(ua, va), round(float(data.get("length", geom.length)), 3), mode),
-            "_rev": data.get("reversed") is None,
+            "_rev": not isinstance(data.get("reversed"), bool),
         })
         geoms.append(geom)
     if not rows:

@@ -94,16 +94,28 @@ def _extract_pbfs(dist: Path, dest: Path) -> None:
                     target.write_bytes(f.read())
 
 
+_RAIL = ("rail", "narrow_gauge", "light_rail")
+_LIFECYCLE = ("disused", "abandoned", "razed", "construction", "proposed")
+
+
 def keep_way(tags: Any, mode: str, classes: Sequence[str]) -> bool:
-    """The custom filter: ``highway`` in ``classes`` (links included), or a running/lifecycle railway."""
+    """The custom filter, written from corridor's documented selection (not with its code).
+
+    Road: ``highway`` (its first value) in ``classes`` or their ``_link``s, or
+    ``highway=construction|proposed`` with ``construction|proposed=<class>``.
+    Rail: ``railway=rail|narrow_gauge|light_rail``, ``railway=<lifecycle>``, or
+    no ``railway`` but ``<lifecycle>:railway=rail|narrow_gauge|light_rail``.
+    """
     if mode == "road":
-        hw = tags.get("highway")
         want = set(classes) | {f"{c}_link" for c in classes}
-        return hw is not None and hw.split(";")[0].strip() in want
+        hw = (tags.get("highway") or "").split(";")[0].strip()
+        if hw in ("construction", "proposed"):
+            return (tags.get(hw) or "").split(";")[0].strip() in want
+        return hw in want
     rw = tags.get("railway")
-    return rw in ("rail", "narrow_gauge", "light_rail") or (
-        rw in ("disused", "abandoned", "razed", "construction", "proposed")) or any(
-        tags.get(f"{s}:railway") for s in ("disused", "abandoned", "razed", "construction", "proposed"))
+    if rw is not None:
+        return rw.split(";")[0].strip() in (*_RAIL, *_LIFECYCLE)
+    return any(tags.get(f"{s}:railway") in _RAIL for s in _LIFECYCLE)
 
 
 def filtered_xml(pbf: Path, out: Path, *, mode: str, classes: Sequence[str] = DRIVE) -> tuple[Path, set[int]]:
@@ -143,12 +155,16 @@ def filtered_xml(pbf: Path, out: Path, *, mode: str, classes: Sequence[str] = DR
 
 def osmnx_graph(xml: Path) -> Any:
     """``osmnx.graph_from_xml`` of ``xml``: simplified, every component kept, ``railway`` kept as an edge tag."""
+    import networkx as nx
     import osmnx as ox
 
     tags = list(ox.settings.useful_tags_way)
     try:
         if "railway" not in tags:
             ox.settings.useful_tags_way = [*tags, "railway"]
-        return ox.graph_from_xml(xml, simplify=True, retain_all=True)
+        G = ox.graph_from_xml(xml, simplify=True, retain_all=True)
     finally:
         ox.settings.useful_tags_way = tags
+    # graph_from_xml leaves street_count out (osmnx's other graph_from_* functions add it)
+    nx.set_node_attributes(G, ox.stats.count_streets_per_node(G), name="street_count")
+    return G
