@@ -139,7 +139,7 @@ def to_networkx(net: Network, *, mode: str | None = None, weight_attrs: bool = T
     import shapely
 
     from . import __version__
-    from ._simplify import find_chains
+    from ._simplify import Chains, find_chains
 
     g = net.graph
     e = net.edges
@@ -177,49 +177,37 @@ def to_networkx(net: Network, *, mode: str | None = None, weight_attrs: bool = T
     used, inv = np.unique(np.concatenate([a, b]), return_inverse=True)
     la, lb = inv[:nl], inv[nl:]
     simplified = bool(net.meta.get("simplified"))
-    if simplified:
-        codes = np.where(is_edge, -1, np.arange(nl))
-        ch = find_chains(la, lb, oneway, codes, np.zeros(len(used), bool))
-    else:
-        ch = None
-    keep = np.flatnonzero(~ch.merged) if ch is not None else np.arange(nl)
+    ch = (find_chains(la, lb, oneway, np.where(is_edge, -1, np.arange(nl)), np.zeros(len(used), bool))
+          if simplified else Chains.none(nl))  # transfer and gauge-break links never merge
+    keep = np.flatnonzero(~ch.merged)
 
     def per_edge(values: np.ndarray, how: str = "agg") -> np.ndarray:
-        """Per output edge: kept links' values, then each chain's sum or aggregated value."""
-        base = values[keep]
-        if ch is None or not ch.n:
-            return base
+        """Per output edge: the kept links' values, then each chain's sum or aggregated value."""
         if how == "sum":
-            return np.concatenate([base.astype(float), ch.sums(values)])
-        return np.concatenate([base.astype(object), _agg(np.asarray(values, dtype=object)[ch.piece], ch.chain,
-                                                          ch.first, ch.n)])
+            return np.concatenate([np.asarray(values, dtype=float)[keep], ch.sums(values)])
+        vals = np.asarray(values, dtype=object) if np.asarray(values).dtype == object else \
+            np.array(np.asarray(values).tolist(), dtype=object)
+        return np.concatenate([vals[keep], _agg(vals[ch.piece], ch.chain, ch.first, ch.n)])
 
-    has_chains = ch is not None and ch.n > 0
-    u_v = np.concatenate([la[keep], ch.start]) if has_chains else la[keep]
-    v_v = np.concatenate([lb[keep], ch.end]) if has_chains else lb[keep]
-    geom = np.concatenate([link_geom[keep], ch.geometries(link_geom)]) if has_chains else link_geom[keep]
-    rev = np.concatenate([np.zeros(len(keep), bool).astype(object),
-                          _agg(~ch.forward, ch.chain, ch.first, ch.n)]) if has_chains \
-        else np.zeros(len(keep), bool).astype(object)
-    if has_chains:
-        # a chain's pieces differ in nothing the router needs but their way ids
-        way_lists = _agg(ways[ch.piece], ch.chain, ch.first, ch.n)
-        flat = np.array([";".join(w) if isinstance(w, list) else w for w in way_lists], dtype=object)
-        ways_out = np.concatenate([ways[keep], flat])
-    else:
-        ways_out = ways[keep]
+    u_v = np.concatenate([la[keep], ch.start])
+    v_v = np.concatenate([lb[keep], ch.end])
+    geom = np.concatenate([link_geom[keep], ch.geometries(link_geom)]) if ch.n else link_geom[keep]
+    rev = np.concatenate([np.zeros(len(keep), bool).astype(object), _agg(~ch.forward, ch.chain, ch.first, ch.n)])
+    # a chain's pieces' way ids, joined in order (the router needs nothing else of them)
+    way_lists = _agg(ways[ch.piece], ch.chain, ch.first, ch.n)
+    ways_out = np.concatenate([ways[keep], np.array([";".join(w) if isinstance(w, list) else w
+                                                     for w in way_lists.tolist()], dtype=object)])
     n_out = len(u_v)
-    L = per_edge(length, "sum")
-    T = per_edge(time, "sum")
+    len_out = per_edge(length, "sum")
+    time_out = per_edge(time, "sum")
     speed = np.full(n_out, DEFAULT_SPEED_KMH["rail"])
-    pos = T > 0
-    speed[pos] = 3.6 * L[pos] / T[pos]
-    L = np.maximum(L, MIN_LINK_M)
-    travel = np.where(pos, T, L / (speed / 3.6))
+    pos = time_out > 0
+    speed[pos] = 3.6 * len_out[pos] / time_out[pos]
+    len_out = np.maximum(len_out, MIN_LINK_M)
+    travel = np.where(pos, time_out, len_out / (speed / 3.6))
     ow = per_edge(oneway.astype(object))
     kind_out = per_edge(np.array([_KINDS[int(k)] for k in range(3)], dtype=object)[kind])
     railv = per_edge(rail_link.astype(object))
-    lay = per_edge(layer.astype(object))
     ms = col["maxspeed_kmh"]
     tagged = np.isfinite(ms) & (ms > 0)
     link_speed = np.where(time > 0, 3.6 * length / np.where(time > 0, time, 1.0), DEFAULT_SPEED_KMH["rail"])
@@ -245,9 +233,8 @@ def to_networkx(net: Network, *, mode: str | None = None, weight_attrs: bool = T
     }
     cls = attrs.pop("class")
     is_rail = attrs["mode"] == "rail"
-    attrs["highway"] = np.where(is_rail, None, cls)
-    attrs["railway"] = np.where(is_rail, cls, None)
-    del lay
+    attrs["highway"] = np.where(is_rail, np.full(n_out, None, dtype=object), cls)
+    attrs["railway"] = np.where(is_rail, cls, np.full(n_out, None, dtype=object))
     # the graph's nodes: the ends of its edges (vertices merged away are no nodes)
     nodes_v, inv2 = np.unique(np.concatenate([u_v, v_v]), return_inverse=True)
     u_v, v_v = inv2[:n_out], inv2[n_out:]
@@ -266,7 +253,7 @@ def to_networkx(net: Network, *, mode: str | None = None, weight_attrs: bool = T
     fk, bk = rank[:n_out].tolist(), rank[n_out:].tolist()
     names = [k for k, v in attrs.items() if v is not None]
     cols = [attrs[k].tolist() for k in names]
-    fixed: dict[str, list[Any]] = {"length": L.tolist(), "speed_kph": speed.tolist(), "travel_time": travel.tolist(),
+    fixed: dict[str, list[Any]] = {"length": len_out.tolist(), "speed_kph": speed.tolist(), "travel_time": travel.tolist(),
                                    "oneway": ow.astype(bool).tolist(), "reversed": rev.tolist(),
                                    "geometry": list(geom)}
     if weight_attrs:

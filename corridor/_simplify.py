@@ -132,6 +132,12 @@ class Chains:
     end: np.ndarray
     n_removed: int
 
+    @classmethod
+    def none(cls, n_links: int) -> Chains:
+        """No chain among ``n_links`` links."""
+        z = np.zeros(0, np.int64)
+        return cls(z, np.zeros(0, bool), z, z, z, np.zeros(n_links, bool), z, z, 0)
+
     @property
     def n(self) -> int:
         """Number of chains."""
@@ -190,8 +196,7 @@ def find_chains(a: np.ndarray, b: np.ndarray, oneway: np.ndarray, codes: np.ndar
     ok &= (~ow1 & ~ow2) | (ow1 & ow2 & ((b[e1] == cand) != (b[e2] == cand)))  # pass through, one in one out
     link_v, l1, l2 = cand[ok], e1[ok], e2[ok]
     if not len(link_v):
-        z = np.zeros(0, np.int64)
-        return Chains(z, np.zeros(0, bool), z, z, z, np.zeros(n, bool), z, z, 0)
+        return Chains.none(n)
     _, label = connected_components(coo_matrix((np.ones(len(l1)), (l1, l2)), shape=(n, n)).tocsr(),
                                     directed=False)
     # a ring (as many joints as links, no end point) is cut at its lowest vertex id

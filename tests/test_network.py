@@ -93,10 +93,10 @@ def test_road_and_rail_meet_only_at_stations(net):
         net.route((43.80, 40.75), (44.15, 40.85), mode="road")
 
 
-def _vertex(net, G, node) -> int:
+def _vertex(net, graph, node) -> int:
     """The router vertex of a graph node of ``to_networkx()`` (OSM node + layer)."""
     g = net.graph
-    d = G.nodes[node]
+    d = graph.nodes[node]
     (v,) = np.flatnonzero((g.vnode == d["osm_node"]) & (g.vlayer == d["layer"]))
     return int(v)
 

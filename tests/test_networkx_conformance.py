@@ -50,7 +50,7 @@ def net(helsinki):
 
 
 @pytest.fixture(scope="module")
-def G(net):
+def g_road(net):
     return net.to_networkx(mode="road")
 
 
@@ -84,22 +84,22 @@ def test_counts_within_2_percent_of_osmnx(name, tmp_path):
         if not ways:
             continue
         ref = osmnx_graph(xml)
-        G = net.to_networkx(mode=mode)
-        assert G.graph["simplified"] is True
-        for got, want in ((len(G), len(ref)), (G.number_of_edges(), ref.number_of_edges())):
+        g_road = net.to_networkx(mode=mode)
+        assert g_road.graph["simplified"] is True
+        for got, want in ((len(g_road), len(ref)), (g_road.number_of_edges(), ref.number_of_edges())):
             assert abs(got - want) <= 0.02 * want, (name, mode, got, want)
         # osmnx accepts the unsimplified graph and simplifies it to about the same counts; it also
         # merges through gauge-break links (corridor keeps them: they carry a cost) and where a
         # two-way street meets a one-way loop (corridor: one-way never merges with two-way)
         R = raw.to_networkx(mode=mode)
-        assert R.graph["simplified"] is False and len(R) >= len(G)
+        assert R.graph["simplified"] is False and len(R) >= len(g_road)
         S = ox.simplify_graph(R)
-        assert len(S) <= len(G) <= 1.02 * len(S) and abs(S.number_of_edges() - G.number_of_edges()) <= \
+        assert len(S) <= len(g_road) <= 1.02 * len(S) and abs(S.number_of_edges() - g_road.number_of_edges()) <= \
             0.02 * S.number_of_edges()
 
 
-def test_basic_stats_within_2_percent(G, ref):
-    ours, theirs = ox.basic_stats(G), ox.basic_stats(ref)
+def test_basic_stats_within_2_percent(g_road, ref):
+    ours, theirs = ox.basic_stats(g_road), ox.basic_stats(ref)
     for k in ("n", "m", "intersection_count", "streets_per_node_avg", "edge_length_avg", "street_segment_count",
               "street_length_avg", "circuity_avg", "self_loop_proportion"):
         assert abs(ours[k] - theirs[k]) <= 0.02 * abs(theirs[k]) + 1e-9, (k, ours[k], theirs[k])
@@ -107,8 +107,8 @@ def test_basic_stats_within_2_percent(G, ref):
 
 
 # ------------------------------------------------------------------------------ conventions
-def test_node_and_edge_conventions(net, G, full, ref):
-    assert set(G.nodes) == set(ref.nodes)  # road nodes keyed by their OSM id
+def test_node_and_edge_conventions(net, g_road, full, ref):
+    assert set(g_road.nodes) == set(ref.nodes)  # road nodes keyed by their OSM id
     for _n, d in full.nodes(data=True):
         assert {"x", "y", "street_count", "osm_node", "layer"} <= set(d) and "osmid" not in d
         assert isinstance(d["street_count"], int) and isinstance(d["layer"], int)
@@ -126,10 +126,11 @@ def test_node_and_edge_conventions(net, G, full, ref):
         assert (ids == [-1]) == (d["kind"] != "edge")
         assert d["length"] >= MIN_LINK_M and math.isfinite(d["speed_kph"]) and d["speed_kph"] > 0
         assert ("highway" in d) != ("railway" in d) or d["kind"] != "edge"
-        assert isinstance(d["oneway"], bool) and "geometry" in d and "maxspeed" in d or "highway" in d
+        assert isinstance(d["oneway"], bool) and "geometry" in d
+        assert "maxspeed" in d or "highway" in d  # osmnx imputes speeds by highway type
         assert d.get("unit", "x") is not None
-    merged = [d for _, _, d in G.edges(data=True) if isinstance(d["osmid"], list)]
-    assert merged and G.graph["simplified"] and G.graph["crs"] == "EPSG:4326"
+    merged = [d for _, _, d in g_road.edges(data=True) if isinstance(d["osmid"], list)]
+    assert merged and g_road.graph["simplified"] and g_road.graph["crs"] == "EPSG:4326"
     # travel_time and the weights sum the router's pieces
     e = next(iter(merged))
     assert e["travel_time"] == pytest.approx(e["length"] / (e["speed_kph"] / 3.6))
@@ -154,54 +155,54 @@ def test_graph_to_gdfs_and_back(full):
 
 
 # ------------------------------------------------------------------------------ routing
-def _pairs(G, n, seed=7):
-    nodes = sorted(max(nx.strongly_connected_components(G), key=len))
+def _pairs(graph, n, seed=7):
+    nodes = sorted(max(nx.strongly_connected_components(graph), key=len))
     rng = np.random.default_rng(seed)
     return [(int(a), int(b)) for a, b in rng.choice(nodes, size=(n, 2)) if a != b]
 
 
-def test_shortest_paths_agree(net, G, ref):
-    pairs = _pairs(G, 40)
+def test_shortest_paths_agree(net, g_road, ref):
+    pairs = _pairs(g_road, 40)
     router = net.shortest_lengths([a for a, _ in pairs], [b for _, b in pairs], mode="road")
     for (a, b), want in zip(pairs, router, strict=True):
-        path = ox.shortest_path(G, a, b, weight="length")
-        got = sum(min(d["length"] for d in G[p][q].values()) for p, q in itertools.pairwise(path))
+        path = ox.shortest_path(g_road, a, b, weight="length")
+        got = sum(min(d["length"] for d in g_road[p][q].values()) for p, q in itertools.pairwise(path))
         assert got == pytest.approx(want, rel=1e-9)  # the router's length
         other = nx.shortest_path_length(ref, a, b, weight="length")  # osmnx's own graph
         assert _close(got, other, LEN_RTOL), (a, b, got, other)
     a, b = pairs[0]
-    ours = [sum(min(d["length"] for d in G[p][q].values()) for p, q in itertools.pairwise(pa))
-            for pa in ox.k_shortest_paths(G, a, b, 4, weight="length")]
+    ours = [sum(min(d["length"] for d in g_road[p][q].values()) for p, q in itertools.pairwise(pa))
+            for pa in ox.k_shortest_paths(g_road, a, b, 4, weight="length")]
     theirs = [sum(min(d["length"] for d in ref[p][q].values()) for p, q in itertools.pairwise(pa))
               for pa in ox.k_shortest_paths(ref, a, b, 4, weight="length")]
     assert ours == sorted(ours) and all(_close(x, y, LEN_RTOL) for x, y in zip(ours, theirs, strict=True))
 
 
-def test_nearest_nodes_and_edges(G, ref):
-    G, ref = ox.project_graph(G), ox.project_graph(ref)  # unprojected search needs scikit-learn
-    assert G.graph["crs"] == ref.graph["crs"]
+def test_nearest_nodes_and_edges(g_road, ref):
+    g_road, ref = ox.project_graph(g_road), ox.project_graph(ref)  # unprojected search needs scikit-learn
+    assert g_road.graph["crs"] == ref.graph["crs"]
     rng = np.random.default_rng(3)
-    x0, y0, x1, y1 = ox.graph_to_gdfs(G, edges=False).total_bounds
+    x0, y0, x1, y1 = ox.graph_to_gdfs(g_road, edges=False).total_bounds
     xs, ys = rng.uniform(x0, x1, 50), rng.uniform(y0, y1, 50)
-    assert list(ox.nearest_nodes(G, xs, ys)) == list(ox.nearest_nodes(ref, xs, ys))
-    ne_ours = ox.nearest_edges(G, xs, ys)
+    assert list(ox.nearest_nodes(g_road, xs, ys)) == list(ox.nearest_nodes(ref, xs, ys))
+    ne_ours = ox.nearest_edges(g_road, xs, ys)
     ne_ref = ox.nearest_edges(ref, xs, ys)
     import shapely
 
     for x, y, (u, v, k), (p, q, r) in zip(xs, ys, ne_ours, ne_ref, strict=True):
         pt = shapely.Point(x, y)
-        d1 = G.edges[u, v, k]["geometry"].distance(pt)
+        d1 = g_road.edges[u, v, k]["geometry"].distance(pt)
         d2 = ref.edges[p, q, r].get("geometry", shapely.LineString(
             [(ref.nodes[p]["x"], ref.nodes[p]["y"]), (ref.nodes[q]["x"], ref.nodes[q]["y"])])).distance(pt)
         assert d1 == pytest.approx(d2, abs=0.01)  # metres
 
 
-def test_project_graph(G):
-    P = ox.project_graph(G)
-    assert P.graph["crs"] != "EPSG:4326" and len(P) == len(G)
+def test_project_graph(g_road):
+    P = ox.project_graph(g_road)
+    assert P.graph["crs"] != "EPSG:4326" and len(P) == len(g_road)
     back = ox.project_graph(P, to_latlong=True)
-    u = next(iter(G.nodes))
-    assert back.nodes[u]["x"] == pytest.approx(G.nodes[u]["x"], abs=1e-7)
+    u = next(iter(g_road.nodes))
+    assert back.nodes[u]["x"] == pytest.approx(g_road.nodes[u]["x"], abs=1e-7)
 
 
 # ------------------------------------------------------------------------------ files
@@ -235,40 +236,40 @@ def test_save_graph_geopackage(full, tmp_path):
     assert len(pyogrio.read_dataframe(path, layer="edges")) == full.number_of_edges()
 
 
-def test_consolidate_intersections(full, G, ref):
+def test_consolidate_intersections(full, g_road, ref):
     C = ox.consolidate_intersections(ox.project_graph(full), tolerance=10)
     assert 0 < len(C) < len(full)
-    ours = ox.consolidate_intersections(ox.project_graph(G), tolerance=10, rebuild_graph=False)
+    ours = ox.consolidate_intersections(ox.project_graph(g_road), tolerance=10, rebuild_graph=False)
     theirs = ox.consolidate_intersections(ox.project_graph(ref), tolerance=10, rebuild_graph=False)
     assert abs(len(ours) - len(theirs)) <= 0.02 * len(theirs)
 
 
 # ------------------------------------------------------------------------------ attributes
-def test_edge_speeds_and_travel_times(full, G, ref):
+def test_edge_speeds_and_travel_times(full, g_road, ref):
     F = ox.add_edge_travel_times(ox.add_edge_speeds(full.copy()))  # no fallback needed
     sp = np.array([d["speed_kph"] for _, _, d in F.edges(data=True)])
     tt = np.array([d["travel_time"] for _, _, d in F.edges(data=True)])
     assert np.isfinite(sp).all() and (sp > 0).all() and np.isfinite(tt).all()
-    ours = ox.add_edge_travel_times(ox.add_edge_speeds(G.copy()))
+    ours = ox.add_edge_travel_times(ox.add_edge_speeds(g_road.copy()))
     theirs = ox.add_edge_travel_times(ox.add_edge_speeds(ref.copy()))
     t1 = sum(d["travel_time"] for _, _, d in ours.edges(data=True))
     t2 = sum(d["travel_time"] for _, _, d in theirs.edges(data=True))
     assert _close(t1, t2, 0.02), (t1, t2)
 
 
-def _elevation(G):
+def _elevation(graph):
     # synthetic elevation: a smooth slope over the area, plus 5 m on rail layers (so a gauge break
     # joins two vertices at the same point with different elevations)
-    for _, d in G.nodes(data=True):
+    for _, d in graph.nodes(data=True):
         d["elevation"] = 2000.0 * (d["x"] - 24.9) + 3000.0 * (d["y"] - 60.1) + (5.0 if d.get("layer") else 0.0)
-    return G
+    return graph
 
 
-def test_edge_grades_finite(full, G, ref):
+def test_edge_grades_finite(full, g_road, ref):
     F = ox.add_edge_grades(_elevation(full.copy()))
     grades = np.array([d["grade"] for _, _, d in F.edges(data=True)])
     assert np.isfinite(grades).all()
-    ours = ox.add_edge_grades(_elevation(G.copy()))
+    ours = ox.add_edge_grades(_elevation(g_road.copy()))
     theirs = ox.add_edge_grades(_elevation(ref.copy()))
     # matched by their end nodes (the same OSM ids on both sides) and length
     for u, v, d in ours.edges(data=True):
@@ -276,36 +277,36 @@ def test_edge_grades_finite(full, G, ref):
         assert d["grade"] == pytest.approx(other["grade"], rel=LEN_RTOL, abs=1e-12)
 
 
-def test_bearings_and_entropy(G, ref):
-    ours = ox.orientation_entropy(ox.add_edge_bearings(ox.convert.to_undirected(G)))
+def test_bearings_and_entropy(g_road, ref):
+    ours = ox.orientation_entropy(ox.add_edge_bearings(ox.convert.to_undirected(g_road)))
     theirs = ox.orientation_entropy(ox.add_edge_bearings(ox.convert.to_undirected(ref)))
     assert ours == pytest.approx(theirs, abs=1e-6)
 
 
-def test_plots(G, full):
+def test_plots(g_road, full):
     import matplotlib.pyplot as plt
 
     fig, ax = ox.plot_graph(full, show=False, close=False)
     assert len(ax.collections) >= 2
-    a, b = _pairs(G, 2)[0]
-    route = ox.shortest_path(G, a, b, weight="length")
-    fig2, _ = ox.plot_graph_route(G, route, show=False, close=False)
+    a, b = _pairs(g_road, 2)[0]
+    route = ox.shortest_path(g_road, a, b, weight="length")
+    fig2, _ = ox.plot_graph_route(g_road, route, show=False, close=False)
     plt.close(fig)
     plt.close(fig2)
 
 
 # ------------------------------------------------------------------------------ from_networkx
-def test_from_networkx_round_trip(net, G):
+def test_from_networkx_round_trip(net, g_road):
     back = Network.from_networkx(net.to_networkx(), simplify=True)
     for mode in ("road", "rail"):
         got = back.edges.loc[back.edges["mode"] == mode, "length_m"].sum()
         assert got == pytest.approx(net.edges.loc[net.edges["mode"] == mode, "length_m"].sum(), rel=1e-9)
-    pairs = _pairs(G, 15, seed=11)
+    pairs = _pairs(g_road, 15, seed=11)
     o, d = [a for a, _ in pairs], [b for _, b in pairs]
     assert np.allclose(back.shortest_lengths(o, d, mode="road"), net.shortest_lengths(o, d, mode="road"),
                        rtol=1e-9)
     H = back.to_networkx(mode="road")
-    assert (len(H), H.number_of_edges()) == (len(G), G.number_of_edges())
+    assert (len(H), H.number_of_edges()) == (len(g_road), g_road.number_of_edges())
 
 
 def test_from_osmnx_graph(ref):
