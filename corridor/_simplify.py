@@ -64,13 +64,9 @@ def _key_codes(edges: Any, key: Iterable[str]) -> np.ndarray:
     cols = [c for c in key if c in edges.columns]
     if not cols:
         return np.zeros(len(edges), np.int64)
-    codes = np.zeros(len(edges), np.int64)
-    for c in cols:
-        f, uniq = pd.factorize(edges[c], use_na_sentinel=False)  # NaN and None are one value
-        codes = codes * (len(uniq) + 1) + f
-        _, codes = np.unique(codes, return_inverse=True)  # keep the combined code small
-        codes = codes.astype(np.int64)
-    return codes
+    # factorize each column (NaN and None are one value), then number the distinct code rows in one pass
+    codes = pd.DataFrame({c: pd.factorize(edges[c], use_na_sentinel=False)[0] for c in cols})
+    return codes.groupby(cols, sort=False).ngroup().to_numpy(np.int64)
 
 
 def protected_station_nodes(edges: Any, stations: Any) -> np.ndarray:
