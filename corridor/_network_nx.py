@@ -34,21 +34,23 @@ Edges
     ``weight_time`` are the router's costs with the transfer and gauge-break
     penalties. corridor's own attributes keep their types: ``mode``,
     ``status``, ``unit`` (absent off every unit), ``name``, ``ref``,
-    ``tunnel``/``bridge`` (bool), ``maxspeed_kmh``, ``lanes``, ``gauge_mm``,
+    ``tunnel``/``bridge`` (bool), ``maxspeed_kmh``, ``lanes``, ``gauge_mm``
+    (the layer's gauge), ``gauge`` (the gauge tag, ``;``-separated),
     ``electrified``, ``kind``. Missing values are absent, as in osmnx.
 Zero-length links
     Gauge breaks (and OSM nodes at one position) have no length; such links
     get ``length = MIN_LINK_M`` (1 mm) so that osmnx's grades stay finite;
     ``weight_length`` keeps the router's exact cost.
 Simplification
-    A network loaded with ``simplify=True`` is merged once more here by
+    A network loaded with ``simplify=True`` (or ``to_networkx(simplify=True)``) is merged once more here by
     osmnx's topological rule alone (chains through vertices where only two
     links meet, whatever their attributes), as ``osmnx.simplify_graph`` does:
     attributes that differ along a merged edge become lists of their distinct
     values; ``length``, ``travel_time`` and the weights are sums, so shortest
-    paths are the router's. ``graph["simplified"]`` says whether this was done;
-    an unsimplified network gives ``simplified=False`` and
-    ``osmnx.simplify_graph`` accepts it.
+    paths are the router's, but vertices merged away are no longer there to
+    snap to, and :func:`from_networkx` of such a graph keeps the first value of
+    each list. ``graph["simplified"]`` says whether this was done; otherwise it
+    is False and ``osmnx.simplify_graph`` accepts the graph.
 GraphML
     GraphML stores text. Pass ``node_dtypes=GRAPHML_NODE_DTYPES,
     edge_dtypes=GRAPHML_EDGE_DTYPES`` to ``osmnx.load_graphml`` to get
@@ -133,8 +135,12 @@ def _present(values: np.ndarray, missing: np.ndarray) -> np.ndarray:
     return out
 
 
-def to_networkx(net: Network, *, mode: str | None = None, weight_attrs: bool = True) -> Any:
-    """The osmnx-compatible graph of ``net`` (see the module docstring)."""
+def to_networkx(net: Network, *, mode: str | None = None, weight_attrs: bool = True,
+                simplify: bool | None = None) -> Any:
+    """The osmnx-compatible graph of ``net`` (see the module docstring).
+
+    ``simplify``: merge by osmnx's rule (None: if the network was built simplified).
+    """
     import networkx as nx
     import shapely
 
@@ -156,7 +162,8 @@ def to_networkx(net: Network, *, mode: str | None = None, weight_attrs: bool = T
     layer = g.vlayer[b]
     rail_link = (g.vlayer[a] > 0) | (layer > 0)
     # per-link attribute columns (None: absent)
-    col = {c: e[c].to_numpy(dtype=object)[ref] for c in ("class", "status", "name", "ref", "electrified", "unit")}
+    col = {c: e[c].to_numpy(dtype=object)[ref] for c in ("class", "status", "name", "ref", "electrified", "unit",
+                                                         "gauge")}
     for c in ("maxspeed_kmh", "lanes"):
         col[c] = e[c].to_numpy(dtype=float)[ref]
     tunnel = e["tunnel"].to_numpy(dtype=bool)[ref] & is_edge
@@ -176,7 +183,7 @@ def to_networkx(net: Network, *, mode: str | None = None, weight_attrs: bool = T
     # simplification by osmnx's rule on the link graph (transfer and gauge-break links never merge)
     used, inv = np.unique(np.concatenate([a, b]), return_inverse=True)
     la, lb = inv[:nl], inv[nl:]
-    simplified = bool(net.meta.get("simplified"))
+    simplified = bool(net.meta.get("simplified")) if simplify is None else bool(simplify)
     ch = (find_chains(la, lb, oneway, np.where(is_edge, -1, np.arange(nl)), np.zeros(len(used), bool))
           if simplified else Chains.none(nl))  # transfer and gauge-break links never merge
     keep = np.flatnonzero(~ch.merged)
@@ -229,6 +236,7 @@ def to_networkx(net: Network, *, mode: str | None = None, weight_attrs: bool = T
         "maxspeed_kmh": per_edge(_present(ms, ~is_edge | ~tagged)),
         "lanes": per_edge(_present(col["lanes"], ~is_edge | ~np.isfinite(col["lanes"]))),
         "gauge_mm": per_edge(_present(layer.astype(float), ~rail_link)),
+        "gauge": per_edge(_present(col["gauge"], ~is_edge | ~rail_link | (col["gauge"] == ""))),
         "maxspeed": per_edge(maxspeed),
     }
     cls = attrs.pop("class")
@@ -344,8 +352,10 @@ def from_networkx(G: Any, *, source: str = "osmnx", simplify: bool = True) -> Ne
     values for text. Node keys (or corridor's ``osm_node``) become ``u``/``v``;
     edges without ``geometry`` run straight between their nodes; lengths are
     measured again (geodesic). corridor's ``transfer``/``gauge_break`` links
-    are left out (the network places its own), and the layers of a
-    dual-gauge line become one edge again.
+    are left out (the network places its own: gauge breaks where gauges meet,
+    transfers at stations, here a station at the rail end of each transfer
+    link, so a graph in EPSG:4326 gets its transfers back), and the layers of
+    a dual-gauge line become one edge again.
     """
     import geopandas as gpd
     import pandas as pd
@@ -359,8 +369,12 @@ def from_networkx(G: Any, *, source: str = "osmnx", simplify: bool = True) -> Ne
     node_id = {n: d.get("osm_node", n) for n, d in G.nodes(data=True)}
     rows: list[dict[str, Any]] = []
     geoms: list[Any] = []
+    stations: dict[int, tuple[float, float]] = {}
     for u, v, data in G.edges(data=True):
         if data.get("kind", "edge") != "edge":
+            if data.get("kind") == "transfer":  # its rail end stands in for the station
+                r = v if G.nodes[v].get("layer", 0) else u
+                stations[int(node_id[r])] = (G.nodes[r]["x"], G.nodes[r]["y"])
             continue
         one = bool(_first(data.get("oneway", False)))
         if not one and data.get("reversed") is True:
@@ -389,7 +403,7 @@ def from_networkx(G: Any, *, source: str = "osmnx", simplify: bool = True) -> Ne
             "name": _text(data.get("name")), "ref": _text(data.get("ref")),
             "tunnel": _flag(data.get("tunnel"), tagnorm.is_tunnel),
             "bridge": _flag(data.get("bridge"), tagnorm.is_bridge),
-            "gauge_mm": float(_first(data["gauge_mm"])) if data.get("gauge_mm") is not None else np.nan,
+            "gauge": _text(_first(data.get("gauge"))),
             "electrified": _text(_first(data.get("electrified"))),
             "unit": _first(data.get("unit")),
             "_sig": (one, min(ua, va), max(ua, va), round(float(data.get("length", geom.length)), 3), mode),
@@ -402,19 +416,18 @@ def from_networkx(G: Any, *, source: str = "osmnx", simplify: bool = True) -> Ne
     df["geometry"] = geoms
     # one row per street: a two-way edge without osmnx's reversed flag, and each gauge layer of a rail line
     two = ~df["oneway"].to_numpy(bool)
-    gauges = df[two].groupby("_sig")["gauge_mm"].agg(
-        lambda s: ";".join(f"{g:g}" for g in sorted(set(s.dropna()), reverse=True)))
     dup = two & df["_sig"].duplicated().to_numpy() & (df["_rev"].to_numpy(bool) | (df["mode"] == "rail").to_numpy())
-    df = df[~dup].reset_index(drop=True)
-    t = ~df["oneway"].to_numpy(bool)
-    df["gauge"] = ""
-    df.loc[t, "gauge"] = df.loc[t, "_sig"].map(gauges).to_numpy()
-    df = df.drop(columns=["_sig", "_rev"])
+    df = df[~dup].drop(columns=["_sig", "_rev"]).reset_index(drop=True)
+    df["gauge_mm"] = [tagnorm.parse_gauge(g or None)[0] for g in df["gauge"]]
     if df["unit"].isna().all():
         df = df.drop(columns="unit")
     gdf = gpd.GeoDataFrame(df, geometry="geometry", crs=crs)
     ways = gdf["osm_way_ids"].to_numpy(dtype=object)
-    net = Network.from_edges(gdf, source=source, simplify=False)
+    st = pd.DataFrame({"id": pd.Series(list(stations), dtype="int64"),
+                       "lon": pd.Series([p[0] for p in stations.values()], dtype=float),
+                       "lat": pd.Series([p[1] for p in stations.values()], dtype=float),
+                       "kind": "station", "name": ""})
+    net = Network.from_edges(gdf, source=source, simplify=False, stations=st)
     if len(net.edges) == len(gdf):  # no edge was cut at a border: keep the way lists
         net.edges["osm_way_ids"] = ways
     if simplify:

@@ -42,12 +42,13 @@ import numpy as np
 from . import _network_io as io
 from ._errors import EmptyNetworkError, InvalidInputError, NoRouteError
 from ._network_graph import KIND_EDGE, KIND_GAUGE, Costs, Graph, Solver
+from ._network_nx import GRAPHML_EDGE_DTYPES, GRAPHML_NODE_DTYPES
 from ._types import Place
 from ._validate import check_mode, check_units
 
 log = logging.getLogger(__name__)
 
-__all__ = ["Costs", "Network", "load_network"]
+__all__ = ["GRAPHML_EDGE_DTYPES", "GRAPHML_NODE_DTYPES", "Costs", "Network", "load_network"]
 
 #: Snapped points farther than this from every usable node make a route fail (NoRouteError).
 MAX_SNAP_M = 20_000.0
@@ -380,7 +381,8 @@ class Network:
         return out
 
     # ------------------------------------------------------------------ views
-    def to_networkx(self, *, mode: str | None = None, weight_attrs: bool = True) -> Any:
+    def to_networkx(self, *, mode: str | None = None, weight_attrs: bool = True,
+                    simplify: bool | None = None) -> Any:
         """An osmnx-compatible ``networkx.MultiDiGraph`` of the routing graph.
 
         Nodes are keyed by OSM node id (rail vertices of a node that is also a
@@ -389,10 +391,12 @@ class Network:
         ``osmid``, ``highway``/``railway``, ``length``, ``maxspeed``,
         ``speed_kph``, ``travel_time``, ``oneway``, ``reversed``, ``geometry``,
         corridor's attributes and the router's costs ``weight_length`` /
-        ``weight_time`` (penalties included). A simplified network is merged by
-        osmnx's topological rule (``graph["simplified"]`` is True). The
-        conventions, and the dtypes to pass to ``osmnx.load_graphml``, are in
-        :mod:`corridor._network_nx`.
+        ``weight_time`` (penalties included). With ``simplify`` (default: True if
+        the network was built simplified) the graph is merged by osmnx's
+        topological rule and ``graph["simplified"]`` is True; False gives the
+        network's own links (what :meth:`from_networkx` turns back into the
+        same table). The conventions, and the dtypes to pass to
+        ``osmnx.load_graphml``, are in :mod:`corridor._network_nx`.
 
         Examples
         --------
@@ -409,7 +413,7 @@ class Network:
         from ._network_nx import to_networkx
 
         self._solver(mode, "length", ())  # validates mode
-        return to_networkx(self, mode=mode, weight_attrs=weight_attrs)
+        return to_networkx(self, mode=mode, weight_attrs=weight_attrs, simplify=simplify)
 
     @classmethod
     def from_networkx(cls, G: Any, *, source: str = "osmnx", simplify: bool = True) -> Network:  # noqa: N803

@@ -9,6 +9,7 @@ from pathlib import Path
 import geopandas as gpd
 import networkx as nx
 import numpy as np
+import pandas.testing as pd_testing
 import pytest
 from _httpserver import Reply
 from _osmgen import small
@@ -328,3 +329,42 @@ def test_cache_reload_geometry_sidecar_and_fallbacks(tmp_path, tmp_cache):
     c = load_network(pbf)
     assert "cache" not in c.meta and c.edges.drop(columns="geometry").equals(a.edges.drop(columns="geometry"))
     same(load_network(pbf))
+
+
+@pytest.mark.parametrize("simplified", [True, False])
+def test_networkx_round_trip_keeps_routes(net, raw, simplified):
+    """to_networkx(simplify=False) -> from_networkx gives the same table and the same routes (transfers
+    come back from a station at the rail end of each transfer link, gauge breaks where gauges meet)."""
+    src = net if simplified else raw
+    back = Network.from_networkx(src.to_networkx(simplify=False), simplify=simplified)
+    cols = ["mode", "u", "v", "class", "status", "gauge", "tunnel", "bridge", "oneway", "unit", "name"]
+    key = ["mode", "u", "v"]
+    a = src.edges[cols].sort_values(key).reset_index(drop=True)
+    b = back.edges[cols].sort_values(key).reset_index(drop=True)
+    pd_testing.assert_frame_equal(a, b, check_dtype=False)
+    np.testing.assert_allclose(back.edges.sort_values(key)["length_m"], src.edges.sort_values(key)["length_m"],
+                               rtol=1e-9)
+    for p, q, mode in ((KARS_SIDE, GYUMRI_RAIL, "rail"), ((43.80, 40.75), (43.82, 40.77), None),
+                       ((43.84, 40.80), (43.70, 40.74), "road")):
+        r0, r1 = src.route(p, q, mode=mode), back.route(p, q, mode=mode)
+        assert r1.meta["cost"] == pytest.approx(r0.meta["cost"], rel=1e-9)
+        assert r1.segments["transfer"].sum() == r0.segments["transfer"].sum()
+        assert r1.segments["gauge_break"].sum() == r0.segments["gauge_break"].sum()
+
+
+def test_networkx_round_trip_of_osmnx_merged_graph(net):
+    """The graph merged by osmnx's rule: fewer vertices, the same shortest lengths between those left."""
+    G = net.to_networkx()
+    assert G.graph["simplified"] and len(G) < len(net.to_networkx(simplify=False))
+    back = Network.from_networkx(G)
+    for mode in ("road", "rail"):
+        nodes = sorted({d["osm_node"] for _, d in net.to_networkx(mode=mode).nodes(data=True)})
+        o, d = zip(*itertools.permutations(nodes, 2), strict=True)
+        np.testing.assert_allclose(back.shortest_lengths(o, d, mode=mode), net.shortest_lengths(o, d, mode=mode),
+                                   rtol=1e-9)
+
+
+def test_to_networkx_of_a_missing_layer_is_empty():
+    e = gpd.GeoDataFrame({"mode": ["road"]}, geometry=[LineString([(44.5, 40.1), (44.6, 40.1)])], crs="EPSG:4326")
+    G = Network.from_edges(e).to_networkx(mode="rail")
+    assert G.number_of_nodes() == 0 and G.graph["crs"] == "EPSG:4326"
