@@ -88,8 +88,8 @@ def _child(task: str, path: str, cache: str) -> dict[str, Any]:
     # imports are not timed (the same for every call in a session); the work is
     import geopandas  # noqa: F401
     import osmium
-    import scipy.sparse.csgraph  # noqa: F401 (the simplification's labelling)
     import osmnx as ox
+    import scipy.sparse.csgraph  # noqa: F401 (the simplification's labelling)
 
     from corridor.network import load_network
 
