@@ -16,7 +16,9 @@ Load (each contender in a fresh process; wall time and peak RSS):
   includes the integrity checks: a fast digest of the OSM file (for the
   checksum memo) and of every file of the cache entry (against meta.json).
   Measured on the quick grid (0.6 MB PBF, 5.5 MB entry): 6 ms of a 28 ms warm
-  reload with SHA-256; ``pip install xxhash`` makes it a fraction of that.
+  reload with SHA-256; ``pip install xxhash`` makes it a fraction of that;
+* simplification (``corridor.network._simplify.simplify_edges``, part of every parse)
+  as a share of the unsimplified parse (target <= 0.3).
 
 The bare pass, the parse and the reload each run ``REPEATS`` (3) times in fresh
 processes, alternating; the best time of each is compared (as ``timeit`` does).
@@ -25,7 +27,8 @@ Routing: 1,000 random OD pairs on the road layer with
 ``Network.shortest_lengths`` (scipy CSR Dijkstra) vs ``osmnx.shortest_path`` on
 ``Network.to_networkx()`` (the same graph); lengths must be identical. The
 networkx baseline is timed on the first ``n_base`` pairs (200 full, 50 quick)
-and compared per query.
+and compared per query. ``to_networkx(mode="road")`` itself is timed against
+``osmnx.graph_from_gdfs`` on its own node/edge GeoDataFrames (target >= 1x).
 
 Run: ``python -m benchmarks network [--quick]`` or ``python benchmarks/bench_network.py``.
 While iterating on the loader, ``CORRIDOR_BENCH_LOAD_ONLY=1`` skips the osmnx load
@@ -90,6 +93,7 @@ def _child(task: str, path: str, cache: str) -> dict[str, Any]:
     import geopandas  # noqa: F401
     import osmium
     import osmnx as ox
+    import scipy.sparse.csgraph  # noqa: F401 (the simplification's labelling)
 
     from corridor.network import load_network
 
@@ -109,6 +113,15 @@ def _child(task: str, path: str, cache: str) -> dict[str, Any]:
         net = load_network(path, road_classes="unclassified", cache=task == "reload")  # every way, as osmnx
         out["edges"] = len(net)
         out["from_cache"] = "cache" in net.meta
+    elif task == "simplify":
+        from corridor.network._simplify import simplify_edges
+
+        net = load_network(path, road_classes="unclassified", cache=False, simplify=False)
+        out["parse_seconds"] = time.perf_counter() - t0
+        t1 = time.perf_counter()
+        out["edges"] = len(simplify_edges(net.edges, stations=net.stations))
+        out["simplify_seconds"] = time.perf_counter() - t1
+        out["raw_edges"] = len(net)
     elif task == "osmnx":
         G = ox.graph_from_xml(path, retain_all=True)  # noqa: N806
         out["edges"] = G.number_of_edges()
@@ -145,6 +158,7 @@ def bench_load(pbf: Path, xml: Path) -> dict[str, float]:
         assert reload["from_cache"] and reload["edges"] == ours["edges"]
         for task, rs in runs.items():
             print(f"  {task} runs: " + ", ".join(f"{r['seconds']:.2f}" for r in rs) + " s")
+        simp = _run_child("simplify", pbf, cache)
         onx = None if _load_only() else _run_child("osmnx", xml, cache)
     finally:
         shutil.rmtree(cache, ignore_errors=True)
@@ -161,6 +175,10 @@ def bench_load(pbf: Path, xml: Path) -> dict[str, float]:
                "memory_vs_osmnx": ours["peak_rss_mb"] / onx["peak_rss_mb"], **out}
         print(f"  faster than osmnx {out['load_vs_osmnx']:.1f}x (target >= 10); memory "
               f"{out['memory_vs_osmnx']:.2f} of osmnx (target <= 0.5)")
+    out["simplify_share_of_parse"] = simp["simplify_seconds"] / simp["parse_seconds"]
+    print(f"  simplification {simp['raw_edges']} -> {simp['edges']} edges in {simp['simplify_seconds']:.2f} s: "
+          f"{out['simplify_share_of_parse']:.2f} of the unsimplified parse ({simp['parse_seconds']:.2f} s; "
+          "target <= 0.3)")
     print(f"  {out['load_vs_bare_pyosmium']:.2f}x the bare pass (target <= 2); "
           f"cache reload {out['reload_speedup']:.1f}x faster (target >= 20)")
     return out
@@ -173,16 +191,26 @@ def bench_routing(pbf: Path, quick: bool) -> dict[str, float]:
     from corridor.network import load_network
 
     net = load_network(pbf, modes=("road",), cache=False)
+    net.graph  # noqa: B018 (built once, as by the first route; not part of the conversion)
+    t0 = time.perf_counter()
     G = net.to_networkx(mode="road", weight_attrs=False)  # noqa: N806
-    g = net.graph
+    t_nx = time.perf_counter() - t0
+    nodes_gdf, edges_gdf = ox.graph_to_gdfs(G)
+    t0 = time.perf_counter()
+    G2 = ox.graph_from_gdfs(nodes_gdf, edges_gdf, graph_attrs=G.graph)  # noqa: N806
+    t_gdfs = time.perf_counter() - t0
+    assert G2.number_of_edges() == G.number_of_edges()
+    del G2, nodes_gdf, edges_gdf
+    print(f"to_networkx: {G.number_of_nodes()} nodes, {G.number_of_edges()} edges in {t_nx:.2f} s; "
+          f"osmnx.graph_from_gdfs on the same edges {t_gdfs:.2f} s: {t_gdfs / t_nx:.2f}x (target >= 1)")
     big = max(nx.weakly_connected_components(G), key=len)
-    verts = np.array(sorted(big))
+    verts = np.array(sorted(big))  # road nodes are keyed by OSM node id
     rng = np.random.default_rng(42)
     n_q, n_base = 1000, (50 if quick else 200)
     o = rng.choice(verts, n_q)
     d = rng.choice(verts, n_q)
     t0 = time.perf_counter()
-    ours = net.shortest_lengths(g.vnode[o], g.vnode[d], mode="road")
+    ours = net.shortest_lengths(o, d, mode="road")
     t_ours = time.perf_counter() - t0
     t0 = time.perf_counter()
     paths = [ox.shortest_path(G, int(a), int(b), weight="length") for a, b in zip(o[:n_base], d[:n_base], strict=True)]
@@ -198,7 +226,7 @@ def bench_routing(pbf: Path, quick: bool) -> dict[str, float]:
     if not same:
         raise AssertionError("route lengths differ from networkx")
     return {"routing_vs_osmnx": per_base / per_ours, "routing_identical": float(same),
-            "routing_ms_per_query": per_ours * 1000}
+            "routing_ms_per_query": per_ours * 1000, "to_networkx_vs_graph_from_gdfs": t_gdfs / t_nx}
 
 
 def run(quick: bool = False) -> dict[str, float]:

@@ -11,6 +11,7 @@ import geopandas as gpd
 import networkx as nx
 import numpy as np
 import pandas as pd
+import pandas.testing as pd_testing
 import pytest
 from _httpserver import Reply
 from _osmgen import small
@@ -43,19 +44,30 @@ def net(pbf):
     return load_network(pbf, cache=False)
 
 
+@pytest.fixture(scope="module")
+def raw(pbf):
+    """The unsimplified network: one edge per piece of way between shared nodes."""
+    return load_network(pbf, cache=False, simplify=False)
+
+
 def _continuous(route) -> bool:
     g = list(route.segments.geometry)
     return all(np.allclose(a.coords[-1], b.coords[0]) for a, b in itertools.pairwise(g))
 
 
 # ----------------------------------------------------------------------------- topology
-def test_nodes_and_layers(net):
-    nodes = net.nodes
+def test_nodes_and_layers(raw, net):
+    nodes = raw.nodes
     assert nodes.loc[5, "mode"] == "rail;road"  # level crossing node shared by road and rail
-    g = net.graph
+    g = raw.graph
     layers = sorted(g.vlayer[g.vnode == 5].tolist())
     assert layers == [0, 1435, 1520]  # road + both gauges of the dual-gauge way 103
-    assert len(net) == len(net.edges) and "osm" in repr(net)
+    assert len(raw) == len(raw.edges) and "osm" in repr(raw)
+    # simplified: on the road layer node 5 only joins two pieces of way 203, so they are merged;
+    # the rail layers keep it (gauges and structures change there)
+    g = net.graph
+    assert sorted(g.vlayer[g.vnode == 5].tolist()) == [1435, 1520]
+    assert net.nodes.loc[5, "mode"] == "rail" and not raw.meta["simplified"] and net.meta["simplified"]
 
 
 def test_gauge_break_route(net):
@@ -85,11 +97,22 @@ def test_road_and_rail_meet_only_at_stations(net):
         net.route((43.80, 40.75), (44.15, 40.85), mode="road")
 
 
-def test_same_lengths_as_networkx(net):
+def _vertex(net, graph, node) -> int:
+    """The router vertex of a graph node of ``to_networkx()`` (OSM node + layer)."""
+    g = net.graph
+    d = graph.nodes[node]
+    (v,) = np.flatnonzero((g.vnode == d["osm_node"]) & (g.vlayer == d["layer"]))
+    return int(v)
+
+
+@pytest.mark.parametrize("simplified", [True, False])
+def test_same_lengths_as_networkx(net, raw, simplified):
     import osmnx as ox
 
+    net = net if simplified else raw
     for mode in ("road", "rail", None):
         G = net.to_networkx(mode=mode)
+        assert G.graph["simplified"] is simplified
         nodes = list(G.nodes)
         g = net.graph
         comp = {n: i for i, c in enumerate(nx.connected_components(G.to_undirected())) for n in c}
@@ -97,13 +120,14 @@ def test_same_lengths_as_networkx(net):
         s = net._solver(mode, "length", ())
         n_blocked = 0
         for a, b in pairs:
+            va, vb = np.array([_vertex(net, G, a)]), np.array([_vertex(net, G, b)])
             if not nx.has_path(G, a, b):  # one-way edges: reachable one way only
                 n_blocked += 1
                 with pytest.raises(NoRouteError):
-                    s.shortest(np.array([a]), np.array([b]), 0.0)
+                    s.shortest(va, vb, 0.0)
                 continue
             want = nx.shortest_path_length(G, a, b, weight="weight_length")
-            got, _ = s.shortest(np.array([a]), np.array([b]), 0.0)
+            got, _ = s.shortest(va, vb, 0.0)
             assert got == pytest.approx(want, rel=1e-9), (mode, a, b)
         if mode == "road":
             assert n_blocked > 0  # the fixture's one-way ramp makes some pairs one-directional
@@ -113,12 +137,13 @@ def test_same_lengths_as_networkx(net):
             assert path[0] == a and path[-1] == b
             _nodes_gdf, edges_gdf = ox.graph_to_gdfs(G)
             assert len(edges_gdf) == G.number_of_edges() and "highway" in edges_gdf.columns
-            osm_ids = [g.vnode[a], g.vnode[b]]
+            osm_ids = [g.vnode[_vertex(net, G, a)], g.vnode[_vertex(net, G, b)]]
+            assert osm_ids == [a, b]  # road nodes are keyed by their OSM id
             d = net.shortest_lengths([osm_ids[0]], [osm_ids[1]], mode="road")[0]
             assert d == pytest.approx(nx.shortest_path_length(G, a, b, weight="length"))
 
 
-def test_oneway_roads(net):
+def test_oneway_roads(net, raw):
     e = net.edges.set_index("osm_way_id")
     assert bool(e.loc[206, "oneway"]) and bool(e.loc[211, "oneway"]) and not bool(e.loc[204, "oneway"])
     assert not net.edges.loc[net.edges["mode"] == "rail", "oneway"].any()
@@ -131,12 +156,12 @@ def test_oneway_roads(net):
     with pytest.raises(NoRouteError):
         net.route((44.05, 40.70), (44.08, 40.71), mode="road")
     # the one-way ramp 108 -> 109: the way back must detour or fail, never use the ramp backwards
-    G = net.to_networkx(mode="road")
+    G = raw.to_networkx(mode="road")
     ramp = [(a, d) for a, _b, d in G.edges(data=True) if d.get("osmid") == 206]
-    starts = {G.nodes[a]["osmid"] for a, _ in ramp}
+    starts = {G.nodes[a]["osm_node"] for a, _ in ramp}
     assert ramp and 108 in starts and 109 not in starts and not any(d["reversed"] for _, d in ramp)
     two_way = [d for _, _, d in G.edges(data=True) if d.get("osmid") == 204]
-    assert len(two_way) == 2 * sum(1 for _ in net.edges.osm_way_id[net.edges.osm_way_id == 204])
+    assert len(two_way) == 2 * sum(1 for _ in raw.edges.osm_way_id[raw.edges.osm_way_id == 204])
     assert {d["reversed"] for d in two_way} == {False, True}
 
 
@@ -182,7 +207,7 @@ def test_from_edges_derives_topology():
     e = gpd.GeoDataFrame({"mode": ["road", "road", "road"]},
                          geometry=[LineString([(44.5, 40.1), (44.6, 40.1)]), LineString([(44.6, 40.1), (44.6, 40.2)]),
                                    LineString([(44.6, 40.2), (44.5, 40.1)])], crs="EPSG:4326")
-    n = Network.from_edges(e)
+    n = Network.from_edges(e, simplify=False)
     assert n.edges["v"].iloc[0] == n.edges["u"].iloc[1] and set(n.edges["unit"]) == {"ARM"}
     assert n.route((44.5, 40.1), (44.6, 40.2)).segments.shape[0] == 1  # the diagonal is shorter
 
@@ -670,3 +695,42 @@ def test_negative_node_ids_and_border_cuts_do_not_meet(tmp_path):
     assert (cut["u"].iloc[0], cut["v"].iloc[1]) == (-1, -2)
     r = net.route((43.70, 40.72), (43.85, 40.79), mode="rail")
     assert r.length_m == pytest.approx(net.edges.length_m.sum())
+
+
+@pytest.mark.parametrize("simplified", [True, False])
+def test_networkx_round_trip_keeps_routes(net, raw, simplified):
+    """to_networkx(simplify=False) -> from_networkx gives the same table and the same routes (transfers
+    come back from a station at the rail end of each transfer link, gauge breaks where gauges meet)."""
+    src = net if simplified else raw
+    back = Network.from_networkx(src.to_networkx(simplify=False), simplify=simplified)
+    cols = ["mode", "u", "v", "class", "status", "gauge", "tunnel", "bridge", "oneway", "unit", "name"]
+    key = ["mode", "u", "v"]
+    a = src.edges[cols].sort_values(key).reset_index(drop=True)
+    b = back.edges[cols].sort_values(key).reset_index(drop=True)
+    pd_testing.assert_frame_equal(a, b, check_dtype=False)
+    np.testing.assert_allclose(back.edges.sort_values(key)["length_m"], src.edges.sort_values(key)["length_m"],
+                               rtol=1e-9)
+    for p, q, mode in ((KARS_SIDE, GYUMRI_RAIL, "rail"), ((43.80, 40.75), (43.82, 40.77), None),
+                       ((43.84, 40.80), (43.70, 40.74), "road")):
+        r0, r1 = src.route(p, q, mode=mode), back.route(p, q, mode=mode)
+        assert r1.meta["cost"] == pytest.approx(r0.meta["cost"], rel=1e-9)
+        assert r1.segments["transfer"].sum() == r0.segments["transfer"].sum()
+        assert r1.segments["gauge_break"].sum() == r0.segments["gauge_break"].sum()
+
+
+def test_networkx_round_trip_of_osmnx_merged_graph(net):
+    """The graph merged by osmnx's rule: fewer vertices, the same shortest lengths between those left."""
+    G = net.to_networkx()
+    assert G.graph["simplified"] and len(G) < len(net.to_networkx(simplify=False))
+    back = Network.from_networkx(G)
+    for mode in ("road", "rail"):
+        nodes = sorted({d["osm_node"] for _, d in net.to_networkx(mode=mode).nodes(data=True)})
+        o, d = zip(*itertools.permutations(nodes, 2), strict=True)
+        np.testing.assert_allclose(back.shortest_lengths(o, d, mode=mode), net.shortest_lengths(o, d, mode=mode),
+                                   rtol=1e-9)
+
+
+def test_to_networkx_of_a_missing_layer_is_empty():
+    e = gpd.GeoDataFrame({"mode": ["road"]}, geometry=[LineString([(44.5, 40.1), (44.6, 40.1)])], crs="EPSG:4326")
+    G = Network.from_edges(e).to_networkx(mode="rail")
+    assert G.number_of_nodes() == 0 and G.graph["crs"] == "EPSG:4326"

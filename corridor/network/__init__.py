@@ -14,7 +14,14 @@ True
 
 from __future__ import annotations
 
-from corridor.network.core import Costs, Network, as_network, load_network
+from corridor.network.core import (
+    GRAPHML_EDGE_DTYPES,
+    GRAPHML_NODE_DTYPES,
+    Costs,
+    Network,
+    as_network,
+    load_network,
+)
 from corridor.network.osm import (
     EDGE_COLUMNS,
     REGION_PATHS,
@@ -32,6 +39,8 @@ from corridor.network.osm import (
 
 __all__ = [
     "EDGE_COLUMNS",
+    "GRAPHML_EDGE_DTYPES",
+    "GRAPHML_NODE_DTYPES",
     "REGIONS",
     "REGION_PATHS",
     "Costs",

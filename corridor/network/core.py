@@ -58,11 +58,18 @@ from corridor.data.places import resolve
 from corridor.network import _io as io
 from corridor.network import osm
 from corridor.network._graph import KIND_EDGE, KIND_GAUGE, Costs, Graph, Solver, gauge_km
+from corridor.network._nx import (
+    GRAPHML_EDGE_DTYPES,
+    GRAPHML_NODE_DTYPES,
+    from_networkx_tables,
+    to_networkx,
+)
+from corridor.network._simplify import simplify_edges
 from corridor.route import Route
 
 log = logging.getLogger(__name__)
 
-__all__ = ["Costs", "Network", "as_network", "load_network"]
+__all__ = ["GRAPHML_EDGE_DTYPES", "GRAPHML_NODE_DTYPES", "Costs", "Network", "as_network", "load_network"]
 
 #: Snapped points farther than this from every usable node make a route fail (NoRouteError).
 MAX_SNAP_M = 20_000.0
@@ -114,28 +121,35 @@ class Network:
     >>> from shapely.geometry import LineString
     >>> edges = gpd.GeoDataFrame({"mode": ["rail", "rail"]}, crs="EPSG:4326", geometry=[
     ...     LineString([(46.0, 38.92), (46.1, 38.92)]), LineString([(46.1, 38.92), (46.2, 38.93)])])
-    >>> net = Network.from_edges(edges)  # the second edge is cut at the NAX/ARM border
+    >>> net = Network.from_edges(edges)  # cut at the NAX/ARM border; the two NAX pieces are merged
     >>> len(net), net.route((46.0, 38.92), (46.2, 38.93)).unit_sequence()
-    (3, ['NAX', 'ARM'])
+    (2, ['NAX', 'ARM'])
+    >>> len(Network.from_edges(edges, simplify=False))  # one edge per piece
+    3
     """
 
     def __init__(self, edges: Any, *, stations: Any = None, meta: dict[str, Any] | None = None,
-                 costs: Costs | None = None) -> None:
+                 costs: Costs | None = None, simplify: bool = True) -> None:
         import pandas as pd
 
         if edges is None or len(edges) == 0:
             raise EmptyNetworkError("a network needs at least one edge; widen the bbox or change the source")
-        self.edges = edges
         self.stations = stations if stations is not None else pd.DataFrame(
             {"id": pd.Series(dtype="int64"), "lon": pd.Series(dtype=float), "lat": pd.Series(dtype=float),
              "kind": pd.Series(dtype=object), "name": pd.Series(dtype=object)})
         self.meta: dict[str, Any] = dict(meta or {})
+        if simplify and not self.meta.get("simplified"):  # meta["simplified"]: the table was simplified
+
+            edges = simplify_edges(edges, stations=self.stations)
+        self.meta["simplified"] = bool(simplify or self.meta.get("simplified"))
+        self.edges = edges
         self.costs = costs or Costs()
         self._solvers: dict[tuple[Any, ...], Solver] = {}
 
     @classmethod
     def from_edges(cls, edges: Any, *, source: str = "user", stations: Any = None,
-                   meta: dict[str, Any] | None = None, costs: Costs | None = None) -> Network:
+                   meta: dict[str, Any] | None = None, costs: Costs | None = None,
+                   simplify: bool = True) -> Network:
         """A network from any LineString GeoDataFrame; missing columns get defaults.
 
         ``u``/``v`` are derived from shared end points when absent, ``unit`` by
@@ -143,7 +157,7 @@ class Network:
         """
         edges = io.normalise(edges, source=source)
         m = {"source": source, "modelled": "modelled" in source, **(meta or {})}
-        return cls(edges, stations=stations, meta=m, costs=costs)
+        return cls(edges, stations=stations, meta=m, costs=costs, simplify=simplify)
 
     # ------------------------------------------------------------------ basics
     def __len__(self) -> int:
@@ -330,7 +344,7 @@ class Network:
         --------
         >>> import geopandas as gpd
         >>> from shapely.geometry import LineString
-        >>> e = gpd.GeoDataFrame({"mode": ["road", "road"], "class": ["primary", "primary"]},
+        >>> e = gpd.GeoDataFrame({"mode": ["road", "road"], "class": ["primary", "secondary"]},
         ...     geometry=[LineString([(44.50, 40.18), (44.60, 40.18)]),
         ...               LineString([(44.60, 40.18), (44.60, 40.25)])], crs="EPSG:4326")
         >>> r = Network.from_edges(e).route((44.50, 40.18), (44.60, 40.25), mode="road")
@@ -453,65 +467,62 @@ class Network:
         return out
 
     # ------------------------------------------------------------------ views
-    def to_networkx(self, *, mode: str | None = None, weight_attrs: bool = True) -> Any:
+    def to_networkx(self, *, mode: str | None = None, weight_attrs: bool = True,
+                    simplify: bool | None = None) -> Any:
         """An osmnx-compatible ``networkx.MultiDiGraph`` of the routing graph.
 
-        Graph nodes are the router's vertices (integers); each carries ``x``,
-        ``y``, ``osmid`` (the OSM node id) and ``layer`` (0 road, else the gauge
-        in mm). Each link appears in both directions (one-way roads only in
-        their travel direction; ``oneway``/``reversed`` as in osmnx) with ``length``,
-        ``geometry`` (oriented), ``osmid`` (way id), ``highway``/``railway``,
-        ``kind`` (edge, transfer, gauge_break) and the router's costs
-        ``weight_length``/``weight_time`` (penalties included).
-        ``graph["crs"]`` is EPSG:4326, so ``osmnx.graph_to_gdfs`` and
-        ``osmnx.shortest_path`` work on it.
+        Nodes are keyed by OSM node id (rail vertices of a node that is also a
+        vertex of another layer by ``gauge_mm * LAYER_STRIDE + id``) with ``x``,
+        ``y``, ``street_count``, ``osm_node`` and ``layer``; edges carry
+        ``osmid``, ``highway``/``railway``, ``length``, ``maxspeed``,
+        ``speed_kph``, ``travel_time``, ``oneway``, ``reversed``, ``geometry``,
+        corridor's attributes and the router's costs ``weight_length`` /
+        ``weight_time`` (penalties included). With ``simplify`` (default: True if
+        the network was built simplified) the graph is merged by osmnx's
+        topological rule and ``graph["simplified"]`` is True; False gives the
+        network's own links (what :meth:`from_networkx` turns back into the
+        same table). The conventions, and the dtypes to pass to
+        ``osmnx.load_graphml``, are in :mod:`corridor.network._nx`.
 
         Examples
         --------
         >>> import geopandas as gpd
         >>> from shapely.geometry import LineString
-        >>> net = Network.from_edges(gpd.GeoDataFrame({"mode": ["road"]},
+        >>> net = Network.from_edges(gpd.GeoDataFrame({"mode": ["road"], "osm_way_id": [42]},
         ...     geometry=[LineString([(44.50, 40.18), (44.60, 40.18)])], crs="EPSG:4326"))
         >>> mg = net.to_networkx()
-        >>> mg.number_of_nodes(), mg.number_of_edges(), mg.graph["crs"]
-        (2, 2, 'EPSG:4326')
+        >>> mg.number_of_nodes(), mg.number_of_edges(), mg.graph["crs"], mg.graph["simplified"]
+        (2, 2, 'EPSG:4326', True)
+        >>> sorted({d["osmid"] for _, _, d in mg.edges(data=True)}), round(mg.edges[1, 2, 0]["length"])
+        ([42], 8517)
         """
-        import networkx as nx
-        import shapely
-        from shapely.geometry import LineString
-
         self._solver(mode, "length", ())  # validates mode
-        g = self.graph
-        mask = g.mask(mode, ())
-        wl, wt = g.cost("length"), g.cost("time")
-        mg = nx.MultiDiGraph(crs="EPSG:4326", name=str(self.meta.get("source", "network")), simplified=True)
-        used = np.unique(np.concatenate([g.a[mask], g.b[mask]]))
-        mg.add_nodes_from((int(v), {"x": float(g.vx[v]), "y": float(g.vy[v]), "osmid": int(g.vnode[v]),
-                                   "layer": int(g.vlayer[v])}) for v in used)
-        e = self.edges
-        geoms = e.geometry.values
-        kinds = {0: "edge", 1: "transfer", 2: "gauge_break"}
-        for lk in np.flatnonzero(mask):
-            a, b, kind = int(g.a[lk]), int(g.b[lk]), int(g.kind[lk])
-            attrs: dict[str, Any] = {"length": float(g.length[lk]), "kind": kinds[kind]}
-            if weight_attrs:
-                attrs.update(weight_length=float(wl[lk]), weight_time=float(wt[lk]))
-            if kind == KIND_EDGE:
-                i = int(g.ref[lk])
-                geom = geoms[i]
-                m = str(e["mode"].iat[i])
-                attrs.update(osmid=int(e["osm_way_id"].iat[i]), name=str(e["name"].iat[i]), mode=m,
-                             status=str(e["status"].iat[i]), unit=e["unit"].iat[i])
-                attrs["highway" if m == "road" else "railway"] = str(e["class"].iat[i])
-                fwd, back = geom, shapely.reverse(geom)
-            else:
-                fwd = LineString([(g.vx[a], g.vy[a]), (g.vx[b], g.vy[b])])
-                back = shapely.reverse(fwd)
-            one = bool(g.oneway[lk])
-            mg.add_edge(a, b, **attrs, oneway=one, reversed=False, geometry=fwd)
-            if not one:
-                mg.add_edge(b, a, **attrs, oneway=one, reversed=True, geometry=back)
-        return mg
+        return to_networkx(self, mode=mode, weight_attrs=weight_attrs, simplify=simplify)
+
+    @classmethod
+    def from_networkx(cls, G: Any, *, source: str = "osmnx", simplify: bool = True) -> Network:  # noqa: N803
+        """A network from an osmnx ``MultiDiGraph`` (or one made by :meth:`to_networkx`).
+
+        See :func:`corridor.network._nx.from_networkx_tables` for how attributes map.
+
+        Examples
+        --------
+        >>> import geopandas as gpd
+        >>> from shapely.geometry import LineString
+        >>> net = Network.from_edges(gpd.GeoDataFrame({"mode": ["road", "road"], "class": ["primary"] * 2},
+        ...     geometry=[LineString([(44.50, 40.18), (44.55, 40.18)]), LineString([(44.55, 40.18), (44.60, 40.2)])],
+        ...     crs="EPSG:4326"), simplify=False)
+        >>> back = Network.from_networkx(net.to_networkx(), simplify=False)
+        >>> len(back), bool(abs(back.edges.length_m.sum() - net.edges.length_m.sum()) < 1e-6)
+        (2, True)
+        """
+        gdf, stations, ways = from_networkx_tables(G)
+        net = cls.from_edges(gdf, source=source, simplify=False, stations=stations)
+        if len(net.edges) == len(gdf):  # no edge was cut at a border: keep the way lists
+            net.edges["osm_way_ids"] = ways
+        if simplify:
+            return cls(net.edges, stations=net.stations, meta={**net.meta, "simplified": False}, simplify=True)
+        return net
 
     def subset(self, bbox: Any) -> Network:
         """The edges intersecting ``bbox`` (left, bottom, right, top) as a new Network.
@@ -531,13 +542,13 @@ class Network:
         if len(st):
             st = st[(st.lon >= box.left) & (st.lon <= box.right) & (st.lat >= box.bottom) & (st.lat <= box.top)]
         return Network(sub, stations=st.reset_index(drop=True), meta={**self.meta, "bbox": list(box)},
-                       costs=self.costs)
+                       costs=self.costs, simplify=bool(self.meta.get("simplified")))
 
 
 # ---------------------------------------------------------------------------------- loading
 def load_network(source: str | os.PathLike[str], *, modes: Sequence[str] = ("road", "rail"), bbox: Any = None,
                  region: str | Iterable[str] | None = None, road_classes: str | Iterable[str] | None = None,
-                 cache: bool = True) -> Network:
+                 cache: bool = True, simplify: bool = True) -> Network:
     """Load a road/rail network.
 
     Parameters
@@ -560,6 +571,10 @@ def load_network(source: str | os.PathLike[str], *, modes: Sequence[str] = ("roa
         ``"unclassified"`` or ``"track"`` keeps everything down to it.
     cache : bool
         Reuse / write the GeoParquet cache for OSM sources.
+    simplify : bool
+        Merge chains of edges through nodes where nothing else meets and no
+        attribute changes (:func:`corridor.network._simplify.simplify_edges`); False
+        keeps one edge per piece of way between shared nodes.
 
     Returns
     -------
@@ -605,7 +620,8 @@ def load_network(source: str | os.PathLike[str], *, modes: Sequence[str] = ("roa
         edges = edges[edges["mode"].isin(mds)].reset_index(drop=True)
         if not len(edges):
             raise EmptyNetworkError(f"the reference network has no {'/'.join(mds)} edges; use other modes")
-        net = Network(io.filter_units(edges, units, "the reference network"), meta={**meta, "region": list(units)})
+        net = Network(io.filter_units(edges, units, "the reference network"), meta={**meta, "region": list(units)},
+                      simplify=simplify)
         return net.subset(box) if box is not None else net
     classes = osm.tagnorm.resolve_road_classes(road_classes)
     spec = io.filter_spec(mds, classes)
@@ -625,14 +641,15 @@ def load_network(source: str | os.PathLike[str], *, modes: Sequence[str] = ("roa
         label = "osm (geofabrik)"
     sums = [osm.file_checksum(p, remember=False) for p in paths]  # memo written only after a good parse
     key = io.cache_key({"checksums": sums, "filter": spec, "bbox": list(box) if box else None,
-                        "units": list(units)})
+                        "units": list(units), "simplify": simplify})
     if cache:
         with io.gc_paused():
             hit = io.read_cache(key)
         if hit is not None:
             edges, stations, meta = hit
             log.info("network loaded from cache %s", io.cache_dir(key))
-            return Network(edges, stations=stations, meta={**meta, "cache": str(io.cache_dir(key))})
+            return Network(edges, stations=stations, meta={**meta, "cache": str(io.cache_dir(key))},
+                           simplify=simplify)
     with io.gc_paused():
         edges, stations, infos = io.read_paths(paths, mds, classes, box, label)
     edges = io.filter_units(edges, units, ", ".join(str(p) for p in paths))
@@ -644,9 +661,10 @@ def load_network(source: str | os.PathLike[str], *, modes: Sequence[str] = ("roa
             "invalid_nodes": sum(int(i.get("invalid_nodes", 0)) for i in infos), "gauge_km": gauge_km(edges)}
     for p, digest in zip(paths, sums, strict=True):
         osm.remember_checksum(p, digest)
+    net = Network(edges, stations=stations, meta=meta, simplify=simplify)
     if cache:
-        io.write_cache(key, edges, stations, meta)
-    return Network(edges, stations=stations, meta=meta)
+        io.write_cache(key, net.edges, stations, net.meta)
+    return net
 
 
 def as_network(network: Network | str | os.PathLike[str] | None, *,
