@@ -30,7 +30,7 @@ from corridor._validate import check_lonlat
 from corridor.data import datasets
 
 __all__ = ["SOVEREIGN", "UnitIndex", "cut_lines", "split_by_unit", "split_lines", "split_many", "unit_at",
-           "units", "units_of_lines", "units_of_points"]
+           "units_of_lines", "units_of_points"]
 
 #: Sovereign state of each unit (NAX is part of Azerbaijan).
 SOVEREIGN: dict[str, str] = {u: ("AZE" if u == "NAX" else u) for u in UNITS}
@@ -85,18 +85,6 @@ def index() -> UnitIndex:
     True
     """
     return _index(str(datasets.region_dir()))
-
-
-def units() -> Any:
-    """Country units as a GeoDataFrame (see :func:`corridor.data.units`).
-
-    Examples
-    --------
-    >>> from corridor.data import units
-    >>> len(units()), "NAX" in set(units()["unit"])
-    (7, True)
-    """
-    return datasets.units()
 
 
 def unit_at(lon: float, lat: float) -> str | None:

@@ -29,7 +29,7 @@ import numpy as np
 
 from corridor._errors import UnknownUnitError
 from corridor._geo import distances_from
-from corridor._types import UNITS
+from corridor._types import NATIONAL_GAUGE_MM, UNITS
 from corridor.align.vertical import Structure
 from corridor.costs import TERRAIN_CLASSES, CostParams, cost_band
 from corridor.data.places import table
@@ -37,7 +37,6 @@ from corridor.data.places import table
 log = logging.getLogger(__name__)
 
 __all__ = [
-    "NATIONAL_GAUGE_MM",
     "OUTSIDE",
     "Intervals",
     "build_category",
@@ -54,10 +53,6 @@ __all__ = [
 #: Key for route length outside every country unit (over water, off the region pack).
 OUTSIDE = "outside"
 
-#: Standard track gauge by unit (corridors.md: Türkiye and Iran 1435 mm; Armenia,
-#: Azerbaijan, Nakhchivan 1520 mm; Georgia and Russia are 1520 mm networks too).
-NATIONAL_GAUGE_MM: dict[str, float] = {"ARM": 1520.0, "AZE": 1520.0, "NAX": 1520.0, "GEO": 1520.0,
-                                       "RUS": 1520.0, "TUR": 1435.0, "IRN": 1435.0}
 
 #: Place kinds that count as a known crossing point.
 CROSSING_KINDS = ("border_crossing", "checkpoint", "rail_station")
@@ -234,7 +229,7 @@ def gauge_breaks(route: Any, *, infer: bool = True, max_excursion_m: float = 0.0
     A gauge break is either a segment of class ``gauge_break`` (a transfer edge
     of the network) or a change between known gauges of consecutive rail
     segments. With ``infer``, rail segments without a gauge take the national
-    gauge of their unit (:data:`NATIONAL_GAUGE_MM`), short border excursions
+    gauge of their unit (:data:`corridor._types.NATIONAL_GAUGE_MM`), short border excursions
     folded (:func:`effective_units`); so do new-build segments whose gauge is
     simply their unit's national gauge (as the alignment engine assigns it).
     """
@@ -261,7 +256,7 @@ def gauge_breaks(route: Any, *, infer: bool = True, max_excursion_m: float = 0.0
             g = None  # new build given its unit's national gauge: re-infer with excursions folded
         if g is None and infer:
             u = eff[i]
-            g = NATIONAL_GAUGE_MM.get(u) if u else None
+            g = float(NATIONAL_GAUGE_MM[u]) if u in NATIONAL_GAUGE_MM else None
         if g is None:
             continue
         if last is not None and g != last:
