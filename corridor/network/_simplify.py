@@ -47,6 +47,8 @@ from typing import Any
 
 import numpy as np
 
+from corridor._geo import nearest
+
 log = logging.getLogger(__name__)
 
 __all__ = ["MERGE_KEY", "Chains", "find_chains", "join_distinct", "protected_station_nodes", "simplify_edges"]
@@ -73,7 +75,6 @@ def protected_station_nodes(edges: Any, stations: Any) -> np.ndarray:
     """OSM node ids of the nearest road and rail edge end of each station (where transfers attach)."""
     import shapely
 
-    from corridor._geo import nearest
 
     if stations is None or not len(stations) or not len(edges):
         return np.zeros(0, np.int64)
