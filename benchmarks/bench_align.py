@@ -19,17 +19,81 @@ structure flagging), whose path cost is compared with the whole-raster one too
 (its cell fields come from the area read, so it can differ slightly near that
 area's edge). Printed: speed ratios (whole / windowed; > 1 means the windowed
 search is faster) and path-cost differences.
+
+First, for every built-in scenario traced as new build throughout
+(``Scenario.route()``, embedded DEM), the time of the least-cost vertical
+design (:func:`corridor.align.structures.vertical_design`: profile sampling and
+the dynamic programme) as a share of the horizontal search's time
+(cell fields and leg searches), both measured inside the same ``trace`` call
+(target <= 0.25).
 """
 
 from __future__ import annotations
 
 import gc
 import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
 
 import numpy as np
 
 LEGS = (((44.55, 40.05), (45.70, 40.15)),  # Yerevan plain to Sevan basin, over the Geghama ridge
         ((45.30, 39.30), (46.20, 39.60)))  # Nakhchivan foothills into the Zangezur range
+
+
+@contextmanager
+def _timed(module: Any, names: tuple[str, ...], acc: dict[str, float], key: str) -> Iterator[None]:
+    """Accumulate the wall time of calls to ``module.<name>`` into ``acc[key]`` (restored on exit)."""
+    saved = {n: getattr(module, n) for n in names}
+
+    def wrap(fn: Callable[..., Any]) -> Callable[..., Any]:
+        def inner(*a: Any, **kw: Any) -> Any:
+            t0 = time.perf_counter()
+            try:
+                return fn(*a, **kw)
+            finally:
+                acc[key] += time.perf_counter() - t0
+        return inner
+
+    for n, fn in saved.items():
+        setattr(module, n, wrap(fn))
+    try:
+        yield
+    finally:
+        for n, fn in saved.items():
+            setattr(module, n, fn)
+
+
+def design_share() -> dict[str, float]:
+    """Vertical design time / horizontal search time for every built-in scenario (new build throughout)."""
+    from corridor import scenarios
+    from corridor._errors import NoFeasibleAlignment
+    from corridor.align import tracing
+
+    out: dict[str, float] = {}
+    shares = []
+    print("vertical design vs horizontal search, per built-in scenario (new build throughout, embedded DEM)")
+    for s in sorted(scenarios.builtin(), key=lambda s: s.slug):
+        acc = {"search": 0.0, "design": 0.0}
+        t0 = time.perf_counter()
+        try:
+            with _timed(tracing, ("_solve_leg", "_grade_fields"), acc, "search"), \
+                    _timed(tracing, ("vertical_design",), acc, "design"):
+                r = s.route()
+        except NoFeasibleAlignment as exc:
+            print(f"  {s.slug:24s} infeasible ({str(exc)[:90]}...)")
+            continue
+        total = time.perf_counter() - t0
+        share = acc["design"] / acc["search"] if acc["search"] > 0 else float("nan")
+        shares.append(share)
+        print(f"  {s.slug:24s} {r.length_m / 1000:6.1f} km: trace {total:6.2f} s, search {acc['search']:6.2f} s, "
+              f"vertical design {acc['design']:6.2f} s, share {share:5.2f} (target <= 0.25)", flush=True)
+        out[f"design_share_{s.slug}"] = share
+    if shares:
+        out["design_share_max"] = max(shares)
+        print(f"  largest share {max(shares):.2f} (target <= 0.25)")
+    return out
 
 
 def run(quick: bool = False) -> dict[str, float]:
@@ -43,6 +107,7 @@ def run(quick: bool = False) -> dict[str, float]:
     from corridor.align import tracing as align
     from corridor.terrain import DEM
 
+    shares = design_share()
     factor = 3 if quick else 7
     base = DEM.open(None)
     z0, tr0 = base.read()
@@ -81,7 +146,7 @@ def run(quick: bool = False) -> dict[str, float]:
     del mat
     gc.collect()
 
-    out: dict[str, float] = {"cells_millions": cells / 1e6}
+    out: dict[str, float] = {"cells_millions": cells / 1e6, **shares}
     for k, ((a, b), (t_whole, c_whole)) in enumerate(zip(LEGS, whole, strict=True), start=1):
         s, e = grid.rowcol(*a), grid.rowcol(*b)
         hw = align._half_width(_cost.PRESETS["road"], great_circle_m(*a, *b), None)

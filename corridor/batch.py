@@ -5,8 +5,17 @@ weights). :func:`evaluate_many` spreads the work over a
 ``dask.distributed.Client`` when one is given, or over local processes
 otherwise. Scenario items are routed (traced) **on the workers**, with the
 network and DEM each worker holds; results are identical to the serial
-``[evaluate(s.route(network=..., dem=...), dem=..., params=p) ...]`` and come
-back in input order. :func:`route_and_evaluate_many` also returns the routes.
+``[evaluate(s.route(network=..., dem=..., params=t), dem=..., params=p) ...]``
+and come back in input order. :func:`route_and_evaluate_many` also returns the
+routes.
+
+Trace parameters. ``t`` (``trace_params``) is the set of unit costs the new
+alignments and their vertical designs are optimised with: by default ``params``
+when one set is given for every item, the :mod:`corridor.costs` defaults when
+each item has its own (a sweep). A sweep therefore prices one design, the
+least-cost one at ``trace_params``, under each cost variant: a price
+sensitivity, not a re-optimisation per variant (that would trace every
+variant).
 
 Shipping. The DEM and the network are shipped **once per worker**, not once per
 task: objects are broadcast with ``Client.scatter(..., broadcast=True)`` and
@@ -52,6 +61,7 @@ from corridor._errors import (
     MissingDependencyError,
     ParameterError,
 )
+from corridor.costs import CostParams
 from corridor.evaluation.metrics import evaluate
 from corridor.network.core import as_network
 from corridor.route import Route
@@ -187,9 +197,9 @@ def _network_of(shared: Mapping[str, Any]) -> Any:
 
 
 def _trace(scenario: Any, shared: Mapping[str, Any]) -> Any:
-    """Route one scenario with the network and DEM this process holds."""
+    """Route one scenario with the network, DEM and trace parameters this process holds."""
     _STATS["traces"] += 1
-    return scenario.route(network=_network_of(shared), dem=_dem_of(shared))
+    return scenario.route(network=_network_of(shared), dem=_dem_of(shared), params=shared.get("params"))
 
 
 def _run_task(task: Mapping[str, Any], shared: Mapping[str, Any]) -> tuple[dict[int, Any], list[tuple[int, Any]]]:
@@ -352,6 +362,7 @@ def route_and_evaluate_many(
     network: Any = "reference",
     max_workers: int | None = None,
     progress: Callable[[int, int], None] | None = None,
+    trace_params: CostParams | None = None,
 ) -> list[tuple[Any, Any]]:
     """Like :func:`evaluate_many`, returning ``(route, metrics)`` pairs in input order.
 
@@ -378,6 +389,10 @@ def route_and_evaluate_many(
         return []
     per_item = isinstance(params, Sequence) and not isinstance(params, str | bytes)
     plist = list(params) if per_item else [params] * len(items)
+    if trace_params is None and not per_item:
+        trace_params = params
+    if trace_params is not None and not isinstance(trace_params, CostParams):
+        raise InvalidInputError(f"trace_params must be a CostParams, got {type(trace_params).__name__}")
     if len(plist) != len(items):
         raise InvalidInputError(f"got {len(plist)} parameter sets for {len(items)} items; give one or one per item")
     if chunk is not None and int(chunk) < 1:
@@ -386,7 +401,7 @@ def route_and_evaluate_many(
     size = int(chunk) if chunk is not None else max(1, math.ceil(len(items) / (4 * n_workers)))
     group_of, sources, split, tasks = _plan(items, plist, size)
     needs_net = not all(isinstance(s, Route) for s in sources)
-    shared = {"dem": dem, "network": network if needs_net else None}
+    shared = {"dem": dem, "network": network if needs_net else None, "params": trace_params}
     log.info("batch: %d evaluations, %d groups (%d to trace), %d tasks on %d worker(s)", len(items), len(sources),
              sum(not isinstance(s, Route) for s in sources), len(tasks) + len(split), n_workers)
     results: dict[int, Any] = {}
@@ -425,6 +440,7 @@ def evaluate_many(
     network: Any = "reference",
     max_workers: int | None = None,
     progress: Callable[[int, int], None] | None = None,
+    trace_params: CostParams | None = None,
 ) -> list[Any]:
     """Evaluate many routes or scenarios, in parallel, in input order.
 
@@ -452,12 +468,15 @@ def evaluate_many(
         Local processes (default: up to 4, the CPU count); ignored with ``client``.
     progress : callable, optional
         ``progress(done, total)`` after each finished task.
+    trace_params : CostParams, optional
+        Unit costs the scenarios' alignments are optimised with (see the module
+        docstring). Default: ``params`` when it is one set, else the defaults.
 
     Returns
     -------
     list of RouteMetrics
         Same order and values as ``[evaluate(r, dem=dem, params=p) for ...]``,
-        where ``r`` is a Route item or ``s.route(network=network, dem=dem)``.
+        where ``r`` is a Route item or ``s.route(network=network, dem=dem, params=trace_params)``.
 
     Examples
     --------
@@ -469,7 +488,7 @@ def evaluate_many(
     True
     """
     pairs = route_and_evaluate_many(items, params=params, client=client, chunk=chunk, dem=dem, network=network,
-                                    max_workers=max_workers, progress=progress)
+                                    max_workers=max_workers, progress=progress, trace_params=trace_params)
     return [m for _, m in pairs]
 
 

@@ -229,6 +229,10 @@ class CostParams:
     vertical_join_tolerance_m: float = _num(
         20.0, f"{_ASSUME}: slack on the level where new line joins existing track or road: that level is taken "
         "at the DEM ground there, as uncertain as a waypoint's (GLOBE vertical error is tens of metres)", "m")
+    usd_per_eur: float = _num(
+        1.08, f"{_ASSUME}: US dollars per euro, to compare costs published in euros (Kars-Dilucu EUR 2.4 bn, "
+        f"{_REF}) with the model's USD; the rate behind the EUR 10.7 M/km ~ $11.6 M/km of rail_new_musd_per_km "
+        "(ECB reference rates were about 1.05-1.12 in 2023-2025)", "USD/EUR")
     border_facility_musd: Band = _band(
         (0.0, 0.0, 0.0), f"{_ASSUME}: no published figure; border-crossing facilities are not priced unless "
         "set (MUSD per crossing with a border stop)", "MUSD each")

@@ -48,6 +48,7 @@ from corridor._errors import ScenarioError, UnknownPlaceError
 from corridor._types import REGION_BBOX, UNITS
 from corridor._validate import MODES, as_items, check_input_path
 from corridor.align.tracing import trace
+from corridor.costs import CostParams
 from corridor.data.datasets import data_dir
 from corridor.data.places import norm, resolve
 from corridor.network.core import as_network
@@ -105,7 +106,7 @@ class Scenario:
     source_file: str = ""
     reference_status: str = "proposed"
 
-    def route(self, network: Any = None, dem: Any = None, **kw: Any) -> Any:
+    def route(self, network: Any = None, dem: Any = None, *, params: CostParams | None = None, **kw: Any) -> Any:
         """Trace this scenario and return a :class:`corridor.route.Route`.
 
         Parameters
@@ -116,6 +117,9 @@ class Scenario:
             traces a new alignment throughout.
         dem : DEM, path or None
             Default: the embedded GLOBE DEM.
+        params : CostParams, optional
+            Unit costs the new alignment and its vertical design are optimised
+            with (default: the :mod:`corridor.costs` defaults); see :func:`corridor.align.trace`.
         **kw
             Passed to :func:`corridor.align.trace` (e.g. ``buffer_m``).
 
@@ -138,7 +142,7 @@ class Scenario:
         avoid = dict(self.avoid) if isinstance(self.avoid, Mapping) else (list(self.avoid) or None)
         r = trace(list(self.waypoints), mode=self.mode, network=network, dem=dem,
                   stay_in=list(self.stay_in) or None, avoid=avoid, max_grade=self.max_grade,
-                  name=self.name, **kw)
+                  name=self.name, params=params, **kw)
         net_src = None
         if network is not None:
             net_src = str(getattr(network, "meta", {}).get("source", "network"))

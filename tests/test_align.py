@@ -167,10 +167,29 @@ def test_network_edges_are_reused_and_gaps_are_new():
             self.edges = e
             self.meta = {"source": "test"}
 
-    # the end waypoint is ~150 m above the line's end 5 km away: at 12.5 per mille the vertical design
-    # cannot join them and names the junction instead of tunnelling; a mountain-line grade can
-    with pytest.raises(NoFeasibleAlignment, match=r"junction with existing line \(km 0\.00\).*44\.7600,40\.0500"):
-        trace([(44.40, 40.05), (44.76, 40.05)], mode="rail", network=Net(edges))
+    # A waypoint ~665 m above the line's end 14 km away would need ~53 km of line at 12.5 per mille:
+    # the vertical design names the junction instead of tunnelling to make it fit
+    with pytest.raises(NoFeasibleAlignment, match=r"junction with existing line \(km 0\.00\).*44\.8500,40\.1000"):
+        trace([(44.40, 40.05), (44.85, 40.10)], mode="rail", network=Net(edges))
+    # The end waypoint is ~150 m above the line's end 5 km away (13.5 per mille straight); the grade
+    # search develops a longer line that reaches lower ground near the waypoint, and the design climbs
+    # from the junction within the ruling grade
+    from corridor._geo import great_circle_m
+    from corridor.terrain import profile
+
+    r = trace([(44.40, 40.05), (44.76, 40.05)], mode="rail", network=Net(edges))
+    tail = r.meta["formation"]["runs"][-1]  # the new line from the junction at 44.70 E to the waypoint
+    lev, dist = tail["level_m"], tail["distance_m"]
+    assert np.abs(np.diff(lev) / np.diff(dist)).max() <= 0.0125 + GRADE_TOL
+    assert dist[-1] > great_circle_m(44.70, 40.05, 44.76, 40.05)  # longer than the straight line
+    p = profile(r, mode="rail", step_m=50)
+    junction = float(np.interp(r.length_m - dist[-1], p.distance_m, p.ground_m))
+    near_end = p.ground_m[p.distance_m >= p.distance_m[-1] - 1000].min()  # the waypoint's level window
+    assert abs(lev[0] - junction) <= 20 + 1  # joins the existing line within the join tolerance
+    need = (near_end - 20) - (junction + 20)  # the least rise the level windows allow
+    # it climbs (5 m: the route profile's samples are not the design's stations, on a steep slope) ...
+    assert need > 0 and lev[-1] - lev[0] >= need - 5
+    assert dist[-1] * 0.0125 >= need  # ... over enough line
     r = trace([(44.40, 40.05), (44.76, 40.05)], mode="rail", network=Net(edges), max_grade=0.035)
     seg = r.segments
     existing = seg[seg["build"] == "existing"]
@@ -250,9 +269,10 @@ def test_new_build_structures_and_profile_follow_the_vertical_design():
         assert a == pytest.approx(s.start_m, abs=1.0) and b == pytest.approx(s.end_m, abs=1.0)
     seg = r.segments
     cut = float((seg["cut_m3_per_m"] * seg["length_m"]).sum())
-    # a fresh design of the route's (re-joined) geometry sits on a level grid shifted by a fraction of a
-    # step, so its volumes agree only to discretisation
-    assert cut == pytest.approx(v.cut_m3, rel=0.1)
+    fill = float((seg["fill_m3_per_m"] * seg["length_m"]).sum())
+    # the route's pieces joined again are the designed line (cut points on its geodesics, stations
+    # independent of vertices), so a fresh design is the same design
+    assert cut == pytest.approx(v.cut_m3, rel=1e-6) and fill == pytest.approx(v.fill_m3, rel=1e-6)
     # the profile is the designed formation: within the ruling grade everywhere, structures included
     p = profile(r, mode="rail", step_m=50)
     assert np.abs(np.diff(p.elevation_m) / np.diff(p.distance_m)).max() <= 0.0125 + GRADE_TOL
@@ -264,3 +284,30 @@ def test_new_build_structures_and_profile_follow_the_vertical_design():
     # the reversed route keeps the design (mirrored)
     q = profile(r.reversed(), mode="rail", step_m=50)
     assert q.ascent_m == pytest.approx(p.descent_m, abs=1.0)
+
+
+def test_cost_params_reach_the_search_and_the_vertical_design():
+    from corridor.align.structures import vertical_design
+    from corridor.costs import CostParams
+
+    # shallow caps: cuts and fills give way to tunnels and viaducts sooner
+    p = CostParams(max_cut_depth_m=3.0, max_fill_height_m=3.0)
+    default = trace(["Meghri", "Ordubad"], mode="rail", stay_in=["ARM", "NAX"])
+    r = trace(["Meghri", "Ordubad"], mode="rail", stay_in=["ARM", "NAX"], params=p)
+    v = vertical_design(r.geometry, mode="rail", params=p, waypoints=[(0.0, "Meghri"), (r.length_m, "Ordubad")])
+    spans = r.structure_spans()
+    assert [k for *_, k in spans] == [s.kind for s in v.structures]
+    for (a, b, _k), s in zip(spans, v.structures, strict=True):
+        assert a == pytest.approx(s.start_m, abs=1.0) and b == pytest.approx(s.end_m, abs=1.0)
+    struct_km = sum(b - a for a, b, _k in spans)
+    assert struct_km > sum(b - a for a, b, _k in default.structure_spans())
+    assert r.meta["cost_params"] == "given" and default.meta["cost_params"] == "defaults"
+    # the horizontal search prices moves with the same parameters: dearer tunnels change the line's cost
+    dear = CostParams(rail_tunnel_musd_per_km=(100.0, 200.0, 300.0))
+    r2 = trace(["Meghri", "Ordubad"], mode="rail", stay_in=["ARM", "NAX"], params=dear)
+    assert sum(r2.meta["leg_costs"]) > sum(default.meta["leg_costs"])
+    alt = alternatives(["Meghri", "Ordubad"], mode="rail", stay_in=["ARM", "NAX"], params=p, k=1)
+    assert [k for *_, k in alt[0].structure_spans()] == [k for *_, k in spans]
+    assert alt[0].length_m == pytest.approx(r.length_m)
+    with pytest.raises(ParameterError, match="CostParams"):
+        trace(["Meghri", "Ordubad"], mode="rail", params={"max_cut_depth_m": 3.0})

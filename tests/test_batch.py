@@ -278,3 +278,21 @@ def test_one_item_is_not_split(routes: list[Any]) -> None:
     assert len(one) == 1 and one[0].name == routes[0].name
     by_name = evaluate_many("gyumri-kars", max_workers=1)  # a single name: one scenario, not 11 letters
     assert [m.meta["scenario"] for m in by_name] == ["gyumri-kars"]
+
+
+def test_trace_params_reach_the_workers_design() -> None:
+    sc = scenarios.get("meghri-road")
+    p = CostParams(max_cut_depth_m=3.0, max_fill_height_m=3.0)
+    # one parameter set: the scenario is traced with it too (the design at the prices it is evaluated with)
+    ((r, m),) = route_and_evaluate_many([sc], params=p, network=None, max_workers=1)
+    assert r.structure_spans() == sc.route(params=p).structure_spans()
+    assert m.as_row() == evaluate(sc.route(params=p), params=p).as_row()
+    # one set per item (a sweep): one design, at trace_params (default: the defaults), priced per variant
+    pairs = route_and_evaluate_many([sc, sc], params=[p, CostParams()], network=None, max_workers=1)
+    assert pairs[0][0] is pairs[1][0]
+    assert pairs[0][0].structure_spans() == sc.route().structure_spans()
+    pairs = route_and_evaluate_many([sc, sc], params=[p, CostParams()], network=None, max_workers=1,
+                                    trace_params=p)
+    assert pairs[0][0].structure_spans() == r.structure_spans()
+    with pytest.raises(InvalidInputError, match="trace_params"):
+        evaluate_many([sc], trace_params={"max_cut_depth_m": 3.0}, max_workers=1)

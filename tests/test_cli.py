@@ -45,6 +45,7 @@ from pathlib import Path  # noqa: E402
 import pytest  # noqa: E402
 
 from corridor import scenarios  # noqa: E402
+from corridor.data.datasets import data_dir  # noqa: E402
 
 OUTPUTS = {"summary.csv", "routes.gpkg", "profiles.png", "comparison.png", "map.html", "report.html",
            "corridor-manifest.json"}
@@ -90,8 +91,13 @@ def test_default_compare_covers_catalogue(default_compare):
     _, out_text, _, out = default_compare
     with open(out / "summary.csv", encoding="utf-8") as f:
         rows = list(csv.DictReader(f))
-    names = {s.name for s in scenarios.builtin()}
+    # every scenario but those the reference build records as infeasible at their ruling grade
+    recorded = json.loads((data_dir() / "reference" / "network.geojson").read_text())["infeasible"]
+    infeasible = {scenarios.get(r["scenario"]).name for r in recorded}
+    names = {s.name for s in scenarios.builtin()} - infeasible
     assert {r["name"] for r in rows} == names
+    for n in infeasible:  # one line each on stderr
+        assert sum(n in ln and "infeasible" in ln for ln in default_compare[2].splitlines()) == 1
     for col in ("length_km", "length_km_ARM", "length_km_NAX", "n_crossings", "max_grade", "km_over_ruling",
                 "time_h", "cost_low_musd", "cost_central_musd", "cost_high_musd", "rank"):
         assert all(r[col] != "" for r in rows), col
@@ -567,3 +573,30 @@ def test_signal_during_the_commit_waits_for_it(tmp_path, monkeypatch):
     assert sent
     assert sorted(p.name for p in out.iterdir()) == ["corridor-manifest.json", "map.html", "summary.csv"]
     assert {f["name"] for f in pipeline.read_manifest(out)["files"]} == {"map.html", "summary.csv"}
+
+
+def test_costs_file_reaches_the_vertical_design(tmp_path, capsys):
+    costs = tmp_path / "shallow.toml"
+    costs.write_text("[costs]\nmax_cut_depth_m = 3.0\nmax_fill_height_m = 3.0\n", encoding="utf-8")
+    args = ["compare", "meghri-road", "--network", "none", "--json"]
+    assert main([*args, "--out", str(tmp_path / "a")]) == 0
+    plain = json.loads(capsys.readouterr().out)["routes"][0]
+    assert main([*args, "--costs", str(costs), "--out", str(tmp_path / "b")]) == 0
+    shallow = json.loads(capsys.readouterr().out)["routes"][0]
+    # structures come from the trace's vertical design: the file's caps must have reached it
+    assert shallow["tunnel_km"] + shallow["bridge_km"] > plain["tunnel_km"] + plain["bridge_km"]
+
+
+def test_compare_reports_an_infeasible_scenario_in_one_line_and_goes_on(tmp_path, capsys):
+    out = tmp_path / "o"
+    assert main(["compare", "hrazdan-ijevan-gazakh", "yeraskh-sadarak", "--network", "none", "--json",
+                 "--out", str(out)]) == 0
+    captured = capsys.readouterr()
+    data = json.loads(captured.out)
+    assert [r["name"] for r in data["routes"]] == [scenarios.get("yeraskh-sadarak").name]
+    (rec,) = data["infeasible"]
+    assert rec["scenario"] == scenarios.get("hrazdan-ijevan-gazakh").name and "cannot join" in rec["reason"]
+    lines = [ln for ln in captured.err.splitlines() if "infeasible" in ln]
+    assert len(lines) == 1 and "Hrazdan" in lines[0] and "per mille" in lines[0]
+    # only infeasible scenarios: a clear error, not an empty comparison
+    assert main(["compare", "hrazdan-ijevan-gazakh", "--network", "none", "--out", str(tmp_path / "p")]) != 0

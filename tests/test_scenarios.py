@@ -158,3 +158,16 @@ def test_gather_rejects_duplicate_names_naming_both_sources(tmp_path):
         scenarios.gather(["gyumri-kars", "Gyumri - Kars rail"])
     assert len(scenarios.gather([a, a], unique=False)) == 2  # batch items may repeat
 
+
+
+def test_scenario_route_passes_cost_params_to_the_design():
+    from corridor.align import trace
+    from corridor.costs import CostParams
+
+    s = scenarios.get("meghri-road")
+    p = CostParams(max_cut_depth_m=3.0, max_fill_height_m=3.0)
+    r = s.route(params=p)
+    direct = trace(list(s.waypoints), mode=s.mode, stay_in=list(s.stay_in) or None, max_grade=s.max_grade,
+                   name=s.name, params=p)
+    assert r.structure_spans() == direct.structure_spans()
+    assert r.structure_spans() != s.route().structure_spans()

@@ -88,7 +88,7 @@ def alternatives(waypoints: Iterable[Any], *, k: int = 3, max_shared: float = 0.
     name = kw.pop("name", None)
     pb = _setup(waypoints, kw.pop("mode", None) or "rail", kw.pop("dem", None), kw.pop("stay_in", None),
                 kw.pop("avoid", None), kw.pop("max_grade", None), kw.pop("network", None),
-                kw.pop("buffer_m", None), kw.pop("search", "grade"))
+                kw.pop("buffer_m", None), kw.pop("search", "grade"), kw.pop("params", None))
     if kw:
         raise InvalidInputError(f"unexpected arguments {sorted(kw)}; see corridor.align.trace")
     best = _trace_problem(pb, pb.costs, name, allow_new)

@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import itertools
 import logging
+import math
 from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
-from corridor._geo import cumulative_distance
+from corridor._geo import cumulative_distance, geod
 from corridor._validate import check_mode, check_positive
 from corridor.align import surface as _cost
 from corridor.align.vertical import VerticalDesign, design_grade_line
@@ -60,12 +61,23 @@ def vertical_design(line: Any, *, mode: str, max_grade: float | None = None, dem
 
     check_mode(mode)
     lim = _cost.PRESETS[mode].max_grade if max_grade is None else check_positive(max_grade, "max_grade")
-    prof = profile(LineString(np.asarray(line.coords, dtype=float)), dem, mode=mode, step_m=FLAG_STEP_M)
-    d = np.asarray(prof.distance_m, dtype=float)
+    xy = np.asarray(line.coords, dtype=float)
+    # Stations at a uniform spacing of at most FLAG_STEP_M that divides the length exactly: the
+    # profile samples them, and the ground at the stations is those samples alone, so the design
+    # does not depend on where the line has vertices (a route cut at its structures' ends, or
+    # split at unit borders, gets the same design as the line it was cut from).
+    total = float(cumulative_distance(xy[:, 0], xy[:, 1])[-1])
+    n = max(1, math.ceil(total / FLAG_STEP_M - 1e-9))
+    step = total / n
+    prof = profile(LineString(xy), dem, mode=mode, step_m=step)
+    d_all = np.asarray(prof.distance_m, dtype=float)
+    d = step * np.arange(n + 1)
+    d[-1] = d_all[-1]
+    ground = np.interp(d, d_all, np.asarray(prof.ground_m, dtype=float))
     if waypoints is None:
         waypoints = [] if fixed_levels else [(0.0, "start"), (float(d[-1]), "end")]
-    return design_grade_line(d, np.asarray(prof.ground_m, dtype=float), mode=mode, max_grade=lim, params=params,
-                             waypoint_targets=waypoints, fixed_levels=fixed_levels, station_step_m=FLAG_STEP_M)
+    return design_grade_line(d, ground, mode=mode, max_grade=lim, params=params,
+                             waypoint_targets=waypoints, fixed_levels=fixed_levels, station_step_m=step)
 
 
 def flag_structures(line: Any, *, mode: str, max_grade: float | None = None, dem: Any = None,
@@ -154,15 +166,30 @@ def run_levels(full: np.ndarray, bounds: Sequence[float], pieces: Sequence[tuple
 
 
 def _cut(coords: np.ndarray, cuts: Sequence[float]) -> list[np.ndarray]:
-    """Cut a vertex chain at geodesic distances (linear interpolation within a vertex pair)."""
+    """Cut a vertex chain at geodesic distances.
+
+    A cut point lies on the geodesic between its two vertices, at its distance
+    (as :func:`corridor.terrain.profile` samples the line), so the pieces joined
+    again are the same line, stations and ground included.
+    """
     cum = cumulative_distance(coords[:, 0], coords[:, 1])
+    g = geod()
+
+    def point(x: float) -> np.ndarray:
+        k = int(np.clip(np.searchsorted(cum, x, side="right") - 1, 0, len(cum) - 2))
+        if x - cum[k] <= 1e-9:
+            return coords[k].copy()
+        if cum[k + 1] - x <= 1e-9:
+            return coords[k + 1].copy()
+        az, _, _ = g.inv(coords[k, 0], coords[k, 1], coords[k + 1, 0], coords[k + 1, 1])
+        lon, lat, _ = g.fwd(coords[k, 0], coords[k, 1], az, x - cum[k])
+        return np.array([lon, lat], dtype=float)
+
     pieces = []
     bounds = [0.0, *[c for c in cuts if 0.0 < c < cum[-1]], float(cum[-1])]
     for a, b in itertools.pairwise(bounds):
         if b - a <= 1e-6:
             continue
-        inner = coords[(cum > a) & (cum < b)]
-        pa = np.array([np.interp(a, cum, coords[:, 0]), np.interp(a, cum, coords[:, 1])])
-        pb = np.array([np.interp(b, cum, coords[:, 0]), np.interp(b, cum, coords[:, 1])])
-        pieces.append(np.vstack([pa, inner, pb]))
+        inner = coords[(cum > a + 1e-9) & (cum < b - 1e-9)]
+        pieces.append(np.vstack([point(a), inner, point(b)]))
     return pieces

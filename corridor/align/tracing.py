@@ -75,6 +75,7 @@ from corridor.align.structures import (
     vertical_design,
 )
 from corridor.align.surface import EXISTING_FACTOR
+from corridor.costs import CostParams
 from corridor.data.places import resolve_all
 from corridor.data.regions import index, split_by_unit
 from corridor.network.core import as_network
@@ -109,6 +110,7 @@ class _Problem:
     legs_info: list[dict[str, Any]] = field(default_factory=list)
     factors: np.ndarray | None = None
     search: str = "grade"
+    params: CostParams | None = None
 
 
 # ------------------------------------------------------------------ inputs
@@ -135,11 +137,15 @@ def _leg_name(p: Sequence[Place], i: int) -> str:
 
 
 def _setup(waypoints: Any, mode: str, dem: Any, stay_in: Any, avoid: Any, max_grade: Any,
-           network: Any, buffer_m: float | None, search: str = "grade") -> _Problem:
+           network: Any, buffer_m: float | None, search: str = "grade",
+           params: CostParams | None = None) -> _Problem:
 
     check_mode(mode)
     if search not in SEARCHES:
         raise ParameterError(f"search must be one of {', '.join(SEARCHES)}, got {search!r}")
+    if params is not None and not isinstance(params, CostParams):
+        raise ParameterError(f"params must be a corridor.costs.CostParams (e.g. CostParams.from_toml(path)), "
+                             f"got {type(params).__name__}")
     places = resolve_all(as_items(waypoints))
     network = as_network(network)
     stay = check_units(stay_in, what="stay_in unit")
@@ -190,7 +196,7 @@ def _setup(waypoints: Any, mode: str, dem: Any, stay_in: Any, avoid: Any, max_gr
     factors = _cost.unit_factors(grid, stay_in=stay, avoid=av, keep=cells)
     costs = _cost.cost_surface(grid, preset, factors)
     return _Problem(places, mode, preset, dem_obj, grid, cells, costs, stay, av, network, buffer_m,
-                    factors=factors, search=search)
+                    factors=factors, search=search, params=params)
 
 
 def _half_width(preset: _cost.Preset, leg_m: float, buffer_m: float | None) -> float:
@@ -209,7 +215,7 @@ def _grade_fields(pb: _Problem, costs: np.ndarray) -> _gradesearch.CellFields:
 
 
 def _grade_model(pb: _Problem) -> _gradesearch.GradeModel:
-    return _gradesearch.GradeModel.for_mode(pb.mode, pb.preset.max_grade)
+    return _gradesearch.GradeModel.for_mode(pb.mode, pb.preset.max_grade, params=pb.params)
 
 
 def _solve_leg(pb: _Problem, i: int, costs: np.ndarray, net: Any,
@@ -436,7 +442,7 @@ def _assemble(pb: _Problem, legs: list[list[Any]], net: Any, name: str, allow_ne
         # 3. the least-cost grade line of the run gives its tunnels, bridges and earthworks
         wps, fixed = run_levels(full, bounds, [(c, leg) for c, _a, leg in run], pb.places, pb.dem)
         design = vertical_design(LineString(full), mode=mode, max_grade=pb.preset.max_grade, dem=pb.dem,
-                                 waypoints=wps, fixed_levels=fixed)
+                                 params=pb.params, waypoints=wps, fixed_levels=fixed)
         spans = design.spans()
         run_start = sum(float(cumulative_distance(*np.asarray(ln.coords, dtype=float).T)[-1]) for ln in lines)
         formation.append({"start_m": run_start, "distance_m": design.distance_m - design.distance_m[0],
@@ -486,6 +492,7 @@ def _meta(pb: _Problem, costs: list[float], net: Any) -> dict[str, Any]:
         "network_source": net_src,
         "max_grade": pb.preset.max_grade,
         "cost_model": {k: v for k, v in pb.preset.__dict__.items()},
+        "cost_params": "defaults" if pb.params is None else "given",
         "stay_in": list(pb.stay_in),
         "avoid": {u: ("excluded" if math.isinf(f) else f) for u, f in pb.avoid.items()},
         "leg_costs": costs,
@@ -497,7 +504,7 @@ def _meta(pb: _Problem, costs: list[float], net: Any) -> dict[str, Any]:
 def trace(waypoints: Iterable[Any], *, mode: str, network: Any = None, dem: Any = None,
           stay_in: Sequence[str] | str | None = None, avoid: Any = None, max_grade: float | None = None,
           allow_new: bool = True, name: str | None = None, buffer_m: float | None = None,
-          search: str = "grade") -> Route:
+          search: str = "grade", params: CostParams | None = None) -> Route:
     """Trace a least-cost alignment through ordered waypoints.
 
     Parameters
@@ -531,6 +538,11 @@ def trace(waypoints: Iterable[Any], *, mode: str, network: Any = None, dem: Any 
         line can follow valley sides or develop length to gain height
         (:mod:`corridor.align.gradesearch`); ``slope``: the isotropic terrain-slope
         cost surface (:mod:`corridor.align.surface`), the earlier engine.
+    params : CostParams, optional
+        Unit costs, cross-sections and tolerances of the grade search and the
+        vertical design (default: the :mod:`corridor.costs` defaults); pass the
+        set the route will be evaluated with (e.g. ``CostParams.from_toml``) so
+        that the design is the least-cost one at those prices.
 
     Returns
     -------
@@ -557,7 +569,7 @@ def trace(waypoints: Iterable[Any], *, mode: str, network: Any = None, dem: Any 
     wps = as_items(waypoints)  # a generator is read once; a single name is one (too few) waypoint
     if len(wps) < 2:
         raise InvalidInputError(f"need at least two waypoints, got {wps!r}")
-    pb = _setup(wps, mode, dem, stay_in, avoid, max_grade, network, buffer_m, search)
+    pb = _setup(wps, mode, dem, stay_in, avoid, max_grade, network, buffer_m, search, params)
     return _trace_problem(pb, pb.costs, name, allow_new)
 
 

@@ -471,12 +471,7 @@ def design_grade_line(distance_m: Any, ground_m: Any, *, mode: str, max_grade: f
         raise NoFeasibleAlignment("no grade line satisfies the level windows at the ruling grade "
                                   f"{g_max * 1000:g} per mille (discretisation); use a smaller level_step_m")
     objective = float(last[best])
-    lev = np.empty(n + 1, dtype=np.int64)
-    lev[n] = band_lo[n] + best
-    for i in range(n - 1, -1, -1):
-        a, b = max(band_lo[i], lev[i + 1] - k), min(band_hi[i], lev[i + 1] + k)
-        row = cost[offs[i] + a - band_lo[i]:offs[i] + b - band_lo[i] + 1]
-        lev[i] = a + int(np.argmin(row))
+    lev = _backtrack(cost, offs, band_lo, band_hi, k, int(band_lo[n]) + best)
     zf = z[lev]
     depth = gs - zf
     kinds = model.kinds(depth, step / 2)
@@ -558,38 +553,81 @@ def _envelope(h: np.ndarray, rise: float, pick: Any) -> np.ndarray:
 
 def _forward(gs: np.ndarray, weight: np.ndarray, z: np.ndarray, band_lo: np.ndarray, band_hi: np.ndarray,
              k: int, model: _Model) -> tuple[np.ndarray, np.ndarray]:
-    """Cost-to-come per station over its band (flat float32 buffer and row offsets)."""
+    """Cost-to-come per station over its band (flat float32 buffer and row offsets).
+
+    The station costs of every (station, level) cell are computed at once (numpy,
+    in chunks); the recurrence over stations is one sliding-window minimum of
+    the previous row per station (three ufunc calls for ``k == 1``, the usual
+    case; :func:`scipy.ndimage.minimum_filter1d` otherwise), read in place when
+    the previous band covers the window (the usual case) and through a padded
+    buffer at band edges.
+    """
     width = band_hi - band_lo + 1
     offs = np.concatenate([[0], np.cumsum(width)])
     cost = np.empty(int(offs[-1]), dtype=np.float32)
     n = gs.size
     # station costs, vectorised over every (station, level) cell of the bands, in chunks
+    base = (gs - z[0]) / (z[1] - z[0]) if z.size > 1 else gs - z[0]  # ground in level steps above z[0]
+    step = float(z[1] - z[0]) if z.size > 1 else 1.0
     i0 = 0
     while i0 < n:
         i1 = int(np.searchsorted(offs, offs[i0] + 2_000_000, side="right")) - 1
         i1 = min(n, max(i1, i0 + 1))
         w = width[i0:i1]
-        st = np.repeat(np.arange(i0, i1), w)
-        lev = np.arange(offs[i0], offs[i1]) - offs[st] + band_lo[st]
-        depth = (gs[st] - z[lev]).astype(np.float32)
-        cost[offs[i0]:offs[i1]] = model.costs(depth) * weight[st].astype(np.float32)
+        # depth at cell j of station i: step * (base_i - band_lo_i - j)
+        first = np.repeat(base[i0:i1] - band_lo[i0:i1] + (offs[i0:i1] - offs[i0]), w)  # float64: exact offsets
+        first -= np.arange(offs[i1] - offs[i0], dtype=np.float64)
+        first *= step
+        row = model.costs(first.astype(np.float32))
+        row *= np.repeat(weight[i0:i1].astype(np.float32), w)
+        cost[offs[i0]:offs[i1]] = row
         i0 = i1
     inf = np.float32(np.inf)
+    wmax = int(width.max()) if n else 0
+    ext = np.empty(wmax + 2 * k, dtype=np.float32)
+    tmp = np.empty(max(wmax, 1), dtype=np.float32)
+    if k > 1:
+        from scipy.ndimage import minimum_filter1d  # only for coarse level steps
+    # per station, precomputed: is levels a-k .. b+k of the previous row inside its band, and where
+    covered = ((band_lo[:-1] <= band_lo[1:] - k) & (band_hi[:-1] >= band_hi[1:] + k)).tolist()
+    src0 = (offs[:-2] + band_lo[1:] - k - band_lo[:-1]).tolist()
+    lo, hi, off, wl = band_lo.tolist(), band_hi.tolist(), offs.tolist(), width.tolist()
     for i in range(1, n):
-        a, b = band_lo[i], band_hi[i]
-        pa, pb = band_lo[i - 1], band_hi[i - 1]
-        ext = np.full(b - a + 1 + 2 * k, inf, dtype=np.float32)  # previous row over levels a-k .. b+k
-        lo_, hi_ = max(pa, a - k), min(pb, b + k)
-        if lo_ <= hi_:
-            ext[lo_ - (a - k):hi_ - (a - k) + 1] = cost[offs[i - 1] + lo_ - pa:offs[i - 1] + hi_ - pa + 1]
-        if k == 1:
-            best = np.minimum(np.minimum(ext[:-2], ext[1:-1]), ext[2:])
+        w = wl[i]
+        if covered[i - 1]:  # the usual case: read the previous row in place
+            src = cost[src0[i - 1]:src0[i - 1] + w + 2 * k]
         else:
-            from scipy.ndimage import minimum_filter1d  # imported once, only for k > 1
-
-            best = minimum_filter1d(ext, 2 * k + 1, mode="constant", cval=inf)[k:k + b - a + 1]
-        cost[offs[i]:offs[i + 1]] += best
+            a, b, pa, pb = lo[i], hi[i], lo[i - 1], hi[i - 1]
+            src = ext[:w + 2 * k]
+            lo_, hi_ = max(pa, a - k), min(pb, b + k)
+            src.fill(inf)
+            if lo_ <= hi_:
+                src[lo_ - a + k:hi_ - a + k + 1] = cost[off[i - 1] + lo_ - pa:off[i - 1] + hi_ - pa + 1]
+        cur = cost[off[i]:off[i + 1]]
+        if k == 1:
+            t = tmp[:w]
+            np.minimum(src[:-2], src[2:], out=t)
+            np.minimum(t, src[1:-1], out=t)
+            cur += t
+        else:
+            cur += minimum_filter1d(src, 2 * k + 1, mode="constant", cval=inf)[k:k + w]
     return cost, offs
+
+
+def _backtrack(cost: np.ndarray, offs: np.ndarray, band_lo: np.ndarray, band_hi: np.ndarray, k: int,
+               last: int) -> np.ndarray:
+    """Level index per station of the optimal line ending at level ``last`` (windowed argmin, last to first)."""
+    n = band_lo.size
+    lo, hi, off = band_lo.tolist(), band_hi.tolist(), offs.tolist()
+    lev = [0] * n
+    lev[n - 1] = cur = last
+    for i in range(n - 2, -1, -1):
+        a = cur - k if cur - k > lo[i] else lo[i]
+        b = cur + k if cur + k < hi[i] else hi[i]
+        o = off[i] - lo[i]
+        cur = a + int(cost[o + a:o + b + 1].argmin())
+        lev[i] = cur
+    return np.asarray(lev, dtype=np.int64)
 
 
 def _runs(s: np.ndarray, kinds: np.ndarray, depth: np.ndarray, ds: float) -> tuple[Structure, ...]:

@@ -218,9 +218,13 @@ def compare(
 
         result = run_compare(scenarios or [], network=network, dem=dem, out=out, params=params, weights=w,
                              progress=progress, with_sensitivity=sens, costs_file=costs)
+    for name, why in result.infeasible:  # one line each; the other scenarios are compared
+        err.print(f"[bold]{_safe(name)}[/bold]: infeasible, left out of the comparison: {_safe(why)}",
+                  soft_wrap=True)
     if json_out:
         data = {"provenance": result.provenance, "files": [str(f) for f in result.files],
-                "routes": table_records(result.table)}
+                "routes": table_records(result.table),
+                "infeasible": [{"scenario": n, "reason": why} for n, why in result.infeasible]}
         if result.sensitivity is not None:
             data["sensitivity"] = table_records(result.sensitivity)
         _echo_json(data)
@@ -287,7 +291,7 @@ def route(
         net = load_net(network, modes=(mode,), waypoints=places)
         dem_obj = load_dem(dem)
         r = align.trace(places, mode=mode, network=net, dem=dem_obj, stay_in=units_in or None,
-                        avoid=units_out or None, max_grade=max_grade)
+                        avoid=units_out or None, max_grade=max_grade, params=params)
         m = evaluate(r, dem=dem_obj, params=params)
     prov = provenance(net, dem_obj, costs)
     files: list[str] = []

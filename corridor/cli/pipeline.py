@@ -43,7 +43,7 @@ from pathlib import Path
 from typing import Any
 
 from corridor import scenarios
-from corridor._errors import DEMError, InvalidInputError, OutputError
+from corridor._errors import DEMError, InvalidInputError, NoFeasibleAlignment, OutputError
 from corridor._files import missing_folders, remove_folders
 from corridor._text import clean_terminal, write_csv
 from corridor._types import BBox
@@ -524,6 +524,8 @@ class CompareResult:
     provenance: dict[str, Any]
     files: list[Path] = field(default_factory=list)
     sensitivity: Any = None
+    #: ``(scenario name, reason)`` of every scenario the constraints cannot connect (left out of the table)
+    infeasible: list[tuple[str, str]] = field(default_factory=list)
 
 
 def _json_safe(v: Any) -> Any:
@@ -597,10 +599,17 @@ def run_compare(scenario_args: Sequence[str] = (), *, network: str | None = "ref
     net = load_net(network, modes=modes, waypoints=[w for sc in scens for w in getattr(sc, "waypoints", ())])
     dem_obj = load_dem(dem)
     routes: list[Any] = []
+    infeasible: list[tuple[str, str]] = []
     for i, s in enumerate(scens):
         if progress is not None:
             progress("route", i, len(scens), str(getattr(s, "name", s)))
-        routes.append(s.route(network=net, dem=dem_obj))
+        try:
+            routes.append(s.route(network=net, dem=dem_obj, params=params))  # the design at these prices
+        except NoFeasibleAlignment as exc:  # one scenario the constraints cannot connect: say so, go on
+            log.warning("%s: infeasible: %s", getattr(s, "name", s), exc)
+            infeasible.append((str(getattr(s, "name", s)), str(exc)))
+    if not routes:
+        raise NoFeasibleAlignment("; ".join(f"{n}: {why}" for n, why in infeasible))
     metrics = []
     for i, r in enumerate(routes):
         if progress is not None:
@@ -610,7 +619,9 @@ def run_compare(scenario_args: Sequence[str] = (), *, network: str | None = "ref
         progress("evaluate", len(routes), len(routes), "")
     tbl = make_table(metrics, weights=weights)
     prov = provenance(net, dem_obj, costs_file)
-    result = CompareResult(routes, metrics, tbl, prov)
+    if infeasible:
+        prov["infeasible"] = {n: why for n, why in infeasible}
+    result = CompareResult(routes, metrics, tbl, prov, infeasible=infeasible)
     if with_sensitivity:
 
         result.sensitivity = sensitivity(metrics, weights=weights, params=params)
