@@ -264,3 +264,13 @@ def test_new_build_structures_and_profile_follow_the_vertical_design():
     # the reversed route keeps the design (mirrored)
     q = profile(r.reversed(), mode="rail", step_m=50)
     assert q.ascent_m == pytest.approx(p.descent_m, abs=1.0)
+
+
+def test_preset_is_a_deprecated_alias_of_surface_preset():
+    import corridor.align as align_pkg
+    from corridor.align import PRESETS, SurfacePreset, surface
+
+    assert isinstance(PRESETS["rail"], SurfacePreset)
+    for mod in (align_pkg, surface):
+        with pytest.warns(DeprecationWarning, match=r"\.Preset is deprecated.*SurfacePreset"):
+            assert mod.Preset is SurfacePreset

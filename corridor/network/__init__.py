@@ -14,7 +14,8 @@ True
 
 from __future__ import annotations
 
-from corridor.network.core import Costs, Network, as_network, load_network
+from corridor._validate import renamed
+from corridor.network.core import Network, RoutingCosts, as_network, load_network
 from corridor.network.osm import (
     EDGE_COLUMNS,
     REGION_PATHS,
@@ -34,9 +35,9 @@ __all__ = [
     "EDGE_COLUMNS",
     "REGIONS",
     "REGION_PATHS",
-    "Costs",
     "Network",
     "RawOSM",
+    "RoutingCosts",
     "as_network",
     "fetch_geofabrik",
     "fetch_overpass",
@@ -48,3 +49,6 @@ __all__ = [
     "read_osm",
     "region_extracts",
 ]
+
+#: Old names, kept for one release (``DeprecationWarning``).
+__getattr__ = renamed(__name__, {"Costs": ("RoutingCosts", RoutingCosts)})
