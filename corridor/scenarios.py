@@ -19,8 +19,10 @@ reference_status optional OSM-style status of the line on the reference network
 published       optional array of tables ``{figure, value, unit, source}``
 =============== ======== =====================================================
 
-Every problem raises :class:`~corridor.ScenarioError` naming the file, the key
-and what is wrong.
+The keys are checked by a declarative pydantic schema (``_Table``, see
+:mod:`corridor._schema`); every problem raises :class:`~corridor.ScenarioError`
+naming the file, the key path and what is wrong, with a "did you mean" for an
+unknown key.
 
 Examples
 --------
