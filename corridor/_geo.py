@@ -184,6 +184,54 @@ def chain_lengths(lons: np.ndarray, lats: np.ndarray, starts: np.ndarray, ends: 
     return np.asarray(np.add.reduceat(d, both)[0::2], dtype=np.float64)
 
 
+def radius_deg(metres: float, lat: float) -> float:
+    """A search radius in degrees (planar lon/lat) holding every point within ``metres``
+    (geodesic) of a point at latitude ``lat``.
+
+    It is ``metres`` over the geodesic length of a degree of longitude (the shorter
+    degree) at the disc's pole-ward edge, plus 1 %: a candidate search, to be
+    followed by geodesic distances.
+
+    >>> round(radius_deg(1000.0, 40.0), 4)
+    0.0118
+    """
+    edge = min(89.0, abs(float(lat)) + metres / 110_000.0)
+    return 1.01 * float(metres) / great_circle_m(0.0, edge, 1.0, edge)
+
+
+def nearest_within(points: Any, tree: Any, metres: float) -> tuple[np.ndarray, np.ndarray]:
+    """For each point, the geometry of a shapely ``STRtree`` nearest by geodesic distance, if within ``metres``.
+
+    Candidates come from the tree within :func:`radius_deg`; the distance to each is
+    the geodesic distance to its (planar) nearest point.
+
+    Returns
+    -------
+    point, geometry : numpy.ndarray
+        Index of each point that has such a geometry, and the tree index of the geometry.
+
+    Examples
+    --------
+    >>> import shapely
+    >>> tree = shapely.STRtree([shapely.LineString([(45.0, 40.0), (45.0, 41.0)])])
+    >>> nearest_within(shapely.points([45.011, 45.013], [40.5, 40.5]), tree, 1000.0)[0].tolist()
+    [0]
+    """
+    import shapely
+
+    points = np.asarray(points, dtype=object)
+    if not len(points) or metres <= 0:
+        return np.zeros(0, np.intp), np.zeros(0, np.intp)
+    lat_max = float(np.max(np.abs(shapely.get_y(points))))
+    pi, gi = tree.query(points, predicate="dwithin", distance=radius_deg(metres, lat_max))
+    near = shapely.get_point(shapely.shortest_line(points[pi], tree.geometries[gi]), 1)
+    d = pair_distances(shapely.get_x(points[pi]), shapely.get_y(points[pi]), shapely.get_x(near), shapely.get_y(near))
+    order = np.lexsort((gi, d, pi))  # per point, nearest first (ties: the first geometry)
+    first = order[np.r_[True, pi[order][1:] != pi[order][:-1]]] if len(order) else order
+    keep = first[d[first] <= metres]
+    return pi[keep].astype(np.intp), gi[keep].astype(np.intp)
+
+
 def pair_distances(lon1: Any, lat1: Any, lon2: Any, lat2: Any) -> np.ndarray:
     """Geodesic distances (m) between point pairs ``(lon1[i], lat1[i])``, ``(lon2[i], lat2[i])``."""
     return np.asarray(geod().inv(lon1, lat1, lon2, lat2)[2], dtype=np.float64)

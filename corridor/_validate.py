@@ -5,7 +5,8 @@ from __future__ import annotations
 import math
 import os
 import stat
-from collections.abc import Iterable
+import warnings
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +19,8 @@ from corridor._errors import (
 )
 from corridor._types import UNITS, BBox
 
-__all__ = ["as_bbox", "as_items", "check_input_path", "check_lonlat", "check_mode", "check_modes", "check_positive", "check_units"]
+__all__ = ["as_bbox", "as_items", "check_input_path", "check_lonlat", "check_mode", "check_modes", "check_positive", "check_units",
+           "renamed", "renamed_keyword"]
 
 MODES = ("road", "rail")
 
@@ -201,3 +203,34 @@ def as_bbox(bbox: Any) -> BBox | None:
     if len(vals) != 4:
         raise InvalidInputError(f"bbox {bbox!r} needs four numbers: (left, bottom, right, top) in degrees")
     return BBox(*vals)
+
+
+def renamed(module: str, aliases: Mapping[str, tuple[str, object]]) -> Callable[[str], object]:
+    """A module-level ``__getattr__`` serving old names, each with a ``DeprecationWarning``.
+
+    ``aliases`` maps each old name to ``(new name, object)``. Kept for one release
+    after a rename.
+
+    >>> import warnings
+    >>> getattr_ = renamed("pkg", {"Old": ("New", int)})
+    >>> with warnings.catch_warnings(record=True) as w:
+    ...     warnings.simplefilter("always")
+    ...     getattr_("Old") is int, str(w[0].message)
+    (True, 'pkg.Old is deprecated and will be removed in the next release; use pkg.New')
+    """
+
+    def __getattr__(name: str) -> object:  # noqa: N807  (it becomes the module's __getattr__)
+        if name in aliases:
+            new, obj = aliases[name]
+            warnings.warn(f"{module}.{name} is deprecated and will be removed in the next release; "
+                          f"use {module}.{new}", DeprecationWarning, stacklevel=2)
+            return obj
+        raise AttributeError(f"module {module!r} has no attribute {name!r}")
+
+    return __getattr__
+
+
+def renamed_keyword(func: str, old: str, new: str) -> None:
+    """Warn that keyword ``old`` of ``func`` is deprecated in favour of ``new`` (kept for one release)."""
+    warnings.warn(f"{func}({old}=...) is deprecated and will be removed in the next release; use {new}=...",
+                  DeprecationWarning, stacklevel=3)

@@ -34,26 +34,30 @@ Examples
 True
 >>> p.replace(rail_tunnel_musd_per_km=(30, 45, 70)).rail_tunnel_musd_per_km
 (30.0, 45.0, 70.0)
->>> CostParams(rail_speed_new_kmh=-5)
+>>> CostParams(rail_border_dwell_h=-5)
 Traceback (most recent call last):
 ...
-corridor._errors.ParameterError: cost parameter 'rail_speed_new_kmh' must be a finite number >= 0, got -5
+corridor._errors.ParameterError: cost parameter 'rail_border_dwell_h' must be a finite number >= 0, got -5
 """
 
 # ruff: noqa: RUF009  (_band/_num/_map/_steps return dataclasses.field with metadata)
 from __future__ import annotations
 
 import dataclasses
+import functools
 import logging
 import math
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, get_type_hints
+
+from pydantic import AfterValidator, Field, Strict
 
 from corridor._errors import DataFileError, ParameterError
+from corridor._schema import Problem, Schema, closed_table, fail, key_path
 from corridor._types import ROAD_LEVELS
-from corridor._validate import check_input_path, check_mode
+from corridor._validate import check_input_path, check_mode, check_positive
 
 log = logging.getLogger(__name__)
 
@@ -74,12 +78,14 @@ def _band(v: Band, source: str, unit: str = "MUSD/km") -> Any:
     return field(default=v, metadata={"source": source, "unit": unit, "kind": "band"})
 
 
-def _num(v: float, source: str, unit: str) -> Any:
-    return field(default=v, metadata={"source": source, "unit": unit, "kind": "number"})
+def _num(v: float, source: str, unit: str, *, positive: bool = False) -> Any:
+    return field(default=v, metadata={"source": source, "unit": unit, "kind": "number", "positive": positive})
 
 
-def _map(v: Mapping[str, float], source: str, unit: str) -> Any:
-    return field(default_factory=lambda: dict(v), metadata={"source": source, "unit": unit, "kind": "map"})
+def _map(v: Mapping[str, float], source: str, unit: str, *, keys: Iterable[str] = ()) -> Any:
+    """A table parameter; it may hold the keys of its default and ``keys``."""
+    return field(default_factory=lambda: dict(v), metadata={"source": source, "unit": unit, "kind": "map",
+                                                            "keys": tuple(dict.fromkeys([*v, *keys]))})
 
 
 def _steps(v: tuple[tuple[float, float], ...], source: str, unit: str) -> Any:
@@ -150,12 +156,17 @@ class CostParams:
 
     # ---- speeds, km/h -------------------------------------------------------
     rail_speed_new_kmh: float = _num(
-        100.0, f"{_ASSUME}: mixed-traffic single track; Kars-Dilucu is designed for 160 km/h ({_REF})", "km/h")
-    rail_speed_existing_kmh: float = _num(60.0, f"{_ASSUME}: Soviet-era lines of the region", "km/h")
-    rail_speed_rehab_kmh: float = _num(80.0, f"{_ASSUME}: rehabilitated line on the old alignment", "km/h")
-    road_speed_new_kmh: float = _num(80.0, f"{_ASSUME}: new 2-lane road, design speed 80 km/h (AASHTO 5 % grade class)", "km/h")
+        100.0, f"{_ASSUME}: mixed-traffic single track; Kars-Dilucu is designed for 160 km/h ({_REF})", "km/h",
+        positive=True)
+    rail_speed_existing_kmh: float = _num(60.0, f"{_ASSUME}: Soviet-era lines of the region", "km/h",
+                                            positive=True)
+    rail_speed_rehab_kmh: float = _num(80.0, f"{_ASSUME}: rehabilitated line on the old alignment", "km/h",
+                                       positive=True)
+    road_speed_new_kmh: float = _num(80.0, f"{_ASSUME}: new 2-lane road, design speed 80 km/h (AASHTO 5 % grade class)", "km/h",
+                                     positive=True)
     road_speed_kmh: Mapping[str, float] = _map(
-        _ROAD_SPEEDS, f"{_ASSUME}: typical truck speeds by OSM class; OSM maxspeed caps them", "km/h")
+        _ROAD_SPEEDS, f"{_ASSUME}: typical truck speeds by OSM class; OSM maxspeed caps them", "km/h",
+        keys=ROAD_LEVELS)  # every road class level; a ``_link`` class takes its base class's speed
     rail_grade_speed: tuple[tuple[float, float], ...] = _steps(
         ((0.0125, 0.75), (0.025, 0.5)),
         f"{_ASSUME}: speed factor above each grade; 12.5 per mille ruling grade (EBO par. 7) and 25 per mille "
@@ -242,34 +253,12 @@ class CostParams:
 
     # ------------------------------------------------------------ validation
     def __post_init__(self) -> None:
-        for f in dataclasses.fields(self):
-            kind = f.metadata.get("kind")
-            value = getattr(self, f.name)
-            if kind == "band":
-                object.__setattr__(self, f.name, _check_band(f.name, value))
-            elif kind == "number":
-                object.__setattr__(self, f.name, _check_number(f.name, value))
-            elif kind == "map":
-                if not isinstance(value, Mapping) or not value:
-                    raise ParameterError(
-                        f"cost parameter {f.name!r} must be a table of class = km/h, got {value!r}")
-                _reject_unknown([str(k) for k in value], _map_keys(f.name), "key",
-                                f"use {', '.join(sorted(_map_keys(f.name)))}", of=f" in table {f.name!r}")
-                checked = {str(k): _check_number(f"{f.name}.{k}", v, positive=True) for k, v in value.items()}
-                object.__setattr__(self, f.name, checked)
-            elif kind == "steps":
-                object.__setattr__(self, f.name, _check_steps(f.name, value))
-        for name in ("rail_speed_new_kmh", "rail_speed_existing_kmh", "rail_speed_rehab_kmh", "road_speed_new_kmh"):
-            if getattr(self, name) <= 0:
-                raise ParameterError(f"cost parameter {name!r} must be greater than zero, got {getattr(self, name)!r}")
-        if self.flat_max_grade > self.mountainous_min_grade:
-            raise ParameterError(
-                f"flat_max_grade ({self.flat_max_grade}) must not exceed mountainous_min_grade "
-                f"({self.mountainous_min_grade})")
-        if self.flat_max_relief_m > self.mountainous_min_relief_m:
-            raise ParameterError(
-                f"flat_max_relief_m ({self.flat_max_relief_m}) must not exceed mountainous_min_relief_m "
-                f"({self.mountainous_min_relief_m})")
+        values = _check({f.name: getattr(self, f.name) for f in dataclasses.fields(self)})
+        for name, value in values.items():
+            object.__setattr__(self, name, value)
+        for low, high in _ORDERED:
+            if getattr(self, low) > getattr(self, high):
+                raise ParameterError(f"{low} ({getattr(self, low)}) must not exceed {high} ({getattr(self, high)})")
 
     # ------------------------------------------------------------ helpers
     @classmethod
@@ -296,7 +285,7 @@ class CostParams:
         >>> CostParams().replace(road_border_dwell_h=0.5).road_border_dwell_h
         0.5
         """
-        _check_known(changes, "")
+        _check(changes)
         return dataclasses.replace(self, **changes)
 
     def scaled(self, key: str, factor: float) -> CostParams:
@@ -305,9 +294,10 @@ class CostParams:
         >>> CostParams().scaled("rail_tunnel_musd_per_km", 1.5).rail_tunnel_musd_per_km
         (37.5, 60.0, 90.0)
         """
-        _check_known({key: None}, "")
+        if key not in self.keys():
+            _check({key: None})  # raises: unknown, with the closest name
         value = getattr(self, key)
-        f = _check_number("factor", factor)
+        f = check_positive(factor, "factor", allow_zero=True)
         if isinstance(value, tuple) and value and not isinstance(value[0], tuple):
             return self.replace(**{key: tuple(v * f for v in value)})
         if isinstance(value, int | float):
@@ -354,15 +344,16 @@ class CostParams:
         ...
         corridor._errors.ParameterError: cost parameter 'rail_new_musd_per_km' must be a list [low, central, high] of numbers, got 'cheap'
         """
+        return cls._from_table(data, where)
+
+    @classmethod
+    def _from_table(cls, data: Mapping[str, Any], where: str, *, prefix: tuple[str, ...] = ()) -> CostParams:
         if not isinstance(data, Mapping):
             raise ParameterError(f"cost parameters{where} must be a table of key = value, got {data!r}")
-        _check_known(data, where)
-        kw: dict[str, Any] = dict(data)
-        if "road_speed_kmh" in kw:
-            if not isinstance(kw["road_speed_kmh"], Mapping):
-                raise ParameterError(f"cost parameter 'road_speed_kmh'{where} must be a table of "
-                                     f"class = km/h, got {kw['road_speed_kmh']!r}")
-            kw["road_speed_kmh"] = {**_ROAD_SPEEDS, **kw["road_speed_kmh"]}
+        kw = _check(data, where, prefix=prefix)
+        for f in dataclasses.fields(cls):  # table entries are merged into the default table
+            if f.metadata.get("kind") == "map" and f.name in kw and callable(f.default_factory):
+                kw[f.name] = {**f.default_factory(), **kw[f.name]}
         try:
             return cls(**kw)
         except ParameterError as exc:
@@ -412,73 +403,88 @@ class CostParams:
         if extra:
             raise ParameterError(f"unknown top-level key(s) {', '.join(map(repr, extra))} in {str(p)!r}; "
                                  "put cost parameters under [costs]")
-        return cls.from_dict(table, where=f" (in {str(p)!r})")
+        return cls._from_table(table, f" (in {str(p)!r})", prefix=("costs",) if "costs" in data else ())
 
 
-def _check_known(data: Mapping[str, Any], where: str) -> None:
-    _reject_unknown([str(k) for k in data], CostParams.keys(), "cost parameter",
-                    "see CostParams.keys() or `corridor list params`", where)
-    for f in dataclasses.fields(CostParams):  # keys of nested tables ([costs.road_speed_kmh] ...)
-        value = data.get(f.name)
-        if f.metadata.get("kind") == "map" and isinstance(value, Mapping):
-            _reject_unknown([str(k) for k in value], _map_keys(f.name), "key",
-                            f"use {', '.join(sorted(_map_keys(f.name)))}", where, of=f" in table {f.name!r}")
+# ---------------------------------------------------------------- the schema
+# Derived from the fields of CostParams: a field's ``kind`` (set by _band, _num, _map,
+# _steps) says its shape; a field without one is validated by its type annotation.
+# A new parameter therefore needs no schema edit.
+
+#: Pairs ``(a, b)`` of parameters where ``a`` must not exceed ``b``.
+_ORDERED = (("flat_max_grade", "mountainous_min_grade"), ("flat_max_relief_m", "mountainous_min_relief_m"))
+
+_Number = Annotated[float, Strict(), Field(ge=0, allow_inf_nan=False)]
+_Positive = Annotated[float, Strict(), Field(gt=0, allow_inf_nan=False)]
 
 
-def _map_keys(name: str) -> set[str]:
-    """Keys a table parameter may hold: those of its default, and for road speeds every road class level
-    (a ``_link`` class takes its base class's speed, so it is not a key)."""
-
-    f = next(f for f in dataclasses.fields(CostParams) if f.name == name)
-    default: Mapping[str, Any] = f.default_factory() if callable(f.default_factory) else {}
-    return set(default) | (set(ROAD_LEVELS) if name == "road_speed_kmh" else set())
-
-
-def _reject_unknown(keys: list[str], known: Any, what: str, otherwise: str, where: str = "", *,
-                    of: str = "") -> None:
-    """Raise ParameterError for ``keys`` not in ``known``, with a "did you mean" for near misses."""
-    known = set(known)
-    bad = [k for k in keys if k not in known]
-    if bad:
-        import difflib
-
-        hints = {b: difflib.get_close_matches(b, known, n=1) for b in bad}
-        hint = "; ".join(f"did you mean {h[0]!r}?" for h in hints.values() if h)
-        raise ParameterError(f"unknown {what} {', '.join(map(repr, bad))}{of}{where}; {hint or otherwise}")
-
-
-def _check_number(name: str, value: Any, *, positive: bool = False) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise ParameterError(f"cost parameter {name!r} must be a number, got {value!r}")
-    v = float(value)
-    if not math.isfinite(v) or v < 0 or (positive and v == 0):
-        need = "> 0" if positive else ">= 0"
-        raise ParameterError(f"cost parameter {name!r} must be a finite number {need}, got {value!r}")
+def _ordered_band(v: tuple[float, float, float]) -> Band:
+    if not v[0] <= v[1] <= v[2]:
+        fail(f"must be ordered low <= central <= high, got {list(v)!r}")
     return v
 
 
-def _check_band(name: str, value: Any) -> Band:
-    if isinstance(value, str | bytes) or not hasattr(value, "__len__") or len(value) != 3:
-        raise ParameterError(f"cost parameter {name!r} must be a list [low, central, high] of numbers, got {value!r}")
-    lo, mid, hi = (_check_number(name, v) for v in value)
-    if not lo <= mid <= hi:
-        raise ParameterError(f"cost parameter {name!r} must be ordered low <= central <= high, got {list(value)!r}")
-    return (lo, mid, hi)
+_BAND = Annotated[tuple[_Number, _Number, _Number], AfterValidator(_ordered_band),
+                  Field(description="must be a list [low, central, high] of numbers")]
+_STEP = Annotated[tuple[_Number, Annotated[float, Strict(), Field(gt=0, le=1, allow_inf_nan=False,
+                                                                   description="must be a speed factor in (0, 1]")]],
+                  Field(description="must be a [grade, speed factor] pair")]
+_STEPS = Annotated[tuple[_STEP, ...], AfterValidator(lambda v: tuple(sorted(v))),
+                   Field(description="must be a list of [grade, speed factor] pairs")]
 
 
-def _check_steps(name: str, value: Any) -> tuple[tuple[float, float], ...]:
-    msg = f"cost parameter {name!r} must be a list of [grade, speed factor] pairs, got {value!r}"
-    if isinstance(value, str | bytes) or not hasattr(value, "__iter__"):
-        raise ParameterError(msg)
-    out = []
-    for pair in value:
-        if isinstance(pair, str | bytes) or not hasattr(pair, "__len__") or len(pair) != 2:
-            raise ParameterError(msg)
-        g, fac = _check_number(name, pair[0]), _check_number(name, pair[1], positive=True)
-        if fac > 1:
-            raise ParameterError(f"cost parameter {name!r}: speed factor {pair[1]!r} must be in (0, 1]")
-        out.append((g, fac))
-    return tuple(sorted(out))
+def _table_type(f: dataclasses.Field[Any]) -> Any:
+    """A table parameter: only the keys its field allows, each a number > 0, at least one."""
+    need = f"must be a table of class = {f.metadata['unit']}"
+
+    def non_empty(v: dict[str, float]) -> dict[str, float]:
+        if not v:
+            fail(f"{need}, got {{}}")
+        return v
+
+    table = closed_table(f.name, dict.fromkeys(f.metadata["keys"], _Positive))
+    return Annotated[table, AfterValidator(non_empty), Field(description=need)]
+
+
+def _field_type(f: dataclasses.Field[Any], hints: Mapping[str, Any]) -> Any:
+    kind = f.metadata.get("kind")
+    if kind == "band":
+        return _BAND
+    if kind == "number":
+        return _Positive if f.metadata.get("positive") else _Number
+    if kind == "steps":
+        return _STEPS
+    if kind == "map":
+        return _table_type(f)
+    return hints[f.name]
+
+
+@functools.cache
+def _schema() -> Schema[dict[str, Any]]:
+    hints = get_type_hints(CostParams)
+    fields = {f.name: _field_type(f, hints) for f in dataclasses.fields(CostParams)}
+    return Schema(closed_table("CostParamsTable", fields))
+
+
+def _check(data: Mapping[str, Any], where: str = "", *, prefix: tuple[str, ...] = ()) -> dict[str, Any]:
+    """Validated values of the parameters in ``data`` (any subset), or ParameterError naming the key.
+
+    ``where`` (``" (in 'file')"``) is appended to the message; with a ``prefix`` (the
+    table the parameters sit under in a file), so is the key's full path there
+    (``costs.road_speed_kmh.primry``).
+    """
+
+    def error(p: Problem) -> ParameterError:
+        at = f"{where[:-1]}, key {key_path(prefix + p.loc)})" if prefix and where.endswith(")") else where
+        if p.kind == "extra_forbidden" and len(p.loc) == 1:
+            hint = f"did you mean {p.hint!r}?" if p.hint else "see CostParams.keys() or `corridor list params`"
+            return ParameterError(f"unknown cost parameter {p.key!r}{at}; {hint}")
+        if p.kind == "extra_forbidden":
+            hint = f"did you mean {p.hint!r}?" if p.hint else f"use {', '.join(p.known)}"
+            return ParameterError(f"unknown key {p.loc[-1]!r} in table {key_path(p.loc[:-1])!r}{at}; {hint}")
+        return ParameterError(f"cost parameter {p.key!r} {p.text}{at}")
+
+    return _schema().validate(dict(data), error)
 
 
 def terrain_factor(params: CostParams, mode: str, terrain: str) -> Band:

@@ -19,8 +19,10 @@ reference_status optional OSM-style status of the line on the reference network
 published       optional array of tables ``{figure, value, unit, source}``
 =============== ======== =====================================================
 
-Every problem raises :class:`~corridor.ScenarioError` naming the file, the key
-and what is wrong.
+The keys are checked by a declarative pydantic schema (``_Table``, see
+:mod:`corridor._schema`); every problem raises :class:`~corridor.ScenarioError`
+naming the file, the key path and what is wrong, with a "did you mean" for an
+unknown key.
 
 Examples
 --------
@@ -35,18 +37,31 @@ True
 from __future__ import annotations
 
 import logging
-import math
 import os
 import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-from corridor._errors import ScenarioError, UnknownPlaceError
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainValidator,
+    Strict,
+    StrictFloat,
+    StrictInt,
+    StrictStr,
+)
+
+from corridor._errors import InvalidInputError, ScenarioError, UnknownPlaceError, UnknownUnitError
+from corridor._schema import Schema, fail, list_or_table, one_of
 from corridor._types import REGION_BBOX, UNITS
-from corridor._validate import MODES, as_items, check_input_path
+from corridor._validate import MODES, as_items, check_input_path, check_lonlat, check_units
 from corridor.align.tracing import trace
 from corridor.costs import CostParams
 from corridor.data.datasets import data_dir
@@ -58,9 +73,6 @@ log = logging.getLogger(__name__)
 __all__ = ["REFERENCE_STATUSES", "Scenario", "builtin", "gather", "get", "load", "scenario_dir"]
 
 REFERENCE_STATUSES = ("active", "disused", "abandoned", "razed", "construction", "proposed")
-_KEYS = {"name", "slug", "mode", "waypoints", "stay_in", "avoid", "max_grade", "published", "status",
-         "description", "reference_status"}
-_PUB_KEYS = {"figure", "value", "unit", "source"}
 
 
 @dataclass(frozen=True)
@@ -172,9 +184,83 @@ def _slugify(name: str) -> str:
 
 def _err(path: Path | str, where: str, key: str, problem: str) -> ScenarioError:
     msg = f"{path}: {where} key {key!r}: {problem}"
-    if not re.search(r"\b(use|give|fix|check|remove|add)\b", problem):
+    if not re.search(r"\b(use|give|fix|check|remove|add|did you mean)\b", problem):
         msg += f"; fix {key!r} in the file"
     return ScenarioError(msg)
+
+
+# ---------------------------------------------------------------- the schema of a [scenario] table
+def _unit_codes(value: Any) -> tuple[str, ...]:
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list | tuple):
+        fail(f"must be a list of unit codes, got {value!r}")
+    try:
+        return check_units(value)
+    except UnknownUnitError as exc:
+        fail(str(exc))
+
+
+def _unit_code(value: str) -> str:
+    if value.strip().upper() not in UNITS:
+        fail(f"unknown unit; use {', '.join(UNITS)}")
+    return value.strip().upper()
+
+
+def _waypoint(w: Any) -> str | tuple[float, float]:
+    if isinstance(w, str):
+        if not w.strip():
+            fail("is an empty name")
+        return w
+    if isinstance(w, list | tuple) and len(w) == 2 and all(
+            isinstance(v, int | float) and not isinstance(v, bool) for v in w):
+        try:
+            return check_lonlat(*w)
+        except InvalidInputError:
+            fail(f"{w!r} is not [lon, lat] in degrees")
+    fail(f"{w!r} is neither a place name nor a [lon, lat] pair")
+
+
+_Units = Annotated[tuple[str, ...], BeforeValidator(_unit_codes)]
+_Text = Annotated[str, Strict()]
+if TYPE_CHECKING:
+    _Avoid = tuple[str, ...] | dict[str, float]
+else:  # a list of units to exclude, or a table of cost factors (inf excludes)
+    _Avoid = list_or_table(_Units, dict[Annotated[str, Strict(), AfterValidator(_unit_code)],
+                                        Annotated[float, Strict(), Field(gt=0, description="must be a penalty factor > 0")]])
+
+
+class _Published(BaseModel):  # one published figure (no docstring: it would become the schema's description)
+    model_config = ConfigDict(extra="forbid")
+
+    figure: _Text
+    value: Annotated[StrictInt | StrictFloat | StrictStr, Field(description="must be a number or text")]
+    unit: _Text
+    source: Annotated[str, Strict(), Field(pattern=r"\S", description="must cite where the figure was published")]
+
+
+class _Table(BaseModel):  # a [scenario] table; the keys are listed in the module docstring
+    model_config = ConfigDict(extra="forbid")
+
+    name: Annotated[str, Strict(), Field(pattern=r"\S", description="must be a non-empty string")]
+    mode: Annotated[str, Strict(), one_of(MODES), Field(description=f"must be one of {', '.join(MODES)}")]
+    waypoints: Annotated[list[Annotated[str | tuple[float, float], PlainValidator(_waypoint)]],
+                         Field(min_length=2, description="needs a list of at least two waypoints")]
+    slug: Annotated[str, Strict(), Field(pattern=r"^([a-z0-9][a-z0-9-]*)?$",
+                                         description="must be lower-case letters, digits and dashes")] = ""
+    stay_in: _Units = ()
+    avoid: Annotated[_Avoid, Field(description="must be a list of unit codes or a table {UNIT = factor}")] = ()
+    max_grade: Annotated[float | None, Strict(), Field(
+        gt=0, lt=1, description="must be a ratio between 0 and 1 (0.0125 = 12.5 per mille)")] = None
+    published: Annotated[list[_Published], Field(
+        description="must be an array of tables [[scenario.published]]")] = []
+    status: _Text = ""
+    description: _Text = ""
+    reference_status: Annotated[str, Strict(), one_of(REFERENCE_STATUSES),
+                                Field(description=f"must be one of {', '.join(REFERENCE_STATUSES)}")] = "proposed"
+
+
+_SCHEMA: Schema[_Table] = Schema(_Table)
 
 
 def _check_chain(wps: list[Any], places: list[Any], path: Path, where: str) -> None:
@@ -205,115 +291,30 @@ def _check_chain(wps: list[Any], places: list[Any], path: Path, where: str) -> N
 
 
 def _parse_one(raw: Any, path: Path, where: str, check_places: bool) -> Scenario:
+    name = raw.get("name") if isinstance(raw, Mapping) else None
+    if isinstance(name, str) and name.strip():
+        where = f"{where} ({name!r})"
     if not isinstance(raw, Mapping):
         raise _err(path, where, "scenario", f"must be a table, got {type(raw).__name__}")
-    unknown = sorted(set(raw) - _KEYS)
-    if unknown:
-        raise _err(path, where, unknown[0], f"unknown key; allowed keys are {', '.join(sorted(_KEYS))}")
-    for key in ("name", "mode", "waypoints"):
-        if key not in raw:
-            raise _err(path, where, key, "is missing (required: name, mode, waypoints)")
-    name = raw["name"]
-    if not isinstance(name, str) or not name.strip():
-        raise _err(path, where, "name", f"must be a non-empty string, got {name!r}")
-    where = f"{where} ({name!r})"
-    mode = raw["mode"]
-    if mode not in MODES:
-        raise _err(path, where, "mode", f"{mode!r} is not one of {', '.join(MODES)}")
-    wps = raw["waypoints"]
-    if not isinstance(wps, list) or len(wps) < 2:
-        raise _err(path, where, "waypoints", f"needs a list of at least two waypoints, got {wps!r}")
-
-    out_wps: list[Any] = []
+    t = _SCHEMA.validate(raw, lambda p: _err(path, where, p.key, p.text))
     places: list[Any] = []  # resolved Place of each waypoint (None: a name not looked up)
-    for i, w in enumerate(wps):
-        key = f"waypoints[{i}]"
-        if isinstance(w, str):
-            if not w.strip():
-                raise _err(path, where, key, "is an empty name")
-            place = None
-            if check_places:
-                try:
-                    place = resolve(w)
-                except UnknownPlaceError as exc:
-                    raise _err(path, where, key, str(exc)) from None
-            out_wps.append(w)
-            places.append(place)
-        elif (isinstance(w, list) and len(w) == 2 and all(isinstance(v, (int, float)) and not isinstance(v, bool)
-                                                           for v in w)):
-            lon, lat = float(w[0]), float(w[1])
-            if not (math.isfinite(lon) and math.isfinite(lat) and -180 <= lon <= 180 and -90 <= lat <= 90):
-                raise _err(path, where, key, f"{w!r} is not [lon, lat] in degrees")
-            out_wps.append((lon, lat))
-            places.append(resolve((lon, lat)))
-        else:
-            raise _err(path, where, key, f"{w!r} is neither a place name nor a [lon, lat] pair")
-    _check_chain(out_wps, places, path, where)
-
-    def units(key: str) -> tuple[str, ...]:
-        val = raw.get(key, [])
-        if isinstance(val, str):
-            val = [val]
-        if not isinstance(val, list):
-            raise _err(path, where, key, f"must be a list of unit codes, got {val!r}")
-        codes = []
-        for u in val:
-            if not isinstance(u, str) or u.strip().upper() not in UNITS:
-                raise _err(path, where, key, f"unknown unit {u!r}; use {', '.join(UNITS)}")
-            codes.append(u.strip().upper())
-        return tuple(codes)
-
-    stay_in = units("stay_in")
-    avoid_raw = raw.get("avoid", [])
-    avoid: Any
-    if isinstance(avoid_raw, Mapping):
-        avoid = {}
-        for u, f in avoid_raw.items():
-            if u.upper() not in UNITS:
-                raise _err(path, where, f"avoid.{u}", f"unknown unit; use {', '.join(UNITS)}")
-            if isinstance(f, bool) or not isinstance(f, (int, float)) or not f > 0:
-                raise _err(path, where, f"avoid.{u}", f"penalty factor must be a number > 0, got {f!r}")
-            avoid[u.upper()] = float(f)
-    else:
-        avoid = units("avoid")
-    both = set(stay_in) & set(avoid if not isinstance(avoid, Mapping) else ())
+    for i, w in enumerate(t.waypoints):
+        try:
+            places.append(resolve(w) if check_places or not isinstance(w, str) else None)
+        except UnknownPlaceError as exc:
+            raise _err(path, where, f"waypoints[{i}]", str(exc)) from None
+    _check_chain(t.waypoints, places, path, where)
+    avoid = t.avoid if isinstance(t.avoid, Mapping) else tuple(t.avoid)
+    both = set(t.stay_in) & set(avoid if not isinstance(avoid, Mapping) else ())
     if both:
         raise _err(path, where, "avoid", f"unit(s) {sorted(both)} are also in stay_in")
-    mg = raw.get("max_grade")
-    if mg is not None and (isinstance(mg, bool) or not isinstance(mg, (int, float)) or not 0 < mg < 1):
-        raise _err(path, where, "max_grade", f"must be a ratio between 0 and 1 (0.0125 = 12.5 per mille), got {mg!r}")
-    pubs = raw.get("published", [])
-    if not isinstance(pubs, list):
-        raise _err(path, where, "published", "must be an array of tables [[scenario.published]]")
-    published = []
-    for i, p in enumerate(pubs):
-        key = f"published[{i}]"
-        if not isinstance(p, Mapping):
-            raise _err(path, where, key, "must be a table with figure, value, unit, source")
-        missing = sorted(_PUB_KEYS - set(p))
-        if missing:
-            raise _err(path, where, f"{key}.{missing[0]}", "is missing (each figure needs figure, value, unit, source)")
-        extra = sorted(set(p) - _PUB_KEYS)
-        if extra:
-            raise _err(path, where, f"{key}.{extra[0]}", "unknown key; use figure, value, unit, source")
-        if not isinstance(p["source"], str) or not p["source"].strip():
-            raise _err(path, where, f"{key}.source", "must cite where the figure was published")
-        if isinstance(p["value"], bool) or not isinstance(p["value"], (int, float, str)):
-            raise _err(path, where, f"{key}.value", f"must be a number or text, got {p['value']!r}")
-        published.append({k: p[k] for k in ("figure", "value", "unit", "source")})
-    for key in ("status", "description", "slug", "reference_status"):
-        if key in raw and not isinstance(raw[key], str):
-            raise _err(path, where, key, f"must be a string, got {raw[key]!r}")
-    ref_status = raw.get("reference_status", "proposed")
-    if ref_status not in REFERENCE_STATUSES:
-        raise _err(path, where, "reference_status", f"{ref_status!r} is not one of {', '.join(REFERENCE_STATUSES)}")
-    slug = raw.get("slug") or _slugify(name)
+    slug = t.slug or _slugify(t.name)
     if not re.fullmatch(r"[a-z0-9][a-z0-9-]*", slug):
         raise _err(path, where, "slug", f"{slug!r} must be lower-case letters, digits and dashes")
-    return Scenario(name=name.strip(), slug=slug, mode=mode, waypoints=tuple(out_wps), stay_in=stay_in,
-                    avoid=avoid, max_grade=None if mg is None else float(mg), published=published,
-                    status=raw.get("status", ""), description=raw.get("description", ""),
-                    source_file=str(path), reference_status=ref_status)
+    return Scenario(name=t.name.strip(), slug=slug, mode=t.mode, waypoints=tuple(t.waypoints), stay_in=t.stay_in,
+                    avoid=avoid, max_grade=t.max_grade, published=[p.model_dump() for p in t.published],
+                    status=t.status, description=t.description, source_file=str(path),
+                    reference_status=t.reference_status)
 
 
 def load(path: str | Path, *, check_places: bool = True) -> list[Scenario]:

@@ -311,3 +311,13 @@ def test_cost_params_reach_the_search_and_the_vertical_design():
     assert alt[0].length_m == pytest.approx(r.length_m)
     with pytest.raises(ParameterError, match="CostParams"):
         trace(["Meghri", "Ordubad"], mode="rail", params={"max_cut_depth_m": 3.0})
+
+
+def test_preset_is_a_deprecated_alias_of_surface_preset():
+    import corridor.align as align_pkg
+    from corridor.align import PRESETS, SurfacePreset, surface
+
+    assert isinstance(PRESETS["rail"], SurfacePreset)
+    for mod in (align_pkg, surface):
+        with pytest.warns(DeprecationWarning, match=r"\.Preset is deprecated.*SurfacePreset"):
+            assert mod.Preset is SurfacePreset

@@ -163,3 +163,42 @@ def test_nested_table_keys_are_checked_with_a_hint(tmp_path):
     p.write_text("[costs.road_speed_kmh]\nprimary = 75\ntrack = 15\n")
     speeds = CostParams.from_toml(p).road_speed_kmh
     assert speeds["primary"] == 75 and speeds["track"] == 15 and speeds["motorway"] == 90
+
+
+# ----------------------------------------------------------------------------- declarative schema (issue 17 §5)
+@pytest.mark.parametrize("key", CostParams.keys())
+def test_every_parameter_is_validated_by_the_schema(key):
+    """The schema is derived from the fields: each one (including any added later) rejects
+    text with a ParameterError naming it, and never lets pydantic's own error out."""
+    with pytest.raises(ParameterError, match=rf"'{key}(\[0\])?'") as ei:
+        CostParams.from_dict({key: "not a number"})
+    assert type(ei.value).__module__ == "corridor._errors"
+
+
+def test_unknown_keys_at_every_level_name_the_file_path_and_suggest(tmp_path):
+    p = tmp_path / "c.toml"
+    p.write_text("[costs]\nrail_tunel_musd_per_km = [1, 2, 3]\n")
+    with pytest.raises(ParameterError, match=r"unknown cost parameter 'rail_tunel_musd_per_km' \(in '.*c\.toml', "
+                                             r"key costs\.rail_tunel_musd_per_km\); did you mean "
+                                             r"'rail_tunnel_musd_per_km'\?"):
+        CostParams.from_toml(p)
+    p.write_text("[costs.road_speed_kmh]\nprimry = 75\n")
+    with pytest.raises(ParameterError, match=r"key costs\.road_speed_kmh\.primry\)"):
+        CostParams.from_toml(p)
+    p.write_text("rail_grade_speed = [[0.01, 0.5], [0.02, 1.5]]\n")  # keys at top level: the path is the key
+    with pytest.raises(ParameterError, match=r"'rail_grade_speed\[1\]\[1\]' must be a speed factor in \(0, 1\], "
+                                             r"got 1\.5 \(in '.*c\.toml'\)$"):
+        CostParams.from_toml(p)
+    p.write_text("[costs]\nrail_new_musd_per_km = [1, 2]\n")
+    with pytest.raises(ParameterError, match=r"must be a list \[low, central, high\] of numbers, got \[1, 2\]"):
+        CostParams.from_toml(p)
+
+
+def test_table_parameter_shape_errors():
+    with pytest.raises(ParameterError, match=r"'road_speed_kmh' must be a table of class = km/h, got 5"):
+        CostParams.from_dict({"road_speed_kmh": 5})
+    with pytest.raises(ParameterError, match=r"'road_speed_kmh' must be a table of class = km/h, got \{\}"):
+        CostParams(road_speed_kmh={})
+    with pytest.raises(ParameterError, match=r"'rail_grade_speed\[0\]' must be a \[grade, speed factor\] pair"):
+        CostParams(rail_grade_speed=[(0.01,)])
+    assert CostParams(rail_grade_speed=[(0.03, 0.5), (0.01, 0.9)]).rail_grade_speed == ((0.01, 0.9), (0.03, 0.5))

@@ -661,9 +661,9 @@ def test_closed_roads_stay_in_the_table_but_are_not_routed(tmp_path):
     far = net.route((44.50, 40.10), (44.56, 40.12), mode="road")  # only closed roads lead to node 5
     assert set(far.segments["osm_way_id"]) == {2} and far.meta["snap_m"][-1] > 3_000  # snapped to node 2
     assert not {d.get("osmid") for _, _, d in net.to_networkx(mode="road").edges(data=True)} & {1, 3, 4, 5}
-    from corridor.network import Costs
+    from corridor.network import RoutingCosts
 
-    open_all = Network(net.edges, costs=Costs(closed_road_statuses=()))
+    open_all = Network(net.edges, costs=RoutingCosts(closed_road_statuses=()))
     assert set(open_all.route((44.50, 40.10), (44.52, 40.10), mode="road").segments["osm_way_id"]) == {1}
     assert open_all.route((44.50, 40.10), (44.56, 40.12), mode="road").meta["snap_m"][-1] < 1
 
@@ -734,3 +734,17 @@ def test_to_networkx_of_a_missing_layer_is_empty():
     e = gpd.GeoDataFrame({"mode": ["road"]}, geometry=[LineString([(44.5, 40.1), (44.6, 40.1)])], crs="EPSG:4326")
     G = Network.from_edges(e).to_networkx(mode="rail")
     assert G.number_of_nodes() == 0 and G.graph["crs"] == "EPSG:4326"
+
+
+def test_costs_is_a_deprecated_alias_of_routing_costs():
+    import corridor.network as network_pkg
+    from corridor.network import core
+
+    for mod in (network_pkg, core):
+        with pytest.warns(DeprecationWarning, match=r"corridor\.network.*\.Costs is deprecated.*RoutingCosts"):
+            old = mod.Costs
+        assert old is network_pkg.RoutingCosts
+    with pytest.warns(DeprecationWarning):
+        from corridor.network import Costs  # noqa: F401  (the old import still works, with a warning)
+    with pytest.raises(AttributeError, match="no attribute 'Nope'"):
+        _ = network_pkg.Nope

@@ -68,7 +68,7 @@ def _border_lines(n: int, seed: int) -> np.ndarray:
     return np.asarray(out, dtype=object)
 
 
-def _reference_split(line: LineString, snap_deg: float = regions.SNAP_DEG) -> list:
+def _reference_split(line: LineString, snap_m: float = regions.SNAP_M) -> list:
     """The one-line overlay split_by_unit used before split_many: the slow reference (simple open lines)."""
     from shapely.ops import substring
 
@@ -98,7 +98,7 @@ def _reference_split(line: LineString, snap_deg: float = regions.SNAP_DEG) -> li
             if g.geom_type != "LineString" or g.length == 0:
                 continue
             mid = g.interpolate(0.5, normalized=True)
-            u = regions.units_of_points(np.array([mid.x]), np.array([mid.y]), snap_deg=snap_deg)[0]
+            u = regions.units_of_points(np.array([mid.x]), np.array([mid.y]), snap_m=snap_m)[0]
             _add(g, u)
     pieces.sort(key=lambda t: (t[0], t[1]))
     # Walk along the line: each span starts where the previous one ended, so where unit
@@ -186,16 +186,45 @@ def test_units_of_lines_equals_contains_test(tmp_path):
 
 
 def test_units_of_points_snap_equals_nearest_polygon():
+    """``snap_m`` is a geodesic distance: a point off every unit takes the unit with the
+    nearest border when that border is within snap_m metres. Reference: geodesic distance
+    to the vertices of each border densified to ~50 m (so within ~60 m of the threshold
+    either answer is right)."""
+    from corridor._geo import nearest
+
     rng = np.random.default_rng(4)
     x, y = rng.uniform(44.0, 51.0, 4000), rng.uniform(38.5, 41.5, 4000)  # the Caspian too
     idx = regions.index()
     pts = shapely.points(x, y)
     off = ~np.any([shapely.intersects(g, pts) for g in idx.geoms], axis=0)
     x, y, pts = x[off], y[off], pts[off]  # off every unit: lakes, the Araks, outside the pack
-    dist = np.array([shapely.distance(g, pts) for g in idx.geoms])
-    want = [idx.codes[int(np.argmin(d))] if d.min() <= 0.02 else None for d in dist.T]
-    assert regions.units_of_points(x, y, snap_deg=0.02) == want
+    dist = []
+    for g in idx.geoms:
+        b = shapely.get_coordinates(shapely.segmentize(shapely.boundary(g), 0.0005))
+        dist.append(nearest(x, y, b[:, 0], b[:, 1], ref_lat=40.0)[1])
+    d = np.array(dist)
+    want = [idx.codes[int(np.argmin(c))] if c.min() <= 2_000.0 else None for c in d.T]
+    got = regions.units_of_points(x, y, snap_m=2_000.0)
+    sure = np.flatnonzero(np.abs(d.min(axis=0) - 2_000.0) > 60.0)
+    assert [got[i] for i in sure] == [want[i] for i in sure] and len(sure) > 0.9 * len(x)
     assert any(w is not None for w in want) and any(w is None for w in want)
+    assert regions.units_of_points(x, y, snap_m=0.0) == [None] * len(x)
+    # the threshold is in metres: a point ~1.5 km off its nearest border snaps at 1.6 km, not at 1.4 km
+    k = int(np.argmin(np.abs(d.min(axis=0) - 1_500.0)))
+    dk = float(d[:, k].min())
+    assert want[k] is not None and regions.units_of_points(x[k:k + 1], y[k:k + 1], snap_m=dk + 100.0) == [want[k]]
+    assert regions.units_of_points(x[k:k + 1], y[k:k + 1], snap_m=dk - 100.0) == [None]
+
+
+def test_snap_deg_is_a_deprecated_alias_of_snap_m():
+    x, y = np.array([50.5]), np.array([40.0])
+    with pytest.warns(DeprecationWarning, match=r"units_of_points\(snap_deg=\.\.\.\) is deprecated.*snap_m"):
+        old = regions.units_of_points(x, y, snap_deg=0.5)
+    assert old == regions.units_of_points(x, y, snap_m=0.5 * 111_000.0)
+    line = LineString([(46.0, 38.92), (46.3, 38.92)])
+    for func in (regions.split_by_unit, regions.split_many, regions.cut_lines):
+        with pytest.warns(DeprecationWarning, match="snap_deg"):
+            func(line if func is regions.split_by_unit else [line], snap_deg=0.01)
 
 
 def test_geodesic_lengths_from_flat_arrays():

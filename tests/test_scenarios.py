@@ -171,3 +171,35 @@ def test_scenario_route_passes_cost_params_to_the_design():
                    name=s.name, params=p)
     assert r.structure_spans() == direct.structure_spans()
     assert r.structure_spans() != s.route().structure_spans()
+
+
+# ----------------------------------------------------------------------------- declarative schema (issue 17 §5)
+_HEAD = '[scenario]\nname = "X"\nmode = "rail"\nwaypoints = ["Goris", "Kapan"]\n'
+
+
+@pytest.mark.parametrize("text, match", [
+    (_HEAD + 'stayin = ["ARM"]\n', r"key 'stayin': unknown key; did you mean 'stay_in'\?$"),
+    (_HEAD + '[[scenario.published]]\nfigure = "a"\nvalue = 1\nunit = "km"\nsorce = "x"\n',
+     r"key 'published\[0\]\.sorce': unknown key; did you mean 'source'\?$"),
+    (_HEAD + 'zzzzzz = 1\n', r"key 'zzzzzz': unknown key; allowed keys are avoid, description, max_grade"),
+    (_HEAD + 'avoid = { ARM = -1 }\n', r"key 'avoid\.ARM': must be a penalty factor > 0, got -1"),
+    (_HEAD + 'avoid = { MARS = 2 }\n', r"key 'avoid\.MARS': unknown unit; use "),
+    (_HEAD + 'avoid = 5\n', r"key 'avoid': must be a list of unit codes, got 5"),
+    (_HEAD + 'published = [3]\n', r"key 'published\[0\]': must be a table, got 3"),
+    (_HEAD + 'reference_status = "gone"\n', r"key 'reference_status': 'gone' is not one of active"),
+    ('[scenario]\nname = "X"\nmode = "rail"\nwaypoints = ["Goris", { a = 1 }]\n',
+     r"key 'waypoints\[1\]': \{'a': 1\} is neither a place name nor a \[lon, lat\] pair"),
+])
+def test_schema_messages_name_key_path_and_suggest(tmp_path, text, match):
+    p = _write(tmp_path, text)
+    with pytest.raises(ScenarioError, match=match) as exc:
+        scenarios.load(p)
+    assert str(p) in str(exc.value) and type(exc.value) is ScenarioError
+
+
+def test_schema_keeps_values_as_written(tmp_path):
+    p = _write(tmp_path, _HEAD.replace('"Kapan"', "[46.41, 39.21]") + 'avoid = { arm = 2.5 }\nstay_in = "nax"\n'
+               '[[scenario.published]]\nfigure = "a"\nvalue = 60\nunit = "km"\nsource = "s"\n')
+    s = scenarios.load(p)[0]
+    assert s.waypoints == ("Goris", (46.41, 39.21)) and s.avoid == {"ARM": 2.5} and s.stay_in == ("NAX",)
+    assert type(s.published[0]["value"]) is int  # 60 stays 60 (reports print it as written)

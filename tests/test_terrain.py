@@ -652,3 +652,37 @@ def test_copernicus_tiles_and_mixed_mosaic_take_the_worst(tmp_path):
     # a name only looks like a Copernicus tile when it is one
     fake = gen.copernicus_tile(tmp_path / "Copernicus_DSM_COG_10_N39_00_E045_00_DEM.tif.bak.tif", 39, 45)
     assert DEM.open(fake).vertical_le90_m == 16.0
+
+
+# ----------------------------------------------------------------------------- VRT mosaics (issue 17 §5: rio-vrt)
+def test_zipped_hgt_tiles_mosaic_through_a_vrt(tmp_path):
+    """Two SRTM .hgt.zip tiles (int16, -32768 voids) open as one VRT mosaic, not an in-memory merge:
+    every sample equals the tile's own, voids are NaN."""
+    rows, cols = np.mgrid[0:1201, 0:1201]
+    za = np.round(1000 + 300 * np.sin(rows / 71.0) + cols * 0.2)
+    zb = np.round(1500 + 200 * np.cos(cols / 43.0) - rows * 0.1)
+    za[100:150, 200:260] = -32768  # a void
+    a = gen.write_hgt(tmp_path, za, 40, 45, zipped=True)
+    b = gen.write_hgt(tmp_path, zb, 40, 46, zipped=True)
+    dem = DEM.open([a, b])
+    assert "merged" not in dem.source and "VRTDataset" in str(dem._name) and dem.shape == (1201, 2401)
+    rng = np.random.default_rng(11)
+    xa, xb, y = rng.uniform(45.01, 45.99, 500), rng.uniform(46.01, 46.99, 500), rng.uniform(40.01, 40.99, 500)
+    for x, tile in ((xa, a), (xb, b)):
+        np.testing.assert_array_equal(dem.sample(x, y, method="nearest"), DEM.open(tile).sample(x, y, method="nearest"))
+    void_lon, void_lat = 45.0 + 230 / 1200, 41.0 - 125 / 1200
+    assert np.isnan(dem.sample([void_lon], [void_lat], method="nearest")[0])
+
+
+def test_tiles_with_different_nodata_are_merged_with_their_voids(tmp_path):
+    """rio-vrt takes one nodata for a mosaic: tiles that differ are merged, each void still NaN."""
+    z, tr = gen.slope(grade=0.01, n=200)
+    left = gen.write_tif(tmp_path / "l.tif", gen.with_void(z[:, :100], slice(10, 20), slice(10, 20)), tr)
+    right = gen.write_tif(tmp_path / "r.tif", gen.with_void(z[:, 100:], slice(10, 20), slice(10, 20), nodata=-9999.0),
+                          tr @ Affine.translation(100, 0), nodata=-9999.0)
+    dem = DEM.open([left, right])
+    assert "merged" in dem.source
+    centre = [tr @ (15.5, 15.5), tr @ (115.5, 15.5)]
+    assert np.isnan(dem.sample([c[0] for c in centre], [c[1] for c in centre], method="nearest")).all()
+    x, y = tr @ (150.5, 150.5)
+    assert dem.sample([x], [y], method="nearest")[0] == pytest.approx(z[150, 150])

@@ -15,8 +15,9 @@ True
 
 from __future__ import annotations
 
+from corridor._validate import renamed
 from corridor.align._alternatives import alternatives, shared_share
-from corridor.align.surface import EXISTING_FACTOR, PRESETS, Grid, Preset
+from corridor.align.surface import EXISTING_FACTOR, PRESETS, Grid, SurfacePreset
 from corridor.align.tracing import FLAG_STEP_M, GRADE_TOL, flag_structures, trace
 
 __all__ = [
@@ -25,9 +26,12 @@ __all__ = [
     "GRADE_TOL",
     "PRESETS",
     "Grid",
-    "Preset",
+    "SurfacePreset",
     "alternatives",
     "flag_structures",
     "shared_share",
     "trace",
 ]
+
+#: Old names, kept for one release (``DeprecationWarning``).
+__getattr__ = renamed(__name__, {"Preset": ("SurfacePreset", SurfacePreset)})

@@ -49,12 +49,13 @@ import numpy as np
 from corridor._errors import ParameterError
 from corridor._geo import geod
 from corridor._types import UNITS, BBox
+from corridor._validate import renamed
 from corridor.data.regions import index
 from corridor.terrain.profiles import DEM
 
 log = logging.getLogger(__name__)
 
-__all__ = ["PRESETS", "Grid", "Preset", "cost_surface", "read_grid", "search", "unit_factors"]
+__all__ = ["PRESETS", "Grid", "SurfacePreset", "cost_surface", "read_grid", "search", "unit_factors"]
 
 
 #: Cost factor of re-using an existing line by status (new build = 1).
@@ -63,7 +64,7 @@ EXISTING_FACTOR: dict[str, float] = {
 }
 
 @dataclass(frozen=True)
-class Preset:
+class SurfacePreset:
     """Parameters of the cost model for one mode.
 
     Attributes
@@ -105,14 +106,18 @@ class Preset:
     source: str = ""
 
 
-PRESETS: dict[str, Preset] = {
-    "rail": Preset(
+#: Old names, kept for one release (``DeprecationWarning``).
+__getattr__ = renamed(__name__, {"Preset": ("SurfacePreset", SurfacePreset)})
+
+
+PRESETS: dict[str, SurfacePreset] = {
+    "rail": SurfacePreset(
         "rail", max_grade=0.0125, slope_ref=0.10, structure_factor=8.0, open_cap=4.0,
         source="ruling grade 12.5 per mille (EBO par. 7, freight-capable main line); tunnel "
                "$25-60 M/km vs open line ~$5 M/km in the region (Meghri $4.7-5.3 M/km) -> factor 8; "
                "steep open ground up to ~4x flat",
     ),
-    "road": Preset(
+    "road": SurfacePreset(
         "road", max_grade=0.08, slope_ref=0.20, structure_factor=15.0, open_cap=5.0,
         source="design grades 6-8 % (AASHTO mountainous terrain); mountainous sites up to ~5x "
                "the cost of flat terrain (open cap 5); road tunnel ~$20 M/km vs 2-lane road "
@@ -250,7 +255,7 @@ def unit_factors(grid: Grid, *, stay_in: Sequence[str] = (), avoid: Mapping[str,
     return out
 
 
-def cost_surface(grid: Grid, preset: Preset, factors: np.ndarray | None = None) -> np.ndarray:
+def cost_surface(grid: Grid, preset: SurfacePreset, factors: np.ndarray | None = None) -> np.ndarray:
     """Cost per metre of every cell; ``inf`` for nodata or excluded cells.
 
     Examples

@@ -98,7 +98,7 @@ SEARCHES = ("grade", "slope")
 class _Problem:
     places: list[Place]
     mode: str
-    preset: _cost.Preset
+    preset: _cost.SurfacePreset
     dem: Any
     grid: _cost.Grid
     cells: list[tuple[int, int]]
@@ -155,7 +155,7 @@ def _setup(waypoints: Any, mode: str, dem: Any, stay_in: Any, avoid: Any, max_gr
         g = check_positive(max_grade, "max_grade")
         if g >= 1:
             raise ParameterError(f"max_grade {max_grade!r} looks like a percentage; give a ratio (0.0125 = 12.5 per mille)")
-        preset = _cost.Preset(**{**preset.__dict__, "max_grade": g})
+        preset = _cost.SurfacePreset(**{**preset.__dict__, "max_grade": g})
     if buffer_m is not None:
         check_positive(buffer_m, "buffer_m")
     dem_obj = _cost.open_dem(dem)
@@ -199,7 +199,7 @@ def _setup(waypoints: Any, mode: str, dem: Any, stay_in: Any, avoid: Any, max_gr
                     factors=factors, search=search, params=params)
 
 
-def _half_width(preset: _cost.Preset, leg_m: float, buffer_m: float | None) -> float:
+def _half_width(preset: _cost.SurfacePreset, leg_m: float, buffer_m: float | None) -> float:
     if buffer_m is not None:
         return float(buffer_m)
     return max(preset.buffer_m, preset.buffer_frac * leg_m)

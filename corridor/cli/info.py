@@ -28,7 +28,7 @@ def pack_summary() -> dict[str, Any]:
     units = {}
     places = pack.places
 
-    place_units = units_of_points(places["lon"].to_numpy(), places["lat"].to_numpy(), snap_deg=0.02)
+    place_units = units_of_points(places["lon"].to_numpy(), places["lat"].to_numpy(), snap_m=2_000.0)
     for row in pack.boundaries.itertuples():
         units[str(row.unit)] = {
             "name": str(row.name),

@@ -101,7 +101,7 @@ def _fold_once(s: str) -> str:
 def _index(folder: str) -> tuple[Any, dict[str, list[int]], dict[str, list[int]], dict[str, list[int]]]:
 
     df = datasets.places().reset_index(drop=True)
-    df["unit"] = units_of_points(df["lon"].to_numpy(), df["lat"].to_numpy(), snap_deg=0.02)
+    df["unit"] = units_of_points(df["lon"].to_numpy(), df["lat"].to_numpy(), snap_m=2_000.0)
     exact: dict[str, list[int]] = {}
     lower: dict[str, list[int]] = {}
     folded: dict[str, list[int]] = {}

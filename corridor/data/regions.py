@@ -24,9 +24,9 @@ from typing import Any
 import numpy as np
 
 from corridor._errors import InvalidInputError
-from corridor._geo import lengths_of
+from corridor._geo import lengths_of, nearest_within
 from corridor._types import UNITS
-from corridor._validate import check_lonlat
+from corridor._validate import check_lonlat, renamed_keyword
 from corridor.data import datasets
 
 __all__ = ["SOVEREIGN", "UnitIndex", "cut_lines", "split_by_unit", "split_lines", "split_many", "unit_at",
@@ -36,8 +36,17 @@ __all__ = ["SOVEREIGN", "UnitIndex", "cut_lines", "split_by_unit", "split_lines"
 SOVEREIGN: dict[str, str] = {u: ("AZE" if u == "NAX" else u) for u in UNITS}
 
 #: Pieces of a line off every unit polygon (lakes, the Araks channel, slivers) are
-#: given the nearest unit when it is within this many degrees (~1 km).
-SNAP_DEG = 0.01
+#: given the nearest unit when it is within this distance (m, geodesic).
+SNAP_M = 1_000.0
+_M_PER_DEG_SNAP = 111_000.0  # metres per degree of the deprecated ``snap_deg`` (a degree of latitude)
+
+
+def _snap_metres(func: str, snap_m: float, snap_deg: float | None) -> float:
+    """``snap_m``, or the deprecated ``snap_deg`` in metres (with a DeprecationWarning)."""
+    if snap_deg is None:
+        return float(snap_m)
+    renamed_keyword(func, "snap_deg", "snap_m")
+    return float(snap_deg) * _M_PER_DEG_SNAP
 
 
 @dataclass(frozen=True)
@@ -112,8 +121,13 @@ def unit_at(lon: float, lat: float) -> str | None:
     return units_of_points(np.array([x]), np.array([y]))[0]
 
 
-def units_of_points(lons: np.ndarray, lats: np.ndarray, *, snap_deg: float = 0.0) -> list[str | None]:
-    """Vectorised :func:`unit_at`; with ``snap_deg``, points just off land get the nearest unit.
+def units_of_points(lons: np.ndarray, lats: np.ndarray, *, snap_m: float = 0.0,
+                    snap_deg: float | None = None) -> list[str | None]:
+    """Vectorised :func:`unit_at`; with ``snap_m``, points just off land get the nearest unit.
+
+    A point off every unit polygon takes the unit whose border is nearest, when
+    that border lies within ``snap_m`` metres (geodesic). ``snap_deg`` is the
+    deprecated form (degrees, read as 111 km each; ``DeprecationWarning``).
 
     Examples
     --------
@@ -130,15 +144,15 @@ def units_of_points(lons: np.ndarray, lats: np.ndarray, *, snap_deg: float = 0.0
     for p, g in zip(pi, gi, strict=True):
         if out[p] is None:
             out[p] = idx.codes[g]
-    if snap_deg > 0:
-        missing = [i for i, u in enumerate(out) if u is None]
-        if missing:
-            # off every polygon the distance to a polygon is the distance to its edges: query a tree
-            # of edges (fast) rather than of whole polygons
-            codes, tree, _ = _edge_tree(str(datasets.region_dir()))
-            mi, mg = tree.query_nearest(pts[missing], max_distance=snap_deg)
-            for m, g in zip(mi, mg, strict=True):
-                out[missing[m]] = codes[g]
+    snap = _snap_metres("units_of_points", snap_m, snap_deg)
+    missing = np.array([i for i, u in enumerate(out) if u is None], dtype=np.intp)
+    if snap > 0 and len(missing):
+        # off every polygon the distance to a polygon is the distance to its edges: query a tree
+        # of edges (fast) rather than of whole polygons
+        codes, tree, _ = _edge_tree(str(datasets.region_dir()))
+        pi, ei = nearest_within(pts[missing], tree, snap)
+        for p, e in zip(pi, ei, strict=True):
+            out[missing[p]] = codes[e]
     return out
 
 
@@ -250,12 +264,14 @@ def _cell_units(x0: float, y0: float, h: float, nx: int, ny: int) -> np.ndarray:
     return grid
 
 
-def split_by_unit(line: Any, *, snap_deg: float = SNAP_DEG) -> list[tuple[str | None, Any]]:
+def split_by_unit(line: Any, *, snap_m: float = SNAP_M,
+                  snap_deg: float | None = None) -> list[tuple[str | None, Any]]:
     """Cut a LineString at unit borders; return ``[(unit, piece), ...]`` in line order.
 
     Pieces over water or slivers outside every polygon take the nearest unit
-    within ``snap_deg`` degrees, else ``None``. Consecutive pieces of the same
-    unit are merged, so each border crossing is one unit change.
+    within ``snap_m`` metres (geodesic), else ``None``. Consecutive pieces of the same
+    unit are merged, so each border crossing is one unit change. ``snap_deg`` is
+    deprecated (see :func:`units_of_points`).
 
     Examples
     --------
@@ -264,6 +280,7 @@ def split_by_unit(line: Any, *, snap_deg: float = SNAP_DEG) -> list[tuple[str | 
     >>> [u for u, _ in parts]
     ['NAX', 'ARM']
     """
+    snap_m = _snap_metres("split_by_unit", snap_m, snap_deg)
     if line is None:
         return []
     if getattr(line, "geom_type", None) not in ("LineString", "MultiLineString"):
@@ -272,15 +289,15 @@ def split_by_unit(line: Any, *, snap_deg: float = SNAP_DEG) -> list[tuple[str | 
     if line.is_empty:
         return []
     if line.geom_type == "MultiLineString":
-        return [p for part in line.geoms for p in split_by_unit(part, snap_deg=snap_deg)]
+        return [p for part in line.geoms for p in split_by_unit(part, snap_m=snap_m)]
     if line.is_closed or not line.is_simple:
         # loops, rings and back-tracking: ordering pieces by projection is ambiguous there
-        return _split_by_segment(line, snap_deg)
-    _, unit, piece = _split_simple(np.array([line], dtype=object), snap_deg)
+        return _split_by_segment(line, snap_m)
+    _, unit, piece = _split_simple(np.array([line], dtype=object), snap_m)
     return list(zip(unit.tolist(), piece.tolist(), strict=True))
 
 
-def _split_by_segment(line: Any, snap_deg: float) -> list[tuple[str | None, Any]]:
+def _split_by_segment(line: Any, snap_m: float) -> list[tuple[str | None, Any]]:
     """:func:`split_by_unit` for a line that revisits places: split each straight segment
     (which never revisits) in travel order, then merge same-unit neighbours."""
     import shapely
@@ -294,7 +311,7 @@ def _split_by_segment(line: Any, snap_deg: float) -> list[tuple[str | None, Any]
     inside = units_of_lines(segs)
     merged: list[tuple[str | None, list[Any]]] = []
     for seg, unit_in in zip(segs, inside, strict=True):
-        parts = [(unit_in, seg)] if unit_in is not None else split_by_unit(seg, snap_deg=snap_deg)
+        parts = [(unit_in, seg)] if unit_in is not None else split_by_unit(seg, snap_m=snap_m)
         for unit, g in parts:
             coords = list(g.coords)
             if merged and merged[-1][0] == unit:
@@ -304,7 +321,8 @@ def _split_by_segment(line: Any, snap_deg: float) -> list[tuple[str | None, Any]
     return [(u, LineString(c)) for u, c in merged if len(c) >= 2]
 
 
-def split_many(lines: Any, *, snap_deg: float = SNAP_DEG) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def split_many(lines: Any, *, snap_m: float = SNAP_M,
+               snap_deg: float | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """:func:`split_by_unit` for many lines at once, with array (GEOS) operations.
 
     Gives the same pieces as calling :func:`split_by_unit` on each line (up to
@@ -314,8 +332,8 @@ def split_many(lines: Any, *, snap_deg: float = SNAP_DEG) -> tuple[np.ndarray, n
     ----------
     lines : array-like of LineString
         EPSG:4326 lines (``None``/empty ones yield no pieces).
-    snap_deg : float
-        As in :func:`split_by_unit`.
+    snap_m : float
+        As in :func:`split_by_unit` (``snap_deg``: deprecated).
 
     Returns
     -------
@@ -333,6 +351,7 @@ def split_many(lines: Any, *, snap_deg: float = SNAP_DEG) -> tuple[np.ndarray, n
     """
     import shapely
 
+    snap_m = _snap_metres("split_many", snap_m, snap_deg)
     arr = np.asarray(lines, dtype=object).ravel()
     owner_parts: list[np.ndarray] = []
     unit_parts: list[np.ndarray] = []
@@ -347,12 +366,12 @@ def split_many(lines: Any, *, snap_deg: float = SNAP_DEG) -> tuple[np.ndarray, n
         simple[ok] = ~shapely.is_closed(arr[ok]) & shapely.is_simple(arr[ok])
         fast = np.flatnonzero(simple)
         if len(fast):
-            o, u, g = _split_simple(arr[fast], snap_deg)
+            o, u, g = _split_simple(arr[fast], snap_m)
             owner_parts.append(fast[o])
             unit_parts.append(u)
             piece_parts.append(g)
         for i in np.flatnonzero(~simple & ((gtype == 1) | (gtype == 5))):  # rings, loops, multi-part: one by one
-            res = split_by_unit(arr[i], snap_deg=snap_deg)
+            res = split_by_unit(arr[i], snap_m=snap_m)
             owner_parts.append(np.full(len(res), i, dtype=np.intp))
             unit_parts.append(np.array([r[0] for r in res], dtype=object))
             piece_parts.append(np.array([r[1] for r in res], dtype=object))
@@ -394,7 +413,7 @@ def _clipped_polygons(lines: np.ndarray, li: np.ndarray, gi: np.ndarray, idx: Un
     return out[grp]
 
 
-def _split_simple(lines: np.ndarray, snap_deg: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _split_simple(lines: np.ndarray, snap_m: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """:func:`split_many` for simple, open, non-empty LineStrings (the algorithm of :func:`split_by_unit`)."""
     import shapely
 
@@ -431,7 +450,7 @@ def _split_simple(lines: np.ndarray, snap_deg: float) -> tuple[np.ndarray, np.nd
     keep_off[: len(p1)] = False
     if keep_off.any():
         mid = shapely.line_interpolate_point(parts[keep_off], 0.5, normalized=True)
-        unit[keep_off] = np.asarray(units_of_points(shapely.get_x(mid), shapely.get_y(mid), snap_deg=snap_deg),
+        unit[keep_off] = np.asarray(units_of_points(shapely.get_x(mid), shapely.get_y(mid), snap_m=snap_m),
                                     dtype=object)
     parts, owner, unit = parts[keep], owner[keep], unit[keep]
     a = shapely.line_locate_point(lines[owner], shapely.get_point(parts, 0))
@@ -514,8 +533,11 @@ def _substrings(lines: np.ndarray, owner: np.ndarray, a: np.ndarray, b: np.ndarr
     return np.asarray(shapely.linestrings(out, indices=np.repeat(np.arange(len(owner)), size)), dtype=object)
 
 
-def cut_lines(lines: Any, *, snap_deg: float = SNAP_DEG) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def cut_lines(lines: Any, *, snap_m: float = SNAP_M,
+              snap_deg: float | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """The unit of each line, cutting the lines that cross unit borders; input order is kept.
+
+    ``snap_m`` as in :func:`split_by_unit` (``snap_deg``: deprecated).
 
     Lines wholly inside one unit (the vast majority) are classified by
     :func:`units_of_lines`; only the others go through :func:`split_many`.
@@ -535,12 +557,13 @@ def cut_lines(lines: Any, *, snap_deg: float = SNAP_DEG) -> tuple[np.ndarray, np
     >>> eid.tolist(), unit.tolist(), at.tolist()
     ([0, 1, 1], ['ARM', 'NAX', 'ARM'], [1, 2])
     """
+    snap_m = _snap_metres("cut_lines", snap_m, snap_deg)
     geoms = np.asarray(lines, dtype=object).ravel()
     unit = units_of_lines(geoms)
     rest = np.flatnonzero(unit == None)  # noqa: E711  (object array)
     if len(rest) == 0:
         return np.arange(len(geoms)), unit, geoms, np.zeros(0, np.intp)
-    owner, p_unit, pieces = split_many(geoms[rest], snap_deg=snap_deg)
+    owner, p_unit, pieces = split_many(geoms[rest], snap_m=snap_m)
     owner = rest[owner]
     count = np.ones(len(geoms), np.int64)
     count[rest] = np.bincount(owner, minlength=len(geoms))[rest]
@@ -554,8 +577,10 @@ def cut_lines(lines: Any, *, snap_deg: float = SNAP_DEG) -> tuple[np.ndarray, np
     return eid, unit_out, geoms_out, at
 
 
-def split_lines(gdf: Any, *, snap_deg: float = SNAP_DEG) -> Any:
+def split_lines(gdf: Any, *, snap_m: float = SNAP_M, snap_deg: float | None = None) -> Any:
     """Split every line of a GeoDataFrame at unit borders and add a ``unit`` column.
+
+    ``snap_m`` as in :func:`split_by_unit` (``snap_deg``: deprecated).
 
     Rows keep their order; a line that crosses borders is replaced by its
     pieces, in travel order (:func:`cut_lines`). Split rows keep all other
@@ -573,12 +598,13 @@ def split_lines(gdf: Any, *, snap_deg: float = SNAP_DEG) -> Any:
     import geopandas as gpd
     import pandas as pd
 
+    snap_m = _snap_metres("split_lines", snap_m, snap_deg)
     if len(gdf) == 0:
         out = gdf.copy()
         out["unit"] = pd.Series(dtype=object)
         return out
     geom_col = gdf.geometry.name
-    eid, unit, geoms, _ = cut_lines(gdf.geometry.values, snap_deg=snap_deg)
+    eid, unit, geoms, _ = cut_lines(gdf.geometry.values, snap_m=snap_m)
     out = gdf.iloc[eid].reset_index(drop=True)
     out[geom_col] = gpd.GeoSeries(geoms, crs=gdf.crs)
     out["unit"] = pd.Series(unit, dtype=object)

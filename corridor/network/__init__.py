@@ -14,11 +14,12 @@ True
 
 from __future__ import annotations
 
+from corridor._validate import renamed
 from corridor.network.core import (
     GRAPHML_EDGE_DTYPES,
     GRAPHML_NODE_DTYPES,
-    Costs,
     Network,
+    RoutingCosts,
     as_network,
     load_network,
 )
@@ -43,9 +44,9 @@ __all__ = [
     "GRAPHML_NODE_DTYPES",
     "REGIONS",
     "REGION_PATHS",
-    "Costs",
     "Network",
     "RawOSM",
+    "RoutingCosts",
     "as_network",
     "fetch_geofabrik",
     "fetch_overpass",
@@ -57,3 +58,6 @@ __all__ = [
     "read_osm",
     "region_extracts",
 ]
+
+#: Old names, kept for one release (``DeprecationWarning``).
+__getattr__ = renamed(__name__, {"Costs": ("RoutingCosts", RoutingCosts)})

@@ -33,8 +33,8 @@ from corridor.network import _osm_tags as tagnorm
 
 log = logging.getLogger(__name__)
 
-__all__ = ["ACCESS_FACTOR", "ACCESS_SPEED_KMH", "DEFAULT_SPEED_KMH", "GAUGE_SOURCES", "NATIONAL_GAUGE_MM", "Costs",
-           "Graph", "Solver", "apply_gauges", "gauge_km", "infer_gauges"]
+__all__ = ["ACCESS_FACTOR", "ACCESS_SPEED_KMH", "DEFAULT_SPEED_KMH", "GAUGE_SOURCES", "NATIONAL_GAUGE_MM", "Graph",
+           "RoutingCosts", "Solver", "apply_gauges", "gauge_km", "infer_gauges"]
 
 #: Values of the edge table's ``gauge_source`` (rail edges; road edges have ``""``): the way states
 #: its gauge; it was taken from the tagged track its untagged stretch connects to; it is the unit's
@@ -61,7 +61,7 @@ KIND_EDGE, KIND_TRANSFER, KIND_GAUGE = 0, 1, 2
 
 
 @dataclass(frozen=True)
-class Costs:
+class RoutingCosts:
     """Penalties of transfers (modelling parameters, not measurements).
 
     Attributes
@@ -230,7 +230,7 @@ def gauge_km(edges: Any) -> dict[str, float]:
 class Graph:
     """Vertices, links and their attributes (built once per Network)."""
 
-    def __init__(self, edges: Any, stations: Any, costs: Costs) -> None:
+    def __init__(self, edges: Any, stations: Any, costs: RoutingCosts) -> None:
         import shapely
 
         self.costs = costs
@@ -425,7 +425,7 @@ class Graph:
     def mask(self, mode: str | None, avoid: tuple[str, ...]) -> np.ndarray:
         """Links usable for ``mode`` (None: both, with transfers) avoiding ``avoid`` units.
 
-        Road edges of a closed status (``Costs.closed_road_statuses``) are never usable.
+        Road edges of a closed status (``RoutingCosts.closed_road_statuses``) are never usable.
         """
         if mode == "road":
             m = self.mode == 0

@@ -70,7 +70,7 @@ TRANSFER_TRACK_CLASSES: tuple[str, ...] = ("rail", "narrow_gauge")
 #: within STATION_ROAD_M of it; those nodes become graph vertices (ways are split there).
 STATION_RAIL_M = 500.0
 STATION_ROAD_M = 1_500.0
-#: Road statuses the router leaves out unless asked (``Costs.closed_road_statuses``): not built yet
+#: Road statuses the router leaves out unless asked (``RoutingCosts.closed_road_statuses``): not built yet
 #: (``highway=construction|proposed``) or closed to the public by an access tag. The edges stay in the
 #: table; rail statuses (disused, abandoned ...) stay routable, since reusing old lines is what
 #: corridor studies evaluate.

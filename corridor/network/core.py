@@ -53,11 +53,12 @@ from corridor._validate import (
     check_modes,
     check_positive,
     check_units,
+    renamed,
 )
 from corridor.data.places import resolve
 from corridor.network import _io as io
 from corridor.network import osm
-from corridor.network._graph import KIND_EDGE, KIND_GAUGE, Costs, Graph, Solver, gauge_km
+from corridor.network._graph import KIND_EDGE, KIND_GAUGE, Graph, RoutingCosts, Solver, gauge_km
 from corridor.network._nx import (
     GRAPHML_EDGE_DTYPES,
     GRAPHML_NODE_DTYPES,
@@ -69,7 +70,10 @@ from corridor.route import Route
 
 log = logging.getLogger(__name__)
 
-__all__ = ["GRAPHML_EDGE_DTYPES", "GRAPHML_NODE_DTYPES", "Costs", "Network", "as_network", "load_network"]
+__all__ = ["GRAPHML_EDGE_DTYPES", "GRAPHML_NODE_DTYPES", "Network", "RoutingCosts", "as_network", "load_network"]
+
+#: Old names, kept for one release (``DeprecationWarning``).
+__getattr__ = renamed(__name__, {"Costs": ("RoutingCosts", RoutingCosts)})
 
 #: Snapped points farther than this from every usable node make a route fail (NoRouteError).
 MAX_SNAP_M = 20_000.0
@@ -110,10 +114,10 @@ class Network:
         Station/halt/yard points (id, lon, lat, kind, name) where road-rail transfers are placed.
     meta : dict
         Provenance: source, path, checksum, extract_date, filter, bbox, modelled, cache.
-    costs : Costs
+    costs : RoutingCosts
         Transfer and gauge-break penalties, and the road statuses left out of routing
         (``closed_road_statuses``: construction, proposed, private, no_access; the edges stay in
-        :attr:`edges`). Pass ``Costs(closed_road_statuses=())`` to route on them too.
+        :attr:`edges`). Pass ``RoutingCosts(closed_road_statuses=())`` to route on them too.
 
     Examples
     --------
@@ -129,7 +133,7 @@ class Network:
     """
 
     def __init__(self, edges: Any, *, stations: Any = None, meta: dict[str, Any] | None = None,
-                 costs: Costs | None = None, simplify: bool = True) -> None:
+                 costs: RoutingCosts | None = None, simplify: bool = True) -> None:
         import pandas as pd
 
         if edges is None or len(edges) == 0:
@@ -143,12 +147,12 @@ class Network:
             edges = simplify_edges(edges, stations=self.stations)
         self.meta["simplified"] = bool(simplify or self.meta.get("simplified"))
         self.edges = edges
-        self.costs = costs or Costs()
+        self.costs = costs or RoutingCosts()
         self._solvers: dict[tuple[Any, ...], Solver] = {}
 
     @classmethod
     def from_edges(cls, edges: Any, *, source: str = "user", stations: Any = None,
-                   meta: dict[str, Any] | None = None, costs: Costs | None = None,
+                   meta: dict[str, Any] | None = None, costs: RoutingCosts | None = None,
                    simplify: bool = True) -> Network:
         """A network from any LineString GeoDataFrame; missing columns get defaults.
 

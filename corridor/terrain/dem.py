@@ -2,7 +2,7 @@
 
 A DEM is opened from the embedded GLOBE 30" grid (``DEM.open(None)``), a local
 GeoTIFF / VRT / SRTM ``.hgt`` / ``.hgt.zip`` file, a folder of tiles or a list of
-tiles (opened as one mosaic through a GDAL VRT written on the fly). Rasters in
+tiles (opened as one mosaic through a GDAL VRT built by rio-vrt). Rasters in
 a projected CRS are warped to EPSG:4326 on the fly, so every coordinate at the
 API is in degrees and every elevation in metres.
 
@@ -39,7 +39,6 @@ from collections.abc import Iterable, Sequence
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Union
-from xml.sax.saxutils import escape
 
 import numpy as np
 
@@ -97,7 +96,7 @@ def _gdal_name(path: Path) -> str:
                            "download it again or pass the unzipped .hgt/.tif") from exc
         if not members:
             raise DEMError(f"DEM archive {path} holds no .hgt or .tif file; pass a DEM tile archive")
-        return f"/vsizip/{path.resolve()}/{members[0]}"
+        return f"/vsizip/{{{path.resolve()}}}/{members[0]}"  # braces: the archive path stays one unit
     return str(path)
 
 
@@ -121,38 +120,30 @@ def _expand(paths: Iterable[PathLike]) -> list[Path]:
     return out
 
 
+def _vrt_ok(infos: list[dict[str, Any]]) -> bool:
+    """Whether tiles can be one VRT mosaic (:func:`_vrt_xml`): one CRS, resolution, data type and nodata.
+
+    rio-vrt takes the data type and nodata of the first tile for the whole
+    mosaic; tiles that differ are merged in memory instead (``DEM._merged``).
+    """
+    from rio_vrt.enums import types
+
+    first = infos[0]
+    return all(i["wkt"] == first["wkt"] and np.allclose(i["res"], first["res"], rtol=1e-7)
+               and i["dtype"] == first["dtype"] and i["dtype"] in types
+               and (i["nodata"] == first["nodata"] or (i["nodata"] is None and first["nodata"] is None))
+               for i in infos)
+
+
 def _vrt_xml(infos: list[dict[str, Any]]) -> str:
-    """A GDAL VRT mosaicking tiles that share CRS and resolution."""
-    xres, yres = infos[0]["res"]
-    left = min(i["bounds"][0] for i in infos)
-    top = max(i["bounds"][3] for i in infos)
-    right = max(i["bounds"][2] for i in infos)
-    bottom = min(i["bounds"][1] for i in infos)
-    width = round((right - left) / xres)
-    height = round((top - bottom) / yres)
-    nodata = next((i["nodata"] for i in infos if i["nodata"] is not None), -32768.0)
-    parts = [
-        f'<VRTDataset rasterXSize="{width}" rasterYSize="{height}">',
-        f"<SRS>{escape(infos[0]['wkt'])}</SRS>",
-        f"<GeoTransform>{left!r}, {xres!r}, 0.0, {top!r}, 0.0, {-yres!r}</GeoTransform>",
-        '<VRTRasterBand dataType="Float32" band="1">',
-        f"<NoDataValue>{nodata!r}</NoDataValue>",
-    ]
-    for i in infos:
-        w, h = i["size"]
-        xoff = round((i["bounds"][0] - left) / xres)
-        yoff = round((top - i["bounds"][3]) / yres)
-        src_nd = f"<NODATA>{i['nodata']!r}</NODATA>" if i["nodata"] is not None else ""
-        parts.append(
-            "<ComplexSource>"
-            f'<SourceFilename relativeToVRT="0">{escape(i["name"])}</SourceFilename>'
-            "<SourceBand>1</SourceBand>"
-            f'<SrcRect xOff="0" yOff="0" xSize="{w}" ySize="{h}"/>'
-            f'<DstRect xOff="{xoff}" yOff="{yoff}" xSize="{w}" ySize="{h}"/>'
-            f"{src_nd}</ComplexSource>"
-        )
-    parts.append("</VRTRasterBand></VRTDataset>")
-    return "".join(parts)
+    """A GDAL VRT (its XML text) mosaicking tiles that :func:`_vrt_ok` accepts, built by rio-vrt."""
+    import tempfile
+
+    from rio_vrt import build_vrt
+
+    with tempfile.TemporaryDirectory(prefix="corridor-vrt-") as tmp:
+        path = build_vrt(Path(tmp) / "mosaic.vrt", [i["name"] for i in infos], res=infos[0]["res"])
+        return path.read_text(encoding="utf-8")
 
 
 def _check_axis_aligned(path: Path, transform: Any) -> None:
@@ -359,6 +350,7 @@ class DEM:
                         "bounds": tuple(ds.bounds), "size": (ds.width, ds.height), "nodata": ds.nodata,
                         "transform": ds.transform, "epsg": ds.crs.to_epsg(),
                         "area": ds.tags().get("AREA_OR_POINT", ""), "note": ds.tags().get("SOURCE", ""),
+                        "dtype": ds.dtypes[0],
                     })
             except DEMError:
                 raise
@@ -375,9 +367,7 @@ class DEM:
                 return cls(name=i["name"], transform=i["transform"], shape=(i["size"][1], i["size"][0]),
                            nodata=i["nodata"], source=source, paths=tuple(paths))
             return cls._warped(i["name"], source, tuple(paths))
-        same = all(i["wkt"] == infos[0]["wkt"] and np.allclose(i["res"], infos[0]["res"], rtol=1e-7)
-                   for i in infos)
-        if same:
+        if _vrt_ok(infos):
             xml = _vrt_xml(infos)
             if infos[0]["epsg"] == 4326:
                 with rasterio.open(xml) as ds:
