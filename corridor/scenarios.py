@@ -16,7 +16,10 @@ max_grade       optional ruling grade as a ratio (default: mode preset)
 status          optional status text (as published)
 description     optional free text
 reference_status optional OSM-style status of the line on the reference network
-published       optional array of tables ``{figure, value, unit, source}``
+published       optional array of tables ``{figure, value, unit, source}``, each
+                with an optional ``measure`` naming the modelled metric it is
+                compared with (``length``, ``length_in_ARM``, ``tunnel_length``,
+                ``cost``, ...: :data:`corridor.evaluation.published.MEASURES`)
 =============== ======== =====================================================
 
 Every problem raises :class:`~corridor.ScenarioError` naming the file, the key
@@ -289,14 +292,19 @@ def _parse_one(raw: Any, path: Path, where: str, check_places: bool) -> Scenario
         missing = sorted(_PUB_KEYS - set(p))
         if missing:
             raise _err(path, where, f"{key}.{missing[0]}", "is missing (each figure needs figure, value, unit, source)")
-        extra = sorted(set(p) - _PUB_KEYS)
+        extra = sorted(set(p) - _PUB_KEYS - {"measure"})
         if extra:
-            raise _err(path, where, f"{key}.{extra[0]}", "unknown key; use figure, value, unit, source")
+            raise _err(path, where, f"{key}.{extra[0]}", "unknown key; use figure, value, unit, source, measure")
+        measure = p.get("measure")
+        if measure is not None and (not isinstance(measure, str) or not re.fullmatch(r"[a-z]+(_[a-z]+)*(_[A-Z]{3})?",
+                                                                                      measure)):
+            raise _err(path, where, f"{key}.measure", f"must name a modelled metric such as \"length\", "
+                       f"\"length_in_ARM\", \"tunnel_length\" or \"cost\", got {measure!r}")
         if not isinstance(p["source"], str) or not p["source"].strip():
             raise _err(path, where, f"{key}.source", "must cite where the figure was published")
         if isinstance(p["value"], bool) or not isinstance(p["value"], (int, float, str)):
             raise _err(path, where, f"{key}.value", f"must be a number or text, got {p['value']!r}")
-        published.append({k: p[k] for k in ("figure", "value", "unit", "source")})
+        published.append({k: p[k] for k in ("figure", "value", "unit", "source", "measure") if k in p})
     for key in ("status", "description", "slug", "reference_status"):
         if key in raw and not isinstance(raw[key], str):
             raise _err(path, where, key, f"must be a string, got {raw[key]!r}")

@@ -652,3 +652,23 @@ def test_copernicus_tiles_and_mixed_mosaic_take_the_worst(tmp_path):
     # a name only looks like a Copernicus tile when it is one
     fake = gen.copernicus_tile(tmp_path / "Copernicus_DSM_COG_10_N39_00_E045_00_DEM.tif.bak.tif", 39, 45)
     assert DEM.open(fake).vertical_le90_m == 16.0
+
+
+def test_profile_marks_the_designed_grade_line():
+    """``design_m`` is the formation where a traced route's new build was designed, NaN elsewhere; None
+    for a line without a design; reversed with the profile."""
+    import numpy as np
+    from shapely.geometry import LineString
+
+    from corridor.align import trace
+    from corridor.route import Route
+    from corridor.terrain import profile
+
+    r = trace(["Meghri", "Agarak"], mode="road", network=None)
+    p = profile(r)
+    assert p.design_m is not None and p.design_m.shape == p.elevation_m.shape
+    assert np.allclose(p.design_m, p.elevation_m)
+    back = p.reversed()
+    assert np.allclose(back.design_m, p.design_m[::-1])
+    plain = profile(Route.from_lines([LineString([(46.0, 38.92), (46.3, 38.92)])], mode="rail"))
+    assert plain.design_m is None and plain.reversed().design_m is None
