@@ -9,6 +9,9 @@ Figures (each in a fresh interpreter, so nothing is cached in-process):
 - ``compare_no_band_wall_s``: the same with ``--dem-samples 0`` (band off),
   measured in the same run; ``band_ratio`` = with / without (target <= 1.5).
   Each is the best of 2 alternating runs (1 with ``--quick``), after one warm-up.
+- ``band_added_s``: in one process, the time the band adds to evaluating the
+  same routes (evaluate with and without it, routes traced once): the band's
+  own cost, free of the noise of whole-command timings on a shared machine.
   The built-in scenarios run mostly on the reference network, where there is
   little new build to re-design; so ``route_band_ratio`` gives the same ratio
   for ``corridor route Horadiz Aghband --mode rail --network none`` (about
@@ -73,6 +76,26 @@ def _compare(extra: list[str], quick: bool) -> tuple[float, list[str]]:
     return wall, files
 
 
+def _band_added_s(quick: bool) -> float:
+    """Seconds the DEM band adds to evaluating the compared routes (in this process, best of 3)."""
+    from corridor import scenarios
+    from corridor.evaluation import evaluate
+    from corridor.network.core import load_network
+    from corridor.terrain import DEM
+
+    net, dem = load_network("reference"), DEM.open(None)
+    names = ["meghri-road", "yeraskh-sadarak"] if quick else [sc.slug for sc in scenarios.builtin()]
+    routes = [scenarios.get(n).route(network=net, dem=dem) for n in names]
+    best = {0: float("inf"), 1: float("inf")}
+    for _ in range(3):
+        for with_band in (0, 1):
+            t0 = time.perf_counter()
+            for r in routes:
+                evaluate(r, dem=dem, dem_samples=None if with_band else 0)
+            best[with_band] = min(best[with_band], time.perf_counter() - t0)
+    return best[1] - best[0]
+
+
 def run(quick: bool = False) -> dict[str, float]:
     """Measure and print the figures; return them as a dict."""
     repeat = 3 if quick else 7
@@ -88,6 +111,7 @@ def run(quick: bool = False) -> dict[str, float]:
         route_offs.append(_cli([*route, "--dem-samples", "0"]))
         route_ons.append(_cli(route))
     wall_off, wall, route_off, route_on = min(offs), min(ons), min(route_offs), min(route_ons)
+    added = _band_added_s(quick)
     empty = _baseline_interpreter(repeat)
     t_corr = _cold_import("corridor", repeat)
     t_gpd = _cold_import("geopandas", repeat)
@@ -95,6 +119,7 @@ def run(quick: bool = False) -> dict[str, float]:
         "compare_wall_s": wall,
         "compare_no_band_wall_s": wall_off,
         "band_ratio": wall / wall_off,
+        "band_added_s": added,
         "route_wall_s": route_on,
         "route_no_band_wall_s": route_off,
         "route_band_ratio": route_on / route_off,
@@ -110,6 +135,8 @@ def run(quick: bool = False) -> dict[str, float]:
           f"{wall_off:.1f} s with --dem-samples 0: ratio {wall / wall_off:.2f}x "
           f"(target <= {BAND_RATIO_TARGET}x: {'met' if wall / wall_off <= BAND_RATIO_TARGET else 'NOT met'}); "
           f"wrote {', '.join(files)}")
+    print(f"the band itself adds {added:.2f} s to evaluating these routes in one process "
+          f"({added / wall_off:.1%} of the compare without it)")
     print(f"corridor {' '.join(route)}: {route_on:.1f} s with the DEM band, {route_off:.1f} s without: "
           f"ratio {route_on / route_off:.2f}x")
     print(f"import corridor {t_corr * 1000:.0f} ms vs import geopandas {t_gpd * 1000:.0f} ms "
