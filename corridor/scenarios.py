@@ -16,7 +16,10 @@ max_grade       optional ruling grade as a ratio (default: mode preset)
 status          optional status text (as published)
 description     optional free text
 reference_status optional OSM-style status of the line on the reference network
-published       optional array of tables ``{figure, value, unit, source}``
+published       optional array of tables ``{figure, value, unit, source}``, each
+                with an optional ``measure`` naming the modelled metric it is
+                compared with (``length``, ``length_in_ARM``, ``tunnel_length``,
+                ``cost``, ...: :data:`corridor.evaluation.published.MEASURES`)
 =============== ======== =====================================================
 
 The keys are checked by a declarative pydantic schema (``_Table``, see
@@ -237,6 +240,9 @@ class _Published(BaseModel):  # one published figure (no docstring: it would bec
     value: Annotated[StrictInt | StrictFloat | StrictStr, Field(description="must be a number or text")]
     unit: _Text
     source: Annotated[str, Strict(), Field(pattern=r"\S", description="must cite where the figure was published")]
+    measure: Annotated[str | None, Strict(), Field(
+        pattern=r"^[a-z]+(_[a-z]+)*(_[A-Z]{3})?$",
+        description='must name a modelled metric such as "length", "length_in_ARM", "tunnel_length" or "cost"')] = None
 
 
 class _Table(BaseModel):  # a [scenario] table; the keys are listed in the module docstring
@@ -312,7 +318,7 @@ def _parse_one(raw: Any, path: Path, where: str, check_places: bool) -> Scenario
     if not re.fullmatch(r"[a-z0-9][a-z0-9-]*", slug):
         raise _err(path, where, "slug", f"{slug!r} must be lower-case letters, digits and dashes")
     return Scenario(name=t.name.strip(), slug=slug, mode=t.mode, waypoints=tuple(t.waypoints), stay_in=t.stay_in,
-                    avoid=avoid, max_grade=t.max_grade, published=[p.model_dump() for p in t.published],
+                    avoid=avoid, max_grade=t.max_grade, published=[p.model_dump(exclude_none=True) for p in t.published],
                     status=t.status, description=t.description, source_file=str(path),
                     reference_status=t.reference_status)
 

@@ -125,3 +125,73 @@ def test_labels_are_plain_text(payload, tmp_path, monkeypatch, capfd):
         hits = [t for t in texts if want in t.get_text()]
         assert hits, [t.get_text() for t in texts]
         assert all(not t.get_parse_math() and not t.get_usetex() for t in hits), [(t.get_text(), type(t).__name__, t.get_parse_math(), t.get_usetex()) for t in hits]
+
+
+# ------------------------------------------------------------------ design line and structures (issue 14)
+def _constructed_profile():
+    """A 10 km profile: existing line on 0-5 km (with a tunnel of its data), new build designed on 5-10 km
+    (a bridge of the design, cut where the ground is above the design line, fill where below)."""
+    from types import SimpleNamespace
+
+    d = np.arange(0.0, 10_001.0, 100.0)
+    ground = 500.0 + 40.0 * np.sin(d / 500.0)
+    design = np.where(d >= 5000.0, 500.0 + (d - 5000.0) * 0.004, np.nan)
+    elev = np.where(np.isfinite(design), design, ground)
+    return SimpleNamespace(distance_m=d, elevation_m=elev, ground_m=ground, design_m=design,
+                           grade=np.gradient(elev, d), mode="rail",
+                           structures=[(1000.0, 2000.0, "tunnel"), (7000.0, 8000.0, "bridge")])
+
+
+def _axes():
+    from matplotlib.figure import Figure
+
+    return Figure().add_subplot()
+
+
+def test_profile_draws_ground_design_line_earthworks_and_structures():
+    from matplotlib.collections import PolyCollection
+
+    prof = _constructed_profile()
+    ax = _axes()
+    charts.draw_profile(ax, prof, colour="#1f77b4", title="t")
+    lines = {ln.get_label(): ln for ln in ax.get_lines()}
+    assert {"design", "ground", "line (existing)"} <= set(lines)
+    y = np.asarray(lines["design"].get_ydata(), dtype=float)
+    new = prof.distance_m >= 5000.0
+    assert np.allclose(y[new], prof.design_m[new]) and np.isnan(y[~new]).all()
+    assert np.allclose(lines["ground"].get_ydata(), prof.ground_m)
+    existing = np.asarray(lines["line (existing)"].get_ydata(), dtype=float)
+    assert np.isfinite(existing[prof.distance_m < 5000.0]).all() and np.isnan(existing[prof.distance_m > 5200.0]).all()
+    fills = {c.get_label(): c for c in ax.collections if isinstance(c, PolyCollection)}
+    assert {"cut", "fill"} <= set(fills)
+    for label in ("cut", "fill"):  # shaded only on the designed stretch, outside the bridge (to a station)
+        xs = np.concatenate([p.vertices[:, 0] for p in fills[label].get_paths()])
+        assert xs.min() >= 5.0 - 1e-9 and not ((xs > 7.1 + 1e-6) & (xs < 7.9 - 1e-6)).any()
+    spans = {p.get_label() for p in ax.patches}
+    assert {"tunnel (network data)", "bridge"} <= spans
+    legend = {t.get_text() for t in ax.get_legend().get_texts()}
+    assert {"design", "cut", "fill", "ground"} <= legend
+
+
+def test_profile_without_design_draws_the_alignment():
+    prof = _constructed_profile()
+    prof.design_m = None
+    ax = _axes()
+    charts.draw_profile(ax, prof, colour="#1f77b4", title="t")
+    labels = {ln.get_label() for ln in ax.get_lines()}
+    assert "alignment" in labels and "design" not in labels
+    assert {p.get_label() for p in ax.patches} >= {"tunnel", "bridge"}
+    assert not [c for c in ax.collections if c.get_label() in ("cut", "fill")]
+
+
+def test_traced_route_profile_chart_shows_its_design(tmp_path):
+    from corridor.align import trace
+    from corridor.evaluation import evaluate
+
+    r = trace(["Meghri", "Agarak"], mode="road", network=None)
+    m = evaluate(r)
+    assert m.profile.design_m is not None and np.isfinite(m.profile.design_m).all()
+    ax = _axes()
+    charts.draw_profile(ax, m.profile, colour="#d62728", title=r.name)
+    assert "design" in {ln.get_label() for ln in ax.get_lines()}
+    assert charts.profiles_png(tmp_path / "p.png", [r], [m]).stat().st_size > 1000

@@ -47,8 +47,8 @@ import pytest  # noqa: E402
 from corridor import scenarios  # noqa: E402
 from corridor.data.datasets import data_dir  # noqa: E402
 
-OUTPUTS = {"summary.csv", "routes.gpkg", "profiles.png", "comparison.png", "map.html", "report.html",
-           "corridor-manifest.json"}
+OUTPUTS = {"summary.csv", "published.csv", "routes.gpkg", "profiles.png", "comparison.png", "map.html",
+           "report.html", "corridor-manifest.json"}
 
 
 def one_error_line(capsys) -> str:
@@ -110,6 +110,41 @@ def test_default_compare_covers_catalogue(default_compare):
         assert n.split(" ")[0] in flat
     assert "MODELLED, not OpenStreetMap" in flat and "GLOBE" in flat
     assert "km by country" in flat and "cost low–central–high" in flat
+
+
+def test_default_compare_sets_published_beside_modelled(default_compare):
+    """Every published figure of the catalogue is in published.csv and in the printed table, with its %
+    difference and source where the model has a counterpart, and 'no modelled counterpart' otherwise."""
+    _, out_text, _, out = default_compare
+    with open(out / "published.csv", encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    with open(out / "summary.csv", encoding="utf-8") as f:
+        summary = {r["name"]: r for r in csv.DictReader(f)}
+    # every scenario that was compared (an infeasible one is left out of the table, and said so)
+    figures = [(s.name, p["figure"]) for s in scenarios.builtin() for p in s.published if s.name in summary]
+    assert len({n for n, _ in figures}) >= len(scenarios.builtin()) - 1
+    assert [(r["route"], r["figure"]) for r in rows] == figures
+    for r in rows:
+        assert r["source"]
+        if r["measure"]:
+            modelled, published = float(r["modelled"]), float(r["published"])
+            assert float(r["diff_pct"]) == pytest.approx((modelled - published) / published * 100.0)
+            if r["unit"] == "km":
+                assert modelled == pytest.approx(float(summary[r["route"]][r["metric"]]))
+        else:
+            assert r["modelled"] == "" and r["note"] == "no modelled counterpart"
+    flat = " ".join(out_text.split())
+    assert "Modelled vs published" in flat and "no modelled counterpart" in flat
+    kars = next(r for r in rows if r["measure"] == "length_in_TUR")
+    assert f"{float(kars['diff_pct']):+.1f} %" in flat and "menafn.com" in flat
+    # the DEM band: columns for every route; routes without corridor-designed new build say so
+    for r in summary.values():
+        assert {"tunnel_km_dem_p10", "tunnel_km_dem_p90", "cost_central_musd_dem_p10", "dem_samples",
+                "dem_band"} <= set(r)
+        if int(r["dem_samples"]) > 0:
+            assert float(r["tunnel_km_dem_p10"]) <= float(r["tunnel_km_dem_p90"])
+        else:
+            assert r["tunnel_km_dem_p10"] == "" and r["dem_band"].startswith("none")
 
 
 def test_compare_json_small(tmp_path, capsys):
@@ -242,6 +277,32 @@ def test_route_prints_metrics(capsys, monkeypatch):
     text = " ".join(capsys.readouterr().out.split())
     for fragment in ("length", "border crossings", "ARM>NAX", "cost", "MODELLED", "GLOBE"):
         assert fragment in text
+    # a new alignment gets the DEM band, beside the unit-cost band, with what it means
+    assert "DEM uncertainty: P10–P90" in text and "unit-cost low–high" in text
+    assert "DEM vertical error only" in text
+
+
+def test_dem_samples_zero_switches_the_band_off(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "200")
+    out = tmp_path / "o"
+    assert main(["route", "Meghri", "Agarak", "--mode", "road", "--network", "none", "--dem-samples", "0",
+                 "--out", str(out)]) == 0
+    text = " ".join(capsys.readouterr().out.split())
+    assert "DEM uncertainty" not in text
+    with open(out / "summary.csv", encoding="utf-8") as f:
+        (row,) = list(csv.DictReader(f))
+    assert row["dem_samples"] == "0" and row["tunnel_km_dem_p10"] == "" and "not computed" in row["dem_band"]
+    from corridor import settings
+
+    monkeypatch.setattr(settings, "dem_samples", 3)  # the default (CORRIDOR_DEM_SAMPLES) when no option
+    assert main(["route", "Meghri", "Agarak", "--mode", "road", "--network", "none", "--json"]) == 0
+    rec = json.loads(capsys.readouterr().out)["route"]
+    assert rec["dem_samples"] == 3 and rec["bridge_km_dem_p10"] <= rec["bridge_km_dem_p90"]
+    assert main(["route", "Meghri", "Agarak", "--mode", "road", "--network", "none", "--dem-samples", "4",
+                 "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["route"]["dem_samples"] == 4
+    assert main(["compare", "yeraskh-sadarak", "--dem-samples", "-1", "--out", str(tmp_path / "x")]) == 2
+    assert "dem-samples" in capsys.readouterr().err
 
 
 def test_route_json(capsys):

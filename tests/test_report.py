@@ -7,10 +7,12 @@ import re
 
 import pytest
 from _maproutes import PAYLOADS, PLAIN, XSS, assert_inert, hostile, sample
+from shapely.geometry import LineString
 
 from corridor._errors import InvalidInputError
 from corridor.outputs import report
 from corridor.outputs._assets import external_refs
+from corridor.route import Route
 
 
 @pytest.fixture(scope="module")
@@ -47,6 +49,32 @@ def test_sections_and_attributions(written):
     assert "cost_central_musd" in outside
     for c in metrics[1].crossings:
         assert f"{c['from_unit']} → {c['to_unit']}" in outside
+
+
+def test_modelled_vs_published_and_dem_band(tmp_path):
+    """The report sets each published figure beside the model (% difference, source; none listed as such)
+    and shows the DEM band of a traced route beside the unit-cost band, saying what it means."""
+    from corridor.align import trace
+    from corridor.evaluation import evaluate, table
+
+    r = trace(["Meghri", "Agarak"], mode="road", network=None, name="Meghri - Agarak")
+    pub = [{"figure": "road length", "value": 8, "unit": "km", "source": "src-a", "measure": "length"},
+           {"figure": "lanes", "value": 2, "unit": "", "source": "src-b"}]
+    r = r.with_meta(published=pub)
+    plain = Route.from_lines([LineString([(46.0, 38.92), (46.3, 38.92)])], mode="rail", name="Existing only")
+    ms = [evaluate(r, dem_samples=6), evaluate(plain, dem_samples=6)]
+    out = report.write_report(tmp_path / "r.html", [r, plain], ms, table(ms), provenance={}, basemap="none")
+    text = re.sub(r'srcdoc="[^"]*"', "", out.read_text(encoding="utf-8"))
+    assert "<h2>Modelled vs published</h2>" in text and "<h2>DEM uncertainty</h2>" in text
+    pct = (r.length_m / 1000.0 - 8.0) / 8.0 * 100.0
+    assert f"{pct:+.1f} %" in text and "src-a" in text and "src-b" in text
+    assert "no modelled counterpart" in text
+    assert "DEM vertical error only" in text and "horizontal line is held fixed" in text
+    assert "unit costs are held at their central values" in text
+    assert "σ 18.2 m" in text  # GLOBE LE90 30 m
+    lo, hi = ms[0].as_row()["bridge_km_dem_p10"], ms[0].as_row()["bridge_km_dem_p90"]
+    assert f"{lo:,.1f}–{hi:,.1f}" in text
+    assert "no new build designed by corridor" in text  # the existing-only route says it has no band
 
 
 def test_untrusted_text_escaped(written):

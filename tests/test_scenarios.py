@@ -86,6 +86,10 @@ def test_load_several_scenarios(tmp_path):
      r"key 'waypoints\[2\]': 'Goris' returns to waypoints\[0\]"),
     ('[scenario]\nname = "X"\nmode = "road"\nwaypoints = ["Goris", [46.41, 39.21], [46.41, 39.21]]\n',
      r"key 'waypoints\[2\]': .* repeats the previous waypoint"),
+    ('[scenario]\nname = "X"\nmode = "rail"\nwaypoints = ["Goris", "Kapan"]\n[[scenario.published]]\nfigure = "a"\n'
+     'value = 1\nunit = "km"\nsource = "s"\nmeasure = "length in Armenia"\n', r"key 'published\[0\].measure': must name"),
+    ('[scenario]\nname = "X"\nmode = "rail"\nwaypoints = ["Goris", "Kapan"]\n[[scenario.published]]\nfigure = "a"\n'
+     'value = 1\nunit = "km"\nsource = "s"\nmeasure = 3\n', r"key 'published\[0\].measure': must name"),
     ('[scenario\nname = "X"\n', r"not valid TOML"),
     ('title = "no scenario"\n', r"key 'scenario' is missing"),
 ])
@@ -94,6 +98,14 @@ def test_malformed_files_name_file_key_and_problem(tmp_path, text, match):
     with pytest.raises(ScenarioError, match=match) as exc:
         scenarios.load(p)
     assert str(p) in str(exc.value)
+
+
+def test_published_measure_is_kept(tmp_path):
+    text = ('[scenario]\nname = "X"\nmode = "rail"\nwaypoints = ["Goris", "Kapan"]\n[[scenario.published]]\n'
+            'figure = "a"\nvalue = 1\nunit = "km"\nsource = "s"\nmeasure = "length_in_ARM"\n[[scenario.published]]\n'
+            'figure = "b"\nvalue = 2\nunit = "km"\nsource = "s"\n')
+    (s,) = scenarios.load(_write(tmp_path, text))
+    assert s.published[0]["measure"] == "length_in_ARM" and "measure" not in s.published[1]
 
 
 def test_missing_file(tmp_path):

@@ -686,3 +686,23 @@ def test_tiles_with_different_nodata_are_merged_with_their_voids(tmp_path):
     assert np.isnan(dem.sample([c[0] for c in centre], [c[1] for c in centre], method="nearest")).all()
     x, y = tr @ (150.5, 150.5)
     assert dem.sample([x], [y], method="nearest")[0] == pytest.approx(z[150, 150])
+
+
+def test_profile_marks_the_designed_grade_line():
+    """``design_m`` is the formation where a traced route's new build was designed, NaN elsewhere; None
+    for a line without a design; reversed with the profile."""
+    import numpy as np
+    from shapely.geometry import LineString
+
+    from corridor.align import trace
+    from corridor.route import Route
+    from corridor.terrain import profile
+
+    r = trace(["Meghri", "Agarak"], mode="road", network=None)
+    p = profile(r)
+    assert p.design_m is not None and p.design_m.shape == p.elevation_m.shape
+    assert np.allclose(p.design_m, p.elevation_m)
+    back = p.reversed()
+    assert np.allclose(back.design_m, p.design_m[::-1])
+    plain = profile(Route.from_lines([LineString([(46.0, 38.92), (46.3, 38.92)])], mode="rail"))
+    assert plain.design_m is None and plain.reversed().design_m is None

@@ -19,8 +19,11 @@ from typing import Any
 
 from corridor._text import clean_terminal
 from corridor._types import UNITS
+from corridor.evaluation.published import USD_PER_EUR_SOURCE
+from corridor.evaluation.uncertainty_bands import MEANING, NO_DESIGN
 
-__all__ = ["fmt_band", "fmt_grade", "print_compare", "print_metrics", "print_provenance", "print_sensitivity"]
+__all__ = ["fmt_band", "fmt_grade", "print_compare", "print_dem_bands", "print_metrics", "print_provenance",
+           "print_published", "print_sensitivity"]
 
 
 def safe(value: Any) -> str:
@@ -113,6 +116,72 @@ def print_compare(table: Any, console: Any) -> None:
             p.add_row(safe(r["name"]), f"{_num(r['length_km'])} km / {_num(r['cost_central_musd'], '{:,.0f}')} M USD",
                       safe(txt))
         console.print(p)
+
+
+def print_published(pub: Any, console: Any) -> None:
+    """Modelled vs published: one row per published figure (figure, modelled, published, % difference, source).
+
+    ``pub`` is :func:`corridor.evaluation.published.published_table`; figures with no modelled
+    counterpart are listed too, with the reason. Nothing is printed for an empty table.
+    """
+    from rich.table import Table
+
+    if pub is None or len(pub) == 0:
+        return
+    t = Table(title="Modelled vs published (published.csv; % = (modelled - published) / published)",
+              show_lines=True)
+    t.add_column("route", overflow="fold")
+    t.add_column("figure", overflow="fold")
+    t.add_column("modelled", justify="right", no_wrap=True)
+    t.add_column("published", justify="right", overflow="fold")
+    t.add_column("diff", justify="right", no_wrap=True)
+    t.add_column("source", overflow="fold")
+    for _, r in pub.iterrows():
+        unit = safe(r["unit"])
+        modelled = _num(r["modelled"])
+        pub_val = _num(r["published"]) if _num(r["published"]) != "–" else safe(r["published"])
+        counterpart = modelled != "–"
+        t.add_row(safe(r["route"]), safe(r["figure"]),
+                  f"{modelled} {unit}".strip() if counterpart else "[dim]no modelled counterpart[/]",
+                  f"{pub_val} {unit}".strip(), _num(r["diff_pct"], "{:+.1f} %"), safe(r["source"]))
+    console.print(t)
+    if any(str(u).endswith("EUR") for u in pub["unit"]):
+        console.print(f"Costs in euros compared at {safe(USD_PER_EUR_SOURCE)}.")
+
+
+def print_dem_bands(table: Any, console: Any, meaning: str | None = None) -> None:
+    """DEM-uncertainty band (P10–P90) of tunnel km, bridge km and central cost beside the unit-cost band.
+
+    ``meaning`` is the sentence saying what the band is (default: the generic
+    :data:`corridor.evaluation.uncertainty_bands.MEANING`). Nothing is printed when the table
+    has no band columns or no route was given a band (``--dem-samples 0``).
+    """
+    from rich.table import Table
+
+    if "dem_samples" not in table.columns or not (table["dem_samples"].fillna(0) > 0).any():
+        return
+    t = Table(title="DEM uncertainty: P10–P90 over re-designs on perturbed ground", show_lines=True)
+    t.add_column("route", overflow="fold")
+    t.add_column("tunnels km", justify="right", overflow="fold")
+    t.add_column("bridges km", justify="right", overflow="fold")
+    t.add_column("central cost M USD (DEM P10–P90)", justify="right", overflow="fold")
+    t.add_column("unit-cost low–high", justify="right", no_wrap=True)
+    for r in table.sort_values("rank", kind="stable").to_dict(orient="records"):
+        banded = float(r.get("dem_samples", 0) or 0) > 0
+
+        def cell(col: str, fmt: str, r: Mapping[str, Any] = r, banded: bool = banded) -> str:
+            if not banded:
+                return _num(r[col], fmt)
+            return f"{_num(r[col], fmt)} ({_num(r[f'{col}_dem_p10'], fmt)}–{_num(r[f'{col}_dem_p90'], fmt)})"
+        name = safe(r["name"]) + ("" if banded else "\n[dim](no band: no corridor-designed new build)[/]"
+                                  if str(r.get("dem_band", "")) == NO_DESIGN else
+                                  f"\n[dim]{safe(r.get('dem_band', ''))}[/]")
+        t.add_row(name, cell("tunnel_km", "{:,.1f}"), cell("bridge_km", "{:,.1f}"),
+                  cell("cost_central_musd", "{:,.0f}"),
+                  f"{_num(r['cost_low_musd'], '{:,.0f}')}–{_num(r['cost_high_musd'], '{:,.0f}')}")
+    console.print(t)
+    text = meaning or MEANING.format(n="N", sigma="the DEM's documented error", corr="its correlation length")
+    console.print(safe(text))
 
 
 def print_sensitivity(sens: Any, console: Any) -> None:

@@ -35,8 +35,10 @@ from corridor.cli import maps as _cli_map
 from corridor.cli import sweep as _cli_sweep
 from corridor.cli._render import (
     print_compare,
+    print_dem_bands,
     print_metrics,
     print_provenance,
+    print_published,
     print_sensitivity,
     safe,
 )
@@ -185,11 +187,15 @@ def compare(
     sens: Annotated[bool, typer.Option("--sensitivity", help="Also vary each weight and unit cost by ±50 % "
                                        "and report rank changes (sensitivity.csv).")] = False,
     json_out: Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")] = False,
+    dem_samples: Annotated[int | None, typer.Option(
+        "--dem-samples", min=0, help="DEM realisations for the P10-P90 DEM-uncertainty band of tunnels, bridges "
+        "and cost of corridor-designed new build; 0 switches the band off (default: CORRIDOR_DEM_SAMPLES or "
+        "20).", show_default=False)] = None,
 ) -> None:
     """Compare corridors: length by country, border crossings, grades, time and cost band.
 
-    Writes summary.csv, routes.gpkg, profiles.png, comparison.png, map.html and
-    report.html to --out. Files appear only when all of them are complete.
+    Writes summary.csv, published.csv (modelled vs published figures),
+    routes.gpkg, profiles.png, comparison.png, map.html and report.html to --out. Files appear only when all of them are complete.
     With no arguments the whole built-in catalogue is compared offline on the
     embedded data; the embedded network is MODELLED, not OpenStreetMap.
 
@@ -217,13 +223,14 @@ def compare(
             bar.update(tasks[stage], completed=done, description=f"{label} {_safe(name)}".strip())
 
         result = run_compare(scenarios or [], network=network, dem=dem, out=out, params=params, weights=w,
-                             progress=progress, with_sensitivity=sens, costs_file=costs)
+                             progress=progress, with_sensitivity=sens, costs_file=costs,
+                             dem_samples=dem_samples)
     for name, why in result.infeasible:  # one line each; the other scenarios are compared
         err.print(f"[bold]{_safe(name)}[/bold]: infeasible, left out of the comparison: {_safe(why)}",
                   soft_wrap=True)
     if json_out:
         data = {"provenance": result.provenance, "files": [str(f) for f in result.files],
-                "routes": table_records(result.table),
+                "routes": table_records(result.table), "published": table_records(result.published),
                 "infeasible": [{"scenario": n, "reason": why} for n, why in result.infeasible]}
         if result.sensitivity is not None:
             data["sensitivity"] = table_records(result.sensitivity)
@@ -231,6 +238,9 @@ def compare(
         return
     con = console()
     print_compare(result.table, con)
+    print_published(result.published, con)
+    band = next((m.dem_band for m in result.metrics if m.dem_band is not None and m.dem_band.n_ok > 0), None)
+    print_dem_bands(result.table, con, band.meaning() if band is not None else None)
     if result.sensitivity is not None:
 
         print_sensitivity(result.sensitivity, con)
@@ -262,6 +272,10 @@ def route(
     out: Annotated[str | None, typer.Option("--out", "-o", help="Also write the comparison files here.",
                                             show_default=False)] = None,
     json_out: Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")] = False,
+    dem_samples: Annotated[int | None, typer.Option(
+        "--dem-samples", min=0, help="DEM realisations for the P10-P90 DEM-uncertainty band of the new "
+        "alignment's tunnels, bridges and cost; 0 switches it off (default: CORRIDOR_DEM_SAMPLES or 20).",
+        show_default=False)] = None,
 ) -> None:
     """Trace and evaluate one ad-hoc route, then print its metrics.
 
@@ -292,7 +306,7 @@ def route(
         dem_obj = load_dem(dem)
         r = align.trace(places, mode=mode, network=net, dem=dem_obj, stay_in=units_in or None,
                         avoid=units_out or None, max_grade=max_grade, params=params)
-        m = evaluate(r, dem=dem_obj, params=params)
+        m = evaluate(r, dem=dem_obj, params=params, dem_samples=dem_samples)
     prov = provenance(net, dem_obj, costs)
     files: list[str] = []
     if out is not None:
@@ -308,6 +322,7 @@ def route(
         return
     con = console()
     print_metrics(m, con)
+    print_dem_bands(table([m]), con, m.dem_band.meaning() if m.dem_band is not None and m.dem_band.n_ok else None)
     print_provenance(prov, con)
     if files:
         con.print(f"Wrote {len(files)} files to {_safe(out)}.")

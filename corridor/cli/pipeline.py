@@ -52,6 +52,8 @@ from corridor._version import __version__
 from corridor.data.places import resolve
 from corridor.evaluation.metrics import evaluate, sensitivity
 from corridor.evaluation.metrics import table as make_table
+from corridor.evaluation.published import published_table
+from corridor.evaluation.uncertainty_bands import check_samples
 from corridor.network.core import load_network
 from corridor.outputs import charts, export, maps, report
 from corridor.terrain.profiles import DEM
@@ -61,8 +63,10 @@ log = logging.getLogger(__name__)
 __all__ = ["CompareResult", "check_out_dir", "load_dem", "load_net", "read_manifest", "resolve_scenarios",
            "run_compare", "staged_output", "write_outputs"]
 
-#: Files written by ``corridor compare`` (in this order).
-OUTPUT_FILES = ("summary.csv", "routes.gpkg", "profiles.png", "comparison.png", "map.html", "report.html")
+#: Files written by ``corridor compare`` (in this order); ``published.csv`` is the modelled-vs-published
+#: table (:func:`corridor.evaluation.published.published_table`).
+OUTPUT_FILES = ("summary.csv", "published.csv", "routes.gpkg", "profiles.png", "comparison.png", "map.html",
+                "report.html")
 #: The optional file of ``corridor compare --sensitivity``.
 SENSITIVITY_FILE = "sensitivity.csv"
 #: The manifest of an output set; moved in last, so a folder holding it holds the whole set.
@@ -526,6 +530,7 @@ class CompareResult:
     sensitivity: Any = None
     #: ``(scenario name, reason)`` of every scenario the constraints cannot connect (left out of the table)
     infeasible: list[tuple[str, str]] = field(default_factory=list)
+    published: Any = None
 
 
 def _json_safe(v: Any) -> Any:
@@ -557,17 +562,22 @@ def _write_csv(path: Path, table: Any) -> None:
 
 def write_outputs(folder: Path, routes: Sequence[Any], metrics: Sequence[Any], table: Any,
                   prov: dict[str, Any], *, which: Sequence[str] = OUTPUT_FILES,
-                  progress: Progress | None = None) -> list[Path]:
-    """Write the comparison files into ``folder`` (a staging folder)."""
+                  progress: Progress | None = None, published: Any = None) -> list[Path]:
+    """Write the comparison files into ``folder`` (a staging folder).
+
+    ``published`` is the modelled-vs-published table (default: made from ``metrics``).
+    """
+    pub = published if published is not None else published_table(metrics)
     steps: dict[str, Callable[[Path], Any]] = {
         "summary.csv": lambda p: _write_csv(p, table),
+        "published.csv": lambda p: _write_csv(p, pub),
         "routes.gpkg": lambda p: export.write_layers(p, list(routes), list(metrics)),
         "profiles.png": lambda p: charts.profiles_png(p, list(routes), list(metrics)),
         "comparison.png": lambda p: charts.comparison_png(p, table),
         "map.html": lambda p: maps.save_map(
             maps.route_map(list(routes), metrics=list(metrics)), p, offline=True),
         "report.html": lambda p: report.write_report(p, list(routes), list(metrics), table,
-                                                             provenance=flat_provenance(prov)),
+                                                     provenance=flat_provenance(prov), published=pub),
     }
     written: list[Path] = []
     for i, name in enumerate(which):
@@ -583,15 +593,18 @@ def write_outputs(folder: Path, routes: Sequence[Any], metrics: Sequence[Any], t
 def run_compare(scenario_args: Sequence[str] = (), *, network: str | None = "reference", dem: str | None = None,
                 out: str | Path | None = "corridor-output", params: Any = None, weights: Any = None,
                 progress: Progress | None = None, with_sensitivity: bool = False,
-                costs_file: str | os.PathLike[str] | None = None) -> CompareResult:
+                costs_file: str | os.PathLike[str] | None = None, dem_samples: int | None = None) -> CompareResult:
     """Compare scenarios end to end; with ``out``, write the files atomically.
 
     ``out`` is validated before any work, so a bad folder fails fast. With
     ``with_sensitivity``, :func:`corridor.evaluation.sensitivity` runs too and is
     written as ``sensitivity.csv``. ``costs_file`` names the TOML file
     ``params`` was read from, for the provenance (path and SHA-256).
+    ``dem_samples`` is the number of DEM realisations of the DEM-uncertainty
+    band (default :data:`corridor.settings.dem_samples`; 0 switches it off).
     """
 
+    n_dem = check_samples(dem_samples)
     if out is not None:
         check_out_dir(out, out_names(with_sensitivity))
     scens = resolve_scenarios(scenario_args)
@@ -614,20 +627,22 @@ def run_compare(scenario_args: Sequence[str] = (), *, network: str | None = "ref
     for i, r in enumerate(routes):
         if progress is not None:
             progress("evaluate", i, len(routes), str(r.name))
-        metrics.append(evaluate(r, dem=dem_obj, params=params))
+        metrics.append(evaluate(r, dem=dem_obj, params=params, dem_samples=n_dem))
     if progress is not None:
         progress("evaluate", len(routes), len(routes), "")
     tbl = make_table(metrics, weights=weights)
     prov = provenance(net, dem_obj, costs_file)
+    prov["dem"]["uncertainty_band_samples"] = n_dem
     if infeasible:
         prov["infeasible"] = {n: why for n, why in infeasible}
-    result = CompareResult(routes, metrics, tbl, prov, infeasible=infeasible)
+    result = CompareResult(routes, metrics, tbl, prov, infeasible=infeasible, published=published_table(metrics))
     if with_sensitivity:
 
         result.sensitivity = sensitivity(metrics, weights=weights, params=params)
     if out is not None:
         with staged_output(out, provenance=prov) as tmp:
-            names = [p.name for p in write_outputs(tmp, routes, metrics, tbl, prov, progress=progress)]
+            names = [p.name for p in write_outputs(tmp, routes, metrics, tbl, prov, progress=progress,
+                                                   published=result.published)]
             if result.sensitivity is not None:
                 _write_csv(tmp / SENSITIVITY_FILE, result.sensitivity)
                 names.append(SENSITIVITY_FILE)

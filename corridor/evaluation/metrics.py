@@ -52,6 +52,14 @@ from corridor._validate import as_items, check_positive
 from corridor.costs import CostParams
 from corridor.evaluation import _core as core
 from corridor.evaluation.ranking import check_weights, rank, rank_changes, score
+from corridor.evaluation.uncertainty_bands import (
+    BAND_COLUMNS,
+    DEFAULT_SEED,
+    DemBand,
+    band_columns,
+    check_samples,
+    dem_band,
+)
 from corridor.network.core import as_network
 from corridor.route import Route
 from corridor.terrain.profiles import DEM
@@ -112,6 +120,10 @@ class RouteMetrics:
     cost_parts_musd : dict
         ``(low, central, high)`` MUSD by part: ``open_line``, ``earthworks``,
         ``tunnels``, ``bridges``, ``border_gauge`` (facilities); they sum to ``cost_musd``.
+    dem_band : DemBand or None
+        DEM-uncertainty band of tunnel km, bridge km and central cost
+        (:mod:`corridor.evaluation.uncertainty_bands`; columns ``*_dem_p10``/``*_dem_p90``);
+        None when not computed (``dem_samples=0``).
     km_over_ruling : float
         Km whose grade exceeds ``ruling_grade`` (rail 12.5 ‰, road 6 % by default).
     source, network_source, dem_source : str
@@ -165,6 +177,7 @@ class RouteMetrics:
     fill_m3: float = 0.0
     structures: tuple[Any, ...] = ()
     cost_parts_musd: Mapping[str, tuple[float, float, float]] = field(default_factory=dict)
+    dem_band: DemBand | None = None
 
     @property
     def length_km(self) -> float:
@@ -244,6 +257,10 @@ def _cost_part(k: str) -> Callable[[RouteMetrics], float]:
     return lambda m: m.cost_parts_musd.get(k, (0.0, 0.0, 0.0))[1]
 
 
+def _band_column(col: str) -> Callable[[RouteMetrics], Any]:
+    return lambda m: band_columns(m)[col]
+
+
 def _per_unit(u: str) -> Callable[[RouteMetrics], float]:
     return lambda m: m.length_by_unit_m.get(u, 0.0) / 1000.0
 
@@ -290,6 +307,7 @@ _ROW: tuple[tuple[str, Callable[[RouteMetrics], Any]], ...] = (
     ("cost_central_musd", lambda m: m.cost_musd[1]),
     ("cost_high_musd", lambda m: m.cost_musd[2]),
     *((f"cost_{k}_musd", _cost_part(k)) for k in core.COST_PARTS),
+    *((col, _band_column(col)) for col in BAND_COLUMNS),
     ("terrain_class", lambda m: m.terrain_class),
     ("km_flat", lambda m: m.terrain_km.get("flat", 0.0)),
     ("km_rolling", lambda m: m.terrain_km.get("rolling", 0.0)),
@@ -388,7 +406,8 @@ def _symmetric_step(route: Any, dem: Any, step_m: float | None) -> float:
 
 def evaluate(route: Any, *, dem: Any = None, params: CostParams | None = None,
              fill_voids: bool = False, crossing_tolerance_m: float = KNOWN_CROSSING_TOLERANCE_M,
-             network: Any = None, step_m: float | None = None) -> RouteMetrics:
+             network: Any = None, step_m: float | None = None, dem_samples: int | None = 0,
+             dem_seed: int | None = DEFAULT_SEED) -> RouteMetrics:
     """Measure one route.
 
     Parameters
@@ -411,6 +430,13 @@ def evaluate(route: Any, *, dem: Any = None, params: CostParams | None = None,
         rounded so that a whole number of steps fits the route, which makes the
         samples of a route and of its reverse coincide (ascent and descent swap
         exactly on reversal).
+    dem_samples : int or None
+        DEM realisations for the DEM-uncertainty band of the new build corridor
+        designed (:func:`corridor.evaluation.uncertainty_bands.dem_band`); 0 (the
+        default here, since ``evaluate`` runs in loops) computes none, None uses
+        :data:`corridor.settings.dem_samples` (as :func:`compare` does).
+    dem_seed : int or None
+        Seed of the DEM noise (the same seed gives the same band).
 
     Returns
     -------
@@ -437,6 +463,7 @@ def evaluate(route: Any, *, dem: Any = None, params: CostParams | None = None,
     if not isinstance(params, CostParams):
         raise ParameterError(f"params must be a CostParams, got {type(params).__name__}; "
                              "use CostParams() or CostParams.from_toml(path)")
+    n_dem = check_samples(dem_samples)
     dem_obj = _open_dem(dem)
     route = _as_route(route, network, dem_obj)
     by_unit = core.length_by_unit(route)  # validates unit codes first
@@ -479,12 +506,13 @@ def evaluate(route: Any, *, dem: Any = None, params: CostParams | None = None,
         dem_source=str(getattr(prof, "dem_source", "") or getattr(dem_obj, "source", "")),
         published=published, meta=meta, params=params,
         cut_m3=cut_m3, fill_m3=fill_m3, structures=tuple(core.structures(route)), cost_parts_musd=cparts,
+        dem_band=dem_band(route, dem_obj, n=n_dem, params=params, seed=dem_seed, fill_voids=fill_voids),
     )
 
 
 # ------------------------------------------------------------------ compare
 def _metrics_of(items: Any, *, params: CostParams | None, network: Any, dem: Any,
-                progress: Callable[[int, int, str], None] | None = None) -> list[RouteMetrics]:
+                progress: Callable[[int, int, str], None] | None = None, dem_samples: int = 0) -> list[RouteMetrics]:
 
     # one item or many; names and .toml files resolved; two items of one name are an error
     items = scenarios.gather(items)
@@ -500,7 +528,7 @@ def _metrics_of(items: Any, *, params: CostParams | None, network: Any, dem: Any
                 dem_obj = _open_dem(dem)
             if not isinstance(it, Route) and (network is None or isinstance(network, str | os.PathLike)):
                 network = as_network("reference" if network is None else network)  # once, not per scenario
-            m = evaluate(it, dem=dem_obj, params=params, network=network)
+            m = evaluate(it, dem=dem_obj, params=params, network=network, dem_samples=dem_samples)
         out.append(m)
         if progress is not None:
             progress(i + 1, len(items), m.name)
@@ -547,7 +575,7 @@ def table(metrics: RouteMetrics | Iterable[RouteMetrics], *, weights: Mapping[st
 
 def compare(routes_or_scenarios: Any, *, weights: Mapping[str, Any] | None = None,
             params: CostParams | None = None, network: Any = None, dem: Any = None,
-            progress: Callable[[int, int, str], None] | None = None) -> Any:
+            progress: Callable[[int, int, str], None] | None = None, dem_samples: int | None = None) -> Any:
     """One table row per route: every metric, published figures, score and rank.
 
     Parameters
@@ -567,6 +595,9 @@ def compare(routes_or_scenarios: Any, *, weights: Mapping[str, Any] | None = Non
         Elevation model (default: embedded GLOBE 30″).
     progress : callable, optional
         ``progress(done, total, name)`` after each route.
+    dem_samples : int, optional
+        DEM realisations of the DEM-uncertainty band (see :func:`evaluate`);
+        default :data:`corridor.settings.dem_samples`, 0 for none.
 
     Returns
     -------
@@ -584,7 +615,8 @@ def compare(routes_or_scenarios: Any, *, weights: Mapping[str, Any] | None = Non
     >>> t[["name", "rank"]].values.tolist()
     [['direct', 1], ['detour', 2]]
     """
-    metrics = _metrics_of(routes_or_scenarios, params=params, network=network, dem=dem, progress=progress)
+    metrics = _metrics_of(routes_or_scenarios, params=params, network=network, dem=dem, progress=progress,
+                          dem_samples=check_samples(dem_samples))
     return table(metrics, weights=weights)
 
 

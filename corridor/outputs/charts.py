@@ -38,13 +38,15 @@ from corridor.outputs.export import atomic_output
 
 log = logging.getLogger(__name__)
 
-__all__ = ["PALETTE", "comparison_png", "plain_label", "png_data_uri", "profile_png_bytes", "profiles_png",
-           "route_colour"]
+__all__ = ["PALETTE", "comparison_png", "draw_profile", "plain_label", "png_data_uri", "profile_png_bytes",
+           "profiles_png", "route_colour"]
 
 #: Route colours, in route order (matplotlib's tab10 without the yellow-green).
 PALETTE: tuple[str, ...] = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf",
                             "#8c564b", "#e377c2", "#7f7f7f")
 _STRUCT_COLOURS = {"tunnel": "#555555", "bridge": "#4a90d9"}
+#: Shading of the earthworks between the ground and the designed grade line.
+_EARTH_COLOURS = {"cut": "#c8a165", "fill": "#7fb77e"}
 #: Text properties of every label drawn from data: plain text, no mathtext, no TeX.
 _PLAIN = {"parse_math": False, "usetex": False}
 
@@ -102,19 +104,64 @@ def _arr(obj: Any, name: str) -> np.ndarray:
     return np.asarray([] if val is None else val, dtype=float)
 
 
-def _draw_profile(ax: Any, profile: Any, *, colour: str, title: str) -> None:
-    d = _arr(profile, "distance_m") / 1000.0
+def _designed_at(design: np.ndarray, d_m: np.ndarray, x_m: float) -> bool:
+    """Whether chainage ``x_m`` lies on the designed (new-build) part of a profile."""
+    if not design.size:
+        return False
+    i = int(np.clip(np.searchsorted(d_m, x_m), 0, design.size - 1))
+    return bool(np.isfinite(design[i]) or (i > 0 and np.isfinite(design[i - 1])))
+
+
+def draw_profile(ax: Any, profile: Any, *, colour: str, title: str) -> None:
+    """Ground, the line's level and its structures.
+
+    Where the profile carries a designed grade line (``design_m``: new build
+    designed by corridor) it is drawn as the line labelled ``design``, with the
+    cut (ground above it) and fill (ground below it) shaded outside tunnels and
+    bridges, and its tunnels and bridges labelled ``tunnel``/``bridge``. Existing
+    stretches show the line's level (``line (existing)``) and the structures of
+    their network data (``tunnel (network data)``, hatched). A profile without
+    a design draws one line labelled ``alignment``.
+    """
+    d_m = _arr(profile, "distance_m")
+    d = d_m / 1000.0
     z = _arr(profile, "elevation_m")
     g = _arr(profile, "ground_m")
+    design = _arr(profile, "design_m")
+    has_design = bool(design.size == d.size and design.size and np.isfinite(design).any())
+    if not has_design:
+        design = np.zeros(0)
+    inside = np.zeros(d.size, dtype=bool)
     for span in getattr(profile, "structures", None) or []:
-        a, b, kind = float(span[0]), float(span[1]), str(span[2])
-        ax.axvspan(a / 1000.0, b / 1000.0, color=_STRUCT_COLOURS.get(kind, "#999999"), alpha=0.18,
-                   lw=0, label=plain_label(kind))
-    if g.size == d.size and g.size and not np.allclose(g, z, equal_nan=True):
-        ax.plot(d, g, color="#999999", lw=0.7, ls=":", label="terrain")
-    ax.plot(d, z, color=colour, lw=1.4, label="alignment")
-    if z.size and np.isfinite(z).any():
-        lo, hi = float(np.nanmin(z)), float(np.nanmax(z))
+        a, b, kind = float(span[0]), float(span[1]), plain_label(span[2])
+        inside |= (d_m > a + 1e-6) & (d_m < b - 1e-6)
+        designed = _designed_at(design, d_m, (a + b) / 2)
+        label = kind if designed or not has_design else f"{kind} (network data)"
+        ax.axvspan(a / 1000.0, b / 1000.0, color=_STRUCT_COLOURS.get(str(span[2]), "#999999"),
+                   alpha=0.22 if designed or not has_design else 0.10, lw=0,
+                   hatch=None if designed or not has_design else "//", label=label)
+    ground_ok = bool(g.size == d.size and g.size)
+    if ground_ok and (has_design or not np.allclose(g, z, equal_nan=True)):
+        ax.plot(d, g, color="#8a8a8a", lw=0.7, label="ground")
+    if has_design:
+        off = ~np.isfinite(design)
+        near = off.copy()  # existing stretches, extended by one station so the two lines meet
+        near[1:] |= off[:-1]
+        near[:-1] |= off[1:]
+        if off.any():
+            ax.plot(d, np.where(near, z, np.nan), color=colour, lw=1.4, label="line (existing)")
+        ax.plot(d, design, color=colour, lw=1.6, ls="--", label="design")
+        if ground_ok:
+            earth = np.isfinite(design) & np.isfinite(g) & ~inside
+            ax.fill_between(d, design, g, where=earth & (g >= design), interpolate=True, lw=0,
+                            color=_EARTH_COLOURS["cut"], alpha=0.55, label="cut")
+            ax.fill_between(d, g, design, where=earth & (g < design), interpolate=True, lw=0,
+                            color=_EARTH_COLOURS["fill"], alpha=0.55, label="fill")
+    else:
+        ax.plot(d, z, color=colour, lw=1.4, label="alignment")
+    levels = np.concatenate([z, g]) if ground_ok else z
+    if levels.size and np.isfinite(levels).any():
+        lo, hi = float(np.nanmin(levels)), float(np.nanmax(levels))
         pad = max(20.0, 0.08 * (hi - lo))
         ax.set_ylim(lo - pad, hi + pad)
     ax.set_xlim(0, float(d[-1]) if d.size and d[-1] > 0 else 1)
@@ -125,7 +172,8 @@ def _draw_profile(ax: Any, profile: Any, *, colour: str, title: str) -> None:
     handles, labels = ax.get_legend_handles_labels()
     uniq = dict(zip(labels, handles, strict=False))
     if len(uniq) > 1:
-        leg = ax.legend(uniq.values(), uniq.keys(), fontsize=6, loc="upper right", frameon=False)
+        leg = ax.legend(uniq.values(), uniq.keys(), fontsize=6, loc="upper right", frameon=False,
+                        ncols=2 if len(uniq) > 4 else 1)
         _plain_texts(leg.get_texts())
 
 
@@ -173,7 +221,7 @@ def profile_png_bytes(profile: Any, *, title: str = "", colour: str = PALETTE[0]
     ax = fig.add_subplot()
     mode = str(getattr(profile, "mode", "") or "")
     note = _grade_note(profile, mode)
-    _draw_profile(ax, profile, colour=colour, title=f"{title}  ({note})" if note else title)
+    draw_profile(ax, profile, colour=colour, title=f"{title}  ({note})" if note else title)
     ax.set_xlabel("distance (km)", fontsize=8)
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=dpi)
@@ -251,7 +299,7 @@ def profiles_png(path: str | Path, routes: Sequence[Any], metrics: Sequence[Any]
             ax.set_axis_off()
             continue
         note = _grade_note(prof, str(getattr(route, "mode", getattr(prof, "mode", ""))))
-        _draw_profile(ax, prof, colour=route_colour(i), title=f"{title}  ({note})" if note else title)
+        draw_profile(ax, prof, colour=route_colour(i), title=f"{title}  ({note})" if note else title)
     axes[-1].set_xlabel("distance along route (km)", fontsize=8)
     with atomic_output(path, suffix=".png") as tmp:
         fig.savefig(tmp, format="png", dpi=110)

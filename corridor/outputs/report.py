@@ -4,7 +4,10 @@
 comparison table, the comparison chart, the interactive map (inlined with its
 assets in an ``<iframe srcdoc>``, so it works offline), an elevation-profile
 chart and the border crossings per route, published figures with their
-sources, data provenance and the attributions the data licences require
+sources, the modelled-vs-published table (% difference and source per figure;
+figures without a modelled counterpart listed as such), the DEM-uncertainty
+band of tunnel km, bridge km and central cost beside the unit-cost band, with
+what it means, data provenance and the attributions the data licences require
 (OpenStreetMap ODbL, GeoNames CC BY 4.0, NOAA GLOBE). Every text that comes
 from OSM, scenario files or the provenance is HTML-escaped. Modelled routes are
 labelled "modelled".
@@ -39,6 +42,8 @@ import numpy as np
 from corridor._errors import InvalidInputError
 from corridor._text import html_text
 from corridor._version import __version__
+from corridor.evaluation.published import USD_PER_EUR_SOURCE, published_table
+from corridor.evaluation.uncertainty_bands import MEANING
 from corridor.outputs.charts import (
     comparison_png,
     format_metric,
@@ -168,9 +173,68 @@ def _route_section(i: int, route: Any, met: Any) -> str:
     return "".join(out)
 
 
+def _number(v: Any, fmt: str) -> str:
+    try:
+        x = float(v)
+    except (TypeError, ValueError):
+        return html_text(v)
+    return fmt.format(x) if np.isfinite(x) else ""
+
+
+def _published_html(pub: Any) -> str:
+    """The modelled-vs-published table (every text escaped)."""
+    if pub is None or len(pub) == 0:
+        return "<p class='note'>No published figures for these routes.</p>"
+    head = "".join(f'<th class="{c}">{html_text(h)}</th>' for c, h in (
+        ("t", "route"), ("t", "figure"), ("", "modelled"), ("", "published"), ("t", "unit"), ("", "% difference"),
+        ("t", "source"), ("t", "note")))
+    body = []
+    for _, r in pub.iterrows():
+        diff = _number(r["diff_pct"], "{:+.1f} %")
+        body.append(
+            f"<tr><td class='t'>{html_text(r['route'])}</td><td class='t'>{html_text(r['figure'])}</td>"
+            f"<td>{_number(r['modelled'], '{:,.1f}')}</td><td>{_number(r['published'], '{:,.1f}')}</td>"
+            f"<td class='t'>{html_text(r['unit'])}</td><td>{diff}</td>"
+            f"<td class='t'><i>{html_text(r['source'])}</i></td><td class='t'>{html_text(r['note'])}</td></tr>")
+    return (f'<div class="scroll"><table><thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody>'
+            "</table></div><p class='note'>% difference = (modelled − published) / published. Costs in euros "
+            f"are compared at {html_text(USD_PER_EUR_SOURCE)}. Published figures are as reported and "
+            "disagree with each other at times; treat them as bands.</p>")
+
+
+def _band_html(table: Any, metrics: Sequence[Any] | None) -> str:
+    """Tunnel km, bridge km and central cost: reported figure, DEM P10–P90 band, unit-cost band."""
+    if "dem_band" not in getattr(table, "columns", ()):
+        return "<p class='note'>No DEM-uncertainty band in this table.</p>"
+    band = next((m.dem_band for m in metrics or () if getattr(m, "dem_band", None) is not None
+                 and m.dem_band.n_ok > 0), None)
+    meaning = (band.meaning() if band is not None else
+               MEANING.format(n="N", sigma="the DEM's documented error", corr="its correlation length"))
+    head = "".join(f'<th class="{c}">{html_text(h)}</th>' for c, h in (
+        ("t", "route"), ("", "tunnels km"), ("", "DEM P10–P90"), ("", "bridges km"), ("", "DEM P10–P90"),
+        ("", "central cost M USD"), ("", "DEM P10–P90"), ("", "unit-cost low–high"), ("t", "band")))
+    def rng(r: Any, col: str, fmt: str) -> str:
+        lo, hi = _number(r.get(f"{col}_dem_p10"), fmt), _number(r.get(f"{col}_dem_p90"), fmt)
+        return f"{lo}–{hi}" if lo and hi else "–"
+
+    body = []
+    for _, r in table.iterrows():
+        body.append(
+            f"<tr><td class='t'>{html_text(r.get('name', ''))}</td>"
+            f"<td>{_number(r.get('tunnel_km'), '{:,.1f}')}</td><td>{rng(r, 'tunnel_km', '{:,.1f}')}</td>"
+            f"<td>{_number(r.get('bridge_km'), '{:,.1f}')}</td><td>{rng(r, 'bridge_km', '{:,.1f}')}</td>"
+            f"<td>{_number(r.get('cost_central_musd'), '{:,.0f}')}</td>"
+            f"<td>{rng(r, 'cost_central_musd', '{:,.0f}')}</td>"
+            f"<td>{_number(r.get('cost_low_musd'), '{:,.0f}')}–{_number(r.get('cost_high_musd'), '{:,.0f}')}</td>"
+            f"<td class='t'>{html_text(r.get('dem_band', ''))}</td></tr>")
+    return (f"<p>{html_text(meaning)}</p>"
+            f'<div class="scroll"><table><thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody>'
+            "</table></div>")
+
+
 def write_report(path: str | Path, routes: Sequence[Any], metrics: Sequence[Any] | None, table: Any, *,
                  provenance: Mapping[str, Any], basemap: str = "auto", dem: Any = None,
-                 title: str = "Corridor comparison") -> Path:
+                 title: str = "Corridor comparison", published: Any = None) -> Path:
     """Write the comparison report as one self-contained HTML file.
 
     Parameters
@@ -192,6 +256,9 @@ def write_report(path: str | Path, routes: Sequence[Any], metrics: Sequence[Any]
         DEM for the map's hillshade.
     title : str
         Report title.
+    published : pandas.DataFrame, optional
+        The modelled-vs-published table; default
+        :func:`corridor.evaluation.published.published_table` of ``metrics``.
 
     Returns
     -------
@@ -246,7 +313,11 @@ def write_report(path: str | Path, routes: Sequence[Any], metrics: Sequence[Any]
     if any_modelled:
         parts.append("<p><span class='badge'>modelled</span> marks routes that use modelled alignments "
                      "or the modelled reference network; they are drawn dashed on the map.</p>")
+    if published is None and metrics is not None:
+        published = published_table(metrics)
     parts += ["<h2>Comparison</h2>", table_html, chart_html,
+              "<h2>Modelled vs published</h2>", _published_html(published),
+              "<h2>DEM uncertainty</h2>", _band_html(table, metrics),
               "<h2>Map</h2>",
               "<p class='note'>Works offline: the hillshade is the basemap; OpenStreetMap tiles show "
               "only when online. Use the layer control to colour routes by grade class.</p>",

@@ -88,7 +88,9 @@ class Profile:
     Arrays share one index (samples along the line); distances and elevations
     are metres, grades dimensionless (0.0125 = 12.5 ‰). ``elevation_m`` is the
     formation level (tunnels and bridges interpolated between portals),
-    ``ground_m`` the raw terrain.
+    ``ground_m`` the raw terrain. ``design_m`` is ``elevation_m`` where the
+    level is the designed grade line of new build (``route.meta["formation"]``,
+    see :func:`corridor.align.trace`) and NaN elsewhere; None when no part is designed.
 
     Examples
     --------
@@ -124,6 +126,7 @@ class Profile:
     void_length_m: float = 0.0
     step_m: float = 0.0
     dem_source: str = ""
+    design_m: np.ndarray | None = None
 
     @property
     def length_m(self) -> float:
@@ -175,7 +178,8 @@ class Profile:
         return replace(self, distance_m=d, elevation_m=self.elevation_m[::-1].copy(),
                        ground_m=self.ground_m[::-1].copy(), lon=self.lon[::-1].copy(),
                        lat=self.lat[::-1].copy(), grade=-self.grade[::-1], ascent_m=self.descent_m,
-                       descent_m=self.ascent_m, highest=hi, structures=spans)
+                       descent_m=self.ascent_m, highest=hi, structures=spans,
+                       design_m=None if self.design_m is None else self.design_m[::-1].copy())
 
     def plot(self, ax: Any = None, *, title: str | None = None) -> Any:
         """Draw the profile: formation level shaded by grade class, ground, structures.
@@ -408,6 +412,7 @@ def profile(line_or_route: Any, dem: DEMLike = None, *, step_m: float | None = N
         window_m=float(window), mode=mode, share_above=shares, structures=spans,
         structure_length_m=struct_len, voids_filled=bool(void.any()), void_length_m=void_len,
         step_m=float(step), dem_source=dem.source + (" (voids interpolated)" if void.any() else ""),
+        design_m=None if form is None or not np.isfinite(form).any() else np.where(np.isfinite(form), z, np.nan),
     )
 
 
