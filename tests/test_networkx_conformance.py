@@ -62,8 +62,16 @@ def full(net):
 
 @pytest.fixture(scope="module")
 def ref(helsinki, tmp_path_factory):
-    xml, _ = filtered_xml(helsinki, tmp_path_factory.mktemp("ref") / "helsinki-road.osm", mode="road")
+    xml, _, _ = filtered_xml(helsinki, tmp_path_factory.mktemp("ref") / "helsinki-road.osm", mode="road")
     return osmnx_graph(xml)
+
+
+@pytest.fixture(scope="module")
+def layered(tmp_path_factory):
+    """The full graph of the synthetic fixture (tests/_osmgen.py), which has two gauges and a level crossing."""
+    from _osmgen import small
+
+    return load_network(small(tmp_path_factory.mktemp("layered")), cache=False).to_networkx()
 
 
 def _close(a: float, b: float, rtol: float) -> bool:
@@ -78,14 +86,17 @@ def test_counts_within_2_percent_of_osmnx(name, tmp_path):
     raw = load_network(path, road_classes=list(DRIVE), cache=False, simplify=False)
     assert len(net) <= len(raw)
     for mode in ("road", "rail"):
-        xml, ways = filtered_xml(path, tmp_path / f"{mode}.osm", mode=mode)
+        xml, kept, routed = filtered_xml(path, tmp_path / f"{mode}.osm", mode=mode)
         ours = set(net.edges.loc[net.edges["mode"] == mode, "osm_way_ids"].str.split(";").explode().astype(int))
-        assert ours == ways  # the same ways on both sides
-        if not ways:
+        assert ours == kept  # the same ways in the table (closed roads and road+rail ways included)
+        if not routed:
             continue
         ref = osmnx_graph(xml)
         g_road = net.to_networkx(mode=mode)
         assert g_road.graph["simplified"] is True
+        # the graph is the routing graph: exactly the ways routed (closed roads are in the table only)
+        assert {i for _, _, d in g_road.edges(data=True)
+                for i in (d["osmid"] if isinstance(d["osmid"], list) else [d["osmid"]])} == routed
         for got, want in ((len(g_road), len(ref)), (g_road.number_of_edges(), ref.number_of_edges())):
             assert abs(got - want) <= 0.02 * want, (name, mode, got, want)
         # osmnx accepts the unsimplified graph and simplifies it to about the same counts; it also
@@ -112,14 +123,12 @@ def test_node_and_edge_conventions(net, g_road, full, ref):
     for _n, d in full.nodes(data=True):
         assert {"x", "y", "street_count", "osm_node", "layer"} <= set(d) and "osmid" not in d
         assert isinstance(d["street_count"], int) and isinstance(d["layer"], int)
-    # one OSM node on several layers (a gauge break): the rail vertex is offset by gauge * LAYER_STRIDE
-    multi = [k for k, d in full.nodes(data=True) if k != d["osm_node"]]
-    assert multi, "Helsinki has rail nodes with two gauges"
-    for k in multi:
-        d = full.nodes[k]
-        assert d["layer"] > 0 and k == d["osm_node"] + d["layer"] * LAYER_STRIDE
+    # Helsinki's track is all 1524 mm (tagged, or its untagged pieces inferred from the track they join):
+    # one rail layer, so no gauge break and no node with two vertices
+    assert {d["layer"] for _, d in full.nodes(data=True)} == {0, 1524}
+    assert all(k == d["osm_node"] for k, d in full.nodes(data=True))
     kinds = {d["kind"] for _, _, d in full.edges(data=True)}
-    assert {"edge", "transfer", "gauge_break"} <= kinds
+    assert kinds == {"edge", "transfer"}  # a road-rail transfer at Helsinki's main-line station
     for _u, _v, d in full.edges(data=True):
         ids = d["osmid"] if isinstance(d["osmid"], list) else [d["osmid"]]
         assert all(isinstance(i, int) for i in ids)
@@ -139,6 +148,22 @@ def test_node_and_edge_conventions(net, g_road, full, ref):
     assert not edges["osmid"].isna().any()
     assert all(isinstance(i, int) or (isinstance(i, list) and all(isinstance(j, int) for j in i))
                for i in edges["osmid"])
+
+
+def test_layered_node_keys(layered):
+    """One OSM node on several layers (a level crossing, a dual-gauge line, a gauge break): the road vertex
+    keeps the OSM id, each rail vertex is offset by gauge * LAYER_STRIDE (the synthetic fixture has all three;
+    the real extracts have no second gauge)."""
+    multi = [k for k, d in layered.nodes(data=True) if k != d["osm_node"]]
+    assert multi
+    for k in multi:
+        d = layered.nodes[k]
+        assert d["layer"] > 0 and k == d["osm_node"] + d["layer"] * LAYER_STRIDE
+    assert {d["layer"] for _, d in layered.nodes(data=True)} == {0, 750, 1435, 1520}  # 750: narrow gauge
+    kinds = {d["kind"] for _, _, d in layered.edges(data=True)}
+    assert kinds == {"edge", "transfer", "gauge_break"}
+    gb = [d for _, _, d in layered.edges(data=True) if d["kind"] == "gauge_break"]
+    assert all(d["length"] == MIN_LINK_M and d["osmid"] == -1 for d in gb)
 
 
 def test_graph_to_gdfs_and_back(full):
@@ -265,10 +290,11 @@ def _elevation(graph):
     return graph
 
 
-def test_edge_grades_finite(full, g_road, ref):
-    F = ox.add_edge_grades(_elevation(full.copy()))
-    grades = np.array([d["grade"] for _, _, d in F.edges(data=True)])
-    assert np.isfinite(grades).all()
+def test_edge_grades_finite(full, layered, g_road, ref):
+    for graph in (full, layered):  # layered: gauge breaks, zero-length links between two elevations
+        F = ox.add_edge_grades(_elevation(graph.copy()))
+        grades = np.array([d["grade"] for _, _, d in F.edges(data=True)])
+        assert np.isfinite(grades).all()
     ours = ox.add_edge_grades(_elevation(g_road.copy()))
     theirs = ox.add_edge_grades(_elevation(ref.copy()))
     # matched by their end nodes (the same OSM ids on both sides) and length
@@ -297,14 +323,26 @@ def test_plots(g_road, full):
 
 # ------------------------------------------------------------------------------ from_networkx
 def test_from_networkx_round_trip(net, g_road):
+    """The graph is the routing graph, so the network made from it has the routed edges: Helsinki's
+    private and construction roads stay out; the nodes merged away stay snap points (``via_nodes``)."""
     back = Network.from_networkx(net.to_networkx(), simplify=True)
+    e = net.edges
+    closed = (e["mode"] == "road") & e["status"].isin(net.costs.closed_road_statuses)
+    assert closed.any() and not back.edges["status"].isin(net.costs.closed_road_statuses).any()
     for mode in ("road", "rail"):
         got = back.edges.loc[back.edges["mode"] == mode, "length_m"].sum()
-        assert got == pytest.approx(net.edges.loc[net.edges["mode"] == mode, "length_m"].sum(), rel=1e-9)
+        assert got == pytest.approx(e.loc[(e["mode"] == mode) & ~closed, "length_m"].sum(), rel=1e-9)
     pairs = _pairs(g_road, 15, seed=11)
     o, d = [a for a, _ in pairs], [b for _, b in pairs]
     assert np.allclose(back.shortest_lengths(o, d, mode="road"), net.shortest_lengths(o, d, mode="road"),
                        rtol=1e-9)
+    # between nodes merged away by either simplification (in no graph as vertices): the same lengths
+    merged = e.loc[(e["mode"] == "road") & ~closed, "via_nodes"].str.split(";").explode().dropna()
+    merged = sorted({int(t.split(":")[0]) for t in merged if t})
+    rng = np.random.default_rng(2)
+    o, d = rng.choice(merged, 12).tolist(), rng.choice(merged, 12).tolist()
+    got, want = back.shortest_lengths(o, d, mode="road"), net.shortest_lengths(o, d, mode="road")
+    assert np.isfinite(want).sum() >= 6 and np.allclose(got, want, rtol=1e-9)
     H = back.to_networkx(mode="road")
     assert (len(H), H.number_of_edges()) == (len(g_road), g_road.number_of_edges())
 

@@ -1,13 +1,15 @@
-"""The routing graph behind :class:`corridor.network.Network`: layers, transfers, CSR, Dijkstra.
+"""The routing graph behind :class:`corridor.network.Network`: layers, transfers, gauges, link costs.
 
 Vertices are ``(node id, layer)`` pairs. Layer 0 is road; each track gauge is a
 rail layer (a dual-gauge edge lies in both). So road and rail meet only through
 *transfer* links placed at stations, and a node where two gauges meet gets a
 *gauge-break* link with its own cost. Links are two-way except road edges with
 ``oneway`` set, which run from ``u`` to ``v`` only (the reader stores
-``oneway=-1`` ways reversed). Shortest paths run on scipy's compressed sparse
-graphs (:func:`scipy.sparse.csgraph.dijkstra`), with a distance ``limit`` grown
-from the geodesic lower bound so that most queries stop early.
+``oneway=-1`` ways reversed). Shortest paths (:mod:`corridor.network._solver`)
+run on scipy's compressed sparse graphs (:func:`scipy.sparse.csgraph.dijkstra`),
+with a distance ``limit`` grown from the geodesic lower bound so that most
+queries stop early; a route may also start or end at a node simplification
+merged away inside an edge (:mod:`corridor.network._joints`).
 
 A query may start at several vertices, each with its own *access cost* (the
 distance from the waypoint to that vertex, priced by :data:`ACCESS_FACTOR` or
@@ -19,22 +21,21 @@ vertex's egress cost is added to its distance afterwards.
 from __future__ import annotations
 
 import logging
-import math
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
 import numpy as np
 
-from corridor._errors import NoRouteError
-from corridor._geo import distances_from, great_circle_m, nearest
+from corridor._geo import great_circle_m, nearest
 from corridor._types import DEFAULT_GAUGE_MM, NATIONAL_GAUGE_MM
 from corridor.network import _osm_tags as tagnorm
+from corridor.network._joints import Joints
 
 log = logging.getLogger(__name__)
 
 __all__ = ["ACCESS_FACTOR", "ACCESS_SPEED_KMH", "DEFAULT_SPEED_KMH", "GAUGE_SOURCES", "NATIONAL_GAUGE_MM", "Graph",
-           "RoutingCosts", "Solver", "apply_gauges", "gauge_km", "infer_gauges"]
+           "RoutingCosts", "apply_gauges", "gauge_km", "infer_gauges"]
 
 #: Values of the edge table's ``gauge_source`` (rail edges; road edges have ``""``): the way states
 #: its gauge; it was taken from the tagged track its untagged stretch connects to; it is the unit's
@@ -56,7 +57,6 @@ _FALLBACK_SPEED = 40.0
 #: round a one-way street) than the extra access costs, never just to skip along its line.
 ACCESS_FACTOR = 3.0
 ACCESS_SPEED_KMH = 10.0
-_MAX_SPEED_MS = 160.0 / 3.6
 KIND_EDGE, KIND_TRANSFER, KIND_GAUGE = 0, 1, 2
 
 
@@ -303,6 +303,13 @@ class Graph:
         self.closed = np.zeros(len(self.a), bool)  # True: a road edge of a closed status (not routed)
         self.closed[:m] = closed_e[eidx]
         self.nv = len(self.vnode)
+        self._edges = edges
+
+    @cached_property
+    def joints(self) -> Joints:
+        """The nodes simplification merged away inside the edges (snap points; see :mod:`._joints`)."""
+        m = int(np.count_nonzero(self.kind == KIND_EDGE))  # edge links come first
+        return Joints.of(self._edges, self.ref[:m])
 
     @staticmethod
     def _gauge_texts(edges: Any, u: np.ndarray, v: np.ndarray) -> np.ndarray:
@@ -437,167 +444,3 @@ class Graph:
         if avoid:
             m &= ~np.isin(self.unit, np.array(avoid, dtype=object))
         return m
-
-
-class Solver:
-    """A CSR matrix of one (mode, weight, avoid) view with components and a snapping index."""
-
-    def __init__(self, g: Graph, mode: str | None, weight: str, avoid: tuple[str, ...]) -> None:
-        from scipy.sparse import csr_matrix
-        from scipy.sparse.csgraph import connected_components
-
-        self.g, self.mode, self.weight = g, mode, weight
-        mask = g.mask(mode, avoid)
-        links = np.flatnonzero(mask)
-        cost = np.maximum(g.cost(weight)[links], 1e-9)
-        a, b = g.a[links], g.b[links]
-        two = ~g.oneway[links]
-        # directed arcs: a -> b for every link, b -> a for two-way links; keep the cheapest per pair
-        rows = np.concatenate([a, b[two]])
-        cols = np.concatenate([b, a[two]])
-        data = np.concatenate([cost, cost[two]])
-        lid = np.concatenate([links, links[two]])
-        order = np.lexsort((data, cols, rows))
-        rows, cols, data, lid = rows[order], cols[order], data[order], lid[order]
-        keep = np.ones(len(rows), bool)
-        keep[1:] = (rows[1:] != rows[:-1]) | (cols[1:] != cols[:-1])
-        rows, cols, data, lid = rows[keep], cols[keep], data[keep], lid[keep]
-        indptr = np.zeros(g.nv + 1, dtype=np.int64)
-        np.cumsum(np.bincount(rows, minlength=g.nv), out=indptr[1:])
-        self.csr = csr_matrix((data, cols, indptr), shape=(g.nv, g.nv))
-        self.link_of = lid
-        self.indptr, self.indices = indptr, cols
-        # weak components: "disconnected" means no path either way (one-way dead ends are found by Dijkstra)
-        self.ncomp, self.comp = connected_components(self.csr, directed=True, connection="weak")
-        used = np.zeros(g.nv, bool)
-        used[rows] = True
-        used[cols] = True
-        self.active = np.flatnonzero(used)
-
-    @cached_property
-    def _tree(self) -> Any:
-        from scipy.spatial import cKDTree
-
-        g = self.g
-        self._lat0 = math.cos(math.radians(float(np.mean(g.vy)))) if g.nv else 1.0
-        return cKDTree(np.c_[g.vx[self.active] * self._lat0, g.vy[self.active]])
-
-    def candidates(self, lon: float, lat: float, k: int = 12) -> tuple[np.ndarray, np.ndarray]:
-        """Nearest usable vertices (ids, geodesic metres), nearest first."""
-        if not len(self.active):
-            return np.zeros(0, np.int64), np.zeros(0)
-        tree = self._tree
-        k = min(k, len(self.active))
-        _, j = tree.query([lon * self._lat0, lat], k=k)
-        j = np.atleast_1d(j)
-        vs = self.active[j]
-        d = distances_from(lon, lat, self.g.vx[vs], self.g.vy[vs])
-        o = np.argsort(d, kind="stable")
-        return vs[o], np.asarray(d)[o]
-
-    @cached_property
-    def _layer_trees(self) -> list[tuple[np.ndarray, Any]]:
-        from scipy.spatial import cKDTree
-
-        g = self.g
-        self._tree  # noqa: B018 - sets self._lat0
-        out = []
-        for layer in np.unique(g.vlayer[self.active]):
-            vs = self.active[g.vlayer[self.active] == layer]
-            out.append((vs, cKDTree(np.c_[g.vx[vs] * self._lat0, g.vy[vs]])))
-        return out
-
-    def layer_candidates(self, lon: float, lat: float, k: int) -> tuple[np.ndarray, np.ndarray]:
-        """The ``k`` nearest usable vertices of *every* layer (ids, geodesic metres), nearest first.
-
-        A node shared by several layers (a road/rail level crossing, a gauge
-        break) gives one candidate per layer, so no layer is passed over because
-        another one lies a few metres nearer.
-        """
-        found = []
-        for vs, tree in self._layer_trees:
-            _, j = tree.query([lon * self._lat0, lat], k=min(k, len(vs)))
-            found.append(vs[np.atleast_1d(j)])
-        if not found:
-            return np.zeros(0, np.int64), np.zeros(0)
-        cand = np.concatenate(found)
-        d = np.asarray(distances_from(lon, lat, self.g.vx[cand], self.g.vy[cand]), dtype=float)
-        o = np.argsort(d, kind="stable")
-        return cand[o], d[o]
-
-    def access_cost(self, metres: np.ndarray) -> np.ndarray:
-        """Cost in this solver's weight of reaching the network over ``metres`` off it."""
-        m = np.asarray(metres, dtype=float)
-        return m * ACCESS_FACTOR if self.weight == "length" else m / (ACCESS_SPEED_KMH / 3.6)
-
-    @cached_property
-    def _strong(self) -> np.ndarray:
-        from scipy.sparse.csgraph import connected_components
-
-        return connected_components(self.csr, directed=True, connection="strong")[1]
-
-    @cached_property
-    def _reverse(self) -> Any:
-        return self.csr.T.tocsr()
-
-    def reachable(self, a: np.ndarray, b: np.ndarray, *, search_from_b: bool = False) -> bool:
-        """Whether some vertex of ``a`` has a path to some vertex of ``b`` (one-way links respected).
-
-        Vertices in one strongly connected component reach each other; otherwise
-        an unbounded search runs from ``a`` (or backwards from ``b`` with
-        ``search_from_b``; pick the side expected to have the smaller reach).
-        """
-        from scipy.sparse.csgraph import dijkstra
-
-        a, b = np.asarray(a, np.int64), np.asarray(b, np.int64)
-        if np.isin(self._strong[a], self._strong[b]).any():
-            return True
-        graph, start, end = (self._reverse, b, a) if search_from_b else (self.csr, a, b)
-        dist = dijkstra(graph, directed=True, indices=start, unweighted=True, min_only=True)
-        return bool(np.isfinite(dist[end]).any())
-
-    def link_between(self, p: int, q: int) -> int:
-        """Link id of the (cheapest) link joining vertices ``p`` and ``q``."""
-        lo, hi = self.indptr[p], self.indptr[p + 1]
-        k = lo + int(np.searchsorted(self.indices[lo:hi], q))
-        return int(self.link_of[k])
-
-    def shortest(self, src: np.ndarray, dst: np.ndarray, lower_bound_m: float,
-                 src_cost: np.ndarray | None = None, dst_cost: np.ndarray | None = None) -> tuple[float, list[int]]:
-        """Cost and vertex path from the best of ``src`` to the best of ``dst``.
-
-        ``src_cost``/``dst_cost`` (default 0) are added to a path starting/ending
-        at each vertex (access and egress costs); the returned cost includes
-        them. Dijkstra is bounded by a ``limit`` grown from the geodesic lower
-        bound (x2, x8, then unbounded): a bounded search is exact for every
-        vertex it reaches, so the answer is the true cheapest path.
-        """
-        from scipy.sparse import csr_matrix
-        from scipy.sparse.csgraph import dijkstra
-
-        src, dst = np.asarray(src, np.int64), np.asarray(dst, np.int64)
-        sc = np.zeros(len(src)) if src_cost is None else np.asarray(src_cost, dtype=float)
-        dc = np.zeros(len(dst)) if dst_cost is None else np.asarray(dst_cost, dtype=float)
-        nv = self.g.nv
-        if sc.any():  # a virtual super-source (vertex nv) with one arc per start, priced by its access cost
-            c = self.csr
-            graph = csr_matrix((np.concatenate([c.data, np.maximum(sc, 1e-9)]), np.concatenate([c.indices, src]),
-                                np.append(c.indptr, c.indptr[-1] + len(src))), shape=(nv + 1, nv + 1))
-            start = np.array([nv])
-        else:
-            graph, start = self.csr, src
-        lb = lower_bound_m if self.weight == "length" else lower_bound_m / _MAX_SPEED_MS
-        pad = 5_000.0 if self.weight == "length" else 600.0
-        for limit in (2 * lb + pad, 8 * lb + 4 * pad, np.inf):
-            dist, pred, _ = dijkstra(graph, directed=True, indices=start, return_predecessors=True,
-                                     limit=limit, min_only=True)
-            total = dist[dst] + dc
-            # an end found within the limit is exact; one beyond it costs more than the limit
-            if np.isfinite(total).any() and total.min() <= limit:
-                j = int(np.argmin(total))
-                path = [int(dst[j])]
-                while 0 <= pred[path[-1]] < nv:
-                    path.append(int(pred[path[-1]]))
-                path.reverse()
-                return float(total[j]), path
-        raise NoRouteError("no path")

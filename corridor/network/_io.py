@@ -32,8 +32,9 @@ from corridor.network.osm import file_checksum
 log = logging.getLogger(__name__)
 
 #: Bump when the edge table or its normalisation changes: old cache entries are ignored.
-CACHE_VERSION = 5  # 2: ``oneway`` column, coordinate sidecar; 3: ``gauge_source``, access statuses, both
-# layers; 4: meta.json holds digests of every file; 5: simplified table, ``osm_way_ids``
+CACHE_VERSION = 6  # 2: ``oneway`` column, coordinate sidecar; 3: ``gauge_source``, access statuses, both
+# layers; 4: meta.json holds digests of every file; 5: simplified table, ``osm_way_ids``; 6: ``via_nodes``,
+# ``gauge_source`` in the merge key
 #: ``format`` of a cache entry's meta.json.
 CACHE_FORMAT = "corridor-network-cache"
 #: Files of a cache entry besides meta.json: always the two tables, the coordinate sidecar as a pair.

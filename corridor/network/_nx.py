@@ -47,10 +47,25 @@ Simplification
     links meet, whatever their attributes), as ``osmnx.simplify_graph`` does:
     attributes that differ along a merged edge become lists of their distinct
     values; ``length``, ``travel_time`` and the weights are sums, so shortest
-    paths are the router's, but vertices merged away are no longer there to
-    snap to, and :func:`from_networkx` of such a graph keeps the first value of
-    each list. ``graph["simplified"]`` says whether this was done; otherwise it
-    is False and ``osmnx.simplify_graph`` accepts the graph.
+    paths are the router's, and :func:`from_networkx` of such a graph keeps the
+    first value of each list. ``graph["simplified"]`` says whether this was
+    done; otherwise it is False and ``osmnx.simplify_graph`` accepts the graph.
+    Either way every edge lists the OSM nodes merged away inside it (by the
+    network's simplification and by this one) in ``via_nodes``
+    (``"<node>:<coordinate index>;..."`` along its ``geometry``, absent if none),
+    so :func:`from_networkx` gives a network whose routes can still start and
+    end at them (:mod:`corridor.network._joints`).
+Closed roads
+    The graph is the routing graph (:meth:`~corridor.network.Network.route`'s
+    links and costs): road edges of a status in ``RoutingCosts.closed_road_statuses``
+    (construction, proposed, private, no_access) are in the network's edge
+    table but not in the graph, as osmnx's ``drive`` network leaves out
+    ``access=private``, ``motor_vehicle=no`` and ``highway=construction`` ways.
+    So :func:`from_networkx` of it has no such roads. A network built with
+    ``RoutingCosts(closed_road_statuses=())`` routes on them, and its graph has them.
+    A way that is both a road and a railway is one edge in the road layer and
+    one per gauge in the rail layers (``to_networkx(mode="road")`` holds only
+    the former, so it does not count twice there).
 GraphML
     GraphML stores text. Pass ``node_dtypes=GRAPHML_NODE_DTYPES,
     edge_dtypes=GRAPHML_EDGE_DTYPES`` to ``osmnx.load_graphml`` to get
@@ -69,7 +84,8 @@ from corridor._errors import EmptyNetworkError
 from corridor._version import __version__
 from corridor.network import _osm_tags as tagnorm
 from corridor.network._graph import DEFAULT_SPEED_KMH, KIND_EDGE, KIND_GAUGE, KIND_TRANSFER
-from corridor.network._simplify import Chains, find_chains
+from corridor.network._joints import VIA_COLUMN
+from corridor.network._simplify import Chains, chain_vias, find_chains
 
 if TYPE_CHECKING:
     from corridor.network.core import Network
@@ -206,6 +222,11 @@ def to_networkx(net: Network, *, mode: str | None = None, weight_attrs: bool = T
     way_lists = _agg(ways[ch.piece], ch.chain, ch.first, ch.n)
     ways_out = np.concatenate([ways[keep], np.array([";".join(w) if isinstance(w, list) else w
                                                      for w in way_lists.tolist()], dtype=object)])
+    # the nodes merged away inside each edge (by the network's simplification, then here): snap points
+    vias = (np.where(is_edge, e[VIA_COLUMN].fillna("").astype(str).to_numpy(dtype=object)[ref], "")
+            if VIA_COLUMN in e.columns else np.full(nl, "", dtype=object))
+    via_out = np.concatenate([vias[keep], chain_vias(ch, vias, shapely.get_num_coordinates(link_geom),
+                                                     g.vnode[used[np.where(ch.forward, la[ch.piece], lb[ch.piece])]])])
     n_out = len(u_v)
     len_out = per_edge(length, "sum")
     time_out = per_edge(time, "sum")
@@ -240,6 +261,7 @@ def to_networkx(net: Network, *, mode: str | None = None, weight_attrs: bool = T
         "gauge_mm": per_edge(_present(layer.astype(float), ~rail_link)),
         "gauge": per_edge(_present(col["gauge"], ~is_edge | ~rail_link | (col["gauge"] == ""))),
         "maxspeed": per_edge(maxspeed),
+        VIA_COLUMN: _present(via_out, via_out == ""),
     }
     cls = attrs.pop("class")
     is_rail = attrs["mode"] == "rail"
@@ -288,10 +310,19 @@ def to_networkx(net: Network, *, mode: str | None = None, weight_attrs: bool = T
     idx = np.flatnonzero(two)
     if len(idx):
         back_geom = shapely.reverse(np.asarray(geom, dtype=object)[idx])
+        ncoord = shapely.get_num_coordinates(back_geom).tolist()
         mg.add_edges_from(
-            (vkl[i], ukl[i], k, {**datas[i], "reversed": _flip(datas[i]["reversed"]), "geometry": bg})
-            for i, k, bg in zip(idx.tolist(), bk, back_geom, strict=True))
+            (vkl[i], ukl[i], k, {**datas[i], "reversed": _flip(datas[i]["reversed"]), "geometry": bg,
+                                 **({VIA_COLUMN: _reverse_vias(datas[i][VIA_COLUMN], nc)}
+                                    if VIA_COLUMN in datas[i] else {})})
+            for i, k, bg, nc in zip(idx.tolist(), bk, back_geom, ncoord, strict=True))
     return mg
+
+
+def _reverse_vias(text: str, n_coords: int) -> str:
+    """A ``via_nodes`` text for the geometry turned round (``n_coords`` coordinates)."""
+    items = [t.split(":", 1) for t in str(text).split(";") if t]
+    return ";".join(f"{nd}:{n_coords - 1 - int(ci)}" for nd, ci in reversed(items))
 
 
 def _flip(r: Any) -> Any:
@@ -341,7 +372,7 @@ def _flag(v: Any, test: Callable[[str], bool]) -> bool:
     return any(x is True or (isinstance(x, str) and test(x)) for x in vals)
 
 
-def from_networkx_tables(G: Any) -> tuple[Any, Any, np.ndarray]:  # noqa: N803
+def from_networkx_tables(G: Any) -> tuple[Any, Any, np.ndarray, np.ndarray]:  # noqa: N803
     """A :class:`~corridor.network.Network` from an osmnx-style ``MultiDiGraph`` (EPSG:4326 or with ``crs``).
 
     Each street appears once: the direction osmnx marks ``reversed=True`` of a
@@ -404,7 +435,7 @@ def from_networkx_tables(G: Any) -> tuple[Any, Any, np.ndarray]:  # noqa: N803
             "bridge": _flag(data.get("bridge"), tagnorm.is_bridge),
             "gauge": _text(_first(data.get("gauge"))),
             "electrified": _text(_first(data.get("electrified"))),
-            "unit": _first(data.get("unit")),
+            "unit": _first(data.get("unit")), VIA_COLUMN: _text(data.get(VIA_COLUMN)),
             "_sig": (one, min(ua, va), max(ua, va), round(float(data.get("length", geom.length)), 3), mode),
             "_rev": not isinstance(data.get("reversed"), bool),
         })
@@ -422,8 +453,9 @@ def from_networkx_tables(G: Any) -> tuple[Any, Any, np.ndarray]:  # noqa: N803
         df = df.drop(columns="unit")
     gdf = gpd.GeoDataFrame(df, geometry="geometry", crs=crs)
     ways = gdf["osm_way_ids"].to_numpy(dtype=object)
+    vias = gdf[VIA_COLUMN].to_numpy(dtype=object)
     st = pd.DataFrame({"id": pd.Series(list(stations), dtype="int64"),
                        "lon": pd.Series([p[0] for p in stations.values()], dtype=float),
                        "lat": pd.Series([p[1] for p in stations.values()], dtype=float),
                        "kind": "station", "name": ""})
-    return gdf, st, ways
+    return gdf, st, ways, vias

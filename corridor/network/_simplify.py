@@ -10,7 +10,10 @@ does, on link arrays (no per-edge Python); it serves two levels:
   (:data:`MERGE_KEY`), so routing, costs and route reports are exactly those of
   the unsimplified table. Only the way ids differ: ``osm_way_id`` keeps the
   first piece's way and the new column ``osm_way_ids`` lists every way
-  (``;``-joined, in chain order, as :mod:`corridor.export` writes them).
+  (``;``-joined, in chain order, as :mod:`corridor.export` writes them). The
+  nodes merged away are listed in the new column ``via_nodes`` and stay snap
+  points for routes (:mod:`corridor.network._joints`), so a waypoint on one
+  starts there as on the unsimplified table.
 * :meth:`corridor.network.Network.to_networkx` merges further by osmnx's
   topological rule alone (attribute changes do not stop a chain), keeping the
   pieces' differing values as lists as osmnx does.
@@ -48,15 +51,19 @@ from typing import Any
 import numpy as np
 
 from corridor._geo import nearest
+from corridor.network._joints import VIA_COLUMN, join_vias, parse_vias
+from corridor.network._osm_read import EDGE_COLUMNS
 
 log = logging.getLogger(__name__)
 
-__all__ = ["MERGE_KEY", "Chains", "find_chains", "join_distinct", "protected_station_nodes", "simplify_edges"]
+__all__ = ["MERGE_KEY", "Chains", "chain_vias", "find_chains", "join_distinct", "protected_station_nodes",
+           "simplify_edges"]
 
 #: Edge attributes two edges must share to be merged by :func:`simplify_edges`: every column of the edge
-#: table but the way id, the end nodes and the length.
-MERGE_KEY: tuple[str, ...] = ("mode", "class", "status", "gauge_mm", "gauge", "electrified", "tunnel", "bridge",
-                              "oneway", "maxspeed_kmh", "lanes", "name", "ref", "unit", "source")
+#: table (:data:`~corridor.network._osm_read.EDGE_COLUMNS`) but the way id, the end nodes and the length,
+#: so a column added to the table is part of the key (``gauge_source`` included: a tagged and an
+#: inferred stretch of one gauge stay apart, and :attr:`~corridor.network.Network.gauge_km` stays exact).
+MERGE_KEY: tuple[str, ...] = tuple(c for c in EDGE_COLUMNS if c not in ("osm_way_id", "u", "v", "length_m"))
 
 
 def _key_codes(edges: Any, key: Iterable[str]) -> np.ndarray:
@@ -74,7 +81,6 @@ def _key_codes(edges: Any, key: Iterable[str]) -> np.ndarray:
 def protected_station_nodes(edges: Any, stations: Any) -> np.ndarray:
     """OSM node ids of the nearest road and rail edge end of each station (where transfers attach)."""
     import shapely
-
 
     if stations is None or not len(stations) or not len(edges):
         return np.zeros(0, np.int64)
@@ -158,6 +164,32 @@ class Chains:
         head[self.first] = True
         keep = (rank > 0) | head[ci]
         return np.asarray(shapely.linestrings(xy[keep], indices=self.chain[ci][keep]), dtype=object)
+
+
+def chain_vias(ch: Chains, vias: np.ndarray | None, ncoords: np.ndarray, start_node: np.ndarray) -> np.ndarray:
+    """Per chain, its :data:`~corridor.network._joints.VIA_COLUMN` text.
+
+    The vertices merged away (the node where each piece but the first starts,
+    ``start_node`` per piece in chain order) and the joints the pieces already
+    listed (``vias``, per link; None: none), at their coordinate index in the
+    chain's geometry (:meth:`Chains.geometries`). ``ncoords``: per link, the
+    number of coordinates of its geometry.
+    """
+    piece = ch.piece
+    if not len(piece):
+        return np.zeros(0, dtype=object)
+    last = np.asarray(ncoords, dtype=np.int64)[piece] - 1  # each piece's last coordinate index
+    excl = np.cumsum(last) - last
+    off = excl - excl[ch.first][ch.chain]  # where each piece starts in its chain's geometry
+    inner = np.ones(len(piece), bool)
+    inner[ch.first] = False
+    groups, nodes, cis = [ch.chain[inner]], [np.asarray(start_node, dtype=np.int64)[inner]], [off[inner]]
+    if vias is not None:
+        row, node, ci = parse_vias(np.asarray(vias, dtype=object)[piece])
+        groups.append(ch.chain[row])
+        nodes.append(node)
+        cis.append(off[row] + np.where(ch.forward[row], ci, last[row] - ci))
+    return join_vias(np.concatenate(groups), np.concatenate(nodes), np.concatenate(cis), ch.n)
 
 
 def find_chains(a: np.ndarray, b: np.ndarray, oneway: np.ndarray, codes: np.ndarray,
@@ -265,9 +297,11 @@ def simplify_edges(edges: Any, *, stations: Any = None, keep_nodes: Iterable[int
     Returns
     -------
     geopandas.GeoDataFrame
-        The simplified table: the same columns plus ``osm_way_ids``; unmerged
-        edges unchanged and in their order, then one row per merged chain.
-        Simplifying a simplified table changes nothing.
+        The simplified table: the same columns plus ``osm_way_ids`` and
+        ``via_nodes`` (the nodes merged away inside each edge, still snap
+        points: :mod:`corridor.network._joints`); unmerged edges unchanged and
+        in their order, then one row per merged chain. Simplifying a simplified
+        table changes nothing.
 
     Examples
     --------
@@ -281,9 +315,12 @@ def simplify_edges(edges: Any, *, stations: Any = None, keep_nodes: Iterable[int
     >>> s = simplify_edges(raw)
     >>> len(raw), len(s), s["osm_way_ids"].tolist(), bool(s.length_m.sum() == raw.length_m.sum())
     (3, 1, ['7;8;9'], True)
+    >>> s["via_nodes"].tolist()  # node 2 at coordinate 1, node 3 at coordinate 2
+    ['2:1;3:2']
     """
     import geopandas as gpd
     import pandas as pd
+    import shapely
 
     edges = edges.reset_index(drop=True)
     n = len(edges)
@@ -302,16 +339,20 @@ def simplify_edges(edges: Any, *, stations: Any = None, keep_nodes: Iterable[int
     protected = np.isin(uniq // 2, protect)
     oneway = edges["oneway"].to_numpy(bool) & (rail == 0)  # the router runs rail both ways
     ch = find_chains(vid[:n], vid[n:], oneway, _key_codes(edges, key), protected)
+    vias = edges[VIA_COLUMN].fillna("").astype(str).to_numpy(object) if VIA_COLUMN in edges.columns else None
     out = edges.copy()
     out["osm_way_ids"] = way_ids
+    out[VIA_COLUMN] = vias if vias is not None else ""
     if not ch.n:
         return out
     head = ch.piece[ch.first]
-    merged = edges.iloc[head].reset_index(drop=True)
+    merged = out.iloc[head].reset_index(drop=True)
     merged["u"] = uniq[ch.start] // 2
     merged["v"] = uniq[ch.end] // 2
     merged["length_m"] = ch.sums(edges["length_m"].to_numpy(float))
     merged["osm_way_ids"] = join_distinct(ch.chain, way_ids[ch.piece], ch.n)
+    merged[VIA_COLUMN] = chain_vias(ch, vias, shapely.get_num_coordinates(edges.geometry.values),
+                                    np.where(ch.forward, u_node[ch.piece], v_node[ch.piece]))
     merged = gpd.GeoDataFrame(merged.drop(columns="geometry"), geometry=gpd.array.GeometryArray(
         ch.geometries(edges.geometry.values), crs=edges.crs), crs=edges.crs)
     res = gpd.GeoDataFrame(pd.concat([out[~ch.merged], merged], ignore_index=True), geometry="geometry",

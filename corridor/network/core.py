@@ -58,7 +58,8 @@ from corridor._validate import (
 from corridor.data.places import resolve
 from corridor.network import _io as io
 from corridor.network import osm
-from corridor.network._graph import KIND_EDGE, KIND_GAUGE, Graph, RoutingCosts, Solver, gauge_km
+from corridor.network._graph import KIND_EDGE, KIND_GAUGE, Graph, RoutingCosts, gauge_km
+from corridor.network._joints import VIA_COLUMN, part_coords
 from corridor.network._nx import (
     GRAPHML_EDGE_DTYPES,
     GRAPHML_NODE_DTYPES,
@@ -66,6 +67,7 @@ from corridor.network._nx import (
     to_networkx,
 )
 from corridor.network._simplify import simplify_edges
+from corridor.network._solver import Solver
 from corridor.route import Route
 
 log = logging.getLogger(__name__)
@@ -232,7 +234,7 @@ class Network:
         vs, d = self._solver(mode, "length", ()).candidates(x, y, k=1)
         if not len(vs):
             raise EmptyNetworkError(f"the network has no {mode or ''} edges to snap to; load that mode")
-        return int(self.graph.vnode[vs[0]]), float(d[0])
+        return int(self._solver(mode, "length", ()).node_of(vs[:1])[0]), float(d[0])
 
     def _snap(self, s: Solver, p: Place, k: int = _SNAP_K) -> _End:
         v, d = s.layer_candidates(p.lon, p.lat, k)
@@ -306,7 +308,9 @@ class Network:
         ----------
         orig, dest : str, (lon, lat) or Place
             Place names are looked up in the gazetteer. Each leg may start and
-            end at any node (of any layer ``mode`` allows) at most
+            end at any node (of any layer ``mode`` allows; a node simplification
+            merged away into an edge counts, the route then runs on part of
+            that edge) at most
             ``corridor.settings.snap_tolerance_m`` farther from its waypoint than
             the nearest node; the distance from the waypoint counts as an access
             cost (:data:`corridor.network._graph.ACCESS_FACTOR` x metres, or
@@ -397,13 +401,16 @@ class Network:
         e = self.edges
         src = str(self.meta.get("source", "osm"))
         for p, q in itertools.pairwise(path):
-            lk = s.link_between(p, q)
+            lk, ci, cj, backward = s.step(p, q)
             kind = int(g.kind[lk])
             if kind == KIND_EDGE:
                 i = int(g.ref[lk])
                 r = e.iloc[i]
-                geom = r.geometry if g.a[lk] == p else shapely.reverse(r.geometry)
-                layer = int(g.vlayer[q])
+                if ci is None and cj is None:  # the whole link
+                    geom = shapely.reverse(r.geometry) if backward else r.geometry
+                else:  # a start or end at a joint: the part of the edge it runs on
+                    geom = LineString(part_coords(shapely.get_coordinates(r.geometry), ci, cj, backward=backward))
+                layer = int(g.vlayer[g.a[lk]])
                 rows.append({
                     "build": "existing", "status": r["status"], "unit": r["unit"], "mode": r["mode"],
                     "structure": "tunnel" if r["tunnel"] else "bridge" if r["bridge"] else "none",
@@ -439,7 +446,8 @@ class Network:
 
         The batch form of :meth:`route` without building Route objects (for
         accessibility sweeps and benchmarks). Nodes present in several layers
-        (a gauge-break node) start/end in any of them.
+        (a gauge-break node) start/end in any of them; a node simplification
+        merged away into an edge (listed in its ``via_nodes``) is one too.
 
         Examples
         --------
@@ -452,20 +460,20 @@ class Network:
         [8517.0]
         """
         s = self._solver(mode, weight, ())
-        g = self.graph
-        order = np.argsort(g.vnode, kind="stable")
-        sn = g.vnode[order]
         out = np.full(len(orig_nodes), np.inf)
 
-        def vertices(node: int) -> np.ndarray:  # every layer's vertex of an OSM node
-            found = order[np.searchsorted(sn, node, side="left"):np.searchsorted(sn, node, side="right")]
-            if not len(found):
+        def vertices(node: int) -> np.ndarray:  # every layer's vertex of an OSM node, or its joints
+            found, known = s.node_candidates(node)
+            if not known:
                 raise InvalidInputError(f"node {node} is not in the network")
             return found
 
         for k, (o, d) in enumerate(zip(orig_nodes, dest_nodes, strict=True)):
             src, dst = vertices(o), vertices(d)
-            lb = _lower_bound_m(g.vx[src[0]], g.vy[src[0]], g.vx[dst], g.vy[dst])
+            if not len(src) or not len(dst):
+                continue  # only on links this mode cannot use
+            (sx, sy), (dx, dy) = s.xy(src[:1]), s.xy(dst)
+            lb = _lower_bound_m(float(sx[0]), float(sy[0]), dx, dy)
             with contextlib.suppress(NoRouteError):
                 out[k] = s.shortest(src, dst, 0.99 * lb)[0]
         return out
@@ -520,10 +528,11 @@ class Network:
         >>> len(back), bool(abs(back.edges.length_m.sum() - net.edges.length_m.sum()) < 1e-6)
         (2, True)
         """
-        gdf, stations, ways = from_networkx_tables(G)
+        gdf, stations, ways, vias = from_networkx_tables(G)
         net = cls.from_edges(gdf, source=source, simplify=False, stations=stations)
-        if len(net.edges) == len(gdf):  # no edge was cut at a border: keep the way lists
+        if len(net.edges) == len(gdf):  # no edge was cut at a border: keep the way and merged-node lists
             net.edges["osm_way_ids"] = ways
+            net.edges[VIA_COLUMN] = vias
         if simplify:
             return cls(net.edges, stations=net.stations, meta={**net.meta, "simplified": False}, simplify=True)
         return net
@@ -577,8 +586,10 @@ def load_network(source: str | os.PathLike[str], *, modes: Sequence[str] = ("roa
         Reuse / write the GeoParquet cache for OSM sources.
     simplify : bool
         Merge chains of edges through nodes where nothing else meets and no
-        attribute changes (:func:`corridor.network._simplify.simplify_edges`); False
-        keeps one edge per piece of way between shared nodes.
+        attribute changes (:func:`corridor.network._simplify.simplify_edges`); the
+        nodes merged away are listed in the column ``via_nodes`` and stay route
+        ends, so routes are those of the unsimplified table. False keeps one
+        edge per piece of way between shared nodes.
 
     Returns
     -------
