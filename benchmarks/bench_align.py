@@ -69,7 +69,7 @@ def design_share() -> dict[str, float]:
     """Vertical design time / horizontal search time for every built-in scenario (new build throughout)."""
     from corridor import scenarios
     from corridor._errors import NoFeasibleAlignment
-    from corridor.align import tracing
+    from corridor.align import _assembly, tracing
 
     out: dict[str, float] = {}
     shares = []
@@ -79,7 +79,7 @@ def design_share() -> dict[str, float]:
         t0 = time.perf_counter()
         try:
             with _timed(tracing, ("_solve_leg", "_grade_fields"), acc, "search"), \
-                    _timed(tracing, ("vertical_design",), acc, "design"):
+                    _timed(_assembly, ("vertical_design",), acc, "design"):
                 r = s.route()
         except NoFeasibleAlignment as exc:
             print(f"  {s.slug:24s} infeasible ({str(exc)[:90]}...)")
@@ -102,6 +102,7 @@ def run(quick: bool = False) -> dict[str, float]:
     from scipy.sparse.csgraph import dijkstra
 
     from corridor._geo import great_circle_m
+    from corridor.align import _problem
     from corridor.align import gradesearch as _gradesearch
     from corridor.align import surface as _cost
     from corridor.align import tracing as align
@@ -149,7 +150,7 @@ def run(quick: bool = False) -> dict[str, float]:
     out: dict[str, float] = {"cells_millions": cells / 1e6, **shares}
     for k, ((a, b), (t_whole, c_whole)) in enumerate(zip(LEGS, whole, strict=True), start=1):
         s, e = grid.rowcol(*a), grid.rowcol(*b)
-        hw = align._half_width(_cost.PRESETS["road"], great_circle_m(*a, *b), None)
+        hw = _problem.half_width(_cost.PRESETS["road"], great_circle_m(*a, *b), None)
         t0 = time.perf_counter()
         res = _gradesearch.search_windowed(grid, fields, model, s, e, hw)
         t_win = time.perf_counter() - t0

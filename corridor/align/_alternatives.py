@@ -1,8 +1,8 @@
 """Materially different alignments: :func:`alternatives` and :func:`shared_share`.
 
 Public through :mod:`corridor.align.tracing`; kept apart so that module stays small.
-The search itself (``_setup``/``_trace_problem``) is :mod:`corridor.align.tracing`'s,
-imported when called.
+The problem set-up is :func:`corridor.align._problem.setup`, the search itself
+:mod:`corridor.align.tracing`'s ``_trace_problem``.
 """
 
 from __future__ import annotations
@@ -16,7 +16,8 @@ import numpy as np
 from corridor._errors import InvalidInputError, NoFeasibleAlignment, ParameterError
 from corridor._validate import as_items
 from corridor.align import surface as _cost
-from corridor.align.tracing import _setup, _trace_problem
+from corridor.align._problem import setup
+from corridor.align.tracing import _trace_problem
 from corridor.route import Route
 
 log = logging.getLogger(__name__)
@@ -86,7 +87,7 @@ def alternatives(waypoints: Iterable[Any], *, k: int = 3, max_shared: float = 0.
         raise InvalidInputError(f"need at least two waypoints, got {waypoints!r}")
     allow_new = kw.pop("allow_new", True)
     name = kw.pop("name", None)
-    pb = _setup(waypoints, kw.pop("mode", None) or "rail", kw.pop("dem", None), kw.pop("stay_in", None),
+    pb = setup(waypoints, kw.pop("mode", None) or "rail", kw.pop("dem", None), kw.pop("stay_in", None),
                 kw.pop("avoid", None), kw.pop("max_grade", None), kw.pop("network", None),
                 kw.pop("buffer_m", None), kw.pop("search", "grade"), kw.pop("params", None))
     if kw:

@@ -21,7 +21,7 @@ sliding-window minimum of width ``2k + 1`` over the levels
 arrays are kept as float32 and the optimal line is recovered by a windowed
 argmin from the last station back to the first.
 
-Cost model per metre of line at a station where the formation is ``d`` metres
+Cost model (:mod:`corridor.align._earthworks`) per metre of line at a station where the formation is ``d`` metres
 below ground (``d < 0``: ``h = -d`` metres above it); every figure is a
 :class:`corridor.costs.CostParams` field with its source:
 
@@ -42,7 +42,7 @@ below ground (``d < 0``: ``h = -d`` metres above it); every figure is a
 Terrain factors of :mod:`corridor.costs` are not applied here: the design
 prices earthworks explicitly. Vertical curves are not modelled.
 
-Constraints: fixed levels (where the line joins existing track or road, within
+Constraints (:mod:`corridor.align._levels`): fixed levels (where the line joins existing track or road, within
 ``vertical_join_tolerance_m``) and waypoint level windows. A town's DEM cell is
 not its station's level (stations sit on valley floors), so a waypoint's window
 is ``[lowest ground within waypoint_level_radius_m along the profile -
@@ -78,15 +78,22 @@ import numpy as np
 
 from corridor._errors import NoFeasibleAlignment, ParameterError
 from corridor._validate import check_mode, check_positive
-from corridor.costs import CostParams, unit_rate
+from corridor.align._earthworks import (
+    BRIDGE,
+    FILL,
+    KINDS,
+    TUNNEL,
+    CostModel,
+    cost_model,
+    economic_switch,
+)
+from corridor.align._levels import Window, check_profile, level_windows, precheck
+from corridor.costs import CostParams
 
 log = logging.getLogger(__name__)
 
 __all__ = ["KINDS", "Structure", "VerticalDesign", "design_grade_line", "economic_switch"]
 
-#: Station kinds: at grade, in cutting, on embankment, in tunnel, on a viaduct/bridge.
-KINDS = ("open", "cut", "fill", "tunnel", "bridge")
-_OPEN, _CUT, _FILL, _TUNNEL, _BRIDGE = range(5)
 #: Largest DP table (stations x levels); beyond it the level step is coarsened (logged).
 MAX_CELLS = 16_000_000
 _CHUNK = 256  # stations whose cost rows are computed at once
@@ -192,194 +199,6 @@ class VerticalDesign:
         return float(sum(s.length_m for s in self.structures if s.kind == kind))
 
 
-@dataclass(frozen=True)
-class _Model:
-    open_usd_m: float
-    tunnel_usd_m: float
-    bridge_usd_m: float
-    w_cut: float
-    w_fill: float
-    s_cut: float
-    s_fill: float
-    c_cut: float  # USD per m3 of cut (excavation + dumping)
-    c_fill: float  # USD per m3 of fill (borrow + placing)
-    cap_cut: float
-    cap_fill: float
-
-    def costs(self, d: np.ndarray) -> np.ndarray:
-        """USD per metre of line where the formation is ``d`` m below ground (float32, computed in place)."""
-        d = np.asarray(d, dtype=np.float32)
-        cut = np.maximum(d, np.float32(0))
-        fill = np.maximum(-d, np.float32(0))
-        # open line + earthworks: O + c_cut * cut * (w + s * cut) + c_fill * fill * (w + s * fill)
-        out = cut * np.float32(self.s_cut)
-        out += np.float32(self.w_cut)
-        out *= cut
-        out *= np.float32(self.c_cut)
-        tmp = fill * np.float32(self.s_fill)
-        tmp += np.float32(self.w_fill)
-        tmp *= fill
-        tmp *= np.float32(self.c_fill)
-        out += tmp
-        out += np.float32(self.open_usd_m)
-        # deeper than the cap or dearer than the structure: the structure (none at grade)
-        np.minimum(out, np.float32(self.tunnel_usd_m), out=out, where=d > 0)
-        np.minimum(out, np.float32(self.bridge_usd_m), out=out, where=d < 0)
-        out[cut > self.cap_cut] = self.tunnel_usd_m
-        out[fill > self.cap_fill] = self.bridge_usd_m
-        return out
-
-    def kinds(self, d: np.ndarray, open_tol: float) -> np.ndarray:
-        cut = np.maximum(d, 0)
-        fill = np.maximum(-d, 0)
-        e_cut = self.open_usd_m + self.c_cut * (self.w_cut * cut + self.s_cut * cut * cut)
-        e_fill = self.open_usd_m + self.c_fill * (self.w_fill * fill + self.s_fill * fill * fill)
-        k = np.full(d.shape, _OPEN, dtype=np.int8)
-        k[d > open_tol] = _CUT
-        k[-d > open_tol] = _FILL
-        k[(d > 0) & ((d > self.cap_cut) | (e_cut > self.tunnel_usd_m))] = _TUNNEL
-        k[(d < 0) & ((fill > self.cap_fill) | (e_fill > self.bridge_usd_m))] = _BRIDGE
-        return k
-
-
-def economic_switch(width_m: float, side_slope: float, usd_per_m3: float, structure_usd_m: float,
-                    open_usd_m: float) -> float:
-    """Depth (or height) where earthworks cost as much per metre as a structure.
-
-    Solves ``open + c * (w * d + s * d**2) = structure`` for ``d >= 0``; ``inf`` if
-    earthworks are free, 0 if the structure is not dearer than open line.
-
-    >>> round(economic_switch(5.49, 1.0, 33.0, 40_000.0, 5_000.0), 1)
-    29.9
-    """
-    extra = structure_usd_m - open_usd_m
-    if extra <= 0:
-        return 0.0
-    if usd_per_m3 <= 0:
-        return math.inf
-    q = extra / usd_per_m3
-    return (-width_m + math.sqrt(width_m * width_m + 4.0 * side_slope * q)) / (2.0 * side_slope)
-
-
-def _widths(mode: str, params: CostParams, tracks_or_lanes: int | None) -> tuple[float, float, int]:
-    if mode == "rail":
-        n = 1 if tracks_or_lanes is None else tracks_or_lanes
-        extra = (n - 1) * params.rail_track_spacing_m
-        return params.rail_formation_width_cut_m + extra, params.rail_formation_width_fill_m + extra, n
-    n = 2 if tracks_or_lanes is None else tracks_or_lanes
-    w = params.road_formation_width_2lane_m + (n - 2) * params.road_lane_width_m
-    return w, w, n
-
-
-def _model(mode: str, params: CostParams, tracks_or_lanes: int | None) -> tuple[_Model, int]:
-    if tracks_or_lanes is not None and (isinstance(tracks_or_lanes, bool) or not isinstance(tracks_or_lanes, int)
-                                        or tracks_or_lanes < 1):
-        raise ParameterError(f"tracks_or_lanes must be a whole number >= 1, got {tracks_or_lanes!r}")
-    w_cut, w_fill, n = _widths(mode, params, tracks_or_lanes)
-    if w_cut <= 0 or w_fill <= 0:
-        raise ParameterError(f"formation width must be > 0 m, got {w_cut:g} m in cutting and {w_fill:g} m on "
-                             f"embankment for {n} {'tracks' if mode == 'rail' else 'lanes'}")
-    for name in ("cut_side_slope", "fill_side_slope", "max_cut_depth_m", "max_fill_height_m"):
-        if getattr(params, name) <= 0:
-            raise ParameterError(f"cost parameter {name!r} must be greater than zero, got {getattr(params, name)!r}")
-    rate = [unit_rate(params, mode, "new", s)[0][1] * 1000.0 for s in ("none", "tunnel", "bridge")]
-    return _Model(
-        open_usd_m=rate[0], tunnel_usd_m=rate[1], bridge_usd_m=rate[2], w_cut=w_cut, w_fill=w_fill,
-        s_cut=params.cut_side_slope, s_fill=params.fill_side_slope,
-        c_cut=params.earthwork_cut_usd_per_m3 + params.earthwork_dump_usd_per_m3,
-        c_fill=params.earthwork_borrow_usd_per_m3 + params.earthwork_fill_usd_per_m3,
-        cap_cut=params.max_cut_depth_m, cap_fill=params.max_fill_height_m), n
-
-
-def _check_profile(distance_m: Any, ground_m: Any) -> tuple[np.ndarray, np.ndarray]:
-    try:
-        d = np.asarray(distance_m, dtype=float)
-        g = np.asarray(ground_m, dtype=float)
-    except (TypeError, ValueError) as exc:
-        raise ParameterError(f"distance_m and ground_m must be arrays of numbers: {exc}") from exc
-    if d.ndim != 1 or g.shape != d.shape or d.size < 2:
-        raise ParameterError(f"distance_m and ground_m must be 1-D arrays of the same length >= 2, got shapes "
-                             f"{d.shape} and {g.shape}")
-    if not np.isfinite(d).all() or np.any(np.diff(d) <= 0):
-        raise ParameterError("distance_m must be finite and strictly increasing (metres along the line)")
-    bad = ~np.isfinite(g)
-    if bad.any():
-        raise ParameterError(f"ground_m has {int(bad.sum())} non-finite value(s) (first at km "
-                             f"{d[np.argmax(bad)] / 1000:.2f}); fill DEM voids before the vertical design")
-    return d, g
-
-
-@dataclass
-class _Window:
-    station: int
-    lo: float
-    hi: float
-    label: str
-    fixed: bool  # given by the caller as a fixed level (join with existing line)
-
-
-def _windows(d: np.ndarray, g: np.ndarray, s: np.ndarray, fixed_levels: Sequence[Any],
-             waypoint_targets: Sequence[Any], params: CostParams) -> list[_Window]:
-    out: list[_Window] = []
-    ds = s[1] - s[0]
-
-    def station(x: Any, what: str) -> tuple[int, float]:
-        try:
-            v = float(x)
-        except (TypeError, ValueError) as exc:
-            raise ParameterError(f"{what} distance {x!r} is not a number of metres") from exc
-        if not math.isfinite(v) or v < d[0] - 1e-6 or v > d[-1] + 1e-6:
-            raise ParameterError(f"{what} at {v!r} m lies outside the profile ({d[0]:.0f} to {d[-1]:.0f} m)")
-        return round(float((v - s[0]) / ds)), v
-
-    tol = params.vertical_join_tolerance_m
-    for item in fixed_levels:
-        if not isinstance(item, Sequence) or isinstance(item, str) or len(item) not in (2, 3):
-            raise ParameterError(f"fixed level {item!r} must be (distance_m, level_m) or (distance_m, level_m, label)")
-        i, x = station(item[0], "fixed level")
-        try:
-            z = float(item[1])
-        except (TypeError, ValueError) as exc:
-            raise ParameterError(f"fixed level {item!r}: level {item[1]!r} is not a number of metres") from exc
-        if not math.isfinite(z):
-            raise ParameterError(f"fixed level {item!r}: level must be finite")
-        label = str(item[2]) if len(item) == 3 else f"fixed level {z:.0f} m"
-        out.append(_Window(i, z - tol, z + tol, f"{label} (km {x / 1000:.2f})", True))
-    r, wtol = params.waypoint_level_radius_m, params.waypoint_level_tolerance_m
-    for item in waypoint_targets:
-        if isinstance(item, str) or not isinstance(item, Sequence) or len(item) not in (1, 2):
-            raise ParameterError(f"waypoint target {item!r} must be (distance_m, name)")
-        i, x = station(item[0], "waypoint")
-        name = str(item[1]) if len(item) == 2 else "waypoint"
-        near = (d >= x - r) & (d <= x + r)
-        lowest = float(g[near].min()) if near.any() else float(np.interp(x, d, g))
-        here = float(np.interp(x, d, g))
-        out.append(_Window(i, lowest - wtol, max(here, lowest) + wtol, f"{name} (km {x / 1000:.2f})", False))
-    return out
-
-
-def _infeasible(a: _Window, b: _Window, step: float, max_grade: float) -> Exception:
-    run = abs(b.station - a.station) * step
-    gap = max(b.lo - a.hi, a.lo - b.hi)
-    need = gap / run if run > 0 else math.inf
-    msg = (f"the ruling grade {max_grade * 1000:g} per mille cannot join {a.label}, level {a.lo:.0f}-{a.hi:.0f} m, "
-           f"and {b.label}, level {b.lo:.0f}-{b.hi:.0f} m: at least {gap:.0f} m of rise over {run / 1000:.2f} km "
-           f"({'a grade of ' + format(need * 1000, '.1f') + ' per mille' if math.isfinite(need) else 'same station'})")
-    if a.fixed and b.fixed:
-        return ParameterError(msg + "; change the fixed levels or the ruling grade")
-    return NoFeasibleAlignment(msg + "; add a waypoint, move it, or allow a steeper grade")
-
-
-def _precheck(wins: list[_Window], step: float, max_grade: float) -> None:
-    """Continuous feasibility of the level windows (pairwise: Helly's theorem on the line)."""
-    order = sorted(wins, key=lambda w: w.station)
-    for j, b in enumerate(order):
-        for a in order[:j]:
-            slack = max_grade * abs(b.station - a.station) * step + 1e-9
-            if b.lo - a.hi > slack or a.lo - b.hi > slack:
-                raise _infeasible(a, b, step, max_grade)
-
-
 def design_grade_line(distance_m: Any, ground_m: Any, *, mode: str, max_grade: float,
                       params: CostParams | None = None, tracks_or_lanes: int | None = None,
                       fixed_levels: Sequence[Any] = (), waypoint_targets: Sequence[Any] = (),
@@ -429,8 +248,8 @@ def design_grade_line(distance_m: Any, ground_m: Any, *, mode: str, max_grade: f
     if not isinstance(params, CostParams):
         raise ParameterError(f"params must be a CostParams, got {type(params).__name__}")
     check_positive(level_step_m, "level_step_m")
-    model, n_tracks = _model(mode, params, tracks_or_lanes)
-    d, g = _check_profile(distance_m, ground_m)
+    model, n_tracks = cost_model(mode, params, tracks_or_lanes)
+    d, g = check_profile(distance_m, ground_m)
     total = float(d[-1] - d[0])
     base_step = (check_positive(station_step_m, "station_step_m") if station_step_m is not None
                  else float(np.median(np.diff(d))))
@@ -442,7 +261,7 @@ def design_grade_line(distance_m: Any, ground_m: Any, *, mode: str, max_grade: f
         s = d[0] + ds * np.arange(n + 1)
         s[-1] = d[-1]
         gs = np.interp(s, d, g)
-        wins = _windows(d, g, s, fixed_levels, waypoint_targets, params)
+        wins = level_windows(d, g, s, fixed_levels, waypoint_targets, params)
         step = g_max * ds / k
         zlo = min(float(gs.min()), *(w.lo for w in wins)) if wins else float(gs.min())
         zhi = max(float(gs.max()), *(w.hi for w in wins)) if wins else float(gs.max())
@@ -457,7 +276,7 @@ def design_grade_line(distance_m: Any, ground_m: Any, *, mode: str, max_grade: f
             n = max(1, n * MAX_CELLS // cells)
         log.info("vertical design: coarsened to %d stations, level step %.2f m to bound memory", n + 1,
                  g_max * total / n / k)
-    _precheck(wins, ds, g_max)
+    precheck(wins, ds, g_max)
     z = zlo + step * np.arange(n_lev)
     weight = np.full(n + 1, ds)
     weight[0] = weight[-1] = ds / 2
@@ -477,7 +296,7 @@ def design_grade_line(distance_m: Any, ground_m: Any, *, mode: str, max_grade: f
     kinds = model.kinds(depth, step / 2)
     cut = np.maximum(depth, 0.0)
     fill = np.maximum(-depth, 0.0)
-    is_open = kinds <= _FILL  # "open" is at grade within half a level step: its small cut or fill counts too
+    is_open = kinds <= FILL  # "open" is at grade within half a level step: its small cut or fill counts too
     area_cut = np.where(is_open, model.w_cut * cut + model.s_cut * cut * cut, 0.0)
     area_fill = np.where(is_open, model.w_fill * fill + model.s_fill * fill * fill, 0.0)
     cut_m3 = float(np.sum(area_cut * weight))
@@ -485,8 +304,8 @@ def design_grade_line(distance_m: Any, ground_m: Any, *, mode: str, max_grade: f
     parts = {
         "open_line": float(np.sum(weight[is_open])) * model.open_usd_m / 1e6,
         "earthworks": (cut_m3 * model.c_cut + fill_m3 * model.c_fill) / 1e6,
-        "tunnels": float(np.sum(weight[kinds == _TUNNEL])) * model.tunnel_usd_m / 1e6,
-        "bridges": float(np.sum(weight[kinds == _BRIDGE])) * model.bridge_usd_m / 1e6,
+        "tunnels": float(np.sum(weight[kinds == TUNNEL])) * model.tunnel_usd_m / 1e6,
+        "bridges": float(np.sum(weight[kinds == BRIDGE])) * model.bridge_usd_m / 1e6,
     }
     parts["total"] = sum(parts.values())
     structures = _runs(s, kinds, depth, ds)
@@ -504,7 +323,7 @@ def design_grade_line(distance_m: Any, ground_m: Any, *, mode: str, max_grade: f
     )
 
 
-def _band(gs: np.ndarray, wins: list[_Window], model: _Model, zlo: float, step: float, k: int,
+def _band(gs: np.ndarray, wins: list[Window], model: CostModel, zlo: float, step: float, k: int,
           n_lev: int) -> tuple[np.ndarray, np.ndarray]:
     """Level-index band ``[lo, hi]`` per station that holds an optimal grade line.
 
@@ -552,7 +371,7 @@ def _envelope(h: np.ndarray, rise: float, pick: Any) -> np.ndarray:
 
 
 def _forward(gs: np.ndarray, weight: np.ndarray, z: np.ndarray, band_lo: np.ndarray, band_hi: np.ndarray,
-             k: int, model: _Model) -> tuple[np.ndarray, np.ndarray]:
+             k: int, model: CostModel) -> tuple[np.ndarray, np.ndarray]:
     """Cost-to-come per station over its band (flat float32 buffer and row offsets).
 
     The station costs of every (station, level) cell are computed at once (numpy,
@@ -632,7 +451,7 @@ def _backtrack(cost: np.ndarray, offs: np.ndarray, band_lo: np.ndarray, band_hi:
 
 def _runs(s: np.ndarray, kinds: np.ndarray, depth: np.ndarray, ds: float) -> tuple[Structure, ...]:
     out = []
-    is_struct = (kinds == _TUNNEL) | (kinds == _BRIDGE)
+    is_struct = (kinds == TUNNEL) | (kinds == BRIDGE)
     i, n = 0, kinds.size
     while i < n:
         if not is_struct[i]:

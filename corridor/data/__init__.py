@@ -23,16 +23,8 @@ from corridor.data.datasets import (
     verify_region_pack,
 )
 from corridor.data.places import Waypoint, candidates, lookup, resolve, resolve_all
-from corridor.data.regions import (
-    SOVEREIGN,
-    UnitIndex,
-    cut_lines,
-    split_by_unit,
-    split_lines,
-    unit_at,
-    units_of_lines,
-    units_of_points,
-)
+from corridor.data.regions import cut_lines, split_by_unit, split_lines
+from corridor.data.unit_lookup import SOVEREIGN, UnitIndex, unit_at, units_of_lines, units_of_points
 
 __all__ = [
     "SOVEREIGN",

@@ -26,7 +26,8 @@ from corridor.data import datasets
 from corridor.data.datasets import units as unit_table
 from corridor.network import _osm_tags as tagnorm
 from corridor.network._graph import apply_gauges
-from corridor.network._osm_read import EDGE_COLUMNS, read_file, split_at_borders
+from corridor.network._osm_borders import split_at_borders
+from corridor.network._osm_read import EDGE_COLUMNS, read_file
 from corridor.network.osm import file_checksum
 
 log = logging.getLogger(__name__)

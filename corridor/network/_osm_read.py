@@ -6,9 +6,10 @@ and main-line station nodes, and copies node ids and fixed-point coordinates
 into flat arrays (a way with both keys once per layer). A second, C++-only pass
 over the used node ids finds the locations the index missed (negative ids,
 nodes after their ways) and checks that no node id occurs twice with different
-coordinates. Ways are then split at shared nodes (topology), vertices with
-invalid coordinates dropped, lengths measured geodesically and edges cut at
-unit borders, all with numpy/shapely array operations.
+coordinates (:mod:`corridor.network._osm_nodes`). Ways are then split at
+shared nodes (topology), vertices with invalid coordinates dropped, lengths
+measured geodesically and edges cut at unit borders
+(:mod:`corridor.network._osm_borders`), all with numpy/shapely array operations.
 """
 
 from __future__ import annotations
@@ -28,6 +29,8 @@ from corridor._types import BBox
 from corridor.data.regions import cut_lines, index
 from corridor.network import _osm_tags as tagnorm
 from corridor.network._graph import apply_gauges
+from corridor.network._osm_borders import cut_nodes
+from corridor.network._osm_nodes import SCALE, UNDEF, complete_locations, osmium_module, valid
 
 log = logging.getLogger(__name__)
 
@@ -37,9 +40,6 @@ __all__ = ["EDGE_COLUMNS", "RawOSM", "build_edges", "read_file"]
 EDGE_COLUMNS: tuple[str, ...] = ("mode", "osm_way_id", "u", "v", "class", "status", "gauge_mm", "gauge",
                                  "gauge_source", "electrified", "tunnel", "bridge", "oneway", "maxspeed_kmh", "lanes", "name",
                                  "ref", "length_m", "unit", "source")
-_UNDEF = 2147483647  # osmium's undefined fixed-point coordinate
-_SCALE = 1e-7
-_MAX_LON, _MAX_LAT = 1_800_000_000, 900_000_000  # fixed-point bounds of a valid location
 _LIFECYCLE_KEYS = tuple(f"{s}:railway" for s in tagnorm.RAIL_STATUSES)
 
 
@@ -95,7 +95,6 @@ def _warm_units() -> None:
     """Build the (cached) region-pack unit index; errors surface later, where it is used."""
     import contextlib
 
-
     with contextlib.suppress(Exception):
         index()
 
@@ -110,24 +109,13 @@ def _raw_segments(x: array, y: array) -> np.ndarray:
 
     xs = np.frombuffer(x, dtype=np.int32)
     ys = np.frombuffer(y, dtype=np.int32)
-    bad = ~_valid(xs, ys)
-    lon = np.where(bad, 0, xs) * _SCALE
-    lat = np.where(bad, 0, ys) * _SCALE
+    bad = ~valid(xs, ys)
+    lon = np.where(bad, 0, xs) * SCALE
+    lat = np.where(bad, 0, ys) * SCALE
     d = segment_lengths(lon, lat, threads=1)
     if bad.any():
         d[bad[:-1] | bad[1:]] = np.nan
     return d
-
-
-def _valid(x: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """osmium's ``Location.valid()`` on fixed-point arrays: defined, lon in [-180, 180], lat in [-90, 90]."""
-    return (np.abs(x.astype(np.int64)) <= _MAX_LON) & (np.abs(y.astype(np.int64)) <= _MAX_LAT)
-
-
-def _osmium() -> Any:
-    import osmium
-
-    return osmium
 
 
 def _scan(path: Path, modes: Sequence[str], classes: Sequence[str]) -> tuple[_Cols, Any]:
@@ -136,13 +124,13 @@ def _scan(path: Path, modes: Sequence[str], classes: Sequence[str]) -> tuple[_Co
     While the (GIL-bound) way loop runs, a second thread measures the geodesic
     lengths of the vertex chunks already read (:func:`_raw_segments`). A way
     that is both a kept road and a kept railway gives one row per layer. Then
-    :func:`_complete_locations` finds the nodes the location index could not
+    :func:`~corridor.network._osm_nodes.complete_locations` finds the nodes the location index could not
     place (negative ids, nodes written after the ways) and checks for duplicate
     node ids.
     """
     from concurrent.futures import ThreadPoolExecutor
 
-    osmium = _osmium()
+    osmium = osmium_module()
     road, rail = "road" in modes, "rail" in modes
     keys = (["highway"] if road else []) + (["railway", *_LIFECYCLE_KEYS] if rail else [])
     fp = osmium.FileProcessor(str(path), osmium.osm.NODE | osmium.osm.WAY).with_locations("flex_mem")
@@ -258,128 +246,8 @@ def _scan(path: Path, modes: Sequence[str], classes: Sequence[str]) -> tuple[_Co
          c.electrified) = (list(col) for col in zip(*rows, strict=True))
     if urban:
         log.debug("%s: %d metro/tram/light-rail stations give no road-rail transfer", path, urban)
-    _complete_locations(path, c, header)
+    c.located_late = complete_locations(path, c.node, c.x, c.y, header)
     return c, header
-
-
-def _complete_locations(path: Path, c: _Cols, header: Any) -> None:
-    """Locate the way nodes the one-pass index missed and check node ids are unique.
-
-    The index of the first pass holds only nodes with positive ids read before
-    the ways that use them. So for nodes with negative ids (JOSM's new
-    objects) and files that write ways before nodes (Overpass ``out body; >;
-    out skel qt;``) the locations are looked up again: positive ids in a
-    second C++ pass (an ``IdFilter`` feeding a sparse location table), negative
-    ids in a Python pass over the file's nodes. The second pass also counts
-    how often each used node id occurs; a node id given twice with different
-    coordinates raises :class:`OSMParseError` (which one is right cannot be
-    known), twice with the same coordinates is only logged. Files that declare
-    themselves sorted (``Sort.Type_then_ID``, e.g. Geofabrik extracts) and lack
-    no location skip that pass: sorted ids are unique.
-    """
-    if not len(c.node):
-        return
-    osmium = _osmium()
-    node = np.frombuffer(c.node, dtype=np.int64)
-    x = np.frombuffer(c.x, dtype=np.int32)
-    y = np.frombuffer(c.y, dtype=np.int32)
-    undef = x == _UNDEF
-    sorted_file = str(header.get("sorting") or "") == "Type_then_ID"
-    if sorted_file and not undef.any():
-        return
-    import pandas as pd
-
-    found: dict[int, tuple[int, int]] = {}
-    pos = node[node > 0]
-    if len(pos):
-        # an append-only vector counts every occurrence (duplicates included: 16 bytes an entry); a
-        # map of the unlocated ids answers the look-ups (the vector would need sorting first, which
-        # only a way triggers)
-        lost = pd.unique(node[undef & (node > 0)])
-        counter = osmium.index.create_map("sparse_mem_array")
-        table = osmium.index.create_map("sparse_mem_map")
-        ids = osmium.filter.IdFilter(pos.tolist())  # an id set: repeats cost nothing
-        ids.enable_for(osmium.osm.NODE)
-        handlers = [ids, osmium.NodeLocationsForWays(counter)]
-        if len(lost):
-            lost_ids = osmium.filter.IdFilter(lost.tolist())
-            lost_ids.enable_for(osmium.osm.NODE)
-            handlers += [lost_ids, osmium.NodeLocationsForWays(table)]
-        reader = osmium.io.Reader(str(path), osmium.osm.NODE)
-        try:
-            osmium.apply(reader, *handlers)
-        finally:
-            reader.close()
-        occurrences = counter.used_memory() // 16
-        del counter
-        for nid in lost.tolist():
-            try:
-                loc = table.get(nid)
-            except KeyError:
-                continue  # not in the file
-            found[nid] = (loc.x, loc.y)
-        got = np.fromiter(found, dtype=np.int64, count=len(found))
-        distinct = len(pd.unique(np.concatenate([node[~undef & (node > 0)], got])))  # ids present in the file
-        if occurrences > distinct:
-            _check_duplicates(path, osmium, pd.unique(pos), occurrences - distinct)
-    if (node < 0).any():
-        found.update(_negative_ids(path, osmium, set(node[node < 0].tolist())))
-    if found:
-        fid = np.fromiter(found, dtype=np.int64, count=len(found))
-        fxy = np.array(list(found.values()), dtype=np.int32).reshape(-1, 2)
-        order = np.argsort(fid)
-        fid, fxy = fid[order], fxy[order]
-        need = np.flatnonzero(undef)
-        j = np.minimum(np.searchsorted(fid, node[need]), len(fid) - 1)
-        hit = fid[j] == node[need]
-        x[need[hit]] = fxy[j[hit], 0]  # views of c.x / c.y: the columns are filled in place
-        y[need[hit]] = fxy[j[hit], 1]
-        c.located_late = len(found)
-        log.info("%s: %d way nodes located in a second pass (negative ids or nodes after their ways)", path,
-                 len(found))
-
-
-def _duplicates_message(path: Path, groups: dict[int, set[tuple[int, int]]]) -> str:
-    bad = sorted(n for n, locs in groups.items() if len(locs) > 1)
-    shown = "; ".join(f"node {n} at " + ", ".join(f"({x * _SCALE:.7f}, {y * _SCALE:.7f})" for x, y in
-                                                  sorted(groups[n])) for n in bad[:5])
-    more = f" and {len(bad) - 5} more" if len(bad) > 5 else ""
-    return (f"{path}: {len(bad)} node ids occur more than once with different coordinates ({shown}{more}); "
-            "which one is right cannot be known: fix the file (e.g. renumber the duplicates or merge the "
-            "sources with `osmium merge` of distinct versions)")
-
-
-def _check_duplicates(path: Path, osmium: Any, pos: np.ndarray, extra: int) -> None:
-    """Find the used node ids that occur more than once; raise if their coordinates differ."""
-    ids = osmium.filter.IdFilter(pos.tolist())
-    ids.enable_for(osmium.osm.NODE)
-    fp = osmium.FileProcessor(str(path), osmium.osm.NODE).with_filter(ids)
-    groups: dict[int, set[tuple[int, int]]] = {}
-    seen: dict[int, int] = {}
-    for o in fp:
-        loc = o.location
-        groups.setdefault(o.id, set()).add((loc.x, loc.y))
-        seen[o.id] = seen.get(o.id, 0) + 1
-    if any(len(v) > 1 for v in groups.values()):
-        raise OSMParseError(_duplicates_message(path, groups))
-    log.info("%s: %d node ids occur %d extra times with identical coordinates; each is used once", path,
-             sum(1 for v in seen.values() if v > 1), extra)
-
-
-def _negative_ids(path: Path, osmium: Any, wanted: set[int]) -> dict[int, tuple[int, int]]:
-    """Locations of the nodes with negative ids in ``wanted`` (a Python pass over the file's nodes)."""
-    groups: dict[int, set[tuple[int, int]]] = {}
-    count = 0
-    for o in osmium.FileProcessor(str(path), osmium.osm.NODE):
-        if o.id in wanted:
-            loc = o.location
-            groups.setdefault(o.id, set()).add((loc.x, loc.y))
-            count += 1
-    if any(len(v) > 1 for v in groups.values()):
-        raise OSMParseError(_duplicates_message(path, groups))
-    if count > len(groups):
-        log.info("%s: %d node ids occur more than once with identical coordinates", path, count - len(groups))
-    return {n: next(iter(v)) for n, v in groups.items()}
 
 
 def _mapped(values: list[str | None], fn: Any) -> np.ndarray:
@@ -400,7 +268,6 @@ def build_edges(c: _Cols, *, bbox: BBox | None, source: str, split_units: bool =
     import pandas as pd
     import shapely
 
-
     node = np.frombuffer(c.node, dtype=np.int64) if len(c.node) else np.zeros(0, np.int64)
     x = np.frombuffer(c.x, dtype=np.int32) if len(c.x) else np.zeros(0, np.int32)
     y = np.frombuffer(c.y, dtype=np.int32) if len(c.y) else np.zeros(0, np.int32)
@@ -409,10 +276,10 @@ def build_edges(c: _Cols, *, bbox: BBox | None, source: str, split_units: bool =
     way_of = np.repeat(np.arange(nway), np.diff(start))
     # drop vertices without a location (node missing from the extract), with an invalid one
     # (lat beyond +-90 or lon beyond +-180) and repeated nodes
-    located = _valid(x, y)
+    located = valid(x, y)
     missing = invalid = 0
     if not located.all():
-        undef = x == _UNDEF
+        undef = x == UNDEF
         missing = len(np.unique(node[undef]))
         invalid = len(np.unique(node[~undef & ~located]))
     c.n_missing, c.n_invalid = missing, invalid
@@ -431,8 +298,8 @@ def build_edges(c: _Cols, *, bbox: BBox | None, source: str, split_units: bool =
         node, x, y, way_of = node[v_ok], x[v_ok], y[v_ok], way_of[v_ok]
     if len(node) == 0:
         return None, missing
-    lon = x.astype(np.float64) * _SCALE
-    lat = y.astype(np.float64) * _SCALE
+    lon = x.astype(np.float64) * SCALE
+    lat = y.astype(np.float64) * SCALE
     seg_len = _kept_segments(c, raw_idx, lon, lat)
     # split points: way ends and nodes used more than once (by any way, or twice by one)
     change = way_of[1:] != way_of[:-1]
@@ -525,7 +392,7 @@ def build_edges(c: _Cols, *, bbox: BBox | None, source: str, split_units: bool =
         eid, unit, geoms, at = cut_lines(geoms)
         if len(at) or len(eid) != n_e:
             data = {k: np.asarray(col)[eid] for k, col in data.items()}
-            data["u"], data["v"] = _cut_nodes(data["u"], data["v"], eid)
+            data["u"], data["v"] = cut_nodes(data["u"], data["v"], eid)
     # geodesic length of each edge from the flat vertex arrays (same segments as lengths_of(geoms))
     length = chain_lengths(lon, lat, sidx, eidx, seg_len)
     if unit is not None and (len(at) or len(eid) != n_e):
@@ -590,51 +457,6 @@ def _station_nodes(c: _Cols, node: np.ndarray, lon: np.ndarray, lat: np.ndarray,
     return np.concatenate(out) if out else np.zeros(0, np.int64)
 
 
-def split_at_borders(gdf: Any) -> Any:
-    """Cut edges at unit borders (:func:`corridor.data.cut_lines`) and give each cut a new node.
-
-    Pieces of one edge keep their order and the edge's other columns (the
-    pieces' ``length_m`` is measured again); the cut points become nodes with new negative ids (``-1, -2, ...``
-    in edge order, below any negative id already in use), so ``u``/``v`` stay a valid topology.
-    """
-    import geopandas as gpd
-    import pandas as pd
-
-
-    gdf = gdf.reset_index(drop=True)
-    geom_col = gdf.geometry.name
-    eid, unit, geoms, at = cut_lines(gdf.geometry.values)
-    out = gdf.take(eid).reset_index(drop=True) if len(at) or len(eid) != len(gdf) else gdf.copy()
-    out["unit"] = pd.Series(unit, dtype=object)  # object codes, None off every unit
-    if len(at):
-        out[geom_col] = gpd.GeoSeries(geoms, crs=gdf.crs)
-        if "length_m" in out.columns:
-            length = out["length_m"].to_numpy(dtype=float, copy=True)
-            length[at] = lengths_of(geoms[at])
-            out["length_m"] = length
-        out["u"], out["v"] = _cut_nodes(out["u"].to_numpy(), out["v"].to_numpy(), eid)
-    return gpd.GeoDataFrame(out, geometry=geom_col, crs=gdf.crs)
-
-
-def _cut_nodes(u: np.ndarray, v: np.ndarray, eid: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """``u``/``v`` of cut rows: each cut between two pieces of one edge becomes a new node.
-
-    The new ids count down from below every id in use (``-1, -2, ...`` when all
-    ids are positive), so they never meet a real node, e.g. JOSM's negative ids.
-    """
-    last = np.ones(len(eid), bool)
-    last[:-1] = eid[1:] != eid[:-1]
-    cuts = np.flatnonzero(~last)  # piece i ends at a cut shared with piece i + 1
-    u, v = np.array(u, copy=True), np.array(v, copy=True)
-    if len(cuts):
-        base = min(0, int(u.min()), int(v.min())) if len(u) else 0
-        new_ids = base - np.arange(1, len(cuts) + 1, dtype=np.int64)
-        v[cuts] = new_ids
-        u[cuts + 1] = new_ids
-        log.debug("cut %d edges at unit borders", len(set(eid[cuts])))
-    return u, v
-
-
 def stations_frame(c: _Cols, bbox: BBox | None) -> Any:
     """Station/halt/yard nodes as a DataFrame (id, lon, lat, kind, name)."""
     import pandas as pd
@@ -685,7 +507,6 @@ def read_file(path: str | Path, *, modes: Sequence[str], road_classes: Sequence[
             f"{path} has no {'/'.join(modes)} ways of the kept classes{where}; widen the bbox, add "
             "modes or lower road_classes (e.g. road_classes='track')")
     if split_units:  # units known: fill in untagged gauges (several files: after they are joined)
-
         edges = apply_gauges(edges, what=str(path))
     ts = header.get("osmosis_replication_timestamp") or header.get("timestamp") or ""
     info = {"path": str(path), "extract_date": str(ts), "n_ways": len(set(c.way_id)), "missing_nodes": missing,

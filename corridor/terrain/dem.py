@@ -2,9 +2,10 @@
 
 A DEM is opened from the embedded GLOBE 30" grid (``DEM.open(None)``), a local
 GeoTIFF / VRT / SRTM ``.hgt`` / ``.hgt.zip`` file, a folder of tiles or a list of
-tiles (opened as one mosaic through a GDAL VRT built by rio-vrt). Rasters in
-a projected CRS are warped to EPSG:4326 on the fly, so every coordinate at the
-API is in degrees and every elevation in metres.
+tiles (opened as one mosaic through a GDAL VRT built by rio-vrt; the file
+handling is in :mod:`corridor.terrain._dem_files`). Rasters in a projected CRS
+are warped to EPSG:4326 on the fly, so every coordinate at the API is in
+degrees and every elevation in metres.
 
 Sampling is vectorised: the window covering all requested points is read once
 (or the whole grid, when small, is kept in memory) and interpolated with numpy.
@@ -34,7 +35,6 @@ import copy
 import logging
 import math
 import os
-import zipfile
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
 from pathlib import Path
@@ -45,8 +45,9 @@ import numpy as np
 from corridor._errors import DEMCoverageError, DEMError, InvalidInputError
 from corridor._geo import geod
 from corridor._types import BBox
-from corridor._validate import check_input_path, check_positive
+from corridor._validate import check_positive
 from corridor.data.datasets import dem_path
+from corridor.terrain._dem_files import PathLike, expand, raster_infos, vrt_ok, vrt_xml
 from corridor.terrain._products import product_of_file
 
 log = logging.getLogger(__name__)
@@ -78,94 +79,8 @@ VERTICAL_ERRORS: dict[str, tuple[float, str]] = {
 
 #: Grids with at most this many cells are read into memory on first use.
 MAX_CACHED_CELLS = 40_000_000
-_EXTS = (".tif", ".tiff", ".vrt", ".hgt", ".hgt.zip", ".img", ".dem", ".asc")
 
-PathLike = Union[str, "os.PathLike[str]"]
 DEMLike = Union["DEM", PathLike, Sequence[PathLike], None]
-
-
-def _gdal_name(path: Path) -> str:
-    """The name GDAL should open: ``.hgt.zip`` is read through ``/vsizip/``."""
-    name = path.name.lower()
-    if name.endswith(".zip"):
-        try:
-            with zipfile.ZipFile(path) as zf:
-                members = [m for m in zf.namelist() if m.lower().endswith((".hgt", ".tif", ".tiff"))]
-        except (zipfile.BadZipFile, OSError) as exc:
-            raise DEMError(f"DEM archive {path} is not a readable zip file ({exc}); "
-                           "download it again or pass the unzipped .hgt/.tif") from exc
-        if not members:
-            raise DEMError(f"DEM archive {path} holds no .hgt or .tif file; pass a DEM tile archive")
-        return f"/vsizip/{{{path.resolve()}}}/{members[0]}"  # braces: the archive path stays one unit
-    return str(path)
-
-
-def _expand(paths: Iterable[PathLike]) -> list[Path]:
-    out: list[Path] = []
-    for p in paths:
-        path = Path(os.fspath(p)).expanduser()
-        check_input_path(path, "DEM file", folder_ok=True, error=DEMError,
-                         missing=f"DEM file {path} does not exist; check the path, or run "
-                         "`corridor fetch dem --bbox ...` to download tiles")
-        if path.is_dir():
-            found = sorted(q for q in path.iterdir() if q.name.lower().endswith(_EXTS))
-            if not found:
-                raise DEMError(f"DEM folder {path} holds no raster tiles ({', '.join(_EXTS)}); "
-                               "point at a folder of DEM tiles or at a file")
-            out.extend(check_input_path(q, "DEM tile", error=DEMError) for q in found)
-        else:
-            out.append(path)
-    if not out:
-        raise DEMError("no DEM file given; pass a path, a list of paths, or None for the embedded DEM")
-    return out
-
-
-def _vrt_ok(infos: list[dict[str, Any]]) -> bool:
-    """Whether tiles can be one VRT mosaic (:func:`_vrt_xml`): one CRS, resolution, data type and nodata.
-
-    rio-vrt takes the data type and nodata of the first tile for the whole
-    mosaic; tiles that differ are merged in memory instead (``DEM._merged``).
-    """
-    from rio_vrt.enums import types
-
-    first = infos[0]
-    return all(i["wkt"] == first["wkt"] and np.allclose(i["res"], first["res"], rtol=1e-7)
-               and i["dtype"] == first["dtype"] and i["dtype"] in types
-               and (i["nodata"] == first["nodata"] or (i["nodata"] is None and first["nodata"] is None))
-               for i in infos)
-
-
-def _vrt_xml(infos: list[dict[str, Any]]) -> str:
-    """A GDAL VRT (its XML text) mosaicking tiles that :func:`_vrt_ok` accepts, built by rio-vrt."""
-    import tempfile
-
-    from rio_vrt import build_vrt
-
-    with tempfile.TemporaryDirectory(prefix="corridor-vrt-") as tmp:
-        path = build_vrt(Path(tmp) / "mosaic.vrt", [i["name"] for i in infos], res=infos[0]["res"])
-        return path.read_text(encoding="utf-8")
-
-
-def _check_axis_aligned(path: Path, transform: Any) -> None:
-    """Refuse a raster whose geotransform rotates or shears the grid.
-
-    Every reader here (sampling, windows, the VRT mosaic) takes pixel ``(col,
-    row)`` to ``(c + col·a, f + row·e)``; the rotation terms ``b``/``d`` would be
-    silently ignored and every elevation read from the wrong place.
-
-    >>> from affine import Affine
-    >>> _check_axis_aligned(Path("ok.tif"), Affine(0.01, 0, 45, 0, -0.01, 40))
-    >>> _check_axis_aligned(Path("rot.tif"), Affine.rotation(10) @ Affine(0.01, 0, 45, 0, -0.01, 40))
-    Traceback (most recent call last):
-    ...
-    corridor._errors.DEMError: DEM 'rot.tif' has a rotated or sheared grid (geotransform terms b=0.0017..., d=...
-    """
-    a, b, _, d, e, _ = tuple(transform)[:6]
-    tol = 1e-9 * max(abs(a), abs(e))
-    if abs(b) > tol or abs(d) > tol:
-        raise DEMError(f"DEM {str(path)!r} has a rotated or sheared grid (geotransform terms b={b:.6g}, "
-                       f"d={d:.6g}), which corridor cannot read correctly; warp it to a north-up grid first, "
-                       f"e.g. gdalwarp -t_srs EPSG:4326 {str(path)!r} north-up.tif")
 
 
 def _product_of(path: Path) -> str | None:
@@ -313,7 +228,6 @@ class DEM:
             if isinstance(source, DEM):
                 dem = source
             else:
-
                 path = dem_path()
                 dem = _embedded(path, path.stat().st_mtime)
             if le90 is None:
@@ -322,9 +236,9 @@ class DEM:
             dem._set_vertical_error(le90)
             return dem
         if isinstance(source, (str, os.PathLike)):
-            paths = _expand([source])
+            paths = expand([source])
         elif isinstance(source, Iterable):
-            paths = _expand(list(source))
+            paths = expand(list(source))
         else:
             raise InvalidInputError(f"cannot open a DEM from {source!r}; give None, a path or a list of paths")
         dem = cls._open_paths(paths)
@@ -335,28 +249,7 @@ class DEM:
     def _open_paths(cls, paths: list[Path]) -> DEM:
         import rasterio
 
-        infos = []
-        for p in paths:
-            name = _gdal_name(p)
-            try:
-                with rasterio.open(name) as ds:
-                    if ds.crs is None:
-                        raise DEMError(f"DEM {p} has no coordinate reference system; "
-                                       "assign one (e.g. gdal_edit.py -a_srs EPSG:4326) and retry")
-                    _check_axis_aligned(p, ds.transform)
-                    infos.append({
-                        "name": name, "path": p, "wkt": ds.crs.to_wkt(),
-                        "geographic": bool(ds.crs.is_geographic), "res": (abs(ds.res[0]), abs(ds.res[1])),
-                        "bounds": tuple(ds.bounds), "size": (ds.width, ds.height), "nodata": ds.nodata,
-                        "transform": ds.transform, "epsg": ds.crs.to_epsg(),
-                        "area": ds.tags().get("AREA_OR_POINT", ""), "note": ds.tags().get("SOURCE", ""),
-                        "dtype": ds.dtypes[0],
-                    })
-            except DEMError:
-                raise
-            except Exception as exc:  # rasterio raises RasterioIOError and others
-                raise DEMError(f"cannot read DEM {p}: {exc}; the file may be corrupt or not a raster, "
-                               "download it again or pass a GeoTIFF/.hgt") from exc
+        infos = raster_infos(paths)
         label = ", ".join(p.name for p in paths[:5]) + (f" (+{len(paths) - 5} more)" if len(paths) > 5 else "")
         source = f"DEM file(s): {label}"
         if len(infos) == 1 and infos[0]["note"]:
@@ -367,8 +260,8 @@ class DEM:
                 return cls(name=i["name"], transform=i["transform"], shape=(i["size"][1], i["size"][0]),
                            nodata=i["nodata"], source=source, paths=tuple(paths))
             return cls._warped(i["name"], source, tuple(paths))
-        if _vrt_ok(infos):
-            xml = _vrt_xml(infos)
+        if vrt_ok(infos):
+            xml = vrt_xml(infos)
             if infos[0]["epsg"] == 4326:
                 with rasterio.open(xml) as ds:
                     return cls(name=xml, transform=ds.transform, shape=(ds.height, ds.width),

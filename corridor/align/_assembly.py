@@ -1,0 +1,196 @@
+"""Assembly of a traced route: search steps into pieces, pieces into a :class:`~corridor.route.Route`.
+
+Each leg's path (grid cells and network nodes) becomes pieces of existing
+edges and of new alignment; new pieces are simplified and pushed out of
+excluded units, consecutive new pieces form a run, and every run gets its
+least-cost vertical design (:func:`corridor.align.structures.vertical_design`):
+tunnels, bridges and earthworks per segment, and the formation level in
+``route.meta["formation"]``.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from corridor._errors import NoFeasibleAlignment
+from corridor._geo import cumulative_distance
+from corridor._types import NATIONAL_GAUGE_MM
+from corridor.align import surface as _cost
+from corridor.align._problem import Problem, excluded_units, leg_name
+from corridor.align.structures import _cut, run_levels, vertical_design
+from corridor.data.regions import index, split_by_unit
+from corridor.route import Route
+
+__all__ = ["Clipped", "assemble"]
+
+
+def _steps_to_pieces(pb: Problem, i: int, steps: list[Any], net: Any) -> list[tuple[np.ndarray, dict[str, Any] | None]]:
+    """Turn a leg's steps into pieces: ``(coords, attrs)`` for existing, ``(coords, None)`` for new."""
+    a, b = pb.places[i], pb.places[i + 1]
+    g = pb.grid
+    pieces: list[tuple[list[Any], dict[str, Any] | None]] = []
+    cur: list[Any] = [(a.lon, a.lat)]
+    node_xy = _cost.node_coords(net) if net is not None else {}
+    prev_node = None
+    for k, st in enumerate(steps):
+        if st[0] == "cell":
+            if k == 0 or k == len(steps) - 1:
+                continue  # the waypoints themselves stand for their cells
+            lon, lat = g.lonlat(np.array([st[1]]), np.array([st[2]]))
+            cur.append((float(lon[0]), float(lat[0])))
+            prev_node = None
+        else:
+            nid = st[1]
+            if prev_node is not None:
+                geom, attrs = _cost.edge_between(net, prev_node, nid)
+                if len(cur) >= 2:
+                    pieces.append((cur, None))
+                pieces.append((list(geom), attrs))
+                cur = [tuple(geom[-1])]
+            else:
+                cur.append(node_xy[nid])
+                if len(cur) >= 2:
+                    pieces.append((cur, None))
+                cur = [node_xy[nid]]
+            prev_node = nid
+    cur.append((b.lon, b.lat))
+    if len(cur) >= 2:
+        pieces.append((cur, None))
+    out: list[tuple[np.ndarray, dict[str, Any] | None]] = []
+    for pts, piece_attrs in pieces:
+        arr = np.asarray(pts, dtype=float)
+        keep = np.concatenate([[True], np.any(np.diff(arr, axis=0) != 0, axis=1)])
+        arr = arr[keep]
+        if len(arr) >= 2:
+            out.append((arr, piece_attrs))
+    return out
+
+
+def _simplify(arr: np.ndarray, pb: Problem) -> np.ndarray:
+    """Remove the grid's staircase (Douglas-Peucker, half a cell), then push the line out of excluded units.
+
+    Excluded cells are those whose centre is in an excluded unit, so the path
+    between cell centres may clip a border (a river, often). Vertices every
+    ~100 m that fall in an excluded unit move to the nearest point at least
+    ~30 m inside the allowed units; the waypoints themselves never move.
+    """
+    import shapely
+    from shapely.geometry import LineString, box
+    from shapely.ops import nearest_points
+
+    line = LineString(arr).simplify(0.5 * pb.grid.res[0])
+    excluded = excluded_units(pb)
+    if not excluded:
+        return np.asarray(line.coords, dtype=float)
+    idx = index()
+    area = box(*line.bounds).buffer(0.05)
+    bad = shapely.union_all([g.intersection(area) for c, g in zip(idx.codes, idx.geoms, strict=True)
+                             if c in excluded and g.intersects(area)])
+    if bad.is_empty or line.intersection(bad).length == 0:
+        return np.asarray(line.coords, dtype=float)
+    good = shapely.union_all([g.intersection(area) for c, g in zip(idx.codes, idx.geoms, strict=True)
+                              if c not in excluded and g.intersects(area)])
+    inner = good.buffer(-0.0003)
+    shapely.prepare(inner)
+    for step in (0.001, 0.0003, 0.0001):
+        dens = np.asarray(shapely.segmentize(line, step).coords, dtype=float)
+        pts = shapely.points(dens[1:-1])
+        out = ~shapely.contains(inner, pts)
+        for i in np.flatnonzero(out):
+            q = nearest_points(inner, pts[i])[0]
+            dens[i + 1] = (q.x, q.y)
+        line = LineString(dens).simplify(0.00005)
+        if line.intersection(bad).length == 0:
+            break
+    else:
+        # the line crosses an excluded tongue (a river loop): the caller blocks these cells
+        raise Clipped(line.intersection(bad))
+    return np.asarray(line.coords, dtype=float)
+
+
+class Clipped(Exception):
+    """Internal: a traced leg still crosses an excluded unit; carries the offending geometry."""
+
+    def __init__(self, geom: Any) -> None:
+        super().__init__("alignment crosses an excluded unit")
+        self.geom = geom
+
+
+def assemble(pb: Problem, legs: list[list[Any]], net: Any, name: str, allow_new: bool) -> Route:
+    """Join the legs' pieces; flag structures on every contiguous run of new alignment."""
+    from shapely.geometry import LineString
+
+    mode = pb.mode
+    # 1. pieces in travel order; consecutive new pieces (across legs) form one run
+    items: list[tuple[np.ndarray, dict[str, Any] | None, int]] = []
+    for i, steps in enumerate(legs):
+        for coords, at in _steps_to_pieces(pb, i, steps, net):
+            if at is None and not allow_new:
+                raise NoFeasibleAlignment(f"{leg_name(pb.places, i)}: the network does not connect the "
+                                          "waypoints and allow_new=False; allow new build or add edges")
+            items.append((_simplify(coords, pb) if at is None else coords, at, i))
+    lines: list[Any] = []
+    attrs: list[dict[str, Any]] = []
+    formation: list[dict[str, Any]] = []  # designed formation level of each run, in route chainage
+    k = 0
+    while k < len(items):
+        coords, at, leg = items[k]
+        if at is not None:
+            lines.append(LineString(coords))
+            attrs.append({**at, "leg": leg})
+            k += 1
+            continue
+        run = [items[k]]
+        while k + 1 < len(items) and items[k + 1][1] is None:
+            k += 1
+            run.append(items[k])
+        k += 1
+        # 2. one vertex chain for the run, with the leg boundaries as distances
+        chain = [run[0][0]]
+        bounds = []
+        for c, _a, _l in run[1:]:
+            bounds.append(float(cumulative_distance(*np.vstack(chain).T)[-1]))
+            chain.append(c[1:] if np.allclose(c[0], chain[-1][-1]) else c)
+        full = np.vstack(chain)
+        # add the unit-border vertices the route will get, so the profile samples match
+        parts = split_by_unit(LineString(full))
+        if len(parts) > 1:
+            full = np.vstack([np.asarray(parts[0][1].coords)] + [np.asarray(g.coords)[1:] for _, g in parts[1:]])
+        # 3. the least-cost grade line of the run gives its tunnels, bridges and earthworks
+        wps, fixed = run_levels(full, bounds, [(c, leg) for c, _a, leg in run], pb.places, pb.dem)
+        design = vertical_design(LineString(full), mode=mode, max_grade=pb.preset.max_grade, dem=pb.dem,
+                                 params=pb.params, waypoints=wps, fixed_levels=fixed)
+        spans = design.spans()
+        run_start = sum(float(cumulative_distance(*np.asarray(ln.coords, dtype=float).T)[-1]) for ln in lines)
+        formation.append({"start_m": run_start, "distance_m": design.distance_m - design.distance_m[0],
+                          "level_m": design.formation_m})
+        cuts = sorted({*bounds, *(x for a, b, _k in spans for x in (a, b))})
+        offs = 0.0
+        for piece in _cut(full, cuts):
+            plen = float(cumulative_distance(piece[:, 0], piece[:, 1])[-1])
+            mid = offs + plen / 2
+            kind = next((kk for a, b, kk in spans if a <= mid <= b), "none")
+            depth = next((st.max_depth_m for st in design.structures if st.start_m <= mid <= st.end_m), math.nan)
+            cut_m3, fill_m3 = design.volumes_between(offs, offs + plen)
+            leg_i = run[int(np.searchsorted(bounds, mid))][2]
+            offs += plen
+            lines.append(LineString(piece))
+            attrs.append({"build": "new", "status": "new", "class": f"new_{mode}", "structure": kind,
+                          "source": "modelled", "name": name, "osm_way_id": -1, "leg": leg_i,
+                          "cut_m3_per_m": cut_m3 / plen if plen > 0 else 0.0,
+                          "fill_m3_per_m": fill_m3 / plen if plen > 0 else 0.0,
+                          "structure_depth_m": depth if kind != "none" else math.nan})
+    route = Route.from_lines(lines, mode=mode, name=name, attrs=attrs, waypoints=pb.places,
+                             source="modelled")
+    if formation:  # read by corridor.terrain.profile: the profile follows the design, not the ground
+        route = route.with_meta(formation={"start_lonlat": route.start, "end_lonlat": route.end,
+                                           "length_m": route.length_m, "runs": formation})
+    seg = route.segments
+    if mode == "rail":
+        new = seg["build"] == "new"
+        seg.loc[new, "gauge_mm"] = seg.loc[new, "unit"].map(NATIONAL_GAUGE_MM).astype(float)
+    seg["leg"] = seg["leg"].astype(int)
+    return route

@@ -1,0 +1,126 @@
+"""The cost model of the vertical design: cross-sections, earthworks and structures per metre of line.
+
+At a station where the formation is ``d`` metres below ground (``d < 0``: above
+it) the line costs the open-line rate plus earthworks over a trapezoid
+cross-section (formation width by mode and tracks/lanes, side slopes), or a
+tunnel / viaduct where that is cheaper or the cut/fill cap is exceeded. Every
+figure is a :class:`corridor.costs.CostParams` field; the method is described in
+:mod:`corridor.align.vertical`, which solves for the least-cost grade line.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from corridor._errors import ParameterError
+from corridor.costs import CostParams, unit_rate
+
+__all__ = ["BRIDGE", "CUT", "FILL", "KINDS", "OPEN", "TUNNEL", "CostModel", "cost_model", "economic_switch"]
+
+#: Station kinds: at grade, in cutting, on embankment, in tunnel, on a viaduct/bridge.
+KINDS = ("open", "cut", "fill", "tunnel", "bridge")
+OPEN, CUT, FILL, TUNNEL, BRIDGE = range(5)
+
+
+@dataclass(frozen=True)
+class CostModel:
+    """Unit costs (USD per metre of line, per m3) and cross-section of one mode and number of tracks/lanes."""
+
+    open_usd_m: float
+    tunnel_usd_m: float
+    bridge_usd_m: float
+    w_cut: float
+    w_fill: float
+    s_cut: float
+    s_fill: float
+    c_cut: float  # USD per m3 of cut (excavation + dumping)
+    c_fill: float  # USD per m3 of fill (borrow + placing)
+    cap_cut: float
+    cap_fill: float
+
+    def costs(self, d: np.ndarray) -> np.ndarray:
+        """USD per metre of line where the formation is ``d`` m below ground (float32, computed in place)."""
+        d = np.asarray(d, dtype=np.float32)
+        cut = np.maximum(d, np.float32(0))
+        fill = np.maximum(-d, np.float32(0))
+        # open line + earthworks: O + c_cut * cut * (w + s * cut) + c_fill * fill * (w + s * fill)
+        out = cut * np.float32(self.s_cut)
+        out += np.float32(self.w_cut)
+        out *= cut
+        out *= np.float32(self.c_cut)
+        tmp = fill * np.float32(self.s_fill)
+        tmp += np.float32(self.w_fill)
+        tmp *= fill
+        tmp *= np.float32(self.c_fill)
+        out += tmp
+        out += np.float32(self.open_usd_m)
+        # deeper than the cap or dearer than the structure: the structure (none at grade)
+        np.minimum(out, np.float32(self.tunnel_usd_m), out=out, where=d > 0)
+        np.minimum(out, np.float32(self.bridge_usd_m), out=out, where=d < 0)
+        out[cut > self.cap_cut] = self.tunnel_usd_m
+        out[fill > self.cap_fill] = self.bridge_usd_m
+        return out
+
+    def kinds(self, d: np.ndarray, open_tol: float) -> np.ndarray:
+        cut = np.maximum(d, 0)
+        fill = np.maximum(-d, 0)
+        e_cut = self.open_usd_m + self.c_cut * (self.w_cut * cut + self.s_cut * cut * cut)
+        e_fill = self.open_usd_m + self.c_fill * (self.w_fill * fill + self.s_fill * fill * fill)
+        k = np.full(d.shape, OPEN, dtype=np.int8)
+        k[d > open_tol] = CUT
+        k[-d > open_tol] = FILL
+        k[(d > 0) & ((d > self.cap_cut) | (e_cut > self.tunnel_usd_m))] = TUNNEL
+        k[(d < 0) & ((fill > self.cap_fill) | (e_fill > self.bridge_usd_m))] = BRIDGE
+        return k
+
+
+def economic_switch(width_m: float, side_slope: float, usd_per_m3: float, structure_usd_m: float,
+                    open_usd_m: float) -> float:
+    """Depth (or height) where earthworks cost as much per metre as a structure.
+
+    Solves ``open + c * (w * d + s * d**2) = structure`` for ``d >= 0``; ``inf`` if
+    earthworks are free, 0 if the structure is not dearer than open line.
+
+    >>> round(economic_switch(5.49, 1.0, 33.0, 40_000.0, 5_000.0), 1)
+    29.9
+    """
+    extra = structure_usd_m - open_usd_m
+    if extra <= 0:
+        return 0.0
+    if usd_per_m3 <= 0:
+        return math.inf
+    q = extra / usd_per_m3
+    return (-width_m + math.sqrt(width_m * width_m + 4.0 * side_slope * q)) / (2.0 * side_slope)
+
+
+def _widths(mode: str, params: CostParams, tracks_or_lanes: int | None) -> tuple[float, float, int]:
+    if mode == "rail":
+        n = 1 if tracks_or_lanes is None else tracks_or_lanes
+        extra = (n - 1) * params.rail_track_spacing_m
+        return params.rail_formation_width_cut_m + extra, params.rail_formation_width_fill_m + extra, n
+    n = 2 if tracks_or_lanes is None else tracks_or_lanes
+    w = params.road_formation_width_2lane_m + (n - 2) * params.road_lane_width_m
+    return w, w, n
+
+
+def cost_model(mode: str, params: CostParams, tracks_or_lanes: int | None) -> tuple[CostModel, int]:
+    if tracks_or_lanes is not None and (isinstance(tracks_or_lanes, bool) or not isinstance(tracks_or_lanes, int)
+                                        or tracks_or_lanes < 1):
+        raise ParameterError(f"tracks_or_lanes must be a whole number >= 1, got {tracks_or_lanes!r}")
+    w_cut, w_fill, n = _widths(mode, params, tracks_or_lanes)
+    if w_cut <= 0 or w_fill <= 0:
+        raise ParameterError(f"formation width must be > 0 m, got {w_cut:g} m in cutting and {w_fill:g} m on "
+                             f"embankment for {n} {'tracks' if mode == 'rail' else 'lanes'}")
+    for name in ("cut_side_slope", "fill_side_slope", "max_cut_depth_m", "max_fill_height_m"):
+        if getattr(params, name) <= 0:
+            raise ParameterError(f"cost parameter {name!r} must be greater than zero, got {getattr(params, name)!r}")
+    rate = [unit_rate(params, mode, "new", s)[0][1] * 1000.0 for s in ("none", "tunnel", "bridge")]
+    return CostModel(
+        open_usd_m=rate[0], tunnel_usd_m=rate[1], bridge_usd_m=rate[2], w_cut=w_cut, w_fill=w_fill,
+        s_cut=params.cut_side_slope, s_fill=params.fill_side_slope,
+        c_cut=params.earthwork_cut_usd_per_m3 + params.earthwork_dump_usd_per_m3,
+        c_fill=params.earthwork_borrow_usd_per_m3 + params.earthwork_fill_usd_per_m3,
+        cap_cut=params.max_cut_depth_m, cap_fill=params.max_fill_height_m), n

@@ -1,0 +1,156 @@
+"""The problem :func:`~corridor.align.trace` solves: waypoints, constraints and the cost surface, checked.
+
+:func:`setup` validates the arguments of a trace (mode, search engine, cost
+parameters, units to stay in or avoid, ruling grade, buffer), resolves the
+waypoints, refuses waypoints off the DEM, on a void or in an excluded unit, and
+reads the DEM grid and the cost surface around them into a :class:`Problem`
+that the search (:mod:`corridor.align.tracing`) and the assembly of the route
+(:mod:`corridor.align._assembly`) share.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from corridor._errors import DEMCoverageError, NoFeasibleAlignment, ParameterError
+from corridor._geo import great_circle_m
+from corridor._types import BBox, Place
+from corridor._validate import as_items, check_mode, check_positive, check_units
+from corridor.align import surface as _cost
+from corridor.costs import CostParams
+from corridor.data.places import resolve_all
+from corridor.data.regions import index
+from corridor.network.core import as_network
+
+__all__ = ["SEARCHES", "Problem", "excluded_units", "half_width", "leg_name", "setup"]
+
+#: Leg search engines: ``grade`` prices every grid move by its own grade (:mod:`corridor.align.gradesearch`);
+#: ``slope`` is the isotropic terrain-slope cost surface searched with ``MCP_Geometric`` (:mod:`corridor.align.surface`).
+SEARCHES = ("grade", "slope")
+
+
+@dataclass
+class Problem:
+    """A checked trace request: waypoints, their grid cells, the cost surface and the constraints."""
+
+    places: list[Place]
+    mode: str
+    preset: _cost.SurfacePreset
+    dem: Any
+    grid: _cost.Grid
+    cells: list[tuple[int, int]]
+    costs: np.ndarray
+    stay_in: tuple[str, ...]
+    avoid: dict[str, float]
+    network: Any = None
+    buffer_m: float | None = None
+    legs_info: list[dict[str, Any]] = field(default_factory=list)
+    factors: np.ndarray | None = None
+    search: str = "grade"
+    params: CostParams | None = None
+
+
+def _avoid_map(avoid: Any) -> dict[str, float]:
+    if avoid is None:
+        return {}
+    if isinstance(avoid, Mapping):
+        out = {}
+        for u, f in avoid.items():
+            code = check_units([u], what="avoid unit")[0]
+            try:
+                v = float(f)
+            except (TypeError, ValueError):
+                v = float("nan")
+            if isinstance(f, bool) or not v > 0:  # inf (exclusion) is allowed
+                raise ParameterError(f"avoid[{u!r}] penalty factor must be a number > 0 (inf excludes), got {f!r}")
+            out[code] = v
+        return out
+    return {u: math.inf for u in check_units(avoid, what="avoid unit")}
+
+
+def leg_name(p: Sequence[Place], i: int) -> str:
+    """How messages name leg ``i``."""
+    return f"leg {i + 1} ({p[i].name} -> {p[i + 1].name})"
+
+
+def setup(waypoints: Any, mode: str, dem: Any, stay_in: Any, avoid: Any, max_grade: Any,
+           network: Any, buffer_m: float | None, search: str = "grade",
+           params: CostParams | None = None) -> Problem:
+    """Check the arguments of :func:`~corridor.align.trace` and build its :class:`Problem`."""
+    check_mode(mode)
+    if search not in SEARCHES:
+        raise ParameterError(f"search must be one of {', '.join(SEARCHES)}, got {search!r}")
+    if params is not None and not isinstance(params, CostParams):
+        raise ParameterError(f"params must be a corridor.costs.CostParams (e.g. CostParams.from_toml(path)), "
+                             f"got {type(params).__name__}")
+    places = resolve_all(as_items(waypoints))
+    network = as_network(network)
+    stay = check_units(stay_in, what="stay_in unit")
+    av = _avoid_map(avoid)
+    preset = _cost.PRESETS[mode]
+    if max_grade is not None:
+        g = check_positive(max_grade, "max_grade")
+        if g >= 1:
+            raise ParameterError(f"max_grade {max_grade!r} looks like a percentage; give a ratio (0.0125 = 12.5 per mille)")
+        preset = _cost.SurfacePreset(**{**preset.__dict__, "max_grade": g})
+    if buffer_m is not None:
+        check_positive(buffer_m, "buffer_m")
+    dem_obj = _cost.open_dem(dem)
+    for p in places:
+        if not dem_obj.bounds.contains(p.lon, p.lat):
+            raise DEMCoverageError(f"waypoint {p.name!r} ({p.lon:.4f}, {p.lat:.4f}) is outside the DEM "
+                                   f"{tuple(round(v, 3) for v in dem_obj.bounds)}; open a DEM that covers it")
+    # units each waypoint may sit in: excluded ones are an infeasible request, unless the
+    # waypoint is on a border (within ~1 km of an allowed unit, e.g. a crossing)
+    excluded = {u for u, f in av.items() if math.isinf(f)}
+    if stay:
+        excluded |= {u for u in index().codes if u not in stay}
+    if excluded:
+        import shapely
+
+        idx = index()
+        allowed = [g for c, g in zip(idx.codes, idx.geoms, strict=True) if c not in excluded]
+        for i, p in enumerate(places):
+            if p.unit in excluded and not any(
+                    shapely.dwithin(g, shapely.Point(p.lon, p.lat), 0.01) for g in allowed):
+                leg = leg_name(places, max(0, min(i, len(places) - 2)))
+                raise NoFeasibleAlignment(
+                    f"{leg}: waypoint {p.name!r} lies in {p.unit}, which stay_in/avoid excludes "
+                    f"(stay_in={list(stay) or None}, avoid={sorted(excluded - set(stay)) or None}); "
+                    "allow that unit or move the waypoint")
+    lons = [p.lon for p in places]
+    lats = [p.lat for p in places]
+    span_m = max(great_circle_m(lons[i], lats[i], lons[i + 1], lats[i + 1]) for i in range(len(places) - 1))
+    hw = half_width(preset, span_m, buffer_m)
+    pad = 2.5 * hw / 111_000.0 / max(0.2, math.cos(math.radians(max(abs(v) for v in lats))))
+    bbox = BBox(min(lons), min(lats), max(lons), max(lats)).buffer(pad)
+    grid = _cost.read_grid(dem_obj, bbox)
+    cells = [grid.rowcol(p.lon, p.lat) for p in places]
+    for p, (r, c) in zip(places, cells, strict=True):
+        if not np.isfinite(grid.z[r, c]):
+            raise DEMCoverageError(f"waypoint {p.name!r} ({p.lon:.4f}, {p.lat:.4f}) falls on a DEM void "
+                                   "(sea or missing data); move it onto land or fill the DEM")
+    factors = _cost.unit_factors(grid, stay_in=stay, avoid=av, keep=cells)
+    costs = _cost.cost_surface(grid, preset, factors)
+    return Problem(places, mode, preset, dem_obj, grid, cells, costs, stay, av, network, buffer_m,
+                    factors=factors, search=search, params=params)
+
+
+def half_width(preset: _cost.SurfacePreset, leg_m: float, buffer_m: float | None) -> float:
+    """Half-width (m) of the first search corridor around a leg of length ``leg_m``."""
+    if buffer_m is not None:
+        return float(buffer_m)
+    return max(preset.buffer_m, preset.buffer_frac * leg_m)
+
+
+def excluded_units(pb: Problem) -> set[str]:
+    """Units the line may not enter: excluded by ``avoid`` (inf) or outside ``stay_in``."""
+    excluded = {u for u, f in pb.avoid.items() if math.isinf(f)}
+    if pb.stay_in:
+        excluded |= {u for u in index().codes if u not in pb.stay_in}
+    return excluded
