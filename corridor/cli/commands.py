@@ -185,6 +185,8 @@ def compare(
     sens: Annotated[bool, typer.Option("--sensitivity", help="Also vary each weight and unit cost by ±50 % "
                                        "and report rank changes (sensitivity.csv).")] = False,
     json_out: Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")] = False,
+    wide: Annotated[bool, typer.Option("--wide", help="Show every column of the table whatever the "
+                                       "terminal width.")] = False,
 ) -> None:
     """Compare corridors: length by country, border crossings, grades, time and cost band.
 
@@ -226,7 +228,7 @@ def compare(
         _echo_json(data)
         return
     con = console()
-    print_compare(result.table, con)
+    print_compare(result.table, con, wide=wide, metrics=result.metrics)
     if result.sensitivity is not None:
 
         print_sensitivity(result.sensitivity, con)
