@@ -46,7 +46,7 @@ import pytest  # noqa: E402
 
 from corridor import scenarios  # noqa: E402
 
-OUTPUTS = {"summary.csv", "routes.gpkg", "profiles.png", "comparison.png", "map.html", "report.html",
+OUTPUTS = {"summary.csv", "routes.gpkg", "routes-hillshade.tif", "routes.qgs", "profiles.png", "comparison.png", "map.html", "report.html",
            "corridor-manifest.json"}
 
 
@@ -103,7 +103,24 @@ def test_default_compare_covers_catalogue(default_compare):
     for n in names:
         assert n.split(" ")[0] in flat
     assert "MODELLED, not OpenStreetMap" in flat and "GLOBE" in flat
-    assert "km by country" in flat and "cost low–central–high" in flat
+    assert "country" in flat and "low–high" in flat and "Notes per route" in flat
+
+
+def test_compare_wide_prints_every_column(tmp_path, capsys, monkeypatch):
+    """`--wide` shows every table column even at 80 columns; the default leaves some to the notes."""
+    from corridor.cli._table import COLUMNS
+
+    monkeypatch.setenv("COLUMNS", "80")
+    args = ["compare", "yeraskh-sadarak", "--network", "none"]
+    assert main([*args, "--out", str(tmp_path / "a")]) == 0
+    narrow = capsys.readouterr().out
+    assert main([*args, "--out", str(tmp_path / "b"), "--wide"]) == 0
+    wide = capsys.readouterr().out
+
+    def n_columns(text: str) -> int:
+        return next(line for line in text.splitlines() if line.startswith("┌")).count("┬") + 1
+
+    assert n_columns(wide) == len(COLUMNS) > n_columns(narrow)
 
 
 def test_compare_json_small(tmp_path, capsys):

@@ -190,7 +190,8 @@ def compare(
 ) -> None:
     """Compare corridors: length by country, border crossings, grades, time and cost band.
 
-    Writes summary.csv, routes.gpkg, profiles.png, comparison.png, map.html and
+    Writes summary.csv, routes.gpkg (styled for QGIS), routes.qgs with
+    routes-hillshade.tif, profiles.png, comparison.png, map.html and
     report.html to --out. Files appear only when all of them are complete.
     With no arguments the whole built-in catalogue is compared offline on the
     embedded data; the embedded network is MODELLED, not OpenStreetMap.

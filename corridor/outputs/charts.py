@@ -33,9 +33,9 @@ from typing import Any
 import numpy as np
 
 from corridor._errors import InvalidInputError
+from corridor._files import atomic_output
 from corridor._labels import format_metric
 from corridor._text import plain_label
-from corridor.outputs.export import atomic_output
 
 log = logging.getLogger(__name__)
 

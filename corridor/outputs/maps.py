@@ -55,13 +55,13 @@ from typing import Any
 import numpy as np
 
 from corridor._errors import InvalidInputError
-from corridor._geo import great_circle_m
 from corridor._text import html_text
 from corridor._types import UNITS, BBox
 from corridor.data import datasets
 from corridor.outputs._assets import inline_assets
 from corridor.outputs.charts import format_metric, png_data_uri, profile_png_bytes, route_colour
 from corridor.outputs.export import atomic_output, border_crossings
+from corridor.outputs.relief import basemap_extent, hillshade, overlay_data_uri
 from corridor.terrain import profiles as terrain
 
 log = logging.getLogger(__name__)
@@ -73,8 +73,6 @@ __all__ = ["BASEMAPS", "GRADE_COLOURS", "MAX_PROFILE_POINTS", "SIMPLIFY_TOLERANC
 SIMPLIFY_TOLERANCE_DEG = 0.0005
 #: At most this many grade bins per route on the map.
 MAX_PROFILE_POINTS = 400
-#: Largest side of the hillshade image in pixels (the DEM is decimated beyond).
-HILLSHADE_MAX_PX = 1400
 #: ``auto``: hillshade + OSM tiles; ``osm``: OSM tiles, hillshade off at start;
 #: ``offline``: hillshade only; ``none``: no basemap.
 BASEMAPS = ("auto", "osm", "offline", "none")
@@ -126,86 +124,6 @@ def _classify(grade: np.ndarray, mode: str) -> np.ndarray:
     cls = np.searchsorted(th, g, side="left")
     cls[~np.isfinite(g)] = -1
     return cls
-
-
-# --------------------------------------------------------------- hillshade
-def hillshade(bbox: BBox, dem: Any = None, *, max_px: int = HILLSHADE_MAX_PX) -> tuple[np.ndarray, BBox]:
-    """A shaded-relief RGBA image of the DEM over ``bbox`` (the offline basemap).
-
-    Shading uses :class:`matplotlib.colors.LightSource` (sun from the north-west
-    at 45°, hypsometric tint) with cell sizes in metres measured geodesically at
-    the image centre. Nodata cells are transparent.
-
-    Parameters
-    ----------
-    bbox : BBox
-        Area wanted, clipped to the DEM.
-    dem : None, path or corridor.terrain.DEM
-        ``None`` uses the embedded GLOBE DEM; an object with ``read(bbox=...)``
-        returning ``(array, affine)`` is used as is.
-    max_px : int
-        Largest image side; the DEM is decimated beyond.
-
-    Returns
-    -------
-    (numpy.ndarray, BBox)
-        ``uint8`` RGBA image (rows north to south) and its exact bounds.
-
-    Examples
-    --------
-    >>> img, b = hillshade(BBox(45.5, 38.8, 46.5, 39.3))
-    >>> img.shape[2], img.dtype.name, round(b.left, 2)
-    (4, 'uint8', 45.5)
-    """
-    import affine
-    from matplotlib import colormaps
-    from matplotlib.colors import LightSource, ListedColormap
-
-
-    arr, transform = _read_dem(bbox, dem)
-    step = max(1, math.ceil(max(arr.shape) / max_px))
-    if step > 1:
-        arr = arr[::step, ::step]
-        transform = transform @ affine.Affine.scale(step)
-    h, w = arr.shape
-    left, top = transform.c, transform.f
-    right, bottom = left + transform.a * w, top + transform.e * h
-    if h < 2 or w < 2 or not np.isfinite(arr).any():
-        raise InvalidInputError(f"the DEM has no data over {tuple(bbox)}; pass a DEM that covers the routes")
-    lon_c, lat_c = (left + right) / 2, (top + bottom) / 2
-    dx = great_circle_m(lon_c, lat_c, lon_c + transform.a, lat_c)
-    dy = great_circle_m(lon_c, lat_c, lon_c, lat_c + abs(transform.e))
-    valid = np.isfinite(arr)
-    filled = np.where(valid, arr, np.nanmin(arr))
-    cmap = ListedColormap(colormaps["terrain"](np.linspace(0.25, 1.0, 256)))
-    rgba = LightSource(azdeg=315, altdeg=45).shade(
-        filled, cmap=cmap, blend_mode="soft", vert_exag=2.0, dx=dx, dy=dy,
-        vmin=float(np.nanmin(arr)), vmax=max(float(np.nanmax(arr)), float(np.nanmin(arr)) + 1))
-    img = (np.clip(rgba, 0, 1) * 255).astype(np.uint8)
-    img[..., 3] = np.where(valid, 255, 0)
-    return img, BBox(left, bottom, right, top)
-
-
-def _read_dem(bbox: BBox, dem: Any) -> tuple[np.ndarray, Any]:
-    if dem is not None and hasattr(dem, "read") and not isinstance(dem, (str, Path)):
-        arr, transform = dem.read(bbox=bbox)
-        return np.asarray(arr, dtype=np.float32), transform
-    import rasterio
-    from rasterio.windows import Window, from_bounds
-
-
-    path = datasets.dem_path() if dem is None else Path(dem)
-    with rasterio.open(path) as src:
-        win = from_bounds(*bbox, transform=src.transform).round_offsets().round_lengths()
-        try:
-            win = win.intersection(Window(0, 0, src.width, src.height))
-        except Exception as exc:  # rasterio raises WindowError for disjoint windows
-            raise InvalidInputError(
-                f"the DEM {str(path)!r} does not cover {tuple(bbox)}; pass a DEM over the routes"
-            ) from exc
-        data = src.read(1, window=win, masked=True)
-        arr = np.ma.filled(data.astype(np.float32), np.nan)
-        return arr, src.window_transform(win)
 
 
 # --------------------------------------------------------------- pieces
@@ -546,9 +464,9 @@ def route_map(routes: Any, *, metrics: Sequence[Any] | None = None, basemap: str
                          control=True).add_to(m)
     if basemap != "none":
         try:
-            img, ib = hillshade(bounds.buffer(0.6), dem)
+            img, ib = hillshade(basemap_extent(bounds), dem)
             folium.raster_layers.ImageOverlay(
-                img, bounds=[[ib.bottom, ib.left], [ib.top, ib.right]], mercator_project=True,
+                overlay_data_uri(img, ib), bounds=[[ib.bottom, ib.left], [ib.top, ib.right]],
                 opacity=0.75 if basemap == "auto" else 1.0, pixelated=False,
                 name="Hillshade (GLOBE DEM, offline)", overlay=True, control=True,
                 show=basemap != "osm", attribution="Elevation: NOAA GLOBE 30″",
