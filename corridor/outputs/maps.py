@@ -43,24 +43,26 @@ Examples
 
 from __future__ import annotations
 
-import functools
 import itertools
 import logging
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
 
 from corridor._errors import InvalidInputError
+from corridor._labels import display_value, format_metric
+from corridor._labels import label as metric_label
 from corridor._text import html_text
 from corridor._types import UNITS, BBox
 from corridor.data import datasets
 from corridor.outputs._assets import inline_assets
-from corridor.outputs.charts import format_metric, png_data_uri, profile_png_bytes, route_colour
+from corridor.outputs._inert import inert as _inert
+from corridor.outputs.charts import png_data_uri, profile_png_bytes, route_colour
 from corridor.outputs.export import atomic_output, border_crossings
+from corridor.outputs.placenames import label_script, place_labels
 from corridor.outputs.relief import basemap_extent, hillshade, overlay_data_uri
 from corridor.terrain import profiles as terrain
 
@@ -167,8 +169,10 @@ def _runs(route: Any) -> list[tuple[bool, Any]]:
 
 
 def _fmt(key: str, value: Any, mode: str) -> str:
-    text = format_metric(key, value, mode)
-    return _safe(value) if text is None else text
+    """A popup value with its unit (:func:`corridor._labels.display_value`); text escaped."""
+    if format_metric(key, value, mode) is None:
+        return _safe(value)
+    return html_text(display_value(key, value, mode))
 
 
 def _popup_html(route: Any, row: dict[str, Any], profile: Any, colour: str) -> str:
@@ -181,9 +185,9 @@ def _popup_html(route: Any, row: dict[str, Any], profile: Any, colour: str) -> s
                      'not surveyed track or road</p>')
     parts.append('<table class="corridor-metrics" style="border-collapse:collapse">')
     for k, v in row.items():
-        if k in ("name",):
+        if k in ("name",) or (k.startswith("length_km_") and isinstance(v, float) and v == 0.0):
             continue
-        parts.append(f'<tr><th style="text-align:left;padding:0 6px 0 0;font-weight:600">{_safe(k)}</th>'
+        parts.append(f'<tr><th style="text-align:left;padding:0 6px 0 0;font-weight:600">{_safe(metric_label(k))}</th>'
                      f"<td>{_fmt(k, v, route.mode)}</td></tr>")
     parts.append("</table>")
     pub = route.meta.get("published") or []
@@ -241,90 +245,6 @@ def _units_layer(folium: Any, view: BBox) -> Any:
     return fg
 
 
-@functools.lru_cache(maxsize=1)
-def _inert() -> SimpleNamespace:
-    """folium elements whose rendered output is never parsed as a Jinja template again.
-
-    branca's ``MacroElement.render`` (and folium's ``Popup.render``) wrap the
-    text each element renders in ``Element(text)``, which *compiles that text as
-    a template* and renders it a second time when the page is assembled. Any
-    ``{{ }}``, ``{% %}`` or ``{# #}`` in a route name, status, published figure,
-    DEM name or OSM name would then run as template code (or crash the render).
-    The classes here add the rendered text as a :class:`Literal` instead, whose
-    template is fixed (``{{ this.text }}``): the text is only ever data.
-    Every element of :func:`route_map` that carries untrusted text (tooltips,
-    popups, the layer control with the layer names, the legend script) is one of
-    these.
-    """
-    import folium
-    from branca.element import Element, Figure, MacroElement
-    from jinja2 import Template
-
-    class Literal(Element):
-        """Finished HTML or JavaScript, emitted as is."""
-
-        _template = Template("{{ this.text }}")
-
-        def __init__(self, text: str) -> None:
-            super().__init__()
-            self._name = "Literal"
-            self.text = text
-
-    def _figure(el: Any) -> Any:
-        figure = el.get_root()
-        if not isinstance(figure, Figure):
-            raise InvalidInputError("a map element can only be rendered inside a folium Map or Figure")
-        return figure
-
-    class InertMacro(MacroElement):
-        """``MacroElement`` whose macro output is added as a :class:`Literal`."""
-
-        def render(self, **kwargs: Any) -> str:
-            figure = _figure(self)
-            macros = self._template.module.__dict__
-            for part in ("header", "html", "script"):
-                macro = macros.get(part)
-                if macro is not None:
-                    getattr(figure, part).add_child(Literal(str(macro(self, kwargs))), name=self.get_name())
-            for element in self._children.values():
-                element.render(**kwargs)
-            return ""
-
-    class Tooltip(folium.Tooltip, InertMacro):
-        """folium.Tooltip, rendered inertly; the text must already be :func:`_safe`."""
-
-    class LayerControl(folium.LayerControl, InertMacro):
-        """folium.LayerControl (layer names are untrusted), rendered inertly."""
-
-    class Popup(folium.Popup):
-        """folium.Popup, rendered inertly; the HTML must already be built from :func:`_safe` text."""
-
-        def render(self, **kwargs: Any) -> str:
-            for child in self._children.values():
-                child.render(**kwargs)
-            _figure(self).script.add_child(Literal(self._template.render(this=self, kwargs=kwargs)),
-                                           name=self.get_name())
-            return ""
-
-    class Script(InertMacro):
-        """Fixed JavaScript built in Python from the parent map's variable name."""
-
-        _template = Template("{% macro script(this, kwargs) %}{{ this.code() }}{% endmacro %}")
-
-        def __init__(self, build: Callable[[str], str]) -> None:
-            super().__init__()
-            self._name = "CorridorScript"
-            self._build = build
-
-        def code(self) -> str:
-            if self._parent is None:
-                raise InvalidInputError("a map script must be added to a folium Map before rendering")
-            return self._build(self._parent.get_name())
-
-    return SimpleNamespace(Literal=Literal, Tooltip=Tooltip, Popup=Popup, LayerControl=LayerControl,
-                           Script=Script)
-
-
 def _legend(folium: Any, m: Any, items: list[tuple[str, str, bool]], modes: set[str]) -> None:
     rows = ['<div style="font-weight:600;margin-bottom:2px">Routes</div>']
     for colour, label, dashed in items:
@@ -373,6 +293,36 @@ def _grade_toggle(m: Any, grade_fg: Any) -> None:
                 "  document.querySelectorAll('path.corridor-route').forEach(function (p) {"
                 "    p.style.opacity = dim ? '0.25' : ''; });"
                 "});")
+
+    m.add_child(_inert().Script(script))
+
+
+def _route_links(m: Any, line_names: list[str]) -> None:
+    """Clicking a route highlights it and tells an embedding page (the report) which one; the page
+    can ask the map to highlight a route too. Messages carry only ``{corridor: "route", index: i}``."""
+    lines = "[" + ", ".join(line_names) + "]"
+
+    def script(map_name: str) -> str:
+        return (
+            "(function () {"
+            f"var lines = {lines};"
+            "var base = lines.map(function (l) { return l.options.weight; });"
+            "function highlight(i) { lines.forEach(function (l, k) {"
+            "  l.setStyle({weight: k === i ? base[k] + 5 : base[k]});"
+            "  var el = l.getElement && l.getElement();"
+            "  if (el) { el.classList.toggle('corridor-selected', k === i); }"
+            "  if (k === i) { l.bringToFront(); } }); }"
+            "window.corridorHighlight = highlight;"
+            "lines.forEach(function (l, k) { l.on('click', function () { highlight(k);"
+            "  if (window.parent !== window) {"
+            "    window.parent.postMessage({corridor: 'route', index: k}, '*'); } }); });"
+            "window.addEventListener('message', function (e) {"
+            "  var d = e.data; if (!d || d.corridor !== 'route') { return; }"
+            "  var i = d.index; if (typeof i !== 'number' || !(i >= 0 && i < lines.length) || i % 1) { return; }"
+            "  highlight(i);"
+            f"  {map_name}.fitBounds(lines[i].getBounds(), {{maxZoom: 10, padding: [20, 20]}}); }});"
+            "})();"
+        )
 
     m.add_child(_inert().Script(script))
 
@@ -473,7 +423,7 @@ def route_map(routes: Any, *, metrics: Sequence[Any] | None = None, basemap: str
             ).add_to(m)
         except InvalidInputError as exc:
             log.warning("no hillshade: %s", exc)
-    _units_layer(folium, bounds.buffer(1.5)).add_to(m)
+    _units_layer(folium, basemap_extent(bounds)).add_to(m)
 
     grade_fg = folium.FeatureGroup(name="Colour by grade class", show=False)
     crossings_fg = folium.FeatureGroup(name="Border crossings", show=True)
@@ -481,6 +431,8 @@ def route_map(routes: Any, *, metrics: Sequence[Any] | None = None, basemap: str
     legend_items: list[tuple[str, str, bool]] = []
     modes: set[str] = set()
     seen_pts: set[tuple[float, float, str]] = set()
+    line_names: list[str] = []
+    all_crossings: list[dict[str, Any]] = []
     for i, route in enumerate(routes):
         met = metrics[i] if metrics is not None else None
         colour = route_colour(i)
@@ -494,13 +446,14 @@ def route_map(routes: Any, *, metrics: Sequence[Any] | None = None, basemap: str
         fg = folium.FeatureGroup(name=f"Route: {label}", show=True)
         tip = f"{name} — {_safe(route.mode)}, {route.length_m / 1000:.1f} km"
         tip += " — modelled" if any_modelled else ""
-        folium.PolyLine(
+        line = folium.PolyLine(
             [_latlngs(g) for _, g in runs], color=colour, weight=5, opacity=0.9,
             dash_array="10 8" if all_modelled else None,
             class_name=f"corridor-route corridor-route-{i}",
             tooltip=_inert().Tooltip(tip),
             popup=_inert().Popup(_popup_html(route, row, profile, colour), max_width=480),
         ).add_to(fg)
+        line_names.append(line.get_name())
         if any_modelled and not all_modelled:
             folium.PolyLine([_latlngs(g) for flag, g in runs if flag], color="#ffffff", weight=2,
                             dash_array="6 8", class_name="corridor-modelled",
@@ -511,6 +464,7 @@ def route_map(routes: Any, *, metrics: Sequence[Any] | None = None, basemap: str
             modes.add(route.mode)
             _grade_lines(folium, grade_fg, route, profile, name)
         for c in border_crossings(route, met):
+            all_crossings.append(c)
             key = (round(float(c["lon"]), 4), round(float(c["lat"]), 4), "x")
             if key in seen_pts:
                 continue
@@ -537,8 +491,13 @@ def route_map(routes: Any, *, metrics: Sequence[Any] | None = None, basemap: str
     grade_fg.add_to(m)
     crossings_fg.add_to(m)
     waypoints_fg.add_to(m)
+    names_fg = folium.FeatureGroup(name="Place names", show=True)
+    names_fg.add_to(m)
+    labels = place_labels(basemap_extent(bounds), routes, all_crossings)
+    m.add_child(_inert().Script(lambda map_name: label_script(labels, names_fg.get_name(), map_name)))
     _inert().LayerControl(collapsed=False, position="topright").add_to(m)
     _grade_toggle(m, grade_fg)
+    _route_links(m, line_names)
     _legend(folium, m, legend_items, modes)
     pad = 0.05
     m.fit_bounds([[bounds.bottom - pad, bounds.left - pad], [bounds.top + pad, bounds.right + pad]])
