@@ -652,3 +652,11 @@ def test_copernicus_tiles_and_mixed_mosaic_take_the_worst(tmp_path):
     # a name only looks like a Copernicus tile when it is one
     fake = gen.copernicus_tile(tmp_path / "Copernicus_DSM_COG_10_N39_00_E045_00_DEM.tif.bak.tif", 39, 45)
     assert DEM.open(fake).vertical_le90_m == 16.0
+
+
+def test_profile_html_repr():
+    """The profile displays as a summary with the profile as inline SVG, grades in the mode's unit."""
+    p = profile(LineString([(44.40, 40.10), (44.60, 40.25)]), mode="rail")
+    html = p._repr_html_()
+    assert "<svg" in html and "<polyline" in html and "‰" in html and "km" in html
+    assert f"{p.max_abs_grade * 1000:.1f}" in html

@@ -53,13 +53,14 @@ from typing import Any
 import numpy as np
 
 from corridor._errors import InvalidInputError
+from corridor._folium import inert as _inert
+from corridor._folium import js_text
 from corridor._labels import display_value, format_metric
 from corridor._labels import label as metric_label
 from corridor._text import html_text
 from corridor._types import UNITS, BBox
 from corridor.data import datasets
 from corridor.outputs._assets import inline_assets
-from corridor.outputs._inert import inert as _inert
 from corridor.outputs.charts import png_data_uri, profile_png_bytes, route_colour
 from corridor.outputs.export import atomic_output, border_crossings
 from corridor.outputs.placenames import label_script, place_labels
@@ -89,9 +90,7 @@ ATTRIBUTION = ("Boundaries © OpenStreetMap contributors (ODbL 1.0), via geo-map
                "Elevation: NOAA GLOBE 30″ DEM · Places: GeoNames (CC BY 4.0)")
 
 
-def _safe(value: Any) -> str:
-    """HTML-escape, and neutralise characters that matter inside JS template literals."""
-    return html_text(value).replace("`", "&#96;").replace("$", "&#36;").replace("\\", "&#92;")
+_safe = js_text
 
 
 # --------------------------------------------------------------- grade classes
