@@ -43,7 +43,9 @@ from typing import Any
 import numpy as np
 
 from corridor._errors import CRSMismatchError, InvalidInputError
+from corridor._folium import ExploreLine, explore_map
 from corridor._geo import great_circle_m, lengths_of
+from corridor._html import card, plan_svg
 from corridor._types import Place
 from corridor._validate import as_items, check_mode
 from corridor.data.regions import split_lines
@@ -261,6 +263,61 @@ class Route:
     def __repr__(self) -> str:
         return (f"Route(name={self.name!r}, mode={self.mode!r}, length_km={self.length_m / 1000:.1f}, "
                 f"segments={len(self.segments)}, units={self.unit_sequence()})")
+
+    # ------------------------------------------------------------ notebook display
+    def _modelled_flags(self) -> list[bool]:
+        seg = self.segments
+        return [(str(b) == "new") or ("modelled" in str(s)) for b, s in zip(seg["build"], seg["source"], strict=True)]
+
+    def _repr_html_(self) -> str:
+        """Compact summary with the route drawn to scale (inline SVG; modelled parts dashed)."""
+        title = f"{self.name} ({self.mode}" + (", modelled)" if self.modelled else ")")
+        rows = [("Length", f"{self.length_m / 1000:,.1f} km"),
+                ("Country units", " → ".join(u or "?" for u in self.unit_sequence())),
+                ("Waypoints", " – ".join(p.name for p in self.waypoints) or "–"),
+                ("Segments", f"{len(self.segments):,}"), ("Source", self.source)]
+        lines = [np.asarray(g.coords)[:, :2] for g in self.segments.geometry]
+        flags = self._modelled_flags()
+        svg = plan_svg(lines, ["#1f77b4"], dashed=flags)
+        return card(title, rows, svg=svg, note="dashed: modelled (not surveyed); .explore() for a map")
+
+    def explore(self, *, tiles: str | None = "OpenStreetMap", m: Any = None) -> Any:
+        """An interactive folium map of the route (like ``GeoDataFrame.explore``), offline-capable.
+
+        Existing track or road is drawn solid, modelled parts dashed, waypoints as
+        discs; tooltips show the name as text. The map's notebook display inlines
+        Leaflet, so it works with the network off (the tiles need it).
+
+        Parameters
+        ----------
+        tiles : str or None
+            folium tile layer (``None``: no tiles).
+        m : folium.Map, optional
+            Draw into this map.
+
+        Returns
+        -------
+        folium.Map
+
+        Examples
+        --------
+        >>> from shapely.geometry import LineString
+        >>> r = Route.from_lines([LineString([(46.0, 38.92), (46.3, 38.92)])], mode="rail", name="demo")
+        >>> type(r.explore(tiles=None)).__name__
+        'OfflineMap'
+        """
+        flags = self._modelled_flags()
+        km = self.length_m / 1000
+        lines: list[ExploreLine] = []
+        for modelled in (False, True):
+            parts = [[[round(float(y), 6), round(float(x), 6)] for x, y in np.asarray(g.coords)[:, :2]]
+                     for g, f in zip(self.segments.geometry, flags, strict=True) if f == modelled]
+            if parts:
+                kind = "modelled" if modelled else "existing"
+                lines.append((parts, "#1f77b4", modelled, f"{self.name} — {self.mode}, {km:.1f} km ({kind})",
+                              f"{self.name} ({kind})"))
+        points = [(p.lat, p.lon, f"{p.name} ({p.kind}, {p.unit or '?'})") for p in self.waypoints]
+        return explore_map(lines, points, tiles=tiles, m=m)
 
 
 def _check_lines(geoms: Sequence[Any], name: str) -> None:

@@ -23,7 +23,7 @@ TRAP = ("window.__xss = 0; window.alert = function () { window.__xss += 1; };"
         "window.confirm = window.prompt = window.alert;")
 LAYERS = ["OpenStreetMap tiles (online only)", "Hillshade (GLOBE DEM, offline)",
           "Country units (Nakhchivan distinct)", "Route: Meghri section (test) (modelled)",
-          f"Route: Aras road {XSS} (modelled)", "Colour by grade class", "Border crossings", "Waypoints"]
+          f"Route: Aras road {XSS} (modelled)", "Colour by grade class", "Border crossings", "Waypoints", "Place names"]
 
 
 @pytest.fixture(scope="module")
@@ -181,7 +181,7 @@ def test_hostile_text_is_shown_never_run(browser, hostile_pages):
     popups, tips = "\n".join(shown["popups"]), "\n".join(shown["tips"])
     for p in hostile_pages["payloads"]:
         want = expected_text(p)
-        assert f"R {want}" in popups and f"status{want}" in popups, p  # title; status row
+        assert f"R {want}" in popups and f"Status{want}" in popups, p  # title; status row
         assert f"{want}: {want} {want} ({want})" in popups, p  # published figure, value, unit, source
         assert f"R {want} — road" in tips, p
         assert f"Route: R {want} (modelled)" in [s.strip() for s in shown["layers"]], p
@@ -202,4 +202,74 @@ def test_hostile_report_is_shown_never_run(browser, hostile_pages):
     for p in hostile_pages["payloads"]:
         assert f"R {expected_text(p)}" in text, p
     assert b.eval("window.__xss") == 0 and b.eval(f"{doc}.defaultView.__xss") == 0
-    assert b.eval("document.querySelectorAll('[onerror], [onload], script, a[href^=\"javascript\"]').length") == 0
+    assert b.eval("document.querySelectorAll('[onerror], [onload], a[href^=\"javascript\"]').length") == 0
+    # the one script of the report is its fixed route-link script, nothing else
+    from corridor.outputs.report import LINK_SCRIPT
+
+    assert b.eval("Array.from(document.scripts).map(s => s.textContent)") == [LINK_SCRIPT]
+
+
+# ------------------------------------------------------------------ labels, popups, route links (issue 18)
+_MAP = "window[Object.keys(window).find(k => /^map_[0-9a-f]+$/.test(k))]"
+_LABELS = "Array.from(document.querySelectorAll('.corridor-label span')).map(s => s.textContent)"
+
+
+def test_place_labels_at_two_zoom_levels(browser, pages):
+    """Offline: capitals and large towns at the regional zoom; waypoints and crossings closer in."""
+    b = browser
+    b.open(pages["offline"].as_uri(), ready="document.querySelectorAll('path.corridor-route').length > 0")
+    b.eval(f"{_MAP}.setView([39.6, 45.8], 7, {{animate: false}}) && true")
+    b._pump(0.5)
+    far = b.eval(_LABELS)
+    for city in ("Yerevan", "Tabriz", "Naxçıvan"):
+        assert city in far, far
+    assert "Meghri" not in far and "Ordubad" not in far
+    b.screenshot(ARTIFACTS / "map_labels_zoom7.png")
+    b.eval(f"{_MAP}.setView([38.95, 46.1], 11, {{animate: false}}) && true")
+    b._pump(0.5)
+    near = b.eval(_LABELS)
+    for place in ("Meghri", "Ordubad", "Aghband"):
+        assert place in near, near
+    assert len(near) < len(far) + 40  # labels outside the view are culled by Leaflet, not all drawn
+    assert b.js_errors() == []
+    b.screenshot(ARTIFACTS / "map_labels_zoom11.png")
+
+
+def test_popup_reads_as_labels_with_units(browser, pages):
+    b = browser
+    b.open(pages["offline"].as_uri(), ready="document.querySelectorAll('path.corridor-route').length > 0")
+    b.eval(f"""(function () {{ var m = {_MAP}; var hit = null;
+        m.eachLayer(function (l) {{ if (!hit && l.getPopup && l.getPopup() && l.options.className
+            && l.options.className.indexOf('corridor-route-0') >= 0) {{ hit = l; }} }});
+        hit.openPopup(); return true; }})()""")
+    b._pump(0.5)
+    rows = b.eval("Array.from(document.querySelectorAll('.leaflet-popup-content tr'))"
+                  ".map(r => [r.cells[0].textContent, r.cells[1].textContent])")
+    table = dict(rows)
+    assert table["Length"].endswith(" km") and table["Construction cost, central"].endswith(" million USD")
+    assert any(k.startswith("Length in ") for k in table)
+    assert table["Maximum grade"].endswith("‰")
+    assert not [k for k in table if "_" in k], table
+    assert b.eval("document.querySelector('.leaflet-popup-content img[alt=\"elevation profile\"]')"
+                  ".naturalWidth") > 0
+
+
+def test_report_rows_and_routes_highlight_each_other(browser, pages):
+    b = browser
+    doc = "document.getElementById('corridor-map').contentDocument"
+    b.open(pages["report"].as_uri(),
+           ready=f"{doc} && {doc}.querySelectorAll('path.corridor-route').length > 0")
+    # click route 1 on the map: its rows in the report are highlighted
+    b.eval(f"""(function () {{ var p = {doc}.querySelector('path.corridor-route-1');
+        p.dispatchEvent(new MouseEvent('click', {{bubbles: true}})); return true; }})()""")
+    b._pump(0.5)
+    sel = b.eval("Array.from(document.querySelectorAll('tr.corridor-selected')).map(r => r.dataset.route)")
+    assert sel and set(sel) == {"1"}
+    # click the row of route 0: route 0 is highlighted on the map
+    b.eval("document.querySelector('tr[data-route=\"0\"]').click() || true")
+    b._pump(0.5)
+    assert b.eval(f"{doc}.querySelector('path.corridor-route-0').classList.contains('corridor-selected')")
+    assert not b.eval(f"{doc}.querySelector('path.corridor-route-1').classList.contains('corridor-selected')")
+    assert b.eval("Array.from(document.querySelectorAll('tr.corridor-selected')).map(r => r.dataset.route)") \
+        == ["0", "0"]
+    assert b.js_errors() == []

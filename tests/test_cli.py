@@ -47,8 +47,8 @@ import pytest  # noqa: E402
 from corridor import scenarios  # noqa: E402
 from corridor.data.datasets import data_dir  # noqa: E402
 
-OUTPUTS = {"summary.csv", "published.csv", "routes.gpkg", "profiles.png", "comparison.png", "map.html",
-           "report.html", "corridor-manifest.json"}
+OUTPUTS = {"summary.csv", "published.csv", "routes.gpkg", "routes-hillshade.tif", "routes.qgs", "profiles.png",
+           "comparison.png", "map.html", "report.html", "corridor-manifest.json"}
 
 
 def one_error_line(capsys) -> str:
@@ -109,7 +109,24 @@ def test_default_compare_covers_catalogue(default_compare):
     for n in names:
         assert n.split(" ")[0] in flat
     assert "MODELLED, not OpenStreetMap" in flat and "GLOBE" in flat
-    assert "km by country" in flat and "cost low–central–high" in flat
+    assert "country" in flat and "low–high" in flat and "Notes per route" in flat
+
+
+def test_compare_wide_prints_every_column(tmp_path, capsys, monkeypatch):
+    """`--wide` shows every table column even at 80 columns; the default leaves some to the notes."""
+    from corridor.cli._table import COLUMNS
+
+    monkeypatch.setenv("COLUMNS", "80")
+    args = ["compare", "yeraskh-sadarak", "--network", "none"]
+    assert main([*args, "--out", str(tmp_path / "a")]) == 0
+    narrow = capsys.readouterr().out
+    assert main([*args, "--out", str(tmp_path / "b"), "--wide"]) == 0
+    wide = capsys.readouterr().out
+
+    def n_columns(text: str) -> int:
+        return next(line for line in text.splitlines() if line.startswith("┌")).count("┬") + 1
+
+    assert n_columns(wide) == len(COLUMNS) > n_columns(narrow)
 
 
 def test_default_compare_sets_published_beside_modelled(default_compare):

@@ -486,3 +486,25 @@ def test_table_of_nothing_has_the_columns(metrics):
     with pytest.raises(InvalidInputError, match="RouteMetrics"):
         table([1])
     assert table(metrics["Yerevan-Masis"])["name"].tolist() == ["Yerevan-Masis"]  # one item
+
+
+# ------------------------------------------------------------------ notebook display (issue 18)
+def test_metrics_and_comparison_html():
+    """RouteMetrics and a comparison display as escaped summaries with the profile as inline SVG."""
+    from shapely.geometry import LineString
+
+    from corridor.evaluation import comparison, evaluate
+    from corridor.route import Route
+
+    ms = [evaluate(Route.from_lines([LineString([(46.0, 38.92), (x, 38.92)])], mode="rail", name=n))
+          for n, x in (("<b>short</b>", 46.3), ("long", 46.6))]
+    html = ms[0]._repr_html_()
+    assert "&lt;b&gt;short&lt;/b&gt;" in html and "<b>short" not in html
+    assert "Length in Nakhchivan" in html and "Maximum grade" in html and "million USD" in html
+    assert "length_km" not in html
+    assert html.count("<svg") == 1 and "<script" not in html
+    c = comparison(ms)
+    assert list(c.table["name"]) == ["<b>short</b>", "long"]
+    table_html = c._repr_html_()
+    assert table_html.count("<svg") == 2 and table_html.count("<tr>") == 3
+    assert table_html.index("&lt;b&gt;short") < table_html.index("long")  # ranked order

@@ -56,7 +56,7 @@ def test_gpkg_has_all_layers_and_reads_back(tmp_path, data):
     out = export.write_layers(tmp_path / "routes.gpkg", routes, metrics)
     expected = export.layers(routes, metrics)
     names = {n for n, _ in pyogrio.list_layers(out)}
-    assert names == set(export.LAYERS)
+    assert names == {*export.LAYERS, "layer_styles"}
     for name in export.LAYERS:
         got = pyogrio.read_dataframe(out, layer=name)
         _check_layer(expected[name], got)
@@ -223,3 +223,106 @@ def test_atomic_output_failure_removes_the_folders_it_created(tmp_path):
     with export.atomic_output(target) as tmp:
         tmp.write_text("done")
     assert target.read_text() == "done"
+
+
+# ------------------------------------------------------------------ QGIS styles and project (issue 18)
+def _ogrinfo() -> str:
+    import os
+    import shutil
+
+    exe = shutil.which("ogrinfo")
+    if exe is None:
+        if os.environ.get("CI"):
+            pytest.fail("CI is set but ogrinfo is missing (.ci/run installs Debian's gdal-bin)")
+        pytest.skip("ogrinfo is not installed (apt-get install gdal-bin)")
+    return exe
+
+
+def test_gpkg_opens_without_warnings_in_system_gdal(tmp_path, data):
+    """Debian's ogrinfo (GDAL 3.6) opens every layer with no warning: the file is GeoPackage 1.2."""
+    import sqlite3
+    import subprocess
+
+    routes, metrics = data
+    out = export.write_layers(tmp_path / "routes.gpkg", routes, metrics)
+    con = sqlite3.connect(out)
+    try:
+        (version,) = con.execute("PRAGMA user_version").fetchone()
+    finally:
+        con.close()
+    if export.gpkg_version_options():
+        assert version == 10200
+    exe = _ogrinfo()
+    proc = subprocess.run([exe, "-ro", "-al", "-so", str(out)], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    text = proc.stdout + proc.stderr
+    assert "Warning" not in text and "ERROR" not in text, text
+    for name in (*export.LAYERS, "layer_styles"):
+        assert f"Layer name: {name}" in proc.stdout
+
+
+def test_layer_styles_are_qml_for_each_layer(tmp_path, data):
+    """``layer_styles`` rows parse as QGIS QML, name the right table and geometry column, colour
+    routes per route, dash modelled ones, and keep hostile route names as escaped text."""
+    import xml.etree.ElementTree as ET
+
+    from corridor.outputs.charts import route_colour
+
+    routes, metrics = data
+    out = export.write_layers(tmp_path / "routes.gpkg", routes, metrics)
+    styles = pyogrio.read_dataframe(out, layer="layer_styles")
+    assert sorted(styles["f_table_name"]) == sorted(export.LAYERS)
+    for _, row in styles.iterrows():
+        info = pyogrio.read_info(out, layer=row["f_table_name"])
+        assert row["f_geometry_column"] == info["geometry_name"]
+        assert bool(row["useAsDefault"])
+        root = ET.fromstring(row["styleQML"])
+        assert root.tag == "qgis" and root.find("renderer-v2") is not None
+    qml = {r["f_table_name"]: ET.fromstring(r["styleQML"]) for _, r in styles.iterrows()}
+    rules = qml["routes"].findall("renderer-v2/rules/rule")
+    assert [r.get("filter") for r in rules] == [f'"route_index" = {i}' for i in range(len(routes))]
+    assert rules[1].get("label") == f"Aras road {XSS} (modelled)"  # text, parsed back as typed
+    symbols = qml["routes"].findall("renderer-v2/symbols/symbol")
+    for i, sym in enumerate(symbols):
+        props = {p.get("k"): p.get("v") for p in sym.iter("prop")}
+        r, g, b = (int(route_colour(i)[k:k + 2], 16) for k in (1, 3, 5))
+        assert props["line_color"] == f"{r},{g},{b},255"
+        assert props["use_custom_dash"] == ("1" if routes[i].modelled else "0")
+    seg_filters = [r.get("filter") for r in qml["segments"].findall("renderer-v2/rules/rule")]
+    assert '"route_index" = 1 AND "modelled"' in seg_filters
+    marker = qml["border_crossings"].find(".//layer")
+    assert marker.get("class") == "SimpleMarker"
+    assert qml["waypoints"].find("labeling/settings/text-style").get("fieldName") == "name"
+
+
+def test_qgis_project_beside_the_gpkg(tmp_path, data):
+    import xml.etree.ElementTree as ET
+
+    import rasterio
+
+    from corridor._types import REGION_BBOX
+    from corridor.outputs import write_qgis_project
+
+    routes, metrics = data
+    gpkg = export.write_layers(tmp_path / "routes.gpkg", routes, metrics)
+    qgs = write_qgis_project(tmp_path / "routes.qgs", gpkg, routes)
+    root = ET.parse(qgs).getroot()
+    sources = [ml.findtext("datasource") for ml in root.iter("maplayer")]
+    layers = {n for n, _ in pyogrio.list_layers(gpkg)}
+    for src in sources:
+        assert src.startswith("./")  # relative: the folder can move
+        file, _, layer = src[2:].partition("|layername=")
+        assert (tmp_path / file).exists()
+        if layer:
+            assert layer in layers
+            ml = next(m for m in root.iter("maplayer") if m.findtext("datasource") == src)
+            assert ml.find("renderer-v2") is not None
+    tif = tmp_path / "routes-hillshade.tif"
+    assert f"./{tif.name}" in sources
+    with rasterio.open(tif) as src:
+        assert src.count == 4 and src.crs.to_epsg() == 4326
+        b = src.bounds
+        # the whole region pack, Baku (49.87 E) included
+        assert b.left <= REGION_BBOX.left + 0.01 and b.right >= 49.9 and b.top >= REGION_BBOX.top - 0.01
+    with pytest.raises(InvalidInputError):
+        write_qgis_project(tmp_path / "routes.qgz", gpkg, routes)

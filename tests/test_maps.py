@@ -107,7 +107,10 @@ def test_crossings_waypoints_and_popup(data, html):
     n_wp = len({(round(p.lon, 4), round(p.lat, 4)) for r in routes for p in r.waypoints})
     assert html.count('"className": "corridor-waypoint"') == n_wp
     assert html.count("data:image/png;base64,") >= len(routes)  # profile chart per popup
-    assert "cost_central_musd" in html and "1news.az 2026-02-18" in html
+    assert "Construction cost, central" in html and "1news.az 2026-02-18" in html
+    # popups read as labels with units, not column names
+    assert "Length in Nakhchivan" in html and "length_km_NAX" not in html and "cost_central_musd" not in html
+    assert re.search(r"Length</th><td>[0-9.,]+ km</td>", html)
 
 
 def test_grade_layer_capped_and_classified(data):
@@ -327,3 +330,60 @@ def test_cli_map_and_compare_with_template_payloads(tmp_path, monkeypatch, capfd
                                    .replace("\x07", "") for p in payloads)
     gpkg = pyogrio.read_dataframe(tmp_path / "out" / "routes.gpkg", layer="routes")
     assert set(payloads) <= set(gpkg["name"])  # data files keep the text exactly
+
+
+# ------------------------------------------------------------------ labels, basemap extent, size (issue 18)
+def test_place_labels_by_zoom(data):
+    """Capitals and large towns from the lowest zoom, towns closer in, waypoints and crossings closest;
+    a larger place's neighbours within the spacing are not named at its tier."""
+    from corridor._geo import great_circle_m
+    from corridor.outputs import placenames
+
+    routes, metrics = data
+    crossings = [c for m in metrics for c in m.crossings]
+    labels = placenames.place_labels(BBox(42.5, 37.8, 51.0, 42.5), routes, crossings)
+    by_name = {lb.name: lb for lb in labels}
+    for city in ("Yerevan", "Baku", "Tbilisi", "Tabriz", "Naxçıvan", "Kars"):
+        assert by_name[city].min_zoom <= 8, city
+    for city in ("Yerevan", "Baku", "Tbilisi", "Tabriz"):
+        assert by_name[city].min_zoom == 0
+    for p in routes[0].waypoints:
+        assert p.name in by_name and by_name[p.name].min_zoom <= placenames.DETAIL_ZOOM
+    top = [lb for lb in labels if lb.tier == 0]
+    for i, a in enumerate(top):
+        for b in top[i + 1:]:
+            assert great_circle_m(a.lon, a.lat, b.lon, b.lat) >= placenames.TIERS[0][2] * 1000
+    assert all(42.5 <= lb.lon <= 51.0 and 37.8 <= lb.lat <= 42.5 for lb in labels)
+
+
+def test_label_script_keeps_names_as_data():
+    """Names reach the page as JSON strings and become text via textContent, never markup or code."""
+    from corridor.outputs import placenames
+
+    lab = placenames.Label("</script><b>x</b> {{7*7}} `${1}`", 45.0, 40.0, 0, 0)
+    js = placenames.label_script([lab], "group_1", "map_1")
+    assert "</script>" not in js and "<b>" not in js
+    assert "textContent = p[2]" in js and "innerHTML" not in js
+
+
+def test_hillshade_covers_the_region_and_routes(data):
+    """The offline basemap covers the whole region pack (Baku and the Caspian coast included)."""
+    import base64
+
+    from corridor._types import REGION_BBOX
+
+    routes, metrics = data
+    m = maps.route_map(routes, metrics=metrics, basemap="offline")
+    overlay = next(c for c in m._children.values() if type(c).__name__ == "ImageOverlay")
+    (south, west), (north, east) = overlay.bounds
+    assert west <= REGION_BBOX.left + 0.01 and east >= 50.8 and south <= REGION_BBOX.bottom + 0.01
+    assert north >= REGION_BBOX.top - 0.01
+    uri = str(overlay.url)
+    assert uri.startswith("data:image/webp;base64,")
+    assert len(base64.b64decode(uri.split(",", 1)[1])) < 600_000
+
+
+def test_map_stays_within_its_size_budget(data, tmp_path):
+    routes, metrics = data
+    out = maps.save_map(maps.route_map(routes, metrics=metrics), tmp_path / "map.html")
+    assert out.stat().st_size < 3_000_000  # the size before the whole-region hillshade and labels

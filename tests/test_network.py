@@ -764,3 +764,32 @@ def test_costs_is_a_deprecated_alias_of_routing_costs():
         from corridor.network import Costs  # noqa: F401  (the old import still works, with a warning)
     with pytest.raises(AttributeError, match="no attribute 'Nope'"):
         _ = network_pkg.Nope
+
+
+    r = net.route((43.70, 40.72), (43.85, 40.79), mode="rail")
+    assert r.length_m == pytest.approx(net.edges.length_m.sum())
+
+
+# ------------------------------------------------------------------ notebook display (issue 18)
+def test_network_html_repr_and_explore():
+    import html as _html
+
+    import folium
+
+    from corridor.network import Network
+    from corridor.outputs._assets import external_refs
+
+    edges = gpd.GeoDataFrame(
+        {"mode": ["rail", "rail", "road"], "status": ["active", "disused", "active"],
+         "name": ["<img src=x onerror=alert(1)>", "b", "c"]}, crs="EPSG:4326",
+        geometry=[LineString([(44.5, 40.1), (44.7, 40.2)]), LineString([(44.7, 40.2), (44.9, 40.2)]),
+                  LineString([(44.5, 40.1), (44.6, 40.0)])])
+    net = Network.from_edges(edges, source="<b>mine</b>")
+    html = net._repr_html_()
+    assert "&lt;b&gt;mine&lt;/b&gt;" in html and "<b>mine" not in html
+    assert "Rail km by status" in html and "disused" in html and html.count("<polyline") == 3
+    m = net.explore(tiles=None)
+    assert isinstance(m, folium.Map)
+    inner = _html.unescape(m._repr_html_().split('srcdoc="', 1)[1].split('"', 1)[0])
+    assert external_refs(inner) == []
+    assert "rail, disused" in inner and "road, active" in inner and "onerror=alert" not in inner

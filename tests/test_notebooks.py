@@ -37,5 +37,10 @@ def test_notebook_runs(path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPat
     kinds = {k for c in code for o in c.get("outputs", []) for k in o.get("data", {})} | {
         o.get("name") for c in code for o in c.get("outputs", []) if o.get("output_type") == "stream"}
     assert kinds & {"text/html", "image/png", "stdout"}, kinds
+    if path.stem == "01-quickstart":  # the rich displays of Route, RouteMetrics, Profile, Network, comparison
+        html = [o["data"]["text/html"] for c in code for o in c.get("outputs", []) if "text/html" in o.get("data", {})]
+        reprs = [h for h in html if "corridor-repr" in h]
+        assert len(reprs) >= 5 and sum("<svg" in h for h in reprs) >= 4, len(reprs)
+        assert any("srcdoc=" in h and "leaflet" in h.lower() for h in html)  # explore(): offline map
     # modelled data is labelled as modelled
     assert "modelled" in path.read_text(encoding="utf-8").lower()

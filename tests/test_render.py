@@ -7,7 +7,6 @@ import re
 
 import pytest
 from _maproutes import CONTROL, PAYLOADS, expected_text, hostile
-
 from corridor.cli import _render
 
 
@@ -29,7 +28,7 @@ def test_names_print_literally(payload, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     _, metrics = hostile(payload, tmp_path)
     con = _console()
-    _render.print_compare(table(metrics), con)
+    _render.print_compare(table(metrics), con, metrics=metrics)
     _render.print_metrics(metrics[0], con)
     _render.print_provenance({"network": {"source": payload, "path": payload, "modelled": False},
                               "dem": {"source": metrics[0].dem_source}}, con)
@@ -116,3 +115,158 @@ def test_band_table_needs_a_band():
     flat = _flat(con.file.getvalue())
     assert "1.0 (0.5–1.5)" in flat and "2.0 (1.0–3.0)" in flat and "100 (90–120)" in flat and "50–300" in flat
     assert "DEM vertical error only" in flat and "horizontal line is held fixed" in flat
+
+
+# ------------------------------------------------------------------ the table sized to the terminal (issue 18)
+NUMBER = re.compile(r"(?<![\w.])\d+(?:,\d{3})*(?:\.\d+)?")
+
+
+@pytest.fixture(scope="module")
+def catalogue(tmp_path_factory):
+    """The built-in catalogue on the embedded data, and its summary.csv written as the CLI writes it."""
+    from corridor import scenarios
+    from corridor._text import write_csv
+    from corridor.evaluation import evaluate, table
+    from corridor.network.core import load_network
+
+    net = load_network("reference")
+    metrics = [evaluate(s.route(network=net)) for s in scenarios.builtin()]
+    t = table(metrics)
+    path = tmp_path_factory.mktemp("summary") / "summary.csv"
+    write_csv(t, path)
+    return t, metrics, path
+
+
+def _render_at(table, metrics, width: int, *, wide: bool = False) -> str:
+    from rich.console import Console
+
+    con = Console(file=io.StringIO(), width=width, force_terminal=False, color_system=None)
+    _render.print_compare(table, con, wide=wide, metrics=metrics)
+    return con.file.getvalue()
+
+
+def _table_rows(out: str) -> tuple[list[str], dict[int, list[str]]]:
+    """(header lines, table lines of each row keyed by rank), parsed from the box drawing."""
+    lines = out.splitlines()
+    top = next(i for i, line in enumerate(lines) if line.startswith("┌"))
+    bottom = next(i for i, line in enumerate(lines) if line.startswith("└"))
+    blocks: list[list[str]] = [[]]
+    for line in lines[top + 1:bottom]:
+        if line.startswith("├"):
+            blocks.append([])
+        else:
+            blocks[-1].append(line)
+    rows = {int(b[0].split("│")[1]): b for b in blocks[1:]}
+    return blocks[0], rows
+
+
+def _notes(out: str) -> dict[int, str]:
+    """The numbered note of each route (rank -> text)."""
+    body = out.split("Notes per route", 1)[1].splitlines()[1:]
+    notes: dict[int, list[str]] = {}
+    current = None
+    for line in body:
+        m = re.match(r"\s*(\d+)\. ", line)
+        if m:
+            current = int(m.group(1))
+        if current is not None:
+            notes.setdefault(current, []).append(line)
+    return {k: " ".join(v) for k, v in notes.items()}
+
+
+def _numbers(text: str) -> list[tuple[float, int]]:
+    """(value, decimals) of every number written in the text."""
+    out = []
+    for tok in NUMBER.findall(text):
+        decimals = len(tok.split(".")[1]) if "." in tok else 0
+        out.append((float(tok.replace(",", "")), decimals))
+    return out
+
+
+def _shown(value: float, numbers: list[tuple[float, int]]) -> bool:
+    return any(abs(x - value) <= 0.5 * 10 ** -d + 1e-9 for x, d in numbers)
+
+
+@pytest.mark.parametrize("width", [60, 80, 120, 200])
+def test_compare_table_fits_the_terminal(catalogue, width):
+    """No line is wider than the terminal, no cell wraps to more than 3 lines, and every
+    non-zero figure of summary.csv is printed in its route's table row or note (parsed from both)."""
+    import csv
+
+    from corridor._labels import unit_of
+
+    table, metrics, path = catalogue
+    out = _render_at(table, metrics, width)
+    assert max(len(line) for line in out.splitlines()) <= width
+    header, rows = _table_rows(out)
+    assert len(header) <= 3
+    assert sorted(rows) == sorted(int(r) for r in table["rank"])
+    assert all(len(block) <= 3 for block in rows.values()), {k: len(b) for k, b in rows.items()}
+    notes = _notes(out)
+    with open(path, encoding="utf-8", newline="") as fh:
+        records = list(csv.DictReader(fh))
+    assert len(records) == len(rows)
+    checked = 0
+    for rec in records:
+        rank = int(rec["rank"])
+        text = " ".join(" ".join(block) for block in [rows[rank]]) + " " + notes[rank]
+        numbers = _numbers(text)
+        for col, raw in rec.items():
+            if col in ("name", "rank") or raw in ("", "True", "False") or col.startswith("published_"):
+                continue
+            try:
+                v = float(raw)
+            except ValueError:
+                continue  # text columns (sources, status, terrain) are not figures
+            if v == 0.0:
+                continue  # zeros are left out; the notes say "figures not listed are zero"
+            unit = unit_of(col, rec["mode"])
+            scaled = v * 1000 if unit == "‰" else v * 100 if unit == "%" else v / 1e6 if unit == "m³" else v
+            assert _shown(scaled, numbers), (width, rec["name"], col, raw)
+            checked += 1
+        flat = _flat(notes[rank])
+        for col, raw in rec.items():
+            if col.startswith("published_") and raw:
+                try:
+                    assert _shown(float(raw), _numbers(notes[rank])), (rec["name"], col, raw)
+                except ValueError:
+                    for part in raw.split("; ") if col == "published_sources" else [raw]:
+                        assert _flat(part) in flat, (rec["name"], col, part)
+        if rec["crossings"]:
+            assert _flat(rec["crossings"]) in flat
+    assert checked > 20 * len(records)
+
+
+def test_compact_columns_at_80(catalogue):
+    """At 80 columns the compact set is shown, the long text is in the notes, not the cells."""
+    table, metrics, _ = catalogue
+    out = _render_at(table, metrics, 80)
+    header, rows = _table_rows(out)
+    head = _flat(" ".join(" ".join(c.strip() for c in line.split("│")) for line in header))
+    for word in ("#", "route", "km", "country", "border", "stops", "max", "grade", "time", "cost"):
+        assert word in head.split(), (word, head)
+    cells = " ".join(" ".join(b) for b in rows.values())
+    assert "excursion" not in cells and "Published" not in cells
+    assert "excursion" in out  # the crossings text is in the notes
+
+
+def test_wide_shows_every_column(catalogue):
+    from corridor.cli.app._table import COLUMNS
+
+    table, metrics, _ = catalogue
+    out = _render_at(table, metrics, 80, wide=True)
+    header, _ = _table_rows(out)
+    assert header[0].count("│") == len(COLUMNS) + 1
+    narrow, _ = _table_rows(_render_at(table, metrics, 80))
+    assert narrow[0].count("│") < len(COLUMNS) + 1
+
+
+def test_published_figures_read_as_written(catalogue):
+    """Published figures print with the scenario file's label and unit, never the column slug."""
+    table, metrics, _ = catalogue
+    flat = _flat(_render_at(table, metrics, 100))
+    assert "Meghri section length (Armenian survey): 43 km" in flat
+    assert "armenian survey km" not in flat.lower() and "published_" not in flat
+    # without the metrics the column names still read as labels, not slugs
+    flat = _flat(_render_at(table, None, 100))
+    assert "published_" not in flat and "meghri_section" not in flat

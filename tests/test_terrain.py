@@ -706,3 +706,11 @@ def test_profile_marks_the_designed_grade_line():
     assert np.allclose(back.design_m, p.design_m[::-1])
     plain = profile(Route.from_lines([LineString([(46.0, 38.92), (46.3, 38.92)])], mode="rail"))
     assert plain.design_m is None and plain.reversed().design_m is None
+
+
+def test_profile_html_repr():
+    """The profile displays as a summary with the profile as inline SVG, grades in the mode's unit."""
+    p = profile(LineString([(44.40, 40.10), (44.60, 40.25)]), mode="rail")
+    html = p._repr_html_()
+    assert "<svg" in html and "<polyline" in html and "‰" in html and "km" in html
+    assert f"{p.max_abs_grade * 1000:.1f}" in html

@@ -19,6 +19,7 @@ from typing import Any
 
 from corridor._text import clean_terminal
 from corridor._types import UNITS
+from corridor.cli._table import print_route_notes, print_table
 from corridor.evaluation.published import USD_PER_EUR_SOURCE
 from corridor.evaluation.uncertainty_bands import MEANING, NO_DESIGN
 
@@ -57,65 +58,25 @@ def _num(v: Any, fmt: str = "{:,.1f}") -> str:
     return fmt.format(x) if math.isfinite(x) else "–"
 
 
-def _units_text(r: Any) -> str:
-    parts = [(u, float(r.get(f"length_km_{u}", 0.0) or 0.0)) for u in [*UNITS, "outside"]]
-    parts = sorted([p for p in parts if p[1] >= 0.05], key=lambda p: -p[1])
-    return " ".join(f"{u} {km:,.1f}" for u, km in parts) or "–"
+def print_compare(table: Any, console: Any, *, wide: bool = False, metrics: Sequence[Any] | None = None) -> None:
+    """The comparison table sized to the console, best rank first, then numbered notes per route.
 
-
-def _published_text(r: Any, cols: Sequence[str]) -> str:
-    out = []
-    for c in cols:
-        v = r.get(c)
-        if v is None or (isinstance(v, float) and math.isnan(v)):
-            continue
-        out.append(f"{c.removeprefix('published_').replace('_', ' ')}: {v}")
-    return "; ".join(out)
-
-
-def print_compare(table: Any, console: Any) -> None:
-    """The comparison table, best rank first, then published figures beside the modelled ones."""
-    from rich.table import Table
-
-    t = Table(title="Corridor comparison (modelled figures; km, hours, million USD)", show_lines=True)
-    t.add_column("#", justify="right")
-    t.add_column("route", overflow="fold")
-    t.add_column("km", justify="right", no_wrap=True)
-    t.add_column("km by country", overflow="fold")
-    t.add_column("crossings", overflow="fold")
-    t.add_column("max grade / km > ruling", justify="right", overflow="fold")
-    t.add_column("time h", justify="right", no_wrap=True)
-    t.add_column("cost low–central–high", justify="right", overflow="fold", min_width=17)
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        The comparison table (the rows of ``summary.csv``).
+    console : rich.console.Console
+        Where to print; its ``width`` chooses the columns (see :mod:`corridor.cli._table`).
+    wide : bool
+        Show every column whatever the width (``corridor compare --wide``).
+    metrics : sequence of RouteMetrics, optional
+        The evaluated routes; their published figures are printed with the labels
+        of the scenario file instead of the column names.
+    """
     rows = table.sort_values("rank", kind="stable").to_dict(orient="records")
-    for r in rows:
-        mode = safe(r["mode"])
-        cross = str(int(r["n_crossings"]))
-        if int(r.get("n_border_stops", r["n_crossings"])) != int(r["n_crossings"]):
-            cross += f" ({int(r['n_border_stops'])} border stops)"
-        if r.get("crossings"):
-            cross += f": {r['crossings']}"
-        if int(r["n_gauge_breaks"]):
-            cross += f"; {int(r['n_gauge_breaks'])} gauge break(s)"
-        name = safe(r["name"])
-        t.add_row(str(int(r["rank"])), name if mode in name else f"{name} ({mode})", _num(r["length_km"]),
-                  _units_text(r),
-                  safe(cross), f"{fmt_grade(r['max_grade'], mode)} / {_num(r['km_over_ruling'])} km",
-                  _num(r["time_h"]),
-                  fmt_band((r["cost_low_musd"], r["cost_central_musd"], r["cost_high_musd"])))
-    console.print(t)
-    pub_cols = [c for c in table.columns if str(c).startswith("published_") and c != "published_sources"]
-    pub = [(r, _published_text(r, pub_cols)) for r in rows]
-    pub = [(r, txt) for r, txt in pub if txt]
-    if pub:
-        p = Table(title="Published figures beside the modelled ones (sources in summary.csv and report.html)",
-                  show_lines=True)
-        p.add_column("route")
-        p.add_column("modelled km / cost", justify="right")
-        p.add_column("published")
-        for r, txt in pub:
-            p.add_row(safe(r["name"]), f"{_num(r['length_km'])} km / {_num(r['cost_central_musd'], '{:,.0f}')} M USD",
-                      safe(txt))
-        console.print(p)
+    shown = print_table(rows, console, wide=wide)
+    published = {str(m.name): list(m.published) for m in metrics or () if getattr(m, "published", None)}
+    print_route_notes(rows, console, shown, published=published)
 
 
 def print_published(pub: Any, console: Any) -> None:

@@ -191,11 +191,15 @@ def compare(
         "--dem-samples", min=0, help="DEM realisations for the P10-P90 DEM-uncertainty band of tunnels, bridges "
         "and cost of corridor-designed new build; 0 switches the band off (default: CORRIDOR_DEM_SAMPLES or "
         "20).", show_default=False)] = None,
+    wide: Annotated[bool, typer.Option("--wide", help="Show every column of the table whatever the "
+                                       "terminal width.")] = False,
 ) -> None:
     """Compare corridors: length by country, border crossings, grades, time and cost band.
 
     Writes summary.csv, published.csv (modelled vs published figures),
-    routes.gpkg, profiles.png, comparison.png, map.html and report.html to --out. Files appear only when all of them are complete.
+    routes.gpkg (styled for QGIS), routes.qgs with routes-hillshade.tif,
+    profiles.png, comparison.png, map.html and report.html to --out. Files
+    appear only when all of them are complete.
     With no arguments the whole built-in catalogue is compared offline on the
     embedded data; the embedded network is MODELLED, not OpenStreetMap.
 
@@ -237,7 +241,7 @@ def compare(
         _echo_json(data)
         return
     con = console()
-    print_compare(result.table, con)
+    print_compare(result.table, con, wide=wide, metrics=result.metrics)
     print_published(result.published, con)
     band = next((m.dem_band for m in result.metrics if m.dem_band is not None and m.dem_band.n_ok > 0), None)
     print_dem_bands(result.table, con, band.meaning() if band is not None else None)

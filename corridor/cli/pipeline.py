@@ -55,7 +55,7 @@ from corridor.evaluation.metrics import table as make_table
 from corridor.evaluation.published import published_table
 from corridor.evaluation.uncertainty_bands import check_samples
 from corridor.network.core import load_network
-from corridor.outputs import charts, export, maps, report
+from corridor.outputs import charts, export, maps, qgis, relief, report
 from corridor.terrain.profiles import DEM
 
 log = logging.getLogger(__name__)
@@ -65,8 +65,8 @@ __all__ = ["CompareResult", "check_out_dir", "load_dem", "load_net", "read_manif
 
 #: Files written by ``corridor compare`` (in this order); ``published.csv`` is the modelled-vs-published
 #: table (:func:`corridor.evaluation.published.published_table`).
-OUTPUT_FILES = ("summary.csv", "published.csv", "routes.gpkg", "profiles.png", "comparison.png", "map.html",
-                "report.html")
+OUTPUT_FILES = ("summary.csv", "published.csv", "routes.gpkg", "routes-hillshade.tif", "routes.qgs", "profiles.png",
+                "comparison.png", "map.html", "report.html")
 #: The optional file of ``corridor compare --sensitivity``.
 SENSITIVITY_FILE = "sensitivity.csv"
 #: The manifest of an output set; moved in last, so a folder holding it holds the whole set.
@@ -572,6 +572,9 @@ def write_outputs(folder: Path, routes: Sequence[Any], metrics: Sequence[Any], t
         "summary.csv": lambda p: _write_csv(p, table),
         "published.csv": lambda p: _write_csv(p, pub),
         "routes.gpkg": lambda p: export.write_layers(p, list(routes), list(metrics)),
+        "routes-hillshade.tif": lambda p: relief.write_hillshade_tif(p, qgis.hillshade_extent(list(routes))),
+        "routes.qgs": lambda p: qgis.write_qgis_project(p, folder / "routes.gpkg", list(routes),
+                                                        hillshade=folder / "routes-hillshade.tif"),
         "profiles.png": lambda p: charts.profiles_png(p, list(routes), list(metrics)),
         "comparison.png": lambda p: charts.comparison_png(p, table),
         "map.html": lambda p: maps.save_map(

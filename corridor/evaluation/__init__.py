@@ -12,13 +12,23 @@ True
 
 from __future__ import annotations
 
-from corridor.evaluation.metrics import RouteMetrics, compare, evaluate, sensitivity, table
+from corridor.evaluation._display import Comparison
+from corridor.evaluation.metrics import (
+    RouteMetrics,
+    compare,
+    comparison,
+    evaluate,
+    sensitivity,
+    table,
+)
 from corridor.evaluation.ranking import DEFAULT_WEIGHTS, rank, rank_changes, score
 
 __all__ = [
     "DEFAULT_WEIGHTS",
+    "Comparison",
     "RouteMetrics",
     "compare",
+    "comparison",
     "evaluate",
     "rank",
     "rank_changes",

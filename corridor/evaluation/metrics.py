@@ -51,6 +51,7 @@ from corridor._types import UNITS
 from corridor._validate import as_items, check_positive
 from corridor.costs import CostParams
 from corridor.evaluation import _core as core
+from corridor.evaluation._display import Comparison, metrics_html
 from corridor.evaluation.ranking import check_weights, rank, rank_changes, score
 from corridor.evaluation.uncertainty_bands import (
     BAND_COLUMNS,
@@ -241,6 +242,10 @@ class RouteMetrics:
             out[f"n_{kind}s"] = len(ss)
             out[f"longest_{kind}_m"] = max((s.length_m for s in ss), default=0.0)
         return out
+
+    def _repr_html_(self) -> str:
+        """Compact summary with the elevation profile as inline SVG (:mod:`._display`)."""
+        return metrics_html(self)
 
     def __repr__(self) -> str:
         lo, mid, hi = self.cost_musd
@@ -571,6 +576,16 @@ def table(metrics: RouteMetrics | Iterable[RouteMetrics], *, weights: Mapping[st
     df["score"] = score(df, weights)
     df["rank"] = rank(df["score"])
     return df
+
+
+def comparison(metrics: RouteMetrics | Iterable[RouteMetrics], *, weights: Mapping[str, Any] | None = None
+               ) -> Comparison:
+    """Evaluated routes side by side; displays in a notebook as a ranked table with profiles.
+
+    ``.table`` is :func:`table` of the metrics (the rows of ``summary.csv``).
+    """
+    ms = [m for m in as_items(metrics)]
+    return Comparison(ms, table(ms, weights=weights))
 
 
 def compare(routes_or_scenarios: Any, *, weights: Mapping[str, Any] | None = None,

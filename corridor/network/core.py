@@ -58,6 +58,7 @@ from corridor._validate import (
 from corridor.data.places import resolve
 from corridor.network import _io as io
 from corridor.network import osm
+from corridor.network._display import network_html, network_map
 from corridor.network._graph import KIND_EDGE, KIND_GAUGE, Graph, RoutingCosts, gauge_km
 from corridor.network._joints import VIA_COLUMN, part_coords
 from corridor.network._nx import (
@@ -172,6 +173,14 @@ class Network:
     def __repr__(self) -> str:
         modes = ", ".join(f"{m}={n}" for m, n in self.edges["mode"].value_counts().sort_index().items())
         return f"Network(source={self.meta.get('source', '?')!r}, edges={len(self)}, {modes})"
+
+    def _repr_html_(self) -> str:
+        """Compact summary: km by mode and status, provenance, a small plan (see :mod:`._display`)."""
+        return network_html(self)
+
+    def explore(self, *, tiles: str | None = "OpenStreetMap", m: Any = None, simplify_deg: float = 0.0005) -> Any:
+        """An interactive, offline-capable folium map of the network (see :func:`._display.network_map`)."""
+        return network_map(self, tiles=tiles, m=m, simplify_deg=simplify_deg)
 
     @cached_property
     def nodes(self) -> Any:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from corridor.outputs.charts import comparison_png, profiles_png
 from corridor.outputs.export import FORMATS, LAYERS, atomic_output, layers, write_layers
 from corridor.outputs.maps import BASEMAPS, hillshade, map_html, route_map, save_map
+from corridor.outputs.qgis import write_qgis_project
 from corridor.outputs.report import write_report
 
 __all__ = [
@@ -25,5 +26,6 @@ __all__ = [
     "route_map",
     "save_map",
     "write_layers",
+    "write_qgis_project",
     "write_report",
 ]

@@ -33,13 +33,14 @@ from typing import Any
 import numpy as np
 
 from corridor._errors import InvalidInputError
+from corridor._files import atomic_output
+from corridor._labels import format_metric
 from corridor._text import plain_label
-from corridor.outputs.export import atomic_output
 
 log = logging.getLogger(__name__)
 
-__all__ = ["PALETTE", "comparison_png", "draw_profile", "plain_label", "png_data_uri", "profile_png_bytes",
-           "profiles_png", "route_colour"]
+__all__ = ["PALETTE", "comparison_png", "draw_profile", "format_metric", "plain_label", "png_data_uri",
+           "profile_png_bytes", "profiles_png", "route_colour"]
 
 #: Route colours, in route order (matplotlib's tab10 without the yellow-green).
 PALETTE: tuple[str, ...] = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf",
@@ -57,32 +58,6 @@ def _plain_texts(texts: Any) -> None:
         t.set_usetex(False)
 
 
-
-def format_metric(key: str, value: Any, mode: str = "") -> str | None:
-    """Display text of a numeric metric, or ``None`` if ``value`` is not a number.
-
-    Grades (keys containing ``grade`` but not ``km``) show in per mille for rail
-    and per cent otherwise; whole numbers get thousands separators.
-
-    Examples
-    --------
-    >>> format_metric("max_grade", 0.0125, "rail"), format_metric("length_km", 42.0)
-    ('12.5 ‰', '42')
-    >>> format_metric("name", "Meghri") is None
-    True
-    """
-    if isinstance(value, (bool, np.bool_)):
-        return "yes" if value else "no"
-    if not isinstance(value, (int, float, np.integer, np.floating)):
-        return None
-    v = float(value)
-    if math.isnan(v):
-        return "n/a"
-    if "grade" in key and "km" not in key:
-        return f"{v * 1000:.1f} ‰" if mode == "rail" else f"{v * 100:.1f} %"
-    if v.is_integer() and abs(v) < 1e12:
-        return f"{int(v):,}"
-    return f"{v:,.1f}" if abs(v) >= 10 else f"{v:.2f}"
 
 def route_colour(i: int) -> str:
     """Colour of the ``i``-th route (cycles through :data:`PALETTE`).

@@ -15,6 +15,12 @@ plus a ``crs`` column because CSV has no place for it):
 ``profiles``        sampled profile points: distance, elevation, ground, grade
 ==================  ==========================================================
 
+A GeoPackage is written as version 1.2 when GDAL can (:data:`GPKG_VERSION`)
+and carries a QGIS style per layer in its ``layer_styles`` table
+(:mod:`corridor.outputs.qgis`): QGIS opens the routes coloured, dashed where
+modelled, and the crossings as symbols. :func:`corridor.outputs.write_qgis_project`
+adds a ``.qgs`` project with a hillshade beside it.
+
 Writes are atomic: the file is written under a temporary name in the same
 folder and renamed over the target, so a failure never leaves a half-written
 file and re-exporting replaces the old file (and all its layers) cleanly.
@@ -30,7 +36,7 @@ Examples
 >>> r = Route.from_lines([LineString([(46.0, 38.92), (46.3, 38.92)])], mode="rail", name="demo")
 >>> out = write_layers(tempfile.mkdtemp() + "/demo.gpkg", [r])
 >>> sorted(name for name, _ in pyogrio.list_layers(out))
-['border_crossings', 'profiles', 'routes', 'segments', 'waypoints']
+['border_crossings', 'layer_styles', 'profiles', 'routes', 'segments', 'waypoints']
 >>> pyogrio.read_dataframe(out, layer="segments")["unit"].tolist()
 ['NAX', 'ARM']
 """
@@ -49,11 +55,12 @@ import numpy as np
 from corridor._errors import InvalidInputError
 from corridor._files import atomic_output
 from corridor._text import write_csv
+from corridor.outputs.qgis import write_layer_styles
 
 log = logging.getLogger(__name__)
 
-__all__ = ["FORMATS", "LAYERS", "atomic_output", "border_crossings", "layers", "scalarize",
-           "write_layers"]
+__all__ = ["FORMATS", "GPKG_VERSION", "LAYERS", "atomic_output", "border_crossings", "gpkg_version_options",
+           "layers", "scalarize", "write_layers"]
 
 #: Layer names of a full export, in writing order.
 LAYERS: tuple[str, ...] = ("routes", "segments", "border_crossings", "waypoints", "profiles")
@@ -304,6 +311,22 @@ def layers(routes: Any, metrics: Sequence[Any] | None = None, *,
 
 
 # ------------------------------------------------------------------ writing
+#: The GeoPackage version written when GDAL can (GDAL >= 2.2): readers back to GDAL 2.2 and
+#: Debian 12's GDAL 3.6 open it without the "may only be partially supported" warning of 1.4.
+GPKG_VERSION = "1.2"
+
+
+def gpkg_version_options() -> dict[str, str]:
+    """Dataset creation options for a GeoPackage of :data:`GPKG_VERSION` (empty if GDAL is too old).
+
+    >>> gpkg_version_options()
+    {'VERSION': '1.2'}
+    """
+    import pyogrio
+
+    return {"VERSION": GPKG_VERSION} if tuple(pyogrio.__gdal_version__) >= (2, 2, 0) else {}
+
+
 def _csv_frame(gdf: Any) -> Any:
     import pandas as pd
 
@@ -378,9 +401,12 @@ def write_layers(path: str | Path, routes: Any, metrics: Sequence[Any] | None = 
 
                 # FlatGeobuf's spatial index would reorder features; keep route order
                 opts = {"SPATIAL_INDEX": "NO"} if driver == "FlatGeobuf" else {}
+                ds_opts = gpkg_version_options() if driver == "GPKG" and name == names[0] else {}
                 pyogrio.write_dataframe(gdf, tmp, layer=name, driver=driver,
                                         geometry_type=_GEOM_TYPES[name],
                                         promote_to_multi=_GEOM_TYPES[name].startswith("Multi"),
-                                        layer_options=opts)
+                                        layer_options=opts, dataset_options=ds_opts)
+        if driver == "GPKG":
+            write_layer_styles(tmp, _as_list(routes))
     log.info("wrote %s (%s: %s)", target, driver, ", ".join(names))
     return target

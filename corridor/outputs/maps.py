@@ -43,25 +43,28 @@ Examples
 
 from __future__ import annotations
 
-import functools
 import itertools
 import logging
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
 
 from corridor._errors import InvalidInputError
-from corridor._geo import great_circle_m
+from corridor._folium import inert as _inert
+from corridor._folium import js_text
+from corridor._labels import display_value, format_metric
+from corridor._labels import label as metric_label
 from corridor._text import html_text
 from corridor._types import UNITS, BBox
 from corridor.data import datasets
 from corridor.outputs._assets import inline_assets
-from corridor.outputs.charts import format_metric, png_data_uri, profile_png_bytes, route_colour
+from corridor.outputs.charts import png_data_uri, profile_png_bytes, route_colour
 from corridor.outputs.export import atomic_output, border_crossings
+from corridor.outputs.placenames import label_script, place_labels
+from corridor.outputs.relief import basemap_extent, hillshade, overlay_data_uri
 from corridor.terrain import profiles as terrain
 
 log = logging.getLogger(__name__)
@@ -73,8 +76,6 @@ __all__ = ["BASEMAPS", "GRADE_COLOURS", "MAX_PROFILE_POINTS", "SIMPLIFY_TOLERANC
 SIMPLIFY_TOLERANCE_DEG = 0.0005
 #: At most this many grade bins per route on the map.
 MAX_PROFILE_POINTS = 400
-#: Largest side of the hillshade image in pixels (the DEM is decimated beyond).
-HILLSHADE_MAX_PX = 1400
 #: ``auto``: hillshade + OSM tiles; ``osm``: OSM tiles, hillshade off at start;
 #: ``offline``: hillshade only; ``none``: no basemap.
 BASEMAPS = ("auto", "osm", "offline", "none")
@@ -89,9 +90,7 @@ ATTRIBUTION = ("Boundaries © OpenStreetMap contributors (ODbL 1.0), via geo-map
                "Elevation: NOAA GLOBE 30″ DEM · Places: GeoNames (CC BY 4.0)")
 
 
-def _safe(value: Any) -> str:
-    """HTML-escape, and neutralise characters that matter inside JS template literals."""
-    return html_text(value).replace("`", "&#96;").replace("$", "&#36;").replace("\\", "&#92;")
+_safe = js_text
 
 
 # --------------------------------------------------------------- grade classes
@@ -126,86 +125,6 @@ def _classify(grade: np.ndarray, mode: str) -> np.ndarray:
     cls = np.searchsorted(th, g, side="left")
     cls[~np.isfinite(g)] = -1
     return cls
-
-
-# --------------------------------------------------------------- hillshade
-def hillshade(bbox: BBox, dem: Any = None, *, max_px: int = HILLSHADE_MAX_PX) -> tuple[np.ndarray, BBox]:
-    """A shaded-relief RGBA image of the DEM over ``bbox`` (the offline basemap).
-
-    Shading uses :class:`matplotlib.colors.LightSource` (sun from the north-west
-    at 45°, hypsometric tint) with cell sizes in metres measured geodesically at
-    the image centre. Nodata cells are transparent.
-
-    Parameters
-    ----------
-    bbox : BBox
-        Area wanted, clipped to the DEM.
-    dem : None, path or corridor.terrain.DEM
-        ``None`` uses the embedded GLOBE DEM; an object with ``read(bbox=...)``
-        returning ``(array, affine)`` is used as is.
-    max_px : int
-        Largest image side; the DEM is decimated beyond.
-
-    Returns
-    -------
-    (numpy.ndarray, BBox)
-        ``uint8`` RGBA image (rows north to south) and its exact bounds.
-
-    Examples
-    --------
-    >>> img, b = hillshade(BBox(45.5, 38.8, 46.5, 39.3))
-    >>> img.shape[2], img.dtype.name, round(b.left, 2)
-    (4, 'uint8', 45.5)
-    """
-    import affine
-    from matplotlib import colormaps
-    from matplotlib.colors import LightSource, ListedColormap
-
-
-    arr, transform = _read_dem(bbox, dem)
-    step = max(1, math.ceil(max(arr.shape) / max_px))
-    if step > 1:
-        arr = arr[::step, ::step]
-        transform = transform @ affine.Affine.scale(step)
-    h, w = arr.shape
-    left, top = transform.c, transform.f
-    right, bottom = left + transform.a * w, top + transform.e * h
-    if h < 2 or w < 2 or not np.isfinite(arr).any():
-        raise InvalidInputError(f"the DEM has no data over {tuple(bbox)}; pass a DEM that covers the routes")
-    lon_c, lat_c = (left + right) / 2, (top + bottom) / 2
-    dx = great_circle_m(lon_c, lat_c, lon_c + transform.a, lat_c)
-    dy = great_circle_m(lon_c, lat_c, lon_c, lat_c + abs(transform.e))
-    valid = np.isfinite(arr)
-    filled = np.where(valid, arr, np.nanmin(arr))
-    cmap = ListedColormap(colormaps["terrain"](np.linspace(0.25, 1.0, 256)))
-    rgba = LightSource(azdeg=315, altdeg=45).shade(
-        filled, cmap=cmap, blend_mode="soft", vert_exag=2.0, dx=dx, dy=dy,
-        vmin=float(np.nanmin(arr)), vmax=max(float(np.nanmax(arr)), float(np.nanmin(arr)) + 1))
-    img = (np.clip(rgba, 0, 1) * 255).astype(np.uint8)
-    img[..., 3] = np.where(valid, 255, 0)
-    return img, BBox(left, bottom, right, top)
-
-
-def _read_dem(bbox: BBox, dem: Any) -> tuple[np.ndarray, Any]:
-    if dem is not None and hasattr(dem, "read") and not isinstance(dem, (str, Path)):
-        arr, transform = dem.read(bbox=bbox)
-        return np.asarray(arr, dtype=np.float32), transform
-    import rasterio
-    from rasterio.windows import Window, from_bounds
-
-
-    path = datasets.dem_path() if dem is None else Path(dem)
-    with rasterio.open(path) as src:
-        win = from_bounds(*bbox, transform=src.transform).round_offsets().round_lengths()
-        try:
-            win = win.intersection(Window(0, 0, src.width, src.height))
-        except Exception as exc:  # rasterio raises WindowError for disjoint windows
-            raise InvalidInputError(
-                f"the DEM {str(path)!r} does not cover {tuple(bbox)}; pass a DEM over the routes"
-            ) from exc
-        data = src.read(1, window=win, masked=True)
-        arr = np.ma.filled(data.astype(np.float32), np.nan)
-        return arr, src.window_transform(win)
 
 
 # --------------------------------------------------------------- pieces
@@ -249,8 +168,10 @@ def _runs(route: Any) -> list[tuple[bool, Any]]:
 
 
 def _fmt(key: str, value: Any, mode: str) -> str:
-    text = format_metric(key, value, mode)
-    return _safe(value) if text is None else text
+    """A popup value with its unit (:func:`corridor._labels.display_value`); text escaped."""
+    if format_metric(key, value, mode) is None:
+        return _safe(value)
+    return html_text(display_value(key, value, mode))
 
 
 def _popup_html(route: Any, row: dict[str, Any], profile: Any, colour: str) -> str:
@@ -263,9 +184,9 @@ def _popup_html(route: Any, row: dict[str, Any], profile: Any, colour: str) -> s
                      'not surveyed track or road</p>')
     parts.append('<table class="corridor-metrics" style="border-collapse:collapse">')
     for k, v in row.items():
-        if k in ("name",):
+        if k in ("name",) or (k.startswith("length_km_") and isinstance(v, float) and v == 0.0):
             continue
-        parts.append(f'<tr><th style="text-align:left;padding:0 6px 0 0;font-weight:600">{_safe(k)}</th>'
+        parts.append(f'<tr><th style="text-align:left;padding:0 6px 0 0;font-weight:600">{_safe(metric_label(k))}</th>'
                      f"<td>{_fmt(k, v, route.mode)}</td></tr>")
     parts.append("</table>")
     pub = route.meta.get("published") or []
@@ -323,90 +244,6 @@ def _units_layer(folium: Any, view: BBox) -> Any:
     return fg
 
 
-@functools.lru_cache(maxsize=1)
-def _inert() -> SimpleNamespace:
-    """folium elements whose rendered output is never parsed as a Jinja template again.
-
-    branca's ``MacroElement.render`` (and folium's ``Popup.render``) wrap the
-    text each element renders in ``Element(text)``, which *compiles that text as
-    a template* and renders it a second time when the page is assembled. Any
-    ``{{ }}``, ``{% %}`` or ``{# #}`` in a route name, status, published figure,
-    DEM name or OSM name would then run as template code (or crash the render).
-    The classes here add the rendered text as a :class:`Literal` instead, whose
-    template is fixed (``{{ this.text }}``): the text is only ever data.
-    Every element of :func:`route_map` that carries untrusted text (tooltips,
-    popups, the layer control with the layer names, the legend script) is one of
-    these.
-    """
-    import folium
-    from branca.element import Element, Figure, MacroElement
-    from jinja2 import Template
-
-    class Literal(Element):
-        """Finished HTML or JavaScript, emitted as is."""
-
-        _template = Template("{{ this.text }}")
-
-        def __init__(self, text: str) -> None:
-            super().__init__()
-            self._name = "Literal"
-            self.text = text
-
-    def _figure(el: Any) -> Any:
-        figure = el.get_root()
-        if not isinstance(figure, Figure):
-            raise InvalidInputError("a map element can only be rendered inside a folium Map or Figure")
-        return figure
-
-    class InertMacro(MacroElement):
-        """``MacroElement`` whose macro output is added as a :class:`Literal`."""
-
-        def render(self, **kwargs: Any) -> str:
-            figure = _figure(self)
-            macros = self._template.module.__dict__
-            for part in ("header", "html", "script"):
-                macro = macros.get(part)
-                if macro is not None:
-                    getattr(figure, part).add_child(Literal(str(macro(self, kwargs))), name=self.get_name())
-            for element in self._children.values():
-                element.render(**kwargs)
-            return ""
-
-    class Tooltip(folium.Tooltip, InertMacro):
-        """folium.Tooltip, rendered inertly; the text must already be :func:`_safe`."""
-
-    class LayerControl(folium.LayerControl, InertMacro):
-        """folium.LayerControl (layer names are untrusted), rendered inertly."""
-
-    class Popup(folium.Popup):
-        """folium.Popup, rendered inertly; the HTML must already be built from :func:`_safe` text."""
-
-        def render(self, **kwargs: Any) -> str:
-            for child in self._children.values():
-                child.render(**kwargs)
-            _figure(self).script.add_child(Literal(self._template.render(this=self, kwargs=kwargs)),
-                                           name=self.get_name())
-            return ""
-
-    class Script(InertMacro):
-        """Fixed JavaScript built in Python from the parent map's variable name."""
-
-        _template = Template("{% macro script(this, kwargs) %}{{ this.code() }}{% endmacro %}")
-
-        def __init__(self, build: Callable[[str], str]) -> None:
-            super().__init__()
-            self._name = "CorridorScript"
-            self._build = build
-
-        def code(self) -> str:
-            if self._parent is None:
-                raise InvalidInputError("a map script must be added to a folium Map before rendering")
-            return self._build(self._parent.get_name())
-
-    return SimpleNamespace(Literal=Literal, Tooltip=Tooltip, Popup=Popup, LayerControl=LayerControl,
-                           Script=Script)
-
-
 def _legend(folium: Any, m: Any, items: list[tuple[str, str, bool]], modes: set[str]) -> None:
     rows = ['<div style="font-weight:600;margin-bottom:2px">Routes</div>']
     for colour, label, dashed in items:
@@ -455,6 +292,36 @@ def _grade_toggle(m: Any, grade_fg: Any) -> None:
                 "  document.querySelectorAll('path.corridor-route').forEach(function (p) {"
                 "    p.style.opacity = dim ? '0.25' : ''; });"
                 "});")
+
+    m.add_child(_inert().Script(script))
+
+
+def _route_links(m: Any, line_names: list[str]) -> None:
+    """Clicking a route highlights it and tells an embedding page (the report) which one; the page
+    can ask the map to highlight a route too. Messages carry only ``{corridor: "route", index: i}``."""
+    lines = "[" + ", ".join(line_names) + "]"
+
+    def script(map_name: str) -> str:
+        return (
+            "(function () {"
+            f"var lines = {lines};"
+            "var base = lines.map(function (l) { return l.options.weight; });"
+            "function highlight(i) { lines.forEach(function (l, k) {"
+            "  l.setStyle({weight: k === i ? base[k] + 5 : base[k]});"
+            "  var el = l.getElement && l.getElement();"
+            "  if (el) { el.classList.toggle('corridor-selected', k === i); }"
+            "  if (k === i) { l.bringToFront(); } }); }"
+            "window.corridorHighlight = highlight;"
+            "lines.forEach(function (l, k) { l.on('click', function () { highlight(k);"
+            "  if (window.parent !== window) {"
+            "    window.parent.postMessage({corridor: 'route', index: k}, '*'); } }); });"
+            "window.addEventListener('message', function (e) {"
+            "  var d = e.data; if (!d || d.corridor !== 'route') { return; }"
+            "  var i = d.index; if (typeof i !== 'number' || !(i >= 0 && i < lines.length) || i % 1) { return; }"
+            "  highlight(i);"
+            f"  {map_name}.fitBounds(lines[i].getBounds(), {{maxZoom: 10, padding: [20, 20]}}); }});"
+            "})();"
+        )
 
     m.add_child(_inert().Script(script))
 
@@ -546,16 +413,16 @@ def route_map(routes: Any, *, metrics: Sequence[Any] | None = None, basemap: str
                          control=True).add_to(m)
     if basemap != "none":
         try:
-            img, ib = hillshade(bounds.buffer(0.6), dem)
+            img, ib = hillshade(basemap_extent(bounds), dem)
             folium.raster_layers.ImageOverlay(
-                img, bounds=[[ib.bottom, ib.left], [ib.top, ib.right]], mercator_project=True,
+                overlay_data_uri(img, ib), bounds=[[ib.bottom, ib.left], [ib.top, ib.right]],
                 opacity=0.75 if basemap == "auto" else 1.0, pixelated=False,
                 name="Hillshade (GLOBE DEM, offline)", overlay=True, control=True,
                 show=basemap != "osm", attribution="Elevation: NOAA GLOBE 30″",
             ).add_to(m)
         except InvalidInputError as exc:
             log.warning("no hillshade: %s", exc)
-    _units_layer(folium, bounds.buffer(1.5)).add_to(m)
+    _units_layer(folium, basemap_extent(bounds)).add_to(m)
 
     grade_fg = folium.FeatureGroup(name="Colour by grade class", show=False)
     crossings_fg = folium.FeatureGroup(name="Border crossings", show=True)
@@ -563,6 +430,8 @@ def route_map(routes: Any, *, metrics: Sequence[Any] | None = None, basemap: str
     legend_items: list[tuple[str, str, bool]] = []
     modes: set[str] = set()
     seen_pts: set[tuple[float, float, str]] = set()
+    line_names: list[str] = []
+    all_crossings: list[dict[str, Any]] = []
     for i, route in enumerate(routes):
         met = metrics[i] if metrics is not None else None
         colour = route_colour(i)
@@ -576,13 +445,14 @@ def route_map(routes: Any, *, metrics: Sequence[Any] | None = None, basemap: str
         fg = folium.FeatureGroup(name=f"Route: {label}", show=True)
         tip = f"{name} — {_safe(route.mode)}, {route.length_m / 1000:.1f} km"
         tip += " — modelled" if any_modelled else ""
-        folium.PolyLine(
+        line = folium.PolyLine(
             [_latlngs(g) for _, g in runs], color=colour, weight=5, opacity=0.9,
             dash_array="10 8" if all_modelled else None,
             class_name=f"corridor-route corridor-route-{i}",
             tooltip=_inert().Tooltip(tip),
             popup=_inert().Popup(_popup_html(route, row, profile, colour), max_width=480),
         ).add_to(fg)
+        line_names.append(line.get_name())
         if any_modelled and not all_modelled:
             folium.PolyLine([_latlngs(g) for flag, g in runs if flag], color="#ffffff", weight=2,
                             dash_array="6 8", class_name="corridor-modelled",
@@ -593,6 +463,7 @@ def route_map(routes: Any, *, metrics: Sequence[Any] | None = None, basemap: str
             modes.add(route.mode)
             _grade_lines(folium, grade_fg, route, profile, name)
         for c in border_crossings(route, met):
+            all_crossings.append(c)
             key = (round(float(c["lon"]), 4), round(float(c["lat"]), 4), "x")
             if key in seen_pts:
                 continue
@@ -619,8 +490,13 @@ def route_map(routes: Any, *, metrics: Sequence[Any] | None = None, basemap: str
     grade_fg.add_to(m)
     crossings_fg.add_to(m)
     waypoints_fg.add_to(m)
+    names_fg = folium.FeatureGroup(name="Place names", show=True)
+    names_fg.add_to(m)
+    labels = place_labels(basemap_extent(bounds), routes, all_crossings)
+    m.add_child(_inert().Script(lambda map_name: label_script(labels, names_fg.get_name(), map_name)))
     _inert().LayerControl(collapsed=False, position="topright").add_to(m)
     _grade_toggle(m, grade_fg)
+    _route_links(m, line_names)
     _legend(folium, m, legend_items, modes)
     pad = 0.05
     m.fit_bounds([[bounds.bottom - pad, bounds.left - pad], [bounds.top + pad, bounds.right + pad]])

@@ -40,6 +40,7 @@ from typing import Any
 import numpy as np
 
 from corridor._errors import InvalidInputError
+from corridor._labels import label_with_unit
 from corridor._text import html_text
 from corridor._version import __version__
 from corridor.evaluation.published import USD_PER_EUR_SOURCE, published_table
@@ -56,7 +57,7 @@ from corridor.outputs.maps import map_html, route_map
 
 log = logging.getLogger(__name__)
 
-__all__ = ["ATTRIBUTIONS", "KEY_COLUMNS", "write_report"]
+__all__ = ["ATTRIBUTIONS", "KEY_COLUMNS", "LINK_SCRIPT", "write_report"]
 
 #: Attributions required by the licences of the data the report shows.
 ATTRIBUTIONS: tuple[tuple[str, str], ...] = (
@@ -82,6 +83,7 @@ td.t{min-width:9em}.badge{display:inline-block;background:#fde2c4;color:#7a3e00;
 .note{color:#555;font-size:12px}iframe{width:100%;height:620px;border:1px solid #ccc}
 img{max-width:100%}dl{display:grid;grid-template-columns:max-content auto;gap:2px 12px;font-size:13px}
 dt{font-weight:600}dd{margin:0;word-break:break-word}
+tr[data-route]{cursor:pointer}tr.corridor-selected td{background:#fff3b0}
 """
 
 
@@ -98,15 +100,37 @@ KEY_COLUMNS = ("rank", "name", "mode", "length_km", "length_km_new", "n_crossing
                "cost_low_musd", "cost_central_musd", "cost_high_musd", "terrain_class", "score")
 
 
-def _table_html(table: Any, columns: Sequence[str] | None = None) -> str:
+#: The report's one script: clicking a table row highlights that route on the embedded map, and
+#: clicking a route on the map highlights its rows. Fixed text; messages carry a route number only.
+LINK_SCRIPT = (
+    "(function () {"
+    "var frame = document.getElementById('corridor-map');"
+    "var rows = Array.prototype.slice.call(document.querySelectorAll('tr[data-route]'));"
+    "function mark(i) { var first = null; rows.forEach(function (r) {"
+    "  var on = Number(r.getAttribute('data-route')) === i; r.classList.toggle('corridor-selected', on);"
+    "  if (on && !first) { first = r; } }); return first; }"
+    "rows.forEach(function (r) { r.addEventListener('click', function () {"
+    "  var i = Number(r.getAttribute('data-route')); mark(i);"
+    "  if (frame && frame.contentWindow) { frame.contentWindow.postMessage({corridor: 'route', index: i}, '*'); }"
+    "}); });"
+    "window.addEventListener('message', function (e) {"
+    "  if (!frame || e.source !== frame.contentWindow) { return; }"
+    "  var d = e.data; if (!d || d.corridor !== 'route' || typeof d.index !== 'number') { return; }"
+    "  var r = mark(d.index); if (r) { r.scrollIntoView({block: 'nearest'}); } });"
+    "})();"
+)
+
+
+def _table_html(table: Any, columns: Sequence[str] | None = None,
+                route_index: Mapping[str, int] | None = None) -> str:
     import pandas as pd
 
     if not isinstance(table, pd.DataFrame):
         raise InvalidInputError(f"table must be a pandas DataFrame (from compare()), got {type(table).__name__}")
     df = table.reset_index() if "name" not in table.columns and table.index.name else table
     cols = [c for c in columns if c in df.columns] if columns is not None else list(df.columns)
-    head = "".join(f'<th class="{"t" if df[c].dtype == object or str(df[c].dtype) == "str" else ""}">'
-                   f"{html_text(c)}</th>" for c in cols)
+    head = "".join(f'<th class="{"t" if df[c].dtype == object or str(df[c].dtype) == "str" else ""}" '
+                   f'title="{html_text(c)}">{html_text(label_with_unit(str(c)))}</th>' for c in cols)
     body = []
     for _, row in df.iterrows():
         mode = str(row.get("mode", ""))
@@ -118,7 +142,9 @@ def _table_html(table: Any, columns: Sequence[str] | None = None) -> str:
                 text += ' <span class="badge">modelled</span>'
             cls = ' class="t"' if isinstance(v, str) else ' style="white-space:nowrap"'
             cells.append(f"<td{cls}>{text}</td>")
-        body.append("<tr>" + "".join(cells) + "</tr>")
+        idx = (route_index or {}).get(str(row.get("name", "")))
+        attr = f' data-route="{int(idx)}" title="click to show on the map"' if idx is not None else ""
+        body.append(f"<tr{attr}>" + "".join(cells) + "</tr>")
     return (f'<div class="scroll"><table><thead><tr>{head}</tr></thead>'
             f'<tbody>{"".join(body)}</tbody></table></div>')
 
@@ -288,8 +314,9 @@ def write_report(path: str | Path, routes: Sequence[Any], metrics: Sequence[Any]
                                 "pass one RouteMetrics per route, in the same order")
     if not isinstance(provenance, Mapping):
         raise InvalidInputError("provenance must be a mapping of name -> value")
-    table_html = (_table_html(table, KEY_COLUMNS)
-                  + "<details><summary>All columns</summary>" + _table_html(table) + "</details>")
+    index = {str(r.name): i for i, r in enumerate(routes)}
+    table_html = (_table_html(table, KEY_COLUMNS, index)
+                  + "<details><summary>All columns</summary>" + _table_html(table, None, index) + "</details>")
     with tempfile.TemporaryDirectory() as tmp:
         try:
             chart = png_data_uri(comparison_png(Path(tmp) / "comparison.png", table).read_bytes())
@@ -320,7 +347,8 @@ def write_report(path: str | Path, routes: Sequence[Any], metrics: Sequence[Any]
               "<h2>DEM uncertainty</h2>", _band_html(table, metrics),
               "<h2>Map</h2>",
               "<p class='note'>Works offline: the hillshade is the basemap; OpenStreetMap tiles show "
-              "only when online. Use the layer control to colour routes by grade class.</p>",
+              "only when online. Use the layer control to colour routes by grade class. Click a route to "
+              "highlight its row in the table above, or a row to highlight its route.</p>",
               f'<iframe title="route map" id="corridor-map" srcdoc="{srcdoc}"></iframe>',
               "<h2>Routes</h2>"]
     for i, route in enumerate(routes):
@@ -328,7 +356,7 @@ def write_report(path: str | Path, routes: Sequence[Any], metrics: Sequence[Any]
     parts += ["<h2>Data provenance</h2>", _dl(provenance) if provenance else "<p>none given</p>",
               "<h2>Attributions</h2><ul>"]
     parts += [f"<li><b>{html_text(k)}</b>: {html_text(v)}</li>" for k, v in ATTRIBUTIONS]
-    parts.append("</ul></body></html>")
+    parts.append(f"</ul><script id='corridor-links'>{LINK_SCRIPT}</script></body></html>")
     with atomic_output(path, suffix=".html") as tmp_path:
         tmp_path.write_text("".join(parts), encoding="utf-8")
     return Path(path)

@@ -34,6 +34,7 @@ import numpy as np
 
 from corridor._errors import DEMCoverageError, InvalidInputError, ParameterError
 from corridor._geo import geod, segment_lengths
+from corridor._html import card, profile_svg
 from corridor._text import plain_label
 from corridor._validate import check_mode
 from corridor.terrain._lines import (
@@ -159,6 +160,22 @@ class Profile:
         out["void_length_m"] = self.void_length_m
         out["dem_source"] = self.dem_source
         return out
+
+    def _repr_html_(self) -> str:
+        """Compact summary with the profile as inline SVG."""
+        unit, k = ("‰", 1000.0) if self.mode == "rail" else ("%", 100.0)
+        rows = [("Length", f"{self.length_m / 1000:,.1f} km"),
+                ("Elevation", f"{self.min_m:,.0f}–{self.max_m:,.0f} m (mean {self.mean_m:,.0f} m)"),
+                ("Ascent / descent", f"{self.ascent_m:,.0f} / {self.descent_m:,.0f} m"),
+                ("Grade, max / mean", f"{self.max_abs_grade * k:.1f} / {self.mean_abs_grade * k:.1f} {unit}")]
+        for kind, metres in sorted(self.structure_length_m.items()):
+            if metres > 0:
+                rows.append((f"{kind.capitalize()}s", f"{metres / 1000:,.1f} km"))
+        if self.dem_source:
+            rows.append(("DEM", self.dem_source))
+        svg = profile_svg(self.distance_m, self.elevation_m, self.ground_m)
+        return card(f"Elevation profile ({self.mode or 'no mode'})", rows, svg=svg,
+                    note="solid: alignment; dotted: ground" if svg else "")
 
     def reversed(self) -> Profile:
         """The same profile travelled the other way (ascent and descent swap).

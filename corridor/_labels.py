@@ -1,0 +1,204 @@
+"""Human labels, units and display text of metric columns: the one table of them.
+
+The terminal table, the map popups, the report, the GeoPackage styles and the
+notebook displays all name a metric column (``length_km_ARM``, ``max_grade``)
+the same way: ``label("length_km_ARM")`` is ``"Length in Armenia"`` and
+``unit_of("length_km_ARM")`` is ``"km"``. Grades show in per mille for rail and
+per cent for road. Column names that are not in the table (``published_*``
+columns built from scenario files, future columns) get a readable label from
+the name itself, never the raw slug.
+
+Examples
+--------
+>>> label("length_km_NAX"), unit_of("length_km_NAX")
+('Length in Nakhchivan', 'km')
+>>> label_with_unit("cost_tunnels_musd")
+'Cost of tunnels, central (million USD)'
+>>> display_value("max_grade", 0.0181, "rail"), display_value("length_km", 43.04)
+('18.1 ‰', '43.0 km')
+>>> label("published_meghri_section_length_armenian_survey_km")
+'Published: meghri section length armenian survey (km)'
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from typing import Any
+
+import numpy as np
+
+from corridor._types import UNITS
+
+__all__ = ["LABELS", "SHORT_UNIT_NAMES", "display_value", "format_metric", "label", "label_with_unit",
+           "unit_of"]
+
+#: Short names of the country units, for labels ("Length in Nakhchivan").
+SHORT_UNIT_NAMES: dict[str, str] = {code: {"NAX": "Nakhchivan"}.get(code, name) for code, name in UNITS.items()}
+_GRADE = "grade"  # pseudo-unit: ‰ for rail, % otherwise
+
+#: Column -> (label, unit). Columns following a pattern (per unit, per cost part) are added below.
+LABELS: dict[str, tuple[str, str]] = {
+    "rank": ("Rank", ""),
+    "score": ("Score (lower is better)", ""),
+    "name": ("Name", ""),
+    "mode": ("Mode", ""),
+    "scenario": ("Scenario", ""),
+    "status": ("Status", ""),
+    "length_km": ("Length", "km"),
+    "length_km_existing_active": ("Length on existing active line", "km"),
+    "length_km_existing_disused": ("Length on existing disused line", "km"),
+    "length_km_new": ("Length of new build", "km"),
+    "n_crossings": ("Border crossings", ""),
+    "n_border_stops": ("Border stops", ""),
+    "n_known_crossings": ("Known border crossing points used", ""),
+    "crossings": ("Crossings", ""),
+    "n_gauge_breaks": ("Gauge breaks", ""),
+    "n_transfers": ("Transfers", ""),
+    "min_elevation_m": ("Lowest elevation", "m"),
+    "max_elevation_m": ("Highest elevation", "m"),
+    "mean_elevation_m": ("Mean elevation", "m"),
+    "ascent_m": ("Total ascent", "m"),
+    "descent_m": ("Total descent", "m"),
+    "max_grade": ("Maximum grade", _GRADE),
+    "mean_grade": ("Mean grade", _GRADE),
+    "ruling_grade": ("Ruling grade", _GRADE),
+    "km_over_ruling": ("Length steeper than the ruling grade", "km"),
+    "tunnel_km": ("Tunnels", "km"),
+    "bridge_km": ("Bridges", "km"),
+    "n_tunnels": ("Number of tunnels", ""),
+    "longest_tunnel_m": ("Longest tunnel", "m"),
+    "n_bridges": ("Number of bridges", ""),
+    "longest_bridge_m": ("Longest bridge", "m"),
+    "cut_m3": ("Cut", "m³"),
+    "fill_m3": ("Fill", "m³"),
+    "detour_factor": ("Detour factor (length / straight line)", ""),
+    "time_h": ("Travel time", "h"),
+    "time_running_h": ("Running time", "h"),
+    "time_dwell_h": ("Dwell and border time", "h"),
+    "cost_low_musd": ("Construction cost, low", "million USD"),
+    "cost_central_musd": ("Construction cost, central", "million USD"),
+    "cost_high_musd": ("Construction cost, high", "million USD"),
+    "terrain_class": ("Terrain", ""),
+    "km_flat": ("Flat terrain", "km"),
+    "km_rolling": ("Rolling terrain", "km"),
+    "km_mountainous": ("Mountainous terrain", "km"),
+    "source": ("Source", ""),
+    "modelled": ("Modelled", ""),
+    "network_source": ("Network", ""),
+    "dem_source": ("Elevation model", ""),
+    "voids_filled": ("DEM voids filled", ""),
+    "published_sources": ("Published figures: sources", ""),
+    "units": ("Country units in order", ""),
+    "waypoints": ("Waypoints", ""),
+    "route_index": ("Route number", ""),
+    "n_segments": ("Segments", ""),
+}
+for _code, _name in SHORT_UNIT_NAMES.items():
+    LABELS[f"length_km_{_code}"] = (f"Length in {_name}", "km")
+LABELS["length_km_outside"] = ("Length outside the country units", "km")
+_COST_PART_NAMES = {"border_gauge": "border and gauge works"}
+#: Units recognised at the end of a ``published_*`` column name.
+_PUBLISHED_UNITS = ("km", "m", "musd", "usd", "h", "min", "years", "m3", "percent")
+
+
+def label(key: str) -> str:
+    """Human label of a column, without its unit.
+
+    >>> label("length_km_ARM"), label("cost_open_line_musd"), label("some_new_column")
+    ('Length in Armenia', 'Cost of open line, central', 'Some new column')
+    """
+    key = str(key)
+    if key in LABELS:
+        return LABELS[key][0]
+    m = re.fullmatch(r"cost_(\w+)_musd", key)
+    if m:
+        part = m.group(1)
+        return f"Cost of {_COST_PART_NAMES.get(part, part.replace('_', ' '))}, central"
+    if key.startswith("published_"):
+        body, unit = _published_parts(key)
+        return f"Published: {body}" + (f" ({unit})" if unit else "")
+    text = key.replace("_", " ").strip()
+    return text[:1].upper() + text[1:]
+
+
+def _published_parts(key: str) -> tuple[str, str]:
+    words = key.removeprefix("published_").split("_")
+    unit = words[-1] if len(words) > 1 and words[-1] in _PUBLISHED_UNITS else ""
+    body = " ".join(words[:-1] if unit else words)
+    return body, {"musd": "million USD", "m3": "m³", "percent": "%"}.get(unit, unit)
+
+
+def unit_of(key: str, mode: str = "") -> str:
+    """Unit of a column (``""`` for counts and text); grades: ``‰`` for rail, ``%`` otherwise.
+
+    >>> unit_of("max_grade", "rail"), unit_of("max_grade", "road"), unit_of("cost_bridges_musd")
+    ('‰', '%', 'million USD')
+    """
+    key = str(key)
+    unit = LABELS[key][1] if key in LABELS else ""
+    if key not in LABELS and re.fullmatch(r"cost_\w+_musd", key):
+        unit = "million USD"
+    if unit == _GRADE:
+        return "‰" if mode == "rail" else "%"
+    return unit
+
+
+def label_with_unit(key: str, mode: str = "") -> str:
+    """``"Length in Armenia (km)"``; published columns carry their unit in the label already."""
+    unit = "" if str(key).startswith("published_") else unit_of(key, mode)
+    return f"{label(key)} ({unit})" if unit else label(key)
+
+
+def format_metric(key: str, value: Any, mode: str = "") -> str | None:
+    """Display text of a numeric metric (no unit), or ``None`` if ``value`` is not a number.
+
+    Grades (keys containing ``grade`` but not ``km``) show in per mille for rail
+    and per cent otherwise; whole numbers get thousands separators.
+
+    Examples
+    --------
+    >>> format_metric("max_grade", 0.0125, "rail"), format_metric("length_km", 42.0)
+    ('12.5 ‰', '42')
+    >>> format_metric("name", "Meghri") is None
+    True
+    """
+    if isinstance(value, (bool, np.bool_)):
+        return "yes" if value else "no"
+    if not isinstance(value, (int, float, np.integer, np.floating)):
+        return None
+    v = float(value)
+    if math.isnan(v):
+        return "n/a"
+    if "grade" in key and "km" not in key:
+        return f"{v * 1000:.1f} ‰" if mode == "rail" else f"{v * 100:.1f} %"
+    if v.is_integer() and abs(v) < 1e12:
+        return f"{int(v):,}"
+    return f"{v:,.1f}" if abs(v) >= 10 else f"{v:.2f}"
+
+
+def display_value(key: str, value: Any, mode: str = "") -> str:
+    """Value with its unit for a person: ``"43.0 km"``, ``"18.1 ‰"``, ``"yes"``; text as is.
+
+    Lengths, times and costs show one decimal (``"0.0 km"`` for zero), m³ in millions.
+
+    >>> display_value("cut_m3", 2_500_000.0), display_value("n_crossings", 3), display_value("name", "x")
+    ('2.50 million m³', '3', 'x')
+    """
+    unit = unit_of(key, mode)
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)):
+        text = format_metric(key, value, mode)
+        return str(value) if text is None else text
+    v = float(value)
+    if math.isnan(v):
+        return "n/a"
+    if unit in ("‰", "%"):
+        return str(format_metric(key, v, mode))
+    if unit == "m³":
+        return f"{v / 1e6:,.2f} million m³"
+    if unit in ("km", "h", "million USD"):
+        return f"{v:,.1f} {unit}"
+    if unit == "m":
+        return f"{v:,.0f} m"
+    text = format_metric(key, v, mode)
+    return f"{text} {unit}".strip()
