@@ -18,9 +18,12 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from corridor._errors import InvalidBBoxError
+
+if TYPE_CHECKING:
+    from shapely.geometry import Polygon
 
 __all__ = ["DEFAULT_GAUGE_MM", "NATIONAL_GAUGE_MM", "REGION_BBOX", "ROAD_LEVELS", "UNITS", "BBox", "Place"]
 
@@ -143,7 +146,7 @@ class BBox(_BBoxFields):
             min(90.0, self.top + deg),
         )
 
-    def to_polygon(self) -> Any:
+    def to_polygon(self) -> Polygon:
         """The box as a shapely Polygon."""
         from shapely.geometry import box
 

@@ -36,7 +36,7 @@ def main(out: Path) -> None:
     df.to_csv(out / "summary.csv", index=False)
     export.write_layers(out / "routes.gpkg", routes, metrics)
     charts.profiles_png(out / "profiles.png", routes, metrics)
-    maps.save_map(maps.route_map(routes, metrics=metrics, basemap="offline"), out / "map.html")
+    maps.save_map(out / "map.html", maps.route_map(routes, metrics=metrics, basemap="offline"))
     report.write_report(out / "report.html", routes, metrics, df,
                         provenance={"network": str(net.meta.get("source")), "dem": "embedded GLOBE 30\" (~1 km)"},
                         basemap="offline", title="Example comparison (modelled network)")

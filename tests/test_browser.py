@@ -46,8 +46,8 @@ def pages(tmp_path_factory):
 
     routes, metrics = sample()
     d = tmp_path_factory.mktemp("browser")
-    m = save_map(route_map(routes, metrics=metrics, basemap="auto"), d / "map.html")
-    off = save_map(route_map(routes, metrics=metrics, basemap="offline"), d / "map_offline.html")
+    m = save_map(d / "map.html", route_map(routes, metrics=metrics, basemap="auto"))
+    off = save_map(d / "map_offline.html", route_map(routes, metrics=metrics, basemap="offline"))
     rep = write_report(d / "report.html", routes, metrics, compare(routes),
                        provenance={"network": "test routes"})
     return {"map": m, "offline": off, "report": rep, "n": len(routes)}
@@ -142,7 +142,7 @@ def hostile_pages(tmp_path_factory):
             r, m = hostile(p, sub)
             routes += r
             metrics += m
-        m = save_map(route_map(routes, metrics=metrics, basemap="offline"), d / "map.html")
+        m = save_map(d / "map.html", route_map(routes, metrics=metrics, basemap="offline"))
         rep = write_report(d / "report.html", routes, metrics, table(metrics),
                            provenance={"network": PAYLOADS[5], "dem": PAYLOADS[3]}, basemap="offline")
     finally:

@@ -86,7 +86,7 @@ def test_offline_assets_inlined(tmp_path, data, html):
     assert "L.Map" in html or "leaflet" in html.lower()
     online = maps.map_html(maps.route_map(data[0][:1], basemap="none"), offline=False)
     assert any("leaflet" in u for u in external_refs(online))
-    out = maps.save_map(maps.route_map(data[0][:1], basemap="offline"), tmp_path / "m.html")
+    out = maps.save_map(tmp_path / "m.html", maps.route_map(data[0][:1], basemap="offline"))
     text = out.read_text(encoding="utf-8")
     assert external_refs(text) == [] and "tile.openstreetmap.org" not in text
 
@@ -250,7 +250,7 @@ def test_untrusted_text_is_never_a_template(payload, plain_map, tmp_path, monkey
     if "{{7*7}}" in payload:
         assert "R {{7*7}}" in doc and "R 49" not in doc
     # the same through save_map (the CLI path)
-    text = maps.save_map(maps.route_map(routes, basemap="none"), tmp_path / "m.html").read_text(encoding="utf-8")
+    text = maps.save_map(tmp_path / "m.html", maps.route_map(routes, basemap="none")).read_text(encoding="utf-8")
     assert "<script>alert" not in text and not (tmp_path / "PWNED").exists()
 
 
@@ -385,5 +385,17 @@ def test_hillshade_covers_the_region_and_routes(data):
 
 def test_map_stays_within_its_size_budget(data, tmp_path):
     routes, metrics = data
-    out = maps.save_map(maps.route_map(routes, metrics=metrics), tmp_path / "map.html")
+    out = maps.save_map(tmp_path / "map.html", maps.route_map(routes, metrics=metrics))
     assert out.stat().st_size < 3_000_000  # the size before the whole-region hillshade and labels
+
+
+def test_save_map_takes_the_path_first_and_warns_on_the_old_order(tmp_path):
+    """Every writer takes the path first (issue 17); the old (map, path) order still works for one release."""
+    import folium
+
+    m = folium.Map(tiles=None)
+    out = maps.save_map(tmp_path / "new.html", m)
+    assert out == tmp_path / "new.html" and out.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+    with pytest.warns(DeprecationWarning, match=r"save_map\(path, m\)"):
+        old = maps.save_map(m, str(tmp_path / "old.html"))
+    assert old == tmp_path / "old.html" and old.exists()

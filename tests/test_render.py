@@ -7,6 +7,7 @@ import re
 
 import pytest
 from _maproutes import CONTROL, PAYLOADS, expected_text, hostile
+
 from corridor.cli import _render
 
 
@@ -251,7 +252,7 @@ def test_compact_columns_at_80(catalogue):
 
 
 def test_wide_shows_every_column(catalogue):
-    from corridor.cli.app._table import COLUMNS
+    from corridor.cli._table import COLUMNS
 
     table, metrics, _ = catalogue
     out = _render_at(table, metrics, 80, wide=True)

@@ -130,5 +130,6 @@ def _renamed(r: Route, name: str) -> Route:
 def _route_cells(r: Route, grid: _cost.Grid) -> np.ndarray:
     from rasterio.features import rasterize
 
-    return rasterize([(r.geometry, 1)], out_shape=grid.shape, transform=grid.transform,
-                     all_touched=True, fill=0, dtype="uint8").astype(bool)
+    cells: np.ndarray = rasterize([(r.geometry, 1)], out_shape=grid.shape, transform=grid.transform,
+                                  all_touched=True, fill=0, dtype="uint8").astype(bool)
+    return cells

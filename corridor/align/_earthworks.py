@@ -62,7 +62,7 @@ class CostModel:
         np.minimum(out, np.float32(self.bridge_usd_m), out=out, where=d < 0)
         out[cut > self.cap_cut] = self.tunnel_usd_m
         out[fill > self.cap_fill] = self.bridge_usd_m
-        return out
+        return np.asarray(out)
 
     def kinds(self, d: np.ndarray, open_tol: float) -> np.ndarray:
         cut = np.maximum(d, 0)

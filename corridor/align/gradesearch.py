@@ -283,7 +283,7 @@ def move_cost(length: np.ndarray, dz: np.ndarray, open_f: np.ndarray, struct: np
     a = np.abs(dz) / length
     f = np.clip(1.0 - g / np.maximum(a, 1e-300), 0.0, 1.0)
     ga = np.minimum(a, g) / g
-    return length * ((1.0 - f) * open_f * (1.0 + model.grade_penalty * ga * ga) + f * struct)
+    return np.asarray(length * ((1.0 - f) * open_f * (1.0 + model.grade_penalty * ga * ga) + f * struct))
 
 
 def _shift(a: np.ndarray, r: int, c: int, rows: int, cols: int) -> np.ndarray:

@@ -178,9 +178,9 @@ def _cut(coords: np.ndarray, cuts: Sequence[float]) -> list[np.ndarray]:
     def point(x: float) -> np.ndarray:
         k = int(np.clip(np.searchsorted(cum, x, side="right") - 1, 0, len(cum) - 2))
         if x - cum[k] <= 1e-9:
-            return coords[k].copy()
+            return np.asarray(coords[k].copy())
         if cum[k + 1] - x <= 1e-9:
-            return coords[k + 1].copy()
+            return np.asarray(coords[k + 1].copy())
         az, _, _ = g.inv(coords[k, 0], coords[k, 1], coords[k + 1, 0], coords[k + 1, 1])
         lon, lat, _ = g.fwd(coords[k, 0], coords[k, 1], az, x - cum[k])
         return np.array([lon, lat], dtype=float)

@@ -206,7 +206,7 @@ def slope(grid: Grid) -> np.ndarray:
     z = grid.z
     gy = np.gradient(z, axis=0) / dy if z.shape[0] > 1 else np.zeros_like(z)
     gx = np.gradient(z, axis=1) / dx[:, None] if z.shape[1] > 1 else np.zeros_like(z)
-    return np.hypot(gx, gy)
+    return np.asarray(np.hypot(gx, gy))
 
 
 def unit_factors(grid: Grid, *, stay_in: Sequence[str] = (), avoid: Mapping[str, float] | None = None,

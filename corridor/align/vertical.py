@@ -367,7 +367,7 @@ def _envelope(h: np.ndarray, rise: float, pick: Any) -> np.ndarray:
     # forward: out_i = pick_j<=i (h_j -/+ rise (i - j)); backward likewise; both as running extrema
     fwd = sign * np.maximum.accumulate(sign * (h + sign * ramp)) - ramp * sign
     bwd = (sign * np.maximum.accumulate((sign * (h - sign * ramp))[::-1]))[::-1] + ramp * sign
-    return pick(fwd, bwd)
+    return np.asarray(pick(fwd, bwd))
 
 
 def _forward(gs: np.ndarray, weight: np.ndarray, z: np.ndarray, band_lo: np.ndarray, band_hi: np.ndarray,

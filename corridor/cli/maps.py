@@ -54,7 +54,7 @@ def map_command(names: list[str], out: Path, *, basemap: str = "auto", network: 
 
         mets = [evaluate(r) for r in routes]
     m = route_map(routes, metrics=mets, basemap=basemap)
-    return save_map(m, out)
+    return save_map(out, m)
 
 
 def register(app: Any) -> None:

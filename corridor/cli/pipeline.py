@@ -577,8 +577,7 @@ def write_outputs(folder: Path, routes: Sequence[Any], metrics: Sequence[Any], t
                                                         hillshade=folder / "routes-hillshade.tif"),
         "profiles.png": lambda p: charts.profiles_png(p, list(routes), list(metrics)),
         "comparison.png": lambda p: charts.comparison_png(p, table),
-        "map.html": lambda p: maps.save_map(
-            maps.route_map(list(routes), metrics=list(metrics)), p, offline=True),
+        "map.html": lambda p: maps.save_map(p, maps.route_map(list(routes), metrics=list(metrics)), offline=True),
         "report.html": lambda p: report.write_report(p, list(routes), list(metrics), table,
                                                      provenance=flat_provenance(prov), published=pub),
     }

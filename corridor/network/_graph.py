@@ -443,4 +443,4 @@ class Graph:
         m &= ~self.closed
         if avoid:
             m &= ~np.isin(self.unit, np.array(avoid, dtype=object))
-        return m
+        return np.asarray(m)

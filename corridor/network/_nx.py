@@ -107,7 +107,7 @@ def _bool(value: Any) -> bool:
     if isinstance(value, bool):
         return value
     if value in ("True", "False"):
-        return value == "True"
+        return bool(value == "True")
     raise ValueError(f"not a boolean: {value!r}")
 
 

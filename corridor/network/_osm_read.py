@@ -430,7 +430,7 @@ def _kept_segments(c: _Cols, raw_idx: np.ndarray | None, lon: np.ndarray, lat: n
     fresh = np.flatnonzero((raw_idx[1:] != a + 1) | ~np.isfinite(d))
     if len(fresh):
         d[fresh] = pair_distances(lon[fresh], lat[fresh], lon[fresh + 1], lat[fresh + 1])
-    return d
+    return np.asarray(d)
 
 
 def _station_nodes(c: _Cols, node: np.ndarray, lon: np.ndarray, lat: np.ndarray, way_of: np.ndarray) -> np.ndarray:

@@ -75,7 +75,7 @@ def _key_codes(edges: Any, key: Iterable[str]) -> np.ndarray:
         return np.zeros(len(edges), np.int64)
     # factorize each column (NaN and None are one value), then number the distinct code rows in one pass
     codes = pd.DataFrame({c: pd.factorize(edges[c], use_na_sentinel=False)[0] for c in cols})
-    return codes.groupby(cols, sort=False).ngroup().to_numpy(np.int64)
+    return np.asarray(codes.groupby(cols, sort=False).ngroup().to_numpy(np.int64))
 
 
 def protected_station_nodes(edges: Any, stations: Any) -> np.ndarray:

@@ -100,7 +100,7 @@ class Solver:
         ids = np.asarray(ids, np.int64)
         j, k = self._joint(ids)
         if not j.any():
-            return g.vlayer[ids]
+            return np.asarray(g.vlayer[ids])
         return np.where(j, g.vlayer[g.a[g.joints.link[k]]], g.vlayer[np.where(j, 0, ids)])
 
     @cached_property
@@ -253,7 +253,7 @@ class Solver:
     def _strong(self) -> np.ndarray:
         from scipy.sparse.csgraph import connected_components
 
-        return connected_components(self.csr, directed=True, connection="strong")[1]
+        return np.asarray(connected_components(self.csr, directed=True, connection="strong")[1])
 
     @cached_property
     def _reverse(self) -> Any:

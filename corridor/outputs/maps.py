@@ -46,6 +46,8 @@ from __future__ import annotations
 import itertools
 import logging
 import math
+import os
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -124,7 +126,7 @@ def _classify(grade: np.ndarray, mode: str) -> np.ndarray:
     g = np.abs(np.asarray(grade, dtype=float))
     cls = np.searchsorted(th, g, side="left")
     cls[~np.isfinite(g)] = -1
-    return cls
+    return np.asarray(cls)
 
 
 # --------------------------------------------------------------- pieces
@@ -515,15 +517,18 @@ def map_html(m: Any, *, offline: bool = True) -> str:
     return inline_assets(html) if offline else html
 
 
-def save_map(m: Any, path: str | Path, *, offline: bool = True) -> Path:
+def save_map(path: str | Path | Any, m: Any, *, offline: bool = True) -> Path:
     """Write a map to an HTML file atomically.
+
+    The output path comes first, as in every writer of :mod:`corridor.outputs`
+    (``write_layers(path, routes)``, ``write_report(path, ...)``).
 
     Parameters
     ----------
-    m : folium.Map
-        The map (e.g. from :func:`route_map`).
     path : str or Path
         Output ``.html`` file.
+    m : folium.Map
+        The map (e.g. from :func:`route_map`).
     offline : bool
         Inline Leaflet, jQuery, Bootstrap and plugin assets so the page needs no
         network (about 1.5 MB); ``False`` keeps folium's CDN links.
@@ -535,10 +540,14 @@ def save_map(m: Any, path: str | Path, *, offline: bool = True) -> Path:
     Examples
     --------
     >>> import folium, tempfile
-    >>> out = save_map(folium.Map(tiles=None), tempfile.mkdtemp() + "/m.html")
+    >>> out = save_map(tempfile.mkdtemp() + "/m.html", folium.Map(tiles=None))
     >>> "https://cdn.jsdelivr.net/npm/leaflet" in out.read_text(encoding="utf-8")
     False
     """
+    if not isinstance(path, str | os.PathLike) and isinstance(m, str | os.PathLike):
+        warnings.warn("save_map(m, path) is deprecated; the path comes first, as in every writer: "
+                      "save_map(path, m)", DeprecationWarning, stacklevel=2)
+        path, m = m, path
     html = map_html(m, offline=offline)
     with atomic_output(path, suffix=".html") as tmp:
         tmp.write_text(html, encoding="utf-8")

@@ -140,7 +140,7 @@ def _mercator_rgba(img: np.ndarray, bounds: BBox) -> np.ndarray:
     lat_out = np.degrees(np.arctan(np.sinh(y_out)))
     row = (bounds.top - lat_out) / (bounds.top - bounds.bottom) * h - 0.5
     idx = np.clip(np.rint(row).astype(int), 0, h - 1)
-    return img[idx]
+    return np.asarray(img[idx])
 
 
 def overlay_data_uri(img: np.ndarray, bounds: BBox, *, quality: int = WEBP_QUALITY) -> str:

@@ -87,7 +87,7 @@ def vrt_xml(infos: list[dict[str, Any]]) -> str:
 
     with tempfile.TemporaryDirectory(prefix="corridor-vrt-") as tmp:
         path = build_vrt(Path(tmp) / "mosaic.vrt", [i["name"] for i in infos], res=infos[0]["res"])
-        return path.read_text(encoding="utf-8")
+        return str(path.read_text(encoding="utf-8"))
 
 
 def check_axis_aligned(path: Path, transform: Any) -> None:

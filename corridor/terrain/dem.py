@@ -357,7 +357,7 @@ class DEM:
                 if cells <= MAX_CACHED_CELLS:
                     full = ds.read(1, masked=True).astype("float32").filled(np.nan)
                     self._array = full
-                    return full[row0:row0 + rows, col0:col0 + cols]
+                    return np.asarray(full[row0:row0 + rows, col0:col0 + cols])
                 data = ds.read(1, window=Window(col0, row0, cols, rows), masked=True)
                 return np.asarray(data.astype("float32").filled(np.nan))
         except Exception as exc:

@@ -221,7 +221,7 @@ def perturbed_profiles(distance_m: np.ndarray, ground_m: np.ndarray, sigma_m: fl
     d = np.asarray(distance_m, dtype="float64")
     if g.shape != d.shape:
         raise InvalidInputError(f"ground_m {g.shape} and distance_m {d.shape} must have the same shape")
-    return g[None, :] + correlated_noise(d, sigma_m, corr_length_m, n, seed)
+    return np.asarray(g[None, :] + correlated_noise(d, sigma_m, corr_length_m, n, seed))
 
 
 def perturbed_grids(array: np.ndarray, cell_m: tuple[float, float], sigma_m: float, corr_length_m: float,
