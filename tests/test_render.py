@@ -251,7 +251,7 @@ def test_compact_columns_at_80(catalogue):
 
 
 def test_wide_shows_every_column(catalogue):
-    from corridor.cli.app._table import COLUMNS
+    from corridor.cli._table import COLUMNS
 
     table, metrics, _ = catalogue
     out = _render_at(table, metrics, 80, wide=True)
