@@ -239,12 +239,12 @@ def test_out_is_a_file(tmp_path, capsys):
 
 
 def test_out_not_writable(tmp_path, capsys, monkeypatch):
-    import corridor.cli.pipeline as pipeline
+    import corridor.cli._outputset as outputset
 
     out = tmp_path / "locked"
     out.mkdir()
     real = os.access
-    monkeypatch.setattr(pipeline.os, "access", lambda p, mode: False if Path(p) == out else real(p, mode))
+    monkeypatch.setattr(outputset.os, "access", lambda p, mode: False if Path(p) == out else real(p, mode))
     assert main(["compare", "yeraskh-sadarak", "--out", str(out)]) == 2
     assert "not writable" in one_error_line(capsys)
     assert list(out.iterdir()) == []
@@ -415,7 +415,9 @@ import hashlib  # noqa: E402
 import signal  # noqa: E402
 import time  # noqa: E402
 
+import corridor.cli._outputset as outputset  # noqa: E402
 import corridor.cli.pipeline as pipeline  # noqa: E402
+from corridor._errors import OutputError  # noqa: E402
 
 SMALL = ["compare", "yeraskh-sadarak", "--network", "none"]
 
@@ -568,8 +570,8 @@ def test_failed_move_rolls_back_the_earlier_set(tmp_path, capsys, monkeypatch):
                 raise OSError(28, "No space left on device")
         return real(src, dst)
 
-    monkeypatch.setattr(pipeline.os, "replace", flaky)
-    with pytest.raises(pipeline.OutputError, match="No space left"), pipeline.staged_output(out) as tmp:
+    monkeypatch.setattr(outputset.os, "replace", flaky)
+    with pytest.raises(OutputError, match="No space left"), pipeline.staged_output(out) as tmp:
         for name in ("summary.csv", "map.html"):
             (tmp / name).write_text(f"second {name}")
     monkeypatch.undo()
@@ -581,7 +583,7 @@ def test_dead_staging_folders_are_removed(tmp_path):
     out.mkdir()
     done = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
     dead_pid = int(done.stdout)
-    host = pipeline._HOST
+    host = outputset._HOST
     dead = out / f".corridor-tmp-{dead_pid}.{host}.abc"  # its process has ended (SIGKILL, power cut)
     live = out / f".corridor-tmp-{os.getppid()}.{host}.abc"  # a run still going (its process is alive)
     old = out / ".corridor-tmp-x1y2z3"  # an older corridor's name: removed once it is an hour old
@@ -644,7 +646,7 @@ def test_signal_during_the_commit_waits_for_it(tmp_path, monkeypatch):
             os.kill(os.getpid(), signal.SIGINT)  # in the middle of the moves
         return real(src, dst)
 
-    monkeypatch.setattr(pipeline.os, "replace", signalling)
+    monkeypatch.setattr(outputset.os, "replace", signalling)
     with pytest.raises(cli.Stopped), cli._stop_on_signals(), pipeline.staged_output(out) as tmp:
         for name in ("summary.csv", "map.html"):
             (tmp / name).write_text(f"second {name}")

@@ -1,54 +1,36 @@
 """The ``corridor compare`` job: scenarios → routes → metrics → files, atomically.
 
-Outputs are written to a staging folder inside ``--out`` (``.corridor-tmp-*``)
-and moved in only when every file is complete, so a failure leaves nothing
-half-written. The files of one run form an *output set*, described by
-``corridor-manifest.json`` (file names, sizes, SHA-256 and the run's
-provenance). A new set replaces the earlier one as a whole (see
-:func:`staged_output`): the earlier set's files that the new one lacks are
-removed (only files its manifest lists, and only if unchanged), and if any
-move fails the earlier set is put back.
-
-Examples
---------
->>> import tempfile, pathlib
->>> out = pathlib.Path(tempfile.mkdtemp()) / "new-folder"
->>> check_out_dir(out) == out
-True
->>> check_out_dir(pathlib.Path(tempfile.mkstemp()[1]))  # doctest: +ELLIPSIS
-Traceback (most recent call last):
-...
-corridor._errors.OutputError: --out ... is a file, not a folder; give a folder name (it is created if missing)
+The files are written into a staging folder and committed as one output set
+(:mod:`corridor.cli._outputset`: :func:`staged_output`, the manifest, the
+roll-back); this module resolves the inputs, runs the comparison and writes
+the files.
 """
 
 from __future__ import annotations
 
-import contextlib
-import hashlib
-import json
 import logging
-import math
 import os
-import re
-import shutil
-import signal
-import socket
-import stat
-import tempfile
-import threading
-import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from corridor import scenarios
-from corridor._errors import DEMError, InvalidInputError, NoFeasibleAlignment, OutputError
-from corridor._files import missing_folders, remove_folders
+from corridor._errors import DEMError, InvalidInputError, NoFeasibleAlignment
 from corridor._text import clean_terminal, write_csv
 from corridor._types import BBox
 from corridor._validate import check_input_path
 from corridor._version import __version__
+from corridor.cli._outputset import (
+    MANIFEST,
+    OUTPUT_FILES,
+    SENSITIVITY_FILE,
+    check_out_dir,
+    json_safe,
+    read_manifest,
+    sha256_file,
+    staged_output,
+)
 from corridor.data.places import resolve
 from corridor.evaluation.metrics import evaluate, sensitivity
 from corridor.evaluation.metrics import table as make_table
@@ -63,333 +45,12 @@ log = logging.getLogger(__name__)
 __all__ = ["CompareResult", "check_out_dir", "load_dem", "load_net", "read_manifest", "resolve_scenarios",
            "run_compare", "staged_output", "write_outputs"]
 
-#: Files written by ``corridor compare`` (in this order); ``published.csv`` is the modelled-vs-published
-#: table (:func:`corridor.evaluation.published.published_table`).
-OUTPUT_FILES = ("summary.csv", "published.csv", "routes.gpkg", "routes-hillshade.tif", "routes.qgs", "profiles.png",
-                "comparison.png", "map.html", "report.html")
-#: The optional file of ``corridor compare --sensitivity``.
-SENSITIVITY_FILE = "sensitivity.csv"
-#: The manifest of an output set; moved in last, so a folder holding it holds the whole set.
-MANIFEST = "corridor-manifest.json"
-MANIFEST_FORMAT = "corridor-output-set"
-MANIFEST_VERSION = 1
-#: Every name an output set may hold: the only files a later run ever removes as stale.
-SET_FILES = frozenset({*OUTPUT_FILES, SENSITIVITY_FILE})
-#: Prefix of staging (and roll-back) folders inside ``--out``.
-STAGING_PREFIX = ".corridor-tmp-"
-#: A staging folder whose process cannot be confirmed alive is removed once it is this old (s);
-#: one whose process (on this host) has ended is removed at once.
-STALE_STAGING_S = 3600.0
-
 Progress = Callable[[str, int, int, str], None]
 
 
 def out_names(with_sensitivity: bool = False) -> tuple[str, ...]:
     """The files ``corridor compare`` writes into ``--out`` (without the manifest)."""
     return (*OUTPUT_FILES, SENSITIVITY_FILE) if with_sensitivity else OUTPUT_FILES
-
-
-def _writable(path: Path) -> bool:
-    return os.access(path, os.W_OK | os.X_OK)
-
-
-def check_out_dir(out: str | Path, names: Sequence[str] = ()) -> Path:
-    """Validate an output folder before any work: not a file, writable (or creatable).
-
-    Parameters
-    ----------
-    out : str or Path
-        The output folder.
-    names : sequence of str
-        File names the run will write there: none may be a folder already.
-
-    Raises
-    ------
-    OutputError
-        ``out`` is a file, lies under a file, the folder (or the nearest
-        existing parent, if it must be created) is not writable, or a folder
-        stands where one of ``names`` (or the manifest) must go.
-    """
-    p = Path(out)
-    if p.exists() and not p.is_dir():
-        raise OutputError(f"--out {str(p)!r} is a file, not a folder; give a folder name "
-                          "(it is created if missing)")
-    if p.is_dir():
-        if not _writable(p):
-            raise OutputError(f"output folder {str(p)!r} is not writable; choose another --out folder "
-                              "or fix its permissions")
-        _check_targets(p, [*names, MANIFEST] if names else ())
-        return p
-    parent = p.absolute().parent
-    while not parent.exists():
-        parent = parent.parent
-    if not parent.is_dir():
-        raise OutputError(f"cannot create --out {str(p)!r}: {str(parent)!r} is a file; give a folder path")
-    if not _writable(parent):
-        raise OutputError(f"cannot create --out {str(p)!r}: {str(parent)!r} is not writable; "
-                          "choose another --out folder")
-    return p
-
-
-def _check_targets(out: Path, names: Iterable[str]) -> None:
-    """Refuse before anything is replaced: a folder stands where an output file must go."""
-    for name in names:
-        if _is_dir(out / name):
-            raise OutputError(f"cannot write {name!r} in --out {str(out)!r}: a folder of that name is in "
-                              "the way; move or rename it, or choose another --out folder")
-
-
-def _is_dir(path: Path) -> bool:
-    """A real folder (not a link to one) at ``path``."""
-    try:
-        return stat.S_ISDIR(os.lstat(path).st_mode)
-    except OSError:
-        return False
-
-
-def _sha256(path: Path) -> str:
-    with open(path, "rb") as f:
-        return hashlib.file_digest(f, "sha256").hexdigest()
-
-
-def read_manifest(out: str | Path) -> dict[str, Any] | None:
-    """The manifest of the output set in ``out``, or None if there is none (or it is unusable).
-
-    Only a manifest of the expected shape is returned, its ``files`` reduced to
-    entries with a plain file name of :data:`SET_FILES` and a SHA-256, so a
-    damaged or hand-made manifest can never name other files.
-
-    >>> import tempfile, pathlib
-    >>> out = pathlib.Path(tempfile.mkdtemp())
-    >>> with staged_output(out) as tmp:
-    ...     _ = (tmp / "summary.csv").write_text("a,b\\n")
-    >>> [f["name"] for f in read_manifest(out)["files"]]
-    ['summary.csv']
-    """
-    try:
-        data = json.loads((Path(out) / MANIFEST).read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, ValueError):
-        return None
-    if not isinstance(data, dict) or data.get("format") != MANIFEST_FORMAT or not isinstance(data.get("files"), list):
-        return None
-    files = [f for f in data["files"] if isinstance(f, dict) and f.get("name") in SET_FILES
-             and isinstance(f.get("sha256"), str) and re.fullmatch(r"[0-9a-f]{64}", f["sha256"])]
-    return {**data, "files": files}
-
-
-def _manifest(folder: Path, names: Sequence[str], prov: dict[str, Any] | None) -> dict[str, Any]:
-
-    return {"format": MANIFEST_FORMAT, "version": MANIFEST_VERSION, "software": f"corridor {__version__}",
-            "created_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-            "files": [{"name": n, "bytes": (folder / n).stat().st_size, "sha256": _sha256(folder / n)}
-                      for n in names],
-            "provenance": prov or {}}
-
-
-def _stale_members(out: Path, new_names: Iterable[str]) -> list[str]:
-    """Files of the earlier set (per its manifest) that the new set lacks and nobody has changed since."""
-    old = read_manifest(out)
-    if old is None:
-        return []
-    keep = set(new_names)
-    stale = []
-    for entry in old["files"]:
-        name = entry["name"]
-        path = out / name
-        if name in keep:
-            continue
-        try:
-            if not stat.S_ISREG(os.lstat(path).st_mode):
-                continue
-            same = _sha256(path) == entry["sha256"]
-        except OSError:
-            continue
-        if same:
-            stale.append(name)
-        else:
-            log.warning("leaving %s: it was changed after corridor wrote it", path)
-    return stale
-
-
-_HOST = hashlib.sha256(socket.gethostname().encode("utf-8", "replace")).hexdigest()[:6]
-_STAGING_RE = re.compile(re.escape(STAGING_PREFIX) + r"(\d+)\.([0-9a-f]{6})\.")
-
-
-def _staging_prefix() -> str:
-    """``.corridor-tmp-PID.HOST.``: lets a later run tell whether the folder's process is gone."""
-    return f"{STAGING_PREFIX}{os.getpid()}.{_HOST}."
-
-
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except OSError:  # e.g. EPERM: it exists, owned by someone else
-        return True
-    return True
-
-
-def clean_stale_staging(out: Path, *, max_age_s: float = STALE_STAGING_S) -> list[Path]:
-    """Remove staging folders of earlier runs in ``out`` that can no longer finish.
-
-    A folder named by this host's process that has ended goes at once; any
-    other (another host's, or of an older corridor) once it is ``max_age_s``
-    old. Folders of running processes are left alone.
-
-    Returns
-    -------
-    list of Path
-        The folders removed.
-    """
-    removed: list[Path] = []
-    try:
-        entries = list(os.scandir(out))
-    except OSError:
-        return removed
-    now = time.time()
-    for e in entries:
-        if not e.name.startswith(STAGING_PREFIX):
-            continue
-        try:
-            st = e.stat(follow_symlinks=False)
-        except OSError:
-            continue
-        if not stat.S_ISDIR(st.st_mode):
-            continue
-        m = _STAGING_RE.match(e.name)
-        if m and m.group(2) == _HOST and int(m.group(1)) == os.getpid():
-            continue
-        dead = bool(m and m.group(2) == _HOST and not _pid_alive(int(m.group(1))))
-        if dead or now - st.st_mtime > max_age_s:
-            shutil.rmtree(e.path, ignore_errors=True)
-            if not os.path.lexists(e.path):
-                log.info("removed the staging folder %s of an earlier run that did not finish", e.path)
-                removed.append(Path(e.path))
-    return removed
-
-
-@contextlib.contextmanager
-def _signals_deferred() -> Iterator[None]:
-    """Hold SIGINT/SIGTERM back while a short critical section runs; deliver them right after it.
-
-    The handlers are swapped for one that only records the signal (whichever
-    thread the OS delivers it to, Python runs handlers in the main thread), then
-    restored, and a recorded signal is raised again for them.
-    """
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    held: list[int] = []
-    sigs = (signal.SIGINT, signal.SIGTERM)
-    old = {s: signal.signal(s, lambda signum, frame: held.append(signum)) for s in sigs}
-    try:
-        yield
-    finally:
-        for s, h in old.items():
-            signal.signal(s, h if h is not None else signal.SIG_DFL)
-        if held:
-            signal.raise_signal(held[0])
-
-
-def _commit(out: Path, staged: Path, names: Sequence[str]) -> None:
-    """Replace the output set in ``out`` by the files ``names`` of ``staged`` (manifest last), or roll back."""
-    _check_targets(out, names)
-    stale = _stale_members(out, names)
-    aside = Path(tempfile.mkdtemp(prefix=_staging_prefix() + "old-", dir=out))
-    moved_aside: list[str] = []
-    moved_in: list[str] = []
-    order = [n for n in names if n != MANIFEST] + [n for n in names if n == MANIFEST]
-    with _signals_deferred():
-        try:
-            # the earlier manifest goes first (a half-replaced set never has one), then what is replaced
-            for name in dict.fromkeys([MANIFEST, *order, *stale]):
-                if os.path.lexists(out / name) and not _is_dir(out / name):  # never a folder (checked above)
-                    os.replace(out / name, aside / name)
-                    moved_aside.append(name)
-            for name in order:
-                os.replace(staged / name, out / name)
-                moved_in.append(name)
-        except BaseException as exc:
-            _roll_back(out, aside, moved_aside, moved_in)
-            if isinstance(exc, OSError) and not isinstance(exc, OutputError):
-                raise OutputError(f"cannot move the new files into --out {str(out)!r} ({exc.strerror or exc}); "
-                                  "the earlier files were left as they were") from exc
-            raise
-        shutil.rmtree(aside, ignore_errors=True)  # the earlier set, and its stale members with it
-    for name in stale:
-        log.info("removed %s: part of the earlier output set, not of this one", out / name)
-
-
-def _roll_back(out: Path, aside: Path, moved_aside: Sequence[str], moved_in: Sequence[str]) -> None:
-    lost = []
-    for name in reversed(moved_in):
-        with contextlib.suppress(OSError):
-            os.unlink(out / name)
-    for name in reversed(moved_aside):
-        try:
-            os.replace(aside / name, out / name)
-        except OSError as exc:
-            lost.append(f"{name} ({exc.strerror or exc})")
-    if lost:  # keep what could not be put back, and say where
-        log.error("could not restore %s in %s; the earlier files are in %s", ", ".join(lost), out, aside)
-    else:
-        shutil.rmtree(aside, ignore_errors=True)
-
-
-@contextlib.contextmanager
-def staged_output(out: str | Path, *, provenance: dict[str, Any] | None = None) -> Iterator[Path]:
-    """Yield a staging folder inside ``out``; on success its files replace the output set in ``out``.
-
-    The staging folder is ``out/.corridor-tmp-PID.HOST.*``; staging folders of
-    earlier runs that were killed are removed first (:func:`clean_stale_staging`).
-    On success :data:`MANIFEST` is written beside the staged files (names,
-    sizes, SHA-256, ``provenance``), then, with SIGINT/SIGTERM held back, the
-    earlier set is moved aside, the new files moved in (the manifest last) and
-    the earlier set's files the new one lacks removed: files its manifest lists
-    and that nobody changed since, never other files. If a move fails, the
-    earlier set is put back and :class:`OutputError` raised.
-
-    On any error (or signal) the staging folder is removed, and ``out`` and the
-    parent folders this call created too, so nothing half-written is left.
-
-    Raises
-    ------
-    OutputError
-        ``out`` cannot be created or written, or a folder stands where a file
-        must go (checked before anything is replaced).
-
-    >>> import tempfile, pathlib
-    >>> out = pathlib.Path(tempfile.mkdtemp()) / "o"
-    >>> with staged_output(out) as tmp:
-    ...     _ = (tmp / "summary.csv").write_text("x")
-    >>> sorted(p.name for p in out.iterdir())
-    ['corridor-manifest.json', 'summary.csv']
-    """
-
-    out = check_out_dir(out)
-    created = missing_folders(out)
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-        clean_stale_staging(out)
-        tmp = Path(tempfile.mkdtemp(prefix=_staging_prefix(), dir=out))
-    except OSError as exc:
-        remove_folders(created)
-        raise OutputError(f"cannot write to --out {str(out)!r}: {exc.strerror or exc}; "
-                          "choose a writable folder") from exc
-    try:
-        yield tmp
-        names = sorted(p.name for p in tmp.iterdir() if p.name != MANIFEST and p.is_file() and not p.is_symlink())
-        _check_targets(out, [*names, MANIFEST])
-        (tmp / MANIFEST).write_text(json.dumps(_json_tree(_manifest(tmp, names, provenance)), indent=2,
-                                               ensure_ascii=False, default=str, allow_nan=False) + "\n",
-                                    encoding="utf-8")
-        _commit(out, tmp, [*names, MANIFEST])
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        remove_folders(created)
-        raise
-    shutil.rmtree(tmp, ignore_errors=True)
 
 
 # ------------------------------------------------------------------ inputs
@@ -471,7 +132,7 @@ def costs_provenance(costs_file: str | os.PathLike[str] | None) -> dict[str, Any
 
     shown = clean_terminal(os.fspath(costs_file))
     p = check_input_path(costs_file, "cost parameter file")
-    return {"source": f"file {shown!r} over the corridor.costs defaults", "path": shown, "sha256": _sha256(p)}
+    return {"source": f"file {shown!r} over the corridor.costs defaults", "path": shown, "sha256": sha256_file(p)}
 
 
 def provenance(network: Any, dem: Any, costs_file: str | os.PathLike[str] | None = None) -> dict[str, Any]:
@@ -533,26 +194,9 @@ class CompareResult:
     published: Any = None
 
 
-def _json_safe(v: Any) -> Any:
-    if isinstance(v, float) and not math.isfinite(v):
-        return None
-    if hasattr(v, "item") and not isinstance(v, str | bytes):
-        return _json_safe(v.item())
-    return v
-
-
-def _json_tree(v: Any) -> Any:
-    """``v`` with every non-finite float (also nested) turned into None, for strict JSON."""
-    if isinstance(v, dict):
-        return {str(k): _json_tree(x) for k, x in v.items()}
-    if isinstance(v, list | tuple):
-        return [_json_tree(x) for x in v]
-    return _json_safe(v)
-
-
 def table_records(table: Any) -> list[dict[str, Any]]:
     """Table rows as JSON-safe dicts (NaN → None)."""
-    return [{str(k): _json_safe(v) for k, v in row.items()} for row in table.to_dict(orient="records")]
+    return [{str(k): json_safe(v) for k, v in row.items()} for row in table.to_dict(orient="records")]
 
 
 def _write_csv(path: Path, table: Any) -> None:

@@ -40,30 +40,27 @@ from __future__ import annotations
 import logging
 import math
 import os
-import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 from corridor import scenarios
 from corridor._errors import InvalidInputError, ParameterError
-from corridor._types import UNITS
-from corridor._validate import as_items, check_positive
+from corridor._validate import as_items
 from corridor.costs import CostParams
 from corridor.evaluation import _core as core
 from corridor.evaluation._display import Comparison, metrics_html
+from corridor.evaluation._inputs import as_route, network_source, open_dem, symmetric_step
+from corridor.evaluation._rows import ROW_COLUMNS, published_columns, row_values
 from corridor.evaluation.ranking import check_weights, rank, rank_changes, score
 from corridor.evaluation.uncertainty_bands import (
-    BAND_COLUMNS,
     DEFAULT_SEED,
     DemBand,
-    band_columns,
     check_samples,
     dem_band,
 )
 from corridor.network.core import as_network
 from corridor.route import Route
-from corridor.terrain.profiles import DEM
 from corridor.terrain.profiles import profile as make_profile
 
 log = logging.getLogger(__name__)
@@ -231,17 +228,9 @@ class RouteMetrics:
 
     def as_row(self) -> dict[str, Any]:
         """One flat table row (scalars only): the columns of :data:`ROW_COLUMNS`, then ``published_*``."""
-        row = {col: get(self) for col, get in _ROW}
+        row = row_values(self)
         row.update(published_columns(self.published))
         return row
-
-    def _structure_columns(self) -> dict[str, Any]:
-        out: dict[str, Any] = {}
-        for kind in ("tunnel", "bridge"):
-            ss = [s for s in self.structures if s.kind == kind]
-            out[f"n_{kind}s"] = len(ss)
-            out[f"longest_{kind}_m"] = max((s.length_m for s in ss), default=0.0)
-        return out
 
     def _repr_html_(self) -> str:
         """Compact summary with the elevation profile as inline SVG (:mod:`._display`)."""
@@ -254,161 +243,12 @@ class RouteMetrics:
                 f"cost_musd=({lo:.0f}, {mid:.0f}, {hi:.0f}), terrain={self.terrain_class!r})")
 
 
-def _structure_column(col: str) -> Callable[[RouteMetrics], float]:
-    return lambda m: m._structure_columns()[col]
-
-
-def _cost_part(k: str) -> Callable[[RouteMetrics], float]:
-    return lambda m: m.cost_parts_musd.get(k, (0.0, 0.0, 0.0))[1]
-
-
-def _band_column(col: str) -> Callable[[RouteMetrics], Any]:
-    return lambda m: band_columns(m)[col]
-
-
-def _per_unit(u: str) -> Callable[[RouteMetrics], float]:
-    return lambda m: m.length_by_unit_m.get(u, 0.0) / 1000.0
-
-
-def _per_build(b: str) -> Callable[[RouteMetrics], float]:
-    return lambda m: m.length_by_build_m.get(b, 0.0) / 1000.0
-
-
-#: The fixed columns of :meth:`RouteMetrics.as_row` and how each is read (``published_*`` follow).
-_ROW: tuple[tuple[str, Callable[[RouteMetrics], Any]], ...] = (
-    ("name", lambda m: m.name),
-    ("mode", lambda m: m.mode),
-    ("scenario", lambda m: str(m.meta.get("scenario", ""))),
-    ("status", lambda m: str(m.meta.get("status", ""))),
-    ("length_km", lambda m: m.length_km),
-    *((f"length_km_{u}", _per_unit(u)) for u in UNITS),
-    ("length_km_outside", _per_unit(core.OUTSIDE)),
-    *((f"length_km_{b}", _per_build(b)) for b in ("existing_active", "existing_disused", "new")),
-    ("n_crossings", lambda m: m.n_crossings),
-    ("n_border_stops", lambda m: m.n_border_stops),
-    ("n_known_crossings", lambda m: sum(1 for c in m.crossings if c["known"])),
-    ("crossings", lambda m: m.crossings_text()),
-    ("n_gauge_breaks", lambda m: m.n_gauge_breaks),
-    ("n_transfers", lambda m: m.n_transfers),
-    ("min_elevation_m", lambda m: float(m.profile.min_m)),
-    ("max_elevation_m", lambda m: float(m.profile.max_m)),
-    ("mean_elevation_m", lambda m: float(m.profile.mean_m)),
-    ("ascent_m", lambda m: float(m.profile.ascent_m)),
-    ("descent_m", lambda m: float(m.profile.descent_m)),
-    ("max_grade", lambda m: float(m.profile.max_abs_grade)),
-    ("mean_grade", lambda m: float(m.profile.mean_abs_grade)),
-    ("ruling_grade", lambda m: m.ruling_grade),
-    ("km_over_ruling", lambda m: m.km_over_ruling),
-    ("tunnel_km", lambda m: m.tunnel_km),
-    ("bridge_km", lambda m: m.bridge_km),
-    *((col, _structure_column(col)) for col in ("n_tunnels", "longest_tunnel_m", "n_bridges", "longest_bridge_m")),
-    ("cut_m3", lambda m: m.cut_m3),
-    ("fill_m3", lambda m: m.fill_m3),
-    ("detour_factor", lambda m: m.detour_factor),
-    ("time_h", lambda m: m.time_h),
-    ("time_running_h", lambda m: m.time_parts_h.get("running", 0.0)),
-    ("time_dwell_h", lambda m: m.time_h - m.time_parts_h.get("running", 0.0)),
-    ("cost_low_musd", lambda m: m.cost_musd[0]),
-    ("cost_central_musd", lambda m: m.cost_musd[1]),
-    ("cost_high_musd", lambda m: m.cost_musd[2]),
-    *((f"cost_{k}_musd", _cost_part(k)) for k in core.COST_PARTS),
-    *((col, _band_column(col)) for col in BAND_COLUMNS),
-    ("terrain_class", lambda m: m.terrain_class),
-    ("km_flat", lambda m: m.terrain_km.get("flat", 0.0)),
-    ("km_rolling", lambda m: m.terrain_km.get("rolling", 0.0)),
-    ("km_mountainous", lambda m: m.terrain_km.get("mountainous", 0.0)),
-    ("source", lambda m: m.source),
-    ("modelled", lambda m: m.modelled),
-    ("network_source", lambda m: m.network_source),
-    ("dem_source", lambda m: m.dem_source),
-    ("voids_filled", lambda m: bool(getattr(m.profile, "voids_filled", False))),
-)
-#: Column names of :meth:`RouteMetrics.as_row` before the ``published_*`` columns.
-ROW_COLUMNS: tuple[str, ...] = tuple(col for col, _ in _ROW)
-
-
 def _total(parts: Mapping[str, tuple[float, float, float]]) -> tuple[float, float, float]:
     lo, mid, hi = (sum(p[k] for p in parts.values()) for k in range(3))
     return (lo, mid, hi)
 
 
-def _slug(text: Any) -> str:
-    return re.sub(r"[^a-z0-9]+", "_", str(text).lower()).strip("_")
-
-
-def published_columns(published: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
-    """``published_<figure>_<unit>`` columns; repeated figures are joined with ``"; "``.
-
-    >>> published_columns([{"figure": "length", "value": 42, "unit": "km", "source": "a"},
-    ...                    {"figure": "length", "value": 43, "unit": "km", "source": "b"}])
-    {'published_length_km': '42; 43', 'published_sources': 'a; b'}
-    """
-    out: dict[str, Any] = {}
-    sources: list[str] = []
-    for item in published:
-        fig, unit = _slug(item.get("figure", "figure")), _slug(item.get("unit", ""))
-        key = f"published_{fig}" + (f"_{unit}" if unit and not fig.endswith(unit) else "")
-        val = item.get("value")
-        if key in out:
-            out[key] = f"{out[key]}; {val}"
-        else:
-            out[key] = val
-        src = str(item.get("source", "")).strip()
-        if src and src not in sources:
-            sources.append(src)
-    if out:
-        out["published_sources"] = "; ".join(sources)
-    return out
-
-
 # ----------------------------------------------------------------- evaluate
-def _open_dem(dem: Any) -> Any:
-
-    if dem is None or isinstance(dem, str | bytes) or hasattr(dem, "__fspath__") or isinstance(dem, list | tuple):
-        return DEM.open(dem)
-    return dem
-
-
-def _as_route(item: Any, network: Any = None, dem: Any = None) -> Any:
-
-    if isinstance(item, Route):
-        return item
-    if isinstance(item, str):
-
-        item = scenarios.get(item)
-    if hasattr(item, "route") and callable(item.route):
-        return item.route(network=network if network is not None else "reference", dem=dem)
-    raise InvalidInputError(f"cannot evaluate {item!r}: give a Route, a Scenario or a scenario name")
-
-
-def _network_source(route: Any) -> str:
-    meta = route.meta or {}
-    if meta.get("network_source"):
-        return str(meta["network_source"])
-    seg = route.segments
-    existing = seg[seg["build"].astype(str) == "existing"]
-    if len(existing) == 0:
-        return "none (new alignment only, modelled)"
-    srcs = sorted({str(s) for s in existing["source"]})
-    text = ", ".join(srcs)
-    date = (meta.get("network_meta") or {}).get("extract_date") if isinstance(meta.get("network_meta"), Mapping) else None
-    return f"{text} (extract {date})" if date else text
-
-
-def _symmetric_step(route: Any, dem: Any, step_m: float | None) -> float:
-    """A step that divides the route length into whole steps (see :func:`evaluate`)."""
-
-    total = route.length_m
-    if step_m is None:
-        lats = [c[1] for c in (route.start, route.end)]
-        base = float(dem.ground_resolution_m(sum(lats) / 2)) / 2
-    else:
-        base = check_positive(step_m, "step_m")
-    if total <= 0:
-        return base
-    return total / max(1, math.ceil(total / base - 1e-9))
-
-
 def evaluate(route: Any, *, dem: Any = None, params: CostParams | None = None,
              fill_voids: bool = False, crossing_tolerance_m: float = KNOWN_CROSSING_TOLERANCE_M,
              network: Any = None, step_m: float | None = None, dem_samples: int | None = 0,
@@ -469,12 +309,12 @@ def evaluate(route: Any, *, dem: Any = None, params: CostParams | None = None,
         raise ParameterError(f"params must be a CostParams, got {type(params).__name__}; "
                              "use CostParams() or CostParams.from_toml(path)")
     n_dem = check_samples(dem_samples)
-    dem_obj = _open_dem(dem)
-    route = _as_route(route, network, dem_obj)
+    dem_obj = open_dem(dem)
+    route = as_route(route, network, dem_obj)
     by_unit = core.length_by_unit(route)  # validates unit codes first
     total = route.length_m
     prof = make_profile(route, dem_obj, mode=route.mode, fill_voids=fill_voids,
-                        step_m=_symmetric_step(route, dem_obj, step_m))
+                        step_m=symmetric_step(route, dem_obj, step_m))
     iv = core.intervals(route, prof, params)
     ruling = params.rail_ruling_grade if route.mode == "rail" else params.road_ruling_grade
     over = float(iv.length_m[abs(iv.grade) > ruling + 1e-12].sum()) / 1000.0
@@ -507,7 +347,7 @@ def evaluate(route: Any, *, dem: Any = None, params: CostParams | None = None,
         tunnel_km=float(seg["length_m"][structs == "tunnel"].sum()) / 1000.0,
         bridge_km=float(seg["length_m"][structs == "bridge"].sum()) / 1000.0,
         km_over_ruling=over, ruling_grade=ruling, source=str(route.source), modelled=bool(route.modelled),
-        network_source=_network_source(route),
+        network_source=network_source(route),
         dem_source=str(getattr(prof, "dem_source", "") or getattr(dem_obj, "source", "")),
         published=published, meta=meta, params=params,
         cut_m3=cut_m3, fill_m3=fill_m3, structures=tuple(core.structures(route)), cost_parts_musd=cparts,
@@ -530,7 +370,7 @@ def _metrics_of(items: Any, *, params: CostParams | None, network: Any, dem: Any
             m = it.recost(params) if params is not None and params != it.params else it
         else:
             if dem_obj is None:
-                dem_obj = _open_dem(dem)
+                dem_obj = open_dem(dem)
             if not isinstance(it, Route) and (network is None or isinstance(network, str | os.PathLike)):
                 network = as_network("reference" if network is None else network)  # once, not per scenario
             m = evaluate(it, dem=dem_obj, params=params, network=network, dem_samples=dem_samples)
