@@ -766,10 +766,6 @@ def test_costs_is_a_deprecated_alias_of_routing_costs():
         _ = network_pkg.Nope
 
 
-    r = net.route((43.70, 40.72), (43.85, 40.79), mode="rail")
-    assert r.length_m == pytest.approx(net.edges.length_m.sum())
-
-
 # ------------------------------------------------------------------ notebook display (issue 18)
 def test_network_html_repr_and_explore():
     import html as _html

@@ -61,4 +61,4 @@ def symmetric_step(route: Any, dem: Any, step_m: float | None) -> float:
         base = check_positive(step_m, "step_m")
     if total <= 0:
         return base
-    return total / max(1, math.ceil(total / base - 1e-9))
+    return float(total / max(1, math.ceil(total / base - 1e-9)))

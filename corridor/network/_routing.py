@@ -51,11 +51,11 @@ class _End:
 
     def nearest(self) -> np.ndarray:
         """The nearest node's vertices (one per layer it is in)."""
-        return self.v[self.d <= self.d[0] + 1e-6]
+        return np.asarray(self.v[self.d <= self.d[0] + 1e-6])
 
     def within(self, tol: float) -> np.ndarray:
         """Mask of the candidates at most ``tol`` metres farther than the nearest one."""
-        return self.d <= self.d[0] + tol
+        return np.asarray(self.d <= self.d[0] + tol)
 
     def label(self) -> str:
         return f"{self.place.name!r} ({self.place.lon:.4f}, {self.place.lat:.4f})"
