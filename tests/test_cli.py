@@ -98,7 +98,7 @@ def test_default_compare_covers_catalogue(default_compare):
     assert {r["name"] for r in rows} == names
     for n in infeasible:  # one line each on stderr
         assert sum(n in ln and "infeasible" in ln for ln in default_compare[2].splitlines()) == 1
-    for col in ("length_km", "length_km_ARM", "length_km_NAX", "n_crossings", "max_grade", "km_over_ruling",
+    for col in ("length_km", "length_km_ARM", "length_km_NAX", "n_crossings", "max_grade", "over_ruling_km",
                 "time_h", "cost_low_musd", "cost_central_musd", "cost_high_musd", "rank"):
         assert all(r[col] != "" for r in rows), col
     for r in rows:

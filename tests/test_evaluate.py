@@ -109,7 +109,7 @@ def test_reversal_keeps_length_and_swaps_ascent_descent(meghri, igdir_sadarak, p
         assert b.n_crossings == m.n_crossings
         assert b.time_h == pytest.approx(m.time_h, rel=1e-6)
         assert b.cost_musd == pytest.approx(m.cost_musd, rel=1e-6)
-        assert b.km_over_ruling == pytest.approx(m.km_over_ruling, rel=1e-6)
+        assert b.over_ruling_km == pytest.approx(m.over_ruling_km, rel=1e-6)
 
 
 def test_cost_band_ordered(metrics):
@@ -313,7 +313,7 @@ def test_time_grade_penalty_and_border_dwell(metrics, meghri, dem):
     m = metrics["Ordubad-Meghri-Aghband"]
     no_penalty = CostParams(rail_grade_speed=[(1.0, 1.0)], rail_border_dwell_h=0.0, gauge_break_dwell_h=0.0)
     m2 = evaluate(meghri, dem=dem, params=no_penalty)
-    assert m.km_over_ruling > 0
+    assert m.over_ruling_km > 0
     assert m2.time_parts_h["running"] < m.time_parts_h["running"]
     assert m2.time_parts_h["running"] == pytest.approx(m.length_km / 100.0, rel=1e-6)
     assert m.time_parts_h["border"] == pytest.approx(2.0 * m.n_border_stops)
@@ -324,7 +324,7 @@ def test_time_grade_penalty_and_border_dwell(metrics, meghri, dem):
 def test_km_over_ruling_follows_parameter(meghri, metrics, dem):
     m = metrics["Ordubad-Meghri-Aghband"]
     loose = evaluate(meghri, dem=dem, params=CostParams(rail_ruling_grade=0.05))
-    assert 0 <= loose.km_over_ruling < m.km_over_ruling <= m.length_km
+    assert 0 <= loose.over_ruling_km < m.over_ruling_km <= m.length_km
     assert loose.ruling_grade == 0.05 and m.ruling_grade == 0.0125
 
 
@@ -343,7 +343,7 @@ def test_provenance_and_row(metrics, meghri, dem):
     contract = ["name", "mode", "length_km", "length_km_ARM", "length_km_existing_active",
                 "length_km_existing_disused", "length_km_new", "n_crossings", "crossings", "n_gauge_breaks",
                 "min_elevation_m", "max_elevation_m", "mean_elevation_m", "ascent_m", "descent_m", "max_grade",
-                "mean_grade", "km_over_ruling", "tunnel_km", "bridge_km", "detour_factor", "time_h",
+                "mean_grade", "over_ruling_km", "tunnel_km", "bridge_km", "detour_factor", "time_h",
                 "cost_low_musd", "cost_central_musd", "cost_high_musd", "terrain_class", "source", "modelled",
                 "network_source", "dem_source"]
     assert not [c for c in contract if c not in row]
@@ -508,3 +508,20 @@ def test_metrics_and_comparison_html():
     table_html = c._repr_html_()
     assert table_html.count("<svg") == 2 and table_html.count("<tr>") == 3
     assert table_html.index("&lt;b&gt;short") < table_html.index("long")  # ranked order
+
+
+def test_renamed_columns_keep_their_old_names_for_one_release():
+    """Columns now end in their unit (issue 17): the old names still work, with a DeprecationWarning."""
+    from shapely.geometry import LineString
+
+    from corridor.evaluation import evaluate
+    from corridor.evaluation.ranking import RENAMED_COLUMNS, check_weights
+    from corridor.route import Route
+
+    m = evaluate(Route.from_lines([LineString([(44.50, 40.10), (44.60, 40.25)])], mode="rail"))
+    row = m.as_row()
+    assert set(RENAMED_COLUMNS.values()) <= set(row) and not set(RENAMED_COLUMNS) & set(row)
+    with pytest.warns(DeprecationWarning, match="over_ruling_km"):
+        assert m.km_over_ruling == m.over_ruling_km
+    with pytest.warns(DeprecationWarning, match="'flat_km'"):
+        assert check_weights({"km_flat": 2.0}) == {"flat_km": 2.0}

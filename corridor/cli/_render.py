@@ -209,13 +209,13 @@ def print_metrics(m: Any, console: Any) -> None:
     t.add_row("elevation min / max", f"{row['min_elevation_m']:,.0f} / {row['max_elevation_m']:,.0f} m")
     t.add_row("ascent / descent", f"{row['ascent_m']:,.0f} / {row['descent_m']:,.0f} m")
     t.add_row("max / mean grade", f"{fmt_grade(row['max_grade'], mode)} / {fmt_grade(row['mean_grade'], mode)}")
-    t.add_row(f"km over ruling grade ({fmt_grade(m.ruling_grade, mode)})", f"{m.km_over_ruling:,.1f} km")
+    t.add_row(f"km over ruling grade ({fmt_grade(m.ruling_grade, mode)})", f"{m.over_ruling_km:,.1f} km")
     t.add_row("tunnels / bridges", f"{m.tunnel_km:,.1f} / {m.bridge_km:,.1f} km")
     t.add_row("  longest tunnel / bridge", f"{row['longest_tunnel_m']:,.0f} / {row['longest_bridge_m']:,.0f} m "
               f"({row['n_tunnels']} / {row['n_bridges']} structures)")
     t.add_row("cut / fill", f"{m.cut_m3 / 1e6:,.2f} / {m.fill_m3 / 1e6:,.2f} million m³")
-    t.add_row("terrain", f"{m.terrain_class} (flat {row['km_flat']:,.0f}, rolling {row['km_rolling']:,.0f}, "
-                         f"mountainous {row['km_mountainous']:,.0f} km)")
+    t.add_row("terrain", f"{m.terrain_class} (flat {row['flat_km']:,.0f}, rolling {row['rolling_km']:,.0f}, "
+                         f"mountainous {row['mountainous_km']:,.0f} km)")
     t.add_row("detour factor", _num(m.detour_factor, "{:.2f}"))
     t.add_row("travel time", f"{m.time_h:,.1f} h (dwell {row['time_dwell_h']:,.1f} h)")
     t.add_row("construction cost (low–central–high)", f"{fmt_band(m.cost_musd)} M USD")

@@ -32,7 +32,7 @@ __all__ = ["Comparison", "metrics_html"]
 _PALETTE = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf", "#8c564b", "#e377c2", "#7f7f7f")
 #: Figures of the one-route summary, in order (zeros of per-unit lengths are left out).
 _KEYS = ("length_km", *(f"length_km_{u}" for u in UNITS), "length_km_new", "n_crossings", "crossings",
-         "n_gauge_breaks", "max_grade", "km_over_ruling", "tunnel_km", "bridge_km", "time_h", "terrain_class")
+         "n_gauge_breaks", "max_grade", "over_ruling_km", "tunnel_km", "bridge_km", "time_h", "terrain_class")
 
 
 def _svg(m: Any, colour: str, width: int = 360, height: int = 96) -> str:

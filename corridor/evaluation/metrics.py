@@ -40,6 +40,7 @@ from __future__ import annotations
 import logging
 import math
 import os
+import warnings
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -122,7 +123,7 @@ class RouteMetrics:
         DEM-uncertainty band of tunnel km, bridge km and central cost
         (:mod:`corridor.evaluation.uncertainty_bands`; columns ``*_dem_p10``/``*_dem_p90``);
         None when not computed (``dem_samples=0``).
-    km_over_ruling : float
+    over_ruling_km : float
         Km whose grade exceeds ``ruling_grade`` (rail 12.5 ‰, road 6 % by default).
     source, network_source, dem_source : str
         Provenance of the route, its network and the DEM.
@@ -162,7 +163,7 @@ class RouteMetrics:
     terrain_km: Mapping[str, float]
     tunnel_km: float
     bridge_km: float
-    km_over_ruling: float
+    over_ruling_km: float
     ruling_grade: float
     source: str
     modelled: bool
@@ -235,6 +236,13 @@ class RouteMetrics:
     def _repr_html_(self) -> str:
         """Compact summary with the elevation profile as inline SVG (:mod:`._display`)."""
         return metrics_html(self)
+
+    @property
+    def km_over_ruling(self) -> float:
+        """Deprecated name of :attr:`over_ruling_km` (kept for one release)."""
+        warnings.warn("RouteMetrics.km_over_ruling is deprecated; use over_ruling_km", DeprecationWarning,
+                      stacklevel=2)
+        return self.over_ruling_km
 
     def __repr__(self) -> str:
         lo, mid, hi = self.cost_musd
@@ -346,7 +354,7 @@ def evaluate(route: Any, *, dem: Any = None, params: CostParams | None = None,
         terrain_class=core.dominant_terrain(tkm), terrain_km=tkm,
         tunnel_km=float(seg["length_m"][structs == "tunnel"].sum()) / 1000.0,
         bridge_km=float(seg["length_m"][structs == "bridge"].sum()) / 1000.0,
-        km_over_ruling=over, ruling_grade=ruling, source=str(route.source), modelled=bool(route.modelled),
+        over_ruling_km=over, ruling_grade=ruling, source=str(route.source), modelled=bool(route.modelled),
         network_source=network_source(route),
         dem_source=str(getattr(prof, "dem_source", "") or getattr(dem_obj, "source", "")),
         published=published, meta=meta, params=params,

@@ -20,6 +20,7 @@ Examples
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -36,9 +37,15 @@ DEFAULT_WEIGHTS: dict[str, float] = {
     "time_h": 1.0,
     "n_crossings": 1.0,
     "n_gauge_breaks": 0.5,
-    "km_over_ruling": 1.0,
+    "over_ruling_km": 1.0,
     "max_grade": 0.5,
 }
+
+
+#: Columns renamed so that the unit comes last (``tunnel_km``, ``over_ruling_km``); the old names are
+#: accepted, with a ``DeprecationWarning``, for one release.
+RENAMED_COLUMNS: dict[str, str] = {"km_over_ruling": "over_ruling_km", "km_flat": "flat_km",
+                                   "km_rolling": "rolling_km", "km_mountainous": "mountainous_km"}
 
 
 def check_weights(weights: Mapping[str, Any] | None, columns: Sequence[str] | None = None) -> dict[str, float]:
@@ -57,6 +64,10 @@ def check_weights(weights: Mapping[str, Any] | None, columns: Sequence[str] | No
         raise ParameterError(f"weights must be a mapping of criterion -> weight, got {weights!r}")
     out: dict[str, float] = {}
     for k, v in weights.items():
+        if k in RENAMED_COLUMNS:
+            warnings.warn(f"criterion {k!r} is deprecated; use {RENAMED_COLUMNS[k]!r} (unit suffix last)",
+                          DeprecationWarning, stacklevel=2)
+            k = RENAMED_COLUMNS[k]
         if isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(float(v)) or v < 0:
             raise ParameterError(f"weight {k!r} must be a finite number >= 0, got {v!r}")
         if columns is not None and k not in columns:

@@ -96,7 +96,7 @@ def _fmt(col: str, v: Any, mode: str = "") -> str:
 
 #: Columns of the headline table (those present are shown, in this order); the full table follows.
 KEY_COLUMNS = ("rank", "name", "mode", "length_km", "length_km_new", "n_crossings", "crossings",
-               "n_gauge_breaks", "max_grade", "km_over_ruling", "tunnel_km", "bridge_km", "time_h",
+               "n_gauge_breaks", "max_grade", "over_ruling_km", "tunnel_km", "bridge_km", "time_h",
                "cost_low_musd", "cost_central_musd", "cost_high_musd", "terrain_class", "score")
 
 
