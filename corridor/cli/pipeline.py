@@ -265,7 +265,7 @@ def run_compare(scenario_args: Sequence[str] = (), *, network: str | None = "ref
         try:
             routes.append(s.route(network=net, dem=dem_obj, params=params))  # the design at these prices
         except NoFeasibleAlignment as exc:  # one scenario the constraints cannot connect: say so, go on
-            log.warning("%s: infeasible: %s", getattr(s, "name", s), exc)
+            log.info("%s: infeasible: %s", getattr(s, "name", s), exc)
             infeasible.append((str(getattr(s, "name", s)), str(exc)))
     if not routes:
         raise NoFeasibleAlignment("; ".join(f"{n}: {why}" for n, why in infeasible))
