@@ -8,14 +8,40 @@ interrupted write never leaves a half-written file or an empty folder behind.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 from corridor._errors import OutputError
 
-__all__ = ["atomic_output", "missing_folders", "remove_folders"]
+__all__ = ["atomic_output", "file_hexdigest", "missing_folders", "remove_folders"]
+
+
+def file_hexdigest(path: str | os.PathLike[str], algorithm: str | Callable[[], hashlib._Hash] = "sha256") -> str:
+    """Hex digest of a file's content, streamed (:func:`hashlib.file_digest`).
+
+    Parameters
+    ----------
+    path : str or path-like
+        The file.
+    algorithm : str or callable
+        A :mod:`hashlib` algorithm name (``"sha256"``, ``"md5"``, ...) or a
+        constructor of a hash object with ``update``/``hexdigest``.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> p = Path(tempfile.mkdtemp()) / "x.bin"
+    >>> _ = p.write_bytes(b"abc")
+    >>> file_hexdigest(p, "md5")
+    '900150983cd24fb0d6963f7d28e17f72'
+    >>> file_hexdigest(p)[:16]
+    'ba7816bf8f01cfea'
+    """
+    with open(path, "rb") as f:
+        return hashlib.file_digest(f, algorithm).hexdigest()
 
 
 def missing_folders(folder: str | Path) -> list[Path]:

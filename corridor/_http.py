@@ -46,6 +46,7 @@ from corridor._errors import (
     ParameterError,
     RemoteFileNotFound,
 )
+from corridor._files import file_hexdigest
 
 log = logging.getLogger(__name__)
 
@@ -134,7 +135,7 @@ def _check_dest(dest: Any) -> Path:
 
 
 # --- helpers ----------------------------------------------------------------
-def file_md5(path: str | os.PathLike[str], *, chunk: int = 1 << 20) -> str:
+def file_md5(path: str | os.PathLike[str]) -> str:
     """MD5 hex digest of a file, streamed.
 
     Examples
@@ -146,11 +147,7 @@ def file_md5(path: str | os.PathLike[str], *, chunk: int = 1 << 20) -> str:
     >>> file_md5(p)
     '900150983cd24fb0d6963f7d28e17f72'
     """
-    h = hashlib.md5()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(chunk), b""):
-            h.update(block)
-    return h.hexdigest()
+    return file_hexdigest(path, "md5")
 
 
 def _fast_hasher() -> tuple[str, Callable[[], Any]]:
@@ -180,8 +177,7 @@ def fast_file_digest(path: str | os.PathLike[str]) -> str:
     True
     """
     name, new = _fast_hasher()
-    with open(path, "rb") as f:
-        return f"{name}:{hashlib.file_digest(f, new).hexdigest()}"
+    return f"{name}:{file_hexdigest(path, new)}"
 
 
 def _looks_like_html(head: bytes) -> bool:

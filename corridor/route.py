@@ -50,7 +50,7 @@ from corridor._types import Place
 from corridor._validate import as_items, check_mode
 from corridor.data.regions import split_lines
 
-__all__ = ["BUILD_TYPES", "SEGMENT_COLUMNS", "STRUCTURES", "Route"]
+__all__ = ["BUILD_TYPES", "SEGMENT_COLUMNS", "STRUCTURES", "Route", "true_runs"]
 
 BUILD_TYPES = ("existing", "new")
 STRUCTURES = ("none", "tunnel", "bridge")
@@ -318,6 +318,32 @@ class Route:
                               f"{self.name} ({kind})"))
         points = [(p.lat, p.lon, f"{p.name} ({p.kind}, {p.unit or '?'})") for p in self.waypoints]
         return explore_map(lines, points, tiles=tiles, m=m)
+
+
+def true_runs(flags: Sequence[bool]) -> list[tuple[int, int]]:
+    """The runs of consecutive true flags, as inclusive ``(first, last)`` index pairs.
+
+    Used for runs of segments (new build) and of legs (feasible ones) along a route.
+
+    Examples
+    --------
+    >>> true_runs([True, True, False, True, False, False, True])
+    [(0, 1), (3, 3), (6, 6)]
+    >>> true_runs([])
+    []
+    """
+    out = []
+    i, n = 0, len(flags)
+    while i < n:
+        if not flags[i]:
+            i += 1
+            continue
+        j = i
+        while j + 1 < n and flags[j + 1]:
+            j += 1
+        out.append((i, j))
+        i = j + 1
+    return out
 
 
 def _check_lines(geoms: Sequence[Any], name: str) -> None:

@@ -48,6 +48,7 @@ def _chains(s: Any) -> tuple[list[Any], list[dict[str, str]]]:
     import dataclasses
 
     from corridor import NoFeasibleAlignment
+    from corridor.route import true_runs
 
     try:
         return [s.route()], []
@@ -64,17 +65,7 @@ def _chains(s: Any) -> tuple[list[Any], list[dict[str, str]]]:
             ok.append(False)
             bad.append({"scenario": s.slug, "leg": f"{wps[i]} - {wps[i + 1]}", "reason": str(exc)})
             print(f"{s.slug:26s} leg {wps[i]} - {wps[i + 1]}: INFEASIBLE ({exc})", file=sys.stderr)
-    routes = []
-    i = 0
-    while i < len(ok):
-        if not ok[i]:
-            i += 1
-            continue
-        j = i
-        while j + 1 < len(ok) and ok[j + 1]:
-            j += 1
-        routes.append(dataclasses.replace(s, waypoints=tuple(wps[i:j + 2])).route())
-        i = j + 1
+    routes = [dataclasses.replace(s, waypoints=tuple(wps[i:j + 2])).route() for i, j in true_runs(ok)]
     return routes, bad
 
 

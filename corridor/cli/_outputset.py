@@ -42,7 +42,7 @@ from pathlib import Path
 from typing import Any
 
 from corridor._errors import OutputError
-from corridor._files import missing_folders, remove_folders
+from corridor._files import file_hexdigest, missing_folders, remove_folders
 from corridor._version import __version__
 
 log = logging.getLogger(__name__)
@@ -129,8 +129,7 @@ def _is_dir(path: Path) -> bool:
 
 def sha256_file(path: Path) -> str:
     """The SHA-256 hex digest of the file at ``path``."""
-    with open(path, "rb") as f:
-        return hashlib.file_digest(f, "sha256").hexdigest()
+    return file_hexdigest(path)
 
 
 def read_manifest(out: str | Path) -> dict[str, Any] | None:

@@ -16,7 +16,6 @@ Examples
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from dataclasses import dataclass
 from functools import lru_cache
@@ -25,6 +24,7 @@ from typing import TYPE_CHECKING
 
 from corridor import settings
 from corridor._errors import DataPackError
+from corridor._files import file_hexdigest
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -68,14 +68,6 @@ def region_dir() -> Path:
     return data_dir() / "region"
 
 
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
 def _expected_sums(folder: Path) -> dict[str, str]:
     sums = folder / "SHA256SUMS"
     if not sums.is_file():
@@ -102,7 +94,7 @@ def _verified(folder: Path, stamp: tuple[tuple[str, float, int], ...]) -> bool:
         path = folder / name
         if not path.is_file():
             raise DataPackError(f"region pack file {path} is missing; {_FIX}")
-        if name in expected and _sha256(path) != expected[name]:
+        if name in expected and file_hexdigest(path) != expected[name]:
             raise DataPackError(f"region pack file {path} is corrupted (SHA-256 mismatch); {_FIX}")
     return True
 

@@ -58,6 +58,7 @@ from corridor.align.structures import FLAG_STEP_M
 from corridor.align.surface import PRESETS
 from corridor.align.vertical import design_grade_line
 from corridor.costs import CostParams, terrain_factor
+from corridor.route import true_runs
 from corridor.terrain.dem import DEM
 from corridor.terrain.profiles import profile
 from corridor.terrain.uncertainty import bands, correlated_noise, default_corr_length_m
@@ -220,14 +221,7 @@ def _runs(route: Any) -> list[_Run]:
         return None
 
     out: list[_Run] = []
-    i = 0
-    while i < len(seg):
-        if not new[i]:
-            i += 1
-            continue
-        j = i
-        while j + 1 < len(seg) and new[j + 1]:
-            j += 1
+    for i, j in true_runs(new.tolist()):
         chain: list[np.ndarray] = []
         wps: list[tuple[float, str]] = []
         for k in range(i, j + 1):
@@ -244,7 +238,6 @@ def _runs(route: Any) -> list[_Run]:
         out.append(_Run(coords=coords, start_m=float(off[i]), waypoints=tuple(wps),
                         junction_start=not wps or wps[0][0] > 1e-6,
                         junction_end=end_name is None))
-        i = j + 1
     return out
 
 
