@@ -15,10 +15,14 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["GEOD_ELLPS", "chain_lengths", "cumulative_distance", "distances_from", "geod", "geodesic_length",
+__all__ = ["GEOD_ELLPS", "M_PER_DEG_LAT", "M_PER_DEG_LON_EQUATOR", "chain_lengths", "cumulative_distance", "distances_from", "geod", "geodesic_length",
            "great_circle_m", "lengths_of", "nearest", "pair_distances", "segment_lengths"]
 
 GEOD_ELLPS = "WGS84"
+#: Metres per degree on WGS84, for sizing search windows and pads in degrees only (lengths are always
+#: geodesic): a degree of latitude (at ~40 N) and a degree of longitude at the equator (times cos(lat)).
+M_PER_DEG_LAT = 110_574.0
+M_PER_DEG_LON_EQUATOR = 111_320.0
 
 
 @lru_cache(maxsize=1)

@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from corridor._errors import DEMCoverageError, NoFeasibleAlignment, ParameterError
-from corridor._geo import great_circle_m
+from corridor._geo import M_PER_DEG_LON_EQUATOR, great_circle_m
 from corridor._types import BBox, Place
 from corridor._validate import as_items, check_mode, check_positive, check_units
 from corridor.align import surface as _cost
@@ -127,7 +127,7 @@ def setup(waypoints: Any, mode: str, dem: Any, stay_in: Any, avoid: Any, max_gra
     lats = [p.lat for p in places]
     span_m = max(great_circle_m(lons[i], lats[i], lons[i + 1], lats[i + 1]) for i in range(len(places) - 1))
     hw = half_width(preset, span_m, buffer_m)
-    pad = 2.5 * hw / 111_000.0 / max(0.2, math.cos(math.radians(max(abs(v) for v in lats))))
+    pad = 2.5 * hw / M_PER_DEG_LON_EQUATOR / max(0.2, math.cos(math.radians(max(abs(v) for v in lats))))
     bbox = BBox(min(lons), min(lats), max(lons), max(lats)).buffer(pad)
     grid = _cost.read_grid(dem_obj, bbox)
     cells = [grid.rowcol(p.lon, p.lat) for p in places]

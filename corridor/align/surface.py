@@ -47,7 +47,7 @@ from typing import Any
 import numpy as np
 
 from corridor._errors import ParameterError
-from corridor._geo import geod
+from corridor._geo import M_PER_DEG_LAT, M_PER_DEG_LON_EQUATOR, geod
 from corridor._types import UNITS, BBox
 from corridor._validate import renamed
 from corridor.data.regions import index
@@ -294,7 +294,7 @@ def corridor_mask(grid: Grid, a: tuple[float, float], b: tuple[float, float], ha
     rows, cols = np.indices(grid.shape)
     lon, lat = grid.lonlat(rows, cols)
     lat0 = math.radians((a[1] + b[1]) / 2)
-    kx, ky = 111_320.0 * math.cos(lat0), 110_574.0
+    kx, ky = M_PER_DEG_LON_EQUATOR * math.cos(lat0), M_PER_DEG_LAT
     px, py = (lon - a[0]) * kx, (lat - a[1]) * ky
     bx, by = (b[0] - a[0]) * kx, (b[1] - a[1]) * ky
     ll = bx * bx + by * by

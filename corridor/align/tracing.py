@@ -59,7 +59,7 @@ from typing import Any
 import numpy as np
 
 from corridor._errors import InvalidInputError, NoFeasibleAlignment, NoRouteError
-from corridor._geo import great_circle_m
+from corridor._geo import M_PER_DEG_LON_EQUATOR, great_circle_m
 from corridor._validate import as_items
 from corridor.align import gradesearch as _gradesearch
 from corridor.align import surface as _cost
@@ -109,7 +109,7 @@ def _solve_leg(pb: Problem, i: int, costs: np.ndarray, net: Any,
             return [("cell", r, c) for r, c in res.path], res.cost
         return _blocked(pb, i)
     ry = hw / 110_574.0 / g.res[1]
-    rx = hw / (111_320.0 * max(0.2, math.cos(math.radians((a.lat + b.lat) / 2)))) / g.res[0]
+    rx = hw / (M_PER_DEG_LON_EQUATOR * max(0.2, math.cos(math.radians((a.lat + b.lat) / 2)))) / g.res[0]
     r0, r1 = max(0, int(min(ra, rb) - ry) - 1), min(g.shape[0], int(max(ra, rb) + ry) + 2)
     c0, c1 = max(0, int(min(ca, cb) - rx) - 1), min(g.shape[1], int(max(ca, cb) + rx) + 2)
     attempts = [(r0, r1, c0, c1, hw), (0, g.shape[0], 0, g.shape[1], None)]

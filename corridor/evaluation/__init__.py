@@ -12,6 +12,7 @@ True
 
 from __future__ import annotations
 
+from corridor.evaluation._core import crossings
 from corridor.evaluation._display import Comparison
 from corridor.evaluation.metrics import (
     RouteMetrics,
@@ -29,6 +30,7 @@ __all__ = [
     "RouteMetrics",
     "compare",
     "comparison",
+    "crossings",
     "evaluate",
     "rank",
     "rank_changes",

@@ -55,6 +55,7 @@ import numpy as np
 from corridor._errors import InvalidInputError
 from corridor._files import atomic_output
 from corridor._text import write_csv
+from corridor.evaluation import crossings
 from corridor.outputs.qgis import write_layer_styles
 
 log = logging.getLogger(__name__)
@@ -161,7 +162,7 @@ def _route_meta(route: Any) -> dict[str, Any]:
 
 # ------------------------------------------------------------------ layers
 def border_crossings(route: Any, metrics: Any = None) -> list[dict[str, Any]]:
-    """Border crossings of a route: from ``metrics.crossings`` or where segment units change.
+    """Border crossings of a route: ``metrics.crossings``, or :func:`corridor.evaluation.crossings`.
 
     >>> from shapely.geometry import LineString
     >>> from corridor.route import Route
@@ -170,19 +171,7 @@ def border_crossings(route: Any, metrics: Any = None) -> list[dict[str, Any]]:
     [('NAX', 'ARM')]
     """
     given = getattr(metrics, "crossings", None) if metrics is not None else None
-    if given is not None:
-        return [dict(c) for c in given]
-    seg = route.segments
-    off = route.offsets()
-    out: list[dict[str, Any]] = []
-    units = [None if u is None or (isinstance(u, float) and math.isnan(u)) else str(u) for u in seg["unit"]]
-    for i in range(len(seg) - 1):
-        a, b = units[i], units[i + 1]
-        if a and b and a != b:
-            x, y = seg.geometry.iloc[i].coords[-1][:2]
-            out.append({"from_unit": a, "to_unit": b, "lon": float(x), "lat": float(y),
-                        "distance_km": float(off[i + 1]) / 1000.0, "known": None, "known_name": ""})
-    return out
+    return [dict(c) for c in (given if given is not None else crossings(route))]
 
 
 def _segments_rows(i: int, route: Any, profile: Any) -> list[dict[str, Any]]:

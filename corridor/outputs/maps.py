@@ -83,8 +83,6 @@ MAX_PROFILE_POINTS = 400
 BASEMAPS = ("auto", "osm", "offline", "none")
 #: Colours of grade classes, gentlest first; the last is "unknown".
 GRADE_COLOURS = ("#1a9850", "#fee08b", "#fc8d59", "#d73027", "#888888")
-_RAIL_GRADES = (0.0125, 0.018, 0.025)
-_ROAD_GRADES = (0.04, 0.06, 0.08)
 _NAX_STYLE = {"color": "#b5651d", "weight": 2.5, "dashArray": "6 4", "fillColor": "#f4a261",
               "fillOpacity": 0.35}
 _UNIT_STYLE = {"color": "#555555", "weight": 1, "fillColor": "#ffffff", "fillOpacity": 0.05}
@@ -104,11 +102,7 @@ def grade_classes(mode: str) -> list[tuple[float, float, str]]:
     >>> grade_classes("road")[0]
     (0.0, 0.04, '≤ 4 %')
     """
-    try:  # the terrain module owns the thresholds; fall back to the agreed values
-
-        rail, road = tuple(terrain.RAIL_GRADES), tuple(terrain.ROAD_GRADES)
-    except (ImportError, AttributeError):
-        rail, road = _RAIL_GRADES, _ROAD_GRADES
+    rail, road = tuple(terrain.RAIL_GRADES), tuple(terrain.ROAD_GRADES)  # the terrain stage owns the thresholds
     th = rail if mode == "rail" else road
 
     def fmt(v: float) -> str:
