@@ -52,7 +52,7 @@ import threading
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from corridor import scenarios, settings
 from corridor._errors import (
@@ -66,6 +66,9 @@ from corridor.evaluation.metrics import evaluate
 from corridor.network.core import as_network
 from corridor.route import Route
 from corridor.terrain.profiles import DEM
+
+if TYPE_CHECKING:
+    from distributed import Client
 
 log = logging.getLogger(__name__)
 
@@ -492,7 +495,7 @@ def evaluate_many(
     return [m for _, m in pairs]
 
 
-def connect(address: str, *, timeout: float | None = None) -> Any:
+def connect(address: str, *, timeout: float | None = None) -> Client:
     """A ``distributed.Client`` connected to the scheduler at ``address``.
 
     Parameters
@@ -527,12 +530,13 @@ def connect(address: str, *, timeout: float | None = None) -> Any:
     if not str(address).strip():
         raise ParameterError("the Dask scheduler address is empty; give e.g. tcp://10.0.0.5:8786")
     try:
-        return distributed.Client(str(address).strip(), timeout=wait_s)
+        client: Client = distributed.Client(str(address).strip(), timeout=wait_s)
     except (OSError, TimeoutError, ValueError) as exc:
         raise CorridorError(
             f"cannot connect to the Dask scheduler at {address!r} within {wait_s:g} s ({exc}); "
             "check the address and that the scheduler is running, or use --workers N for local processes"
         ) from exc
+    return client
 
 
 def _n_workers(client: Any, max_workers: int | None) -> int:

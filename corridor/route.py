@@ -38,7 +38,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -49,6 +49,10 @@ from corridor._html import card, plan_svg
 from corridor._types import Place
 from corridor._validate import as_items, check_mode
 from corridor.data.regions import split_lines
+
+if TYPE_CHECKING:
+    import folium
+    from shapely.geometry import LineString
 
 __all__ = ["BUILD_TYPES", "SEGMENT_COLUMNS", "STRUCTURES", "Route", "true_runs"]
 
@@ -179,7 +183,7 @@ class Route:
 
     # -------------------------------------------------------------- geometry
     @property
-    def geometry(self) -> Any:
+    def geometry(self) -> LineString:
         """The whole route as one LineString (segments joined in order)."""
         from shapely.geometry import LineString
 
@@ -281,7 +285,7 @@ class Route:
         svg = plan_svg(lines, ["#1f77b4"], dashed=flags)
         return card(title, rows, svg=svg, note="dashed: modelled (not surveyed); .explore() for a map")
 
-    def explore(self, *, tiles: str | None = "OpenStreetMap", m: Any = None) -> Any:
+    def explore(self, *, tiles: str | None = "OpenStreetMap", m: folium.Map | None = None) -> folium.Map:
         """An interactive folium map of the route (like ``GeoDataFrame.explore``), offline-capable.
 
         Existing track or road is drawn solid, modelled parts dashed, waypoints as
@@ -317,7 +321,8 @@ class Route:
                 lines.append((parts, "#1f77b4", modelled, f"{self.name} — {self.mode}, {km:.1f} km ({kind})",
                               f"{self.name} ({kind})"))
         points = [(p.lat, p.lon, f"{p.name} ({p.kind}, {p.unit or '?'})") for p in self.waypoints]
-        return explore_map(lines, points, tiles=tiles, m=m)
+        fmap: folium.Map = explore_map(lines, points, tiles=tiles, m=m)
+        return fmap
 
 
 def true_runs(flags: Sequence[bool]) -> list[tuple[int, int]]:

@@ -69,7 +69,9 @@ from corridor.align.tracing import trace
 from corridor.costs import CostParams
 from corridor.data.datasets import data_dir
 from corridor.data.places import norm, resolve
-from corridor.network.core import as_network
+from corridor.network.core import Network, as_network
+from corridor.route import Route
+from corridor.terrain.dem import DEMLike
 
 log = logging.getLogger(__name__)
 
@@ -121,7 +123,8 @@ class Scenario:
     source_file: str = ""
     reference_status: str = "proposed"
 
-    def route(self, network: Any = None, dem: Any = None, *, params: CostParams | None = None, **kw: Any) -> Any:
+    def route(self, network: Network | str | os.PathLike[str] | None = None, dem: DEMLike = None, *,
+              params: CostParams | None = None, **kw: Any) -> Route:
         """Trace this scenario and return a :class:`corridor.route.Route`.
 
         Parameters

@@ -51,6 +51,7 @@ from corridor._geo import M_PER_DEG_LAT, M_PER_DEG_LON_EQUATOR, geod
 from corridor._types import UNITS, BBox
 from corridor._validate import renamed
 from corridor.data.regions import index
+from corridor.terrain.dem import DEMLike
 from corridor.terrain.profiles import DEM
 
 log = logging.getLogger(__name__)
@@ -180,13 +181,13 @@ class Grid:
         return Grid(self.z[r0:r1, c0:c1], tr, self.source)
 
 
-def open_dem(dem: Any) -> Any:
+def open_dem(dem: DEMLike) -> DEM:
     """``corridor.terrain.DEM.open`` (``None`` = embedded GLOBE 30", a path, a list, a DEM)."""
 
     return DEM.open(dem)
 
 
-def read_grid(dem: Any, bbox: BBox) -> Grid:
+def read_grid(dem: DEMLike, bbox: BBox) -> Grid:
     """Read the DEM over ``bbox`` (clipped to the DEM) as a :class:`Grid`.
 
     Examples

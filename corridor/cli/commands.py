@@ -20,7 +20,7 @@ import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -60,6 +60,9 @@ from corridor.data.places import resolve_all
 from corridor.data.places import table as places_table
 from corridor.evaluation.metrics import evaluate, table
 
+if TYPE_CHECKING:
+    from rich.console import Console
+
 log = logging.getLogger(__name__)
 
 app = typer.Typer(
@@ -92,7 +95,7 @@ def _root(
                         format="%(levelname)s %(name)s: %(message)s")
 
 
-def console(stderr: bool = False) -> Any:
+def console(stderr: bool = False) -> Console:
     """A rich Console (imported lazily).
 
     Examples

@@ -31,12 +31,12 @@ from corridor.cli._outputset import (
     sha256_file,
     staged_output,
 )
-from corridor.data.places import resolve
+from corridor.data.places import Waypoint, resolve
 from corridor.evaluation.metrics import evaluate, sensitivity
 from corridor.evaluation.metrics import table as make_table
 from corridor.evaluation.published import published_table
 from corridor.evaluation.uncertainty_bands import check_samples
-from corridor.network.core import load_network
+from corridor.network.core import Network, load_network
 from corridor.outputs import charts, export, maps, qgis, relief, report
 from corridor.terrain.profiles import DEM
 
@@ -54,7 +54,7 @@ def out_names(with_sensitivity: bool = False) -> tuple[str, ...]:
 
 
 # ------------------------------------------------------------------ inputs
-def resolve_scenarios(args: Sequence[str]) -> list[Any]:
+def resolve_scenarios(args: Sequence[str]) -> list[scenarios.Scenario]:
     """Scenario files (``.toml``) and built-in names → Scenarios; none → the whole catalogue.
 
     Duplicate names (across files and arguments) are rejected (:func:`corridor.scenarios.gather`).
@@ -69,7 +69,7 @@ def resolve_scenarios(args: Sequence[str]) -> list[Any]:
 OVERPASS_PAD_DEG = 0.25
 
 
-def waypoint_bbox(waypoints: Sequence[Any], pad_deg: float = OVERPASS_PAD_DEG) -> Any:
+def waypoint_bbox(waypoints: Sequence[Waypoint], pad_deg: float = OVERPASS_PAD_DEG) -> BBox:
     """The box around resolved waypoints plus ``pad_deg`` (the area ``--network overpass`` queries).
 
     >>> tuple(round(v, 2) for v in waypoint_bbox(["Ordubad", "Meghri"]))
@@ -81,7 +81,8 @@ def waypoint_bbox(waypoints: Sequence[Any], pad_deg: float = OVERPASS_PAD_DEG) -
     return BBox(min(lons) - pad_deg, min(lats) - pad_deg, max(lons) + pad_deg, max(lats) + pad_deg)
 
 
-def load_net(spec: str | None, *, modes: Sequence[str] = ("road", "rail"), waypoints: Sequence[Any] = ()) -> Any:
+def load_net(spec: str | None, *, modes: Sequence[str] = ("road", "rail"),
+             waypoints: Sequence[Waypoint] = ()) -> Network | None:
     """``reference`` (default), ``none``, ``osm``/``geofabrik``/``overpass`` or a file path → Network/None.
 
     ``overpass`` queries the box around ``waypoints`` (:func:`waypoint_bbox`).
@@ -103,7 +104,7 @@ def load_net(spec: str | None, *, modes: Sequence[str] = ("road", "rail"), waypo
     return load_network(p, modes=tuple(modes))
 
 
-def load_dem(spec: str | None) -> Any:
+def load_dem(spec: str | None) -> DEM:
     """``None`` → the embedded GLOBE DEM; a path → that DEM (checked to exist)."""
 
     if spec is None:

@@ -26,7 +26,7 @@ import logging
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -37,6 +37,9 @@ from corridor._text import write_csv
 from corridor.batch import connect, route_and_evaluate_many, variant_grid
 from corridor.costs import CostParams
 from corridor.outputs.export import atomic_output
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 log = logging.getLogger(__name__)
 
@@ -80,7 +83,7 @@ def parse_vary(specs: Sequence[str]) -> dict[str, str]:
     return out
 
 
-def params_for(variant: Mapping[str, float], mode: str, base: Any = None) -> Any:
+def params_for(variant: Mapping[str, float], mode: str, base: CostParams | None = None) -> CostParams:
     """CostParams for one variant (``max_grade`` is ignored here: it changes the route).
 
     >>> p = params_for({"unit_cost.tunnel": 50.0}, "rail")
@@ -103,7 +106,7 @@ def params_for(variant: Mapping[str, float], mode: str, base: Any = None) -> Any
     return p
 
 
-def rank_summary(frame: Any, *, by: str = "cost_central_musd") -> Any:
+def rank_summary(frame: pd.DataFrame, *, by: str = "cost_central_musd") -> pd.DataFrame:
     """Rank stability of each scenario across variants (rank 1 = lowest ``by``).
 
     Returns a DataFrame with ``scenario, n_variants, min_rank, max_rank, mode_rank, share_first``.

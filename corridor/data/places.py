@@ -25,13 +25,16 @@ import re
 import unicodedata
 from collections.abc import Sequence
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from corridor._errors import InvalidInputError, UnknownPlaceError
 from corridor._types import Place
 from corridor._validate import check_lonlat
 from corridor.data import datasets
 from corridor.data.regions import unit_at, units_of_points
+
+if TYPE_CHECKING:
+    import geopandas as gpd
 
 log = logging.getLogger(__name__)
 
@@ -117,7 +120,7 @@ def _index(folder: str) -> tuple[Any, dict[str, list[int]], dict[str, list[int]]
     return df, exact, lower, folded
 
 
-def table() -> Any:
+def table() -> gpd.GeoDataFrame:
     """All places as a GeoDataFrame with a computed ``unit`` column.
 
     Examples

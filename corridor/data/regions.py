@@ -17,7 +17,7 @@ Examples
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -33,6 +33,9 @@ from corridor.data.unit_lookup import (
     units_of_lines,
     units_of_points,
 )
+
+if TYPE_CHECKING:
+    import geopandas as gpd
 
 __all__ = ["SOVEREIGN", "UnitIndex", "cut_lines", "split_by_unit", "split_lines", "split_many", "unit_at",
            "units_of_lines", "units_of_points"]
@@ -351,7 +354,8 @@ def cut_lines(lines: Any, *, snap_m: float = SNAP_M,
     return eid, unit_out, geoms_out, at
 
 
-def split_lines(gdf: Any, *, snap_m: float = SNAP_M, snap_deg: float | None = None) -> Any:
+def split_lines(gdf: gpd.GeoDataFrame, *, snap_m: float = SNAP_M,
+                snap_deg: float | None = None) -> gpd.GeoDataFrame:
     """Split every line of a GeoDataFrame at unit borders and add a ``unit`` column.
 
     ``snap_m`` as in :func:`split_by_unit` (``snap_deg``: deprecated).

@@ -25,14 +25,15 @@ def open_dem(dem: Any) -> Any:
     return dem
 
 
-def as_route(item: Any, network: Any = None, dem: Any = None) -> Any:
+def as_route(item: Any, network: Any = None, dem: Any = None) -> Route:
     """The Route to evaluate: a Route as is, a Scenario (or built-in scenario name) routed on ``network``."""
     if isinstance(item, Route):
         return item
     if isinstance(item, str):
         item = scenarios.get(item)
     if hasattr(item, "route") and callable(item.route):
-        return item.route(network=network if network is not None else "reference", dem=dem)
+        routed: Route = item.route(network=network if network is not None else "reference", dem=dem)
+        return routed
     raise InvalidInputError(f"cannot evaluate {item!r}: give a Route, a Scenario or a scenario name")
 
 

@@ -43,7 +43,7 @@ import os
 import warnings
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from corridor import scenarios
 from corridor._errors import InvalidInputError, ParameterError
@@ -60,9 +60,13 @@ from corridor.evaluation.uncertainty_bands import (
     check_samples,
     dem_band,
 )
-from corridor.network.core import as_network
+from corridor.network.core import Network, as_network
 from corridor.route import Route
+from corridor.terrain.dem import DEMLike
 from corridor.terrain.profiles import profile as make_profile
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 log = logging.getLogger(__name__)
 
@@ -257,9 +261,9 @@ def _total(parts: Mapping[str, tuple[float, float, float]]) -> tuple[float, floa
 
 
 # ----------------------------------------------------------------- evaluate
-def evaluate(route: Any, *, dem: Any = None, params: CostParams | None = None,
+def evaluate(route: Route | scenarios.Scenario | str, *, dem: DEMLike = None, params: CostParams | None = None,
              fill_voids: bool = False, crossing_tolerance_m: float = KNOWN_CROSSING_TOLERANCE_M,
-             network: Any = None, step_m: float | None = None, dem_samples: int | None = 0,
+             network: Network | str | os.PathLike[str] | None = None, step_m: float | None = None, dem_samples: int | None = 0,
              dem_seed: int | None = DEFAULT_SEED) -> RouteMetrics:
     """Measure one route.
 
@@ -388,7 +392,8 @@ def _metrics_of(items: Any, *, params: CostParams | None, network: Any, dem: Any
     return out
 
 
-def table(metrics: RouteMetrics | Iterable[RouteMetrics], *, weights: Mapping[str, Any] | None = None) -> Any:
+def table(metrics: RouteMetrics | Iterable[RouteMetrics], *,
+          weights: Mapping[str, float] | None = None) -> pd.DataFrame:
     """Comparison table of already evaluated routes, with ``score`` and ``rank``.
 
     No metrics give an empty table with the same columns (:data:`ROW_COLUMNS`,
@@ -426,7 +431,7 @@ def table(metrics: RouteMetrics | Iterable[RouteMetrics], *, weights: Mapping[st
     return df
 
 
-def comparison(metrics: RouteMetrics | Iterable[RouteMetrics], *, weights: Mapping[str, Any] | None = None
+def comparison(metrics: RouteMetrics | Iterable[RouteMetrics], *, weights: Mapping[str, float] | None = None
                ) -> Comparison:
     """Evaluated routes side by side; displays in a notebook as a ranked table with profiles.
 
@@ -436,9 +441,10 @@ def comparison(metrics: RouteMetrics | Iterable[RouteMetrics], *, weights: Mappi
     return Comparison(ms, table(ms, weights=weights))
 
 
-def compare(routes_or_scenarios: Any, *, weights: Mapping[str, Any] | None = None,
-            params: CostParams | None = None, network: Any = None, dem: Any = None,
-            progress: Callable[[int, int, str], None] | None = None, dem_samples: int | None = None) -> Any:
+def compare(routes_or_scenarios: Any, *, weights: Mapping[str, float] | None = None,
+            params: CostParams | None = None, network: Network | str | os.PathLike[str] | None = None, dem: DEMLike = None,
+            progress: Callable[[int, int, str], None] | None = None,
+            dem_samples: int | None = None) -> pd.DataFrame:
     """One table row per route: every metric, published figures, score and rank.
 
     Parameters
@@ -483,9 +489,9 @@ def compare(routes_or_scenarios: Any, *, weights: Mapping[str, Any] | None = Non
     return table(metrics, weights=weights)
 
 
-def sensitivity(routes_or_metrics: Any, *, weights: Mapping[str, Any] | None = None,
+def sensitivity(routes_or_metrics: Any, *, weights: Mapping[str, float] | None = None,
                 params: CostParams | None = None, factors: Sequence[float] = (0.5, 1.5),
-                network: Any = None, dem: Any = None) -> Any:
+                network: Network | str | os.PathLike[str] | None = None, dem: DEMLike = None) -> pd.DataFrame:
     """How the rank order changes as each weight and each unit cost varies.
 
     Each weight of ``weights`` and each unit-cost band of

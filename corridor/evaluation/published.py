@@ -37,10 +37,15 @@ import logging
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from corridor._types import UNITS
 from corridor.costs import CostParams
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from corridor.evaluation.metrics import RouteMetrics
 
 log = logging.getLogger(__name__)
 
@@ -162,7 +167,7 @@ def compare_figure(item: Mapping[str, Any], row: Mapping[str, Any]) -> dict[str,
     return out
 
 
-def published_table(metrics: Iterable[Any]) -> Any:
+def published_table(metrics: Iterable[RouteMetrics]) -> pd.DataFrame:
     """Modelled vs published, one row per published figure of each route (:data:`COLUMNS`).
 
     Parameters

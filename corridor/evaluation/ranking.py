@@ -22,11 +22,14 @@ from __future__ import annotations
 import math
 import warnings
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from corridor._errors import ParameterError
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["DEFAULT_WEIGHTS", "check_weights", "rank", "rank_changes", "score"]
 
@@ -48,7 +51,7 @@ RENAMED_COLUMNS: dict[str, str] = {"km_over_ruling": "over_ruling_km", "km_flat"
                                    "km_rolling": "rolling_km", "km_mountainous": "mountainous_km"}
 
 
-def check_weights(weights: Mapping[str, Any] | None, columns: Sequence[str] | None = None) -> dict[str, float]:
+def check_weights(weights: Mapping[str, float] | None, columns: Sequence[str] | None = None) -> dict[str, float]:
     """Validate weights: finite numbers >= 0, at least one > 0, known criteria.
 
     >>> check_weights({"length_km": 2})
@@ -79,7 +82,7 @@ def check_weights(weights: Mapping[str, Any] | None, columns: Sequence[str] | No
     return out
 
 
-def score(table: Any, weights: Mapping[str, Any] | None = None) -> Any:
+def score(table: pd.DataFrame, weights: Mapping[str, float] | None = None) -> pd.Series:
     """Weighted score per row (pandas Series, 1 best, 0 worst)."""
     import pandas as pd
 
@@ -100,7 +103,7 @@ def score(table: Any, weights: Mapping[str, Any] | None = None) -> Any:
     return pd.Series(1.0 - acc / total, index=table.index, name="score")
 
 
-def rank(scores: Any) -> Any:
+def rank(scores: pd.Series) -> pd.Series:
     """Rank 1 = highest score; ties share the better rank."""
     return (-scores).rank(method="min").astype(int).rename("rank")
 

@@ -33,12 +33,12 @@ import os
 from collections.abc import Iterable, Sequence
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from corridor._errors import EmptyNetworkError, InvalidInputError, NoRouteError
-from corridor._types import REGION_BBOX
+from corridor._types import REGION_BBOX, BBox
 from corridor._validate import (
     as_bbox,
     as_items,
@@ -48,7 +48,7 @@ from corridor._validate import (
     check_units,
     renamed,
 )
-from corridor.data.places import resolve
+from corridor.data.places import Waypoint, resolve
 from corridor.network import _io as io
 from corridor.network import osm
 from corridor.network._display import network_html, network_map
@@ -64,6 +64,14 @@ from corridor.network._routing import MAX_SNAP_M as MAX_SNAP_M  # the route() li
 from corridor.network._routing import build_route, leg, pair_costs, segments
 from corridor.network._simplify import simplify_edges
 from corridor.network._solver import Solver
+
+if TYPE_CHECKING:
+    import folium
+    import geopandas as gpd
+    import networkx as nx
+    import pandas as pd
+
+    from corridor.route import Route
 
 log = logging.getLogger(__name__)
 
@@ -122,7 +130,7 @@ class Network:
         self._solvers: dict[tuple[Any, ...], Solver] = {}
 
     @classmethod
-    def from_edges(cls, edges: Any, *, source: str = "user", stations: Any = None,
+    def from_edges(cls, edges: gpd.GeoDataFrame, *, source: str = "user", stations: pd.DataFrame | None = None,
                    meta: dict[str, Any] | None = None, costs: RoutingCosts | None = None,
                    simplify: bool = True) -> Network:
         """A network from any LineString GeoDataFrame; missing columns get defaults.
@@ -146,12 +154,14 @@ class Network:
         """Compact summary: km by mode and status, provenance, a small plan (see :mod:`._display`)."""
         return network_html(self)
 
-    def explore(self, *, tiles: str | None = "OpenStreetMap", m: Any = None, simplify_deg: float = 0.0005) -> Any:
+    def explore(self, *, tiles: str | None = "OpenStreetMap", m: folium.Map | None = None,
+                simplify_deg: float = 0.0005) -> folium.Map:
         """An interactive, offline-capable folium map of the network (see :func:`._display.network_map`)."""
-        return network_map(self, tiles=tiles, m=m, simplify_deg=simplify_deg)
+        fmap: folium.Map = network_map(self, tiles=tiles, m=m, simplify_deg=simplify_deg)
+        return fmap
 
     @cached_property
-    def nodes(self) -> Any:
+    def nodes(self) -> gpd.GeoDataFrame:
         """Node table: index ``node`` id, ``x`` (lon), ``y`` (lat), ``mode`` (road, rail or road;rail)."""
         import geopandas as gpd
         import pandas as pd
@@ -213,8 +223,9 @@ class Network:
             raise EmptyNetworkError(f"the network has no {mode or ''} edges to snap to; load that mode")
         return int(self._solver(mode, "length", ()).node_of(vs[:1])[0]), float(d[0])
 
-    def route(self, orig: Any, dest: Any, *, weight: str = "length", via: Any = (),
-              avoid_units: Iterable[str] = (), mode: str | None = None, name: str | None = None) -> Any:
+    def route(self, orig: Waypoint, dest: Waypoint, *, weight: str = "length",
+              via: Waypoint | Iterable[Waypoint] = (), avoid_units: Iterable[str] = (), mode: str | None = None,
+              name: str | None = None) -> Route:
         """Shortest route between places over the network.
 
         Parameters
@@ -317,7 +328,7 @@ class Network:
 
     # ------------------------------------------------------------------ views
     def to_networkx(self, *, mode: str | None = None, weight_attrs: bool = True,
-                    simplify: bool | None = None) -> Any:
+                    simplify: bool | None = None) -> nx.MultiDiGraph:
         """An osmnx-compatible ``networkx.MultiDiGraph`` of the routing graph.
 
         Nodes are keyed by OSM node id (rail vertices of a node that is also a
@@ -374,7 +385,7 @@ class Network:
             return cls(net.edges, stations=net.stations, meta={**net.meta, "simplified": False}, simplify=True)
         return net
 
-    def subset(self, bbox: Any) -> Network:
+    def subset(self, bbox: BBox | str | Sequence[float] | None) -> Network:
         """The edges intersecting ``bbox`` (left, bottom, right, top) as a new Network.
 
         Raises :class:`EmptyNetworkError` if none does.
@@ -396,7 +407,8 @@ class Network:
 
 
 # ---------------------------------------------------------------------------------- loading
-def load_network(source: str | os.PathLike[str], *, modes: Sequence[str] = ("road", "rail"), bbox: Any = None,
+def load_network(source: str | os.PathLike[str], *, modes: Sequence[str] = ("road", "rail"),
+                 bbox: BBox | str | Sequence[float] | None = None,
                  region: str | Iterable[str] | None = None, road_classes: str | Iterable[str] | None = None,
                  cache: bool = True, simplify: bool = True) -> Network:
     """Load a road/rail network.

@@ -48,7 +48,7 @@ import logging
 import math
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -57,6 +57,9 @@ from corridor._files import atomic_output
 from corridor._text import write_csv
 from corridor.evaluation import crossings
 from corridor.outputs.qgis import write_layer_styles
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 log = logging.getLogger(__name__)
 
@@ -97,7 +100,7 @@ def _scalar(v: Any) -> Any:
     return str(v)
 
 
-def scalarize(df: Any) -> Any:
+def scalarize(df: pd.DataFrame) -> pd.DataFrame:
     """Make every attribute column writable: lists -> ``;``-text, dicts -> JSON, mixed -> text.
 
     >>> import pandas as pd

@@ -50,7 +50,7 @@ import os
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -68,6 +68,13 @@ from corridor.outputs.export import atomic_output, border_crossings
 from corridor.outputs.placenames import label_script, place_labels
 from corridor.outputs.relief import basemap_extent, hillshade, overlay_data_uri
 from corridor.terrain import profiles as terrain
+
+if TYPE_CHECKING:
+    import folium
+
+    from corridor.evaluation.metrics import RouteMetrics
+    from corridor.route import Route
+    from corridor.terrain.dem import DEMLike
 
 log = logging.getLogger(__name__)
 
@@ -355,8 +362,8 @@ def _grade_lines(folium: Any, fg: Any, route: Any, profile: Any, name: str) -> N
 
 
 # --------------------------------------------------------------- public API
-def route_map(routes: Any, *, metrics: Sequence[Any] | None = None, basemap: str = "auto",
-              m: Any = None, dem: Any = None) -> Any:
+def route_map(routes: Route | Sequence[Route], *, metrics: Sequence[RouteMetrics] | None = None,
+              basemap: str = "auto", m: folium.Map | None = None, dem: DEMLike = None) -> folium.Map:
     """An interactive folium map of routes with their metrics, profiles and context layers.
 
     Parameters

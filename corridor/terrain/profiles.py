@@ -28,7 +28,7 @@ import logging
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
@@ -46,6 +46,10 @@ from corridor.terrain._lines import (
 )
 from corridor.terrain.copernicus import fetch_copernicus, tile_names
 from corridor.terrain.dem import DEM, DEMLike
+
+if TYPE_CHECKING:
+    import geopandas as gpd
+    from matplotlib.axes import Axes
 
 log = logging.getLogger(__name__)
 
@@ -198,7 +202,7 @@ class Profile:
                        descent_m=self.ascent_m, highest=hi, structures=spans,
                        design_m=None if self.design_m is None else self.design_m[::-1].copy())
 
-    def plot(self, ax: Any = None, *, title: str | None = None) -> Any:
+    def plot(self, ax: Axes | None = None, *, title: str | None = None) -> Axes:
         """Draw the profile: formation level shaded by grade class, ground, structures.
 
         Works without a display (uses a bare :class:`matplotlib.figure.Figure`
@@ -252,7 +256,7 @@ class Profile:
         line_handles, _ = ax.get_legend_handles_labels()
         seen: dict[str, Any] = {}
         for h in [*line_handles, *handles]:
-            seen.setdefault(h.get_label(), h)
+            seen.setdefault(str(h.get_label()), h)
         ax.legend(handles=list(seen.values()), fontsize=7, loc="upper right", ncols=2)
         ax.text(0.01, 0.02, f"DEM: {plain_label(self.dem_source)[:90]}" + (" · voids interpolated"
                 if self.voids_filled else ""), transform=ax.transAxes, fontsize=6, color="#555555",
@@ -460,7 +464,14 @@ def _formation(obj: Any, s: np.ndarray, total: float) -> np.ndarray | None:
 
 
 # --------------------------------------------------------------- edge grades
-def edge_grades(network_or_edges: Any, dem: DEMLike = None, *, step_m: float | None = None) -> Any:
+class _HasEdges(Protocol):
+    """Anything with an edge table (a :class:`~corridor.network.Network`, a higher stage not named here)."""
+
+    edges: gpd.GeoDataFrame
+
+
+def edge_grades(network_or_edges: _HasEdges | gpd.GeoDataFrame, dem: DEMLike = None, *,
+                step_m: float | None = None) -> gpd.GeoDataFrame:
     """Add ``grade_max``, ``grade_mean``, ``rise_m`` to every edge, sampled along its geometry.
 
     All edges are sampled at once (vectorised): points every ``step_m`` along
