@@ -9,14 +9,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from corridor._types import UNITS
 from corridor.evaluation import _core as core
 from corridor.evaluation.uncertainty_bands import BAND_COLUMNS, band_columns
 
-if TYPE_CHECKING:
-    from corridor.evaluation.metrics import RouteMetrics
+#: The rows read a :class:`~corridor.evaluation.RouteMetrics`; this private module names it only in
+#: prose, so that ``metrics`` (which uses these tables) and this module do not import each other.
+RouteMetrics = Any
 
 __all__ = ["ROW_COLUMNS", "published_columns", "row_values", "structure_columns"]
 

@@ -76,19 +76,30 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
 from corridor._errors import EmptyNetworkError
 from corridor._version import __version__
 from corridor.network import _osm_tags as tagnorm
-from corridor.network._graph import DEFAULT_SPEED_KMH, KIND_EDGE, KIND_GAUGE, KIND_TRANSFER
+from corridor.network._graph import DEFAULT_SPEED_KMH, KIND_EDGE, KIND_GAUGE, KIND_TRANSFER, Graph
 from corridor.network._joints import VIA_COLUMN
 from corridor.network._simplify import Chains, chain_vias, find_chains
 
 if TYPE_CHECKING:
-    from corridor.network.core import Network
+    import geopandas as gpd
+
+
+class _Routable(Protocol):
+    """What the graph views read of a :class:`~corridor.network.Network` (so this module needs no import
+    of the class that uses it)."""
+
+    @property
+    def graph(self) -> Graph: ...
+
+    edges: gpd.GeoDataFrame
+    meta: dict[str, Any]
 
 log = logging.getLogger(__name__)
 
@@ -155,7 +166,7 @@ def _present(values: np.ndarray, missing: np.ndarray) -> np.ndarray:
     return out
 
 
-def to_networkx(net: Network, *, mode: str | None = None, weight_attrs: bool = True,
+def to_networkx(net: _Routable, *, mode: str | None = None, weight_attrs: bool = True,
                 simplify: bool | None = None) -> Any:
     """The osmnx-compatible graph of ``net`` (see the module docstring).
 
