@@ -574,3 +574,25 @@ def test_only_main_line_stations_are_transfer_points(tmp_path):
     st = osm.read_osm(write_xml(tmp_path / "stations.osm", items)).stations
     assert sorted(st["id"]) == [901, 908, 909, 910]
     assert not is_transfer_station({"railway": "station", "station": "subway;light_rail"})
+
+
+def test_public_pyosmium_access_reads_the_same_table(tmp_path, monkeypatch):
+    """The scan reads way nodes and tags through pyosmium's C++ accessors; the public API gives the same table."""
+    from _osmgen import write_xml
+
+    from corridor.network import _osm_read
+
+    items = [("node", n, *xy, {}) for n, xy in YEREVAN.items()] + [("node", 5, 44.70, 40.10, {})]
+    items += [("way", 7, [1, 2, 3], {"highway": "primary", "railway": "abandoned", "name": "A"}),
+              ("way", 8, [3, 4, 5], {"railway": "rail", "gauge": "1520", "electrified": "contact_line"}),
+              ("way", 9, [5, 4, 2], {"highway": "secondary", "oneway": "-1", "maxspeed": "60"}),
+              ("way", 10, [2, 4], {"highway": "tertiary", "oneway": "yes", "lanes": "2", "access": "private"}),
+              ("way", 11, [1], {"highway": "primary"})]  # one node: skipped either way
+    path = write_xml(tmp_path / "access.osm", items)
+    fast = osm.read_osm(path).edges
+    assert sorted(fast.osm_way_id.unique()) == [7, 8, 9, 10]
+    w9 = fast[fast.osm_way_id == 9]  # oneway=-1: stored against its drawing order
+    assert (w9.u.iloc[0], w9.v.iloc[-1]) == (2, 5)
+    monkeypatch.setattr(_osm_read, "_has_fast_access", lambda way: False)
+    public = osm.read_osm(path).edges
+    assert public.to_wkt().equals(fast.to_wkt())

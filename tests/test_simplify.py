@@ -269,3 +269,22 @@ def test_via_nodes_compose_and_follow_the_geometry(pbf):
                 assert d["geometry"].coords[ci] == pos[(node, d["mode"])]
                 checked += 1
     assert checked > 4
+
+
+def test_join_vias_matches_per_group_join_and_round_trips():
+    """The flat join gives each group its joints in coordinate order, as a per-group join would."""
+    from corridor.network._joints import join_vias, parse_vias
+
+    rng = np.random.default_rng(5)
+    m, n_group = 5000, 1200
+    group = rng.integers(0, n_group, m)
+    node = rng.integers(-10**11, 10**11, m)
+    ci = rng.permutation(m) + 1  # distinct indices: one order per group
+    got = join_vias(group, node, ci, n_group)
+    for g in range(n_group):
+        sel = np.flatnonzero(group == g)
+        sel = sel[np.argsort(ci[sel])]
+        assert got[g] == ";".join(f"{a}:{b}" for a, b in zip(node[sel], ci[sel], strict=True))
+    row, nd, cix = parse_vias(got)
+    o = np.lexsort((ci, group))
+    assert (row == group[o]).all() and (nd == node[o]).all() and (cix == ci[o]).all()

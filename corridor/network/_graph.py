@@ -193,10 +193,16 @@ def apply_gauges(edges: Any, *, what: str = "network") -> Any:
         return edges
     src = edges["gauge_source"].to_numpy(dtype=object) if "gauge_source" in edges.columns else \
         np.full(len(edges), "", dtype=object)
-    text, mm, source = infer_gauges(edges["mode"].to_numpy(dtype=object), edges["u"].to_numpy(),
-                                    edges["v"].to_numpy(), edges["gauge"].to_numpy(dtype=object),
-                                    edges["gauge_mm"].to_numpy(dtype=float), src,
-                                    edges["unit"].to_numpy(dtype=object), edges["length_m"].to_numpy(dtype=float))
+    # only rail rows take part (the others come out blank): infer on those, not on every road edge
+    mode = edges["mode"].to_numpy(dtype=object)
+    r = np.flatnonzero(mode == "rail")
+    text = np.full(len(edges), "", dtype=object)
+    mm = np.full(len(edges), np.nan)
+    source = np.full(len(edges), "", dtype=object)
+    text[r], mm[r], source[r] = infer_gauges(
+        mode[r], edges["u"].to_numpy()[r], edges["v"].to_numpy()[r], edges["gauge"].to_numpy(dtype=object)[r],
+        edges["gauge_mm"].to_numpy(dtype=float)[r], src[r], edges["unit"].to_numpy(dtype=object)[r],
+        edges["length_m"].to_numpy(dtype=float)[r])
     edges["gauge"], edges["gauge_mm"], edges["gauge_source"] = text, mm, source
     km = gauge_km(edges)
     guessed = {k: v for k, v in km.items() if k != "tagged" and v > 0}

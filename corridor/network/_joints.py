@@ -75,10 +75,14 @@ def join_vias(group: np.ndarray, node: np.ndarray, ci: np.ndarray, n_group: int)
         return out
     o = np.lexsort((ci, group))
     group = group[o]
-    tok = [f"{a}:{b}" for a, b in zip(node[o].tolist(), ci[o].tolist(), strict=True)]
-    bounds = np.flatnonzero(np.r_[True, group[1:] != group[:-1], True])
-    out[group[bounds[:-1]]] = [";".join(tok[a:b]) for a, b in zip(bounds[:-1].tolist(), bounds[1:].tolist(),
-                                                                   strict=True)]
+    m = len(group)
+    last = np.r_[group[1:] != group[:-1], True]  # the last joint of each group ends its text
+    # one flat "node:index;node:index\n..." string split at the group ends: no Python code per joint or group
+    seq: list[str] = [":"] * (4 * m)
+    seq[0::4] = map(str, node[o].tolist())
+    seq[2::4] = map(str, ci[o].tolist())
+    seq[3::4] = np.where(last, "\n", ";").tolist()
+    out[group[last]] = "".join(seq).split("\n")[:-1]
     return out
 
 

@@ -74,9 +74,10 @@ def complete_locations(path: Path, nodes: array, xs: array, ys: array, header: A
         # map of the unlocated ids answers the look-ups (the vector would need sorting first, which
         # only a way triggers)
         lost = pd.unique(node[undef & (node > 0)])
+        upos = pd.unique(pos)  # each used id once (the filter, the count and the duplicate search)
         counter = osmium.index.create_map("sparse_mem_array")
         table = osmium.index.create_map("sparse_mem_map")
-        ids = osmium.filter.IdFilter(pos.tolist())  # an id set: repeats cost nothing
+        ids = osmium.filter.IdFilter(upos.tolist())
         ids.enable_for(osmium.osm.NODE)
         handlers = [ids, osmium.NodeLocationsForWays(counter)]
         if len(lost):
@@ -97,9 +98,10 @@ def complete_locations(path: Path, nodes: array, xs: array, ys: array, header: A
                 continue  # not in the file
             found[nid] = (loc.x, loc.y)
         got = np.fromiter(found, dtype=np.int64, count=len(found))
-        distinct = len(pd.unique(np.concatenate([node[~undef & (node > 0)], got])))  # ids present in the file
+        # ids present in the file: every used one when all were located in the first pass
+        distinct = len(upos) if not len(lost) else len(pd.unique(np.concatenate([node[~undef & (node > 0)], got])))
         if occurrences > distinct:
-            _check_duplicates(path, osmium, pd.unique(pos), occurrences - distinct)
+            _check_duplicates(path, osmium, upos, occurrences - distinct)
     if (node < 0).any():
         found.update(_negative_ids(path, osmium, set(node[node < 0].tolist())))
     if found:
