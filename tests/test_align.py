@@ -321,3 +321,79 @@ def test_preset_is_a_deprecated_alias_of_surface_preset():
     for mod in (align_pkg, surface):
         with pytest.warns(DeprecationWarning, match=r"\.Preset is deprecated.*SurfacePreset"):
             assert mod.Preset is SurfacePreset
+
+
+# ------------------------------------------------ border rivers on a coarse DEM (issue #14)
+def test_cells_touched_by_an_allowed_unit_are_searchable():
+    """A cell whose centre is across a border river but which holds allowed ground stays searchable;
+    a cell with no allowed ground in it is excluded. Checked cell by cell against the polygons."""
+    import shapely
+    from shapely.geometry import box
+
+    from corridor._types import BBox
+    from corridor.align.surface import read_grid, unit_factors
+    from corridor.data.regions import index
+
+    grid = read_grid(None, BBox(46.0, 38.84, 46.6, 39.0))  # the Araks between Meghri/Ordubad and Iran
+    tr = grid.transform
+    f = unit_factors(grid, stay_in=["ARM", "NAX"])
+    geoms = dict(zip(index().codes, index().geoms, strict=True))
+    allowed = shapely.union_all([geoms["ARM"], geoms["NAX"]])
+    irn = geoms["IRN"]
+    rows, cols = grid.shape
+    n_border = 0
+    for r in range(rows):
+        for c in range(cols):
+            x0, y0 = tr @ (c, r)
+            x1, y1 = tr @ (c + 1, r + 1)
+            cell = box(min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1))
+            touches = cell.intersection(allowed).area > 0
+            centre_in_irn = irn.contains(cell.centroid)
+            if touches:
+                assert np.isfinite(f[r, c]), (r, c)
+                n_border += centre_in_irn
+            elif centre_in_irn:
+                assert np.isinf(f[r, c]), (r, c)
+    assert n_border > 10  # the valley-floor cells across the river that the old rule excluded
+
+
+def test_hug_replaces_an_excursion_by_the_boundary_path_the_shorter_way():
+    from shapely.geometry import LineString, Point, Polygon
+
+    from corridor.align._assembly import _hug
+
+    inner = Polygon([(0, 0), (10, 0), (10, 10), (0, 10)]).buffer(0)
+    dens = np.column_stack([np.linspace(1, 9, 81), 5 + 0 * np.linspace(1, 9, 81)])
+    dens[30:50, 1] = -3.0  # an excursion below the bottom edge
+    out = _hug(dens.copy(), inner)
+    assert out is not None
+    line = LineString(out)
+    assert line.difference(inner.buffer(1e-9)).length == 0  # never outside
+    assert np.allclose(out[0], dens[0]) and np.allclose(out[-1], dens[-1])  # the ends never move
+    # the replacement runs along the bottom edge (the shorter way), not round the other three sides
+    assert line.length < 8 + 2 * 5 + 1e-6 + 2 * 5
+    assert min(Point(p).distance(LineString([(0, 0), (10, 0)])) for p in out) < 1e-9
+    # excursions whose ends meet different rings cannot be followed
+    holed = Polygon([(0, 0), (10, 0), (10, 10), (0, 10)], [[(4, 4), (6, 4), (6, 6), (4, 6)]])
+    dens2 = np.column_stack([np.linspace(1, 9, 81), np.full(81, 5.0)])  # crosses the hole
+    dens2[:, 1] = np.where(np.abs(dens2[:, 0] - 5) < 1.5, 5.0, 0.5)
+    assert _hug(dens2, holed) is None or LineString(_hug(dens2, holed)).difference(holed.buffer(1e-9)).length == 0
+
+
+@pytest.mark.parametrize("slug", ["meghri-rail", "horadiz-aghband"])
+def test_border_river_lines_stay_in_their_units_and_hold_the_bank(slug):
+    """Traced along the Araks with stay_in, no metre of the line lies outside its units, and it runs
+    along the river border for kilometres (on the allowed bank) instead of up the valley side."""
+    import shapely
+
+    from corridor import scenarios
+    from corridor.data.regions import index
+
+    s = scenarios.get(slug)
+    r = s.route()
+    geoms = dict(zip(index().codes, index().geoms, strict=True))
+    outside = shapely.union_all([g for c, g in geoms.items() if c not in s.stay_in])
+    assert r.geometry.intersection(outside).length == 0
+    assert set(r.segments["unit"]) <= set(s.stay_in)
+    near = r.geometry.intersection(outside.buffer(0.002))  # within ~200 m of the border
+    assert near.length * 90 > 5  # ~degrees to km: more than 5 km along the river bank

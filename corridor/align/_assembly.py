@@ -69,17 +69,23 @@ def _steps_to_pieces(pb: Problem, i: int, steps: list[Any], net: Any) -> list[tu
     return out
 
 
-def _simplify(arr: np.ndarray, pb: Problem) -> np.ndarray:
-    """Remove the grid's staircase (Douglas-Peucker, half a cell), then push the line out of excluded units.
+#: How far inside the allowed units a line pushed off a border runs (degrees; ~30 m).
+_INSET_DEG = 0.0003
 
-    Excluded cells are those whose centre is in an excluded unit, so the path
-    between cell centres may clip a border (a river, often). Vertices every
-    ~100 m that fall in an excluded unit move to the nearest point at least
-    ~30 m inside the allowed units; the waypoints themselves never move.
+
+def _simplify(arr: np.ndarray, pb: Problem) -> np.ndarray:
+    """Remove the grid's staircase (Douglas-Peucker, half a cell), then take the line out of excluded units.
+
+    Cells touched by an allowed unit are searchable (:func:`corridor.align.surface.unit_factors`),
+    so a line in a valley whose floor a border river splits may run through cells whose
+    centre lies across the border. Every stretch of the line that leaves the allowed units
+    (taken ~30 m inside their boundary) is replaced by the path along that inset boundary
+    between the points where the line leaves and rejoins it, the shorter way round: the line
+    then follows the border on the allowed bank, as a line in such a valley does. The
+    waypoints themselves never move.
     """
     import shapely
     from shapely.geometry import LineString, box
-    from shapely.ops import nearest_points
 
     line = LineString(arr).simplify(0.5 * pb.grid.res[0])
     excluded = excluded_units(pb)
@@ -93,22 +99,87 @@ def _simplify(arr: np.ndarray, pb: Problem) -> np.ndarray:
         return np.asarray(line.coords, dtype=float)
     good = shapely.union_all([g.intersection(area) for c, g in zip(idx.codes, idx.geoms, strict=True)
                               if c not in excluded and g.intersects(area)])
-    inner = good.buffer(-0.0003)
+    inner = good.buffer(-_INSET_DEG)
+    out = _hug(np.asarray(shapely.segmentize(line, 0.0001).coords, dtype=float), inner)
+    if out is not None:
+        # the coarsest simplification (at most the staircase's) that stays out of the excluded units
+        hugged = LineString(out)
+        shapely.prepare(bad)
+        tol = 0.5 * pb.grid.res[0]
+        while tol > 0.9 * _INSET_DEG:
+            cand = hugged.simplify(tol)
+            if not shapely.intersects(bad, cand) or cand.intersection(bad).length == 0:
+                return np.asarray(cand.coords, dtype=float)
+            tol /= 2
+        cand = hugged.simplify(0.9 * _INSET_DEG)
+        if cand.intersection(bad).length == 0:
+            return np.asarray(cand.coords, dtype=float)
+    # the line leaves the allowed units where no inset boundary leads back (a tongue narrower than
+    # the inset, or a run between two separate allowed parts): the caller blocks these cells
+    raise Clipped(line.intersection(bad))
+
+
+def _hug(dens: np.ndarray, inner: Any) -> np.ndarray | None:
+    """Replace every run of vertices outside ``inner`` (except the ends) by the boundary path of ``inner``.
+
+    Returns None when a run cannot be replaced: its two ends lie on different boundary rings.
+    """
+    import shapely
+    from shapely.geometry import LineString
+    from shapely.ops import substring
+
     shapely.prepare(inner)
-    for step in (0.001, 0.0003, 0.0001):
-        dens = np.asarray(shapely.segmentize(line, step).coords, dtype=float)
-        pts = shapely.points(dens[1:-1])
-        out = ~shapely.contains(inner, pts)
-        for i in np.flatnonzero(out):
-            q = nearest_points(inner, pts[i])[0]
-            dens[i + 1] = (q.x, q.y)
-        line = LineString(dens).simplify(0.00005)
-        if line.intersection(bad).length == 0:
-            break
-    else:
-        # the line crosses an excluded tongue (a river loop): the caller blocks these cells
-        raise Clipped(line.intersection(bad))
-    return np.asarray(line.coords, dtype=float)
+    ins = shapely.contains(inner, shapely.points(dens))
+    ins[0] = ins[-1] = True  # the waypoints stand for themselves
+    if ins.all():
+        return dens
+    rings = [r for poly in getattr(inner, "geoms", [inner]) for r in (poly.exterior, *poly.interiors)]
+    rings = [LineString(r.coords) for r in rings]
+    pieces: list[np.ndarray] = []
+    i, n = 0, len(dens)
+    while i < n:
+        if ins[i]:
+            j = i
+            while j + 1 < n and ins[j + 1]:
+                j += 1
+            pieces.append(dens[i:j + 1])
+            i = j + 1
+            continue
+        j = i
+        while not ins[j]:
+            j += 1
+        # where the line leaves and rejoins ``inner`` (on the segments out of and back into it)
+        a = _crossing(dens[i - 1], dens[i], inner)
+        b = _crossing(dens[j], dens[j - 1], inner)
+        ring = min(rings, key=a.distance)
+        if min(rings, key=b.distance) is not ring:
+            return None
+        da, db, total = ring.project(a), ring.project(b), ring.length
+        fwd = (db - da) % total
+        path = (substring(ring, da, db) if da <= db else
+                shapely.line_merge(shapely.union(substring(ring, da, total), substring(ring, 0.0, db))))
+        if fwd > total / 2:  # the other way round is shorter
+            path = (substring(ring, da, db) if da > db else
+                    shapely.line_merge(shapely.union(substring(ring, da, 0.0), substring(ring, total, db))))
+        coords = np.asarray(getattr(path, "coords", []), dtype=float)
+        if coords.ndim != 2 or len(coords) < 2:
+            return None
+        pieces.append(coords)
+        i = j
+    return np.vstack(pieces)
+
+
+def _crossing(inside: np.ndarray, outside: np.ndarray, inner: Any) -> Any:
+    """The point where the segment from an inside vertex to an outside one crosses the boundary of ``inner``
+    (nearest the inside vertex)."""
+    import shapely
+    from shapely.geometry import LineString, Point
+
+    p = Point(inside)
+    hit = LineString([inside, outside]).intersection(inner.boundary)
+    pts = [g for g in getattr(hit, "geoms", [hit]) if not g.is_empty]
+    pts = [q for g in pts for q in (shapely.points(np.asarray(g.coords)) if g.geom_type != "Point" else [g])]
+    return min(pts, key=p.distance) if pts else p
 
 
 class Clipped(Exception):

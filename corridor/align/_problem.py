@@ -31,7 +31,7 @@ __all__ = ["SEARCHES", "Problem", "excluded_units", "half_width", "leg_name", "s
 
 #: Leg search engines: ``grade`` prices every grid move by its own grade (:mod:`corridor.align.gradesearch`);
 #: ``slope`` is the isotropic terrain-slope cost surface searched with ``MCP_Geometric`` (:mod:`corridor.align.surface`).
-SEARCHES = ("grade", "slope")
+SEARCHES = ("level", "grade", "slope")
 
 
 @dataclass

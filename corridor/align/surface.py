@@ -215,9 +215,11 @@ def unit_factors(grid: Grid, *, stay_in: Sequence[str] = (), avoid: Mapping[str,
     """Per-cell multiplier from unit constraints; ``inf`` marks excluded cells.
 
     Cells whose centre lies in an excluded unit (``avoid`` value ``inf``, or any
-    unit not in ``stay_in``) are excluded. Border rivers run along valley floors,
-    so cells merely touched by an excluded unit stay usable; the traced line is
-    pushed back out of excluded units afterwards (``align``). Finite
+    unit not in ``stay_in``) are excluded, unless an allowed unit touches them:
+    border rivers run along valley floors, and on a coarse DEM the floor cell's
+    centre is often across the river, so a cell that holds allowed ground stays
+    usable. The traced line is taken back out of excluded units afterwards, along
+    the border on the allowed side (:mod:`corridor.align._assembly`). Finite
     ``avoid`` values multiply the cost of every cell the unit touches, which also
     keeps a line off a penalised border instead of zig-zagging along it.
     Cells in ``keep`` (the waypoints' own cells) are never excluded.
@@ -237,6 +239,10 @@ def unit_factors(grid: Grid, *, stay_in: Sequence[str] = (), avoid: Mapping[str,
         if shapes:
             mask = rasterize(shapes, out_shape=grid.shape, transform=grid.transform,
                              all_touched=False, fill=0, dtype="uint8").astype(bool)
+            allowed = [(geoms[u], 1) for u in (stay_in or UNITS) if u in geoms and u not in excluded]
+            if allowed:
+                mask &= ~rasterize(allowed, out_shape=grid.shape, transform=grid.transform,
+                                   all_touched=True, fill=0, dtype="uint8").astype(bool)
             if stay_in:  # cells outside every unit polygon (sea, off-pack) are excluded too
                 inside = rasterize([(geoms[u], 1) for u in stay_in if u in geoms], out_shape=grid.shape,
                                    transform=grid.transform, all_touched=True, fill=0,

@@ -11,7 +11,15 @@ isotropic cost surface of terrain slope (:mod:`corridor.align.surface`). The sea
 runs leg by leg inside a buffer corridor around the straight waypoint chain,
 which keeps it fast; the grade engine widens the corridor until the leg's
 path is proven optimal over the whole area read, the slope engine searches
-the whole area only when the corridor is blocked.
+the whole area only when the corridor is blocked. The level-aware engine
+(``search="level"``, :mod:`corridor.align.levelsearch`) searches cells *and*
+formation levels, priced by the vertical design's cost model, so the line
+remembers its level; it searches the leg's corridor (doubled once if blocked).
+
+Border rivers. Cells touched by an allowed unit are searchable (a river border
+splits the valley floor, and on a 1-km DEM the floor cell's centre is often
+across it); the parts of the line that leave the allowed units are then
+replaced by the path along the border ~30 m inside them (:mod:`corridor.align._assembly`).
 
 With a ``network``, existing edges and the raster are searched together (a
 scipy shortest path over the combined graph): existing track or road is used
@@ -58,12 +66,14 @@ from typing import Any
 
 import numpy as np
 
-from corridor._errors import InvalidInputError, NoFeasibleAlignment, NoRouteError
+from corridor._errors import InvalidInputError, NoFeasibleAlignment, NoRouteError, ParameterError
 from corridor._geo import M_PER_DEG_LON_EQUATOR, great_circle_m
 from corridor._validate import as_items
 from corridor.align import gradesearch as _gradesearch
+from corridor.align import levelsearch as _levelsearch
 from corridor.align import surface as _cost
 from corridor.align._assembly import Clipped, assemble
+from corridor.align._earthworks import cost_model
 from corridor.align._problem import SEARCHES, Problem, excluded_units, half_width, leg_name, setup
 from corridor.align.structures import FLAG_STEP_M, flag_structures
 from corridor.align.surface import EXISTING_FACTOR
@@ -100,6 +110,10 @@ def _solve_leg(pb: Problem, i: int, costs: np.ndarray, net: Any,
     hw = half_width(pb.preset, great_circle_m(a.lon, a.lat, b.lon, b.lat), pb.buffer_m)
     g = pb.grid
     (ra, ca), (rb, cb) = pb.cells[i], pb.cells[i + 1]
+    if fields is not None and net is None and pb.search == "level":
+        found = _level_leg(pb, i, fields, hw)
+        if found is not None:
+            return found
     if fields is not None and net is None:
         res = _gradesearch.search_windowed(g, fields, _grade_model(pb), (ra, ca), (rb, cb), hw)
         if len(res.windows) > 1:
@@ -136,6 +150,44 @@ def _solve_leg(pb: Problem, i: int, costs: np.ndarray, net: Any,
         log.info("%s blocked inside its %s corridor; searching the whole area", leg_name(pb.places, i),
                  f"{hw / 1000:.0f} km")
     return _blocked(pb, i)
+
+
+def _level_leg(pb: Problem, i: int, fields: _gradesearch.CellFields,
+               hw: float) -> tuple[list[Any], float] | None:
+    """Leg ``i`` by the level-aware search inside the leg's corridor (widened twice); None if it finds none."""
+    params = pb.params if pb.params is not None else CostParams()
+    model, _n = cost_model(pb.mode, params, None)
+    (ra, ca), (rb, cb) = pb.cells[i], pb.cells[i + 1]
+    rows, cols = fields.shape
+    tol = params.waypoint_level_tolerance_m
+    rad = params.waypoint_level_radius_m
+    for half in (hw, 2 * hw):
+        ry, rx = half / fields.dy, half / float(np.min(fields.dx))
+        r0 = max(0, math.floor(min(ra, rb) - ry) - 1)
+        r1 = min(rows, math.ceil(max(ra, rb) + ry) + 2)
+        c0 = max(0, math.floor(min(ca, cb) - rx) - 1)
+        c1 = min(cols, math.ceil(max(ca, cb) + rx) + 2)
+        f = fields.window(r0, r1, c0, c1)
+        inside = _gradesearch._segment_mask((r1 - r0, c1 - c0), r0, c0, (ra, ca), (rb, cb),
+                                            float(np.min(fields.dx)), fields.dy, half)
+        inside[ra - r0, ca - c0] = inside[rb - r0, cb - c0] = True
+        fac = np.where(inside, f.factor, np.inf)
+
+        def window(r: int, c: int, f: _gradesearch.CellFields = f, r0: int = r0, c0: int = c0) -> tuple[float, float]:
+            kr, kc = max(0, round(rad / f.dy)), max(0, round(rad / float(np.min(f.dx))))
+            near = f.z[max(0, r - r0 - kr):r - r0 + kr + 1, max(0, c - c0 - kc):c - c0 + kc + 1]
+            return float(np.nanmin(near)) - tol, float(f.z[r - r0, c - c0]) + tol
+
+        prob = _levelsearch.LevelProblem(f.z, fac, f.dx, f.dy, model, pb.preset.max_grade)
+        try:
+            path, cost, _levels = _levelsearch.search_levels(prob, (ra - r0, ca - c0), (rb - r0, cb - c0),
+                                                             window(ra, ca), window(rb, cb))
+        except ParameterError as exc:
+            log.info("%s: level search skipped (%s)", leg_name(pb.places, i), exc)
+            return None
+        if math.isfinite(cost):
+            return [("cell", r + r0, c + c0) for r, c in path], cost
+    return None
 
 
 def _blocked(pb: Problem, i: int) -> tuple[list[Any], float]:
@@ -178,9 +230,11 @@ def _meta(pb: Problem, costs: list[float], net: Any) -> dict[str, Any]:
         net_src = str(getattr(pb.network, "meta", {}).get("source", "network"))
     return {
         "modelled": True,
-        "engine": ("corridor.align (grade-aware move graph, scipy dijkstra"
+        "engine": ("corridor.align (level-aware (cell, formation level) graph, scipy dijkstra)"
+                   if pb.search == "level" and net is None else
+                   "corridor.align (grade-aware move graph, scipy dijkstra"
                    + (" over network and raster" if net is not None else "") + ")")
-        if pb.search == "grade" else
+        if pb.search in ("grade", "level") else
         ("corridor.align (scikit-image MCP_Geometric"
          + (" + scipy shortest path over network and raster" if net is not None else "") + ")"),
         "search": pb.search,
@@ -229,11 +283,16 @@ def trace(waypoints: Iterable[Any], *, mode: str, network: Any = None, dem: Any 
         Half-width of the search corridor around each leg (default from the preset).
         With ``search="grade"`` this is the first corridor: it is widened until
         the leg's path is proven optimal over the whole area read.
-    search : {"grade", "slope"}
+    search : {"grade", "level", "slope"}
         ``grade`` (default): every grid move is priced by its own grade, so the
         line can follow valley sides or develop length to gain height
-        (:mod:`corridor.align.gradesearch`); ``slope``: the isotropic terrain-slope
-        cost surface (:mod:`corridor.align.surface`), the earlier engine.
+        (:mod:`corridor.align.gradesearch`); ``level``: nodes carry the formation
+        level too, and moves are priced by the vertical design's own cost model, so
+        the search remembers the level the line has reached and heads round side
+        valleys instead of crossing them on viaduct (:mod:`corridor.align.levelsearch`;
+        new build without a network only; a leg whose window is too large for it
+        uses ``grade``, logged); ``slope``: the isotropic terrain-slope cost surface
+        (:mod:`corridor.align.surface`), the earlier engine.
     params : CostParams, optional
         Unit costs, cross-sections and tolerances of the grade search and the
         vertical design (default: the :mod:`corridor.costs` defaults); pass the
@@ -281,7 +340,7 @@ def _trace_problem(pb: Problem, costs: np.ndarray, name: str | None, allow_new: 
     costs = costs.copy()
     for attempt in range(6):
         legs, leg_costs = [], []
-        fields = _grade_fields(pb, costs) if pb.search == "grade" else None
+        fields = _grade_fields(pb, costs) if pb.search in ("grade", "level") else None
         for i in range(len(pb.places) - 1):
             steps, c = _solve_leg(pb, i, costs, net, fields)
             legs.append(steps)
