@@ -93,6 +93,8 @@ def setup(waypoints: Any, mode: str, dem: Any, stay_in: Any, avoid: Any, max_gra
     stay = check_units(stay_in, what="stay_in unit")
     av = _avoid_map(avoid)
     preset = _cost.PRESETS[mode]
+    if max_grade is None and params is not None:  # a costs file's ruling grade reaches the search and the design
+        max_grade = getattr(params, f"{mode}_ruling_grade")
     if max_grade is not None:
         g = check_positive(max_grade, "max_grade")
         if g >= 1:

@@ -26,14 +26,23 @@ from corridor.terrain.profiles import profile
 
 log = logging.getLogger(__name__)
 
-#: Profile sampling step (m) used when designing the grade line of a new line (the station spacing).
+#: Finest station spacing (m) of the vertical design of a new line.
 FLAG_STEP_M = 50.0
+#: Stations per DEM cell: the spacing is the DEM's ground resolution over this, at least
+#: :data:`FLAG_STEP_M` (~180 m on the 30" GLOBE DEM, 50 m on 30 m DEMs). Bilinear ground between
+#: cell centres is fully described by a few samples per cell; finer stations only cost time.
+STATIONS_PER_CELL = 4
+#: Target level step (m) of the vertical design of a new line (the step used divides the rise allowed per
+#: station; on GLOBE rail stations that is one step of ~2.2 m, on 50 m stations ~0.6 m): an order of
+#: magnitude below GLOBE's vertical error (tens of metres), so a finer step changes the design by less
+#: than the data can tell.
+LEVEL_STEP_M = 2.0
 
 
 def vertical_design(line: Any, *, mode: str, max_grade: float | None = None, dem: Any = None,
                     params: Any = None, waypoints: Sequence[tuple[float, str]] | None = None,
                     fixed_levels: Sequence[tuple[Any, ...]] = ()) -> VerticalDesign:
-    """The least-cost grade line of a new line (ground sampled every :data:`FLAG_STEP_M`).
+    """The least-cost grade line of a new line (stations every quarter DEM cell, at least :data:`FLAG_STEP_M`).
 
     Parameters
     ----------
@@ -41,7 +50,7 @@ def vertical_design(line: Any, *, mode: str, max_grade: float | None = None, dem
         EPSG:4326, in travel order.
     mode : {"rail", "road"}
     max_grade : float, optional
-        Default: the mode preset (12.5 per mille rail, 8 % road).
+        Default: the mode preset (``CostParams.<mode>_ruling_grade``: 12.5 per mille rail, 6 % road).
     dem : DEM, path or None
         Default: the embedded GLOBE DEM.
     params : CostParams, optional
@@ -62,14 +71,16 @@ def vertical_design(line: Any, *, mode: str, max_grade: float | None = None, dem
     check_mode(mode)
     lim = _cost.PRESETS[mode].max_grade if max_grade is None else check_positive(max_grade, "max_grade")
     xy = np.asarray(line.coords, dtype=float)
-    # Stations at a uniform spacing of at most FLAG_STEP_M that divides the length exactly: the
+    # Stations at a uniform spacing (at most the one above) that divides the length exactly: the
     # profile samples them, and the ground at the stations is those samples alone, so the design
     # does not depend on where the line has vertices (a route cut at its structures' ends, or
     # split at unit borders, gets the same design as the line it was cut from).
     total = float(cumulative_distance(xy[:, 0], xy[:, 1])[-1])
-    n = max(1, math.ceil(total / FLAG_STEP_M - 1e-9))
+    dem_obj = _cost.open_dem(dem)
+    spacing = max(FLAG_STEP_M, dem_obj.ground_resolution_m(float(np.mean(xy[:, 1]))) / STATIONS_PER_CELL)
+    n = max(1, math.ceil(total / spacing - 1e-9))
     step = total / n
-    prof = profile(LineString(xy), dem, mode=mode, step_m=step)
+    prof = profile(LineString(xy), dem_obj, mode=mode, step_m=step)
     d_all = np.asarray(prof.distance_m, dtype=float)
     d = step * np.arange(n + 1)
     d[-1] = d_all[-1]
@@ -77,7 +88,8 @@ def vertical_design(line: Any, *, mode: str, max_grade: float | None = None, dem
     if waypoints is None:
         waypoints = [] if fixed_levels else [(0.0, "start"), (float(d[-1]), "end")]
     return design_grade_line(d, ground, mode=mode, max_grade=lim, params=params,
-                             waypoint_targets=waypoints, fixed_levels=fixed_levels, station_step_m=step)
+                             waypoint_targets=waypoints, fixed_levels=fixed_levels, station_step_m=step,
+                             level_step_m=LEVEL_STEP_M)
 
 
 def flag_structures(line: Any, *, mode: str, max_grade: float | None = None, dem: Any = None,
@@ -99,7 +111,7 @@ def flag_structures(line: Any, *, mode: str, max_grade: float | None = None, dem
         EPSG:4326.
     mode : {"rail", "road"}
     max_grade : float, optional
-        Default: the mode preset (12.5 per mille rail, 8 % road).
+        Default: the mode preset (``CostParams.<mode>_ruling_grade``: 12.5 per mille rail, 6 % road).
     dem : DEM, path or None
         Default: the embedded GLOBE DEM.
     params, waypoints, fixed_levels

@@ -33,7 +33,7 @@ Examples
 >>> PRESETS["rail"].max_grade
 0.0125
 >>> PRESETS["road"].max_grade
-0.08
+0.06
 """
 
 from __future__ import annotations
@@ -50,6 +50,7 @@ from corridor._errors import ParameterError
 from corridor._geo import M_PER_DEG_LAT, M_PER_DEG_LON_EQUATOR, geod
 from corridor._types import UNITS, BBox
 from corridor._validate import renamed
+from corridor.costs import CostParams
 from corridor.data.regions import index
 from corridor.terrain.dem import DEMLike
 from corridor.terrain.profiles import DEM
@@ -111,16 +112,22 @@ class SurfacePreset:
 __getattr__ = renamed(__name__, {"Preset": ("SurfacePreset", SurfacePreset)})
 
 
+def _ruling_grade(mode: str) -> float:
+    """The default ruling grade of ``mode``: the one documented :class:`corridor.costs.CostParams` field."""
+    return float(CostParams.__dataclass_fields__[f"{mode}_ruling_grade"].default)
+
+
+#: Search presets by mode; ``max_grade`` is ``CostParams.<mode>_ruling_grade`` (one source of truth).
 PRESETS: dict[str, SurfacePreset] = {
     "rail": SurfacePreset(
-        "rail", max_grade=0.0125, slope_ref=0.10, structure_factor=8.0, open_cap=4.0,
-        source="ruling grade 12.5 per mille (EBO par. 7, freight-capable main line); tunnel "
+        "rail", max_grade=_ruling_grade("rail"), slope_ref=0.10, structure_factor=8.0, open_cap=4.0,
+        source="ruling grade from CostParams.rail_ruling_grade (EBO par. 7, freight-capable main line); tunnel "
                "$25-60 M/km vs open line ~$5 M/km in the region (Meghri $4.7-5.3 M/km) -> factor 8; "
                "steep open ground up to ~4x flat",
     ),
     "road": SurfacePreset(
-        "road", max_grade=0.08, slope_ref=0.20, structure_factor=15.0, open_cap=5.0,
-        source="design grades 6-8 % (AASHTO mountainous terrain); mountainous sites up to ~5x "
+        "road", max_grade=_ruling_grade("road"), slope_ref=0.20, structure_factor=15.0, open_cap=5.0,
+        source="ruling grade from CostParams.road_ruling_grade (AASHTO mountainous terrain); mountainous sites up to ~5x "
                "the cost of flat terrain (open cap 5); road tunnel ~$20 M/km vs 2-lane road "
                "$1.3 M/km -> factor 15",
     ),

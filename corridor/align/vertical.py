@@ -17,7 +17,7 @@ station, ``max_grade * ds``, is a whole number ``k`` of level steps: the grade
 constraint is then exact (a level window is widened outward to the level grid, so a
 fixed level is met within its tolerance plus at most one level step), and the transition from one station to the next is a
 sliding-window minimum of width ``2k + 1`` over the levels
-(:func:`scipy.ndimage.minimum_filter1d`), O(stations x levels). The cost-to-come
+(doubling windows), O(stations x levels x log k). The cost-to-come
 arrays are kept as float32 and the optimal line is recovered by a windowed
 argmin from the last station back to the first.
 
@@ -377,7 +377,7 @@ def _forward(gs: np.ndarray, weight: np.ndarray, z: np.ndarray, band_lo: np.ndar
     The station costs of every (station, level) cell are computed at once (numpy,
     in chunks); the recurrence over stations is one sliding-window minimum of
     the previous row per station (three ufunc calls for ``k == 1``, the usual
-    case; :func:`scipy.ndimage.minimum_filter1d` otherwise), read in place when
+    case; doubling windows, :func:`_sliding_min`, otherwise), read in place when
     the previous band covers the window (the usual case) and through a padded
     buffer at band edges.
     """
@@ -405,8 +405,7 @@ def _forward(gs: np.ndarray, weight: np.ndarray, z: np.ndarray, band_lo: np.ndar
     wmax = int(width.max()) if n else 0
     ext = np.empty(wmax + 2 * k, dtype=np.float32)
     tmp = np.empty(max(wmax, 1), dtype=np.float32)
-    if k > 1:
-        from scipy.ndimage import minimum_filter1d  # only for coarse level steps
+    buf = np.empty(max(wmax, 1) + 2 * k, dtype=np.float32)
     # per station, precomputed: is levels a-k .. b+k of the previous row inside its band, and where
     covered = ((band_lo[:-1] <= band_lo[1:] - k) & (band_hi[:-1] >= band_hi[1:] + k)).tolist()
     src0 = (offs[:-2] + band_lo[1:] - k - band_lo[:-1]).tolist()
@@ -429,8 +428,29 @@ def _forward(gs: np.ndarray, weight: np.ndarray, z: np.ndarray, band_lo: np.ndar
             np.minimum(t, src[1:-1], out=t)
             cur += t
         else:
-            cur += minimum_filter1d(src, 2 * k + 1, mode="constant", cval=inf)[k:k + w]
+            cur += _sliding_min(src, 2 * k + 1, w, buf)
     return cost, offs
+
+
+def _sliding_min(src: np.ndarray, width: int, n: int, buf: np.ndarray) -> np.ndarray:
+    """``out[i] = min(src[i:i + width])`` for ``i < n`` by doubling windows (van Herk-style, O(n log width)).
+
+    >>> import numpy as np
+    >>> a = np.array([5, 3, 8, 1, 9, 2, 7], dtype=np.float32)
+    >>> _sliding_min(a, 3, 5, np.empty(7, dtype=np.float32)).tolist()
+    [3.0, 1.0, 1.0, 1.0, 2.0]
+    """
+    m = buf[:src.size]
+    m[:] = src
+    size, length = 1, src.size
+    while 2 * size <= width:  # m[i] = min(src[i:i + 2 * size])
+        np.minimum(m[:length - size], m[size:length], out=m[:length - size])
+        length -= size
+        size *= 2
+    if size == width:
+        return m[:n]
+    # two overlapping windows of ``size`` cover ``width`` (size >= width / 2)
+    return np.minimum(m[:n], m[width - size:width - size + n])
 
 
 def _backtrack(cost: np.ndarray, offs: np.ndarray, band_lo: np.ndarray, band_hi: np.ndarray, k: int,

@@ -340,6 +340,8 @@ class DEM:
     def _read_window(self, row0: int, col0: int, rows: int, cols: int) -> np.ndarray:
         """Rows/cols window as float32 with NaN voids (clamped to the grid by the caller)."""
         if self._array is not None:
+            if (row0, col0, rows, cols) == (0, 0, *self.shape):
+                return self._array  # the same object each time, so the void mask cached for it is found
             return self._array[row0:row0 + rows, col0:col0 + cols]
         import rasterio
         from rasterio.windows import Window
