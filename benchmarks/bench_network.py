@@ -45,8 +45,9 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -225,7 +226,7 @@ def bench_routing(pbf: Path, quick: bool) -> dict[str, float]:
     o = rng.choice(verts, n_q)
     d = rng.choice(verts, n_q)
     t0 = time.perf_counter()
-    ours = net.shortest_lengths(o, d, mode="road")
+    ours = net.shortest_lengths(cast("Sequence[int]", o), cast("Sequence[int]", d), mode="road")  # arrays work
     t_ours = time.perf_counter() - t0
     t0 = time.perf_counter()
     paths = [ox.shortest_path(G, int(a), int(b), weight="length") for a, b in zip(o[:n_base], d[:n_base], strict=True)]
