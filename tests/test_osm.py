@@ -596,3 +596,72 @@ def test_public_pyosmium_access_reads_the_same_table(tmp_path, monkeypatch):
     monkeypatch.setattr(_osm_read, "_has_fast_access", lambda way: False)
     public = osm.read_osm(path).edges
     assert public.to_wkt().equals(fast.to_wkt())
+
+
+def test_way_nodes_from_libosmium_writers_match_the_public_api(tmp_path, monkeypatch):
+    """Ids (OPL text) and locations (WKB) decoded in many small chunks give the public API's table.
+
+    Mixed in: ways stored reversed (oneway=-1, also as the road row of a road+rail way), ways the WKB
+    writer refuses (a node off the globe, a missing node, a negative id) between ones it takes, a node
+    repeated in a row; the temporary OPL files are removed, and without a temporary folder the ids are
+    read one by one.
+    """
+    import tempfile
+
+    from _osmgen import write_xml
+
+    from corridor.network import _osm_read
+
+    nodes = {n: (44.50 + 0.01 * n, 40.10 + 0.003 * (n % 7), {}) for n in range(1, 41)}
+    items = [("node", n, lon, lat, tags) for n, (lon, lat, tags) in nodes.items()]
+    items += [("node", 90, 44.52, 95.0, {}), ("node", -5, 44.71, 40.31, {})]
+    ways = {100 + k: ([k + 1, k + 2, k + 3], {"highway": "secondary"}) for k in range(0, 36, 2)}
+    ways[101] = ([5, 9, 13, 17], {"highway": "primary", "oneway": "-1", "name": "a N b"})
+    ways[103] = ([17, 90, 18, 19], {"highway": "tertiary"})  # node 90: invalid coordinates
+    ways[105] = ([19, 99, 20, 21], {"highway": "primary", "oneway": "-1"})  # node 99: not in the file
+    ways[107] = ([21, 22, 22, 23, 24], {"highway": "primary", "railway": "rail", "oneway": "-1"})
+    ways[109] = ([24, -5, 25], {"highway": "unclassified"})
+    ways[111] = ([30, 31, 32, 33, 34, 35], {"railway": "rail", "gauge": "1520"})
+    items += [("way", w, refs, tags) for w, (refs, tags) in sorted(ways.items())]
+    path = write_xml(tmp_path / "mixed.osm", items)
+    monkeypatch.setattr(_osm_read, "_SEG_CHUNK", 7)  # a flush (and a new OPL file) every few ways
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "tmp"))
+    (tmp_path / "tmp").mkdir()
+    fast = osm.read_osm(path).edges
+    assert list((tmp_path / "tmp").iterdir()) == []
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "missing"))  # no temporary folder: ids one by one
+    assert osm.read_osm(path).edges.to_wkt().equals(fast.to_wkt())
+    w101 = fast[fast.osm_way_id == 101]
+    assert (w101.u.iloc[0], w101.v.iloc[-1]) == (17, 5)
+    assert set(fast[fast.osm_way_id == 107]["mode"]) == {"road", "rail"}
+    monkeypatch.setattr(_osm_read, "_has_fast_access", lambda way: False)
+    public = osm.read_osm(path).edges
+    assert fast.drop(columns="geometry").equals(public.drop(columns="geometry"))
+    assert fast.to_wkt().equals(public.to_wkt())
+
+
+@pytest.mark.parametrize("byte_order", [0, 1])
+def test_wkb_points_decode_to_the_fixed_point_coordinates(byte_order):
+    """libosmium writes ``x / 1e7`` as a double: decoding gives ``x`` back exactly, either byte order."""
+    import shapely
+
+    from corridor.network._osm_nodes import wkb_xy
+
+    rng = np.random.default_rng(3)
+    x = rng.integers(-1_800_000_000, 1_800_000_001, 40)
+    y = rng.integers(-900_000_000, 900_000_001, 40)
+    lines = shapely.linestrings(x / 1e7, y / 1e7, indices=np.repeat(np.arange(10), 4))
+    hexes = [str(h) for h in shapely.to_wkb(lines, hex=True, byte_order=byte_order)]
+    gx, gy = wkb_xy(hexes)
+    assert gx.tolist() == x.tolist() and gy.tolist() == y.tolist()
+    with pytest.raises(ValueError, match="line strings"):
+        wkb_xy([str(shapely.to_wkb(shapely.points(1, 2), hex=True))])
+
+
+def test_opl_node_ids():
+    from corridor.network._osm_nodes import opl_node_ids
+
+    text = "w5 Thighway=primary,name=a%20%N%20%b Nn1,n-7,n9000000000123\nw6 T Nn2,n3\n"
+    assert opl_node_ids(text, 5).tolist() == [1, -7, 9000000000123, 2, 3]
+    with pytest.raises(ValueError, match="3 way node ids, not 4"):
+        opl_node_ids("w6 T Nn2,n3,n4\n", 4)

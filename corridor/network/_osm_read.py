@@ -2,8 +2,10 @@
 
 One Python pass: pyosmium's C++ location index attaches coordinates to way
 nodes; the Python side only sees ways with a kept ``highway``/``railway`` key
-and main-line station nodes, and copies node ids and fixed-point coordinates
-into flat arrays (a way with both keys once per layer). A second, C++-only pass
+and main-line station nodes, and has libosmium's writers copy their node ids
+(OPL text) and fixed-point coordinates (WKB) into flat arrays, without a Python
+object per node (:class:`~corridor.network._osm_nodes.WayVertices`; a way with
+both keys once per layer). A second, C++-only pass
 over the used node ids finds the locations the index missed (negative ids,
 nodes after their ways) and checks that no node id occurs twice with different
 coordinates (:mod:`corridor.network._osm_nodes`). Ways are then split at
@@ -18,8 +20,6 @@ import logging
 from array import array
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from itertools import repeat
-from operator import attrgetter
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +32,15 @@ from corridor.data.regions import cut_lines, index
 from corridor.network import _osm_tags as tagnorm
 from corridor.network._graph import apply_gauges
 from corridor.network._osm_borders import cut_nodes
-from corridor.network._osm_nodes import SCALE, UNDEF, complete_locations, osmium_module, valid
+from corridor.network._osm_nodes import (
+    SCALE,
+    UNDEF,
+    CNodes,
+    WayVertices,
+    complete_locations,
+    osmium_module,
+    valid,
+)
 
 log = logging.getLogger(__name__)
 
@@ -121,38 +129,10 @@ def _raw_segments(x: array, y: array) -> np.ndarray:
 
 
 def _has_fast_access(way: Any) -> bool:
-    """True if ``way`` exposes the C++ accessors :class:`_CNodes` and the tag look-up use (pyosmium 4)."""
+    """True if ``way`` exposes the C++ accessors :class:`~corridor.network._osm_nodes.CNodes` and the tag
+    look-up use (pyosmium 4)."""
     cw = getattr(way, "_pyosmium_data", None)
     return cw is not None and hasattr(cw, "nodes") and hasattr(cw, "tags_get_value_by_key")
-
-
-class _CNodes:
-    """A way's node list read through pyosmium's C++ accessor (``size``, ``get``) directly.
-
-    pyosmium's ``WayNodeList`` runs a Python generator and ``__getitem__``
-    per node; mapping the accessor over the indices builds the same
-    ``NodeRef`` objects without them (~10 % of the scan).
-    """
-
-    __slots__ = ("cw", "lst", "n")
-
-    def __init__(self, lst: Any, cw: Any) -> None:
-        self.lst, self.cw = lst, cw
-        self.n = int(lst.size(cw))
-
-    def __len__(self) -> int:
-        return self.n
-
-    def refs(self, *, backward: bool) -> list[Any]:
-        n = self.n
-        return list(map(self.lst.get, repeat(self.cw, n), range(n - 1, -1, -1) if backward else range(n)))
-
-
-def _node_refs(nodes: Any, *, backward: bool) -> list[Any]:
-    """The ``NodeRef`` objects of a way's node list (a :class:`_CNodes` or pyosmium's), in order or reversed."""
-    if isinstance(nodes, _CNodes):
-        return nodes.refs(backward=backward)
-    return list(reversed(nodes)) if backward else list(nodes)
 
 
 def _scan(path: Path, modes: Sequence[str], classes: Sequence[str]) -> tuple[_Cols, Any]:
@@ -186,9 +166,9 @@ def _scan(path: Path, modes: Sequence[str], classes: Sequence[str]) -> tuple[_Co
     rail_set = frozenset(tagnorm.RAIL_CLASSES)
     statuses = tagnorm.RAIL_STATUSES
     access_status, road_class, rail_class = tagnorm.access_status, tagnorm.road_class, tagnorm.rail_class
-    # every way node is copied by C-level iteration (map, array.extend): no Python code per node
-    node_x, x_x, y_x = c.node.extend, c.x.extend, c.y.extend
-    get_ref, get_loc, get_x, get_y = attrgetter("ref"), attrgetter("location"), attrgetter("x"), attrgetter("y")
+    # every way node is copied by libosmium's OPL and WKB writers, decoded in bulk: no Python object per node
+    verts = WayVertices(osmium, c.node, c.x, c.y)
+    add_verts = verts.add
     rows: list[tuple[Any, ...]] = []  # one tuple of raw attributes per kept row (one append, not eleven)
     rows_a, oneway_a, twin_a, way_a = rows.append, c.oneway.append, c.twin.append, c.way_id.append
     pool = ThreadPoolExecutor(1, thread_name_prefix="corridor-lengths")
@@ -212,7 +192,7 @@ def _scan(path: Path, modes: Sequence[str], classes: Sequence[str]) -> tuple[_Co
                 fast = _has_fast_access(o)
             if fast:  # pyosmium's C++ accessors, without its Python wrappers around each call
                 cw = o._pyosmium_data
-                nodes: Any = _CNodes(cw.nodes(), cw)
+                nodes: Any = CNodes(cw.nodes(), cw)
                 tget = cw.tags_get_value_by_key
             else:
                 nodes, tget = o.nodes, tags.get
@@ -259,34 +239,30 @@ def _scan(path: Path, modes: Sequence[str], classes: Sequence[str]) -> tuple[_Co
                 twin_a(0)
                 twin = 1
                 # a backward one-way way (oneway=-1) is stored reversed, so edges run in the travel direction
-                refs = _node_refs(nodes, backward=direction < 0)
-                node_x(map(get_ref, refs))
-                locs = list(map(get_loc, refs))
-                x_x(map(get_x, locs))
-                y_x(map(get_y, locs))
-                c.start.append(len(c.node))
+                add_verts(o, nodes, direction < 0)
+                c.start.append(len(verts))
             if got_rail is not None:
                 rows_a(("rail", got_rail[0], got_rail[1], *common_tags, None, tget("gauge", None),
                         tget("electrified", None)))
                 oneway_a(False)
                 way_a(o.id)
                 twin_a(twin)
-                refs = _node_refs(nodes, backward=False)
-                node_x(map(get_ref, refs))
-                locs = list(map(get_loc, refs))
-                x_x(map(get_x, locs))
-                y_x(map(get_y, locs))
-                c.start.append(len(c.node))
-            if len(c.x) - sent >= _SEG_CHUNK:
+                add_verts(o, nodes, False)
+                c.start.append(len(verts))
+            if len(verts) - sent >= _SEG_CHUNK:
+                verts.flush()
                 lo = max(sent - 1, 0)
                 c.seg_parts.append(pool.submit(_raw_segments, c.x[lo:], c.y[lo:]))
                 sent = len(c.x)
+        verts.flush()
         if len(c.x) > sent:
             lo = max(sent - 1, 0)
             c.seg_parts.append(pool.submit(_raw_segments, c.x[lo:], c.y[lo:]))
     except BaseException:
         pool.shutdown(wait=False, cancel_futures=True)
         raise
+    finally:
+        verts.close()
     pool.shutdown(wait=False)  # the last chunks finish while the caller starts building edges
     if rows:
         (c.mode, c.cls, c.status, c.maxspeed, c.tunnel, c.bridge, c.name, c.ref, c.lanes, c.gauge,
