@@ -182,8 +182,8 @@ class CostParams:
     gauge_break_dwell_h: float = _num(3.0, f"{_ASSUME}: bogie exchange or transshipment 1435/1520 mm", "h")
     transfer_dwell_h: float = _num(1.0, f"{_ASSUME}: road-rail transfer", "h")
     border_excursion_max_m: float = _num(
-        5000.0, f"{_ASSUME}: the region pack's borders (1:10 M) are accurate to ~1 km, so a route along a "
-        "border river drifts across it; shorter runs between two crossings of the same border get no "
+        5000.0, f"{_ASSUME}: the region pack's borders follow OSM to ~10 m (geo-maps 10 m resolution), but a "
+        "line drawn on a ~1 km DEM grid or a modelled network along a border river drifts across it; shorter runs between two crossings of the same border get no "
         "border stop and no gauge change (they still count in n_crossings)", "m")
 
     # ---- grades and terrain classes ----------------------------------------
