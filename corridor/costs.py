@@ -189,7 +189,10 @@ class CostParams:
     # ---- grades and terrain classes ----------------------------------------
     rail_ruling_grade: float = _num(
         0.0125, "corridors.md: EBO par. 7 limits new main lines to 12.5 per mille (freight-capable default)", "ratio")
-    road_ruling_grade: float = _num(0.06, "corridors.md: AASHTO freeways 5-6 % on mountainous terrain", "ratio")
+    road_ruling_grade: float = _num(
+        0.08, f"{_ASSUME}: two-lane mountain roads; corridors.md gives AASHTO's 5-6 % for freeways on mountainous "
+        "terrain (6 % at 60 km/h), and slower mountain roads are built steeper, so 8 % is the default for the "
+        "transit roads modelled here (set 0.06 for freeway-standard alignments)", "ratio")
     terrain_window_m: float = _num(2000.0, f"{_ASSUME}: window for ground slope and local relief", "m")
     flat_max_grade: float = _num(
         0.02, f"{_ASSUME}: ground slope below which terrain is flat (AASHTO level/rolling/mountainous classes "

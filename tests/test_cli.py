@@ -680,3 +680,15 @@ def test_compare_reports_an_infeasible_scenario_in_one_line_and_goes_on(tmp_path
     assert len(lines) == 1 and "Hrazdan" in lines[0] and "per mille" in lines[0]
     # only infeasible scenarios: a clear error, not an empty comparison
     assert main(["compare", "hrazdan-ijevan-gazakh", "--network", "none", "--out", str(tmp_path / "p")]) != 0
+
+
+def test_route_search_option_reaches_the_trace(capsys):
+    """``--search level`` traces with the level-aware engine; an unknown engine is one clear line and a
+    non-zero exit, before any data is loaded."""
+    assert main(["route", "Meghri", "Agarak", "--stay-in", "ARM", "--network", "none", "--search", "level",
+                 "--dem-samples", "0", "--json"]) == 0
+    rec = json.loads(capsys.readouterr().out)["route"]
+    assert rec["length_km"] > 0
+    assert main(["route", "Meghri", "Agarak", "--network", "none", "--search", "fast"]) != 0
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "search" in err[0] and "level" in err[0] and "'fast'" in err[0]

@@ -17,18 +17,22 @@ from __future__ import annotations
 
 from corridor._validate import renamed
 from corridor.align._alternatives import alternatives, shared_share
+from corridor.align.levelsearch import LevelProblem, search_levels
 from corridor.align.surface import EXISTING_FACTOR, PRESETS, Grid, SurfacePreset
-from corridor.align.tracing import FLAG_STEP_M, GRADE_TOL, flag_structures, trace
+from corridor.align.tracing import FLAG_STEP_M, GRADE_TOL, SEARCHES, flag_structures, trace
 
 __all__ = [
     "EXISTING_FACTOR",
     "FLAG_STEP_M",
     "GRADE_TOL",
     "PRESETS",
+    "SEARCHES",
     "Grid",
+    "LevelProblem",
     "SurfacePreset",
     "alternatives",
     "flag_structures",
+    "search_levels",
     "shared_share",
     "trace",
 ]

@@ -30,7 +30,9 @@ from corridor.network.core import as_network
 __all__ = ["SEARCHES", "Problem", "excluded_units", "half_width", "leg_name", "setup"]
 
 #: Leg search engines: ``grade`` prices every grid move by its own grade (:mod:`corridor.align.gradesearch`);
-#: ``slope`` is the isotropic terrain-slope cost surface searched with ``MCP_Geometric`` (:mod:`corridor.align.surface`).
+#: ``level`` searches cells and formation levels, priced by the vertical design's cost model
+#: (:mod:`corridor.align.levelsearch`); ``slope`` is the isotropic terrain-slope cost surface searched with
+#: ``MCP_Geometric`` (:mod:`corridor.align.surface`).
 SEARCHES = ("level", "grade", "slope")
 
 

@@ -39,6 +39,32 @@ STATIONS_PER_CELL = 4
 LEVEL_STEP_M = 2.0
 
 
+def design_stations(xy: np.ndarray, dem: Any, *, mode: str | None = None,
+                    fill_voids: bool = False) -> tuple[np.ndarray, np.ndarray, float]:
+    """Stations and ground of a new line's vertical design: ``(distance_m, ground_m, step_m)``.
+
+    Stations are at a uniform spacing that divides the length exactly, a quarter of the DEM's ground
+    resolution and at least :data:`FLAG_STEP_M`; the profile samples them, and the ground at the
+    stations is those samples alone, so the design does not depend on where the line has vertices
+    (a route cut at its structures' ends, or split at unit borders, gets the same design as the line
+    it was cut from). Every redesign of a traced line (the DEM-uncertainty band) uses these stations.
+    """
+    from shapely.geometry import LineString
+
+    xy = np.asarray(xy, dtype=float)
+    total = float(cumulative_distance(xy[:, 0], xy[:, 1])[-1])
+    dem_obj = _cost.open_dem(dem)
+    spacing = max(FLAG_STEP_M, dem_obj.ground_resolution_m(float(np.mean(xy[:, 1]))) / STATIONS_PER_CELL)
+    n = max(1, math.ceil(total / spacing - 1e-9))
+    step = total / n
+    prof = profile(LineString(xy), dem_obj, mode=mode, step_m=step, fill_voids=fill_voids)
+    d_all = np.asarray(prof.distance_m, dtype=float)
+    d = step * np.arange(n + 1)
+    d[-1] = d_all[-1]
+    ground = np.interp(d, d_all, np.asarray(prof.ground_m, dtype=float))
+    return d, ground, step
+
+
 def vertical_design(line: Any, *, mode: str, max_grade: float | None = None, dem: Any = None,
                     params: Any = None, waypoints: Sequence[tuple[float, str]] | None = None,
                     fixed_levels: Sequence[tuple[Any, ...]] = ()) -> VerticalDesign:
@@ -50,7 +76,7 @@ def vertical_design(line: Any, *, mode: str, max_grade: float | None = None, dem
         EPSG:4326, in travel order.
     mode : {"rail", "road"}
     max_grade : float, optional
-        Default: the mode preset (``CostParams.<mode>_ruling_grade``: 12.5 per mille rail, 6 % road).
+        Default: the mode preset (``CostParams.<mode>_ruling_grade``: 12.5 per mille rail, 8 % road).
     dem : DEM, path or None
         Default: the embedded GLOBE DEM.
     params : CostParams, optional
@@ -65,26 +91,10 @@ def vertical_design(line: Any, *, mode: str, max_grade: float | None = None, dem
     -------
     VerticalDesign
     """
-    from shapely.geometry import LineString
-
-
     check_mode(mode)
     lim = _cost.PRESETS[mode].max_grade if max_grade is None else check_positive(max_grade, "max_grade")
     xy = np.asarray(line.coords, dtype=float)
-    # Stations at a uniform spacing (at most the one above) that divides the length exactly: the
-    # profile samples them, and the ground at the stations is those samples alone, so the design
-    # does not depend on where the line has vertices (a route cut at its structures' ends, or
-    # split at unit borders, gets the same design as the line it was cut from).
-    total = float(cumulative_distance(xy[:, 0], xy[:, 1])[-1])
-    dem_obj = _cost.open_dem(dem)
-    spacing = max(FLAG_STEP_M, dem_obj.ground_resolution_m(float(np.mean(xy[:, 1]))) / STATIONS_PER_CELL)
-    n = max(1, math.ceil(total / spacing - 1e-9))
-    step = total / n
-    prof = profile(LineString(xy), dem_obj, mode=mode, step_m=step)
-    d_all = np.asarray(prof.distance_m, dtype=float)
-    d = step * np.arange(n + 1)
-    d[-1] = d_all[-1]
-    ground = np.interp(d, d_all, np.asarray(prof.ground_m, dtype=float))
+    d, ground, step = design_stations(xy, dem, mode=mode)
     if waypoints is None:
         waypoints = [] if fixed_levels else [(0.0, "start"), (float(d[-1]), "end")]
     return design_grade_line(d, ground, mode=mode, max_grade=lim, params=params,
@@ -111,7 +121,7 @@ def flag_structures(line: Any, *, mode: str, max_grade: float | None = None, dem
         EPSG:4326.
     mode : {"rail", "road"}
     max_grade : float, optional
-        Default: the mode preset (``CostParams.<mode>_ruling_grade``: 12.5 per mille rail, 6 % road).
+        Default: the mode preset (``CostParams.<mode>_ruling_grade``: 12.5 per mille rail, 8 % road).
     dem : DEM, path or None
         Default: the embedded GLOBE DEM.
     params, waypoints, fixed_levels

@@ -33,7 +33,7 @@ Examples
 >>> PRESETS["rail"].max_grade
 0.0125
 >>> PRESETS["road"].max_grade
-0.06
+0.08
 """
 
 from __future__ import annotations
@@ -114,7 +114,9 @@ __getattr__ = renamed(__name__, {"Preset": ("SurfacePreset", SurfacePreset)})
 
 def _ruling_grade(mode: str) -> float:
     """The default ruling grade of ``mode``: the one documented :class:`corridor.costs.CostParams` field."""
-    return float(CostParams.__dataclass_fields__[f"{mode}_ruling_grade"].default)
+    default = CostParams.__dataclass_fields__[f"{mode}_ruling_grade"].default
+    assert isinstance(default, float)
+    return default
 
 
 #: Search presets by mode; ``max_grade`` is ``CostParams.<mode>_ruling_grade`` (one source of truth).

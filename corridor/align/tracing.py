@@ -263,7 +263,7 @@ def trace(waypoints: Iterable[Any], *, mode: str, network: Any = None, dem: Any 
         At least two place names (``"Julfa, AZ"`` allowed), ``(lon, lat)`` pairs or
         Places; any iterable (a generator is read once).
     mode : {"rail", "road"}
-        Selects the cost preset (rail: ruling grade 12.5 per mille; road: 6 %; both from CostParams.<mode>_ruling_grade, so a costs file sets them).
+        Selects the cost preset (rail: ruling grade 12.5 per mille; road: 8 %; both from CostParams.<mode>_ruling_grade, so a costs file sets them).
     network : Network, "reference" or OSM file path, optional
         Existing edges to reuse (see :func:`corridor.network.as_network`); gaps
         are bridged by new alignment.

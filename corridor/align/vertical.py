@@ -450,7 +450,7 @@ def _sliding_min(src: np.ndarray, width: int, n: int, buf: np.ndarray) -> np.nda
     if size == width:
         return m[:n]
     # two overlapping windows of ``size`` cover ``width`` (size >= width / 2)
-    return np.minimum(m[:n], m[width - size:width - size + n])
+    return np.asarray(np.minimum(m[:n], m[width - size:width - size + n]))
 
 
 def _backtrack(cost: np.ndarray, offs: np.ndarray, band_lo: np.ndarray, band_hi: np.ndarray, k: int,

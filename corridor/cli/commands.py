@@ -276,6 +276,9 @@ def route(
                                             show_default=False)] = None,
     costs: Annotated[str | None, typer.Option("--costs", help="TOML file overriding unit costs and speeds.",
                                               show_default=False)] = None,
+    search: Annotated[str, typer.Option(
+        "--search", help="New-alignment search: grade (default), level (carries the formation level; new "
+        "build with --network none only, slower) or slope.")] = "grade",
     out: Annotated[str | None, typer.Option("--out", "-o", help="Also write the comparison files here.",
                                             show_default=False)] = None,
     json_out: Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")] = False,
@@ -295,6 +298,7 @@ def route(
       corridor route Kars Nakhchivan --mode rail --avoid ARM
       corridor route Ordubad Aghband --mode road --stay-in ARM,NAX,AZE --json
       corridor route 45.41,39.21 46.57,38.90 --mode rail --max-grade 0.018 --out out/
+      corridor route Meghri Ordubad --stay-in ARM,NAX --network none --search level
     """
 
     check_mode(mode)
@@ -302,6 +306,8 @@ def route(
     units_out = check_units([u for s in (avoid or []) for u in s.split(",") if u.strip()], what="--avoid unit")
     if max_grade is not None:
         check_positive(max_grade, "--max-grade")
+    if search not in align.SEARCHES:
+        raise ParameterError(f"--search must be one of {', '.join(align.SEARCHES)}, got {search!r}")
     if out is not None:
         check_out_dir(out, out_names())
     params = _params(costs)
@@ -312,7 +318,7 @@ def route(
         net = load_net(network, modes=(mode,), waypoints=places)
         dem_obj = load_dem(dem)
         r = align.trace(places, mode=mode, network=net, dem=dem_obj, stay_in=units_in or None,
-                        avoid=units_out or None, max_grade=max_grade, params=params)
+                        avoid=units_out or None, max_grade=max_grade, params=params, search=search)
         m = evaluate(r, dem=dem_obj, params=params, dem_samples=dem_samples)
     prov = provenance(net, dem_obj, costs)
     files: list[str] = []

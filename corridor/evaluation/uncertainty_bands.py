@@ -54,13 +54,12 @@ import numpy as np
 
 from corridor import settings
 from corridor._errors import CorridorError, ParameterError
-from corridor.align.structures import FLAG_STEP_M
+from corridor.align.structures import LEVEL_STEP_M, design_stations
 from corridor.align.surface import PRESETS
 from corridor.align.vertical import design_grade_line
 from corridor.costs import CostParams, terrain_factor
 from corridor.route import true_runs
 from corridor.terrain.dem import DEM
-from corridor.terrain.profiles import profile
 from corridor.terrain.uncertainty import bands, correlated_noise, default_corr_length_m
 
 log = logging.getLogger(__name__)
@@ -250,7 +249,7 @@ def _quantities(d: np.ndarray, z: np.ndarray, run: _Run, mode: str, max_grade: f
     if run.junction_end:
         fixed.append((float(d[-1]), float(z[-1]), "junction with existing line"))
     v = design_grade_line(d, z, mode=mode, max_grade=max_grade, params=params, waypoint_targets=run.waypoints,
-                          fixed_levels=fixed, station_step_m=FLAG_STEP_M)
+                          fixed_levels=fixed, station_step_m=float(d[1] - d[0]), level_step_m=LEVEL_STEP_M)
     return v.length_m("tunnel") / 1000.0, v.length_m("bridge") / 1000.0, v.cut_m3, v.fill_m3
 
 
@@ -298,16 +297,15 @@ def dem_band(route: Any, dem: Any, *, n: int | None = None, params: CostParams |
     runs = [r for r in _runs(route) if len(r.coords) >= 2] if _designed(route) else []
     if not runs:
         return DemBand.empty(count, mode, NO_DESIGN, seed=seed)
-    from shapely.geometry import LineString
 
     dem_obj = dem if isinstance(dem, DEM) else DEM.open(dem)
     params = params if params is not None else CostParams()
     meta_grade = (route.meta or {}).get("max_grade")
     max_grade = float(meta_grade) if isinstance(meta_grade, int | float) else PRESETS[mode].max_grade
     profiles = []
-    for r in runs:
-        p = profile(LineString(r.coords), dem_obj, mode=mode, step_m=FLAG_STEP_M, fill_voids=fill_voids)
-        profiles.append((np.asarray(p.distance_m, dtype=float), np.asarray(p.ground_m, dtype=float)))
+    for r in runs:  # the stations of the trace's own design
+        d_st, g_st, _step = design_stations(r.coords, dem_obj, mode=mode, fill_voids=fill_voids)
+        profiles.append((d_st, g_st))
     lat = float(np.mean(np.concatenate([r.coords[:, 1] for r in runs])))
     corr = (float(corr_length_m) if corr_length_m is not None
             else default_corr_length_m(dem_obj.ground_resolution_m(lat)))
@@ -335,9 +333,9 @@ def dem_band(route: Any, dem: Any, *, n: int | None = None, params: CostParams |
             continue
         deltas.append(total)
     arr = np.asarray(deltas, dtype=float).reshape(-1, 4)
-    if arr.shape[0] < count:
-        log.warning("%s: %d of %d DEM realisations had no feasible grade line and were left out of the band",
-                    route.name, count - arr.shape[0], count)
+    if arr.shape[0] < count:  # reported with the band (DemBand.note), so only logged for diagnosis
+        log.info("%s: %d of %d DEM realisations had no feasible grade line and were left out of the band",
+                 route.name, count - arr.shape[0], count)
     return DemBand(n=count, sigma_m=sigma, corr_length_m=corr, seed=seed, mode=mode, runs=len(runs),
                    designed_km=sum(float(d[-1]) for d, _g in profiles) / 1000.0,
                    d_tunnel_km=arr[:, 0], d_bridge_km=arr[:, 1], d_cut_m3=arr[:, 2], d_fill_m3=arr[:, 3],
