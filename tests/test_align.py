@@ -401,3 +401,19 @@ def test_border_river_lines_stay_in_their_units_and_hold_the_bank(slug):
     assert set(r.segments["unit"]) <= set(s.stay_in)
     near = r.geometry.intersection(outside.buffer(0.002))  # within ~200 m of the border
     assert near.length * 90 > 5  # ~degrees to km: more than 5 km along the river bank
+
+
+@pytest.mark.parametrize(("da", "db", "length"), [(5.0, 12.0, 7.0), (12.0, 5.0, 7.0), (35.0, 5.0, 10.0),
+                                                  (5.0, 35.0, 10.0), (2.0, 25.0, 17.0), (39.0, 1.0, 2.0)])
+def test_ring_path_runs_from_a_to_b_the_shorter_way_through_the_ring_start(da, db, length):
+    from shapely.geometry import LineString, Point
+
+    from corridor.align._assembly import _ring_path
+
+    ring = LineString([(0, 0), (10, 0), (10, 10), (0, 10), (0, 0)])  # chainage 0..40 from (0, 0)
+    xy = _ring_path(ring, da, db)
+    path = LineString(xy)
+    assert Point(xy[0]).distance(ring.interpolate(da)) < 1e-9
+    assert Point(xy[-1]).distance(ring.interpolate(db)) < 1e-9
+    assert path.length == pytest.approx(length)  # continuous along the ring, never a jump across it
+    assert ring.buffer(1e-9).contains(path)

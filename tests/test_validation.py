@@ -86,15 +86,12 @@ def test_kars_dilucu_central_cost_within_half_to_twice_eur_2_4_bn():
 # ------------------------------------------------ Meghri / TRIPP (1news.az 2026-02-18; massispost.com 2022-01)
 def test_meghri_length_in_armenia_38_to_50_km(routes):
     seg = routes["meghri-rail"].segments
-    assert 38.0 <= _km(seg, seg["unit"] == "ARM") <= 50.0  # modelled 45.0 km
+    assert 38.0 <= _km(seg, seg["unit"] == "ARM") <= 50.0  # modelled 45.9 km
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "14.0 km of tunnel in Armenia modelled vs <= 10 km (the Soviet line ran in the open along the Araks); was "
-    "30.7 km before border cells became searchable. The bank's 1-km DEM cells are valley-side cells and the "
-    "default grade search has no memory of level (search='level': 7.2 km, but 58.2 km in Armenia); not tuned"))
 def test_meghri_tunnels_in_armenia_at_most_10_km(routes):
     seg = routes["meghri-rail"].segments
+    # modelled 9.8 km (30.7 km before border cells became searchable and the line kept the Araks bank)
     assert _km(seg, (seg["unit"] == "ARM") & (seg["structure"] == "tunnel")) <= 10.0
 
 

@@ -99,7 +99,7 @@ def _simplify(arr: np.ndarray, pb: Problem) -> np.ndarray:
         return np.asarray(line.coords, dtype=float)
     good = shapely.union_all([g.intersection(area) for c, g in zip(idx.codes, idx.geoms, strict=True)
                               if c not in excluded and g.intersects(area)])
-    inner = good.buffer(-_INSET_DEG)
+    inner = good.difference(bad).buffer(-_INSET_DEG)  # unit polygons may overlap by a sliver
     out = _hug(np.asarray(shapely.segmentize(line, 0.0001).coords, dtype=float), inner)
     if out is not None:
         # the coarsest simplification (at most the staircase's) that stays out of the excluded units
@@ -154,19 +154,27 @@ def _hug(dens: np.ndarray, inner: Any) -> np.ndarray | None:
         ring = min(rings, key=a.distance)
         if min(rings, key=b.distance) is not ring:
             return None
-        da, db, total = ring.project(a), ring.project(b), ring.length
-        fwd = (db - da) % total
-        path = (substring(ring, da, db) if da <= db else
-                shapely.line_merge(shapely.union(substring(ring, da, total), substring(ring, 0.0, db))))
-        if fwd > total / 2:  # the other way round is shorter
-            path = (substring(ring, da, db) if da > db else
-                    shapely.line_merge(shapely.union(substring(ring, da, 0.0), substring(ring, total, db))))
-        coords = np.asarray(getattr(path, "coords", []), dtype=float)
+        coords = _ring_path(ring, ring.project(a), ring.project(b))
         if coords.ndim != 2 or len(coords) < 2:
             return None
         pieces.append(coords)
         i = j
     return np.vstack(pieces)
+
+
+def _ring_path(ring: Any, da: float, db: float) -> np.ndarray:
+    """Coordinates along a closed ring from chainage ``da`` to ``db``, the shorter way round (in that order)."""
+    from shapely.ops import substring
+
+    total = ring.length
+
+    def part(x: float, y: float) -> np.ndarray:  # substring runs backwards when x > y
+        return np.asarray(substring(ring, x, y).coords, dtype=float).reshape(-1, 2)
+
+    forward = (db - da) % total
+    if forward <= total - forward:  # increasing chainage, through the ring's start if db < da
+        return part(da, db) if da <= db else np.vstack([part(da, total), part(0.0, db)[1:]])
+    return part(da, db) if da >= db else np.vstack([part(da, 0.0), part(total, db)[1:]])
 
 
 def _crossing(inside: np.ndarray, outside: np.ndarray, inner: Any) -> Any:
