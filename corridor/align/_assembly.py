@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from corridor._errors import NoFeasibleAlignment
+from corridor._errors import NoFeasibleAlignment, ParameterError
 from corridor._geo import cumulative_distance
 from corridor._types import NATIONAL_GAUGE_MM
 from corridor.align import surface as _cost
@@ -24,7 +24,7 @@ from corridor.align.structures import _cut, run_levels, vertical_design
 from corridor.data.regions import index, split_by_unit
 from corridor.route import Route
 
-__all__ = ["Clipped", "assemble"]
+__all__ = ["Clipped", "Unjoinable", "assemble"]
 
 
 def _steps_to_pieces(pb: Problem, i: int, steps: list[Any], net: Any) -> list[tuple[np.ndarray, dict[str, Any] | None]]:
@@ -126,7 +126,6 @@ def _hug(dens: np.ndarray, inner: Any) -> np.ndarray | None:
     """
     import shapely
     from shapely.geometry import LineString
-    from shapely.ops import substring
 
     shapely.prepare(inner)
     ins = shapely.contains(inner, shapely.points(dens))
@@ -198,6 +197,14 @@ class Clipped(Exception):
         self.geom = geom
 
 
+class Unjoinable(Exception):
+    """Internal: a run of new line that joins existing line cannot be designed within the ruling grade."""
+
+    def __init__(self, geom: Any, message: str) -> None:
+        super().__init__(message)
+        self.geom = geom
+
+
 def assemble(pb: Problem, legs: list[list[Any]], net: Any, name: str, allow_new: bool) -> Route:
     """Join the legs' pieces; flag structures on every contiguous run of new alignment."""
     from shapely.geometry import LineString
@@ -240,8 +247,15 @@ def assemble(pb: Problem, legs: list[list[Any]], net: Any, name: str, allow_new:
             full = np.vstack([np.asarray(parts[0][1].coords)] + [np.asarray(g.coords)[1:] for _, g in parts[1:]])
         # 3. the least-cost grade line of the run gives its tunnels, bridges and earthworks
         wps, fixed = run_levels(full, bounds, [(c, leg) for c, _a, leg in run], pb.places, pb.dem)
-        design = vertical_design(LineString(full), mode=mode, max_grade=pb.preset.max_grade, dem=pb.dem,
-                                 params=pb.params, waypoints=wps, fixed_levels=fixed)
+        try:
+            design = vertical_design(LineString(full), mode=mode, max_grade=pb.preset.max_grade, dem=pb.dem,
+                                     params=pb.params, waypoints=wps, fixed_levels=fixed)
+        except (NoFeasibleAlignment, ParameterError) as exc:
+            if not fixed:  # between the caller's waypoints: reported as it is
+                raise
+            # a join with existing line the ruling grade cannot reach along this piece of new line: the
+            # search did not know that; the caller blocks the piece and searches again
+            raise Unjoinable(LineString(full), f"{leg_name(pb.places, run[0][2])}: {exc}") from exc
         spans = design.spans()
         run_start = sum(float(cumulative_distance(*np.asarray(ln.coords, dtype=float).T)[-1]) for ln in lines)
         formation.append({"start_m": run_start, "distance_m": design.distance_m - design.distance_m[0],

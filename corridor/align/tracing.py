@@ -72,7 +72,7 @@ from corridor._validate import as_items
 from corridor.align import gradesearch as _gradesearch
 from corridor.align import levelsearch as _levelsearch
 from corridor.align import surface as _cost
-from corridor.align._assembly import Clipped, assemble
+from corridor.align._assembly import Clipped, Unjoinable, assemble
 from corridor.align._earthworks import cost_model
 from corridor.align._problem import SEARCHES, Problem, excluded_units, half_width, leg_name, setup
 from corridor.align.structures import FLAG_STEP_M, flag_structures
@@ -338,25 +338,35 @@ def _trace_problem(pb: Problem, costs: np.ndarray, name: str | None, allow_new: 
     from rasterio.features import rasterize
 
     costs = costs.copy()
+    last: Exception | None = None
     for attempt in range(6):
         legs, leg_costs = [], []
         fields = _grade_fields(pb, costs) if pb.search in ("grade", "level") else None
         for i in range(len(pb.places) - 1):
-            steps, c = _solve_leg(pb, i, costs, net, fields)
+            try:
+                steps, c = _solve_leg(pb, i, costs, net, fields)
+            except NoFeasibleAlignment as exc:
+                if isinstance(last, Unjoinable):  # blocked by the retries: the reason is the unreachable join
+                    raise NoFeasibleAlignment(f"{nm}: {last}") from exc
+                raise
             legs.append(steps)
             leg_costs.append(c)
         try:
             route = assemble(pb, legs, net, nm, allow_new)
-        except Clipped as clip:
-            # block the cells where the line clipped an excluded unit and search again
-            blocked = rasterize([(clip.geom.buffer(0.5 * pb.grid.res[0]), 1)], out_shape=pb.grid.shape,
+        except (Clipped, Unjoinable) as why:
+            # block the cells of the offending piece (it clips an excluded unit, or the ruling grade cannot
+            # reach the existing line it joins along it) and search again; the waypoints' cells stay open
+            blocked = rasterize([(why.geom.buffer(0.5 * pb.grid.res[0]), 1)], out_shape=pb.grid.shape,
                                 transform=pb.grid.transform, all_touched=True, fill=0,
                                 dtype="uint8").astype(bool)
             blocked[tuple(np.array(pb.cells).T)] = False
             costs[blocked] = np.inf
-            log.debug("attempt %d: line clipped an excluded unit; blocked %d cells", attempt, blocked.sum())
+            last = why
+            log.debug("attempt %d: %s; blocked %d cells", attempt, why, blocked.sum())
             continue
         return route.with_meta(**_meta(pb, leg_costs, net))
+    if isinstance(last, Unjoinable):
+        raise NoFeasibleAlignment(f"{nm}: {last}") from last
     raise NoFeasibleAlignment(f"{nm}: the alignment keeps crossing an excluded unit "
                               f"({', '.join(sorted(excluded_units(pb)))}); add a waypoint on the allowed side")
 
