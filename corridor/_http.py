@@ -152,7 +152,7 @@ def file_md5(path: str | os.PathLike[str]) -> str:
 
 def _fast_hasher() -> tuple[str, Callable[[], Any]]:
     try:
-        import xxhash  # optional: an order of magnitude faster than any hashlib digest
+        import xxhash  # a dependency: an order of magnitude faster than any hashlib digest
     except ImportError:
         # SHA-256 runs on the CPU's SHA extensions where present: measured faster here than
         # MD5, SHA-1 and BLAKE2 (760 vs 380, 620 and 260 MB/s)
@@ -163,7 +163,7 @@ def _fast_hasher() -> tuple[str, Callable[[], Any]]:
 def fast_file_digest(path: str | os.PathLike[str]) -> str:
     """A digest of a file's content for change detection (not for security), streamed.
 
-    ``"xxh3_128:<hex>"`` when the optional ``xxhash`` package is installed,
+    ``"xxh3_128:<hex>"`` with the ``xxhash`` package (a dependency; kept optional here),
     else ``"sha256:<hex>"``. The algorithm is part of the value, so digests
     taken with different algorithms never compare equal.
 

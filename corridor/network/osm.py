@@ -129,7 +129,7 @@ def file_checksum(path: str | os.PathLike[str], *, remember: bool = True) -> str
     (:func:`corridor._http.fast_file_digest`), never on path, size or mtime, so
     a file edited with its mtime restored (``cp -p``, ``rsync -t``) is never
     taken for the old one. The fast digest still reads the whole file, at a
-    fraction of the cost of parsing it (or of MD5 without xxhash).
+    fraction of the cost of parsing it (xxHash3; SHA-256 if ``xxhash`` is missing).
 
     With ``remember=False`` an existing memo is used but none is written (a caller
     that may still fail, such as :func:`corridor.load_network`, writes it with
