@@ -30,7 +30,7 @@ segments keep their OSM status (``build="existing"``); new ones are
 
 Ruling grade. After the search, every contiguous run of new alignment gets a
 least-cost vertical design (:func:`corridor.align.vertical.design_grade_line`, dynamic
-programming over stations every :data:`FLAG_STEP_M` and elevation levels): the
+programming over stations a quarter DEM cell apart, at least :data:`FLAG_STEP_M`, and elevation levels): the
 formation level obeys ``max_grade`` everywhere, structures included; cut and
 fill where that is cheapest, a ``tunnel`` where a cutting would be deeper than
 the economic depth, a ``bridge`` where an embankment would be higher than the
