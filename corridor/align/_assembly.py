@@ -102,18 +102,18 @@ def _simplify(arr: np.ndarray, pb: Problem) -> np.ndarray:
     inner = good.difference(bad).buffer(-_INSET_DEG)  # unit polygons may overlap by a sliver
     out = _hug(np.asarray(shapely.segmentize(line, 0.0001).coords, dtype=float), inner)
     if out is not None:
-        # the coarsest simplification (at most the staircase's) that stays out of the excluded units
+        # the coarsest simplification (the staircase's, halved in turn, at least just under the inset)
+        # that stays out of the excluded units
         hugged = LineString(out)
         shapely.prepare(bad)
         tol = 0.5 * pb.grid.res[0]
-        while tol > 0.9 * _INSET_DEG:
-            cand = hugged.simplify(tol)
+        while True:
+            cand = hugged.simplify(max(tol, 0.9 * _INSET_DEG))
             if not shapely.intersects(bad, cand) or cand.intersection(bad).length == 0:
                 return np.asarray(cand.coords, dtype=float)
+            if tol <= 0.9 * _INSET_DEG:
+                break
             tol /= 2
-        cand = hugged.simplify(0.9 * _INSET_DEG)
-        if cand.intersection(bad).length == 0:
-            return np.asarray(cand.coords, dtype=float)
     # the line leaves the allowed units where no inset boundary leads back (a tongue narrower than
     # the inset, or a run between two separate allowed parts): the caller blocks these cells
     raise Clipped(line.intersection(bad))
@@ -182,11 +182,10 @@ def _crossing(inside: np.ndarray, outside: np.ndarray, inner: Any) -> Any:
     import shapely
     from shapely.geometry import LineString, Point
 
-    p = Point(inside)
-    hit = LineString([inside, outside]).intersection(inner.boundary)
-    pts = [g for g in getattr(hit, "geoms", [hit]) if not g.is_empty]
-    pts = [q for g in pts for q in (shapely.points(np.asarray(g.coords)) if g.geom_type != "Point" else [g])]
-    return min(pts, key=p.distance) if pts else p
+    hit = shapely.get_coordinates(LineString([inside, outside]).intersection(inner.boundary))
+    if len(hit) == 0:
+        return Point(inside)
+    return Point(hit[int(np.argmin(np.hypot(*(hit - inside).T)))])
 
 
 class Clipped(Exception):

@@ -27,13 +27,20 @@ from corridor.data.places import resolve_all
 from corridor.data.regions import index
 from corridor.network.core import as_network
 
-__all__ = ["SEARCHES", "Problem", "excluded_units", "half_width", "leg_name", "setup"]
+__all__ = ["SEARCHES", "Problem", "check_search", "excluded_units", "half_width", "leg_name", "setup"]
 
 #: Leg search engines: ``grade`` prices every grid move by its own grade (:mod:`corridor.align.gradesearch`);
 #: ``level`` searches cells and formation levels, priced by the vertical design's cost model
 #: (:mod:`corridor.align.levelsearch`); ``slope`` is the isotropic terrain-slope cost surface searched with
 #: ``MCP_Geometric`` (:mod:`corridor.align.surface`).
 SEARCHES = ("level", "grade", "slope")
+
+
+def check_search(search: str, *, what: str = "search") -> str:
+    """``search`` if it names a search engine (:data:`SEARCHES`), else :class:`ParameterError`."""
+    if search not in SEARCHES:
+        raise ParameterError(f"{what} must be one of {', '.join(SEARCHES)}, got {search!r}")
+    return search
 
 
 @dataclass
@@ -85,8 +92,7 @@ def setup(waypoints: Any, mode: str, dem: Any, stay_in: Any, avoid: Any, max_gra
            params: CostParams | None = None) -> Problem:
     """Check the arguments of :func:`~corridor.align.trace` and build its :class:`Problem`."""
     check_mode(mode)
-    if search not in SEARCHES:
-        raise ParameterError(f"search must be one of {', '.join(SEARCHES)}, got {search!r}")
+    check_search(search)
     if params is not None and not isinstance(params, CostParams):
         raise ParameterError(f"params must be a corridor.costs.CostParams (e.g. CostParams.from_toml(path)), "
                              f"got {type(params).__name__}")

@@ -106,8 +106,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-__all__ = ["GRADE_PENALTY", "CellFields", "GradeModel", "WindowResult", "build_graph", "cell_fields",
-           "move_cost", "offsets", "search", "search_windowed"]
+__all__ = ["GRADE_PENALTY", "CellFields", "GradeModel", "WindowResult", "bilinear_taps", "build_graph",
+           "cell_fields", "move_cost", "offsets", "search", "search_windowed", "segment_mask", "window_bounds"]
 
 #: Extra cost per metre of open line at the ruling grade relative to level line
 #: (assumption: haulage and wear on a sustained ruling grade; quadratic in the grade).
@@ -286,6 +286,20 @@ def move_cost(length: np.ndarray, dz: np.ndarray, open_f: np.ndarray, struct: np
     return np.asarray(length * ((1.0 - f) * open_f * (1.0 + model.grade_penalty * ga * ga) + f * struct))
 
 
+def bilinear_taps(tr: float, tc: float) -> list[tuple[int, int, float]]:
+    """Cells ``(row, col)`` and weights of the bilinear interpolation at fractional offset ``(tr, tc)``
+    from a cell centre (zero weights left out; one tap at a cell centre).
+
+    >>> bilinear_taps(0.5, 1.0)
+    [(0, 1, 0.5), (1, 1, 0.5)]
+    """
+    r0, c0 = math.floor(tr), math.floor(tc)
+    fr, fc = tr - r0, tc - c0
+    taps = ((r0, c0, (1 - fr) * (1 - fc)), (r0 + 1, c0, fr * (1 - fc)),
+            (r0, c0 + 1, (1 - fr) * fc), (r0 + 1, c0 + 1, fr * fc))
+    return [(r, c, w) for r, c, w in taps if w > 1e-12]
+
+
 def _shift(a: np.ndarray, r: int, c: int, rows: int, cols: int) -> np.ndarray:
     return a[r:r + rows, c:c + cols]
 
@@ -325,9 +339,9 @@ def build_graph(fields: CellFields, model: GradeModel, connectivity: int = 16,
         fmax = np.maximum(_shift(fac, ra, ca, h, wd), _shift(fac, ra + dr, ca + dc, h, wd))
         for q in range(npc + 1):
             tr, tc = q * dr / npc, q * dc / npc
-            r0, c0 = math.floor(tr), math.floor(tc)
-            fr, fc = tr - r0, tc - c0
-            if fr == 0 and fc == 0:  # a cell centre: views, no interpolation
+            taps = bilinear_taps(tr, tc)
+            if len(taps) == 1:  # a cell centre: views, no interpolation
+                r0, c0, _w = taps[0]
                 zs.append(_shift(z, ra + r0, ca + c0, h, wd))
                 ops.append(_shift(op, ra + r0, ca + c0, h, wd))
                 sts.append(_shift(st, ra + r0, ca + c0, h, wd))
@@ -337,10 +351,7 @@ def build_graph(fields: CellFields, model: GradeModel, connectivity: int = 16,
             zq = np.zeros((h, wd))
             oq = np.zeros((h, wd))
             sq = np.zeros((h, wd))
-            for rr, cc, wt in ((r0, c0, (1 - fr) * (1 - fc)), (r0 + 1, c0, fr * (1 - fc)),
-                               (r0, c0 + 1, (1 - fr) * fc), (r0 + 1, c0 + 1, fr * fc)):
-                if wt <= 1e-12:
-                    continue
+            for rr, cc, wt in taps:
                 zq += wt * _shift(z, ra + rr, ca + cc, h, wd)
                 oq += wt * _shift(op, ra + rr, ca + cc, h, wd)
                 sq += wt * _shift(st, ra + rr, ca + cc, h, wd)
@@ -423,8 +434,17 @@ class WindowResult:
     half_width_m: float | None
 
 
-def _segment_mask(shape: tuple[int, int], r0: int, c0: int, a: tuple[int, int], b: tuple[int, int],
-                  sx: float, sy: float, half_m: float) -> np.ndarray:
+def window_bounds(shape: tuple[int, int], a: tuple[int, int], b: tuple[int, int], ry: float,
+                  rx: float) -> tuple[int, int, int, int]:
+    """Rows ``r0:r1`` and columns ``c0:c1`` of the cells within ``ry`` rows and ``rx`` columns of the
+    cell segment a-b (its bounding box grown by them and a cell's margin), clipped to ``shape``."""
+    rows, cols = shape
+    return (max(0, math.floor(min(a[0], b[0]) - ry) - 1), min(rows, math.ceil(max(a[0], b[0]) + ry) + 2),
+            max(0, math.floor(min(a[1], b[1]) - rx) - 1), min(cols, math.ceil(max(a[1], b[1]) + rx) + 2))
+
+
+def segment_mask(shape: tuple[int, int], r0: int, c0: int, a: tuple[int, int], b: tuple[int, int],
+                 sx: float, sy: float, half_m: float) -> np.ndarray:
     """Cells of a window (offset ``r0, c0``) within ``half_m`` of the cell segment a-b (metric sx, sy)."""
     rr, cc = np.indices(shape)
     py, px = (rr + r0 - a[0]) * sy, (cc + c0 - a[1]) * sx
@@ -496,20 +516,17 @@ def search_windowed(grid: Grid, fields: CellFields, model: GradeModel, start: tu
     tried: list[tuple[int, int, int, int]] = []
     for _ in range(max_rounds):
         if half is not None:
-            ry, rx = half / fields.dy, half / float(np.min(fields.dx))
-            r0 = max(0, math.floor(min(start[0], end[0]) - ry) - 1)
-            r1 = min(rows, math.ceil(max(start[0], end[0]) + ry) + 2)
-            c0 = max(0, math.floor(min(start[1], end[1]) - rx) - 1)
-            c1 = min(cols, math.ceil(max(start[1], end[1]) + rx) + 2)
+            r0, r1, c0, c1 = window_bounds((rows, cols), start, end, half / fields.dy,
+                                           half / float(np.min(fields.dx)))
             if (r0, r1, c0, c1) == (0, rows, 0, cols):
-                inside = _segment_mask((rows, cols), 0, 0, start, end, sx, sy, half)
+                inside = segment_mask((rows, cols), 0, 0, start, end, sx, sy, half)
                 if inside.all():
                     half = None
         if half is None:
             r0, r1, c0, c1 = 0, rows, 0, cols
             inside = np.ones((rows, cols), dtype=bool)
         else:
-            inside = _segment_mask((r1 - r0, c1 - c0), r0, c0, start, end, sx, sy, half)
+            inside = segment_mask((r1 - r0, c1 - c0), r0, c0, start, end, sx, sy, half)
         tried.append((r0, r1, c0, c1))
         inside[start[0] - r0, start[1] - c0] = inside[end[0] - r0, end[1] - c0] = True
         f = fields.window(r0, r1, c0, c1)

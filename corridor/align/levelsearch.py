@@ -62,15 +62,18 @@ import numpy as np
 
 from corridor._errors import ParameterError
 from corridor.align._earthworks import CostModel
+from corridor.align.gradesearch import bilinear_taps, offsets
 
 log = logging.getLogger(__name__)
 
-__all__ = ["LevelProblem", "search_levels"]
-
-_MOVES = ((0, 1), (1, 0), (1, 1), (1, -1), (1, 2), (2, 1), (2, -1), (1, -2))
+__all__ = ["MAX_EDGES", "GraphTooLarge", "LevelProblem", "search_levels"]
 
 #: Largest graph (edges) the search builds; a bigger window is refused (the caller falls back).
 MAX_EDGES = 30_000_000
+
+
+class GraphTooLarge(Exception):
+    """The window's graph would pass :data:`MAX_EDGES`; the caller uses another search for the leg."""
 
 
 @dataclass(frozen=True)
@@ -150,70 +153,63 @@ def search_levels(p: LevelProblem, start: tuple[int, int], end: tuple[int, int],
     ws: list[np.ndarray] = []
     n_edges = 0
     fac = np.where(ok, p.factor, np.inf)
-    for dr0, dc0 in _MOVES:
-        for dr, dc in ((dr0, dc0), (-dr0, -dc0)):
-            ra, rb = max(0, -dr), rows - max(0, dr)
-            ca, cb = max(0, -dc), cols - max(0, dc)
-            h, w = rb - ra, cb - ca
-            if h <= 0 or w <= 0:
+    for dr, dc in offsets(16):  # the grade search's 16 moves, each followed by its reverse
+        ra, rb = max(0, -dr), rows - max(0, dr)
+        ca, cb = max(0, -dc), cols - max(0, dc)
+        h, w = rb - ra, cb - ca
+        if h <= 0 or w <= 0:
+            continue
+        xr = (p.dx[ra:rb] + p.dx[ra + dr:rb + dr]) / 2
+        length = np.broadcast_to(np.hypot(dc * xr, dr * p.dy)[:, None], (h, w))
+        k = np.floor(p.max_grade * length / q + 1e-9).astype(np.int64)
+        fa = _shift(fac, ra, ca, h, w)
+        fb = _shift(fac, ra + dr, ca + dc, h, w)
+        # the midpoint: bilinear ground of the cells around it, and their factors
+        zm = np.zeros((h, w))
+        fm = np.maximum(fa, fb)
+        for rr, cc, wt in bilinear_taps(dr / 2, dc / 2):
+            zm += wt * _shift(zz, ra + rr, ca + cc, h, w)
+            fm = np.maximum(fm, _shift(fac, ra + rr, ca + cc, h, w))
+        valid = np.isfinite(fm)
+        if not valid.any():
+            continue
+        ia, ja = np.nonzero(valid)
+        ia_g, ja_g = ia + ra, ja + ca
+        ib_g, jb_g = ia_g + dr, ja_g + dc
+        cell_a = ia_g * cols + ja_g
+        cell_b = ib_g * cols + jb_g
+        la = lev0[ia_g, ja_g]
+        lb = lev0[ib_g, jb_g]
+        kk = k[ia, ja]
+        move_len = length[ia, ja]
+        f = fm[ia, ja]
+        zmid = zm[ia, ja]
+        ca_cost = node_cost[ia_g, ja_g]  # (m, nl)
+        cb_cost = node_cost[ib_g, jb_g]
+        kmax = int(kk.max())
+        for d in range(-kmax, kmax + 1):
+            sel = kk >= abs(d)
+            if not sel.any():
                 continue
-            xr = (p.dx[ra:rb] + p.dx[ra + dr:rb + dr]) / 2
-            length = np.broadcast_to(np.hypot(dc * xr, dr * p.dy)[:, None], (h, w))
-            k = np.floor(p.max_grade * length / q + 1e-9).astype(np.int64)
-            fa = _shift(fac, ra, ca, h, w)
-            fb = _shift(fac, ra + dr, ca + dc, h, w)
-            # the midpoint: bilinear ground of the cells around it, and their factors
-            mr, mc = dr / 2, dc / 2
-            r0, c0 = math.floor(mr), math.floor(mc)
-            fr, fc = mr - r0, mc - c0
-            zm = np.zeros((h, w))
-            fm = np.maximum(fa, fb)
-            for rr, cc, wt in ((r0, c0, (1 - fr) * (1 - fc)), (r0 + 1, c0, fr * (1 - fc)),
-                               (r0, c0 + 1, (1 - fr) * fc), (r0 + 1, c0 + 1, fr * fc)):
-                if wt <= 1e-12:
-                    continue
-                zm += wt * _shift(zz, ra + rr, ca + cc, h, w)
-                fm = np.maximum(fm, _shift(fac, ra + rr, ca + cc, h, w))
-            valid = np.isfinite(fm)
-            if not valid.any():
+            # slot sb of b for slot sa of a: lev0a + sa + d = lev0b + sb
+            off = (la - lb + d)[sel]  # sb = sa + off
+            sa = slots[None, :]
+            sb = sa + off[:, None]
+            good = (sb >= 0) & (sb < nl)
+            if not good.any():
                 continue
-            ia, ja = np.nonzero(valid)
-            ia_g, ja_g = ia + ra, ja + ca
-            ib_g, jb_g = ia_g + dr, ja_g + dc
-            cell_a = ia_g * cols + ja_g
-            cell_b = ib_g * cols + jb_g
-            la = lev0[ia_g, ja_g]
-            lb = lev0[ib_g, jb_g]
-            kk = k[ia, ja]
-            move_len = length[ia, ja]
-            f = fm[ia, ja]
-            zmid = zm[ia, ja]
-            ca_cost = node_cost[ia_g, ja_g]  # (m, nl)
-            cb_cost = node_cost[ib_g, jb_g]
-            kmax = int(kk.max())
-            for d in range(-kmax, kmax + 1):
-                sel = kk >= abs(d)
-                if not sel.any():
-                    continue
-                # slot sb of b for slot sa of a: lev0a + sa + d = lev0b + sb
-                off = (la - lb + d)[sel]  # sb = sa + off
-                sa = slots[None, :]
-                sb = sa + off[:, None]
-                good = (sb >= 0) & (sb < nl)
-                if not good.any():
-                    continue
-                mi, si = np.nonzero(good)
-                idx = np.flatnonzero(sel)[mi]
-                sbi = sb[mi, si]
-                lvl_mid = (la[idx] + si + d / 2.0) * q
-                cm = p.model.costs((zmid[idx] - lvl_mid).astype(np.float32)).astype(np.float64)
-                wgt = move_len[idx] * (0.25 * ca_cost[idx, si] + 0.5 * cm + 0.25 * cb_cost[idx, sbi]) * f[idx]
-                srcs.append(cell_a[idx] * nl + si)
-                dsts.append(cell_b[idx] * nl + sbi)
-                ws.append(wgt)
-                n_edges += idx.size
-                if n_edges > MAX_EDGES:
-                    raise ParameterError(f"level search window too large ({n_edges:,} edges so far)")
+            mi, si = np.nonzero(good)
+            idx = np.flatnonzero(sel)[mi]
+            sbi = sb[mi, si]
+            lvl_mid = (la[idx] + si + d / 2.0) * q
+            cm = p.model.costs((zmid[idx] - lvl_mid).astype(np.float32)).astype(np.float64)
+            wgt = move_len[idx] * (0.25 * ca_cost[idx, si] + 0.5 * cm + 0.25 * cb_cost[idx, sbi]) * f[idx]
+            srcs.append(cell_a[idx] * nl + si)
+            dsts.append(cell_b[idx] * nl + sbi)
+            ws.append(wgt)
+            n_edges += idx.size
+            if n_edges > MAX_EDGES:
+                raise GraphTooLarge(f"level search window too large ({n_edges:,} edges so far)")
     if not ws:
         return [], math.inf, []
     src = np.concatenate(srcs)

@@ -114,9 +114,7 @@ __getattr__ = renamed(__name__, {"Preset": ("SurfacePreset", SurfacePreset)})
 
 def _ruling_grade(mode: str) -> float:
     """The default ruling grade of ``mode``: the one documented :class:`corridor.costs.CostParams` field."""
-    default = CostParams.__dataclass_fields__[f"{mode}_ruling_grade"].default
-    assert isinstance(default, float)
-    return default
+    return float(getattr(CostParams, f"{mode}_ruling_grade"))
 
 
 #: Search presets by mode; ``max_grade`` is ``CostParams.<mode>_ruling_grade`` (one source of truth).
@@ -248,14 +246,19 @@ def unit_factors(grid: Grid, *, stay_in: Sequence[str] = (), avoid: Mapping[str,
         if shapes:
             mask = rasterize(shapes, out_shape=grid.shape, transform=grid.transform,
                              all_touched=False, fill=0, dtype="uint8").astype(bool)
-            allowed = [(geoms[u], 1) for u in (stay_in or UNITS) if u in geoms and u not in excluded]
-            if allowed:
-                mask &= ~rasterize(allowed, out_shape=grid.shape, transform=grid.transform,
-                                   all_touched=True, fill=0, dtype="uint8").astype(bool)
+            def touched(units: Sequence[str]) -> np.ndarray:
+                return np.asarray(rasterize([(geoms[u], 1) for u in units], out_shape=grid.shape,
+                                            transform=grid.transform, all_touched=True, fill=0,
+                                            dtype="uint8").astype(bool))
+
+            allowed = [u for u in (stay_in or UNITS) if u in geoms and u not in excluded]
+            by_allowed = touched(allowed) if allowed else None
+            if by_allowed is not None:
+                mask &= ~by_allowed
             if stay_in:  # cells outside every unit polygon (sea, off-pack) are excluded too
-                inside = rasterize([(geoms[u], 1) for u in stay_in if u in geoms], out_shape=grid.shape,
-                                   transform=grid.transform, all_touched=True, fill=0,
-                                   dtype="uint8").astype(bool)
+                present = [u for u in stay_in if u in geoms]
+                # the same raster unless a stay_in unit is also excluded by ``avoid``
+                inside = by_allowed if by_allowed is not None and present == allowed else touched(present)
                 mask |= ~inside
             out[mask] = np.inf
     for u, f in avoid.items():

@@ -66,7 +66,7 @@ from typing import Any
 
 import numpy as np
 
-from corridor._errors import InvalidInputError, NoFeasibleAlignment, NoRouteError, ParameterError
+from corridor._errors import InvalidInputError, NoFeasibleAlignment, NoRouteError
 from corridor._geo import M_PER_DEG_LON_EQUATOR, great_circle_m
 from corridor._validate import as_items
 from corridor.align import gradesearch as _gradesearch
@@ -74,7 +74,15 @@ from corridor.align import levelsearch as _levelsearch
 from corridor.align import surface as _cost
 from corridor.align._assembly import Clipped, Unjoinable, assemble
 from corridor.align._earthworks import cost_model
-from corridor.align._problem import SEARCHES, Problem, excluded_units, half_width, leg_name, setup
+from corridor.align._problem import (
+    SEARCHES,
+    Problem,
+    check_search,
+    excluded_units,
+    half_width,
+    leg_name,
+    setup,
+)
 from corridor.align.structures import FLAG_STEP_M, flag_structures
 from corridor.align.surface import EXISTING_FACTOR
 from corridor.costs import CostParams
@@ -83,7 +91,7 @@ from corridor.route import Route
 
 log = logging.getLogger(__name__)
 
-__all__ = ["EXISTING_FACTOR", "FLAG_STEP_M", "GRADE_TOL", "SEARCHES", "flag_structures", "trace"]
+__all__ = ["EXISTING_FACTOR", "FLAG_STEP_M", "GRADE_TOL", "SEARCHES", "check_search", "flag_structures", "trace"]
 
 #: Tolerance on the ruling grade outside flagged structures (0.1 per mille), for
 #: floating-point noise only: the flagging loop uses the limit itself.
@@ -158,18 +166,14 @@ def _level_leg(pb: Problem, i: int, fields: _gradesearch.CellFields,
     params = pb.params if pb.params is not None else CostParams()
     model, _n = cost_model(pb.mode, params, None)
     (ra, ca), (rb, cb) = pb.cells[i], pb.cells[i + 1]
-    rows, cols = fields.shape
     tol = params.waypoint_level_tolerance_m
     rad = params.waypoint_level_radius_m
     for half in (hw, 2 * hw):
-        ry, rx = half / fields.dy, half / float(np.min(fields.dx))
-        r0 = max(0, math.floor(min(ra, rb) - ry) - 1)
-        r1 = min(rows, math.ceil(max(ra, rb) + ry) + 2)
-        c0 = max(0, math.floor(min(ca, cb) - rx) - 1)
-        c1 = min(cols, math.ceil(max(ca, cb) + rx) + 2)
+        r0, r1, c0, c1 = _gradesearch.window_bounds(fields.shape, (ra, ca), (rb, cb), half / fields.dy,
+                                                    half / float(np.min(fields.dx)))
         f = fields.window(r0, r1, c0, c1)
-        inside = _gradesearch._segment_mask((r1 - r0, c1 - c0), r0, c0, (ra, ca), (rb, cb),
-                                            float(np.min(fields.dx)), fields.dy, half)
+        inside = _gradesearch.segment_mask((r1 - r0, c1 - c0), r0, c0, (ra, ca), (rb, cb),
+                                           float(np.min(fields.dx)), fields.dy, half)
         inside[ra - r0, ca - c0] = inside[rb - r0, cb - c0] = True
         fac = np.where(inside, f.factor, np.inf)
 
@@ -182,7 +186,7 @@ def _level_leg(pb: Problem, i: int, fields: _gradesearch.CellFields,
         try:
             path, cost, _levels = _levelsearch.search_levels(prob, (ra - r0, ca - c0), (rb - r0, cb - c0),
                                                              window(ra, ca), window(rb, cb))
-        except ParameterError as exc:
+        except _levelsearch.GraphTooLarge as exc:
             log.info("%s: level search skipped (%s)", leg_name(pb.places, i), exc)
             return None
         if math.isfinite(cost):

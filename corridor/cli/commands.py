@@ -306,8 +306,7 @@ def route(
     units_out = check_units([u for s in (avoid or []) for u in s.split(",") if u.strip()], what="--avoid unit")
     if max_grade is not None:
         check_positive(max_grade, "--max-grade")
-    if search not in align.SEARCHES:
-        raise ParameterError(f"--search must be one of {', '.join(align.SEARCHES)}, got {search!r}")
+    align.check_search(search, what="--search")
     if out is not None:
         check_out_dir(out, out_names())
     params = _params(costs)
