@@ -92,12 +92,12 @@ def design_share() -> dict[str, float]:
         acc = {k: v / runs for k, v in acc.items()}
         share = acc["design"] / acc["search"] if acc["search"] > 0 else float("nan")
         shares.append(share)
-        print(f"  {s.slug:24s} {r.length_m / 1000:6.1f} km: trace {total:6.2f} s, search {acc['search']:6.2f} s, "
-              f"vertical design {acc['design']:6.2f} s, share {share:5.2f} (target <= 0.25)", flush=True)
+        print(f"  {s.slug:24s} {r.length_m / 1000:6.1f} km: trace {total * 1e3:6.1f} ms, search "
+              f"{acc['search'] * 1e3:6.1f} ms, vertical design {acc['design'] * 1e3:5.2f} ms, share {share:5.3f} (target <= 0.25)", flush=True)
         out[f"design_share_{s.slug}"] = share
     if shares:
         out["design_share_max"] = max(shares)
-        print(f"  largest share {max(shares):.2f} (target <= 0.25)")
+        print(f"  largest share {max(shares):.3f} (target <= 0.25)")
     return out
 
 

@@ -265,6 +265,15 @@ class CostParams:
 
     # ------------------------------------------------------------ helpers
     @classmethod
+    def default(cls) -> CostParams:
+        """The default parameters, built and validated once (instances are immutable, so one is shared).
+
+        >>> CostParams.default() is CostParams.default() and CostParams.default() == CostParams()
+        True
+        """
+        return _default_params()
+
+    @classmethod
     def keys(cls) -> list[str]:
         """Names of every parameter.
 
@@ -490,6 +499,11 @@ def _check(data: Mapping[str, Any], where: str = "", *, prefix: tuple[str, ...] 
     return _schema().validate(dict(data), error)
 
 
+@functools.cache
+def _default_params() -> CostParams:
+    return CostParams()
+
+
 def terrain_factor(params: CostParams, mode: str, terrain: str) -> Band:
     """The ``(low, central, high)`` factor on open-line cost for a terrain class.
 
@@ -547,7 +561,7 @@ def cost_band(quantities: Mapping[Any, float], mode: str | None = None,
     >>> [round(x) for x in cost_band({("road", "new", "flat", "none"): 10.0})]
     [13, 16, 19]
     """
-    p = params or CostParams()
+    p = params or CostParams.default()
     totals = [0.0, 0.0, 0.0]
     for key, km in quantities.items():
         if len(key) == 4:

@@ -20,7 +20,7 @@ from corridor._errors import (
     InvalidInputError,
     ParameterError,
 )
-from corridor.terrain import DEM, RAIL_GRADES, ROAD_GRADES, edge_grades, profile
+from corridor.terrain import DEM, RAIL_GRADES, ROAD_GRADES, edge_grades, profile, sample_ground
 
 LON = 45.1  # meridian of every test line (pixel-centre column 200)
 CREST = 40.1
@@ -335,6 +335,22 @@ def test_voids_raise_or_are_filled(files):
     assert p.ascent_m == pytest.approx(0.02 * length, abs=0.05)
     np.testing.assert_allclose(p.grade, 0.02, atol=1e-4)
     assert p.summary()["voids_filled"] == 1.0
+
+
+def test_sample_ground_is_the_profiles_sampling_with_its_checks(files):
+    dem = DEM.open(files.void)
+    xy = np.asarray(LINE.coords)
+    with pytest.raises(DEMCoverageError, match="fill_voids=True"):
+        sample_ground(xy, dem, step_m=100)
+    d, z = sample_ground(xy, dem, step_m=100, fill_voids=True)
+    p = profile(LINE, dem, step_m=100, fill_voids=True)
+    np.testing.assert_array_equal(d, p.distance_m)
+    np.testing.assert_allclose(z, p.elevation_m)  # voids interpolated, as the profile's line
+    assert np.all(np.diff(d) <= 100 + 1e-9) and d[-1] == pytest.approx(meridian_len(40.02, 40.18))
+    with pytest.raises(InvalidInputError, match="two or more"):
+        sample_ground([(45.1, 40.1)], dem, step_m=100)
+    with pytest.raises(ParameterError, match="step_m"):
+        sample_ground(xy, dem, step_m=0)
 
 
 def test_void_under_a_tunnel_is_not_an_error(files):

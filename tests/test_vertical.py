@@ -208,8 +208,12 @@ def test_non_uniform_stations_are_resampled_and_obey_the_grade():
 
 
 # ------------------------------------------------------------------ exact optimum
-def _brute_force(ground: np.ndarray, g: float, params: CostParams, level_step: float) -> tuple[float, float]:
-    """Least cost over every level sequence on the design's level grid (independent cost code)."""
+def _brute_force(ground: np.ndarray, g: float, params: CostParams, level_step: float,
+                 bands: tuple[np.ndarray, np.ndarray] | None = None) -> tuple[float, float]:
+    """Least cost over every level sequence on the design's level grid (independent cost code).
+
+    ``bands``: per station, the lowest and highest level index allowed (default: every level).
+    """
     k = max(1, round(g * STEP / level_step))
     step = g * STEP / k
     zlo, zhi = ground.min(), ground.max()
@@ -233,7 +237,9 @@ def _brute_force(ground: np.ndarray, g: float, params: CostParams, level_step: f
     w = np.full(ground.size, STEP)
     w[0] = w[-1] = STEP / 2
     best = math.inf
-    for seq in itertools.product(range(levels.size), repeat=ground.size):
+    ranges = ([range(levels.size)] * ground.size if bands is None
+              else [range(int(a), int(b) + 1) for a, b in zip(*bands, strict=True)])
+    for seq in itertools.product(*ranges):
         if any(abs(a - b) > k for a, b in itertools.pairwise(seq)):
             continue
         best = min(best, float(sum(w[i] * table[i, j] for i, j in enumerate(seq))))
@@ -253,6 +259,35 @@ def test_dp_finds_the_exhaustive_optimum_on_small_random_profiles(seed):
     assert v.cost_musd["total"] == pytest.approx(best, rel=1e-5)
     assert v.meta["objective_musd"] == pytest.approx(best, rel=1e-5)
     assert _obeys(v, 0.02)
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_dp_over_arbitrary_level_bands_matches_the_exhaustive_optimum(seed, monkeypatch):
+    """Level bands that jump by more than ``k`` levels between stations (as at level windows) or shift by
+    less: the recurrence reads the previous row in place or through a padded copy, for ``k`` = 1 and 2."""
+    import corridor.align.vertical as vert
+
+    rng = np.random.default_rng(100 + seed)
+    g = 0.01 if seed % 2 else 0.02  # k = 1 or 2 at 50 m stations and 0.5 m levels
+    ground = rng.uniform(0.0, 3.0, 5)
+    p = P.replace(max_cut_depth_m=1.5, max_fill_height_m=1.5,
+                  rail_tunnel_musd_per_km=(5.0, 5.2, 6.0), rail_bridge_musd_per_km=(5.0, 5.1, 6.0))
+    bands: dict[str, np.ndarray] = {}
+
+    def random_band(gs, wins, model, zlo, step, k, n_lev):
+        lo = rng.integers(0, n_lev, gs.size)
+        hi = np.minimum(lo + rng.integers(0, n_lev, gs.size), n_lev - 1)
+        bands["lo"], bands["hi"] = lo, hi
+        return lo, hi
+
+    monkeypatch.setattr(vert, "_band", random_band)
+    try:
+        got = design_grade_line(np.arange(5) * STEP, ground, mode="rail", max_grade=g, params=p,
+                                level_step_m=0.5).meta["objective_musd"]
+    except NoFeasibleAlignment:
+        got = math.inf
+    best, _step = _brute_force(ground, g, p, 0.5, (bands["lo"], bands["hi"]))
+    assert got == pytest.approx(best, rel=1e-5) if math.isfinite(best) else got == math.inf
 
 
 def test_a_few_thousand_stations_are_designed_quickly():

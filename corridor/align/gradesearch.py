@@ -184,7 +184,7 @@ class GradeModel:
         """
 
         check_mode(mode)
-        p = params if isinstance(params, CostParams) else CostParams()
+        p = params if isinstance(params, CostParams) else CostParams.default()
         new = getattr(p, f"{mode}_new_musd_per_km")[1]
         terr = [getattr(p, f"{mode}_terrain_{k}")[1] for k in ("flat", "rolling", "mountainous")]
         unit = new * terr[0]

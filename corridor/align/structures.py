@@ -22,7 +22,7 @@ from corridor._geo import cumulative_distance, geod
 from corridor._validate import check_mode, check_positive
 from corridor.align import surface as _cost
 from corridor.align.vertical import VerticalDesign, design_grade_line
-from corridor.terrain.profiles import profile
+from corridor.terrain.profiles import sample_ground
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +39,7 @@ STATIONS_PER_CELL = 4
 LEVEL_STEP_M = 2.0
 
 
-def design_stations(xy: np.ndarray, dem: Any, *, mode: str | None = None,
+def design_stations(xy: np.ndarray, dem: Any, *,
                     fill_voids: bool = False) -> tuple[np.ndarray, np.ndarray, float]:
     """Stations and ground of a new line's vertical design: ``(distance_m, ground_m, step_m)``.
 
@@ -49,19 +49,16 @@ def design_stations(xy: np.ndarray, dem: Any, *, mode: str | None = None,
     (a route cut at its structures' ends, or split at unit borders, gets the same design as the line
     it was cut from). Every redesign of a traced line (the DEM-uncertainty band) uses these stations.
     """
-    from shapely.geometry import LineString
-
     xy = np.asarray(xy, dtype=float)
     total = float(cumulative_distance(xy[:, 0], xy[:, 1])[-1])
     dem_obj = _cost.open_dem(dem)
     spacing = max(FLAG_STEP_M, dem_obj.ground_resolution_m(float(np.mean(xy[:, 1]))) / STATIONS_PER_CELL)
     n = max(1, math.ceil(total / spacing - 1e-9))
     step = total / n
-    prof = profile(LineString(xy), dem_obj, mode=mode, step_m=step, fill_voids=fill_voids)
-    d_all = np.asarray(prof.distance_m, dtype=float)
+    d_all, g_all = sample_ground(xy, dem_obj, step_m=step, fill_voids=fill_voids)
     d = step * np.arange(n + 1)
     d[-1] = d_all[-1]
-    ground = np.interp(d, d_all, np.asarray(prof.ground_m, dtype=float))
+    ground = np.interp(d, d_all, g_all)
     return d, ground, step
 
 
@@ -94,7 +91,7 @@ def vertical_design(line: Any, *, mode: str, max_grade: float | None = None, dem
     check_mode(mode)
     lim = _cost.PRESETS[mode].max_grade if max_grade is None else check_positive(max_grade, "max_grade")
     xy = np.asarray(line.coords, dtype=float)
-    d, ground, step = design_stations(xy, dem, mode=mode)
+    d, ground, step = design_stations(xy, dem)
     if waypoints is None:
         waypoints = [] if fixed_levels else [(0.0, "start"), (float(d[-1]), "end")]
     return design_grade_line(d, ground, mode=mode, max_grade=lim, params=params,

@@ -163,7 +163,7 @@ def _solve_leg(pb: Problem, i: int, costs: np.ndarray, net: Any,
 def _level_leg(pb: Problem, i: int, fields: _gradesearch.CellFields,
                hw: float) -> tuple[list[Any], float] | None:
     """Leg ``i`` by the level-aware search inside the leg's corridor (widened twice); None if it finds none."""
-    params = pb.params if pb.params is not None else CostParams()
+    params = pb.params if pb.params is not None else CostParams.default()
     model, _n = cost_model(pb.mode, params, None)
     (ra, ca), (rb, cb) = pb.cells[i], pb.cells[i + 1]
     tol = params.waypoint_level_tolerance_m

@@ -17,7 +17,7 @@ station, ``max_grade * ds``, is a whole number ``k`` of level steps: the grade
 constraint is then exact (a level window is widened outward to the level grid, so a
 fixed level is met within its tolerance plus at most one level step), and the transition from one station to the next is a
 sliding-window minimum of width ``2k + 1`` over the levels
-(doubling windows), O(stations x levels x log k). The cost-to-come
+(``scipy.ndimage.minimum_filter1d``, O(levels) per station whatever ``k``), O(stations x levels). The cost-to-come
 arrays are kept as float32 and the optimal line is recovered by a windowed
 argmin from the last station back to the first.
 
@@ -75,6 +75,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+from scipy.ndimage import minimum_filter1d
 
 from corridor._errors import NoFeasibleAlignment, ParameterError
 from corridor._validate import check_mode, check_positive
@@ -244,7 +245,7 @@ def design_grade_line(distance_m: Any, ground_m: Any, *, mode: str, max_grade: f
     g_max = check_positive(max_grade, "max_grade")
     if g_max >= 1:
         raise ParameterError(f"max_grade {max_grade!r} looks like a percentage; give a ratio (0.0125 = 12.5 per mille)")
-    params = params if params is not None else CostParams()
+    params = params if params is not None else CostParams.default()
     if not isinstance(params, CostParams):
         raise ParameterError(f"params must be a CostParams, got {type(params).__name__}")
     check_positive(level_step_m, "level_step_m")
@@ -284,7 +285,7 @@ def design_grade_line(distance_m: Any, ground_m: Any, *, mode: str, max_grade: f
         raise NoFeasibleAlignment("no grade line satisfies the level windows at the ruling grade "
                                   f"{g_max * 1000:g} per mille (discretisation); use a smaller level_step_m")
     cost, offs = _forward(gs, weight, z, band_lo, band_hi, k, model)
-    last = cost[offs[n]:offs[n + 1]]
+    last = cost[offs[n]:offs[n] + band_hi[n] - band_lo[n] + 1]
     best = int(np.argmin(last))
     if not np.isfinite(last[best]):
         raise NoFeasibleAlignment("no grade line satisfies the level windows at the ruling grade "
@@ -372,85 +373,70 @@ def _envelope(h: np.ndarray, rise: float, pick: Any) -> np.ndarray:
 
 def _forward(gs: np.ndarray, weight: np.ndarray, z: np.ndarray, band_lo: np.ndarray, band_hi: np.ndarray,
              k: int, model: CostModel) -> tuple[np.ndarray, np.ndarray]:
-    """Cost-to-come per station over its band (flat float32 buffer and row offsets).
+    """Cost-to-come per station over its band (flat float32 buffer and row starts).
 
     The station costs of every (station, level) cell are computed at once (numpy,
     in chunks); the recurrence over stations is one sliding-window minimum of
     the previous row per station (three ufunc calls for ``k == 1``, the usual
-    case; doubling windows, :func:`_sliding_min`, otherwise), read in place when
-    the previous band covers the window (the usual case) and through a padded
-    buffer at band edges.
+    rail case; ``scipy.ndimage.minimum_filter1d`` otherwise). Rows are stored
+    with ``2k`` cells of ``inf`` between them, so the window of the previous row
+    (its band shifted by up to ``k`` levels, as :func:`_band` guarantees away
+    from level windows) is read in place, and levels outside it are unreachable;
+    a larger shift (at a level window) goes through a padded copy.
     """
     width = band_hi - band_lo + 1
-    offs = np.concatenate([[0], np.cumsum(width)])
-    cost = np.empty(int(offs[-1]), dtype=np.float32)
     n = gs.size
+    pad = 2 * k
+    comp = np.concatenate([[0], np.cumsum(width)])  # compact row offsets
+    starts = comp[:-1] + pad * (np.arange(n) + 1)  # row i at starts[i]; 2k of inf before and after
+    inf = np.float32(np.inf)
+    cost = np.full(int(starts[-1] + width[-1] + pad) if n else 0, inf, dtype=np.float32)
     # station costs, vectorised over every (station, level) cell of the bands, in chunks
     base = (gs - z[0]) / (z[1] - z[0]) if z.size > 1 else gs - z[0]  # ground in level steps above z[0]
     step = float(z[1] - z[0]) if z.size > 1 else 1.0
     i0 = 0
     while i0 < n:
-        i1 = int(np.searchsorted(offs, offs[i0] + 2_000_000, side="right")) - 1
+        i1 = int(np.searchsorted(comp, comp[i0] + 2_000_000, side="right")) - 1
         i1 = min(n, max(i1, i0 + 1))
         w = width[i0:i1]
         # depth at cell j of station i: step * (base_i - band_lo_i - j)
-        first = np.repeat(base[i0:i1] - band_lo[i0:i1] + (offs[i0:i1] - offs[i0]), w)  # float64: exact offsets
-        first -= np.arange(offs[i1] - offs[i0], dtype=np.float64)
+        first = np.repeat(base[i0:i1] - band_lo[i0:i1] + (comp[i0:i1] - comp[i0]), w)  # float64: exact offsets
+        first -= np.arange(comp[i1] - comp[i0], dtype=np.float64)
         first *= step
         row = model.costs(first.astype(np.float32))
         row *= np.repeat(weight[i0:i1].astype(np.float32), w)
-        cost[offs[i0]:offs[i1]] = row
+        cost[np.arange(comp[i0], comp[i1]) + np.repeat(starts[i0:i1] - comp[i0:i1], w)] = row
         i0 = i1
-    inf = np.float32(np.inf)
     wmax = int(width.max()) if n else 0
     ext = np.empty(wmax + 2 * k, dtype=np.float32)
     tmp = np.empty(max(wmax, 1), dtype=np.float32)
     buf = np.empty(max(wmax, 1) + 2 * k, dtype=np.float32)
-    # per station, precomputed: is levels a-k .. b+k of the previous row inside its band, and where
-    covered = ((band_lo[:-1] <= band_lo[1:] - k) & (band_hi[:-1] >= band_hi[1:] + k)).tolist()
-    src0 = (offs[:-2] + band_lo[1:] - k - band_lo[:-1]).tolist()
-    lo, hi, off, wl = band_lo.tolist(), band_hi.tolist(), offs.tolist(), width.tolist()
+    # per station: does the previous row (with its padding) hold levels a-k .. b+k, and where do they start
+    inplace = ((band_lo[1:] >= band_lo[:-1] - k) & (band_hi[1:] <= band_hi[:-1] + k)).tolist()
+    src0 = (starts[:-1] + band_lo[1:] - k - band_lo[:-1]).tolist()
+    lo, hi, st, wl = band_lo.tolist(), band_hi.tolist(), starts.tolist(), width.tolist()
     for i in range(1, n):
         w = wl[i]
-        if covered[i - 1]:  # the usual case: read the previous row in place
-            src = cost[src0[i - 1]:src0[i - 1] + w + 2 * k]
+        if inplace[i - 1]:  # the usual case: read the previous row in place
+            src = cost[src0[i - 1]:src0[i - 1] + w + pad]
         else:
             a, b, pa, pb = lo[i], hi[i], lo[i - 1], hi[i - 1]
-            src = ext[:w + 2 * k]
+            src = ext[:w + pad]
             lo_, hi_ = max(pa, a - k), min(pb, b + k)
             src.fill(inf)
             if lo_ <= hi_:
-                src[lo_ - a + k:hi_ - a + k + 1] = cost[off[i - 1] + lo_ - pa:off[i - 1] + hi_ - pa + 1]
-        cur = cost[off[i]:off[i + 1]]
+                src[lo_ - a + k:hi_ - a + k + 1] = cost[st[i - 1] + lo_ - pa:st[i - 1] + hi_ - pa + 1]
+        cur = cost[st[i]:st[i] + w]
         if k == 1:
             t = tmp[:w]
             np.minimum(src[:-2], src[2:], out=t)
             np.minimum(t, src[1:-1], out=t)
             cur += t
-        else:
-            cur += _sliding_min(src, 2 * k + 1, w, buf)
-    return cost, offs
-
-
-def _sliding_min(src: np.ndarray, width: int, n: int, buf: np.ndarray) -> np.ndarray:
-    """``out[i] = min(src[i:i + width])`` for ``i < n`` by doubling windows (van Herk-style, O(n log width)).
-
-    >>> import numpy as np
-    >>> a = np.array([5, 3, 8, 1, 9, 2, 7], dtype=np.float32)
-    >>> _sliding_min(a, 3, 5, np.empty(7, dtype=np.float32)).tolist()
-    [3.0, 1.0, 1.0, 1.0, 2.0]
-    """
-    m = buf[:src.size]
-    m[:] = src
-    size, length = 1, src.size
-    while 2 * size <= width:  # m[i] = min(src[i:i + 2 * size])
-        np.minimum(m[:length - size], m[size:length], out=m[:length - size])
-        length -= size
-        size *= 2
-    if size == width:
-        return m[:n]
-    # two overlapping windows of ``size`` cover ``width`` (size >= width / 2)
-    return np.asarray(np.minimum(m[:n], m[width - size:width - size + n]))
+        else:  # centred window of 2k + 1 at src[j + k] covers src[j:j + 2k + 1]
+            out = buf[:w + pad]
+            minimum_filter1d(src, 2 * k + 1, output=out, mode="nearest")
+            cur += out[k:k + w]
+    return cost, starts
 
 
 def _backtrack(cost: np.ndarray, offs: np.ndarray, band_lo: np.ndarray, band_hi: np.ndarray, k: int,
@@ -470,20 +456,18 @@ def _backtrack(cost: np.ndarray, offs: np.ndarray, band_lo: np.ndarray, band_hi:
 
 
 def _runs(s: np.ndarray, kinds: np.ndarray, depth: np.ndarray, ds: float) -> tuple[Structure, ...]:
-    out = []
+    """Runs of consecutive tunnel (bridge) stations as structures, each half a station past its end stations."""
     is_struct = (kinds == TUNNEL) | (kinds == BRIDGE)
-    i, n = 0, kinds.size
-    while i < n:
-        if not is_struct[i]:
-            i += 1
-            continue
-        j = i
-        while j + 1 < n and kinds[j + 1] == kinds[i]:
-            j += 1
+    if not is_struct.any():
+        return ()
+    same_prev = np.concatenate([[False], kinds[1:] == kinds[:-1]])
+    same_next = np.concatenate([kinds[:-1] == kinds[1:], [False]])
+    first = np.flatnonzero(is_struct & ~same_prev)
+    last = np.flatnonzero(is_struct & ~same_next)
+    mags = np.maximum.reduceat(np.append(np.abs(depth), 0.0), np.ravel(np.column_stack([first, last + 1])))[::2]
+    out = []
+    for i, j, mag in zip(first.tolist(), last.tolist(), mags.tolist(), strict=True):
         a = max(float(s[0]), float(s[i]) - ds / 2)
         b = min(float(s[-1]), float(s[j]) + ds / 2)
-        kind = KINDS[int(kinds[i])]
-        mag = float(np.max(np.abs(depth[i:j + 1])))
-        out.append(Structure(kind, a, b - a, mag))
-        i = j + 1
+        out.append(Structure(KINDS[int(kinds[i])], a, b - a, float(mag)))
     return tuple(out)

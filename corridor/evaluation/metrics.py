@@ -316,7 +316,7 @@ def evaluate(route: Route | scenarios.Scenario | str, *, dem: DEMLike = None, pa
     (True, 0)
     """
 
-    params = params if params is not None else CostParams()
+    params = params if params is not None else CostParams.default()
     if not isinstance(params, CostParams):
         raise ParameterError(f"params must be a CostParams, got {type(params).__name__}; "
                              "use CostParams() or CostParams.from_toml(path)")
@@ -523,7 +523,7 @@ def sensitivity(routes_or_metrics: Any, *, weights: Mapping[str, float] | None =
     for f in factors:
         if isinstance(f, bool) or not isinstance(f, int | float) or not math.isfinite(f) or f < 0:
             raise ParameterError(f"sensitivity factor {f!r} must be a finite number >= 0")
-    base_params = params if params is not None else CostParams()
+    base_params = params if params is not None else CostParams.default()
     metrics = _metrics_of(routes_or_metrics, params=base_params, network=network, dem=dem)
     names = [m.name for m in metrics]
     base_table = table(metrics, weights=weights)

@@ -299,12 +299,12 @@ def dem_band(route: Any, dem: Any, *, n: int | None = None, params: CostParams |
         return DemBand.empty(count, mode, NO_DESIGN, seed=seed)
 
     dem_obj = dem if isinstance(dem, DEM) else DEM.open(dem)
-    params = params if params is not None else CostParams()
+    params = params if params is not None else CostParams.default()
     meta_grade = (route.meta or {}).get("max_grade")
     max_grade = float(meta_grade) if isinstance(meta_grade, int | float) else PRESETS[mode].max_grade
     profiles = []
     for r in runs:  # the stations of the trace's own design
-        d_st, g_st, _step = design_stations(r.coords, dem_obj, mode=mode, fill_voids=fill_voids)
+        d_st, g_st, _step = design_stations(r.coords, dem_obj, fill_voids=fill_voids)
         profiles.append((d_st, g_st))
     lat = float(np.mean(np.concatenate([r.coords[:, 1] for r in runs])))
     corr = (float(corr_length_m) if corr_length_m is not None

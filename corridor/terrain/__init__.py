@@ -26,6 +26,7 @@ from corridor.terrain.profiles import (
     edge_grades,
     grade_labels,
     profile,
+    sample_ground,
 )
 
 __all__ = [
@@ -40,6 +41,7 @@ __all__ = [
     "fetch_copernicus",
     "grade_labels",
     "profile",
+    "sample_ground",
     "tile_name",
     "tile_names",
     "tile_url",

@@ -28,7 +28,7 @@ import logging
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
 import numpy as np
 
@@ -54,7 +54,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 __all__ = ["DEM", "RAIL_GRADES", "ROAD_GRADES", "Profile", "edge_grades", "fetch_copernicus",
-           "grade_labels", "profile", "tile_names"]
+           "grade_labels", "profile", "sample_ground", "tile_names"]
 
 #: Rail grade thresholds: ruling 12.5 ‰ (EBO §7), flags above 18 ‰ and 25 ‰ (TSI mixed traffic).
 RAIL_GRADES: tuple[float, ...] = (0.0125, 0.018, 0.025)
@@ -292,6 +292,55 @@ def _sample_line(xy: np.ndarray, extra: np.ndarray, step: float) -> tuple[np.nda
     return s, lon, lat
 
 
+class _Samples(NamedTuple):
+    s: np.ndarray  # chainage (m)
+    lon: np.ndarray
+    lat: np.ndarray
+    ground: np.ndarray  # DEM ground, NaN in voids
+    z: np.ndarray  # ground with voids interpolated
+    void: np.ndarray  # void samples outside structures
+    void_len: float  # metres of line in voids
+    inner: np.ndarray  # samples strictly inside a structure span
+
+
+def _ground(xy: np.ndarray, dem: DEM, ends: np.ndarray, step: float,
+            spans: Sequence[tuple[float, float, str]], fill_voids: bool) -> _Samples:
+    """Samples along ``xy`` and their DEM ground.
+
+    Voids are interpolated only if ``fill_voids``; samples inside ``spans`` are not checked. :class:`DEMCoverageError` where the line leaves the DEM or crosses voids otherwise.
+    """
+    s, lon, lat = _sample_line(xy, ends, step)
+    ground = dem.sample(lon, lat, method="bilinear")
+
+    off = ~dem.covers(lon, lat)
+    if off.any():
+        km = s[off] / 1000
+        raise DEMCoverageError(
+            f"the line leaves the DEM ({dem.source}; bounds {tuple(round(v, 4) for v in dem.bounds)}) "
+            f"between km {km.min():.1f} and km {km.max():.1f}; open a DEM that covers it "
+            "(e.g. `corridor fetch dem --bbox ...`) or shorten the line")
+    inner = np.zeros(s.size, dtype=bool)
+    for a, b, _ in spans:
+        inner |= (s > a + 1e-6) & (s < b - 1e-6)
+    void = np.isnan(ground) & ~inner
+    void_len = float(_seg_weights(s)[void].sum())
+    z = ground.copy()
+    if void.any():
+        if not fill_voids:
+            km = s[void] / 1000
+            raise DEMCoverageError(
+                f"the line crosses DEM voids (nodata) over {void_len:.0f} m between km {km.min():.1f} "
+                f"and km {km.max():.1f} ({dem.source}); pass fill_voids=True to interpolate across "
+                "them, or use a DEM without voids there")
+        ok = ~np.isnan(ground) & ~inner
+        if not ok.any():
+            raise DEMCoverageError(f"every sample of the line falls in DEM voids ({dem.source}); "
+                                   "use a DEM that covers the line")
+        z[void] = np.interp(s[void], s[ok], ground[ok])
+        log.warning("profile: filled %.0f m of DEM voids by interpolation", void_len)
+    return _Samples(s, lon, lat, ground, z, void, void_len, inner)
+
+
 def _windowed_grade(s: np.ndarray, z: np.ndarray, window: float) -> np.ndarray:
     """Grade at every sample: rise over a centred window (truncated at the ends)."""
     length = s[-1]
@@ -310,6 +359,43 @@ def _seg_weights(s: np.ndarray) -> np.ndarray:
     w[:-1] += gaps / 2
     w[1:] += gaps / 2
     return w
+
+
+def sample_ground(xy: Any, dem: DEMLike = None, *, step_m: float, fill_voids: bool = False
+                  ) -> tuple[np.ndarray, np.ndarray]:
+    """Geodesic chainage (m) and bilinear DEM ground (m) along a vertex chain, every ``step_m``.
+
+    The sampling of :func:`profile` without its grades and statistics: vertices are sampled too,
+    the same coverage and void checks apply (voids interpolated when ``fill_voids``).
+
+    Parameters
+    ----------
+    xy : array-like of (lon, lat)
+        EPSG:4326 vertices in travel order.
+    dem : DEM, path or None
+        Default: the embedded GLOBE DEM.
+    step_m : float
+        Sampling step (geodesic metres).
+    fill_voids : bool
+        Interpolate across DEM voids instead of raising.
+
+    Returns
+    -------
+    (numpy.ndarray, numpy.ndarray)
+        Chainage and ground level (void-filled if asked).
+
+    Examples
+    --------
+    >>> d, z = sample_ground([(44.40, 40.10), (44.60, 40.25)], step_m=1000)
+    >>> d.size, float(d[-1]) > 23_000, bool((z > 800).all())
+    (25, True, True)
+    """
+    pts = np.asarray(xy, dtype=float)
+    if pts.ndim != 2 or pts.shape[0] < 2 or pts.shape[1] != 2:
+        raise InvalidInputError(f"xy must be two or more (lon, lat) pairs, got an array of shape {pts.shape}")
+    step = _positive(step_m, "step_m")
+    got = _ground(pts, DEM.open(dem), np.empty(0), step, (), fill_voids)
+    return got.s, got.z
 
 
 def profile(line_or_route: Any, dem: DEMLike = None, *, step_m: float | None = None,
@@ -379,35 +465,7 @@ def profile(line_or_route: Any, dem: DEMLike = None, *, step_m: float | None = N
     total = float(np.sum(segment_lengths(xy[:, 0], xy[:, 1])))
     spans = _structures(structures if structures is not None else route_spans, total)
     ends = np.array([v for a, b, _ in spans for v in (a, b)], dtype=float)
-    s, lon, lat = _sample_line(xy, ends, step)
-    ground = dem.sample(lon, lat, method="bilinear")
-
-    off = ~dem.covers(lon, lat)
-    if off.any():
-        km = s[off] / 1000
-        raise DEMCoverageError(
-            f"the line leaves the DEM ({dem.source}; bounds {tuple(round(v, 4) for v in dem.bounds)}) "
-            f"between km {km.min():.1f} and km {km.max():.1f}; open a DEM that covers it "
-            "(e.g. `corridor fetch dem --bbox ...`) or shorten the line")
-    inner = np.zeros(s.size, dtype=bool)
-    for a, b, _ in spans:
-        inner |= (s > a + 1e-6) & (s < b - 1e-6)
-    void = np.isnan(ground) & ~inner
-    void_len = float(_seg_weights(s)[void].sum())
-    z = ground.copy()
-    if void.any():
-        if not fill_voids:
-            km = s[void] / 1000
-            raise DEMCoverageError(
-                f"the line crosses DEM voids (nodata) over {void_len:.0f} m between km {km.min():.1f} "
-                f"and km {km.max():.1f} ({dem.source}); pass fill_voids=True to interpolate across "
-                "them, or use a DEM without voids there")
-        ok = ~np.isnan(ground) & ~inner
-        if not ok.any():
-            raise DEMCoverageError(f"every sample of the line falls in DEM voids ({dem.source}); "
-                                   "use a DEM that covers the line")
-        z[void] = np.interp(s[void], s[ok], ground[ok])
-        log.warning("profile: filled %.0f m of DEM voids by interpolation", void_len)
+    s, lon, lat, ground, z, void, void_len, inner = _ground(xy, dem, ends, step, spans, fill_voids)
     form = _formation(line_or_route, s, total)
     if form is not None:  # new build of a traced route: the designed formation level
         z = np.where(np.isfinite(form), form, z)
