@@ -24,7 +24,7 @@ from corridor.align.structures import _cut, run_levels, vertical_design
 from corridor.data.regions import index, split_by_unit
 from corridor.route import Route
 
-__all__ = ["Clipped", "Unjoinable", "assemble"]
+__all__ = ["BlockPiece", "assemble"]
 
 
 def _steps_to_pieces(pb: Problem, i: int, steps: list[Any], net: Any) -> list[tuple[np.ndarray, dict[str, Any] | None]]:
@@ -116,7 +116,7 @@ def _simplify(arr: np.ndarray, pb: Problem) -> np.ndarray:
             tol /= 2
     # the line leaves the allowed units where no inset boundary leads back (a tongue narrower than
     # the inset, or a run between two separate allowed parts): the caller blocks these cells
-    raise Clipped(line.intersection(bad))
+    raise BlockPiece(line.intersection(bad), "alignment crosses an excluded unit", join=False)
 
 
 def _hug(dens: np.ndarray, inner: Any) -> np.ndarray | None:
@@ -188,20 +188,17 @@ def _crossing(inside: np.ndarray, outside: np.ndarray, inner: Any) -> Any:
     return Point(hit[int(np.argmin(np.hypot(*(hit - inside).T)))])
 
 
-class Clipped(Exception):
-    """Internal: a traced leg still crosses an excluded unit; carries the offending geometry."""
+class BlockPiece(Exception):
+    """Internal: a piece of the assembled line to block before the legs are searched again.
 
-    def __init__(self, geom: Any) -> None:
-        super().__init__("alignment crosses an excluded unit")
-        self.geom = geom
+    Either it still crosses an excluded unit (``join=False``), or it is a run of new line joining
+    existing line that the ruling grade cannot reach along it (``join=True``, the message says why).
+    """
 
-
-class Unjoinable(Exception):
-    """Internal: a run of new line that joins existing line cannot be designed within the ruling grade."""
-
-    def __init__(self, geom: Any, message: str) -> None:
+    def __init__(self, geom: Any, message: str, *, join: bool) -> None:
         super().__init__(message)
         self.geom = geom
+        self.join = join
 
 
 def assemble(pb: Problem, legs: list[list[Any]], net: Any, name: str, allow_new: bool) -> Route:
@@ -254,7 +251,7 @@ def assemble(pb: Problem, legs: list[list[Any]], net: Any, name: str, allow_new:
                 raise
             # a join with existing line the ruling grade cannot reach along this piece of new line: the
             # search did not know that; the caller blocks the piece and searches again
-            raise Unjoinable(LineString(full), f"{leg_name(pb.places, run[0][2])}: {exc}") from exc
+            raise BlockPiece(LineString(full), f"{leg_name(pb.places, run[0][2])}: {exc}", join=True) from exc
         spans = design.spans()
         run_start = sum(float(cumulative_distance(*np.asarray(ln.coords, dtype=float).T)[-1]) for ln in lines)
         formation.append({"start_m": run_start, "distance_m": design.distance_m - design.distance_m[0],

@@ -19,7 +19,7 @@ import numpy as np
 from corridor._errors import NoFeasibleAlignment, ParameterError
 from corridor.costs import CostParams
 
-__all__ = ["Window", "check_profile", "level_windows", "precheck"]
+__all__ = ["Window", "check_profile", "level_windows", "precheck", "waypoint_window"]
 
 
 def check_profile(distance_m: Any, ground_m: Any) -> tuple[np.ndarray, np.ndarray]:
@@ -80,17 +80,36 @@ def level_windows(d: np.ndarray, g: np.ndarray, s: np.ndarray, fixed_levels: Seq
             raise ParameterError(f"fixed level {item!r}: level must be finite")
         label = str(item[2]) if len(item) == 3 else f"fixed level {z:.0f} m"
         out.append(Window(i, z - tol, z + tol, f"{label} (km {x / 1000:.2f})", True))
-    r, wtol = params.waypoint_level_radius_m, params.waypoint_level_tolerance_m
+    r = params.waypoint_level_radius_m
     for item in waypoint_targets:
         if isinstance(item, str) or not isinstance(item, Sequence) or len(item) not in (1, 2):
             raise ParameterError(f"waypoint target {item!r} must be (distance_m, name)")
         i, x = station(item[0], "waypoint")
         name = str(item[1]) if len(item) == 2 else "waypoint"
         near = (d >= x - r) & (d <= x + r)
-        lowest = float(g[near].min()) if near.any() else float(np.interp(x, d, g))
-        here = float(np.interp(x, d, g))
-        out.append(Window(i, lowest - wtol, max(here, lowest) + wtol, f"{name} (km {x / 1000:.2f})", False))
+        lo, hi = waypoint_window(g[near], float(np.interp(x, d, g)), params)
+        out.append(Window(i, lo, hi, f"{name} (km {x / 1000:.2f})", False))
     return out
+
+
+def waypoint_window(near_ground: np.ndarray, here: float, params: CostParams) -> tuple[float, float]:
+    """A waypoint's level window ``(lo, hi)`` (m): its station may sit on the lowest ground nearby.
+
+    ``near_ground`` is the ground within ``params.waypoint_level_radius_m`` of the waypoint (along the
+    line in the vertical design; around its cell in the level search, before there is a line), ``here``
+    the ground at the waypoint. The window runs from the lowest of them less
+    ``params.waypoint_level_tolerance_m`` to ``here`` (or that lowest, if higher) plus the tolerance.
+
+    >>> import numpy as np
+    >>> from corridor.costs import CostParams
+    >>> waypoint_window(np.array([420.0, 380.0, 455.0]), 440.0, CostParams())
+    (360.0, 460.0)
+    """
+    near = np.asarray(near_ground, dtype=float)
+    near = near[np.isfinite(near)]
+    lowest = float(near.min()) if near.size else here
+    tol = params.waypoint_level_tolerance_m
+    return lowest - tol, max(here, lowest) + tol
 
 
 def _infeasible(a: Window, b: Window, step: float, max_grade: float) -> Exception:

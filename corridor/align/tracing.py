@@ -72,8 +72,9 @@ from corridor._validate import as_items
 from corridor.align import gradesearch as _gradesearch
 from corridor.align import levelsearch as _levelsearch
 from corridor.align import surface as _cost
-from corridor.align._assembly import Clipped, Unjoinable, assemble
+from corridor.align._assembly import BlockPiece, assemble
 from corridor.align._earthworks import cost_model
+from corridor.align._levels import waypoint_window
 from corridor.align._problem import (
     SEARCHES,
     Problem,
@@ -166,7 +167,6 @@ def _level_leg(pb: Problem, i: int, fields: _gradesearch.CellFields,
     params = pb.params if pb.params is not None else CostParams.default()
     model, _n = cost_model(pb.mode, params, None)
     (ra, ca), (rb, cb) = pb.cells[i], pb.cells[i + 1]
-    tol = params.waypoint_level_tolerance_m
     rad = params.waypoint_level_radius_m
     for half in (hw, 2 * hw):
         r0, r1, c0, c1 = _gradesearch.window_bounds(fields.shape, (ra, ca), (rb, cb), half / fields.dy,
@@ -180,7 +180,7 @@ def _level_leg(pb: Problem, i: int, fields: _gradesearch.CellFields,
         def window(r: int, c: int, f: _gradesearch.CellFields = f, r0: int = r0, c0: int = c0) -> tuple[float, float]:
             kr, kc = max(0, round(rad / f.dy)), max(0, round(rad / float(np.min(f.dx))))
             near = f.z[max(0, r - r0 - kr):r - r0 + kr + 1, max(0, c - c0 - kc):c - c0 + kc + 1]
-            return float(np.nanmin(near)) - tol, float(f.z[r - r0, c - c0]) + tol
+            return waypoint_window(near, float(f.z[r - r0, c - c0]), params)
 
         prob = _levelsearch.LevelProblem(f.z, fac, f.dx, f.dy, model, pb.preset.max_grade)
         try:
@@ -342,7 +342,7 @@ def _trace_problem(pb: Problem, costs: np.ndarray, name: str | None, allow_new: 
     from rasterio.features import rasterize
 
     costs = costs.copy()
-    last: Exception | None = None
+    last: BlockPiece | None = None
     for attempt in range(6):
         legs, leg_costs = [], []
         fields = _grade_fields(pb, costs) if pb.search in ("grade", "level") else None
@@ -350,14 +350,14 @@ def _trace_problem(pb: Problem, costs: np.ndarray, name: str | None, allow_new: 
             try:
                 steps, c = _solve_leg(pb, i, costs, net, fields)
             except NoFeasibleAlignment as exc:
-                if isinstance(last, Unjoinable):  # blocked by the retries: the reason is the unreachable join
+                if last is not None and last.join:  # blocked by the retries: the reason is the unreachable join
                     raise NoFeasibleAlignment(f"{nm}: {last}") from exc
                 raise
             legs.append(steps)
             leg_costs.append(c)
         try:
             route = assemble(pb, legs, net, nm, allow_new)
-        except (Clipped, Unjoinable) as why:
+        except BlockPiece as why:
             # block the cells of the offending piece (it clips an excluded unit, or the ruling grade cannot
             # reach the existing line it joins along it) and search again; the waypoints' cells stay open
             blocked = rasterize([(why.geom.buffer(0.5 * pb.grid.res[0]), 1)], out_shape=pb.grid.shape,
@@ -369,7 +369,7 @@ def _trace_problem(pb: Problem, costs: np.ndarray, name: str | None, allow_new: 
             log.debug("attempt %d: %s; blocked %d cells", attempt, why, blocked.sum())
             continue
         return route.with_meta(**_meta(pb, leg_costs, net))
-    if isinstance(last, Unjoinable):
+    if last is not None and last.join:
         raise NoFeasibleAlignment(f"{nm}: {last}") from last
     raise NoFeasibleAlignment(f"{nm}: the alignment keeps crossing an excluded unit "
                               f"({', '.join(sorted(excluded_units(pb)))}); add a waypoint on the allowed side")
