@@ -243,6 +243,10 @@ class CostParams:
     vertical_join_tolerance_m: float = _num(
         20.0, f"{_ASSUME}: slack on the level where new line joins existing track or road: that level is taken "
         "at the DEM ground there, as uncertain as a waypoint's (GLOBE vertical error is tens of metres)", "m")
+    vertical_design_join_tolerance_m: float = _num(
+        1.0, f"{_ASSUME}: slack where new line joins a modelled line whose formation level is known (the "
+        "reference network's 3-D vertices): the stored levels are rounded to 0.01 m and the design's level step "
+        "is ~2 m, so 1 m keeps the two grade lines continuous", "m")
     usd_per_eur: float = _num(
         1.08, f"{_ASSUME}: US dollars per euro, to compare costs published in euros (Kars-Dilucu EUR 2.4 bn, "
         f"{_REF}) with the model's USD; the rate behind the EUR 10.7 M/km ~ $11.6 M/km of rail_new_musd_per_km "

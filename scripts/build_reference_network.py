@@ -10,7 +10,9 @@ bridge, maxspeed_kmh, lanes, name, ref, length_m, unit, source) plus
 the same waypoint, so routing across scenarios works. ``status`` is the
 scenario's ``reference_status`` (the published state of that line). Tunnels and
 bridges are those of the least-cost vertical design of each line
-(:mod:`corridor.align.vertical`, default :class:`corridor.costs.CostParams`).
+(:mod:`corridor.align.vertical`, default :class:`corridor.costs.CostParams`), and
+every vertex is 3-D: ``[lon, lat, formation level]`` of that design (m, to 0.01 m), which
+routes over the network follow (:mod:`corridor.network._design`).
 
 Infeasible legs. Where the ruling grade cannot join two consecutive waypoints
 (``NoFeasibleAlignment``), the scenario is traced leg by leg: each maximal run
@@ -40,18 +42,20 @@ from typing import Any
 
 NOTE = ("MODELLED, not surveyed: least-cost alignment of the scenario's waypoint chain over the "
         "GLOBE 30 arc-second DEM by corridor.align.trace (grade-aware search; scripts/build_reference_network.py); "
-        "tunnels and bridges from the least-cost vertical design at the ruling grade")
+        "tunnels and bridges from the least-cost vertical design at the ruling grade; the third coordinate of "
+        "each vertex is that design's formation level (m), not the ground")
 
 
-def _chains(s: Any) -> tuple[list[Any], list[dict[str, str]]]:
-    """Routes of a scenario: the whole chain, or its maximal runs of feasible legs, and the infeasible legs."""
+def _chains(s: Any, net: Any) -> tuple[list[Any], list[dict[str, str]]]:
+    """Routes of a scenario over ``net`` (the lines built so far, or None): the whole chain, or its maximal
+    runs of feasible legs, and the infeasible legs."""
     import dataclasses
 
     from corridor import NoFeasibleAlignment
     from corridor.route import true_runs
 
     try:
-        return [s.route()], []
+        return [s.route(network=net)], []
     except NoFeasibleAlignment as exc:
         print(f"{s.slug:26s} infeasible as a whole; tracing leg by leg ({exc})", file=sys.stderr)
     wps = list(s.waypoints)
@@ -59,19 +63,35 @@ def _chains(s: Any) -> tuple[list[Any], list[dict[str, str]]]:
     bad: list[dict[str, str]] = []
     for i in range(len(wps) - 1):
         try:
-            dataclasses.replace(s, waypoints=(wps[i], wps[i + 1])).route()
+            dataclasses.replace(s, waypoints=(wps[i], wps[i + 1])).route(network=net)
             ok.append(True)
         except NoFeasibleAlignment as exc:
             ok.append(False)
             bad.append({"scenario": s.slug, "leg": f"{wps[i]} - {wps[i + 1]}", "reason": str(exc)})
             print(f"{s.slug:26s} leg {wps[i]} - {wps[i + 1]}: INFEASIBLE ({exc})", file=sys.stderr)
-    routes = [dataclasses.replace(s, waypoints=tuple(wps[i:j + 2])).route() for i, j in true_runs(ok)]
+    routes = [dataclasses.replace(s, waypoints=tuple(wps[i:j + 2])).route(network=net) for i, j in true_runs(ok)]
     return routes, bad
 
 
+def _collection(feats: list[dict[str, Any]], infeasible: list[dict[str, str]]) -> dict[str, Any]:
+    return {"type": "FeatureCollection", "name": "corridor reference network (MODELLED)",
+            "crs": {"type": "name", "properties": {"name": "urn:ogc:def:crs:OGC:1.3:CRS84"}},
+            "infeasible": infeasible, "features": feats}
+
+
 def build() -> dict[str, Any]:
-    """The edge table as a GeoJSON FeatureCollection (dict)."""
-    from corridor import scenarios
+    """The edge table as a GeoJSON FeatureCollection (dict).
+
+    Scenarios are traced in order of their number of waypoints (then slug), each over the lines built
+    before it: a stretch an earlier scenario already built (Horadiz - Aghband, shared by three scenarios)
+    is reused with its design, and only the new stretches are designed, joined at the levels of the lines
+    they meet. So the network holds one line, and one grade line, where scenarios share waypoints.
+    """
+    import tempfile
+
+    from corridor import scenarios, settings
+    from corridor.data import datasets
+    from corridor.network import load_network
 
     nodes: dict[tuple[float, float], int] = {}
 
@@ -81,16 +101,30 @@ def build() -> dict[str, Any]:
             nodes[key] = len(nodes) + 1
         return nodes[key]
 
-    feats = []
+    feats: list[dict[str, Any]] = []
     infeasible: list[dict[str, str]] = []
-    for s in sorted(scenarios.builtin(), key=lambda s: s.slug):
-        routes, bad = _chains(s)
-        infeasible += bad
-        for r in routes:
-            feats += _features(s, r, node)
-    return {"type": "FeatureCollection", "name": "corridor reference network (MODELLED)",
-            "crs": {"type": "name", "properties": {"name": "urn:ogc:def:crs:OGC:1.3:CRS84"}},
-            "infeasible": infeasible, "features": feats}
+    src = datasets.data_dir()
+    saved = settings.data_folder
+    with tempfile.TemporaryDirectory(prefix="corridor-reference-") as tmp:
+        data = Path(tmp)
+        for name in ("region", "scenarios"):
+            (data / name).symlink_to(src / name, target_is_directory=True)
+        (data / "reference").mkdir()
+        settings.data_folder = data  # the partial network is "the reference network" while building
+        try:
+            for s in sorted(scenarios.builtin(), key=lambda s: (len(s.waypoints), s.slug)):
+                net = None
+                if any(f["properties"]["mode"] == s.mode for f in feats):
+                    (data / "reference" / "network.geojson").write_text(
+                        json.dumps(_collection(feats, [])), encoding="utf-8")
+                    net = load_network("reference", modes=(s.mode,), cache=False)
+                routes, bad = _chains(s, net)
+                infeasible += bad
+                for r in routes:
+                    feats += _features(s, r, node)
+        finally:
+            settings.data_folder = saved
+    return _collection(feats, infeasible)
 
 
 def _features(s: Any, r: Any, node: Callable[[tuple[float, float]], int]) -> list[dict[str, Any]]:
@@ -102,16 +136,19 @@ def _features(s: Any, r: Any, node: Callable[[tuple[float, float]], int]) -> lis
     print(f"{s.slug:26s} {r.length_m / 1000:7.1f} km  tunnels {tun:5.1f} km  bridges {bri:5.1f} km  "
           f"{r.unit_sequence()}", file=sys.stderr)
     feats = []
-    for row in seg_t.itertuples(index=False):
+    levels = _vertex_levels(r)
+    for row, z in zip(seg_t.itertuples(index=False), levels, strict=True):
         seg = row._asdict()
+        if seg["build"] != "new":
+            continue  # a line built before (another scenario's): already in the network
         geom = seg["geometry"]
-        coords = [[round(x, 6), round(y, 6)] for x, y in geom.coords]
-        if len(coords) < 2 or (coords[0] == coords[-1] and len(coords) == 2):
+        coords = [[round(x, 6), round(y, 6), round(float(h), 2)] for (x, y), h in zip(geom.coords, z, strict=True)]
+        if len(coords) < 2 or (coords[0][:2] == coords[-1][:2] and len(coords) == 2):
             continue
         gauge = seg["gauge_mm"]
         props = {
             "mode": s.mode, "osm_way_id": -1,
-            "u": node(tuple(coords[0])), "v": node(tuple(coords[-1])),
+            "u": node((coords[0][0], coords[0][1])), "v": node((coords[-1][0], coords[-1][1])),
             "class": f"new_{s.mode}", "status": s.reference_status,
             "gauge_mm": None if gauge is None or math.isnan(gauge) else float(gauge),
             "electrified": None, "tunnel": seg["structure"] == "tunnel",
@@ -122,6 +159,24 @@ def _features(s: Any, r: Any, node: Callable[[tuple[float, float]], int]) -> lis
         feats.append({"type": "Feature", "properties": props,
                       "geometry": {"type": "LineString", "coordinates": coords}})
     return feats
+
+
+def _vertex_levels(r: Any) -> list[Any]:
+    """Formation level (m) of the route's design at every vertex of every segment, segment by segment."""
+    import numpy as np
+
+    from corridor._geo import cumulative_distance
+
+    runs = r.meta["formation"]["runs"]
+    chain = np.concatenate([float(run["start_m"]) + np.asarray(run["distance_m"], dtype=float) for run in runs])
+    level = np.concatenate([np.asarray(run["level_m"], dtype=float) for run in runs])
+    off = r.offsets()
+    out = []
+    for k, geom in enumerate(r.segments.geometry):
+        xy = np.asarray(geom.coords, dtype=float)
+        d = off[k] + cumulative_distance(xy[:, 0], xy[:, 1])
+        out.append(np.interp(d, chain, level))  # new build: designed; reused lines: their own design
+    return out
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -10,6 +10,7 @@ tunnels, bridges and earthworks per segment, and the formation level in
 
 from __future__ import annotations
 
+import logging
 import math
 from typing import Any
 
@@ -21,10 +22,14 @@ from corridor._types import NATIONAL_GAUGE_MM
 from corridor.align import surface as _cost
 from corridor.align._problem import Problem, excluded_units, leg_name
 from corridor.align.structures import _cut, run_levels, vertical_design
+from corridor.costs import CostParams
 from corridor.data.regions import index, split_by_unit
+from corridor.network import piece_levels, with_design_levels
 from corridor.route import Route
 
 __all__ = ["BlockPiece", "assemble"]
+
+log = logging.getLogger(__name__)
 
 
 def _steps_to_pieces(pb: Problem, i: int, steps: list[Any], net: Any) -> list[tuple[np.ndarray, dict[str, Any] | None]]:
@@ -201,6 +206,17 @@ class BlockPiece(Exception):
         self.join = join
 
 
+def _join_level(item: tuple[np.ndarray, dict[str, Any] | None, int], end: int,
+                pb: Problem) -> tuple[float, float] | None:
+    """``(level, tolerance)`` at vertex ``end`` of an existing piece that carries its own design, else None."""
+    coords, attrs, _leg = item
+    z = piece_levels(attrs, coords) if attrs is not None else None
+    if z is None:
+        return None
+    params = pb.params if pb.params is not None else CostParams.default()
+    return float(z[end]), params.vertical_design_join_tolerance_m
+
+
 def assemble(pb: Problem, legs: list[list[Any]], net: Any, name: str, allow_new: bool) -> Route:
     """Join the legs' pieces; flag structures on every contiguous run of new alignment."""
     from shapely.geometry import LineString
@@ -225,11 +241,15 @@ def assemble(pb: Problem, legs: list[list[Any]], net: Any, name: str, allow_new:
             attrs.append({**at, "leg": leg})
             k += 1
             continue
+        k0 = k
         run = [items[k]]
         while k + 1 < len(items) and items[k + 1][1] is None:
             k += 1
             run.append(items[k])
         k += 1
+        # where the run joins a modelled line that carries its design, it meets that line's level
+        before = _join_level(items[k0 - 1], -1, pb) if k0 > 0 else None
+        after = _join_level(items[k], 0, pb) if k < len(items) else None
         # 2. one vertex chain for the run, with the leg boundaries as distances
         chain = [run[0][0]]
         bounds = []
@@ -242,10 +262,21 @@ def assemble(pb: Problem, legs: list[list[Any]], net: Any, name: str, allow_new:
         if len(parts) > 1:
             full = np.vstack([np.asarray(parts[0][1].coords)] + [np.asarray(g.coords)[1:] for _, g in parts[1:]])
         # 3. the least-cost grade line of the run gives its tunnels, bridges and earthworks
-        wps, fixed = run_levels(full, bounds, [(c, leg) for c, _a, leg in run], pb.places, pb.dem)
+        pieces = [(c, leg) for c, _a, leg in run]
+        wps, fixed = run_levels(full, bounds, pieces, pb.places, pb.dem, join_levels=(before, after))
         try:
-            design = vertical_design(LineString(full), mode=mode, max_grade=pb.preset.max_grade, dem=pb.dem,
-                                     params=pb.params, waypoints=wps, fixed_levels=fixed)
+            try:
+                design = vertical_design(LineString(full), mode=mode, max_grade=pb.preset.max_grade, dem=pb.dem,
+                                         params=pb.params, waypoints=wps, fixed_levels=fixed)
+            except (NoFeasibleAlignment, ParameterError) as exc:
+                if before is None and after is None:
+                    raise
+                # the modelled line's own level cannot be met here (it was designed for another line):
+                # join it at the ground, as any existing line, and let the grade lines differ there
+                log.info("%s: %s; joined at the ground instead", leg_name(pb.places, run[0][2]), exc)
+                wps, fixed = run_levels(full, bounds, pieces, pb.places, pb.dem)
+                design = vertical_design(LineString(full), mode=mode, max_grade=pb.preset.max_grade, dem=pb.dem,
+                                         params=pb.params, waypoints=wps, fixed_levels=fixed)
         except (NoFeasibleAlignment, ParameterError) as exc:
             if not fixed:  # between the caller's waypoints: reported as it is
                 raise
@@ -282,4 +313,4 @@ def assemble(pb: Problem, legs: list[list[Any]], net: Any, name: str, allow_new:
         new = seg["build"] == "new"
         seg.loc[new, "gauge_mm"] = seg.loc[new, "unit"].map(NATIONAL_GAUGE_MM).astype(float)
     seg["leg"] = seg["leg"].astype(int)
-    return route
+    return with_design_levels(route)  # existing edges of the modelled reference network: their grade line

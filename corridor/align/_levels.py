@@ -67,18 +67,18 @@ def level_windows(d: np.ndarray, g: np.ndarray, s: np.ndarray, fixed_levels: Seq
             raise ParameterError(f"{what} at {v!r} m lies outside the profile ({d[0]:.0f} to {d[-1]:.0f} m)")
         return round(float((v - s[0]) / ds)), v
 
-    tol = params.vertical_join_tolerance_m
     for item in fixed_levels:
-        if not isinstance(item, Sequence) or isinstance(item, str) or len(item) not in (2, 3):
-            raise ParameterError(f"fixed level {item!r} must be (distance_m, level_m) or (distance_m, level_m, label)")
+        if not isinstance(item, Sequence) or isinstance(item, str) or len(item) not in (2, 3, 4):
+            raise ParameterError(f"fixed level {item!r} must be (distance_m, level_m[, label[, tolerance_m]])")
         i, x = station(item[0], "fixed level")
         try:
             z = float(item[1])
+            tol = float(item[3]) if len(item) == 4 else params.vertical_join_tolerance_m
         except (TypeError, ValueError) as exc:
-            raise ParameterError(f"fixed level {item!r}: level {item[1]!r} is not a number of metres") from exc
-        if not math.isfinite(z):
-            raise ParameterError(f"fixed level {item!r}: level must be finite")
-        label = str(item[2]) if len(item) == 3 else f"fixed level {z:.0f} m"
+            raise ParameterError(f"fixed level {item!r}: level and tolerance must be numbers of metres") from exc
+        if not math.isfinite(z) or not math.isfinite(tol) or tol < 0:
+            raise ParameterError(f"fixed level {item!r}: level must be finite and the tolerance finite and >= 0")
+        label = str(item[2]) if len(item) >= 3 else f"fixed level {z:.0f} m"
         out.append(Window(i, z - tol, z + tol, f"{label} (km {x / 1000:.2f})", True))
     r = params.waypoint_level_radius_m
     for item in waypoint_targets:

@@ -150,29 +150,37 @@ def flag_structures(line: Any, *, mode: str, max_grade: float | None = None, dem
 
 
 def run_levels(full: np.ndarray, bounds: Sequence[float], pieces: Sequence[tuple[np.ndarray, int]],
-               places: Sequence[Any], dem: Any) -> tuple[list[tuple[float, str]], list[tuple[float, float, str]]]:
+               places: Sequence[Any], dem: Any, *,
+               join_levels: tuple[tuple[float, float] | None, tuple[float, float] | None] = (None, None)
+               ) -> tuple[list[tuple[float, str]], list[tuple[Any, ...]]]:
     """Level constraints of a run of new line: waypoint windows and joins with existing line.
 
     ``pieces`` are the run's ``(coords, leg)`` in order and ``bounds`` the chainages
     where one piece ends and the next begins. An end of the run (or a boundary
     between two legs) at a waypoint becomes a waypoint target; an end elsewhere
-    joins existing track or road and is fixed at the DEM ground there.
+    joins existing track or road and is fixed at the DEM ground there (within
+    ``CostParams.vertical_join_tolerance_m``), or, where the line joined carries its
+    own design (``join_levels``: ``(level_m, tolerance_m)`` at the start and at the end of the
+    run, e.g. the modelled reference network), at that level within that tolerance.
     """
     total = float(cumulative_distance(full[:, 0], full[:, 1])[-1])
 
     def at(xy: np.ndarray, leg: int) -> bool:
         return 0 <= leg < len(places) and bool(np.allclose(xy, (places[leg].lon, places[leg].lat), atol=1e-9))
 
-    def ground(xy: np.ndarray) -> float:
-        return float(dem.sample(np.array([xy[0]]), np.array([xy[1]]), method="bilinear")[0])
+    def junction(d: float, xy: np.ndarray, known: tuple[float, float] | None) -> tuple[Any, ...]:
+        if known is not None:
+            return (d, known[0], "junction with modelled line (its design level)", known[1])
+        return (d, float(dem.sample(np.array([xy[0]]), np.array([xy[1]]), method="bilinear")[0]),
+                "junction with existing line")
 
     wps: list[tuple[float, str]] = []
-    fixed: list[tuple[float, float, str]] = []
+    fixed: list[tuple[Any, ...]] = []
     first, leg0 = pieces[0]
     if at(first[0], leg0):
         wps.append((0.0, str(places[leg0].name)))
     else:
-        fixed.append((0.0, ground(full[0]), "junction with existing line"))
+        fixed.append(junction(0.0, full[0], join_levels[0]))
     for b, (prev, nxt) in zip(bounds, itertools.pairwise(pieces), strict=False):
         if nxt[1] != prev[1] and at(nxt[0][0], nxt[1]):
             wps.append((float(b), str(places[nxt[1]].name)))
@@ -180,7 +188,7 @@ def run_levels(full: np.ndarray, bounds: Sequence[float], pieces: Sequence[tuple
     if at(last[-1], leg1 + 1):
         wps.append((total, str(places[leg1 + 1].name)))
     else:
-        fixed.append((total, ground(full[-1]), "junction with existing line"))
+        fixed.append(junction(total, full[-1], join_levels[1]))
     return wps, fixed
 
 

@@ -386,7 +386,7 @@ def edge_between(net: Any, a: int, b: int) -> tuple[list[tuple[float, float]], d
         "build": "existing", "status": str(row.get("status", "active") or "active"),
         "class": str(row.get("class", "")), "gauge_mm": float(row.get("gauge_mm", float("nan"))),
         "source": str(row.get("source", "osm")), "name": str(row.get("name", "") or ""),
-        "osm_way_id": int(row.get("osm_way_id", -1)), "structure": structure,
+        "osm_way_id": int(row.get("osm_way_id", -1)), "structure": structure, "ref": str(row.get("ref", "") or ""),
     }
     return coords, attrs
 

@@ -88,6 +88,7 @@ from corridor.align.structures import FLAG_STEP_M, flag_structures
 from corridor.align.surface import EXISTING_FACTOR
 from corridor.costs import CostParams
 from corridor.data.regions import index
+from corridor.network import with_design_levels
 from corridor.route import Route
 
 log = logging.getLogger(__name__)
@@ -396,4 +397,4 @@ def _network_only(pb: Problem, name: str) -> Route:
     seg = gpd.GeoDataFrame(seg, geometry="geometry", crs="EPSG:4326")
     r = Route.from_segments(seg, mode=pb.mode, name=name, waypoints=pb.places,
                             source=str(parts[0].source), split_units=False)
-    return r.with_meta(**{**_meta(pb, [], None), "modelled": r.modelled})
+    return with_design_levels(r.with_meta(**{**_meta(pb, [], None), "modelled": r.modelled}))

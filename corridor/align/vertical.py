@@ -218,8 +218,9 @@ def design_grade_line(distance_m: Any, ground_m: Any, *, mode: str, max_grade: f
         Unit costs, cross-sections, caps and tolerances (defaults of :mod:`corridor.costs`).
     tracks_or_lanes : int, optional
         Rail tracks (default 1) or road lanes (default 2).
-    fixed_levels : sequence of (distance_m, level_m[, label])
-        Levels to meet within ``params.vertical_join_tolerance_m`` (joins with existing line).
+    fixed_levels : sequence of (distance_m, level_m[, label[, tolerance_m]])
+        Levels to meet within ``tolerance_m`` (default ``params.vertical_join_tolerance_m``): joins with
+        existing line.
     waypoint_targets : sequence of (distance_m, name)
         Stations at waypoints; their level must lie in the waypoint window (module docstring).
     level_step_m : float
@@ -266,6 +267,10 @@ def design_grade_line(distance_m: Any, ground_m: Any, *, mode: str, max_grade: f
         step = g_max * ds / k
         zlo = min(float(gs.min()), *(w.lo for w in wins)) if wins else float(gs.min())
         zhi = max(float(gs.max()), *(w.hi for w in wins)) if wins else float(gs.max())
+        tight = [w for w in wins if w.fixed and w.hi - w.lo < step]
+        if tight:  # a level known to less than a step (a modelled line joined): put it on the level grid
+            centre = (tight[0].lo + tight[0].hi) / 2
+            zlo = centre - step * math.ceil((centre - zlo) / step - 1e-9)
         n_lev = math.floor((zhi - zlo) / step + 1e-9) + 2
         band_lo, band_hi = _band(gs, wins, model, zlo, step, k, n_lev)
         cells = int(np.sum(np.maximum(band_hi - band_lo + 1, 0)))
@@ -357,6 +362,10 @@ def _band(gs: np.ndarray, wins: list[Window], model: CostModel, zlo: float, step
     lo[fin] = np.maximum(lo[fin], np.floor((win_lo[fin] - zlo) / step + 1e-9).astype(np.int64))
     fin = np.isfinite(win_hi)
     hi[fin] = np.minimum(hi[fin], np.ceil((win_hi[fin] - zlo) / step - 1e-9).astype(np.int64))
+    for w in wins:  # a level known to less than a step (on the grid, see design_grade_line): that level only
+        if w.fixed and w.hi - w.lo < step:
+            at = round(((w.lo + w.hi) / 2 - zlo) / step)
+            lo[w.station], hi[w.station] = max(lo[w.station], at), min(hi[w.station], at)
     return lo, hi
 
 

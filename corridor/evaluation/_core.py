@@ -54,6 +54,11 @@ __all__ = [
 OUTSIDE = "outside"
 
 
+#: Grades within this of the ruling grade count as at it, not over it (ratio; 0.1 per mille): a designed
+#: grade line runs at exactly the ruling grade, and levels stored to 0.01 m (the reference network's
+#: 3-D vertices) read back up to ~0.05 per mille steeper over a 200 m grade window.
+RULING_TOLERANCE = 1e-4
+
 #: Place kinds that count as a known crossing point.
 CROSSING_KINDS = ("border_crossing", "checkpoint", "rail_station")
 

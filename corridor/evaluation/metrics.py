@@ -329,7 +329,7 @@ def evaluate(route: Route | scenarios.Scenario | str, *, dem: DEMLike = None, pa
                         step_m=symmetric_step(route, dem_obj, step_m))
     iv = core.intervals(route, prof, params)
     ruling = params.rail_ruling_grade if route.mode == "rail" else params.road_ruling_grade
-    over = float(iv.length_m[abs(iv.grade) > ruling + 1e-12].sum()) / 1000.0
+    over = float(iv.length_m[abs(iv.grade) > ruling + core.RULING_TOLERANCE].sum()) / 1000.0
     exc = params.border_excursion_max_m
     cross = core.crossings(route, tolerance_m=crossing_tolerance_m, max_excursion_m=exc)
     stops = sum(1 for c in cross if not c["excursion"])

@@ -15,6 +15,13 @@ True
 from __future__ import annotations
 
 from corridor._validate import renamed
+from corridor.network._design import (
+    REFERENCE_SOURCE,
+    DesignLevels,
+    piece_levels,
+    reference_design,
+    with_design_levels,
+)
 from corridor.network.core import (
     GRAPHML_EDGE_DTYPES,
     GRAPHML_NODE_DTYPES,
@@ -42,8 +49,10 @@ __all__ = [
     "EDGE_COLUMNS",
     "GRAPHML_EDGE_DTYPES",
     "GRAPHML_NODE_DTYPES",
+    "REFERENCE_SOURCE",
     "REGIONS",
     "REGION_PATHS",
+    "DesignLevels",
     "Network",
     "RawOSM",
     "RoutingCosts",
@@ -55,8 +64,11 @@ __all__ = [
     "load_network",
     "overpass_filters",
     "overpass_queries",
+    "piece_levels",
     "read_osm",
+    "reference_design",
     "region_extracts",
+    "with_design_levels",
 ]
 
 #: Old names, kept for one release (``DeprecationWarning``).

@@ -25,6 +25,7 @@ from corridor._validate import check_units
 from corridor.data import datasets
 from corridor.data.datasets import units as unit_table
 from corridor.network import _osm_tags as tagnorm
+from corridor.network._design import REFERENCE_SOURCE
 from corridor.network._graph import apply_gauges
 from corridor.network._osm_borders import split_at_borders
 from corridor.network._osm_read import EDGE_COLUMNS, read_file
@@ -41,7 +42,6 @@ CACHE_FORMAT = "corridor-network-cache"
 #: Files of a cache entry besides meta.json: always the two tables, the coordinate sidecar as a pair.
 CACHE_TABLES = ("edges.parquet", "stations.parquet")
 CACHE_SIDECAR = ("coords.npy", "offsets.npy")
-REFERENCE_SOURCE = "reference (modelled)"
 #: Country units of each region name (``caucasus``: no unit filter).
 REGION_UNITS: dict[str, tuple[str, ...]] = {"caucasus": (), "armenia": ("ARM",), "azerbaijan": ("AZE", "NAX"),
                                             "georgia": ("GEO",), "turkey": ("TUR",), "iran": ("IRN",)}
@@ -189,6 +189,10 @@ def load_reference() -> tuple[Any, dict[str, Any]]:
                             "`python scripts/build_reference_network.py`") from exc
     if len(gdf) == 0:
         raise EmptyNetworkError(f"the reference network {path} has no edges; rebuild it")
+    import shapely
+
+    # the vertices' third coordinate is the modelled formation level, kept aside (corridor.network._design)
+    gdf = gdf.set_geometry(shapely.force_2d(gdf.geometry.values))
     edges = normalise(gdf, source=REFERENCE_SOURCE)
 
     meta = {"source": REFERENCE_SOURCE, "path": str(path), "checksum": file_checksum(path), "modelled": True,

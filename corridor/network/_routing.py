@@ -25,6 +25,7 @@ from corridor._errors import InvalidInputError, NoRouteError
 from corridor._geo import distances_from
 from corridor._types import Place
 from corridor._validate import check_positive
+from corridor.network._design import with_design_levels
 from corridor.network._graph import KIND_EDGE, KIND_GAUGE, Graph
 from corridor.network._joints import part_coords
 from corridor.network._solver import Solver
@@ -192,8 +193,9 @@ def build_route(rows: list[dict[str, Any]], geoms: list[Any], pts: list[Place], 
         rmode = str(by.idxmax())
     else:
         rmode = mode
-    return Route.from_segments(seg, mode=rmode, name=name or f"{pts[0].name} - {pts[-1].name}",
-                               waypoints=pts, source=source, meta=meta, split_units=False)
+    route = Route.from_segments(seg, mode=rmode, name=name or f"{pts[0].name} - {pts[-1].name}",
+                                waypoints=pts, source=source, meta=meta, split_units=False)
+    return with_design_levels(route)  # edges of the modelled reference network carry their grade line
 
 
 def pair_costs(s: Solver, orig_nodes: Sequence[int], dest_nodes: Sequence[int]) -> np.ndarray:
