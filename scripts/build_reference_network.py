@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import itertools
 import json
 import sys
 from collections.abc import Callable
@@ -43,19 +44,28 @@ from typing import Any
 NOTE = ("MODELLED, not surveyed: least-cost alignment of the scenario's waypoint chain over the "
         "GLOBE 30 arc-second DEM by corridor.align.trace (grade-aware search; scripts/build_reference_network.py); "
         "tunnels and bridges from the least-cost vertical design at the ruling grade; the third coordinate of "
-        "each vertex is that design's formation level (m), not the ground")
+        "each vertex is that design's formation level (m), not the ground; cut_m3_per_m, fill_m3_per_m and "
+        "structure_depth_m are that design's earthworks and greatest structure depth or height")
 
 
-def _chains(s: Any, net: Any) -> tuple[list[Any], list[dict[str, str]]]:
-    """Routes of a scenario over ``net`` (the lines built so far, or None): the whole chain, or its maximal
-    runs of feasible legs, and the infeasible legs."""
+def _chains(s: Any, levels: dict[int, float]) -> tuple[list[Any], list[dict[str, str]]]:
+    """Routes of a scenario: the whole chain, or its maximal runs of feasible legs, and the infeasible legs.
+
+    ``levels`` are formation levels at the chain's waypoints (by index) where it continues a line built
+    before; a chain that cannot meet them is traced without them (its grade line then steps there).
+    """
     import dataclasses
 
     from corridor import NoFeasibleAlignment
     from corridor.route import true_runs
 
+    if levels:
+        try:
+            return [s.route(waypoint_levels=levels)], []
+        except NoFeasibleAlignment as exc:
+            print(f"{s.slug:26s} cannot meet the levels of the lines it continues ({exc})", file=sys.stderr)
     try:
-        return [s.route(network=net)], []
+        return [s.route()], []
     except NoFeasibleAlignment as exc:
         print(f"{s.slug:26s} infeasible as a whole; tracing leg by leg ({exc})", file=sys.stderr)
     wps = list(s.waypoints)
@@ -63,14 +73,28 @@ def _chains(s: Any, net: Any) -> tuple[list[Any], list[dict[str, str]]]:
     bad: list[dict[str, str]] = []
     for i in range(len(wps) - 1):
         try:
-            dataclasses.replace(s, waypoints=(wps[i], wps[i + 1])).route(network=net)
+            dataclasses.replace(s, waypoints=(wps[i], wps[i + 1])).route()
             ok.append(True)
         except NoFeasibleAlignment as exc:
             ok.append(False)
             bad.append({"scenario": s.slug, "leg": f"{wps[i]} - {wps[i + 1]}", "reason": str(exc)})
             print(f"{s.slug:26s} leg {wps[i]} - {wps[i + 1]}: INFEASIBLE ({exc})", file=sys.stderr)
-    routes = [dataclasses.replace(s, waypoints=tuple(wps[i:j + 2])).route(network=net) for i, j in true_runs(ok)]
+    routes = [dataclasses.replace(s, waypoints=tuple(wps[i:j + 2])).route() for i, j in true_runs(ok)]
     return routes, bad
+
+
+Leg = tuple[str, tuple[float, float], tuple[float, float]]  # mode and the two waypoints' positions
+
+
+def _num(v: Any) -> float | None:
+    """A design quantity rounded to 0.1, or None where there is none (NaN)."""
+    import math
+
+    return None if v is None or not math.isfinite(float(v)) else round(float(v), 1)
+
+
+def _at(place: Any) -> tuple[float, float]:
+    return round(float(place.lon), 6), round(float(place.lat), 6)
 
 
 def _collection(feats: list[dict[str, Any]], infeasible: list[dict[str, str]]) -> dict[str, Any]:
@@ -82,16 +106,18 @@ def _collection(feats: list[dict[str, Any]], infeasible: list[dict[str, str]]) -
 def build() -> dict[str, Any]:
     """The edge table as a GeoJSON FeatureCollection (dict).
 
-    Scenarios are traced in order of their number of waypoints (then slug), each over the lines built
-    before it: a stretch an earlier scenario already built (Horadiz - Aghband, shared by three scenarios)
-    is reused with its design, and only the new stretches are designed, joined at the levels of the lines
-    they meet. So the network holds one line, and one grade line, where scenarios share waypoints.
+    Scenarios are traced in order of their number of waypoints (then slug). A leg (consecutive
+    waypoint pair, same mode) that an earlier scenario already built (Horadiz - Aghband, shared by
+    three scenarios) is not traced again: the network's line for it is the earlier one, with its
+    design. The scenario's other legs are traced as chains whose ends, where they continue such a
+    line, meet that line's formation level there (``trace(waypoint_levels=...)``). So the network
+    holds one line, and one grade line, where scenarios share legs.
     """
-    import tempfile
+    import dataclasses
 
-    from corridor import scenarios, settings
-    from corridor.data import datasets
-    from corridor.network import load_network
+    from corridor import scenarios
+    from corridor.data import resolve_all
+    from corridor.route import true_runs
 
     nodes: dict[tuple[float, float], int] = {}
 
@@ -102,32 +128,47 @@ def build() -> dict[str, Any]:
         return nodes[key]
 
     feats: list[dict[str, Any]] = []
+    built: dict[Leg, list[dict[str, Any]]] = {}  # the features of each leg built so far
     infeasible: list[dict[str, str]] = []
-    src = datasets.data_dir()
-    saved = settings.data_folder
-    with tempfile.TemporaryDirectory(prefix="corridor-reference-") as tmp:
-        data = Path(tmp)
-        for name in ("region", "scenarios"):
-            (data / name).symlink_to(src / name, target_is_directory=True)
-        (data / "reference").mkdir()
-        settings.data_folder = data  # the partial network is "the reference network" while building
-        try:
-            for s in sorted(scenarios.builtin(), key=lambda s: (len(s.waypoints), s.slug)):
-                net = None
-                if any(f["properties"]["mode"] == s.mode for f in feats):
-                    (data / "reference" / "network.geojson").write_text(
-                        json.dumps(_collection(feats, [])), encoding="utf-8")
-                    net = load_network("reference", modes=(s.mode,), cache=False)
-                routes, bad = _chains(s, net)
-                infeasible += bad
-                for r in routes:
-                    feats += _features(s, r, node)
-        finally:
-            settings.data_folder = saved
+
+    def level_at(leg: Leg, xy: tuple[float, float]) -> float | None:
+        for f in built.get(leg, []) + built.get((leg[0], leg[2], leg[1]), []):
+            for c in f["geometry"]["coordinates"]:
+                if (c[0], c[1]) == xy:
+                    return float(c[2])
+        return None
+
+    for s in sorted(scenarios.builtin(), key=lambda s: (len(s.waypoints), s.slug)):
+        at = [_at(p) for p in resolve_all(list(s.waypoints))]
+        legs = [(s.mode, a, b) for a, b in itertools.pairwise(at)]
+        shared = [leg in built or (leg[0], leg[2], leg[1]) in built for leg in legs]
+        if any(shared):
+            print(f"{s.slug:26s} reuses {sum(shared)} of {len(legs)} legs built before", file=sys.stderr)
+        for i, j in true_runs([not x for x in shared]):  # runs of legs i..j to trace
+            levels: dict[int, float] = {}
+            if i > 0:
+                z = level_at(legs[i - 1], at[i])
+                if z is not None:
+                    levels[0] = z
+            if j + 1 < len(legs):
+                z = level_at(legs[j + 1], at[j + 1])
+                if z is not None:
+                    levels[-1] = z
+            sub = s if (i, j) == (0, len(legs) - 1) else dataclasses.replace(s, waypoints=s.waypoints[i:j + 2])
+            routes, bad = _chains(sub, levels)
+            for b in bad:
+                b["scenario"] = s.slug
+            infeasible += bad
+            for r in routes:
+                for f, leg in _features(s, r, node):
+                    feats.append(f)
+                    built.setdefault(leg, []).append(f)
     return _collection(feats, infeasible)
 
 
-def _features(s: Any, r: Any, node: Callable[[tuple[float, float]], int]) -> list[dict[str, Any]]:
+def _features(s: Any, r: Any, node: Callable[[tuple[float, float]], int]
+              ) -> list[tuple[dict[str, Any], Leg]]:
+    """The new-build segments of ``r`` as features, each with the mode and the ends of its leg."""
     import math
 
     seg_t = r.segments
@@ -155,9 +196,14 @@ def _features(s: Any, r: Any, node: Callable[[tuple[float, float]], int]) -> lis
             "bridge": seg["structure"] == "bridge", "maxspeed_kmh": None, "lanes": None,
             "name": s.name, "ref": s.slug, "length_m": round(float(seg["length_m"]), 1),
             "unit": seg["unit"], "source": "reference (modelled)", "scenario": s.slug, "note": NOTE,
+            "cut_m3_per_m": _num(seg.get("cut_m3_per_m")), "fill_m3_per_m": _num(seg.get("fill_m3_per_m")),
+            "structure_depth_m": _num(seg.get("structure_depth_m")),
         }
-        feats.append({"type": "Feature", "properties": props,
-                      "geometry": {"type": "LineString", "coordinates": coords}})
+        wp = r.waypoints
+        leg = int(seg["leg"])
+        feats.append(({"type": "Feature", "properties": props,
+                       "geometry": {"type": "LineString", "coordinates": coords}},
+                      (s.mode, _at(wp[leg]), _at(wp[leg + 1]))))
     return feats
 
 

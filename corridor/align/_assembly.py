@@ -21,7 +21,7 @@ from corridor._geo import cumulative_distance
 from corridor._types import NATIONAL_GAUGE_MM
 from corridor.align import surface as _cost
 from corridor.align._problem import Problem, excluded_units, leg_name
-from corridor.align.structures import _cut, run_levels, vertical_design
+from corridor.align.structures import JUNCTION, _cut, run_levels, vertical_design
 from corridor.costs import CostParams
 from corridor.data.regions import index, split_by_unit
 from corridor.network import piece_levels, with_design_levels
@@ -39,6 +39,21 @@ def _steps_to_pieces(pb: Problem, i: int, steps: list[Any], net: Any) -> list[tu
     pieces: list[tuple[list[Any], dict[str, Any] | None]] = []
     cur: list[Any] = [(a.lon, a.lat)]
     node_xy = _cost.node_coords(net) if net is not None else {}
+
+    def at(st: Any, p: Any) -> bool:
+        if st[0] != "node":
+            return False
+        x, y = node_xy[st[1]]
+        return bool(abs(x - p.lon) <= 1e-6 and abs(y - p.lat) <= 1e-6)
+
+    # a leg that passes a network node at its waypoint itself starts or ends there: the raster steps
+    # between that node and the waypoint's cell (a point on a cell edge falls in either cell) are a detour
+    ends = [k for k, st in enumerate(steps) if at(st, b)]
+    if ends:
+        steps = steps[:ends[0] + 1]
+    starts = [k for k, st in enumerate(steps) if at(st, a)]
+    if starts:
+        steps = steps[starts[-1]:]
     prev_node = None
     for k, st in enumerate(steps):
         if st[0] == "cell":
@@ -210,7 +225,7 @@ def _join_level(item: tuple[np.ndarray, dict[str, Any] | None, int], end: int,
                 pb: Problem) -> tuple[float, float] | None:
     """``(level, tolerance)`` at vertex ``end`` of an existing piece that carries its own design, else None."""
     coords, attrs, _leg = item
-    z = piece_levels(attrs, coords) if attrs is not None else None
+    z = piece_levels(attrs, coords) if attrs is not None and pb.design_joins else None
     if z is None:
         return None
     params = pb.params if pb.params is not None else CostParams.default()
@@ -263,22 +278,14 @@ def assemble(pb: Problem, legs: list[list[Any]], net: Any, name: str, allow_new:
             full = np.vstack([np.asarray(parts[0][1].coords)] + [np.asarray(g.coords)[1:] for _, g in parts[1:]])
         # 3. the least-cost grade line of the run gives its tunnels, bridges and earthworks
         pieces = [(c, leg) for c, _a, leg in run]
-        wps, fixed = run_levels(full, bounds, pieces, pb.places, pb.dem, join_levels=(before, after))
+        tol = (pb.params if pb.params is not None else CostParams.default()).vertical_design_join_tolerance_m
+        wps, fixed = run_levels(full, bounds, pieces, pb.places, pb.dem, join_levels=(before, after),
+                                given=pb.waypoint_levels, given_tolerance_m=tol)
         try:
-            try:
-                design = vertical_design(LineString(full), mode=mode, max_grade=pb.preset.max_grade, dem=pb.dem,
-                                         params=pb.params, waypoints=wps, fixed_levels=fixed)
-            except (NoFeasibleAlignment, ParameterError) as exc:
-                if before is None and after is None:
-                    raise
-                # the modelled line's own level cannot be met here (it was designed for another line):
-                # join it at the ground, as any existing line, and let the grade lines differ there
-                log.info("%s: %s; joined at the ground instead", leg_name(pb.places, run[0][2]), exc)
-                wps, fixed = run_levels(full, bounds, pieces, pb.places, pb.dem)
-                design = vertical_design(LineString(full), mode=mode, max_grade=pb.preset.max_grade, dem=pb.dem,
-                                         params=pb.params, waypoints=wps, fixed_levels=fixed)
+            design = vertical_design(LineString(full), mode=mode, max_grade=pb.preset.max_grade, dem=pb.dem,
+                                     params=pb.params, waypoints=wps, fixed_levels=fixed)
         except (NoFeasibleAlignment, ParameterError) as exc:
-            if not fixed:  # between the caller's waypoints: reported as it is
+            if not any(str(f[2]).startswith(JUNCTION) for f in fixed):  # the caller's constraints: as it is
                 raise
             # a join with existing line the ruling grade cannot reach along this piece of new line: the
             # search did not know that; the caller blocks the piece and searches again

@@ -62,6 +62,8 @@ class Problem:
     factors: np.ndarray | None = None
     search: str = "grade"
     params: CostParams | None = None
+    waypoint_levels: dict[int, float] = field(default_factory=dict)  # waypoint index -> given formation level
+    design_joins: bool = True  # new build joins modelled lines at their own level (else at the ground)
 
 
 def _avoid_map(avoid: Any) -> dict[str, float]:
@@ -87,9 +89,29 @@ def leg_name(p: Sequence[Place], i: int) -> str:
     return f"leg {i + 1} ({p[i].name} -> {p[i + 1].name})"
 
 
+def check_waypoint_levels(levels: Any, n: int) -> dict[int, float]:
+    """``{waypoint index: level}`` with indices in ``0 .. n - 1`` (negative ones from the end)."""
+    if levels is None:
+        return {}
+    if not isinstance(levels, Mapping):
+        raise ParameterError(f"waypoint_levels must map waypoint indices to levels in metres, got {levels!r}")
+    out: dict[int, float] = {}
+    for key, value in levels.items():
+        if isinstance(key, bool) or not isinstance(key, int) or not -n <= key < n:
+            raise ParameterError(f"waypoint_levels: {key!r} is not the index of one of the {n} waypoints")
+        try:
+            z = float(value)
+        except (TypeError, ValueError) as exc:
+            raise ParameterError(f"waypoint_levels[{key}]: {value!r} is not a level in metres") from exc
+        if isinstance(value, bool) or not math.isfinite(z):
+            raise ParameterError(f"waypoint_levels[{key}]: the level must be a finite number of metres")
+        out[key % n] = z
+    return out
+
+
 def setup(waypoints: Any, mode: str, dem: Any, stay_in: Any, avoid: Any, max_grade: Any,
            network: Any, buffer_m: float | None, search: str = "grade",
-           params: CostParams | None = None) -> Problem:
+           params: CostParams | None = None, waypoint_levels: Any = None) -> Problem:
     """Check the arguments of :func:`~corridor.align.trace` and build its :class:`Problem`."""
     check_mode(mode)
     check_search(search)
@@ -97,6 +119,7 @@ def setup(waypoints: Any, mode: str, dem: Any, stay_in: Any, avoid: Any, max_gra
         raise ParameterError(f"params must be a corridor.costs.CostParams (e.g. CostParams.from_toml(path)), "
                              f"got {type(params).__name__}")
     places = resolve_all(as_items(waypoints))
+    levels = check_waypoint_levels(waypoint_levels, len(places))
     network = as_network(network)
     stay = check_units(stay_in, what="stay_in unit")
     av = _avoid_map(avoid)
@@ -148,7 +171,7 @@ def setup(waypoints: Any, mode: str, dem: Any, stay_in: Any, avoid: Any, max_gra
     factors = _cost.unit_factors(grid, stay_in=stay, avoid=av, keep=cells)
     costs = _cost.cost_surface(grid, preset, factors)
     return Problem(places, mode, preset, dem_obj, grid, cells, costs, stay, av, network, buffer_m,
-                    factors=factors, search=search, params=params)
+                    factors=factors, search=search, params=params, waypoint_levels=levels)
 
 
 def half_width(preset: _cost.SurfacePreset, leg_m: float, buffer_m: float | None) -> float:

@@ -568,12 +568,16 @@ def straight_cells(a: tuple[int, int], b: tuple[int, int]) -> Sequence[tuple[int
 
 def search_network(grid: Grid, fields: CellFields, model: GradeModel, start: tuple[int, int],
                    end: tuple[int, int], net: Any, *, allowed: np.ndarray | None = None,
-                   connectivity: int = 16, reuse: dict[str, float] | None = None) -> tuple[list[Any], float]:
+                   connectivity: int = 16, reuse: dict[str, float] | None = None,
+                   at_start: Sequence[int] = (), at_end: Sequence[int] = ()) -> tuple[list[Any], float]:
     """Least-cost path over the move graph of ``fields`` and existing network edges together.
 
     ``grid`` and ``fields`` are the same window. Network edges and node-cell
     connectors are those of :func:`corridor.align.surface.network_edges` (connectors at
-    the cell's open-line price), added in both directions. Returns steps
+    the cell's open-line price), added in both directions. Network nodes ``at_start``
+    (``at_end``) stand where the leg's start (end) waypoint is: the leg starts (ends) at the
+    first of them, which is also joined to the start (end) cell at no cost (whichever cell its
+    position rounds to). Returns steps
     ``("cell", r, c)`` / ``("node", id, None)`` and the cost (``inf`` if unreachable).
     """
     from scipy.sparse import coo_matrix
@@ -585,11 +589,19 @@ def search_network(grid: Grid, fields: CellFields, model: GradeModel, start: tup
     fac = fields.factor if allowed is None else np.where(allowed, fields.factor, np.inf)
     mat = build_graph(fields, model, connectivity, allowed).tocoo()
     src, dst, w, node_ids = network_edges(fields.open * fac, grid, net, reuse or EXISTING_FACTOR, n)
+    s, t = start[0] * cols + start[1], end[0] * cols + end[1]
+    pos = {int(k): n + i for i, k in enumerate(node_ids)}
+    a = np.array([pos[int(k)] for k in at_start if int(k) in pos], dtype=np.int64)
+    b = np.array([pos[int(k)] for k in at_end if int(k) in pos], dtype=np.int64)
+    src += [np.full(a.size, s, dtype=np.int64), b]
+    dst += [a, np.full(b.size, t, dtype=np.int64)]
+    w += [np.full(a.size, 1e-3), np.full(b.size, 1e-3)]
     s_all = np.concatenate([mat.row, *src, *dst])
     d_all = np.concatenate([mat.col, *dst, *src])
     w_all = np.concatenate([mat.data, *w, *w])
     total = n + len(node_ids)
     g = coo_matrix((w_all, (s_all, d_all)), shape=(total, total)).tocsr()
-    s, t = start[0] * cols + start[1], end[0] * cols + end[1]
+    s = int(a[0]) if a.size else s  # a waypoint on the network starts (ends) the leg at its node
+    t = int(b[0]) if b.size else t
     dist, pred = dijkstra(g, directed=True, indices=s, return_predecessors=True)
     return graph_steps(dist, pred, s, t, cols, n, node_ids)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import itertools
 import logging
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -149,9 +149,14 @@ def flag_structures(line: Any, *, mode: str, max_grade: float | None = None, dem
                            fixed_levels=fixed_levels).spans()
 
 
+#: First word of the label of a level constraint where new line joins existing line (see :func:`run_levels`).
+JUNCTION = "junction"
+
+
 def run_levels(full: np.ndarray, bounds: Sequence[float], pieces: Sequence[tuple[np.ndarray, int]],
                places: Sequence[Any], dem: Any, *,
-               join_levels: tuple[tuple[float, float] | None, tuple[float, float] | None] = (None, None)
+               join_levels: tuple[tuple[float, float] | None, tuple[float, float] | None] = (None, None),
+               given: Mapping[int, float] | None = None, given_tolerance_m: float = 1.0
                ) -> tuple[list[tuple[float, str]], list[tuple[Any, ...]]]:
     """Level constraints of a run of new line: waypoint windows and joins with existing line.
 
@@ -161,7 +166,10 @@ def run_levels(full: np.ndarray, bounds: Sequence[float], pieces: Sequence[tuple
     joins existing track or road and is fixed at the DEM ground there (within
     ``CostParams.vertical_join_tolerance_m``), or, where the line joined carries its
     own design (``join_levels``: ``(level_m, tolerance_m)`` at the start and at the end of the
-    run, e.g. the modelled reference network), at that level within that tolerance.
+    run, e.g. the modelled reference network), at that level within that tolerance. A waypoint
+    with a level in ``given`` (waypoint index -> level, the caller's ``waypoint_levels``) meets
+    that level within ``given_tolerance_m`` instead of its window. Junction labels start with
+    :data:`JUNCTION`.
     """
     total = float(cumulative_distance(full[:, 0], full[:, 1])[-1])
 
@@ -170,23 +178,35 @@ def run_levels(full: np.ndarray, bounds: Sequence[float], pieces: Sequence[tuple
 
     def junction(d: float, xy: np.ndarray, known: tuple[float, float] | None) -> tuple[Any, ...]:
         if known is not None:
-            return (d, known[0], "junction with modelled line (its design level)", known[1])
+            return (d, known[0], f"{JUNCTION} with modelled line (its design level)", known[1])
         return (d, float(dem.sample(np.array([xy[0]]), np.array([xy[1]]), method="bilinear")[0]),
-                "junction with existing line")
+                f"{JUNCTION} with existing line")
 
     wps: list[tuple[float, str]] = []
     fixed: list[tuple[Any, ...]] = []
+    given = given or {}
+
+    def waypoint(d: float, i: int) -> None:
+        if i in given:  # the caller knows the level: it replaces the waypoint's window
+            fixed.append((d, given[i], f"{places[i].name} (given level)", given_tolerance_m))
+        else:
+            wps.append((d, str(places[i].name)))
+
     first, leg0 = pieces[0]
-    if at(first[0], leg0):
-        wps.append((0.0, str(places[leg0].name)))
+    if at(first[0], leg0):  # a waypoint; where a modelled line ends there too, also that line's level
+        waypoint(0.0, leg0)
+        if join_levels[0] is not None:
+            fixed.append(junction(0.0, full[0], join_levels[0]))
     else:
         fixed.append(junction(0.0, full[0], join_levels[0]))
     for b, (prev, nxt) in zip(bounds, itertools.pairwise(pieces), strict=False):
         if nxt[1] != prev[1] and at(nxt[0][0], nxt[1]):
-            wps.append((float(b), str(places[nxt[1]].name)))
+            waypoint(float(b), nxt[1])
     last, leg1 = pieces[-1]
     if at(last[-1], leg1 + 1):
-        wps.append((total, str(places[leg1 + 1].name)))
+        waypoint(total, leg1 + 1)
+        if join_levels[1] is not None:
+            fixed.append(junction(total, full[-1], join_levels[1]))
     else:
         fixed.append(junction(total, full[-1], join_levels[1]))
     return wps, fixed

@@ -61,7 +61,7 @@ from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -148,7 +148,8 @@ def _solve_leg(pb: Problem, i: int, costs: np.ndarray, net: Any,
         if net is not None and fields is not None:
             allowed = np.isfinite(cw) | ~np.isfinite(costs[w0:w1, v0:v1])
             steps, cost = _gradesearch.search_network(win, fields.window(w0, w1, v0, v1), _grade_model(pb),
-                                                      s, e, net, allowed=allowed)
+                                                      s, e, net, allowed=allowed, at_start=_nodes_at(net, a),
+                                                      at_end=_nodes_at(net, b))
         elif net is not None:
             steps, cost = _cost.search_combined(cw, win, s, e, net)
         else:
@@ -160,6 +161,11 @@ def _solve_leg(pb: Problem, i: int, costs: np.ndarray, net: Any,
         log.info("%s blocked inside its %s corridor; searching the whole area", leg_name(pb.places, i),
                  f"{hw / 1000:.0f} km")
     return _blocked(pb, i)
+
+
+def _nodes_at(net: Any, p: Any) -> list[int]:
+    """Network nodes at place ``p`` itself (within 1e-6 degree)."""
+    return [k for k, (x, y) in _cost.node_coords(net).items() if abs(x - p.lon) <= 1e-6 and abs(y - p.lat) <= 1e-6]
 
 
 def _level_leg(pb: Problem, i: int, fields: _gradesearch.CellFields,
@@ -259,7 +265,8 @@ def _meta(pb: Problem, costs: list[float], net: Any) -> dict[str, Any]:
 def trace(waypoints: Iterable[Any], *, mode: str, network: Any = None, dem: Any = None,
           stay_in: Sequence[str] | str | None = None, avoid: Any = None, max_grade: float | None = None,
           allow_new: bool = True, name: str | None = None, buffer_m: float | None = None,
-          search: str = "grade", params: CostParams | None = None) -> Route:
+          search: str = "grade", params: CostParams | None = None,
+          waypoint_levels: Mapping[int, float] | None = None) -> Route:
     """Trace a least-cost alignment through ordered waypoints.
 
     Parameters
@@ -303,6 +310,12 @@ def trace(waypoints: Iterable[Any], *, mode: str, network: Any = None, dem: Any 
         vertical design (default: the :mod:`corridor.costs` defaults); pass the
         set the route will be evaluated with (e.g. ``CostParams.from_toml``) so
         that the design is the least-cost one at those prices.
+    waypoint_levels : mapping of int to float, optional
+        Formation levels (m) the vertical design must meet at given waypoints (by index, negative
+        from the end), within ``CostParams.vertical_design_join_tolerance_m``, instead of the
+        waypoint's own level window: where the line continues a designed line or must meet a
+        known station level. If the ruling grade cannot meet them,
+        :class:`~corridor.NoFeasibleAlignment` names the stations.
 
     Returns
     -------
@@ -329,7 +342,7 @@ def trace(waypoints: Iterable[Any], *, mode: str, network: Any = None, dem: Any 
     wps = as_items(waypoints)  # a generator is read once; a single name is one (too few) waypoint
     if len(wps) < 2:
         raise InvalidInputError(f"need at least two waypoints, got {wps!r}")
-    pb = setup(wps, mode, dem, stay_in, avoid, max_grade, network, buffer_m, search, params)
+    pb = setup(wps, mode, dem, stay_in, avoid, max_grade, network, buffer_m, search, params, waypoint_levels)
     return _trace_problem(pb, pb.costs, name, allow_new)
 
 
@@ -342,8 +355,18 @@ def _trace_problem(pb: Problem, costs: np.ndarray, name: str | None, allow_new: 
         return _network_only(pb, nm)
     from rasterio.features import rasterize
 
+    given = costs
     costs = costs.copy()
     last: BlockPiece | None = None
+
+    def joins_at_ground() -> Route | None:
+        """Once: the same search with joins at the ground, where the modelled lines' levels cannot be met."""
+        if not pb.design_joins or pb.network is None:
+            return None
+        pb.design_joins = False
+        log.info("%s: a join at a modelled line's own level is out of reach (%s); joining at the ground", nm, last)
+        return _trace_problem(pb, given, name, allow_new)
+
     for attempt in range(6):
         legs, leg_costs = [], []
         fields = _grade_fields(pb, costs) if pb.search in ("grade", "level") else None
@@ -352,6 +375,9 @@ def _trace_problem(pb: Problem, costs: np.ndarray, name: str | None, allow_new: 
                 steps, c = _solve_leg(pb, i, costs, net, fields)
             except NoFeasibleAlignment as exc:
                 if last is not None and last.join:  # blocked by the retries: the reason is the unreachable join
+                    again = joins_at_ground()
+                    if again is not None:
+                        return again
                     raise NoFeasibleAlignment(f"{nm}: {last}") from exc
                 raise
             legs.append(steps)
@@ -371,6 +397,9 @@ def _trace_problem(pb: Problem, costs: np.ndarray, name: str | None, allow_new: 
             continue
         return route.with_meta(**_meta(pb, leg_costs, net))
     if last is not None and last.join:
+        again = joins_at_ground()
+        if again is not None:
+            return again
         raise NoFeasibleAlignment(f"{nm}: {last}") from last
     raise NoFeasibleAlignment(f"{nm}: the alignment keeps crossing an excluded unit "
                               f"({', '.join(sorted(excluded_units(pb)))}); add a waypoint on the allowed side")

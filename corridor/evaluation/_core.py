@@ -434,14 +434,17 @@ def _per_m(route: Any, col: str) -> float:
     if col not in seg.columns:
         return 0.0
     v = np.nan_to_num(seg[col].to_numpy(dtype=float), nan=0.0)
-    return float(np.sum(v * seg["length_m"].to_numpy(dtype=float)))
+    built = np.array([c == "new" for c in categories(route, cost=True)], dtype=bool)  # rehabilitation: no
+    return float(np.sum(np.where(built, v, 0.0) * seg["length_m"].to_numpy(dtype=float)))
 
 
 def earthworks(route: Any) -> tuple[float, float]:
     """``(cut_m3, fill_m3)`` of the route: the vertical design's volumes on new-build segments.
 
     New segments carry ``cut_m3_per_m`` / ``fill_m3_per_m`` (per metre, so that
-    splitting a segment at a border keeps the totals); existing edges have none.
+    splitting a segment at a border keeps the totals), and so do edges of the modelled
+    reference network (their own design). Only segments priced as new build count:
+    disused or abandoned line is rehabilitated on its existing formation.
     """
     return _per_m(route, "cut_m3_per_m"), _per_m(route, "fill_m3_per_m")
 

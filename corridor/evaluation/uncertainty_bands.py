@@ -30,8 +30,10 @@ the changes are stored, the band follows :meth:`RouteMetrics.recost`.
 
 A realisation whose ground no grade line can fit (a waypoint window out of
 reach at the ruling grade) is dropped and counted (:attr:`DemBand.n_failed`);
-the bands are P10/P50/P90 of the rest. Routes without a corridor-designed run
-(existing or reference-network lines only) get no band.
+the bands are P10/P50/P90 of the rest. Lines of the modelled reference network
+that are not built yet (or razed) carry the design corridor drew for them and get
+the band like new build; routes on existing lines only (OpenStreetMap, or
+reference lines rehabilitated on their formation) get no band.
 
 Examples
 --------
@@ -58,6 +60,8 @@ from corridor.align.structures import LEVEL_STEP_M, design_stations
 from corridor.align.surface import PRESETS
 from corridor.align.vertical import design_grade_line
 from corridor.costs import CostParams, terrain_factor
+from corridor.evaluation._core import categories
+from corridor.network import REFERENCE_SOURCE
 from corridor.route import true_runs
 from corridor.terrain.dem import DEM
 from corridor.terrain.uncertainty import bands, correlated_noise, default_corr_length_m
@@ -206,10 +210,17 @@ def _designed(route: Any) -> bool:
 
 
 def _runs(route: Any) -> list[_Run]:
-    """Contiguous runs of new-build segments with their level constraints (as :func:`corridor.align.trace`
-    set them: a run end at a waypoint is a waypoint window, elsewhere a junction with existing line)."""
+    """Contiguous runs of designed segments with their level constraints (as :func:`corridor.align.trace`
+    set them: a run end at a waypoint is a waypoint window, elsewhere a junction with existing line).
+
+    Designed: new build, and lines of the modelled reference network that are priced as new build
+    (not built yet, or razed): they carry the design of the line that :func:`corridor.align.trace`
+    drew for them (:mod:`corridor.network._design`)."""
     seg = route.segments
-    new = (seg["build"].astype(str) == "new").to_numpy()
+    src = seg["source"].astype(str) if "source" in seg.columns else None
+    new = np.array([b == "new" or (src is not None and src.iat[k] == REFERENCE_SOURCE and c == "new")
+                    for k, (b, c) in enumerate(zip(seg["build"].astype(str), categories(route, cost=True),
+                                                   strict=True))], dtype=bool)
     off = route.offsets()
     places = [(float(p.lon), float(p.lat), str(p.name)) for p in route.waypoints]
 

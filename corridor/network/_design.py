@@ -20,7 +20,7 @@ import functools
 import json
 import logging
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -38,76 +38,122 @@ __all__ = ["REFERENCE_SOURCE", "DesignLevels", "piece_levels", "reference_design
 #: ``source`` of the reference network's edges (and of the route segments on them).
 REFERENCE_SOURCE = "reference (modelled)"
 
-#: Vertex keys: coordinates in micro-degrees (the reference file stores 6 decimals).
-_SCALE = 1e6
-#: Share of a segment's vertices that must be found for its levels to be used (the others, e.g. vertices
-#: added where a line is split at a unit border, are interpolated along the segment).
-MIN_FOUND = 0.8
-
-
-def _key(lon: float, lat: float) -> tuple[int, int]:
-    return round(lon * _SCALE), round(lat * _SCALE)
+#: Greatest distance (degrees, ~0.1 m) of a vertex from a designed line for it to lie on that line.
+ON_LINE_DEG = 1e-6
 
 
 class DesignLevels:
-    """Formation levels of modelled edges, looked up by the line's ``ref`` and vertex position.
+    """Formation levels of modelled lines, looked up by the line's ``ref`` and position.
+
+    Each designed line is a vertex chain with a level per vertex; a point on it (a vertex, or
+    a point added where an edge was split at a unit border) gets the level interpolated
+    between the vertices on either side.
 
     Examples
     --------
     >>> import numpy as np
-    >>> d = DesignLevels({("x", 1_000_000, 2_000_000): 500.0, ("x", 1_010_000, 2_000_000): 510.0})
-    >>> d.levels("x", np.array([[1.0, 2.0], [1.01, 2.0]])).tolist()
+    >>> d = DesignLevels({"x": [(np.array([[1.0, 2.0], [1.02, 2.0]]), np.array([500.0, 520.0]))]})
+    >>> d.levels("x", np.array([[1.0, 2.0], [1.01, 2.0]])).round(6).tolist()
     [500.0, 510.0]
     >>> d.levels("y", np.array([[1.0, 2.0], [1.01, 2.0]])) is None
     True
     """
 
-    def __init__(self, table: dict[tuple[str, int, int], float]) -> None:
-        self._z = table
+    def __init__(self, lines: dict[str, list[tuple[np.ndarray, np.ndarray]]],
+                 quantities: dict[str, list[dict[str, float]]] | None = None) -> None:
+        import shapely
+
+        self._lines: dict[str, list[tuple[Any, np.ndarray, np.ndarray]]] = {}
+        self._qty: dict[str, list[dict[str, float]]] = {}
+        self._trees: dict[str, Any] = {}
+        for ref, chains in lines.items():
+            kept, qty = [], []
+            given = (quantities or {}).get(ref, [])
+            for i, (xy, z) in enumerate(chains):
+                xy = np.asarray(xy, dtype=float)[:, :2]
+                if len(xy) >= 2 and len(z) == len(xy):
+                    along = np.concatenate([[0.0], np.cumsum(np.hypot(*np.diff(xy, axis=0).T))])
+                    kept.append((shapely.LineString(xy), along, np.asarray(z, dtype=float)))
+                    qty.append(given[i] if i < len(given) else {})
+            if kept:
+                self._lines[ref] = kept
+                self._qty[ref] = qty
+                self._trees[ref] = shapely.STRtree([g for g, _a, _z in kept])
 
     def __len__(self) -> int:
-        return len(self._z)
+        return sum(len(v) for v in self._lines.values())
 
     def levels(self, ref: str, coords: np.ndarray) -> np.ndarray | None:
         """Formation level (m) at each vertex of a piece of a modelled line, or None if it is not one.
 
-        Vertices not in the table (added where the line was split at a unit border) are
-        interpolated along the piece; the piece must have both ends and at least
-        :data:`MIN_FOUND` of its vertices in the table.
+        Every vertex must lie on a designed line of ``ref`` (within :data:`ON_LINE_DEG`).
         """
+        import shapely
+
         xy = np.asarray(coords, dtype=float)
-        if xy.ndim != 2 or len(xy) < 2:
+        tree = self._trees.get(ref)
+        if tree is None or xy.ndim != 2 or len(xy) < 2:
             return None
-        z = np.array([self._z.get((ref, *_key(float(x), float(y))), math.nan) for x, y in xy[:, :2]])
-        found = np.isfinite(z)
-        if not (found[0] and found[-1]) or found.mean() < MIN_FOUND:
+        pts = shapely.points(xy[:, :2])
+        idx_pt, idx_line = tree.query(pts, predicate="dwithin", distance=ON_LINE_DEG)
+        if np.unique(idx_pt).size < len(xy):
             return None
-        if not found.all():
-            d = cumulative_distance(xy[:, 0], xy[:, 1])
-            z[~found] = np.interp(d[~found], d[found], z[found])
+        z = np.full(len(xy), math.nan)
+        for k, j in zip(idx_pt.tolist(), idx_line.tolist(), strict=True):
+            if math.isfinite(z[k]):
+                continue  # the first line that holds it (lines of one ref meet only at their ends)
+            line, along, lv = self._lines[ref][j]
+            z[k] = float(np.interp(line.project(pts[k]), along, lv))
         return z
+
+    def quantities(self, ref: str, coords: np.ndarray) -> dict[str, float]:
+        """The design quantities (``cut_m3_per_m``, ``fill_m3_per_m``, ``structure_depth_m``) of the
+        designed line of ``ref`` that holds the middle of the piece ``coords`` ({} if none)."""
+        import shapely
+
+        xy = np.asarray(coords, dtype=float)
+        tree = self._trees.get(ref)
+        if tree is None or xy.ndim != 2 or len(xy) < 2:
+            return {}
+        mid = shapely.LineString(xy[:, :2]).interpolate(0.5, normalized=True)
+        hit = tree.query(mid, predicate="dwithin", distance=ON_LINE_DEG)
+        return dict(self._qty[ref][int(hit[0])]) if len(hit) else {}
+
+
+#: Design quantities a modelled edge may carry as properties (per metre of line, or m).
+QUANTITIES = ("cut_m3_per_m", "fill_m3_per_m", "structure_depth_m")
 
 
 def parse_design(collection: Any) -> DesignLevels:
     """The levels of a GeoJSON FeatureCollection of modelled edges (3-D LineStrings with a ``ref``).
 
-    Features without a third coordinate (or not LineStrings) add nothing: their edges have no design.
+    Features without a third coordinate on every vertex (or not LineStrings) add nothing: their
+    edges have no design.
     """
-    table: dict[tuple[str, int, int], float] = {}
+    lines: dict[str, list[tuple[np.ndarray, np.ndarray]]] = {}
+    qty: dict[str, list[dict[str, float]]] = {}
     feats = collection.get("features", []) if isinstance(collection, dict) else []
     for feat in feats if isinstance(feats, list) else []:
         props = feat.get("properties") if isinstance(feat, dict) else None
         geom = feat.get("geometry") if isinstance(feat, dict) else None
         if not isinstance(props, dict) or not isinstance(geom, dict) or geom.get("type") != "LineString":
             continue  # no design: the edge's profile stays the DEM ground
-        ref = str(props.get("ref") or "")
         coords = geom.get("coordinates")
-        for c in coords if isinstance(coords, list) else []:
-            if isinstance(c, Sequence) and len(c) >= 3 and c[2] is not None:
-                z = float(c[2])
-                if math.isfinite(z):
-                    table[(ref, *_key(float(c[0]), float(c[1])))] = z
-    return DesignLevels(table)
+        try:
+            arr = np.asarray(coords, dtype=float)
+        except (TypeError, ValueError):
+            continue
+        if arr.ndim != 2 or arr.shape[1] < 3 or len(arr) < 2 or not np.isfinite(arr[:, :3]).all():
+            continue
+        ref = str(props.get("ref") or "")
+        lines.setdefault(ref, []).append((arr[:, :2], arr[:, 2]))
+        q: dict[str, float] = {}
+        for name in QUANTITIES:
+            v = props.get(name)
+            if isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(float(v)):
+                q[name] = float(v)
+        qty.setdefault(ref, []).append(q)
+    return DesignLevels(lines, qty)
 
 
 @functools.lru_cache(maxsize=2)
@@ -147,7 +193,8 @@ def with_design_levels(route: Route, source: str = REFERENCE_SOURCE, design: Des
     """``route`` with the formation level of its segments from modelled edges in ``meta["formation"]``.
 
     Segments whose ``source`` is ``source`` (the reference network's) and whose ``ref`` and
-    vertices are in ``design`` (default: :func:`reference_design`) get a formation run each;
+    vertices are in ``design`` (default: :func:`reference_design`) get a formation run each,
+    and the design's :data:`QUANTITIES` as segment columns (as new build has them);
     runs already in the route's meta (new build designed by :func:`corridor.align.trace`)
     are kept. A route with no such segment is returned as it is.
     """
@@ -177,6 +224,10 @@ def with_design_levels(route: Route, source: str = REFERENCE_SOURCE, design: Des
             continue
         runs.append({"start_m": float(off[k]), "distance_m": cumulative_distance(xy[:, 0], xy[:, 1]),
                      "level_m": z})
+        for name, value in design.quantities(str(ref), xy).items():  # the design's earthworks and depths
+            if name not in seg.columns:
+                seg[name] = math.nan
+            seg.iloc[k, seg.columns.get_loc(name)] = value
     if not runs:
         return route
     old = route.meta.get("formation")

@@ -195,7 +195,9 @@ def load_reference() -> tuple[Any, dict[str, Any]]:
     gdf = gdf.set_geometry(shapely.force_2d(gdf.geometry.values))
     edges = normalise(gdf, source=REFERENCE_SOURCE)
 
+    # keep_all_nodes: its edges end at the scenarios' waypoints, which a trace over it must reach as nodes
     meta = {"source": REFERENCE_SOURCE, "path": str(path), "checksum": file_checksum(path), "modelled": True,
+            "keep_all_nodes": True,
             "extract_date": "", "filter": {"modes": sorted(set(edges["mode"]))}}
     return edges, meta
 

@@ -121,8 +121,10 @@ class Network:
             {"id": pd.Series(dtype="int64"), "lon": pd.Series(dtype=float), "lat": pd.Series(dtype=float),
              "kind": pd.Series(dtype=object), "name": pd.Series(dtype=object)})
         self.meta: dict[str, Any] = dict(meta or {})
-        if simplify and not self.meta.get("simplified"):  # meta["simplified"]: the table was simplified
-
+        # meta["simplified"]: the table was simplified; meta["keep_all_nodes"]: every node is a station of
+        # the lines (the modelled reference network's waypoints), so none is merged away
+        simplify = simplify and not self.meta.get("keep_all_nodes")
+        if simplify and not self.meta.get("simplified"):
             edges = simplify_edges(edges, stations=self.stations)
         self.meta["simplified"] = bool(simplify or self.meta.get("simplified"))
         self.edges = edges
@@ -438,7 +440,9 @@ def load_network(source: str | os.PathLike[str], *, modes: Sequence[str] = ("roa
         attribute changes (:func:`corridor.network._simplify.simplify_edges`); the
         nodes merged away are listed in the column ``via_nodes`` and stay route
         ends, so routes are those of the unsimplified table. False keeps one
-        edge per piece of way between shared nodes.
+        edge per piece of way between shared nodes. The reference network is
+        never simplified: its edges end at the scenarios' waypoints, which a
+        trace over it (:func:`corridor.align.trace`) must reach as nodes.
 
     Returns
     -------
@@ -485,7 +489,7 @@ def load_network(source: str | os.PathLike[str], *, modes: Sequence[str] = ("roa
         if not len(edges):
             raise EmptyNetworkError(f"the reference network has no {'/'.join(mds)} edges; use other modes")
         net = Network(io.filter_units(edges, units, "the reference network"), meta={**meta, "region": list(units)},
-                      simplify=simplify)
+                      simplify=False)
         return net.subset(box) if box is not None else net
     classes = osm.tagnorm.resolve_road_classes(road_classes)
     spec = io.filter_spec(mds, classes)
