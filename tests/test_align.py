@@ -417,3 +417,21 @@ def test_ring_path_runs_from_a_to_b_the_shorter_way_through_the_ring_start(da, d
     assert Point(xy[-1]).distance(ring.interpolate(db)) < 1e-9
     assert path.length == pytest.approx(length)  # continuous along the ring, never a jump across it
     assert ring.buffer(1e-9).contains(path)
+
+
+# ------------------------------------------------------------------ given waypoint levels
+def test_waypoint_levels_are_met_instead_of_the_waypoint_window():
+    free = trace(["Ordubad", "Meghri"], mode="rail", stay_in=["NAX", "ARM"])
+    z0 = float(free.meta["formation"]["runs"][0]["level_m"][0])
+    r = trace(["Ordubad", "Meghri"], mode="rail", stay_in=["NAX", "ARM"], waypoint_levels={0: z0 + 12.0})
+    got = float(r.meta["formation"]["runs"][0]["level_m"][0])
+    assert got == pytest.approx(z0 + 12.0, abs=1e-6)  # on the design's level grid: the level itself
+    with pytest.raises(NoFeasibleAlignment, match=r"Meghri \(given level\)"):
+        trace(["Ordubad", "Meghri"], mode="rail", stay_in=["NAX", "ARM"], waypoint_levels={-1: 2500.0})
+
+
+@pytest.mark.parametrize("levels, match", [({2: 800.0}, "index"), ({0: "high"}, "level"), ({0: True}, "finite"),
+                                            ({0: float("nan")}, "finite"), ([800.0], "map")])
+def test_bad_waypoint_levels_are_refused(levels, match):
+    with pytest.raises(ParameterError, match=match):
+        trace(["Ordubad", "Meghri"], mode="rail", stay_in=["NAX", "ARM"], waypoint_levels=levels)

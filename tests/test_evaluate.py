@@ -525,3 +525,16 @@ def test_renamed_columns_keep_their_old_names_for_one_release():
         assert m.km_over_ruling == m.over_ruling_km
     with pytest.warns(DeprecationWarning, match="'flat_km'"):
         assert check_weights({"km_flat": 2.0}) == {"flat_km": 2.0}
+
+
+@pytest.mark.parametrize("status, counted", [("construction", True), ("razed", True), ("disused", False),
+                                             ("abandoned", False), ("active", False)])
+def test_earthworks_count_only_on_line_priced_as_new_build(dem, status, counted):
+    """Modelled reference lines carry their design's earthworks; a line rehabilitated on its formation has none."""
+    a, b = xy("Meghri"), xy("Agarak")
+    r = Route.from_lines([LineString([a, b])], mode="rail",
+                         attrs=[{"build": "existing", "status": status, "cut_m3_per_m": 40.0, "fill_m3_per_m": 10.0}])
+    m = evaluate(r, dem=dem, dem_samples=0)
+    length = float(r.segments["length_m"].sum())
+    assert m.cut_m3 == pytest.approx(40.0 * length if counted else 0.0)
+    assert m.fill_m3 == pytest.approx(10.0 * length if counted else 0.0)

@@ -188,3 +188,19 @@ def test_default_sample_count_comes_from_settings(monkeypatch):
     with pytest.raises(ParameterError, match="CORRIDOR_DEM_SAMPLES"):
         check_samples(None)
     assert settings.DEFAULTS["dem_samples"] > 0
+
+
+def test_modelled_reference_lines_not_built_get_a_band_rehabilitated_ones_none():
+    """A route over the reference network: its lines carry the design corridor drew for them
+    (corridor.network._design), so a line still to build gets the band; a disused one does not."""
+    from corridor import scenarios
+    from corridor.network import load_network
+
+    net = load_network("reference")
+    built = evaluate(scenarios.get("kars-dilucu-sadarak").route(network=net), dem_samples=8)  # construction
+    assert built.dem_band.n_ok > 0 and built.dem_band.runs >= 1 and built.dem_band.designed_km > 200
+    assert np.ptp(built.dem_band.d_tunnel_km) > 0  # the ground noise moves the design's tunnels
+    row = built.as_row()
+    assert row["tunnel_km_dem_p10"] <= row["tunnel_km_dem_p90"] and row["dem_samples"] == built.dem_band.n_ok
+    disused = evaluate(scenarios.get("yeraskh-sadarak").route(network=net), dem_samples=8)
+    assert disused.dem_band.n_ok == 0 and disused.dem_band.reason == NO_DESIGN

@@ -393,3 +393,16 @@ def test_level_band_never_excludes_the_optimum(seed, monkeypatch):
     unbanded = design_grade_line(d, ground, mode="rail", max_grade=0.0125, waypoint_targets=wps)
     assert banded.meta["cells"] < unbanded.meta["cells"]
     assert banded.meta["objective_musd"] == pytest.approx(unbanded.meta["objective_musd"], rel=1e-6)
+
+
+def test_a_fixed_level_known_to_less_than_a_level_step_is_met_exactly():
+    """A join with a modelled line (tolerance below the level step): the level grid is put through it, so the
+    grade lines meet without a step; a wider tolerance keeps the usual outward rounding."""
+    d = _stations(4_000)
+    ground = 500.0 + 0.004 * d
+    v = design_grade_line(d, ground, mode="rail", max_grade=0.0125,
+                          fixed_levels=[(0.0, 493.37, "joined line", 0.2), (4_000.0, 516.0)])
+    assert v.formation_m[0] == pytest.approx(493.37, abs=1e-9)
+    assert _obeys(v, 0.0125)
+    with pytest.raises(ParameterError, match="tolerance"):
+        design_grade_line(d, ground, mode="rail", max_grade=0.0125, fixed_levels=[(0.0, 493.0, "x", -1.0)])

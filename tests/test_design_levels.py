@@ -1,0 +1,108 @@
+"""Tests of corridor.network._design: the modelled reference network's grade line on the routes that use it.
+
+Fixtures: small FeatureCollections written in the tests (3-D vertices with made-up levels), and the
+embedded reference network (``data/reference/network.geojson``, modelled by
+``scripts/build_reference_network.py``; its levels are the vertical design of the traced lines).
+"""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from shapely.geometry import LineString
+
+from corridor import scenarios
+from corridor.costs import CostParams
+from corridor.data import data_dir, resolve_all
+from corridor.evaluation import evaluate
+from corridor.network import Network, load_network, with_design_levels
+from corridor.network._design import parse_design
+from corridor.route import Route
+from corridor.terrain import profile
+
+RULING = CostParams().rail_ruling_grade
+
+
+def _feature(ref: str, coords: list[tuple[float, ...]], **props: object) -> dict[str, object]:
+    return {"type": "Feature", "properties": {"ref": ref, **props},
+            "geometry": {"type": "LineString", "coordinates": [list(c) for c in coords]}}
+
+
+@pytest.fixture(scope="module")
+def reference():
+    return load_network("reference")
+
+
+def test_levels_are_read_along_the_designed_line_split_or_reversed():
+    d = parse_design({"features": [_feature("a", [(45.0, 40.0, 100.0), (45.1, 40.0, 110.0), (45.2, 40.0, 130.0)],
+                                            cut_m3_per_m=2.5, structure_depth_m=None)]})
+    # a piece of it in the other direction, cut at a point that is not a vertex (a border)
+    z = d.levels("a", np.array([[45.15, 40.0], [45.1, 40.0], [45.05, 40.0]]))
+    assert z is not None and z.tolist() == pytest.approx([120.0, 110.0, 105.0])
+    assert d.quantities("a", np.array([[45.15, 40.0], [45.05, 40.0]])) == {"cut_m3_per_m": 2.5}
+    assert d.levels("b", np.array([[45.0, 40.0], [45.1, 40.0]])) is None  # another line's ref
+    assert d.levels("a", np.array([[45.0, 40.001], [45.1, 40.0]])) is None  # a vertex ~110 m off the line
+    assert d.quantities("a", np.array([[45.0, 40.01], [45.1, 40.01]])) == {}
+
+
+def test_features_without_a_level_on_every_vertex_add_no_design():
+    d = parse_design({"features": [
+        _feature("a", [(45.0, 40.0), (45.1, 40.0)]),  # 2-D
+        _feature("a", [(45.0, 40.0, 100.0), (45.1, 40.0, None)]),  # a vertex without level
+        {"type": "Feature", "properties": {"ref": "a"}, "geometry": {"type": "Point", "coordinates": [45, 40, 1]}},
+        {"type": "Feature", "properties": None, "geometry": None},
+        "not a feature",
+    ]})
+    assert len(d) == 0
+    assert len(parse_design({"features": "nonsense"})) == 0 and len(parse_design([])) == 0
+
+
+def test_routes_over_the_reference_network_follow_its_design(reference):
+    for slug in ("kars-dilucu-sadarak", "meghri-rail"):
+        r = scenarios.get(slug).route(network=reference)
+        seg = r.segments
+        assert (seg["source"] == "reference (modelled)").mean() > 0.95
+        p = profile(r, mode="rail")
+        assert p.design_m is not None and np.isfinite(p.design_m).all()
+        # the grade line obeys the ruling grade (levels stored to 0.01 m), where the 1-km DEM ground does not
+        assert p.max_abs_grade <= RULING + 1e-4
+        assert np.max(np.abs(np.diff(p.ground_m) / np.diff(p.distance_m))) > 5 * RULING
+        m = evaluate(r, dem_samples=0)
+        assert m.over_ruling_km == 0.0 and m.cut_m3 > 0 and m.fill_m3 > 0  # the design's own earthworks
+
+
+def test_shared_legs_are_one_line_whose_level_the_others_continue(reference):
+    """Horadiz - Aghband is built once (by the scenario with fewest waypoints) and reused by the Meghri and
+    Aras lines; their own legs start at its formation level at Aghband."""
+    fc = json.loads((data_dir() / "reference" / "network.geojson").read_text(encoding="utf-8"))
+    gumlagh, aghband = resolve_all(["Gumlagh", "Aghband"])
+
+    def touching(p):  # the rail lines through a place (the Meghri road is another line)
+        return [f for f in fc["features"] if f["properties"]["mode"] == "rail" for c in f["geometry"]["coordinates"]
+                if abs(c[0] - p.lon) < 1e-6 and abs(c[1] - p.lat) < 1e-6]
+
+    assert {f["properties"]["ref"] for f in touching(gumlagh)} == {"horadiz-aghband"}
+    at_aghband = touching(aghband)
+    assert {f["properties"]["ref"] for f in at_aghband} >= {"horadiz-aghband", "meghri-rail", "aras-iran"}
+    levels = [c[2] for f in at_aghband for c in f["geometry"]["coordinates"]  # one level where they meet
+              if abs(c[0] - aghband.lon) < 1e-6 and abs(c[1] - aghband.lat) < 1e-6]
+    assert max(levels) - min(levels) <= CostParams().vertical_design_join_tolerance_m
+
+
+def test_the_reference_network_keeps_its_waypoint_nodes(reference):
+    again = Network(reference.edges, stations=reference.stations, meta=reference.meta)  # simplify=True
+    assert len(again.edges) == len(reference.edges)
+    # a trace over it reaches the waypoints at their nodes: no new build at all on the Gyumri - Kars line
+    r = scenarios.get("gyumri-kars").route(network=again)
+    assert (r.segments["build"] == "new").sum() == 0
+
+
+def test_routes_on_other_sources_are_left_alone():
+    r = Route.from_lines([LineString([(45.0, 40.0), (45.1, 40.0)])], mode="rail", name="osm line",
+                         attrs=[{"build": "existing", "status": "active", "source": "osm", "ref": "a"}])
+    d = parse_design({"features": [_feature("a", [(45.0, 40.0, 100.0), (45.1, 40.0, 110.0)])]})
+    assert with_design_levels(r, design=d) is r and "formation" not in r.meta
+    got = with_design_levels(r, source="osm", design=d)  # the same line, read as a modelled source
+    assert got.meta["formation"]["runs"][0]["level_m"].tolist() == [100.0, 110.0]
