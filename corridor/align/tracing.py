@@ -164,8 +164,15 @@ def _solve_leg(pb: Problem, i: int, costs: np.ndarray, net: Any,
 
 
 def _nodes_at(net: Any, p: Any) -> list[int]:
-    """Network nodes at place ``p`` itself (within 1e-6 degree)."""
-    return [k for k, (x, y) in _cost.node_coords(net).items() if abs(x - p.lon) <= 1e-6 and abs(y - p.lat) <= 1e-6]
+    """Network nodes at place ``p`` itself (edge ends within 1e-6 degree), vectorised over the edges."""
+    import shapely
+
+    out: set[int] = set()
+    for end, col in ((0, "u"), (-1, "v")):
+        xy = shapely.get_coordinates(shapely.get_point(net.geometry.values, end))
+        hit = (np.abs(xy[:, 0] - p.lon) <= 1e-6) & (np.abs(xy[:, 1] - p.lat) <= 1e-6)
+        out.update(int(k) for k in net[col].to_numpy()[hit])
+    return sorted(out)
 
 
 def _level_leg(pb: Problem, i: int, fields: _gradesearch.CellFields,
