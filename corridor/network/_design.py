@@ -21,6 +21,7 @@ import json
 import logging
 import math
 from collections.abc import Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -202,23 +203,14 @@ def with_design_levels(route: Route, source: str = REFERENCE_SOURCE, design: Des
     if "source" not in seg.columns or "ref" not in seg.columns or not (seg["source"] == source).any():
         return route
     design = design if design is not None else reference_design()
+    seg = seg.copy()  # the caller's route is left as it is
     off = route.offsets()
-    mine = (seg["source"] == source).to_numpy()
-    # lines of several scenarios share stretches (the same waypoints give the same horizontal line) but
-    # were designed apart, so their levels differ: every segment takes the level of the line that covers
-    # most of the route where that line has it, so the grade line does not jump between designs
-    by_ref = seg.loc[mine].groupby(seg.loc[mine, "ref"].astype(str))["length_m"].sum()
-    prefer = [str(r) for r in by_ref.sort_values(ascending=False, kind="stable").index]
     runs: list[dict[str, Any]] = []
     for k, (src, ref, geom) in enumerate(zip(seg["source"], seg["ref"], seg.geometry, strict=True)):
         if src != source or geom is None:
             continue
         xy = np.asarray(geom.coords, dtype=float)[:, :2]
-        z = None
-        for r in [*prefer, str(ref)]:
-            z = design.levels(r, xy)
-            if z is not None:
-                break
+        z = design.levels(str(ref), xy)
         if z is None:
             log.debug("segment %d (%s): no design levels in the reference network", k, ref)
             continue
@@ -233,5 +225,6 @@ def with_design_levels(route: Route, source: str = REFERENCE_SOURCE, design: Des
     old = route.meta.get("formation")
     keep = list(old["runs"]) if isinstance(old, dict) and old.get("runs") else []
     allruns = sorted([*keep, *runs], key=lambda r: float(r["start_m"]))
-    return route.with_meta(formation={"start_lonlat": route.start, "end_lonlat": route.end,
-                                      "length_m": route.length_m, "runs": allruns})
+    return replace(route, segments=seg).with_meta(
+        formation={"start_lonlat": route.start, "end_lonlat": route.end, "length_m": route.length_m,
+                   "runs": allruns})
