@@ -74,7 +74,7 @@ def test_modelled_vs_published_and_dem_band(tmp_path):
     assert "σ 18.2 m" in text  # GLOBE LE90 30 m
     lo, hi = ms[0].as_row()["bridge_km_dem_p10"], ms[0].as_row()["bridge_km_dem_p90"]
     assert f"{lo:,.1f}–{hi:,.1f}" in text
-    assert "no new build designed by corridor" in text  # the existing-only route says it has no band
+    assert "no line designed by corridor to build" in text  # the existing-only route says it has no band
 
 
 def test_untrusted_text_escaped(written):

@@ -134,7 +134,7 @@ def print_dem_bands(table: Any, console: Any, meaning: str | None = None) -> Non
             if not banded:
                 return _num(r[col], fmt)
             return f"{_num(r[col], fmt)} ({_num(r[f'{col}_dem_p10'], fmt)}–{_num(r[f'{col}_dem_p90'], fmt)})"
-        name = safe(r["name"]) + ("" if banded else "\n[dim](no band: no corridor-designed new build)[/]"
+        name = safe(r["name"]) + ("" if banded else "\n[dim](no band: no corridor-designed line to build)[/]"
                                   if str(r.get("dem_band", "")) == NO_DESIGN else
                                   f"\n[dim]{safe(r.get('dem_band', ''))}[/]")
         t.add_row(name, cell("tunnel_km", "{:,.1f}"), cell("bridge_km", "{:,.1f}"),

@@ -80,15 +80,17 @@ BAND_COLUMNS: tuple[str, ...] = (*(f"{f}_dem_{p}" for f in BAND_FIGURES for p in
 DEFAULT_SEED = 14
 #: What the band means (one sentence, shown by the CLI and the report).
 MEANING = ("The DEM band is the P10-P90 spread of tunnel km, bridge km and central cost over {n} "
-           "re-designs of the grade line of each new-build run that corridor designed, each on the DEM "
+           "re-designs of the grade line of each run that corridor designed (new build, and lines of the "
+           "modelled reference network still to build), each on the DEM "
            "ground plus spatially correlated noise of the DEM's documented vertical error ({sigma}), "
            "correlated along the line over {corr}; it covers DEM vertical error only: the horizontal "
            "line is held fixed, unit costs are held at their central values (their own low-high band is "
            "shown beside), and existing lines keep the structures of their network data. Noise roughens "
            "the ground, so with a large error the band can sit above the figure designed on the DEM as it "
-           "is (more cut and fill). Routes with no corridor-designed new build get no band.")
+           "is (more cut and fill). Routes on existing lines only get no band.")
 #: Note of a route with no corridor-designed new build, and of a table computed without the band.
-NO_DESIGN = "none: no new build designed by corridor (existing lines keep the structures of their network data)"
+NO_DESIGN = ("none: no line designed by corridor to build (existing lines keep the structures of their "
+             "network data)")
 OFF = "not computed (dem_samples = 0)"
 
 
