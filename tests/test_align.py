@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 
 import numpy as np
@@ -435,3 +436,54 @@ def test_waypoint_levels_are_met_instead_of_the_waypoint_window():
 def test_bad_waypoint_levels_are_refused(levels, match):
     with pytest.raises(ParameterError, match=match):
         trace(["Ordubad", "Meghri"], mode="rail", stay_in=["NAX", "ARM"], waypoint_levels=levels)
+
+
+def test_new_build_joins_a_modelled_line_at_its_level_or_else_at_the_ground(monkeypatch, caplog):
+    """Yerevan - Gyumri runs new build into the reference network's Gyumri - Kars line: the join meets that
+    line's own formation level. Were that level out of reach (made so here), the piece is blocked and
+    searched again, and only then is the line joined at the ground, as any existing line, and logged."""
+    import logging
+
+    from corridor.align import _assembly
+    from corridor.network import load_network
+
+    net = load_network("reference")
+    r = trace(["Yerevan", "Gyumri"], mode="rail", network=net)
+    runs = r.meta["formation"]["runs"]
+    assert any(float(x["start_m"]) > 0 for x in runs) and (r.segments["build"] == "existing").any()
+    for a, b in itertools.pairwise(runs):  # the grade line is continuous where runs meet
+        if abs(float(a["start_m"]) + float(a["distance_m"][-1]) - float(b["start_m"])) < 1.0:
+            assert abs(float(a["level_m"][-1]) - float(b["level_m"][0])) <= 3.0
+
+    real = _assembly.vertical_design
+
+    def unreachable(*a, **kw):  # no grade line meets a modelled line's own level here
+        if any("modelled line" in str(f[2]) for f in kw.get("fixed_levels", ())):
+            raise NoFeasibleAlignment("the modelled line's level is out of reach (test)")
+        return real(*a, **kw)
+
+    monkeypatch.setattr(_assembly, "vertical_design", unreachable)
+    with caplog.at_level(logging.DEBUG, logger="corridor.align.tracing"):
+        avoided = trace(["Yerevan", "Gyumri"], mode="rail", network=net)
+    assert "blocked" in caplog.text  # the piece that could not meet the level was blocked and searched again
+    assert (avoided.segments["build"] == "new").all()  # here another line exists: all new build
+
+    # where no other line exists (simulated: a leg searched after such a block finds nothing), the
+    # modelled line is joined at the ground, as any existing line, and that is logged
+    from corridor.align import tracing
+
+    solve = tracing._solve_leg
+    calls = [0]
+
+    def nothing_else(pb, i, *a, **kw):  # one leg: a second search comes after a block
+        calls[0] += 1
+        if pb.design_joins and calls[0] > 1:
+            raise NoFeasibleAlignment("no other line (test)")
+        return solve(pb, i, *a, **kw)
+
+    monkeypatch.setattr(tracing, "_solve_leg", nothing_else)
+    caplog.clear()
+    with caplog.at_level(logging.INFO, logger="corridor.align.tracing"):
+        r2 = trace(["Yerevan", "Gyumri"], mode="rail", network=net)
+    assert "joining at the ground" in caplog.text
+    assert (r2.segments["build"] == "existing").any()  # the modelled line is used, joined at the ground
