@@ -421,10 +421,12 @@ def test_ring_path_runs_from_a_to_b_the_shorter_way_through_the_ring_start(da, d
 
 
 # ------------------------------------------------------------------ given waypoint levels
-def test_waypoint_levels_are_met_instead_of_the_waypoint_window():
-    free = trace(["Ordubad", "Meghri"], mode="rail", stay_in=["NAX", "ARM"])
+@pytest.mark.parametrize("search", ["grade", "level"])
+def test_waypoint_levels_are_met_instead_of_the_waypoint_window(search):
+    free = trace(["Ordubad", "Meghri"], mode="rail", stay_in=["NAX", "ARM"], search=search)
     z0 = float(free.meta["formation"]["runs"][0]["level_m"][0])
-    r = trace(["Ordubad", "Meghri"], mode="rail", stay_in=["NAX", "ARM"], waypoint_levels={0: z0 + 12.0})
+    r = trace(["Ordubad", "Meghri"], mode="rail", stay_in=["NAX", "ARM"], waypoint_levels={0: z0 + 12.0},
+              search=search)
     got = float(r.meta["formation"]["runs"][0]["level_m"][0])
     assert got == pytest.approx(z0 + 12.0, abs=1e-6)  # on the design's level grid: the level itself
     with pytest.raises(NoFeasibleAlignment, match=r"Meghri \(given level\)"):

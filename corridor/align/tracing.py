@@ -198,8 +198,10 @@ def _level_leg(pb: Problem, i: int, fields: _gradesearch.CellFields,
 
         prob = _levelsearch.LevelProblem(f.z, fac, f.dx, f.dy, model, pb.preset.max_grade)
         try:
-            path, cost, _levels = _levelsearch.search_levels(prob, (ra - r0, ca - c0), (rb - r0, cb - c0),
-                                                             window(ra, ca), window(rb, cb))
+            tol = params.vertical_design_join_tolerance_m
+            ends = [(pb.waypoint_levels[k] - tol, pb.waypoint_levels[k] + tol) if k in pb.waypoint_levels
+                    else window(r, c) for k, (r, c) in ((i, (ra, ca)), (i + 1, (rb, cb)))]  # given levels first
+            path, cost, _levels = _levelsearch.search_levels(prob, (ra - r0, ca - c0), (rb - r0, cb - c0), *ends)
         except _levelsearch.GraphTooLarge as exc:
             log.info("%s: level search skipped (%s)", leg_name(pb.places, i), exc)
             return None
