@@ -22,7 +22,7 @@ from corridor._geo import cumulative_distance, geod
 from corridor._validate import check_mode, check_positive
 from corridor.align import surface as _cost
 from corridor.align.vertical import VerticalDesign, design_grade_line
-from corridor.terrain.profiles import sample_ground
+from corridor.terrain import sample_ground
 
 log = logging.getLogger(__name__)
 

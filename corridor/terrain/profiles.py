@@ -28,12 +28,12 @@ import logging
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
-from corridor._errors import DEMCoverageError, InvalidInputError, ParameterError
-from corridor._geo import geod, segment_lengths
+from corridor._errors import InvalidInputError
+from corridor._geo import segment_lengths
 from corridor._html import card, profile_svg
 from corridor._text import plain_label
 from corridor._validate import check_mode
@@ -44,6 +44,7 @@ from corridor.terrain._lines import (
     _positive,
     _structures,
 )
+from corridor.terrain._sampling import ground_samples, sample_ground, seg_weights
 from corridor.terrain.copernicus import fetch_copernicus, tile_names
 from corridor.terrain.dem import DEM, DEMLike
 
@@ -62,7 +63,6 @@ RAIL_GRADES: tuple[float, ...] = (0.0125, 0.018, 0.025)
 ROAD_GRADES: tuple[float, ...] = (0.04, 0.06, 0.08)
 #: Default grade smoothing window per mode (m).
 DEFAULT_WINDOW_M = {"rail": 200.0, "road": 100.0}
-_MAX_SAMPLES = 5_000_000
 
 
 def grade_labels(mode: str | None) -> dict[str, float]:
@@ -264,83 +264,6 @@ class Profile:
         return ax
 
 
-def _sample_line(xy: np.ndarray, extra: np.ndarray, step: float) -> tuple[np.ndarray, ...]:
-    """Geodesic samples along a vertex chain: ``(distance, lon, lat)``."""
-    g = geod()
-    az, _, seg = g.inv(xy[:-1, 0], xy[:-1, 1], xy[1:, 0], xy[1:, 1])
-    keep = np.concatenate([[True], seg > 0])
-    if not keep.all():  # drop repeated vertices
-        xy = xy[keep]
-        az, _, seg = g.inv(xy[:-1, 0], xy[:-1, 1], xy[1:, 0], xy[1:, 1])
-    if len(xy) < 2:
-        raise InvalidInputError("the line has zero length; give two distinct (lon, lat) points")
-    cum = np.concatenate([[0.0], np.cumsum(seg)])
-    length = float(cum[-1])
-    if length / step > _MAX_SAMPLES:
-        raise ParameterError(f"step_m={step} gives {length / step:.0f} samples over {length / 1000:.0f} km; "
-                             "use a larger step_m")
-    s = np.concatenate([np.arange(0.0, length, step), cum, np.clip(extra, 0, length), [length]])
-    s = np.unique(s)
-    s = s[np.concatenate([[True], np.diff(s) > 1e-6])]
-    s[-1] = length
-    k = np.clip(np.searchsorted(cum, s, side="right") - 1, 0, len(seg) - 1)
-    lon, lat, _ = g.fwd(xy[k, 0], xy[k, 1], az[k], s - cum[k])
-    lon, lat = np.asarray(lon, dtype=float), np.asarray(lat, dtype=float)
-    at_vertex = np.isin(s, cum)
-    idx = np.searchsorted(cum, s[at_vertex])
-    lon[at_vertex], lat[at_vertex] = xy[idx, 0], xy[idx, 1]
-    return s, lon, lat
-
-
-class _Samples(NamedTuple):
-    s: np.ndarray  # chainage (m)
-    lon: np.ndarray
-    lat: np.ndarray
-    ground: np.ndarray  # DEM ground, NaN in voids
-    z: np.ndarray  # ground with voids interpolated
-    void: np.ndarray  # void samples outside structures
-    void_len: float  # metres of line in voids
-    inner: np.ndarray  # samples strictly inside a structure span
-
-
-def _ground(xy: np.ndarray, dem: DEM, ends: np.ndarray, step: float,
-            spans: Sequence[tuple[float, float, str]], fill_voids: bool) -> _Samples:
-    """Samples along ``xy`` and their DEM ground.
-
-    Voids are interpolated only if ``fill_voids``; samples inside ``spans`` are not checked. :class:`DEMCoverageError` where the line leaves the DEM or crosses voids otherwise.
-    """
-    s, lon, lat = _sample_line(xy, ends, step)
-    ground = dem.sample(lon, lat, method="bilinear")
-
-    off = ~dem.covers(lon, lat)
-    if off.any():
-        km = s[off] / 1000
-        raise DEMCoverageError(
-            f"the line leaves the DEM ({dem.source}; bounds {tuple(round(v, 4) for v in dem.bounds)}) "
-            f"between km {km.min():.1f} and km {km.max():.1f}; open a DEM that covers it "
-            "(e.g. `corridor fetch dem --bbox ...`) or shorten the line")
-    inner = np.zeros(s.size, dtype=bool)
-    for a, b, _ in spans:
-        inner |= (s > a + 1e-6) & (s < b - 1e-6)
-    void = np.isnan(ground) & ~inner
-    void_len = float(_seg_weights(s)[void].sum())
-    z = ground.copy()
-    if void.any():
-        if not fill_voids:
-            km = s[void] / 1000
-            raise DEMCoverageError(
-                f"the line crosses DEM voids (nodata) over {void_len:.0f} m between km {km.min():.1f} "
-                f"and km {km.max():.1f} ({dem.source}); pass fill_voids=True to interpolate across "
-                "them, or use a DEM without voids there")
-        ok = ~np.isnan(ground) & ~inner
-        if not ok.any():
-            raise DEMCoverageError(f"every sample of the line falls in DEM voids ({dem.source}); "
-                                   "use a DEM that covers the line")
-        z[void] = np.interp(s[void], s[ok], ground[ok])
-        log.warning("profile: filled %.0f m of DEM voids by interpolation", void_len)
-    return _Samples(s, lon, lat, ground, z, void, void_len, inner)
-
-
 def _windowed_grade(s: np.ndarray, z: np.ndarray, window: float) -> np.ndarray:
     """Grade at every sample: rise over a centred window (truncated at the ends)."""
     length = s[-1]
@@ -350,52 +273,6 @@ def _windowed_grade(s: np.ndarray, z: np.ndarray, window: float) -> np.ndarray:
     with np.errstate(invalid="ignore", divide="ignore"):
         grade = (np.interp(b, s, z) - np.interp(a, s, z)) / run
     return np.where(run > 0, grade, 0.0)
-
-
-def _seg_weights(s: np.ndarray) -> np.ndarray:
-    """Length represented by each sample (half the gap to each neighbour)."""
-    gaps = np.diff(s)
-    w = np.zeros_like(s)
-    w[:-1] += gaps / 2
-    w[1:] += gaps / 2
-    return w
-
-
-def sample_ground(xy: Any, dem: DEMLike = None, *, step_m: float, fill_voids: bool = False
-                  ) -> tuple[np.ndarray, np.ndarray]:
-    """Geodesic chainage (m) and bilinear DEM ground (m) along a vertex chain, every ``step_m``.
-
-    The sampling of :func:`profile` without its grades and statistics: vertices are sampled too,
-    the same coverage and void checks apply (voids interpolated when ``fill_voids``).
-
-    Parameters
-    ----------
-    xy : array-like of (lon, lat)
-        EPSG:4326 vertices in travel order.
-    dem : DEM, path or None
-        Default: the embedded GLOBE DEM.
-    step_m : float
-        Sampling step (geodesic metres).
-    fill_voids : bool
-        Interpolate across DEM voids instead of raising.
-
-    Returns
-    -------
-    (numpy.ndarray, numpy.ndarray)
-        Chainage and ground level (void-filled if asked).
-
-    Examples
-    --------
-    >>> d, z = sample_ground([(44.40, 40.10), (44.60, 40.25)], step_m=1000)
-    >>> d.size, float(d[-1]) > 23_000, bool((z > 800).all())
-    (25, True, True)
-    """
-    pts = np.asarray(xy, dtype=float)
-    if pts.ndim != 2 or pts.shape[0] < 2 or pts.shape[1] != 2:
-        raise InvalidInputError(f"xy must be two or more (lon, lat) pairs, got an array of shape {pts.shape}")
-    step = _positive(step_m, "step_m")
-    got = _ground(pts, DEM.open(dem), np.empty(0), step, (), fill_voids)
-    return got.s, got.z
 
 
 def profile(line_or_route: Any, dem: DEMLike = None, *, step_m: float | None = None,
@@ -465,7 +342,7 @@ def profile(line_or_route: Any, dem: DEMLike = None, *, step_m: float | None = N
     total = float(np.sum(segment_lengths(xy[:, 0], xy[:, 1])))
     spans = _structures(structures if structures is not None else route_spans, total)
     ends = np.array([v for a, b, _ in spans for v in (a, b)], dtype=float)
-    s, lon, lat, ground, z, void, void_len, inner = _ground(xy, dem, ends, step, spans, fill_voids)
+    s, lon, lat, ground, z, void, void_len, inner = ground_samples(xy, dem, ends, step, spans, fill_voids)
     form = _formation(line_or_route, s, total)
     if form is not None:  # new build of a traced route: the designed formation level
         z = np.where(np.isfinite(form), form, z)
@@ -474,7 +351,7 @@ def profile(line_or_route: Any, dem: DEMLike = None, *, step_m: float | None = N
         sel = (s >= a) & (s <= b)
         z[sel] = za + (zb - za) * (s[sel] - a) / (b - a)
 
-    w = _seg_weights(s)
+    w = seg_weights(s)
     length = float(s[-1])
     grade = _windowed_grade(s, z, window)
     dz = np.diff(z)
