@@ -22,7 +22,6 @@ from corridor._types import NATIONAL_GAUGE_MM
 from corridor.align import surface as _cost
 from corridor.align._problem import Problem, excluded_units, leg_name
 from corridor.align.structures import JUNCTION, _cut, run_levels, vertical_design
-from corridor.costs import CostParams
 from corridor.data.regions import index, split_by_unit
 from corridor.network import piece_levels, with_design_levels
 from corridor.route import Route
@@ -39,21 +38,16 @@ def _steps_to_pieces(pb: Problem, i: int, steps: list[Any], net: Any) -> list[tu
     pieces: list[tuple[list[Any], dict[str, Any] | None]] = []
     cur: list[Any] = [(a.lon, a.lat)]
     node_xy = _cost.node_coords(net) if net is not None else {}
-
-    def at(st: Any, p: Any) -> bool:
-        if st[0] != "node":
-            return False
-        x, y = node_xy[st[1]]
-        return bool(abs(x - p.lon) <= 1e-6 and abs(y - p.lat) <= 1e-6)
-
     # a leg that passes a network node at its waypoint itself starts or ends there: the raster steps
     # between that node and the waypoint's cell (a point on a cell edge falls in either cell) are a detour
-    ends = [k for k, st in enumerate(steps) if at(st, b)]
-    if ends:
-        steps = steps[:ends[0] + 1]
-    starts = [k for k, st in enumerate(steps) if at(st, a)]
-    if starts:
-        steps = steps[starts[-1]:]
+    if net is not None:
+        at_b, at_a = _cost.nodes_at(net, b.lon, b.lat), _cost.nodes_at(net, a.lon, a.lat)
+        ends = [k for k, st in enumerate(steps) if st[0] == "node" and st[1] in at_b]
+        if ends:
+            steps = steps[:ends[0] + 1]
+        starts = [k for k, st in enumerate(steps) if st[0] == "node" and st[1] in at_a]
+        if starts:
+            steps = steps[starts[-1]:]
     prev_node = None
     for k, st in enumerate(steps):
         if st[0] == "cell":
@@ -228,8 +222,7 @@ def _join_level(item: tuple[np.ndarray, dict[str, Any] | None, int], end: int,
     z = piece_levels(attrs, coords) if attrs is not None and pb.design_joins else None
     if z is None:
         return None
-    params = pb.params if pb.params is not None else CostParams.default()
-    return float(z[end]), params.vertical_design_join_tolerance_m
+    return float(z[end]), pb.cost_params.vertical_design_join_tolerance_m
 
 
 def assemble(pb: Problem, legs: list[list[Any]], net: Any, name: str, allow_new: bool) -> Route:
@@ -278,7 +271,7 @@ def assemble(pb: Problem, legs: list[list[Any]], net: Any, name: str, allow_new:
             full = np.vstack([np.asarray(parts[0][1].coords)] + [np.asarray(g.coords)[1:] for _, g in parts[1:]])
         # 3. the least-cost grade line of the run gives its tunnels, bridges and earthworks
         pieces = [(c, leg) for c, _a, leg in run]
-        tol = (pb.params if pb.params is not None else CostParams.default()).vertical_design_join_tolerance_m
+        tol = pb.cost_params.vertical_design_join_tolerance_m
         wps, fixed = run_levels(full, bounds, pieces, pb.places, pb.dem, join_levels=(before, after),
                                 given=pb.waypoint_levels, given_tolerance_m=tol)
         try:

@@ -65,6 +65,11 @@ class Problem:
     waypoint_levels: dict[int, float] = field(default_factory=dict)  # waypoint index -> given formation level
     design_joins: bool = True  # new build joins modelled lines at their own level (else at the ground)
 
+    @property
+    def cost_params(self) -> CostParams:
+        """The caller's :class:`CostParams`, or the defaults."""
+        return self.params if self.params is not None else CostParams.default()
+
 
 def _avoid_map(avoid: Any) -> dict[str, float]:
     if avoid is None:

@@ -590,9 +590,8 @@ def search_network(grid: Grid, fields: CellFields, model: GradeModel, start: tup
     mat = build_graph(fields, model, connectivity, allowed).tocoo()
     src, dst, w, node_ids = network_edges(fields.open * fac, grid, net, reuse or EXISTING_FACTOR, n)
     s, t = start[0] * cols + start[1], end[0] * cols + end[1]
-    pos = {int(k): n + i for i, k in enumerate(node_ids)}
-    a = np.array([pos[int(k)] for k in at_start if int(k) in pos], dtype=np.int64)
-    b = np.array([pos[int(k)] for k in at_end if int(k) in pos], dtype=np.int64)
+    a = n + np.flatnonzero(np.isin(node_ids, list(at_start)))  # graph nodes of the network nodes (sorted ids)
+    b = n + np.flatnonzero(np.isin(node_ids, list(at_end)))
     src += [np.full(a.size, s, dtype=np.int64), b]
     dst += [a, np.full(b.size, t, dtype=np.int64)]
     w += [np.full(a.size, 1e-3), np.full(b.size, 1e-3)]

@@ -360,6 +360,22 @@ def _truthy(v: Any) -> bool:
     return bool(v)
 
 
+#: Greatest offset (degrees, ~0.1 m) of a network node from a place for the node to stand at that place.
+AT_PLACE_DEG = 1e-6
+
+
+def nodes_at(net: Any, lon: float, lat: float) -> set[int]:
+    """Network nodes at ``(lon, lat)`` itself (edge ends within :data:`AT_PLACE_DEG`), vectorised over the edges."""
+    import shapely
+
+    out: set[int] = set()
+    for end, col in ((0, "u"), (-1, "v")):
+        xy = shapely.get_coordinates(shapely.get_point(net.geometry.values, end))
+        hit = (np.abs(xy[:, 0] - lon) <= AT_PLACE_DEG) & (np.abs(xy[:, 1] - lat) <= AT_PLACE_DEG)
+        out.update(int(k) for k in net[col].to_numpy()[hit])
+    return out
+
+
 def node_coords(net: Any) -> dict[int, tuple[float, float]]:
     """``{node id: (lon, lat)}`` from the end points of the edge geometries."""
     import shapely

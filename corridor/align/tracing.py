@@ -148,8 +148,9 @@ def _solve_leg(pb: Problem, i: int, costs: np.ndarray, net: Any,
         if net is not None and fields is not None:
             allowed = np.isfinite(cw) | ~np.isfinite(costs[w0:w1, v0:v1])
             steps, cost = _gradesearch.search_network(win, fields.window(w0, w1, v0, v1), _grade_model(pb),
-                                                      s, e, net, allowed=allowed, at_start=_nodes_at(net, a),
-                                                      at_end=_nodes_at(net, b))
+                                                      s, e, net, allowed=allowed,
+                                                      at_start=sorted(_cost.nodes_at(net, a.lon, a.lat)),
+                                                      at_end=sorted(_cost.nodes_at(net, b.lon, b.lat)))
         elif net is not None:
             steps, cost = _cost.search_combined(cw, win, s, e, net)
         else:
@@ -163,22 +164,10 @@ def _solve_leg(pb: Problem, i: int, costs: np.ndarray, net: Any,
     return _blocked(pb, i)
 
 
-def _nodes_at(net: Any, p: Any) -> list[int]:
-    """Network nodes at place ``p`` itself (edge ends within 1e-6 degree), vectorised over the edges."""
-    import shapely
-
-    out: set[int] = set()
-    for end, col in ((0, "u"), (-1, "v")):
-        xy = shapely.get_coordinates(shapely.get_point(net.geometry.values, end))
-        hit = (np.abs(xy[:, 0] - p.lon) <= 1e-6) & (np.abs(xy[:, 1] - p.lat) <= 1e-6)
-        out.update(int(k) for k in net[col].to_numpy()[hit])
-    return sorted(out)
-
-
 def _level_leg(pb: Problem, i: int, fields: _gradesearch.CellFields,
                hw: float) -> tuple[list[Any], float] | None:
     """Leg ``i`` by the level-aware search inside the leg's corridor (widened twice); None if it finds none."""
-    params = pb.params if pb.params is not None else CostParams.default()
+    params = pb.cost_params
     model, _n = cost_model(pb.mode, params, None)
     (ra, ca), (rb, cb) = pb.cells[i], pb.cells[i + 1]
     rad = params.waypoint_level_radius_m

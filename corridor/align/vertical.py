@@ -267,7 +267,7 @@ def design_grade_line(distance_m: Any, ground_m: Any, *, mode: str, max_grade: f
         step = g_max * ds / k
         zlo = min(float(gs.min()), *(w.lo for w in wins)) if wins else float(gs.min())
         zhi = max(float(gs.max()), *(w.hi for w in wins)) if wins else float(gs.max())
-        tight = [w for w in wins if w.fixed and w.hi - w.lo < step]
+        tight = _tight(wins, step)
         if tight:  # a level known to less than a step (a modelled line joined): put it on the level grid
             centre = (tight[0].lo + tight[0].hi) / 2
             zlo = centre - step * math.ceil((centre - zlo) / step - 1e-9)
@@ -329,6 +329,11 @@ def design_grade_line(distance_m: Any, ground_m: Any, *, mode: str, max_grade: f
     )
 
 
+def _tight(wins: list[Window], step: float) -> list[Window]:
+    """Fixed levels known to less than a level step (a join with a modelled line): met exactly."""
+    return [w for w in wins if w.fixed and w.hi - w.lo < step]
+
+
 def _band(gs: np.ndarray, wins: list[Window], model: CostModel, zlo: float, step: float, k: int,
           n_lev: int) -> tuple[np.ndarray, np.ndarray]:
     """Level-index band ``[lo, hi]`` per station that holds an optimal grade line.
@@ -362,10 +367,9 @@ def _band(gs: np.ndarray, wins: list[Window], model: CostModel, zlo: float, step
     lo[fin] = np.maximum(lo[fin], np.floor((win_lo[fin] - zlo) / step + 1e-9).astype(np.int64))
     fin = np.isfinite(win_hi)
     hi[fin] = np.minimum(hi[fin], np.ceil((win_hi[fin] - zlo) / step - 1e-9).astype(np.int64))
-    for w in wins:  # a level known to less than a step (on the grid, see design_grade_line): that level only
-        if w.fixed and w.hi - w.lo < step:
-            at = round(((w.lo + w.hi) / 2 - zlo) / step)
-            lo[w.station], hi[w.station] = max(lo[w.station], at), min(hi[w.station], at)
+    for w in _tight(wins, step):  # on the level grid (see design_grade_line): that level only
+        at = round(((w.lo + w.hi) / 2 - zlo) / step)
+        lo[w.station], hi[w.station] = max(lo[w.station], at), min(hi[w.station], at)
     return lo, hi
 
 

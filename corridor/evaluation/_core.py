@@ -429,12 +429,11 @@ def dominant_terrain(km: Mapping[str, float]) -> str:
 COST_PARTS = ("open_line", "earthworks", "tunnels", "bridges", "border_gauge")
 
 
-def _per_m(route: Any, col: str) -> float:
+def _per_m(route: Any, col: str, built: np.ndarray) -> float:
     seg = route.segments
     if col not in seg.columns:
         return 0.0
     v = np.nan_to_num(seg[col].to_numpy(dtype=float), nan=0.0)
-    built = np.array([c == "new" for c in categories(route, cost=True)], dtype=bool)  # rehabilitation: no
     return float(np.sum(np.where(built, v, 0.0) * seg["length_m"].to_numpy(dtype=float)))
 
 
@@ -446,7 +445,8 @@ def earthworks(route: Any) -> tuple[float, float]:
     reference network (their own design). Only segments priced as new build count:
     disused or abandoned line is rehabilitated on its existing formation.
     """
-    return _per_m(route, "cut_m3_per_m"), _per_m(route, "fill_m3_per_m")
+    built = np.array(categories(route, cost=True)) == "new"  # rehabilitation: on the existing formation
+    return _per_m(route, "cut_m3_per_m", built), _per_m(route, "fill_m3_per_m", built)
 
 
 def structures(route: Any) -> list[Any]:

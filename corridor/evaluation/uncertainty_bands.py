@@ -219,10 +219,9 @@ def _runs(route: Any) -> list[_Run]:
     (not built yet, or razed): they carry the design of the line that :func:`corridor.align.trace`
     drew for them (:mod:`corridor.network._design`)."""
     seg = route.segments
-    src = seg["source"].astype(str) if "source" in seg.columns else None
-    new = np.array([b == "new" or (src is not None and src.iat[k] == REFERENCE_SOURCE and c == "new")
-                    for k, (b, c) in enumerate(zip(seg["build"].astype(str), categories(route, cost=True),
-                                                   strict=True))], dtype=bool)
+    modelled = (seg["source"].astype(str) == REFERENCE_SOURCE).to_numpy() if "source" in seg.columns else False
+    new = ((seg["build"].astype(str) == "new").to_numpy()
+           | (modelled & (np.array(categories(route, cost=True)) == "new")))
     off = route.offsets()
     places = [(float(p.lon), float(p.lat), str(p.name)) for p in route.waypoints]
 

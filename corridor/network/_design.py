@@ -53,33 +53,29 @@ class DesignLevels:
     Examples
     --------
     >>> import numpy as np
-    >>> d = DesignLevels({"x": [(np.array([[1.0, 2.0], [1.02, 2.0]]), np.array([500.0, 520.0]))]})
+    >>> d = DesignLevels({"x": [(np.array([[1.0, 2.0], [1.02, 2.0]]), np.array([500.0, 520.0]), {})]})
     >>> d.levels("x", np.array([[1.0, 2.0], [1.01, 2.0]])).round(6).tolist()
     [500.0, 510.0]
     >>> d.levels("y", np.array([[1.0, 2.0], [1.01, 2.0]])) is None
     True
     """
 
-    def __init__(self, lines: dict[str, list[tuple[np.ndarray, np.ndarray]]],
-                 quantities: dict[str, list[dict[str, float]]] | None = None) -> None:
+    def __init__(self, lines: dict[str, list[tuple[np.ndarray, np.ndarray, dict[str, float]]]]) -> None:
+        """``lines``: per ref, the designed lines as (vertices, level per vertex, design quantities)."""
         import shapely
 
-        self._lines: dict[str, list[tuple[Any, np.ndarray, np.ndarray]]] = {}
-        self._qty: dict[str, list[dict[str, float]]] = {}
+        self._lines: dict[str, list[tuple[Any, np.ndarray, np.ndarray, dict[str, float]]]] = {}
         self._trees: dict[str, Any] = {}
         for ref, chains in lines.items():
-            kept, qty = [], []
-            given = (quantities or {}).get(ref, [])
-            for i, (xy, z) in enumerate(chains):
+            kept = []
+            for xy, z, qty in chains:
                 xy = np.asarray(xy, dtype=float)[:, :2]
                 if len(xy) >= 2 and len(z) == len(xy):
                     along = np.concatenate([[0.0], np.cumsum(np.hypot(*np.diff(xy, axis=0).T))])
-                    kept.append((shapely.LineString(xy), along, np.asarray(z, dtype=float)))
-                    qty.append(given[i] if i < len(given) else {})
+                    kept.append((shapely.LineString(xy), along, np.asarray(z, dtype=float), dict(qty)))
             if kept:
                 self._lines[ref] = kept
-                self._qty[ref] = qty
-                self._trees[ref] = shapely.STRtree([g for g, _a, _z in kept])
+                self._trees[ref] = shapely.STRtree([line[0] for line in kept])
 
     def __len__(self) -> int:
         return sum(len(v) for v in self._lines.values())
@@ -103,7 +99,7 @@ class DesignLevels:
         for k, j in zip(idx_pt.tolist(), idx_line.tolist(), strict=True):
             if math.isfinite(z[k]):
                 continue  # the first line that holds it (lines of one ref meet only at their ends)
-            line, along, lv = self._lines[ref][j]
+            line, along, lv, _qty = self._lines[ref][j]
             z[k] = float(np.interp(line.project(pts[k]), along, lv))
         return z
 
@@ -118,7 +114,7 @@ class DesignLevels:
             return {}
         mid = shapely.LineString(xy[:, :2]).interpolate(0.5, normalized=True)
         hit = tree.query(mid, predicate="dwithin", distance=ON_LINE_DEG)
-        return dict(self._qty[ref][int(hit[0])]) if len(hit) else {}
+        return dict(self._lines[ref][int(hit[0])][3]) if len(hit) else {}
 
 
 #: Design quantities a modelled edge may carry as properties (per metre of line, or m).
@@ -131,8 +127,7 @@ def parse_design(collection: Any) -> DesignLevels:
     Features without a third coordinate on every vertex (or not LineStrings) add nothing: their
     edges have no design.
     """
-    lines: dict[str, list[tuple[np.ndarray, np.ndarray]]] = {}
-    qty: dict[str, list[dict[str, float]]] = {}
+    lines: dict[str, list[tuple[np.ndarray, np.ndarray, dict[str, float]]]] = {}
     feats = collection.get("features", []) if isinstance(collection, dict) else []
     for feat in feats if isinstance(feats, list) else []:
         props = feat.get("properties") if isinstance(feat, dict) else None
@@ -146,15 +141,13 @@ def parse_design(collection: Any) -> DesignLevels:
             continue
         if arr.ndim != 2 or arr.shape[1] < 3 or len(arr) < 2 or not np.isfinite(arr[:, :3]).all():
             continue
-        ref = str(props.get("ref") or "")
-        lines.setdefault(ref, []).append((arr[:, :2], arr[:, 2]))
         q: dict[str, float] = {}
         for name in QUANTITIES:
             v = props.get(name)
             if isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(float(v)):
                 q[name] = float(v)
-        qty.setdefault(ref, []).append(q)
-    return DesignLevels(lines, qty)
+        lines.setdefault(str(props.get("ref") or ""), []).append((arr[:, :2], arr[:, 2], q))
+    return DesignLevels(lines)
 
 
 @functools.lru_cache(maxsize=2)
