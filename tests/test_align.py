@@ -150,6 +150,49 @@ def test_alternatives_differ_materially():
     assert alts[1].name.endswith("(alt 1)")
 
 
+def _line_net(points, status="disused"):
+    """A network of one line through ``points`` (node k at point k)."""
+    import geopandas as gpd
+    from shapely.geometry import LineString
+
+    from corridor._geo import great_circle_m
+
+    return gpd.GeoDataFrame({
+        "u": list(range(len(points) - 1)), "v": list(range(1, len(points))), "status": status,
+        "length_m": [great_circle_m(*a, *b) for a, b in itertools.pairwise(points)],
+    }, geometry=[LineString(ab) for ab in itertools.pairwise(points)], crs="EPSG:4326")
+
+
+def test_a_leg_whose_waypoint_is_a_network_node_starts_and_ends_at_that_node():
+    from affine import Affine
+
+    from corridor.align import gradesearch
+    from corridor.align.surface import Grid, nodes_at, search_combined
+
+    # flat 0.01-degree cells; the line's first node lies on the edge between cells (5, 3) and (5, 4),
+    # and the leg's start cell is the other one than the node's: without the link the leg would
+    # start with a step from that cell to the node's
+    grid = Grid(np.zeros((10, 20)), Affine(0.01, 0, 45.0, 0, -0.01, 40.1))
+    pts = [(45.04, 40.045), (45.10, 40.045), (45.155, 40.045)]
+    net = _line_net(pts)
+    node_cell = grid.rowcol(*pts[0])
+    assert node_cell in ((5, 3), (5, 4)) and grid.rowcol(*pts[-1]) == (5, 15)
+    start = (5, 7 - node_cell[1])  # the waypoint's cell: the other cell at that edge
+    at_a, at_b = sorted(nodes_at(net, *pts[0])), sorted(nodes_at(net, *pts[-1]))
+    assert (at_a, at_b) == ([0], [2])
+    costs = np.full(grid.shape, 10.0)
+    fields = gradesearch.cell_fields(grid, np.ones(grid.shape), gradesearch.GradeModel.for_mode("rail"))
+    model = gradesearch.GradeModel.for_mode("rail")
+    for linked in (True, False):
+        kw = {"at_start": at_a, "at_end": at_b} if linked else {}
+        for steps, _cost in (search_combined(costs, grid, start, (5, 15), net, **kw),
+                             gradesearch.search_network(grid, fields, model, start, (5, 15), net, **kw)):
+            if linked:  # the whole leg runs on the line, node to node
+                assert steps == [("node", 0, None), ("node", 1, None), ("node", 2, None)]
+            else:  # it starts from the start cell, which is not the node's
+                assert steps[0] == ("cell", *start) and ("node", 0, None) in steps
+
+
 def test_network_edges_are_reused_and_gaps_are_new():
     import geopandas as gpd
     from shapely.geometry import LineString

@@ -41,10 +41,25 @@ def test_levels_are_read_along_the_designed_line_split_or_reversed():
     # a piece of it in the other direction, cut at a point that is not a vertex (a border)
     z = d.levels("a", np.array([[45.15, 40.0], [45.1, 40.0], [45.05, 40.0]]))
     assert z is not None and z.tolist() == pytest.approx([120.0, 110.0, 105.0])
-    assert d.quantities("a", np.array([[45.15, 40.0], [45.05, 40.0]])) == {"cut_m3_per_m": 2.5}
+    got = d.piece("a", np.array([[45.15, 40.0], [45.05, 40.0]]))
+    assert got is not None and got.quantities == {"cut_m3_per_m": 2.5}
+    assert got.levels.tolist() == pytest.approx([120.0, 105.0])
     assert d.levels("b", np.array([[45.0, 40.0], [45.1, 40.0]])) is None  # another line's ref
     assert d.levels("a", np.array([[45.0, 40.001], [45.1, 40.0]])) is None  # a vertex ~110 m off the line
-    assert d.quantities("a", np.array([[45.0, 40.01], [45.1, 40.01]])) == {}
+    assert d.piece("a", np.array([[45.0, 40.01], [45.1, 40.01]])) is None
+
+
+def test_a_piece_gets_the_quantities_of_the_line_that_holds_it():
+    d = parse_design({"features": [
+        _feature("a", [(45.0, 40.0, 100.0), (45.1, 40.0, 110.0)], cut_m3_per_m=1.0),
+        _feature("a", [(45.1, 40.0, 110.0), (45.2, 40.0, 130.0)], cut_m3_per_m=7.0, fill_m3_per_m=0.5),
+    ]})
+    # a piece of the second line: its first vertex is also the end of the first line
+    got = d.piece("a", np.array([[45.1, 40.0], [45.15, 40.0], [45.2, 40.0]]))
+    assert got is not None and got.quantities == {"cut_m3_per_m": 7.0, "fill_m3_per_m": 0.5}
+    assert got.levels.tolist() == pytest.approx([110.0, 120.0, 130.0])
+    first = d.piece("a", np.array([[45.02, 40.0], [45.1, 40.0]]))
+    assert first is not None and first.quantities == {"cut_m3_per_m": 1.0}
 
 
 def test_features_without_a_level_on_every_vertex_add_no_design():

@@ -21,7 +21,7 @@ from corridor._geo import cumulative_distance
 from corridor._types import NATIONAL_GAUGE_MM
 from corridor.align import surface as _cost
 from corridor.align._problem import Problem, excluded_units, leg_name
-from corridor.align.structures import JUNCTION, _cut, run_levels, vertical_design
+from corridor.align.structures import _cut, run_levels, vertical_design
 from corridor.data.regions import index, split_by_unit
 from corridor.network import piece_levels, with_design_levels
 from corridor.route import Route
@@ -38,16 +38,6 @@ def _steps_to_pieces(pb: Problem, i: int, steps: list[Any], net: Any) -> list[tu
     pieces: list[tuple[list[Any], dict[str, Any] | None]] = []
     cur: list[Any] = [(a.lon, a.lat)]
     node_xy = _cost.node_coords(net) if net is not None else {}
-    # a leg that passes a network node at its waypoint itself starts or ends there: the raster steps
-    # between that node and the waypoint's cell (a point on a cell edge falls in either cell) are a detour
-    if net is not None:
-        at_b, at_a = _cost.nodes_at(net, b.lon, b.lat), _cost.nodes_at(net, a.lon, a.lat)
-        ends = [k for k, st in enumerate(steps) if st[0] == "node" and st[1] in at_b]
-        if ends:
-            steps = steps[:ends[0] + 1]
-        starts = [k for k, st in enumerate(steps) if st[0] == "node" and st[1] in at_a]
-        if starts:
-            steps = steps[starts[-1]:]
     prev_node = None
     for k, st in enumerate(steps):
         if st[0] == "cell":
@@ -272,13 +262,13 @@ def assemble(pb: Problem, legs: list[list[Any]], net: Any, name: str, allow_new:
         # 3. the least-cost grade line of the run gives its tunnels, bridges and earthworks
         pieces = [(c, leg) for c, _a, leg in run]
         tol = pb.cost_params.vertical_design_join_tolerance_m
-        wps, fixed = run_levels(full, bounds, pieces, pb.places, pb.dem, join_levels=(before, after),
-                                given=pb.waypoint_levels, given_tolerance_m=tol)
+        levels = run_levels(full, bounds, pieces, pb.places, pb.dem, join_levels=(before, after),
+                            given=pb.waypoint_levels, given_tolerance_m=tol)
         try:
             design = vertical_design(LineString(full), mode=mode, max_grade=pb.preset.max_grade, dem=pb.dem,
-                                     params=pb.params, waypoints=wps, fixed_levels=fixed)
+                                     params=pb.params, waypoints=levels.waypoints, fixed_levels=levels.fixed)
         except (NoFeasibleAlignment, ParameterError) as exc:
-            if not any(str(f[2]).startswith(JUNCTION) for f in fixed):  # the caller's constraints: as it is
+            if not levels.joins:  # the caller's constraints only: as it is
                 raise
             # a join with existing line the ruling grade cannot reach along this piece of new line: the
             # search did not know that; the caller blocks the piece and searches again

@@ -98,7 +98,15 @@ import numpy as np
 
 from corridor._errors import ParameterError
 from corridor._validate import check_mode
-from corridor.align.surface import EXISTING_FACTOR, PRESETS, Grid, graph_steps, network_edges, slope
+from corridor.align.surface import (
+    EXISTING_FACTOR,
+    PRESETS,
+    Grid,
+    graph_steps,
+    network_edges,
+    slope,
+    waypoint_links,
+)
 from corridor.costs import CostParams
 
 if TYPE_CHECKING:
@@ -559,13 +567,6 @@ def search_windowed(grid: Grid, fields: CellFields, model: GradeModel, start: tu
     return WindowResult(path, cost, tried, True, None)
 
 
-def straight_cells(a: tuple[int, int], b: tuple[int, int]) -> Sequence[tuple[int, int]]:
-    """Cells on the straight line a-b (for tests and diagnostics)."""
-    n = max(abs(b[0] - a[0]), abs(b[1] - a[1]), 1)
-    t = np.linspace(0.0, 1.0, n + 1)
-    return [(round(a[0] + (b[0] - a[0]) * x), round(a[1] + (b[1] - a[1]) * x)) for x in t]
-
-
 def search_network(grid: Grid, fields: CellFields, model: GradeModel, start: tuple[int, int],
                    end: tuple[int, int], net: Any, *, allowed: np.ndarray | None = None,
                    connectivity: int = 16, reuse: dict[str, float] | None = None,
@@ -589,18 +590,15 @@ def search_network(grid: Grid, fields: CellFields, model: GradeModel, start: tup
     fac = fields.factor if allowed is None else np.where(allowed, fields.factor, np.inf)
     mat = build_graph(fields, model, connectivity, allowed).tocoo()
     src, dst, w, node_ids = network_edges(fields.open * fac, grid, net, reuse or EXISTING_FACTOR, n)
-    s, t = start[0] * cols + start[1], end[0] * cols + end[1]
-    a = n + np.flatnonzero(np.isin(node_ids, list(at_start)))  # graph nodes of the network nodes (sorted ids)
-    b = n + np.flatnonzero(np.isin(node_ids, list(at_end)))
-    src += [np.full(a.size, s, dtype=np.int64), b]
-    dst += [a, np.full(b.size, t, dtype=np.int64)]
-    w += [np.full(a.size, 1e-3), np.full(b.size, 1e-3)]
+    s, t, (ls, ld, lw) = waypoint_links(start[0] * cols + start[1], end[0] * cols + end[1], at_start, at_end,
+                                        node_ids, n)
+    src += ls
+    dst += ld
+    w += lw
     s_all = np.concatenate([mat.row, *src, *dst])
     d_all = np.concatenate([mat.col, *dst, *src])
     w_all = np.concatenate([mat.data, *w, *w])
     total = n + len(node_ids)
     g = coo_matrix((w_all, (s_all, d_all)), shape=(total, total)).tocsr()
-    s = int(a[0]) if a.size else s  # a waypoint on the network starts (ends) the leg at its node
-    t = int(b[0]) if b.size else t
     dist, pred = dijkstra(g, directed=True, indices=s, return_predecessors=True)
     return graph_steps(dist, pred, s, t, cols, n, node_ids)

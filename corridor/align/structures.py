@@ -14,7 +14,7 @@ import itertools
 import logging
 import math
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -149,15 +149,22 @@ def flag_structures(line: Any, *, mode: str, max_grade: float | None = None, dem
                            fixed_levels=fixed_levels).spans()
 
 
-#: First word of the label of a level constraint where new line joins existing line (see :func:`run_levels`).
-JUNCTION = "junction"
+class RunLevels(NamedTuple):
+    """Level constraints of a run of new line (:func:`run_levels`)."""
+
+    #: Waypoint targets ``(distance_m, name)``: the waypoint's window of levels.
+    waypoints: list[tuple[float, str]]
+    #: Fixed levels ``(distance_m, level_m, label[, tolerance_m])``.
+    fixed: list[tuple[Any, ...]]
+    #: Whether any fixed level is a join with existing line (not the caller's given level).
+    joins: bool
 
 
 def run_levels(full: np.ndarray, bounds: Sequence[float], pieces: Sequence[tuple[np.ndarray, int]],
                places: Sequence[Any], dem: Any, *,
                join_levels: tuple[tuple[float, float] | None, tuple[float, float] | None] = (None, None),
                given: Mapping[int, float] | None = None, given_tolerance_m: float = 1.0
-               ) -> tuple[list[tuple[float, str]], list[tuple[Any, ...]]]:
+               ) -> RunLevels:
     """Level constraints of a run of new line: waypoint windows and joins with existing line.
 
     ``pieces`` are the run's ``(coords, leg)`` in order and ``bounds`` the chainages
@@ -168,23 +175,25 @@ def run_levels(full: np.ndarray, bounds: Sequence[float], pieces: Sequence[tuple
     own design (``join_levels``: ``(level_m, tolerance_m)`` at the start and at the end of the
     run, e.g. the modelled reference network), at that level within that tolerance. A waypoint
     with a level in ``given`` (waypoint index -> level, the caller's ``waypoint_levels``) meets
-    that level within ``given_tolerance_m`` instead of its window. Junction labels start with
-    :data:`JUNCTION`.
+    that level within ``given_tolerance_m`` instead of its window.
     """
     total = float(cumulative_distance(full[:, 0], full[:, 1])[-1])
 
     def at(xy: np.ndarray, leg: int) -> bool:
         return 0 <= leg < len(places) and bool(np.allclose(xy, (places[leg].lon, places[leg].lat), atol=1e-9))
 
-    def junction(d: float, xy: np.ndarray, known: tuple[float, float] | None) -> tuple[Any, ...]:
-        if known is not None:
-            return (d, known[0], f"{JUNCTION} with modelled line (its design level)", known[1])
-        return (d, float(dem.sample(np.array([xy[0]]), np.array([xy[1]]), method="bilinear")[0]),
-                f"{JUNCTION} with existing line")
-
     wps: list[tuple[float, str]] = []
     fixed: list[tuple[Any, ...]] = []
+    joins: list[tuple[Any, ...]] = []
     given = given or {}
+
+    def junction(d: float, xy: np.ndarray, known: tuple[float, float] | None) -> tuple[Any, ...]:
+        if known is not None:
+            joins.append((d, known[0], "junction with modelled line (its design level)", known[1]))
+        else:
+            joins.append((d, float(dem.sample(np.array([xy[0]]), np.array([xy[1]]), method="bilinear")[0]),
+                          "junction with existing line"))
+        return joins[-1]
 
     def waypoint(d: float, i: int) -> None:
         if i in given:  # the caller knows the level: it replaces the waypoint's window
@@ -209,7 +218,7 @@ def run_levels(full: np.ndarray, bounds: Sequence[float], pieces: Sequence[tuple
             fixed.append(junction(total, full[-1], join_levels[1]))
     else:
         fixed.append(junction(total, full[-1], join_levels[1]))
-    return wps, fixed
+    return RunLevels(wps, fixed, bool(joins))
 
 
 def _cut(coords: np.ndarray, cuts: Sequence[float]) -> list[np.ndarray]:

@@ -408,15 +408,17 @@ def edge_between(net: Any, a: int, b: int) -> tuple[list[tuple[float, float]], d
 
 
 def search_combined(costs: np.ndarray, grid: Grid, start: tuple[int, int], end: tuple[int, int],
-                    net: Any, factors: Mapping[str, float] | None = None) -> tuple[list[Any], float]:
+                    net: Any, factors: Mapping[str, float] | None = None, *,
+                    at_start: Sequence[int] = (), at_end: Sequence[int] = ()) -> tuple[list[Any], float]:
     """Least-cost path over raster cells and existing network edges together.
 
     The raster is an 8-connected graph with the ``MCP_Geometric`` step cost
     (mean of the two cells' costs times the geodesic step); every network node
     inside the grid is joined to its cell, and edges cost ``length_m`` times
-    the reuse factor of their status (``factors``). The shortest path is found
-    with ``scipy.sparse.csgraph.dijkstra``. Returns steps ``("cell", r, c)`` or
-    ``("node", id, None)`` and the cost (``inf`` if unreachable).
+    the reuse factor of their status (``factors``). Network nodes ``at_start``
+    (``at_end``) stand at the start (end) waypoint: :func:`waypoint_links`. The
+    shortest path is found with ``scipy.sparse.csgraph.dijkstra``. Returns steps
+    ``("cell", r, c)`` or ``("node", id, None)`` and the cost (``inf`` if unreachable).
     """
     from scipy.sparse import coo_matrix
     from scipy.sparse.csgraph import dijkstra
@@ -441,15 +443,39 @@ def search_combined(costs: np.ndarray, grid: Grid, start: tuple[int, int], end: 
         dst.append(ids[b][ok])
         w.append(ww[ok])
     ns, nd, nw, node_ids = network_edges(costs, grid, net, factors, n)
-    src += ns
-    dst += nd
-    w += nw
+    s, t, (ls, ld, lw) = waypoint_links(int(ids[start]), int(ids[end]), at_start, at_end, node_ids, n)
+    src += ns + ls
+    dst += nd + ld
+    w += nw + lw
     total_n = n + len(node_ids)
     mat = coo_matrix((np.concatenate(w), (np.concatenate(src), np.concatenate(dst))),
                      shape=(total_n, total_n)).tocsr()
-    s, t = int(ids[start]), int(ids[end])
     dist_, pred = dijkstra(mat, directed=False, indices=s, return_predecessors=True)
     return graph_steps(dist_, pred, s, t, cols, n, node_ids)
+
+
+def waypoint_links(s: int, t: int, at_start: Sequence[int], at_end: Sequence[int], node_ids: np.ndarray,
+                   n: int) -> tuple[int, int, tuple[list[np.ndarray], list[np.ndarray], list[np.ndarray]]]:
+    """Where a leg starts and ends in a graph of ``n`` cells followed by the network nodes ``node_ids``.
+
+    A leg whose start (end) waypoint is a network node (``at_start``, ``at_end``: the nodes at that
+    place, :func:`nodes_at`) starts (ends) at the first of those nodes, not at the waypoint's cell:
+    a waypoint on a cell edge falls in either cell, and the steps between the cell and the node
+    would be a detour. Those nodes are also joined to the start (end) cell ``s`` (``t``) at no cost
+    (1 mm). Returns the graph's start and end and the joining edges (``src``, ``dst``, ``weight``
+    lists, one direction).
+
+    Examples
+    --------
+    >>> s, t, (src, dst, w) = waypoint_links(0, 5, [7], [], np.array([3, 7]), 6)
+    >>> s, t, src[0].tolist(), dst[0].tolist()
+    (7, 5, [0], [7])
+    """
+    a = n + np.flatnonzero(np.isin(node_ids, list(at_start)))  # graph nodes of the network nodes (sorted ids)
+    b = n + np.flatnonzero(np.isin(node_ids, list(at_end)))
+    links = ([np.full(a.size, s, dtype=np.int64), b], [a, np.full(b.size, t, dtype=np.int64)],
+             [np.full(a.size, 1e-3), np.full(b.size, 1e-3)])
+    return int(a[0]) if a.size else s, int(b[0]) if b.size else t, links
 
 
 def graph_steps(dist: np.ndarray, pred: np.ndarray, s: int, t: int, cols: int, n: int,

@@ -137,6 +137,8 @@ def _solve_leg(pb: Problem, i: int, costs: np.ndarray, net: Any,
     r0, r1 = max(0, int(min(ra, rb) - ry) - 1), min(g.shape[0], int(max(ra, rb) + ry) + 2)
     c0, c1 = max(0, int(min(ca, cb) - rx) - 1), min(g.shape[1], int(max(ca, cb) + rx) + 2)
     attempts = [(r0, r1, c0, c1, hw), (0, g.shape[0], 0, g.shape[1], None)]
+    # network nodes at the waypoints: the leg starts and ends there (surface.waypoint_links)
+    at_a, at_b = ([] if net is None else sorted(_cost.nodes_at(net, p.lon, p.lat)) for p in (a, b))
     for (w0, w1, v0, v1, half) in attempts:
         win = g.window(w0, w1, v0, v1)
         cw = costs[w0:w1, v0:v1].copy()
@@ -148,11 +150,9 @@ def _solve_leg(pb: Problem, i: int, costs: np.ndarray, net: Any,
         if net is not None and fields is not None:
             allowed = np.isfinite(cw) | ~np.isfinite(costs[w0:w1, v0:v1])
             steps, cost = _gradesearch.search_network(win, fields.window(w0, w1, v0, v1), _grade_model(pb),
-                                                      s, e, net, allowed=allowed,
-                                                      at_start=sorted(_cost.nodes_at(net, a.lon, a.lat)),
-                                                      at_end=sorted(_cost.nodes_at(net, b.lon, b.lat)))
+                                                      s, e, net, allowed=allowed, at_start=at_a, at_end=at_b)
         elif net is not None:
-            steps, cost = _cost.search_combined(cw, win, s, e, net)
+            steps, cost = _cost.search_combined(cw, win, s, e, net, at_start=at_a, at_end=at_b)
         else:
             path, cost = _cost.search(cw, win, s, e)
             steps = [("cell", r, c) for r, c in path]

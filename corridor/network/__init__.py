@@ -18,6 +18,7 @@ from corridor._validate import renamed
 from corridor.network._design import (
     REFERENCE_SOURCE,
     DesignLevels,
+    PieceDesign,
     piece_levels,
     reference_design,
     with_design_levels,
@@ -54,6 +55,7 @@ __all__ = [
     "REGION_PATHS",
     "DesignLevels",
     "Network",
+    "PieceDesign",
     "RawOSM",
     "RoutingCosts",
     "as_network",

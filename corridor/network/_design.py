@@ -23,7 +23,7 @@ import math
 from collections.abc import Mapping
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -34,13 +34,22 @@ from corridor.route import Route
 
 log = logging.getLogger(__name__)
 
-__all__ = ["REFERENCE_SOURCE", "DesignLevels", "piece_levels", "reference_design", "with_design_levels"]
+__all__ = ["REFERENCE_SOURCE", "DesignLevels", "PieceDesign", "piece_levels", "reference_design", "with_design_levels"]
 
 #: ``source`` of the reference network's edges (and of the route segments on them).
 REFERENCE_SOURCE = "reference (modelled)"
 
 #: Greatest distance (degrees, ~0.1 m) of a vertex from a designed line for it to lie on that line.
 ON_LINE_DEG = 1e-6
+
+
+class PieceDesign(NamedTuple):
+    """The design of a piece of a modelled line (:meth:`DesignLevels.piece`)."""
+
+    #: Formation level (m) at each vertex of the piece.
+    levels: np.ndarray
+    #: The line's design quantities (:data:`QUANTITIES` it carries).
+    quantities: dict[str, float]
 
 
 class DesignLevels:
@@ -80,10 +89,12 @@ class DesignLevels:
     def __len__(self) -> int:
         return sum(len(v) for v in self._lines.values())
 
-    def levels(self, ref: str, coords: np.ndarray) -> np.ndarray | None:
-        """Formation level (m) at each vertex of a piece of a modelled line, or None if it is not one.
+    def piece(self, ref: str, coords: np.ndarray) -> PieceDesign | None:
+        """The design of a piece of a modelled line: formation level (m) at each vertex, and the
+        design quantities of the line that holds it; None if it is not a piece of a line of ``ref``.
 
-        Every vertex must lie on a designed line of ``ref`` (within :data:`ON_LINE_DEG`).
+        Every vertex must lie on a designed line of ``ref`` (within :data:`ON_LINE_DEG`); the
+        quantities are those of the line that holds most of the vertices.
         """
         import shapely
 
@@ -101,20 +112,13 @@ class DesignLevels:
                 continue  # the first line that holds it (lines of one ref meet only at their ends)
             line, along, lv, _qty = self._lines[ref][j]
             z[k] = float(np.interp(line.project(pts[k]), along, lv))
-        return z
+        holder = int(np.bincount(idx_line).argmax())
+        return PieceDesign(z, dict(self._lines[ref][holder][3]))
 
-    def quantities(self, ref: str, coords: np.ndarray) -> dict[str, float]:
-        """The design quantities (``cut_m3_per_m``, ``fill_m3_per_m``, ``structure_depth_m``) of the
-        designed line of ``ref`` that holds the middle of the piece ``coords`` ({} if none)."""
-        import shapely
-
-        xy = np.asarray(coords, dtype=float)
-        tree = self._trees.get(ref)
-        if tree is None or xy.ndim != 2 or len(xy) < 2:
-            return {}
-        mid = shapely.LineString(xy[:, :2]).interpolate(0.5, normalized=True)
-        hit = tree.query(mid, predicate="dwithin", distance=ON_LINE_DEG)
-        return dict(self._lines[ref][int(hit[0])][3]) if len(hit) else {}
+    def levels(self, ref: str, coords: np.ndarray) -> np.ndarray | None:
+        """Formation level (m) at each vertex of a piece of a modelled line, or None if it is not one."""
+        found = self.piece(ref, coords)
+        return None if found is None else found.levels
 
 
 #: Design quantities a modelled edge may carry as properties (per metre of line, or m).
@@ -203,13 +207,13 @@ def with_design_levels(route: Route, source: str = REFERENCE_SOURCE, design: Des
         if src != source or geom is None:
             continue
         xy = np.asarray(geom.coords, dtype=float)[:, :2]
-        z = design.levels(str(ref), xy)
-        if z is None:
+        found = design.piece(str(ref), xy)
+        if found is None:
             log.debug("segment %d (%s): no design levels in the reference network", k, ref)
             continue
         runs.append({"start_m": float(off[k]), "distance_m": cumulative_distance(xy[:, 0], xy[:, 1]),
-                     "level_m": z})
-        for name, value in design.quantities(str(ref), xy).items():  # the design's earthworks and depths
+                     "level_m": found.levels})
+        for name, value in found.quantities.items():  # the design's earthworks and depths
             if name not in seg.columns:
                 seg[name] = math.nan
             seg.iloc[k, seg.columns.get_loc(name)] = value
