@@ -52,6 +52,7 @@ if TYPE_CHECKING:  # pragma: no cover
         align,
         batch,
         cli,
+        costs,
         data,
         evaluation,
         network,
@@ -61,6 +62,7 @@ if TYPE_CHECKING:  # pragma: no cover
         terrain,
     )
     from corridor.align import trace  # noqa: F401
+    from corridor.costs import CostParams  # noqa: F401
     from corridor.data import datasets, lookup, places, region_pack, regions, unit_at  # noqa: F401
     from corridor.evaluation import RouteMetrics, compare, evaluate  # noqa: F401
     from corridor.network import Network, load_network  # noqa: F401
@@ -77,6 +79,7 @@ _LAZY: dict[str, tuple[str, str | None]] = {
     "network": ("corridor.network", None),
     "align": ("corridor.align", None),
     "scenarios": ("corridor.scenarios", None),
+    "costs": ("corridor.costs", None),
     "evaluation": ("corridor.evaluation", None),
     "batch": ("corridor.batch", None),
     "outputs": ("corridor.outputs", None),
@@ -90,6 +93,7 @@ _LAZY: dict[str, tuple[str, str | None]] = {
     "report": ("corridor.outputs.report", None),
     # functions and classes
     "Route": ("corridor.route", "Route"),
+    "CostParams": ("corridor.costs", "CostParams"),
     "load_network": ("corridor.network", "load_network"),
     "Network": ("corridor.network", "Network"),
     "trace": ("corridor.align", "trace"),
