@@ -24,8 +24,13 @@ First, for every built-in scenario traced as new build throughout
 (``Scenario.route()``, embedded DEM), the time of the least-cost vertical
 design (:func:`corridor.align.structures.vertical_design`: profile sampling and
 the dynamic programme) as a share of the horizontal search's time
-(cell fields and leg searches), both measured inside the same ``trace`` call
-(target <= 0.25).
+(cell fields and leg searches), both measured inside the same ``trace`` call:
+for one search and design pass (``CostParams.vertical_refine_rounds = 0``;
+target <= 0.25), and for the default trace, whose refinement
+(:mod:`corridor.align._refine`) searches legs again and designs every
+re-searched leg (printed with the trace time against the one pass). The
+end-to-end ``trace`` of the 28 M-cell legs below is one pass too: its path
+cost is the search's, compared with the whole-raster search.
 """
 
 from __future__ import annotations
@@ -65,39 +70,65 @@ def _timed(module: Any, names: tuple[str, ...], acc: dict[str, float], key: str)
             setattr(module, n, fn)
 
 
+def _scenario_times(s: Any, params: Any) -> tuple[Any, dict[str, float], float]:
+    """Route of scenario ``s``; mean search and design time inside ``trace``, and trace time (s)."""
+    from corridor.align import _assembly, _refine, tracing
+
+    acc = {"search": 0.0, "design": 0.0}
+    t0 = time.perf_counter()
+    runs = 0
+    # short scenarios take milliseconds: repeat until the search has run for 0.5 s (at most 50 runs)
+    while runs == 0 or (acc["search"] < 0.5 and runs < 50):
+        with _timed(tracing, ("_solve_leg", "_grade_fields"), acc, "search"), \
+                _timed(_assembly, ("vertical_design",), acc, "design"), \
+                _timed(_refine, ("vertical_design",), acc, "design"):
+            r = s.route(params=params)
+        runs += 1
+    return r, {k: v / runs for k, v in acc.items()}, (time.perf_counter() - t0) / runs
+
+
 def design_share() -> dict[str, float]:
-    """Vertical design time / horizontal search time for every built-in scenario (new build throughout)."""
+    """Vertical design time / horizontal search time for every built-in scenario (new build throughout).
+
+    Measured twice: one search and design pass (``vertical_refine_rounds = 0``), the target; and
+    the default trace, whose refinement searches legs again and designs each re-searched leg.
+    """
     from corridor import scenarios
     from corridor._errors import NoFeasibleAlignment
-    from corridor.align import _assembly, tracing
+    from corridor.costs import CostParams
 
     out: dict[str, float] = {}
-    shares = []
+    shares, refined = [], []
+    one_pass = CostParams().replace(vertical_refine_rounds=0)
     print("vertical design vs horizontal search, per built-in scenario (new build throughout, embedded DEM)")
     for s in sorted(scenarios.builtin(), key=lambda s: s.slug):
-        acc = {"search": 0.0, "design": 0.0}
-        t0 = time.perf_counter()
-        runs = 0
         try:
-            # short scenarios take milliseconds: repeat until the search has run for 0.5 s (at most 50 runs)
-            while runs == 0 or (acc["search"] < 0.5 and runs < 50):
-                with _timed(tracing, ("_solve_leg", "_grade_fields"), acc, "search"), \
-                        _timed(_assembly, ("vertical_design",), acc, "design"):
-                    r = s.route()
-                runs += 1
+            r, acc, total = _scenario_times(s, one_pass)
+            r2, acc2, total2 = _scenario_times(s, None)
         except NoFeasibleAlignment as exc:
             print(f"  {s.slug:24s} infeasible ({str(exc)[:90]}...)")
             continue
-        total = (time.perf_counter() - t0) / runs
-        acc = {k: v / runs for k, v in acc.items()}
         share = acc["design"] / acc["search"] if acc["search"] > 0 else float("nan")
+        share2 = acc2["design"] / acc2["search"] if acc2["search"] > 0 else float("nan")
         shares.append(share)
-        print(f"  {s.slug:24s} {r.length_m / 1000:6.1f} km: trace {total * 1e3:6.1f} ms, search "
-              f"{acc['search'] * 1e3:6.1f} ms, vertical design {acc['design'] * 1e3:5.2f} ms, share {share:5.3f} (target <= 0.25)", flush=True)
+        refined.append(share2)
+        ref = r2.meta.get("refinement", {})
+        cost = ref.get("design_cost_musd", [float("nan")] * 2)
+        print(f"  {s.slug:24s} {r.length_m / 1000:6.1f} km, one pass: trace {total * 1e3:6.1f} ms, search "
+              f"{acc['search'] * 1e3:6.1f} ms, vertical design {acc['design'] * 1e3:5.2f} ms, share {share:5.3f} "
+              f"(target <= 0.25)", flush=True)
+        print(f"  {'':24s} default (refined, {ref.get('legs_kept', 0)} leg(s) kept, designed cost {cost[0]:.0f} -> "
+              f"{cost[1]:.0f} M USD): trace {total2 * 1e3:6.1f} ms ({total2 / total:.2f}x), search "
+              f"{acc2['search'] * 1e3:6.1f} ms, vertical design {acc2['design'] * 1e3:5.2f} ms, share {share2:5.3f}",
+              flush=True)
         out[f"design_share_{s.slug}"] = share
+        out[f"design_share_refined_{s.slug}"] = share2
+        out[f"trace_refined_ratio_{s.slug}"] = total2 / total
     if shares:
         out["design_share_max"] = max(shares)
-        print(f"  largest share {max(shares):.3f} (target <= 0.25)")
+        out["design_share_refined_max"] = max(refined)
+        print(f"  largest share, one search and design pass: {max(shares):.3f} (target <= 0.25); with the default "
+              f"refinement: {max(refined):.3f} (each re-searched leg is designed: see corridor.align._refine)")
     return out
 
 
@@ -111,9 +142,11 @@ def run(quick: bool = False) -> dict[str, float]:
     from corridor.align import gradesearch as _gradesearch
     from corridor.align import surface as _cost
     from corridor.align import tracing as align
+    from corridor.costs import CostParams
     from corridor.terrain import DEM
 
     shares = design_share()
+    one_pass = CostParams().replace(vertical_refine_rounds=0)
     factor = 3 if quick else 7
     base = DEM.open(None)
     z0, tr0 = base.read()
@@ -165,7 +198,7 @@ def run(quick: bool = False) -> dict[str, float]:
               f"solved, proven={res.certified}), path cost {res.cost / 1000:.1f} km-eq; "
               f"speed-up {t_whole / t_win:.1f}x (target >= 5x), cost difference {100 * diff:+.4f} %", flush=True)
         t0 = time.perf_counter()
-        r = align.trace([a, b], mode="road", dem=dem)
+        r = align.trace([a, b], mode="road", dem=dem, params=one_pass)  # the search's own path and cost
         t_trace = time.perf_counter() - t0
         c_trace = float(sum(r.meta["leg_costs"]))
         dtr = c_trace / c_whole - 1

@@ -88,6 +88,10 @@ def _map(v: Mapping[str, float], source: str, unit: str, *, keys: Iterable[str] 
                                                             "keys": tuple(dict.fromkeys([*v, *keys]))})
 
 
+def _count(v: int, source: str, unit: str) -> Any:
+    return field(default=v, metadata={"source": source, "unit": unit, "kind": "count"})
+
+
 def _steps(v: tuple[tuple[float, float], ...], source: str, unit: str) -> Any:
     return field(default=v, metadata={"source": source, "unit": unit, "kind": "steps"})
 
@@ -247,6 +251,15 @@ class CostParams:
         1.0, f"{_ASSUME}: slack where new line joins a modelled line whose formation level is known (the "
         "reference network's 3-D vertices): the stored levels are rounded to 0.01 m and the design's level step "
         "is ~2 m, so 1 m keeps the two grade lines continuous", "m")
+    vertical_refine_rounds: int = _count(
+        3, f"{_ASSUME}: rounds of re-searching each leg of a traced line with the cells under its designed "
+        "tunnels and bridges dearer (the horizontal search prices grades, the vertical design finds the "
+        "structures; a re-searched leg is kept only if the line's designed cost falls); 0 switches it off. "
+        "The built-in scenarios stop improving after 2 rounds", "rounds")
+    vertical_refine_penalty: float = _num(
+        3.0, f"{_ASSUME}: factor on the unit cost of the cells under a leg's designed tunnels and bridges when "
+        "the leg is searched again (vertical_refine_rounds); the built-in scenarios give the same lines for "
+        "factors 2-10", "factor", positive=True)
     usd_per_eur: float = _num(
         1.08, f"{_ASSUME}: US dollars per euro, to compare costs published in euros (Kars-Dilucu EUR 2.4 bn, "
         f"{_REF}) with the model's USD; the rate behind the EUR 10.7 M/km ~ $11.6 M/km of rail_new_musd_per_km "
@@ -432,6 +445,7 @@ _ORDERED = (("flat_max_grade", "mountainous_min_grade"), ("flat_max_relief_m", "
 
 _Number = Annotated[float, Strict(), Field(ge=0, allow_inf_nan=False)]
 _Positive = Annotated[float, Strict(), Field(gt=0, allow_inf_nan=False)]
+_Count = Annotated[int, Strict(), Field(ge=0, description="must be a whole number >= 0")]
 
 
 def _ordered_band(v: tuple[float, float, float]) -> Band:
@@ -470,6 +484,8 @@ def _field_type(f: dataclasses.Field[Any], hints: Mapping[str, Any]) -> Any:
         return _Positive if f.metadata.get("positive") else _Number
     if kind == "steps":
         return _STEPS
+    if kind == "count":
+        return _Count
     if kind == "map":
         return _table_type(f)
     return hints[f.name]

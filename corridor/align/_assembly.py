@@ -22,11 +22,12 @@ from corridor._types import NATIONAL_GAUGE_MM
 from corridor.align import surface as _cost
 from corridor.align._problem import Problem, excluded_units, leg_name
 from corridor.align.structures import _cut, run_levels, vertical_design
+from corridor.costs import unit_rate
 from corridor.data.regions import index, split_by_unit
 from corridor.network import piece_levels, with_design_levels
 from corridor.route import Route
 
-__all__ = ["BlockPiece", "assemble"]
+__all__ = ["BlockPiece", "Item", "assemble", "assemble_items", "leg_items", "run_chain"]
 
 log = logging.getLogger(__name__)
 
@@ -215,28 +216,70 @@ def _join_level(item: tuple[np.ndarray, dict[str, Any] | None, int], end: int,
     return float(z[end]), pb.cost_params.vertical_design_join_tolerance_m
 
 
+#: A piece of a leg: coordinates, route attributes (None for new line) and the leg's index.
+Item = tuple[np.ndarray, dict[str, Any] | None, int]
+
+
+def leg_items(pb: Problem, i: int, steps: list[Any], net: Any, allow_new: bool = True) -> list[Item]:
+    """Leg ``i``'s pieces in travel order, new ones simplified and kept out of excluded units."""
+    out: list[Item] = []
+    for coords, at in _steps_to_pieces(pb, i, steps, net):
+        if at is None and not allow_new:
+            raise NoFeasibleAlignment(f"{leg_name(pb.places, i)}: the network does not connect the "
+                                      "waypoints and allow_new=False; allow new build or add edges")
+        out.append((_simplify(coords, pb) if at is None else coords, at, i))
+    return out
+
+
+def run_chain(run: list[Item]) -> tuple[np.ndarray, list[float]]:
+    """One vertex chain for consecutive new pieces, and the distances where one piece ends.
+
+    The chain also gets the unit-border vertices the route will get, so that the vertical
+    design's profile samples match the route's.
+    """
+    from shapely.geometry import LineString
+
+    chain = [run[0][0]]
+    bounds = []
+    for c, _a, _l in run[1:]:
+        bounds.append(float(cumulative_distance(*np.vstack(chain).T)[-1]))
+        chain.append(c[1:] if np.allclose(c[0], chain[-1][-1]) else c)
+    full = np.vstack(chain)
+    parts = split_by_unit(LineString(full))
+    if len(parts) > 1:
+        full = np.vstack([np.asarray(parts[0][1].coords)] + [np.asarray(g.coords)[1:] for _, g in parts[1:]])
+    return full, bounds
+
+
 def assemble(pb: Problem, legs: list[list[Any]], net: Any, name: str, allow_new: bool) -> Route:
     """Join the legs' pieces; flag structures on every contiguous run of new alignment."""
+    return assemble_items(pb, [leg_items(pb, i, steps, net, allow_new) for i, steps in enumerate(legs)], name)
+
+
+def assemble_items(pb: Problem, per_leg: list[list[Item]], name: str) -> Route:
+    """The route of the legs' pieces (:func:`leg_items`), every run of new line with its vertical design.
+
+    ``route.meta["design_cost_musd"]`` is the line's designed cost: new build at its vertical
+    design's cost, existing line at the search's reuse share of new open line.
+    """
     from shapely.geometry import LineString
 
     mode = pb.mode
     # 1. pieces in travel order; consecutive new pieces (across legs) form one run
-    items: list[tuple[np.ndarray, dict[str, Any] | None, int]] = []
-    for i, steps in enumerate(legs):
-        for coords, at in _steps_to_pieces(pb, i, steps, net):
-            if at is None and not allow_new:
-                raise NoFeasibleAlignment(f"{leg_name(pb.places, i)}: the network does not connect the "
-                                          "waypoints and allow_new=False; allow new build or add edges")
-            items.append((_simplify(coords, pb) if at is None else coords, at, i))
+    items = [it for leg in per_leg for it in leg]
     lines: list[Any] = []
     attrs: list[dict[str, Any]] = []
     formation: list[dict[str, Any]] = []  # designed formation level of each run, in route chainage
+    open_musd_km = unit_rate(pb.cost_params, mode, "new", "none")[0][1]
+    design_cost = 0.0  # new build at its designed cost, existing line at the search's reuse share of open line
     k = 0
     while k < len(items):
         coords, at, leg = items[k]
         if at is not None:
             lines.append(LineString(coords))
             attrs.append({**at, "leg": leg})
+            design_cost += (float(cumulative_distance(coords[:, 0], coords[:, 1])[-1]) / 1000 * open_musd_km
+                            * _cost.EXISTING_FACTOR.get(str(at.get("status")), 0.5))
             k += 1
             continue
         k0 = k
@@ -249,16 +292,7 @@ def assemble(pb: Problem, legs: list[list[Any]], net: Any, name: str, allow_new:
         before = _join_level(items[k0 - 1], -1, pb) if k0 > 0 else None
         after = _join_level(items[k], 0, pb) if k < len(items) else None
         # 2. one vertex chain for the run, with the leg boundaries as distances
-        chain = [run[0][0]]
-        bounds = []
-        for c, _a, _l in run[1:]:
-            bounds.append(float(cumulative_distance(*np.vstack(chain).T)[-1]))
-            chain.append(c[1:] if np.allclose(c[0], chain[-1][-1]) else c)
-        full = np.vstack(chain)
-        # add the unit-border vertices the route will get, so the profile samples match
-        parts = split_by_unit(LineString(full))
-        if len(parts) > 1:
-            full = np.vstack([np.asarray(parts[0][1].coords)] + [np.asarray(g.coords)[1:] for _, g in parts[1:]])
+        full, bounds = run_chain(run)
         # 3. the least-cost grade line of the run gives its tunnels, bridges and earthworks
         pieces = [(c, leg) for c, _a, leg in run]
         tol = pb.cost_params.vertical_design_join_tolerance_m
@@ -273,6 +307,7 @@ def assemble(pb: Problem, legs: list[list[Any]], net: Any, name: str, allow_new:
             # a join with existing line the ruling grade cannot reach along this piece of new line: the
             # search did not know that; the caller blocks the piece and searches again
             raise BlockPiece(LineString(full), f"{leg_name(pb.places, run[0][2])}: {exc}", join=True) from exc
+        design_cost += float(design.cost_musd["total"])
         spans = design.spans()
         run_start = sum(float(cumulative_distance(*np.asarray(ln.coords, dtype=float).T)[-1]) for ln in lines)
         formation.append({"start_m": run_start, "distance_m": design.distance_m - design.distance_m[0],
@@ -294,7 +329,7 @@ def assemble(pb: Problem, legs: list[list[Any]], net: Any, name: str, allow_new:
                           "fill_m3_per_m": fill_m3 / plen if plen > 0 else 0.0,
                           "structure_depth_m": depth if kind != "none" else math.nan})
     route = Route.from_lines(lines, mode=mode, name=name, attrs=attrs, waypoints=pb.places,
-                             source="modelled")
+                             source="modelled").with_meta(design_cost_musd=design_cost)
     if formation:  # read by corridor.terrain.profile: the profile follows the design, not the ground
         route = route.with_meta(formation={"start_lonlat": route.start, "end_lonlat": route.end,
                                            "length_m": route.length_m, "runs": formation})

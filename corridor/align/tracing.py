@@ -84,6 +84,7 @@ from corridor.align._problem import (
     leg_name,
     setup,
 )
+from corridor.align._refine import refine
 from corridor.align.structures import FLAG_STEP_M, flag_structures
 from corridor.align.surface import EXISTING_FACTOR
 from corridor.costs import CostParams
@@ -393,6 +394,12 @@ def _trace_problem(pb: Problem, costs: np.ndarray, name: str | None, allow_new: 
             last = why
             log.debug("attempt %d: %s; blocked %d cells", attempt, why, blocked.sum())
             continue
+        if fields is not None:  # the grade-aware searches: the vertical design's structures inform a re-search
+            def solve(i: int, c: np.ndarray, f: _gradesearch.CellFields) -> tuple[list[Any], float]:
+                return _solve_leg(pb, i, c, net, f)
+
+            route, refined = refine(pb, costs, fields, legs, leg_costs, route, net, nm, solve)
+            return route.with_meta(**_meta(pb, leg_costs, net), refinement=refined)
         return route.with_meta(**_meta(pb, leg_costs, net))
     if last is not None and last.join:
         again = joins_at_ground()

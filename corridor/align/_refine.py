@@ -1,0 +1,171 @@
+"""Horizontal and vertical alignment together: legs searched again around their designed structures.
+
+The grade-aware search (:mod:`corridor.align.gradesearch`) prices the ground's grade along
+each move, but only the vertical design of the assembled line
+(:func:`corridor.align.structures.vertical_design`) finds where the ruling grade needs a
+tunnel or a viaduct: a climb that must start early on a long viaduct, a shortcut over a
+spur. :func:`refine` feeds that back, leg by leg:
+
+1. the cells under the leg's designed tunnels and bridges get their unit cost multiplied by
+   ``CostParams.vertical_refine_penalty`` and the leg is searched again;
+2. the new leg is designed between the levels the current design has at its two waypoints
+   (within ``CostParams.vertical_design_join_tolerance_m``), and so is the current leg: given
+   those levels the rest of the line is unchanged, so the leg's designed cost decides;
+3. a cheaper leg is assembled into the line and the whole line designed again; it is kept if
+   the line's designed cost (``route.meta["design_cost_musd"]``) falls, and its penalties stay
+   for the later legs and rounds. Otherwise the penalties are undone.
+
+Each later round searches again the legs the round before changed (a leg left as it was would
+be searched the same way again), until a round changes nothing or
+``CostParams.vertical_refine_rounds`` is reached. Legs that run on an existing network are left as searched. The designed cost
+never rises: the result is the first line or a cheaper one.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from corridor._errors import NoFeasibleAlignment, ParameterError
+from corridor._geo import cumulative_distance
+from corridor.align._assembly import BlockPiece, Item, assemble_items, leg_items, run_chain
+from corridor.align._problem import Problem, leg_name
+from corridor.align.gradesearch import CellFields
+from corridor.align.structures import vertical_design
+from corridor.route import Route
+
+__all__ = ["refine", "structure_cells"]
+
+log = logging.getLogger(__name__)
+
+#: ``solve(i, costs, fields) -> (steps, search cost)``: leg ``i`` searched over the given fields.
+Solver = Callable[[int, np.ndarray, CellFields], tuple[list[Any], float]]
+
+
+def structure_cells(pb: Problem, route: Route, leg: int) -> tuple[np.ndarray, np.ndarray] | None:
+    """Cells ``(rows, cols)`` under the designed tunnels and bridges of new line on ``leg``.
+
+    The waypoints' own cells are left out; None when the leg has no such structure.
+    """
+    from rasterio.features import rasterize
+
+    seg = route.segments
+    under = seg[(seg["build"] == "new") & (seg["structure"] != "none") & (seg["leg"] == leg)]
+    if under.empty:
+        return None
+    g = pb.grid
+    left, bottom, right, top = under.total_bounds
+    (r0, c0), (r1, c1) = g.rowcol(left, top), g.rowcol(right, bottom)
+    r0, c0 = max(0, r0 - 1), max(0, c0 - 1)
+    r1, c1 = min(g.shape[0], r1 + 2), min(g.shape[1], c1 + 2)
+    if r1 <= r0 or c1 <= c0:
+        return None
+    win = g.window(r0, r1, c0, c1)
+    mask = rasterize([(geom.buffer(0.5 * g.res[0]), 1) for geom in under.geometry], out_shape=win.shape,
+                     transform=win.transform, all_touched=True, fill=0, dtype="uint8").astype(bool)
+    for r, c in pb.cells:
+        if r0 <= r < r1 and c0 <= c < c1:
+            mask[r - r0, c - c0] = False
+    rows, cols = np.nonzero(mask)
+    if rows.size == 0:
+        return None
+    return rows + r0, cols + c0
+
+
+def _level_at(route: Route, chainage_m: float) -> float | None:
+    """The designed formation level at a chainage of the route (None off the designed runs)."""
+    f = route.meta.get("formation")
+    for run in f.get("runs", []) if isinstance(f, dict) else []:
+        d = np.asarray(run["distance_m"], dtype=float) + float(run["start_m"])
+        if d[0] - 0.5 <= chainage_m <= d[-1] + 0.5:
+            return float(np.interp(chainage_m, d, np.asarray(run["level_m"], dtype=float)))
+    return None
+
+
+def _leg_ends(route: Route, leg: int) -> tuple[float, float] | None:
+    """Formation levels at the start and end waypoints of ``leg`` in the route's design."""
+    seg = route.segments
+    on = np.flatnonzero(seg["leg"].to_numpy() == leg)
+    if on.size == 0:
+        return None
+    off = route.offsets()
+    start = float(off[on[0]])
+    end = float(off[on[-1]]) + float(seg["length_m"].iloc[on[-1]])
+    z0, z1 = _level_at(route, start), _level_at(route, end)
+    return None if z0 is None or z1 is None else (z0, z1)
+
+
+def _leg_cost(pb: Problem, items: list[Item], ends: tuple[float, float]) -> float:
+    """Designed cost (M USD) of a leg of new line between given levels at its two waypoints."""
+    from shapely.geometry import LineString
+
+    full, _bounds = run_chain(items)
+    length = float(cumulative_distance(full[:, 0], full[:, 1])[-1])
+    tol = pb.cost_params.vertical_design_join_tolerance_m
+    try:
+        design = vertical_design(LineString(full), mode=pb.mode, max_grade=pb.preset.max_grade, dem=pb.dem,
+                                 params=pb.params, fixed_levels=[(0.0, ends[0], "leg start", tol),
+                                                                 (length, ends[1], "leg end", tol)])
+    except (NoFeasibleAlignment, ParameterError):
+        return math.inf
+    return float(design.cost_musd["total"])
+
+
+def refine(pb: Problem, costs: np.ndarray, fields: CellFields, legs: list[list[Any]], leg_costs: list[float],
+           route: Route, net: Any, name: str, solve: Solver) -> tuple[Route, dict[str, Any]]:
+    """``route`` with its legs searched again around their structures while that lowers its designed cost.
+
+    ``legs`` and ``leg_costs`` (the route's search steps and costs per leg) are updated in
+    place, as are ``costs`` and ``fields`` (the caller's working copies: the kept penalties).
+    Returns the line and a summary for its meta (legs kept, designed cost before and after,
+    the rule).
+    """
+    params = pb.cost_params
+    first = best = float(route.meta["design_cost_musd"])
+    items = [leg_items(pb, i, steps, net) for i, steps in enumerate(legs)]
+    current: dict[tuple[int, tuple[float, float]], float] = {}  # (leg, end levels) -> the leg's designed cost
+    kept = 0
+    todo = list(range(len(legs)))
+    for _round in range(params.vertical_refine_rounds):
+        changed = []
+        for i in todo:
+            cells = structure_cells(pb, route, i)
+            ends = _leg_ends(route, i)
+            if cells is None or ends is None or any(at is not None for _c, at, _l in items[i]):
+                continue  # no structure, or the leg runs on existing line
+            saved = costs[cells].copy(), fields.factor[cells].copy()
+            costs[cells] *= params.vertical_refine_penalty
+            fields.factor[cells] *= params.vertical_refine_penalty
+            cand = None
+            try:
+                steps, c = solve(i, costs, fields)
+                new = leg_items(pb, i, steps, net) if steps != legs[i] else []
+                if new and all(at is None for _c, at, _l in new):
+                    if (i, ends) not in current:
+                        current[(i, ends)] = _leg_cost(pb, items[i], ends)
+                    if _leg_cost(pb, new, ends) < current[(i, ends)]:
+                        cand = assemble_items(pb, [*items[:i], new, *items[i + 1:]], name)
+            except (NoFeasibleAlignment, BlockPiece) as exc:
+                log.debug("%s: re-search dropped (%s)", leg_name(pb.places, i), exc)
+            cost = math.inf if cand is None else float(cand.meta["design_cost_musd"])
+            if cand is not None and cost < best * (1.0 - 1e-9):
+                log.debug("%s searched again: designed cost %.1f -> %.1f M USD", leg_name(pb.places, i), best, cost)
+                route, best, legs[i], leg_costs[i], items[i] = cand, cost, steps, c, new
+                kept += 1
+                changed.append(i)
+            else:  # the penalty goes with the leg it did not improve
+                costs[cells], fields.factor[cells] = saved
+        if not changed:
+            break
+        todo = changed  # a leg left as it was would be searched the same way again: only changed legs go on
+    if kept:
+        log.info("%s: %d leg(s) searched again around their structures; designed cost %.0f -> %.0f M USD",
+                 name, kept, first, best)
+    return route, {"legs_kept": kept, "design_cost_musd": [first, best],
+                   "rule": "each leg searched again with the cells under its designed tunnels and bridges "
+                           f"x{params.vertical_refine_penalty:g}; kept if the line's designed cost fell "
+                           f"(at most {params.vertical_refine_rounds} rounds)"}
