@@ -149,7 +149,7 @@ def refine(pb: Problem, costs: np.ndarray, fields: CellFields, legs: list[list[A
                         current[(i, ends)] = _leg_cost(pb, items[i], ends)
                     if _leg_cost(pb, new, ends) < current[(i, ends)]:
                         cand = assemble_items(pb, [*items[:i], new, *items[i + 1:]], name)
-            except (NoFeasibleAlignment, BlockPiece) as exc:
+            except (NoFeasibleAlignment, ParameterError, BlockPiece) as exc:  # e.g. a given level out of reach
                 log.debug("%s: re-search dropped (%s)", leg_name(pb.places, i), exc)
             cost = math.inf if cand is None else float(cand.meta["design_cost_musd"])
             if cand is not None and cost < best * (1.0 - 1e-9):
