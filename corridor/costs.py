@@ -92,6 +92,10 @@ def _count(v: int, source: str, unit: str) -> Any:
     return field(default=v, metadata={"source": source, "unit": unit, "kind": "count"})
 
 
+def _factors(v: tuple[float, ...], source: str, unit: str) -> Any:
+    return field(default=v, metadata={"source": source, "unit": unit, "kind": "factors"})
+
+
 def _steps(v: tuple[tuple[float, float], ...], source: str, unit: str) -> Any:
     return field(default=v, metadata={"source": source, "unit": unit, "kind": "steps"})
 
@@ -256,10 +260,10 @@ class CostParams:
         "tunnels and bridges dearer (the horizontal search prices grades, the vertical design finds the "
         "structures; a re-searched leg is kept only if the line's designed cost falls); 0 switches it off. "
         "The built-in scenarios stop improving after 2 rounds", "rounds")
-    vertical_refine_penalty: float = _num(
-        3.0, f"{_ASSUME}: factor on the unit cost of the cells under a leg's designed tunnels and bridges when "
-        "the leg is searched again (vertical_refine_rounds); the built-in scenarios give the same lines for "
-        "factors 2-10", "factor", positive=True)
+    vertical_refine_penalties: tuple[float, ...] = _factors(
+        (1.5, 3.0, 10.0), f"{_ASSUME}: factors on the unit cost of the cells under a leg's designed tunnels and "
+        "bridges when the leg is searched again (vertical_refine_rounds), tried in this order until one gives a "
+        "cheaper leg: a mild one moves the line a little, a strong one makes it go round", "factors > 1")
     usd_per_eur: float = _num(
         1.08, f"{_ASSUME}: US dollars per euro, to compare costs published in euros (Kars-Dilucu EUR 2.4 bn, "
         f"{_REF}) with the model's USD; the rate behind the EUR 10.7 M/km ~ $11.6 M/km of rail_new_musd_per_km "
@@ -446,6 +450,8 @@ _ORDERED = (("flat_max_grade", "mountainous_min_grade"), ("flat_max_relief_m", "
 _Number = Annotated[float, Strict(), Field(ge=0, allow_inf_nan=False)]
 _Positive = Annotated[float, Strict(), Field(gt=0, allow_inf_nan=False)]
 _Count = Annotated[int, Strict(), Field(ge=0, description="must be a whole number >= 0")]
+_FACTORS = Annotated[tuple[Annotated[float, Strict(), Field(gt=1, allow_inf_nan=False)], ...],
+                     Field(min_length=1, description="must be a non-empty list of factors > 1")]
 
 
 def _ordered_band(v: tuple[float, float, float]) -> Band:
@@ -486,6 +492,8 @@ def _field_type(f: dataclasses.Field[Any], hints: Mapping[str, Any]) -> Any:
         return _STEPS
     if kind == "count":
         return _Count
+    if kind == "factors":
+        return _FACTORS
     if kind == "map":
         return _table_type(f)
     return hints[f.name]

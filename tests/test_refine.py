@@ -113,12 +113,36 @@ def test_a_line_without_structures_is_not_searched_again():
     assert r.meta["refinement"]["legs_kept"] == 0
 
 
-def test_rounds_and_penalty_are_validated_parameters():
-    assert CostParams().vertical_refine_rounds == 3 and CostParams().vertical_refine_penalty == 3.0
+def test_rounds_and_penalties_are_validated_parameters():
+    p = CostParams()
+    assert p.vertical_refine_rounds == 3 and p.vertical_refine_penalties == (1.5, 3.0, 10.0)
     assert CostParams.from_dict({"vertical_refine_rounds": 1}).vertical_refine_rounds == 1
+    assert CostParams.from_dict({"vertical_refine_penalties": [2, 4.5]}).vertical_refine_penalties == (2.0, 4.5)
     for bad in (-1, 1.5, True, "2"):
         with pytest.raises(ParameterError, match="vertical_refine_rounds"):
             CostParams(vertical_refine_rounds=bad)
-    for bad in (0, -2.0):
-        with pytest.raises(ParameterError, match="vertical_refine_penalty"):
-            CostParams(vertical_refine_penalty=bad)
+    for bad in ((), (1.0,), (2.0, 0.5), (float("inf"),), "3"):
+        with pytest.raises(ParameterError, match="vertical_refine_penalties"):
+            CostParams.from_dict({"vertical_refine_penalties": bad})
+
+
+def test_each_factor_is_tried_in_turn_from_the_cells_own_cost():
+    pb, first = _problem(ONE_PASS)
+    pb.params = CostParams().replace(vertical_refine_penalties=(1.5, 4.0))
+    costs = pb.costs.copy()
+    fields = _grade_fields(pb, costs)
+    steps, c = _solve_leg(pb, 0, costs, None, fields)
+    costs0 = costs.copy()
+    cells = _refine.structure_cells(pb, first, 0)
+    assert cells is not None and np.isfinite(costs0[cells]).any()
+    seen = []
+
+    def solve(i, cst, f):  # the same path again: nothing to keep
+        ok = np.isfinite(costs0[cells]) & (costs0[cells] > 0)
+        seen.append(float(np.median(cst[cells][ok] / costs0[cells][ok])))
+        return steps, c
+
+    route, info = _refine.refine(pb, costs, fields, [steps], [c], first, None, "t", solve)
+    assert seen == pytest.approx([1.5, 4.0])  # not 1.5 * 4: each factor on the cells' own cost
+    assert route is first and info["legs_kept"] == 0
+    np.testing.assert_array_equal(costs, costs0)

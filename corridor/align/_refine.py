@@ -6,14 +6,16 @@ each move, but only the vertical design of the assembled line
 tunnel or a viaduct: a climb that must start early on a long viaduct, a shortcut over a
 spur. :func:`refine` feeds that back, leg by leg:
 
-1. the cells under the leg's designed tunnels and bridges get their unit cost multiplied by
-   ``CostParams.vertical_refine_penalty`` and the leg is searched again;
+1. the cells under the leg's designed tunnels and bridges get their unit cost multiplied by a
+   factor of ``CostParams.vertical_refine_penalties`` and the leg is searched again (the factors
+   in turn, mild first, until one gives a cheaper leg);
 2. the new leg is designed between the levels the current design has at its two waypoints
    (within ``CostParams.vertical_design_join_tolerance_m``), and so is the current leg: given
    those levels the rest of the line is unchanged, so the leg's designed cost decides;
 3. a cheaper leg is assembled into the line and the whole line designed again; it is kept if
-   the line's designed cost (``route.meta["design_cost_musd"]``) falls, and its penalties stay
-   for the later legs and rounds. Otherwise the penalties are undone.
+   the line's designed cost (``route.meta["design_cost_musd"]``) falls, and its penalty stays
+   for the later legs and rounds. Otherwise the next factor is tried, and after the last the
+   cells get their cost back.
 
 Each later round searches again the legs the round before changed (a leg left as it was would
 be searched the same way again), until a round changes nothing or
@@ -138,26 +140,29 @@ def refine(pb: Problem, costs: np.ndarray, fields: CellFields, legs: list[list[A
             if cells is None or ends is None or any(at is not None for _c, at, _l in items[i]):
                 continue  # no structure, or the leg runs on existing line
             saved = costs[cells].copy(), fields.factor[cells].copy()
-            costs[cells] *= params.vertical_refine_penalty
-            fields.factor[cells] *= params.vertical_refine_penalty
-            cand = None
-            try:
-                steps, c = solve(i, costs, fields)
-                new = leg_items(pb, i, steps, net) if steps != legs[i] else []
-                if new and all(at is None for _c, at, _l in new):
-                    if (i, ends) not in current:
-                        current[(i, ends)] = _leg_cost(pb, items[i], ends)
-                    if _leg_cost(pb, new, ends) < current[(i, ends)]:
-                        cand = assemble_items(pb, [*items[:i], new, *items[i + 1:]], name)
-            except (NoFeasibleAlignment, ParameterError, BlockPiece) as exc:  # e.g. a given level out of reach
-                log.debug("%s: re-search dropped (%s)", leg_name(pb.places, i), exc)
-            cost = math.inf if cand is None else float(cand.meta["design_cost_musd"])
-            if cand is not None and cost < best * (1.0 - 1e-9):
-                log.debug("%s searched again: designed cost %.1f -> %.1f M USD", leg_name(pb.places, i), best, cost)
-                route, best, legs[i], leg_costs[i], items[i] = cand, cost, steps, c, new
-                kept += 1
-                changed.append(i)
-            else:  # the penalty goes with the leg it did not improve
+            for penalty in params.vertical_refine_penalties:  # mild first; stronger while nothing is cheaper
+                costs[cells] = saved[0] * penalty
+                fields.factor[cells] = saved[1] * penalty
+                cand = None
+                try:
+                    steps, c = solve(i, costs, fields)
+                    new = leg_items(pb, i, steps, net) if steps != legs[i] else []
+                    if new and all(at is None for _c, at, _l in new):
+                        if (i, ends) not in current:
+                            current[(i, ends)] = _leg_cost(pb, items[i], ends)
+                        if _leg_cost(pb, new, ends) < current[(i, ends)]:
+                            cand = assemble_items(pb, [*items[:i], new, *items[i + 1:]], name)
+                except (NoFeasibleAlignment, ParameterError, BlockPiece) as exc:  # e.g. a given level out of reach
+                    log.debug("%s: re-search dropped (%s)", leg_name(pb.places, i), exc)
+                cost = math.inf if cand is None else float(cand.meta["design_cost_musd"])
+                if cand is not None and cost < best * (1.0 - 1e-9):
+                    log.debug("%s searched again (cells x%g): designed cost %.1f -> %.1f M USD",
+                              leg_name(pb.places, i), penalty, best, cost)
+                    route, best, legs[i], leg_costs[i], items[i] = cand, cost, steps, c, new
+                    kept += 1
+                    changed.append(i)
+                    break
+            else:  # no penalty gave a cheaper line: the cells keep their cost
                 costs[cells], fields.factor[cells] = saved
         if not changed:
             break
@@ -166,6 +171,7 @@ def refine(pb: Problem, costs: np.ndarray, fields: CellFields, legs: list[list[A
         log.info("%s: %d leg(s) searched again around their structures; designed cost %.0f -> %.0f M USD",
                  name, kept, first, best)
     return route, {"legs_kept": kept, "design_cost_musd": [first, best],
-                   "rule": "each leg searched again with the cells under its designed tunnels and bridges "
-                           f"x{params.vertical_refine_penalty:g}; kept if the line's designed cost fell "
-                           f"(at most {params.vertical_refine_rounds} rounds)"}
+                   "rule": "each leg searched again with the cells under its designed tunnels and bridges x"
+                           + "/".join(f"{p:g}" for p in params.vertical_refine_penalties)
+                           + f" in turn; kept if the line's designed cost fell (at most {params.vertical_refine_rounds} "
+                           "rounds)"}
