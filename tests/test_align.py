@@ -113,8 +113,11 @@ def test_goes_through_the_pass_not_over_the_massif():
 
 
 def test_windowed_search_matches_whole_area_cost():
-    a = trace(["Goris", "Kapan"], mode="road")
-    b = trace(["Goris", "Kapan"], mode="road", buffer_m=200_000)
+    from corridor.costs import CostParams
+
+    one_pass = CostParams().replace(vertical_refine_rounds=0)  # leg costs of the search itself, no re-search
+    a = trace(["Goris", "Kapan"], mode="road", params=one_pass)
+    b = trace(["Goris", "Kapan"], mode="road", buffer_m=200_000, params=one_pass)
     ca, cb = sum(a.meta["leg_costs"]), sum(b.meta["leg_costs"])
     assert ca == pytest.approx(cb, rel=0.01)
 
@@ -191,6 +194,45 @@ def test_a_leg_whose_waypoint_is_a_network_node_starts_and_ends_at_that_node():
                 assert steps == [("node", 0, None), ("node", 1, None), ("node", 2, None)]
             else:  # it starts from the start cell, which is not the node's
                 assert steps[0] == ("cell", *start) and ("node", 0, None) in steps
+
+
+def test_several_network_nodes_at_a_waypoint_make_no_detour():
+    from corridor._geo import great_circle_m
+    from corridor.network import Network
+
+    # two ways start at A without sharing a node there: a stub A-W (nodes 0-1) and the line A-M-B (5-6-7)
+    a, m, b, w = (47.3003, 39.4502), (47.25, 39.4502), (47.2003, 39.4502), (47.35, 39.4502)
+    ways = [(0, 1, [a, w]), (5, 6, [a, m]), (6, 7, [m, b])]
+    import geopandas as gpd
+    from shapely.geometry import LineString
+
+    gdf = gpd.GeoDataFrame({"u": [x[0] for x in ways], "v": [x[1] for x in ways], "status": "disused", "mode": "rail",
+                            "length_m": [great_circle_m(*x[2][0], *x[2][1]) for x in ways]},
+                           geometry=[LineString(x[2]) for x in ways], crs="EPSG:4326")
+    net = Network.from_edges(gdf, simplify=False)
+    for search in ("grade", "slope"):
+        seg = trace([a, b], mode="rail", network=net, search=search).segments
+        assert set(seg["build"]) == {"existing"}, search  # no round trip to the waypoint's cell centre
+        assert _km(seg) == pytest.approx((great_circle_m(*a, *m) + great_circle_m(*m, *b)) / 1000)
+
+
+def test_a_leg_leaving_a_network_node_at_its_waypoint_keeps_the_waypoint_for_its_cell():
+    from corridor._geo import great_circle_m
+    from corridor.network import Network
+
+    # a stub at A pointing away from B: the leg starts at its node but leaves the network at once
+    a, b, w = (47.3003, 39.4502), (47.2003, 39.4202), (47.35, 39.4502)
+    import geopandas as gpd
+    from shapely.geometry import LineString
+
+    gdf = gpd.GeoDataFrame({"u": [0], "v": [1], "status": "disused", "mode": "rail",
+                            "length_m": [great_circle_m(*a, *w)]}, geometry=[LineString([a, w])], crs="EPSG:4326")
+    net = Network.from_edges(gdf, simplify=False)
+    for search in ("grade", "slope"):
+        with_net = trace([a, b], mode="rail", network=net, search=search)
+        alone = trace([a, b], mode="rail", search=search)
+        # the same line as without the network: the waypoint's cell centre is not a vertex of it
+        assert with_net.length_m == pytest.approx(alone.length_m, rel=1e-9), search
 
 
 def test_network_edges_are_reused_and_gaps_are_new():

@@ -149,6 +149,10 @@ def test_helpers() -> None:
         parse_vary(["a=1", "a=2"])
     p = params_for({"unit_cost.existing": 2.0}, "rail")
     assert p.rail_existing_musd_per_km == (2.0, 2.0, 2.0)
+    # ranges are read as numbers; a count parameter takes whole ones
+    assert params_for({"vertical_refine_rounds": 0.0}, "rail").vertical_refine_rounds == 0
+    with pytest.raises(ParameterError, match="whole number"):
+        params_for({"vertical_refine_rounds": 1.5}, "rail")
 
 
 def test_sweep_grid_cap_and_duplicate_scenarios(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -107,10 +107,49 @@ def test_structure_cells_lie_under_the_leg_structures_and_spare_the_waypoints(on
     assert _refine.structure_cells(pb, one_pass, 5) is None  # no such leg: nothing under it
 
 
-def test_a_line_without_structures_is_not_searched_again():
+def test_a_line_without_structures_is_not_searched_again(monkeypatch):
+    from corridor.align import tracing
+
+    calls = []
+    solve = tracing._solve_leg
+    monkeypatch.setattr(tracing, "_solve_leg", lambda *a, **k: calls.append(a[1]) or solve(*a, **k))
     r = trace(["Yeraskh", "Sadarak"], mode="rail")  # 5.6 km on the Araks plain, no structure
     assert (r.segments["structure"] == "none").all()
+    assert calls == [0]  # the first search only
     assert r.meta["refinement"]["legs_kept"] == 0
+
+
+def _refine_with(monkeypatch, assembled):
+    """refine() on Horadiz - Gumlagh where every re-searched leg looks cheaper on its own and
+    ``assembled()`` stands for the line assembled with it."""
+    pb, first = _problem(ONE_PASS)
+    pb.params = CostParams()
+    costs = pb.costs.copy()
+    fields = _grade_fields(pb, costs)
+    steps, c = _solve_leg(pb, 0, costs, None, fields)
+    costs0, factor0 = costs.copy(), fields.factor.copy()
+    other = [("cell", *pb.cells[0]), ("cell", pb.cells[0][0] + 1, pb.cells[0][1]), ("cell", *pb.cells[1])]
+    leg_cost = iter([100.0, 1.0] * 10)  # the current leg, then the new one: always cheaper
+    monkeypatch.setattr(_refine, "_leg_cost", lambda *a: next(leg_cost))
+    monkeypatch.setattr(_refine, "assemble_items", lambda *a: assembled(first))
+    route, info = _refine.refine(pb, costs, fields, [steps], [c], first, None, "t", lambda *a: (other, 0.0))
+    assert route is first and info["legs_kept"] == 0 and info["design_cost_musd"][0] == info["design_cost_musd"][1]
+    np.testing.assert_array_equal(costs, costs0)  # every factor tried, then the cells' own cost back
+    np.testing.assert_array_equal(fields.factor, factor0)
+
+
+def test_a_leg_cheaper_alone_but_not_in_the_whole_line_is_dropped(monkeypatch):
+    # the whole line designed again costs more than the line it would replace
+    _refine_with(monkeypatch, lambda first: first.with_meta(design_cost_musd=first.meta["design_cost_musd"] + 1.0))
+
+
+def test_a_re_searched_leg_that_cannot_be_designed_is_dropped(monkeypatch):
+    from corridor._errors import NoFeasibleAlignment
+
+    def fail(first):
+        raise NoFeasibleAlignment("a given waypoint level out of reach")
+
+    _refine_with(monkeypatch, fail)
 
 
 def test_rounds_and_penalties_are_validated_parameters():

@@ -87,12 +87,12 @@ def test_kars_dilucu_central_cost_within_half_to_twice_eur_2_4_bn():
 # ------------------------------------------------ Meghri / TRIPP (1news.az 2026-02-18; massispost.com 2022-01)
 def test_meghri_length_in_armenia_38_to_50_km(routes):
     seg = routes["meghri-rail"].segments
-    assert 38.0 <= _km(seg, seg["unit"] == "ARM") <= 50.0  # modelled 44.1 km
+    assert 38.0 <= _km(seg, seg["unit"] == "ARM") <= 50.0  # modelled 46.9 km
 
 
 def test_meghri_tunnels_in_armenia_at_most_10_km(routes):
     seg = routes["meghri-rail"].segments
-    # modelled 8.6 km (30.7 km before border cells became searchable and the line kept the Araks bank)
+    # modelled 5.6 km (30.7 km before border cells became searchable and the line kept the Araks bank)
     assert _km(seg, (seg["unit"] == "ARM") & (seg["structure"] == "tunnel")) <= 10.0
 
 

@@ -39,11 +39,29 @@ def _steps_to_pieces(pb: Problem, i: int, steps: list[Any], net: Any) -> list[tu
     pieces: list[tuple[list[Any], dict[str, Any] | None]] = []
     cur: list[Any] = [(a.lon, a.lat)]
     node_xy = _cost.node_coords(net) if net is not None else {}
+    skip = {0, len(steps) - 1}  # the waypoints themselves stand for their cells
+    if net is not None:
+        # the search starts (ends) a leg at a network node at its waypoint (surface.waypoint_links); where
+        # several stand there (ways not joined), the others are reached through the waypoint's cell: the
+        # leg starts at the last of them it passes and ends at the first
+        at_a, at_b = _cost.nodes_at(net, a.lon, a.lat), _cost.nodes_at(net, b.lon, b.lat)
+        ends = [k for k, st in enumerate(steps) if st[0] == "node" and st[1] in at_b]
+        if ends:
+            steps = steps[:ends[0] + 1]
+        starts = [k for k, st in enumerate(steps) if st[0] == "node" and st[1] in at_a]
+        if starts:
+            steps = steps[starts[-1]:]
+        # a leg that starts at such a node and leaves the network at once: the waypoint still stands for its cell
+        skip = {0, len(steps) - 1}
+        if len(steps) > 2 and steps[0][0] == "node" and steps[0][1] in at_a and steps[1][1:] == pb.cells[i]:
+            skip.add(1)
+        if len(steps) > 2 and steps[-1][0] == "node" and steps[-1][1] in at_b and steps[-2][1:] == pb.cells[i + 1]:
+            skip.add(len(steps) - 2)
     prev_node = None
     for k, st in enumerate(steps):
         if st[0] == "cell":
-            if k == 0 or k == len(steps) - 1:
-                continue  # the waypoints themselves stand for their cells
+            if k in skip:
+                continue
             lon, lat = g.lonlat(np.array([st[1]]), np.array([st[2]]))
             cur.append((float(lon[0]), float(lat[0])))
             prev_node = None

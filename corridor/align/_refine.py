@@ -17,9 +17,9 @@ spur. :func:`refine` feeds that back, leg by leg:
    for the later legs and rounds. Otherwise the next factor is tried, and after the last the
    cells get their cost back.
 
-Each later round searches again the legs the round before changed (a leg left as it was would
-be searched the same way again), until a round changes nothing or
-``CostParams.vertical_refine_rounds`` is reached. Legs that run on an existing network are left as searched. The designed cost
+Each later round searches again the legs the round before changed and their neighbours (whose
+end levels may have moved), until a round changes nothing or ``CostParams.vertical_refine_rounds``
+is reached. Legs that run on an existing network are left as searched. The designed cost
 never rises: the result is the first line or a cheaper one.
 """
 
@@ -32,7 +32,7 @@ from typing import Any
 
 import numpy as np
 
-from corridor._errors import NoFeasibleAlignment, ParameterError
+from corridor._errors import CorridorError, NoFeasibleAlignment, ParameterError
 from corridor._geo import cumulative_distance
 from corridor.align._assembly import BlockPiece, Item, assemble_items, leg_items, run_chain
 from corridor.align._problem import Problem, leg_name
@@ -130,7 +130,7 @@ def refine(pb: Problem, costs: np.ndarray, fields: CellFields, legs: list[list[A
     first = best = float(route.meta["design_cost_musd"])
     items = [leg_items(pb, i, steps, net) for i, steps in enumerate(legs)]
     current: dict[tuple[int, tuple[float, float]], float] = {}  # (leg, end levels) -> the leg's designed cost
-    kept = 0
+    kept: list[int] = []  # the legs changed, once per re-search kept
     todo = list(range(len(legs)))
     for _round in range(params.vertical_refine_rounds):
         changed = []
@@ -152,26 +152,30 @@ def refine(pb: Problem, costs: np.ndarray, fields: CellFields, legs: list[list[A
                             current[(i, ends)] = _leg_cost(pb, items[i], ends)
                         if _leg_cost(pb, new, ends) < current[(i, ends)]:
                             cand = assemble_items(pb, [*items[:i], new, *items[i + 1:]], name)
-                except (NoFeasibleAlignment, ParameterError, BlockPiece) as exc:  # e.g. a given level out of reach
+                except (CorridorError, BlockPiece) as exc:  # the line as it is stays valid (a given level out of reach)
                     log.debug("%s: re-search dropped (%s)", leg_name(pb.places, i), exc)
                 cost = math.inf if cand is None else float(cand.meta["design_cost_musd"])
                 if cand is not None and cost < best * (1.0 - 1e-9):
                     log.debug("%s searched again (cells x%g): designed cost %.1f -> %.1f M USD",
                               leg_name(pb.places, i), penalty, best, cost)
                     route, best, legs[i], leg_costs[i], items[i] = cand, cost, steps, c, new
-                    kept += 1
+                    current = {key: v for key, v in current.items() if key[0] != i}
+                    kept.append(i)
                     changed.append(i)
                     break
             else:  # no penalty gave a cheaper line: the cells keep their cost
                 costs[cells], fields.factor[cells] = saved
         if not changed:
             break
-        todo = changed  # a leg left as it was would be searched the same way again: only changed legs go on
+        # next round: the changed legs (new structures) and their neighbours (their end levels may have moved)
+        todo = sorted({j for i in changed for j in (i - 1, i, i + 1) if 0 <= j < len(legs)})
+    legs_kept = sorted(set(kept))
     if kept:
         log.info("%s: %d leg(s) searched again around their structures; designed cost %.0f -> %.0f M USD",
-                 name, kept, first, best)
-    return route, {"legs_kept": kept, "design_cost_musd": [first, best],
+                 name, len(legs_kept), first, best)
+    return route, {"legs_kept": len(legs_kept), "legs": legs_kept, "searches_kept": len(kept),
+                   "design_cost_musd": [first, best],
                    "rule": "each leg searched again with the cells under its designed tunnels and bridges x"
                            + "/".join(f"{p:g}" for p in params.vertical_refine_penalties)
                            + f" in turn; kept if the line's designed cost fell (at most {params.vertical_refine_rounds} "
-                           "rounds)"}
+                           "rounds); legs' search costs then include the penalty"}

@@ -364,7 +364,10 @@ def _trace_problem(pb: Problem, costs: np.ndarray, name: str | None, allow_new: 
             return None
         pb.design_joins = False
         log.info("%s: a join at a modelled line's own level is out of reach (%s); joining at the ground", nm, last)
-        return _trace_problem(pb, given, name, allow_new)
+        try:
+            return _trace_problem(pb, given, name, allow_new)
+        finally:  # the problem is shared (alternatives): the next search tries the modelled levels again
+            pb.design_joins = True
 
     for attempt in range(6):
         legs, leg_costs = [], []

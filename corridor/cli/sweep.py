@@ -102,6 +102,9 @@ def params_for(variant: Mapping[str, float], mode: str, base: CostParams | None 
             band = getattr(p, field)
             p = p.scaled(field, value / band[1]) if band[1] > 0 else p.replace(**{field: (value,) * 3})
         else:
+            current = getattr(p, name)
+            if isinstance(current, int) and not isinstance(current, bool) and float(value).is_integer():
+                value = int(value)  # a count (e.g. vertical_refine_rounds): ranges are read as numbers
             p = p.replace(**{name: value})
     return p
 
