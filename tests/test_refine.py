@@ -12,6 +12,7 @@ import pytest
 
 from corridor._errors import ParameterError
 from corridor.align import _refine, trace
+from corridor.align._assembly import leg_items
 from corridor.align._problem import setup
 from corridor.align.tracing import _grade_fields, _solve_leg, _trace_problem
 from corridor.costs import CostParams
@@ -85,7 +86,8 @@ def test_a_dearer_re_search_is_dropped_and_its_penalty_undone():
         assert (cst > costs0).any() and (f.factor > factor0).any()  # searched with the penalty
         return wander, 0.0
 
-    route, info = _refine.refine(pb, costs, fields, legs, leg_costs, first, None, "t", solve)
+    route, info = _refine.refine(pb, costs, fields, legs, leg_costs, [leg_items(pb, 0, steps, None)], first, None,
+                                 "t", solve)
     assert calls  # the leg has structures, so it was searched again ...
     assert route is first and info["legs_kept"] == 0  # ... and the dearer line was not kept
     assert legs == [steps] and leg_costs == [c]
@@ -132,7 +134,8 @@ def _refine_with(monkeypatch, assembled):
     leg_cost = iter([100.0, 1.0] * 10)  # the current leg, then the new one: always cheaper
     monkeypatch.setattr(_refine, "_leg_cost", lambda *a: next(leg_cost))
     monkeypatch.setattr(_refine, "assemble_items", lambda *a: assembled(first))
-    route, info = _refine.refine(pb, costs, fields, [steps], [c], first, None, "t", lambda *a: (other, 0.0))
+    route, info = _refine.refine(pb, costs, fields, [steps], [c], [leg_items(pb, 0, steps, None)], first, None,
+                                 "t", lambda *a: (other, 0.0))
     assert route is first and info["legs_kept"] == 0 and info["design_cost_musd"][0] == info["design_cost_musd"][1]
     np.testing.assert_array_equal(costs, costs0)  # every factor tried, then the cells' own cost back
     np.testing.assert_array_equal(fields.factor, factor0)
@@ -181,7 +184,8 @@ def test_each_factor_is_tried_in_turn_from_the_cells_own_cost():
         seen.append(float(np.median(cst[cells][ok] / costs0[cells][ok])))
         return steps, c
 
-    route, info = _refine.refine(pb, costs, fields, [steps], [c], first, None, "t", solve)
+    route, info = _refine.refine(pb, costs, fields, [steps], [c], [leg_items(pb, 0, steps, None)], first, None,
+                                 "t", solve)
     assert seen == pytest.approx([1.5, 4.0])  # not 1.5 * 4: each factor on the cells' own cost
     assert route is first and info["legs_kept"] == 0
     np.testing.assert_array_equal(costs, costs0)

@@ -27,7 +27,7 @@ from corridor.data.regions import index, split_by_unit
 from corridor.network import piece_levels, with_design_levels
 from corridor.route import Route
 
-__all__ = ["BlockPiece", "Item", "assemble", "assemble_items", "leg_items", "run_chain"]
+__all__ = ["BlockPiece", "Item", "assemble_items", "leg_items", "run_chain"]
 
 log = logging.getLogger(__name__)
 
@@ -39,24 +39,23 @@ def _steps_to_pieces(pb: Problem, i: int, steps: list[Any], net: Any) -> list[tu
     pieces: list[tuple[list[Any], dict[str, Any] | None]] = []
     cur: list[Any] = [(a.lon, a.lat)]
     node_xy = _cost.node_coords(net) if net is not None else {}
-    skip = {0, len(steps) - 1}  # the waypoints themselves stand for their cells
-    if net is not None:
-        # the search starts (ends) a leg at a network node at its waypoint (surface.waypoint_links); where
-        # several stand there (ways not joined), the others are reached through the waypoint's cell: the
-        # leg starts at the last of them it passes and ends at the first
-        at_a, at_b = _cost.nodes_at(net, a.lon, a.lat), _cost.nodes_at(net, b.lon, b.lat)
-        ends = [k for k, st in enumerate(steps) if st[0] == "node" and st[1] in at_b]
-        if ends:
-            steps = steps[:ends[0] + 1]
-        starts = [k for k, st in enumerate(steps) if st[0] == "node" and st[1] in at_a]
-        if starts:
-            steps = steps[starts[-1]:]
-        # a leg that starts at such a node and leaves the network at once: the waypoint still stands for its cell
-        skip = {0, len(steps) - 1}
-        if len(steps) > 2 and steps[0][0] == "node" and steps[0][1] in at_a and steps[1][1:] == pb.cells[i]:
-            skip.add(1)
-        if len(steps) > 2 and steps[-1][0] == "node" and steps[-1][1] in at_b and steps[-2][1:] == pb.cells[i + 1]:
-            skip.add(len(steps) - 2)
+    # the search starts (ends) a leg at a network node at its waypoint (surface.waypoint_links); where
+    # several stand there (ways not joined), the others are reached through the waypoint's cell: the
+    # leg starts at the last of them it passes and ends at the first
+    at_a, at_b = pb.place_nodes(net)[i:i + 2]
+    ends = [k for k, st in enumerate(steps) if st[0] == "node" and st[1] in at_b]
+    if ends:
+        steps = steps[:ends[0] + 1]
+    starts = [k for k, st in enumerate(steps) if st[0] == "node" and st[1] in at_a]
+    if starts:
+        steps = steps[starts[-1]:]
+    # the waypoints themselves stand for their cells, also next to a node at the waypoint (a leg that
+    # starts at such a node and leaves the network at once)
+    skip = {0, len(steps) - 1}
+    if len(steps) > 2 and steps[0][0] == "node" and steps[0][1] in at_a and steps[1][1:] == pb.cells[i]:
+        skip.add(1)
+    if len(steps) > 2 and steps[-1][0] == "node" and steps[-1][1] in at_b and steps[-2][1:] == pb.cells[i + 1]:
+        skip.add(len(steps) - 2)
     prev_node = None
     for k, st in enumerate(steps):
         if st[0] == "cell":
@@ -267,11 +266,6 @@ def run_chain(run: list[Item]) -> tuple[np.ndarray, list[float]]:
     if len(parts) > 1:
         full = np.vstack([np.asarray(parts[0][1].coords)] + [np.asarray(g.coords)[1:] for _, g in parts[1:]])
     return full, bounds
-
-
-def assemble(pb: Problem, legs: list[list[Any]], net: Any, name: str, allow_new: bool) -> Route:
-    """Join the legs' pieces; flag structures on every contiguous run of new alignment."""
-    return assemble_items(pb, [leg_items(pb, i, steps, net, allow_new) for i, steps in enumerate(legs)], name)
 
 
 def assemble_items(pb: Problem, per_leg: list[list[Item]], name: str) -> Route:

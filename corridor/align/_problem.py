@@ -64,11 +64,46 @@ class Problem:
     params: CostParams | None = None
     waypoint_levels: dict[int, float] = field(default_factory=dict)  # waypoint index -> given formation level
     design_joins: bool = True  # new build joins modelled lines at their own level (else at the ground)
+    _place_nodes: list[set[int]] | None = field(default=None, init=False, repr=False)
 
     @property
     def cost_params(self) -> CostParams:
         """The caller's :class:`CostParams`, or the defaults."""
         return self.params if self.params is not None else CostParams.default()
+
+    def place_nodes(self, net: Any) -> list[set[int]]:
+        """Network nodes at each waypoint (:func:`corridor.align.surface.nodes_at`; the edges ``net`` of this
+        problem's network, looked up once), or no nodes without a network."""
+        if net is None:
+            return [set() for _ in self.places]
+        if self._place_nodes is None:
+            self._place_nodes = [_cost.nodes_at(net, p.lon, p.lat) for p in self.places]
+        return self._place_nodes
+
+    def cells_under(self, geoms: Sequence[Any]) -> tuple[np.ndarray, np.ndarray]:
+        """Grid cells ``(rows, cols)`` a line's pieces touch (within half a cell), the waypoints' cells left out."""
+        from rasterio.features import rasterize
+        from shapely import union_all
+
+        g = self.grid
+        none = np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
+        area = union_all([geom.buffer(0.5 * g.res[0]) for geom in geoms])
+        if area.is_empty:
+            return none
+        left, bottom, right, top = area.bounds
+        (r0, c0), (r1, c1) = g.rowcol(left, top), g.rowcol(right, bottom)
+        r0, c0 = max(0, r0 - 1), max(0, c0 - 1)
+        r1, c1 = min(g.shape[0], r1 + 2), min(g.shape[1], c1 + 2)
+        if r1 <= r0 or c1 <= c0:
+            return none
+        win = g.window(r0, r1, c0, c1)
+        mask = rasterize([(area, 1)], out_shape=win.shape, transform=win.transform, all_touched=True, fill=0,
+                         dtype="uint8").astype(bool)
+        for r, c in self.cells:
+            if r0 <= r < r1 and c0 <= c < c1:
+                mask[r - r0, c - c0] = False
+        rows, cols = np.nonzero(mask)
+        return rows + r0, cols + c0
 
 
 def _avoid_map(avoid: Any) -> dict[str, float]:

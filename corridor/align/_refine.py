@@ -53,29 +53,10 @@ def structure_cells(pb: Problem, route: Route, leg: int) -> tuple[np.ndarray, np
 
     The waypoints' own cells are left out; None when the leg has no such structure.
     """
-    from rasterio.features import rasterize
-
     seg = route.segments
     under = seg[(seg["build"] == "new") & (seg["structure"] != "none") & (seg["leg"] == leg)]
-    if under.empty:
-        return None
-    g = pb.grid
-    left, bottom, right, top = under.total_bounds
-    (r0, c0), (r1, c1) = g.rowcol(left, top), g.rowcol(right, bottom)
-    r0, c0 = max(0, r0 - 1), max(0, c0 - 1)
-    r1, c1 = min(g.shape[0], r1 + 2), min(g.shape[1], c1 + 2)
-    if r1 <= r0 or c1 <= c0:
-        return None
-    win = g.window(r0, r1, c0, c1)
-    mask = rasterize([(geom.buffer(0.5 * g.res[0]), 1) for geom in under.geometry], out_shape=win.shape,
-                     transform=win.transform, all_touched=True, fill=0, dtype="uint8").astype(bool)
-    for r, c in pb.cells:
-        if r0 <= r < r1 and c0 <= c < c1:
-            mask[r - r0, c - c0] = False
-    rows, cols = np.nonzero(mask)
-    if rows.size == 0:
-        return None
-    return rows + r0, cols + c0
+    rows, cols = pb.cells_under(list(under.geometry))
+    return None if rows.size == 0 else (rows, cols)
 
 
 def _level_at(route: Route, chainage_m: float) -> float | None:
@@ -118,17 +99,17 @@ def _leg_cost(pb: Problem, items: list[Item], ends: tuple[float, float]) -> floa
 
 
 def refine(pb: Problem, costs: np.ndarray, fields: CellFields, legs: list[list[Any]], leg_costs: list[float],
-           route: Route, net: Any, name: str, solve: Solver) -> tuple[Route, dict[str, Any]]:
+           items: list[list[Item]], route: Route, net: Any, name: str, solve: Solver) -> tuple[Route, dict[str, Any]]:
     """``route`` with its legs searched again around their structures while that lowers its designed cost.
 
-    ``legs`` and ``leg_costs`` (the route's search steps and costs per leg) are updated in
-    place, as are ``costs`` and ``fields`` (the caller's working copies: the kept penalties).
+    ``legs``, ``leg_costs`` and ``items`` (the route's search steps, search costs and pieces per
+    leg, :func:`~corridor.align._assembly.leg_items`) are updated in place, as are ``costs`` and
+    ``fields`` (the caller's working copies: the kept penalties).
     Returns the line and a summary for its meta (legs kept, designed cost before and after,
     the rule).
     """
     params = pb.cost_params
     first = best = float(route.meta["design_cost_musd"])
-    items = [leg_items(pb, i, steps, net) for i, steps in enumerate(legs)]
     current: dict[tuple[int, tuple[float, float]], float] = {}  # (leg, end levels) -> the leg's designed cost
     kept: list[int] = []  # the legs changed, once per re-search kept
     todo = list(range(len(legs)))

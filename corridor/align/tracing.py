@@ -72,7 +72,7 @@ from corridor._validate import as_items
 from corridor.align import gradesearch as _gradesearch
 from corridor.align import levelsearch as _levelsearch
 from corridor.align import surface as _cost
-from corridor.align._assembly import BlockPiece, assemble
+from corridor.align._assembly import BlockPiece, assemble_items, leg_items
 from corridor.align._earthworks import cost_model
 from corridor.align._levels import waypoint_window
 from corridor.align._problem import (
@@ -139,7 +139,7 @@ def _solve_leg(pb: Problem, i: int, costs: np.ndarray, net: Any,
     c0, c1 = max(0, int(min(ca, cb) - rx) - 1), min(g.shape[1], int(max(ca, cb) + rx) + 2)
     attempts = [(r0, r1, c0, c1, hw), (0, g.shape[0], 0, g.shape[1], None)]
     # network nodes at the waypoints: the leg starts and ends there (surface.waypoint_links)
-    at_a, at_b = ([] if net is None else sorted(_cost.nodes_at(net, p.lon, p.lat)) for p in (a, b))
+    at_a, at_b = (sorted(nodes) for nodes in pb.place_nodes(net)[i:i + 2])
     for (w0, w1, v0, v1, half) in attempts:
         win = g.window(w0, w1, v0, v1)
         cw = costs[w0:w1, v0:v1].copy()
@@ -352,22 +352,22 @@ def _trace_problem(pb: Problem, costs: np.ndarray, name: str | None, allow_new: 
         if pb.network is None:
             raise InvalidInputError("allow_new=False needs a network to route on")
         return _network_only(pb, nm)
-    from rasterio.features import rasterize
-
     given = costs
     costs = costs.copy()
     last: BlockPiece | None = None
 
-    def joins_at_ground() -> Route | None:
-        """Once: the same search with joins at the ground, where the modelled lines' levels cannot be met."""
-        if not pb.design_joins or pb.network is None:
-            return None
-        pb.design_joins = False
-        log.info("%s: a join at a modelled line's own level is out of reach (%s); joining at the ground", nm, last)
-        try:
-            return _trace_problem(pb, given, name, allow_new)
-        finally:  # the problem is shared (alternatives): the next search tries the modelled levels again
-            pb.design_joins = True
+    def out_of_reach(cause: BaseException) -> Route:
+        """The retries blocked every way to a join at a modelled line's own level: once, the same search
+        with joins at the ground; else the reason."""
+        if pb.design_joins and pb.network is not None:
+            pb.design_joins = False
+            log.info("%s: a join at a modelled line's own level is out of reach (%s); joining at the ground",
+                     nm, last)
+            try:
+                return _trace_problem(pb, given, name, allow_new)
+            finally:  # the problem is shared (alternatives): the next search tries the modelled levels again
+                pb.design_joins = True
+        raise NoFeasibleAlignment(f"{nm}: {last}") from cause
 
     for attempt in range(6):
         legs, leg_costs = [], []
@@ -377,38 +377,30 @@ def _trace_problem(pb: Problem, costs: np.ndarray, name: str | None, allow_new: 
                 steps, c = _solve_leg(pb, i, costs, net, fields)
             except NoFeasibleAlignment as exc:
                 if last is not None and last.join:  # blocked by the retries: the reason is the unreachable join
-                    again = joins_at_ground()
-                    if again is not None:
-                        return again
-                    raise NoFeasibleAlignment(f"{nm}: {last}") from exc
+                    return out_of_reach(exc)
                 raise
             legs.append(steps)
             leg_costs.append(c)
         try:
-            route = assemble(pb, legs, net, nm, allow_new)
+            items = [leg_items(pb, i, steps, net, allow_new) for i, steps in enumerate(legs)]
+            route = assemble_items(pb, items, nm)
         except BlockPiece as why:
             # block the cells of the offending piece (it clips an excluded unit, or the ruling grade cannot
             # reach the existing line it joins along it) and search again; the waypoints' cells stay open
-            blocked = rasterize([(why.geom.buffer(0.5 * pb.grid.res[0]), 1)], out_shape=pb.grid.shape,
-                                transform=pb.grid.transform, all_touched=True, fill=0,
-                                dtype="uint8").astype(bool)
-            blocked[tuple(np.array(pb.cells).T)] = False
+            blocked = pb.cells_under([why.geom])
             costs[blocked] = np.inf
             last = why
-            log.debug("attempt %d: %s; blocked %d cells", attempt, why, blocked.sum())
+            log.debug("attempt %d: %s; blocked %d cells", attempt, why, blocked[0].size)
             continue
         if fields is not None:  # the grade-aware searches: the vertical design's structures inform a re-search
             def solve(i: int, c: np.ndarray, f: _gradesearch.CellFields) -> tuple[list[Any], float]:
                 return _solve_leg(pb, i, c, net, f)
 
-            route, refined = refine(pb, costs, fields, legs, leg_costs, route, net, nm, solve)
+            route, refined = refine(pb, costs, fields, legs, leg_costs, items, route, net, nm, solve)
             return route.with_meta(**_meta(pb, leg_costs, net), refinement=refined)
         return route.with_meta(**_meta(pb, leg_costs, net))
     if last is not None and last.join:
-        again = joins_at_ground()
-        if again is not None:
-            return again
-        raise NoFeasibleAlignment(f"{nm}: {last}") from last
+        return out_of_reach(last)
     raise NoFeasibleAlignment(f"{nm}: the alignment keeps crossing an excluded unit "
                               f"({', '.join(sorted(excluded_units(pb)))}); add a waypoint on the allowed side")
 
