@@ -88,16 +88,9 @@ def _map(v: Mapping[str, float], source: str, unit: str, *, keys: Iterable[str] 
                                                             "keys": tuple(dict.fromkeys([*v, *keys]))})
 
 
-def _count(v: int, source: str, unit: str) -> Any:
-    return field(default=v, metadata={"source": source, "unit": unit, "kind": "count"})
-
-
-def _factors(v: tuple[float, ...], source: str, unit: str) -> Any:
-    return field(default=v, metadata={"source": source, "unit": unit, "kind": "factors"})
-
-
-def _steps(v: tuple[tuple[float, float], ...], source: str, unit: str) -> Any:
-    return field(default=v, metadata={"source": source, "unit": unit, "kind": "steps"})
+def _of_kind(kind: str, v: Any, source: str, unit: str) -> Any:
+    """A parameter whose ``kind`` (``steps``, ``count``, ``factors``) names its type in :func:`_field_type`."""
+    return field(default=v, metadata={"source": source, "unit": unit, "kind": kind})
 
 
 _ROAD_SPEEDS = {
@@ -175,12 +168,12 @@ class CostParams:
     road_speed_kmh: Mapping[str, float] = _map(
         _ROAD_SPEEDS, f"{_ASSUME}: typical truck speeds by OSM class; OSM maxspeed caps them", "km/h",
         keys=ROAD_LEVELS)  # every road class level; a ``_link`` class takes its base class's speed
-    rail_grade_speed: tuple[tuple[float, float], ...] = _steps(
-        ((0.0125, 0.75), (0.025, 0.5)),
+    rail_grade_speed: tuple[tuple[float, float], ...] = _of_kind(
+        "steps", ((0.0125, 0.75), (0.025, 0.5)),
         f"{_ASSUME}: speed factor above each grade; 12.5 per mille ruling grade (EBO par. 7) and 25 per mille "
         "mixed-traffic limit (EU TSI), corridors.md", "(grade, factor)")
-    road_grade_speed: tuple[tuple[float, float], ...] = _steps(
-        ((0.06, 0.8), (0.08, 0.6)),
+    road_grade_speed: tuple[tuple[float, float], ...] = _of_kind(
+        "steps", ((0.06, 0.8), (0.08, 0.6)),
         f"{_ASSUME}: truck crawl on grades above the AASHTO mountainous limits (5-6 %), corridors.md",
         "(grade, factor)")
 
@@ -255,15 +248,16 @@ class CostParams:
         1.0, f"{_ASSUME}: slack where new line joins a modelled line whose formation level is known (the "
         "reference network's 3-D vertices): the stored levels are rounded to 0.01 m and the design's level step "
         "is ~2 m, so 1 m keeps the two grade lines continuous", "m")
-    vertical_refine_rounds: int = _count(
-        3, f"{_ASSUME}: rounds of re-searching each leg of a traced line with the cells under its designed "
-        "tunnels and bridges dearer (the horizontal search prices grades, the vertical design finds the "
+    vertical_refine_rounds: int = _of_kind(
+        "count", 3, f"{_ASSUME}: rounds of re-searching each leg of a traced line with the cells under its "
+        "designed tunnels and bridges dearer (the horizontal search prices grades, the vertical design finds the "
         "structures; a re-searched leg is kept only if the line's designed cost falls); 0 switches it off. "
         "The built-in scenarios stop improving after 2 rounds", "rounds")
-    vertical_refine_penalties: tuple[float, ...] = _factors(
-        (1.5, 3.0, 10.0), f"{_ASSUME}: factors on the unit cost of the cells under a leg's designed tunnels and "
-        "bridges when the leg is searched again (vertical_refine_rounds), tried in this order until one gives a "
-        "cheaper leg: a mild one moves the line a little, a strong one makes it go round", "factors > 1")
+    vertical_refine_penalties: tuple[float, ...] = _of_kind(
+        "factors", (1.5, 3.0, 10.0), f"{_ASSUME}: factors on the unit cost of the cells under a leg's designed "
+        "tunnels and bridges when the leg is searched again (vertical_refine_rounds), tried in this order until "
+        "one gives a cheaper leg: a mild one moves the line a little, a strong one makes it go round",
+        "factors > 1")
     usd_per_eur: float = _num(
         1.08, f"{_ASSUME}: US dollars per euro, to compare costs published in euros (Kars-Dilucu EUR 2.4 bn, "
         f"{_REF}) with the model's USD; the rate behind the EUR 10.7 M/km ~ $11.6 M/km of rail_new_musd_per_km "
