@@ -47,6 +47,7 @@ __all__ = [
     "length_by_build",
     "length_by_unit",
     "n_transfers",
+    "priced_new",
     "terrain_classes",
 ]
 
@@ -139,6 +140,11 @@ def categories(route: Any, *, cost: bool = False) -> list[str]:
     seg = route.segments
     f = cost_category if cost else build_category
     return [f(b, s) for b, s in zip(seg["build"], seg["status"], strict=True)]
+
+
+def priced_new(route: Any) -> np.ndarray:
+    """Per segment: priced as new build (:func:`cost_category`), so built on a new formation."""
+    return np.asarray(np.array(categories(route, cost=True)) == "new", dtype=bool)
 
 
 def length_by_build(route: Any) -> dict[str, float]:
@@ -445,7 +451,7 @@ def earthworks(route: Any) -> tuple[float, float]:
     reference network (their own design). Only segments priced as new build count:
     disused or abandoned line is rehabilitated on its existing formation.
     """
-    built = np.array(categories(route, cost=True)) == "new"  # rehabilitation: on the existing formation
+    built = priced_new(route)  # rehabilitation: on the existing formation
     return _per_m(route, "cut_m3_per_m", built), _per_m(route, "fill_m3_per_m", built)
 
 

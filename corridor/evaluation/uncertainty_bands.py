@@ -60,7 +60,7 @@ from corridor.align.structures import LEVEL_STEP_M, design_stations
 from corridor.align.surface import PRESETS
 from corridor.align.vertical import design_grade_line
 from corridor.costs import CostParams, terrain_factor
-from corridor.evaluation._core import categories
+from corridor.evaluation._core import priced_new
 from corridor.network import REFERENCE_SOURCE
 from corridor.route import true_runs
 from corridor.terrain.dem import DEM
@@ -221,7 +221,7 @@ def _runs(route: Any) -> list[_Run]:
     seg = route.segments
     modelled = (seg["source"].astype(str) == REFERENCE_SOURCE).to_numpy() if "source" in seg.columns else False
     new = ((seg["build"].astype(str) == "new").to_numpy()
-           | (modelled & (np.array(categories(route, cost=True)) == "new")))
+           | (modelled & priced_new(route)))
     off = route.offsets()
     places = [(float(p.lon), float(p.lat), str(p.name)) for p in route.waypoints]
 
