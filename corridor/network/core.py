@@ -489,7 +489,7 @@ def load_network(source: str | os.PathLike[str], *, modes: Sequence[str] = ("roa
         if not len(edges):
             raise EmptyNetworkError(f"the reference network has no {'/'.join(mds)} edges; use other modes")
         net = Network(io.filter_units(edges, units, "the reference network"), meta={**meta, "region": list(units)},
-                      simplify=False)
+                      simplify=simplify)  # meta["keep_all_nodes"]: never simplified
         return net.subset(box) if box is not None else net
     classes = osm.tagnorm.resolve_road_classes(road_classes)
     spec = io.filter_spec(mds, classes)
