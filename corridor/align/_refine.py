@@ -39,6 +39,7 @@ from corridor.align._problem import Problem, leg_name
 from corridor.align.gradesearch import CellFields
 from corridor.align.structures import vertical_design
 from corridor.route import Route
+from corridor.terrain import formation_at
 
 __all__ = ["refine", "structure_cells"]
 
@@ -59,16 +60,6 @@ def structure_cells(pb: Problem, route: Route, leg: int) -> tuple[np.ndarray, np
     return None if rows.size == 0 else (rows, cols)
 
 
-def _level_at(route: Route, chainage_m: float) -> float | None:
-    """The designed formation level at a chainage of the route (None off the designed runs)."""
-    f = route.meta.get("formation")
-    for run in f.get("runs", []) if isinstance(f, dict) else []:
-        d = np.asarray(run["distance_m"], dtype=float) + float(run["start_m"])
-        if d[0] - 0.5 <= chainage_m <= d[-1] + 0.5:
-            return float(np.interp(chainage_m, d, np.asarray(run["level_m"], dtype=float)))
-    return None
-
-
 def _leg_ends(route: Route, leg: int) -> tuple[float, float] | None:
     """Formation levels at the start and end waypoints of ``leg`` in the route's design."""
     seg = route.segments
@@ -78,8 +69,8 @@ def _leg_ends(route: Route, leg: int) -> tuple[float, float] | None:
     off = route.offsets()
     start = float(off[on[0]])
     end = float(off[on[-1]]) + float(seg["length_m"].iloc[on[-1]])
-    z0, z1 = _level_at(route, start), _level_at(route, end)
-    return None if z0 is None or z1 is None else (z0, z1)
+    z = formation_at(route, np.array([start, end]), route.length_m)
+    return None if z is None or not np.isfinite(z).all() else (float(z[0]), float(z[1]))
 
 
 def _leg_cost(pb: Problem, items: list[Item], ends: tuple[float, float]) -> float:

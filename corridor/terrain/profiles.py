@@ -55,7 +55,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 __all__ = ["DEM", "RAIL_GRADES", "ROAD_GRADES", "Profile", "edge_grades", "fetch_copernicus",
-           "grade_labels", "profile", "sample_ground", "tile_names"]
+           "formation_at", "grade_labels", "profile", "sample_ground", "tile_names"]
 
 #: Rail grade thresholds: ruling 12.5 ‰ (EBO §7), flags above 18 ‰ and 25 ‰ (TSI mixed traffic).
 RAIL_GRADES: tuple[float, ...] = (0.0125, 0.018, 0.025)
@@ -343,7 +343,7 @@ def profile(line_or_route: Any, dem: DEMLike = None, *, step_m: float | None = N
     spans = _structures(structures if structures is not None else route_spans, total)
     ends = np.array([v for a, b, _ in spans for v in (a, b)], dtype=float)
     s, lon, lat, ground, z, void, void_len, inner = ground_samples(xy, dem, ends, step, spans, fill_voids)
-    form = _formation(line_or_route, s, total)
+    form = formation_at(line_or_route, s, total)
     if form is not None:  # new build of a traced route: the designed formation level
         z = np.where(np.isfinite(form), form, z)
     for a, b, _ in spans:
@@ -372,8 +372,9 @@ def profile(line_or_route: Any, dem: DEMLike = None, *, step_m: float | None = N
     )
 
 
-def _formation(obj: Any, s: np.ndarray, total: float) -> np.ndarray | None:
-    """Designed formation level at chainages ``s`` of a traced route (NaN off new build), or None.
+def formation_at(obj: Any, s: np.ndarray, total: float) -> np.ndarray | None:
+    """Designed formation level at chainages ``s`` (m) of a route of length ``total`` (NaN off its
+    designed runs), or None if it carries no design.
 
     :func:`corridor.align.trace` records the grade line of every run of new build
     in ``route.meta["formation"]``; it applies if the route still has the same
