@@ -97,10 +97,11 @@ def _at(place: Any) -> tuple[float, float]:
     return round(float(place.lon), 6), round(float(place.lat), 6)
 
 
-def _collection(feats: list[dict[str, Any]], infeasible: list[dict[str, str]]) -> dict[str, Any]:
+def _collection(feats: list[dict[str, Any]], infeasible: list[dict[str, str]],
+                stations: list[dict[str, Any]]) -> dict[str, Any]:
     return {"type": "FeatureCollection", "name": "corridor reference network (MODELLED)",
             "crs": {"type": "name", "properties": {"name": "urn:ogc:def:crs:OGC:1.3:CRS84"}},
-            "infeasible": infeasible, "features": feats}
+            "infeasible": infeasible, "stations": stations, "features": feats}
 
 
 def build() -> dict[str, Any]:
@@ -130,6 +131,7 @@ def build() -> dict[str, Any]:
     feats: list[dict[str, Any]] = []
     built: dict[Leg, list[dict[str, Any]]] = {}  # the features of each leg built so far
     infeasible: list[dict[str, str]] = []
+    stations: list[dict[str, Any]] = []  # where a line serves a waypoint it does not reach (a spur cut)
 
     def level_at(leg: Leg, xy: tuple[float, float]) -> float | None:
         for f in built.get(leg, []) + built.get((leg[0], leg[2], leg[1]), []):
@@ -160,10 +162,13 @@ def build() -> dict[str, Any]:
                 b["scenario"] = s.slug
             infeasible += bad
             for r in routes:
+                stations += [{"waypoint": sp["waypoint"], "lon": round(sp["station_lonlat"][0], 6),
+                              "lat": round(sp["station_lonlat"][1], 6), "scenario": s.slug}
+                             for sp in r.meta.get("spurs_cut", [])]
                 for f, leg in _features(s, r, node):
                     feats.append(f)
                     built.setdefault(leg, []).append(f)
-    return _collection(feats, infeasible)
+    return _collection(feats, infeasible, stations)
 
 
 def _features(s: Any, r: Any, node: Callable[[tuple[float, float]], int]

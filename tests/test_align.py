@@ -7,6 +7,7 @@ import math
 
 import numpy as np
 import pytest
+from pyproj import Geod
 
 from corridor import NoFeasibleAlignment, scenarios
 from corridor._errors import DEMCoverageError, InvalidInputError, ParameterError, UnknownPlaceError
@@ -475,6 +476,7 @@ def test_border_river_lines_stay_in_their_units_and_hold_the_bank(slug):
     """Traced along the Araks with stay_in, no metre of the line lies outside its units, and it runs
     along the river border for kilometres (on the allowed bank) instead of up the valley side."""
     import shapely
+    from scipy.spatial import cKDTree
 
     from corridor import scenarios
     from corridor.data.regions import index
@@ -487,6 +489,98 @@ def test_border_river_lines_stay_in_their_units_and_hold_the_bank(slug):
     assert set(r.segments["unit"]) <= set(s.stay_in)
     near = r.geometry.intersection(outside.buffer(0.002))  # within ~200 m of the border
     assert near.length * 90 > 5  # ~degrees to km: more than 5 km along the river bank
+    # along the bank the line never runs out and back round a notch or tongue of the border's
+    # outline: no two points near the border > 1.5 km apart along the line are < 250 m apart
+    pts = shapely.get_coordinates(shapely.segmentize(r.geometry, 0.0005))
+    chain = np.concatenate([[0.0], np.cumsum(Geod(ellps="WGS84").line_lengths(pts[:, 0], pts[:, 1]))])
+    bank = shapely.dwithin(outside, shapely.points(pts), 0.002)
+    xy = np.column_stack([pts[:, 0] * 111_320 * np.cos(np.radians(pts[:, 1])), pts[:, 1] * 110_950])
+    pairs = cKDTree(xy).query_pairs(250.0, output_type="ndarray")
+    back = pairs[bank[pairs[:, 0]] & bank[pairs[:, 1]] & (np.abs(np.diff(chain[pairs], axis=1))[:, 0] > 1500)]
+    assert len(back) == 0, sorted({round(chain[i] / 1000, 1) for i in back[:, 0]})
+
+
+def test_trim_spur_cuts_a_retrace_and_a_hairpin_but_not_a_turn():
+    from corridor.align._assembly import trim_spur
+    from corridor.align.surface import SPUR_GAP_M
+
+    w = (45.1, 39.02)
+    into = np.array([(45.0, 39.0), (45.1, 39.0), w])  # east, then north 2.2 km to the waypoint
+    back = trim_spur(into, np.array([w, (45.1, 39.0), (45.2, 39.0)]))  # the same way back, then east
+    assert back is not None
+    a, b = back
+    assert np.array_equal(a[-1], b[0])  # joined where the ways part, near the corner (45.1, 39.0)
+    assert abs(a[-1][1] - 39.0) < 0.001 and abs(a[-1][0] - 45.1) < 0.002
+    assert np.allclose(b[-1], (45.2, 39.0)) and np.allclose(a[0], (45.0, 39.0))  # the far ends stay
+    # a hairpin: out and back 10 degrees apart is cut until the ways are SPUR_GAP_M apart
+    tip = np.array([(45.1, 38.99), w])  # due north into the waypoint
+    ang = math.radians(10)
+    ret = np.array([w, (w[0] + 0.03 * math.sin(ang) / math.cos(math.radians(39)), w[1] - 0.03 * math.cos(ang))])
+    a2, b2 = trim_spur(tip, ret)
+    gap = Geod(ellps="WGS84").inv(a2[-1][0], a2[-1][1], b2[1][0], b2[1][1])[2]
+    assert gap <= SPUR_GAP_M + 1 and a2[-1][1] < w[1] - 0.002  # cut some hundreds of metres back
+    # through the waypoint, or a right-angle turn at it: nothing to cut
+    assert trim_spur(into, np.array([w, (45.1, 39.05)])) is None
+    assert trim_spur(into, np.array([w, (45.15, 39.02)])) is None
+
+
+@pytest.mark.parametrize("slug", ["horadiz-aghband", "meghri-rail", "aras-iran", "meghri-road",
+                                  "kars-dilucu-sadarak", "gyumri-kars", "margara-kornidzor-road"])
+def test_traced_lines_never_run_out_and_back(slug):
+    """No two points of a built-in scenario's line more than 1.5 km apart along it are within 250 m of
+    each other: no spur to a waypoint and back, no run along a notch of a border and back."""
+    import shapely
+    from scipy.spatial import cKDTree
+
+    s = scenarios.get(slug)
+    r = s.route()
+    if s.stay_in:  # no piece counted in an excluded unit (the line kept out of no unit's land beside one)
+        assert set(r.segments["unit"]) <= set(s.stay_in)
+    pts = shapely.get_coordinates(shapely.segmentize(r.geometry, 0.0005))
+    chain = np.concatenate([[0.0], np.cumsum(Geod(ellps="WGS84").line_lengths(pts[:, 0], pts[:, 1]))])
+    xy = np.column_stack([pts[:, 0] * 111_320 * np.cos(np.radians(pts[:, 1])), pts[:, 1] * 110_950])
+    pairs = cKDTree(xy).query_pairs(250.0, output_type="ndarray")
+    back = pairs[np.abs(chain[pairs[:, 1]] - chain[pairs[:, 0]]) > 1500]
+    assert len(back) == 0, sorted({round(chain[i] / 1000, 1) for i in back[:, 0]})
+    for spur in r.meta.get("spurs_cut", []):  # a cut spur is recorded with the station that serves the waypoint
+        assert spur["spur_m"] > 0 and spur["waypoint"] in [w.name for w in r.waypoints]
+
+
+def test_run_levels_takes_a_station_for_the_waypoint_it_serves():
+    from corridor._types import Place
+    from corridor.align.structures import run_levels
+    from corridor.terrain import DEM
+
+    places = [Place("A", 45.0, 39.0), Place("B", 45.1, 39.02), Place("C", 45.2, 39.0)]
+    station = np.array([45.1, 39.0])
+    p1 = np.array([(45.0, 39.0), (45.1, 39.0)])
+    p2 = np.array([(45.1, 39.0), (45.2, 39.0)])
+    full = np.vstack([p1, p2[1:]])
+    bound = [float(Geod(ellps="WGS84").inv(45.0, 39.0, 45.1, 39.0)[2])]
+    with_station = run_levels(full, bound, [(p1, 0), (p2, 1)], places, DEM.open(), stations={1: station})
+    assert [n for _d, n in with_station.waypoints] == ["A", "B", "C"]
+    assert with_station.waypoints[1][0] == pytest.approx(bound[0])
+    without = run_levels(full, bound, [(p1, 0), (p2, 1)], places, DEM.open())
+    assert [n for _d, n in without.waypoints] == ["A", "C"]  # a boundary off the waypoint is no target
+
+
+def test_taut_crosses_a_tongue_at_its_base_and_stays_inside():
+    from shapely.geometry import LineString, Polygon
+
+    from corridor.align._assembly import _taut
+
+    # a square with a thin tongue up from its top edge; the boundary path runs up and down the tongue
+    region = Polygon([(0, 0), (10, 0), (10, 10), (5.2, 10), (5.2, 14), (4.8, 14), (4.8, 10), (0, 10)])
+    along = np.array([(1, 10), (4.8, 10), (4.8, 14), (5.2, 14), (5.2, 10), (9, 10)], dtype=float)
+    out = _taut(along, region)
+    assert out.tolist() == [[1.0, 10.0], [9.0, 10.0]]
+    # a bend the chord would leave the region to cut keeps its corner
+    ell = Polygon([(0, 0), (2, 0), (2, 8), (10, 8), (10, 10), (0, 10)])
+    path = np.array([(1, 0.5), (1, 5), (1, 9), (5, 9), (9, 9)], dtype=float)
+    pulled = _taut(path, ell)
+    assert LineString(pulled).difference(ell.buffer(1e-9)).length == 0
+    assert len(pulled) >= 3 and np.allclose(pulled[0], path[0]) and np.allclose(pulled[-1], path[-1])
+    assert LineString(pulled).length <= LineString(path).length
 
 
 @pytest.mark.parametrize(("da", "db", "length"), [(5.0, 12.0, 7.0), (12.0, 5.0, 7.0), (35.0, 5.0, 10.0),

@@ -14,10 +14,12 @@ import pytest
 from shapely.geometry import LineString
 
 from corridor import scenarios
+from corridor._geo import great_circle_m
+from corridor._types import Place
 from corridor.costs import CostParams
 from corridor.data import data_dir, resolve_all
 from corridor.evaluation import evaluate
-from corridor.network import Network, load_network, with_design_levels
+from corridor.network import Network, load_network, reference_design, with_design_levels
 from corridor.network._design import parse_design
 from corridor.route import Route
 from corridor.terrain import profile
@@ -98,12 +100,29 @@ def test_shared_legs_are_one_line_whose_level_the_others_continue(reference):
         return [f for f in fc["features"] if f["properties"]["mode"] == "rail" for c in f["geometry"]["coordinates"]
                 if abs(c[0] - p.lon) < 1e-6 and abs(c[1] - p.lat) < 1e-6]
 
-    assert {f["properties"]["ref"] for f in touching(gumlagh)} == {"horadiz-aghband"}
+    # Gumlagh is served by a station where the line's spur out to it and back was cut
+    (station,) = [Place("Gumlagh station", lon, lat) for lon, lat in reference_design().stations["Gumlagh"]]
+    assert touching(gumlagh) == [] and great_circle_m(gumlagh.lon, gumlagh.lat, station.lon, station.lat) < 3000
+    assert {f["properties"]["ref"] for f in touching(station)} == {"horadiz-aghband"}
     at_aghband = touching(aghband)
     assert {f["properties"]["ref"] for f in at_aghband} >= {"horadiz-aghband", "meghri-rail", "aras-iran"}
     levels = [c[2] for f in at_aghband for c in f["geometry"]["coordinates"]  # one level where they meet
               if abs(c[0] - aghband.lon) < 1e-6 and abs(c[1] - aghband.lat) < 1e-6]
     assert max(levels) - min(levels) <= CostParams().vertical_design_join_tolerance_m
+
+
+def test_routes_over_the_reference_network_stop_at_the_stations_that_serve_waypoints(reference):
+    """Every station of the reference network (a waypoint whose spur the trace cut) is a node of it, and a
+    route over the network through that waypoint stops there: no new build out to the waypoint and back."""
+    stations = reference_design().stations
+    assert stations  # the built-in scenarios have such waypoints
+    ends = {(round(x, 6), round(y, 6)) for g in reference.edges.geometry for x, y in (g.coords[0], g.coords[-1])}
+    for name, points in stations.items():
+        assert all((round(lon, 6), round(lat, 6)) in ends for lon, lat in points), name
+    for slug in ("horadiz-aghband", "kars-dilucu-sadarak", "gyumri-kars", "meghri-rail"):
+        r = scenarios.get(slug).route(network=reference)
+        assert (r.segments["build"] == "new").sum() == 0, slug
+        assert "spurs_cut" not in r.meta or r.meta["spurs_cut"] == [], slug
 
 
 def test_the_reference_network_keeps_its_waypoint_nodes(reference):

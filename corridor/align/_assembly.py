@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from corridor._errors import NoFeasibleAlignment, ParameterError
-from corridor._geo import cumulative_distance
+from corridor._geo import cumulative_distance, geod
 from corridor._types import NATIONAL_GAUGE_MM
 from corridor.align import surface as _cost
 from corridor.align._problem import Problem, excluded_units, leg_name
@@ -37,7 +37,6 @@ def _steps_to_pieces(pb: Problem, i: int, steps: list[Any], net: Any) -> list[tu
     a, b = pb.places[i], pb.places[i + 1]
     g = pb.grid
     pieces: list[tuple[list[Any], dict[str, Any] | None]] = []
-    cur: list[Any] = [(a.lon, a.lat)]
     node_xy = _cost.node_coords(net) if net is not None else {}
     # the search starts (ends) a leg at a network node at its waypoint (surface.waypoint_links); where
     # several stand there (ways not joined), the others are reached through the waypoint's cell: the
@@ -51,6 +50,12 @@ def _steps_to_pieces(pb: Problem, i: int, steps: list[Any], net: Any) -> list[tu
         steps = steps[starts[-1]:]
     # the waypoints themselves stand for their cells, also next to a node at the waypoint (a leg that
     # starts at such a node and leaves the network at once)
+    # a leg at a node that serves its waypoint from elsewhere (a station, Problem.place_nodes) starts
+    # (ends) there; at the waypoint's own nodes this is the waypoint
+    first = steps[0] if steps else None
+    last = steps[-1] if steps else None
+    cur: list[Any] = [node_xy[first[1]] if first and first[0] == "node" and first[1] in at_a else (a.lon, a.lat)]
+    end_xy = node_xy[last[1]] if last and last[0] == "node" and last[1] in at_b else (b.lon, b.lat)
     skip = {0, len(steps) - 1}
     if len(steps) > 2 and steps[0][0] == "node" and steps[0][1] in at_a and steps[1][1:] == pb.cells[i]:
         skip.add(1)
@@ -78,7 +83,7 @@ def _steps_to_pieces(pb: Problem, i: int, steps: list[Any], net: Any) -> list[tu
                     pieces.append((cur, None))
                 cur = [node_xy[nid]]
             prev_node = nid
-    cur.append((b.lon, b.lat))
+    cur.append(end_xy)
     if len(cur) >= 2:
         pieces.append((cur, None))
     out: list[tuple[np.ndarray, dict[str, Any] | None]] = []
@@ -93,6 +98,9 @@ def _steps_to_pieces(pb: Problem, i: int, steps: list[Any], net: Any) -> list[tu
 
 #: How far inside the allowed units a line pushed off a border runs (degrees; ~30 m).
 _INSET_DEG = 0.0003
+#: Gaps narrower than about twice this between the allowed units' polygons (no unit's land: a
+#: digitising slit, a river channel left out of both banks) count as allowed bank (degrees; ~300 m).
+_GAP_DEG = 0.003
 
 
 def _simplify(arr: np.ndarray, pb: Problem) -> np.ndarray:
@@ -102,9 +110,11 @@ def _simplify(arr: np.ndarray, pb: Problem) -> np.ndarray:
     so a line in a valley whose floor a border river splits may run through cells whose
     centre lies across the border. Every stretch of the line that leaves the allowed units
     (taken ~30 m inside their boundary) is replaced by the path along that inset boundary
-    between the points where the line leaves and rejoins it, the shorter way round: the line
-    then follows the border on the allowed bank, as a line in such a valley does. The
-    waypoints themselves never move.
+    between the points where the line leaves and rejoins it, the shorter way round, pulled
+    taut inside it (:func:`_taut`): the line then follows the border on the allowed bank, as a
+    line in such a valley does, without running out and back along every notch or tongue of
+    the border's outline. Slits between the allowed units' polygons narrower than about
+    ``2 * _GAP_DEG`` that belong to no unit are closed first. The waypoints themselves never move.
     """
     import shapely
     from shapely.geometry import LineString, box
@@ -117,28 +127,52 @@ def _simplify(arr: np.ndarray, pb: Problem) -> np.ndarray:
     area = box(*line.bounds).buffer(0.05)
     bad = shapely.union_all([g.intersection(area) for c, g in zip(idx.codes, idx.geoms, strict=True)
                              if c in excluded and g.intersects(area)])
-    if bad.is_empty or line.intersection(bad).length == 0:
+    if bad.is_empty or line.distance(bad) > _GAP_DEG:
         return np.asarray(line.coords, dtype=float)
     good = shapely.union_all([g.intersection(area) for c, g in zip(idx.codes, idx.geoms, strict=True)
                               if c not in excluded and g.intersects(area)])
-    inner = good.difference(bad).buffer(-_INSET_DEG)  # unit polygons may overlap by a sliver
+    # no unit's land beside an excluded unit (a border river's channel, a digitising gap) is kept out
+    # of too: a segment there would be counted in the nearest unit, the excluded one
+    forbidden = bad.union(area.difference(good).difference(bad).intersection(bad.buffer(_GAP_DEG)))
+    if line.intersection(forbidden).length == 0:
+        return np.asarray(line.coords, dtype=float)
+    inner = _bank(good, bad)
     out = _hug(np.asarray(shapely.segmentize(line, 0.0001).coords, dtype=float), inner)
     if out is not None:
         # the coarsest simplification (the staircase's, halved in turn, at least just under the inset)
         # that stays out of the excluded units
         hugged = LineString(out)
-        shapely.prepare(bad)
+        shapely.prepare(forbidden)
         tol = 0.5 * pb.grid.res[0]
         while True:
             cand = hugged.simplify(max(tol, 0.9 * _INSET_DEG))
-            if not shapely.intersects(bad, cand) or cand.intersection(bad).length == 0:
+            if not shapely.intersects(forbidden, cand) or cand.intersection(forbidden).length == 0:
                 return np.asarray(cand.coords, dtype=float)
             if tol <= 0.9 * _INSET_DEG:
                 break
             tol /= 2
     # the line leaves the allowed units where no inset boundary leads back (a tongue narrower than
     # the inset, or a run between two separate allowed parts): the caller blocks these cells
-    raise BlockPiece(line.intersection(bad), "alignment crosses an excluded unit", join=False)
+    raise BlockPiece(line.intersection(forbidden), "alignment crosses an excluded unit", join=False)
+
+
+def _bank(good: Any, bad: Any) -> Any:
+    """The allowed units' land (``good``) ~30 m (``_INSET_DEG``) inside their border with the excluded
+    ones (``bad``). Unit polygons may overlap by a sliver (the difference removes it) or leave a slit
+    of no unit's land between or inside them: a slit up to about ``2 * _GAP_DEG`` wide is closed
+    where it lies more than ``_GAP_DEG`` from the excluded units (nearer those it stays out, so that
+    no piece of the line lies in land nearer an excluded unit than an allowed one).
+
+    Examples
+    --------
+    >>> from shapely.geometry import Point, box
+    >>> slit = box(0, 0, 1, 1).difference(box(0.5, 0.2, 0.501, 1.0))  # a 0.001 deg slit from the top
+    >>> bank = _bank(slit, box(0, 1, 1, 2))
+    >>> bank.contains(Point(0.5005, 0.9)), bank.contains(Point(0.5005, 0.999)), bank.intersects(box(0, 1, 1, 2))
+    (True, False, False)
+    """
+    slits = good.buffer(_GAP_DEG).buffer(-_GAP_DEG).difference(good).difference(bad.buffer(_GAP_DEG))
+    return good.union(slits).difference(bad).buffer(-_INSET_DEG)
 
 
 def _hug(dens: np.ndarray, inner: Any) -> np.ndarray | None:
@@ -178,9 +212,40 @@ def _hug(dens: np.ndarray, inner: Any) -> np.ndarray | None:
         coords = _ring_path(ring, ring.project(a), ring.project(b))
         if coords.ndim != 2 or len(coords) < 2:
             return None
-        pieces.append(coords)
+        pieces.append(_taut(coords, inner))
         i = j
     return np.vstack(pieces)
+
+
+def _taut(path: np.ndarray, region: Any, tol: float = 1e-9) -> np.ndarray:
+    """``path`` (lying in ``region``) pulled taut: each kept vertex joins the farthest later vertex
+    whose chord stays in ``region`` (within ``tol``), so notches and tongues of the region's outline
+    are crossed at their mouth instead of followed out and back. The ends never move.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from shapely.geometry import Polygon
+    >>> notched = Polygon([(0, 0), (10, 0), (10, 10), (5.2, 10), (5.2, 2), (4.8, 2), (4.8, 10), (0, 10)])
+    >>> along = np.array([(1, 10), (4.8, 10), (4.8, 2), (5.2, 2), (5.2, 10), (9, 10)], dtype=float)
+    >>> _taut(along, notched).tolist()  # round the notch's end, not along its sides
+    [[1.0, 10.0], [4.8, 2.0], [5.2, 2.0], [9.0, 10.0]]
+    """
+    import shapely
+
+    n = len(path)
+    if n <= 2:
+        return path
+    cover = region.buffer(tol)
+    shapely.prepare(cover)
+    keep, k = [0], 0
+    while k < n - 1:
+        far = np.arange(n - 1, k + 1, -1)
+        chords = shapely.linestrings(np.stack([np.broadcast_to(path[k], (len(far), 2)), path[far]], axis=1))
+        ok = shapely.covers(cover, chords)
+        k = int(far[np.argmax(ok)]) if ok.any() else k + 1
+        keep.append(k)
+    return path[keep]
 
 
 def _ring_path(ring: Any, da: float, db: float) -> np.ndarray:
@@ -268,6 +333,100 @@ def run_chain(run: list[Item]) -> tuple[np.ndarray, list[float]]:
     return full, bounds
 
 
+def trim_spur(a: np.ndarray, b: np.ndarray, gap_m: float = _cost.SPUR_GAP_M,
+              max_m: float = _cost.SPUR_MAX_M) -> tuple[np.ndarray, np.ndarray] | None:
+    """Where line ``a`` runs into a waypoint (its last vertex, ``b``'s first) and ``b`` leaves it back
+    the way ``a`` came, both cut where they part, so the line passes the waypoint's station instead of
+    running out to it and back.
+
+    The two ways are compared at equal distances ``s`` from the waypoint; they part at the first
+    one where they are more than ``gap_m``, or more than ``s / 2`` (an angle of ~29 degrees between
+    them), apart. Returns the cut ``(a, b)``, ``b`` starting at ``a``'s new end (a piece the spur
+    takes whole is left as one point), or None when the ways part at once (the line passes through,
+    or turns less sharply than ~150 degrees) or only more than ``max_m`` from the waypoint (the line
+    then visits it as asked).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> a = np.array([(45.0, 39.0), (45.1, 39.0), (45.1, 39.02)])  # north 2.2 km to the waypoint
+    >>> b = np.array([(45.1, 39.02), (45.1, 39.0), (45.2, 39.0)])  # and back south, then on east
+    >>> cut = trim_spur(a, b)
+    >>> np.round(cut[0][-1], 3).tolist(), np.array_equal(cut[0][-1], cut[1][0])  # parted at the corner
+    ([45.1, 39.0], True)
+    >>> trim_spur(a, np.array([(45.1, 39.02), (45.2, 39.03)])) is None  # through the waypoint
+    True
+    """
+    import shapely
+    from shapely.geometry import LineString
+
+    if len(a) < 2 or len(b) < 2 or not np.allclose(a[-1], b[0], atol=1e-12):
+        return None
+    ca = cumulative_distance(a[::-1, 0], a[::-1, 1])  # from the waypoint back along a
+    cb = cumulative_distance(b[:, 0], b[:, 1])
+    shorter = min(ca[-1], cb[-1], max_m + gap_m)
+    if shorter <= 0:
+        return None
+    step = gap_m / 4
+    s = np.append(np.arange(step, shorter, step), shorter)
+    back = LineString(a[::-1])
+    # geodesic distance -> fraction of each line (vertices are close together: linear within a segment)
+    pa = shapely.get_coordinates(shapely.line_interpolate_point(back, np.interp(s, ca, _frac(back)),
+                                                                normalized=True))
+    pb_ = shapely.get_coordinates(shapely.line_interpolate_point(LineString(b), np.interp(s, cb, _frac(LineString(b))),
+                                                                 normalized=True))
+    apart = np.flatnonzero(_gaps(pa, pb_) > np.minimum(gap_m, s / 2))  # s / 2: ways less than ~29 deg apart
+    if apart.size and apart[0] == 0:
+        return None  # the ways part at once: the line passes through the waypoint
+    k = int(apart[0]) - 1 if apart.size else len(s) - 1  # the last distance where they are still together
+    if s[k] > max_m:
+        return None  # the waypoint is far out along the spur: the line visits it as asked
+    keep_a, from_b = float(ca[-1] - s[k]), float(s[k])
+    cut_a = _cut(a, [keep_a])[0] if keep_a > 1e-6 else a[:1]  # a spur all along a: a point
+    cut_b = _cut(b, [from_b])[-1] if cb[-1] - from_b > 1e-6 else b[-1:]
+    return cut_a, np.vstack([cut_a[-1:], cut_b])
+
+
+def _cut_spurs(pb: Problem, per_leg: list[list[Item]]
+               ) -> tuple[list[list[Item]], dict[int, np.ndarray], list[dict[str, Any]]]:
+    """The legs' pieces with the spurs at inner waypoints cut (:func:`trim_spur`, new line on both
+    sides only), the stations that serve those waypoints instead (waypoint index -> lon, lat) and a
+    record of each cut for the route's meta."""
+    legs = [list(leg) for leg in per_leg]
+    stations: dict[int, np.ndarray] = {}
+    spurs: list[dict[str, Any]] = []
+    for i in range(len(legs) - 1):
+        if not legs[i] or not legs[i + 1]:
+            continue
+        (ca, aa, la), (cb, ab, lb) = legs[i][-1], legs[i + 1][0]  # new line on both sides of waypoint i + 1
+        place = pb.places[i + 1]
+        if aa is not None or ab is not None or not np.allclose(ca[-1], (place.lon, place.lat), atol=1e-9):
+            continue
+        cut = trim_spur(ca, cb)
+        if cut is None:
+            continue
+        legs[i][-1], legs[i + 1][0] = (cut[0], None, la), (cut[1], None, lb)
+        for j in (i, i + 1):  # a piece the spur took whole is dropped (the line joins the one before)
+            legs[j] = [it for it in legs[j] if len(it[0]) > 1 and np.ptp(it[0], axis=0).max() > 0]
+        stations[i + 1] = cut[0][-1]
+        spur_m = float(cumulative_distance(ca[:, 0], ca[:, 1])[-1] - cumulative_distance(*cut[0].T)[-1])
+        spurs.append({"waypoint": str(place.name), "station_lonlat": [float(v) for v in cut[0][-1]],
+                      "spur_m": round(spur_m, 1)})
+        log.debug("%s: spur of %.0f m out to the waypoint and back cut", place.name, spur_m)
+    return legs, stations, spurs
+
+
+def _frac(line: Any) -> np.ndarray:
+    c = np.asarray(line.coords, dtype=float)
+    d = np.concatenate([[0.0], np.cumsum(np.hypot(*np.diff(c, axis=0).T))])
+    return d / d[-1] if d[-1] > 0 else d
+
+
+def _gaps(pa: np.ndarray, pb: np.ndarray) -> np.ndarray:
+    _az, _baz, dist = geod().inv(pa[:, 0], pa[:, 1], pb[:, 0], pb[:, 1])
+    return np.asarray(dist, dtype=float)
+
+
 def assemble_items(pb: Problem, per_leg: list[list[Item]], name: str) -> Route:
     """The route of the legs' pieces (:func:`leg_items`), every run of new line with its vertical design.
 
@@ -277,7 +436,9 @@ def assemble_items(pb: Problem, per_leg: list[list[Item]], name: str) -> Route:
     from shapely.geometry import LineString
 
     mode = pb.mode
-    # 1. pieces in travel order; consecutive new pieces (across legs) form one run
+    # 1. pieces in travel order; consecutive new pieces (across legs) form one run; a spur out to an
+    # inner waypoint and back is cut where its two ways part: the waypoint's station stands there
+    per_leg, stations, spurs = _cut_spurs(pb, per_leg)
     items = [it for leg in per_leg for it in leg]
     lines: list[Any] = []
     attrs: list[dict[str, Any]] = []
@@ -309,7 +470,7 @@ def assemble_items(pb: Problem, per_leg: list[list[Item]], name: str) -> Route:
         pieces = [(c, leg) for c, _a, leg in run]
         tol = pb.cost_params.vertical_design_join_tolerance_m
         levels = run_levels(full, bounds, pieces, pb.places, pb.dem, join_levels=(before, after),
-                            given=pb.waypoint_levels, given_tolerance_m=tol)
+                            given=pb.waypoint_levels, given_tolerance_m=tol, stations=stations)
         try:
             design = vertical_design(LineString(full), mode=mode, max_grade=pb.preset.max_grade, dem=pb.dem,
                                      params=pb.params, waypoints=levels.waypoints, fixed_levels=levels.fixed)
@@ -341,7 +502,7 @@ def assemble_items(pb: Problem, per_leg: list[list[Item]], name: str) -> Route:
                           "fill_m3_per_m": fill_m3 / plen if plen > 0 else 0.0,
                           "structure_depth_m": depth if kind != "none" else math.nan})
     route = Route.from_lines(lines, mode=mode, name=name, attrs=attrs, waypoints=pb.places,
-                             source="modelled").with_meta(design_cost_musd=design_cost)
+                             source="modelled").with_meta(design_cost_musd=design_cost, spurs_cut=spurs)
     if formation:  # read by corridor.terrain.profile: the profile follows the design, not the ground
         route = route.with_meta(formation={"start_lonlat": route.start, "end_lonlat": route.end,
                                            "length_m": route.length_m, "runs": formation})

@@ -25,6 +25,7 @@ from corridor.align import surface as _cost
 from corridor.costs import CostParams
 from corridor.data.places import resolve_all
 from corridor.data.regions import index
+from corridor.network import REFERENCE_SOURCE, reference_design
 from corridor.network.core import as_network
 
 __all__ = ["SEARCHES", "Problem", "check_search", "excluded_units", "half_width", "leg_name", "setup"]
@@ -73,11 +74,12 @@ class Problem:
 
     def place_nodes(self, net: Any) -> list[set[int]]:
         """Network nodes at each waypoint (:func:`corridor.align.surface.nodes_at`; the edges ``net`` of this
-        problem's network, looked up once), or no nodes without a network."""
+        problem's network, looked up once), or no nodes without a network. A waypoint no node stands
+        at may be served by a station of the modelled reference network (:func:`_station_nodes`)."""
         if net is None:
             return [set() for _ in self.places]
         if self._place_nodes is None:
-            self._place_nodes = [_cost.nodes_at(net, p.lon, p.lat) for p in self.places]
+            self._place_nodes = [_cost.nodes_at(net, p.lon, p.lat) or _station_nodes(net, p) for p in self.places]
         return self._place_nodes
 
     def cells_under(self, geoms: Sequence[Any]) -> tuple[np.ndarray, np.ndarray]:
@@ -104,6 +106,19 @@ class Problem:
                 mask[r - r0, c - c0] = False
         rows, cols = np.nonzero(mask)
         return rows + r0, cols + c0
+
+
+def _station_nodes(net: Any, place: Place) -> set[int]:
+    """Nodes of the reference network's stations that serve ``place`` (by name, within
+    :data:`corridor.align.surface.SPUR_MAX_M`): where its lines were traced, the spur out to the
+    waypoint and back was cut (:attr:`corridor.network.DesignLevels.stations`)."""
+    if "source" not in net.columns or not (net["source"] == REFERENCE_SOURCE).any():
+        return set()
+    out: set[int] = set()
+    for lon, lat in reference_design().stations.get(str(place.name), []):
+        if great_circle_m(place.lon, place.lat, lon, lat) <= _cost.SPUR_MAX_M:
+            out |= _cost.nodes_at(net, lon, lat)
+    return out
 
 
 def _avoid_map(avoid: Any) -> dict[str, float]:

@@ -163,8 +163,8 @@ class RunLevels(NamedTuple):
 def run_levels(full: np.ndarray, bounds: Sequence[float], pieces: Sequence[tuple[np.ndarray, int]],
                places: Sequence[Any], dem: Any, *,
                join_levels: tuple[tuple[float, float] | None, tuple[float, float] | None] = (None, None),
-               given: Mapping[int, float] | None = None, given_tolerance_m: float = 1.0
-               ) -> RunLevels:
+               given: Mapping[int, float] | None = None, given_tolerance_m: float = 1.0,
+               stations: Mapping[int, np.ndarray] | None = None) -> RunLevels:
     """Level constraints of a run of new line: waypoint windows and joins with existing line.
 
     ``pieces`` are the run's ``(coords, leg)`` in order and ``bounds`` the chainages
@@ -175,12 +175,18 @@ def run_levels(full: np.ndarray, bounds: Sequence[float], pieces: Sequence[tuple
     own design (``join_levels``: ``(level_m, tolerance_m)`` at the start and at the end of the
     run, e.g. the modelled reference network), at that level within that tolerance. A waypoint
     with a level in ``given`` (waypoint index -> level, the caller's ``waypoint_levels``) meets
-    that level within ``given_tolerance_m`` instead of its window.
+    that level within ``given_tolerance_m`` instead of its window. ``stations`` (waypoint index ->
+    ``(lon, lat)``) are points where the line serves a waypoint it does not reach (a spur cut,
+    :func:`corridor.align._assembly.trim_spur`): a boundary there is that waypoint's target too.
     """
     total = float(cumulative_distance(full[:, 0], full[:, 1])[-1])
+    stations = stations or {}
 
     def at(xy: np.ndarray, leg: int) -> bool:
-        return 0 <= leg < len(places) and bool(np.allclose(xy, (places[leg].lon, places[leg].lat), atol=1e-9))
+        if not 0 <= leg < len(places):
+            return False
+        return bool(np.allclose(xy, (places[leg].lon, places[leg].lat), atol=1e-9)
+                    or (leg in stations and np.allclose(xy, stations[leg], atol=1e-9)))
 
     wps: list[tuple[float, str]] = []
     fixed: list[tuple[Any, ...]] = []
