@@ -189,3 +189,19 @@ def test_each_factor_is_tried_in_turn_from_the_cells_own_cost():
     assert seen == pytest.approx([1.5, 4.0])  # not 1.5 * 4: each factor on the cells' own cost
     assert route is first and info["legs_kept"] == 0
     np.testing.assert_array_equal(costs, costs0)
+
+
+def test_a_path_between_the_same_levels_is_designed_once(monkeypatch):
+    """A re-searched path that was not cheaper between given end levels is not designed again when a
+    stronger penalty or a later round finds it again."""
+    seen: list[tuple] = []
+    leg_cost = _refine._leg_cost
+
+    def counting(pb, items, ends):
+        seen.append((tuple(np.round(np.vstack([c for c, _a, _l in items]), 9).ravel()), ends))
+        return leg_cost(pb, items, ends)
+
+    monkeypatch.setattr(_refine, "_leg_cost", counting)
+    r = trace(["Horadiz", "Gumlagh", "Hakari (settlement)", "Minjivan"], mode="rail", stay_in=["AZE"])
+    assert r.meta["refinement"]["legs"]  # some leg was searched again and kept
+    assert len(seen) == len(set(seen)) > 0

@@ -102,6 +102,7 @@ def refine(pb: Problem, costs: np.ndarray, fields: CellFields, legs: list[list[A
     params = pb.cost_params
     first = best = float(route.meta["design_cost_musd"])
     current: dict[tuple[int, tuple[float, float]], float] = {}  # (leg, end levels) -> the leg's designed cost
+    tried: set[tuple[int, tuple[float, float], tuple[Any, ...]]] = set()  # (leg, end levels, path) not cheaper
     kept: list[int] = []  # the legs changed, once per re-search kept
     todo = list(range(len(legs)))
     for _round in range(params.vertical_refine_rounds):
@@ -118,12 +119,15 @@ def refine(pb: Problem, costs: np.ndarray, fields: CellFields, legs: list[list[A
                 cand = None
                 try:
                     steps, c = solve(i, costs, fields)
-                    new = leg_items(pb, i, steps, net) if steps != legs[i] else []
+                    key = (i, ends, tuple(steps))
+                    new = leg_items(pb, i, steps, net) if steps != legs[i] and key not in tried else []
                     if new and all(at is None for _c, at, _l in new):
                         if (i, ends) not in current:
                             current[(i, ends)] = _leg_cost(pb, items[i], ends)
                         if _leg_cost(pb, new, ends) < current[(i, ends)]:
                             cand = assemble_items(pb, [*items[:i], new, *items[i + 1:]], name)
+                        else:  # the same path between the same levels is not designed twice
+                            tried.add(key)
                 except (CorridorError, BlockPiece) as exc:  # the line as it is stays valid (a given level out of reach)
                     log.debug("%s: re-search dropped (%s)", leg_name(pb.places, i), exc)
                 cost = math.inf if cand is None else float(cand.meta["design_cost_musd"])
