@@ -19,7 +19,12 @@ remembers its level; it searches the leg's corridor (doubled once if blocked).
 Border rivers. Cells touched by an allowed unit are searchable (a river border
 splits the valley floor, and on a 1-km DEM the floor cell's centre is often
 across it); the parts of the line that leave the allowed units are then
-replaced by the path along the border ~30 m inside them (:mod:`corridor.align._assembly`).
+replaced by the path along the border ~30 m inside them, pulled taut (:mod:`corridor.align._assembly`).
+
+Waypoints are stations the line passes: where its two ways at an inner waypoint run together
+(a spur out to it and back), the spur is cut where they part, up to
+:data:`corridor.align.surface.SPUR_MAX_M` away, and ``route.meta["spurs_cut"]`` records the
+station that serves the waypoint there.
 
 With a ``network``, existing edges and the raster are searched together (a
 scipy shortest path over the combined graph): existing track or road is used
