@@ -524,6 +524,16 @@ def test_trim_spur_cuts_a_retrace_and_a_hairpin_but_not_a_turn():
     assert trim_spur(into, np.array([w, (45.15, 39.02)])) is None
 
 
+def test_a_route_asked_out_and_back_along_a_whole_leg_keeps_it():
+    """A -> B -> A with B 1.7 km out: the spur is the whole leg, so it is the route asked for, not cut
+    (cutting it would leave nothing); a waypoint beyond that, on the way on, is served by a station."""
+    there_and_back = trace([(44.60, 40.10), (44.62, 40.10), (44.60, 40.10)], mode="rail")
+    assert there_and_back.meta["spurs_cut"] == [] and there_and_back.length_m > 3000
+    on = trace([(44.60, 40.10), (44.62, 40.10), (44.60, 40.101), (44.70, 40.10)], mode="rail")
+    assert [sp["waypoint"] for sp in on.meta["spurs_cut"]] == ["44.6000,40.1010"]
+    assert 0 < on.meta["spurs_cut"][0]["spur_m"] <= 3000
+
+
 @pytest.mark.parametrize("slug", ["horadiz-aghband", "meghri-rail", "aras-iran", "meghri-road",
                                   "kars-dilucu-sadarak", "gyumri-kars", "margara-kornidzor-road"])
 def test_traced_lines_never_run_out_and_back(slug):

@@ -391,7 +391,8 @@ def _cut_spurs(pb: Problem, per_leg: list[list[Item]]
                ) -> tuple[list[list[Item]], dict[int, np.ndarray], list[dict[str, Any]]]:
     """The legs' pieces with the spurs at inner waypoints cut (:func:`trim_spur`, new line on both
     sides only), the stations that serve those waypoints instead (waypoint index -> lon, lat) and a
-    record of each cut for the route's meta."""
+    record of each cut for the route's meta. A spur that is a whole leg (the line goes out from a
+    waypoint to the next and straight back) is left: the route was asked to go there and back."""
     legs = [list(leg) for leg in per_leg]
     stations: dict[int, np.ndarray] = {}
     spurs: list[dict[str, Any]] = []
@@ -403,8 +404,10 @@ def _cut_spurs(pb: Problem, per_leg: list[list[Item]]
         if aa is not None or ab is not None or not np.allclose(ca[-1], (place.lon, place.lat), atol=1e-9):
             continue
         cut = trim_spur(ca, cb)
-        if cut is None:
-            continue
+        whole = [len(cut[0]) == 1 and len(legs[i]) == 1, _length(cut[1]) == 0 and len(legs[i + 1]) == 1] \
+            if cut is not None else []
+        if cut is None or any(whole):
+            continue  # no spur, or one that runs all the way back to the waypoint before (after): as asked
         legs[i][-1], legs[i + 1][0] = (cut[0], None, la), (cut[1], None, lb)
         for j in (i, i + 1):  # a piece the spur took whole is dropped (the line joins the one before)
             legs[j] = [it for it in legs[j] if len(it[0]) > 1 and np.ptp(it[0], axis=0).max() > 0]
@@ -414,6 +417,10 @@ def _cut_spurs(pb: Problem, per_leg: list[list[Item]]
                       "spur_m": round(spur_m, 1)})
         log.debug("%s: spur of %.0f m out to the waypoint and back cut", place.name, spur_m)
     return legs, stations, spurs
+
+
+def _length(xy: np.ndarray) -> float:
+    return float(cumulative_distance(xy[:, 0], xy[:, 1])[-1]) if len(xy) > 1 else 0.0
 
 
 def _frac(line: Any) -> np.ndarray:
