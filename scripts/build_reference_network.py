@@ -162,8 +162,10 @@ def build() -> dict[str, Any]:
                 b["scenario"] = s.slug
             infeasible += bad
             for r in routes:
-                stations += [{"waypoint": sp["waypoint"], "lon": round(sp["station_lonlat"][0], 6),
-                              "lat": round(sp["station_lonlat"][1], 6), "scenario": s.slug}
+                stations += [{"waypoint": sp["waypoint"], "waypoint_lon": round(sp["waypoint_lonlat"][0], 6),
+                              "waypoint_lat": round(sp["waypoint_lonlat"][1], 6),
+                              "lon": round(sp["station_lonlat"][0], 6), "lat": round(sp["station_lonlat"][1], 6),
+                              "scenario": s.slug}
                              for sp in r.meta.get("spurs_cut", [])]
                 for f, leg in _features(s, r, node):
                     feats.append(f)

@@ -8,10 +8,16 @@ import math
 import numpy as np
 import pytest
 from pyproj import Geod
+from shapely.geometry import LineString, Polygon
 
 from corridor import NoFeasibleAlignment, scenarios
 from corridor._errors import DEMCoverageError, InvalidInputError, ParameterError, UnknownPlaceError
+from corridor._types import Place
 from corridor.align import GRADE_TOL, alternatives, flag_structures, shared_share, trace
+from corridor.align._assembly import _taut, spur_length, trim_spur
+from corridor.align.structures import run_levels
+from corridor.align.surface import SPUR_GAP_M, SPUR_MAX_M, waypoint_links
+from corridor.terrain import DEM
 
 
 @pytest.fixture(scope="module")
@@ -501,9 +507,6 @@ def test_border_river_lines_stay_in_their_units_and_hold_the_bank(slug):
 
 
 def test_trim_spur_cuts_a_retrace_and_a_hairpin_but_not_a_turn():
-    from corridor.align._assembly import trim_spur
-    from corridor.align.surface import SPUR_GAP_M
-
     w = (45.1, 39.02)
     into = np.array([(45.0, 39.0), (45.1, 39.0), w])  # east, then north 2.2 km to the waypoint
     back = trim_spur(into, np.array([w, (45.1, 39.0), (45.2, 39.0)]))  # the same way back, then east
@@ -531,7 +534,45 @@ def test_a_route_asked_out_and_back_along_a_whole_leg_keeps_it():
     assert there_and_back.meta["spurs_cut"] == [] and there_and_back.length_m > 3000
     on = trace([(44.60, 40.10), (44.62, 40.10), (44.60, 40.101), (44.70, 40.10)], mode="rail")
     assert [sp["waypoint"] for sp in on.meta["spurs_cut"]] == ["44.6000,40.1010"]
-    assert 0 < on.meta["spurs_cut"][0]["spur_m"] <= 3000
+    assert 0 < on.meta["spurs_cut"][0]["spur_m"] <= SPUR_MAX_M
+
+
+@pytest.mark.parametrize("wps", [[(44.60, 40.10), (44.62, 40.10), (44.70, 40.10)],
+                                 [(44.60, 40.10), (44.62, 40.10), (44.60, 40.101), (44.70, 40.10)],
+                                 [(44.55, 40.08), (44.62, 40.10), (44.58, 40.12), (44.70, 40.10)]])
+def test_spur_cuts_do_not_depend_on_the_route_direction(wps):
+    fwd, rev = trace(wps, mode="rail"), trace(wps[::-1], mode="rail")
+    assert sorted(sp["waypoint"] for sp in fwd.meta["spurs_cut"]) == sorted(sp["waypoint"] for sp in rev.meta["spurs_cut"])
+    assert fwd.length_m == pytest.approx(rev.length_m, rel=0.02)
+
+
+def test_spur_length_measures_where_the_ways_part():
+    w = (45.1, 39.02)
+    into = np.array([(45.0, 39.0), (45.1, 39.0), w])
+    d = spur_length(into, np.array([w, (45.1, 39.0), (45.2, 39.0)]))
+    assert d is not None and 2200 < d <= 2200 + 2 * SPUR_GAP_M
+    far = np.array([(45.1, 38.9), w])  # 13 km straight out and back: longer than SPUR_MAX_M
+    assert spur_length(far, far[::-1].copy()) is None
+
+
+def test_a_station_serving_a_waypoint_from_elsewhere_gets_no_free_link():
+    """Nodes at the waypoint are joined to its cell at no cost; a station serving it from elsewhere
+    (not in ``linked``) is the leg's end but is reached over the graph."""
+    node_ids = np.array([3, 7, 9])
+    s, t, (src, dst, _w) = waypoint_links(0, 5, [7], [9], node_ids, 6, linked={7})
+    assert (s, t) == (6 + 1, 6 + 2)  # the leg starts at node 7 and ends at node 9
+    assert src[0].tolist() == [0] and dst[0].tolist() == [7]  # node 7 (at the place) is linked
+    assert src[1].size == 0 and dst[1].size == 0  # node 9 (a station elsewhere) is not
+    s2, t2, (src2, _d2, _w2) = waypoint_links(0, 5, [7], [9], node_ids, 6)
+    assert (s2, t2) == (s, t) and src2[1].tolist() == [8]  # default: all linked
+
+
+def test_a_waypoint_in_no_unit_land_beside_an_excluded_unit_can_be_traced():
+    """A waypoint standing in a slit of no unit's land next to the Iranian border (Araks bank): the
+    line keeps out of such land except where the waypoint itself stands."""
+    r = trace([(46.71345, 39.01182), "Gumlagh"], mode="rail", stay_in=["AZE"])
+    assert set(r.segments["unit"]) <= {"AZE", None}
+    assert r.length_m > 25_000
 
 
 @pytest.mark.parametrize("slug", ["horadiz-aghband", "meghri-rail", "aras-iran", "meghri-road",
@@ -557,10 +598,6 @@ def test_traced_lines_never_run_out_and_back(slug):
 
 
 def test_run_levels_takes_a_station_for_the_waypoint_it_serves():
-    from corridor._types import Place
-    from corridor.align.structures import run_levels
-    from corridor.terrain import DEM
-
     places = [Place("A", 45.0, 39.0), Place("B", 45.1, 39.02), Place("C", 45.2, 39.0)]
     station = np.array([45.1, 39.0])
     p1 = np.array([(45.0, 39.0), (45.1, 39.0)])
@@ -575,10 +612,6 @@ def test_run_levels_takes_a_station_for_the_waypoint_it_serves():
 
 
 def test_taut_crosses_a_tongue_at_its_base_and_stays_inside():
-    from shapely.geometry import LineString, Polygon
-
-    from corridor.align._assembly import _taut
-
     # a square with a thin tongue up from its top edge; the boundary path runs up and down the tongue
     region = Polygon([(0, 0), (10, 0), (10, 10), (5.2, 10), (5.2, 14), (4.8, 14), (4.8, 10), (0, 10)])
     along = np.array([(1, 10), (4.8, 10), (4.8, 14), (5.2, 14), (5.2, 10), (9, 10)], dtype=float)

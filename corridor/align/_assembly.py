@@ -52,14 +52,17 @@ def _steps_to_pieces(pb: Problem, i: int, steps: list[Any], net: Any) -> list[tu
     # starts at such a node and leaves the network at once)
     # a leg at a node that serves its waypoint from elsewhere (a station, Problem.place_nodes) starts
     # (ends) there; at the waypoint's own nodes this is the waypoint
+    here_a, here_b = pb.nodes_at_places(net)[i:i + 2]
     first = steps[0] if steps else None
     last = steps[-1] if steps else None
-    cur: list[Any] = [node_xy[first[1]] if first and first[0] == "node" and first[1] in at_a else (a.lon, a.lat)]
-    end_xy = node_xy[last[1]] if last and last[0] == "node" and last[1] in at_b else (b.lon, b.lat)
+    station_a = first is not None and first[0] == "node" and first[1] in at_a and first[1] not in here_a
+    station_b = last is not None and last[0] == "node" and last[1] in at_b and last[1] not in here_b
+    cur: list[Any] = [node_xy[first[1]] if station_a and first is not None else (a.lon, a.lat)]
+    end_xy = node_xy[last[1]] if station_b and last is not None else (b.lon, b.lat)
     skip = {0, len(steps) - 1}
-    if len(steps) > 2 and steps[0][0] == "node" and steps[0][1] in at_a and steps[1][1:] == pb.cells[i]:
+    if len(steps) > 2 and steps[0][0] == "node" and steps[0][1] in here_a and steps[1][1:] == pb.cells[i]:
         skip.add(1)
-    if len(steps) > 2 and steps[-1][0] == "node" and steps[-1][1] in at_b and steps[-2][1:] == pb.cells[i + 1]:
+    if len(steps) > 2 and steps[-1][0] == "node" and steps[-1][1] in here_b and steps[-2][1:] == pb.cells[i + 1]:
         skip.add(len(steps) - 2)
     prev_node = None
     for k, st in enumerate(steps):
@@ -133,7 +136,10 @@ def _simplify(arr: np.ndarray, pb: Problem) -> np.ndarray:
                               if c not in excluded and g.intersects(area)])
     # no unit's land beside an excluded unit (a border river's channel, a digitising gap) is kept out
     # of too: a segment there would be counted in the nearest unit, the excluded one
-    forbidden = bad.union(area.difference(good).difference(bad).intersection(bad.buffer(_GAP_DEG)))
+    # (but not around the line's ends: the waypoints never move, and one may stand on such land)
+    ends = shapely.points(np.asarray(line.coords)[[0, -1]]).tolist()
+    near = area.difference(good).difference(bad).intersection(bad.buffer(_GAP_DEG))
+    forbidden = bad.union(near.difference(shapely.union_all([p.buffer(_GAP_DEG) for p in ends])))
     if line.intersection(forbidden).length == 0:
         return np.asarray(line.coords, dtype=float)
     inner = _bank(good, bad)
@@ -184,6 +190,8 @@ def _hug(dens: np.ndarray, inner: Any) -> np.ndarray | None:
     from shapely.geometry import LineString
 
     shapely.prepare(inner)
+    cover = inner.buffer(1e-9)  # chords of the taut path may run along the boundary
+    shapely.prepare(cover)
     ins = shapely.contains(inner, shapely.points(dens))
     ins[0] = ins[-1] = True  # the waypoints stand for themselves
     if ins.all():
@@ -212,15 +220,20 @@ def _hug(dens: np.ndarray, inner: Any) -> np.ndarray | None:
         coords = _ring_path(ring, ring.project(a), ring.project(b))
         if coords.ndim != 2 or len(coords) < 2:
             return None
-        pieces.append(_taut(coords, inner))
+        pieces.append(_taut(coords, cover))
         i = j
     return np.vstack(pieces)
 
 
-def _taut(path: np.ndarray, region: Any, tol: float = 1e-9) -> np.ndarray:
-    """``path`` (lying in ``region``) pulled taut: each kept vertex joins the farthest later vertex
-    whose chord stays in ``region`` (within ``tol``), so notches and tongues of the region's outline
-    are crossed at their mouth instead of followed out and back. The ends never move.
+#: How many vertices ahead :func:`_taut` looks for a chord (bounds its work on long borders).
+_TAUT_AHEAD = 400
+
+
+def _taut(path: np.ndarray, region: Any) -> np.ndarray:
+    """``path`` (lying in ``region``, prepared or not) pulled taut: each kept vertex joins the farthest
+    later vertex (up to :data:`_TAUT_AHEAD` ahead) whose chord stays in ``region``, so notches and
+    tongues of the region's outline are crossed at their mouth instead of followed out and back. The
+    ends never move.
 
     Examples
     --------
@@ -236,13 +249,12 @@ def _taut(path: np.ndarray, region: Any, tol: float = 1e-9) -> np.ndarray:
     n = len(path)
     if n <= 2:
         return path
-    cover = region.buffer(tol)
-    shapely.prepare(cover)
+    shapely.prepare(region)
     keep, k = [0], 0
     while k < n - 1:
-        far = np.arange(n - 1, k + 1, -1)
+        far = np.arange(min(n - 1, k + _TAUT_AHEAD), k + 1, -1)
         chords = shapely.linestrings(np.stack([np.broadcast_to(path[k], (len(far), 2)), path[far]], axis=1))
-        ok = shapely.covers(cover, chords)
+        ok = shapely.covers(region, chords)
         k = int(far[np.argmax(ok)]) if ok.any() else k + 1
         keep.append(k)
     return path[keep]
@@ -333,28 +345,34 @@ def run_chain(run: list[Item]) -> tuple[np.ndarray, list[float]]:
     return full, bounds
 
 
-def trim_spur(a: np.ndarray, b: np.ndarray, gap_m: float = _cost.SPUR_GAP_M,
-              max_m: float = _cost.SPUR_MAX_M) -> tuple[np.ndarray, np.ndarray] | None:
-    """Where line ``a`` runs into a waypoint (its last vertex, ``b``'s first) and ``b`` leaves it back
-    the way ``a`` came, both cut where they part, so the line passes the waypoint's station instead of
-    running out to it and back.
+def spur_length(a: np.ndarray, b: np.ndarray, gap_m: float = _cost.SPUR_GAP_M,
+                max_m: float = _cost.SPUR_MAX_M) -> float | None:
+    """How far (m) from a waypoint line ``a`` (ending there) and line ``b`` (starting there) run
+    together: a spur out to the waypoint and back, or None when there is none to cut.
 
-    The two ways are compared at equal distances ``s`` from the waypoint; they part at the first
-    one where they are more than ``gap_m``, or more than ``s / 2`` (an angle of ~29 degrees between
-    them), apart. Returns the cut ``(a, b)``, ``b`` starting at ``a``'s new end (a piece the spur
-    takes whole is left as one point), or None when the ways part at once (the line passes through,
-    or turns less sharply than ~150 degrees) or only more than ``max_m`` from the waypoint (the line
-    then visits it as asked).
+    Parameters
+    ----------
+    a, b : numpy.ndarray
+        ``(n, 2)`` lon/lat vertices; ``a[-1]`` and ``b[0]`` are the waypoint.
+    gap_m, max_m : float
+        The ways are compared at equal distances ``s`` from the waypoint and part at the first
+        where they are more than ``gap_m``, or more than ``s * SPUR_SPREAD`` (an angle of
+        ~29 degrees between them), apart; a spur longer than ``max_m`` is not one to cut.
+
+    Returns
+    -------
+    float or None
+        The distance where the ways part; None when they part at once (the line passes through,
+        or turns less sharply than ~150 degrees) or only beyond ``max_m``.
 
     Examples
     --------
     >>> import numpy as np
     >>> a = np.array([(45.0, 39.0), (45.1, 39.0), (45.1, 39.02)])  # north 2.2 km to the waypoint
     >>> b = np.array([(45.1, 39.02), (45.1, 39.0), (45.2, 39.0)])  # and back south, then on east
-    >>> cut = trim_spur(a, b)
-    >>> np.round(cut[0][-1], 3).tolist(), np.array_equal(cut[0][-1], cut[1][0])  # parted at the corner
-    ([45.1, 39.0], True)
-    >>> trim_spur(a, np.array([(45.1, 39.02), (45.2, 39.03)])) is None  # through the waypoint
+    >>> 2200 < spur_length(a, b) <= 2250  # to the corner, and on until the ways are 100 m apart
+    True
+    >>> spur_length(a, np.array([(45.1, 39.02), (45.2, 39.03)])) is None  # through the waypoint
     True
     """
     import shapely
@@ -367,55 +385,102 @@ def trim_spur(a: np.ndarray, b: np.ndarray, gap_m: float = _cost.SPUR_GAP_M,
     shorter = min(ca[-1], cb[-1], max_m + gap_m)
     if shorter <= 0:
         return None
-    step = gap_m / 4
-    s = np.append(np.arange(step, shorter, step), shorter)
+    s = np.append(np.arange(gap_m / 4, shorter, gap_m / 4), shorter)
     back = LineString(a[::-1])
     # geodesic distance -> fraction of each line (vertices are close together: linear within a segment)
     pa = shapely.get_coordinates(shapely.line_interpolate_point(back, np.interp(s, ca, _frac(back)),
                                                                 normalized=True))
     pb_ = shapely.get_coordinates(shapely.line_interpolate_point(LineString(b), np.interp(s, cb, _frac(LineString(b))),
                                                                  normalized=True))
-    apart = np.flatnonzero(_gaps(pa, pb_) > np.minimum(gap_m, s / 2))  # s / 2: ways less than ~29 deg apart
+    apart = np.flatnonzero(_gaps(pa, pb_) > np.minimum(gap_m, s * _cost.SPUR_SPREAD))
     if apart.size and apart[0] == 0:
         return None  # the ways part at once: the line passes through the waypoint
     k = int(apart[0]) - 1 if apart.size else len(s) - 1  # the last distance where they are still together
-    if s[k] > max_m:
-        return None  # the waypoint is far out along the spur: the line visits it as asked
-    keep_a, from_b = float(ca[-1] - s[k]), float(s[k])
-    cut_a = _cut(a, [keep_a])[0] if keep_a > 1e-6 else a[:1]  # a spur all along a: a point
-    cut_b = _cut(b, [from_b])[-1] if cb[-1] - from_b > 1e-6 else b[-1:]
+    return None if s[k] > max_m else float(s[k])
+
+
+def trim_spur(a: np.ndarray, b: np.ndarray, gap_m: float = _cost.SPUR_GAP_M,
+              max_m: float = _cost.SPUR_MAX_M) -> tuple[np.ndarray, np.ndarray] | None:
+    """Lines ``a`` and ``b`` that meet at a waypoint, cut where a spur out to it and back parts
+    (:func:`spur_length`), ``b`` then starting at ``a``'s new end (a link of at most ``gap_m``), or
+    None where there is no spur to cut.
+
+    Parameters
+    ----------
+    a, b : numpy.ndarray
+        ``(n, 2)`` lon/lat vertices; ``a[-1]`` and ``b[0]`` are the waypoint.
+    gap_m, max_m : float
+        As in :func:`spur_length`.
+
+    Returns
+    -------
+    tuple of numpy.ndarray or None
+        The cut lines; a line the spur takes whole is left as its one far point (``a``) or as the link
+        to its far end (``b``).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> a = np.array([(45.0, 39.0), (45.1, 39.0), (45.1, 39.02)])
+    >>> b = np.array([(45.1, 39.02), (45.1, 39.0), (45.2, 39.0)])
+    >>> cut = trim_spur(a, b)
+    >>> np.round(cut[0][-1], 3).tolist(), np.array_equal(cut[0][-1], cut[1][0])  # parted at the corner
+    ([45.1, 39.0], True)
+    """
+    d = spur_length(a, b, gap_m, max_m)
+    return None if d is None else _cut_at(a, b, d)
+
+
+def _cut_at(a: np.ndarray, b: np.ndarray, d: float) -> tuple[np.ndarray, np.ndarray]:
+    """``a`` less its last ``d`` metres and ``b`` less its first ``d``, joined."""
+    keep_a = _length(a) - d
+    cut_a = _cut(a, [keep_a])[0] if keep_a > 1e-6 else a[:1]
+    cut_b = _cut(b, [d])[-1] if _length(b) - d > 1e-6 else b[-1:]
     return cut_a, np.vstack([cut_a[-1:], cut_b])
 
 
 def _cut_spurs(pb: Problem, per_leg: list[list[Item]]
                ) -> tuple[list[list[Item]], dict[int, np.ndarray], list[dict[str, Any]]]:
-    """The legs' pieces with the spurs at inner waypoints cut (:func:`trim_spur`, new line on both
+    """The legs' pieces with the spurs at inner waypoints cut (:func:`spur_length`, new line on both
     sides only), the stations that serve those waypoints instead (waypoint index -> lon, lat) and a
-    record of each cut for the route's meta. A spur that is a whole leg (the line goes out from a
-    waypoint to the next and straight back) is left: the route was asked to go there and back."""
+    record of each cut for the route's meta.
+
+    Every spur is measured on the pieces as searched, so the cuts do not depend on the order they
+    are made in or on the route's direction. A spur that takes a whole leg, to within ``SPUR_GAP_M``
+    (the line goes out from a waypoint to the next and straight back), is left: the route was asked
+    to go there and back; so is one that would meet another cut on the same piece.
+    """
     legs = [list(leg) for leg in per_leg]
-    stations: dict[int, np.ndarray] = {}
-    spurs: list[dict[str, Any]] = []
-    for i in range(len(legs) - 1):
-        if not legs[i] or not legs[i + 1]:
+    gap = _cost.SPUR_GAP_M
+    cuts: dict[int, float] = {}  # waypoint index -> spur length
+    for j in range(1, len(legs)):
+        if not legs[j - 1] or not legs[j]:
             continue
-        (ca, aa, la), (cb, ab, lb) = legs[i][-1], legs[i + 1][0]  # new line on both sides of waypoint i + 1
-        place = pb.places[i + 1]
+        (ca, aa, _la), (cb, ab, _lb) = legs[j - 1][-1], legs[j][0]  # new line on both sides of waypoint j
+        place = pb.places[j]
         if aa is not None or ab is not None or not np.allclose(ca[-1], (place.lon, place.lat), atol=1e-9):
             continue
-        cut = trim_spur(ca, cb)
-        whole = [len(cut[0]) == 1 and len(legs[i]) == 1, _length(cut[1]) == 0 and len(legs[i + 1]) == 1] \
-            if cut is not None else []
-        if cut is None or any(whole):
-            continue  # no spur, or one that runs all the way back to the waypoint before (after): as asked
-        legs[i][-1], legs[i + 1][0] = (cut[0], None, la), (cut[1], None, lb)
-        for j in (i, i + 1):  # a piece the spur took whole is dropped (the line joins the one before)
-            legs[j] = [it for it in legs[j] if len(it[0]) > 1 and np.ptp(it[0], axis=0).max() > 0]
-        stations[i + 1] = cut[0][-1]
-        spur_m = float(cumulative_distance(ca[:, 0], ca[:, 1])[-1] - cumulative_distance(*cut[0].T)[-1])
-        spurs.append({"waypoint": str(place.name), "station_lonlat": [float(v) for v in cut[0][-1]],
-                      "spur_m": round(spur_m, 1)})
-        log.debug("%s: spur of %.0f m out to the waypoint and back cut", place.name, spur_m)
+        d = spur_length(ca, cb)
+        whole = (d is not None and ((len(legs[j - 1]) == 1 and d >= _length(ca) - gap)
+                                    or (len(legs[j]) == 1 and d >= _length(cb) - gap)))
+        if d is not None and not whole:
+            cuts[j] = d
+    for j in sorted(cuts):  # two cuts on one piece must leave some of it between them
+        if j - 1 in cuts and len(legs[j - 1]) == 1 and cuts[j - 1] + cuts[j] >= _length(legs[j - 1][0][0]) - gap:
+            del cuts[j]
+    stations: dict[int, np.ndarray] = {}
+    spurs: list[dict[str, Any]] = []
+    for j, d in sorted(cuts.items()):
+        (ca, _aa, la), (cb, _ab, lb) = legs[j - 1][-1], legs[j][0]
+        cut_a, cut_b = _cut_at(ca, cb, d)
+        legs[j - 1][-1], legs[j][0] = (cut_a, None, la), (cut_b, None, lb)
+        place = pb.places[j]
+        stations[j] = cut_a[-1]
+        spurs.append({"waypoint": str(place.name), "waypoint_lonlat": [float(place.lon), float(place.lat)],
+                      "station_lonlat": [float(v) for v in cut_a[-1]], "spur_m": round(d, 1)})
+        log.debug("%s: spur of %.0f m out to the waypoint and back cut", place.name, d)
+    for j in range(len(legs)):  # a piece a spur took whole (a point, or a link back to the station) goes
+        legs[j] = [it for it in legs[j] if _length(it[0]) > 1e-6]
     return legs, stations, spurs
 
 

@@ -66,20 +66,33 @@ class Problem:
     waypoint_levels: dict[int, float] = field(default_factory=dict)  # waypoint index -> given formation level
     design_joins: bool = True  # new build joins modelled lines at their own level (else at the ground)
     _place_nodes: list[set[int]] | None = field(default=None, init=False, repr=False)
+    _nodes_at_places: list[set[int]] | None = field(default=None, init=False, repr=False)
 
     @property
     def cost_params(self) -> CostParams:
         """The caller's :class:`CostParams`, or the defaults."""
         return self.params if self.params is not None else CostParams.default()
 
+    def nodes_at_places(self, net: Any) -> list[set[int]]:
+        """Network nodes at each waypoint itself (:func:`corridor.align.surface.nodes_at`; the edges ``net``
+        of this problem's network, looked up once), or no nodes without a network."""
+        if net is None:
+            return [set() for _ in self.places]
+        if self._nodes_at_places is None:
+            self._nodes_at_places = [_cost.nodes_at(net, p.lon, p.lat) for p in self.places]
+        return self._nodes_at_places
+
     def place_nodes(self, net: Any) -> list[set[int]]:
-        """Network nodes at each waypoint (:func:`corridor.align.surface.nodes_at`; the edges ``net`` of this
-        problem's network, looked up once), or no nodes without a network. A waypoint no node stands
-        at may be served by a station of the modelled reference network (:func:`_station_nodes`)."""
+        """Network nodes where the line meets each waypoint: those at it (:meth:`nodes_at_places`), else,
+        for an inner waypoint, the node of the one station of the modelled reference network that
+        serves it (:func:`_station_nodes`); no nodes without a network."""
         if net is None:
             return [set() for _ in self.places]
         if self._place_nodes is None:
-            self._place_nodes = [_cost.nodes_at(net, p.lon, p.lat) or _station_nodes(net, p) for p in self.places]
+            at = self.nodes_at_places(net)
+            last = len(self.places) - 1
+            self._place_nodes = [nodes or (_station_nodes(net, p) if 0 < k < last else set())
+                                 for k, (nodes, p) in enumerate(zip(at, self.places, strict=True))]
         return self._place_nodes
 
     def cells_under(self, geoms: Sequence[Any]) -> tuple[np.ndarray, np.ndarray]:
@@ -109,16 +122,19 @@ class Problem:
 
 
 def _station_nodes(net: Any, place: Place) -> set[int]:
-    """Nodes of the reference network's stations that serve ``place`` (by name, within
-    :data:`corridor.align.surface.SPUR_MAX_M`): where its lines were traced, the spur out to the
-    waypoint and back was cut (:attr:`corridor.network.DesignLevels.stations`)."""
+    """Nodes of the one station of the modelled reference network that serves ``place`` (matched by the
+    waypoint's position, within :data:`corridor.align.surface.SPUR_MAX_M`): where its line was traced
+    the spur out to the waypoint and back was cut (:attr:`corridor.network.DesignLevels.stations`).
+    None where several stations serve it (the line would not be continuous between them)."""
     if "source" not in net.columns or not (net["source"] == REFERENCE_SOURCE).any():
         return set()
-    out: set[int] = set()
-    for lon, lat in reference_design().stations.get(str(place.name), []):
-        if great_circle_m(place.lon, place.lat, lon, lat) <= _cost.SPUR_MAX_M:
-            out |= _cost.nodes_at(net, lon, lat)
-    return out
+    found = {st for key, points in reference_design().stations.items()
+             if abs(key[0] - place.lon) <= _cost.AT_PLACE_DEG and abs(key[1] - place.lat) <= _cost.AT_PLACE_DEG
+             for st in points if great_circle_m(place.lon, place.lat, st[0], st[1]) <= _cost.SPUR_MAX_M}
+    if len(found) != 1:
+        return set()
+    (lon, lat), = found
+    return _cost.nodes_at(net, lon, lat)
 
 
 def _avoid_map(avoid: Any) -> dict[str, float]:

@@ -90,7 +90,7 @@ from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -570,7 +570,8 @@ def search_windowed(grid: Grid, fields: CellFields, model: GradeModel, start: tu
 def search_network(grid: Grid, fields: CellFields, model: GradeModel, start: tuple[int, int],
                    end: tuple[int, int], net: Any, *, allowed: np.ndarray | None = None,
                    connectivity: int = 16, reuse: dict[str, float] | None = None,
-                   at_start: Sequence[int] = (), at_end: Sequence[int] = ()) -> tuple[list[Any], float]:
+                   at_start: Sequence[int] = (), at_end: Sequence[int] = (),
+                   linked: Collection[int] | None = None) -> tuple[list[Any], float]:
     """Least-cost path over the move graph of ``fields`` and existing network edges together.
 
     ``grid`` and ``fields`` are the same window. Network edges and node-cell
@@ -578,7 +579,8 @@ def search_network(grid: Grid, fields: CellFields, model: GradeModel, start: tup
     the cell's open-line price), added in both directions. Network nodes ``at_start``
     (``at_end``) stand where the leg's start (end) waypoint is: the leg starts (ends) at the
     first of them, which is also joined to the start (end) cell at no cost (whichever cell its
-    position rounds to). Returns steps
+    position rounds to) if it is in ``linked`` (default: all; :func:`corridor.align.surface.waypoint_links`).
+    Returns steps
     ``("cell", r, c)`` / ``("node", id, None)`` and the cost (``inf`` if unreachable).
     """
     from scipy.sparse import coo_matrix
@@ -591,7 +593,7 @@ def search_network(grid: Grid, fields: CellFields, model: GradeModel, start: tup
     mat = build_graph(fields, model, connectivity, allowed).tocoo()
     src, dst, w, node_ids = network_edges(fields.open * fac, grid, net, reuse or EXISTING_FACTOR, n)
     s, t, (ls, ld, lw) = waypoint_links(start[0] * cols + start[1], end[0] * cols + end[1], at_start, at_end,
-                                        node_ids, n)
+                                        node_ids, n, linked)
     src += ls
     dst += ld
     w += lw

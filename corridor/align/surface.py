@@ -40,7 +40,7 @@ from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -370,6 +370,9 @@ SPUR_GAP_M = 100.0
 #: The longest spur cut (m), and the farthest a station may stand from the waypoint it serves: a
 #: few 1-km DEM cells; a waypoint farther out along a spur is visited as asked.
 SPUR_MAX_M = 3000.0
+#: Beyond ``SPUR_GAP_M``, two ways ``s`` metres from a waypoint are apart when more than ``s`` times
+#: this apart: an angle of ~29 degrees between them (a turn of less than ~150 degrees is no spur).
+SPUR_SPREAD = 0.5
 
 
 def nodes_at(net: Any, lon: float, lat: float) -> set[int]:
@@ -417,7 +420,8 @@ def edge_between(net: Any, a: int, b: int) -> tuple[list[tuple[float, float]], d
 
 def search_combined(costs: np.ndarray, grid: Grid, start: tuple[int, int], end: tuple[int, int],
                     net: Any, factors: Mapping[str, float] | None = None, *,
-                    at_start: Sequence[int] = (), at_end: Sequence[int] = ()) -> tuple[list[Any], float]:
+                    at_start: Sequence[int] = (), at_end: Sequence[int] = (),
+                    linked: Collection[int] | None = None) -> tuple[list[Any], float]:
     """Least-cost path over raster cells and existing network edges together.
 
     The raster is an 8-connected graph with the ``MCP_Geometric`` step cost
@@ -451,7 +455,7 @@ def search_combined(costs: np.ndarray, grid: Grid, start: tuple[int, int], end: 
         dst.append(ids[b][ok])
         w.append(ww[ok])
     ns, nd, nw, node_ids = network_edges(costs, grid, net, factors, n)
-    s, t, (ls, ld, lw) = waypoint_links(int(ids[start]), int(ids[end]), at_start, at_end, node_ids, n)
+    s, t, (ls, ld, lw) = waypoint_links(int(ids[start]), int(ids[end]), at_start, at_end, node_ids, n, linked)
     src += ns + ls
     dst += nd + ld
     w += nw + lw
@@ -463,15 +467,18 @@ def search_combined(costs: np.ndarray, grid: Grid, start: tuple[int, int], end: 
 
 
 def waypoint_links(s: int, t: int, at_start: Sequence[int], at_end: Sequence[int], node_ids: np.ndarray,
-                   n: int) -> tuple[int, int, tuple[list[np.ndarray], list[np.ndarray], list[np.ndarray]]]:
+                   n: int, linked: Collection[int] | None = None
+                   ) -> tuple[int, int, tuple[list[np.ndarray], list[np.ndarray], list[np.ndarray]]]:
     """Where a leg starts and ends in a graph of ``n`` cells followed by the network nodes ``node_ids``.
 
     A leg whose start (end) waypoint is a network node (``at_start``, ``at_end``: the nodes at that
     place, :func:`nodes_at`) starts (ends) at the first of those nodes, not at the waypoint's cell:
     a waypoint on a cell edge falls in either cell, and the steps between the cell and the node
     would be a detour. Those nodes are also joined to the start (end) cell ``s`` (``t``) at no cost
-    (1 mm). Returns the graph's start and end and the joining edges (``src``, ``dst``, ``weight``
-    lists, one direction).
+    (1 mm), except nodes not in ``linked`` (default: all are): a station that serves the waypoint
+    from elsewhere (:meth:`corridor.align._problem.Problem.place_nodes`) is reached over the graph.
+    Returns the graph's start and end and the joining edges (``src``, ``dst``, ``weight`` lists, one
+    direction).
 
     Examples
     --------
@@ -481,8 +488,12 @@ def waypoint_links(s: int, t: int, at_start: Sequence[int], at_end: Sequence[int
     """
     a = n + np.flatnonzero(np.isin(node_ids, list(at_start)))  # graph nodes of the network nodes (sorted ids)
     b = n + np.flatnonzero(np.isin(node_ids, list(at_end)))
-    links = ([np.full(a.size, s, dtype=np.int64), b], [a, np.full(b.size, t, dtype=np.int64)],
-             [np.full(a.size, 1e-3), np.full(b.size, 1e-3)])
+    la, lb = a, b
+    if linked is not None:
+        la = n + np.flatnonzero(np.isin(node_ids, [k for k in at_start if k in linked]))
+        lb = n + np.flatnonzero(np.isin(node_ids, [k for k in at_end if k in linked]))
+    links = ([np.full(la.size, s, dtype=np.int64), lb], [la, np.full(lb.size, t, dtype=np.int64)],
+             [np.full(la.size, 1e-3), np.full(lb.size, 1e-3)])
     return int(a[0]) if a.size else s, int(b[0]) if b.size else t, links
 
 

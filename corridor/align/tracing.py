@@ -145,6 +145,7 @@ def _solve_leg(pb: Problem, i: int, costs: np.ndarray, net: Any,
     attempts = [(r0, r1, c0, c1, hw), (0, g.shape[0], 0, g.shape[1], None)]
     # network nodes at the waypoints: the leg starts and ends there (surface.waypoint_links)
     at_a, at_b = (sorted(nodes) for nodes in pb.place_nodes(net)[i:i + 2])
+    linked = pb.nodes_at_places(net)[i] | pb.nodes_at_places(net)[i + 1]  # not a station serving from elsewhere
     for (w0, w1, v0, v1, half) in attempts:
         win = g.window(w0, w1, v0, v1)
         cw = costs[w0:w1, v0:v1].copy()
@@ -156,9 +157,10 @@ def _solve_leg(pb: Problem, i: int, costs: np.ndarray, net: Any,
         if net is not None and fields is not None:
             allowed = np.isfinite(cw) | ~np.isfinite(costs[w0:w1, v0:v1])
             steps, cost = _gradesearch.search_network(win, fields.window(w0, w1, v0, v1), _grade_model(pb),
-                                                      s, e, net, allowed=allowed, at_start=at_a, at_end=at_b)
+                                                      s, e, net, allowed=allowed, at_start=at_a, at_end=at_b,
+                                                      linked=linked)
         elif net is not None:
-            steps, cost = _cost.search_combined(cw, win, s, e, net, at_start=at_a, at_end=at_b)
+            steps, cost = _cost.search_combined(cw, win, s, e, net, at_start=at_a, at_end=at_b, linked=linked)
         else:
             path, cost = _cost.search(cw, win, s, e)
             steps = [("cell", r, c) for r, c in path]

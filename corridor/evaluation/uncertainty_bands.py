@@ -224,6 +224,9 @@ def _runs(route: Any) -> list[_Run]:
            | (modelled & priced_new(route)))
     off = route.offsets()
     places = [(float(p.lon), float(p.lat), str(p.name)) for p in route.waypoints]
+    # a waypoint served by a station where the trace cut a spur (route.meta["spurs_cut"]) has its window there
+    places += [(float(sp["station_lonlat"][0]), float(sp["station_lonlat"][1]), str(sp["waypoint"]))
+               for sp in (route.meta or {}).get("spurs_cut", [])]
 
     def place_at(xy: tuple[float, float]) -> str | None:
         for lon, lat, name in places:

@@ -70,14 +70,14 @@ class DesignLevels:
     """
 
     def __init__(self, lines: dict[str, list[tuple[np.ndarray, np.ndarray, dict[str, float]]]],
-                 stations: dict[str, list[tuple[float, float]]] | None = None) -> None:
+                 stations: dict[tuple[float, float], list[tuple[float, float]]] | None = None) -> None:
         """``lines``: per ref, the designed lines as (vertices, level per vertex, design quantities);
-        ``stations``: per waypoint name, the points where the modelled lines serve a waypoint they
-        do not reach (a spur cut by the trace, :func:`corridor.align._assembly.trim_spur`)."""
+        ``stations``: per waypoint position ``(lon, lat)``, the points where the modelled lines serve
+        it without reaching it (a spur cut by the trace, :func:`corridor.align._assembly.trim_spur`)."""
         import shapely
 
-        #: Per waypoint name, the ``(lon, lat)`` of the stations that serve it instead of its own point.
-        self.stations: dict[str, list[tuple[float, float]]] = dict(stations or {})
+        #: Per waypoint ``(lon, lat)``, the ``(lon, lat)`` of the stations that serve it instead of its own point.
+        self.stations: dict[tuple[float, float], list[tuple[float, float]]] = dict(stations or {})
 
         self._lines: dict[str, list[tuple[Any, np.ndarray, np.ndarray, dict[str, float]]]] = {}
         self._trees: dict[str, Any] = {}
@@ -135,12 +135,15 @@ def parse_design(collection: Any) -> DesignLevels:
     """The levels of a GeoJSON FeatureCollection of modelled edges (3-D LineStrings with a ``ref``).
 
     Features without a third coordinate on every vertex (or not LineStrings) add nothing: their
-    edges have no design. The collection's ``stations`` member (``waypoint``, ``lon``, ``lat``)
-    lists where its lines serve waypoints they do not reach.
+    edges have no design. The collection's ``stations`` member (``waypoint``, ``waypoint_lon``,
+    ``waypoint_lat``, ``lon``, ``lat``) lists where its lines serve waypoints they do not reach.
 
-    >>> d = parse_design({"features": [], "stations": [{"waypoint": "Gumlagh", "lon": 46.9, "lat": 39.18}]})
+    Examples
+    --------
+    >>> d = parse_design({"features": [], "stations": [{"waypoint": "Gumlagh", "waypoint_lon": 46.92167,
+    ...                   "waypoint_lat": 39.16972, "lon": 46.904378, "lat": 39.17943}]})
     >>> d.stations
-    {'Gumlagh': [(46.9, 39.18)]}
+    {(46.92167, 39.16972): [(46.904378, 39.17943)]}
     """
     lines: dict[str, list[tuple[np.ndarray, np.ndarray, dict[str, float]]]] = {}
     feats = collection.get("features", []) if isinstance(collection, dict) else []
@@ -162,15 +165,16 @@ def parse_design(collection: Any) -> DesignLevels:
             if isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(float(v)):
                 q[name] = float(v)
         lines.setdefault(str(props.get("ref") or ""), []).append((arr[:, :2], arr[:, 2], q))
-    stations: dict[str, list[tuple[float, float]]] = {}
+    stations: dict[tuple[float, float], list[tuple[float, float]]] = {}
     listed = collection.get("stations", []) if isinstance(collection, dict) else []
     for st in listed if isinstance(listed, list) else []:
         try:
-            name, lon, lat = str(st["waypoint"]), float(st["lon"]), float(st["lat"])
+            at = (float(st["waypoint_lon"]), float(st["waypoint_lat"]))
+            xy = (float(st["lon"]), float(st["lat"]))
         except (KeyError, TypeError, ValueError):
             continue
-        if math.isfinite(lon) and math.isfinite(lat) and (lon, lat) not in stations.get(name, []):
-            stations.setdefault(name, []).append((lon, lat))
+        if all(math.isfinite(v) for v in (*at, *xy)) and xy not in stations.get(at, []):
+            stations.setdefault(at, []).append(xy)
     return DesignLevels(lines, stations)
 
 
