@@ -7,12 +7,15 @@ needs a re-searched leg of known shape.
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import numpy as np
 import pytest
 
 from corridor._errors import ParameterError
+from corridor._types import Place
 from corridor.align import _refine, trace
-from corridor.align._assembly import leg_items
+from corridor.align._assembly import cut_spurs, leg_items
 from corridor.align._problem import setup
 from corridor.align.tracing import _grade_fields, _solve_leg, _trace_problem
 from corridor.costs import CostParams
@@ -205,3 +208,18 @@ def test_a_path_between_the_same_levels_is_designed_once(monkeypatch):
     r = trace(["Horadiz", "Gumlagh", "Hakari (settlement)", "Minjivan"], mode="rail", stay_in=["AZE"])
     assert r.meta["refinement"]["legs"]  # some leg was searched again and kept
     assert len(seen) == len(set(seen)) > 0
+
+
+def test_a_leg_is_designed_as_the_route_has_it_with_its_spurs_cut():
+    """The refinement designs a leg between the levels at the route's stations, so the leg is cut as
+    in the route: cut_spurs on the leg and its neighbours (first = their index) cuts as on all legs."""
+    places = [Place("A", 45.0, 39.0), Place("B", 45.05, 39.0), Place("C", 45.1, 39.02), Place("D", 45.2, 39.0)]
+    pb = SimpleNamespace(places=places)
+    legs = [[(np.array([(45.0, 39.0), (45.05, 39.0)]), None, 0)],
+            [(np.array([(45.05, 39.0), (45.1, 39.0), (45.1, 39.02)]), None, 1)],  # east, north 2.2 km to C ...
+            [(np.array([(45.1, 39.02), (45.1, 39.0), (45.2, 39.0)]), None, 2)]]  # ... and back: a spur
+    whole, st_whole, spurs = cut_spurs(pb, legs)
+    part, st_part, _ = cut_spurs(pb, legs[1:], first=1)
+    assert [sp["waypoint"] for sp in spurs] == ["C"] and set(st_whole) == set(st_part) == {2}
+    assert np.allclose(whole[1][0][0], part[0][0][0]) and np.allclose(whole[2][0][0], part[1][0][0])
+    assert _refine._as_routed(pb, legs, 1, legs[1])[0][0][-1].tolist() == st_whole[2].tolist()

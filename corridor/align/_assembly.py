@@ -27,7 +27,7 @@ from corridor.data.regions import index, split_by_unit
 from corridor.network import piece_levels, with_design_levels
 from corridor.route import Route
 
-__all__ = ["BlockPiece", "Item", "assemble_items", "leg_items", "run_chain"]
+__all__ = ["BlockPiece", "Item", "assemble_items", "cut_spurs", "leg_items", "run_chain", "spur_length", "trim_spur"]
 
 log = logging.getLogger(__name__)
 
@@ -439,8 +439,8 @@ def _cut_at(a: np.ndarray, b: np.ndarray, d: float) -> tuple[np.ndarray, np.ndar
     return cut_a, np.vstack([cut_a[-1:], cut_b])
 
 
-def _cut_spurs(pb: Problem, per_leg: list[list[Item]]
-               ) -> tuple[list[list[Item]], dict[int, np.ndarray], list[dict[str, Any]]]:
+def cut_spurs(pb: Problem, per_leg: list[list[Item]], first: int = 0
+              ) -> tuple[list[list[Item]], dict[int, np.ndarray], list[dict[str, Any]]]:
     """The legs' pieces with the spurs at inner waypoints cut (:func:`spur_length`, new line on both
     sides only), the stations that serve those waypoints instead (waypoint index -> lon, lat) and a
     record of each cut for the route's meta.
@@ -448,7 +448,8 @@ def _cut_spurs(pb: Problem, per_leg: list[list[Item]]
     Every spur is measured on the pieces as searched, so the cuts do not depend on the order they
     are made in or on the route's direction. A spur that takes a whole leg, to within ``SPUR_GAP_M``
     (the line goes out from a waypoint to the next and straight back), is left: the route was asked
-    to go there and back; so is one that would meet another cut on the same piece.
+    to go there and back; so is one that would meet another cut on the same piece. ``per_leg`` may
+    be a run of the route's legs that starts at leg ``first`` (waypoint indices are the route's).
     """
     legs = [list(leg) for leg in per_leg]
     gap = _cost.SPUR_GAP_M
@@ -457,7 +458,7 @@ def _cut_spurs(pb: Problem, per_leg: list[list[Item]]
         if not legs[j - 1] or not legs[j]:
             continue
         (ca, aa, _la), (cb, ab, _lb) = legs[j - 1][-1], legs[j][0]  # new line on both sides of waypoint j
-        place = pb.places[j]
+        place = pb.places[first + j]
         if aa is not None or ab is not None or not np.allclose(ca[-1], (place.lon, place.lat), atol=1e-9):
             continue
         d = spur_length(ca, cb)
@@ -474,8 +475,8 @@ def _cut_spurs(pb: Problem, per_leg: list[list[Item]]
         (ca, _aa, la), (cb, _ab, lb) = legs[j - 1][-1], legs[j][0]
         cut_a, cut_b = _cut_at(ca, cb, d)
         legs[j - 1][-1], legs[j][0] = (cut_a, None, la), (cut_b, None, lb)
-        place = pb.places[j]
-        stations[j] = cut_a[-1]
+        place = pb.places[first + j]
+        stations[first + j] = cut_a[-1]
         spurs.append({"waypoint": str(place.name), "waypoint_lonlat": [float(place.lon), float(place.lat)],
                       "station_lonlat": [float(v) for v in cut_a[-1]], "spur_m": round(d, 1)})
         log.debug("%s: spur of %.0f m out to the waypoint and back cut", place.name, d)
@@ -510,7 +511,7 @@ def assemble_items(pb: Problem, per_leg: list[list[Item]], name: str) -> Route:
     mode = pb.mode
     # 1. pieces in travel order; consecutive new pieces (across legs) form one run; a spur out to an
     # inner waypoint and back is cut where its two ways part: the waypoint's station stands there
-    per_leg, stations, spurs = _cut_spurs(pb, per_leg)
+    per_leg, stations, spurs = cut_spurs(pb, per_leg)
     items = [it for leg in per_leg for it in leg]
     lines: list[Any] = []
     attrs: list[dict[str, Any]] = []

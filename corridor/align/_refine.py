@@ -34,7 +34,14 @@ import numpy as np
 
 from corridor._errors import CorridorError, NoFeasibleAlignment, ParameterError
 from corridor._geo import cumulative_distance
-from corridor.align._assembly import BlockPiece, Item, assemble_items, leg_items, run_chain
+from corridor.align._assembly import (
+    BlockPiece,
+    Item,
+    assemble_items,
+    cut_spurs,
+    leg_items,
+    run_chain,
+)
 from corridor.align._problem import Problem, leg_name
 from corridor.align.gradesearch import CellFields
 from corridor.align.structures import vertical_design
@@ -71,6 +78,15 @@ def _leg_ends(route: Route, leg: int) -> tuple[float, float] | None:
     end = float(off[on[-1]]) + float(seg["length_m"].iloc[on[-1]])
     z = formation_at(route, np.array([start, end]), route.length_m)
     return None if z is None or not np.isfinite(z).all() else (float(z[0]), float(z[1]))
+
+
+def _as_routed(pb: Problem, items: list[list[Item]], i: int, leg: list[Item]) -> list[Item]:
+    """Leg ``i``'s pieces ``leg`` as the route would have them between its neighbours: spurs at its
+    waypoints cut (:func:`~corridor.align._assembly.cut_spurs`), so that it ends where the levels of
+    :func:`_leg_ends` are read."""
+    lo = max(0, i - 1)
+    cut, _stations, _spurs = cut_spurs(pb, [*items[lo:i], leg, *items[i + 1:i + 2]], first=lo)
+    return cut[i - lo] or leg
 
 
 def _leg_cost(pb: Problem, items: list[Item], ends: tuple[float, float]) -> float:
@@ -123,8 +139,8 @@ def refine(pb: Problem, costs: np.ndarray, fields: CellFields, legs: list[list[A
                     new = leg_items(pb, i, steps, net) if steps != legs[i] and key not in tried else []
                     if new and all(at is None for _c, at, _l in new):
                         if (i, ends) not in current:
-                            current[(i, ends)] = _leg_cost(pb, items[i], ends)
-                        if _leg_cost(pb, new, ends) < current[(i, ends)]:
+                            current[(i, ends)] = _leg_cost(pb, _as_routed(pb, items, i, items[i]), ends)
+                        if _leg_cost(pb, _as_routed(pb, items, i, new), ends) < current[(i, ends)]:
                             cand = assemble_items(pb, [*items[:i], new, *items[i + 1:]], name)
                         else:  # the same path between the same levels is not designed twice
                             tried.add(key)
