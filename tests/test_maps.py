@@ -399,3 +399,18 @@ def test_save_map_takes_the_path_first_and_warns_on_the_old_order(tmp_path):
     with pytest.warns(DeprecationWarning, match=r"save_map\(path, m\)"):
         old = maps.save_map(m, str(tmp_path / "old.html"))
     assert old == tmp_path / "old.html" and old.exists()
+
+
+def test_a_station_serving_a_waypoint_is_marked(data):
+    """Where the trace cut a spur out to a waypoint and back (route.meta["spurs_cut"]), the station the line
+    passes is a marker of the waypoint layer, its text escaped."""
+    from dataclasses import replace
+
+    routes, _ = data
+    spur = {"waypoint": XSS, "waypoint_lonlat": [45.0, 39.5], "station_lonlat": [45.01, 39.49], "spur_m": 1875.0}
+    marked = replace(routes[0], meta={**routes[0].meta, "spurs_cut": [spur]})
+    html = maps.map_html(maps.route_map([marked], basemap="none"))
+    assert html.count('"className": "corridor-station"') == 1
+    assert "a spur of 1.9 km out to it and back was cut" in html and XSS not in html
+    plain = maps.map_html(maps.route_map([routes[0]], basemap="none"))
+    assert "corridor-station" not in plain

@@ -490,6 +490,14 @@ def route_map(routes: Route | Sequence[Route], *, metrics: Sequence[RouteMetrics
                 fill_opacity=1.0, class_name="corridor-waypoint",
                 tooltip=_inert().Tooltip(f"{_safe(p.name)} ({_safe(p.kind)}, {_safe(p.unit or '?')})"),
             ).add_to(waypoints_fg)
+        for sp in route.meta.get("spurs_cut", []):  # where the line serves a waypoint it does not reach
+            lon, lat = (float(v) for v in sp["station_lonlat"])
+            folium.CircleMarker(
+                [lat, lon], radius=4, color="#333333", weight=2, fill_color="#333333", fill_opacity=1.0,
+                class_name="corridor-station",
+                tooltip=_inert().Tooltip(f"station for {_safe(sp['waypoint'])} (modelled): the line passes here; "
+                                         f"a spur of {float(sp['spur_m']) / 1000:.1f} km out to it and back was cut"),
+            ).add_to(waypoints_fg)
     grade_fg.add_to(m)
     crossings_fg.add_to(m)
     waypoints_fg.add_to(m)
