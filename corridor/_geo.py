@@ -48,6 +48,34 @@ def cumulative_distance(lons: np.ndarray, lats: np.ndarray) -> np.ndarray:
     return np.concatenate([[0.0], np.cumsum(segment_lengths(lons, lats))])
 
 
+def points_at(xy: np.ndarray, s: np.ndarray, cum: np.ndarray | None = None) -> np.ndarray:
+    """Points ``(lon, lat)`` at geodesic distances ``s`` (m) along the vertex chain ``xy``.
+
+    A point lies on the geodesic between its two vertices, at its distance (as
+    :func:`corridor.terrain.profile` samples a line); at a vertex (within 1 nm) it is that vertex.
+    ``cum`` is the chain's :func:`cumulative_distance`, if already known.
+
+    >>> xy = np.array([(45.0, 40.0), (45.1, 40.0)])
+    >>> points_at(xy, np.array([0.0, cumulative_distance(xy[:, 0], xy[:, 1])[-1] / 2])).round(4).tolist()
+    [[45.0, 40.0], [45.05, 40.0]]
+    """
+    xy = np.asarray(xy, dtype=float)
+    cum = cumulative_distance(xy[:, 0], xy[:, 1]) if cum is None else cum
+    s = np.asarray(s, dtype=float)
+    k = np.clip(np.searchsorted(cum, s, side="right") - 1, 0, len(cum) - 2)
+    out = xy[k].copy()
+    off = s - cum[k]
+    nxt = (off > 1e-9) & (cum[k + 1] - s <= 1e-9)
+    out[nxt] = xy[k[nxt] + 1]
+    mid = (off > 1e-9) & ~nxt
+    if mid.any():
+        a, b = xy[k[mid]], xy[k[mid] + 1]
+        az, _, _ = geod().inv(a[:, 0], a[:, 1], b[:, 0], b[:, 1])
+        lon, lat, _ = geod().fwd(a[:, 0], a[:, 1], az, off[mid])
+        out[mid, 0], out[mid, 1] = lon, lat
+    return out
+
+
 def great_circle_m(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
     """Geodesic distance (m) between two points."""
     return float(geod().inv(lon1, lat1, lon2, lat2)[2])

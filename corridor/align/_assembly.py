@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from corridor._errors import NoFeasibleAlignment, ParameterError
-from corridor._geo import cumulative_distance, geod
+from corridor._geo import cumulative_distance, pair_distances
 from corridor._types import NATIONAL_GAUGE_MM
 from corridor.align import surface as _cost
 from corridor.align._problem import Problem, excluded_units, leg_name
@@ -138,11 +138,12 @@ def _simplify(arr: np.ndarray, pb: Problem) -> np.ndarray:
     # of too: a segment there would be counted in the nearest unit, the excluded one
     # (but not around the line's ends: the waypoints never move, and one may stand on such land)
     ends = shapely.points(np.asarray(line.coords)[[0, -1]]).tolist()
-    near = area.difference(good).difference(bad).intersection(bad.buffer(_GAP_DEG))
+    halo = bad.buffer(_GAP_DEG)
+    near = area.difference(good).difference(bad).intersection(halo)
     forbidden = bad.union(near.difference(shapely.union_all([p.buffer(_GAP_DEG) for p in ends])))
     if line.intersection(forbidden).length == 0:
         return np.asarray(line.coords, dtype=float)
-    inner = _bank(good, bad)
+    inner = _bank(good, bad, halo)
     out = _hug(np.asarray(shapely.segmentize(line, 0.0001).coords, dtype=float), inner)
     if out is not None:
         # the coarsest simplification (the staircase's, halved in turn, at least just under the inset)
@@ -162,12 +163,13 @@ def _simplify(arr: np.ndarray, pb: Problem) -> np.ndarray:
     raise BlockPiece(line.intersection(forbidden), "alignment crosses an excluded unit", join=False)
 
 
-def _bank(good: Any, bad: Any) -> Any:
+def _bank(good: Any, bad: Any, halo: Any = None) -> Any:
     """The allowed units' land (``good``) ~30 m (``_INSET_DEG``) inside their border with the excluded
     ones (``bad``). Unit polygons may overlap by a sliver (the difference removes it) or leave a slit
     of no unit's land between or inside them: a slit up to about ``2 * _GAP_DEG`` wide is closed
     where it lies more than ``_GAP_DEG`` from the excluded units (nearer those it stays out, so that
-    no piece of the line lies in land nearer an excluded unit than an allowed one).
+    no piece of the line lies in land nearer an excluded unit than an allowed one). ``halo`` is
+    ``bad.buffer(_GAP_DEG)`` where the caller has it.
 
     Examples
     --------
@@ -177,7 +179,8 @@ def _bank(good: Any, bad: Any) -> Any:
     >>> bank.contains(Point(0.5005, 0.9)), bank.contains(Point(0.5005, 0.999)), bank.intersects(box(0, 1, 1, 2))
     (True, False, False)
     """
-    slits = good.buffer(_GAP_DEG).buffer(-_GAP_DEG).difference(good).difference(bad.buffer(_GAP_DEG))
+    halo = bad.buffer(_GAP_DEG) if halo is None else halo
+    slits = good.buffer(_GAP_DEG).buffer(-_GAP_DEG).difference(good).difference(halo)
     return good.union(slits).difference(bad).buffer(-_INSET_DEG)
 
 
@@ -375,9 +378,6 @@ def spur_length(a: np.ndarray, b: np.ndarray, gap_m: float = _cost.SPUR_GAP_M,
     >>> spur_length(a, np.array([(45.1, 39.02), (45.2, 39.03)])) is None  # through the waypoint
     True
     """
-    import shapely
-    from shapely.geometry import LineString
-
     if len(a) < 2 or len(b) < 2 or not np.allclose(a[-1], b[0], atol=1e-12):
         return None
     ca = cumulative_distance(a[::-1, 0], a[::-1, 1])  # from the waypoint back along a
@@ -386,13 +386,9 @@ def spur_length(a: np.ndarray, b: np.ndarray, gap_m: float = _cost.SPUR_GAP_M,
     if shorter <= 0:
         return None
     s = np.append(np.arange(gap_m / 4, shorter, gap_m / 4), shorter)
-    back = LineString(a[::-1])
-    # geodesic distance -> fraction of each line (vertices are close together: linear within a segment)
-    pa = shapely.get_coordinates(shapely.line_interpolate_point(back, np.interp(s, ca, _frac(back)),
-                                                                normalized=True))
-    pb_ = shapely.get_coordinates(shapely.line_interpolate_point(LineString(b), np.interp(s, cb, _frac(LineString(b))),
-                                                                 normalized=True))
-    apart = np.flatnonzero(_gaps(pa, pb_) > np.minimum(gap_m, s * _cost.SPUR_SPREAD))
+    pa, pb_ = _along(a[::-1], s, ca), _along(b, s, cb)
+    gaps = pair_distances(pa[:, 0], pa[:, 1], pb_[:, 0], pb_[:, 1])
+    apart = np.flatnonzero(gaps > np.minimum(gap_m, s * _cost.SPUR_SPREAD))
     if apart.size and apart[0] == 0:
         return None  # the ways part at once: the line passes through the waypoint
     k = int(apart[0]) - 1 if apart.size else len(s) - 1  # the last distance where they are still together
@@ -485,19 +481,22 @@ def cut_spurs(pb: Problem, per_leg: list[list[Item]], first: int = 0
     return legs, stations, spurs
 
 
+def _along(xy: np.ndarray, s: np.ndarray, cum: np.ndarray) -> np.ndarray:
+    """Points at geodesic distances ``s`` along ``xy`` (``cum``: its cumulative distances), placed
+    linearly in lon/lat within a segment (a spur's segments are short)."""
+    import shapely
+    from shapely.geometry import LineString
+
+    d = np.concatenate([[0.0], np.cumsum(np.hypot(*np.diff(xy, axis=0).T))])
+    frac = d / d[-1] if d[-1] > 0 else d
+    pts = shapely.line_interpolate_point(LineString(xy), np.interp(s, cum, frac), normalized=True)
+    return np.asarray(shapely.get_coordinates(pts), dtype=float)
+
+
 def _length(xy: np.ndarray) -> float:
     return float(cumulative_distance(xy[:, 0], xy[:, 1])[-1]) if len(xy) > 1 else 0.0
 
 
-def _frac(line: Any) -> np.ndarray:
-    c = np.asarray(line.coords, dtype=float)
-    d = np.concatenate([[0.0], np.cumsum(np.hypot(*np.diff(c, axis=0).T))])
-    return d / d[-1] if d[-1] > 0 else d
-
-
-def _gaps(pa: np.ndarray, pb: np.ndarray) -> np.ndarray:
-    _az, _baz, dist = geod().inv(pa[:, 0], pa[:, 1], pb[:, 0], pb[:, 1])
-    return np.asarray(dist, dtype=float)
 
 
 def assemble_items(pb: Problem, per_leg: list[list[Item]], name: str) -> Route:

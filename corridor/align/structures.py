@@ -18,7 +18,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from corridor._geo import cumulative_distance, geod
+from corridor._geo import cumulative_distance, points_at
 from corridor._validate import check_mode, check_positive
 from corridor.align import surface as _cost
 from corridor.align.vertical import VerticalDesign, design_grade_line
@@ -235,23 +235,12 @@ def _cut(coords: np.ndarray, cuts: Sequence[float]) -> list[np.ndarray]:
     again are the same line, stations and ground included.
     """
     cum = cumulative_distance(coords[:, 0], coords[:, 1])
-    g = geod()
-
-    def point(x: float) -> np.ndarray:
-        k = int(np.clip(np.searchsorted(cum, x, side="right") - 1, 0, len(cum) - 2))
-        if x - cum[k] <= 1e-9:
-            return np.asarray(coords[k].copy())
-        if cum[k + 1] - x <= 1e-9:
-            return np.asarray(coords[k + 1].copy())
-        az, _, _ = g.inv(coords[k, 0], coords[k, 1], coords[k + 1, 0], coords[k + 1, 1])
-        lon, lat, _ = g.fwd(coords[k, 0], coords[k, 1], az, x - cum[k])
-        return np.array([lon, lat], dtype=float)
-
-    pieces = []
     bounds = [0.0, *[c for c in cuts if 0.0 < c < cum[-1]], float(cum[-1])]
-    for a, b in itertools.pairwise(bounds):
+    at = points_at(coords, np.asarray(bounds), cum)
+    pieces = []
+    for j, (a, b) in enumerate(itertools.pairwise(bounds)):
         if b - a <= 1e-6:
             continue
         inner = coords[(cum > a + 1e-9) & (cum < b - 1e-9)]
-        pieces.append(np.vstack([point(a), inner, point(b)]))
+        pieces.append(np.vstack([at[j], inner, at[j + 1]]))
     return pieces
