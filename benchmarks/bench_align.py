@@ -8,7 +8,7 @@ The embedded GLOBE 30" DEM (1020 x 564) is resampled with ``scipy.ndimage.zoom``
 * baseline: the move graph of the *whole* raster (28 M nodes, ~450 M directed
   edges: float32 weight table, float64/int32 CSR, ~9 GB at the peak) and one
   ``scipy.sparse.csgraph.dijkstra`` from the start cell;
-* candidate: :func:`corridor.align.gradesearch.search_windowed` on the same cell
+* candidate: :func:`corridor.align.gradewindow.search_windowed` on the same cell
   fields: the corridor around the leg, widened until the path is proven
   optimal (exit bound), which makes its cost equal to the whole-raster cost.
 
@@ -140,6 +140,7 @@ def run(quick: bool = False) -> dict[str, float]:
     from corridor._geo import great_circle_m
     from corridor.align import _problem
     from corridor.align import gradesearch as _gradesearch
+    from corridor.align import gradewindow as _gradewindow
     from corridor.align import surface as _cost
     from corridor.align import tracing as align
     from corridor.costs import CostParams
@@ -190,7 +191,7 @@ def run(quick: bool = False) -> dict[str, float]:
         s, e = grid.rowcol(*a), grid.rowcol(*b)
         hw = _problem.half_width(_cost.PRESETS["road"], great_circle_m(*a, *b), None)
         t0 = time.perf_counter()
-        res = _gradesearch.search_windowed(grid, fields, model, s, e, hw)
+        res = _gradewindow.search_windowed(grid, fields, model, s, e, hw)
         t_win = time.perf_counter() - t0
         ncells = sum((r1 - r0) * (c1 - c0) for r0, r1, c0, c1 in res.windows)
         diff = res.cost / c_whole - 1

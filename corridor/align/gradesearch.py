@@ -63,16 +63,8 @@ knight move, whose grade is about half the terrain slope (cells ~1.3:1), so
 slopes up to about twice the ruling grade can be climbed by zig-zagging
 within the limit (``connectivity=32`` raises that to about 2.5 times).
 
-Windowed search
----------------
-:func:`search_windowed` solves inside a corridor around the straight leg and
-proves the answer: any path leaving the window has to leave it at a boundary
-cell ``b1`` and come back at ``b2``, so it costs at least
-``d_start(b1) + c_min * |b1 b2| + d_end(b2)`` (``c_min`` = lowest cost per metre
-anywhere in the grid, ``|b1 b2|`` a lower bound of the metric distance). When
-the window's best path touches the window edge, or the bound is below its cost,
-the corridor is doubled and the leg solved again (at worst over the whole
-grid), so the windowed cost equals the whole-grid cost.
+The windowed search, which solves a leg in a corridor around it and proves the
+answer, is :mod:`corridor.align.gradewindow`.
 
 Examples
 --------
@@ -114,8 +106,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-__all__ = ["GRADE_PENALTY", "CellFields", "GradeModel", "WindowResult", "bilinear_taps", "build_graph",
-           "cell_fields", "move_cost", "offsets", "search", "search_windowed", "segment_mask", "window_bounds"]
+__all__ = ["GRADE_PENALTY", "CellFields", "GradeModel", "bilinear_taps", "build_graph", "cell_fields", "cell_path",
+           "move_cost", "offsets", "search", "search_network"]
 
 #: Extra cost per metre of open line at the ruling grade relative to level line
 #: (assumption: haulage and wear on a sustained ruling grade; quadratic in the grade).
@@ -404,7 +396,8 @@ def build_graph(fields: CellFields, model: GradeModel, connectivity: int = 16,
     return csr_matrix((data, indices, indptr.astype(itype)), shape=(n, n))
 
 
-def _trace(pred: np.ndarray, s: int, t: int, cols: int) -> list[tuple[int, int]]:
+def cell_path(pred: np.ndarray, s: int, t: int, cols: int) -> list[tuple[int, int]]:
+    """Cells ``(row, col)`` of the shortest path ``s -> t`` from dijkstra's predecessors (ids ``r * cols + c``)."""
     seq = [t]
     while seq[-1] != s:
         seq.append(int(pred[seq[-1]]))
@@ -428,143 +421,7 @@ def search(grid: Grid, factors: np.ndarray, model: GradeModel, start: tuple[int,
     dist, pred = dijkstra(mat, directed=True, indices=s, return_predecessors=True)
     if not math.isfinite(dist[t]):
         return [], math.inf
-    return _trace(pred, s, t, cols), float(dist[t])
-
-
-@dataclass
-class WindowResult:
-    """Outcome of :func:`search_windowed`: path (grid cells), cost, windows tried, proof."""
-
-    path: list[tuple[int, int]]
-    cost: float
-    windows: list[tuple[int, int, int, int]]
-    certified: bool
-    half_width_m: float | None
-
-
-def window_bounds(shape: tuple[int, int], a: tuple[int, int], b: tuple[int, int], ry: float,
-                  rx: float) -> tuple[int, int, int, int]:
-    """Rows ``r0:r1`` and columns ``c0:c1`` of the cells within ``ry`` rows and ``rx`` columns of the
-    cell segment a-b (its bounding box grown by them and a cell's margin), clipped to ``shape``."""
-    rows, cols = shape
-    return (max(0, math.floor(min(a[0], b[0]) - ry) - 1), min(rows, math.ceil(max(a[0], b[0]) + ry) + 2),
-            max(0, math.floor(min(a[1], b[1]) - rx) - 1), min(cols, math.ceil(max(a[1], b[1]) + rx) + 2))
-
-
-def segment_mask(shape: tuple[int, int], r0: int, c0: int, a: tuple[int, int], b: tuple[int, int],
-                 sx: float, sy: float, half_m: float) -> np.ndarray:
-    """Cells of a window (offset ``r0, c0``) within ``half_m`` of the cell segment a-b (metric sx, sy)."""
-    rr, cc = np.indices(shape)
-    py, px = (rr + r0 - a[0]) * sy, (cc + c0 - a[1]) * sx
-    by, bx = (b[0] - a[0]) * sy, (b[1] - a[1]) * sx
-    ll = bx * bx + by * by
-    t = np.clip((px * bx + py * by) / ll, 0.0, 1.0) if ll > 0 else np.zeros(shape)
-    return np.asarray(np.hypot(px - t * bx, py - t * by) <= half_m)
-
-
-def _boundary(inside: np.ndarray, reach: int, r0: int, c0: int, full: tuple[int, int]) -> np.ndarray:
-    """Inside cells from which a move of up to ``reach`` cells can land on a grid cell outside the window."""
-    big = np.zeros((inside.shape[0] + 2 * reach, inside.shape[1] + 2 * reach), dtype=bool)
-    big[reach:-reach, reach:-reach] = ~inside
-    # the frame around the window is outside only where the full grid continues
-    rows, cols = full
-    h, w = inside.shape
-    if r0 > 0:
-        big[:reach, :] = True
-    if c0 > 0:
-        big[:, :reach] = True
-    if r0 + h < rows:
-        big[-reach:, :] = True
-    if c0 + w < cols:
-        big[:, -reach:] = True
-    from scipy.ndimage import maximum_filter
-
-    near = maximum_filter(big, size=2 * reach + 1)[reach:-reach, reach:-reach]
-    return np.asarray(inside & near)
-
-
-def _exit_bound(ds: np.ndarray, de: np.ndarray, bnd: np.ndarray, r0: int, c0: int, sx: float, sy: float,
-                cmin: float) -> float:
-    """Lower bound of any path that leaves the window: ``min d_s(b1) + cmin |b1 b2| + d_e(b2)``."""
-    rr, cc = np.nonzero(bnd)
-    a = ds[rr, cc]
-    e = de[rr, cc]
-    if not np.isfinite(a).any() or not np.isfinite(e).any():
-        return math.inf
-    ia, ie = np.isfinite(a), np.isfinite(e)
-    r1, c1, a1 = rr[ia].astype(float), cc[ia].astype(float), a[ia]
-    r2, c2, e2 = rr[ie].astype(float), cc[ie].astype(float), e[ie]
-    best = math.inf
-    blk = max(1, 2_000_000 // max(1, r2.size))
-    for i in range(0, r1.size, blk):
-        d = np.hypot((r1[i:i + blk, None] - r2[None, :]) * sy, (c1[i:i + blk, None] - c2[None, :]) * sx)
-        best = min(best, float(np.min(a1[i:i + blk, None] + cmin * d + e2[None, :])))
-    return best
-
-
-def search_windowed(grid: Grid, fields: CellFields, model: GradeModel, start: tuple[int, int],
-                    end: tuple[int, int], half_width_m: float, *, connectivity: int = 16,
-                    grow: float = 2.0, max_rounds: int = 8) -> WindowResult:
-    """Least-cost path inside a corridor of ``half_width_m`` around the start-end segment, grown until proven.
-
-    ``fields`` covers the whole ``grid`` (computed once, :func:`cell_fields`).
-    The corridor is widened by ``grow`` while the path touches its edge or the
-    exit bound (module docstring) is below the path cost; the last round is the
-    whole grid. Returns :class:`WindowResult` (``cost`` ``inf`` when unreachable
-    even over the whole grid).
-    """
-    from scipy.sparse.csgraph import dijkstra
-
-    rows, cols = fields.shape
-    reach = max(max(abs(dr), abs(dc)) for dr, dc in offsets(connectivity))
-    sx = float(np.min(fields.dx)) * 0.999  # metric lower bounds for path lengths
-    sy = fields.dy * 0.999
-    cmin = fields.min_cost_per_m(model)
-    half: float | None = float(half_width_m)
-    tried: list[tuple[int, int, int, int]] = []
-    for _ in range(max_rounds):
-        if half is not None:
-            r0, r1, c0, c1 = window_bounds((rows, cols), start, end, half / fields.dy,
-                                           half / float(np.min(fields.dx)))
-            if (r0, r1, c0, c1) == (0, rows, 0, cols):
-                inside = segment_mask((rows, cols), 0, 0, start, end, sx, sy, half)
-                if inside.all():
-                    half = None
-        if half is None:
-            r0, r1, c0, c1 = 0, rows, 0, cols
-            inside = np.ones((rows, cols), dtype=bool)
-        else:
-            inside = segment_mask((r1 - r0, c1 - c0), r0, c0, start, end, sx, sy, half)
-        tried.append((r0, r1, c0, c1))
-        inside[start[0] - r0, start[1] - c0] = inside[end[0] - r0, end[1] - c0] = True
-        f = fields.window(r0, r1, c0, c1)
-        mat = build_graph(f, model, connectivity, inside)
-        w = c1 - c0
-        s = (start[0] - r0) * w + start[1] - c0
-        t = (end[0] - r0) * w + end[1] - c0
-        dist, pred = dijkstra(mat, directed=True, indices=s, return_predecessors=True)
-        cost = float(dist[t])
-        path = _trace(pred, s, t, w) if math.isfinite(cost) else []
-        path = [(r + r0, c + c0) for r, c in path]
-        if half is None:
-            return WindowResult(path, cost, tried, True, None)
-        bnd = _boundary(inside, reach, r0, c0, (rows, cols))
-        if not bnd.any():
-            return WindowResult(path, cost, tried, True, half)
-        touches = bool(path) and any(bnd[r - r0, c - c0] for r, c in path)
-        if not touches:
-            de = dijkstra(mat.T.tocsr(), directed=True, indices=t).reshape(inside.shape)
-            lb = _exit_bound(dist.reshape(inside.shape), de, bnd, r0, c0, sx, sy, cmin)
-            if lb >= cost * (1 - 1e-12):
-                return WindowResult(path, cost, tried, True, half)
-            log.debug("window %s: exit bound %.0f below path cost %.0f; widening", tried[-1], lb, cost)
-        else:
-            log.debug("window %s: path touches the window edge; widening", tried[-1])
-        half *= grow
-    # max_rounds reached without proof: solve over the whole grid
-    path, cost = search(grid, fields.factor, model, start, end, connectivity=connectivity, fields=fields)
-    tried.append((0, rows, 0, cols))
-    return WindowResult(path, cost, tried, True, None)
+    return cell_path(pred, s, t, cols), float(dist[t])
 
 
 def search_network(grid: Grid, fields: CellFields, model: GradeModel, start: tuple[int, int],

@@ -75,6 +75,7 @@ from corridor._errors import InvalidInputError, NoFeasibleAlignment, NoRouteErro
 from corridor._geo import M_PER_DEG_LON_EQUATOR, great_circle_m
 from corridor._validate import as_items
 from corridor.align import gradesearch as _gradesearch
+from corridor.align import gradewindow as _gradewindow
 from corridor.align import levelsearch as _levelsearch
 from corridor.align import surface as _cost
 from corridor.align._assembly import BlockPiece, assemble_items, leg_items
@@ -131,7 +132,7 @@ def _solve_leg(pb: Problem, i: int, costs: np.ndarray, net: Any,
         if found is not None:
             return found
     if fields is not None and net is None:
-        res = _gradesearch.search_windowed(g, fields, _grade_model(pb), (ra, ca), (rb, cb), hw)
+        res = _gradewindow.search_windowed(g, fields, _grade_model(pb), (ra, ca), (rb, cb), hw)
         if len(res.windows) > 1:
             log.info("%s: search corridor widened %d times (%s)", leg_name(pb.places, i), len(res.windows) - 1,
                      "whole area" if res.half_width_m is None else f"{res.half_width_m / 1000:.0f} km")
@@ -145,7 +146,8 @@ def _solve_leg(pb: Problem, i: int, costs: np.ndarray, net: Any,
     attempts = [(r0, r1, c0, c1, hw), (0, g.shape[0], 0, g.shape[1], None)]
     # network nodes at the waypoints: the leg starts and ends there (surface.waypoint_links)
     at_a, at_b = (sorted(nodes) for nodes in pb.place_nodes(net)[i:i + 2])
-    linked = pb.nodes_at_places(net)[i] | pb.nodes_at_places(net)[i + 1]  # not a station serving from elsewhere
+    here = pb.nodes_at_places(net)
+    linked = here[i] | here[i + 1]  # the nodes at the waypoints themselves, not a station serving from elsewhere
     for (w0, w1, v0, v1, half) in attempts:
         win = g.window(w0, w1, v0, v1)
         cw = costs[w0:w1, v0:v1].copy()
@@ -180,10 +182,10 @@ def _level_leg(pb: Problem, i: int, fields: _gradesearch.CellFields,
     (ra, ca), (rb, cb) = pb.cells[i], pb.cells[i + 1]
     rad = params.waypoint_level_radius_m
     for half in (hw, 2 * hw):
-        r0, r1, c0, c1 = _gradesearch.window_bounds(fields.shape, (ra, ca), (rb, cb), half / fields.dy,
+        r0, r1, c0, c1 = _gradewindow.window_bounds(fields.shape, (ra, ca), (rb, cb), half / fields.dy,
                                                     half / float(np.min(fields.dx)))
         f = fields.window(r0, r1, c0, c1)
-        inside = _gradesearch.segment_mask((r1 - r0, c1 - c0), r0, c0, (ra, ca), (rb, cb),
+        inside = _gradewindow.segment_mask((r1 - r0, c1 - c0), r0, c0, (ra, ca), (rb, cb),
                                            float(np.min(fields.dx)), fields.dy, half)
         inside[ra - r0, ca - c0] = inside[rb - r0, cb - c0] = True
         fac = np.where(inside, f.factor, np.inf)
