@@ -50,12 +50,10 @@ import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated, Any, get_type_hints
+from typing import Any
 
-from pydantic import AfterValidator, Field, Strict
-
+from corridor._costs_schema import check_params
 from corridor._errors import DataFileError, ParameterError
-from corridor._schema import Problem, Schema, closed_table, fail, key_path
 from corridor._types import ROAD_LEVELS
 from corridor._validate import check_input_path, check_mode, check_positive
 
@@ -271,7 +269,7 @@ class CostParams:
 
     # ------------------------------------------------------------ validation
     def __post_init__(self) -> None:
-        values = _check({f.name: getattr(self, f.name) for f in dataclasses.fields(self)})
+        values = check_params(type(self), {f.name: getattr(self, f.name) for f in dataclasses.fields(self)})
         for name, value in values.items():
             object.__setattr__(self, name, value)
         for low, high in _ORDERED:
@@ -312,7 +310,7 @@ class CostParams:
         >>> CostParams().replace(road_border_dwell_h=0.5).road_border_dwell_h
         0.5
         """
-        _check(changes)
+        check_params(type(self), changes)
         return dataclasses.replace(self, **changes)
 
     def scaled(self, key: str, factor: float) -> CostParams:
@@ -322,7 +320,7 @@ class CostParams:
         (37.5, 60.0, 90.0)
         """
         if key not in self.keys():
-            _check({key: None})  # raises: unknown, with the closest name
+            check_params(type(self), {key: None})  # raises: unknown, with the closest name
         value = getattr(self, key)
         f = check_positive(factor, "factor", allow_zero=True)
         if isinstance(value, tuple) and value and not isinstance(value[0], tuple):
@@ -377,7 +375,7 @@ class CostParams:
     def _from_table(cls, data: Mapping[str, Any], where: str, *, prefix: tuple[str, ...] = ()) -> CostParams:
         if not isinstance(data, Mapping):
             raise ParameterError(f"cost parameters{where} must be a table of key = value, got {data!r}")
-        kw = _check(data, where, prefix=prefix)
+        kw = check_params(cls, data, where, prefix=prefix)
         for f in dataclasses.fields(cls):  # table entries are merged into the default table
             if f.metadata.get("kind") == "map" and f.name in kw and callable(f.default_factory):
                 kw[f.name] = {**f.default_factory(), **kw[f.name]}
@@ -433,92 +431,8 @@ class CostParams:
         return cls._from_table(table, f" (in {str(p)!r})", prefix=("costs",) if "costs" in data else ())
 
 
-# ---------------------------------------------------------------- the schema
-# Derived from the fields of CostParams: a field's ``kind`` (set by _band, _num, _map,
-# _steps) says its shape; a field without one is validated by its type annotation.
-# A new parameter therefore needs no schema edit.
-
 #: Pairs ``(a, b)`` of parameters where ``a`` must not exceed ``b``.
 _ORDERED = (("flat_max_grade", "mountainous_min_grade"), ("flat_max_relief_m", "mountainous_min_relief_m"))
-
-_Number = Annotated[float, Strict(), Field(ge=0, allow_inf_nan=False)]
-_Positive = Annotated[float, Strict(), Field(gt=0, allow_inf_nan=False)]
-_Count = Annotated[int, Strict(), Field(ge=0, description="must be a whole number >= 0")]
-_FACTORS = Annotated[tuple[Annotated[float, Strict(), Field(gt=1, allow_inf_nan=False)], ...],
-                     Field(min_length=1, description="must be a non-empty list of factors > 1")]
-
-
-def _ordered_band(v: tuple[float, float, float]) -> Band:
-    if not v[0] <= v[1] <= v[2]:
-        fail(f"must be ordered low <= central <= high, got {list(v)!r}")
-    return v
-
-
-_BAND = Annotated[tuple[_Number, _Number, _Number], AfterValidator(_ordered_band),
-                  Field(description="must be a list [low, central, high] of numbers")]
-_STEP = Annotated[tuple[_Number, Annotated[float, Strict(), Field(gt=0, le=1, allow_inf_nan=False,
-                                                                   description="must be a speed factor in (0, 1]")]],
-                  Field(description="must be a [grade, speed factor] pair")]
-_STEPS = Annotated[tuple[_STEP, ...], AfterValidator(lambda v: tuple(sorted(v))),
-                   Field(description="must be a list of [grade, speed factor] pairs")]
-
-
-def _table_type(f: dataclasses.Field[Any]) -> Any:
-    """A table parameter: only the keys its field allows, each a number > 0, at least one."""
-    need = f"must be a table of class = {f.metadata['unit']}"
-
-    def non_empty(v: dict[str, float]) -> dict[str, float]:
-        if not v:
-            fail(f"{need}, got {{}}")
-        return v
-
-    table = closed_table(f.name, dict.fromkeys(f.metadata["keys"], _Positive))
-    return Annotated[table, AfterValidator(non_empty), Field(description=need)]
-
-
-def _field_type(f: dataclasses.Field[Any], hints: Mapping[str, Any]) -> Any:
-    kind = f.metadata.get("kind")
-    if kind == "band":
-        return _BAND
-    if kind == "number":
-        return _Positive if f.metadata.get("positive") else _Number
-    if kind == "steps":
-        return _STEPS
-    if kind == "count":
-        return _Count
-    if kind == "factors":
-        return _FACTORS
-    if kind == "map":
-        return _table_type(f)
-    return hints[f.name]
-
-
-@functools.cache
-def _schema() -> Schema[dict[str, Any]]:
-    hints = get_type_hints(CostParams)
-    fields = {f.name: _field_type(f, hints) for f in dataclasses.fields(CostParams)}
-    return Schema(closed_table("CostParamsTable", fields))
-
-
-def _check(data: Mapping[str, Any], where: str = "", *, prefix: tuple[str, ...] = ()) -> dict[str, Any]:
-    """Validated values of the parameters in ``data`` (any subset), or ParameterError naming the key.
-
-    ``where`` (``" (in 'file')"``) is appended to the message; with a ``prefix`` (the
-    table the parameters sit under in a file), so is the key's full path there
-    (``costs.road_speed_kmh.primry``).
-    """
-
-    def error(p: Problem) -> ParameterError:
-        at = f"{where[:-1]}, key {key_path(prefix + p.loc)})" if prefix and where.endswith(")") else where
-        if p.kind == "extra_forbidden" and len(p.loc) == 1:
-            hint = f"did you mean {p.hint!r}?" if p.hint else "see CostParams.keys() or `corridor list params`"
-            return ParameterError(f"unknown cost parameter {p.key!r}{at}; {hint}")
-        if p.kind == "extra_forbidden":
-            hint = f"did you mean {p.hint!r}?" if p.hint else f"use {', '.join(p.known)}"
-            return ParameterError(f"unknown key {p.loc[-1]!r} in table {key_path(p.loc[:-1])!r}{at}; {hint}")
-        return ParameterError(f"cost parameter {p.key!r} {p.text}{at}")
-
-    return _schema().validate(dict(data), error)
 
 
 @functools.cache
