@@ -15,14 +15,18 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["GEOD_ELLPS", "M_PER_DEG_LAT", "M_PER_DEG_LON_EQUATOR", "chain_lengths", "cumulative_distance", "distances_from", "geod", "geodesic_length",
-           "great_circle_m", "lengths_of", "nearest", "pair_distances", "segment_lengths"]
+__all__ = ["GEOD_ELLPS", "M_PER_DEG_LAT", "M_PER_DEG_LON_EQUATOR", "SAME_POINT_DEG", "chain_lengths", "cumulative_distance", "distances_from", "geod", "geodesic_length",
+           "great_circle_m", "lengths_of", "nearest", "pair_distances", "points_at", "same_point",
+           "segment_lengths"]
 
 GEOD_ELLPS = "WGS84"
 #: Metres per degree on WGS84, for sizing search windows and pads in degrees only (lengths are always
 #: geodesic): a degree of latitude (at ~40 N) and a degree of longitude at the equator (times cos(lat)).
 M_PER_DEG_LAT = 110_574.0
 M_PER_DEG_LON_EQUATOR = 111_320.0
+#: Two points whose longitudes and latitudes each differ by at most this (degrees, ~1 cm; OSM's
+#: coordinate precision) are the same point: where a line meets a waypoint, a station or the next line.
+SAME_POINT_DEG = 1e-7
 
 
 @lru_cache(maxsize=1)
@@ -74,6 +78,18 @@ def points_at(xy: np.ndarray, s: np.ndarray, cum: np.ndarray | None = None) -> n
         lon, lat, _ = geod().fwd(a[:, 0], a[:, 1], az, off[mid])
         out[mid, 0], out[mid, 1] = lon, lat
     return out
+
+
+def same_point(a: Any, b: Any) -> bool:
+    """Whether two ``(lon, lat)`` points are the same point (within :data:`SAME_POINT_DEG` in each coordinate).
+
+    An absolute tolerance: ``numpy.allclose``'s default relative one would join points ~40 m apart
+    at these longitudes.
+
+    >>> same_point((46.1, 39.2), (46.1 + 5e-8, 39.2)), same_point((46.1, 39.2), (46.1003, 39.2))
+    (True, False)
+    """
+    return bool(np.all(np.abs(np.asarray(a, dtype=float)[:2] - np.asarray(b, dtype=float)[:2]) <= SAME_POINT_DEG))
 
 
 def great_circle_m(lon1: float, lat1: float, lon2: float, lat2: float) -> float:

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from corridor._errors import NoFeasibleAlignment, ParameterError
-from corridor._geo import cumulative_distance, pair_distances
+from corridor._geo import cumulative_distance, pair_distances, same_point
 from corridor._types import NATIONAL_GAUGE_MM
 from corridor.align import surface as _cost
 from corridor.align._problem import Problem, excluded_units, leg_name
@@ -340,7 +340,7 @@ def run_chain(run: list[Item]) -> tuple[np.ndarray, list[float]]:
     bounds = []
     for c, _a, _l in run[1:]:
         bounds.append(float(cumulative_distance(*np.vstack(chain).T)[-1]))
-        chain.append(c[1:] if np.allclose(c[0], chain[-1][-1]) else c)
+        chain.append(c[1:] if same_point(c[0], chain[-1][-1]) else c)
     full = np.vstack(chain)
     parts = split_by_unit(LineString(full))
     if len(parts) > 1:
@@ -378,7 +378,7 @@ def spur_length(a: np.ndarray, b: np.ndarray, gap_m: float = _cost.SPUR_GAP_M,
     >>> spur_length(a, np.array([(45.1, 39.02), (45.2, 39.03)])) is None  # through the waypoint
     True
     """
-    if len(a) < 2 or len(b) < 2 or not np.allclose(a[-1], b[0], atol=1e-12):
+    if len(a) < 2 or len(b) < 2 or not same_point(a[-1], b[0]):
         return None
     ca = cumulative_distance(a[::-1, 0], a[::-1, 1])  # from the waypoint back along a
     cb = cumulative_distance(b[:, 0], b[:, 1])
@@ -455,7 +455,7 @@ def cut_spurs(pb: Problem, per_leg: list[list[Item]], first: int = 0
             continue
         (ca, aa, _la), (cb, ab, _lb) = legs[j - 1][-1], legs[j][0]  # new line on both sides of waypoint j
         place = pb.places[first + j]
-        if aa is not None or ab is not None or not np.allclose(ca[-1], (place.lon, place.lat), atol=1e-9):
+        if aa is not None or ab is not None or not same_point(ca[-1], (place.lon, place.lat)):
             continue
         d = spur_length(ca, cb)
         whole = (d is not None and ((len(legs[j - 1]) == 1 and d >= _length(ca) - gap)

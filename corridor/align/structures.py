@@ -18,7 +18,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from corridor._geo import cumulative_distance, points_at
+from corridor._geo import cumulative_distance, points_at, same_point
 from corridor._validate import check_mode, check_positive
 from corridor.align import surface as _cost
 from corridor.align.vertical import VerticalDesign, design_grade_line
@@ -185,8 +185,8 @@ def run_levels(full: np.ndarray, bounds: Sequence[float], pieces: Sequence[tuple
     def at(xy: np.ndarray, leg: int) -> bool:
         if not 0 <= leg < len(places):
             return False
-        return bool(np.allclose(xy, (places[leg].lon, places[leg].lat), atol=1e-9)
-                    or (leg in stations and np.allclose(xy, stations[leg], atol=1e-9)))
+        return same_point(xy, (places[leg].lon, places[leg].lat)) or (leg in stations
+                                                                       and same_point(xy, stations[leg]))
 
     wps: list[tuple[float, str]] = []
     fixed: list[tuple[Any, ...]] = []

@@ -56,6 +56,7 @@ import numpy as np
 
 from corridor import settings
 from corridor._errors import CorridorError, ParameterError
+from corridor._geo import same_point
 from corridor.align.structures import LEVEL_STEP_M, design_stations
 from corridor.align.surface import PRESETS
 from corridor.align.vertical import design_grade_line
@@ -230,7 +231,7 @@ def _runs(route: Any) -> list[_Run]:
 
     def place_at(xy: tuple[float, float]) -> str | None:
         for lon, lat, name in places:
-            if abs(lon - xy[0]) <= 1e-7 and abs(lat - xy[1]) <= 1e-7:
+            if same_point((lon, lat), xy):
                 return name
         return None
 

@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from corridor._errors import CRSMismatchError, InvalidInputError, ParameterError
+from corridor._geo import same_point
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +54,7 @@ def _as_line(obj: Any) -> tuple[Any, list[tuple[float, float, str]] | None, str 
         coords: list[Any] = []
         for g in geoms:
             c = shapely.get_coordinates(g)
-            if coords and len(c) and np.allclose(coords[-1], c[0]):
+            if coords and len(c) and same_point(coords[-1], c[0]):
                 c = c[1:]
             coords.extend(c)
         return _as_line(LineString(coords))[0], None, None

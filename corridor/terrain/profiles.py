@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 import numpy as np
 
 from corridor._errors import InvalidInputError
-from corridor._geo import segment_lengths
+from corridor._geo import same_point, segment_lengths
 from corridor._html import card, profile_svg
 from corridor._text import plain_label
 from corridor._validate import check_mode
@@ -385,8 +385,8 @@ def formation_at(obj: Any, s: np.ndarray, total: float) -> np.ndarray | None:
     if not isinstance(f, dict) or abs(float(f.get("length_m", -1.0)) - total) > max(1.0, 1e-6 * total):
         return None
     start = np.asarray(obj.start, dtype=float)
-    rev = not np.allclose(start, f["start_lonlat"], atol=1e-9)
-    if rev and not np.allclose(start, f["end_lonlat"], atol=1e-9):
+    rev = not same_point(start, f["start_lonlat"])
+    if rev and not same_point(start, f["end_lonlat"]):
         return None
     out = np.full(s.size, np.nan)
     for run in f["runs"]:
