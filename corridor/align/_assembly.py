@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from corridor._errors import NoFeasibleAlignment, ParameterError
-from corridor._geo import cumulative_distance, pair_distances, same_point
+from corridor._geo import cumulative_distance, pair_distances, points_at, same_point
 from corridor._types import NATIONAL_GAUGE_MM
 from corridor.align import surface as _cost
 from corridor.align._problem import Problem, excluded_units, leg_name
@@ -386,7 +386,7 @@ def spur_length(a: np.ndarray, b: np.ndarray, gap_m: float = _cost.SPUR_GAP_M,
     if shorter <= 0:
         return None
     s = np.append(np.arange(gap_m / 4, shorter, gap_m / 4), shorter)
-    pa, pb_ = _along(a[::-1], s, ca), _along(b, s, cb)
+    pa, pb_ = points_at(a[::-1], s, ca), points_at(b, s, cb)
     gaps = pair_distances(pa[:, 0], pa[:, 1], pb_[:, 0], pb_[:, 1])
     apart = np.flatnonzero(gaps > np.minimum(gap_m, s * _cost.SPUR_SPREAD))
     if apart.size and apart[0] == 0:
@@ -479,18 +479,6 @@ def cut_spurs(pb: Problem, per_leg: list[list[Item]], first: int = 0
     for j in range(len(legs)):  # a piece a spur took whole (a point, or a link back to the station) goes
         legs[j] = [it for it in legs[j] if _length(it[0]) > 1e-6]
     return legs, stations, spurs
-
-
-def _along(xy: np.ndarray, s: np.ndarray, cum: np.ndarray) -> np.ndarray:
-    """Points at geodesic distances ``s`` along ``xy`` (``cum``: its cumulative distances), placed
-    linearly in lon/lat within a segment (a spur's segments are short)."""
-    import shapely
-    from shapely.geometry import LineString
-
-    d = np.concatenate([[0.0], np.cumsum(np.hypot(*np.diff(xy, axis=0).T))])
-    frac = d / d[-1] if d[-1] > 0 else d
-    pts = shapely.line_interpolate_point(LineString(xy), np.interp(s, cum, frac), normalized=True)
-    return np.asarray(shapely.get_coordinates(pts), dtype=float)
 
 
 def _length(xy: np.ndarray) -> float:
