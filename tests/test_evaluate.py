@@ -34,6 +34,7 @@ from corridor.evaluation.metrics import (
     sensitivity,
     table,
 )
+from corridor.network import REFERENCE_SOURCE
 from corridor.route import Route
 from corridor.terrain import DEM
 
@@ -159,6 +160,13 @@ def test_border_excursions_fold_into_one_stop(dem):
     # a gauge that is not the unit's national gauge is a deliberate choice and is kept
     seg3 = seg.assign(build="new", gauge_mm=[1520.0, 1520.0, 1520.0, 1435.0])
     assert evaluate(Route.from_segments(seg3, mode="rail", split_units=False), dem=dem).n_gauge_breaks == 1
+    # lines of the modelled reference network carry their unit's gauge as the engine assigned it: the same;
+    # a gauge from data (an OSM line) that changes is a real change
+    for source, breaks in ((REFERENCE_SOURCE, 0), ("osm", 2)):
+        seg4 = seg.assign(build="existing", status="proposed", source=source, gauge_mm=[1520.0, 1435.0, 1520.0, 1520.0])
+        got = evaluate(Route.from_segments(seg4, mode="rail", split_units=False), dem=dem)
+        assert got.n_gauge_breaks == breaks, source
+        assert got.time_parts_h["gauge_break"] == breaks * CostParams().gauge_break_dwell_h
 
 
 # --------------------------------------------------------------------- gauge

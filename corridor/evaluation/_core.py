@@ -33,6 +33,7 @@ from corridor._types import NATIONAL_GAUGE_MM, UNITS
 from corridor.align.vertical import Structure
 from corridor.costs import TERRAIN_CLASSES, CostParams, cost_band
 from corridor.data.places import table
+from corridor.network import REFERENCE_SOURCE
 
 log = logging.getLogger(__name__)
 
@@ -234,6 +235,12 @@ def crossings(route: Any, *, tolerance_m: float = 5000.0, max_excursion_m: float
     return out
 
 
+#: Rail pieces shorter than this (m) carry no gauge of their own in :func:`gauge_breaks`: where a line
+#: already cut at a border (the reference network's edges, stored to ~0.1 m) is cut there again, a
+#: piece of millimetres to decimetres of one edge falls on the other side of the border.
+GAUGE_MIN_PIECE_M = 1.0
+
+
 def gauge_breaks(route: Any, *, infer: bool = True, max_excursion_m: float = 0.0) -> list[dict[str, Any]]:
     """Points where the track gauge changes (rail segments only).
 
@@ -241,10 +248,15 @@ def gauge_breaks(route: Any, *, infer: bool = True, max_excursion_m: float = 0.0
     of the network) or a change between known gauges of consecutive rail
     segments. With ``infer``, rail segments without a gauge take the national
     gauge of their unit (:data:`corridor._types.NATIONAL_GAUGE_MM`), short border excursions
-    folded (:func:`effective_units`); so do new-build segments whose gauge is
-    simply their unit's national gauge (as the alignment engine assigns it).
+    folded (:func:`effective_units`); so do new-build segments and lines of the modelled
+    reference network whose gauge is simply their unit's national gauge (as the alignment engine
+    assigns it): a short excursion of such a line across a border river is no gauge break. A gauge
+    from data (OSM ``gauge``) is kept as it is. Pieces shorter than :data:`GAUGE_MIN_PIECE_M` are
+    passed over.
     """
     seg = route.segments
+    modelled = (seg["source"].astype(str).to_numpy() == REFERENCE_SOURCE if "source" in seg.columns
+                else np.zeros(len(seg), dtype=bool))
     eff = effective_units(route, max_excursion_m)
     off = route.offsets()
     explicit = _flag(route, "gauge_break", "gauge_break")
@@ -258,13 +270,14 @@ def gauge_breaks(route: Any, *, infer: bool = True, max_excursion_m: float = 0.0
                         "from_gauge_mm": last, "to_gauge_mm": None})
             counted = True
             continue
-        if str(seg["mode"].iat[i]) != "rail":
+        if str(seg["mode"].iat[i]) != "rail" or float(seg["length_m"].iat[i]) < GAUGE_MIN_PIECE_M:
             continue
         g = seg["gauge_mm"].iat[i]
         g = None if g is None or (isinstance(g, float) and math.isnan(g)) else float(g)
         raw = _unit(seg["unit"].iat[i])
-        if infer and str(seg["build"].iat[i]) == "new" and raw and g == NATIONAL_GAUGE_MM.get(raw):
-            g = None  # new build given its unit's national gauge: re-infer with excursions folded
+        if (infer and (str(seg["build"].iat[i]) == "new" or modelled[i]) and raw
+                and g == NATIONAL_GAUGE_MM.get(raw)):
+            g = None  # a modelled line given its unit's national gauge: re-infer with excursions folded
         if g is None and infer:
             u = eff[i]
             g = float(NATIONAL_GAUGE_MM[u]) if u in NATIONAL_GAUGE_MM else None
