@@ -25,7 +25,12 @@ from corridor import (
 from corridor.costs import CostParams
 from corridor.data import lookup
 from corridor.evaluation import DEFAULT_WEIGHTS, rank_changes
-from corridor.evaluation._core import NATIONAL_GAUGE_MM, build_category, terrain_classes
+from corridor.evaluation._core import (
+    GAUGE_MIN_PIECE_M,
+    NATIONAL_GAUGE_MM,
+    build_category,
+    terrain_classes,
+)
 from corridor.evaluation.metrics import (
     ROW_COLUMNS,
     RouteMetrics,
@@ -170,6 +175,23 @@ def test_border_excursions_fold_into_one_stop(dem):
 
 
 # --------------------------------------------------------------------- gauge
+def test_gauge_of_a_sliver_is_passed_over(dem):
+    # a modelled line strays 1 km into IRN along the Araks; its IRN edge, cut at the border and cut there
+    # again, leaves a ~0.1 m piece on the NAX side carrying the IRN edge's 1435 mm: no gauge of its own
+    p = [(45.70, 38.95), (45.75, 38.95), (45.76, 38.95), (45.76 + 1e-6, 38.95), (45.85, 38.95)]
+    seg = gpd.GeoDataFrame({"unit": ["NAX", "IRN", "NAX", "NAX"], "gauge_mm": [1520.0, 1435.0, 1435.0, 1520.0],
+                            "source": REFERENCE_SOURCE, "build": "existing", "status": "proposed"},
+                           geometry=[LineString(p[i:i + 2]) for i in range(4)], crs="EPSG:4326")
+    r = Route.from_segments(seg, mode="rail", split_units=False)
+    assert r.segments["length_m"].iat[2] < GAUGE_MIN_PIECE_M
+    assert evaluate(r, dem=dem).n_gauge_breaks == 0
+    # a piece of 1 km with that gauge is track of that gauge: two changes
+    p[3] = (45.77, 38.95)
+    longer = seg.set_geometry([LineString(p[i:i + 2]) for i in range(4)], crs="EPSG:4326")
+    breaks = evaluate(Route.from_segments(longer, mode="rail", split_units=False), dem=dem).gauge_breaks
+    assert [(g["from_gauge_mm"], g["to_gauge_mm"]) for g in breaks] == [(1520.0, 1435.0), (1435.0, 1520.0)]
+
+
 def test_gauge_break_inferred_from_units(metrics):
     m = metrics["Igdir-Sadarak"]
     assert m.n_gauge_breaks == 1
