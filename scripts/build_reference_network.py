@@ -110,9 +110,11 @@ def build() -> dict[str, Any]:
     Scenarios are traced in order of their number of waypoints (then slug). A leg (consecutive
     waypoint pair, same mode) that an earlier scenario already built (Horadiz - Aghband, shared by
     three scenarios) is not traced again: the network's line for it is the earlier one, with its
-    design. The scenario's other legs are traced as chains whose ends, where they continue such a
-    line, meet that line's formation level there (``trace(waypoint_levels=...)``). So the network
-    holds one line, and one grade line, where scenarios share legs.
+    design. The scenario's other legs are traced as chains that, at every waypoint where a line
+    built before passes (a shared leg, or another scenario's line ending or passing at that waypoint:
+    the same node), meet that line's formation level there (``trace(waypoint_levels=...)``). So the
+    network holds one line, and one grade line, where scenarios share legs, and lines meeting at a
+    node meet at one level.
     """
     import dataclasses
 
@@ -133,8 +135,11 @@ def build() -> dict[str, Any]:
     infeasible: list[dict[str, str]] = []
     stations: list[dict[str, Any]] = []  # where a line serves a waypoint it does not reach (a spur cut)
 
-    def level_at(leg: Leg, xy: tuple[float, float]) -> float | None:
-        for f in built.get(leg, []) + built.get((leg[0], leg[2], leg[1]), []):
+    def level_at(mode: str, xy: tuple[float, float]) -> float | None:
+        """Formation level of a line of ``mode`` built before at the waypoint ``xy`` (its node), if any."""
+        for f in feats:
+            if f["properties"]["mode"] != mode:
+                continue
             for c in f["geometry"]["coordinates"]:
                 if (c[0], c[1]) == xy:
                     return float(c[2])
@@ -147,15 +152,8 @@ def build() -> dict[str, Any]:
         if any(shared):
             print(f"{s.slug:26s} reuses {sum(shared)} of {len(legs)} legs built before", file=sys.stderr)
         for i, j in true_runs([not x for x in shared]):  # runs of legs i..j to trace
-            levels: dict[int, float] = {}
-            if i > 0:
-                z = level_at(legs[i - 1], at[i])
-                if z is not None:
-                    levels[0] = z
-            if j + 1 < len(legs):
-                z = level_at(legs[j + 1], at[j + 1])
-                if z is not None:
-                    levels[-1] = z
+            # every waypoint of the run where a line built before passes (the same node): meet its level
+            levels = {k - i: z for k in range(i, j + 2) if (z := level_at(s.mode, at[k])) is not None}
             sub = s if (i, j) == (0, len(legs) - 1) else dataclasses.replace(s, waypoints=s.waypoints[i:j + 2])
             routes, bad = _chains(sub, levels)
             for b in bad:

@@ -662,10 +662,12 @@ def test_bad_waypoint_levels_are_refused(levels, match):
         trace(["Ordubad", "Meghri"], mode="rail", stay_in=["NAX", "ARM"], waypoint_levels=levels)
 
 
-def test_new_build_joins_a_modelled_line_at_its_level_or_else_at_the_ground(monkeypatch, caplog):
+def test_new_build_joins_a_modelled_line_at_its_level_or_else_the_line_stays_continuous(monkeypatch, caplog):
     """Yerevan - Gyumri runs new build into the reference network's Gyumri - Kars line: the join meets that
     line's own formation level. Were that level out of reach (made so here), the piece is blocked and
-    searched again, and only then is the line joined at the ground, as any existing line, and logged."""
+    searched again; if no other way is found, the route is one continuous in level (joining at the
+    ground would step the grade line by the modelled line's cut or fill): the network alone, else new
+    build alone, with a warning and ``meta["join_fallback"]``."""
     import logging
 
     from corridor.align import _assembly
@@ -692,8 +694,9 @@ def test_new_build_joins_a_modelled_line_at_its_level_or_else_at_the_ground(monk
     assert "blocked" in caplog.text  # the piece that could not meet the level was blocked and searched again
     assert (avoided.segments["build"] == "new").all()  # here another line exists: all new build
 
-    # where no other line exists (simulated: a leg searched after such a block finds nothing), the
-    # modelled line is joined at the ground, as any existing line, and that is logged
+    # where no other line exists (simulated: a leg searched after such a block finds nothing), the route is
+    # continuous in level: the network alone does not join Yerevan (its Gyumri - Kars line does not reach
+    # it), so new build alone, and that is a warning
     from corridor.align import tracing
 
     solve = tracing._solve_leg
@@ -701,13 +704,56 @@ def test_new_build_joins_a_modelled_line_at_its_level_or_else_at_the_ground(monk
 
     def nothing_else(pb, i, *a, **kw):  # one leg: a second search comes after a block
         calls[0] += 1
-        if pb.design_joins and calls[0] > 1:
+        if pb.network is not None and calls[0] > 1:
             raise NoFeasibleAlignment("no other line (test)")
         return solve(pb, i, *a, **kw)
 
     monkeypatch.setattr(tracing, "_solve_leg", nothing_else)
     caplog.clear()
-    with caplog.at_level(logging.INFO, logger="corridor.align.tracing"):
+    with caplog.at_level(logging.WARNING, logger="corridor.align.tracing"):
         r2 = trace(["Yerevan", "Gyumri"], mode="rail", network=net)
-    assert "joining at the ground" in caplog.text
-    assert (r2.segments["build"] == "existing").any()  # the modelled line is used, joined at the ground
+    assert "the route follows new build alone" in caplog.text
+    assert r2.meta["join_fallback"].startswith("new build alone: ")
+    assert (r2.segments["build"] == "new").all() and r2.meta["network_source"] is None
+    _assert_continuous(r2)
+
+    # and where new build alone is infeasible too, the reason
+    def nothing(pb, i, *a, **kw):
+        calls[0] += 1
+        if pb.network is None or calls[0] > 1:
+            raise NoFeasibleAlignment("nothing (test)")
+        return solve(pb, i, *a, **kw)
+
+    monkeypatch.setattr(tracing, "_solve_leg", nothing)
+    calls[0] = 0
+    with pytest.raises(NoFeasibleAlignment, match="modelled line"):
+        trace(["Yerevan", "Gyumri"], mode="rail", network=net)
+
+
+def test_a_join_out_of_reach_gives_the_network_alone_where_it_joins_the_waypoints(caplog):
+    """Meghri -> Ordubad over the reference network: the modelled Meghri line passes Ordubad at its station
+    in the valley (~785 m), while Ordubad's own window (the town, 896-936 m) lies 110 m higher, too steep
+    for new build from the line. Joining at the ground stepped the grade line by ~118 m (a 232 per-mille
+    "grade"); the route now follows the network alone, within the ruling grade throughout."""
+    import logging
+
+    from corridor.evaluation import evaluate
+    from corridor.network import load_network
+
+    net = load_network("reference")
+    with caplog.at_level(logging.WARNING, logger="corridor.align.tracing"):
+        r = trace(["Meghri", "Ordubad"], mode="rail", network=net, stay_in=["ARM", "NAX"])
+    assert "the route follows the network alone" in caplog.text
+    assert r.meta["join_fallback"].startswith("the network alone: ")
+    assert (r.segments["build"] == "existing").all()
+    _assert_continuous(r)
+    m = evaluate(r, dem_samples=0)
+    assert m.as_row()["max_grade"] <= 0.0125 * 1.01 and m.over_ruling_km == 0.0
+
+
+def _assert_continuous(route) -> None:
+    """The route's grade line has no step where two of its runs meet (within the 1 m join tolerance)."""
+    runs = route.meta["formation"]["runs"]
+    for a, b in itertools.pairwise(runs):
+        if abs(float(a["start_m"]) + float(a["distance_m"][-1]) - float(b["start_m"])) < 1.0:
+            assert abs(float(a["level_m"][-1]) - float(b["level_m"][0])) <= 3.0

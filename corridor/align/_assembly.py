@@ -294,20 +294,22 @@ class BlockPiece(Exception):
     """Internal: a piece of the assembled line to block before the legs are searched again.
 
     Either it still crosses an excluded unit (``join=False``), or it is a run of new line joining
-    existing line that the ruling grade cannot reach along it (``join=True``, the message says why).
+    existing line that the ruling grade cannot reach along it (``join=True``, the message says why;
+    ``modelled``: a modelled line joined at its own design level).
     """
 
-    def __init__(self, geom: Any, message: str, *, join: bool) -> None:
+    def __init__(self, geom: Any, message: str, *, join: bool, modelled: bool = False) -> None:
         super().__init__(message)
         self.geom = geom
         self.join = join
+        self.modelled = modelled
 
 
 def _join_level(item: tuple[np.ndarray, dict[str, Any] | None, int], end: int,
                 pb: Problem) -> tuple[float, float] | None:
     """``(level, tolerance)`` at vertex ``end`` of an existing piece that carries its own design, else None."""
     coords, attrs, _leg = item
-    z = piece_levels(attrs, coords) if attrs is not None and pb.design_joins else None
+    z = piece_levels(attrs, coords) if attrs is not None else None
     if z is None:
         return None
     return float(z[end]), pb.cost_params.vertical_design_join_tolerance_m
@@ -539,7 +541,8 @@ def assemble_items(pb: Problem, per_leg: list[list[Item]], name: str) -> Route:
                 raise
             # a join with existing line the ruling grade cannot reach along this piece of new line: the
             # search did not know that; the caller blocks the piece and searches again
-            raise BlockPiece(LineString(full), f"{leg_name(pb.places, run[0][2])}: {exc}", join=True) from exc
+            raise BlockPiece(LineString(full), f"{leg_name(pb.places, run[0][2])}: {exc}", join=True,
+                             modelled=before is not None or after is not None) from exc
         design_cost += float(design.cost_musd["total"])
         spans = design.spans()
         run_start = sum(float(cumulative_distance(*np.asarray(ln.coords, dtype=float).T)[-1]) for ln in lines)

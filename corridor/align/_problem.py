@@ -64,7 +64,6 @@ class Problem:
     search: str = "grade"
     params: CostParams | None = None
     waypoint_levels: dict[int, float] = field(default_factory=dict)  # waypoint index -> given formation level
-    design_joins: bool = True  # new build joins modelled lines at their own level (else at the ground)
     _place_nodes: list[set[int]] | None = field(default=None, init=False, repr=False)
     _nodes_at_places: list[set[int]] | None = field(default=None, init=False, repr=False)
 

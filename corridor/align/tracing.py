@@ -366,16 +366,27 @@ def _trace_problem(pb: Problem, costs: np.ndarray, name: str | None, allow_new: 
     last: BlockPiece | None = None
 
     def out_of_reach(cause: BaseException) -> Route:
-        """The retries blocked every way to a join at a modelled line's own level: once, the same search
-        with joins at the ground; else the reason."""
-        if pb.design_joins and pb.network is not None:
-            pb.design_joins = False
-            log.info("%s: a join at a modelled line's own level is out of reach (%s); joining at the ground",
-                     nm, last)
+        """The retries blocked every way to a join. Where the join is at a modelled line's own level,
+        joining at the ground instead would step the grade line by the modelled line's cut or fill
+        there, so the route is one that is continuous in level: the network alone, else new build
+        alone. Else (or a join with existing line at the ground) the reason."""
+        if pb.network is not None and last is not None and last.modelled:
+            route: Route | None = None
             try:
-                return _trace_problem(pb, given, name, allow_new)
-            finally:  # the problem is shared (alternatives): the next search tries the modelled levels again
-                pb.design_joins = True
+                route, how = _network_only(pb, nm), "the network alone"
+            except NoFeasibleAlignment as exc:
+                log.debug("%s: the network alone does not join the waypoints (%s)", nm, exc)
+                saved, pb.network = pb.network, None
+                try:
+                    route, how = _trace_problem(pb, given, name, allow_new), "new build alone"
+                except NoFeasibleAlignment as exc2:
+                    log.debug("%s: new build alone is infeasible too (%s)", nm, exc2)
+                finally:  # the problem is shared (alternatives): the next search has its network again
+                    pb.network = saved
+            if route is not None:
+                log.warning("%s: new build cannot join the modelled line at its own level within the ruling grade "
+                            "(%s); the route follows %s", nm, last, how)
+                return route.with_meta(join_fallback=f"{how}: {last}")
         raise NoFeasibleAlignment(f"{nm}: {last}") from cause
 
     for attempt in range(6):
