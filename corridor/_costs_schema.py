@@ -27,6 +27,8 @@ __all__ = ["check_params"]
 
 _Number = Annotated[float, Strict(), Field(ge=0, allow_inf_nan=False)]
 _Positive = Annotated[float, Strict(), Field(gt=0, allow_inf_nan=False)]
+_Ratio = Annotated[float, Strict(), Field(gt=0, lt=1, allow_inf_nan=False,
+                                          description="must be a ratio between 0 and 1 (0.0125 = 12.5 per mille)")]
 _Count = Annotated[int, Strict(), Field(ge=0, description="must be a whole number >= 0")]
 _FACTORS = Annotated[tuple[Annotated[float, Strict(), Field(gt=1, allow_inf_nan=False)], ...],
                      Field(min_length=1, description="must be a non-empty list of factors > 1")]
@@ -65,6 +67,8 @@ def _field_type(f: dataclasses.Field[Any], hints: Mapping[str, Any]) -> Any:
     if kind == "band":
         return _BAND
     if kind == "number":
+        if f.metadata.get("ratio"):
+            return _Ratio
         return _Positive if f.metadata.get("positive") else _Number
     if kind == "steps":
         return _STEPS

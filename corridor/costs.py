@@ -76,8 +76,10 @@ def _band(v: Band, source: str, unit: str = "MUSD/km") -> Any:
     return field(default=v, metadata={"source": source, "unit": unit, "kind": "band"})
 
 
-def _num(v: float, source: str, unit: str, *, positive: bool = False) -> Any:
-    return field(default=v, metadata={"source": source, "unit": unit, "kind": "number", "positive": positive})
+def _num(v: float, source: str, unit: str, *, positive: bool = False, ratio: bool = False) -> Any:
+    """A number parameter: >= 0, or > 0 (``positive``), or a ratio in (0, 1) (``ratio``: a grade)."""
+    return field(default=v, metadata={"source": source, "unit": unit, "kind": "number", "positive": positive,
+                                      "ratio": ratio})
 
 
 def _map(v: Mapping[str, float], source: str, unit: str, *, keys: Iterable[str] = ()) -> Any:
@@ -187,11 +189,12 @@ class CostParams:
 
     # ---- grades and terrain classes ----------------------------------------
     rail_ruling_grade: float = _num(
-        0.0125, "corridors.md: EBO par. 7 limits new main lines to 12.5 per mille (freight-capable default)", "ratio")
+        0.0125, "corridors.md: EBO par. 7 limits new main lines to 12.5 per mille (freight-capable default)", "ratio",
+        ratio=True)
     road_ruling_grade: float = _num(
         0.08, f"{_ASSUME}: two-lane mountain roads; corridors.md gives AASHTO's 5-6 % for freeways on mountainous "
         "terrain (6 % at 60 km/h), and slower mountain roads are built steeper, so 8 % is the default for the "
-        "transit roads modelled here (set 0.06 for freeway-standard alignments)", "ratio")
+        "transit roads modelled here (set 0.06 for freeway-standard alignments)", "ratio", ratio=True)
     terrain_window_m: float = _num(2000.0, f"{_ASSUME}: window for ground slope and local relief", "m")
     flat_max_grade: float = _num(
         0.02, f"{_ASSUME}: ground slope below which terrain is flat (AASHTO level/rolling/mountainous classes "
@@ -204,24 +207,24 @@ class CostParams:
     max_cut_depth_m: float = _num(
         20.0, f"{_VREF}: a tunnel is considered when a cutting would be deeper than about 20 m (aboutcivil.org, "
         "'Factors affecting construction of tunnels'; highway planning uses the same ~20 m benchmark). A cap: "
-        "the unit costs may make the switch shallower", "m")
+        "the unit costs may make the switch shallower", "m", positive=True)
     max_fill_height_m: float = _num(
         20.0, f"{_ASSUME}: the ~20 m cut benchmark ({_VREF}) used as a cap on embankments too; the changeover "
         "height itself comes from the unit costs (bridge-economics text, sdrc.lib.uiowa.edu eng/bridges/Economics)",
-        "m")
+        "m", positive=True)
     rail_formation_width_cut_m: float = _num(
-        5.49, f"{_VREF}: Indian Railways broad gauge, single line in cutting 5.49 m", "m")
+        5.49, f"{_VREF}: Indian Railways broad gauge, single line in cutting 5.49 m", "m", positive=True)
     rail_formation_width_fill_m: float = _num(
-        6.10, f"{_VREF}: Indian Railways broad gauge, single line on embankment 6.10 m", "m")
+        6.10, f"{_VREF}: Indian Railways broad gauge, single line on embankment 6.10 m", "m", positive=True)
     rail_track_spacing_m: float = _num(
         4.72, f"{_VREF}: Indian Railways double line 10.82 m on embankment and 10.21 m in cutting, i.e. 4.72 m "
         "wider than single line; added per track beyond the first", "m")
     road_formation_width_2lane_m: float = _num(
-        11.0, f"{_VREF}: a two-lane road is about 10-12 m of formation (middle of the band)", "m")
+        11.0, f"{_VREF}: a two-lane road is about 10-12 m of formation (middle of the band)", "m", positive=True)
     road_lane_width_m: float = _num(
         3.6, f"{_ASSUME}: formation width added per lane beyond two (a 12 ft / 3.6 m traffic lane)", "m")
-    cut_side_slope: float = _num(1.0, f"{_VREF}: cutting side slopes 1:1 (Indian Railways)", "H per V")
-    fill_side_slope: float = _num(2.0, f"{_VREF}: embankment side slopes 1 in 2 (Indian Railways)", "H per V")
+    cut_side_slope: float = _num(1.0, f"{_VREF}: cutting side slopes 1:1 (Indian Railways)", "H per V", positive=True)
+    fill_side_slope: float = _num(2.0, f"{_VREF}: embankment side slopes 1 in 2 (Indian Railways)", "H per V", positive=True)
     earthwork_cut_usd_per_m3: float = _num(
         26.0, f"{_VREF}: rock cut about $26/m3 (AECOM 2013 high-speed rail study for Australia, Appendix 4B, "
         "as summarised by hotrails.net)", "USD/m3")

@@ -30,3 +30,31 @@ def test_bad_values_name_the_key(data, message):
 def test_a_file_location_and_table_path_go_in_the_message():
     with pytest.raises(ParameterError, match=r"road_speed_kmh\.primry"):
         check_params(CostParams, {"road_speed_kmh": {"primry": 80}}, " (in 'costs.toml')", prefix=("costs",))
+
+
+@pytest.mark.parametrize("name", ["max_cut_depth_m", "max_fill_height_m", "rail_formation_width_cut_m",
+                                  "rail_formation_width_fill_m", "road_formation_width_2lane_m", "cut_side_slope",
+                                  "fill_side_slope"])
+def test_a_zero_depth_width_or_side_slope_is_refused_up_front(name):
+    # the vertical design divides by them or cannot switch to a structure: refused when read, not when designing
+    with pytest.raises(ParameterError, match=f"'{name}' must be a finite number greater than zero, got 0"):
+        check_params(CostParams, {name: 0.0})
+    with pytest.raises(ParameterError, match=name):
+        CostParams().replace(**{name: 0.0})
+    assert check_params(CostParams, {name: 0.5}) == {name: 0.5}
+
+
+@pytest.mark.parametrize("value", [0.0, 1.0, 12.5, -0.01])
+@pytest.mark.parametrize("name", ["rail_ruling_grade", "road_ruling_grade"])
+def test_a_ruling_grade_is_a_ratio_between_0_and_1(name, value):
+    with pytest.raises(ParameterError, match=f"'{name}' must be a ratio between 0 and 1"):
+        check_params(CostParams, {name: value})
+
+
+def test_every_number_parameter_says_which_range_it_takes():
+    import dataclasses
+
+    numbers = [f for f in dataclasses.fields(CostParams) if f.metadata.get("kind") == "number"]
+    assert {f.name for f in numbers if f.metadata.get("ratio")} == {"rail_ruling_grade", "road_ruling_grade"}
+    for f in numbers:  # every default passes its own check
+        assert check_params(CostParams, {f.name: getattr(CostParams(), f.name)})
