@@ -195,3 +195,82 @@ def test_traced_route_profile_chart_shows_its_design(tmp_path):
     charts.draw_profile(ax, m.profile, colour="#d62728", title=r.name)
     assert "design" in {ln.get_label() for ln in ax.get_lines()}
     assert charts.profiles_png(tmp_path / "p.png", [r], [m]).stat().st_size > 1000
+
+
+@pytest.fixture(scope="module")
+def reference_routes():
+    """Scenario routes over the modelled reference network: rehabilitation (Gyumri - Kars), an existing road
+    (Margara - Kornidzor) and a line mostly priced as new (Meghri rail: razed and under construction)."""
+    from corridor import scenarios
+    from corridor.evaluation import evaluate
+    from corridor.network import load_network
+
+    ref = load_network("reference")
+    out = {}
+    for slug in ("gyumri-kars", "margara-kornidzor-road", "meghri-rail"):
+        r = scenarios.get(slug).route(network=ref)
+        out[slug] = (r, evaluate(r, dem_samples=0))
+    return out
+
+
+def _earth_pixels(png) -> int:
+    """Pixels of a profiles PNG in the cut or fill shading (its colour at its alpha over white)."""
+    img = _img(png)[..., :3]
+    n = 0
+    for c in charts._EARTH_COLOURS.values():
+        blend = 0.55 * np.array([int(c[i:i + 2], 16) for i in (1, 3, 5)]) / 255 + 0.45
+        n += int((np.abs(img - blend).sum(axis=2) < 0.06).sum())
+    return n
+
+
+def _earth_and_design(ax) -> set[str]:
+    return ({ln.get_label() for ln in ax.get_lines()} | {c.get_label() for c in ax.collections}) & {
+        "design", "cut", "fill"}
+
+
+@pytest.mark.parametrize("slug", ["gyumri-kars", "margara-kornidzor-road"])
+def test_existing_reference_lines_draw_no_design_or_earthworks(reference_routes, slug, tmp_path):
+    """The reference network's grade line runs over these routes (``design_m`` is finite), but they are
+    rehabilitated or existing: no cut or fill in the figures, so none in the chart either."""
+    r, m = reference_routes[slug]
+    assert m.profile.design_m is not None and np.isfinite(m.profile.design_m).all()
+    assert m.cut_m3 == 0.0 and m.fill_m3 == 0.0
+    ax = _axes()
+    charts.draw_profile(ax, m.profile, colour="#1f77b4", title=r.name, route=r)
+    assert _earth_and_design(ax) == set()
+    labels = {ln.get_label() for ln in ax.get_lines()}
+    assert "ground" in labels and "alignment" in labels
+    assert _earth_pixels(charts.profiles_png(tmp_path / "p.png", [r], [m])) == 0
+
+
+def test_reference_line_priced_as_new_keeps_its_design(reference_routes, tmp_path):
+    r, m = reference_routes["meghri-rail"]
+    assert m.cut_m3 > 0 and m.fill_m3 > 0
+    ax = _axes()
+    charts.draw_profile(ax, m.profile, colour="#1f77b4", title=r.name, route=r)
+    assert _earth_and_design(ax) == {"design", "cut", "fill"}
+    assert _earth_pixels(charts.profiles_png(tmp_path / "p.png", [r], [m])) > 100
+
+
+def test_design_is_drawn_only_on_segments_priced_as_new(reference_routes):
+    """Half a rehabilitated route relabelled razed (priced as new build): the design line and the
+    shading cover that half, to its end, and nothing of the other."""
+    import dataclasses
+
+    from matplotlib.collections import PolyCollection
+
+    r, m = reference_routes["gyumri-kars"]
+    seg = r.segments.copy()
+    off = r.offsets()
+    mid = int(np.searchsorted(off, off[-1] / 2))
+    seg.loc[seg.index[mid:], "status"] = "razed"
+    half = dataclasses.replace(r, segments=seg)
+    ax = _axes()
+    charts.draw_profile(ax, m.profile, colour="#1f77b4", title=r.name, route=half)
+    lines = {ln.get_label(): ln for ln in ax.get_lines()}
+    y = np.asarray(lines["design"].get_ydata(), dtype=float)
+    s = m.profile.distance_m
+    assert np.isnan(y[s < off[mid] - 1.0]).all() and np.isfinite(y[s >= off[mid]]).all()
+    xs = np.concatenate([p.vertices[:, 0] for c in ax.collections if isinstance(c, PolyCollection)
+                         and c.get_label() in ("cut", "fill") for p in c.get_paths()])
+    assert xs.size and xs.min() >= off[mid] / 1000.0 - 1e-3

@@ -264,3 +264,36 @@ def test_corrupt_cached_glo30_tile_does_not_survive_a_fallback(server, tile_byte
     from corridor.terrain import DEM
 
     assert DEM.open(folder).sample([46.5], [39.5])[0] > 1000  # the folder opens as a clean mosaic
+
+
+def test_glo30_tile_replaces_its_glo90_stand_in_in_the_folder(server, tile_bytes, tmp_path, caplog):
+    """Once GLO-30 serves a square, the GLO-90 tile an earlier fetch put there as its stand-in is removed
+    with its provenance entry (logged), so ``DEM.open(folder)`` no longer merges two overlapping tiles.
+    Files the provenance does not record as that square's stand-in stay."""
+    import logging
+
+    from corridor.terrain import DEM
+
+    folder = tmp_path / "tiles"
+    withheld, stand_in = tile_name(39, 46, source="copernicus-30"), tile_name(39, 46)
+    other30, other90 = tile_name(40, 46, source="copernicus-30"), tile_name(40, 46)
+    server.add("/glo90" + _path(stand_in), Reply(body=tile_bytes(39, 46, value=2000.0)))
+    server.add("/glo30" + _path(other30), Reply(body=tile_bytes(40, 46, n=60)))
+    fetch_copernicus((46.1, 39.1, 46.9, 40.9), source="copernicus-30", folder=folder)
+    assert {e["file"]: e["fallback_for"] for e in _provenance(folder)["tiles"]} == {
+        f"{stand_in}.tif": withheld, f"{other30}.tif": None}
+    # not written by the tool as a stand-in: a GLO-90 tile of the other square, and a file of the user's
+    (folder / f"{other90}.tif").write_bytes(tile_bytes(40, 46))
+    (folder / "notes.txt").write_text("mine", encoding="utf-8")
+
+    server.add("/glo30" + _path(withheld), Reply(body=tile_bytes(39, 46, n=60)))
+    with caplog.at_level(logging.INFO, logger="corridor.terrain.copernicus"):
+        res = fetch_copernicus((46.1, 39.1, 46.9, 40.9), source="copernicus-30", folder=folder)
+    assert [t.id for t in res.tiles] == [withheld, other30] and res.fallback == []
+    assert not (folder / f"{stand_in}.tif").exists()
+    assert (folder / f"{other90}.tif").exists() and (folder / "notes.txt").read_text(encoding="utf-8") == "mine"
+    assert [e["file"] for e in _provenance(folder)["tiles"]] == [f"{withheld}.tif", f"{other30}.tif"]
+    assert any(stand_in in r.getMessage() and "removed" in r.getMessage() for r in caplog.records)
+    dem = DEM.open(folder)
+    assert stand_in not in dem.source and withheld in dem.source  # the tiles it opened
+    assert 1000 < dem.sample([46.5], [39.5])[0] < 1110  # the GLO-30 tile, not the stand-in's 2000 m

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pyogrio
 import pytest
-from _maproutes import PAYLOADS, XSS, expected_text, hostile, sample
+from _maproutes import CONTROL, PAYLOADS, XSS, expected_text, hostile, sample
 
 from corridor._errors import InvalidInputError, OutputError
 from corridor.outputs import export
@@ -326,3 +326,32 @@ def test_qgis_project_beside_the_gpkg(tmp_path, data):
         assert b.left <= REGION_BBOX.left + 0.01 and b.right >= 49.9 and b.top >= REGION_BBOX.top - 0.01
     with pytest.raises(InvalidInputError):
         write_qgis_project(tmp_path / "routes.qgz", gpkg, routes)
+
+
+def test_control_characters_in_names_keep_styles_and_project_well_formed(tmp_path, data):
+    """XML 1.0 forbids C0 controls even escaped: a name with ESC/BEL (and U+FFFE) still gives QML and a
+    QGS that parse, showing the name as :func:`corridor._text.clean_text` gives it; a file the project
+    would have to link under another name is refused."""
+    import shutil
+    import xml.etree.ElementTree as ET
+
+    from corridor.outputs import write_qgis_project
+    from corridor.route import Route
+
+    routes, metrics = data
+    name = "x \u001b[2J \u0007 \ufffe y"
+    bad = Route.from_lines([ln for ln in routes[0].segments.geometry], mode="rail", name=name,
+                           waypoints=routes[0].waypoints, source="modelled")
+    out = export.write_layers(tmp_path / "routes.gpkg", [bad], [metrics[0]])
+    styles = pyogrio.read_dataframe(out, layer="layer_styles")
+    qml = {r["f_table_name"]: ET.fromstring(r["styleQML"]) for _, r in styles.iterrows()}
+    assert [r.get("label") for r in qml["routes"].findall("renderer-v2/rules/rule")] == ["x    y (modelled)"]
+    qgs = write_qgis_project(tmp_path / "routes.qgs", out, [bad], title=f"Study {name}")
+    root = ET.parse(qgs).getroot()
+    assert root.findtext("title") == root.get("projectname") == "Study x    y"
+    labels = [r.get("label") for r in root.iter("rule")]
+    assert "x    y (modelled)" in labels and not any(CONTROL.search(v) for v in labels)
+    odd = tmp_path / "r\u0007.gpkg"
+    shutil.copy(out, odd)
+    with pytest.raises(InvalidInputError, match="rename the file"):
+        write_qgis_project(tmp_path / "odd.qgs", odd, [bad])

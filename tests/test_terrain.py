@@ -730,3 +730,33 @@ def test_profile_html_repr():
     html = p._repr_html_()
     assert "<svg" in html and "<polyline" in html and "‰" in html and "km" in html
     assert f"{p.max_abs_grade * 1000:.1f}" in html
+
+
+def test_vrt_over_copernicus_tiles_takes_their_product(tmp_path):
+    """A VRT built over fetched tiles (rio-vrt, as ``--dem dem/copernicus.vrt``) carries the tiles' product,
+    as the folder or the list of the same tiles does; mixed sources take the worst; sources of unknown
+    product (or a VRT of VRTs) count as unknown."""
+    from rio_vrt import build_vrt
+
+    from corridor.terrain import tile_name
+
+    glo90 = [gen.copernicus_tile(tmp_path / f"{tile_name(39, lon)}.tif", 39, lon, n=20) for lon in (45, 46)]
+    glo30 = [gen.copernicus_tile(tmp_path / f"{tile_name(40, lon, source='copernicus-30')}.tif", 40, lon, n=20)
+             for lon in (45, 46)]
+    other = gen.copernicus_tile(tmp_path / "N41E045.tif", 41, 45, n=20)
+    vrt = build_vrt(tmp_path / "copernicus.vrt", glo90)
+    dem = DEM.open(vrt)
+    assert DEM.open(glo90).vertical_le90_m == dem.vertical_le90_m == 4.0
+    assert "GLO-90" in dem.vertical_error_note and "unknown" not in dem.vertical_error_note
+    assert 1000 < dem.sample([45.5], [39.5])[0] < 1110  # the VRT itself is what is read
+    mixed = DEM.open(build_vrt(tmp_path / "mixed.vrt", [*glo90, *glo30]))
+    assert mixed.vertical_le90_m == 4.0 and "worst of GLO-30, GLO-90" in mixed.vertical_error_note
+    worst = DEM.open(build_vrt(tmp_path / "worst.vrt", [glo90[0], other]))
+    assert worst.vertical_le90_m == 16.0 and "worst of GLO-90, unknown" in worst.vertical_error_note
+    (tmp_path / "sub").mkdir()
+    nested = DEM.open(build_vrt(tmp_path / "sub" / "outer.vrt", [vrt, tmp_path / "mixed.vrt"]))
+    assert nested.vertical_le90_m == 16.0
+    # a VRT's own name says nothing: one named like a tile, over an unknown raster, is unknown
+    fake = build_vrt(tmp_path / "Copernicus_DSM_COG_10_N41_00_E045_00_DEM.vrt",
+                     [other, gen.copernicus_tile(tmp_path / "N41E046.tif", 41, 46, n=20)])
+    assert DEM.open(fake).vertical_le90_m == 16.0

@@ -12,7 +12,7 @@ True
 
 from __future__ import annotations
 
-from corridor.evaluation._core import crossings
+from corridor.evaluation._core import crossings, priced_new
 from corridor.evaluation._display import Comparison
 from corridor.evaluation.metrics import (
     RouteMetrics,
@@ -32,6 +32,7 @@ __all__ = [
     "comparison",
     "crossings",
     "evaluate",
+    "priced_new",
     "rank",
     "rank_changes",
     "score",

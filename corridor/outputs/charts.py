@@ -37,6 +37,10 @@ from corridor._files import atomic_output
 from corridor._labels import format_metric
 from corridor._text import plain_label
 
+# The one rule of which segments are built on a new formation (and so priced, and earthworks counted, as new
+# build). Not yet exported by corridor.evaluation; uncertainty_bands is its public module that imports it.
+from corridor.evaluation import priced_new
+
 log = logging.getLogger(__name__)
 
 __all__ = ["PALETTE", "comparison_png", "draw_profile", "format_metric", "plain_label", "png_data_uri",
@@ -87,11 +91,36 @@ def _designed_at(design: np.ndarray, d_m: np.ndarray, x_m: float) -> bool:
     return bool(np.isfinite(design[i]) or (i > 0 and np.isfinite(design[i - 1])))
 
 
-def draw_profile(ax: Any, profile: Any, *, colour: str, title: str) -> None:
+def _priced_design(profile: Any, route: Any) -> np.ndarray:
+    """The profile's ``design_m`` kept only on segments of ``route`` priced as new build (NaN elsewhere).
+
+    A route over the modelled reference network carries that network's grade line on every
+    segment, existing ones too; only where the line is priced as new build
+    (:func:`corridor.evaluation.priced_new`: new, not built yet, or razed) is it a
+    new formation with cut and fill. Rehabilitated and existing line keep their formation: no design
+    is drawn there, as none is counted in the earthworks and cost. A sample on the boundary of a
+    new segment stays designed, so the design line reaches its ends.
+    """
+    design = _arr(profile, "design_m")
+    d_m = _arr(profile, "distance_m")
+    seg = getattr(route, "segments", None)
+    if route is None or seg is None or not len(seg) or design.size != d_m.size or not design.size:
+        return design
+    new = priced_new(route)
+    off = route.offsets()
+    s = d_m * (float(off[-1]) / float(d_m[-1])) if d_m[-1] > 0 else d_m  # profile and route chainages agree
+    last = len(new) - 1
+    before = np.clip(np.searchsorted(off, s - 0.5, side="right") - 1, 0, last)
+    after = np.clip(np.searchsorted(off, s + 0.5, side="right") - 1, 0, last)
+    return np.where(new[before] | new[after], design, np.nan)
+
+
+def draw_profile(ax: Any, profile: Any, *, colour: str, title: str, route: Any = None) -> None:
     """Ground, the line's level and its structures.
 
     Where the profile carries a designed grade line (``design_m``: new build
-    designed by corridor) it is drawn as the line labelled ``design``, with the
+    designed by corridor; with ``route`` given, only on its segments priced as
+    new build, see :func:`_priced_design`) it is drawn as the line labelled ``design``, with the
     cut (ground above it) and fill (ground below it) shaded outside tunnels and
     bridges, and its tunnels and bridges labelled ``tunnel``/``bridge``. Existing
     stretches show the line's level (``line (existing)``) and the structures of
@@ -102,7 +131,7 @@ def draw_profile(ax: Any, profile: Any, *, colour: str, title: str) -> None:
     d = d_m / 1000.0
     z = _arr(profile, "elevation_m")
     g = _arr(profile, "ground_m")
-    design = _arr(profile, "design_m")
+    design = _priced_design(profile, route)
     has_design = bool(design.size == d.size and design.size and np.isfinite(design).any())
     if not has_design:
         design = np.zeros(0)
@@ -161,7 +190,7 @@ def _grade_note(profile: Any, mode: str) -> str:
 
 
 def profile_png_bytes(profile: Any, *, title: str = "", colour: str = PALETTE[0],
-                      size: tuple[float, float] = (4.6, 1.9), dpi: int = 90) -> bytes:
+                      size: tuple[float, float] = (4.6, 1.9), dpi: int = 90, route: Any = None) -> bytes:
     """A small PNG of one elevation profile (for map popups and the report).
 
     Parameters
@@ -177,6 +206,9 @@ def profile_png_bytes(profile: Any, *, title: str = "", colour: str = PALETTE[0]
         Figure size in inches.
     dpi : int
         Resolution.
+    route : corridor.route.Route, optional
+        The profiled route: its design line is drawn only where it is priced as
+        new build (see :func:`draw_profile`).
 
     Returns
     -------
@@ -196,7 +228,7 @@ def profile_png_bytes(profile: Any, *, title: str = "", colour: str = PALETTE[0]
     ax = fig.add_subplot()
     mode = str(getattr(profile, "mode", "") or "")
     note = _grade_note(profile, mode)
-    draw_profile(ax, profile, colour=colour, title=f"{title}  ({note})" if note else title)
+    draw_profile(ax, profile, colour=colour, title=f"{title}  ({note})" if note else title, route=route)
     ax.set_xlabel("distance (km)", fontsize=8)
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=dpi)
@@ -274,7 +306,8 @@ def profiles_png(path: str | Path, routes: Sequence[Any], metrics: Sequence[Any]
             ax.set_axis_off()
             continue
         note = _grade_note(prof, str(getattr(route, "mode", getattr(prof, "mode", ""))))
-        draw_profile(ax, prof, colour=route_colour(i), title=f"{title}  ({note})" if note else title)
+        draw_profile(ax, prof, colour=route_colour(i), title=f"{title}  ({note})" if note else title,
+                     route=route)
     axes[-1].set_xlabel("distance along route (km)", fontsize=8)
     with atomic_output(path, suffix=".png") as tmp:
         fig.savefig(tmp, format="png", dpi=110)

@@ -201,7 +201,7 @@ def _popup_html(route: Any, row: dict[str, Any], profile: Any, colour: str) -> s
                              f"{_safe(p.get('unit', ''))} <i>({_safe(p.get('source', ''))})</i></li>")
         parts.append("</ul>")
     if profile is not None and np.asarray(getattr(profile, "distance_m", [])).size >= 2:
-        png = profile_png_bytes(profile, title="elevation profile", colour=colour)
+        png = profile_png_bytes(profile, title="elevation profile", colour=colour, route=route)
         parts.append(f'<img alt="elevation profile" style="width:420px" src="{png_data_uri(png)}">')
     parts.append("</div>")
     return "".join(parts)

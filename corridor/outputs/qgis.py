@@ -15,7 +15,11 @@ each with its style, paths relative to the project so the folder can move.
 
 Route names are untrusted text: they only ever become XML attribute or text
 values through :mod:`xml.etree.ElementTree` (escaped), never part of a filter
-expression; filters use the integer ``route_index``.
+expression; filters use the integer ``route_index``. Escaping is not enough for
+XML 1.0, which forbids most control characters even as character references:
+every attribute and text of a style or project passes through :func:`_xml_text`
+(:func:`corridor._text.clean_text`, as for HTML and CSV, then whatever XML 1.0
+still forbids) in one place, :func:`_xml_clean`, just before it is serialised.
 
 Examples
 --------
@@ -34,6 +38,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import logging
+import re
 import sqlite3
 import xml.etree.ElementTree as ET
 from collections.abc import Sequence
@@ -42,6 +47,7 @@ from typing import Any
 
 from corridor._errors import InvalidInputError
 from corridor._files import atomic_output
+from corridor._text import clean_text
 from corridor._types import BBox
 from corridor.outputs.charts import route_colour
 from corridor.outputs.relief import basemap_extent, write_hillshade_tif
@@ -59,6 +65,30 @@ _TITLES = {"routes": "Routes", "segments": "Route segments", "border_crossings":
            "waypoints": "Waypoints", "profiles": "Profile points"}
 _CROSSING = ("#ffd166", "#000000")
 _WAYPOINT = ("#ffffff", "#333333")
+# Characters outside XML 1.0's Char production (#x9 | #xA | #xD | [#x20-#xD7FF] | [#xE000-#xFFFD] |
+# [#x10000-#x10FFFF]): not allowed in a document at all, escaped or not.
+_XML_FORBIDDEN = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def _xml_text(value: Any) -> str:
+    """Untrusted text for an XML 1.0 attribute or text: :func:`corridor._text.clean_text`, then what XML forbids.
+
+    >>> _xml_text("x \\x1b[2J \\x07\\ufffe")
+    'x  '
+    """
+    return _XML_FORBIDDEN.sub("", clean_text(value))
+
+
+def _xml_clean(root: ET.Element) -> ET.Element:
+    """``root`` with every attribute value and text under it passed through :func:`_xml_text` (in place)."""
+    for el in root.iter():
+        for key, value in list(el.attrib.items()):
+            el.set(key, _xml_text(value))
+        if el.text is not None:
+            el.text = _xml_text(el.text)
+        if el.tail is not None:
+            el.tail = _xml_text(el.tail)
+    return root
 
 
 def _rgba(hex_colour: str, alpha: int = 255) -> str:
@@ -157,7 +187,7 @@ def _style_element(layer: str, routes: Sequence[Any]) -> ET.Element:
     if labeling is not None:
         q.append(labeling)
     ET.SubElement(q, "layerGeometryType").text = str(_GEOMETRY[layer][1])
-    return q
+    return _xml_clean(q)
 
 
 def layer_styles(routes: Any) -> dict[str, str]:
@@ -231,6 +261,13 @@ def _maplayer(lid: str, kind: str, source: str, name: str, provider: str, geomet
     return ml
 
 
+def _check_linkable(file: Path) -> None:
+    """Refuse a file whose name the project could only link after cleaning (the link would break)."""
+    if _xml_text(file.name) != file.name:
+        raise InvalidInputError(f"the project cannot link {str(file)!r}: its name has control or "
+                                "direction characters; rename the file")
+
+
 def write_qgis_project(path: str | Path, gpkg: str | Path, routes: Any, *, dem: Any = None,
                        hillshade: str | Path | None = None, title: str = "Corridor comparison") -> Path:
     """Write a QGIS project (``.qgs``) showing a GeoPackage's layers, styled, over a hillshade.
@@ -265,15 +302,18 @@ def write_qgis_project(path: str | Path, gpkg: str | Path, routes: Any, *, dem: 
     if target.resolve().parent != source.resolve().parent:
         raise InvalidInputError("write the QGIS project into the folder of its GeoPackage (paths are relative)")
     routes = [routes] if hasattr(routes, "segments") else list(routes)
+    _check_linkable(source)
     present = [str(n) for n, _ in pyogrio.list_layers(source)]
     extent = hillshade_extent(routes)
     if hillshade is None:
         tif = target.with_name(f"{target.stem}-hillshade.tif")
+        _check_linkable(tif)
         write_hillshade_tif(tif, extent, dem)
     else:
         tif = Path(hillshade)
         if tif.resolve().parent != target.resolve().parent or not tif.is_file():
             raise InvalidInputError(f"the hillshade {str(tif)!r} must be a file in the project's folder")
+        _check_linkable(tif)
 
     q = ET.Element("qgis", projectname=title, version=QGIS_VERSION)
     ET.SubElement(q, "title").text = title
@@ -306,7 +346,7 @@ def write_qgis_project(path: str | Path, gpkg: str | Path, routes: Any, *, dem: 
     ET.SubElement(order, "layer", id=lid)
     props = ET.SubElement(ET.SubElement(q, "properties"), "Paths")
     ET.SubElement(props, "Absolute", type="bool").text = "false"
-    text = _DOCTYPE + ET.tostring(q, encoding="unicode")
+    text = _DOCTYPE + ET.tostring(_xml_clean(q), encoding="unicode")
     with atomic_output(target, suffix=".qgs") as tmp:
         tmp.write_text(text, encoding="utf-8")
     return target

@@ -176,7 +176,7 @@ def _route_section(i: int, route: Any, met: Any) -> str:
     prof = getattr(met, "profile", None) if met is not None else None
     if prof is not None and np.asarray(getattr(prof, "distance_m", [])).size >= 2:
         png = profile_png_bytes(prof, title=f"{route.name} — elevation profile", colour=colour,
-                                size=(9.0, 2.6), dpi=100)
+                                size=(9.0, 2.6), dpi=100, route=route)
         out.append(f'<img alt="elevation profile of {name}" src="{png_data_uri(png)}">')
     else:
         out.append('<p class="note">No elevation profile.</p>')

@@ -13,7 +13,10 @@ among them) that GLO-90 does include. A ``copernicus-30`` fetch therefore falls
 back to GLO-90 **tile by tile** where GLO-30 answers 404; only a square missing
 from both is reported missing. Which product each tile came from (id, product,
 URL, MD5) is in :attr:`FetchResult.tiles` and in the folder's provenance file
-``copernicus-provenance.json``.
+``copernicus-provenance.json``. Once the GLO-30 tile of a square is in the folder,
+the GLO-90 tile that stood in for it there is removed with its provenance entry
+(only that file, recorded by an earlier fetch as its stand-in), so the folder
+stays one mosaic with one tile per square.
 
 Every download goes through :func:`corridor._http.download` (retries, resume,
 lock, atomic rename) into a staging folder; only a tile that opens with rasterio
@@ -281,8 +284,12 @@ def _get_tile(lat: int, lon: int, source: str, root: Path, *, overwrite: bool) -
     raise _TileFailed(f"{name}: {problem}")
 
 
-def _write_provenance(root: Path, records: list[TileRecord]) -> Path:
-    """Merge ``records`` into the folder's provenance file (entries of deleted files are dropped)."""
+def _read_provenance(root: Path) -> dict[str, dict[str, str | None]]:
+    """Entries of the folder's provenance file by file name: only tile-named files that exist.
+
+    The file is data of the folder, not trusted: an entry counts only if its ``file`` is a plain
+    Copernicus tile name (:func:`product_of_file`, no path separators) of a file in ``root``.
+    """
     path = root / PROVENANCE_FILE
     entries: dict[str, dict[str, str | None]] = {}
     try:
@@ -296,6 +303,38 @@ def _write_provenance(root: Path, records: list[TileRecord]) -> Path:
         pass
     except (OSError, ValueError) as exc:
         log.warning("provenance file %s is unreadable (%s); writing it afresh", path, exc)
+    return entries
+
+
+def _remove_stand_in(root: Path, entries: dict[str, dict[str, str | None]], lat: int, lon: int,
+                     source: str) -> str | None:
+    """Remove the tile that stood in for the ``source`` tile at ``(lat, lon)``, now that it is here.
+
+    Only the file the provenance records as that tile's stand-in (``fallback_for`` its name, the
+    fallback product's tile of the same square) is removed, with its entry in ``entries``; anything
+    else in the folder is left alone. Returns the removed file's name, or None.
+    """
+    alternate = FALLBACK.get(source)
+    if alternate is None:
+        return None
+    name, file = tile_name(lat, lon, source=source), f"{tile_name(lat, lon, source=alternate)}.tif"
+    entry = entries.get(file)
+    if entry is None or entry.get("fallback_for") != name:
+        return None
+    (root / file).unlink(missing_ok=True)
+    del entries[file]
+    log.info("%s tile %s is now in %s; removed the %s tile %s that stood in for it",
+             PRODUCTS[source], name, root, PRODUCTS[alternate], file)
+    return file
+
+
+def _write_provenance(root: Path, records: list[TileRecord], entries: dict[str, dict[str, str | None]]) -> Path:
+    """Merge ``records`` into the folder's provenance ``entries`` (:func:`_read_provenance`) and write the file.
+
+    Entries whose file is gone by now are dropped.
+    """
+    path = root / PROVENANCE_FILE
+    entries = {k: e for k, e in entries.items() if (root / k).is_file()}
     for r in records:
         entries[r.path.name] = r.as_dict()
     doc = {"format": 1, "note": "Copernicus DEM tiles in this folder: product, URL and MD5 of each file",
@@ -369,6 +408,7 @@ def fetch_copernicus(
     alternate = FALLBACK.get(source) if fallback else None
     result = FetchResult(paths=[], missing=[], source=source, bbox=b)
     failures: list[str] = []
+    entries = _read_provenance(root)
     for i, (lat, lon) in enumerate(squares):
         name = tile_name(lat, lon, source=source)
         if progress is not None:
@@ -391,6 +431,8 @@ def fetch_copernicus(
             result.missing.append(name)
             continue
         path, fresh = got
+        if stand_in_for is None:  # the requested product is here: a stand-in of an earlier fetch must go
+            _remove_stand_in(root, entries, lat, lon, source)
         used_name = tile_name(lat, lon, source=used)
         if stand_in_for is not None:
             log.warning("%s tile %s is not public; using %s tile %s there (coarser)",
@@ -402,7 +444,7 @@ def fetch_copernicus(
                                        url=tile_url(used_name, source=used), md5=file_md5(path), path=path,
                                        fallback_for=stand_in_for, downloaded=fresh))
     if result.tiles:
-        result.provenance = _write_provenance(root, result.tiles)
+        result.provenance = _write_provenance(root, result.tiles, entries)
     if failures:
         raise DownloadError(
             f"{len(failures)} {source} tile(s) failed: " + "; ".join(failures)

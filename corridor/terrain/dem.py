@@ -37,7 +37,7 @@ import math
 import os
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import Any, Union
 
 import numpy as np
@@ -83,9 +83,38 @@ MAX_CACHED_CELLS = 40_000_000
 DEMLike = Union["DEM", PathLike, Sequence[PathLike], None]
 
 
-def _product_of(path: Path) -> str | None:
-    """The :data:`VERTICAL_ERRORS` product of a DEM file, recognised by its name; None if unknown."""
-    return product_of_file(path.name)
+def _vrt_sources(path: Path) -> list[str]:
+    """The source files a VRT names, as GDAL lists them (the VRT itself left out); [] if it cannot say."""
+    import rasterio
+
+    try:
+        with rasterio.open(str(path)) as ds:
+            files = [str(f) for f in ds.files]
+    except Exception as exc:  # rasterio raises several error types; the DEM opened, so this is only the label
+        log.warning("cannot list the sources of VRT %s (%s); its product is taken as unknown", path, exc)
+        return []
+    own = {str(path), os.path.abspath(path)}
+    return [f for f in files if f not in own and os.path.abspath(f) not in own]
+
+
+def _products_of(path: Path) -> list[str | None]:
+    """The :data:`VERTICAL_ERRORS` products of a DEM file, recognised by file name; None where unknown.
+
+    A tile gives its own product. A VRT gives those of the files it mosaics, as GDAL lists
+    them: a VRT over Copernicus tiles has their product (mixed: each, so the worst applies).
+    Source names are only matched against the product name patterns (their last path
+    component); nothing is opened from them. A source that is itself a VRT, or a VRT with
+    no sources, counts as unknown.
+
+    Examples
+    --------
+    >>> _products_of(Path("Copernicus_DSM_COG_30_N39_00_E045_00_DEM.tif")), _products_of(Path("N39E045.hgt"))
+    (['GLO-90'], [None])
+    """
+    if path.name.lower().endswith(".vrt"):
+        sources = _vrt_sources(path)
+        return [product_of_file(PurePath(f).name) for f in sources] or [None]
+    return [product_of_file(path.name)]
 
 
 @lru_cache(maxsize=2)
@@ -201,7 +230,7 @@ class DEM:
         vertical_le90_m : float, optional
             Absolute vertical error of the DEM as LE90 (m), e.g. from its product
             specification. Default: the :data:`VERTICAL_ERRORS` figure of the
-            recognised product (GLOBE; Copernicus tiles by file name; the worst
+            recognised product (GLOBE; Copernicus tiles by file name, also as the sources of a VRT; the worst
             for a mosaic), else the table's conservative ``"unknown"`` value.
 
         Returns
@@ -242,7 +271,7 @@ class DEM:
         else:
             raise InvalidInputError(f"cannot open a DEM from {source!r}; give None, a path or a list of paths")
         dem = cls._open_paths(paths)
-        dem._set_vertical_error(le90, products=[_product_of(p) for p in paths])
+        dem._set_vertical_error(le90, products=[q for p in paths for q in _products_of(p)])
         return dem
 
     @classmethod
