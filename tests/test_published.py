@@ -135,3 +135,24 @@ def test_real_scenario(monkeypatch):
     row = t[t["measure"] == "length_in_TUR"].iloc[0]
     assert row["modelled"] == pytest.approx(m.length_by_unit_m["TUR"] / 1000.0)
     assert row["diff_pct"] == pytest.approx((row["modelled"] - 224.0) / 224.0 * 100.0)
+
+
+def test_euros_convert_at_the_routes_own_rate():
+    from corridor.costs import CostParams
+
+    figs = [_fig("cost", 2000, "MEUR", "cost"), _fig("cost in bn", 2, "BEUR", "cost"), _fig("usd", 3, "BUSD", "cost")]
+    at_default = _metrics("A", figs, cost_central_musd=3000.0)
+    at_default.params = CostParams()
+    given = _metrics("B", figs, cost_central_musd=3000.0)
+    given.params = CostParams().replace(usd_per_eur=1.5)
+    t = published_table([at_default, given])
+    a, b = t[t["route"] == "A"], t[t["route"] == "B"]
+    assert a["modelled"].iloc[0] == pytest.approx(3000.0 / USD_PER_EUR)
+    assert b["modelled"].tolist()[:2] == pytest.approx([2000.0, 2.0])  # 3000 M USD = 2000 M EUR at 1.5
+    assert b["diff_pct"].tolist()[:2] == pytest.approx([0.0, 0.0])
+    assert a["modelled"].iloc[2] == b["modelled"].iloc[2] == pytest.approx(3.0)  # dollars: no rate
+    assert "1.5 USD per EUR (given in the cost parameters" in b["note"].iloc[0]
+    assert f"{USD_PER_EUR} USD per EUR" in a["note"].iloc[0]
+    # metrics without parameters (older pickles, duck types) use the default rate
+    assert published_table([_metrics("C", figs, cost_central_musd=3000.0)])["modelled"].iloc[0] == pytest.approx(
+        3000.0 / USD_PER_EUR)

@@ -5,8 +5,8 @@ A scenario's published figures (``[[scenario.published]]`` in its TOML, see
 ``measure`` key. :data:`MEASURES` is the one table from a measure to the
 modelled metric (a column of :meth:`corridor.evaluation.RouteMetrics.as_row`);
 :data:`FIGURE_UNITS` the one table of the units a published figure may be
-given in, with the conversion to the metric's unit (the euro–dollar rate is
-:data:`USD_PER_EUR`, with its source).
+given in, with the conversion to the metric's unit (euros at the route's
+:attr:`corridor.costs.CostParams.usd_per_eur`, default :data:`USD_PER_EUR` with its source).
 
 :func:`published_table` gives one row per published figure of every route:
 ``figure``, ``modelled``, ``published`` (both in the published unit),
@@ -49,8 +49,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-__all__ = ["COLUMNS", "FIGURE_UNITS", "MEASURES", "NO_COUNTERPART", "USD_PER_EUR", "USD_PER_EUR_SOURCE", "Measure",
-           "compare_figure", "published_table"]
+__all__ = ["COLUMNS", "EURO_UNITS", "FIGURE_UNITS", "MEASURES", "NO_COUNTERPART", "USD_PER_EUR", "USD_PER_EUR_SOURCE",
+           "Measure", "compare_figure", "published_table", "rate_text", "unit_size"]
 
 _RATE = next(f for f in dataclasses.fields(CostParams) if f.name == "usd_per_eur")
 #: US dollars per euro, to set a published figure in euros beside the modelled cost (million USD): the
@@ -87,15 +87,39 @@ MEASURES: Mapping[str, Measure] = {
 }
 
 #: Units a published figure may be given in: ``unit -> (kind, size in the kind's base unit)``; the base
-#: units are metres and million US dollars. Euros convert at :data:`USD_PER_EUR`.
+#: units are metres and million units of currency (US dollars; euros for :data:`EURO_UNITS`, which
+#: :func:`unit_size` converts at a given rate).
 FIGURE_UNITS: Mapping[str, tuple[str, float]] = {
     "m": ("length", 1.0),
     "km": ("length", 1000.0),
     "MUSD": ("cost", 1.0),
     "BUSD": ("cost", 1000.0),
-    "MEUR": ("cost", USD_PER_EUR),
-    "BEUR": ("cost", 1000.0 * USD_PER_EUR),
+    "MEUR": ("cost", 1.0),
+    "BEUR": ("cost", 1000.0),
 }
+#: Units of :data:`FIGURE_UNITS` in euros.
+EURO_UNITS = frozenset({"MEUR", "BEUR"})
+
+
+def unit_size(unit: str, usd_per_eur: float = USD_PER_EUR) -> float:
+    """Size of a :data:`FIGURE_UNITS` unit in its kind's base unit (metres, million US dollars).
+
+    >>> unit_size("km"), unit_size("BEUR", 1.5)
+    (1000.0, 1500.0)
+    """
+    size = FIGURE_UNITS[unit][1]
+    return size * usd_per_eur if unit in EURO_UNITS else size
+
+
+def rate_text(usd_per_eur: float = USD_PER_EUR) -> str:
+    """The euro rate a comparison used, with its source (the default's, or the cost parameters').
+
+    >>> rate_text(1.5)
+    '1.5 USD per EUR (given in the cost parameters, usd_per_eur)'
+    """
+    if usd_per_eur == USD_PER_EUR:
+        return USD_PER_EUR_SOURCE
+    return f"{usd_per_eur:g} USD per EUR (given in the cost parameters, usd_per_eur)"
 
 #: Note of a figure the model has no counterpart for.
 NO_COUNTERPART = "no modelled counterpart"
@@ -111,7 +135,8 @@ def _number(v: Any) -> float | None:
     return f if math.isfinite(f) else None
 
 
-def compare_figure(item: Mapping[str, Any], row: Mapping[str, Any]) -> dict[str, Any]:
+def compare_figure(item: Mapping[str, Any], row: Mapping[str, Any], *,
+                   usd_per_eur: float = USD_PER_EUR) -> dict[str, Any]:
     """One published figure beside the model: a row of :func:`published_table` (without ``route``/``scenario``).
 
     Parameters
@@ -120,6 +145,8 @@ def compare_figure(item: Mapping[str, Any], row: Mapping[str, Any]) -> dict[str,
         ``figure``, ``value``, ``unit``, ``source`` and optionally ``measure`` (a key of :data:`MEASURES`).
     row : mapping
         The route's :meth:`RouteMetrics.as_row`.
+    usd_per_eur : float
+        Rate for figures in euros (the route's :attr:`corridor.costs.CostParams.usd_per_eur`).
 
     Examples
     --------
@@ -158,11 +185,11 @@ def compare_figure(item: Mapping[str, Any], row: Mapping[str, Any]) -> dict[str,
     if modelled is None:
         out["note"] = f"{NO_COUNTERPART} (the model gives no {m.label} for this route)"
         return out
-    out["modelled"] = modelled * FIGURE_UNITS[m.metric_unit][1] / pub_unit[1]
+    out["modelled"] = modelled * unit_size(m.metric_unit, usd_per_eur) / unit_size(unit, usd_per_eur)
     out["diff_pct"] = (out["modelled"] - value) / value * 100.0 if value != 0 else math.nan
     notes = [f"modelled {m.label}"]
-    if unit.endswith("EUR"):
-        notes.append(f"converted from USD at {USD_PER_EUR_SOURCE}")
+    if unit in EURO_UNITS:
+        notes.append(f"converted from USD at {rate_text(usd_per_eur)}")
     out["note"] = "; ".join(notes)
     return out
 
@@ -173,7 +200,8 @@ def published_table(metrics: Iterable[RouteMetrics]) -> pd.DataFrame:
     Parameters
     ----------
     metrics : iterable of RouteMetrics
-        Evaluated routes; their ``published`` figures come from the scenario.
+        Evaluated routes; their ``published`` figures come from the scenario, and figures in euros
+        convert at their cost parameters' ``usd_per_eur``.
 
     Returns
     -------
@@ -193,7 +221,8 @@ def published_table(metrics: Iterable[RouteMetrics]) -> pd.DataFrame:
         row = m.as_row()
         scen = str((getattr(m, "meta", None) or {}).get("scenario", ""))
         for p in pubs:
-            rows.append({"route": str(m.name), "scenario": scen, **compare_figure(p, row)})
+            rate = float(getattr(getattr(m, "params", None), "usd_per_eur", USD_PER_EUR))
+            rows.append({"route": str(m.name), "scenario": scen, **compare_figure(p, row, usd_per_eur=rate)})
     df = pd.DataFrame(rows, columns=list(COLUMNS))
     for col in ("modelled", "diff_pct"):
         df[col] = df[col].astype(float)

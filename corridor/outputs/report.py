@@ -224,7 +224,7 @@ def _published_html(pub: Any) -> str:
             f"<td class='t'><i>{html_text(r['source'])}</i></td><td class='t'>{html_text(r['note'])}</td></tr>")
     return (f'<div class="scroll"><table><thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody>'
             "</table></div><p class='note'>% difference = (modelled − published) / published. Costs in euros "
-            f"are compared at {html_text(USD_PER_EUR_SOURCE)}. Published figures are as reported and "
+            f"are converted at the rate in each figure's note (default {html_text(USD_PER_EUR_SOURCE)}). Published figures are as reported and "
             "disagree with each other at times; treat them as bands.</p>")
 
 
