@@ -137,12 +137,19 @@ def test_default_compare_sets_published_beside_modelled(default_compare):
         rows = list(csv.DictReader(f))
     with open(out / "summary.csv", encoding="utf-8") as f:
         summary = {r["name"]: r for r in csv.DictReader(f)}
-    # every scenario that was compared (an infeasible one is left out of the table, and said so)
+    # every scenario that was compared, then those left out of the table (infeasible), whose figures are
+    # listed with the reason and no modelled value
     figures = [(s.name, p["figure"]) for s in scenarios.builtin() for p in s.published if s.name in summary]
-    assert len({n for n, _ in figures}) >= len(scenarios.builtin()) - 1
-    assert [(r["route"], r["figure"]) for r in rows] == figures
+    unrouted = [(s.name, p["figure"]) for s in scenarios.builtin() for p in s.published if s.name not in summary]
+    assert len({n for n, _ in figures}) >= len(scenarios.builtin()) - 1 and unrouted
+    assert [(r["route"], r["figure"]) for r in rows] == figures + unrouted
+    report = (out / "report.html").read_text(encoding="utf-8")
     for r in rows:
         assert r["source"]
+        if r["route"] not in summary:
+            assert r["modelled"] == "" and r["note"].startswith("no modelled counterpart (the scenario was not routed: ")
+            assert f"<li><b>{r['route']}</b>: " in report and "infeasible" not in r["note"][:40]
+            continue
         if r["measure"]:
             modelled, published = float(r["modelled"]), float(r["published"])
             assert float(r["diff_pct"]) == pytest.approx((modelled - published) / published * 100.0)

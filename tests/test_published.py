@@ -156,3 +156,17 @@ def test_euros_convert_at_the_routes_own_rate():
     # metrics without parameters (older pickles, duck types) use the default rate
     assert published_table([_metrics("C", figs, cost_central_musd=3000.0)])["modelled"].iloc[0] == pytest.approx(
         3000.0 / USD_PER_EUR)
+
+
+def test_a_scenario_that_was_not_routed_lists_its_figures_with_the_reason():
+    s = SimpleNamespace(name="Hrazdan <x>", slug="h", published=[_fig("restoration cost", 318, "MUSD", "cost"),
+                                                                  _fig("opened", "1986", "")])
+    t = published_table([_metrics("A", [_fig("main line", 110.0, "km", "length")], length_km=121.0)],
+                        unrouted=[(s, "the ruling grade cannot join Hrazdan and Dilijan")])
+    rows = t[t["scenario"] == "h"]
+    assert rows["figure"].tolist() == ["restoration cost", "opened"]
+    assert rows["modelled"].isna().all() and rows["diff_pct"].isna().all()
+    assert rows["published"].tolist() == [318.0, "1986"] and rows["measure"].tolist() == ["cost", ""]
+    assert all(n.startswith(f"{NO_COUNTERPART} (the scenario was not routed: the ruling grade") for n in rows["note"])
+    assert rows["route"].tolist() == ["Hrazdan <x>"] * 2  # as given; outputs escape it
+    assert t[t["scenario"] == "a"]["diff_pct"].iloc[0] == pytest.approx(10.0)

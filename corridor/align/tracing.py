@@ -369,7 +369,9 @@ def _trace_problem(pb: Problem, costs: np.ndarray, name: str | None, allow_new: 
         """The retries blocked every way to a join. Where the join is at a modelled line's own level,
         joining at the ground instead would step the grade line by the modelled line's cut or fill
         there, so the route is one that is continuous in level: the network alone, else new build
-        alone. Else (or a join with existing line at the ground) the reason."""
+        alone. Else the reason: new build alone's where it was tried (the more basic one: the ruling grade
+        cannot join the waypoints at all), else the join's."""
+        why = f"{nm}: {last}"
         if pb.network is not None and last is not None and last.modelled:
             route: Route | None = None
             try:
@@ -381,13 +383,14 @@ def _trace_problem(pb: Problem, costs: np.ndarray, name: str | None, allow_new: 
                     route, how = _trace_problem(pb, given, name, allow_new), "new build alone"
                 except NoFeasibleAlignment as exc2:
                     log.debug("%s: new build alone is infeasible too (%s)", nm, exc2)
+                    why = str(exc2)
                 finally:  # the problem is shared (alternatives): the next search has its network again
                     pb.network = saved
             if route is not None:
                 log.warning("%s: new build cannot join the modelled line at its own level within the ruling grade "
                             "(%s); the route follows %s", nm, last, how)
                 return route.with_meta(join_fallback=f"{how}: {last}")
-        raise NoFeasibleAlignment(f"{nm}: {last}") from cause
+        raise NoFeasibleAlignment(why) from cause
 
     for attempt in range(6):
         legs, leg_costs = [], []

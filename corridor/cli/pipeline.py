@@ -207,10 +207,12 @@ def _write_csv(path: Path, table: Any) -> None:
 
 def write_outputs(folder: Path, routes: Sequence[Any], metrics: Sequence[Any], table: Any,
                   prov: dict[str, Any], *, which: Sequence[str] = OUTPUT_FILES,
-                  progress: Progress | None = None, published: Any = None) -> list[Path]:
+                  progress: Progress | None = None, published: Any = None,
+                  unrouted: Sequence[tuple[str, str]] = ()) -> list[Path]:
     """Write the comparison files into ``folder`` (a staging folder).
 
-    ``published`` is the modelled-vs-published table (default: made from ``metrics``).
+    ``published`` is the modelled-vs-published table (default: made from ``metrics``); ``unrouted``
+    the ``(scenario name, reason)`` of scenarios left out, named in the report.
     """
     pub = published if published is not None else published_table(metrics)
     steps: dict[str, Callable[[Path], Any]] = {
@@ -224,7 +226,8 @@ def write_outputs(folder: Path, routes: Sequence[Any], metrics: Sequence[Any], t
         "comparison.png": lambda p: charts.comparison_png(p, table),
         "map.html": lambda p: maps.save_map(p, maps.route_map(list(routes), metrics=list(metrics)), offline=True),
         "report.html": lambda p: report.write_report(p, list(routes), list(metrics), table,
-                                                     provenance=flat_provenance(prov), published=pub),
+                                                     provenance=flat_provenance(prov), published=pub,
+                                                     unrouted=unrouted),
     }
     written: list[Path] = []
     for i, name in enumerate(which):
@@ -260,6 +263,7 @@ def run_compare(scenario_args: Sequence[str] = (), *, network: str | None = "ref
     dem_obj = load_dem(dem)
     routes: list[Any] = []
     infeasible: list[tuple[str, str]] = []
+    unrouted: list[tuple[Any, str]] = []
     for i, s in enumerate(scens):
         if progress is not None:
             progress("route", i, len(scens), str(getattr(s, "name", s)))
@@ -268,6 +272,7 @@ def run_compare(scenario_args: Sequence[str] = (), *, network: str | None = "ref
         except NoFeasibleAlignment as exc:  # one scenario the constraints cannot connect: say so, go on
             log.info("%s: infeasible: %s", getattr(s, "name", s), exc)
             infeasible.append((str(getattr(s, "name", s)), str(exc)))
+            unrouted.append((s, str(exc)))
     if not routes:
         raise NoFeasibleAlignment("; ".join(f"{n}: {why}" for n, why in infeasible))
     metrics = []
@@ -282,14 +287,15 @@ def run_compare(scenario_args: Sequence[str] = (), *, network: str | None = "ref
     prov["dem"]["uncertainty_band_samples"] = n_dem
     if infeasible:
         prov["infeasible"] = {n: why for n, why in infeasible}
-    result = CompareResult(routes, metrics, tbl, prov, infeasible=infeasible, published=published_table(metrics))
+    result = CompareResult(routes, metrics, tbl, prov, infeasible=infeasible,
+                           published=published_table(metrics, unrouted=unrouted))
     if with_sensitivity:
 
         result.sensitivity = sensitivity(metrics, weights=weights, params=params)
     if out is not None:
         with staged_output(out, provenance=prov) as tmp:
             names = [p.name for p in write_outputs(tmp, routes, metrics, tbl, prov, progress=progress,
-                                                   published=result.published)]
+                                                   published=result.published, unrouted=infeasible)]
             if result.sensitivity is not None:
                 _write_csv(tmp / SENSITIVITY_FILE, result.sensitivity)
                 names.append(SENSITIVITY_FILE)

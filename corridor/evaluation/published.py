@@ -194,7 +194,8 @@ def compare_figure(item: Mapping[str, Any], row: Mapping[str, Any], *,
     return out
 
 
-def published_table(metrics: Iterable[RouteMetrics]) -> pd.DataFrame:
+def published_table(metrics: Iterable[RouteMetrics], *,
+                    unrouted: Iterable[tuple[Any, str]] = ()) -> pd.DataFrame:
     """Modelled vs published, one row per published figure of each route (:data:`COLUMNS`).
 
     Parameters
@@ -202,6 +203,9 @@ def published_table(metrics: Iterable[RouteMetrics]) -> pd.DataFrame:
     metrics : iterable of RouteMetrics
         Evaluated routes; their ``published`` figures come from the scenario, and figures in euros
         convert at their cost parameters' ``usd_per_eur``.
+    unrouted : iterable of (Scenario, str)
+        Scenarios that could not be routed, with the reason: each of their published figures is
+        listed with no modelled value and a note that says why.
 
     Returns
     -------
@@ -223,6 +227,14 @@ def published_table(metrics: Iterable[RouteMetrics]) -> pd.DataFrame:
         for p in pubs:
             rate = float(getattr(getattr(m, "params", None), "usd_per_eur", USD_PER_EUR))
             rows.append({"route": str(m.name), "scenario": scen, **compare_figure(p, row, usd_per_eur=rate)})
+    for scenario, reason in unrouted:
+        for p in getattr(scenario, "published", ()) or ():
+            if isinstance(p, Mapping):
+                row = compare_figure({**p, "measure": None}, {})  # no modelled value
+                row["measure"] = "" if p.get("measure") is None else str(p.get("measure"))
+                row["note"] = f"{NO_COUNTERPART} (the scenario was not routed: {reason})"
+                rows.append({"route": str(getattr(scenario, "name", "")), "scenario": str(getattr(scenario, "slug", "")),
+                             **row})
     df = pd.DataFrame(rows, columns=list(COLUMNS))
     for col in ("modelled", "diff_pct"):
         df[col] = df[col].astype(float)

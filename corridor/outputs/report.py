@@ -228,6 +228,15 @@ def _published_html(pub: Any) -> str:
             "disagree with each other at times; treat them as bands.</p>")
 
 
+def _unrouted_html(unrouted: Sequence[tuple[str, str]]) -> str:
+    """The scenarios left out of the comparison, each with its reason (escaped)."""
+    if not unrouted:
+        return ""
+    items = "".join(f"<li><b>{html_text(name)}</b>: {html_text(why)}</li>" for name, why in unrouted)
+    return ("<p><b>Not routed</b> (left out of the table; their published figures are listed below with no "
+            f"modelled value):</p><ul class='unrouted'>{items}</ul>")
+
+
 def _band_html(table: Any, metrics: Sequence[Any] | None) -> str:
     """Tunnel km, bridge km and central cost: reported figure, DEM P10–P90 band, unit-cost band."""
     if "dem_band" not in getattr(table, "columns", ()):
@@ -260,7 +269,8 @@ def _band_html(table: Any, metrics: Sequence[Any] | None) -> str:
 
 def write_report(path: str | Path, routes: Sequence[Any], metrics: Sequence[Any] | None, table: Any, *,
                  provenance: Mapping[str, Any], basemap: str = "auto", dem: Any = None,
-                 title: str = "Corridor comparison", published: Any = None) -> Path:
+                 title: str = "Corridor comparison", published: Any = None,
+                 unrouted: Sequence[tuple[str, str]] = ()) -> Path:
     """Write the comparison report as one self-contained HTML file.
 
     Parameters
@@ -285,6 +295,8 @@ def write_report(path: str | Path, routes: Sequence[Any], metrics: Sequence[Any]
     published : pandas.DataFrame, optional
         The modelled-vs-published table; default
         :func:`corridor.evaluation.published.published_table` of ``metrics``.
+    unrouted : sequence of (str, str)
+        ``(scenario name, reason)`` of scenarios that could not be routed: listed under the table.
 
     Returns
     -------
@@ -342,7 +354,7 @@ def write_report(path: str | Path, routes: Sequence[Any], metrics: Sequence[Any]
                      "or the modelled reference network; they are drawn dashed on the map.</p>")
     if published is None and metrics is not None:
         published = published_table(metrics)
-    parts += ["<h2>Comparison</h2>", table_html, chart_html,
+    parts += ["<h2>Comparison</h2>", table_html, _unrouted_html(unrouted), chart_html,
               "<h2>Modelled vs published</h2>", _published_html(published),
               "<h2>DEM uncertainty</h2>", _band_html(table, metrics),
               "<h2>Map</h2>",
