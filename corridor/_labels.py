@@ -18,6 +18,14 @@ Examples
 ('18.1 ‰', '43.0 km')
 >>> label("published_meghri_section_length_armenian_survey_km")
 'Published: meghri section length armenian survey (km)'
+
+The DEM-uncertainty band columns (``<figure>_dem_p10``, ``<figure>_dem_p90``)
+take the label and unit of their figure; a person reads the two as one pair:
+
+>>> label_with_unit("cost_central_musd_dem_p90")
+'Central construction cost, DEM P90 (million USD)'
+>>> band_label("tunnel_km"), display_band("tunnel_km", 0.0, 3.64)
+('Tunnels, DEM P10–P90', '0.0–3.6 km')
 """
 
 from __future__ import annotations
@@ -30,8 +38,8 @@ import numpy as np
 
 from corridor._types import UNITS
 
-__all__ = ["LABELS", "SHORT_UNIT_NAMES", "display_value", "format_metric", "label", "label_with_unit",
-           "unit_of"]
+__all__ = ["LABELS", "SHORT_UNIT_NAMES", "band_label", "band_of", "display_band", "display_value", "format_metric",
+           "label", "label_with_unit", "unit_of"]
 
 #: Short names of the country units, for labels ("Length in Nakhchivan").
 SHORT_UNIT_NAMES: dict[str, str] = {code: {"NAX": "Nakhchivan"}.get(code, name) for code, name in UNITS.items()}
@@ -93,11 +101,17 @@ LABELS: dict[str, tuple[str, str]] = {
     "waypoints": ("Waypoints", ""),
     "route_index": ("Route number", ""),
     "n_segments": ("Segments", ""),
+    "dem_samples": ("DEM realisations", ""),
+    "dem_band": ("DEM band", ""),
 }
 for _code, _name in SHORT_UNIT_NAMES.items():
     LABELS[f"length_km_{_code}"] = (f"Length in {_name}", "km")
 LABELS["length_km_outside"] = ("Length outside the country units", "km")
 _COST_PART_NAMES = {"border_gauge": "border and gauge works"}
+#: DEM-band column: ``<figure>_dem_<percentile>`` (``tunnel_km_dem_p10``); its figure gives label and unit.
+_BAND_COLUMN = re.compile(r"(?P<figure>\w+?)_dem_(?P<pct>p\d{1,2})")
+#: Band figures whose own label reads badly with ", DEM P10" after it.
+_BAND_NAMES = {"cost_central_musd": "Central construction cost"}
 #: Units recognised at the end of a ``published_*`` column name.
 _PUBLISHED_UNITS = ("km", "m", "musd", "usd", "h", "min", "years", "m3", "percent")
 
@@ -111,6 +125,9 @@ def label(key: str) -> str:
     key = str(key)
     if key in LABELS:
         return LABELS[key][0]
+    band = band_of(key)
+    if band is not None:
+        return f"{_band_name(band[0])}, DEM {band[1].upper()}"
     m = re.fullmatch(r"cost_(\w+)_musd", key)
     if m:
         part = m.group(1)
@@ -120,6 +137,38 @@ def label(key: str) -> str:
         return f"Published: {body}" + (f" ({unit})" if unit else "")
     text = key.replace("_", " ").strip()
     return text[:1].upper() + text[1:]
+
+
+def band_of(key: str) -> tuple[str, str] | None:
+    """``(figure, percentile)`` of a DEM-band column (``"p10"``, ``"p90"``), ``None`` for other columns.
+
+    >>> band_of("cost_central_musd_dem_p10"), band_of("dem_samples"), band_of("dem_source")
+    (('cost_central_musd', 'p10'), None, None)
+    """
+    m = None if str(key).startswith("published_") else _BAND_COLUMN.fullmatch(str(key))
+    return (m.group("figure"), m.group("pct")) if m else None
+
+
+def _band_name(figure: str) -> str:
+    return _BAND_NAMES.get(figure) or label(figure)
+
+
+def band_label(figure: str) -> str:
+    """Label of the P10–P90 pair of a band figure, without unit: ``"Tunnels, DEM P10–P90"``."""
+    return f"{_band_name(figure)}, DEM P10–P90"
+
+
+def display_band(figure: str, p10: Any, p90: Any, mode: str = "") -> str:
+    """The P10–P90 pair of a band figure with its unit once: ``"0.0–3.6 km"`` (``"n/a"`` for a missing end).
+
+    >>> display_band("cost_central_musd", 1870.8, 2154.7)
+    '1,870.8–2,154.7 million USD'
+    """
+    unit = unit_of(figure, mode)
+    lo, hi = (display_value(figure, v, mode) for v in (p10, p90))
+    if unit and lo.endswith(f" {unit}") and hi.endswith(f" {unit}"):
+        return f"{lo.removesuffix(f' {unit}')}–{hi}"
+    return f"{lo}–{hi}"
 
 
 def _published_parts(key: str) -> tuple[str, str]:
@@ -136,6 +185,9 @@ def unit_of(key: str, mode: str = "") -> str:
     ('‰', '%', 'million USD')
     """
     key = str(key)
+    band = None if key in LABELS else band_of(key)
+    if band is not None:
+        return unit_of(band[0], mode)
     unit = LABELS[key][1] if key in LABELS else ""
     if key not in LABELS and re.fullmatch(r"cost_\w+_musd", key):
         unit = "million USD"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import numbers
 import os
 import stat
 import warnings
@@ -92,17 +93,32 @@ def check_lonlat(lon: Any, lat: Any) -> tuple[float, float]:
     return x, y
 
 
+def _is_float(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
 def check_positive(value: Any, name: str, *, allow_zero: bool = False) -> float:
     """Validate a finite positive (or non-negative) number.
 
+    Only real numbers pass (``int``, ``float``, NumPy numbers: :class:`numbers.Real`):
+    text, even ``"0.01"``, and ``True``/``False`` are refused, naming ``name``.
+
     >>> check_positive(2.5, "step_m")
     2.5
+    >>> check_positive("0.01", "max_grade")
+    Traceback (most recent call last):
+    ...
+    corridor._errors.ParameterError: max_grade must be a number, got '0.01' (str); pass it without quotes, e.g. 0.01
     """
-    try:
-        v = float(value)
-    except (TypeError, ValueError) as exc:
-        raise ParameterError(f"{name} must be a number, got {value!r}") from exc
-    if isinstance(value, bool) or not math.isfinite(v) or v < 0 or (v == 0 and not allow_zero):
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):  # NumPy bools are not Real
+        hint = f"; pass it without quotes, e.g. {float(value):g}" if isinstance(value, str) and _is_float(value) else ""
+        raise ParameterError(f"{name} must be a number, got {value!r} ({type(value).__name__}){hint}")
+    v = float(value)
+    if not math.isfinite(v) or v < 0 or (v == 0 and not allow_zero):
         need = "zero or more" if allow_zero else "greater than zero"
         raise ParameterError(f"{name} must be a finite number {need}, got {value!r}")
     return v

@@ -14,7 +14,10 @@ How a cost band is made (:func:`cost_band`): each km of the route is put in a
 bucket by build type (``existing_active``, ``existing_disused``, ``new``),
 terrain class (``flat``, ``rolling``, ``mountainous``) and structure
 (``none``, ``tunnel``, ``bridge``). New open line costs
-``<mode>_new_musd_per_km × <mode>_terrain_<class>``; new tunnels and bridges
+``<mode>_new_musd_per_km × <mode>_terrain_<class>``, or ``<mode>_new_musd_per_km`` alone where
+its vertical design prices the terrain explicitly as earthworks (the ``designed`` bucket,
+:data:`DESIGNED`: cut and fill volumes; a terrain factor on top would count the terrain twice,
+and the design chose the line at that rate); new tunnels and bridges
 cost ``<mode>_tunnel_musd_per_km`` / ``<mode>_bridge_musd_per_km`` instead;
 existing disused or abandoned line (rehabilitation on the old formation,
 structures included) costs ``<mode>_rehab_musd_per_km × terrain factor``; razed
@@ -59,12 +62,15 @@ from corridor._validate import check_input_path, check_mode, check_positive
 
 log = logging.getLogger(__name__)
 
-__all__ = ["BUILD_CATEGORIES", "STRUCTURES", "TERRAIN_CLASSES", "CostParams", "cost_band"]
+__all__ = ["BUILD_CATEGORIES", "DESIGNED", "DESIGN_FIELDS", "STRUCTURES", "TERRAIN_CLASSES", "CostParams", "cost_band",
+           "design_overrides"]
 
 Band = tuple[float, float, float]
 
 BUILD_CATEGORIES = ("existing_active", "existing_disused", "new")
 TERRAIN_CLASSES = ("flat", "rolling", "mountainous")
+#: The terrain bucket of new open line whose vertical design prices its earthworks: no terrain factor.
+DESIGNED = "designed"
 STRUCTURES = ("none", "tunnel", "bridge")
 
 _REF = "corridors.md unit-cost table"
@@ -246,9 +252,10 @@ class CostParams:
         20.0, f"{_ASSUME}: slack on the level where new line joins existing track or road: that level is taken "
         "at the DEM ground there, as uncertain as a waypoint's (GLOBE vertical error is tens of metres)", "m")
     vertical_design_join_tolerance_m: float = _num(
-        1.0, f"{_ASSUME}: slack where new line joins a modelled line whose formation level is known (the "
-        "reference network's 3-D vertices): the stored levels are rounded to 0.01 m and the design's level step "
-        "is ~2 m, so 1 m keeps the two grade lines continuous", "m")
+        0.0, f"{_ASSUME}: slack where new line joins a modelled line whose formation level is known (the "
+        "reference network's 3-D vertices). 0: the join is met on the design's level grid, exactly at a run's "
+        "one junction and within half a level step (~1 m) at a second; 1 m (the former default) let the grid "
+        "widen it by a level step, a step of up to ~3 m in the grade line at the join", "m")
     vertical_refine_rounds: int = _of_kind(
         "count", 3, f"{_ASSUME}: rounds of re-searching each leg of a traced line with the cells under its "
         "designed tunnels and bridges dearer (the horizontal search prices grades, the vertical design finds the "
@@ -278,6 +285,14 @@ class CostParams:
         for low, high in _ORDERED:
             if getattr(self, low) > getattr(self, high):
                 raise ParameterError(f"{low} ({getattr(self, low)}) must not exceed {high} ({getattr(self, high)})")
+        for mode in ("rail", "road"):  # the vertical design builds a structure only where it pays
+            line = getattr(self, f"{mode}_new_musd_per_km")[1]
+            for kind in ("tunnel", "bridge"):
+                name = f"{mode}_{kind}_musd_per_km"
+                if getattr(self, name)[1] < line:
+                    raise ParameterError(f"{name} (central {getattr(self, name)[1]:g}) must not be below "
+                                         f"{mode}_new_musd_per_km (central {line:g}): a {kind} cheaper than open "
+                                         "line would be built everywhere")
 
     # ------------------------------------------------------------ helpers
     @classmethod
@@ -446,9 +461,12 @@ def _default_params() -> CostParams:
 def terrain_factor(params: CostParams, mode: str, terrain: str) -> Band:
     """The ``(low, central, high)`` factor on open-line cost for a terrain class.
 
-    >>> terrain_factor(CostParams(), "road", "mountainous")
-    (1.5, 2.5, 5.0)
+    >>> terrain_factor(CostParams(), "road", "mountainous"), terrain_factor(CostParams(), "road", DESIGNED)
+    ((1.5, 2.5, 5.0), (1.0, 1.0, 1.0))
     """
+    if terrain == DESIGNED:  # the design priced the terrain as earthworks
+        check_mode(mode)
+        return (1.0, 1.0, 1.0)
     if terrain not in TERRAIN_CLASSES:
         raise ParameterError(f"unknown terrain class {terrain!r}; use one of {', '.join(TERRAIN_CLASSES)}")
     return getattr(params, f"{check_mode(mode)}_terrain_{terrain}")  # type: ignore[no-any-return]
@@ -471,6 +489,31 @@ def unit_rate(params: CostParams, mode: str, build: str, structure: str) -> tupl
     return getattr(params, f"{mode}_{key}_musd_per_km"), True
 
 
+#: :class:`CostParams` fields the alignment stage reads (the grade-aware search, the vertical design and
+#: its refinement; ``<mode>_...`` for both modes). A design drawn with other values (the modelled reference
+#: network's, drawn with the defaults) is repriced by overriding them, not drawn again.
+DESIGN_FIELDS = (
+    *(f"{m}_{k}" for m in ("rail", "road")
+      for k in ("new_musd_per_km", "tunnel_musd_per_km", "bridge_musd_per_km", "ruling_grade")),
+    "rail_formation_width_cut_m", "rail_formation_width_fill_m", "rail_track_spacing_m",
+    "road_formation_width_2lane_m", "road_lane_width_m", "cut_side_slope", "fill_side_slope",
+    "max_cut_depth_m", "max_fill_height_m", "earthwork_cut_usd_per_m3", "earthwork_dump_usd_per_m3",
+    "earthwork_borrow_usd_per_m3", "earthwork_fill_usd_per_m3", "waypoint_level_radius_m",
+    "waypoint_level_tolerance_m", "vertical_join_tolerance_m", "vertical_design_join_tolerance_m",
+    "vertical_refine_rounds", "vertical_refine_penalties", "flat_max_grade", "mountainous_min_grade",
+    "terrain_window_m")
+
+
+def design_overrides(params: CostParams) -> list[str]:
+    """The :data:`DESIGN_FIELDS` whose value in ``params`` is not the default.
+
+    >>> design_overrides(CostParams().replace(max_cut_depth_m=5.0, rail_speed_new_kmh=90.0))
+    ['max_cut_depth_m']
+    """
+    default = CostParams.default()
+    return [k for k in DESIGN_FIELDS if getattr(params, k) != getattr(default, k)]
+
+
 def cost_band(quantities: Mapping[Any, float], mode: str | None = None,
               params: CostParams | None = None) -> Band:
     """Construction cost ``(low, central, high)`` in MUSD from km per bucket.
@@ -480,7 +523,7 @@ def cost_band(quantities: Mapping[Any, float], mode: str | None = None,
     quantities : mapping
         ``{(build, terrain, structure): km}`` (all of ``mode``) or
         ``{(mode, build, terrain, structure): km}`` (multimodal routes), with
-        build in :data:`BUILD_CATEGORIES`, terrain in :data:`TERRAIN_CLASSES`,
+        build in :data:`BUILD_CATEGORIES`, terrain in :data:`TERRAIN_CLASSES` or :data:`DESIGNED`,
         structure in :data:`STRUCTURES`.
     mode : str, optional
         ``"rail"`` or ``"road"``; needed for three-part keys.

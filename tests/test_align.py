@@ -501,7 +501,7 @@ def test_border_river_lines_stay_in_their_units_and_hold_the_bank(slug):
     chain = np.concatenate([[0.0], np.cumsum(Geod(ellps="WGS84").line_lengths(pts[:, 0], pts[:, 1]))])
     bank = shapely.dwithin(outside, shapely.points(pts), 0.002)
     xy = np.column_stack([pts[:, 0] * 111_320 * np.cos(np.radians(pts[:, 1])), pts[:, 1] * 110_950])
-    pairs = cKDTree(xy).query_pairs(250.0, output_type="ndarray")
+    pairs = cKDTree(xy).query_pairs(SPUR_GAP_M, output_type="ndarray")
     back = pairs[bank[pairs[:, 0]] & bank[pairs[:, 1]] & (np.abs(np.diff(chain[pairs], axis=1))[:, 0] > 1500)]
     assert len(back) == 0, sorted({round(chain[i] / 1000, 1) for i in back[:, 0]})
 
@@ -578,10 +578,12 @@ def test_a_waypoint_in_no_unit_land_beside_an_excluded_unit_can_be_traced():
 @pytest.mark.parametrize("slug", ["horadiz-aghband", "meghri-rail", "aras-iran", "meghri-road",
                                   "kars-dilucu-sadarak", "gyumri-kars", "margara-kornidzor-road"])
 def test_traced_lines_never_run_out_and_back(slug):
-    """No two points of a built-in scenario's line more than 1.5 km apart along it are within 250 m of
-    each other: no spur to a waypoint and back, no run along a notch of a border and back."""
+    """No two points of a built-in scenario's line more than 1.5 km apart along it are within
+    SPUR_GAP_M (250 m) of each other: no spur to a waypoint and back, no run along a notch of a
+    border and back."""
     import shapely
     from scipy.spatial import cKDTree
+
 
     s = scenarios.get(slug)
     r = s.route()
@@ -730,17 +732,31 @@ def test_new_build_joins_a_modelled_line_at_its_level_or_else_the_line_stays_con
         trace(["Yerevan", "Gyumri"], mode="rail", network=net)
 
 
-def test_a_join_out_of_reach_gives_the_network_alone_where_it_joins_the_waypoints(caplog):
-    """Meghri -> Ordubad over the reference network: the modelled Meghri line passes Ordubad at its station
-    in the valley (~785 m), while Ordubad's own window (the town, 896-936 m) lies 110 m higher, too steep
-    for new build from the line. Joining at the ground stepped the grade line by ~118 m (a 232 per-mille
-    "grade"); the route now follows the network alone, within the ruling grade throughout."""
+def test_a_join_out_of_reach_gives_the_network_alone_where_it_joins_the_waypoints(monkeypatch, caplog):
+    """Meghri -> Ordubad over the reference network joins the modelled Meghri line with short new build at
+    both ends. Were those joins out of reach at the line's level (made so here; it happened with an earlier
+    network, where Ordubad's window lay 110 m above the line's station), joining at the ground stepped the
+    grade line by ~118 m (a 232 per-mille "grade"); the route follows the network alone instead."""
     import logging
 
+    from corridor.align import _assembly
     from corridor.evaluation import evaluate
     from corridor.network import load_network
 
     net = load_network("reference")
+    as_is = trace(["Meghri", "Ordubad"], mode="rail", network=net, stay_in=["ARM", "NAX"])
+    assert (as_is.segments["build"] == "new").any() and "join_fallback" not in as_is.meta
+    _assert_continuous(as_is)
+    assert evaluate(as_is, dem_samples=0).over_ruling_km == 0.0  # the README's example
+
+    real = _assembly.vertical_design
+
+    def unreachable(*a, **kw):
+        if any("modelled line" in str(f[2]) for f in kw.get("fixed_levels", ())):
+            raise NoFeasibleAlignment("the modelled line's level is out of reach (test)")
+        return real(*a, **kw)
+
+    monkeypatch.setattr(_assembly, "vertical_design", unreachable)
     with caplog.at_level(logging.WARNING, logger="corridor.align.tracing"):
         r = trace(["Meghri", "Ordubad"], mode="rail", network=net, stay_in=["ARM", "NAX"])
     assert "the route follows the network alone" in caplog.text

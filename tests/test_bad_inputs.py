@@ -51,6 +51,8 @@ from corridor import (
     _validate,
     settings,
 )
+from corridor import align as _align
+from corridor.align import vertical as _vertical
 from corridor.cli import main
 from corridor.data import datasets, places, regions
 from corridor.route import Route
@@ -227,6 +229,14 @@ CASES: list[Case] = [
          ("'Meghri'",)),
     Case("waypoint-wrong-type", lambda e: places.resolve({"lon": 45}), InvalidInputError, ValueError,
          ("{'lon': 45}",)),
+    Case("waypoints-start-is-end", lambda e: places.resolve_all(["Meghri", "Meghri"]), InvalidInputError,
+         ValueError, ("start and end are the same place", "'Meghri'"), argv=("route", "Meghri", "Meghri")),
+    Case("waypoints-via-repeats-start", lambda e: _align.trace(["Meghri", "Meghri", "Ordubad"], mode="rail"),
+         InvalidInputError, ValueError, ("waypoints 1 and 2 of 3 are the same place", "'Meghri'"),
+         argv=("route", "Meghri", "Ordubad", "--via", "Meghri")),
+    Case("waypoints-same-point-two-ways",
+         lambda e: places.resolve_all(["Agarak", "Meghri", "46.24308,38.90123"]), InvalidInputError, ValueError,
+         ("waypoints 2 and 3 of 3", "'Meghri' and '46.24308,38.90123'")),
     # ---- units, modes, parameters
     Case("unit-unknown-code", lambda e: _validate.check_units(["XYZ"]), UnknownUnitError, ValueError,
          ("'XYZ'", "NAX")),
@@ -243,6 +253,12 @@ CASES: list[Case] = [
          ("step_m", "'ten'")),
     Case("param-bool", lambda e: _validate.check_positive(True, "weight"), ParameterError, ValueError,
          ("weight", "True")),
+    Case("param-numeric-text", lambda e: _validate.check_positive("0.01", "max_grade"), ParameterError,
+         ValueError, ("max_grade", "'0.01'", "without quotes")),
+    Case("grade-line-max-grade-text",
+         lambda e: _vertical.design_grade_line([0.0, 100.0, 200.0], [10.0, 12.0, 11.0], mode="rail",
+                                               max_grade="0.01"),
+         ParameterError, ValueError, ("max_grade", "'0.01'")),
     # ---- regions and routes
     Case("split-not-a-line", lambda e: regions.split_by_unit("45,40,46,41"), InvalidInputError,
          ValueError, ("'45,40,46,41'",)),

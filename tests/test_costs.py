@@ -202,3 +202,47 @@ def test_table_parameter_shape_errors():
     with pytest.raises(ParameterError, match=r"'rail_grade_speed\[0\]' must be a \[grade, speed factor\] pair"):
         CostParams(rail_grade_speed=[(0.01,)])
     assert CostParams(rail_grade_speed=[(0.03, 0.5), (0.01, 0.9)]).rail_grade_speed == ((0.01, 0.9), (0.03, 0.5))
+
+
+@pytest.mark.parametrize("mode", ["rail", "road"])
+@pytest.mark.parametrize("kind", ["tunnel", "bridge"])
+def test_a_structure_cheaper_than_open_line_is_refused(mode, kind):
+    # the vertical design would build it everywhere (and its level grid assumes it does not pay)
+    line = getattr(CostParams(), f"{mode}_new_musd_per_km")
+    cheap = (line[0] / 2, line[1] / 2, line[2])
+    with pytest.raises(ParameterError, match=f"{mode}_{kind}_musd_per_km .* must not be below {mode}_new_musd_per_km"):
+        CostParams().replace(**{f"{mode}_{kind}_musd_per_km": cheap})
+    CostParams().replace(**{f"{mode}_{kind}_musd_per_km": (line[1], line[1], line[2] * 2)})  # equal: allowed
+
+
+def test_designed_open_line_takes_no_terrain_factor():
+    from corridor.costs import DESIGNED
+
+    p = CostParams()
+    assert cost_band({("rail", "new", DESIGNED, "none"): 10.0}, params=p) == pytest.approx(
+        tuple(10.0 * x for x in p.rail_new_musd_per_km))
+    hilly = cost_band({("road", "new", "mountainous", "none"): 10.0}, params=p)
+    assert hilly == pytest.approx(tuple(10.0 * a * b for a, b in zip(p.road_new_musd_per_km,
+                                                                      p.road_terrain_mountainous, strict=True)))
+    assert cost_band({("road", "new", DESIGNED, "none"): 10.0}, params=p)[1] < hilly[1]
+
+
+def test_design_fields_name_every_parameter_the_alignment_stage_reads():
+    """DESIGN_FIELDS is the list the stored-design warning checks: every field it names exists, and
+    every CostParams field that corridor/align reads is in it (a new one must be added there)."""
+    import dataclasses
+    import re
+    from pathlib import Path
+
+    import corridor
+    from corridor.costs import DESIGN_FIELDS, design_overrides
+
+    names = {f.name for f in dataclasses.fields(CostParams)}
+    assert set(DESIGN_FIELDS) <= names
+    src = "\n".join(p.read_text(encoding="utf-8") for p in (Path(corridor.__file__).parent / "align").glob("*.py"))
+    read = {n for n in names if re.search(rf"\b{n}\b", src)}
+    read |= {f"{m}_{k}" for m in ("rail", "road") for k in re.findall(r'f"\{[a-z_.]*mode\}_([a-z_0-9]+)"', src)
+             if f"{m}_{k}" in names}
+    assert read and read <= set(DESIGN_FIELDS), sorted(read - set(DESIGN_FIELDS))
+    assert design_overrides(CostParams()) == []
+    assert design_overrides(CostParams().replace(cut_side_slope=1.5, gauge_break_dwell_h=1.0)) == ["cut_side_slope"]

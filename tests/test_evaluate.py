@@ -21,6 +21,7 @@ from corridor import (
     ParameterError,
     ScenarioError,
     UnknownUnitError,
+    scenarios,
 )
 from corridor.costs import CostParams
 from corridor.data import lookup
@@ -568,3 +569,50 @@ def test_earthworks_count_only_on_line_priced_as_new_build(dem, status, counted)
     length = float(r.segments["length_m"].sum())
     assert m.cut_m3 == pytest.approx(40.0 * length if counted else 0.0)
     assert m.fill_m3 == pytest.approx(10.0 * length if counted else 0.0)
+
+
+# ------------------------------------------------------- designed new build: one cost model
+@pytest.fixture(scope="module")
+def traced_road():
+    from corridor.align import trace
+
+    return trace(["Meghri", "Agarak"], mode="road", network=None)
+
+
+def test_designed_new_build_costs_what_its_design_costs(traced_road):
+    # the vertical design prices the terrain as earthworks; the evaluation must not add a terrain factor on
+    # top (it did: the line was chosen under one cost model and reported under another)
+    m = evaluate(traced_road, dem_samples=0)
+    parts = {k: v[1] for k, v in m.cost_parts_musd.items()}
+    assert parts["open_line"] + parts["earthworks"] + parts["tunnels"] + parts["bridges"] == pytest.approx(
+        traced_road.meta["design_cost_musd"], rel=1e-6)
+    assert all(t == "designed" for (_m, b, t, s) in m.quantities_km if b == "new" and s == "none")
+    # the same line without its design (no earthworks known) takes the terrain factor of its ground
+    bare = Route.from_segments(traced_road.segments.drop(columns=["cut_m3_per_m", "fill_m3_per_m"]),
+                               mode="road", split_units=False)
+    mb = evaluate(bare, dem_samples=0)
+    assert mb.cut_m3 == 0 and all(t != "designed" for (_m, _b, t, _s) in mb.quantities_km)
+
+
+def test_the_ruling_grade_is_the_one_the_route_was_traced_to(traced_road):
+    steep = traced_road.with_meta(max_grade=0.02)
+    m = evaluate(steep, dem_samples=0)
+    assert m.ruling_grade == 0.02
+    over = m.over_ruling_km
+    assert evaluate(traced_road.with_meta(max_grade=0.12), dem_samples=0).over_ruling_km <= over
+    plain = traced_road.with_meta(max_grade=None)
+    assert evaluate(plain, dem_samples=0, params=CostParams().replace(road_ruling_grade=0.06)).ruling_grade == 0.06
+
+
+def test_a_design_parameter_override_on_stored_reference_designs_is_a_warning(caplog):
+    import logging
+
+    from corridor.evaluation import _core
+
+    r = scenarios.get("meghri-road").route(network="reference")
+    _core._warn_once.cache_clear()
+    with caplog.at_level(logging.WARNING, logger="corridor.evaluation._core"):
+        evaluate(r, dem_samples=0, params=CostParams().replace(gauge_break_dwell_h=1.0))  # not a design field
+        assert not caplog.records
+        evaluate(r, dem_samples=0, params=CostParams().replace(max_cut_depth_m=5.0))
+    assert "max_cut_depth_m" in caplog.text and "not redraw" in caplog.text

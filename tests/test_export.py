@@ -355,3 +355,98 @@ def test_control_characters_in_names_keep_styles_and_project_well_formed(tmp_pat
     shutil.copy(out, odd)
     with pytest.raises(InvalidInputError, match="rename the file"):
         write_qgis_project(tmp_path / "odd.qgs", odd, [bad])
+
+
+# ------------------------------------------------------------------ structures layer
+def _structured_route():
+    """A rail route with an OSM bridge, a designed new tunnel (two segments, merged), a bridge of a
+    reference line still to build (designed) and a bridge of an active reference line (network data)."""
+    from shapely.geometry import LineString
+
+    from corridor.network import REFERENCE_SOURCE
+    from corridor.route import Route
+
+    pts = [(45.90, 38.95), (45.95, 38.95), (46.00, 38.96), (46.05, 38.96), (46.10, 38.97), (46.15, 38.97),
+           (46.20, 38.98), (46.25, 38.98)]
+    osm = {"build": "existing", "status": "active", "source": "osm", "structure_depth_m": math.nan}
+    new = {"build": "new", "status": "new", "source": "corridor alignment (modelled)"}
+    ref = {"source": REFERENCE_SOURCE, "build": "existing"}
+    attrs = [{**osm, "structure": "none"}, {**osm, "structure": "bridge"},
+             {**new, "structure": "tunnel", "structure_depth_m": 55.0},
+             {**new, "structure": "tunnel", "structure_depth_m": 80.0},
+             {**ref, "status": "construction", "structure": "bridge", "structure_depth_m": 30.0},
+             {**ref, "status": "active", "structure": "none", "structure_depth_m": math.nan},
+             {**ref, "status": "active", "structure": "bridge", "structure_depth_m": 12.0}]
+    lines = [LineString(pts[k:k + 2]) for k in range(len(attrs))]
+    return Route.from_lines(lines, mode="rail", name="Structured " + XSS, attrs=attrs,
+                            waypoints=[], source="test")
+
+
+def test_structures_layer_cuts_each_structure_from_the_route(tmp_path, data):
+    """One LineString per structure of RouteMetrics.structures, geodesic lengths summing to tunnel_km
+    and bridge_km, with kind, chainage, depth and who designed it; routes without structures add none."""
+    from corridor._geo import geodesic_length
+    from corridor.evaluation import evaluate
+
+    route = _structured_route()
+    met = evaluate(route)
+    routes, metrics = [data[0][0], route], [data[1][0], met]
+    out = export.write_layers(tmp_path / "s.gpkg", routes, metrics)
+    got = pyogrio.read_dataframe(out, layer="structures")
+    _check_layer(export.layers(routes, metrics)["structures"], got)
+    assert len(got) == len(met.structures) == 4
+    assert set(got["route_index"]) == {1} and set(got["route_name"]) == {route.name}
+    assert got["kind"].tolist() == ["bridge", "tunnel", "bridge", "bridge"]
+    spans = route.structure_spans()  # (start_m, end_m, kind), segments split at unit borders merged
+    assert np.allclose(got["start_km"], [a / 1000 for a, _, _ in spans], rtol=1e-12)
+    assert np.allclose(got["end_km"], [b / 1000 for _, b, _ in spans], rtol=1e-12)
+    assert got["source"].tolist() == ["network data", "modelled design", "modelled design", "network data"]
+    assert got["modelled"].tolist() == [False, True, True, True]  # the last is on the modelled network
+    assert math.isnan(got["max_depth_m"].iloc[0]) and got["max_depth_m"].iloc[1:].tolist() == [80.0, 30.0, 12.0]
+    geo = np.array([geodesic_length(g) for g in got.geometry])
+    assert np.allclose(geo, got["length_m"], rtol=1e-9)
+    for kind, km in (("tunnel", met.tunnel_km), ("bridge", met.bridge_km)):
+        assert math.isclose(geo[(got["kind"] == kind).to_numpy()].sum() / 1000, km, rel_tol=1e-9)
+    tunnel = got.geometry.iloc[1]
+    seg = route.segments[route.segments["structure"] == "tunnel"].geometry
+    assert tunnel.coords[0] == seg.iloc[0].coords[0] and tunnel.coords[-1] == seg.iloc[-1].coords[-1]
+    inner = [c for g in seg for c in g.coords]
+    assert len(tunnel.coords) == len(dict.fromkeys(inner))  # the segments joined at their shared vertices
+    assert pyogrio.read_info(out, layer="structures")["geometry_type"] == "LineString"
+    import xml.etree.ElementTree as ET
+
+    styles = pyogrio.read_dataframe(out, layer="layer_styles")
+    qml = ET.fromstring(styles[styles["f_table_name"] == "structures"]["styleQML"].iloc[0])
+    rules = {r.get("label"): r.get("filter") for r in qml.findall("renderer-v2/rules/rule")}
+    assert rules["Tunnels (modelled)"] == '"kind" = \'tunnel\' AND "modelled"'
+    assert rules["Bridges"] == '"kind" = \'bridge\' AND NOT "modelled"'
+
+
+def test_structure_cut_between_chainages():
+    """A structure starting inside a segment is cut at its geodesic chainage."""
+    from corridor._geo import geodesic_length, points_at
+    from corridor.align.vertical import Structure
+
+    route = _structured_route()
+    xy = np.concatenate([np.asarray(g.coords)[:-1] for g in route.segments.geometry]
+                        + [np.asarray(route.segments.geometry.iloc[-1].coords)[-1:]])
+    a, n = 1234.5, 9000.0  # from inside the first (OSM) segment into the new-build tunnel
+    (row,) = export.structure_rows(0, route, [Structure("tunnel", a, n, 20.0)])
+    line = np.asarray(row["geometry"].coords)
+    assert math.isclose(geodesic_length(row["geometry"]), n, rel_tol=1e-9)
+    assert np.allclose(line[[0, -1]], points_at(xy, np.array([a, a + n])), atol=1e-12)
+    assert row["source"] == "modelled design and network data" and row["modelled"]
+    (row,) = export.structure_rows(0, route, [Structure("bridge", 100.0, 200.0)])
+    assert row["source"] == "network data" and not row["modelled"] and math.isnan(row["max_depth_m"])
+
+
+def test_no_structures_gives_an_empty_layer_with_its_columns(tmp_path, data):
+    """Routes without tunnels or bridges (or without metrics) get an empty ``structures`` layer."""
+    routes, metrics = data
+    assert not any(m.structures for m in metrics)
+    for mets in (metrics, None):
+        out = export.write_layers(tmp_path / "e.gpkg", routes, mets)
+        got = pyogrio.read_dataframe(out, layer="structures")
+        assert len(got) == 0
+        assert {"route_index", "route_name", "kind", "start_km", "length_m", "max_depth_m", "source",
+                "modelled"} <= set(got.columns)

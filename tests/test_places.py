@@ -1,6 +1,6 @@
 import pytest
 
-from corridor import CorridorError, UnknownPlaceError
+from corridor import CorridorError, InvalidInputError, UnknownPlaceError
 from corridor.data import candidates, lookup, resolve, resolve_all
 
 
@@ -39,5 +39,12 @@ def test_resolve_coordinates_and_errors():
     assert resolve("46.24, 38.9").lon == 46.24
     with pytest.raises(CorridorError, match="at least two waypoints"):
         resolve_all(["Meghri"])
+    with pytest.raises(InvalidInputError, match=r"^the start and end are the same place \('Meghri': Meghri at "):
+        resolve_all(["Meghri", "Meghri"])
+    meghri = resolve("Meghri")
+    with pytest.raises(InvalidInputError, match=r"waypoints 2 and 3 of 4 .*'Meghri' and \(46\.24308"):
+        resolve_all(["Agarak", meghri, meghri.xy, "Ordubad"])  # the same point, by name and by coordinates
+    # a route may come back to a place; only consecutive repeats are refused
+    assert [p.name for p in resolve_all(["Meghri", "Agarak", "Meghri"])] == ["Meghri", "Agarak", "Meghri"]
     with pytest.raises(CorridorError, match="not in degrees"):
         resolve((500000.0, 4300000.0))

@@ -118,6 +118,30 @@ def test_band_table_needs_a_band():
     assert "DEM vertical error only" in flat and "horizontal line is held fixed" in flat
 
 
+
+def test_notes_show_the_dem_band_as_pairs():
+    """Each band figure prints as one labelled P10–P90 pair with its unit, even when P10 is 0;
+    a route without a band (NaN ends) prints no band line."""
+    from corridor.cli._table import print_route_notes
+
+    nan = float("nan")
+    band = {"tunnel_km_dem_p10": 0.0, "tunnel_km_dem_p90": 3.64, "bridge_km_dem_p10": 28.9,
+            "bridge_km_dem_p90": 42.5, "cost_central_musd_dem_p10": 1870.8, "cost_central_musd_dem_p90": 2154.7,
+            "dem_samples": 20, "dem_band": "P10-P90 of 20 re-designs"}
+    rows = [{"rank": 1, "name": "A", "mode": "rail", "tunnel_km": 0.2, **band},
+            {"rank": 2, "name": "B", "mode": "rail", "tunnel_km": 0.0,
+             **{k: nan for k in band if k.endswith(("_p10", "_p90"))}, "dem_samples": 0, "dem_band": "none"}]
+    con = _console()
+    print_route_notes(rows, con, shown=[0, 1])
+    out = con.file.getvalue()
+    a, b = (_flat(x) for x in out.split("\n2. "))
+    assert "Tunnels, DEM P10–P90: 0.0–3.6 km" in a
+    assert "Bridges, DEM P10–P90: 28.9–42.5 km" in a
+    assert "Central construction cost, DEM P10–P90: 1,870.8–2,154.7 million USD" in a
+    assert "DEM realisations: 20" in a
+    assert "dem" not in a.replace("DEM", "").lower()  # no machine name ("Tunnel km dem p90")
+    assert "DEM" not in b and "n/a" not in b
+
 # ------------------------------------------------------------------ the table sized to the terminal (issue 18)
 NUMBER = re.compile(r"(?<![\w.])\d+(?:,\d{3})*(?:\.\d+)?")
 

@@ -59,6 +59,19 @@ def test_redesign_on_unperturbed_ground_reproduces_the_trace(rail, road):
         assert b.base_bridge_km == pytest.approx(_new_structure_km(route, "bridge"), abs=0.15)
 
 
+@pytest.mark.parametrize("slug", ["meghri-rail", "aras-iran"])
+def test_redesign_reproduces_long_lines_whose_segments_have_more_vertices(slug):
+    """The route's segments (cut at structures and unit borders) have more vertices than the line the
+    trace designed; the stations must not depend on them. They did (the spacing took the mean latitude
+    of the vertices): Meghri's re-design had 24.7 km of tunnel against the route's 21.5."""
+    from corridor import scenarios
+
+    route = scenarios.get(slug).route()
+    b = dem_band(route, None, n=1, seed=0)
+    assert b.base_tunnel_km == pytest.approx(_new_structure_km(route, "tunnel"), abs=0.05)
+    assert b.base_bridge_km == pytest.approx(_new_structure_km(route, "bridge"), abs=0.05)
+
+
 @pytest.mark.parametrize("which", ["rail", "road"])
 def test_bands_ordered_and_contain_the_unperturbed_value(which, request):
     route = request.getfixturevalue(which)
@@ -204,3 +217,16 @@ def test_modelled_reference_lines_not_built_get_a_band_rehabilitated_ones_none()
     assert row["tunnel_km_dem_p10"] <= row["tunnel_km_dem_p90"] and row["dem_samples"] == built.dem_band.n_ok
     disused = evaluate(scenarios.get("yeraskh-sadarak").route(network=net), dem_samples=8)
     assert disused.dem_band.n_ok == 0 and disused.dem_band.reason == NO_DESIGN
+
+
+def test_too_few_realisations_warn_once(caplog):
+    import logging
+
+    from corridor.evaluation import uncertainty_bands as ub
+
+    ub._warn_few.cache_clear()
+    with caplog.at_level(logging.WARNING, logger="corridor.evaluation.uncertainty_bands"):
+        assert check_samples(0) == 0 and check_samples(ub.MIN_BAND_SAMPLES) == ub.MIN_BAND_SAMPLES
+        assert not caplog.records
+        assert check_samples(1) == 1 and check_samples(1) == 1
+    assert len(caplog.records) == 1 and "1 realisation(s) is no P10-P90 spread" in caplog.text

@@ -304,10 +304,6 @@ def test_a_few_thousand_stations_are_designed_quickly():
 
 # ------------------------------------------------------------------ bad input
 @pytest.mark.parametrize(("kwargs", "match"), [
-    ({"params": P.replace(max_cut_depth_m=0.0)}, "max_cut_depth_m"),
-    ({"params": P.replace(max_fill_height_m=0.0)}, "max_fill_height_m"),
-    ({"params": P.replace(cut_side_slope=0.0)}, "cut_side_slope"),
-    ({"params": P.replace(fill_side_slope=0.0)}, "fill_side_slope"),
     ({"max_grade": 0.0}, "max_grade"),
     ({"max_grade": 1.5}, "percentage"),
     ({"tracks_or_lanes": 0}, "tracks_or_lanes"),
@@ -322,6 +318,14 @@ def test_bad_parameters_raise_clear_errors(kwargs, match):
     args = {"mode": "rail", "max_grade": 0.0125, **kwargs}
     with pytest.raises(CorridorError, match=match):
         design_grade_line(d, np.full(d.size, 100.0), **args)
+
+
+@pytest.mark.parametrize("key", ["max_cut_depth_m", "max_fill_height_m", "cut_side_slope", "fill_side_slope",
+                                 "rail_formation_width_cut_m", "road_formation_width_2lane_m"])
+def test_a_zero_depth_height_slope_or_width_is_refused_before_any_design(key):
+    # a zero economic depth or side slope cannot reach the design: CostParams refuses it, naming the key
+    with pytest.raises(ParameterError, match=f"'{key}' must be a finite number greater than zero"):
+        P.replace(**{key: 0.0})
 
 
 def test_negative_parameters_are_refused_by_cost_params():

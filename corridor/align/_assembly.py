@@ -375,7 +375,7 @@ def spur_length(a: np.ndarray, b: np.ndarray, gap_m: float = _cost.SPUR_GAP_M,
     >>> import numpy as np
     >>> a = np.array([(45.0, 39.0), (45.1, 39.0), (45.1, 39.02)])  # north 2.2 km to the waypoint
     >>> b = np.array([(45.1, 39.02), (45.1, 39.0), (45.2, 39.0)])  # and back south, then on east
-    >>> 2200 < spur_length(a, b) <= 2250  # to the corner, and on until the ways are 100 m apart
+    >>> 2200 < spur_length(a, b) <= 2400  # to the corner, and on until the ways are 250 m apart
     True
     >>> spur_length(a, np.array([(45.1, 39.02), (45.2, 39.03)])) is None  # through the waypoint
     True
@@ -422,7 +422,7 @@ def trim_spur(a: np.ndarray, b: np.ndarray, gap_m: float = _cost.SPUR_GAP_M,
     >>> a = np.array([(45.0, 39.0), (45.1, 39.0), (45.1, 39.02)])
     >>> b = np.array([(45.1, 39.02), (45.1, 39.0), (45.2, 39.0)])
     >>> cut = trim_spur(a, b)
-    >>> np.round(cut[0][-1], 3).tolist(), np.array_equal(cut[0][-1], cut[1][0])  # parted at the corner
+    >>> np.round(cut[0][-1], 2).tolist(), np.array_equal(cut[0][-1], cut[1][0])  # parted near the corner
     ([45.1, 39.0], True)
     """
     d = spur_length(a, b, gap_m, max_m)

@@ -52,7 +52,10 @@ def design_stations(xy: np.ndarray, dem: Any, *,
     xy = np.asarray(xy, dtype=float)
     total = float(cumulative_distance(xy[:, 0], xy[:, 1])[-1])
     dem_obj = _cost.open_dem(dem)
-    spacing = max(FLAG_STEP_M, dem_obj.ground_resolution_m(float(np.mean(xy[:, 1]))) / STATIONS_PER_CELL)
+    # the resolution at the middle of the line's latitude span, which vertices inserted on the line
+    # (cut points of structures or unit borders) cannot move, unlike a mean over vertices
+    mid_lat = (float(np.min(xy[:, 1])) + float(np.max(xy[:, 1]))) / 2
+    spacing = max(FLAG_STEP_M, dem_obj.ground_resolution_m(mid_lat) / STATIONS_PER_CELL)
     n = max(1, math.ceil(total / spacing - 1e-9))
     step = total / n
     d_all, g_all = sample_ground(xy, dem_obj, step_m=step, fill_voids=fill_voids)

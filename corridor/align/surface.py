@@ -363,10 +363,11 @@ def _truthy(v: Any) -> bool:
 #: Greatest offset (degrees, ~0.1 m) of a network node from a place for the node to stand at that place.
 AT_PLACE_DEG = 1e-6
 #: How close (m) a leg's way into a waypoint and the next leg's way out run for the two to count
-#: as one spur (:func:`corridor.align._assembly.trim_spur`): well under a DEM cell, so only a retrace
-#: or a hairpin. Assumption: a line does not reverse at a station; a station stands where the two
-#: ways part.
-SPUR_GAP_M = 100.0
+#: as one spur (:func:`corridor.align._assembly.trim_spur`): a quarter of a 1-km DEM cell, so only a
+#: retrace or a hairpin (a narrow V whose arms run through neighbouring cells). Assumption: a line
+#: does not reverse at a station; a station stands where the two ways part. (It was 100 m, which
+#: left a V into Meghri whose arms ran 100-250 m apart for 1.9 km.)
+SPUR_GAP_M = 250.0
 #: The longest spur cut (m), and the farthest a station may stand from the waypoint it serves: a
 #: few 1-km DEM cells; a waypoint farther out along a spur is visited as asked.
 SPUR_MAX_M = 3000.0

@@ -12,7 +12,9 @@ their own labels, as the scenario file gives them) and every figure of
 ``summary.csv`` that the table does not show are printed as a numbered list
 under the table, one item per route, numbered by rank. Figures that are zero
 are left out of the notes (the notes say so), so every non-zero figure of
-``summary.csv`` appears in the output.
+``summary.csv`` appears in the output. The DEM band is the exception: a route
+that has one shows each figure's P10–P90 as one pair, zeros included
+(``Tunnels, DEM P10–P90: 0.0–3.6 km``).
 
 Every untrusted string goes through :func:`corridor._text.clean_terminal` and
 rich markup escaping.
@@ -25,7 +27,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from corridor._labels import display_value, label
+from corridor._labels import band_label, band_of, display_band, display_value, label
 from corridor._text import clean_terminal
 from corridor._types import UNITS
 
@@ -241,8 +243,33 @@ def _short_cost_part(key: str) -> str:
     return label(key).removeprefix("Cost of ").removesuffix(", central") + " (central)"
 
 
+def _band_figures(r: Mapping[str, Any], mode: str) -> tuple[str, set[str]]:
+    """The row's DEM band as one line of P10–P90 pairs (zeros kept), and the columns it covers.
+
+    The line is empty when the route has no band (both ends missing, ``--dem-samples 0``).
+    """
+    pairs: dict[str, dict[str, str]] = {}
+    for k in r:
+        band = band_of(str(k))
+        if band is not None:
+            pairs.setdefault(band[0], {})[band[1]] = str(k)
+    covered: set[str] = set()
+    items = []
+    for figure, cols in pairs.items():
+        if set(cols) != {"p10", "p90"}:
+            continue
+        covered |= set(cols.values())
+        lo, hi = _f(r[cols["p10"]]), _f(r[cols["p90"]])
+        if math.isfinite(lo) or math.isfinite(hi):
+            items.append(f"{band_label(figure)}: {display_band(figure, lo, hi, mode)}")
+    if items and math.isfinite(_f(r.get("dem_samples"))):
+        covered.add("dem_samples")
+        items.append(f"{label('dem_samples')}: {num(r['dem_samples'], '{:,.0f}')}")
+    return "; ".join(items), covered
+
+
 def _more_figures(r: Mapping[str, Any], shown: set[str], mode: str) -> list[str]:
-    """Grouped, labelled figures of a row that the table does not show; zeros are left out."""
+    """Grouped, labelled figures of a row that the table does not show; zeros are left out (not in the band)."""
 
     def keep(k: str) -> bool:
         v = r.get(k)
@@ -261,6 +288,10 @@ def _more_figures(r: Mapping[str, Any], shown: set[str], mode: str) -> list[str]
         parts = [f"{short} {display_value(k, _f(r[k]), mode)}" for k, short in items if keep(k)]
         if parts:
             out.append(f"{group}: " + ", ".join(parts))
+    band, covered = _band_figures(r, mode)
+    done |= covered
+    if band:
+        out.append(band)
     rest = [f"{label(str(k))} {display_value(str(k), _f(r[k]), mode)}" for k in r
             if str(k) not in done and str(k) not in _TEXT_KEYS and str(k) not in ("rank",)
             and not str(k).startswith("published_") and keep(str(k))]

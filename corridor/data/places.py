@@ -28,6 +28,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from corridor._errors import InvalidInputError, UnknownPlaceError
+from corridor._geo import same_point
 from corridor._types import Place
 from corridor._validate import check_lonlat
 from corridor.data import datasets
@@ -257,15 +258,41 @@ def resolve(waypoint: Waypoint) -> Place:
 
 
 def resolve_all(waypoints: Sequence[Waypoint]) -> list[Place]:
-    """Resolve a waypoint chain; at least two waypoints are required.
+    """Resolve a waypoint chain; at least two waypoints, each in another place than the one before.
+
+    A waypoint repeated right after itself (``Meghri, Meghri``, by name or by coordinates:
+    :func:`corridor._geo.same_point`) is refused naming both, since no route can run between
+    them; a route may come back to a place later (``Meghri, Agarak, Meghri``).
 
     Examples
     --------
     >>> from corridor.data import resolve_all
     >>> [p.unit for p in resolve_all(["Julfa, AZ", "Meghri"])]
     ['NAX', 'ARM']
+    >>> resolve_all(["Meghri", "Meghri"])
+    Traceback (most recent call last):
+    ...
+    corridor._errors.InvalidInputError: the start and end are the same place ('Meghri': Meghri at 46.2431, 38.9012); give two different places
     """
     if isinstance(waypoints, str) or len(waypoints) < 2:
         raise InvalidInputError(f"need at least two waypoints, got {waypoints!r}; "
                                 "give a list such as ['Julfa, AZ', 'Meghri']")
-    return [resolve(w) for w in waypoints]
+    given = list(waypoints)
+    places = [resolve(w) for w in given]
+    for k in range(1, len(places)):
+        a, b = places[k - 1], places[k]
+        if not same_point(a.xy, b.xy):
+            continue
+        first, second = _as_given(given[k - 1]), _as_given(given[k])
+        pair = first if first == second else f"{first} and {second}"
+        same = f"are the same place ({pair}: {a.name} at {a.lon:.4f}, {a.lat:.4f})"
+        if len(places) == 2:
+            raise InvalidInputError(f"the start and end {same}; give two different places")
+        raise InvalidInputError(f"waypoints {k} and {k + 1} of {len(places)} {same}; consecutive waypoints "
+                                "must be different places, remove the repeated one")
+    return places
+
+
+def _as_given(waypoint: Waypoint) -> str:
+    """A waypoint as the caller wrote it, for messages."""
+    return repr(waypoint.name) if isinstance(waypoint, Place) else repr(waypoint)

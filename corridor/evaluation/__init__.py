@@ -12,7 +12,7 @@ True
 
 from __future__ import annotations
 
-from corridor.evaluation._core import crossings, priced_new
+from corridor.evaluation._core import crossings, designed, priced_new
 from corridor.evaluation._display import Comparison
 from corridor.evaluation.metrics import (
     RouteMetrics,
@@ -31,6 +31,7 @@ __all__ = [
     "compare",
     "comparison",
     "crossings",
+    "designed",
     "evaluate",
     "priced_new",
     "rank",

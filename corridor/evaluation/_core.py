@@ -19,6 +19,7 @@ Examples
 
 from __future__ import annotations
 
+import functools
 import logging
 import math
 from collections.abc import Mapping
@@ -31,7 +32,7 @@ from corridor._errors import UnknownUnitError
 from corridor._geo import distances_from
 from corridor._types import NATIONAL_GAUGE_MM, UNITS
 from corridor.align.vertical import Structure
-from corridor.costs import TERRAIN_CLASSES, CostParams, cost_band
+from corridor.costs import DESIGNED, TERRAIN_CLASSES, CostParams, cost_band, design_overrides
 from corridor.data.places import table
 from corridor.network import REFERENCE_SOURCE
 
@@ -146,6 +147,16 @@ def categories(route: Any, *, cost: bool = False) -> list[str]:
 def priced_new(route: Any) -> np.ndarray:
     """Per segment: priced as new build (:func:`cost_category`), so built on a new formation."""
     return np.asarray(np.array(categories(route, cost=True)) == "new", dtype=bool)
+
+
+def designed(route: Any) -> np.ndarray:
+    """Per segment: its grade line and structures are corridor's design, not network data: new build,
+    and lines of the modelled reference network priced as new build (not built yet, or razed), which
+    carry the design the builder drew for them. These are the runs the DEM band re-designs."""
+    seg = route.segments
+    src = seg["source"].astype(str).to_numpy() if "source" in seg.columns else np.full(len(seg), "")
+    return np.asarray((seg["build"].astype(str).to_numpy() == "new") | ((src == REFERENCE_SOURCE) & priced_new(route)),
+                      dtype=bool)
 
 
 def length_by_build(route: Any) -> dict[str, float]:
@@ -412,17 +423,61 @@ def running_time_h(route: Any, iv: Intervals, params: CostParams) -> float:
     return float(np.sum(iv.length_m / 1000.0 / (speeds * factor)))
 
 
+def warn_stored_design(route: Any, params: CostParams) -> None:
+    """Warn (once per set of overrides) where ``params`` change what the alignment stage reads
+    (:data:`corridor.costs.DESIGN_FIELDS`) but the route's priced-new lines of the modelled reference
+    network carry the design drawn with the defaults: they are repriced, not designed again."""
+    seg = route.segments
+    if "source" not in seg.columns:
+        return
+    stored = (seg["source"].astype(str).to_numpy() == REFERENCE_SOURCE) & priced_new(route)
+    changed = design_overrides(params) if stored.any() else []
+    if changed:
+        _warn_once(tuple(changed))
+
+
+@functools.lru_cache(maxsize=64)
+def _warn_once(changed: tuple[str, ...]) -> None:
+    log.warning("the modelled reference network's lines keep the design drawn with the default cost parameters: "
+                "overriding %s reprices their structures and volumes but does not redraw them; trace with "
+                "network=None (--network none) to design with the override", ", ".join(changed))
+
+
+def ruling_grade(route: Any, params: CostParams) -> float:
+    """The ruling grade of the route: the one it was traced to (``route.meta["max_grade"]``, e.g.
+    ``corridor route --max-grade``), else the mode's ``CostParams.<mode>_ruling_grade``.
+
+    >>> from types import SimpleNamespace
+    >>> p = CostParams()
+    >>> ruling_grade(SimpleNamespace(mode="rail", meta={"max_grade": 0.025}), p), ruling_grade(
+    ...     SimpleNamespace(mode="road", meta={}), p)
+    (0.025, 0.08)
+    """
+    g = (getattr(route, "meta", None) or {}).get("max_grade")
+    if isinstance(g, int | float) and not isinstance(g, bool) and 0 < g < 1:
+        return float(g)
+    return float(params.rail_ruling_grade if route.mode == "rail" else params.road_ruling_grade)
+
+
 def quantities(route: Any, iv: Intervals) -> dict[tuple[str, str, str, str], float]:
-    """Km per ``(mode, build, terrain, structure)`` bucket for :func:`corridor.costs.cost_band`."""
+    """Km per ``(mode, build, terrain, structure)`` bucket for :func:`corridor.costs.cost_band`.
+
+    New build whose vertical design gives its earthworks (segments with ``cut_m3_per_m``, priced new)
+    is in the terrain bucket :data:`corridor.costs.DESIGNED`: the design priced its terrain as cut
+    and fill, so no terrain factor applies on top.
+    """
 
     seg = route.segments
     cats = np.asarray(categories(route, cost=True), dtype=object)[iv.segment]
     modes = seg["mode"].astype(str).to_numpy()[iv.segment]
     structs = seg["structure"].fillna("none").astype(str).to_numpy()[iv.segment]
     structs = np.where(np.isin(structs, ["tunnel", "bridge"]), structs, "none")
+    designed = priced_new(route) & (np.isfinite(seg["cut_m3_per_m"].to_numpy(dtype=float))
+                                    if "cut_m3_per_m" in seg.columns else False)
+    terrain = np.where(designed[iv.segment], DESIGNED, np.asarray(TERRAIN_CLASSES, dtype=object)[iv.terrain])
     out: dict[tuple[str, str, str, str], float] = {}
-    for m, c, t, s, ln in zip(modes, cats, iv.terrain, structs, iv.length_m, strict=True):
-        key = (str(m), str(c), TERRAIN_CLASSES[int(t)], str(s))
+    for m, c, t, s, ln in zip(modes, cats, terrain, structs, iv.length_m, strict=True):
+        key = (str(m), str(c), str(t), str(s))
         out[key] = out.get(key, 0.0) + float(ln) / 1000.0
     return out
 

@@ -128,7 +128,8 @@ class RouteMetrics:
         (:mod:`corridor.evaluation.uncertainty_bands`; columns ``*_dem_p10``/``*_dem_p90``);
         None when not computed (``dem_samples=0``).
     over_ruling_km : float
-        Km whose grade exceeds ``ruling_grade`` (rail 12.5 ‰, road 6 % by default).
+        Km whose grade exceeds ``ruling_grade``: the grade the route was traced to
+        (``route.meta["max_grade"]``), else ``CostParams.<mode>_ruling_grade`` (rail 12.5 ‰, road 8 %).
     source, network_source, dem_source : str
         Provenance of the route, its network and the DEM.
     modelled : bool
@@ -328,7 +329,8 @@ def evaluate(route: Route | scenarios.Scenario | str, *, dem: DEMLike = None, pa
     prof = make_profile(route, dem_obj, mode=route.mode, fill_voids=fill_voids,
                         step_m=symmetric_step(route, dem_obj, step_m))
     iv = core.intervals(route, prof, params)
-    ruling = params.rail_ruling_grade if route.mode == "rail" else params.road_ruling_grade
+    ruling = core.ruling_grade(route, params)
+    core.warn_stored_design(route, params)
     over = float(iv.length_m[abs(iv.grade) > ruling + core.RULING_TOLERANCE].sum()) / 1000.0
     exc = params.border_excursion_max_m
     cross = core.crossings(route, tolerance_m=crossing_tolerance_m, max_excursion_m=exc)

@@ -46,6 +46,7 @@ Examples
 
 from __future__ import annotations
 
+import functools
 import logging
 import math
 from collections.abc import Mapping
@@ -58,11 +59,9 @@ from corridor import settings
 from corridor._errors import CorridorError, ParameterError
 from corridor._geo import same_point
 from corridor.align.structures import LEVEL_STEP_M, design_stations
-from corridor.align.surface import PRESETS
 from corridor.align.vertical import design_grade_line
 from corridor.costs import CostParams, terrain_factor
-from corridor.evaluation._core import priced_new
-from corridor.network import REFERENCE_SOURCE
+from corridor.evaluation._core import designed, ruling_grade
 from corridor.route import true_runs
 from corridor.terrain.dem import DEM
 from corridor.terrain.uncertainty import bands, correlated_noise, default_corr_length_m
@@ -93,6 +92,8 @@ MEANING = ("The DEM band is the P10-P90 spread of tunnel km, bridge km and centr
 NO_DESIGN = ("none: no line designed by corridor to build (existing lines keep the structures of their "
              "network data)")
 OFF = "not computed (dem_samples = 0)"
+#: Fewest realisations whose P10 and P90 differ from the extremes of the sample: fewer give a warning.
+MIN_BAND_SAMPLES = 10
 
 
 def check_samples(n: Any) -> int:
@@ -104,6 +105,9 @@ def check_samples(n: Any) -> int:
     Traceback (most recent call last):
     ...
     corridor._errors.ParameterError: dem_samples must be a whole number >= 0 (0 switches the DEM band off), got -1
+
+    Fewer than :data:`MIN_BAND_SAMPLES` (but not 0) is allowed with a warning: P10 and P90 of so few
+    realisations are their extremes, or one value.
     """
     raw = settings.dem_samples if n is None else n
     if isinstance(raw, str) and raw.strip().isdigit():
@@ -112,7 +116,15 @@ def check_samples(n: Any) -> int:
         src = " (from CORRIDOR_DEM_SAMPLES / corridor.settings.dem_samples)" if n is None else ""
         raise ParameterError(f"dem_samples must be a whole number >= 0 (0 switches the DEM band off), "
                              f"got {raw!r}{src}")
+    if 0 < raw < MIN_BAND_SAMPLES:
+        _warn_few(int(raw))
     return int(raw)
+
+
+@functools.lru_cache(maxsize=16)
+def _warn_few(n: int) -> None:
+    log.warning("a DEM band from %d realisation(s) is no P10-P90 spread (its percentiles are the extremes of so "
+                "few draws); use %d or more, or 0 to switch it off", n, MIN_BAND_SAMPLES)
 
 
 @dataclass(frozen=True, eq=False)
@@ -136,8 +148,11 @@ class DemBand:
     d_tunnel_km, d_bridge_km, d_cut_m3, d_fill_m3 : numpy.ndarray
         Per realisation that could be designed: change against the unperturbed re-design.
     base_tunnel_km, base_bridge_km : float
-        Tunnels and bridges of the re-design on the unperturbed ground (it reproduces
-        the route's own new-build structures when the constraints are those of the trace).
+        Tunnels and bridges of the re-design on the unperturbed ground. It reproduces the route's
+        own structures where one design drew the run (a trace). A route over the modelled reference
+        network may run over lines its builder designed separately (each scenario's chain), which
+        one re-design of the run does not reproduce; the band's changes are measured against this
+        re-design all the same, and added to the route's own figures.
     reason : str
         Why there is no band ("" when there is one).
     """
@@ -220,9 +235,7 @@ def _runs(route: Any) -> list[_Run]:
     (not built yet, or razed): they carry the design of the line that :func:`corridor.align.trace`
     drew for them (:mod:`corridor.network._design`)."""
     seg = route.segments
-    modelled = (seg["source"].astype(str) == REFERENCE_SOURCE).to_numpy() if "source" in seg.columns else False
-    new = ((seg["build"].astype(str) == "new").to_numpy()
-           | (modelled & priced_new(route)))
+    new = designed(route)
     off = route.offsets()
     places = [(float(p.lon), float(p.lat), str(p.name)) for p in route.waypoints]
     # a waypoint served by a station where the trace cut a spur (route.meta["spurs_cut"]) has its window there
@@ -316,8 +329,7 @@ def dem_band(route: Any, dem: Any, *, n: int | None = None, params: CostParams |
 
     dem_obj = dem if isinstance(dem, DEM) else DEM.open(dem)
     params = params if params is not None else CostParams.default()
-    meta_grade = (route.meta or {}).get("max_grade")
-    max_grade = float(meta_grade) if isinstance(meta_grade, int | float) else PRESETS[mode].max_grade
+    max_grade = ruling_grade(route, params)
     profiles = []
     for r in runs:  # the stations of the trace's own design
         d_st, g_st, _step = design_stations(r.coords, dem_obj, fill_voids=fill_voids)

@@ -49,7 +49,8 @@ __all__ = ["PALETTE", "comparison_png", "draw_profile", "format_metric", "plain_
 #: Route colours, in route order (matplotlib's tab10 without the yellow-green).
 PALETTE: tuple[str, ...] = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf",
                             "#8c564b", "#e377c2", "#7f7f7f")
-_STRUCT_COLOURS = {"tunnel": "#555555", "bridge": "#4a90d9"}
+#: Colour of each structure kind, in the profile charts and the QGIS styles alike.
+STRUCT_COLOURS = {"tunnel": "#555555", "bridge": "#4a90d9"}
 #: Shading of the earthworks between the ground and the designed grade line.
 _EARTH_COLOURS = {"cut": "#c8a165", "fill": "#7fb77e"}
 #: Text properties of every label drawn from data: plain text, no mathtext, no TeX.
@@ -141,7 +142,7 @@ def draw_profile(ax: Any, profile: Any, *, colour: str, title: str, route: Any =
         inside |= (d_m > a + 1e-6) & (d_m < b - 1e-6)
         designed = _designed_at(design, d_m, (a + b) / 2)
         label = kind if designed or not has_design else f"{kind} (network data)"
-        ax.axvspan(a / 1000.0, b / 1000.0, color=_STRUCT_COLOURS.get(str(span[2]), "#999999"),
+        ax.axvspan(a / 1000.0, b / 1000.0, color=STRUCT_COLOURS.get(str(span[2]), "#999999"),
                    alpha=0.22 if designed or not has_design else 0.10, lw=0,
                    hatch=None if designed or not has_design else "//", label=label)
     ground_ok = bool(g.size == d.size and g.size)

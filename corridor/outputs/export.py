@@ -13,7 +13,13 @@ plus a ``crs`` column because CSV has no place for it):
 ``border_crossings``  points where the route changes country unit
 ``waypoints``       the places each route was asked to pass
 ``profiles``        sampled profile points: distance, elevation, ground, grade
+``structures``      one LineString per tunnel or bridge of
+                    ``RouteMetrics.structures`` (see :func:`structure_rows`)
 ==================  ==========================================================
+
+The ``structures`` layer needs the metrics: without them, or for routes with
+no tunnel or bridge, it is written empty (with its columns), so a GeoPackage
+always has the same layers.
 
 A GeoPackage is written as version 1.2 when GDAL can (:data:`GPKG_VERSION`)
 and carries a QGIS style per layer in its ``layer_styles`` table
@@ -36,7 +42,7 @@ Examples
 >>> r = Route.from_lines([LineString([(46.0, 38.92), (46.3, 38.92)])], mode="rail", name="demo")
 >>> out = write_layers(tempfile.mkdtemp() + "/demo.gpkg", [r])
 >>> sorted(name for name, _ in pyogrio.list_layers(out))
-['border_crossings', 'layer_styles', 'profiles', 'routes', 'segments', 'waypoints']
+['border_crossings', 'layer_styles', 'profiles', 'routes', 'segments', 'structures', 'waypoints']
 >>> pyogrio.read_dataframe(out, layer="segments")["unit"].tolist()
 ['NAX', 'ARM']
 """
@@ -54,8 +60,9 @@ import numpy as np
 
 from corridor._errors import InvalidInputError
 from corridor._files import atomic_output
+from corridor._geo import cumulative_distance, points_at, same_point
 from corridor._text import write_csv
-from corridor.evaluation import crossings
+from corridor.evaluation import crossings, designed
 from corridor.outputs.qgis import write_layer_styles
 
 if TYPE_CHECKING:
@@ -63,11 +70,15 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-__all__ = ["FORMATS", "GPKG_VERSION", "LAYERS", "atomic_output", "border_crossings", "gpkg_version_options",
-           "layers", "scalarize", "write_layers"]
+__all__ = ["DESIGNED", "FORMATS", "GPKG_VERSION", "LAYERS", "NETWORK_DATA", "atomic_output", "border_crossings",
+           "gpkg_version_options", "layers", "scalarize", "structure_rows", "write_layers"]
 
 #: Layer names of a full export, in writing order.
-LAYERS: tuple[str, ...] = ("routes", "segments", "border_crossings", "waypoints", "profiles")
+LAYERS: tuple[str, ...] = ("routes", "segments", "border_crossings", "waypoints", "profiles", "structures")
+#: ``source`` of a structure that corridor designed (new build, reference lines still to build).
+DESIGNED = "modelled design"
+#: ``source`` of a structure of an existing edge, as the network data give it.
+NETWORK_DATA = "network data"
 #: File suffix -> (GDAL driver or "parquet", multi-layer?)
 FORMATS: dict[str, tuple[str, bool]] = {
     ".gpkg": ("GPKG", True),
@@ -79,7 +90,11 @@ FORMATS: dict[str, tuple[str, bool]] = {
     ".csv": ("CSV", False),
 }
 _GEOM_TYPES = {"routes": "MultiLineString", "segments": "MultiLineString",
-               "border_crossings": "Point", "waypoints": "Point", "profiles": "Point"}
+               "border_crossings": "Point", "waypoints": "Point", "profiles": "Point", "structures": "LineString"}
+#: Columns (and dtypes) of a ``structures`` layer, also when it has no feature.
+_STRUCTURE_COLUMNS = {"route_index": "int64", "route_name": "object", "seq": "int64", "kind": "object",
+                      "start_km": "float64", "end_km": "float64", "length_m": "float64",
+                      "max_depth_m": "float64", "source": "object", "modelled": "bool"}
 
 
 # ------------------------------------------------------------------ helpers
@@ -217,6 +232,81 @@ def _segments_rows(i: int, route: Any, profile: Any) -> list[dict[str, Any]]:
     return rows
 
 
+def _piece(coords: Any, a: float, b: float, length_m: float) -> np.ndarray:
+    """Vertices of a segment between chainages ``a`` and ``b`` (m from its start, geodesic)."""
+    xy = np.asarray(coords, dtype=float)[:, :2]
+    cum = cumulative_distance(xy[:, 0], xy[:, 1])
+    scale = cum[-1] / length_m if length_m > 0 else 1.0  # the segment's stored length -> its geometry's
+    a, b = (float(np.clip(x * scale, 0.0, cum[-1])) for x in (a, b))
+    ends = points_at(xy, np.array([a, b]), cum)
+    inner = xy[(cum > a + 1e-6) & (cum < b - 1e-6)]
+    return np.vstack([ends[:1], inner, ends[1:]])
+
+
+def structure_rows(i: int, route: Any, structures: Sequence[Any]) -> list[dict[str, Any]]:
+    """Rows of the ``structures`` layer for one route: each structure cut from the route's geometry.
+
+    Parameters
+    ----------
+    i : int
+        The route's index (``route_index``).
+    route : Route
+        The route; its segments give the geometry and say who designed each structure.
+    structures : sequence of corridor.align.vertical.Structure
+        ``RouteMetrics.structures`` of the route (kind, start_m, length_m, max_depth_m).
+
+    Returns
+    -------
+    list of dict
+        ``route_index``, ``route_name``, ``seq``, ``kind`` (tunnel, bridge), ``start_km``,
+        ``end_km``, ``length_m``, ``max_depth_m`` (greatest depth below / height above ground,
+        NaN where unknown), ``source`` (:data:`DESIGNED` where corridor designed it — new build
+        and modelled reference lines still to build —, :data:`NETWORK_DATA` for an existing
+        edge's, both joined by ``" and "`` if one structure has both), ``modelled`` (designed, or
+        on a modelled network) and a LineString between the structure's start and end chainage
+        (geodesic, as the route's ``length_m``).
+
+    Examples
+    --------
+    >>> from shapely.geometry import LineString
+    >>> from corridor.align.vertical import Structure
+    >>> from corridor.route import Route
+    >>> r = Route.from_lines([LineString([(46.0, 38.9), (46.1, 38.9)])], mode="rail",
+    ...                      attrs=[{"build": "new", "structure": "tunnel"}])
+    >>> row = structure_rows(0, r, [Structure("tunnel", 0.0, r.length_m, 40.0)])[0]
+    >>> row["kind"], row["source"], row["modelled"], round(row["length_m"])
+    ('tunnel', 'modelled design', True, 8675)
+    """
+    from shapely.geometry import LineString
+
+    seg = route.segments
+    off = route.offsets()
+    by_design = designed(route)
+    src = seg["source"].astype(str).to_numpy() if "source" in seg.columns else np.full(len(seg), "")
+    rows: list[dict[str, Any]] = []
+    for st in structures:
+        a, b = float(st.start_m), float(st.start_m) + float(st.length_m)
+        parts: list[np.ndarray] = []
+        who: set[bool] = set()
+        on_model = False
+        for k in np.flatnonzero((off[:-1] < b - 1e-6) & (off[1:] > a + 1e-6)):
+            lo, hi = float(off[k]), float(off[k + 1])
+            xy = _piece(seg.geometry.iat[k].coords, max(a, lo) - lo, min(b, hi) - lo, hi - lo)
+            parts.append(xy if not parts or not same_point(parts[-1][-1], xy[0]) else xy[1:])
+            who.add(bool(by_design[k]))
+            on_model = on_model or "modelled" in str(src[k])
+        if not parts:
+            continue
+        line = np.vstack(parts)
+        source = " and ".join(name for flag, name in ((True, DESIGNED), (False, NETWORK_DATA)) if flag in who)
+        rows.append({"route_index": i, "route_name": route.name, "seq": len(rows), "kind": str(st.kind),
+                     "start_km": a / 1000.0, "end_km": b / 1000.0, "length_m": float(st.length_m),
+                     "max_depth_m": float(st.max_depth_m), "source": source,
+                     "modelled": bool(True in who or on_model),
+                     "geometry": LineString(line if len(line) >= 2 else np.vstack([line, line]))})
+    return rows
+
+
 def layers(routes: Any, metrics: Sequence[Any] | None = None, *,
            profiles: Sequence[Any] | None = None) -> dict[str, Any]:
     """Build every export layer as a GeoDataFrame (EPSG:4326), keyed by :data:`LAYERS` name.
@@ -240,8 +330,8 @@ def layers(routes: Any, metrics: Sequence[Any] | None = None, *,
     >>> from corridor.route import Route
     >>> r = Route.from_lines([LineString([(46.0, 38.92), (46.3, 38.92)])], mode="rail", name="demo")
     >>> lay = layers([r])
-    >>> len(lay["routes"]), len(lay["segments"]), len(lay["border_crossings"])
-    (1, 2, 1)
+    >>> len(lay["routes"]), len(lay["segments"]), len(lay["border_crossings"]), len(lay["structures"])
+    (1, 2, 1, 0)
     """
     import geopandas as gpd
     from shapely.geometry import Point
@@ -270,6 +360,7 @@ def layers(routes: Any, metrics: Sequence[Any] | None = None, *,
         rec["geometry"] = _merge(list(route.segments.geometry))
         rows["routes"].append(rec)
         rows["segments"].extend(_segments_rows(i, route, prof))
+        rows["structures"].extend(structure_rows(i, route, getattr(met, "structures", None) or ()))
         for c in border_crossings(route, met):
             c = {k: v for k, v in c.items() if k != "geometry"}
             rows["border_crossings"].append({"route_index": i, "route_name": route.name, **c,
@@ -295,6 +386,9 @@ def layers(routes: Any, metrics: Sequence[Any] | None = None, *,
     for name in LAYERS:
         if rows[name]:
             gdf = gpd.GeoDataFrame(rows[name], geometry="geometry", crs="EPSG:4326")
+        elif name == "structures":
+            gdf = gpd.GeoDataFrame({c: np.array([], dtype=t) for c, t in _STRUCTURE_COLUMNS.items()},
+                                   geometry=gpd.GeoSeries([], crs="EPSG:4326"), crs="EPSG:4326")
         else:
             gdf = gpd.GeoDataFrame({"route_index": np.array([], dtype=int)},
                                    geometry=gpd.GeoSeries([], crs="EPSG:4326"), crs="EPSG:4326")

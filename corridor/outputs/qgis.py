@@ -4,7 +4,9 @@
 from the routes being written: routes and segments coloured by route (the
 route colours of the map and charts), drawn dashed where the alignment is
 modelled, border crossings as yellow discs with a black ring, waypoints as
-white discs labelled with their names, profile points as small grey dots.
+white discs labelled with their names, profile points as small grey dots,
+tunnels and bridges as wide lines in the structure colours of the profile
+charts (grey tunnels, blue bridges), dashed where modelled.
 :func:`write_layer_styles` stores them in the GeoPackage's ``layer_styles``
 table the way QGIS does (an attribute table registered in ``gpkg_contents``,
 one default style per layer), so QGIS opens every layer styled.
@@ -27,7 +29,7 @@ Examples
 >>> from corridor.route import Route
 >>> r = Route.from_lines([LineString([(46.0, 38.92), (46.3, 38.92)])], mode="rail", name="demo")
 >>> styles = layer_styles([r])
->>> sorted(styles) == sorted(["routes", "segments", "border_crossings", "waypoints", "profiles"])
+>>> sorted(styles) == sorted(["routes", "segments", "border_crossings", "waypoints", "profiles", "structures"])
 True
 >>> import xml.etree.ElementTree as ET
 >>> ET.fromstring(styles["routes"]).find("renderer-v2").get("type")
@@ -49,7 +51,7 @@ from corridor._errors import InvalidInputError
 from corridor._files import atomic_output
 from corridor._text import clean_text
 from corridor._types import BBox
-from corridor.outputs.charts import route_colour
+from corridor.outputs.charts import STRUCT_COLOURS, route_colour
 from corridor.outputs.relief import basemap_extent, write_hillshade_tif
 
 log = logging.getLogger(__name__)
@@ -60,9 +62,9 @@ __all__ = ["QGIS_VERSION", "hillshade_extent", "layer_styles", "write_layer_styl
 QGIS_VERSION = "3.28.0-Firenze"
 _DOCTYPE = "<!DOCTYPE qgis PUBLIC 'http://mrcc.com/qgis.dtd' 'SYSTEM'>\n"
 _GEOMETRY = {"routes": ("Line", 1), "segments": ("Line", 1), "border_crossings": ("Point", 0),
-             "waypoints": ("Point", 0), "profiles": ("Point", 0)}
+             "waypoints": ("Point", 0), "profiles": ("Point", 0), "structures": ("Line", 1)}
 _TITLES = {"routes": "Routes", "segments": "Route segments", "border_crossings": "Border crossings",
-           "waypoints": "Waypoints", "profiles": "Profile points"}
+           "waypoints": "Waypoints", "profiles": "Profile points", "structures": "Tunnels and bridges"}
 _CROSSING = ("#ffd166", "#000000")
 _WAYPOINT = ("#ffffff", "#333333")
 # Characters outside XML 1.0's Char production (#x9 | #xA | #xD | [#x20-#xD7FF] | [#xE000-#xFFFD] |
@@ -173,6 +175,12 @@ def _renderers(layer: str, routes: Sequence[Any]) -> tuple[ET.Element, ET.Elemen
                 rules.append((f'"route_index" = {i} AND "modelled"', f"{name} (modelled)",
                               _line_symbol("", colour, dashed=True, width=width)))
         return _rule_renderer(rules), None
+    if layer == "structures":
+        return _rule_renderer([
+            (f"\"kind\" = '{kind}' AND {'' if modelled else 'NOT '}\"modelled\"",
+             kind.capitalize() + "s" + (" (modelled)" if modelled else ""),
+             _line_symbol("", STRUCT_COLOURS[kind], dashed=modelled, width=2.2))
+            for kind in ("tunnel", "bridge") for modelled in (False, True)]), None
     if layer == "border_crossings":
         return _single_renderer(_marker_symbol("", *_CROSSING, 3.2)), None
     if layer == "waypoints":
@@ -321,7 +329,7 @@ def write_qgis_project(path: str | Path, gpkg: str | Path, routes: Any, *, dem: 
     tree = ET.SubElement(q, "layer-tree-group")
     layers = ET.SubElement(q, "projectlayers")
     order = ET.SubElement(q, "layerorder")
-    stack = [name for name in ("border_crossings", "waypoints", "routes", "segments", "profiles")
+    stack = [name for name in ("border_crossings", "waypoints", "structures", "routes", "segments", "profiles")
              if name in present]
     for name in stack:
         lid = f"corridor_{name}"

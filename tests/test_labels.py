@@ -1,0 +1,52 @@
+"""corridor._labels: every column of a comparison row has a label and unit from the one table."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from corridor._labels import (
+    LABELS,
+    band_label,
+    band_of,
+    display_band,
+    label,
+    label_with_unit,
+    unit_of,
+)
+from corridor.evaluation._rows import ROW_COLUMNS
+from corridor.evaluation.uncertainty_bands import BAND_COLUMNS, BAND_FIGURES
+
+
+@pytest.mark.parametrize("col", ROW_COLUMNS)
+def test_every_row_column_has_a_label(col):
+    """No column of RouteMetrics.as_row() falls back to its machine name turned into words:
+    each is in the table or follows one of its patterns (cost part, DEM band)."""
+    assert col in LABELS or band_of(col) is not None or re.fullmatch(r"cost_\w+_musd", col), col
+
+
+@pytest.mark.parametrize("col", [c for c in BAND_COLUMNS if c.endswith(("_p10", "_p90"))])
+def test_band_columns_take_their_figures_label_and_unit(col):
+    figure, pct = col.rsplit("_dem_", 1)
+    assert unit_of(col) == unit_of(figure) != ""
+    assert f"DEM {pct.upper()}" in label(col)
+    assert label_with_unit(col).endswith(f"({unit_of(figure)})")
+
+
+def test_band_labels_read_as_words():
+    assert label_with_unit("tunnel_km_dem_p10") == "Tunnels, DEM P10 (km)"
+    assert label_with_unit("cost_central_musd_dem_p90") == "Central construction cost, DEM P90 (million USD)"
+    assert label("dem_samples") == "DEM realisations"
+    assert [band_label(f) for f in BAND_FIGURES] == ["Tunnels, DEM P10–P90", "Bridges, DEM P10–P90",
+                                                     "Central construction cost, DEM P10–P90"]
+
+
+def test_band_pair_keeps_a_zero_end():
+    assert display_band("tunnel_km", 0.0, 3.64) == "0.0–3.6 km"
+    assert display_band("max_grade", 0.01, 0.02, "rail") == "10.0–20.0 ‰"
+    assert display_band("tunnel_km", float("nan"), 1.0) == "n/a–1.0 km"
+
+
+def test_published_columns_are_not_band_columns():
+    assert label("published_cost_dem_p10") == "Published: cost dem p10"
