@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import decimal
 import math
 import numbers
 import os
@@ -104,8 +105,9 @@ def _is_float(text: str) -> bool:
 def check_positive(value: Any, name: str, *, allow_zero: bool = False) -> float:
     """Validate a finite positive (or non-negative) number.
 
-    Only real numbers pass (``int``, ``float``, NumPy numbers: :class:`numbers.Real`):
-    text, even ``"0.01"``, and ``True``/``False`` are refused, naming ``name``.
+    Only real numbers pass (``int``, ``float``, NumPy numbers: :class:`numbers.Real`; a 0-d NumPy
+    array of one and :class:`decimal.Decimal` too): text, even ``"0.01"``, and ``True``/``False``
+    are refused, naming ``name``.
 
     >>> check_positive(2.5, "step_m")
     2.5
@@ -114,7 +116,10 @@ def check_positive(value: Any, name: str, *, allow_zero: bool = False) -> float:
     ...
     corridor._errors.ParameterError: max_grade must be a number, got '0.01' (str); pass it without quotes, e.g. 0.01
     """
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):  # NumPy bools are not Real
+    kind = getattr(getattr(value, "dtype", None), "kind", "")
+    if getattr(value, "ndim", None) == 0 and kind and kind in "iuf":  # a 0-d NumPy array of a number
+        value = value.item()
+    if isinstance(value, bool) or not isinstance(value, numbers.Real | decimal.Decimal):  # NumPy bools are not Real
         hint = f"; pass it without quotes, e.g. {float(value):g}" if isinstance(value, str) and _is_float(value) else ""
         raise ParameterError(f"{name} must be a number, got {value!r} ({type(value).__name__}){hint}")
     v = float(value)

@@ -285,14 +285,6 @@ class CostParams:
         for low, high in _ORDERED:
             if getattr(self, low) > getattr(self, high):
                 raise ParameterError(f"{low} ({getattr(self, low)}) must not exceed {high} ({getattr(self, high)})")
-        for mode in ("rail", "road"):  # the vertical design builds a structure only where it pays
-            line = getattr(self, f"{mode}_new_musd_per_km")[1]
-            for kind in ("tunnel", "bridge"):
-                name = f"{mode}_{kind}_musd_per_km"
-                if getattr(self, name)[1] < line:
-                    raise ParameterError(f"{name} (central {getattr(self, name)[1]:g}) must not be below "
-                                         f"{mode}_new_musd_per_km (central {line:g}): a {kind} cheaper than open "
-                                         "line would be built everywhere")
 
     # ------------------------------------------------------------ helpers
     @classmethod

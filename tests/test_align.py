@@ -711,6 +711,7 @@ def test_new_build_joins_a_modelled_line_at_its_level_or_else_the_line_stays_con
         return solve(pb, i, *a, **kw)
 
     monkeypatch.setattr(tracing, "_solve_leg", nothing_else)
+    tracing._warn_fallback.cache_clear()  # warned once per route, reason and fallback
     caplog.clear()
     with caplog.at_level(logging.WARNING, logger="corridor.align.tracing"):
         r2 = trace(["Yerevan", "Gyumri"], mode="rail", network=net)
@@ -757,6 +758,9 @@ def test_a_join_out_of_reach_gives_the_network_alone_where_it_joins_the_waypoint
         return real(*a, **kw)
 
     monkeypatch.setattr(_assembly, "vertical_design", unreachable)
+    from corridor.align import tracing
+
+    tracing._warn_fallback.cache_clear()
     with caplog.at_level(logging.WARNING, logger="corridor.align.tracing"):
         r = trace(["Meghri", "Ordubad"], mode="rail", network=net, stay_in=["ARM", "NAX"])
     assert "the route follows the network alone" in caplog.text
@@ -765,6 +769,17 @@ def test_a_join_out_of_reach_gives_the_network_alone_where_it_joins_the_waypoint
     _assert_continuous(r)
     m = evaluate(r, dem_samples=0)
     assert m.as_row()["max_grade"] <= 0.0125 * 1.01 and m.over_ruling_km == 0.0
+
+
+def test_the_network_alone_must_reach_the_waypoints_it_stands_in_for():
+    """A waypoint ~1.2 km above the modelled line and off the network: the network alone would snap to a
+    node 9.4 km short of it (its ends snap up to 20 km), so it is no stand-in; new build alone cannot climb
+    there either, and that reason is given."""
+    from corridor.network import load_network
+
+    net = load_network("reference")
+    with pytest.raises(NoFeasibleAlignment, match=r"cannot join Meghri .* and 46\.0227,38\.9896"):
+        trace(["Meghri", (46.0227, 38.9896)], mode="rail", network=net, stay_in=["ARM", "NAX"])
 
 
 def _assert_continuous(route) -> None:

@@ -643,3 +643,17 @@ def test_truncated_pbf_leaves_cache_folder_empty(tmp_path, monkeypatch):
     assert not cache.exists() or sorted(p.relative_to(cache) for p in cache.rglob("*")) == []
     _network.load_network(good, cache=False)  # a good parse remembers the checksum, nothing else
     assert [p.parent.name for p in cache.rglob("*") if p.is_file()] == ["checksums"]
+
+
+def test_check_positive_takes_every_kind_of_real_number():
+    """Numbers in any numeric type pass (NumPy scalars and 0-d arrays, as reductions give them, and
+    Decimal); only text, booleans and arrays of several values are refused."""
+    import decimal
+
+    import numpy as np
+
+    for v in (0.02, 2, np.float32(0.5), np.int64(3), np.array(0.02), decimal.Decimal("0.01")):
+        assert _validate.check_positive(v, "g") == pytest.approx(float(v))
+    for bad in (np.array([1.0, 2.0]), np.array(True), np.bool_(False)):
+        with pytest.raises(ParameterError, match="g must be a number"):
+            _validate.check_positive(bad, "g")

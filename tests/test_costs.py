@@ -206,13 +206,19 @@ def test_table_parameter_shape_errors():
 
 @pytest.mark.parametrize("mode", ["rail", "road"])
 @pytest.mark.parametrize("kind", ["tunnel", "bridge"])
-def test_a_structure_cheaper_than_open_line_is_refused(mode, kind):
-    # the vertical design would build it everywhere (and its level grid assumes it does not pay)
+def test_a_structure_cheaper_than_open_line_prices_but_is_refused_by_the_design(mode, kind):
+    # pricing with such rates is fine (sensitivity variants scale one rate), a design with them is not:
+    # it would build the structure everywhere
+    import numpy as np
+
+    from corridor.align.vertical import design_grade_line
+
     line = getattr(CostParams(), f"{mode}_new_musd_per_km")
-    cheap = (line[0] / 2, line[1] / 2, line[2])
+    p = CostParams().replace(**{f"{mode}_{kind}_musd_per_km": (line[0] / 2, line[1] / 2, line[2])})
+    assert cost_band({(mode, "new", "flat", kind): 1.0}, params=p)[1] == pytest.approx(line[1] / 2)
+    d = np.arange(0.0, 2001.0, 100.0)
     with pytest.raises(ParameterError, match=f"{mode}_{kind}_musd_per_km .* must not be below {mode}_new_musd_per_km"):
-        CostParams().replace(**{f"{mode}_{kind}_musd_per_km": cheap})
-    CostParams().replace(**{f"{mode}_{kind}_musd_per_km": (line[1], line[1], line[2] * 2)})  # equal: allowed
+        design_grade_line(d, np.full(d.size, 100.0), mode=mode, max_grade=0.0125, params=p)
 
 
 def test_designed_open_line_takes_no_terrain_factor():

@@ -450,3 +450,8 @@ def test_no_structures_gives_an_empty_layer_with_its_columns(tmp_path, data):
         assert len(got) == 0
         assert {"route_index", "route_name", "kind", "start_km", "length_m", "max_depth_m", "source",
                 "modelled"} <= set(got.columns)
+        info = pyogrio.read_info(out, layer="structures")
+        types = dict(zip(info["fields"], info["dtypes"], strict=True))
+        # the same schema as a layer with rows: text stays text (an empty column was written as REAL)
+        assert [types[c] for c in ("route_name", "kind", "source")] == ["object"] * 3
+        assert types["start_km"] == "float64" and types["route_index"] == "int64"

@@ -77,6 +77,27 @@ def test_modelled_vs_published_and_dem_band(tmp_path):
     assert "no line designed by corridor to build" in text  # the existing-only route says it has no band
 
 
+def test_scenarios_not_routed_are_named_with_their_reason(tmp_path):
+    from types import SimpleNamespace
+
+    from corridor.evaluation import evaluate, table
+    from corridor.evaluation.published import published_table
+
+    r = Route.from_lines([LineString([(46.0, 38.92), (46.3, 38.92)])], mode="rail", name="Existing only")
+    ms = [evaluate(r, dem_samples=0)]
+    bad = ("<b>Hrazdan</b>", "the ruling grade <script>x</script> cannot join")
+    scen = SimpleNamespace(name=bad[0], slug="h",
+                           published=[{"figure": "cost", "value": 318, "unit": "MUSD", "source": "s", "measure": "cost"}])
+    for pub, listed in ((published_table(ms, unrouted=[(scen, bad[1])]), True), (None, False)):
+        out = report.write_report(tmp_path / "r.html", [r], ms, table(ms), provenance={}, basemap="none",
+                                  published=pub, unrouted=[bad])
+        text = re.sub(r'srcdoc="[^"]*"', "", out.read_text(encoding="utf-8"))
+        assert "<b>Not routed</b>" in text and "&lt;script&gt;x&lt;/script&gt;" in text and "<script>x" not in text
+        assert "&lt;b&gt;Hrazdan&lt;/b&gt;" in text
+        # only where the table holds their figures does the report say so
+        assert ("their published figures are listed below" in text) is listed
+
+
 def test_untrusted_text_escaped(written):
     _, _, text = written
     assert XSS not in text

@@ -118,6 +118,12 @@ def cost_model(mode: str, params: CostParams, tracks_or_lanes: int | None) -> tu
         if getattr(params, name) <= 0:
             raise ParameterError(f"cost parameter {name!r} must be greater than zero, got {getattr(params, name)!r}")
     rate = [unit_rate(params, mode, "new", s)[0][1] * 1000.0 for s in ("none", "tunnel", "bridge")]
+    for kind, r in (("tunnel", rate[1]), ("bridge", rate[2])):  # the design builds a structure only where it pays
+        if r < rate[0]:
+            raise ParameterError(f"{mode}_{kind}_musd_per_km (central {r / 1000:g}) must not be below "
+                                 f"{mode}_new_musd_per_km (central {rate[0] / 1000:g}) for a vertical design: a "
+                                 f"{kind} cheaper than open line would be built everywhere (repricing with such "
+                                 "rates, as a sensitivity variant does, is fine)")
     return CostModel(
         open_usd_m=rate[0], tunnel_usd_m=rate[1], bridge_usd_m=rate[2], w_cut=w_cut, w_fill=w_fill,
         s_cut=params.cut_side_slope, s_fill=params.fill_side_slope,

@@ -120,16 +120,29 @@ class Problem:
         return rows + r0, cols + c0
 
 
+def station_points(place: Place) -> set[tuple[float, float]]:
+    """Stations of the modelled reference network that serve ``place`` (matched by the waypoint's
+    position, within :data:`corridor.align.surface.SPUR_MAX_M`): where a line was traced, the spur
+    out to the waypoint and back was cut (:attr:`corridor.network.DesignLevels.stations`)."""
+    return {st for key, points in reference_design().stations.items()
+            if abs(key[0] - place.lon) <= _cost.AT_PLACE_DEG and abs(key[1] - place.lat) <= _cost.AT_PLACE_DEG
+            for st in points if great_circle_m(place.lon, place.lat, st[0], st[1]) <= _cost.SPUR_MAX_M}
+
+
+def at_stop(place: Place, lon: float, lat: float) -> bool:
+    """Whether ``(lon, lat)`` is the waypoint ``place`` itself or a station of the reference network
+    that serves it (:func:`station_points`), within :data:`corridor.align.surface.AT_PLACE_DEG`."""
+    return any(abs(x - lon) <= _cost.AT_PLACE_DEG and abs(y - lat) <= _cost.AT_PLACE_DEG
+               for x, y in {(place.lon, place.lat), *station_points(place)})
+
+
 def _station_nodes(net: Any, place: Place) -> set[int]:
-    """Nodes of the one station of the modelled reference network that serves ``place`` (matched by the
-    waypoint's position, within :data:`corridor.align.surface.SPUR_MAX_M`): where its line was traced
-    the spur out to the waypoint and back was cut (:attr:`corridor.network.DesignLevels.stations`).
-    None where several stations serve it (the line would not be continuous between them)."""
+    """Nodes of the one station of the modelled reference network that serves ``place``
+    (:func:`station_points`). None where several stations serve it (the line would not be continuous
+    between them)."""
     if "source" not in net.columns or not (net["source"] == REFERENCE_SOURCE).any():
         return set()
-    found = {st for key, points in reference_design().stations.items()
-             if abs(key[0] - place.lon) <= _cost.AT_PLACE_DEG and abs(key[1] - place.lat) <= _cost.AT_PLACE_DEG
-             for st in points if great_circle_m(place.lon, place.lat, st[0], st[1]) <= _cost.SPUR_MAX_M}
+    found = station_points(place)
     if len(found) != 1:
         return set()
     (lon, lat), = found

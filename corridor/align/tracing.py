@@ -64,6 +64,7 @@ Examples
 
 from __future__ import annotations
 
+import functools
 import logging
 import math
 from collections.abc import Iterable, Mapping, Sequence
@@ -84,11 +85,13 @@ from corridor.align._levels import waypoint_window
 from corridor.align._problem import (
     SEARCHES,
     Problem,
+    at_stop,
     check_search,
     excluded_units,
     half_width,
     leg_name,
     setup,
+    station_points,
 )
 from corridor.align._refine import refine
 from corridor.align.structures import FLAG_STEP_M, flag_structures
@@ -375,7 +378,7 @@ def _trace_problem(pb: Problem, costs: np.ndarray, name: str | None, allow_new: 
         if pb.network is not None and last is not None and last.modelled:
             route: Route | None = None
             try:
-                route, how = _network_only(pb, nm), "the network alone"
+                route, how = _network_only(pb, nm, at_waypoints=True), "the network alone"
             except NoFeasibleAlignment as exc:
                 log.debug("%s: the network alone does not join the waypoints (%s)", nm, exc)
                 saved, pb.network = pb.network, None
@@ -387,8 +390,7 @@ def _trace_problem(pb: Problem, costs: np.ndarray, name: str | None, allow_new: 
                 finally:  # the problem is shared (alternatives): the next search has its network again
                     pb.network = saved
             if route is not None:
-                log.warning("%s: new build cannot join the modelled line at its own level within the ruling grade "
-                            "(%s); the route follows %s", nm, last, how)
+                _warn_fallback(nm, str(last), how)
                 return route.with_meta(join_fallback=f"{how}: {last}")
         raise NoFeasibleAlignment(why) from cause
 
@@ -428,9 +430,30 @@ def _trace_problem(pb: Problem, costs: np.ndarray, name: str | None, allow_new: 
                               f"({', '.join(sorted(excluded_units(pb)))}); add a waypoint on the allowed side")
 
 
-def _network_only(pb: Problem, name: str) -> Route:
+@functools.lru_cache(maxsize=64)
+def _warn_fallback(name: str, reason: str, how: str) -> None:
+    """Once per route, reason and fallback (alternatives trace the same problem again and again)."""
+    log.warning("%s: new build cannot join the modelled line at its own level within the ruling grade (%s); the "
+                "route follows %s", name, reason, how)
+
+
+def _network_only(pb: Problem, name: str, *, at_waypoints: bool = False) -> Route:
+    """The route over the network alone, leg by leg (ends snapped to the nearest nodes). With
+    ``at_waypoints``, each leg runs between its waypoints' stops (the waypoint where the network has a
+    node there, else the one station of the reference network that serves it) and must start and end
+    at them (:func:`corridor.align._problem.at_stop`), else NoFeasibleAlignment."""
+    import dataclasses
+
     import pandas as pd
 
+    stops = list(pb.places)
+    if at_waypoints:
+        net = _net_edges(pb)
+        for k, p in enumerate(pb.places):
+            served = station_points(p)
+            if not _cost.nodes_at(net, p.lon, p.lat) and len(served) == 1:
+                (lon, lat), = served
+                stops[k] = dataclasses.replace(p, lon=lon, lat=lat)
     parts = []
     for i in range(len(pb.places) - 1):
         try:
@@ -438,11 +461,17 @@ def _network_only(pb: Problem, name: str) -> Route:
             if pb.stay_in:
 
                 excluded |= {u for u in index().codes if u not in pb.stay_in}
-            parts.append(pb.network.route(pb.places[i], pb.places[i + 1], mode=pb.mode,
-                                          avoid_units=tuple(sorted(excluded))))
+            part = pb.network.route(stops[i], stops[i + 1], mode=pb.mode, avoid_units=tuple(sorted(excluded)))
         except NoRouteError as exc:
             raise NoFeasibleAlignment(f"{leg_name(pb.places, i)}: {exc}; allow_new=True would bridge "
                                       "the gap with a new alignment") from exc
+        if at_waypoints:
+            for place, (lon, lat) in ((pb.places[i], part.start), (pb.places[i + 1], part.end)):
+                if not at_stop(place, lon, lat):
+                    raise NoFeasibleAlignment(f"{leg_name(pb.places, i)}: the network does not reach {place.name} "
+                                              f"(its nearest node is {great_circle_m(place.lon, place.lat, lon, lat):.0f} m "
+                                              "away)")
+        parts.append(part)
     seg = pd.concat([p.segments for p in parts], ignore_index=True)
     import geopandas as gpd
 

@@ -36,9 +36,6 @@ from corridor._errors import InvalidInputError
 from corridor._files import atomic_output
 from corridor._labels import format_metric
 from corridor._text import plain_label
-
-# The one rule of which segments are built on a new formation (and so priced, and earthworks counted, as new
-# build). Not yet exported by corridor.evaluation; uncertainty_bands is its public module that imports it.
 from corridor.evaluation import priced_new
 
 log = logging.getLogger(__name__)

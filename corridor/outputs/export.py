@@ -127,7 +127,7 @@ def scalarize(df: pd.DataFrame) -> pd.DataFrame:
     geom = getattr(out, "_geometry_column_name", None)
     out.columns = [str(c) for c in out.columns]
     for col in out.columns:
-        if col == geom or out[col].dtype != object:
+        if col == geom or out[col].dtype != object or len(out) == 0:  # an empty column keeps its (text) type
             continue
         vals = [_scalar(v) for v in out[col]]
         kinds = {type(v) for v in vals if v is not None and not (isinstance(v, float) and math.isnan(v))}

@@ -228,13 +228,16 @@ def _published_html(pub: Any) -> str:
             "disagree with each other at times; treat them as bands.</p>")
 
 
-def _unrouted_html(unrouted: Sequence[tuple[str, str]]) -> str:
-    """The scenarios left out of the comparison, each with its reason (escaped)."""
+def _unrouted_html(unrouted: Sequence[tuple[str, str]], published: Any) -> str:
+    """The scenarios left out of the comparison, each with its reason (escaped); whether their published
+    figures are in the modelled-vs-published table is said only where they are."""
     if not unrouted:
         return ""
     items = "".join(f"<li><b>{html_text(name)}</b>: {html_text(why)}</li>" for name, why in unrouted)
-    return ("<p><b>Not routed</b> (left out of the table; their published figures are listed below with no "
-            f"modelled value):</p><ul class='unrouted'>{items}</ul>")
+    listed = published is not None and "route" in getattr(published, "columns", ()) and all(
+        name in set(published["route"].astype(str)) for name, _why in unrouted)
+    where = ("; their published figures are listed below with no modelled value" if listed else "")
+    return f"<p><b>Not routed</b> (left out of the table{where}):</p><ul class='unrouted'>{items}</ul>"
 
 
 def _band_html(table: Any, metrics: Sequence[Any] | None) -> str:
@@ -354,7 +357,7 @@ def write_report(path: str | Path, routes: Sequence[Any], metrics: Sequence[Any]
                      "or the modelled reference network; they are drawn dashed on the map.</p>")
     if published is None and metrics is not None:
         published = published_table(metrics)
-    parts += ["<h2>Comparison</h2>", table_html, _unrouted_html(unrouted), chart_html,
+    parts += ["<h2>Comparison</h2>", table_html, _unrouted_html(unrouted, published), chart_html,
               "<h2>Modelled vs published</h2>", _published_html(published),
               "<h2>DEM uncertainty</h2>", _band_html(table, metrics),
               "<h2>Map</h2>",
