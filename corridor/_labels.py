@@ -48,14 +48,14 @@ _GRADE = "grade"  # pseudo-unit: ‰ for rail, % otherwise
 #: Column -> (label, unit). Columns following a pattern (per unit, per cost part) are added below.
 LABELS: dict[str, tuple[str, str]] = {
     "rank": ("Rank", ""),
-    "score": ("Score (lower is better)", ""),
+    "score": ("Score (1 best, 0 worst)", ""),
     "name": ("Name", ""),
     "mode": ("Mode", ""),
     "scenario": ("Scenario", ""),
     "status": ("Status", ""),
     "length_km": ("Length", "km"),
     "length_km_existing_active": ("Length on existing active line", "km"),
-    "length_km_existing_disused": ("Length on existing disused line", "km"),
+    "length_km_existing_disused": ("Length on disused, abandoned or dismantled line (dismantled priced as new)", "km"),
     "length_km_new": ("Length of new build", "km"),
     "n_crossings": ("Border crossings", ""),
     "n_border_stops": ("Border stops", ""),
@@ -179,10 +179,13 @@ def _published_parts(key: str) -> tuple[str, str]:
 
 
 def unit_of(key: str, mode: str = "") -> str:
-    """Unit of a column (``""`` for counts and text); grades: ``‰`` for rail, ``%`` otherwise.
+    """Unit of a column (``""`` for counts and text); grades: ``‰`` for rail, ``%`` otherwise, both
+    for a table of both modes (``mode="mixed"``).
 
     >>> unit_of("max_grade", "rail"), unit_of("max_grade", "road"), unit_of("cost_bridges_musd")
     ('‰', '%', 'million USD')
+    >>> unit_of("max_grade", "mixed")
+    '‰ rail, % road'
     """
     key = str(key)
     band = None if key in LABELS else band_of(key)
@@ -192,7 +195,7 @@ def unit_of(key: str, mode: str = "") -> str:
     if key not in LABELS and re.fullmatch(r"cost_\w+_musd", key):
         unit = "million USD"
     if unit == _GRADE:
-        return "‰" if mode == "rail" else "%"
+        return {"rail": "‰", "mixed": "‰ rail, % road"}.get(mode, "%")
     return unit
 
 

@@ -536,6 +536,11 @@ def connect(address: str, *, timeout: float | None = None) -> Client:
             f"cannot connect to the Dask scheduler at {address!r} within {wait_s:g} s ({exc}); "
             "check the address and that the scheduler is running, or use --workers N for local processes"
         ) from exc
+    except Exception as exc:  # something answered there, but not the Dask protocol (e.g. a MemoryError decoding it)
+        raise CorridorError(
+            f"the service at {address!r} did not answer as a Dask scheduler ({type(exc).__name__}); check the "
+            "address, or use --workers N for local processes"
+        ) from exc
     return client
 
 

@@ -229,6 +229,44 @@ def test_connect_unreachable() -> None:
         batch.connect("tcp://127.0.0.1:1", timeout=-1)
 
 
+def test_connect_to_a_service_that_is_not_dask_is_one_error() -> None:
+    """A loopback server that answers with bytes that are not the Dask protocol (a frame count, then
+    garbage) made distributed raise struct.error (MemoryError for other bytes) through the CLI; now one
+    CorridorError."""
+    import socket
+    import threading
+
+    srv = socket.socket()
+    srv.bind(("127.0.0.1", 0))
+    srv.listen(4)
+    port = srv.getsockname()[1]
+    stop = threading.Event()
+
+    def answer() -> None:
+        srv.settimeout(0.2)
+        while not stop.is_set():
+            try:
+                conn, _ = srv.accept()
+            except OSError:
+                continue
+            with conn:
+                try:
+                    conn.recv(65536)
+                    conn.sendall(b"\x01" + b"\x00" * 7 + b"\xff" * 16)
+                except OSError:
+                    pass
+
+    t = threading.Thread(target=answer, daemon=True)
+    t.start()
+    try:
+        with pytest.raises(CorridorError, match=f"127.0.0.1:{port}.* did not answer as a Dask scheduler"):
+            batch.connect(f"tcp://127.0.0.1:{port}", timeout=3)
+    finally:
+        stop.set()
+        t.join(2)
+        srv.close()
+
+
 def test_dask_worker_killed(routes: list[Any], dask_client: Any) -> None:
     client, _ = dask_client
     items, params = _variants(routes, 300)

@@ -50,3 +50,25 @@ def test_band_pair_keeps_a_zero_end():
 
 def test_published_columns_are_not_band_columns():
     assert label("published_cost_dem_p10") == "Published: cost dem p10"
+
+
+def test_the_score_label_reads_the_way_the_ranking_does():
+    """The ranking gives 1 to the best route (rank 1 has the highest score); the label said "lower is
+    better"."""
+    import pandas as pd
+
+    from corridor._labels import label
+    from corridor.evaluation.ranking import score
+
+    t = pd.DataFrame({"name": ["short", "long"], "length_km": [10.0, 20.0], "cost_central_musd": [1.0, 2.0]})
+    s = score(t, {"length_km": 1.0, "cost_central_musd": 1.0})
+    assert s.iloc[0] > s.iloc[1]  # the shorter, cheaper route scores higher
+    assert "1 best" in label("score") and "lower" not in label("score")
+
+
+def test_grade_units_of_a_table_of_both_modes():
+    from corridor._labels import label_with_unit
+
+    assert label_with_unit("max_grade", "rail").endswith("(‰)")
+    assert label_with_unit("max_grade", "road").endswith("(%)")
+    assert label_with_unit("max_grade", "mixed").endswith("(‰ rail, % road)")

@@ -222,7 +222,8 @@ def _is_zero(v: Any) -> bool:
 _GROUPS: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
     ("Length", (*((k, "in " + k.removeprefix("length_km_")) for k in _UNIT_KEYS),
                 ("length_km_existing_active", "on existing active line"),
-                ("length_km_existing_disused", "on existing disused line"), ("length_km_new", "new build"))),
+                ("length_km_existing_disused", "on disused or dismantled line (dismantled priced as new)"),
+                ("length_km_new", "new build"))),
     ("Elevation", (("min_elevation_m", "lowest"), ("max_elevation_m", "highest"), ("mean_elevation_m", "mean"),
                    ("ascent_m", "ascent"), ("descent_m", "descent"))),
     ("Grade", (("max_grade", "max"), ("mean_grade", "mean"), ("ruling_grade", "ruling"),

@@ -61,8 +61,9 @@ __all__ = ["ATTRIBUTIONS", "KEY_COLUMNS", "LINK_SCRIPT", "write_report"]
 
 #: Attributions required by the licences of the data the report shows.
 ATTRIBUTIONS: tuple[tuple[str, str], ...] = (
-    ("OpenStreetMap", "Network and boundary data © OpenStreetMap contributors, available under the "
-                      "Open Database License (ODbL 1.0); boundaries prepared by geo-maps (Simone Primarosa)."),
+    ("OpenStreetMap", "Boundary data, and network data where the network is OpenStreetMap (the embedded "
+                      "reference network is modelled, not OSM), © OpenStreetMap contributors, available under "
+                      "the Open Database License (ODbL 1.0); boundaries prepared by geo-maps (Simone Primarosa)."),
     ("GeoNames", "Place names and coordinates from GeoNames (geonames.org), licensed CC BY 4.0; "
                  "curated coordinates from the cited Wikipedia articles (CC BY-SA 4.0)."),
     ("GLOBE", "Elevation: GLOBE Task Team et al. (1999), The Global Land One-kilometer Base Elevation "
@@ -129,8 +130,10 @@ def _table_html(table: Any, columns: Sequence[str] | None = None,
         raise InvalidInputError(f"table must be a pandas DataFrame (from compare()), got {type(table).__name__}")
     df = table.reset_index() if "name" not in table.columns and table.index.name else table
     cols = [c for c in columns if c in df.columns] if columns is not None else list(df.columns)
+    modes = set(df["mode"].astype(str)) if "mode" in df.columns else set()
+    table_mode = next(iter(modes)) if len(modes) == 1 else ("mixed" if modes else "")  # grades: ‰ rail, % road
     head = "".join(f'<th class="{"t" if df[c].dtype == object or str(df[c].dtype) == "str" else ""}" '
-                   f'title="{html_text(c)}">{html_text(label_with_unit(str(c)))}</th>' for c in cols)
+                   f'title="{html_text(c)}">{html_text(label_with_unit(str(c), table_mode))}</th>' for c in cols)
     body = []
     for _, row in df.iterrows():
         mode = str(row.get("mode", ""))
