@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
-from urllib3.exceptions import HTTPError, InvalidHeader, MaxRetryError
+from urllib3.exceptions import HTTPError, InvalidHeader, MaxRetryError, NameResolutionError
 from urllib3.util import Retry
 
 from corridor import settings
@@ -246,6 +246,14 @@ class _Retry(Retry):
     def _sleep_backoff(self) -> None:
         _sleep(self.get_backoff_time())
 
+    def increment(self, method: str | None = None, url: str | None = None, response: Any = None,
+                  error: Exception | None = None, _pool: Any = None, _stacktrace: Any = None) -> _Retry:
+        """A host name that does not resolve is not retried: offline, or a wrong URL; waiting changes
+        nothing (an offline ``corridor fetch dem`` waited a minute of back-off for its one error)."""
+        if isinstance(error, NameResolutionError):
+            raise MaxRetryError(_pool, url or "", error) from error
+        return super().increment(method, url, response, error, _pool, _stacktrace)  # type: ignore[return-value]
+
 
 class _Failed(Exception):
     """A response that arrived but cannot be used (a failed attempt, retried)."""
@@ -290,6 +298,10 @@ def _exchange(url: str, send: Callable[[Any], Any], consume: Callable[[Any], _T]
                 resp = send(session)
             except requests.RequestException as exc:
                 cause = exc.args[0] if exc.args else None
+                if isinstance(cause, MaxRetryError) and isinstance(cause.reason, NameResolutionError):
+                    raise DownloadError(f"could not download {url}: its host name does not resolve "
+                                        f"({_name(cause.reason)}); check the network connection or the server URL "
+                                        "in corridor.settings, then try again") from cause.reason
                 if isinstance(cause, MaxRetryError) and cause.reason is not None:
                     raise _gave_up(url, _name(cause.reason)) from cause.reason
                 raise DownloadError(f"request to {url} failed: {_name(exc)}; check the URL") from exc

@@ -490,3 +490,23 @@ def test_two_processes_same_file(http_server, tmp_cache):
     assert results == [MD5, MD5]
     assert dest.read_bytes() == BODY and not _part(dest).exists()
     assert http_server.hits("/p.pbf") == 1  # the second process found the finished file
+
+
+def test_a_host_name_that_does_not_resolve_is_not_retried(tmp_cache, fast_retries, sleeps, monkeypatch):
+    """Offline, every download failed name resolution and was retried with back-off (a minute for
+    `corridor fetch dem`); a name that does not resolve now gives one error at once. The resolver is
+    replaced, so no lookup leaves the machine."""
+    import socket
+
+    real = socket.getaddrinfo
+
+    def resolve(host, *a, **kw):
+        if host == "dem.example.test":
+            raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+        return real(host, *a, **kw)
+
+    monkeypatch.setattr(socket, "getaddrinfo", resolve)
+    with pytest.raises(DownloadError, match="host name does not resolve") as ei:
+        _http.download("http://dem.example.test/tile.tif", tmp_cache / "tile.tif")
+    assert isinstance(ei.value, CorridorError) and sleeps == []
+    assert _cache_files(tmp_cache) == set()
