@@ -118,6 +118,23 @@ def test_server_error_is_reported(server):
         fetch_copernicus((45.1, 39.1, 45.9, 39.9))
 
 
+def test_many_failed_tiles_make_one_short_line(server, caplog):
+    """Every tile of a 2 x 2 box fails: the error gives the first reason in full and names the others
+    (their reasons go to the log), instead of one ~2,000-character line of four URLs."""
+    import logging
+
+    names = [tile_name(lat, lon) for lat in (38, 39) for lon in (45, 46)]
+    for n in names:
+        server.add("/glo90" + _path(n), Reply(status=503))
+    with caplog.at_level(logging.INFO, logger="corridor.terrain.copernicus"), \
+            pytest.raises(DownloadError) as ei:
+        fetch_copernicus((45.5, 38.8, 46.7, 39.3))
+    msg = str(ei.value)
+    assert msg.startswith("4 copernicus-90 tile(s) failed: ") and "3 more failed: " in msg
+    assert all(n in msg for n in names) and msg.count("http") == 1 and len(msg) < 800
+    assert sum("tile failed" in r.getMessage() for r in caplog.records) == 3
+
+
 def test_glo30_and_custom_folder(server, tile_bytes, tmp_path):
     name = tile_name(38, 46, source="copernicus-30")
     server.add("/glo30" + _path(name), Reply(body=tile_bytes(38, 46, n=60)))

@@ -446,7 +446,12 @@ def fetch_copernicus(
     if result.tiles:
         result.provenance = _write_provenance(root, result.tiles, entries)
     if failures:
+        for f in failures[1:]:
+            log.info("tile failed: %s", f)
+        # one line: the first failure in full, the others by tile name (their reasons are logged)
+        others = [f.split(": ", 1)[0] for f in failures[1:]]
+        more = f"; {len(others)} more failed: {', '.join(others)} (reasons logged)" if others else ""
         raise DownloadError(
-            f"{len(failures)} {source} tile(s) failed: " + "; ".join(failures)
-            + f". {len(result.paths)} good tiles are cached in {root}; run the command again to retry")
+            f"{len(failures)} {source} tile(s) failed: {failures[0]}{more}. {len(result.paths)} good tiles are "
+            f"cached in {root}; run the command again to retry")
     return result
