@@ -12,6 +12,7 @@ from shapely.geometry import LineString, Polygon
 
 from corridor import NoFeasibleAlignment, scenarios
 from corridor._errors import DEMCoverageError, InvalidInputError, ParameterError, UnknownPlaceError
+from corridor._logs import reset_once
 from corridor._types import Place
 from corridor.align import GRADE_TOL, alternatives, flag_structures, shared_share, trace
 from corridor.align._assembly import _taut, spur_length, trim_spur
@@ -711,7 +712,7 @@ def test_new_build_joins_a_modelled_line_at_its_level_or_else_the_line_stays_con
         return solve(pb, i, *a, **kw)
 
     monkeypatch.setattr(tracing, "_solve_leg", nothing_else)
-    tracing._warn_fallback.cache_clear()  # warned once per route, reason and fallback
+    reset_once()  # warned once per route, reason and fallback
     caplog.clear()
     with caplog.at_level(logging.WARNING, logger="corridor.align.tracing"):
         r2 = trace(["Yerevan", "Gyumri"], mode="rail", network=net)
@@ -758,9 +759,7 @@ def test_a_join_out_of_reach_gives_the_network_alone_where_it_joins_the_waypoint
         return real(*a, **kw)
 
     monkeypatch.setattr(_assembly, "vertical_design", unreachable)
-    from corridor.align import tracing
-
-    tracing._warn_fallback.cache_clear()
+    reset_once()
     with caplog.at_level(logging.WARNING, logger="corridor.align.tracing"):
         r = trace(["Meghri", "Ordubad"], mode="rail", network=net, stay_in=["ARM", "NAX"])
     assert "the route follows the network alone" in caplog.text

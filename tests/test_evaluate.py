@@ -23,6 +23,7 @@ from corridor import (
     UnknownUnitError,
     scenarios,
 )
+from corridor._logs import reset_once
 from corridor.costs import CostParams
 from corridor.data import lookup
 from corridor.evaluation import DEFAULT_WEIGHTS, rank_changes
@@ -607,10 +608,9 @@ def test_the_ruling_grade_is_the_one_the_route_was_traced_to(traced_road):
 def test_a_design_parameter_override_on_stored_reference_designs_is_a_warning(caplog):
     import logging
 
-    from corridor.evaluation import _core
 
     r = scenarios.get("meghri-road").route(network="reference")
-    _core._warn_once.cache_clear()
+    reset_once()
     with caplog.at_level(logging.WARNING, logger="corridor.evaluation._core"):
         evaluate(r, dem_samples=0, params=CostParams().replace(gauge_break_dwell_h=1.0))  # not a design field
         assert not caplog.records

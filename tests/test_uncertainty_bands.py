@@ -17,6 +17,7 @@ from shapely.geometry import LineString
 
 from corridor import settings
 from corridor._errors import ParameterError
+from corridor._logs import reset_once
 from corridor.align import trace
 from corridor.costs import CostParams
 from corridor.evaluation import evaluate
@@ -224,7 +225,7 @@ def test_too_few_realisations_warn_once(caplog):
 
     from corridor.evaluation import uncertainty_bands as ub
 
-    ub._warn_few.cache_clear()
+    reset_once()
     with caplog.at_level(logging.WARNING, logger="corridor.evaluation.uncertainty_bands"):
         assert check_samples(0) == 0 and check_samples(ub.MIN_BAND_SAMPLES) == ub.MIN_BAND_SAMPLES
         assert not caplog.records

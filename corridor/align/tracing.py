@@ -64,7 +64,6 @@ Examples
 
 from __future__ import annotations
 
-import functools
 import logging
 import math
 from collections.abc import Iterable, Mapping, Sequence
@@ -74,6 +73,7 @@ import numpy as np
 
 from corridor._errors import InvalidInputError, NoFeasibleAlignment, NoRouteError
 from corridor._geo import M_PER_DEG_LON_EQUATOR, great_circle_m
+from corridor._logs import warn_once
 from corridor._validate import as_items
 from corridor.align import gradesearch as _gradesearch
 from corridor.align import gradewindow as _gradewindow
@@ -390,7 +390,9 @@ def _trace_problem(pb: Problem, costs: np.ndarray, name: str | None, allow_new: 
                 finally:  # the problem is shared (alternatives): the next search has its network again
                     pb.network = saved
             if route is not None:
-                _warn_fallback(nm, str(last), how)
+                # once per route, reason and fallback (alternatives trace the same problem again and again)
+                warn_once(log, "%s: new build cannot join the modelled line at its own level within the ruling "
+                          "grade (%s); the route follows %s", nm, str(last), how)
                 return route.with_meta(join_fallback=f"{how}: {last}")
         raise NoFeasibleAlignment(why) from cause
 
@@ -428,13 +430,6 @@ def _trace_problem(pb: Problem, costs: np.ndarray, name: str | None, allow_new: 
         return out_of_reach(last)
     raise NoFeasibleAlignment(f"{nm}: the alignment keeps crossing an excluded unit "
                               f"({', '.join(sorted(excluded_units(pb)))}); add a waypoint on the allowed side")
-
-
-@functools.lru_cache(maxsize=64)
-def _warn_fallback(name: str, reason: str, how: str) -> None:
-    """Once per route, reason and fallback (alternatives trace the same problem again and again)."""
-    log.warning("%s: new build cannot join the modelled line at its own level within the ruling grade (%s); the "
-                "route follows %s", name, reason, how)
 
 
 def _network_only(pb: Problem, name: str, *, at_waypoints: bool = False) -> Route:

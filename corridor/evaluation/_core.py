@@ -19,7 +19,6 @@ Examples
 
 from __future__ import annotations
 
-import functools
 import logging
 import math
 from collections.abc import Mapping
@@ -30,6 +29,7 @@ import numpy as np
 
 from corridor._errors import UnknownUnitError
 from corridor._geo import distances_from
+from corridor._logs import warn_once
 from corridor._types import NATIONAL_GAUGE_MM, UNITS
 from corridor.align.vertical import Structure
 from corridor.costs import DESIGNED, TERRAIN_CLASSES, CostParams, cost_band, design_overrides
@@ -433,14 +433,9 @@ def warn_stored_design(route: Any, params: CostParams) -> None:
     stored = (seg["source"].astype(str).to_numpy() == REFERENCE_SOURCE) & priced_new(route)
     changed = design_overrides(params) if stored.any() else []
     if changed:
-        _warn_once(tuple(changed))
-
-
-@functools.lru_cache(maxsize=64)
-def _warn_once(changed: tuple[str, ...]) -> None:
-    log.warning("the modelled reference network's lines keep the design drawn with the default cost parameters: "
-                "overriding %s reprices their structures and volumes but does not redraw them; trace with "
-                "network=None (--network none) to design with the override", ", ".join(changed))
+        warn_once(log, "the modelled reference network's lines keep the design drawn with the default cost "
+                  "parameters: overriding %s reprices their structures and volumes but does not redraw them; "
+                  "trace with network=None (--network none) to design with the override", ", ".join(changed))
 
 
 def ruling_grade(route: Any, params: CostParams) -> float:

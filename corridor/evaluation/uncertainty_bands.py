@@ -46,7 +46,6 @@ Examples
 
 from __future__ import annotations
 
-import functools
 import logging
 import math
 from collections.abc import Mapping
@@ -58,6 +57,7 @@ import numpy as np
 from corridor import settings
 from corridor._errors import CorridorError, ParameterError
 from corridor._geo import same_point
+from corridor._logs import warn_once
 from corridor.align.structures import LEVEL_STEP_M, design_stations
 from corridor.align.vertical import design_grade_line
 from corridor.costs import CostParams, terrain_factor
@@ -117,14 +117,9 @@ def check_samples(n: Any) -> int:
         raise ParameterError(f"dem_samples must be a whole number >= 0 (0 switches the DEM band off), "
                              f"got {raw!r}{src}")
     if 0 < raw < MIN_BAND_SAMPLES:
-        _warn_few(int(raw))
+        warn_once(log, "a DEM band from %d realisation(s) is no P10-P90 spread (its percentiles are the extremes of "
+                  "so few draws); use %d or more, or 0 to switch it off", int(raw), MIN_BAND_SAMPLES)
     return int(raw)
-
-
-@functools.lru_cache(maxsize=16)
-def _warn_few(n: int) -> None:
-    log.warning("a DEM band from %d realisation(s) is no P10-P90 spread (its percentiles are the extremes of so "
-                "few draws); use %d or more, or 0 to switch it off", n, MIN_BAND_SAMPLES)
 
 
 @dataclass(frozen=True, eq=False)
