@@ -487,8 +487,6 @@ def _length(xy: np.ndarray) -> float:
     return float(cumulative_distance(xy[:, 0], xy[:, 1])[-1]) if len(xy) > 1 else 0.0
 
 
-
-
 def assemble_items(pb: Problem, per_leg: list[list[Item]], name: str) -> Route:
     """The route of the legs' pieces (:func:`leg_items`), every run of new line with its vertical design.
 

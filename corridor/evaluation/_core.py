@@ -149,14 +149,20 @@ def priced_new(route: Any) -> np.ndarray:
     return np.asarray(np.array(categories(route, cost=True)) == "new", dtype=bool)
 
 
+def on_reference(route: Any) -> np.ndarray:
+    """Per segment: a line of the modelled reference network (``source``)."""
+    seg = route.segments
+    if "source" not in seg.columns:
+        return np.zeros(len(seg), dtype=bool)
+    return np.asarray(seg["source"].astype(str).to_numpy() == REFERENCE_SOURCE, dtype=bool)
+
+
 def designed(route: Any) -> np.ndarray:
     """Per segment: its grade line and structures are corridor's design, not network data: new build,
     and lines of the modelled reference network priced as new build (not built yet, or razed), which
     carry the design the builder drew for them. These are the runs the DEM band re-designs."""
-    seg = route.segments
-    src = seg["source"].astype(str).to_numpy() if "source" in seg.columns else np.full(len(seg), "")
-    return np.asarray((seg["build"].astype(str).to_numpy() == "new") | ((src == REFERENCE_SOURCE) & priced_new(route)),
-                      dtype=bool)
+    new = route.segments["build"].astype(str).to_numpy() == "new"
+    return np.asarray(new | (on_reference(route) & priced_new(route)), dtype=bool)
 
 
 def length_by_build(route: Any) -> dict[str, float]:
@@ -266,8 +272,7 @@ def gauge_breaks(route: Any, *, infer: bool = True, max_excursion_m: float = 0.0
     passed over.
     """
     seg = route.segments
-    modelled = (seg["source"].astype(str).to_numpy() == REFERENCE_SOURCE if "source" in seg.columns
-                else np.zeros(len(seg), dtype=bool))
+    modelled = on_reference(route)
     eff = effective_units(route, max_excursion_m)
     off = route.offsets()
     explicit = _flag(route, "gauge_break", "gauge_break")
@@ -427,10 +432,7 @@ def warn_stored_design(route: Any, params: CostParams) -> None:
     """Warn (once per set of overrides) where ``params`` change what the alignment stage reads
     (:data:`corridor.costs.DESIGN_FIELDS`) but the route's priced-new lines of the modelled reference
     network carry the design drawn with the defaults: they are repriced, not designed again."""
-    seg = route.segments
-    if "source" not in seg.columns:
-        return
-    stored = (seg["source"].astype(str).to_numpy() == REFERENCE_SOURCE) & priced_new(route)
+    stored = on_reference(route) & priced_new(route)
     changed = design_overrides(params) if stored.any() else []
     if changed:
         warn_once(log, "the modelled reference network's lines keep the design drawn with the default cost "
@@ -467,9 +469,9 @@ def quantities(route: Any, iv: Intervals) -> dict[tuple[str, str, str, str], flo
     modes = seg["mode"].astype(str).to_numpy()[iv.segment]
     structs = seg["structure"].fillna("none").astype(str).to_numpy()[iv.segment]
     structs = np.where(np.isin(structs, ["tunnel", "bridge"]), structs, "none")
-    designed = priced_new(route) & (np.isfinite(seg["cut_m3_per_m"].to_numpy(dtype=float))
-                                    if "cut_m3_per_m" in seg.columns else False)
-    terrain = np.where(designed[iv.segment], DESIGNED, np.asarray(TERRAIN_CLASSES, dtype=object)[iv.terrain])
+    earthworks = priced_new(route) & (np.isfinite(seg["cut_m3_per_m"].to_numpy(dtype=float))
+                                      if "cut_m3_per_m" in seg.columns else False)
+    terrain = np.where(earthworks[iv.segment], DESIGNED, np.asarray(TERRAIN_CLASSES, dtype=object)[iv.terrain])
     out: dict[tuple[str, str, str, str], float] = {}
     for m, c, t, s, ln in zip(modes, cats, terrain, structs, iv.length_m, strict=True):
         key = (str(m), str(c), str(t), str(s))
