@@ -153,6 +153,10 @@ def test_euros_convert_at_the_routes_own_rate():
     assert a["modelled"].iloc[2] == b["modelled"].iloc[2] == pytest.approx(3.0)  # dollars: no rate
     assert "1.5 USD per EUR (given in the cost parameters" in b["note"].iloc[0]
     assert f"{USD_PER_EUR} USD per EUR" in a["note"].iloc[0]
+    from corridor.evaluation.published import euro_rates
+
+    rates = euro_rates(t)  # each rate once, as the terminal prints them
+    assert len(rates) == 2 and any(r.startswith("1.5 USD per EUR") for r in rates)
     # metrics without parameters (older pickles, duck types) use the default rate
     assert published_table([_metrics("C", figs, cost_central_musd=3000.0)])["modelled"].iloc[0] == pytest.approx(
         3000.0 / USD_PER_EUR)

@@ -20,7 +20,7 @@ from typing import Any
 from corridor._text import clean_terminal
 from corridor._types import UNITS
 from corridor.cli._table import print_route_notes, print_table
-from corridor.evaluation.published import EURO_UNITS
+from corridor.evaluation.published import euro_rates
 from corridor.evaluation.uncertainty_bands import MEANING, NO_DESIGN
 
 __all__ = ["fmt_band", "fmt_grade", "print_compare", "print_dem_bands", "print_metrics", "print_provenance",
@@ -106,8 +106,7 @@ def print_published(pub: Any, console: Any) -> None:
                   f"{modelled} {unit}".strip() if counterpart else "[dim]no modelled counterpart[/]",
                   f"{pub_val} {unit}".strip(), _num(r["diff_pct"], "{:+.1f} %"), safe(r["source"]))
     console.print(t)
-    rates = sorted({str(n).split("converted from USD at ", 1)[1] for u, n in zip(pub["unit"], pub["note"], strict=True)
-                    if str(u) in EURO_UNITS and "converted from USD at " in str(n)})
+    rates = euro_rates(pub)
     if rates:
         console.print(f"Costs in euros converted at {safe('; '.join(rates))}.")
 

@@ -50,7 +50,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 __all__ = ["COLUMNS", "EURO_UNITS", "FIGURE_UNITS", "MEASURES", "NO_COUNTERPART", "USD_PER_EUR", "USD_PER_EUR_SOURCE",
-           "Measure", "compare_figure", "published_table", "rate_text", "unit_size"]
+           "Measure", "compare_figure", "euro_rates", "published_table", "rate_text", "unit_size"]
 
 _RATE = next(f for f in dataclasses.fields(CostParams) if f.name == "usd_per_eur")
 #: US dollars per euro, to set a published figure in euros beside the modelled cost (million USD): the
@@ -121,6 +121,9 @@ def rate_text(usd_per_eur: float = USD_PER_EUR) -> str:
         return USD_PER_EUR_SOURCE
     return f"{usd_per_eur:g} USD per EUR (given in the cost parameters, usd_per_eur)"
 
+#: Where a row's note says at which rate a figure in euros was compared (:func:`euro_rates` reads it back).
+_CONVERTED = "converted from USD at "
+
 #: Note of a figure the model has no counterpart for.
 NO_COUNTERPART = "no modelled counterpart"
 #: Columns of :func:`published_table`.
@@ -189,7 +192,7 @@ def compare_figure(item: Mapping[str, Any], row: Mapping[str, Any], *,
     out["diff_pct"] = (out["modelled"] - value) / value * 100.0 if value != 0 else math.nan
     notes = [f"modelled {m.label}"]
     if unit in EURO_UNITS:
-        notes.append(f"converted from USD at {rate_text(usd_per_eur)}")
+        notes.append(_CONVERTED + rate_text(usd_per_eur))
     out["note"] = "; ".join(notes)
     return out
 
@@ -224,8 +227,8 @@ def published_table(metrics: Iterable[RouteMetrics], *,
             continue
         row = m.as_row()
         scen = str((getattr(m, "meta", None) or {}).get("scenario", ""))
+        rate = float(getattr(getattr(m, "params", None), "usd_per_eur", USD_PER_EUR))
         for p in pubs:
-            rate = float(getattr(getattr(m, "params", None), "usd_per_eur", USD_PER_EUR))
             rows.append({"route": str(m.name), "scenario": scen, **compare_figure(p, row, usd_per_eur=rate)})
     for scenario, reason in unrouted:
         for p in getattr(scenario, "published", ()) or ():
@@ -239,3 +242,9 @@ def published_table(metrics: Iterable[RouteMetrics], *,
     for col in ("modelled", "diff_pct"):
         df[col] = df[col].astype(float)
     return df
+
+
+def euro_rates(table: pd.DataFrame) -> list[str]:
+    """The rates (with their source) at which a :func:`published_table`'s figures in euros were compared."""
+    return sorted({str(n).split(_CONVERTED, 1)[1] for u, n in zip(table["unit"], table["note"], strict=True)
+                   if str(u) in EURO_UNITS and _CONVERTED in str(n)})
