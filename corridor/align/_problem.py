@@ -136,17 +136,20 @@ def at_stop(place: Place, lon: float, lat: float) -> bool:
                for x, y in {(place.lon, place.lat), *station_points(place)})
 
 
-def _station_nodes(net: Any, place: Place) -> set[int]:
-    """Nodes of the one station of the modelled reference network that serves ``place``
-    (:func:`station_points`). None where several stations serve it (the line would not be continuous
-    between them)."""
+def one_station(net: Any, place: Place) -> tuple[float, float] | None:
+    """The one station of the modelled reference network that serves ``place`` (:func:`station_points`),
+    where the edges ``net`` hold reference lines; None where none does, or several (the line would not
+    be continuous between them)."""
     if "source" not in net.columns or not (net["source"] == REFERENCE_SOURCE).any():
-        return set()
+        return None
     found = station_points(place)
-    if len(found) != 1:
-        return set()
-    (lon, lat), = found
-    return _cost.nodes_at(net, lon, lat)
+    return next(iter(found)) if len(found) == 1 else None
+
+
+def _station_nodes(net: Any, place: Place) -> set[int]:
+    """Nodes of :func:`one_station` (none without it)."""
+    st = one_station(net, place)
+    return set() if st is None else _cost.nodes_at(net, *st)
 
 
 def _avoid_map(avoid: Any) -> dict[str, float]:

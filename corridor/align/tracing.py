@@ -90,8 +90,8 @@ from corridor.align._problem import (
     excluded_units,
     half_width,
     leg_name,
+    one_station,
     setup,
-    station_points,
 )
 from corridor.align._refine import refine
 from corridor.align.structures import FLAG_STEP_M, flag_structures
@@ -444,11 +444,10 @@ def _network_only(pb: Problem, name: str, *, at_waypoints: bool = False) -> Rout
     stops = list(pb.places)
     if at_waypoints:
         net = _net_edges(pb)
-        for k, p in enumerate(pb.places):
-            served = station_points(p)
-            if not _cost.nodes_at(net, p.lon, p.lat) and len(served) == 1:
-                (lon, lat), = served
-                stops[k] = dataclasses.replace(p, lon=lon, lat=lat)
+        for k, (p, here) in enumerate(zip(pb.places, pb.nodes_at_places(net), strict=True)):
+            st = None if here else one_station(net, p)
+            if st is not None:
+                stops[k] = dataclasses.replace(p, lon=st[0], lat=st[1])
     parts = []
     for i in range(len(pb.places) - 1):
         try:
