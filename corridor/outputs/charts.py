@@ -36,7 +36,7 @@ from corridor._errors import InvalidInputError
 from corridor._files import atomic_output
 from corridor._labels import format_metric
 from corridor._text import plain_label
-from corridor.evaluation import priced_new
+from corridor.evaluation import designed
 
 log = logging.getLogger(__name__)
 
@@ -89,13 +89,13 @@ def _designed_at(design: np.ndarray, d_m: np.ndarray, x_m: float) -> bool:
     return bool(np.isfinite(design[i]) or (i > 0 and np.isfinite(design[i - 1])))
 
 
-def _priced_design(profile: Any, route: Any) -> np.ndarray:
-    """The profile's ``design_m`` kept only on segments of ``route`` priced as new build (NaN elsewhere).
+def _own_design(profile: Any, route: Any) -> np.ndarray:
+    """The profile's ``design_m`` kept only on segments of ``route`` that corridor designed (NaN elsewhere).
 
     A route over the modelled reference network carries that network's grade line on every
-    segment, existing ones too; only where the line is priced as new build
-    (:func:`corridor.evaluation.priced_new`: new, not built yet, or razed) is it a
-    new formation with cut and fill. Rehabilitated and existing line keep their formation: no design
+    segment, existing ones too; only where corridor designed the line
+    (:func:`corridor.evaluation.designed`: new build, and reference lines priced as new: not built
+    yet, or razed) is it a new formation with cut and fill. Rehabilitated and existing line keep their formation: no design
     is drawn there, as none is counted in the earthworks and cost. A sample on the boundary of a
     new segment stays designed, so the design line reaches its ends.
     """
@@ -104,7 +104,7 @@ def _priced_design(profile: Any, route: Any) -> np.ndarray:
     seg = getattr(route, "segments", None)
     if route is None or seg is None or not len(seg) or design.size != d_m.size or not design.size:
         return design
-    new = priced_new(route)
+    new = designed(route)
     off = route.offsets()
     s = d_m * (float(off[-1]) / float(d_m[-1])) if d_m[-1] > 0 else d_m  # profile and route chainages agree
     last = len(new) - 1
@@ -117,8 +117,8 @@ def draw_profile(ax: Any, profile: Any, *, colour: str, title: str, route: Any =
     """Ground, the line's level and its structures.
 
     Where the profile carries a designed grade line (``design_m``: new build
-    designed by corridor; with ``route`` given, only on its segments priced as
-    new build, see :func:`_priced_design`) it is drawn as the line labelled ``design``, with the
+    designed by corridor; with ``route`` given, only on its segments corridor
+    designed, see :func:`_own_design`) it is drawn as the line labelled ``design``, with the
     cut (ground above it) and fill (ground below it) shaded outside tunnels and
     bridges, and its tunnels and bridges labelled ``tunnel``/``bridge``. Existing
     stretches show the line's level (``line (existing)``) and the structures of
@@ -129,7 +129,7 @@ def draw_profile(ax: Any, profile: Any, *, colour: str, title: str, route: Any =
     d = d_m / 1000.0
     z = _arr(profile, "elevation_m")
     g = _arr(profile, "ground_m")
-    design = _priced_design(profile, route)
+    design = _own_design(profile, route)
     has_design = bool(design.size == d.size and design.size and np.isfinite(design).any())
     if not has_design:
         design = np.zeros(0)
@@ -137,11 +137,11 @@ def draw_profile(ax: Any, profile: Any, *, colour: str, title: str, route: Any =
     for span in getattr(profile, "structures", None) or []:
         a, b, kind = float(span[0]), float(span[1]), plain_label(span[2])
         inside |= (d_m > a + 1e-6) & (d_m < b - 1e-6)
-        designed = _designed_at(design, d_m, (a + b) / 2)
-        label = kind if designed or not has_design else f"{kind} (network data)"
+        ours = _designed_at(design, d_m, (a + b) / 2)
+        label = kind if ours or not has_design else f"{kind} (network data)"
         ax.axvspan(a / 1000.0, b / 1000.0, color=STRUCT_COLOURS.get(str(span[2]), "#999999"),
-                   alpha=0.22 if designed or not has_design else 0.10, lw=0,
-                   hatch=None if designed or not has_design else "//", label=label)
+                   alpha=0.22 if ours or not has_design else 0.10, lw=0,
+                   hatch=None if ours or not has_design else "//", label=label)
     ground_ok = bool(g.size == d.size and g.size)
     if ground_ok and (has_design or not np.allclose(g, z, equal_nan=True)):
         ax.plot(d, g, color="#8a8a8a", lw=0.7, label="ground")
