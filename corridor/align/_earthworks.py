@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from corridor._errors import ParameterError
+from corridor.align import _dp
 from corridor.costs import CostParams, unit_rate
 
 __all__ = ["BRIDGE", "CUT", "FILL", "KINDS", "OPEN", "TUNNEL", "CostModel", "cost_model", "economic_switch"]
@@ -41,28 +42,18 @@ class CostModel:
     cap_cut: float
     cap_fill: float
 
+    def coefficients(self) -> np.ndarray:
+        """The figures in the order of :data:`corridor.align._dp.COEFFICIENTS`, as float32."""
+        return np.array([getattr(self, name) for name in _dp.COEFFICIENTS], dtype=np.float32)
+
     def costs(self, d: np.ndarray) -> np.ndarray:
-        """USD per metre of line where the formation is ``d`` m below ground (float32, computed in place)."""
-        d = np.asarray(d, dtype=np.float32)
-        cut = np.maximum(d, np.float32(0))
-        fill = np.maximum(-d, np.float32(0))
-        # open line + earthworks: O + c_cut * cut * (w + s * cut) + c_fill * fill * (w + s * fill)
-        out = cut * np.float32(self.s_cut)
-        out += np.float32(self.w_cut)
-        out *= cut
-        out *= np.float32(self.c_cut)
-        tmp = fill * np.float32(self.s_fill)
-        tmp += np.float32(self.w_fill)
-        tmp *= fill
-        tmp *= np.float32(self.c_fill)
-        out += tmp
-        out += np.float32(self.open_usd_m)
-        # deeper than the cap or dearer than the structure: the structure (none at grade)
-        np.minimum(out, np.float32(self.tunnel_usd_m), out=out, where=d > 0)
-        np.minimum(out, np.float32(self.bridge_usd_m), out=out, where=d < 0)
-        out[cut > self.cap_cut] = self.tunnel_usd_m
-        out[fill > self.cap_fill] = self.bridge_usd_m
-        return np.asarray(out)
+        """USD per metre of line where the formation is ``d`` m below ground (float32).
+
+        Open line plus earthworks, ``O + c_cut * cut * (w + s * cut) + c_fill * fill * (w + s * fill)``,
+        or the structure where that is dearer or the cut (fill) is deeper (higher) than the cap; at
+        grade no structure (:func:`corridor.align._dp.cell_cost`).
+        """
+        return np.asarray(_dp.cell_costs(np.ascontiguousarray(d, dtype=np.float32), self.coefficients()))
 
     def kinds(self, d: np.ndarray, open_tol: float) -> np.ndarray:
         cut = np.maximum(d, 0)

@@ -14,12 +14,13 @@ Method: dynamic programming over stations x elevation levels (Goh, Chew & Fwa
 and earthworks"). Stations are resampled to a uniform spacing ``ds`` and the
 level step is chosen so that the rise allowed at the ruling grade over one
 station, ``max_grade * ds``, is a whole number ``k`` of level steps: the grade
-constraint is then exact (a level window is widened outward to the level grid, so a
-fixed level is met within its tolerance plus at most one level step), and the transition from one station to the next is a
-sliding-window minimum of width ``2k + 1`` over the levels
-(``scipy.ndimage.minimum_filter1d``, O(levels) per station whatever ``k``), O(stations x levels). The cost-to-come
-arrays are kept as float32 and the optimal line is recovered by a windowed
-argmin from the last station back to the first.
+constraint is then exact (a level window is widened outward to the level grid,
+so a fixed level is met within its tolerance plus at most one level step), and the
+transition from one station to the next is a sliding-window minimum of width
+``2k + 1`` over the levels (a monotone queue, O(levels) per station whatever ``k``),
+O(stations x levels); that loop runs compiled (:mod:`corridor.align._dp`, numba). The
+cost-to-come arrays are kept as float32 and the optimal line is recovered by a
+windowed argmin from the last station back to the first.
 
 Cost model (:mod:`corridor.align._earthworks`) per metre of line at a station where the formation is ``d`` metres
 below ground (``d < 0``: ``h = -d`` metres above it); every figure is a
@@ -75,10 +76,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from scipy.ndimage import minimum_filter1d
 
 from corridor._errors import NoFeasibleAlignment, ParameterError
 from corridor._validate import check_mode, check_positive
+from corridor.align import _dp
 from corridor.align._earthworks import (
     BRIDGE,
     FILL,
@@ -97,7 +98,6 @@ __all__ = ["KINDS", "Structure", "VerticalDesign", "design_grade_line", "economi
 
 #: Largest DP table (stations x levels); beyond it the level step is coarsened (logged).
 MAX_CELLS = 16_000_000
-_CHUNK = 256  # stations whose cost rows are computed at once
 
 
 @dataclass(frozen=True)
@@ -296,7 +296,7 @@ def design_grade_line(distance_m: Any, ground_m: Any, *, mode: str, max_grade: f
         raise NoFeasibleAlignment("no grade line satisfies the level windows at the ruling grade "
                                   f"{g_max * 1000:g} per mille (discretisation); use a smaller level_step_m")
     objective = float(last[best])
-    lev = _backtrack(cost, offs, band_lo, band_hi, k, int(band_lo[n]) + best)
+    lev = _dp.backtrack(cost, offs, band_lo, band_hi, k, int(band_lo[n]) + best)
     zf = z[lev]
     depth = gs - zf
     kinds = model.kinds(depth, step / 2)
@@ -388,84 +388,15 @@ def _forward(gs: np.ndarray, weight: np.ndarray, z: np.ndarray, band_lo: np.ndar
              k: int, model: CostModel) -> tuple[np.ndarray, np.ndarray]:
     """Cost-to-come per station over its band (flat float32 buffer and row starts).
 
-    The station costs of every (station, level) cell are computed at once (numpy,
-    in chunks); the recurrence over stations is one sliding-window minimum of
-    the previous row per station (three ufunc calls for ``k == 1``, the usual
-    rail case; ``scipy.ndimage.minimum_filter1d`` otherwise). Rows are stored
-    with ``2k`` cells of ``inf`` between them, so the window of the previous row
-    (its band shifted by up to ``k`` levels, as :func:`_band` guarantees away
-    from level windows) is read in place, and levels outside it are unreachable;
-    a larger shift (at a level window) goes through a padded copy.
+    Station costs and the recurrence over stations (a sliding-window minimum of the previous
+    row per station) run in one compiled kernel, :func:`corridor.align._dp.forward`.
     """
     width = band_hi - band_lo + 1
-    n = gs.size
-    pad = 2 * k
-    comp = np.concatenate([[0], np.cumsum(width)])  # compact row offsets
-    starts = comp[:-1] + pad * (np.arange(n) + 1)  # row i at starts[i]; 2k of inf before and after
-    inf = np.float32(np.inf)
-    cost = np.full(int(starts[-1] + width[-1] + pad) if n else 0, inf, dtype=np.float32)
-    # station costs, vectorised over every (station, level) cell of the bands, in chunks
-    base = (gs - z[0]) / (z[1] - z[0]) if z.size > 1 else gs - z[0]  # ground in level steps above z[0]
+    starts = np.concatenate([[0], np.cumsum(width)[:-1]])  # row i at starts[i]
     step = float(z[1] - z[0]) if z.size > 1 else 1.0
-    i0 = 0
-    while i0 < n:
-        i1 = int(np.searchsorted(comp, comp[i0] + 2_000_000, side="right")) - 1
-        i1 = min(n, max(i1, i0 + 1))
-        w = width[i0:i1]
-        # depth at cell j of station i: step * (base_i - band_lo_i - j)
-        first = np.repeat(base[i0:i1] - band_lo[i0:i1] + (comp[i0:i1] - comp[i0]), w)  # float64: exact offsets
-        first -= np.arange(comp[i1] - comp[i0], dtype=np.float64)
-        first *= step
-        row = model.costs(first.astype(np.float32))
-        row *= np.repeat(weight[i0:i1].astype(np.float32), w)
-        cost[np.arange(comp[i0], comp[i1]) + np.repeat(starts[i0:i1] - comp[i0:i1], w)] = row
-        i0 = i1
-    wmax = int(width.max()) if n else 0
-    ext = np.empty(wmax + 2 * k, dtype=np.float32)
-    tmp = np.empty(max(wmax, 1), dtype=np.float32)
-    buf = np.empty(max(wmax, 1) + 2 * k, dtype=np.float32)
-    # per station: does the previous row (with its padding) hold levels a-k .. b+k, and where do they start
-    inplace = ((band_lo[1:] >= band_lo[:-1] - k) & (band_hi[1:] <= band_hi[:-1] + k)).tolist()
-    src0 = (starts[:-1] + band_lo[1:] - k - band_lo[:-1]).tolist()
-    lo, hi, st, wl = band_lo.tolist(), band_hi.tolist(), starts.tolist(), width.tolist()
-    for i in range(1, n):
-        w = wl[i]
-        if inplace[i - 1]:  # the usual case: read the previous row in place
-            src = cost[src0[i - 1]:src0[i - 1] + w + pad]
-        else:
-            a, b, pa, pb = lo[i], hi[i], lo[i - 1], hi[i - 1]
-            src = ext[:w + pad]
-            lo_, hi_ = max(pa, a - k), min(pb, b + k)
-            src.fill(inf)
-            if lo_ <= hi_:
-                src[lo_ - a + k:hi_ - a + k + 1] = cost[st[i - 1] + lo_ - pa:st[i - 1] + hi_ - pa + 1]
-        cur = cost[st[i]:st[i] + w]
-        if k == 1:
-            t = tmp[:w]
-            np.minimum(src[:-2], src[2:], out=t)
-            np.minimum(t, src[1:-1], out=t)
-            cur += t
-        else:  # centred window of 2k + 1 at src[j + k] covers src[j:j + 2k + 1]
-            out = buf[:w + pad]
-            minimum_filter1d(src, 2 * k + 1, output=out, mode="nearest")
-            cur += out[k:k + w]
+    base = (gs - z[0]) / step  # ground in level steps above z[0]
+    cost = _dp.forward(base, step, weight, starts, band_lo, band_hi, k, model.coefficients())
     return cost, starts
-
-
-def _backtrack(cost: np.ndarray, offs: np.ndarray, band_lo: np.ndarray, band_hi: np.ndarray, k: int,
-               last: int) -> np.ndarray:
-    """Level index per station of the optimal line ending at level ``last`` (windowed argmin, last to first)."""
-    n = band_lo.size
-    lo, hi, off = band_lo.tolist(), band_hi.tolist(), offs.tolist()
-    lev = [0] * n
-    lev[n - 1] = cur = last
-    for i in range(n - 2, -1, -1):
-        a = cur - k if cur - k > lo[i] else lo[i]
-        b = cur + k if cur + k < hi[i] else hi[i]
-        o = off[i] - lo[i]
-        cur = a + int(cost[o + a:o + b + 1].argmin())
-        lev[i] = cur
-    return np.asarray(lev, dtype=np.int64)
 
 
 def _runs(s: np.ndarray, kinds: np.ndarray, depth: np.ndarray, ds: float) -> tuple[Structure, ...]:

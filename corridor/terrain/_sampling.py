@@ -47,9 +47,9 @@ def sample_line(xy: np.ndarray, extra: np.ndarray, step: float) -> tuple[np.ndar
     k = np.clip(np.searchsorted(cum, s, side="right") - 1, 0, len(seg) - 1)
     lon, lat, _ = g.fwd(xy[k, 0], xy[k, 1], az[k], s - cum[k])
     lon, lat = np.asarray(lon, dtype=float), np.asarray(lat, dtype=float)
-    at_vertex = np.isin(s, cum)
-    idx = np.searchsorted(cum, s[at_vertex])
-    lon[at_vertex], lat[at_vertex] = xy[idx, 0], xy[idx, 1]
+    idx = np.minimum(np.searchsorted(cum, s), len(cum) - 1)
+    at_vertex = cum[idx] == s  # samples at vertices take the vertex itself
+    lon[at_vertex], lat[at_vertex] = xy[idx[at_vertex], 0], xy[idx[at_vertex], 1]
     return s, lon, lat
 
 

@@ -483,12 +483,13 @@ class DEM:
         if not inside.any():
             return out
         xi, yi = x[inside], y[inside]
-        win = self._window_of(float(xi.min()), float(yi.min()), float(xi.max()), float(yi.max()))
-        if win is None:
-            return out
         nrow, ncol = self.shape
         if self._array is not None or nrow * ncol <= MAX_CACHED_CELLS:
-            win = (0, 0, nrow, ncol)  # the grid is (or will be) held in memory: use all of it
+            win: tuple[int, int, int, int] | None = (0, 0, nrow, ncol)  # the grid is (or will be) in memory
+        else:
+            win = self._window_of(float(xi.min()), float(yi.min()), float(xi.max()), float(yi.max()))
+        if win is None:
+            return out
         row0, col0, rows, cols = win
         arr = self._read_window(row0, col0, rows, cols)
         if method == "nearest":

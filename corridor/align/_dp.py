@@ -1,0 +1,148 @@
+"""Compiled kernels of the vertical design's dynamic programme (:mod:`corridor.align.vertical`).
+
+The recurrence over stations is sequential: the cost-to-come of station ``i`` at level ``j``
+is its own cost plus the least cost-to-come of station ``i - 1`` over levels ``j - k .. j + k``
+(the rise the ruling grade allows over one station). In numpy that is a few ufunc calls per
+station, each at numpy's per-call floor of about a microsecond, which made the loop the
+design's largest cost. These kernels run it compiled with numba, whose compiled code is cached
+on disk (``cache=True``) after a process's first call.
+
+Layout shared with the caller: the cost of every station's band of levels ``lo[i] .. hi[i]``
+is one row of a flat float32 buffer starting at ``starts[i]``; level ``j`` of station ``i`` is
+``cost[starts[i] + j - lo[i]]``. Arithmetic stays float32, the same rounding as numpy's.
+
+Examples
+--------
+Two stations 100 m apart on flat ground at level 1 of three (open line 5,000 USD/m, no
+earthworks, no structure: every level off the ground costs the 40,000 USD/m cap):
+
+>>> import numpy as np
+>>> c = np.array([5e3, 4e4, 4e4, 6, 6, 1, 1, 0, 0, 0.5, 0.5], dtype=np.float32)
+>>> starts, lo, hi = np.array([0, 3]), np.array([0, 0]), np.array([2, 2])
+>>> cost = forward(np.array([1.0, 1.0]), 2.0, np.array([50.0, 50.0]), starts, lo, hi, 1, c)
+>>> cost.tolist()
+[2000000.0, 250000.0, 2000000.0, 2250000.0, 500000.0, 2250000.0]
+>>> backtrack(cost, starts, lo, hi, 1, 1).tolist()
+[1, 1]
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+__all__ = ["COEFFICIENTS", "backtrack", "cell_cost", "cell_costs", "forward"]
+
+
+#: Order of the cost-model figures in the float32 array the kernels take (:meth:`CostModel.coefficients`).
+COEFFICIENTS = ("open_usd_m", "tunnel_usd_m", "bridge_usd_m", "w_cut", "w_fill", "s_cut", "s_fill", "c_cut",
+                "c_fill", "cap_cut", "cap_fill")
+
+
+@njit(cache=True, nogil=True)
+def cell_cost(d: np.float32, c: np.ndarray) -> np.float32:  # pragma: no cover
+    """USD per metre of line where the formation is ``d`` m below ground (``c``: :data:`COEFFICIENTS`).
+
+    Open line plus earthworks over the trapezoid cross-section, or the tunnel (viaduct) where that is
+    cheaper or the cut (fill) exceeds its cap; at grade no structure.
+    """
+    zero = np.float32(0.0)
+    tunnel: np.float32 = c[1]
+    bridge: np.float32 = c[2]
+    cut = d if d > zero else zero
+    fill = -d if -d > zero else zero
+    if cut > c[9]:
+        return tunnel
+    if fill > c[10]:
+        return bridge
+    out: np.float32 = (cut * c[5] + c[3]) * cut * c[7] + (fill * c[6] + c[4]) * fill * c[8] + c[0]
+    if d > zero and tunnel < out:
+        return tunnel
+    if d < zero and bridge < out:
+        return bridge
+    return out
+
+
+@njit(cache=True, nogil=True)
+def cell_costs(d: np.ndarray, c: np.ndarray) -> np.ndarray:  # pragma: no cover
+    """:func:`cell_cost` of every element of the float32 array ``d``."""
+    out = np.empty(d.shape, dtype=np.float32)
+    flat, res = d.ravel(), out.ravel()
+    for i in range(flat.size):
+        res[i] = cell_cost(flat[i], c)
+    return out
+
+
+@njit(cache=True, nogil=True)
+def forward(base: np.ndarray, step: float, weight: np.ndarray, starts: np.ndarray, lo: np.ndarray,
+            hi: np.ndarray, k: int, c: np.ndarray) -> np.ndarray:  # pragma: no cover
+    """Cost-to-come of every (station, level) cell of the bands, as a flat float32 buffer.
+
+    ``base[i]`` is station ``i``'s ground in level steps above level 0, so the formation at level
+    ``j`` lies ``step * (base[i] - j)`` m below ground; a cell costs :func:`cell_cost` times the
+    station's ``weight`` (m of line) plus the least cost-to-come of the previous station within
+    ``k`` levels. That minimum is a sliding window over the previous row, kept as a monotone queue
+    of level indices, so each station takes O(levels) whatever ``k``. A level whose window holds
+    no reachable level of the previous row costs ``inf``.
+    """
+    n = lo.shape[0]
+    cost = np.empty(starts[n - 1] + hi[n - 1] - lo[n - 1] + 1, dtype=np.float32)
+    width = 1
+    for i in range(n):
+        width = max(width, hi[i] - lo[i] + 1)
+        o = starts[i] - lo[i]
+        w = np.float32(weight[i])
+        for j in range(lo[i], hi[i] + 1):
+            cost[o + j] = cell_cost(np.float32(step * (base[i] - j)), c) * w
+    queue = np.empty(width, dtype=np.int64)
+    inf = np.float32(np.inf)
+    for i in range(1, n):
+        pa, pb, po = lo[i - 1], hi[i - 1], starts[i - 1] - lo[i - 1]
+        a, b, so = lo[i], hi[i], starts[i] - lo[i]
+        head = 0
+        tail = 0
+        nxt = max(pa, a - k)  # next level of the previous row to enter the window
+        for j in range(a, b + 1):
+            top = min(pb, j + k)
+            while nxt <= top:
+                v = cost[po + nxt]
+                while tail > head and cost[po + queue[tail - 1]] >= v:
+                    tail -= 1
+                queue[tail] = nxt
+                tail += 1
+                nxt += 1
+            bottom = j - k
+            while head < tail and queue[head] < bottom:
+                head += 1
+            if head < tail:
+                cost[so + j] += cost[po + queue[head]]
+            else:
+                cost[so + j] = inf
+    return cost
+
+
+@njit(cache=True, nogil=True)
+def backtrack(cost: np.ndarray, starts: np.ndarray, lo: np.ndarray, hi: np.ndarray, k: int,
+              last: int) -> np.ndarray:  # pragma: no cover
+    """Level index per station of the optimal line ending at level ``last``.
+
+    From the last station back to the first, the least cost-to-come within ``k`` levels of
+    the level chosen after it (the first such level on a tie, as ``numpy.argmin``).
+    """
+    n = lo.shape[0]
+    lev = np.empty(n, dtype=np.int64)
+    lev[n - 1] = last
+    cur = last
+    for i in range(n - 2, -1, -1):
+        a = max(cur - k, lo[i])
+        b = min(cur + k, hi[i])
+        o = starts[i] - lo[i]
+        best = a
+        value = cost[o + a]
+        for q in range(a + 1, b + 1):
+            if cost[o + q] < value:
+                value = cost[o + q]
+                best = q
+        lev[i] = best
+        cur = best
+    return lev
