@@ -616,3 +616,18 @@ def test_a_design_parameter_override_on_stored_reference_designs_is_a_warning(ca
         assert not caplog.records
         evaluate(r, dem_samples=0, params=CostParams().replace(max_cut_depth_m=5.0))
     assert "max_cut_depth_m" in caplog.text and "not redraw" in caplog.text
+
+
+def test_a_route_traced_to_another_ruling_grade_over_stored_designs_is_a_warning(caplog):
+    """`corridor route --max-grade` / `sweep --vary max_grade` over the reference network: the stored
+    lines keep the design drawn at the default ruling grade, and the user is told so."""
+    import logging
+
+    r = scenarios.get("meghri-road").route(network="reference")
+    reset_once()
+    with caplog.at_level(logging.WARNING, logger="corridor.evaluation._core"):
+        evaluate(r, dem_samples=0)
+        assert not caplog.records  # traced at the default: nothing to say
+        evaluate(r.with_meta(max_grade=0.06), dem_samples=0)
+    assert "traced to 60 per mille" in caplog.text and "designed at 80" in caplog.text
+    assert "not redraw" in caplog.text

@@ -430,10 +430,19 @@ def running_time_h(route: Any, iv: Intervals, params: CostParams) -> float:
 
 def warn_stored_design(route: Any, params: CostParams) -> None:
     """Warn (once per set of overrides) where ``params`` change what the alignment stage reads
-    (:data:`corridor.costs.DESIGN_FIELDS`) but the route's priced-new lines of the modelled reference
-    network carry the design drawn with the defaults: they are repriced, not designed again."""
+    (:data:`corridor.costs.DESIGN_FIELDS`), or the route was traced to another ruling grade than the
+    mode's default (``route.meta["max_grade"]``), but the route's priced-new lines of the modelled
+    reference network carry the design drawn with the defaults: they are repriced, not designed again."""
     stored = on_reference(route) & priced_new(route)
-    changed = design_overrides(params) if stored.any() else []
+    if not stored.any():
+        return
+    changed = design_overrides(params)
+    traced = (getattr(route, "meta", None) or {}).get("max_grade")
+    drawn = getattr(CostParams.default(), f"{route.mode}_ruling_grade", None)
+    if (isinstance(traced, int | float) and not isinstance(traced, bool) and isinstance(drawn, float)
+            and not math.isclose(traced, drawn)):  # e.g. `corridor route --max-grade`, `sweep --vary max_grade`
+        changed.append(f"the ruling grade (the route was traced to {traced * 1000:g} per mille; the lines were "
+                       f"designed at {drawn * 1000:g})")
     if changed:
         warn_once(log, "the modelled reference network's lines keep the design drawn with the default cost "
                   "parameters: overriding %s reprices their structures and volumes but does not redraw them; "
