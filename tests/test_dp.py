@@ -79,3 +79,24 @@ def test_backtrack_takes_the_first_least_level_and_stays_within_k():
     starts, lo, hi = np.array([0, 4, 8]), np.zeros(3, dtype=np.int64), np.full(3, 3)
     assert _dp.backtrack(cost, starts, lo, hi, 1, 3).tolist() == [1, 2, 3]
     assert _dp.backtrack(cost, starts, lo, hi, 2, 0).tolist() == [1, 0, 0]
+
+
+def test_kernels_compile_without_a_writable_cache(monkeypatch):
+    """A read-only install with no home: numba cannot cache (it raises at decoration); the kernel is
+    then compiled in memory instead of failing the import."""
+    import numba
+
+    real = numba.njit
+
+    def no_cache(*args, **kwargs):
+        if kwargs.get("cache"):
+            raise RuntimeError("cannot cache function 'f': no locator available for file 'x.py'")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(numba, "njit", no_cache)
+
+    def twice(x: float) -> float:
+        return 2 * x
+
+    compiled = _dp.njit(twice)
+    assert compiled(2.5) == 5.0 and hasattr(compiled, "py_func")

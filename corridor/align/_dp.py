@@ -28,8 +28,22 @@ earthworks, no structure: every level off the ground costs the 40,000 USD/m cap)
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TypeVar, cast
+
+import numba
 import numpy as np
-from numba import njit
+
+_F = TypeVar("_F", bound=Callable[..., object])
+
+
+def njit(fn: _F) -> _F:
+    """``numba.njit`` with the compiled code cached on disk (beside this file, else in the user's cache
+    folder); where neither is writable (a read-only install and no home), compiled once per process."""
+    try:
+        return cast(_F, numba.njit(cache=True, nogil=True)(fn))
+    except RuntimeError:  # numba: "cannot cache function ...: no locator available"
+        return cast(_F, numba.njit(nogil=True)(fn))
 
 __all__ = ["COEFFICIENTS", "backtrack", "cell_cost", "cell_costs", "forward"]
 
@@ -39,7 +53,7 @@ COEFFICIENTS = ("open_usd_m", "tunnel_usd_m", "bridge_usd_m", "w_cut", "w_fill",
                 "c_fill", "cap_cut", "cap_fill")
 
 
-@njit(cache=True, nogil=True)
+@njit
 def cell_cost(d: np.float32, c: np.ndarray) -> np.float32:  # pragma: no cover
     """USD per metre of line where the formation is ``d`` m below ground (``c``: :data:`COEFFICIENTS`).
 
@@ -63,7 +77,7 @@ def cell_cost(d: np.float32, c: np.ndarray) -> np.float32:  # pragma: no cover
     return out
 
 
-@njit(cache=True, nogil=True)
+@njit
 def cell_costs(d: np.ndarray, c: np.ndarray) -> np.ndarray:  # pragma: no cover
     """:func:`cell_cost` of every element of the float32 array ``d``."""
     out = np.empty(d.shape, dtype=np.float32)
@@ -73,7 +87,7 @@ def cell_costs(d: np.ndarray, c: np.ndarray) -> np.ndarray:  # pragma: no cover
     return out
 
 
-@njit(cache=True, nogil=True)
+@njit
 def forward(base: np.ndarray, step: float, weight: np.ndarray, starts: np.ndarray, lo: np.ndarray,
             hi: np.ndarray, k: int, c: np.ndarray) -> np.ndarray:  # pragma: no cover
     """Cost-to-come of every (station, level) cell of the bands, as a flat float32 buffer.
@@ -121,7 +135,7 @@ def forward(base: np.ndarray, step: float, weight: np.ndarray, starts: np.ndarra
     return cost
 
 
-@njit(cache=True, nogil=True)
+@njit
 def backtrack(cost: np.ndarray, starts: np.ndarray, lo: np.ndarray, hi: np.ndarray, k: int,
               last: int) -> np.ndarray:  # pragma: no cover
     """Level index per station of the optimal line ending at level ``last``.
