@@ -55,8 +55,9 @@ def test_horadiz_aghband_tunnels_at_most_5_km(routes):
     "bank of the Araks reads 1-km DEM cells of the valley side (~410 m beside a ~310 m floor), and the design "
     "climbs to them on a 5.2 km viaduct and comes down on a 3.8 km bridge before Minjivan; searching the leg "
     "again around them finds no cheaper line on that bank. 7.8 km while the line still ran out to Gumlagh and "
-    "back and along a border slit. The remedy is a finer DEM (Copernicus GLO-90, `corridor fetch dem`), not "
-    "reachable offline; not tuned"))
+    "back and along a border slit. Left on the floor cells across the river (not a valid line: 20 km in Iran) "
+    "it would have 5.4 km: the shortfall is the bank's 1-km cells. The remedy is a finer DEM (Copernicus "
+    "GLO-90, `corridor fetch dem`), not reachable offline; not tuned"))
 def test_horadiz_aghband_bridges_at_most_8_km(routes):
     seg = routes["horadiz-aghband"].segments
     assert _km(seg, seg["structure"] == "bridge") <= 8.0
