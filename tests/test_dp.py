@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from corridor._errors import ParameterError
 from corridor.align import _dp
 from corridor.align._earthworks import cost_model
 from corridor.costs import CostParams
@@ -100,3 +101,41 @@ def test_kernels_compile_without_a_writable_cache(monkeypatch):
 
     compiled = _dp.njit(twice)
     assert compiled(2.5) == 5.0 and hasattr(compiled, "py_func")
+
+
+def test_a_void_stays_nan_instead_of_pricing_as_open_line():
+    m, _ = cost_model("rail", CostParams(), None)
+    got = m.costs(np.array([np.nan, 0.0], dtype=np.float32))
+    assert np.isnan(got[0]) and got[1] == pytest.approx(m.open_usd_m)
+
+
+def _layout(lo, hi):
+    lo, hi = np.asarray(lo, dtype=np.int64), np.asarray(hi, dtype=np.int64)
+    return np.concatenate([[0], np.cumsum(hi - lo + 1)[:-1]]).astype(np.int64), lo, hi
+
+
+@pytest.mark.parametrize("lo, hi, starts", [
+    ([0, 10, 0], [9, 5, 0], None),  # a band with hi < lo before the last station
+    ([], [], None),  # no station
+    ([0, 0], [3, 3], [0, 2]),  # rows overlapping
+])
+def test_forward_refuses_a_layout_outside_its_buffer(lo, hi, starts):
+    """numba does not check bounds: a bad layout is refused instead of writing past the buffer."""
+    m, _ = cost_model("rail", CostParams(), None)
+    st, lo_, hi_ = _layout(lo, hi) if lo else (np.zeros(0, np.int64),) * 3
+    if starts is not None:
+        st = np.asarray(starts, dtype=np.int64)
+    n = lo_.size
+    with pytest.raises(ParameterError):
+        _dp.forward(np.zeros(n), 1.0, np.ones(n), st, lo_, hi_, 1, m.coefficients())
+
+
+def test_backtrack_refuses_levels_outside_the_bands():
+    starts, lo, hi = _layout([0, 10], [3, 13])  # the band jumps by more than k = 1
+    cost = np.zeros(8, dtype=np.float32)
+    with pytest.raises(ParameterError, match="within k levels"):
+        _dp.backtrack(cost, starts, lo, hi, 1, 12)
+    with pytest.raises(ParameterError, match="last band"):
+        _dp.backtrack(cost, starts, lo, hi, 1, 20)
+    with pytest.raises(ParameterError, match="shorter"):
+        _dp.backtrack(np.zeros(3, dtype=np.float32), *_layout([0, 0], [3, 3]), 1, 1)

@@ -631,3 +631,9 @@ def test_a_route_traced_to_another_ruling_grade_over_stored_designs_is_a_warning
         evaluate(r.with_meta(max_grade=0.06), dem_samples=0)
     assert "traced to 60 per mille" in caplog.text and "designed at 80" in caplog.text
     assert "not redraw" in caplog.text
+    # a costs file's ruling grade is traced too (route.meta["max_grade"]): named once, not twice
+    caplog.clear()
+    reset_once()
+    with caplog.at_level(logging.WARNING, logger="corridor.evaluation._core"):
+        evaluate(r.with_meta(max_grade=0.06), dem_samples=0, params=CostParams().replace(road_ruling_grade=0.06))
+    assert "traced to 60 per mille" in caplog.text and "road_ruling_grade" not in caplog.text

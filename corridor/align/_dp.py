@@ -34,6 +34,8 @@ from typing import TypeVar, cast
 import numba
 import numpy as np
 
+from corridor._errors import ParameterError
+
 _F = TypeVar("_F", bound=Callable[..., object])
 
 
@@ -60,6 +62,8 @@ def cell_cost(d: np.float32, c: np.ndarray) -> np.float32:  # pragma: no cover
     Open line plus earthworks over the trapezoid cross-section, or the tunnel (viaduct) where that is
     cheaper or the cut (fill) exceeds its cap; at grade no structure.
     """
+    if d != d:  # NaN (a void) is no depth: it stays NaN rather than pricing as open line
+        return d
     zero = np.float32(0.0)
     tunnel: np.float32 = c[1]
     bridge: np.float32 = c[2]
@@ -97,13 +101,23 @@ def forward(base: np.ndarray, step: float, weight: np.ndarray, starts: np.ndarra
     station's ``weight`` (m of line) plus the least cost-to-come of the previous station within
     ``k`` levels. That minimum is a sliding window over the previous row, kept as a monotone queue
     of level indices, so each station takes O(levels) whatever ``k``. A level whose window holds
-    no reachable level of the previous row costs ``inf``.
+    no reachable level of the previous row costs ``inf``. Raises ValueError on a layout that would
+    read or write outside the buffer (numba does not check bounds): a ParameterError.
     """
     n = lo.shape[0]
-    cost = np.empty(starts[n - 1] + hi[n - 1] - lo[n - 1] + 1, dtype=np.float32)
+    if n == 0 or hi.shape[0] != n or starts.shape[0] != n or base.shape[0] != n or weight.shape[0] != n:
+        raise ParameterError("forward: give one base, weight, start, lo and hi per station, at least one station")
+    if c.shape[0] != len(COEFFICIENTS):
+        raise ParameterError("forward: give the cost model's coefficients (COEFFICIENTS)")
+    size = 0
     width = 1
     for i in range(n):
+        if hi[i] < lo[i] or starts[i] != size:
+            raise ParameterError("forward: every band needs lo <= hi, and the rows must lie end to end from 0")
+        size += hi[i] - lo[i] + 1
         width = max(width, hi[i] - lo[i] + 1)
+    cost = np.empty(size, dtype=np.float32)
+    for i in range(n):
         o = starts[i] - lo[i]
         w = np.float32(weight[i])
         for j in range(lo[i], hi[i] + 1):
@@ -144,12 +158,18 @@ def backtrack(cost: np.ndarray, starts: np.ndarray, lo: np.ndarray, hi: np.ndarr
     the level chosen after it (the first such level on a tie, as ``numpy.argmin``).
     """
     n = lo.shape[0]
+    if n == 0 or hi.shape[0] != n or starts.shape[0] != n or not lo[n - 1] <= last <= hi[n - 1]:
+        raise ParameterError("backtrack: give one start, lo and hi per station, and a last level in the last band")
     lev = np.empty(n, dtype=np.int64)
     lev[n - 1] = last
     cur = last
     for i in range(n - 2, -1, -1):
         a = max(cur - k, lo[i])
         b = min(cur + k, hi[i])
+        if a > b:
+            raise ParameterError("backtrack: no level of a station lies within k levels of the next one's")
+        if starts[i] < 0 or starts[i] + hi[i] - lo[i] >= cost.shape[0]:
+            raise ParameterError("backtrack: the cost buffer is shorter than its bands")
         o = starts[i] - lo[i]
         best = a
         value = cost[o + a]

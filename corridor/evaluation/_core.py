@@ -441,6 +441,8 @@ def warn_stored_design(route: Any, params: CostParams) -> None:
     drawn = getattr(CostParams.default(), f"{route.mode}_ruling_grade", None)
     if (isinstance(traced, int | float) and not isinstance(traced, bool) and isinstance(drawn, float)
             and not math.isclose(traced, drawn)):  # e.g. `corridor route --max-grade`, `sweep --vary max_grade`
+        # (a costs file's <mode>_ruling_grade is traced too: named once, as the ruling grade)
+        changed = [k for k in changed if k != f"{route.mode}_ruling_grade"]
         changed.append(f"the ruling grade (the route was traced to {traced * 1000:g} per mille; the lines were "
                        f"designed at {drawn * 1000:g})")
     if changed:
