@@ -43,6 +43,25 @@ def test_sweep_two_scenarios(tmp_path: Path, capsys: pytest.CaptureFixture[str])
     assert not list(out.glob(".*tmp"))
 
 
+def test_max_grade_variants_redesign_with_network_none_and_reuse_the_reference_lines(tmp_path: Path) -> None:
+    """Over the modelled reference network the stored lines are reused as drawn at every ruling grade
+    (only the repricing changes); with --network none each grade designs its own new alignment."""
+    import geopandas as gpd
+
+    figures = {}
+    for network in ("reference", "none"):
+        out = tmp_path / network
+        rc = main(["sweep", "gyumri-kars", "--vary", "max_grade=12.5,30", "--network", network, "--out", str(out),
+                   "--workers", "1"])
+        assert rc in (0, None)
+        gdf = gpd.read_parquet(out / "sweep.parquet").sort_values("max_grade")
+        figures[network] = gdf
+    ref, new = figures["reference"], figures["none"]
+    assert ref.geometry.iloc[0].equals(ref.geometry.iloc[1])  # the stored lines, as drawn
+    assert not new.geometry.iloc[0].equals(new.geometry.iloc[1])  # a steeper grade draws another line
+    assert new["tunnel_km"].iloc[1] <= new["tunnel_km"].iloc[0]
+
+
 def test_single_scenario_no_summary(tmp_path: Path) -> None:
     rc = main(["sweep", "gyumri-kars", "--vary", "rail_border_dwell_h=1,3", "--out", str(tmp_path)])
     assert rc in (0, None)

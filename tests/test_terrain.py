@@ -760,3 +760,20 @@ def test_vrt_over_copernicus_tiles_takes_their_product(tmp_path):
     fake = build_vrt(tmp_path / "Copernicus_DSM_COG_10_N41_00_E045_00_DEM.vrt",
                      [other, gen.copernicus_tile(tmp_path / "N41E046.tif", 41, 46, n=20)])
     assert DEM.open(fake).vertical_le90_m == 16.0
+
+
+def test_the_embedded_dem_given_by_its_path_keeps_globes_error_and_provenance(tmp_path):
+    """`--dem data/region/dem_globe30.tif` is the embedded GLOBE grid: its documented error (30 m LE90),
+    not the conservative figure for an unknown DEM, and the same provenance; a copy elsewhere is unknown."""
+    import shutil
+
+    from corridor.data.datasets import dem_path
+
+    embedded = DEM.open(None)
+    by_path = DEM.open(str(dem_path()))
+    assert by_path.vertical_le90_m == embedded.vertical_le90_m == 30.0
+    assert by_path.source == embedded.source
+    assert DEM.open(dem_path(), vertical_le90_m=12.0).vertical_le90_m == 12.0  # the caller's figure wins
+    copy = tmp_path / "mine.tif"
+    shutil.copy(dem_path(), copy)
+    assert DEM.open(copy).vertical_le90_m != 30.0  # not recognised by content: an unknown product

@@ -4,7 +4,10 @@ Variant keys
 ------------
 ``max_grade``
     Ruling grade in per mille; each distinct value re-traces the scenario route
-    (once per scenario and value, on a worker).
+    (once per scenario and value, on a worker). Over the modelled reference network
+    (the default ``--network``) the stored lines are reused as drawn at the default
+    ruling grade and repriced (a warning says so); ``--network none`` designs new
+    alignments at every value.
 ``unit_cost.<key>``
     A unit-cost band, given as its central value in MUSD/km (the band is scaled
     to keep its shape). ``<key>`` is a short name (``tunnel``, ``bridge``,
@@ -35,6 +38,7 @@ from corridor import settings
 from corridor._errors import OutputError, ParameterError
 from corridor._text import write_csv
 from corridor.batch import connect, route_and_evaluate_many, variant_grid
+from corridor.cli.pipeline import load_net
 from corridor.costs import CostParams
 from corridor.outputs.export import atomic_output
 
@@ -127,13 +131,17 @@ def rank_summary(frame: pd.DataFrame, *, by: str = "cost_central_musd") -> pd.Da
 
 
 def run_sweep(names: Sequence[str], vary: Mapping[str, str], out: Path, *, workers: int | None = None,
-              client: Any = None, rank_by: str = "cost_central_musd") -> tuple[Path, Path | None]:
+              client: Any = None, rank_by: str = "cost_central_musd",
+              network: str = "reference") -> tuple[Path, Path | None]:
     """Build the grid, evaluate it in batch and write ``sweep.parquet`` (and ``sweep_summary.csv``).
 
     Every (scenario, max_grade) pair is traced once, on a worker (a local
     process, or a Dask worker of ``client``), together with all its cost
     variants; the traced routes come back with the metrics and give the
-    geometry of ``sweep.parquet``.
+    geometry of ``sweep.parquet``. ``network`` is what ``corridor compare --network``
+    takes: over the modelled ``reference`` network a ``max_grade`` variant reuses
+    its stored lines as drawn (a warning says so); ``none`` designs new alignments
+    at every ruling grade.
     """
     import dataclasses
 
@@ -143,6 +151,14 @@ def run_sweep(names: Sequence[str], vary: Mapping[str, str], out: Path, *, worke
     scens = sc.gather(names)  # names and .toml files; a duplicate name is a ScenarioError
     if not scens:
         raise ParameterError("no scenario given; name a built-in scenario or a scenario .toml file")
+    spec = (network or "reference").strip()
+    # the reference network and "none" go to the workers as names; anything else is loaded here once
+    # and shipped to each worker once
+    net: Any = (spec.lower() if spec.lower() in ("reference", "none") else
+                load_net(spec, modes=sorted({s.mode for s in scens}),
+                         waypoints=[w for s in scens for w in getattr(s, "waypoints", ())]))
+    if net == "none":
+        net = None
     grid = variant_grid(vary)
     variants: dict[tuple[int, float | None], Any] = {}
     items, params, meta = [], [], []
@@ -158,7 +174,7 @@ def run_sweep(names: Sequence[str], vary: Mapping[str, str], out: Path, *, worke
             params.append(params_for(var, s.mode))
             meta.append({"variant": vi, **var})
     log.info("sweep: %d evaluations (%d routes to trace)", len(items), len(variants))
-    done = route_and_evaluate_many(items, params=params, client=client, max_workers=workers)
+    done = route_and_evaluate_many(items, params=params, client=client, max_workers=workers, network=net)
     # a variant column wins over a metric of the same name (max_grade), kept as route_<name>
     rows = [{**m, **{(f"route_{k}" if k in m else k): v for k, v in met.as_row().items()}}
             for m, (_, met) in zip(meta, done, strict=True)]
@@ -189,6 +205,9 @@ def register(app: Any) -> None:
         vary: Annotated[list[str], typer.Option("--vary", help="NAME=start:stop:step or NAME=a,b,c.")],
         out: Annotated[Path, typer.Option("--out", "-o", help="Output folder.")] = Path("sweep"),
         workers: Annotated[int | None, typer.Option("--workers", help="Local worker processes.")] = None,
+        network: Annotated[str, typer.Option(
+            "--network", help="reference (embedded, modelled: a max_grade variant reuses its lines as drawn), "
+            "none (new alignments, designed at every ruling grade), osm or an OSM file path.")] = "reference",
         scheduler: Annotated[str | None, typer.Option(
             "--scheduler", help="Address of a running Dask scheduler, e.g. tcp://10.0.0.5:8786 "
                                 "(default: env CORRIDOR_DASK_SCHEDULER).")] = None,
@@ -202,7 +221,7 @@ def register(app: Any) -> None:
 
         [bold]Examples[/bold]
 
-          corridor sweep gyumri-kars meghri-rail --vary max_grade=10:25:2.5 --vary unit_cost.tunnel=30:60:10
+          corridor sweep gyumri-kars meghri-rail --vary max_grade=10:25:2.5 --vary unit_cost.tunnel=30:60:10 --network none
 
           corridor sweep gyumri-kars --vary max_grade=10:25:2.5 --scheduler tcp://10.0.0.5:8786
         """
@@ -217,7 +236,7 @@ def register(app: Any) -> None:
             client = connect(address)
         try:
             path, summary_path = run_sweep(scenarios, vary_map, out, workers=workers, client=client,
-                                           rank_by=rank_by)
+                                           rank_by=rank_by, network=network)
         finally:
             if client is not None:
                 client.close()

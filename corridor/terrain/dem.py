@@ -42,7 +42,7 @@ from typing import Any, Union
 
 import numpy as np
 
-from corridor._errors import DEMCoverageError, DEMError, InvalidInputError
+from corridor._errors import CorridorError, DEMCoverageError, DEMError, InvalidInputError
 from corridor._geo import geod
 from corridor._types import BBox
 from corridor._validate import check_positive
@@ -125,6 +125,14 @@ def _embedded(path: Path, mtime: float) -> DEM:
                   "~1 km cells, vertical error tens of metres)")
     dem._set_vertical_error(None, products=["GLOBE"])
     return dem
+
+
+def _is_embedded(source: str | os.PathLike[str]) -> bool:
+    """Whether ``source`` names the embedded GLOBE file (``DEM.open(None)``'s own file)."""
+    try:
+        return Path(source).resolve() == dem_path().resolve()
+    except (OSError, CorridorError):  # an unreadable path, or no region pack: not the embedded file
+        return False
 
 
 def _check_le90(value: float | None) -> float | None:
@@ -230,8 +238,9 @@ class DEM:
         vertical_le90_m : float, optional
             Absolute vertical error of the DEM as LE90 (m), e.g. from its product
             specification. Default: the :data:`VERTICAL_ERRORS` figure of the
-            recognised product (GLOBE; Copernicus tiles by file name, also as the sources of a VRT; the worst
-            for a mosaic), else the table's conservative ``"unknown"`` value.
+            recognised product (GLOBE, also when the embedded file is given by its path; Copernicus tiles by
+            file name, also as the sources of a VRT; the worst for a mosaic), else the table's conservative
+            ``"unknown"`` value.
 
         Returns
         -------
@@ -253,6 +262,8 @@ class DEM:
         corridor._errors.DEMError: DEM file /nonexistent/dem.tif does not exist; check the path, or run `corridor fetch dem --bbox ...` to download tiles
         """
         le90 = _check_le90(vertical_le90_m)
+        if isinstance(source, (str, os.PathLike)) and _is_embedded(source):
+            source = None  # the embedded GLOBE file by its path: the same DEM, error and provenance
         if isinstance(source, DEM) or source is None:
             if isinstance(source, DEM):
                 dem = source
