@@ -295,6 +295,11 @@ def test_wide_shows_every_column(catalogue):
     assert header[0].count("│") == len(COLUMNS) + 1
     narrow, _ = _table_rows(_render_at(table, metrics, 80))
     assert narrow[0].count("│") < len(COLUMNS) + 1
+    # every column at its natural width (the table wider than the terminal), not squeezed letter by letter
+    lines = out.splitlines()
+    assert max(len(line) for line in lines) > 80
+    for name in table["name"]:
+        assert any(name in line for line in lines), name  # each route name whole, on one line
 
 
 def test_published_figures_read_as_written(catalogue):

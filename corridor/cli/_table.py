@@ -172,20 +172,27 @@ def print_table(rows: Sequence[Mapping[str, Any]], console: Any, *, wide: bool =
     cells = [[c.cell(r, str(r.get("mode", ""))) for c in COLUMNS] for r in rows]
     chosen = choose_columns(cells, int(console.width), wide=wide)
     natural = {j: max([_width(row[j]) for row in cells] + [_header_width(COLUMNS[j].header)]) for j in chosen}
+    others = sum(natural[k] + 3 for k in chosen if k != 1) + 4
+    # --wide: every column at its natural width, the table wider than the terminal if it must be (the
+    # terminal wraps its lines; a file or `less -S` keeps them whole) instead of squeezed letter by letter
+    width = max(int(console.width), others + natural[1]) if wide else int(console.width)
     t = Table(title="Corridor comparison (modelled figures; km, hours, million USD)", show_lines=True,
               box=box.SQUARE, title_justify="left")
     for j in chosen:
         col = COLUMNS[j]
         if j == 1:
-            name_w = max(5, int(console.width) - sum(natural[k] + 3 for k in chosen if k != 1) - 4)
-            t.add_column(col.header, justify="left", overflow="fold",
-                         width=None if wide else min(natural[1], name_w))
+            t.add_column(col.header, justify="left", overflow="fold", width=min(natural[1], max(5, width - others)))
         else:
-            t.add_column(col.header, justify=col.justify, overflow="fold",
-                         width=None if wide else natural[j], min_width=None if wide else natural[j])
+            t.add_column(col.header, justify=col.justify, overflow="fold", width=natural[j], min_width=natural[j])
     for row in cells:
         t.add_row(*(row[j] for j in chosen))
-    console.print(t)
+    if width > int(console.width):  # rendered at its own width and written uncropped (rich caps print's width)
+        from rich.segment import Segments
+
+        for line in console.render_lines(t, console.options.update(width=width), pad=False, new_lines=True):
+            console.print(Segments(line), soft_wrap=True, end="")
+    else:
+        console.print(t)
     if any(bool(r.get("modelled", False)) for r in rows):
         console.print("* modelled alignment or network (not surveyed track or road)")
     return chosen
