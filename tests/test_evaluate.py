@@ -468,6 +468,10 @@ def test_sensitivity_reports_rank_flip(dem):
     assert cheap_a.cost_musd[1] < ma.cost_musd[1] and cheap_a.length_m == ma.length_m
     with pytest.raises(ParameterError, match="factor"):
         sensitivity([ma, mb], factors=(math.nan,))
+    # equal weights on the two opposed criteria tie the routes: the order says so, not "A > B"
+    tie = sensitivity([ma, mb], weights={"length_km": 1.0, "cost_central_musd": 2.0})
+    tied = tie[(tie["parameter"] == "cost_central_musd") & (tie["factor"] == 0.5)].iloc[0]
+    assert tied["order"] == "A = B" and tied["changed"] and tie.iloc[0]["order"] == "B > A"
 
 
 def test_rank_changes():

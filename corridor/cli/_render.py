@@ -159,8 +159,9 @@ def print_sensitivity(sens: Any, console: Any) -> None:
         for col in ("parameter", "factor", "new order", "routes moved", "Kendall tau"):
             t.add_column(col, overflow="fold")
         for _, r in changed.iterrows():
-            t.add_row(safe(r["parameter"]), f"×{r['factor']:g}", safe(r["order"]), str(int(r["n_changed"])),
-                      _num(r["kendall_tau"], "{:.2f}"))
+            tau = "– (a tie)" if " = " in str(r["order"]) and not math.isfinite(float(r["kendall_tau"])) else \
+                _num(r["kendall_tau"], "{:.2f}")
+            t.add_row(safe(r["parameter"]), f"×{r['factor']:g}", safe(r["order"]), str(int(r["n_changed"])), tau)
         console.print(t)
 
 

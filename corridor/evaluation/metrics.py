@@ -504,7 +504,8 @@ def sensitivity(routes_or_metrics: Any, *, weights: Mapping[str, float] | None =
     -------
     pandas.DataFrame
         One row per (parameter, factor): ``parameter``, ``kind`` (``weight`` or
-        ``unit_cost``), ``factor``, ``order`` (names best first), ``ranks``,
+        ``unit_cost``), ``factor``, ``order`` (names best first, ``" > "`` between ranks and
+        ``" = "`` within a tie), ``ranks``,
         ``changed``, ``n_changed``, ``max_shift``, ``kendall_tau`` against the
         base ranking (first row, ``parameter="base"``).
 
@@ -533,7 +534,8 @@ def sensitivity(routes_or_metrics: Any, *, weights: Mapping[str, float] | None =
     base_rank = base_table["rank"].tolist()
 
     def _row(param: str, kind: str, factor: float, ranks: list[int]) -> dict[str, Any]:
-        order = [n for _, n in sorted(zip(ranks, names, strict=True), key=lambda t: t[0])]
+        # best first; routes tied on a rank are joined by " = " (a tie is not an order)
+        order = [" = ".join(n for r2, n in zip(ranks, names, strict=True) if r2 == r) for r in sorted(set(ranks))]
         ch = rank_changes(base_rank, ranks)
         return {"parameter": param, "kind": kind, "factor": factor, "order": " > ".join(order),
                 "ranks": "; ".join(f"{n}={r}" for n, r in zip(names, ranks, strict=True)),
