@@ -55,25 +55,23 @@ COEFFICIENTS = ("open_usd_m", "tunnel_usd_m", "bridge_usd_m", "w_cut", "w_fill",
                 "c_fill", "cap_cut", "cap_fill")
 
 
-@njit
-def cell_cost(d: np.float32, c: np.ndarray) -> np.float32:  # pragma: no cover
-    """USD per metre of line where the formation is ``d`` m below ground (``c``: :data:`COEFFICIENTS`).
-
-    Open line plus earthworks over the trapezoid cross-section, or the tunnel (viaduct) where that is
-    cheaper or the cut (fill) exceeds its cap; at grade no structure.
-    """
+@numba.njit(inline="always", nogil=True)
+def _cell(d: np.float32, open_: np.float32, tunnel: np.float32, bridge: np.float32, w_cut: np.float32,
+          w_fill: np.float32, s_cut: np.float32, s_fill: np.float32, c_cut: np.float32, c_fill: np.float32,
+          cap_cut: np.float32, cap_fill: np.float32) -> np.float32:  # pragma: no cover
+    """The cost model at one cell, its figures as scalars (see :func:`cell_cost`): the one statement
+    of it. Scalars, not the array, so that the compiled loops keep them in registers (stores into the
+    cost buffer could otherwise alias the array and force a reload per cell)."""
     if d != d:  # NaN (a void) is no depth: it stays NaN rather than pricing as open line
         return d
     zero = np.float32(0.0)
-    tunnel: np.float32 = c[1]
-    bridge: np.float32 = c[2]
     cut = d if d > zero else zero
     fill = -d if -d > zero else zero
-    if cut > c[9]:
+    if cut > cap_cut:
         return tunnel
-    if fill > c[10]:
+    if fill > cap_fill:
         return bridge
-    out: np.float32 = (cut * c[5] + c[3]) * cut * c[7] + (fill * c[6] + c[4]) * fill * c[8] + c[0]
+    out: np.float32 = (cut * s_cut + w_cut) * cut * c_cut + (fill * s_fill + w_fill) * fill * c_fill + open_
     if d > zero and tunnel < out:
         return tunnel
     if d < zero and bridge < out:
@@ -82,12 +80,23 @@ def cell_cost(d: np.float32, c: np.ndarray) -> np.float32:  # pragma: no cover
 
 
 @njit
+def cell_cost(d: np.float32, c: np.ndarray) -> np.float32:  # pragma: no cover
+    """USD per metre of line where the formation is ``d`` m below ground (``c``: :data:`COEFFICIENTS`).
+
+    Open line plus earthworks over the trapezoid cross-section, or the tunnel (viaduct) where that is
+    cheaper or the cut (fill) exceeds its cap; at grade no structure.
+    """
+    return _cell(d, c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7], c[8], c[9], c[10])
+
+
+@njit
 def cell_costs(d: np.ndarray, c: np.ndarray) -> np.ndarray:  # pragma: no cover
     """:func:`cell_cost` of every element of the float32 array ``d``."""
     out = np.empty(d.shape, dtype=np.float32)
     flat, res = d.ravel(), out.ravel()
+    o_, t_, b_, wc, wf, sc, sf, cc, cf, kc, kf = c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7], c[8], c[9], c[10]
     for i in range(flat.size):
-        res[i] = cell_cost(flat[i], c)
+        res[i] = _cell(flat[i], o_, t_, b_, wc, wf, sc, sf, cc, cf, kc, kf)
     return out
 
 
@@ -117,13 +126,29 @@ def forward(base: np.ndarray, step: float, weight: np.ndarray, starts: np.ndarra
         size += hi[i] - lo[i] + 1
         width = max(width, hi[i] - lo[i] + 1)
     cost = np.empty(size, dtype=np.float32)
+    o_, t_, b_, wc, wf, sc, sf, cc, cf, kc, kf = c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7], c[8], c[9], c[10]
     for i in range(n):
         o = starts[i] - lo[i]
-        w = np.float32(weight[i])
+        wt = np.float32(weight[i])
+        bi = base[i]
         for j in range(lo[i], hi[i] + 1):
-            cost[o + j] = cell_cost(np.float32(step * (base[i] - j)), c) * w
-    queue = np.empty(width, dtype=np.int64)
+            cost[o + j] = _cell(np.float32(step * (bi - j)), o_, t_, b_, wc, wf, sc, sf, cc, cf, kc, kf) * wt
     inf = np.float32(np.inf)
+    if k == 1:  # the usual rail case: the previous row's levels j - 1 .. j + 1, read from a padded copy
+        ext = np.empty(width + 2, dtype=np.float32)
+        for i in range(1, n):
+            pa, pb, ps = lo[i - 1], hi[i - 1], starts[i - 1]
+            a, row = lo[i], starts[i]
+            cells = hi[i] - a + 1
+            for t in range(cells + 2):  # ext[t]: the previous row at level a - 1 + t, inf outside its band
+                q = a - 1 + t
+                ext[t] = cost[ps + q - pa] if pa <= q <= pb else inf
+            for t in range(cells):
+                x, y, z = ext[t], ext[t + 1], ext[t + 2]
+                m = x if x < y else y
+                cost[row + t] += m if m < z else z
+        return cost
+    queue = np.empty(width, dtype=np.int64)
     for i in range(1, n):
         pa, pb, po = lo[i - 1], hi[i - 1], starts[i - 1] - lo[i - 1]
         a, b, so = lo[i], hi[i], starts[i] - lo[i]
