@@ -377,6 +377,47 @@ def test_help_shows_examples(cmd):
     assert out.returncode == 0 and "Examples" in out.stdout and f"corridor {cmd}" in out.stdout
 
 
+def test_help_examples_name_real_scenarios():
+    """Every ``corridor ...`` example in the help of every command parses, and each argument that names
+    a scenario is a built-in slug or name (as ``corridor list`` shows them) or a scenario TOML file.
+
+    The examples are not run: each line is parsed by the command it names, nothing more.
+    """
+    import shlex
+
+    import typer.main
+
+    from corridor.cli.commands import app
+
+    root = typer.main.get_command(app)
+
+    def helps(cmd):
+        yield cmd.help or ""
+        for sub in getattr(cmd, "commands", {}).values():
+            yield from helps(sub)
+
+    known = {s.slug for s in scenarios.builtin()} | {s.name for s in scenarios.builtin()}
+    bad, with_scenarios = [], set()
+    lines = [ln.strip() for text in helps(root) for ln in text.splitlines() if ln.strip().startswith("corridor ")]
+    for line in lines:
+        args, cmd, path = shlex.split(line)[1:], root, ["corridor"]
+        while args and args[0] in getattr(cmd, "commands", {}):
+            path.append(args[0])
+            cmd = cmd.commands[args.pop(0)]
+        assert not hasattr(cmd, "commands"), f"{line!r} names no command"
+        ctx = cmd.make_context(" ".join(path), args)  # an unknown option or a bad value raises here
+        for param in cmd.params:
+            if "scenario" not in (param.name or ""):
+                continue
+            value = ctx.params.get(param.name)
+            for v in [value] if isinstance(value, str) else value or []:
+                with_scenarios.add(path[-1])
+                if v not in known and Path(v).suffix.lower() != ".toml":
+                    bad.append(f"{line!r}: {v!r}")
+    assert not bad, f"help examples name scenarios that are not built in: {bad}"
+    assert {"compare", "map", "sweep"} <= with_scenarios, with_scenarios
+
+
 def test_compare_sensitivity(tmp_path, capsys, monkeypatch):
     monkeypatch.setenv("COLUMNS", "200")
     out = tmp_path / "o"

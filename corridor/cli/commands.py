@@ -209,7 +209,7 @@ def compare(
     [bold]Examples[/bold]
 
       corridor compare
-      corridor compare meghri aras --out results/
+      corridor compare meghri-rail aras-iran --out results/
       corridor compare my_corridor.toml --dem dem/copernicus.vrt
       corridor compare --network data/armenia.osm.pbf --weights length_km=1,cost_central_musd=3
       corridor compare --costs my_costs.toml --json

@@ -78,8 +78,8 @@ def register(app: Any) -> None:
 
         [bold]Examples[/bold]
 
-          corridor map meghri --out map.html
-          corridor map meghri aras --basemap offline -o corridors.html
+          corridor map meghri-rail --out map.html
+          corridor map meghri-rail aras-iran --basemap offline -o corridors.html
           corridor map my_scenarios.toml -o mine.html
         """
         path = map_command(scenarios, out, basemap=basemap, network=network, metrics=not no_metrics)
