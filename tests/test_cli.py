@@ -360,6 +360,43 @@ def test_list(capsys):
     assert "'planets'" in one_error_line(capsys)
 
 
+def _strict_json(text):
+    """``text`` parsed as standard JSON: NaN and Infinity are refused, not read."""
+
+    def refuse(name):
+        raise AssertionError(f"{name} in the JSON output")
+
+    return json.loads(text, parse_constant=refuse)
+
+
+@pytest.mark.parametrize("args", [["list", "places", "--all-places", "--json"], ["list", "--all-places", "--json"]])
+def test_list_json_writes_missing_values_as_null(args, capsys, monkeypatch):
+    """A place without a country unit (Neft Daşları, offshore) is null in the JSON, not a traceback; so is any
+    other missing value of a place. The table shows the missing unit as a dash."""
+    assert main(args) == 0
+    captured = capsys.readouterr()
+    assert captured.err == ""
+    places = {p["name"]: p for p in _strict_json(captured.out)["places"]}
+    assert places["Neft Daşları"]["unit"] is None and places["Neft Daşları"]["country"] == "AZ"
+    assert places["Yerevan"]["unit"] == "ARM"
+    import numpy as np
+
+    import corridor.cli.commands as commands
+
+    real = commands.places_table()
+    gaps = real.copy()
+    gaps.loc[gaps["name"] == "Yerevan", ["country", "lon", "lat"]] = [np.nan, np.nan, np.inf]
+    monkeypatch.setattr(commands, "places_table", lambda: gaps)
+    assert main(args) == 0
+    yerevan = next(p for p in _strict_json(capsys.readouterr().out)["places"] if p["name"] == "Yerevan")
+    assert yerevan == {"name": "Yerevan", "kind": "city", "unit": "ARM", "country": None, "lon": None, "lat": None}
+    monkeypatch.setattr(commands, "places_table", lambda: real)
+    monkeypatch.setenv("COLUMNS", "120")
+    assert main(["list", "places", "--all-places"]) == 0
+    (row,) = [ln for ln in capsys.readouterr().out.splitlines() if "Neft Daşları" in ln]
+    assert row.split("│")[3].strip() == "–"
+
+
 def test_terminal_output_is_cleaned(tmp_path, capsys, monkeypatch):
     f = tmp_path / "evil.toml"
     f.write_text('[scenario]\nname = "evil\\u001b[31m red [bold]x[/bold]"\nslug = "evil"\nmode = "rail"\n'

@@ -33,6 +33,7 @@ from corridor.align import tracing as align
 from corridor.cli import fetch as _cli_fetch
 from corridor.cli import maps as _cli_map
 from corridor.cli import sweep as _cli_sweep
+from corridor.cli._outputset import json_safe, json_tree
 from corridor.cli._render import (
     print_compare,
     print_dem_bands,
@@ -123,9 +124,7 @@ def info(
 
     summary = pack_summary()
     if json_out:
-        import json
-
-        typer.echo(json.dumps(summary, indent=2, ensure_ascii=False))
+        _echo_json(summary)
     else:
         print_summary(summary, console())
 
@@ -166,9 +165,10 @@ def _params(costs: str | None) -> Any:
 
 
 def _echo_json(data: Any) -> None:
+    """Print ``data`` as the ``--json`` output of a command: strict JSON, a missing value (NaN) as null."""
     import json
 
-    typer.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str, allow_nan=False))
+    typer.echo(json.dumps(json_tree(data), indent=2, ensure_ascii=False, default=str, allow_nan=False))
 
 
 @app.command()
@@ -371,8 +371,9 @@ def list_(
         t = places_table()
         if not all_places:
             t = t[t["kind"].isin(["border_crossing", "checkpoint", "rail_station", "bridge", "city"])]
-        data["places"] = [{"name": str(r.name), "kind": str(r.kind), "unit": r.unit, "country": str(r.country),
-                           "lon": float(r.lon), "lat": float(r.lat)} for r in t.itertuples()]
+        data["places"] = [{"name": str(r.name), "kind": str(r.kind), "unit": json_safe(r.unit),
+                           "country": json_safe(r.country), "lon": float(r.lon), "lat": float(r.lat)}
+                          for r in t.itertuples()]
     if what in ("all", "params") and what != "all":
 
         data["params"] = [{**d, "value": list(d["value"]) if isinstance(d["value"], tuple) else d["value"]}
