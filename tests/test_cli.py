@@ -360,6 +360,21 @@ def test_list(capsys):
     assert "'planets'" in one_error_line(capsys)
 
 
+@pytest.mark.parametrize("columns", [80, 100])
+def test_list_never_cuts_a_slug(columns, capsys, monkeypatch):
+    """Slugs are what users type: in a narrow terminal the slug column keeps every slug whole, on one line,
+    and the other columns wrap; the table still fits the terminal."""
+    from rich.cells import cell_len
+
+    monkeypatch.setenv("COLUMNS", str(columns))
+    assert main(["list", "scenarios"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert max(cell_len(ln) for ln in lines) <= columns
+    slug_cells = [ln.split("│")[1].strip() for ln in lines if ln.startswith("│")]
+    assert [c for c in slug_cells if c] == [s.slug for s in scenarios.builtin()]
+    assert len(slug_cells) > len(scenarios.builtin())  # the other columns did wrap onto more lines
+
+
 def _strict_json(text):
     """``text`` parsed as standard JSON: NaN and Infinity are refused, not read."""
 

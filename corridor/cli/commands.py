@@ -386,12 +386,15 @@ def list_(
 
 def _print_lists(data: dict[str, Any]) -> None:
     from rich.table import Table
-
+    from rich.text import Text
 
     con = console()
     if "scenarios" in data:
         t = Table(title="Built-in scenarios (`corridor compare SLUG`)")
-        for col in ("slug", "name", "mode", "status", "waypoints"):
+        # slugs are what users type: never cut or wrapped, however narrow the terminal; the other columns wrap
+        slug_width = max((Text.from_markup(safe(s["slug"])).cell_len for s in data["scenarios"]), default=4)
+        t.add_column("slug", no_wrap=True, min_width=slug_width)
+        for col in ("name", "mode", "status", "waypoints"):
             t.add_column(col)
         for s in data["scenarios"]:
             wps = " – ".join(safe(w if isinstance(w, str) else f"{w[0]},{w[1]}") for w in s["waypoints"])
