@@ -82,14 +82,16 @@ _LOCK = threading.Lock()
 _STATS: Counter[str] = Counter()
 
 
+#: How to install Dask: from PyPI, or from a clone of the repository (where the first would install the
+#: released corridor from PyPI over the checkout).
+DASK_HINT = "pip install 'corridor[dask]' (or, in a source checkout, pip install -e '.[dask]')"
+
+
 def _require_dask() -> Any:
     try:
         import distributed
-    except ImportError as exc:  # pragma: no cover - exercised only without dask
-        raise MissingDependencyError(
-            "Dask is needed for a distributed run: pip install 'corridor[dask]' "
-            "(or pip install 'dask[distributed]')"
-        ) from exc
+    except ImportError as exc:
+        raise MissingDependencyError(f"Dask is needed for a distributed run: {DASK_HINT}") from exc
     return distributed
 
 

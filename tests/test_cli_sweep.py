@@ -162,6 +162,23 @@ def test_unreachable_scheduler(tmp_path: Path, capsys: pytest.CaptureFixture[str
     assert "not both" in capsys.readouterr().err
 
 
+def test_scheduler_without_dask_says_how_to_install_it(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without Dask, --scheduler is one line naming both installs: from PyPI and from a source checkout."""
+    import sys
+
+    from corridor.batch import DASK_HINT
+
+    monkeypatch.setitem(sys.modules, "distributed", None)  # `import distributed` raises ImportError
+    rc = main(["sweep", "gyumri-kars", "--vary", "rail_border_dwell_h=1,3", "--out", str(tmp_path),
+               "--scheduler", "tcp://127.0.0.1:8786"])
+    err = capsys.readouterr().err
+    assert rc == 2
+    assert err.count("\n") == 1 and err.startswith("corridor: error: Dask is needed") and DASK_HINT in err
+    assert "pip install 'corridor[dask]'" in err and "in a source checkout, pip install -e '.[dask]'" in err
+    assert not (tmp_path / "sweep.parquet").exists()
+
+
 def test_helpers() -> None:
     assert cost_field("bridge", "road") == "road_bridge_musd_per_km"
     with pytest.raises(ParameterError):
