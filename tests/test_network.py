@@ -105,20 +105,23 @@ def _vertex(net, graph, node) -> int:
     return int(v)
 
 
+@pytest.mark.parametrize("closed_roads", [True, False])
 @pytest.mark.parametrize("simplified", [True, False])
-def test_same_lengths_as_networkx(net, raw, simplified):
+def test_same_lengths_as_networkx(net, raw, simplified, closed_roads):
+    """Shortest paths by ``weight_length`` are the router's, with or without the closed roads (whose
+    weights are infinite); by ``length`` on the routing graph (``closed_roads=False``) too."""
     import osmnx as ox
 
     net = net if simplified else raw
     for mode in ("road", "rail", None):
-        G = net.to_networkx(mode=mode)
+        G = net.to_networkx(mode=mode, closed_roads=closed_roads)
         assert G.graph["simplified"] is simplified
         nodes = list(G.nodes)
         g = net.graph
         comp = {n: i for i, c in enumerate(nx.connected_components(G.to_undirected())) for n in c}
         pairs = [(a, b) for a, b in itertools.permutations(nodes, 2) if comp[a] == comp[b]][:200]
         s = net._solver(mode, "length", ())
-        n_blocked = 0
+        n_blocked = n_closed = 0
         for a, b in pairs:
             va, vb = np.array([_vertex(net, G, a)]), np.array([_vertex(net, G, b)])
             if not nx.has_path(G, a, b):  # one-way edges: reachable one way only
@@ -127,11 +130,18 @@ def test_same_lengths_as_networkx(net, raw, simplified):
                     s.shortest(va, vb, 0.0)
                 continue
             want = nx.shortest_path_length(G, a, b, weight="weight_length")
+            if want == np.inf:  # only closed roads lead there: the router has no path either
+                n_closed += 1
+                with pytest.raises(NoRouteError):
+                    s.shortest(va, vb, 0.0)
+                continue
             got, _ = s.shortest(va, vb, 0.0)
             assert got == pytest.approx(want, rel=1e-9), (mode, a, b)
         if mode == "road":
             assert n_blocked > 0  # the fixture's one-way ramp makes some pairs one-directional
-        if mode == "road":
+            # node 113 lies at the end of the construction road only
+            assert (n_closed > 0) == closed_roads
+        if mode == "road" and not closed_roads:
             a, b = pairs[-1]
             path = ox.shortest_path(G, a, b, weight="length")
             assert path[0] == a and path[-1] == b
@@ -660,7 +670,21 @@ def test_closed_roads_stay_in_the_table_but_are_not_routed(tmp_path):
     assert set(r.segments["osm_way_id"]) == {2}  # the detour, not the private road
     far = net.route((44.50, 40.10), (44.56, 40.12), mode="road")  # only closed roads lead to node 5
     assert set(far.segments["osm_way_id"]) == {2} and far.meta["snap_m"][-1] > 3_000  # snapped to node 2
-    assert not {d.get("osmid") for _, _, d in net.to_networkx(mode="road").edges(data=True)} & {1, 3, 4, 5}
+    def way_ids(graph):
+        return {i for _, _, d in graph.edges(data=True)
+                for i in (d["osmid"] if isinstance(d["osmid"], list) else [d["osmid"]])}
+
+    assert way_ids(net.to_networkx(mode="road", closed_roads=False)) == {2}  # the routing graph
+    # the whole table: closed roads with infinite weights, never merged with an open one (node 1 joins
+    # the private road 1 and the open road 2 only)
+    full = net.to_networkx(mode="road")
+    assert way_ids(full) == {1, 2, 3, 4, 5}
+    for _, _, d in full.edges(data=True):
+        st = set(d["status"] if isinstance(d["status"], list) else [d["status"]])
+        shut = st <= set(net.costs.closed_road_statuses)
+        assert shut or not st & set(net.costs.closed_road_statuses)
+        assert (d["weight_length"] == d["weight_time"] == np.inf) == shut and np.isfinite(d["length"])
+    assert nx.shortest_path_length(net.to_networkx(simplify=False), 1, 5, weight="weight_length") == np.inf
     from corridor.network import RoutingCosts
 
     open_all = Network(net.edges, costs=RoutingCosts(closed_road_statuses=()))
@@ -707,31 +731,35 @@ def test_negative_node_ids_and_border_cuts_do_not_meet(tmp_path):
 
 @pytest.mark.parametrize("simplified", [True, False])
 def test_networkx_round_trip_keeps_routes(net, raw, simplified):
-    """to_networkx(simplify=False) -> from_networkx gives the same routable table and the same routes
-    (transfers come back from a station at the rail end of each transfer link, gauge breaks where gauges
-    meet). The graph is the routing graph: roads of a closed status (the fixture's construction road)
-    are not in it, as osmnx's drive network leaves them out."""
+    """to_networkx(simplify=False) -> from_networkx gives the same table, the fixture's construction road
+    included, and the same routes (transfers come back from a station at the rail end of each transfer
+    link, gauge breaks where gauges meet). The routing graph (``closed_roads=False``) leaves the closed
+    road out, as osmnx's drive network does, and gives the routed edges back."""
     src = net if simplified else raw
-    back = Network.from_networkx(src.to_networkx(simplify=False), simplify=simplified)
-    cols = ["mode", "u", "v", "class", "status", "gauge", "tunnel", "bridge", "oneway", "unit", "name", "via_nodes"]
+    whole = Network.from_networkx(src.to_networkx(simplify=False), simplify=simplified)
+    routing = Network.from_networkx(src.to_networkx(simplify=False, closed_roads=False), simplify=simplified)
+    cols = ["mode", "u", "v", "osm_way_id", "class", "status", "gauge", "gauge_mm", "electrified", "tunnel",
+            "bridge", "oneway", "maxspeed_kmh", "lanes", "unit", "name", "ref", "via_nodes"]
     key = ["mode", "u", "v"]
+
     def closed_roads(e):
         return (e["mode"] == "road") & e["status"].isin(src.costs.closed_road_statuses)
 
+    def table(e):
+        return e.assign(via_nodes=lambda d: d.get("via_nodes", ""))[cols].sort_values(key).reset_index(drop=True)
+
     closed = closed_roads(src.edges)
-    assert closed.sum() == 1 and not closed_roads(back.edges).any()
-    routed = src.edges[~closed].assign(via_nodes=lambda d: d.get("via_nodes", ""))
-    a = routed[cols].sort_values(key).reset_index(drop=True)
-    b = back.edges.assign(via_nodes=lambda d: d.get("via_nodes", ""))[cols].sort_values(key).reset_index(drop=True)
-    pd_testing.assert_frame_equal(a, b, check_dtype=False)
-    np.testing.assert_allclose(back.edges.sort_values(key)["length_m"], routed.sort_values(key)["length_m"],
-                               rtol=1e-9)
-    for p, q, mode in ((KARS_SIDE, GYUMRI_RAIL, "rail"), ((43.80, 40.75), (43.82, 40.77), None),
-                       ((43.84, 40.80), (43.70, 40.74), "road")):
-        r0, r1 = src.route(p, q, mode=mode), back.route(p, q, mode=mode)
-        assert r1.meta["cost"] == pytest.approx(r0.meta["cost"], rel=1e-9)
-        assert r1.segments["transfer"].sum() == r0.segments["transfer"].sum()
-        assert r1.segments["gauge_break"].sum() == r0.segments["gauge_break"].sum()
+    assert closed.sum() == 1 and closed_roads(whole.edges).sum() == 1 and not closed_roads(routing.edges).any()
+    for back, want in ((whole, src.edges), (routing, src.edges[~closed])):
+        pd_testing.assert_frame_equal(table(want), table(back.edges), check_dtype=False)
+        np.testing.assert_allclose(back.edges.sort_values(key)["length_m"], want.sort_values(key)["length_m"],
+                                   rtol=1e-9)
+        for p, q, mode in ((KARS_SIDE, GYUMRI_RAIL, "rail"), ((43.80, 40.75), (43.82, 40.77), None),
+                           ((43.84, 40.80), (43.70, 40.74), "road")):
+            r0, r1 = src.route(p, q, mode=mode), back.route(p, q, mode=mode)
+            assert r1.meta["cost"] == pytest.approx(r0.meta["cost"], rel=1e-9)
+            assert r1.segments["transfer"].sum() == r0.segments["transfer"].sum()
+            assert r1.segments["gauge_break"].sum() == r0.segments["gauge_break"].sum()
 
 
 def test_networkx_round_trip_of_osmnx_merged_graph(net):

@@ -51,12 +51,13 @@ def net(helsinki):
 
 @pytest.fixture(scope="module")
 def g_road(net):
-    return net.to_networkx(mode="road")
+    """The road routing graph: without the closed roads, as osmnx's drive network (``ref``) leaves them out."""
+    return net.to_networkx(mode="road", closed_roads=False)
 
 
 @pytest.fixture(scope="module")
 def full(net):
-    """Road, every rail gauge and the transfer/gauge-break links."""
+    """Road (closed roads included, with infinite weights), every rail gauge and the transfer/gauge-break links."""
     return net.to_networkx()
 
 
@@ -92,17 +93,22 @@ def test_counts_within_2_percent_of_osmnx(name, tmp_path):
         if not routed:
             continue
         ref = osmnx_graph(xml)
-        g_road = net.to_networkx(mode=mode)
+
+        def way_ids(graph):
+            return {i for _, _, d in graph.edges(data=True)
+                    for i in (d["osmid"] if isinstance(d["osmid"], list) else [d["osmid"]])}
+
+        assert way_ids(net.to_networkx(mode=mode)) == kept  # the whole table, closed roads included
+        g_road = net.to_networkx(mode=mode, closed_roads=False)
         assert g_road.graph["simplified"] is True
-        # the graph is the routing graph: exactly the ways routed (closed roads are in the table only)
-        assert {i for _, _, d in g_road.edges(data=True)
-                for i in (d["osmid"] if isinstance(d["osmid"], list) else [d["osmid"]])} == routed
+        # the routing graph: exactly the ways routed (closed roads left out, as osmnx's drive network does)
+        assert way_ids(g_road) == routed
         for got, want in ((len(g_road), len(ref)), (g_road.number_of_edges(), ref.number_of_edges())):
             assert abs(got - want) <= 0.02 * want, (name, mode, got, want)
         # osmnx accepts the unsimplified graph and simplifies it to about the same counts; it also
         # merges through gauge-break links (corridor keeps them: they carry a cost) and where a
         # two-way street meets a one-way loop (corridor: one-way never merges with two-way)
-        R = raw.to_networkx(mode=mode)
+        R = raw.to_networkx(mode=mode, closed_roads=False)
         assert R.graph["simplified"] is False and len(R) >= len(g_road)
         S = ox.simplify_graph(R)
         assert len(S) <= len(g_road) <= 1.02 * len(S) and abs(S.number_of_edges() - g_road.number_of_edges()) <= \
@@ -323,19 +329,27 @@ def test_plots(g_road, full):
 
 # ------------------------------------------------------------------------------ from_networkx
 def test_from_networkx_round_trip(net, g_road):
-    """The graph is the routing graph, so the network made from it has the routed edges: Helsinki's
-    private and construction roads stay out; the nodes merged away stay snap points (``via_nodes``)."""
-    back = Network.from_networkx(net.to_networkx(), simplify=True)
+    """The full graph gives back the whole table, Helsinki's private and construction roads included;
+    the routing graph (``closed_roads=False``) only the routed edges. Either routes as the network does;
+    the nodes merged away stay snap points (``via_nodes``)."""
     e = net.edges
     closed = (e["mode"] == "road") & e["status"].isin(net.costs.closed_road_statuses)
-    assert closed.any() and not back.edges["status"].isin(net.costs.closed_road_statuses).any()
+    assert closed.any()
+    whole = Network.from_networkx(net.to_networkx(simplify=False), simplify=True)
+    assert len(whole) == len(net)
+    assert whole.edges["status"].value_counts().to_dict() == e["status"].value_counts().to_dict()
+    back = Network.from_networkx(net.to_networkx(closed_roads=False), simplify=True)
+    assert not back.edges["status"].isin(net.costs.closed_road_statuses).any()
     for mode in ("road", "rail"):
         got = back.edges.loc[back.edges["mode"] == mode, "length_m"].sum()
         assert got == pytest.approx(e.loc[(e["mode"] == mode) & ~closed, "length_m"].sum(), rel=1e-9)
+        got = whole.edges.loc[whole.edges["mode"] == mode, "length_m"].sum()
+        assert got == pytest.approx(e.loc[e["mode"] == mode, "length_m"].sum(), rel=1e-9)
     pairs = _pairs(g_road, 15, seed=11)
     o, d = [a for a, _ in pairs], [b for _, b in pairs]
-    assert np.allclose(back.shortest_lengths(o, d, mode="road"), net.shortest_lengths(o, d, mode="road"),
-                       rtol=1e-9)
+    for other in (back, whole):
+        assert np.allclose(other.shortest_lengths(o, d, mode="road"), net.shortest_lengths(o, d, mode="road"),
+                           rtol=1e-9)
     # between nodes merged away by either simplification (in no graph as vertices): the same lengths
     merged = e.loc[(e["mode"] == "road") & ~closed, "via_nodes"].str.split(";").explode().dropna()
     merged = sorted({int(t.split(":")[0]) for t in merged if t})
@@ -344,6 +358,8 @@ def test_from_networkx_round_trip(net, g_road):
     got, want = back.shortest_lengths(o, d, mode="road"), net.shortest_lengths(o, d, mode="road")
     assert np.isfinite(want).sum() >= 6 and np.allclose(got, want, rtol=1e-9)
     H = back.to_networkx(mode="road")
+    assert (len(H), H.number_of_edges()) == (len(g_road), g_road.number_of_edges())
+    H = whole.to_networkx(mode="road", closed_roads=False)
     assert (len(H), H.number_of_edges()) == (len(g_road), g_road.number_of_edges())
 
 

@@ -435,10 +435,12 @@ class Graph:
         return self.time + np.where(self.kind == KIND_TRANSFER, c.transfer_s, 0.0) + \
             np.where(self.kind == KIND_GAUGE, c.gauge_break_s, 0.0)
 
-    def mask(self, mode: str | None, avoid: tuple[str, ...]) -> np.ndarray:
+    def mask(self, mode: str | None, avoid: tuple[str, ...], *, closed: bool = False) -> np.ndarray:
         """Links usable for ``mode`` (None: both, with transfers) avoiding ``avoid`` units.
 
-        Road edges of a closed status (``RoutingCosts.closed_road_statuses``) are never usable.
+        Road edges of a closed status (``RoutingCosts.closed_road_statuses``) are never usable;
+        ``closed=True`` keeps them (the links of the whole edge table, as
+        :func:`corridor.network._nx.to_networkx` shows them; the router never asks for them).
         """
         if mode == "road":
             m = self.mode == 0
@@ -446,7 +448,8 @@ class Graph:
             m = self.mode == 1
         else:
             m = np.ones(len(self.a), bool)
-        m &= ~self.closed
+        if not closed:
+            m &= ~self.closed
         if avoid:
             m &= ~np.isin(self.unit, np.array(avoid, dtype=object))
         return np.asarray(m)

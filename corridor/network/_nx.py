@@ -32,7 +32,8 @@ Edges
     ``speed_kph`` and ``travel_time`` are the router's (so
     ``travel_time`` sums to corridor's time); ``weight_length`` /
     ``weight_time`` are the router's costs with the transfer and gauge-break
-    penalties. corridor's own attributes keep their types: ``mode``,
+    penalties (``inf`` on closed roads, which the router never takes; see
+    below). corridor's own attributes keep their types: ``mode``,
     ``status``, ``unit`` (absent off every unit), ``name``, ``ref``,
     ``tunnel``/``bridge`` (bool), ``maxspeed_kmh``, ``lanes``, ``gauge_mm``
     (the layer's gauge), ``gauge`` (the gauge tag, ``;``-separated),
@@ -44,7 +45,8 @@ Zero-length links
 Simplification
     A network loaded with ``simplify=True`` (or ``to_networkx(simplify=True)``) is merged once more here by
     osmnx's topological rule alone (chains through vertices where only two
-    links meet, whatever their attributes), as ``osmnx.simplify_graph`` does:
+    links meet, whatever their attributes, except that a closed road never
+    merges with an open one), as ``osmnx.simplify_graph`` does:
     attributes that differ along a merged edge become lists of their distinct
     values; ``length``, ``travel_time`` and the weights are sums, so shortest
     paths are the router's, and :func:`from_networkx` of such a graph keeps the
@@ -56,13 +58,18 @@ Simplification
     so :func:`from_networkx` gives a network whose routes can still start and
     end at them (:mod:`corridor.network._joints`).
 Closed roads
-    The graph is the routing graph (:meth:`~corridor.network.Network.route`'s
-    links and costs): road edges of a status in ``RoutingCosts.closed_road_statuses``
-    (construction, proposed, private, no_access) are in the network's edge
-    table but not in the graph, as osmnx's ``drive`` network leaves out
-    ``access=private``, ``motor_vehicle=no`` and ``highway=construction`` ways.
-    So :func:`from_networkx` of it has no such roads. A network built with
-    ``RoutingCosts(closed_road_statuses=())`` routes on them, and its graph has them.
+    The graph holds every edge of the network's table, so that
+    :func:`from_networkx_tables` gives the same table back. Road edges of a
+    status in ``RoutingCosts.closed_road_statuses`` (construction, proposed,
+    private, no_access), which :meth:`~corridor.network.Network.route` never
+    takes, are in it with ``weight_length = weight_time = inf`` (so shortest
+    paths by those weights are still the router's). ``closed_roads=False``
+    leaves them out: the routing graph alone, as osmnx's ``drive`` network
+    leaves out ``access=private``, ``motor_vehicle=no`` and
+    ``highway=construction`` ways (then shortest paths by ``length`` are the
+    router's too, and :func:`from_networkx_tables` of it has no such roads).
+    A network built with ``RoutingCosts(closed_road_statuses=())`` routes on
+    them, and gives them finite weights.
     A way that is both a road and a railway is one edge in the road layer and
     one per gauge in the rail layers (``to_networkx(mode="road")`` holds only
     the former, so it does not count twice there).
@@ -167,10 +174,11 @@ def _present(values: np.ndarray, missing: np.ndarray) -> np.ndarray:
 
 
 def to_networkx(net: _Routable, *, mode: str | None = None, weight_attrs: bool = True,
-                simplify: bool | None = None) -> Any:
+                simplify: bool | None = None, closed_roads: bool = True) -> Any:
     """The osmnx-compatible graph of ``net`` (see the module docstring).
 
     ``simplify``: merge by osmnx's rule (None: if the network was built simplified).
+    ``closed_roads``: hold the road edges the router leaves out (False: the routing graph alone).
     """
     import networkx as nx
     import shapely
@@ -178,15 +186,17 @@ def to_networkx(net: _Routable, *, mode: str | None = None, weight_attrs: bool =
 
     g = net.graph
     e = net.edges
-    links = np.flatnonzero(g.mask(mode, ()))
+    links = np.flatnonzero(g.mask(mode, (), closed=closed_roads))
     nl = len(links)
     kind = g.kind[links]
     is_edge = kind == KIND_EDGE
+    closed = g.closed[links]  # closed roads: in the table, never routed
     ref = np.where(is_edge, g.ref[links], 0)
     a, b = g.a[links], g.b[links]
     length = g.length[links]
     time = g.time[links]
-    wl, wt = g.cost("length")[links], g.cost("time")[links]
+    wl = np.where(closed, np.inf, g.cost("length")[links])
+    wt = np.where(closed, np.inf, g.cost("time")[links])
     oneway = g.oneway[links]
     layer = g.vlayer[b]
     rail_link = (g.vlayer[a] > 0) | (layer > 0)
@@ -209,12 +219,14 @@ def to_networkx(net: _Routable, *, mode: str | None = None, weight_attrs: bool =
         k = int(other.sum())
         pts = np.c_[g.vx[a[other]], g.vy[a[other]], g.vx[b[other]], g.vy[b[other]]].reshape(-1, 2)
         link_geom[other] = shapely.linestrings(pts, indices=np.repeat(np.arange(k), 2))
-    # simplification by osmnx's rule on the link graph (transfer and gauge-break links never merge)
+    # simplification by osmnx's rule on the link graph (transfer and gauge-break links never merge, nor
+    # closed roads with open ones: the merged edge would have one status and the router's weights)
     used, inv = np.unique(np.concatenate([a, b]), return_inverse=True)
     la, lb = inv[:nl], inv[nl:]
     simplified = bool(net.meta.get("simplified")) if simplify is None else bool(simplify)
-    ch = (find_chains(la, lb, oneway, np.where(is_edge, -1, np.arange(nl)), np.zeros(len(used), bool))
-          if simplified else Chains.none(nl))  # transfer and gauge-break links never merge
+    codes = np.where(is_edge, np.where(closed, -2, -1), np.arange(nl))
+    ch = (find_chains(la, lb, oneway, codes, np.zeros(len(used), bool))
+          if simplified else Chains.none(nl))
     keep = np.flatnonzero(~ch.merged)
 
     def per_edge(values: np.ndarray, how: str = "agg") -> np.ndarray:

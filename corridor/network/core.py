@@ -330,8 +330,8 @@ class Network:
 
     # ------------------------------------------------------------------ views
     def to_networkx(self, *, mode: str | None = None, weight_attrs: bool = True,
-                    simplify: bool | None = None) -> nx.MultiDiGraph:
-        """An osmnx-compatible ``networkx.MultiDiGraph`` of the routing graph.
+                    simplify: bool | None = None, closed_roads: bool = True) -> nx.MultiDiGraph:
+        """An osmnx-compatible ``networkx.MultiDiGraph`` of the network's links.
 
         Nodes are keyed by OSM node id (rail vertices of a node that is also a
         vertex of another layer by ``gauge_mm * LAYER_STRIDE + id``) with ``x``,
@@ -346,6 +346,23 @@ class Network:
         same table). The conventions, and the dtypes to pass to
         ``osmnx.load_graphml``, are in :mod:`corridor.network._nx`.
 
+        Parameters
+        ----------
+        mode : {"road", "rail"} or None
+            One layer, or both with the transfer and gauge-break links.
+        weight_attrs : bool
+            Add ``weight_length`` / ``weight_time``.
+        simplify : bool or None
+            Merge by osmnx's rule (None: if the network was built simplified).
+        closed_roads : bool
+            Hold the road edges of a status in ``costs.closed_road_statuses``
+            (construction, proposed, private, no_access), which :meth:`route`
+            never takes: their ``weight_length`` / ``weight_time`` are ``inf``.
+            False leaves them out and gives the routing graph alone (as osmnx's
+            ``drive`` network leaves out such ways), where shortest paths by
+            ``length`` are the router's too; :meth:`from_networkx` of it has no
+            such roads.
+
         Examples
         --------
         >>> import geopandas as gpd
@@ -359,7 +376,7 @@ class Network:
         ([42], 8517)
         """
         self._solver(mode, "length", ())  # validates mode
-        return to_networkx(self, mode=mode, weight_attrs=weight_attrs, simplify=simplify)
+        return to_networkx(self, mode=mode, weight_attrs=weight_attrs, simplify=simplify, closed_roads=closed_roads)
 
     @classmethod
     def from_networkx(cls, G: Any, *, source: str = "osmnx", simplify: bool = True) -> Network:  # noqa: N803
