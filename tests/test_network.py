@@ -762,6 +762,57 @@ def test_networkx_round_trip_keeps_routes(net, raw, simplified):
             assert r1.segments["gauge_break"].sum() == r0.segments["gauge_break"].sum()
 
 
+_ROUND_TRIP_COLUMNS = ["mode", "u", "v", "osm_way_id", "class", "status", "gauge", "gauge_mm", "gauge_source",
+                       "electrified", "tunnel", "bridge", "oneway", "maxspeed_kmh", "lanes", "unit", "name", "ref"]
+
+
+def _same_table(a, b):
+    """The edge tables agree on every column but ``source`` (and lengths to 1e-9), whatever their row order."""
+    assert len(a) == len(b)
+    for m in ("road", "rail"):
+        assert (b["mode"] == m).sum() == (a["mode"] == m).sum()
+        assert b.loc[b["mode"] == m, "length_m"].sum() == pytest.approx(a.loc[a["mode"] == m, "length_m"].sum(),
+                                                                          rel=1e-9)
+    key = ["mode", "u", "v", "name", "status", "gauge", "tunnel", "bridge", "electrified"]
+
+    def table(e):
+        return e.assign(via_nodes=lambda d: d.get("via_nodes", ""))[[*_ROUND_TRIP_COLUMNS, "via_nodes", "length_m"]] \
+            .sort_values(key).reset_index(drop=True)
+
+    ta, tb = table(a), table(b)
+    pd_testing.assert_frame_equal(ta.drop(columns="length_m"), tb.drop(columns="length_m"), check_dtype=False)
+    np.testing.assert_allclose(tb["length_m"], ta["length_m"], rtol=1e-9)
+
+
+def test_reference_network_round_trips_through_networkx(tmp_path):
+    """The modelled reference network through to_networkx(simplify=False) and from_networkx (either
+    simplify, and through a GraphML file): all its edges (the proposed Meghri road link, a closed road, too),
+    the same kilometres per mode and status, the same attributes; its nodes (the scenarios' waypoints)
+    are not merged away."""
+    import osmnx as ox
+
+    from corridor.network import GRAPHML_EDGE_DTYPES, GRAPHML_NODE_DTYPES
+
+    ref = load_network("reference")
+    e = ref.edges
+    proposed_road = (e["mode"] == "road") & (e["status"] == "proposed")
+    assert proposed_road.any() and e["tunnel"].any() and e["bridge"].any()
+    G = ref.to_networkx(simplify=False)
+    assert G.graph["keep_all_nodes"] is True
+    path = tmp_path / "reference.graphml"
+    ox.save_graphml(G, path)
+    H = ox.load_graphml(path, node_dtypes=GRAPHML_NODE_DTYPES, edge_dtypes=GRAPHML_EDGE_DTYPES)
+    km = e.groupby(["mode", "status"])["length_m"].sum()
+    for graph in (G, H):
+        for simplify in (True, False):
+            back = Network.from_networkx(graph, simplify=simplify)
+            _same_table(e, back.edges)
+            assert back.meta["keep_all_nodes"] and not back.meta["simplified"]
+            pd_testing.assert_series_equal(back.edges.groupby(["mode", "status"])["length_m"].sum(), km, rtol=1e-9)
+    routing = Network.from_networkx(ref.to_networkx(simplify=False, closed_roads=False))
+    _same_table(e[~proposed_road], routing.edges)
+
+
 def test_networkx_round_trip_of_osmnx_merged_graph(net):
     """The graph merged by osmnx's rule: fewer vertices, the same shortest lengths between those left."""
     G = net.to_networkx()

@@ -73,6 +73,12 @@ Closed roads
     A way that is both a road and a railway is one edge in the road layer and
     one per gauge in the rail layers (``to_networkx(mode="road")`` holds only
     the former, so it does not count twice there).
+Networks never simplified
+    A network whose nodes must all stay (``meta["keep_all_nodes"]``: the
+    modelled reference network, whose edges end at the scenarios' waypoints)
+    gives a graph with ``graph["keep_all_nodes"] = True``, and
+    :meth:`~corridor.network.Network.from_networkx` of that graph is not
+    simplified either.
 GraphML
     GraphML stores text. Pass ``node_dtypes=GRAPHML_NODE_DTYPES,
     edge_dtypes=GRAPHML_EDGE_DTYPES`` to ``osmnx.load_graphml`` to get
@@ -324,6 +330,8 @@ def to_networkx(net: _Routable, *, mode: str | None = None, weight_attrs: bool =
     ukl, vkl = uk.tolist(), vk.tolist()
     mg = nx.MultiDiGraph(crs="EPSG:4326", name=str(net.meta.get("source", "network")), simplified=simplified,
                          created_with=f"corridor {__version__}")
+    if net.meta.get("keep_all_nodes"):  # from_networkx must not simplify it either
+        mg.graph["keep_all_nodes"] = True
     x, y = g.vx[used].tolist(), g.vy[used].tolist()
     sc = _street_counts(uk, vk, two, len(used), u_v, v_v)
     mg.add_nodes_from((k, {"x": xx, "y": yy, "street_count": c, "osm_node": nd, "layer": ly})

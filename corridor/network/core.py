@@ -383,6 +383,10 @@ class Network:
         """A network from an osmnx ``MultiDiGraph`` (or one made by :meth:`to_networkx`).
 
         See :func:`corridor.network._nx.from_networkx_tables` for how attributes map.
+        ``simplify`` merges chains as :func:`load_network` does, except for the
+        graph of a network that is never simplified (``graph["keep_all_nodes"]``,
+        set by :meth:`to_networkx` of the modelled reference network): its
+        nodes all stay, as in the network it came from.
 
         Examples
         --------
@@ -396,7 +400,9 @@ class Network:
         (2, True)
         """
         gdf, stations, ways, vias = from_networkx_tables(G)
-        net = cls.from_edges(gdf, source=source, simplify=False, stations=stations)
+        keep = G.graph.get("keep_all_nodes") in (True, "True")  # GraphML gives the text back
+        net = cls.from_edges(gdf, source=source, simplify=False, stations=stations,
+                             meta={"keep_all_nodes": True} if keep else None)
         if len(net.edges) == len(gdf):  # no edge was cut at a border: keep the way and merged-node lists
             net.edges["osm_way_ids"] = ways
             net.edges[VIA_COLUMN] = vias
