@@ -29,6 +29,8 @@ from corridor._errors import (
     UnknownUnitError,
 )
 from corridor.network import Network, as_network, load_network
+from corridor.network._graph import gauge_km
+from corridor.network._osm_tags import CLOSED_ROAD_STATUSES, RAIL_STATUSES
 
 KARS_SIDE = (43.60, 40.70)  # rail, TUR, 1435 mm
 GYUMRI_RAIL = (43.85, 40.79)  # rail, ARM, 1520 mm
@@ -738,8 +740,8 @@ def test_networkx_round_trip_keeps_routes(net, raw, simplified):
     src = net if simplified else raw
     whole = Network.from_networkx(src.to_networkx(simplify=False), simplify=simplified)
     routing = Network.from_networkx(src.to_networkx(simplify=False, closed_roads=False), simplify=simplified)
-    cols = ["mode", "u", "v", "osm_way_id", "class", "status", "gauge", "gauge_mm", "electrified", "tunnel",
-            "bridge", "oneway", "maxspeed_kmh", "lanes", "unit", "name", "ref", "via_nodes"]
+    cols = ["mode", "u", "v", "osm_way_id", "class", "status", "gauge", "gauge_mm", "gauge_source", "electrified",
+            "tunnel", "bridge", "oneway", "maxspeed_kmh", "lanes", "unit", "name", "ref", "via_nodes"]
     key = ["mode", "u", "v"]
 
     def closed_roads(e):
@@ -754,6 +756,7 @@ def test_networkx_round_trip_keeps_routes(net, raw, simplified):
         pd_testing.assert_frame_equal(table(want), table(back.edges), check_dtype=False)
         np.testing.assert_allclose(back.edges.sort_values(key)["length_m"], want.sort_values(key)["length_m"],
                                    rtol=1e-9)
+        assert back.gauge_km == gauge_km(want)  # inferred gauges stay inferred, not tagged
         for p, q, mode in ((KARS_SIDE, GYUMRI_RAIL, "rail"), ((43.80, 40.75), (43.82, 40.77), None),
                            ((43.84, 40.80), (43.70, 40.74), "road")):
             r0, r1 = src.route(p, q, mode=mode), back.route(p, q, mode=mode)
@@ -782,6 +785,66 @@ def _same_table(a, b):
     ta, tb = table(a), table(b)
     pd_testing.assert_frame_equal(ta.drop(columns="length_m"), tb.drop(columns="length_m"), check_dtype=False)
     np.testing.assert_allclose(tb["length_m"], ta["length_m"], rtol=1e-9)
+
+
+def _every_combination() -> gpd.GeoDataFrame:
+    """A generated network with every road/rail status, gauge (tagged, dual, untagged), electrification,
+    tunnel/bridge, one-way and name; parallel twins of a road and of a rail edge, and a way that is both
+    a road and a railway. Each row of a product is two chained 85 m pieces (so simplification merges
+    them, untagged track takes its neighbour's gauge and gauges meet at gauge breaks), all inside ARM."""
+    rows, geoms = [], []
+
+    def add(y, i, n=2, **attrs):
+        for j in range(n):
+            x = 44.40 + 0.001 * (n * i + j)
+            rows.append(attrs)
+            geoms.append(LineString([(x, y), (x + 0.001, y)]))
+
+    road = itertools.product(("active", *CLOSED_ROAD_STATUSES), (False, True), (False, True), (False, True),
+                             ("", "Road"))
+    for i, (st, one, tun, bri, name) in enumerate(road):
+        add(40.15, i, mode="road", status=st, oneway=one, tunnel=tun, bridge=bri, name=name, ref=name[:1],
+            **{"class": "primary" if i % 2 else "secondary"}, maxspeed_kmh=60.0 if i % 3 else np.nan,
+            lanes=2.0 if i % 5 else np.nan)
+    rail = itertools.product(("active", *RAIL_STATUSES), ("1520", "1435", "1520;1435", "750", ""),
+                             ("", "contact_line", "no"), (False, True), (False, True))
+    for i, (st, gauge, el, tun, bri) in enumerate(rail):
+        add(40.20, i, mode="rail", status=st, gauge=gauge, electrified=el, tunnel=tun, bridge=bri,
+            name=f"Line {i % 7}" if i % 4 else "", **{"class": "narrow_gauge" if gauge == "750" else "rail"})
+    for y, attrs in ((40.15, {"mode": "road", "status": "active", "name": "twin"}),
+                     (40.20, {"mode": "rail", "status": "active", "gauge": "1520", "name": "twin"}),
+                     (40.25, {"mode": "road", "status": "active", "name": "level"}),
+                     (40.25, {"mode": "rail", "status": "disused", "gauge": "1435", "name": "level"})):
+        add(y, 0, n=1, **attrs)  # the twins lie on the first piece of their row
+    return gpd.GeoDataFrame(pd.DataFrame(rows), geometry=geoms, crs="EPSG:4326")
+
+
+def test_networkx_round_trip_of_every_status_mode_and_attribute():
+    """to_networkx(simplify=False) -> from_networkx keeps every edge and attribute of a network holding
+    every combination (closed roads, proposed track, untagged and dual gauges, parallel twins, a
+    road+rail way); from_networkx's own simplification changes nothing of a table already simplified.
+    Routes over the copy are the same, and the routing graph (closed_roads=False) loses exactly the
+    closed roads."""
+    net = Network.from_edges(_every_combination(), simplify=False)
+    e = net.edges
+    assert set(e["unit"]) == {"ARM"} and (e["gauge_source"] == "inferred-neighbour").any()
+    closed = (e["mode"] == "road") & e["status"].isin(net.costs.closed_road_statuses)
+    assert closed.sum() == 2 * 64 and len(e) == 2 * (64 + 16 + 360) + 4
+    G = net.to_networkx(simplify=False)
+    assert {d["kind"] for _, _, d in G.edges(data=True)} == {"edge", "gauge_break"}
+    _same_table(e, Network.from_networkx(G, simplify=False).edges)
+    simplified = Network.from_edges(_every_combination())
+    assert len(simplified) == len(net) - (64 + 16 + 360) + 2  # pieces merged but where the twins are
+    back = Network.from_networkx(simplified.to_networkx(simplify=False))
+    _same_table(simplified.edges, back.edges)
+    for p, q, mode in (((44.40, 40.20), (45.10, 40.20), "rail"), ((44.40, 40.15), (44.44, 40.15), "road")):
+        r0, r1 = net.route(p, q, mode=mode), Network.from_networkx(G, simplify=False).route(p, q, mode=mode)
+        assert r1.meta["cost"] == pytest.approx(r0.meta["cost"], rel=1e-9)
+        assert r1.segments["structure"].tolist() == r0.segments["structure"].tolist()
+        assert r1.segments["gauge_break"].sum() == r0.segments["gauge_break"].sum() and \
+            (mode == "road" or r0.segments["gauge_break"].sum() > 0)
+    routing = Network.from_networkx(net.to_networkx(simplify=False, closed_roads=False), simplify=False)
+    _same_table(e[~closed], routing.edges)
 
 
 def test_reference_network_round_trips_through_networkx(tmp_path):

@@ -37,7 +37,9 @@ Edges
     ``status``, ``unit`` (absent off every unit), ``name``, ``ref``,
     ``tunnel``/``bridge`` (bool), ``maxspeed_kmh``, ``lanes``, ``gauge_mm``
     (the layer's gauge), ``gauge`` (the gauge tag, ``;``-separated),
-    ``electrified``, ``kind``. Missing values are absent, as in osmnx.
+    ``gauge_source`` (whether that gauge is tagged or assumed, see
+    :data:`corridor.network._graph.GAUGE_SOURCES`), ``electrified``, ``kind``.
+    Missing values are absent, as in osmnx.
 Zero-length links
     Gauge breaks (and OSM nodes at one position) have no length; such links
     get ``length = MIN_LINK_M`` (1 mm) so that osmnx's grades stay finite;
@@ -209,6 +211,8 @@ def to_networkx(net: _Routable, *, mode: str | None = None, weight_attrs: bool =
     # per-link attribute columns (None: absent)
     col = {c: e[c].to_numpy(dtype=object)[ref] for c in ("class", "status", "name", "ref", "electrified", "unit",
                                                          "gauge")}
+    col["gauge_source"] = (e["gauge_source"].fillna("").to_numpy(dtype=object)[ref] if "gauge_source" in e.columns
+                           else np.full(nl, "", dtype=object))
     for c in ("maxspeed_kmh", "lanes"):
         col[c] = e[c].to_numpy(dtype=float)[ref]
     tunnel = e["tunnel"].to_numpy(dtype=bool)[ref] & is_edge
@@ -289,6 +293,7 @@ def to_networkx(net: _Routable, *, mode: str | None = None, weight_attrs: bool =
         "lanes": per_edge(_present(col["lanes"], ~is_edge | ~np.isfinite(col["lanes"]))),
         "gauge_mm": per_edge(_present(layer.astype(float), ~rail_link)),
         "gauge": per_edge(_present(col["gauge"], ~is_edge | ~rail_link | (col["gauge"] == ""))),
+        "gauge_source": per_edge(_present(col["gauge_source"], ~is_edge | ~rail_link | (col["gauge_source"] == ""))),
         "maxspeed": per_edge(maxspeed),
         VIA_COLUMN: _present(via_out, via_out == ""),
     }
@@ -408,14 +413,18 @@ def from_networkx_tables(G: Any) -> tuple[Any, Any, np.ndarray, np.ndarray]:  # 
 
     Each street appears once: the direction osmnx marks ``reversed=True`` of a
     two-way edge is dropped (without that flag, the second of two arcs between
-    the same nodes with the same length). The class comes from ``highway``
+    the same nodes with the same length), and so is each further gauge layer's
+    copy of a rail edge (same ends, length and ``gauge`` text, another
+    ``gauge_mm``); parallel edges alike in one layer all stay. The class comes from ``highway``
     (road) or ``railway`` (rail), or corridor's ``mode``; ``osmid`` gives
     ``osm_way_id`` (the first of a list) and ``osm_way_ids``; ``maxspeed`` is
     parsed as OSM text unless corridor's ``maxspeed_kmh`` is there; list
     values (merged edges) keep their first value, or the ``;``-joined distinct
     values for text. Node keys (or corridor's ``osm_node``) become ``u``/``v``;
     edges without ``geometry`` run straight between their nodes; lengths are
-    measured again (geodesic). corridor's ``transfer``/``gauge_break`` links
+    measured again (geodesic); ``status`` (closed roads included) and
+    ``gauge_source`` are kept, so an inferred gauge is not taken for a tagged
+    one. corridor's ``transfer``/``gauge_break`` links
     are left out (the network places its own: gauge breaks where gauges meet,
     transfers at stations, here a station at the rail end of each transfer
     link, so a graph in EPSG:4326 gets its transfers back), and the layers of
@@ -464,21 +473,28 @@ def from_networkx_tables(G: Any) -> tuple[Any, Any, np.ndarray, np.ndarray]:  # 
             "name": _text(data.get("name")), "ref": _text(data.get("ref")),
             "tunnel": _flag(data.get("tunnel"), tagnorm.is_tunnel),
             "bridge": _flag(data.get("bridge"), tagnorm.is_bridge),
-            "gauge": _text(_first(data.get("gauge"))),
+            "gauge": _text(_first(data.get("gauge"))), "gauge_source": _text(_first(data.get("gauge_source"))),
             "electrified": _text(_first(data.get("electrified"))),
             "unit": _first(data.get("unit")), VIA_COLUMN: _text(data.get(VIA_COLUMN)),
             "_sig": (one, min(ua, va), max(ua, va), round(float(data.get("length", geom.length)), 3), mode),
-            "_rev": not isinstance(data.get("reversed"), bool),
+            "_rev": not isinstance(data.get("reversed"), bool), "_layer": _first(data.get("gauge_mm")),
         })
         geoms.append(geom)
     if not rows:
         raise EmptyNetworkError("the graph has no edges to build a network from")
     df = pd.DataFrame(rows)
     df["geometry"] = geoms
-    # one row per street: a two-way edge without osmnx's reversed flag, and each gauge layer of a rail line
+    # one row per street: a two-way edge without osmnx's reversed flag (its arc the other way), and a rail
+    # line once, not once per gauge layer (its copies have the same ends, length and gauge text, each in
+    # another layer); parallel lines alike in one layer are as many edges, not one
     two = ~df["oneway"].to_numpy(bool)
-    dup = two & df["_sig"].duplicated().to_numpy() & (df["_rev"].to_numpy(bool) | (df["mode"] == "rail").to_numpy())
-    df = df[~dup].drop(columns=["_sig", "_rev"]).reset_index(drop=True)
+    no_flag = df["_rev"].to_numpy(bool)
+    rank = df.groupby(["_sig", "gauge", "_layer"], dropna=False, sort=False).cumcount()
+    layer_copy = pd.Series(list(zip(df["_sig"], df["gauge"], rank, strict=True)), dtype=object).duplicated()
+    layer_copy = layer_copy.to_numpy(bool)
+    dup = two & ((no_flag & df["_sig"].duplicated().to_numpy())
+                 | (~no_flag & (df["mode"] == "rail").to_numpy() & layer_copy))
+    df = df[~dup].drop(columns=["_sig", "_rev", "_layer"]).reset_index(drop=True)
     df["gauge_mm"] = [tagnorm.parse_gauge(g or None)[0] for g in df["gauge"]]
     if df["unit"].isna().all():
         df = df.drop(columns="unit")
