@@ -871,6 +871,8 @@ def test_reference_network_round_trips_through_networkx(tmp_path):
             back = Network.from_networkx(graph, simplify=simplify)
             _same_table(e, back.edges)
             assert back.meta["keep_all_nodes"] and not back.meta["simplified"]
+            # still labelled modelled (maps, reports and exports read this), also through GraphML
+            assert back.meta["modelled"] and (back.edges["source"] == "reference (modelled)").all()
             pd_testing.assert_series_equal(back.edges.groupby(["mode", "status"])["length_m"].sum(), km, rtol=1e-9)
     routing = Network.from_networkx(ref.to_networkx(simplify=False, closed_roads=False))
     _same_table(e[~proposed_road], routing.edges)

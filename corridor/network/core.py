@@ -379,10 +379,13 @@ class Network:
         return to_networkx(self, mode=mode, weight_attrs=weight_attrs, simplify=simplify, closed_roads=closed_roads)
 
     @classmethod
-    def from_networkx(cls, G: Any, *, source: str = "osmnx", simplify: bool = True) -> Network:  # noqa: N803
+    def from_networkx(cls, G: Any, *, source: str | None = None, simplify: bool = True) -> Network:  # noqa: N803
         """A network from an osmnx ``MultiDiGraph`` (or one made by :meth:`to_networkx`).
 
         See :func:`corridor.network._nx.from_networkx_tables` for how attributes map.
+        ``source`` labels the edges; default: the source of the network a graph of
+        :meth:`to_networkx` came from (so the modelled reference network stays labelled
+        modelled), else ``"osmnx"``.
         ``simplify`` merges chains as :func:`load_network` does, except for the
         graph of a network that is never simplified (``graph["keep_all_nodes"]``,
         set by :meth:`to_networkx` of the modelled reference network): its
@@ -399,6 +402,9 @@ class Network:
         >>> len(back), bool(abs(back.edges.length_m.sum() - net.edges.length_m.sum()) < 1e-6)
         (2, True)
         """
+        if source is None:  # a graph corridor made carries its network's source as its name
+            made_here = str(G.graph.get("created_with", "")).startswith("corridor")
+            source = str(G.graph.get("name")) if made_here and G.graph.get("name") else "osmnx"
         gdf, stations, ways, vias = from_networkx_tables(G)
         keep = G.graph.get("keep_all_nodes") in (True, "True")  # GraphML gives the text back
         net = cls.from_edges(gdf, source=source, simplify=False, stations=stations,
