@@ -146,6 +146,66 @@ def test_unknown_crossing_not_named(dem):
     assert m.crossings and not any(c["known"] for c in m.crossings)
 
 
+def _across(units, at, step=0.01):
+    """A west-east route of one segment per unit, changing unit at ``at`` (then every ``step`` degrees)."""
+    x0, y = at[0] - step, at[1]
+    xs = [x0 + k * step for k in range(len(units) + 1)]
+    seg = gpd.GeoDataFrame({"unit": units}, geometry=[LineString([(xs[k], y), (xs[k + 1], y)])
+                                                      for k in range(len(units))], crs="EPSG:4326")
+    return Route.from_segments(seg, mode="road", split_units=False)
+
+
+def test_a_crossing_takes_only_the_name_of_a_point_on_its_own_border(dem):
+    # Salammelik (ARM-NAX border) lies ~1 km from Iran and Kalaleh (AZE-IRN) ~3 km from Armenia: a crossing
+    # of another border right at them is not at them
+    salammelik, kalaleh = xy("Salammelik (approx.)"), xy("Kalaleh (approx.)")
+    for units, at in ((["NAX", "IRN"], salammelik), (["IRN", "ARM"], kalaleh), (["ARM", "IRN"], kalaleh)):
+        m = evaluate(_across(units, at), dem=dem)
+        (c,) = m.crossings
+        assert (c["from_unit"], c["to_unit"]) == tuple(units)
+        assert not c["known"] and c["known_name"] == "", units
+        assert m.as_row()["n_known_crossings"] == 0 and m.as_row()["crossings"] == ">".join(units)
+    # the pair of units names the point, in either direction
+    for units, at, name in ((["NAX", "ARM"], salammelik, "Salammelik (approx.)"),
+                            (["ARM", "NAX"], salammelik, "Salammelik (approx.)"),
+                            (["AZE", "IRN"], kalaleh, "Kalaleh (approx.)"),
+                            (["IRN", "AZE"], kalaleh, "Kalaleh (approx.)")):
+        (c,) = evaluate(_across(units, at), dem=dem).crossings
+        assert c["known"] and c["known_name"] == name, units
+
+
+def test_real_crossings_of_another_border_near_a_known_point_stay_unnamed(dem):
+    # south across the Aras from Nakhchivan into Iran 1.1 km from Salammelik: no NAX-IRN crossing point is near
+    r = Route.from_lines([LineString([(46.14, 38.875), (46.14, 38.83)])], mode="road")
+    m = evaluate(r, dem=dem)
+    assert [(c["from_unit"], c["to_unit"]) for c in m.crossings] == [("NAX", "IRN")]
+    assert not m.crossings[0]["known"] and m.as_row()["crossings"] == "NAX>IRN"
+
+
+def test_excursions_are_not_crossings_at_known_points(dem):
+    # AZE -> IRN at the Kalaleh bridge, 1 km back in AZE, then on in IRN: one crossing at a known point
+    r = _across(["AZE", "IRN", "AZE", "IRN"], xy("Kalaleh (approx.)"))
+    m = evaluate(r, dem=dem)
+    assert [c["excursion"] for c in m.crossings] == [True, True, False]
+    assert [c["known_name"] for c in m.crossings] == ["", "", "Kalaleh (approx.)"]
+    row = m.as_row()
+    assert m.n_border_stops == 1 and row["n_known_crossings"] == 1
+    assert row["crossings"] == "AZE>IRN (Kalaleh (approx.)); +2 excursions across a border along the route"
+    # with no folding every change is a border stop, each at the crossing point
+    strict = evaluate(r, dem=dem, params=CostParams(border_excursion_max_m=0)).as_row()
+    assert strict["n_border_stops"] == strict["n_known_crossings"] == 3
+
+
+def test_aras_scenario_counts_its_one_crossing_at_a_known_point(dem):
+    m = evaluate(scenarios.get("aras-iran").route(network="reference"), dem=dem)
+    row = m.as_row()
+    assert [(c["from_unit"], c["to_unit"]) for c in m.crossings if not c["excursion"]] == [("AZE", "IRN"),
+                                                                                          ("IRN", "NAX")]
+    assert row["n_border_stops"] == 2 and row["n_known_crossings"] == 1
+    assert row["crossings"].startswith("AZE>IRN (Kalaleh (approx.)); IRN>NAX; +")
+    assert not any(c["known"] for c in m.crossings if c["excursion"])
+
+
 def test_border_excursions_fold_into_one_stop(dem):
     # NAX -> IRN for 1 km along the Araks -> NAX -> ARM: 3 unit changes, 1 border stop
     pts = [(45.70, 38.95), (45.75, 38.95), (45.76, 38.95), (45.85, 38.95), (45.95, 38.95)]

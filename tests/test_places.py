@@ -2,6 +2,7 @@ import pytest
 
 from corridor import CorridorError, InvalidInputError, UnknownPlaceError
 from corridor.data import candidates, lookup, resolve, resolve_all
+from corridor.data.places import CROSSING_KINDS, border_between, table
 
 
 def test_transliterations_of_julfa_are_two_places():
@@ -48,3 +49,22 @@ def test_resolve_coordinates_and_errors():
     assert [p.name for p in resolve_all(["Meghri", "Agarak", "Meghri"])] == ["Meghri", "Agarak", "Meghri"]
     with pytest.raises(CorridorError, match="not in degrees"):
         resolve((500000.0, 4300000.0))
+
+
+def test_crossing_points_carry_the_border_they_are_on():
+    t = table()
+    points = t[t["kind"].isin(CROSSING_KINDS)]
+    border = dict(zip(points["name"], points["border"], strict=True))
+    # the border is the unordered pair of units either side, not the units within some distance:
+    # Salammelik is ~1 km from Iran, Kalaleh ~3 km from Armenia, Dilucu ~0.8 km from Iran
+    assert border == {"Kayan (approx.)": ("ARM", "AZE"), "Salammelik (approx.)": ("ARM", "NAX"),
+                      "Kalaleh (approx.)": ("AZE", "IRN"), "Alican": ("ARM", "TUR"), "Dilucu": ("NAX", "TUR"),
+                      "Doğukapı": ("ARM", "TUR")}
+    assert t.loc[~t["kind"].isin(CROSSING_KINDS), "border"].isna().all()
+
+
+def test_border_between_needs_the_other_side_within_reach():
+    assert border_between(46.569, 38.891) == ("AZE", "IRN")  # in Iran at the Aghband bridge
+    assert border_between(44.51, 40.18) is None  # Yerevan, far from every other unit
+    assert border_between(43.7374, 40.7299) == ("ARM", "TUR")  # Doğukapı, 0.9 km from Armenia
+    assert border_between(43.7374, 40.7299, reach_m=500.0) is None

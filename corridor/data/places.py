@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import difflib
 import logging
+import math
 import re
 import unicodedata
 from collections.abc import Sequence
@@ -28,23 +29,30 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from corridor._errors import InvalidInputError, UnknownPlaceError
-from corridor._geo import same_point
+from corridor._geo import pair_distances, radius_deg, same_point
 from corridor._types import Place
 from corridor._validate import check_lonlat
 from corridor.data import datasets
-from corridor.data.regions import unit_at, units_of_points
+from corridor.data.regions import index, unit_at, units_of_points
 
 if TYPE_CHECKING:
     import geopandas as gpd
 
 log = logging.getLogger(__name__)
 
-__all__ = ["Waypoint", "candidates", "lookup", "resolve", "resolve_all", "table"]
+__all__ = ["BORDER_REACH_M", "CROSSING_KINDS", "Waypoint", "border_between", "candidates", "lookup", "resolve",
+           "resolve_all", "table"]
 
 Waypoint = str | Place | Sequence[float]
 
 _ISO_BY_UNIT = {"ARM": "AM", "AZE": "AZ", "NAX": "AZ", "GEO": "GE", "TUR": "TR", "IRN": "IR", "RUS": "RU"}
 _CURATED_KINDS = {"border_crossing", "rail_station", "checkpoint", "bridge"}
+
+#: Place kinds that are known border crossing points (they carry a ``border``; see :func:`table`).
+CROSSING_KINDS = ("border_crossing", "checkpoint", "rail_station")
+#: A crossing point lies on the border between the unit holding it and the nearest other unit when that
+#: unit is within this distance (m, geodesic); farther from every other unit it is on no border.
+BORDER_REACH_M = 5_000.0
 
 # Azerbaijani / Turkish / Armenian-romanisation letters folded to one spelling.
 _FOLD = [
@@ -106,6 +114,7 @@ def _index(folder: str) -> tuple[Any, dict[str, list[int]], dict[str, list[int]]
 
     df = datasets.places().reset_index(drop=True)
     df["unit"] = units_of_points(df["lon"].to_numpy(), df["lat"].to_numpy(), snap_m=2_000.0)
+    df["border"] = _borders(df)
     exact: dict[str, list[int]] = {}
     lower: dict[str, list[int]] = {}
     folded: dict[str, list[int]] = {}
@@ -121,8 +130,66 @@ def _index(folder: str) -> tuple[Any, dict[str, list[int]], dict[str, list[int]]
     return df, exact, lower, folded
 
 
+def border_between(lon: float, lat: float, *, reach_m: float = BORDER_REACH_M) -> tuple[str, str] | None:
+    """The two units on either side of a point on a border, in alphabetical order.
+
+    They are the two units nearest the point (the unit holding it at distance 0), if the second lies
+    within ``reach_m`` (geodesic); else the point is on no border and the result is None. Where three
+    units meet within ``reach_m``, the nearer of the other two wins.
+
+    Parameters
+    ----------
+    lon, lat : float
+        EPSG:4326 degrees.
+    reach_m : float
+        How far the other side of the border may be (m).
+
+    Returns
+    -------
+    tuple of str or None
+        ``(unit, unit)`` or None.
+
+    Examples
+    --------
+    >>> border_between(46.569, 38.891)  # the Aghband - Kalaleh bridge over the Aras
+    ('AZE', 'IRN')
+    >>> border_between(44.51, 40.18) is None  # Yerevan
+    True
+    """
+    import shapely
+
+    idx = index()
+    x, y = check_lonlat(lon, lat)
+    pt = shapely.Point(x, y)
+    near: dict[str, float] = {}
+    cand = idx.tree.query(pt, predicate="dwithin", distance=radius_deg(reach_m, y))
+    for g in cand:
+        code, geom = idx.codes[int(g)], idx.geoms[int(g)]
+        if shapely.intersects(geom, pt):
+            d = 0.0
+        else:
+            q = shapely.get_point(shapely.shortest_line(pt, geom), 1)
+            d = float(pair_distances(x, y, shapely.get_x(q), shapely.get_y(q)))
+        near[code] = min(d, near.get(code, math.inf))
+    two = sorted(near, key=lambda u: (near[u], u))[:2]
+    if len(two) < 2 or near[two[1]] > reach_m:
+        return None
+    return (min(two), max(two))
+
+
+def _borders(df: Any) -> list[tuple[str, str] | None]:
+    """``border`` of each place: :func:`border_between` for :data:`CROSSING_KINDS`, else None."""
+    return [border_between(float(x), float(y)) if kind in CROSSING_KINDS else None
+            for kind, x, y in zip(df["kind"], df["lon"], df["lat"], strict=True)]
+
+
 def table() -> gpd.GeoDataFrame:
-    """All places as a GeoDataFrame with a computed ``unit`` column.
+    """All places as a GeoDataFrame with the computed columns ``unit`` and ``border``.
+
+    ``unit`` is the unit holding the place (or the nearest within 2 km). ``border`` is, for the
+    known border crossing points (kinds :data:`CROSSING_KINDS`), the two units of the border the
+    point lies on (:func:`border_between`), derived from the unit polygons when the places are
+    loaded; None for other places and for a crossing point on no border.
 
     Examples
     --------
@@ -130,6 +197,8 @@ def table() -> gpd.GeoDataFrame:
     >>> df = table()
     >>> df.loc[df["name"] == "Meghri", "unit"].iloc[0]
     'ARM'
+    >>> df.loc[df["name"] == "Salammelik (approx.)", "border"].iloc[0]
+    ('ARM', 'NAX')
     """
     return _index(str(datasets.region_dir()))[0].copy()
 

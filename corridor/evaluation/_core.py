@@ -33,7 +33,7 @@ from corridor._logs import warn_once
 from corridor._types import NATIONAL_GAUGE_MM, UNITS
 from corridor.align.vertical import Structure
 from corridor.costs import DESIGNED, TERRAIN_CLASSES, CostParams, cost_band, design_overrides
-from corridor.data.places import table
+from corridor.data.places import CROSSING_KINDS, table
 from corridor.network import REFERENCE_SOURCE
 
 log = logging.getLogger(__name__)
@@ -61,9 +61,6 @@ OUTSIDE = "outside"
 #: grade line runs at exactly the ruling grade, and levels stored to 0.01 m (the reference network's
 #: 3-D vertices) read back up to ~0.05 per mille steeper over a 200 m grade window.
 RULING_TOLERANCE = 1e-4
-
-#: Place kinds that count as a known crossing point.
-CROSSING_KINDS = ("border_crossing", "checkpoint", "rail_station")
 
 _ACTIVE = ("active", "", "none", "nan", "existing")
 
@@ -174,9 +171,10 @@ def length_by_build(route: Any) -> dict[str, float]:
 
 
 def _known_places() -> Any:
-
+    """The gazetteer's known crossing points (:data:`corridor.data.places.CROSSING_KINDS`) that lie on a
+    border, with their ``border`` (the two units either side, derived when the places are loaded)."""
     t = table()
-    return t[t["kind"].isin(CROSSING_KINDS)].reset_index(drop=True)
+    return t[t["kind"].isin(CROSSING_KINDS) & t["border"].notna()].reset_index(drop=True)
 
 
 def effective_units(route: Any, max_excursion_m: float = 0.0) -> list[str | None]:
@@ -217,10 +215,26 @@ def crossings(route: Any, *, tolerance_m: float = 5000.0, max_excursion_m: float
     """Every change of unit along the route, in travel order.
 
     Each crossing is a dict: ``from_unit``, ``to_unit`` (None outside every
-    unit), ``lon``, ``lat``, ``distance_km`` (from the start), ``known`` (a
-    border crossing, checkpoint or station of the gazetteer lies within
-    ``tolerance_m``), ``known_name``, and ``excursion`` (True if the crossing
-    only bounds a short excursion, see :func:`effective_units`: no border stop).
+    unit), ``lon``, ``lat``, ``distance_km`` (from the start), ``known``,
+    ``known_name`` and ``excursion`` (True if the crossing only bounds a short
+    excursion, see :func:`effective_units`: no border stop).
+
+    A crossing is ``known``, and named after the crossing point, when a border
+    crossing, checkpoint or station of the gazetteer on the border between its
+    two units (the place's ``border``, :func:`corridor.data.places.table`; either
+    order) lies within ``tolerance_m``; the nearest such point names it. A known
+    point of another border names nothing, however close. Crossings that only
+    bound an excursion are never known: the line drifts across the border and
+    back, it does not cross at a crossing point, so the known crossings are the
+    border stops made at known points, each counted once.
+
+    Examples
+    --------
+    >>> from shapely.geometry import LineString
+    >>> from corridor.route import Route
+    >>> r = Route.from_lines([LineString([(46.60, 38.94), (46.54, 38.86)])], mode="road")  # over the Aras
+    >>> [(c["from_unit"], c["to_unit"], c["known_name"]) for c in crossings(r)]
+    [('AZE', 'IRN', 'Kalaleh (approx.)')]
     """
 
     seg = route.segments
@@ -237,15 +251,18 @@ def crossings(route: Any, *, tolerance_m: float = 5000.0, max_excursion_m: float
                         "distance_km": float(off[i]) / 1000.0, "known": False, "known_name": "",
                         "excursion": eff[i] == eff[i - 1]})
         prev, started = u, True
-    if out:
+    stops = [c for c in out if not c["excursion"] and c["from_unit"] and c["to_unit"]]
+    if stops:
         known = _known_places()
         if len(known):
             lons, lats = known["lon"].to_numpy(float), known["lat"].to_numpy(float)
-            kunits = known["unit"].astype(object).to_numpy()
-            for c in out:
-                d = distances_from(c["lon"], c["lat"], lons, lats)
-                # a known crossing must lie in one of the two units the crossing joins
-                d = np.where(np.isin(kunits, [c["from_unit"], c["to_unit"]]), d, np.inf)
+            borders = [frozenset(b) for b in known["border"]]
+            for c in stops:
+                # only a crossing point of this border (the unordered pair of units) can name the crossing
+                here = np.array([b == {c["from_unit"], c["to_unit"]} for b in borders], dtype=bool)
+                if not here.any():
+                    continue
+                d = np.where(here, distances_from(c["lon"], c["lat"], lons, lats), np.inf)
                 j = int(np.argmin(d))
                 if d[j] <= tolerance_m:
                     c["known"], c["known_name"] = True, str(known["name"].iat[j])

@@ -2,7 +2,7 @@
 
 :func:`evaluate` turns a :class:`~corridor.route.Route` into :class:`RouteMetrics`:
 geodesic length by country unit and build type, border crossings (named when a
-known crossing point of the gazetteer is within 5 km), gauge breaks and
+known crossing point of the gazetteer on the same border is within 5 km), gauge breaks and
 transfers, the terrain profile summary, detour factor, travel time (speed by
 mode, class and grade, plus dwell at borders and gauge breaks), and a
 low/central/high construction cost band (unit costs of :mod:`corridor.costs`
@@ -72,7 +72,7 @@ log = logging.getLogger(__name__)
 
 __all__ = ["RouteMetrics", "compare", "evaluate", "sensitivity"]
 
-#: A crossing counts as known when a gazetteer crossing point lies this close (m).
+#: A crossing counts as known when a gazetteer crossing point of its border lies this close (m).
 KNOWN_CROSSING_TOLERANCE_M = 5000.0
 
 
@@ -93,7 +93,9 @@ class RouteMetrics:
     crossings : list of dict
         ``from_unit``, ``to_unit``, ``lon``, ``lat``, ``distance_km``, ``known``, ``known_name``,
         ``excursion`` (bounds a short run along a border: no border stop, see
-        ``CostParams.border_excursion_max_m``).
+        ``CostParams.border_excursion_max_m``). ``known``: a border stop at a crossing point of the
+        gazetteer on the border between the two units (:func:`corridor.evaluation.crossings`);
+        an excursion is never known, so ``n_known_crossings`` counts crossings made at known points.
     gauge_breaks : list of dict
         ``lon``, ``lat``, ``distance_km``, ``from_gauge_mm``, ``to_gauge_mm``.
     n_transfers : int
@@ -280,7 +282,8 @@ def evaluate(route: Route | scenarios.Scenario | str, *, dem: DEMLike = None, pa
     fill_voids : bool
         Interpolate DEM voids instead of raising ``DEMCoverageError``.
     crossing_tolerance_m : float
-        Distance within which a gazetteer crossing point names a crossing.
+        Distance within which a gazetteer crossing point on the border between the crossing's two
+        units names it (a point of another border never does).
     network : Network or "reference", optional
         Only used to route a scenario.
     step_m : float, optional
