@@ -161,12 +161,12 @@ class Scenario:
         r = trace(list(self.waypoints), mode=self.mode, network=network, dem=dem,
                   stay_in=list(self.stay_in) or None, avoid=avoid, max_grade=self.max_grade,
                   name=self.name, params=params, **kw)
-        net_src = None
-        if network is not None:
-            net_src = str(getattr(network, "meta", {}).get("source", "network"))
+        # meta["network_source"] stays the trace's own record: the network the route was traced over, None
+        # where it follows new build alone although a network was given
         return r.with_meta(scenario=self.slug, scenario_name=self.name, published=list(self.published),
-                           status=self.status, description=self.description, network_source=net_src,
-                           dem_source=r.meta.get("dem_source"), source_file=self.source_file)
+                           status=self.status, description=self.description,
+                           network_source=r.meta.get("network_source"), dem_source=r.meta.get("dem_source"),
+                           source_file=self.source_file)
 
 
 def scenario_dir() -> Path:

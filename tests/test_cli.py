@@ -46,6 +46,7 @@ import pytest  # noqa: E402
 
 from corridor import scenarios  # noqa: E402
 from corridor.data.datasets import data_dir  # noqa: E402
+from corridor.network import NO_NETWORK_SOURCE  # noqa: E402
 
 OUTPUTS = {"summary.csv", "published.csv", "routes.gpkg", "routes-hillshade.tif", "routes.qgs", "profiles.png",
            "comparison.png", "map.html", "report.html", "corridor-manifest.json"}
@@ -336,6 +337,21 @@ def test_route_json(capsys):
     assert r["n_crossings"] == len(r["crossings_detail"]) >= 1
     assert r["length_km_ARM"] > 0 and r["length_km_NAX"] > 0
     assert r["cost_low_musd"] <= r["cost_central_musd"] <= r["cost_high_musd"]
+
+
+def test_route_that_cannot_join_the_network_names_no_network_in_the_table_and_the_footer(capsys, monkeypatch):
+    # the `route --help` example: new build cannot join the modelled line at its own level within 18 per
+    # mille, so the route follows new build alone (a warning): it rests on no network, and both say so
+    monkeypatch.setenv("COLUMNS", "200")
+    args = ["route", "45.41,39.21", "46.57,38.90", "--mode", "rail", "--max-grade", "0.018", "--dem-samples", "0"]
+    assert main([*args, "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["route"]["network_source"] == data["provenance"]["network"]["source"] == NO_NETWORK_SOURCE
+    assert data["route"]["length_km_new"] == pytest.approx(data["route"]["length_km"])
+    assert main(args) == 0
+    text = " ".join(capsys.readouterr().out.split())
+    assert f"│ network │ {NO_NETWORK_SOURCE} │" in text  # the table's row
+    assert f"Network: {NO_NETWORK_SOURCE} — MODELLED" in text and "Network: reference" not in text
 
 
 def test_route_bad_mode_and_place(capsys):

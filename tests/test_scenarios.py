@@ -125,6 +125,24 @@ def test_scenario_route_carries_meta():
         s.route(network="osm")
 
 
+def test_scenario_route_keeps_the_network_the_trace_used(monkeypatch):
+    """A scenario routed with a network that its route could not join (the trace fell back to new build
+    alone) records no network, as the trace does: the network given is not the network used."""
+    s = scenarios.get("yeraskh-sadarak")
+    alone = s.route().with_meta(join_fallback="new build alone: (test)")
+    assert alone.meta["network_source"] is None
+    seen = {}
+
+    def fell_back(*args, **kw):
+        seen["network"] = kw["network"]
+        return alone
+
+    monkeypatch.setattr(scenarios, "trace", fell_back)
+    r = s.route(network="reference")
+    assert seen["network"] is not None  # a network was given to the trace ...
+    assert r.meta["network_source"] is None and r.meta["scenario"] == s.slug  # ... and its record is kept
+
+
 def test_reference_network_routes_respect_unit_constraints():
     """On the shared reference network (the `corridor compare` default) the Aras
     route must not borrow the Meghri line through Armenia, and vice versa."""

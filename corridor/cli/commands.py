@@ -50,7 +50,7 @@ from corridor.cli.pipeline import (
     load_dem,
     load_net,
     out_names,
-    provenance,
+    route_provenance,
     run_compare,
     staged_output,
     table_records,
@@ -319,7 +319,7 @@ def route(
         r = align.trace(places, mode=mode, network=net, dem=dem_obj, stay_in=units_in or None,
                         avoid=units_out or None, max_grade=max_grade, params=params, search=search)
         m = evaluate(r, dem=dem_obj, params=params, dem_samples=dem_samples)
-    prov = provenance(net, dem_obj, costs)
+    prov = route_provenance(r, net, dem_obj, costs)  # the network the route rests on, as its table row says
     files: list[str] = []
     if out is not None:
         tbl = table([m])

@@ -36,7 +36,7 @@ from corridor.evaluation.metrics import evaluate, sensitivity
 from corridor.evaluation.metrics import table as make_table
 from corridor.evaluation.published import published_table
 from corridor.evaluation.uncertainty_bands import check_samples
-from corridor.network.core import Network, load_network
+from corridor.network.core import NO_NETWORK_SOURCE, Network, load_network
 from corridor.outputs import charts, export, maps, qgis, relief, report
 from corridor.terrain.profiles import DEM
 
@@ -139,7 +139,7 @@ def costs_provenance(costs_file: str | os.PathLike[str] | None) -> dict[str, Any
 def provenance(network: Any, dem: Any, costs_file: str | os.PathLike[str] | None = None) -> dict[str, Any]:
     """What data produced the figures (shown by the CLI and written in the report and manifest)."""
     if network is None:
-        net = {"source": "none (new alignments over the DEM only, modelled)", "modelled": True}
+        net = {"source": NO_NETWORK_SOURCE, "modelled": True}
     else:
         meta = dict(getattr(network, "meta", {}) or {})
         src = str(meta.get("source", "unknown"))
@@ -149,6 +149,22 @@ def provenance(network: Any, dem: Any, costs_file: str | os.PathLike[str] | None
         net["edges"] = len(network) if hasattr(network, "__len__") else None
     return {"network": net, "dem": {"source": str(getattr(dem, "source", "unknown"))},
             "costs": costs_provenance(costs_file)}
+
+
+def route_provenance(route: Any, network: Any, dem: Any, costs_file: str | os.PathLike[str] | None = None
+                     ) -> dict[str, Any]:
+    """:func:`provenance` of one traced route: its network is the one the route was traced over as the
+    route records it (``meta["network_source"]``, which its ``network_source`` row reads too), not
+    merely the one loaded. A route that could not join the network and follows new build alone
+    (``meta["join_fallback"]``) rests on no network.
+
+    >>> from types import SimpleNamespace
+    >>> alone = SimpleNamespace(meta={"network_source": None, "join_fallback": "new build alone: ..."})
+    >>> route_provenance(alone, SimpleNamespace(meta={"source": "reference (modelled)"}), None)["network"]
+    {'source': 'none (new alignment only, modelled)', 'modelled': True}
+    """
+    used = network if (getattr(route, "meta", None) or {}).get("network_source") else None
+    return provenance(used, dem, costs_file)
 
 
 def flat_provenance(prov: dict[str, Any]) -> dict[str, str]:

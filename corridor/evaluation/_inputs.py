@@ -12,6 +12,7 @@ from typing import Any
 from corridor import scenarios
 from corridor._errors import InvalidInputError
 from corridor._validate import check_positive
+from corridor.network.core import NO_NETWORK_SOURCE
 from corridor.route import Route
 from corridor.terrain.profiles import DEM
 
@@ -38,14 +39,17 @@ def as_route(item: Any, network: Any = None, dem: Any = None) -> Route:
 
 
 def network_source(route: Any) -> str:
-    """Where the existing segments of ``route`` come from (with the extract date when known)."""
+    """The network ``route`` was traced over, as the route records it (``meta["network_source"]``, set by
+    :func:`corridor.align.trace`: None where it used none, e.g. a route that could not join the network
+    and follows new build alone), else where its existing segments come from (with the extract date
+    when known); :data:`corridor.network.NO_NETWORK_SOURCE` for new alignment only."""
     meta = route.meta or {}
     if meta.get("network_source"):
         return str(meta["network_source"])
     seg = route.segments
     existing = seg[seg["build"].astype(str) == "existing"]
     if len(existing) == 0:
-        return "none (new alignment only, modelled)"
+        return NO_NETWORK_SOURCE
     srcs = sorted({str(s) for s in existing["source"]})
     text = ", ".join(srcs)
     date = (meta.get("network_meta") or {}).get("extract_date") if isinstance(meta.get("network_meta"), Mapping) else None

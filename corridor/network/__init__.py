@@ -26,6 +26,7 @@ from corridor.network._design import (
 from corridor.network.core import (
     GRAPHML_EDGE_DTYPES,
     GRAPHML_NODE_DTYPES,
+    NO_NETWORK_SOURCE,
     Network,
     RoutingCosts,
     as_network,
@@ -50,6 +51,7 @@ __all__ = [
     "EDGE_COLUMNS",
     "GRAPHML_EDGE_DTYPES",
     "GRAPHML_NODE_DTYPES",
+    "NO_NETWORK_SOURCE",
     "REFERENCE_SOURCE",
     "REGIONS",
     "REGION_PATHS",

@@ -75,7 +75,12 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-__all__ = ["GRAPHML_EDGE_DTYPES", "GRAPHML_NODE_DTYPES", "Network", "RoutingCosts", "as_network", "load_network"]
+__all__ = ["GRAPHML_EDGE_DTYPES", "GRAPHML_NODE_DTYPES", "NO_NETWORK_SOURCE", "Network", "RoutingCosts", "as_network",
+           "load_network"]
+
+#: The network source of a route traced over no network (new alignment over the DEM only): the label
+#: of its ``network_source`` and of the provenance, so the two always read the same.
+NO_NETWORK_SOURCE = "none (new alignment only, modelled)"
 
 #: Old names, kept for one release (``DeprecationWarning``).
 __getattr__ = renamed(__name__, {"Costs": ("RoutingCosts", RoutingCosts)})
