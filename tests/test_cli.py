@@ -130,6 +130,18 @@ def test_compare_wide_prints_every_column(tmp_path, capsys, monkeypatch):
     assert n_columns(wide) == len(COLUMNS) > n_columns(narrow)
 
 
+def test_summary_csv_lists_routes_in_the_terminal_tables_order(default_compare):
+    # best rank first, as the printed table and its numbered notes (not the catalogue's alphabetical order)
+    _, out_text, _, out = default_compare
+    with open(out / "summary.csv", encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    ranks = [int(r["rank"]) for r in rows]
+    assert ranks == sorted(ranks) and len(rows) > 2
+    assert [r["name"] for r in rows] != sorted(r["name"] for r in rows)
+    flat = " ".join(out_text.split())
+    notes = [flat.index(f"{int(r['rank'])}. {r['name']} (") for r in rows]
+    assert notes == sorted(notes)
+
 def test_default_compare_sets_published_beside_modelled(default_compare):
     """Every published figure of the catalogue is in published.csv and in the printed table, with its %
     difference and source where the model has a counterpart, and 'no modelled counterpart' otherwise."""

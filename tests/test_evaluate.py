@@ -482,6 +482,23 @@ def test_compare_table_and_rank(meghri, igdir_sadarak, plain_road, metrics, dem)
     assert best == min(metrics.values(), key=lambda m: m.length_m).name
 
 
+def test_in_rank_order_is_the_display_order_of_the_table(metrics):
+    from corridor.evaluation import comparison, in_rank_order
+
+    ms = list(metrics.values())
+    t = table(ms, weights={"length_km": 1})  # the table keeps the order the routes were given in
+    assert list(t["name"]) == [m.name for m in ms] and list(t["rank"]) != sorted(t["rank"])
+    ordered = in_rank_order(t)
+    assert list(ordered["rank"]) == sorted(t["rank"]) and set(ordered.index) == set(t.index)
+    assert ordered.loc[0].equals(t.loc[0])  # rows move whole, index kept
+    tied = t.assign(rank=[2, 1, 2])
+    assert list(in_rank_order(tied)["name"]) == [ms[1].name, ms[0].name, ms[2].name]  # ties keep the table's order
+    assert list(in_rank_order(t.drop(columns="rank"))["name"]) == list(t["name"])
+    # the notebook display reads the same order
+    html = comparison(ms, weights={"length_km": 1})._repr_html_()
+    assert [html.index(n) for n in ordered["name"]] == sorted(html.index(n) for n in ordered["name"])
+
+
 def test_compare_weights_validation(metrics):
     ms = list(metrics.values())
     with pytest.raises(ParameterError, match="'speed'"):

@@ -98,6 +98,29 @@ def test_scenarios_not_routed_are_named_with_their_reason(tmp_path):
         assert ("their published figures are listed below" in text) is listed
 
 
+def test_tables_list_routes_best_rank_first_as_the_terminal_does(tmp_path):
+    """The comparison tables (headline, all columns, DEM band) read best rank first, like the terminal
+    table (one ordering, corridor.evaluation.in_rank_order), whatever order the routes were given in; each
+    row still links to its own route on the map."""
+    from corridor.evaluation import evaluate, in_rank_order, table
+
+    routes = [Route.from_lines([LineString([(46.0, 38.92), (x, 38.92)])], mode="rail", name=name)
+              for name, x in (("long", 46.6), ("short", 46.2), ("middle", 46.4))]
+    ms = [evaluate(r, dem_samples=0) for r in routes]
+    t = table(ms, weights={"length_km": 1})
+    assert t["rank"].tolist() == [3, 1, 2]  # given out of rank order
+    out = report.write_report(tmp_path / "r.html", routes, ms, t, provenance={}, basemap="none")
+    text = re.sub(r'srcdoc="[^"]*"', "", out.read_text(encoding="utf-8"))
+    tables = re.findall(r"<tbody>(.*?)</tbody>", text)
+    headline, every_column = tables[0], tables[1]
+    rows = re.findall(r'<tr data-route="(\d+)"[^>]*><td[^>]*>(\d+)</td><td[^>]*>([a-z]+)', headline)
+    assert [(int(i), int(rk), n) for i, rk, n in rows] == [(1, 1, "short"), (2, 2, "middle"), (0, 3, "long")]
+    assert re.findall(r'<tr data-route="(\d+)"', every_column) == ["1", "2", "0"]  # rank is its last column
+    band = next(b for b in tables[2:] if "long" in b)
+    assert re.findall(r"<tr><td class='t'>([a-z]+)</td>", band) == ["short", "middle", "long"]
+    assert in_rank_order(t)["name"].tolist() == ["short", "middle", "long"]
+
+
 def test_untrusted_text_escaped(written):
     _, _, text = written
     assert XSS not in text

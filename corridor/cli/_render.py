@@ -21,6 +21,7 @@ from corridor._text import clean_terminal
 from corridor._types import UNITS
 from corridor.cli._table import print_route_notes, print_table
 from corridor.evaluation.published import euro_rates
+from corridor.evaluation.ranking import in_rank_order
 from corridor.evaluation.uncertainty_bands import MEANING, NO_DESIGN
 
 __all__ = ["fmt_band", "fmt_grade", "print_compare", "print_dem_bands", "print_metrics", "print_provenance",
@@ -73,7 +74,7 @@ def print_compare(table: Any, console: Any, *, wide: bool = False, metrics: Sequ
         The evaluated routes; their published figures are printed with the labels
         of the scenario file instead of the column names.
     """
-    rows = table.sort_values("rank", kind="stable").to_dict(orient="records")
+    rows = in_rank_order(table).to_dict(orient="records")
     shown = print_table(rows, console, wide=wide)
     published = {str(m.name): list(m.published) for m in metrics or () if getattr(m, "published", None)}
     print_route_notes(rows, console, shown, published=published)
@@ -128,7 +129,7 @@ def print_dem_bands(table: Any, console: Any, meaning: str | None = None) -> Non
     t.add_column("bridges km", justify="right", overflow="fold")
     t.add_column("central cost M USD (DEM P10–P90)", justify="right", overflow="fold")
     t.add_column("unit-cost low–high", justify="right", no_wrap=True)
-    for r in table.sort_values("rank", kind="stable").to_dict(orient="records"):
+    for r in in_rank_order(table).to_dict(orient="records"):
         banded = float(r.get("dem_samples", 0) or 0) > 0
 
         def cell(col: str, fmt: str, r: Mapping[str, Any] = r, banded: bool = banded) -> str:

@@ -35,6 +35,7 @@ from corridor.data.places import Waypoint, resolve
 from corridor.evaluation.metrics import evaluate, sensitivity
 from corridor.evaluation.metrics import table as make_table
 from corridor.evaluation.published import published_table
+from corridor.evaluation.ranking import in_rank_order
 from corridor.evaluation.uncertainty_bands import check_samples
 from corridor.network.core import NO_NETWORK_SOURCE, Network, load_network
 from corridor.outputs import charts, export, maps, qgis, relief, report
@@ -228,11 +229,13 @@ def write_outputs(folder: Path, routes: Sequence[Any], metrics: Sequence[Any], t
     """Write the comparison files into ``folder`` (a staging folder).
 
     ``published`` is the modelled-vs-published table (default: made from ``metrics``); ``unrouted``
-    the ``(scenario name, reason)`` of scenarios left out, named in the report.
+    the ``(scenario name, reason)`` of scenarios left out, named in the report. ``summary.csv`` and the
+    report's tables list the routes best rank first, as the terminal table
+    (:func:`corridor.evaluation.in_rank_order`); ``table`` itself stays in route order.
     """
     pub = published if published is not None else published_table(metrics)
     steps: dict[str, Callable[[Path], Any]] = {
-        "summary.csv": lambda p: _write_csv(p, table),
+        "summary.csv": lambda p: _write_csv(p, in_rank_order(table)),  # as the terminal table: best rank first
         "published.csv": lambda p: _write_csv(p, pub),
         "routes.gpkg": lambda p: export.write_layers(p, list(routes), list(metrics)),
         "routes-hillshade.tif": lambda p: relief.write_hillshade_tif(p, qgis.hillshade_extent(list(routes))),

@@ -22,7 +22,7 @@ from corridor.evaluation.metrics import (
     sensitivity,
     table,
 )
-from corridor.evaluation.ranking import DEFAULT_WEIGHTS, rank, rank_changes, score
+from corridor.evaluation.ranking import DEFAULT_WEIGHTS, in_rank_order, rank, rank_changes, score
 
 __all__ = [
     "DEFAULT_WEIGHTS",
@@ -33,6 +33,7 @@ __all__ = [
     "crossings",
     "designed",
     "evaluate",
+    "in_rank_order",
     "priced_new",
     "rank",
     "rank_changes",

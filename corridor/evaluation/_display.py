@@ -26,6 +26,7 @@ from typing import Any
 from corridor._html import card, profile_svg, table_html
 from corridor._labels import display_value, label
 from corridor._types import UNITS
+from corridor.evaluation.ranking import in_rank_order
 
 __all__ = ["Comparison", "metrics_html"]
 
@@ -83,7 +84,7 @@ class Comparison:
     def _repr_html_(self) -> str:
         by_name = {str(m.name): (i, m) for i, m in enumerate(self.metrics)}
         rows = []
-        for r in self.table.sort_values("rank", kind="stable").to_dict(orient="records"):
+        for r in in_rank_order(self.table).to_dict(orient="records"):
             i, m = by_name[str(r["name"])]
             units = ", ".join(f"{u} {r[f'length_km_{u}']:,.0f}" for u in UNITS if r.get(f"length_km_{u}", 0) >= 0.5)
             rows.append([int(r["rank"]), r["name"] + (" (modelled)" if r.get("modelled") else ""), r["mode"],

@@ -440,7 +440,8 @@ def comparison(metrics: RouteMetrics | Iterable[RouteMetrics], *, weights: Mappi
                ) -> Comparison:
     """Evaluated routes side by side; displays in a notebook as a ranked table with profiles.
 
-    ``.table`` is :func:`table` of the metrics (the rows of ``summary.csv``).
+    ``.table`` is :func:`table` of the metrics (the rows of ``summary.csv``, which lists them best rank
+    first: :func:`corridor.evaluation.ranking.in_rank_order`).
     """
     ms = [m for m in as_items(metrics)]
     return Comparison(ms, table(ms, weights=weights))

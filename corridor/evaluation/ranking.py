@@ -31,7 +31,7 @@ from corridor._errors import ParameterError
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["DEFAULT_WEIGHTS", "check_weights", "rank", "rank_changes", "score"]
+__all__ = ["DEFAULT_WEIGHTS", "check_weights", "in_rank_order", "rank", "rank_changes", "score"]
 
 #: Default criteria and weights (lower is better for each). Cost counts double.
 DEFAULT_WEIGHTS: dict[str, float] = {
@@ -106,6 +106,37 @@ def score(table: pd.DataFrame, weights: Mapping[str, float] | None = None) -> pd
 def rank(scores: pd.Series) -> pd.Series:
     """Rank 1 = highest score; ties share the better rank."""
     return (-scores).rank(method="min").astype(int).rename("rank")
+
+
+def in_rank_order(table: pd.DataFrame) -> pd.DataFrame:
+    """The rows of a comparison table best rank first; routes of one rank keep the table's order.
+
+    The one order of every table that shows the compared routes side by side: the terminal table
+    and its notes, the DEM-band tables, the report's tables, ``summary.csv`` and the notebook
+    display. The table itself (:func:`corridor.evaluation.table`) keeps the order the routes were
+    given in, which the routes, maps and charts share. A table without a ``rank`` column is
+    returned as it is.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        A comparison table with ``rank``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The same rows (index kept), sorted by ``rank`` with a stable sort.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> t = pd.DataFrame({"name": ["a", "b", "c", "d"], "rank": [3, 1, 4, 1]})
+    >>> in_rank_order(t)["name"].tolist()
+    ['b', 'd', 'a', 'c']
+    """
+    if "rank" not in getattr(table, "columns", ()):
+        return table
+    return table.sort_values("rank", kind="stable")
 
 
 def rank_changes(base: Sequence[int], new: Sequence[int]) -> dict[str, float]:

@@ -44,6 +44,7 @@ from corridor._labels import label_with_unit
 from corridor._text import html_text
 from corridor._version import __version__
 from corridor.evaluation.published import USD_PER_EUR_SOURCE, published_table
+from corridor.evaluation.ranking import in_rank_order
 from corridor.evaluation.uncertainty_bands import MEANING
 from corridor.outputs.charts import (
     comparison_png,
@@ -288,7 +289,9 @@ def write_report(path: str | Path, routes: Sequence[Any], metrics: Sequence[Any]
     metrics : sequence of RouteMetrics or None
         One per route, aligned (profiles, crossings, popup tables).
     table : pandas.DataFrame
-        The comparison table from :func:`corridor.evaluation.compare`.
+        The comparison table from :func:`corridor.evaluation.compare`. The report's tables list its
+        routes best rank first, as the terminal does (:func:`corridor.evaluation.in_rank_order`); the
+        chart, map and route sections keep the order of ``routes``, whose colours they share.
     provenance : mapping
         Data provenance to print (network source, extract date, DEM, cost
         parameters ...); values may be nested.
@@ -333,8 +336,9 @@ def write_report(path: str | Path, routes: Sequence[Any], metrics: Sequence[Any]
     if not isinstance(provenance, Mapping):
         raise InvalidInputError("provenance must be a mapping of name -> value")
     index = {str(r.name): i for i, r in enumerate(routes)}
-    table_html = (_table_html(table, KEY_COLUMNS, index)
-                  + "<details><summary>All columns</summary>" + _table_html(table, None, index) + "</details>")
+    ranked = in_rank_order(table)  # the tables read best rank first, as the terminal's; the chart keeps route order
+    table_html = (_table_html(ranked, KEY_COLUMNS, index)
+                  + "<details><summary>All columns</summary>" + _table_html(ranked, None, index) + "</details>")
     with tempfile.TemporaryDirectory() as tmp:
         try:
             chart = png_data_uri(comparison_png(Path(tmp) / "comparison.png", table).read_bytes())
@@ -362,7 +366,7 @@ def write_report(path: str | Path, routes: Sequence[Any], metrics: Sequence[Any]
         published = published_table(metrics)
     parts += ["<h2>Comparison</h2>", table_html, _unrouted_html(unrouted, published), chart_html,
               "<h2>Modelled vs published</h2>", _published_html(published),
-              "<h2>DEM uncertainty</h2>", _band_html(table, metrics),
+              "<h2>DEM uncertainty</h2>", _band_html(ranked, metrics),
               "<h2>Map</h2>",
               "<p class='note'>Works offline: the hillshade is the basemap; OpenStreetMap tiles show "
               "only when online. Use the layer control to colour routes by grade class. Click a route to "
