@@ -24,15 +24,12 @@ from corridor import (
     scenarios,
 )
 from corridor._logs import reset_once
+from corridor._types import NATIONAL_GAUGE_MM
 from corridor.costs import CostParams
 from corridor.data import lookup
 from corridor.evaluation import DEFAULT_WEIGHTS, rank_changes
-from corridor.evaluation._core import (
-    GAUGE_MIN_PIECE_M,
-    NATIONAL_GAUGE_MM,
-    build_category,
-    terrain_classes,
-)
+from corridor.evaluation._borders import GAUGE_MIN_PIECE_M
+from corridor.evaluation._core import build_category, terrain_classes
 from corridor.evaluation.metrics import (
     ROW_COLUMNS,
     RouteMetrics,

@@ -12,7 +12,8 @@ True
 
 from __future__ import annotations
 
-from corridor.evaluation._core import crossings, designed, priced_new
+from corridor.evaluation._borders import crossings
+from corridor.evaluation._core import designed, priced_new
 from corridor.evaluation._display import Comparison
 from corridor.evaluation.metrics import (
     RouteMetrics,

@@ -49,6 +49,7 @@ from corridor import scenarios
 from corridor._errors import InvalidInputError, ParameterError
 from corridor._validate import as_items
 from corridor.costs import CostParams
+from corridor.evaluation import _borders as borders
 from corridor.evaluation import _core as core
 from corridor.evaluation._display import Comparison, metrics_html
 from corridor.evaluation._inputs import as_route, network_source, open_dem, symmetric_step
@@ -336,10 +337,10 @@ def evaluate(route: Route | scenarios.Scenario | str, *, dem: DEMLike = None, pa
     core.warn_stored_design(route, params)
     over = float(iv.length_m[abs(iv.grade) > ruling + core.RULING_TOLERANCE].sum()) / 1000.0
     exc = params.border_excursion_max_m
-    cross = core.crossings(route, tolerance_m=crossing_tolerance_m, max_excursion_m=exc)
+    cross = borders.crossings(route, tolerance_m=crossing_tolerance_m, max_excursion_m=exc)
     stops = sum(1 for c in cross if not c["excursion"])
-    gb = core.gauge_breaks(route, max_excursion_m=exc) if (route.segments["mode"] == "rail").any() else []
-    ntr = core.n_transfers(route)
+    gb = borders.gauge_breaks(route, max_excursion_m=exc) if (route.segments["mode"] == "rail").any() else []
+    ntr = borders.n_transfers(route)
     running = core.running_time_h(route, iv, params)
     border_dwell = params.rail_border_dwell_h if route.mode == "rail" else params.road_border_dwell_h
     parts = {"running": running, "border": border_dwell * stops,
