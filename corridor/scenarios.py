@@ -164,9 +164,7 @@ class Scenario:
         # meta["network_source"] stays the trace's own record: the network the route was traced over, None
         # where it follows new build alone although a network was given
         return r.with_meta(scenario=self.slug, scenario_name=self.name, published=list(self.published),
-                           status=self.status, description=self.description,
-                           network_source=r.meta.get("network_source"), dem_source=r.meta.get("dem_source"),
-                           source_file=self.source_file)
+                           status=self.status, description=self.description, source_file=self.source_file)
 
 
 def scenario_dir() -> Path:

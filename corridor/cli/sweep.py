@@ -152,13 +152,10 @@ def run_sweep(names: Sequence[str], vary: Mapping[str, str], out: Path, *, worke
     if not scens:
         raise ParameterError("no scenario given; name a built-in scenario or a scenario .toml file")
     spec = (network or "reference").strip()
-    # the reference network and "none" go to the workers as names; anything else is loaded here once
-    # and shipped to each worker once
-    net: Any = (spec.lower() if spec.lower() in ("reference", "none") else
-                load_net(spec, modes=sorted({s.mode for s in scens}),
-                         waypoints=[w for s in scens for w in getattr(s, "waypoints", ())]))
-    if net == "none":
-        net = None
+    # the reference network goes to the workers by name (each opens it once); anything else is loaded
+    # here once and shipped to each worker once
+    net: Any = "reference" if spec.lower() == "reference" else load_net(
+        spec, modes=sorted({s.mode for s in scens}), waypoints=[w for s in scens for w in getattr(s, "waypoints", ())])
     grid = variant_grid(vary)
     variants: dict[tuple[int, float | None], Any] = {}
     items, params, meta = [], [], []
