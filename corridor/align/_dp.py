@@ -47,7 +47,7 @@ def njit(fn: _F) -> _F:
     except RuntimeError:  # numba: "cannot cache function ...: no locator available"
         return cast(_F, numba.njit(nogil=True)(fn))
 
-__all__ = ["COEFFICIENTS", "backtrack", "cell_cost", "cell_costs", "forward"]
+__all__ = ["COEFFICIENTS", "backtrack", "cell_costs", "forward"]
 
 
 #: Order of the cost-model figures in the float32 array the kernels take (:meth:`CostModel.coefficients`).
@@ -59,9 +59,11 @@ COEFFICIENTS = ("open_usd_m", "tunnel_usd_m", "bridge_usd_m", "w_cut", "w_fill",
 def _cell(d: np.float32, open_: np.float32, tunnel: np.float32, bridge: np.float32, w_cut: np.float32,
           w_fill: np.float32, s_cut: np.float32, s_fill: np.float32, c_cut: np.float32, c_fill: np.float32,
           cap_cut: np.float32, cap_fill: np.float32) -> np.float32:  # pragma: no cover
-    """The cost model at one cell, its figures as scalars (see :func:`cell_cost`): the one statement
-    of it. Scalars, not the array, so that the compiled loops keep them in registers (stores into the
-    cost buffer could otherwise alias the array and force a reload per cell)."""
+    """USD per metre of line where the formation is ``d`` m below ground: the one statement of the
+    cost model. Open line plus earthworks over the trapezoid cross-section, or the tunnel (viaduct)
+    where that is cheaper or the cut (fill) exceeds its cap; at grade no structure. The figures come
+    as scalars (:data:`COEFFICIENTS`), not as their array, so that the compiled loops keep them in
+    registers (stores into the cost buffer could otherwise alias the array and force a reload per cell)."""
     if d != d:  # NaN (a void) is no depth: it stays NaN rather than pricing as open line
         return d
     zero = np.float32(0.0)
@@ -80,18 +82,8 @@ def _cell(d: np.float32, open_: np.float32, tunnel: np.float32, bridge: np.float
 
 
 @njit
-def cell_cost(d: np.float32, c: np.ndarray) -> np.float32:  # pragma: no cover
-    """USD per metre of line where the formation is ``d`` m below ground (``c``: :data:`COEFFICIENTS`).
-
-    Open line plus earthworks over the trapezoid cross-section, or the tunnel (viaduct) where that is
-    cheaper or the cut (fill) exceeds its cap; at grade no structure.
-    """
-    return _cell(d, c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7], c[8], c[9], c[10])
-
-
-@njit
 def cell_costs(d: np.ndarray, c: np.ndarray) -> np.ndarray:  # pragma: no cover
-    """:func:`cell_cost` of every element of the float32 array ``d``."""
+    """:func:`_cell` of every element of the float32 array ``d`` (``c``: :data:`COEFFICIENTS`)."""
     out = np.empty(d.shape, dtype=np.float32)
     flat, res = d.ravel(), out.ravel()
     o_, t_, b_, wc, wf, sc, sf, cc, cf, kc, kf = c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7], c[8], c[9], c[10]
@@ -106,7 +98,7 @@ def forward(base: np.ndarray, step: float, weight: np.ndarray, starts: np.ndarra
     """Cost-to-come of every (station, level) cell of the bands, as a flat float32 buffer.
 
     ``base[i]`` is station ``i``'s ground in level steps above level 0, so the formation at level
-    ``j`` lies ``step * (base[i] - j)`` m below ground; a cell costs :func:`cell_cost` times the
+    ``j`` lies ``step * (base[i] - j)`` m below ground; a cell costs :func:`_cell` times the
     station's ``weight`` (m of line) plus the least cost-to-come of the previous station within
     ``k`` levels. That minimum is a sliding window over the previous row, kept as a monotone queue
     of level indices, so each station takes O(levels) whatever ``k``. A level whose window holds

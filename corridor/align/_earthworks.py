@@ -51,7 +51,7 @@ class CostModel:
 
         Open line plus earthworks, ``O + c_cut * cut * (w + s * cut) + c_fill * fill * (w + s * fill)``,
         or the structure where that is dearer or the cut (fill) is deeper (higher) than the cap; at
-        grade no structure (:func:`corridor.align._dp.cell_cost`).
+        grade no structure (:func:`corridor.align._dp.cell_costs`).
         """
         return np.asarray(_dp.cell_costs(np.ascontiguousarray(d, dtype=np.float32), self.coefficients()))
 
