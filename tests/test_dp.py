@@ -40,6 +40,41 @@ def test_cell_costs_follow_the_cost_model(mode, cap):
     assert _dp.cell_costs(d.reshape(-1, 1), m.coefficients()).shape == (d.size, 1)
 
 
+def _kinds_by_definition(d: np.ndarray, m, open_tol: float) -> np.ndarray:
+    """What is built at depth ``d``, written out in float64: the structure over its cap or where dearer
+    earthworks would cost more than it, else cut/fill beyond ``open_tol`` and open line within it."""
+    cut, fill = np.maximum(d, 0), np.maximum(-d, 0)
+    e_cut = m.open_usd_m + m.c_cut * (m.w_cut * cut + m.s_cut * cut * cut)
+    e_fill = m.open_usd_m + m.c_fill * (m.w_fill * fill + m.s_fill * fill * fill)
+    k = np.full(d.shape, _dp.OPEN, dtype=np.int8)
+    k[d > open_tol] = _dp.CUT
+    k[-d > open_tol] = _dp.FILL
+    k[(d > 0) & ((cut > m.cap_cut) | (e_cut > m.tunnel_usd_m))] = _dp.TUNNEL
+    k[(d < 0) & ((fill > m.cap_fill) | (e_fill > m.bridge_usd_m))] = _dp.BRIDGE
+    return k
+
+
+@pytest.mark.parametrize("mode", ["rail", "road"])
+@pytest.mark.parametrize("cap", [20.0, 80.0])
+def test_cell_kinds_are_what_the_cost_model_priced(mode, cap):
+    m, _ = cost_model(mode, CostParams().replace(max_cut_depth_m=cap, max_fill_height_m=cap), None)
+    step = 0.5
+    ground = np.linspace(180.0, 420.0, 4801)
+    lev = np.full(ground.size, 480)  # the formation at 240 m: from 60 m above ground to 180 m below it
+    base = ground / step
+    got = _dp.cell_kinds(base, step, lev, m.coefficients(), step / 2)
+    d = step * (base - lev)
+    away = np.abs(np.abs(d) - step / 2) > 1e-6  # leave out depths on the open tolerance itself
+    np.testing.assert_array_equal(got[away], _kinds_by_definition(d, m, step / 2)[away])
+    assert set(got.tolist()) >= {_dp.TUNNEL, _dp.BRIDGE, _dp.CUT, _dp.FILL, _dp.OPEN}
+    # a station is a structure exactly where it was priced at the structure's rate
+    price = m.costs(d.astype(np.float32))
+    assert np.all((got == _dp.TUNNEL) == ((d > 0) & (price == np.float32(m.tunnel_usd_m))))
+    assert np.all((got == _dp.BRIDGE) == ((d < 0) & (price == np.float32(m.bridge_usd_m))))
+    with pytest.raises(ParameterError):
+        _dp.cell_kinds(base, step, lev[:-1], m.coefficients(), step / 2)
+
+
 def _reference(base, step, weight, lo, hi, k, m):
     """Cost-to-come by the definition: per cell, its cost plus the least over the previous row's window."""
     rows = []

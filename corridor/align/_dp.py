@@ -47,7 +47,7 @@ def njit(fn: _F) -> _F:
     except RuntimeError:  # numba: "cannot cache function ...: no locator available"
         return cast(_F, numba.njit(nogil=True)(fn))
 
-__all__ = ["COEFFICIENTS", "backtrack", "cell_costs", "forward"]
+__all__ = ["BRIDGE", "COEFFICIENTS", "CUT", "FILL", "OPEN", "TUNNEL", "backtrack", "cell_costs", "cell_kinds", "forward"]
 
 
 #: Order of the cost-model figures in the float32 array the kernels take (:meth:`CostModel.coefficients`).
@@ -55,30 +55,46 @@ COEFFICIENTS = ("open_usd_m", "tunnel_usd_m", "bridge_usd_m", "w_cut", "w_fill",
                 "c_fill", "cap_cut", "cap_fill")
 
 
+#: Station kinds as the kernels number them (:data:`corridor.align._earthworks.KINDS` names them).
+OPEN, CUT, FILL, TUNNEL, BRIDGE = 0, 1, 2, 3, 4
+#: The kind :func:`_choice` gives to open line with earthworks, told apart into OPEN, CUT and FILL by depth.
+_EARTH = -1
+
+
 @numba.njit(inline="always", nogil=True)
-def _cell(d: np.float32, open_: np.float32, tunnel: np.float32, bridge: np.float32, w_cut: np.float32,
-          w_fill: np.float32, s_cut: np.float32, s_fill: np.float32, c_cut: np.float32, c_fill: np.float32,
-          cap_cut: np.float32, cap_fill: np.float32) -> np.float32:  # pragma: no cover
-    """USD per metre of line where the formation is ``d`` m below ground: the one statement of the
-    cost model. Open line plus earthworks over the trapezoid cross-section, or the tunnel (viaduct)
-    where that is cheaper or the cut (fill) exceeds its cap; at grade no structure. The figures come
-    as scalars (:data:`COEFFICIENTS`), not as their array, so that the compiled loops keep them in
-    registers (stores into the cost buffer could otherwise alias the array and force a reload per cell)."""
+def _choice(d: np.float32, open_: np.float32, tunnel: np.float32, bridge: np.float32, w_cut: np.float32,
+            w_fill: np.float32, s_cut: np.float32, s_fill: np.float32, c_cut: np.float32, c_fill: np.float32,
+            cap_cut: np.float32, cap_fill: np.float32) -> tuple[np.float32, int]:  # pragma: no cover
+    """USD per metre of line where the formation is ``d`` m below ground, and what is built there:
+    the one statement of the cost model. Open line plus earthworks over the trapezoid cross-section
+    (kind ``_EARTH``), or the tunnel (viaduct) where that is cheaper or the cut (fill) exceeds its
+    cap; at grade no structure. The figures come as scalars (:data:`COEFFICIENTS`), not as their
+    array, so that the compiled loops keep them in registers (stores into the cost buffer could
+    otherwise alias the array and force a reload per cell). Inlined, a caller that takes only the
+    cost compiles without the kind."""
     if d != d:  # NaN (a void) is no depth: it stays NaN rather than pricing as open line
-        return d
+        return d, _EARTH
     zero = np.float32(0.0)
     cut = d if d > zero else zero
     fill = -d if -d > zero else zero
     if cut > cap_cut:
-        return tunnel
+        return tunnel, TUNNEL
     if fill > cap_fill:
-        return bridge
+        return bridge, BRIDGE
     out: np.float32 = (cut * s_cut + w_cut) * cut * c_cut + (fill * s_fill + w_fill) * fill * c_fill + open_
     if d > zero and tunnel < out:
-        return tunnel
+        return tunnel, TUNNEL
     if d < zero and bridge < out:
-        return bridge
-    return out
+        return bridge, BRIDGE
+    return out, _EARTH
+
+
+@numba.njit(inline="always", nogil=True)
+def _cell(d: np.float32, open_: np.float32, tunnel: np.float32, bridge: np.float32, w_cut: np.float32,
+          w_fill: np.float32, s_cut: np.float32, s_fill: np.float32, c_cut: np.float32, c_fill: np.float32,
+          cap_cut: np.float32, cap_fill: np.float32) -> np.float32:  # pragma: no cover
+    """The cost of :func:`_choice`."""
+    return _choice(d, open_, tunnel, bridge, w_cut, w_fill, s_cut, s_fill, c_cut, c_fill, cap_cut, cap_fill)[0]
 
 
 @njit
@@ -89,6 +105,29 @@ def cell_costs(d: np.ndarray, c: np.ndarray) -> np.ndarray:  # pragma: no cover
     o_, t_, b_, wc, wf, sc, sf, cc, cf, kc, kf = c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7], c[8], c[9], c[10]
     for i in range(flat.size):
         res[i] = _cell(flat[i], o_, t_, b_, wc, wf, sc, sf, cc, cf, kc, kf)
+    return out
+
+
+@njit
+def cell_kinds(base: np.ndarray, step: float, lev: np.ndarray, c: np.ndarray,
+               open_tol: float) -> np.ndarray:  # pragma: no cover
+    """What is built at each station of a designed line (int8: :data:`OPEN` .. :data:`BRIDGE`).
+
+    Station ``i`` at level ``lev[i]`` lies ``step * (base[i] - lev[i])`` m below ground, the depth
+    :func:`forward` priced it at; :func:`_choice` decides between structure and earthworks, and
+    earthworks within ``open_tol`` m of the ground count as open line, else as cut or fill.
+    """
+    n = base.shape[0]
+    if lev.shape[0] != n or c.shape[0] != len(COEFFICIENTS):
+        raise ParameterError("cell_kinds: give one level per station and the cost model's coefficients")
+    out = np.empty(n, dtype=np.int8)
+    o_, t_, b_, wc, wf, sc, sf, cc, cf, kc, kf = c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7], c[8], c[9], c[10]
+    for i in range(n):
+        d = np.float32(step * (base[i] - lev[i]))
+        kind = _choice(d, o_, t_, b_, wc, wf, sc, sf, cc, cf, kc, kf)[1]
+        if kind == _EARTH:
+            kind = CUT if d > open_tol else FILL if -d > open_tol else OPEN
+        out[i] = kind
     return out
 
 

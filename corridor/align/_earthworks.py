@@ -17,13 +17,15 @@ import numpy as np
 
 from corridor._errors import ParameterError
 from corridor.align import _dp
+from corridor.align._dp import BRIDGE, CUT, FILL, OPEN, TUNNEL
 from corridor.costs import CostParams, unit_rate
 
 __all__ = ["BRIDGE", "CUT", "FILL", "KINDS", "OPEN", "TUNNEL", "CostModel", "cost_model", "economic_switch"]
 
 #: Station kinds: at grade, in cutting, on embankment, in tunnel, on a viaduct/bridge.
+#: Numbered as the kernels number them (:data:`corridor.align._dp.OPEN` .. ``BRIDGE``), which also
+#: decide them (:func:`corridor.align._dp.cell_kinds`) with the cost model's one statement.
 KINDS = ("open", "cut", "fill", "tunnel", "bridge")
-OPEN, CUT, FILL, TUNNEL, BRIDGE = range(5)
 
 
 @dataclass(frozen=True)
@@ -54,18 +56,6 @@ class CostModel:
         grade no structure (:func:`corridor.align._dp.cell_costs`).
         """
         return np.asarray(_dp.cell_costs(np.ascontiguousarray(d, dtype=np.float32), self.coefficients()))
-
-    def kinds(self, d: np.ndarray, open_tol: float) -> np.ndarray:
-        cut = np.maximum(d, 0)
-        fill = np.maximum(-d, 0)
-        e_cut = self.open_usd_m + self.c_cut * (self.w_cut * cut + self.s_cut * cut * cut)
-        e_fill = self.open_usd_m + self.c_fill * (self.w_fill * fill + self.s_fill * fill * fill)
-        k = np.full(d.shape, OPEN, dtype=np.int8)
-        k[d > open_tol] = CUT
-        k[-d > open_tol] = FILL
-        k[(d > 0) & ((d > self.cap_cut) | (e_cut > self.tunnel_usd_m))] = TUNNEL
-        k[(d < 0) & ((fill > self.cap_fill) | (e_fill > self.bridge_usd_m))] = BRIDGE
-        return k
 
 
 def economic_switch(width_m: float, side_slope: float, usd_per_m3: float, structure_usd_m: float,

@@ -299,7 +299,9 @@ def design_grade_line(distance_m: Any, ground_m: Any, *, mode: str, max_grade: f
     lev = _dp.backtrack(cost, offs, band_lo, band_hi, k, int(band_lo[n]) + best)
     zf = z[lev]
     depth = gs - zf
-    kinds = model.kinds(depth, step / 2)
+    # what is built where, decided as the programme priced it (the same float32 depth); at grade within
+    # half a level step counts as open line
+    kinds = _dp.cell_kinds(*_grounds(gs, z), lev, model.coefficients(), step / 2)
     cut = np.maximum(depth, 0.0)
     fill = np.maximum(-depth, 0.0)
     is_open = kinds <= FILL  # "open" is at grade within half a level step: its small cut or fill counts too
@@ -384,6 +386,12 @@ def _envelope(h: np.ndarray, rise: float, pick: Any) -> np.ndarray:
     return np.asarray(pick(fwd, bwd))
 
 
+def _grounds(gs: np.ndarray, z: np.ndarray) -> tuple[np.ndarray, float]:
+    """Each station's ground in level steps above ``z[0]``, and the step, as the kernels take them."""
+    step = float(z[1] - z[0]) if z.size > 1 else 1.0
+    return (gs - z[0]) / step, step
+
+
 def _forward(gs: np.ndarray, weight: np.ndarray, z: np.ndarray, band_lo: np.ndarray, band_hi: np.ndarray,
              k: int, model: CostModel) -> tuple[np.ndarray, np.ndarray]:
     """Cost-to-come per station over its band (flat float32 buffer and row starts).
@@ -393,8 +401,7 @@ def _forward(gs: np.ndarray, weight: np.ndarray, z: np.ndarray, band_lo: np.ndar
     """
     width = band_hi - band_lo + 1
     starts = np.concatenate([[0], np.cumsum(width)[:-1]])  # row i at starts[i]
-    step = float(z[1] - z[0]) if z.size > 1 else 1.0
-    base = (gs - z[0]) / step  # ground in level steps above z[0]
+    base, step = _grounds(gs, z)
     cost = _dp.forward(base, step, weight, starts, band_lo, band_hi, k, model.coefficients())
     return cost, starts
 
