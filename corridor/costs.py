@@ -253,9 +253,9 @@ class CostParams:
         "at the DEM ground there, as uncertain as a waypoint's (GLOBE vertical error is tens of metres)", "m")
     vertical_design_join_tolerance_m: float = _num(
         0.0, f"{_ASSUME}: slack where new line joins a modelled line whose formation level is known (the "
-        "reference network's 3-D vertices). 0: the join is met on the design's level grid, exactly at a run's "
-        "one junction and within half a level step (~1 m) at a second; 1 m (the former default) let the grid "
-        "widen it by a level step, a step of up to ~3 m in the grade line at the join", "m")
+        "reference network's 3-D vertices). 0: the line passes through that level exactly, at every such join "
+        "where the ruling grade leaves room (else to the nearest level step); 1 m (the former default) let the "
+        "level grid widen it by a step, a step of up to ~3 m in the grade line at the join", "m")
     vertical_refine_rounds: int = _of_kind(
         "count", 3, f"{_ASSUME}: rounds of re-searching each leg of a traced line with the cells under its "
         "designed tunnels and bridges dearer (the horizontal search prices grades, the vertical design finds the "

@@ -410,3 +410,36 @@ def test_a_fixed_level_known_to_less_than_a_level_step_is_met_exactly():
     assert _obeys(v, 0.0125)
     with pytest.raises(ParameterError, match="tolerance"):
         design_grade_line(d, ground, mode="rail", max_grade=0.0125, fixed_levels=[(0.0, 493.0, "x", -1.0)])
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_every_join_with_a_modelled_line_is_met_exactly_where_it_is(seed):
+    """Joins known to the centimetre (a line designed before, tolerance 0) at the two ends and one between
+    stations: the design passes through each one's level at its own chainage, not only to the nearest
+    level step at the nearest station (it missed the second and third by up to ~1 m), and keeps the limit."""
+    rng = np.random.default_rng(seed)
+    d = np.arange(0.0, 30_001.0, 100.0)
+    ground = 600.0 + np.cumsum(rng.normal(0.0, 1.5, d.size))
+    mid = float(rng.uniform(8_000.0, 22_000.0))
+    joins = [(0.0, ground[0] + rng.normal(0, 3)), (mid, float(np.interp(mid, d, ground)) + rng.normal(0, 3)),
+             (30_000.0, ground[-1] + rng.normal(0, 3))]
+    v = design_grade_line(d, ground, mode="rail", max_grade=0.0125, station_step_m=137.0,
+                          fixed_levels=[(x, z, f"join {i}", 0.0) for i, (x, z) in enumerate(joins)])
+    for x, z in joins:
+        assert float(np.interp(x, v.distance_m, v.formation_m)) == pytest.approx(z, abs=1e-6), (x, z)
+    assert _obeys(v, 0.0125)
+    # what is built where follows the moved line: a station is a tunnel (bridge) only below (above) ground
+    depth = v.ground_m - v.formation_m
+    assert np.all(depth[v.kind == "tunnel"] > 0) and np.all(depth[v.kind == "bridge"] < 0)
+
+
+def test_a_join_just_within_the_ruling_grade_of_another_is_met_exactly_without_exceeding_it():
+    """Two joins 12.35 per mille apart under a 12.5 per mille limit, the second off the level grid: the line
+    has 0.15 per mille of room per station to move onto it, and takes it without any station exceeding the limit."""
+    d = np.arange(0.0, 2_001.0, 100.0)
+    ground = 100.0 + 0.0125 * d
+    v = design_grade_line(d, ground, mode="rail", max_grade=0.0125,
+                          fixed_levels=[(0.0, 100.0, "a", 0.0), (2_000.0, 124.7, "b", 0.0)])
+    assert _obeys(v, 0.0125)
+    assert v.formation_m[0] == pytest.approx(100.0, abs=1e-9)
+    assert v.formation_m[-1] == pytest.approx(124.7, abs=1e-9)

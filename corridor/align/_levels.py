@@ -4,13 +4,17 @@ The ground profile is checked (finite, strictly increasing chainage), and the
 fixed levels (joins with existing line) and waypoint targets become level
 windows at stations; :func:`precheck` tells, before the dynamic programme runs,
 whether the ruling grade can join every pair of windows, naming the two
-stations if not (see :mod:`corridor.align.vertical`).
+stations if not (see :mod:`corridor.align.vertical`). A fixed level known to less
+than a level step (a join with a modelled line) is met exactly: the design's level
+grid is put through the first such level, and :func:`meet_tight` brings the line
+onto the others, which the grid meets only to within half a step.
 """
 
 from __future__ import annotations
 
+import itertools
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,7 +23,7 @@ import numpy as np
 from corridor._errors import NoFeasibleAlignment, ParameterError
 from corridor.costs import CostParams
 
-__all__ = ["Window", "check_profile", "level_windows", "precheck", "waypoint_window"]
+__all__ = ["Window", "check_profile", "level_windows", "meet_tight", "precheck", "tight", "waypoint_window"]
 
 
 def check_profile(distance_m: Any, ground_m: Any) -> tuple[np.ndarray, np.ndarray]:
@@ -50,6 +54,8 @@ class Window:
     hi: float
     label: str
     fixed: bool  # given by the caller as a fixed level (join with existing line)
+    #: Chainage (m) the level belongs to; the station is the nearest one (None: the station's own).
+    at_m: float | None = None
 
 
 def level_windows(d: np.ndarray, g: np.ndarray, s: np.ndarray, fixed_levels: Sequence[Any],
@@ -79,7 +85,7 @@ def level_windows(d: np.ndarray, g: np.ndarray, s: np.ndarray, fixed_levels: Seq
         if not math.isfinite(z) or not math.isfinite(tol) or tol < 0:
             raise ParameterError(f"fixed level {item!r}: level must be finite and the tolerance finite and >= 0")
         label = str(item[2]) if len(item) >= 3 else f"fixed level {z:.0f} m"
-        out.append(Window(i, z - tol, z + tol, f"{label} (km {x / 1000:.2f})", True))
+        out.append(Window(i, z - tol, z + tol, f"{label} (km {x / 1000:.2f})", True, x))
     r = params.waypoint_level_radius_m
     for item in waypoint_targets:
         if isinstance(item, str) or not isinstance(item, Sequence) or len(item) not in (1, 2):
@@ -88,7 +94,7 @@ def level_windows(d: np.ndarray, g: np.ndarray, s: np.ndarray, fixed_levels: Seq
         name = str(item[1]) if len(item) == 2 else "waypoint"
         near = (d >= x - r) & (d <= x + r)
         lo, hi = waypoint_window(g[near], float(np.interp(x, d, g)), params)
-        out.append(Window(i, lo, hi, f"{name} (km {x / 1000:.2f})", False))
+        out.append(Window(i, lo, hi, f"{name} (km {x / 1000:.2f})", False, x))
     return out
 
 
@@ -132,3 +138,107 @@ def precheck(wins: list[Window], step: float, max_grade: float) -> None:
             slack = max_grade * abs(b.station - a.station) * step + 1e-9
             if b.lo - a.hi > slack or a.lo - b.hi > slack:
                 raise _infeasible(a, b, step, max_grade)
+
+
+def tight(wins: list[Window], step: float) -> list[Window]:
+    """Fixed levels known to less than a level step (a join with a modelled line): met exactly."""
+    return [w for w in wins if w.fixed and w.hi - w.lo < step]
+
+
+def meet_tight(z: np.ndarray, s: np.ndarray, ground: np.ndarray, weight: np.ndarray,
+               price: Callable[[np.ndarray], np.ndarray], pins: list[Window], wins: list[Window],
+               max_grade: float) -> np.ndarray | None:
+    """The grade line ``z`` (m at the uniform stations ``s``) moved to pass exactly through every tight
+    window ``pins`` (:func:`tight`) of the windows ``wins`` at its chainage, at least cost; None if it
+    need not or cannot be.
+
+    The level grid of the design passes through the first tight window's level at its
+    station, so a second one is met only to the nearest level, up to half a step off;
+    and a join between two stations is met at the nearer one, not where it is (the line
+    interpolated there is off by up to half a station's rise). Each join therefore asks
+    for an offset at its station, or the same offset at the two stations either side of
+    it. Between two such stations the offset runs from one to the other in
+    :data:`MEET_STEPS` equal parts, station by station, as cheaply as ``price`` (USD per
+    metre of line at a depth below ``ground``, times the stations' ``weight``) allows
+    without any interval exceeding the ruling grade: a small dynamic programme over
+    stations x offsets. Before the first and after the last the offset is constant. None
+    (the caller keeps ``z``) where the ruling grade leaves too little room between two of
+    them, or where the move would take the line out of a window it was in.
+
+    >>> import numpy as np
+    >>> s = np.array([0.0, 100.0, 200.0, 300.0])
+    >>> z = np.array([100.0, 101.0, 102.0, 103.0])  # a second join at 102.6 m, 0.4 m below the grid
+    >>> wins = [Window(0, 100.0, 100.0, "a", True, 0.0), Window(3, 102.6, 102.6, "b", True, 300.0)]
+    >>> price = lambda d: 1.0 + np.abs(d)  # at grade everywhere; a cost that grows off the ground
+    >>> meet_tight(z, s, z, np.ones(4), price, wins, wins, 0.0125).round(2).tolist()
+    [100.0, 101.0, 102.0, 102.6]
+    >>> ground = np.array([100.0, 100.6, 101.5, 102.6])  # the ground is lower before the join: move there
+    >>> meet_tight(z, s, ground, np.ones(4), price, wins, wins, 0.0125).round(2).tolist()
+    [100.0, 100.6, 101.6, 102.6]
+    """
+    need: dict[int, float] = {}  # station -> the offset it must take
+    for w in pins:
+        x = float(s[w.station]) if w.at_m is None else w.at_m
+        i = int(np.clip(np.searchsorted(s, x, side="right") - 1, 0, s.size - 2))
+        t = (x - s[i]) / (s[i + 1] - s[i])
+        if t <= 1e-9 or t >= 1 - 1e-9:
+            at = [i if t <= 1e-9 else i + 1]
+            here = float(z[at[0]])
+        else:
+            at = [i, i + 1]
+            here = float(z[i] + t * (z[i + 1] - z[i]))
+        e = (w.lo + w.hi) / 2 - here
+        for j in at:
+            if abs(need.setdefault(j, e) - e) > 1e-9:
+                return None
+    if not need or max(abs(e) for e in need.values()) < 1e-9:
+        return None
+    order = sorted(need)
+    delta = np.full(z.size, need[order[0]])
+    limit = max_grade * float(s[1] - s[0]) + 1e-9
+    for a, b in itertools.pairwise(order):
+        part = _cheapest_offsets(z[a:b + 1], ground[a:b + 1], weight[a:b + 1], price, need[a], need[b], limit)
+        if part is None:
+            return None
+        delta[a:b + 1] = part
+    delta[order[-1]:] = need[order[-1]]
+    moved: np.ndarray = z + delta
+    for w in wins:
+        if w in pins:
+            continue
+        was_in = w.lo - 1e-9 <= z[w.station] <= w.hi + 1e-9
+        if was_in and not w.lo - 1e-9 <= moved[w.station] <= w.hi + 1e-9:
+            return None
+    return moved
+
+
+#: Offsets between two joins' (:func:`meet_tight`): the line moves by ``q / MEET_STEPS`` of the way, q = 0 .. MEET_STEPS.
+MEET_STEPS = 8
+
+
+def _cheapest_offsets(z: np.ndarray, ground: np.ndarray, weight: np.ndarray, price: Callable[[np.ndarray], np.ndarray],
+                      ea: float, eb: float, limit: float) -> np.ndarray | None:
+    """Offsets from ``ea`` (first station) to ``eb`` (last) of least cost whose every interval keeps the limit."""
+    q = np.arange(MEET_STEPS + 1)
+    offs = ea + (eb - ea) * q / MEET_STEPS  # offset of each state
+    cost = np.asarray(price((ground[:, None] - z[:, None] - offs[None, :]).astype(np.float32)), dtype=float)
+    cost *= weight[:, None]
+    rise = np.diff(z)
+    n = z.size
+    best = np.full(MEET_STEPS + 1, np.inf)
+    best[0] = cost[0, 0]
+    came = np.zeros((n, MEET_STEPS + 1), dtype=np.int64)
+    for i in range(1, n):
+        step = rise[i - 1] + offs[None, :] - offs[:, None]  # [from, to]
+        total = np.where(np.abs(step) <= limit, best[:, None], np.inf)
+        came[i] = np.argmin(total, axis=0)
+        best = total[came[i], q] + cost[i]
+    if not np.isfinite(best[MEET_STEPS]):
+        return None
+    path = np.empty(n, dtype=np.int64)
+    path[-1] = MEET_STEPS
+    for i in range(n - 1, 0, -1):
+        path[i - 1] = came[i, path[i]]
+    out: np.ndarray = offs[path]
+    out[0], out[-1] = ea, eb
+    return out

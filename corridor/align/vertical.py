@@ -15,7 +15,10 @@ and earthworks"). Stations are resampled to a uniform spacing ``ds`` and the
 level step is chosen so that the rise allowed at the ruling grade over one
 station, ``max_grade * ds``, is a whole number ``k`` of level steps: the grade
 constraint is then exact (a level window is widened outward to the level grid,
-so a fixed level is met within its tolerance plus at most one level step), and the
+so a fixed level is met within its tolerance plus at most one level step; a level known
+to less than a step, a join with a modelled line, is met exactly where it is: the grid
+passes through the first and the line is moved onto the others at least cost,
+:func:`corridor.align._levels.meet_tight`), and the
 transition from one station to the next is a sliding-window minimum of width
 ``2k + 1`` over the levels (a monotone queue, O(levels) per station whatever ``k``),
 O(stations x levels); that loop runs compiled (:mod:`corridor.align._dp`, numba). The
@@ -89,7 +92,7 @@ from corridor.align._earthworks import (
     cost_model,
     economic_switch,
 )
-from corridor.align._levels import Window, check_profile, level_windows, precheck
+from corridor.align._levels import Window, check_profile, level_windows, meet_tight, precheck, tight
 from corridor.costs import CostParams
 
 log = logging.getLogger(__name__)
@@ -267,9 +270,9 @@ def design_grade_line(distance_m: Any, ground_m: Any, *, mode: str, max_grade: f
         step = g_max * ds / k
         zlo = min(float(gs.min()), *(w.lo for w in wins)) if wins else float(gs.min())
         zhi = max(float(gs.max()), *(w.hi for w in wins)) if wins else float(gs.max())
-        tight = _tight(wins, step)
-        if tight:  # a level known to less than a step (a modelled line joined): put it on the level grid
-            centre = (tight[0].lo + tight[0].hi) / 2
+        pins = tight(wins, step)
+        if pins:  # a level known to less than a step (a modelled line joined): put it on the level grid
+            centre = (pins[0].lo + pins[0].hi) / 2
             zlo = centre - step * math.ceil((centre - zlo) / step - 1e-9)
         n_lev = math.floor((zhi - zlo) / step + 1e-9) + 2
         band_lo, band_hi = _band(gs, wins, model, zlo, step, k, n_lev)
@@ -298,10 +301,19 @@ def design_grade_line(distance_m: Any, ground_m: Any, *, mode: str, max_grade: f
     objective = float(last[best])
     lev = _dp.backtrack(cost, offs, band_lo, band_hi, k, int(band_lo[n]) + best)
     zf = z[lev]
+    pins = tight(wins, step)
+    moved = meet_tight(zf, s, gs, weight, model.costs, pins, wins, g_max) if pins else None
+    if moved is None and pins and max(abs(float(np.interp(w.at_m if w.at_m is not None else s[w.station], s, zf))
+                                          - (w.lo + w.hi) / 2) for w in pins) > 1e-6:
+        log.info("vertical design: joins %s met to the nearest level and station only (the ruling grade leaves "
+                 "no room to move the line onto them)", ", ".join(w.label for w in pins))
+    shift = np.zeros(n + 1) if moved is None else moved - zf  # onto joins the level grid misses (meet_tight)
+    zf = zf + shift
     depth = gs - zf
     # what is built where, decided as the programme priced it (the same float32 depth); at grade within
     # half a level step counts as open line
-    kinds = _dp.cell_kinds(*_grounds(gs, z), lev, model.coefficients(), step / 2)
+    base, lstep = _grounds(gs, z)
+    kinds = _dp.cell_kinds(base, lstep, lev + shift / lstep, model.coefficients(), step / 2)
     cut = np.maximum(depth, 0.0)
     fill = np.maximum(-depth, 0.0)
     is_open = kinds <= FILL  # "open" is at grade within half a level step: its small cut or fill counts too
@@ -329,11 +341,6 @@ def design_grade_line(distance_m: Any, ground_m: Any, *, mode: str, max_grade: f
         formation_width_m=(model.w_cut, model.w_fill), cut_area_m2=area_cut, fill_area_m2=area_fill,
         meta={"levels": n_lev, "cells": cells, "objective_musd": objective / 1e6, "tracks_or_lanes": n_tracks},
     )
-
-
-def _tight(wins: list[Window], step: float) -> list[Window]:
-    """Fixed levels known to less than a level step (a join with a modelled line): met exactly."""
-    return [w for w in wins if w.fixed and w.hi - w.lo < step]
 
 
 def _band(gs: np.ndarray, wins: list[Window], model: CostModel, zlo: float, step: float, k: int,
@@ -369,7 +376,7 @@ def _band(gs: np.ndarray, wins: list[Window], model: CostModel, zlo: float, step
     lo[fin] = np.maximum(lo[fin], np.floor((win_lo[fin] - zlo) / step + 1e-9).astype(np.int64))
     fin = np.isfinite(win_hi)
     hi[fin] = np.minimum(hi[fin], np.ceil((win_hi[fin] - zlo) / step - 1e-9).astype(np.int64))
-    for w in _tight(wins, step):  # on the level grid (see design_grade_line): that level only
+    for w in tight(wins, step):  # on the level grid (see design_grade_line): that level only
         at = round(((w.lo + w.hi) / 2 - zlo) / step)
         lo[w.station], hi[w.station] = max(lo[w.station], at), min(hi[w.station], at)
     return lo, hi
