@@ -1,8 +1,10 @@
 """Route evaluation, comparison, ranking and sensitivity on routes over real places.
 
-Routes are built from LineStrings through gazetteer coordinates (Route.from_lines),
-so country units, crossings and the GLOBE profile are real; only the
-attributes given explicitly (build, status, structure, gauge) are set by the test.
+Routes are built from LineStrings through gazetteer coordinates (Route.from_lines; the shared ones in
+``tests/_evalroutes.py``), so country units, crossings and the GLOBE profile are real; only the
+attributes given explicitly (build, status, structure, gauge) are set by the test. Border crossings,
+excursions, gauge breaks and transfers (``corridor.evaluation._borders``) are tested in
+``tests/test_borders.py``.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import pickle
 import geopandas as gpd
 import numpy as np
 import pytest
+from _evalroutes import evaluated, routes, xy
 from shapely.geometry import LineString
 
 from corridor import (
@@ -24,11 +27,8 @@ from corridor import (
     scenarios,
 )
 from corridor._logs import reset_once
-from corridor._types import NATIONAL_GAUGE_MM
 from corridor.costs import CostParams
-from corridor.data import lookup
 from corridor.evaluation import DEFAULT_WEIGHTS, rank_changes
-from corridor.evaluation._borders import GAUGE_MIN_PIECE_M
 from corridor.evaluation._core import build_category, terrain_classes
 from corridor.evaluation.metrics import (
     ROW_COLUMNS,
@@ -38,13 +38,8 @@ from corridor.evaluation.metrics import (
     sensitivity,
     table,
 )
-from corridor.network import REFERENCE_SOURCE
 from corridor.route import Route
 from corridor.terrain import DEM
-
-
-def xy(name: str) -> tuple[float, float]:
-    return lookup(name).xy
 
 
 @pytest.fixture(scope="module")
@@ -52,29 +47,25 @@ def dem():
     return DEM.open(None)
 
 
+# the shared routes (tests/_evalroutes.py) and their metrics
 @pytest.fixture(scope="module")
 def meghri():
-    """Ordubad (NAX) - Meghri (ARM) - Aghband (AZE) along the Araks: several border changes."""
-    return Route.from_lines([LineString([xy("Ordubad"), xy("Meghri"), xy("Aghband")])], mode="rail",
-                            name="Ordubad-Meghri-Aghband")
+    return routes()["meghri"]
 
 
 @pytest.fixture(scope="module")
 def igdir_sadarak():
-    """Iğdır (TUR) - Dilucu border crossing - Sadarak (NAX): a 1435/1520 gauge change."""
-    return Route.from_lines([LineString([xy("Iğdır"), xy("Dilucu"), xy("Sadarak")])], mode="rail",
-                            name="Igdir-Sadarak")
+    return routes()["igdir_sadarak"]
 
 
 @pytest.fixture(scope="module")
 def plain_road():
-    """Yerevan - Masis on the Ararat plain, one unit."""
-    return Route.from_lines([LineString([xy("Yerevan"), xy("Masis")])], mode="road", name="Yerevan-Masis")
+    return routes()["plain_road"]
 
 
 @pytest.fixture(scope="module")
-def metrics(meghri, igdir_sadarak, plain_road, dem):
-    return {r.name: evaluate(r, dem=dem) for r in (meghri, igdir_sadarak, plain_road)}
+def metrics():
+    return evaluated()
 
 
 # ---------------------------------------------------------------- invariants
@@ -88,20 +79,6 @@ def test_unit_lengths_sum_to_total(metrics):
         assert len(cols) == 8
         assert sum(row[c] for c in cols) == pytest.approx(row["length_km"], rel=1e-3)
         assert sum(m.length_by_build_m.values()) == pytest.approx(m.length_m, rel=1e-9)
-
-
-def test_crossings_equal_unit_changes(meghri, igdir_sadarak, plain_road, metrics):
-    for r in (meghri, igdir_sadarak, plain_road):
-        m = metrics[r.name]
-        seq = r.unit_sequence()
-        assert m.n_crossings == len(seq) - 1
-        assert [c["from_unit"] for c in m.crossings] == seq[:-1]
-        assert [c["to_unit"] for c in m.crossings] == seq[1:]
-        d = [c["distance_km"] for c in m.crossings]
-        assert d == sorted(d) and all(0 < x < m.length_km for x in d)
-    assert metrics["Yerevan-Masis"].n_crossings == 0
-    assert metrics["Ordubad-Meghri-Aghband"].crossings[0]["from_unit"] == "NAX"
-    assert metrics["Ordubad-Meghri-Aghband"].crossings[-1]["to_unit"] == "AZE"
 
 
 def test_reversal_keeps_length_and_swaps_ascent_descent(meghri, igdir_sadarak, plain_road, metrics, dem):
@@ -123,158 +100,6 @@ def test_cost_band_ordered(metrics):
         assert 0 < lo <= mid <= hi
         row = m.as_row()
         assert row["cost_low_musd"] <= row["cost_central_musd"] <= row["cost_high_musd"]
-
-
-# ----------------------------------------------------------------- crossings
-def test_known_crossing_named(metrics):
-    m = metrics["Igdir-Sadarak"]
-    last = m.crossings[-1]
-    assert (last["from_unit"], last["to_unit"]) == ("TUR", "NAX")
-    assert last["known"] and last["known_name"] == "Dilucu"
-    assert "TUR>NAX (Dilucu)" in m.as_row()["crossings"]
-    # the crossing point lies on the border near Dilucu (44.80 E, 39.66 N)
-    assert abs(last["lon"] - 44.80) < 0.05 and abs(last["lat"] - 39.66) < 0.05
-
-
-def test_unknown_crossing_not_named(dem):
-    # Ordubad (NAX) -> Meghri (ARM): the first crossing is not within 5 km of a listed crossing point
-    r = Route.from_lines([LineString([xy("Ordubad"), xy("Meghri")])], mode="road")
-    m = evaluate(r, dem=dem, crossing_tolerance_m=100.0)
-    assert m.crossings and not any(c["known"] for c in m.crossings)
-
-
-def _across(units, at, step=0.01):
-    """A west-east route of one segment per unit, changing unit at ``at`` (then every ``step`` degrees)."""
-    x0, y = at[0] - step, at[1]
-    xs = [x0 + k * step for k in range(len(units) + 1)]
-    seg = gpd.GeoDataFrame({"unit": units}, geometry=[LineString([(xs[k], y), (xs[k + 1], y)])
-                                                      for k in range(len(units))], crs="EPSG:4326")
-    return Route.from_segments(seg, mode="road", split_units=False)
-
-
-def test_a_crossing_takes_only_the_name_of_a_point_on_its_own_border(dem):
-    # Salammelik (ARM-NAX border) lies ~1 km from Iran and Kalaleh (AZE-IRN) ~3 km from Armenia: a crossing
-    # of another border right at them is not at them
-    salammelik, kalaleh = xy("Salammelik (approx.)"), xy("Kalaleh (approx.)")
-    for units, at in ((["NAX", "IRN"], salammelik), (["IRN", "ARM"], kalaleh), (["ARM", "IRN"], kalaleh)):
-        m = evaluate(_across(units, at), dem=dem)
-        (c,) = m.crossings
-        assert (c["from_unit"], c["to_unit"]) == tuple(units)
-        assert not c["known"] and c["known_name"] == "", units
-        assert m.as_row()["n_known_crossings"] == 0 and m.as_row()["crossings"] == ">".join(units)
-    # the pair of units names the point, in either direction
-    for units, at, name in ((["NAX", "ARM"], salammelik, "Salammelik (approx.)"),
-                            (["ARM", "NAX"], salammelik, "Salammelik (approx.)"),
-                            (["AZE", "IRN"], kalaleh, "Kalaleh (approx.)"),
-                            (["IRN", "AZE"], kalaleh, "Kalaleh (approx.)")):
-        (c,) = evaluate(_across(units, at), dem=dem).crossings
-        assert c["known"] and c["known_name"] == name, units
-
-
-def test_real_crossings_of_another_border_near_a_known_point_stay_unnamed(dem):
-    # south across the Aras from Nakhchivan into Iran 1.1 km from Salammelik: no NAX-IRN crossing point is near
-    r = Route.from_lines([LineString([(46.14, 38.875), (46.14, 38.83)])], mode="road")
-    m = evaluate(r, dem=dem)
-    assert [(c["from_unit"], c["to_unit"]) for c in m.crossings] == [("NAX", "IRN")]
-    assert not m.crossings[0]["known"] and m.as_row()["crossings"] == "NAX>IRN"
-
-
-def test_excursions_are_not_crossings_at_known_points(dem):
-    # AZE -> IRN at the Kalaleh bridge, 1 km back in AZE, then on in IRN: one crossing at a known point
-    r = _across(["AZE", "IRN", "AZE", "IRN"], xy("Kalaleh (approx.)"))
-    m = evaluate(r, dem=dem)
-    assert [c["excursion"] for c in m.crossings] == [True, True, False]
-    assert [c["known_name"] for c in m.crossings] == ["", "", "Kalaleh (approx.)"]
-    row = m.as_row()
-    assert m.n_border_stops == 1 and row["n_known_crossings"] == 1
-    assert row["crossings"] == "AZE>IRN (Kalaleh (approx.)); +2 excursions across a border along the route"
-    # with no folding every change is a border stop, each at the crossing point
-    strict = evaluate(r, dem=dem, params=CostParams(border_excursion_max_m=0)).as_row()
-    assert strict["n_border_stops"] == strict["n_known_crossings"] == 3
-
-
-def test_aras_scenario_counts_its_one_crossing_at_a_known_point(dem):
-    m = evaluate(scenarios.get("aras-iran").route(network="reference"), dem=dem)
-    row = m.as_row()
-    assert [(c["from_unit"], c["to_unit"]) for c in m.crossings if not c["excursion"]] == [("AZE", "IRN"),
-                                                                                          ("IRN", "NAX")]
-    assert row["n_border_stops"] == 2 and row["n_known_crossings"] == 1
-    assert row["crossings"].startswith("AZE>IRN (Kalaleh (approx.)); IRN>NAX; +")
-    assert not any(c["known"] for c in m.crossings if c["excursion"])
-
-
-def test_border_excursions_fold_into_one_stop(dem):
-    # NAX -> IRN for 1 km along the Araks -> NAX -> ARM: 3 unit changes, 1 border stop
-    pts = [(45.70, 38.95), (45.75, 38.95), (45.76, 38.95), (45.85, 38.95), (45.95, 38.95)]
-    units = ["NAX", "IRN", "NAX", "ARM"]
-    seg = gpd.GeoDataFrame({"unit": units}, geometry=[LineString(pts[i:i + 2]) for i in range(4)],
-                           crs="EPSG:4326")
-    r = Route.from_segments(seg, mode="rail", split_units=False)
-    m = evaluate(r, dem=dem)
-    assert m.n_crossings == 3 == len(r.unit_sequence()) - 1
-    assert [c["excursion"] for c in m.crossings] == [True, True, False]
-    assert m.n_border_stops == 1 and m.time_parts_h["border"] == 2.0
-    assert m.n_gauge_breaks == 0  # the short IRN (1435 mm) run does not change the gauge
-    assert m.as_row()["crossings"] == "NAX>ARM; +2 excursions across a border along the route"
-    strict = evaluate(r, dem=dem, params=CostParams(border_excursion_max_m=0))
-    assert strict.n_border_stops == 3 and strict.n_gauge_breaks == 2
-    # new build carrying its unit's national gauge (as align.trace sets it) is re-inferred
-    seg2 = seg.assign(build="new", gauge_mm=[1520.0, 1435.0, 1520.0, 1520.0])
-    assert evaluate(Route.from_segments(seg2, mode="rail", split_units=False), dem=dem).n_gauge_breaks == 0
-    # a gauge that is not the unit's national gauge is a deliberate choice and is kept
-    seg3 = seg.assign(build="new", gauge_mm=[1520.0, 1520.0, 1520.0, 1435.0])
-    assert evaluate(Route.from_segments(seg3, mode="rail", split_units=False), dem=dem).n_gauge_breaks == 1
-    # lines of the modelled reference network carry their unit's gauge as the engine assigned it: the same;
-    # a gauge from data (an OSM line) that changes is a real change
-    for source, breaks in ((REFERENCE_SOURCE, 0), ("osm", 2)):
-        seg4 = seg.assign(build="existing", status="proposed", source=source, gauge_mm=[1520.0, 1435.0, 1520.0, 1520.0])
-        got = evaluate(Route.from_segments(seg4, mode="rail", split_units=False), dem=dem)
-        assert got.n_gauge_breaks == breaks, source
-        assert got.time_parts_h["gauge_break"] == breaks * CostParams().gauge_break_dwell_h
-
-
-# --------------------------------------------------------------------- gauge
-def test_gauge_of_a_sliver_is_passed_over(dem):
-    # a modelled line strays 1 km into IRN along the Araks; its IRN edge, cut at the border and cut there
-    # again, leaves a ~0.1 m piece on the NAX side carrying the IRN edge's 1435 mm: no gauge of its own
-    p = [(45.70, 38.95), (45.75, 38.95), (45.76, 38.95), (45.76 + 1e-6, 38.95), (45.85, 38.95)]
-    seg = gpd.GeoDataFrame({"unit": ["NAX", "IRN", "NAX", "NAX"], "gauge_mm": [1520.0, 1435.0, 1435.0, 1520.0],
-                            "source": REFERENCE_SOURCE, "build": "existing", "status": "proposed"},
-                           geometry=[LineString(p[i:i + 2]) for i in range(4)], crs="EPSG:4326")
-    r = Route.from_segments(seg, mode="rail", split_units=False)
-    assert r.segments["length_m"].iat[2] < GAUGE_MIN_PIECE_M
-    assert evaluate(r, dem=dem).n_gauge_breaks == 0
-    # a piece of 1 km with that gauge is track of that gauge: two changes
-    p[3] = (45.77, 38.95)
-    longer = seg.set_geometry([LineString(p[i:i + 2]) for i in range(4)], crs="EPSG:4326")
-    breaks = evaluate(Route.from_segments(longer, mode="rail", split_units=False), dem=dem).gauge_breaks
-    assert [(g["from_gauge_mm"], g["to_gauge_mm"]) for g in breaks] == [(1520.0, 1435.0), (1435.0, 1520.0)]
-
-
-def test_gauge_break_inferred_from_units(metrics):
-    m = metrics["Igdir-Sadarak"]
-    assert m.n_gauge_breaks == 1
-    gb = m.gauge_breaks[0]
-    assert (gb["from_gauge_mm"], gb["to_gauge_mm"]) == (1435.0, 1520.0)
-    assert gb["distance_km"] == pytest.approx(m.crossings[-1]["distance_km"])
-    assert NATIONAL_GAUGE_MM["IRN"] == NATIONAL_GAUGE_MM["TUR"] == 1435.0
-    assert metrics["Yerevan-Masis"].n_gauge_breaks == 0  # road
-
-
-def test_gauge_break_explicit_segment_not_double_counted(dem):
-    a, b, c = xy("Iğdır"), xy("Dilucu"), xy("Sadarak")
-    lines = [LineString([a, b]), LineString([b, (b[0] + 0.0005, b[1])]), LineString([(b[0] + 0.0005, b[1]), c])]
-    attrs = [{"gauge_mm": 1435.0, "build": "existing", "status": "active"},
-             {"class": "gauge_break", "build": "existing", "status": "active"},
-             {"gauge_mm": 1520.0, "build": "existing", "status": "active"}]
-    r = Route.from_lines(lines, mode="rail", attrs=attrs)
-    m = evaluate(r, dem=dem)
-    assert m.n_gauge_breaks == 1
-    assert m.time_parts_h["gauge_break"] == CostParams().gauge_break_dwell_h
-    # same gauge everywhere and no transfer edge: no break
-    same = Route.from_lines([LineString([xy("Yerevan"), xy("Masis")])], mode="rail",
-                            attrs=[{"gauge_mm": 1520.0}])
-    assert evaluate(same, dem=dem).n_gauge_breaks == 0
 
 
 # ------------------------------------------------------------ build, terrain
