@@ -52,3 +52,25 @@ def evaluated() -> Mapping[str, Any]:
 
     dem = DEM.open(None)
     return MappingProxyType({r.name: evaluate(r, dem=dem) for r in routes().values()})
+
+
+@lru_cache(maxsize=1)
+def opposed() -> tuple[Any, Any]:
+    """Metrics of two rail routes Meghri - Agarak opposed on length and cost, on the embedded DEM.
+
+    ``A`` is short but all tunnel (dear), ``B`` longer open line (cheaper): with equal weights on
+    ``length_km`` and ``cost_central_musd`` they tie, and a change of either weight orders them.
+    """
+    from shapely.geometry import LineString
+
+    from corridor.evaluation import evaluate
+    from corridor.route import Route
+    from corridor.terrain import DEM
+
+    a0, a1 = xy("Meghri"), xy("Agarak")
+    mid = ((a0[0] + a1[0]) / 2, (a0[1] + a1[1]) / 2)
+    a = Route.from_lines([LineString([a0, mid]), LineString([mid, a1])], mode="rail", name="A",
+                         attrs=[{"structure": "tunnel"}, {"structure": "tunnel"}])
+    b = Route.from_lines([LineString([a0, (46.25, 38.83), a1])], mode="rail", name="B")
+    dem = DEM.open(None)
+    return evaluate(a, dem=dem), evaluate(b, dem=dem)

@@ -509,6 +509,10 @@ def test_compare_sensitivity(tmp_path, capsys, monkeypatch):
         rows = list(csv.DictReader(f))
     assert rows[0]["parameter"] == "base"
     assert {r["parameter"] for r in rows} >= {"length_km", "cost_central_musd", "rail_tunnel_musd_per_km"}
+    names = {scenarios.get(s).name for s in ("yeraskh-sadarak", "gyumri-kars")}
+    for r in rows:  # the order as data: a JSON list of names per rank, best first
+        groups = json.loads(r["rank_groups"])
+        assert sorted(n for g in groups for n in g) == sorted(names) and all(g for g in groups)
 
 
 def test_route_over_overpass_queries_the_waypoint_area(http_server, monkeypatch, tmp_cache, capsys):

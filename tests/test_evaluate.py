@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import math
 import pickle
+from dataclasses import replace
 
 import geopandas as gpd
 import numpy as np
 import pytest
-from _evalroutes import evaluated, routes, xy
+from _evalroutes import evaluated, opposed, routes, xy
 from shapely.geometry import LineString
 
 from corridor import (
@@ -342,14 +343,8 @@ def test_compare_recosts_metrics_with_params(metrics):
     assert (t2.loc[~rail, "cost_central_musd"] == t1.loc[~rail, "cost_central_musd"]).all()
 
 
-def test_sensitivity_reports_rank_flip(dem):
-    # A: short but with a long tunnel (dear); B: longer, open line (cheaper)
-    a0, a1 = xy("Meghri"), xy("Agarak")
-    mid = ((a0[0] + a1[0]) / 2, (a0[1] + a1[1]) / 2)
-    a = Route.from_lines([LineString([a0, mid]), LineString([mid, a1])], mode="rail", name="A",
-                         attrs=[{"structure": "tunnel"}, {"structure": "tunnel"}])
-    b = Route.from_lines([LineString([a0, (46.25, 38.83), a1])], mode="rail", name="B")
-    ma, mb = evaluate(a, dem=dem), evaluate(b, dem=dem)
+def test_sensitivity_reports_rank_flip():
+    ma, mb = opposed()  # A: short but with a long tunnel (dear); B: longer, open line (cheaper)
     assert ma.length_m < mb.length_m and ma.cost_musd[1] > mb.cost_musd[1]
     w = {"length_km": 1.0, "cost_central_musd": 1.2}
     s = sensitivity([ma, mb], weights=w)
@@ -371,6 +366,28 @@ def test_sensitivity_reports_rank_flip(dem):
     tie = sensitivity([ma, mb], weights={"length_km": 1.0, "cost_central_musd": 2.0})
     tied = tie[(tie["parameter"] == "cost_central_musd") & (tie["factor"] == 0.5)].iloc[0]
     assert tied["order"] == "A = B" and tied["changed"] and tie.iloc[0]["order"] == "B > A"
+    assert tied["rank_groups"] == (("A", "B"),) and tie.iloc[0]["rank_groups"] == (("B",), ("A",))
+
+
+def test_sensitivity_carries_ties_as_groups_not_text():
+    """A name holding " = " or " > " is one route, not a tie or an order: the groups say which routes tie,
+    and the text of the order sets such a name in quotes."""
+    ma, mb = opposed()
+    odd = replace(ma, name="A = B")
+    s = sensitivity([odd, mb], weights={"length_km": 1.0, "cost_central_musd": 2.0})
+    base = s.iloc[0]
+    assert base["rank_groups"] == (("B",), ("A = B",)) and base["order"] == "B > “A = B”"  # no tie
+    # equal weights on the two opposed criteria: a real tie, of the two routes
+    tied = s[(s["parameter"] == "cost_central_musd") & (s["factor"] == 0.5)].iloc[0]
+    assert tied["rank_groups"] == (("A = B", "B"),) and tied["order"] == "“A = B” = B"
+    assert [len(g) for g in tied["rank_groups"]] == [2]
+    # a longer weight on length puts B last
+    odd2 = replace(mb, name="B > A")
+    flip = sensitivity([ma, odd2], weights={"length_km": 1.0, "cost_central_musd": 1.0})
+    assert flip.iloc[0]["rank_groups"] == (("A", "B > A"),) and flip.iloc[0]["order"] == "A = “B > A”"
+    longer = flip[(flip["parameter"] == "length_km") & (flip["factor"] == 1.5)].iloc[0]
+    assert longer["rank_groups"] == (("A",), ("B > A",)) and longer["order"] == "A > “B > A”"
+    assert longer["changed"] and math.isnan(longer["kendall_tau"])  # from a tie of all: no tau
 
 
 def test_rank_changes():

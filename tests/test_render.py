@@ -119,6 +119,33 @@ def test_band_table_needs_a_band():
 
 
 
+def test_sensitivity_reads_ties_from_the_groups_not_the_names():
+    """A route named with " = " is no tie: a change from a tie of all routes to an order has no Kendall
+    tau ("–"), and only a real tie is called one."""
+    from dataclasses import replace
+
+    from _evalroutes import opposed
+
+    from corridor.evaluation import sensitivity
+
+    ma, mb = opposed()
+    a, b = replace(ma, name="A = 1"), replace(mb, name="B")
+
+    def rows(weights):
+        con = _console()
+        _render.print_sensitivity(sensitivity([a, b], weights=weights), con)
+        lines = con.file.getvalue().splitlines()
+        return lambda param, factor: _flat(next(ln for ln in lines if param in ln and f"×{factor:g} " in ln))
+
+    # equal weights on the opposed criteria tie A and B; a weight changed orders them: no tie anywhere after
+    row = rows({"length_km": 1.0, "cost_central_musd": 1.0})
+    assert row("length_km", 1.5).endswith("“A = 1” > B │ 1 │ – │")
+    assert row("length_km", 0.5).endswith("B > “A = 1” │ 1 │ – │")
+    # from an order to a real tie
+    row = rows({"length_km": 1.0, "cost_central_musd": 2.0})
+    assert row("cost_central_musd", 0.5).endswith("“A = 1” = B │ 1 │ – (a tie) │")
+
+
 def test_notes_show_the_dem_band_as_pairs():
     """Each band figure prints as one labelled P10–P90 pair with its unit, even when P10 is 0;
     a route without a band (NaN ends) prints no band line."""

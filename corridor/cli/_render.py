@@ -160,7 +160,8 @@ def print_sensitivity(sens: Any, console: Any) -> None:
         for col in ("parameter", "factor", "new order", "routes moved", "Kendall tau"):
             t.add_column(col, overflow="fold")
         for _, r in changed.iterrows():
-            tau = "– (a tie)" if " = " in str(r["order"]) and not math.isfinite(float(r["kendall_tau"])) else \
+            tied = any(len(g) > 1 for g in r["rank_groups"])  # the groups, never the text of the order
+            tau = "– (a tie)" if tied and not math.isfinite(float(r["kendall_tau"])) else \
                 _num(r["kendall_tau"], "{:.2f}")
             t.add_row(safe(r["parameter"]), f"×{r['factor']:g}", safe(r["order"]), str(int(r["n_changed"])), tau)
         console.print(t)

@@ -8,6 +8,7 @@ the files.
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 from collections.abc import Callable, Sequence
@@ -222,6 +223,18 @@ def _write_csv(path: Path, table: Any) -> None:
     write_csv(table, path)
 
 
+def sensitivity_csv(sens: Any) -> Any:
+    """The rows of ``sensitivity.csv``: :func:`corridor.evaluation.sensitivity` with its ``rank_groups``
+    written as JSON text (a list of names per rank, best first), as ``--json`` gives them.
+
+    >>> import pandas as pd
+    >>> sensitivity_csv(pd.DataFrame({"rank_groups": [(("a = b",), ("c", "d"))]}))["rank_groups"].tolist()
+    ['[["a = b"], ["c", "d"]]']
+    """
+    return sens.assign(rank_groups=[json.dumps([list(g) for g in groups], ensure_ascii=False)
+                                    for groups in sens["rank_groups"]])
+
+
 def write_outputs(folder: Path, routes: Sequence[Any], metrics: Sequence[Any], table: Any,
                   prov: dict[str, Any], *, which: Sequence[str] = OUTPUT_FILES,
                   progress: Progress | None = None, published: Any = None,
@@ -316,7 +329,7 @@ def run_compare(scenario_args: Sequence[str] = (), *, network: str | None = "ref
             names = [p.name for p in write_outputs(tmp, routes, metrics, tbl, prov, progress=progress,
                                                    published=result.published, unrouted=infeasible)]
             if result.sensitivity is not None:
-                _write_csv(tmp / SENSITIVITY_FILE, result.sensitivity)
+                _write_csv(tmp / SENSITIVITY_FILE, sensitivity_csv(result.sensitivity))
                 names.append(SENSITIVITY_FILE)
         result.files = [Path(out) / n for n in [*names, MANIFEST]]
     return result

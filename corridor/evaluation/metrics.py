@@ -54,7 +54,14 @@ from corridor.evaluation import _core as core
 from corridor.evaluation._display import Comparison, metrics_html
 from corridor.evaluation._inputs import as_route, network_source, open_dem, symmetric_step
 from corridor.evaluation._rows import ROW_COLUMNS, published_columns, row_values
-from corridor.evaluation.ranking import check_weights, rank, rank_changes, score
+from corridor.evaluation.ranking import (
+    check_weights,
+    order_text,
+    rank,
+    rank_changes,
+    rank_groups,
+    score,
+)
 from corridor.evaluation.uncertainty_bands import (
     DEFAULT_SEED,
     DemBand,
@@ -509,8 +516,10 @@ def sensitivity(routes_or_metrics: Any, *, weights: Mapping[str, float] | None =
     -------
     pandas.DataFrame
         One row per (parameter, factor): ``parameter``, ``kind`` (``weight`` or
-        ``unit_cost``), ``factor``, ``order`` (names best first, ``" > "`` between ranks and
-        ``" = "`` within a tie), ``ranks``,
+        ``unit_cost``), ``factor``, ``rank_groups`` (the names of each rank, best first, a group of
+        more than one is a tie: :func:`corridor.evaluation.ranking.rank_groups`), ``order`` (those
+        groups as text, ``" > "`` between ranks and ``" = "`` within a tie:
+        :func:`corridor.evaluation.ranking.order_text`), ``ranks``,
         ``changed``, ``n_changed``, ``max_shift``, ``kendall_tau`` against the
         base ranking (first row, ``parameter="base"``).
 
@@ -539,10 +548,9 @@ def sensitivity(routes_or_metrics: Any, *, weights: Mapping[str, float] | None =
     base_rank = base_table["rank"].tolist()
 
     def _row(param: str, kind: str, factor: float, ranks: list[int]) -> dict[str, Any]:
-        # best first; routes tied on a rank are joined by " = " (a tie is not an order)
-        order = [" = ".join(n for r2, n in zip(ranks, names, strict=True) if r2 == r) for r in sorted(set(ranks))]
+        groups = rank_groups(names, ranks)  # best first; a tie is one group (a tie is not an order)
         ch = rank_changes(base_rank, ranks)
-        return {"parameter": param, "kind": kind, "factor": factor, "order": " > ".join(order),
+        return {"parameter": param, "kind": kind, "factor": factor, "rank_groups": groups, "order": order_text(groups),
                 "ranks": "; ".join(f"{n}={r}" for n, r in zip(names, ranks, strict=True)),
                 "changed": ch["n_changed"] > 0, **ch}
 

@@ -26,12 +26,13 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from corridor._errors import ParameterError
+from corridor._errors import InvalidInputError, ParameterError
 
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["DEFAULT_WEIGHTS", "check_weights", "in_rank_order", "rank", "rank_changes", "score"]
+__all__ = ["DEFAULT_WEIGHTS", "check_weights", "in_rank_order", "order_text", "rank", "rank_changes", "rank_groups",
+           "score"]
 
 #: Default criteria and weights (lower is better for each). Cost counts double.
 DEFAULT_WEIGHTS: dict[str, float] = {
@@ -155,3 +156,67 @@ def rank_changes(base: Sequence[int], new: Sequence[int]) -> dict[str, float]:
         tau = 1.0 if np.array_equal(a, b) else float("nan")
     return {"n_changed": int(np.sum(a != b)), "max_shift": int(np.max(np.abs(a - b))) if a.size else 0,
             "kendall_tau": tau}
+
+
+#: Between the ranks of an order as text (:func:`order_text`), and between the routes of one rank (a tie).
+ORDER_SEPARATOR, TIE_SEPARATOR = " > ", " = "
+
+
+def rank_groups(names: Sequence[str], ranks: Sequence[int]) -> tuple[tuple[str, ...], ...]:
+    """The routes of each rank, best rank first: a group of more than one route is a tie.
+
+    Routes of one rank keep the order they are given in. This is the rank order as data; :func:`order_text`
+    writes it as text, and whether an order has a tie is read from the groups, never from that text.
+
+    Parameters
+    ----------
+    names : sequence of str
+        Route names.
+    ranks : sequence of int
+        Their ranks (1 best; ties share the better rank, as :func:`rank` gives them), in the same order.
+
+    Returns
+    -------
+    tuple of tuple of str
+        One tuple of names per rank, best first.
+
+    Examples
+    --------
+    >>> rank_groups(["a", "b", "c"], [2, 1, 2])
+    (('b',), ('a', 'c'))
+    """
+    if len(names) != len(ranks):
+        raise InvalidInputError(f"{len(names)} names but {len(ranks)} ranks; give one rank per name")
+    by_rank: dict[int, list[str]] = {}
+    for n, r in zip(names, ranks, strict=True):
+        by_rank.setdefault(int(r), []).append(str(n))
+    return tuple(tuple(by_rank[r]) for r in sorted(by_rank))
+
+
+def order_text(groups: Sequence[Sequence[str]]) -> str:
+    """A rank order (:func:`rank_groups`) as text: ``" > "`` between ranks, ``" = "`` within a tie.
+
+    A name that holds either separator is set in quotes, so the text reads as the groups are.
+
+    Parameters
+    ----------
+    groups : sequence of sequence of str
+        The names of each rank, best first (:func:`rank_groups`).
+
+    Returns
+    -------
+    str
+        The order as one line of text.
+
+    Examples
+    --------
+    >>> order_text((("b",), ("a", "c")))
+    'b > a = c'
+    >>> order_text((("a = b",), ("c",)))
+    '“a = b” > c'
+    """
+
+    def name(n: str) -> str:
+        return f"“{n}”" if ORDER_SEPARATOR in n or TIE_SEPARATOR in n else n
+
+    return ORDER_SEPARATOR.join(TIE_SEPARATOR.join(name(n) for n in g) for g in groups)
