@@ -366,6 +366,37 @@ def test_route_that_cannot_join_the_network_names_no_network_in_the_table_and_th
     assert f"Network: {NO_NETWORK_SOURCE} — MODELLED" in text and "Network: reference" not in text
 
 
+def test_compare_footer_names_the_routes_that_use_none_of_the_network(tmp_path, capsys, monkeypatch):
+    """A scenario whose new build cannot join the reference network at its level follows new build alone:
+    its row names no network, so the footer, beside the network loaded, names that route; a route on the
+    network is not named."""
+    import html
+
+    monkeypatch.setenv("COLUMNS", "200")
+    name = "Plain to the Aras, new build alone"
+    toml = tmp_path / "alone.toml"
+    toml.write_text(f'[scenario]\nname = "{name}"\nmode = "rail"\nwaypoints = [[45.41, 39.21], [46.57, 38.90]]\n',
+                    encoding="utf-8")
+    on = scenarios.get("yeraskh-sadarak").name
+    out = tmp_path / "o"
+    assert main(["compare", str(toml), "yeraskh-sadarak", "--dem-samples", "0", "--out", str(out)]) == 0
+    text = " ".join(capsys.readouterr().out.split())
+    with open(out / "summary.csv", encoding="utf-8") as f:
+        rows = {r["name"]: r for r in csv.DictReader(f)}
+    assert rows[name]["network_source"] == NO_NETWORK_SOURCE  # the row: no network ...
+    assert float(rows[name]["length_km_new"]) == pytest.approx(float(rows[name]["length_km"]))
+    assert rows[on]["network_source"] == "reference (modelled)"
+    # ... and the footer: the network loaded, and the route that uses none of it
+    assert "Network: reference (modelled) — MODELLED" in text
+    assert f"{name} uses none of this network: it follows new build alone (network “{NO_NETWORK_SOURCE}”" in text
+    assert f"{on} uses none" not in text
+    # the manifest and the report say the same
+    net = pipeline.read_manifest(out)["provenance"]["network"]
+    assert net["source"] == "reference (modelled)" and net["routes_on_no_network"] == [name]
+    report = html.unescape((out / "report.html").read_text(encoding="utf-8"))
+    assert f"{name} (new build alone: {NO_NETWORK_SOURCE})" in report
+
+
 def test_route_bad_mode_and_place(capsys):
     assert main(["route", "Yerevan", "Masis", "--mode", "ship"]) == 2
     assert "'ship'" in one_error_line(capsys)

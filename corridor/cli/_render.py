@@ -23,6 +23,7 @@ from corridor.cli._table import print_route_notes, print_table
 from corridor.evaluation.published import euro_rates
 from corridor.evaluation.ranking import in_rank_order
 from corridor.evaluation.uncertainty_bands import MEANING, NO_DESIGN
+from corridor.network.core import NO_NETWORK_SOURCE
 
 __all__ = ["fmt_band", "fmt_grade", "print_compare", "print_dem_bands", "print_metrics", "print_provenance",
            "print_published", "print_sensitivity"]
@@ -168,7 +169,11 @@ def print_sensitivity(sens: Any, console: Any) -> None:
 
 
 def print_provenance(prov: Mapping[str, Any], console: Any) -> None:
-    """Say plainly which data produced the figures."""
+    """Say plainly which data produced the figures.
+
+    Under the network loaded, the routes that use none of it (``network["routes_on_no_network"]``,
+    :func:`corridor.cli.pipeline.compare_provenance`) are named, as their rows name no network.
+    """
     net = prov.get("network", {})
     src = safe(net.get("source", "unknown"))
     if net.get("modelled"):
@@ -181,6 +186,12 @@ def print_provenance(prov: Mapping[str, Any], console: Any) -> None:
         extra = f", extract {safe(net['extract_date'])}" if net.get("extract_date") else ""
         path = f" ({safe(net['path'])})" if net.get("path") else ""
         console.print(f"Network: {src}{path}{extra}.")
+    alone = [safe(n) for n in net.get("routes_on_no_network", ())]
+    if alone:  # the rows of these routes name no network: say so beside the network loaded
+        one = len(alone) == 1
+        console.print(f"{'; '.join(alone)} {'uses' if one else 'use'} none of this network: "
+                      f"{'it follows' if one else 'they follow'} new build alone (network "
+                      f"“{safe(NO_NETWORK_SOURCE)}” in summary.csv).")
     console.print(f"DEM: {safe(prov.get('dem', {}).get('source', 'unknown'))}.")
     costs = prov.get("costs")
     if isinstance(costs, Mapping) and costs.get("path"):

@@ -153,20 +153,50 @@ def provenance(network: Any, dem: Any, costs_file: str | os.PathLike[str] | None
             "costs": costs_provenance(costs_file)}
 
 
+def rests_on_network(route: Any) -> bool:
+    """Whether ``route`` rests on the network it was traced with, as the route records it
+    (``meta["network_source"]``, which its ``network_source`` row reads too). A route that could not
+    join the network and follows new build alone (``meta["join_fallback"]``) rests on none.
+
+    >>> from types import SimpleNamespace
+    >>> rests_on_network(SimpleNamespace(meta={"network_source": None, "join_fallback": "new build alone: ..."}))
+    False
+    """
+    return bool((getattr(route, "meta", None) or {}).get("network_source"))
+
+
 def route_provenance(route: Any, network: Any, dem: Any, costs_file: str | os.PathLike[str] | None = None
                      ) -> dict[str, Any]:
     """:func:`provenance` of one traced route: its network is the one the route was traced over as the
-    route records it (``meta["network_source"]``, which its ``network_source`` row reads too), not
-    merely the one loaded. A route that could not join the network and follows new build alone
-    (``meta["join_fallback"]``) rests on no network.
+    route records it (:func:`rests_on_network`), not merely the one loaded.
 
     >>> from types import SimpleNamespace
     >>> alone = SimpleNamespace(meta={"network_source": None, "join_fallback": "new build alone: ..."})
     >>> route_provenance(alone, SimpleNamespace(meta={"source": "reference (modelled)"}), None)["network"]
     {'source': 'none (new alignment only, modelled)', 'modelled': True}
     """
-    used = network if (getattr(route, "meta", None) or {}).get("network_source") else None
-    return provenance(used, dem, costs_file)
+    return provenance(network if rests_on_network(route) else None, dem, costs_file)
+
+
+def compare_provenance(routes: Sequence[Any], network: Any, dem: Any,
+                       costs_file: str | os.PathLike[str] | None = None) -> dict[str, Any]:
+    """:func:`provenance` of a comparison: the network loaded, and under ``network["routes_on_no_network"]``
+    the names of the routes that rest on none of it (:func:`rests_on_network`: they follow new build
+    alone, and their rows say :data:`corridor.network.NO_NETWORK_SOURCE`), so that what the footer,
+    the report and the manifest say of the network agrees with every row.
+
+    >>> from types import SimpleNamespace
+    >>> on = SimpleNamespace(name="A", meta={"network_source": "reference (modelled)"})
+    >>> alone = SimpleNamespace(name="B", meta={"network_source": None})
+    >>> net = compare_provenance([on, alone], SimpleNamespace(meta={"source": "reference (modelled)"}), None)["network"]
+    >>> net["source"], net["routes_on_no_network"]
+    ('reference (modelled)', ['B'])
+    """
+    prov = provenance(network, dem, costs_file)
+    alone = [str(r.name) for r in routes if not rests_on_network(r)]
+    if network is not None and alone:
+        prov["network"]["routes_on_no_network"] = alone
+    return prov
 
 
 def flat_provenance(prov: dict[str, Any]) -> dict[str, str]:
@@ -182,6 +212,9 @@ def flat_provenance(prov: dict[str, Any]) -> dict[str, str]:
     net = prov.get("network", {})
     out = {"network": str(net.get("source", "unknown")) + (" — MODELLED, not OpenStreetMap" if net.get("modelled")
                                                            else "")}
+    if net.get("routes_on_no_network"):
+        out["routes on none of the network"] = (f"{'; '.join(map(str, net['routes_on_no_network']))} (new build "
+                                                f"alone: {NO_NETWORK_SOURCE})")
     for key, label in (("path", "network file"), ("extract_date", "network extract date"),
                        ("checksum", "network checksum"), ("filter", "network filter"), ("bbox", "network bbox")):
         if net.get(key):
@@ -315,7 +348,7 @@ def run_compare(scenario_args: Sequence[str] = (), *, network: str | None = "ref
     if progress is not None:
         progress("evaluate", len(routes), len(routes), "")
     tbl = make_table(metrics, weights=weights)
-    prov = provenance(net, dem_obj, costs_file)
+    prov = compare_provenance(routes, net, dem_obj, costs_file)  # as every row says its network
     prov["dem"]["uncertainty_band_samples"] = n_dem
     if infeasible:
         prov["infeasible"] = {n: why for n, why in infeasible}
