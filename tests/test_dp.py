@@ -174,3 +174,33 @@ def test_backtrack_refuses_levels_outside_the_bands():
         _dp.backtrack(cost, starts, lo, hi, 1, 20)
     with pytest.raises(ParameterError, match="shorter"):
         _dp.backtrack(np.zeros(3, dtype=np.float32), *_layout([0, 0], [3, 3]), 1, 1)
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_offset_path_is_the_cheapest_choice_that_keeps_the_limit(seed):
+    """Against every choice of offsets on small random cases: the least total cost among the paths from the
+    first offset to the last whose every step keeps the limit, or none where no path does."""
+    import itertools
+
+    rng = np.random.default_rng(seed)
+    n, m = int(rng.integers(2, 6)), int(rng.integers(2, 5))
+    cost = rng.uniform(0, 10, (n, m)).round(1)
+    offs = np.sort(rng.uniform(-1, 1, m))
+    rise = rng.uniform(-1.2, 1.2, n - 1)
+    limit = 1.25
+    best, arg = np.inf, None
+    for mid in itertools.product(range(m), repeat=n - 2):
+        path = (0, *mid, m - 1)
+        if all(abs(rise[i] + offs[path[i + 1]] - offs[path[i]]) <= limit for i in range(n - 1)):
+            total = sum(cost[i, q] for i, q in enumerate(path))
+            if total < best - 1e-12:
+                best, arg = total, path
+    got = _dp.offset_path(cost, rise, offs, limit)
+    if arg is None:
+        assert got.size == 0
+    else:
+        assert got[0] == 0 and got[-1] == m - 1
+        assert all(abs(rise[i] + offs[got[i + 1]] - offs[got[i]]) <= limit for i in range(n - 1))
+        assert sum(cost[i, q] for i, q in enumerate(got)) == pytest.approx(best)
+    with pytest.raises(ParameterError):
+        _dp.offset_path(cost, rise[:-1] if n > 2 else np.zeros(3), offs, limit)

@@ -47,7 +47,8 @@ def njit(fn: _F) -> _F:
     except RuntimeError:  # numba: "cannot cache function ...: no locator available"
         return cast(_F, numba.njit(nogil=True)(fn))
 
-__all__ = ["BRIDGE", "COEFFICIENTS", "CUT", "FILL", "OPEN", "TUNNEL", "backtrack", "cell_costs", "cell_kinds", "forward"]
+__all__ = ["BRIDGE", "COEFFICIENTS", "CUT", "FILL", "OPEN", "TUNNEL", "backtrack", "cell_costs", "cell_kinds", "forward",
+           "offset_path"]
 
 
 #: Order of the cost-model figures in the float32 array the kernels take (:meth:`CostModel.coefficients`).
@@ -236,3 +237,41 @@ def backtrack(cost: np.ndarray, starts: np.ndarray, lo: np.ndarray, hi: np.ndarr
         lev[i] = best
         cur = best
     return lev
+
+
+@njit
+def offset_path(cost: np.ndarray, rise: np.ndarray, offs: np.ndarray, limit: float) -> np.ndarray:  # pragma: no cover
+    """Least-cost choice of offset per station from ``offs[0]`` (first station) to ``offs[-1]`` (last).
+
+    ``cost[i, q]`` is station ``i``'s cost at offset ``offs[q]``; between stations ``i`` and
+    ``i + 1`` the line rises ``rise[i]`` before the offsets, and the offset may change only where
+    the rise with it stays within ``limit`` in size. Returns the offset index per station (the
+    first least on a tie), or an empty array if no choice keeps the limit
+    (:func:`corridor.align._levels.meet_tight`).
+    """
+    n, m = cost.shape
+    if n == 0 or rise.shape[0] != n - 1 or offs.shape[0] != m:
+        raise ParameterError("offset_path: give one cost row per station, one rise between two, one offset per column")
+    inf = np.inf
+    best = np.full(m, inf)
+    best[0] = cost[0, 0]
+    came = np.zeros((n, m), dtype=np.int64)
+    nxt = np.empty(m)
+    for i in range(1, n):
+        for q in range(m):
+            v = inf
+            arg = 0
+            for p in range(m):
+                if best[p] < v and abs(rise[i - 1] + offs[q] - offs[p]) <= limit:
+                    v = best[p]
+                    arg = p
+            came[i, q] = arg
+            nxt[q] = v + cost[i, q]
+        best[:] = nxt
+    if not best[m - 1] < inf:
+        return np.empty(0, dtype=np.int64)
+    path = np.empty(n, dtype=np.int64)
+    path[n - 1] = m - 1
+    for i in range(n - 1, 0, -1):
+        path[i - 1] = came[i, path[i]]
+    return path

@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from corridor._errors import NoFeasibleAlignment, ParameterError
+from corridor.align import _dp
 from corridor.costs import CostParams
 
 __all__ = ["Window", "check_profile", "level_windows", "meet_tight", "precheck", "tight", "waypoint_window"]
@@ -219,26 +220,11 @@ MEET_STEPS = 8
 def _cheapest_offsets(z: np.ndarray, ground: np.ndarray, weight: np.ndarray, price: Callable[[np.ndarray], np.ndarray],
                       ea: float, eb: float, limit: float) -> np.ndarray | None:
     """Offsets from ``ea`` (first station) to ``eb`` (last) of least cost whose every interval keeps the limit."""
-    q = np.arange(MEET_STEPS + 1)
-    offs = ea + (eb - ea) * q / MEET_STEPS  # offset of each state
+    offs = ea + (eb - ea) * np.arange(MEET_STEPS + 1) / MEET_STEPS  # offset of each state
     cost = np.asarray(price((ground[:, None] - z[:, None] - offs[None, :]).astype(np.float32)), dtype=float)
-    cost *= weight[:, None]
-    rise = np.diff(z)
-    n = z.size
-    best = np.full(MEET_STEPS + 1, np.inf)
-    best[0] = cost[0, 0]
-    came = np.zeros((n, MEET_STEPS + 1), dtype=np.int64)
-    for i in range(1, n):
-        step = rise[i - 1] + offs[None, :] - offs[:, None]  # [from, to]
-        total = np.where(np.abs(step) <= limit, best[:, None], np.inf)
-        came[i] = np.argmin(total, axis=0)
-        best = total[came[i], q] + cost[i]
-    if not np.isfinite(best[MEET_STEPS]):
+    path = _dp.offset_path(cost * weight[:, None], np.diff(z), offs, limit)
+    if path.size == 0:
         return None
-    path = np.empty(n, dtype=np.int64)
-    path[-1] = MEET_STEPS
-    for i in range(n - 1, 0, -1):
-        path[i - 1] = came[i, path[i]]
     out: np.ndarray = offs[path]
     out[0], out[-1] = ea, eb
     return out
