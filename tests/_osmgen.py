@@ -10,6 +10,8 @@ road and rail), stations, a way with a missing node, and a gauge break
 (1435 -> 1520 mm) next to the TUR/ARM border.
 
 ``big_network`` writes a large grid network (streamed, for the benchmark).
+``small_files`` writes the small network in every format the reader takes; ``write_xml`` writes
+elements in any order (around the ``YEREVAN`` positions in the tests of bad OSM input).
 """
 
 from __future__ import annotations
@@ -128,6 +130,11 @@ def write(path: str | Path, nodes: dict[int, tuple[float, float, dict[str, str]]
 def small(folder: str | Path, fmt: str = "osm.pbf") -> Path:
     """The small synthetic network as ``folder/small.<fmt>``."""
     return write(Path(folder) / f"small.{fmt}")
+
+
+def small_files(folder: str | Path) -> dict[str, Path]:
+    """The small synthetic network in each format the reader takes (keys ``osm.pbf``, ``osm``, ``osm.bz2``)."""
+    return {fmt: small(folder, fmt) for fmt in ("osm.pbf", "osm", "osm.bz2")}
 
 
 # --------------------------------------------------------------------------- big
@@ -261,6 +268,11 @@ def overpass_handler(nodes: dict[int, tuple[float, float, dict[str, str]]] | Non
 
 
 # --------------------------------------------------------------------------- raw XML, in any order
+#: Four SYNTHETIC node positions near Yerevan (ARM) for files laid out the way JOSM, Overpass or a
+#: broken merge writes them (tests of bad OSM input).
+YEREVAN = {1: (44.50, 40.10), 2: (44.55, 40.12), 3: (44.60, 40.10), 4: (44.65, 40.12)}
+
+
 def write_xml(path: str | Path, items: list[tuple[Any, ...]], *, generator: str = "synthetic") -> Path:
     """Write SYNTHETIC OSM XML with the elements exactly in the order given (no sorting, no checks).
 

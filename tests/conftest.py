@@ -59,3 +59,42 @@ def fast_retries(monkeypatch):
     monkeypatch.setattr(settings, "backoff_base", 0.01)
     monkeypatch.setattr(settings, "backoff_max", 0.5)
     monkeypatch.setattr(settings, "timeout", 1.0)
+
+
+# ----------------------------------------------------------------------------- the small network
+# Read by the network tests (test_graph, test_routing, test_solver, test_io, test_nx, test_network); no
+# test changes them, so one load per session serves them all.
+@pytest.fixture(scope="session")
+def pbf(tmp_path_factory):
+    """The small SYNTHETIC network of tests/_osmgen.py as an ``.osm.pbf`` file."""
+    from _osmgen import small
+
+    return small(tmp_path_factory.mktemp("net"), "osm.pbf")
+
+
+@pytest.fixture(scope="session")
+def net(pbf):
+    """The small network, loaded (simplified) without the cache."""
+    from corridor.network import load_network
+
+    return load_network(pbf, cache=False)
+
+
+@pytest.fixture(scope="session")
+def raw(pbf):
+    """The unsimplified network: one edge per piece of way between shared nodes."""
+    from corridor.network import load_network
+
+    return load_network(pbf, cache=False, simplify=False)
+
+
+# ----------------------------------------------------------------------------- a synthetic DEM
+@pytest.fixture(scope="session")
+def slope_dem():
+    """A plane rising 2 % northwards (tests/_demgen.slope), read by test_dem and test_profiles."""
+    import _demgen as gen
+
+    from corridor.terrain import DEM
+
+    z, tr = gen.slope(grade=0.02)
+    return DEM.from_array(z, tr, source="synthetic slope (modelled)")

@@ -16,7 +16,13 @@ Adding a case: append ``Case(...)`` to :data:`CASES` (or a list that is added to
 ``call`` receives an :class:`Env` with private ``cache``/``out`` folders; ``setup``
 may prepare files (e.g. :meth:`Env.pack` copies the region pack for corruption)
 and patch settings through ``env.mp`` (a ``pytest.MonkeyPatch``) before the
-snapshot is taken.
+snapshot is taken. :class:`Case`, :class:`Env` and the setup helpers (``_rm``,
+``_file``, ``_valid_osm`` ...) are in ``tests/_badinputs.py``; the table, the
+checks and the ``env`` fixture are here.
+
+The inventory is cross-cutting by design and stays one module: one table whose
+ids are checked to be distinct across every stage, and the later sections reuse
+``test_api``/``test_cli`` as their checks.
 """
 
 from __future__ import annotations
@@ -25,16 +31,28 @@ import hashlib
 import math
 import os
 import re
-import shutil
 import subprocess
 import sys
-from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
-from shapely.geometry import LineString
+from _badinputs import (
+    DEAD_URL,
+    Case,
+    Env,
+    _download,
+    _file,
+    _flip_bytes,
+    _half,
+    _line,
+    _nowhere,
+    _replace_with_matching_sum,
+    _rm,
+    _setting,
+    _valid_osm,
+    _write,
+)
 
 from corridor import (
     BBox,
@@ -63,115 +81,6 @@ ADVICE = re.compile(
     r"install|must|remove|rename|fix|write)\b",
     re.IGNORECASE,
 )
-DEAD_URL = "http://127.0.0.1:9/armenia-latest.osm.pbf"
-
-
-@dataclass
-class Env:
-    """Private folders for one case; ``mp`` patches settings for the case only."""
-
-    tmp: Path
-    cache: Path
-    out: Path
-    mp: pytest.MonkeyPatch
-
-    def pack(self) -> Path:
-        """Copy the region pack into ``tmp/data/region`` and point settings at it."""
-        src = datasets.data_dir() / "region"
-        dst = self.tmp / "data" / "region"
-        shutil.copytree(src, dst)
-        self.mp.setattr(settings, "data_folder", self.tmp / "data")
-        return dst
-
-
-@dataclass(frozen=True)
-class Case:
-    """One bad input.
-
-    Attributes
-    ----------
-    id : str
-        Unique, descriptive test id.
-    call : callable or None
-        ``call(env)`` must raise ``exc``; ``None`` for CLI-only cases (usage errors).
-    exc : type or None
-        Exact exception class expected from ``call``.
-    builtin : type or None
-        The built-in exception ``exc`` must also be.
-    fragments : tuple of str
-        Substrings the message must contain (the offending value, the file ...).
-    argv : tuple of str or None
-        Command line for ``corridor.cli.main``; it must print one line and exit 2,
-        and that line must contain ``fragments``.
-    setup : callable or None
-        ``setup(env)`` runs before the snapshot (prepare bad files, patch settings).
-    """
-
-    id: str
-    call: Callable[[Env], Any] | None
-    exc: type[BaseException] | None
-    builtin: type[BaseException] | None
-    fragments: tuple[str, ...]
-    argv: tuple[str, ...] | None = None
-    setup: Callable[[Env], Any] | None = None
-
-
-def _line(*pts: tuple[float, float]) -> LineString:
-    return LineString(pts)
-
-
-# --- region-pack corruptions (run on a private copy) ---------------------------------------
-def _rm(name: str) -> Callable[[Env], None]:
-    def setup(env: Env) -> None:
-        (env.pack() / name).unlink()
-
-    return setup
-
-
-def _flip_bytes(name: str) -> Callable[[Env], None]:
-    def setup(env: Env) -> None:
-        p = env.pack() / name
-        data = bytearray(p.read_bytes())
-        data[200:210] = b"##########"
-        p.write_bytes(bytes(data))
-
-    return setup
-
-
-def _replace_with_matching_sum(name: str, content: bytes) -> Callable[[Env], None]:
-    """Replace a pack file and update SHA256SUMS, so only the reader can notice."""
-
-    def setup(env: Env) -> None:
-        folder = env.pack()
-        (folder / name).write_bytes(content)
-        sums = folder / "SHA256SUMS"
-        lines = [ln for ln in sums.read_text().splitlines() if not ln.endswith(name)]
-        lines.append(f"{hashlib.sha256(content).hexdigest()}  {name}")
-        sums.write_text("\n".join(lines) + "\n")
-
-    return setup
-
-
-def _write(name: str, content: bytes) -> Callable[[Env], None]:
-    def setup(env: Env) -> None:
-        (env.pack() / name).write_bytes(content)
-
-    return setup
-
-
-def _nowhere(env: Env) -> None:
-    env.mp.setattr(settings, "data_folder", env.tmp / "no-such-folder")
-
-
-def _setting(name: str, value: Any) -> Callable[[Env], None]:
-    def setup(env: Env) -> None:
-        env.mp.setattr(settings, name, value)
-
-    return setup
-
-
-def _download(env: Env, url: str = DEAD_URL, dest: Any = None, **kw: Any) -> Any:
-    return _http.download(url, env.cache / "osm" / "a.osm.pbf" if dest is None else dest, **kw)
 
 
 CASES: list[Case] = [
@@ -455,33 +364,6 @@ import _osmgen  # noqa: E402
 
 ADVICE = re.compile(ADVICE.pattern[:-3] + r"|download|open|widen|shorten|put)\b", re.IGNORECASE)
 _SCEN_OK = 'name = "x"\nmode = "rail"\nwaypoints = ["Meghri", "Agarak"]\n'
-
-
-def _file(name: str, content: bytes | str | Callable[[Env], bytes]) -> Callable[[Env], None]:
-    """Write ``tmp/name`` (bytes, text, or bytes computed from the env) and chdir to ``tmp``."""
-
-    def setup(env: Env) -> None:
-        data = content(env) if callable(content) else content
-        p = env.tmp / name
-        p.write_bytes(data.encode() if isinstance(data, str) else data)
-        env.mp.chdir(env.tmp)
-
-    return setup
-
-
-def _valid_osm(fmt: str) -> Callable[[Env], bytes]:
-    def make(env: Env) -> bytes:
-        folder = env.tmp / "gen"
-        folder.mkdir(exist_ok=True)
-        data = _osmgen.small(folder, fmt).read_bytes()
-        shutil.rmtree(folder)
-        return data
-
-    return make
-
-
-def _half(make: Callable[[Env], bytes]) -> Callable[[Env], bytes]:
-    return lambda env: (lambda d: d[: len(d) // 2])(make(env))
 
 
 _EAST = _line((46.0, 38.9), (46.2, 38.9))

@@ -64,7 +64,7 @@ def _osmnx() -> Any:
 # (MIT License), where they are private: _overpass_head from osmnx/_overpass.py
 # _make_overpass_settings; _polygon_coord_strs and _quadrat_cut from osmnx/_overpass.py
 # _make_overpass_polygon_coord_strs and osmnx/utils_geo.py _consolidate_subdivide_geometry and
-# _quadrat_cut_geometry (tests/test_osm.py checks they still give osmnx's sub-polygons).
+# _quadrat_cut_geometry (tests/test_overpass.py checks they still give osmnx's sub-polygons).
 # Copyright (c) 2016-2026 Geoff Boeing https://geoffboeing.com/
 # Changes: the output format and timeout are arguments instead of osmnx's global settings (which
 # are read, never written), EPSG:4326 is named instead of osmnx.settings.default_crs, and the

@@ -1,0 +1,36 @@
+"""Tests of corridor.terrain._sampling: sample_ground, the line sampling of profiles with its checks,
+on synthetic DEMs with exactly known answers (tests/_demgen.py).
+
+The test line and ``files`` (GeoTIFFs of the ridge, its tiles, a void) come from tests/_demlines.py.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from _demlines import LINE, dem_files, meridian_len
+
+from corridor._errors import DEMCoverageError, InvalidInputError, ParameterError
+from corridor.terrain import DEM, profile, sample_ground
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory):
+    """GeoTIFF of the ridge, its four quadrant tiles, and a void version (tests/_demlines.dem_files)."""
+    return dem_files(tmp_path_factory.mktemp("dem"))
+
+
+def test_sample_ground_is_the_profiles_sampling_with_its_checks(files):
+    dem = DEM.open(files.void)
+    xy = np.asarray(LINE.coords)
+    with pytest.raises(DEMCoverageError, match="fill_voids=True"):
+        sample_ground(xy, dem, step_m=100)
+    d, z = sample_ground(xy, dem, step_m=100, fill_voids=True)
+    p = profile(LINE, dem, step_m=100, fill_voids=True)
+    np.testing.assert_array_equal(d, p.distance_m)
+    np.testing.assert_allclose(z, p.elevation_m)  # voids interpolated, as the profile's line
+    assert np.all(np.diff(d) <= 100 + 1e-9) and d[-1] == pytest.approx(meridian_len(40.02, 40.18))
+    with pytest.raises(InvalidInputError, match="two or more"):
+        sample_ground([(45.1, 40.1)], dem, step_m=100)
+    with pytest.raises(ParameterError, match="step_m"):
+        sample_ground(xy, dem, step_m=0)
