@@ -8,6 +8,8 @@ and levels no earlier level can reach), and the backtrack's tie rule.
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
 
@@ -176,31 +178,41 @@ def test_backtrack_refuses_levels_outside_the_bands():
         _dp.backtrack(np.zeros(3, dtype=np.float32), *_layout([0, 0], [3, 3]), 1, 1)
 
 
-@pytest.mark.parametrize("seed", range(20))
-def test_offset_path_is_the_cheapest_choice_that_keeps_the_limit(seed):
-    """Against every choice of offsets on small random cases: the least total cost among the paths from the
-    first offset to the last whose every step keeps the limit, or none where no path does."""
-    import itertools
+def _offset_path_by_enumeration(cost, rise, offs, limit, first, last):
+    """Every choice of offsets: the least cost of an admissible one (None: there is none)."""
+    n, m = cost.shape
+    best = None
+    for path in itertools.product(range(m), repeat=n):
+        if (first >= 0 and path[0] != first) or (last >= 0 and path[-1] != last):
+            continue
+        if any(abs(rise[i] + offs[i + 1, path[i + 1]] - offs[i, path[i]]) > limit for i in range(n - 1)):
+            continue
+        total = sum(cost[i, path[i]] for i in range(n))
+        if np.isfinite(total) and (best is None or total < best):
+            best = total
+    return best
 
+
+@pytest.mark.parametrize("seed", range(16))
+def test_offset_path_is_the_least_cost_admissible_choice(seed):
     rng = np.random.default_rng(seed)
-    n, m = int(rng.integers(2, 6)), int(rng.integers(2, 5))
-    cost = rng.uniform(0, 10, (n, m)).round(1)
-    offs = np.sort(rng.uniform(-1, 1, m))
-    rise = rng.uniform(-1.2, 1.2, n - 1)
-    limit = 1.25
-    best, arg = np.inf, None
-    for mid in itertools.product(range(m), repeat=n - 2):
-        path = (0, *mid, m - 1)
-        if all(abs(rise[i] + offs[path[i + 1]] - offs[path[i]]) <= limit for i in range(n - 1)):
-            total = sum(cost[i, q] for i, q in enumerate(path))
-            if total < best - 1e-12:
-                best, arg = total, path
-    got = _dp.offset_path(cost, rise, offs, limit)
-    if arg is None:
+    n, m = int(rng.integers(1, 6)), int(rng.integers(1, 5))
+    cost = rng.uniform(1.0, 10.0, (n, m))
+    cost[rng.random((n, m)) < 0.15] = np.inf  # offsets a window does not allow
+    rise = rng.uniform(-1.0, 1.0, n - 1)
+    offs = np.sort(rng.uniform(-0.6, 0.6, (n, m)), axis=1)  # each station's own choices
+    first, last = (int(rng.integers(-1, m)) for _ in range(2))
+    best = _offset_path_by_enumeration(cost, rise, offs, 0.8, first, last)
+    got = _dp.offset_path(cost, rise, offs, 0.8, first, last)
+    if best is None:
         assert got.size == 0
     else:
-        assert got[0] == 0 and got[-1] == m - 1
-        assert all(abs(rise[i] + offs[got[i + 1]] - offs[got[i]]) <= limit for i in range(n - 1))
-        assert sum(cost[i, q] for i, q in enumerate(got)) == pytest.approx(best)
+        assert got.size == n and first in (-1, got[0]) and last in (-1, got[-1])
+        assert np.all(np.abs(rise + np.diff(offs[np.arange(n), got])) <= 0.8)
+        assert sum(cost[i, j] for i, j in enumerate(got)) == pytest.approx(best)
     with pytest.raises(ParameterError):
-        _dp.offset_path(cost, rise[:-1] if n > 2 else np.zeros(3), offs, limit)
+        _dp.offset_path(cost, rise[:-1] if n > 1 else np.zeros(1), offs, 0.8, first, last)
+    with pytest.raises(ParameterError):
+        _dp.offset_path(cost, rise, offs, 0.8, m, last)
+    with pytest.raises(ParameterError):
+        _dp.offset_path(cost, rise, offs[:, :-1], 0.8, first, last)

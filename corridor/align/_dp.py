@@ -240,38 +240,48 @@ def backtrack(cost: np.ndarray, starts: np.ndarray, lo: np.ndarray, hi: np.ndarr
 
 
 @njit
-def offset_path(cost: np.ndarray, rise: np.ndarray, offs: np.ndarray, limit: float) -> np.ndarray:  # pragma: no cover
-    """Least-cost choice of offset per station from ``offs[0]`` (first station) to ``offs[-1]`` (last).
-
-    ``cost[i, q]`` is station ``i``'s cost at offset ``offs[q]``; between stations ``i`` and
-    ``i + 1`` the line rises ``rise[i]`` before the offsets, and the offset may change only where
-    the rise with it stays within ``limit`` in size. Returns the offset index per station (the
-    first least on a tie), or an empty array if no choice keeps the limit
-    (:func:`corridor.align._levels.meet_tight`).
+def offset_path(cost: np.ndarray, rise: np.ndarray, offs: np.ndarray, limit: float, first: int,
+                last: int) -> np.ndarray:  # pragma: no cover
+    """The least-cost choice of one offset per station among its ``offs`` (a row of ``cost`` and of ``offs``
+    per station, a column per choice; ``inf`` cost: not allowed) whose every interval ``i`` keeps
+    ``|rise[i] + offs[i + 1, to] - offs[i, from]|`` within ``limit``, starting at choice ``first`` and
+    ending at ``last`` (-1: any); an empty array if there is none. On a tie the lower index, as
+    ``numpy.argmin`` (:func:`corridor.align._levels.meet_tight`).
     """
     n, m = cost.shape
-    if n == 0 or rise.shape[0] != n - 1 or offs.shape[0] != m:
-        raise ParameterError("offset_path: give one cost row per station, one rise between two, one offset per column")
+    if (n == 0 or rise.shape[0] != n - 1 or offs.shape[0] != n or offs.shape[1] != m or not -1 <= first < m
+            or not -1 <= last < m):
+        raise ParameterError("offset_path: give a rise per interval, a cost and an offset per station and choice, "
+                             "and choices first and last among them (or -1)")
     inf = np.inf
-    best = np.full(m, inf)
-    best[0] = cost[0, 0]
+    best = np.empty(m)
+    for t in range(m):
+        best[t] = cost[0, t] if first < 0 or t == first else inf
     came = np.zeros((n, m), dtype=np.int64)
     nxt = np.empty(m)
     for i in range(1, n):
-        for q in range(m):
-            v = inf
+        r = rise[i - 1]
+        for t in range(m):
+            value = inf
             arg = 0
-            for p in range(m):
-                if best[p] < v and abs(rise[i - 1] + offs[q] - offs[p]) <= limit:
-                    v = best[p]
-                    arg = p
-            came[i, q] = arg
-            nxt[q] = v + cost[i, q]
+            to = r + offs[i, t]
+            for f in range(m):
+                if best[f] < value and abs(to - offs[i - 1, f]) <= limit:
+                    value = best[f]
+                    arg = f
+            came[i, t] = arg
+            nxt[t] = value + cost[i, t]
         best[:] = nxt
-    if not best[m - 1] < inf:
-        return np.empty(0, dtype=np.int64)
+    end = last
+    if end < 0:
+        end = 0
+        for t in range(1, m):
+            if best[t] < best[end]:
+                end = t
     path = np.empty(n, dtype=np.int64)
-    path[n - 1] = m - 1
+    if not best[end] < inf:
+        return path[:0]
+    path[n - 1] = end
     for i in range(n - 1, 0, -1):
         path[i - 1] = came[i, path[i]]
     return path

@@ -155,16 +155,20 @@ def meet_tight(z: np.ndarray, s: np.ndarray, ground: np.ndarray, weight: np.ndar
 
     The level grid of the design passes through the first tight window's level at its
     station, so a second one is met only to the nearest level, up to half a step off;
-    and a join between two stations is met at the nearer one, not where it is (the line
+    and a join between two stations is met at the nearer station, not where it is (the line
     interpolated there is off by up to half a station's rise). Each join therefore asks
     for an offset at its station, or the same offset at the two stations either side of
-    it. Between two such stations the offset runs from one to the other in
-    :data:`MEET_STEPS` equal parts, station by station, as cheaply as ``price`` (USD per
-    metre of line at a depth below ``ground``, times the stations' ``weight``) allows
-    without any interval exceeding the ruling grade: a small dynamic programme over
-    stations x offsets. Before the first and after the last the offset is constant. None
-    (the caller keeps ``z``) where the ruling grade leaves too little room between two of
-    them, or where the move would take the line out of a window it was in.
+    it. Between two such stations the offset runs from one to the other, station by station
+    (each choosing among :data:`MEET_STEPS` + 1 offsets of the way and as many over those it
+    can take, :func:`_cheapest_offsets`), as cheaply as ``price`` (USD per metre of line at a
+    depth below ``ground``, times the stations' ``weight``) allows without any interval
+    exceeding the ruling grade: a small dynamic programme over stations x offsets
+    (:func:`corridor.align._dp.offset_path`). Before the first and after the last the offset
+    runs likewise from that join's towards none, the line as designed, ending where it is
+    cheapest. No station is moved out of a window it is in, or farther out of one it is not
+    in (a window is met on the level grid, within a step). None (the caller keeps ``z``)
+    where the ruling grade and the windows leave no such move, or two joins ask different
+    offsets of one station (two joins between the same two stations).
 
     >>> import numpy as np
     >>> s = np.array([0.0, 100.0, 200.0, 300.0])
@@ -176,6 +180,8 @@ def meet_tight(z: np.ndarray, s: np.ndarray, ground: np.ndarray, weight: np.ndar
     >>> ground = np.array([100.0, 100.6, 101.5, 102.6])  # the ground is lower before the join: move there
     >>> meet_tight(z, s, ground, np.ones(4), price, wins, wins, 0.0125).round(2).tolist()
     [100.0, 100.6, 101.6, 102.6]
+    >>> meet_tight(z, s, z, np.ones(4), price, wins[1:], wins[1:], 0.0125).round(2).tolist()  # b alone
+    [100.0, 101.0, 102.0, 102.6]
     """
     need: dict[int, float] = {}  # station -> the offset it must take
     for w in pins:
@@ -194,37 +200,78 @@ def meet_tight(z: np.ndarray, s: np.ndarray, ground: np.ndarray, weight: np.ndar
                 return None
     if not need or max(abs(e) for e in need.values()) < 1e-9:
         return None
+    lo = np.full(z.size, -np.inf)  # the offsets each station may take: within its windows, or no farther out
+    hi = np.full(z.size, np.inf)
+    for w in wins:
+        if w not in pins:
+            j = w.station
+            lo[j] = max(lo[j], min(w.lo - z[j], 0.0) - 1e-9)
+            hi[j] = min(hi[j], max(w.hi - z[j], 0.0) + 1e-9)
     order = sorted(need)
-    delta = np.full(z.size, need[order[0]])
+    ends: list[tuple[int, int, float | None, float | None]] = [(0, order[0], None, need[order[0]])]
+    ends += [(a, b, need[a], need[b]) for a, b in itertools.pairwise(order)]
+    ends.append((order[-1], z.size - 1, need[order[-1]], None))
+    delta = np.empty(z.size)
     limit = max_grade * float(s[1] - s[0]) + 1e-9
-    for a, b in itertools.pairwise(order):
-        part = _cheapest_offsets(z[a:b + 1], ground[a:b + 1], weight[a:b + 1], price, need[a], need[b], limit)
+    for a, b, ea, eb in ends:
+        part = _cheapest_offsets(z[a:b + 1], ground[a:b + 1], weight[a:b + 1], price, ea, eb, lo[a:b + 1],
+                                 hi[a:b + 1], limit)
         if part is None:
             return None
         delta[a:b + 1] = part
-    delta[order[-1]:] = need[order[-1]]
     moved: np.ndarray = z + delta
-    for w in wins:
-        if w in pins:
-            continue
-        was_in = w.lo - 1e-9 <= z[w.station] <= w.hi + 1e-9
-        if was_in and not w.lo - 1e-9 <= moved[w.station] <= w.hi + 1e-9:
-            return None
     return moved
 
 
-#: Offsets between two joins' (:func:`meet_tight`): the line moves by ``q / MEET_STEPS`` of the way, q = 0 .. MEET_STEPS.
+#: Offsets each station chooses from (:func:`meet_tight`): ``MEET_STEPS + 1`` evenly from one end's to the
+#: other's, and as many evenly from the least to the greatest it can take.
 MEET_STEPS = 8
 
 
 def _cheapest_offsets(z: np.ndarray, ground: np.ndarray, weight: np.ndarray, price: Callable[[np.ndarray], np.ndarray],
-                      ea: float, eb: float, limit: float) -> np.ndarray | None:
-    """Offsets from ``ea`` (first station) to ``eb`` (last) of least cost whose every interval keeps the limit."""
-    offs = ea + (eb - ea) * np.arange(MEET_STEPS + 1) / MEET_STEPS  # offset of each state
-    cost = np.asarray(price((ground[:, None] - z[:, None] - offs[None, :]).astype(np.float32)), dtype=float)
-    path = _dp.offset_path(cost * weight[:, None], np.diff(z), offs, limit)
+                      ea: float | None, eb: float | None, lo: np.ndarray, hi: np.ndarray,
+                      limit: float) -> np.ndarray | None:
+    """Offsets from ``ea`` (first station) to ``eb`` (last) of least cost whose every interval keeps the limit
+    and every station's within ``[lo, hi]`` and between the two; an end given as None is free, anywhere from
+    the other end's offset to 0.
+
+    Each station chooses among the same offsets, evenly from one end's to the other's, and among its
+    own: the offsets a station can take on such a line form an interval, and the least (greatest) of
+    each station is itself such a line, and so is each same fraction of the way between the two (the
+    lines are closed under minimum, maximum and mean); so choices spread evenly over each station's
+    interval find a line wherever there is one, however unevenly the grade leaves room along the way.
+    """
+    a = 0.0 if ea is None else ea
+    b = 0.0 if eb is None else eb
+    low = np.maximum(lo, min(a, b))
+    high = np.minimum(hi, max(a, b))
+    if ea is not None:
+        low[0], high[0] = max(low[0], ea), min(high[0], ea)
+    if eb is not None:
+        low[-1], high[-1] = max(low[-1], eb), min(high[-1], eb)
+    rise = np.diff(z)
+    # the least and greatest change of offset over each interval, summed from the first station
+    down = np.concatenate([[0.0], np.cumsum(-limit - rise)])
+    up = np.concatenate([[0.0], np.cumsum(limit - rise)])
+    # what the offsets of the stations before reach, and what reaches those of the stations after
+    low, high = (np.maximum(down + np.maximum.accumulate(low - down), up + np.maximum.accumulate((low - up)[::-1])[::-1]),
+                 np.minimum(up + np.minimum.accumulate(high - up), down + np.minimum.accumulate((high - down)[::-1])[::-1]))
+    if np.any(low > high + 1e-9):
+        return None
+    high = np.maximum(high, low)
+    q = np.arange(MEET_STEPS + 1) / MEET_STEPS
+    # the same offsets at every station, evenly from one end's to the other's, and each station's own
+    offs = np.concatenate([np.broadcast_to(a + (b - a) * q, (z.size, q.size)), low[:, None] + (high - low)[:, None] * q],
+                          axis=1)
+    cost = np.asarray(price((ground[:, None] - z[:, None] - offs).astype(np.float32)), dtype=float)
+    cost *= weight[:, None]
+    cost[(offs < low[:, None] - 1e-9) | (offs > high[:, None] + 1e-9)] = np.inf  # on no admissible line
+    path = _dp.offset_path(cost, rise, offs, limit, -1, -1)
     if path.size == 0:
         return None
-    out: np.ndarray = offs[path]
-    out[0], out[-1] = ea, eb
+    out: np.ndarray = offs[np.arange(z.size), path]
+    if ea is not None:
+        out[0] = ea
+    if eb is not None:
+        out[-1] = eb
     return out

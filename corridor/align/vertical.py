@@ -305,11 +305,13 @@ def design_grade_line(distance_m: Any, ground_m: Any, *, mode: str, max_grade: f
     moved = meet_tight(zf, s, gs, weight, model.costs, pins, wins, g_max) if pins else None
     if moved is None and pins and max(abs(float(np.interp(w.at_m if w.at_m is not None else s[w.station], s, zf))
                                           - (w.lo + w.hi) / 2) for w in pins) > 1e-6:
-        log.info("vertical design: joins %s met to the nearest level and station only (the ruling grade leaves "
-                 "no room to move the line onto them)", ", ".join(w.label for w in pins))
+        log.info("vertical design: joins %s met to the nearest level and station only (the line could not be moved "
+                 "onto them within the ruling grade and the level windows)", ", ".join(w.label for w in pins))
     shift = np.zeros(n + 1) if moved is None else moved - zf  # onto joins the level grid misses (meet_tight)
     zf = zf + shift
     depth = gs - zf
+    if moved is not None:  # the objective of the line returned
+        objective = float(np.sum(model.costs(depth.astype(np.float32)) * weight))
     # what is built where, decided as the programme priced it (the same float32 depth); at grade within
     # half a level step counts as open line
     base, lstep = _grounds(gs, z)
