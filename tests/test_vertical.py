@@ -492,3 +492,17 @@ def test_a_join_is_met_wherever_the_ruling_grade_leaves_room_however_unevenly():
     assert v.formation_m[0] == pytest.approx(296.4, abs=1e-9)
     assert float(np.interp(1_547.2, v.distance_m, v.formation_m)) == pytest.approx(354.95, abs=1e-6)
     assert _obeys(v, 0.04)
+
+
+def test_fixed_levels_between_stations_are_judged_over_their_own_distance():
+    """Two fixed levels 79.6 per mille apart over their own chainages, under an 80 per mille road limit: the
+    stations nearest them are closer together, but the pair can be joined, so it is not refused as needing a
+    steeper grade (it was: "89.5 per mille"); a pair that does need more is refused with its true grade."""
+    d = np.arange(0.0, 2_001.0, 100.0)
+    ground = np.full(d.size, 100.0)
+    fine = [(440.0, 100.0, "a", 0.0), (1_560.0, 100.0 + 0.0796 * 1_120.0, "b", 0.0)]
+    v = design_grade_line(d, ground, mode="road", max_grade=0.08, fixed_levels=fine)
+    assert _obeys(v, 0.08)
+    steep = [(440.0, 100.0, "a", 0.0), (1_560.0, 100.0 + 0.0810 * 1_120.0, "b", 0.0)]
+    with pytest.raises(ParameterError, match=r"1\.12 km \(a grade of 81\.0 per mille\)"):
+        design_grade_line(d, ground, mode="road", max_grade=0.08, fixed_levels=steep)

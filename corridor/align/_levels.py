@@ -119,8 +119,15 @@ def waypoint_window(near_ground: np.ndarray, here: float, params: CostParams) ->
     return lowest - tol, max(here, lowest) + tol
 
 
+def _run(a: Window, b: Window, step: float) -> float:
+    """Distance (m) between two windows: between their chainages, else their stations (``step`` apart)."""
+    if a.at_m is not None and b.at_m is not None:
+        return abs(b.at_m - a.at_m)
+    return abs(b.station - a.station) * step
+
+
 def _infeasible(a: Window, b: Window, step: float, max_grade: float) -> Exception:
-    run = abs(b.station - a.station) * step
+    run = _run(a, b, step)
     gap = max(b.lo - a.hi, a.lo - b.hi)
     need = gap / run if run > 0 else math.inf
     msg = (f"the ruling grade {max_grade * 1000:g} per mille cannot join {a.label}, level {a.lo:.0f}-{a.hi:.0f} m, "
@@ -132,11 +139,13 @@ def _infeasible(a: Window, b: Window, step: float, max_grade: float) -> Exceptio
 
 
 def precheck(wins: list[Window], step: float, max_grade: float) -> None:
-    """Continuous feasibility of the level windows (pairwise: Helly's theorem on the line)."""
+    """Continuous feasibility of the level windows (pairwise: Helly's theorem on the line), over the
+    distances between their own chainages (not their nearest stations, ``step`` apart): a pair this
+    refuses cannot be joined at the ruling grade by any line."""
     order = sorted(wins, key=lambda w: w.station)
     for j, b in enumerate(order):
         for a in order[:j]:
-            slack = max_grade * abs(b.station - a.station) * step + 1e-9
+            slack = max_grade * _run(a, b, step) + 1e-9
             if b.lo - a.hi > slack or a.lo - b.hi > slack:
                 raise _infeasible(a, b, step, max_grade)
 

@@ -290,14 +290,12 @@ def design_grade_line(distance_m: Any, ground_m: Any, *, mode: str, max_grade: f
     weight = np.full(n + 1, ds)
     weight[0] = weight[-1] = ds / 2
     if np.any(band_hi < band_lo):
-        raise NoFeasibleAlignment("no grade line satisfies the level windows at the ruling grade "
-                                  f"{g_max * 1000:g} per mille (discretisation); use a smaller level_step_m")
+        raise _discretised(g_max, ds)
     cost, offs = _forward(gs, weight, z, band_lo, band_hi, k, model)
     last = cost[offs[n]:offs[n] + band_hi[n] - band_lo[n] + 1]
     best = int(np.argmin(last))
     if not np.isfinite(last[best]):
-        raise NoFeasibleAlignment("no grade line satisfies the level windows at the ruling grade "
-                                  f"{g_max * 1000:g} per mille (discretisation); use a smaller level_step_m")
+        raise _discretised(g_max, ds)
     objective = float(last[best])
     lev = _dp.backtrack(cost, offs, band_lo, band_hi, k, int(band_lo[n]) + best)
     zf = z[lev]
@@ -393,6 +391,14 @@ def _envelope(h: np.ndarray, rise: float, pick: Any) -> np.ndarray:
     fwd = sign * np.maximum.accumulate(sign * (h + sign * ramp)) - ramp * sign
     bwd = (sign * np.maximum.accumulate((sign * (h - sign * ramp))[::-1]))[::-1] + ramp * sign
     return np.asarray(pick(fwd, bwd))
+
+
+def _discretised(g_max: float, ds: float) -> NoFeasibleAlignment:
+    """The windows can be joined at the ruling grade, but not on the design's grid of stations and levels."""
+    return NoFeasibleAlignment(
+        f"no grade line satisfies the level windows at the ruling grade {g_max * 1000:g} per mille on the design's "
+        f"grid (windows are met at the nearest of stations {ds:.0f} m apart, on a grid of levels); use a smaller "
+        "station_step_m or level_step_m")
 
 
 def _grounds(gs: np.ndarray, z: np.ndarray) -> tuple[np.ndarray, float]:
