@@ -264,7 +264,9 @@ def test_out_not_writable(tmp_path, capsys, monkeypatch):
     out = tmp_path / "locked"
     out.mkdir()
     real = os.access
-    monkeypatch.setattr(outputset.os, "access", lambda p, mode: False if Path(p) == out else real(p, mode))
+    # the folder can be read (listed), not written
+    monkeypatch.setattr(outputset.os, "access",
+                        lambda p, mode: False if Path(p) == out and mode & os.W_OK else real(p, mode))
     assert main(["compare", "yeraskh-sadarak", "--out", str(out)]) == 2
     assert "not writable" in one_error_line(capsys)
     assert list(out.iterdir()) == []
@@ -486,6 +488,45 @@ def test_help_shows_examples(cmd):
     out = subprocess.run([sys.executable, "-m", "corridor.cli", cmd, "--help"], capture_output=True, text=True,
                          env={**os.environ, "COLUMNS": "120"})
     assert out.returncode == 0 and "Examples" in out.stdout and f"corridor {cmd}" in out.stdout
+
+
+def _command_paths():
+    """The command path of every command and group of the app: [], ["map"], ..., ["fetch", "dem"]."""
+    import typer.main
+
+    from corridor.cli.commands import app
+
+    def walk(cmd, path):
+        yield path
+        for name, sub in getattr(cmd, "commands", {}).items():
+            yield from walk(sub, [*path, name])
+
+    return list(walk(typer.main.get_command(app), []))
+
+
+def test_help_shows_no_value_for_a_flag_and_one_value_for_a_repeatable_option(capsys, monkeypatch):
+    """Every command's --help: a flag (--json, --help, --no-metrics ...) shows no value, a repeatable option
+    the type of one value (--via <str>, not <list[str]>), a path <path>."""
+    import re
+
+    monkeypatch.setenv("COLUMNS", "160")
+    paths = _command_paths()
+    assert {"map", "sweep", "compare", "route", "list", "info", "fetch"} <= {p[0] for p in paths if p}
+    assert ["fetch", "dem"] in paths and ["fetch", "osm"] in paths
+    for path in paths:
+        assert main([*path, "--help"]) == 0
+        out = capsys.readouterr().out
+        assert "<bool>" not in out, path
+        assert re.search(r"│ +--help +Show this message and exit", out), path
+        option_rows = [ln for ln in out.splitlines() if re.match(r"│ +(\* +)?--", ln)]
+        assert option_rows and not [ln for ln in option_rows if "<list[" in ln], path
+    assert main(["route", "--help"]) == 0
+    out = capsys.readouterr().out
+    for option, value in (("--via", "<str>"), ("--stay-in", "<str>"), ("--dem", "<path>"), ("--out", "<path>"),
+                          ("--costs", "<path>"), ("--max-grade", "<float>")):
+        assert re.search(rf"{option} +(-o +)?{re.escape(value)} ", out), option
+    assert main(["compare", "--help"]) == 0
+    assert re.search(r"--out +-o +<path> ", capsys.readouterr().out)
 
 
 def test_help_examples_name_real_scenarios():

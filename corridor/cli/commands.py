@@ -1,8 +1,11 @@
 """The ``corridor`` command line (typer + rich).
 
 Every :class:`~corridor.CorridorError` becomes one line on stderr and exit code 2;
-nothing prints a traceback for bad input. Commands live in small modules
-(``_cli_*.py``) registered here; each imports the heavy libraries lazily.
+nothing prints a traceback for bad input. ``info``, ``compare``, ``route`` and
+``list`` are here; ``map``, ``sweep`` and ``fetch`` live in their own modules
+(:mod:`corridor.cli.maps`, ...) and are registered here; each imports the heavy
+libraries lazily. Every app is built by :func:`corridor.cli._app.new_app` (how
+``--help`` shows option values).
 
 Signals: Ctrl-C (SIGINT) ends a command with one line ``corridor: interrupted``
 and exit code 130, SIGTERM with ``corridor: terminated`` and exit code 143
@@ -33,6 +36,7 @@ from corridor.align import tracing as align
 from corridor.cli import fetch as _cli_fetch
 from corridor.cli import maps as _cli_map
 from corridor.cli import sweep as _cli_sweep
+from corridor.cli._app import new_app
 from corridor.cli._outputset import json_safe, json_tree
 from corridor.cli._render import (
     print_compare,
@@ -66,7 +70,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-app = typer.Typer(
+app = new_app(
     name="corridor",
     help="Compare candidate road and rail corridors in the South Caucasus.\n\n"
     "Run `corridor compare` with no arguments to compare the built-in corridors offline.",
@@ -157,7 +161,7 @@ def _parse_weights(text: str | None) -> dict[str, float] | None:
     return out
 
 
-def _params(costs: str | None) -> Any:
+def _params(costs: Path | None) -> Any:
     if costs is None:
         return None
 
@@ -179,11 +183,12 @@ def compare(
     network: Annotated[str, typer.Option(
         "--network", help="reference (embedded, modelled), osm (Geofabrik extracts, needs the cache or "
         "internet), none (new alignments only) or the path of an .osm.pbf/.osm/.osm.bz2 file.")] = "reference",
-    dem: Annotated[str | None, typer.Option("--dem", help="DEM file (GeoTIFF/VRT/.hgt); default: embedded "
-                                            "GLOBE 30\".", show_default=False)] = None,
-    out: Annotated[str, typer.Option("--out", "-o", help="Output folder (created if missing).")] = "corridor-output",
-    costs: Annotated[str | None, typer.Option("--costs", help="TOML file overriding unit costs and speeds.",
-                                              show_default=False)] = None,
+    dem: Annotated[Path | None, typer.Option("--dem", help="DEM file (GeoTIFF/VRT/.hgt) or folder of tiles; "
+                                             "default: embedded GLOBE 30\".", show_default=False)] = None,
+    out: Annotated[Path, typer.Option("--out", "-o", help="Output folder (created if missing).")
+                   ] = Path("corridor-output"),
+    costs: Annotated[Path | None, typer.Option("--costs", help="TOML file overriding unit costs and speeds.",
+                                               show_default=False)] = None,
     weights: Annotated[str | None, typer.Option(
         "--weights", help="Ranking weights, e.g. length_km=1,cost_central_musd=2 (lower is better for "
         "each criterion).", show_default=False)] = None,
@@ -272,15 +277,15 @@ def route(
         show_default=False)] = None,
     network: Annotated[str, typer.Option("--network", help="reference, osm, none or an OSM file path.")
                        ] = "reference",
-    dem: Annotated[str | None, typer.Option("--dem", help="DEM file; default: embedded GLOBE 30\".",
-                                            show_default=False)] = None,
-    costs: Annotated[str | None, typer.Option("--costs", help="TOML file overriding unit costs and speeds.",
-                                              show_default=False)] = None,
+    dem: Annotated[Path | None, typer.Option("--dem", help="DEM file or folder of tiles; default: embedded "
+                                             "GLOBE 30\".", show_default=False)] = None,
+    costs: Annotated[Path | None, typer.Option("--costs", help="TOML file overriding unit costs and speeds.",
+                                               show_default=False)] = None,
     search: Annotated[str, typer.Option(
         "--search", help="New-alignment search: grade (default), level (carries the formation level; new "
         "build with --network none only, slower) or slope.")] = "grade",
-    out: Annotated[str | None, typer.Option("--out", "-o", help="Also write the comparison files here.",
-                                            show_default=False)] = None,
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Also write the comparison files here.",
+                                             show_default=False)] = None,
     json_out: Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")] = False,
     dem_samples: Annotated[int | None, typer.Option(
         "--dem-samples", min=0, help="DEM realisations for the P10-P90 DEM-uncertainty band of the new "

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any
+from pathlib import Path
+from typing import Annotated, Any
 
 import typer
 
 from corridor._types import BBox
+from corridor.cli._app import new_app
 from corridor.network.osm import fetch_geofabrik, region_extracts
 from corridor.terrain.copernicus import PRODUCTS, fetch_copernicus
 
-app = typer.Typer(help="Download OSM extracts or DEM tiles into the cache (needs internet).",
-                  no_args_is_help=True)
+app = new_app(help="Download OSM extracts or DEM tiles into the cache (needs internet).", no_args_is_help=True)
 
 # `fetch osm` is added by the network module's CLI hook, `fetch dem` by terrain's.
 
@@ -19,13 +20,15 @@ app = typer.Typer(help="Download OSM extracts or DEM tiles into the cache (needs
 # --- fetch dem (terrain, issue 4) -----------------------------------------------------------
 @app.command("dem")
 def fetch_dem(
-    bbox: str = typer.Option(..., "--bbox", help="Area as left,bottom,right,top in degrees."),
-    source: str = typer.Option("copernicus-90", "--source",
-                               help="copernicus-90 (GLO-90, ~90 m) or copernicus-30 (GLO-30, ~30 m)."),
-    out: str = typer.Option("", "--out", help="Folder for the tiles (default: the cache)."),
-    max_tiles: int = typer.Option(64, "--max-tiles", help="Refuse areas needing more tiles."),
-    no_fallback: bool = typer.Option(False, "--no-fallback",
-                                     help="copernicus-30 only: do not use GLO-90 where GLO-30 has no tile."),
+    bbox: Annotated[str, typer.Option("--bbox", help="Area as left,bottom,right,top in degrees.")],
+    source: Annotated[str, typer.Option(
+        "--source", help="copernicus-90 (GLO-90, ~90 m) or copernicus-30 (GLO-30, ~30 m).")] = "copernicus-90",
+    out: Annotated[Path | None, typer.Option(
+        "--out", help="Folder for the tiles (default: the cache); tiles already there are reused.",
+        show_default=False)] = None,
+    max_tiles: Annotated[int, typer.Option("--max-tiles", help="Refuse areas needing more tiles.")] = 64,
+    no_fallback: Annotated[bool, typer.Option(
+        "--no-fallback", help="copernicus-30 only: do not use GLO-90 where GLO-30 has no tile.")] = False,
 ) -> None:
     """Download Copernicus DEM tiles covering BBOX (cached, resumed, verified).
 
@@ -46,7 +49,7 @@ def fetch_dem(
     def tell(name: str, i: int, n: int) -> None:
         typer.echo(f"[{i + 1}/{n}] {name}", err=True)
 
-    res = fetch_copernicus(box, source=source, folder=out or None, max_tiles=max_tiles, progress=tell,
+    res = fetch_copernicus(box, source=source, folder=out, max_tiles=max_tiles, progress=tell,
                            fallback=not no_fallback)
     for p in res.paths:
         typer.echo(str(p))
@@ -67,10 +70,11 @@ def fetch_dem(
 # --- fetch osm (network, issue 3) ------------------------------------------------------------
 @app.command("osm")
 def fetch_osm(
-    region: str = typer.Option("caucasus", "--region",
-                               help="caucasus (all five), armenia, azerbaijan, georgia, turkey, iran, or unit "
-                                    "codes (ARM,NAX,...), comma-separated."),
-    no_update: bool = typer.Option(False, "--no-update", help="Reuse cached extracts without checking for updates."),
+    region: Annotated[str, typer.Option(
+        "--region", help="caucasus (all five), armenia, azerbaijan, georgia, turkey, iran, or unit codes "
+        "(ARM,NAX,...), comma-separated.")] = "caucasus",
+    no_update: Annotated[bool, typer.Option(
+        "--no-update", help="Reuse cached extracts without checking for updates.")] = False,
 ) -> None:
     """Download Geofabrik OSM extracts into the cache (MD5-verified, resumed, update-checked).
 

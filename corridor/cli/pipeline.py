@@ -106,13 +106,13 @@ def load_net(spec: str | None, *, modes: Sequence[str] = ("road", "rail"),
     return load_network(p, modes=tuple(modes))
 
 
-def load_dem(spec: str | None) -> DEM:
+def load_dem(spec: str | os.PathLike[str] | None) -> DEM:
     """``None`` → the embedded GLOBE DEM; a path → that DEM (checked to exist)."""
 
     if spec is None:
         return DEM.open(None)
     p = check_input_path(spec, "DEM file", folder_ok=True, error=DEMError,
-                         missing=f"DEM file {spec!r} not found; give a GeoTIFF/VRT/.hgt path or omit --dem "
+                         missing=f"DEM file {os.fspath(spec)!r} not found; give a GeoTIFF/VRT/.hgt path or omit --dem "
                          "to use the embedded GLOBE 30\" DEM")
     return DEM.open(p)
 
@@ -305,7 +305,8 @@ def write_outputs(folder: Path, routes: Sequence[Any], metrics: Sequence[Any], t
     return written
 
 
-def run_compare(scenario_args: Sequence[str] = (), *, network: str | None = "reference", dem: str | None = None,
+def run_compare(scenario_args: Sequence[str] = (), *, network: str | None = "reference",
+                dem: str | os.PathLike[str] | None = None,
                 out: str | Path | None = "corridor-output", params: Any = None, weights: Any = None,
                 progress: Progress | None = None, with_sensitivity: bool = False,
                 costs_file: str | os.PathLike[str] | None = None, dem_samples: int | None = None) -> CompareResult:
