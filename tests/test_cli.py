@@ -520,6 +520,8 @@ def test_help_shows_no_value_for_a_flag_and_one_value_for_a_repeatable_option(ca
         assert re.search(r"│ +--help +Show this message and exit", out), path
         option_rows = [ln for ln in out.splitlines() if re.match(r"│ +(\* +)?--", ln)]
         assert option_rows and not [ln for ln in option_rows if "<list[" in ln], path
+        if path and path != ["fetch"]:
+            assert re.search(r"│ +--json +Print machine-readable JSON", out), path
     assert main(["route", "--help"]) == 0
     out = capsys.readouterr().out
     for option, value in (("--via", "<str>"), ("--stay-in", "<str>"), ("--dem", "<path>"), ("--out", "<path>"),

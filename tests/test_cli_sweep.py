@@ -68,6 +68,36 @@ def test_single_scenario_no_summary(tmp_path: Path) -> None:
     assert (tmp_path / "sweep.parquet").exists() and not (tmp_path / "sweep_summary.csv").exists()
 
 
+def _strict_json(text: str) -> Any:
+    import json
+
+    return json.loads(text, parse_constant=lambda name: pytest.fail(f"{name} in the JSON output"))
+
+
+def test_sweep_json(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """--json prints only strict JSON: the files written, every row of the table (no geometry) and the rank
+    summary (null for a single scenario)."""
+    import geopandas as gpd
+
+    out = tmp_path / "out"
+    args = ["--vary", "rail_border_dwell_h=1,3", "--network", "none", "--workers", "1", "--out", str(out)]
+    assert main(["sweep", "gyumri-kars", "yeraskh-sadarak", *args, "--json"]) == 0
+    captured = capsys.readouterr()
+    data = _strict_json(captured.out)
+    assert [Path(f).name for f in data["files"]] == ["sweep.parquet", "sweep_summary.csv"]
+    assert all(Path(f).is_file() for f in data["files"])
+    assert len(data["rows"]) == 4 and "geometry" not in data["rows"][0]
+    table = gpd.read_parquet(out / "sweep.parquet")
+    assert [r["cost_central_musd"] for r in data["rows"]] == pytest.approx(table["cost_central_musd"].tolist())
+    assert {r["scenario"] for r in data["rows"]} == {"gyumri-kars", "yeraskh-sadarak"}
+    assert {r["rail_border_dwell_h"] for r in data["rows"]} == {1.0, 3.0}
+    assert any(v is None for r in data["rows"] for v in r.values())  # NaN figures (no DEM band) are null
+    assert sorted(r["scenario"] for r in data["summary"]) == ["gyumri-kars", "yeraskh-sadarak"]
+    assert data["provenance"]["vary"] == {"rail_border_dwell_h": "1,3"}
+    assert main(["sweep", "gyumri-kars", *args, "--json"]) == 0
+    assert _strict_json(capsys.readouterr().out)["summary"] is None
+
+
 @pytest.mark.parametrize("spec", ["max_grade", "nope=1:2:1", "max_grade=5:1:1", "unit_cost.gold=1,2"])
 def test_bad_vary(tmp_path: Path, spec: str, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["sweep", "gyumri-kars", "--vary", spec, "--out", str(tmp_path)]) == 2

@@ -254,6 +254,39 @@ def test_provenance_file_is_merged_and_kept_honest(server, tile_bytes, tmp_path)
     assert DEM.open(folder).paths == (folder / f"{b}.tif",)
 
 
+def test_cli_fetch_dem_json(server, tile_bytes, capsys, tmp_path):
+    """`fetch dem --json`: only strict JSON on stdout, every tile with its provenance (product, URL, MD5, the
+    tile it stands in for, downloaded now or not) and the missing tiles; progress stays on stderr."""
+    import hashlib
+    import json
+
+    stand_in, withheld = tile_name(39, 46), tile_name(39, 46, source="copernicus-30")
+    server.add("/glo90" + _path(stand_in), Reply(body=tile_bytes(39, 46)))
+    out = tmp_path / "t"
+    args = ["fetch", "dem", "--bbox", "46.1,39.1,46.9,39.9", "--source", "copernicus-30", "--out", str(out), "--json"]
+    assert main(args) == 0
+    captured = capsys.readouterr()
+    data = json.loads(captured.out, parse_constant=lambda name: pytest.fail(f"{name} in the JSON output"))
+    (tile,) = data["tiles"]
+    path = out / f"{stand_in}.tif"
+    assert tile == {"id": stand_in, "product": "GLO-90", "source": "copernicus-90",
+                    "url": server.url("/glo90" + _path(stand_in)), "md5": hashlib.md5(path.read_bytes()).hexdigest(),
+                    "file": path.name, "path": str(path), "fallback_for": withheld, "downloaded": True}
+    assert data["source"] == "copernicus-30" and data["bbox"] == [46.1, 39.1, 46.9, 39.9]
+    assert data["folder"] == str(out) and data["missing"] == []
+    assert data["provenance_file"] == str(out / "copernicus-provenance.json")
+    assert "GLO-90" in data["description"]
+    assert "tile(s) ready" in captured.err
+    # a second fetch takes the tile from the folder
+    assert main(args) == 0
+    assert json.loads(capsys.readouterr().out)["tiles"][0]["downloaded"] is False
+    # a tile missing on the server (sea) is listed as missing, in the default cache folder
+    assert main(["fetch", "dem", "--bbox", "47.1,39.1,47.9,39.9", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["tiles"] == [] and data["missing"] == [tile_name(39, 47)] and data["provenance_file"] is None
+    assert data["folder"].endswith("copernicus-90")
+
+
 def test_cli_fetch_dem_reports_fallback(server, tile_bytes, capsys, tmp_path):
     stand_in = tile_name(39, 46)
     server.add("/glo90" + _path(stand_in), Reply(body=tile_bytes(39, 46)))

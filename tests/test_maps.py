@@ -215,6 +215,35 @@ def test_cli_map_writes_only_the_map(tmp_path):
     assert re.search(r"Gyumri – Kars &lt;script&gt;alert\(1\)&lt;/script&gt; — rail, [0-9.]+ km — modelled", text)
 
 
+def test_cli_map_json(tmp_path, capsys, monkeypatch):
+    """`corridor map --json`: only strict JSON on stdout (missing figures null), naming the file written and
+    the routes on the map, with their metrics unless --no-metrics."""
+    import json
+
+    from corridor import settings
+    from corridor.cli import main
+
+    def strict(text):
+        return json.loads(text, parse_constant=lambda name: pytest.fail(f"{name} in the JSON output"))
+
+    monkeypatch.setattr(settings, "dem_samples", 0)  # the DEM band is then not computed: NaN figures
+    out = tmp_path / "m.html"
+    assert main(["map", "yeraskh-sadarak", "--basemap", "offline", "--out", str(out), "--json"]) == 0
+    data = strict(capsys.readouterr().out)
+    assert data["files"] == [str(out)] and out.is_file()
+    assert data["basemap"] == "offline" and data["network"] == "reference"
+    (route,) = data["routes"]
+    assert route["scenario"] == "yeraskh-sadarak" and route["length_km"] > 0
+    assert route["tunnel_km_dem_p10"] is None  # NaN -> null
+    assert main(["map", "yeraskh-sadarak", "gyumri-kars", "--no-metrics", "--network", "none", "--out", str(out),
+                 "--json"]) == 0
+    data = strict(capsys.readouterr().out)
+    assert [(r["scenario"], r["mode"]) for r in data["routes"]] == [("yeraskh-sadarak", "rail"), ("gyumri-kars", "rail")]
+    assert all("modelled" in r["source"] and "length_km" not in r for r in data["routes"])
+    assert main(["map", "yeraskh-sadarak", "--no-metrics", "--out", str(out)]) == 0
+    assert capsys.readouterr().out == f"wrote {out}\n"  # without --json as before
+
+
 def test_cli_map_errors(tmp_path, capsys):
     from corridor.cli import main
 

@@ -100,6 +100,25 @@ def test_cli_fetch_osm(geofabrik, files, tmp_cache):
     assert main(["fetch", "osm", "--region", "narnia"]) == 2  # one-line error, exit code 2
 
 
+def test_cli_fetch_osm_json(geofabrik, files, tmp_cache, capsys):
+    """`fetch osm --json`: only JSON on stdout, each extract with its URL, path, size and the MD5 it was
+    verified against."""
+    import json
+
+    from corridor.cli import main
+
+    data = files["osm.pbf"].read_bytes()
+    md5 = hashlib.md5(data).hexdigest()
+    geofabrik.add("/asia/armenia-latest.osm.pbf.md5", Reply(body=md5.encode()))
+    geofabrik.add("/asia/armenia-latest.osm.pbf", Reply(body=data))
+    assert main(["fetch", "osm", "--region", "ARM", "--json"]) == 0
+    got = json.loads(capsys.readouterr().out)
+    path = tmp_cache / "geofabrik" / "armenia-latest.osm.pbf"
+    assert got == {"region": "ARM", "extracts": [{"name": "armenia", "url": osm.geofabrik_url("armenia"),
+                                                  "path": str(path), "bytes": len(data), "md5": md5}]}
+    assert osm.extract_md5(path) == md5
+
+
 def test_checksum_memo_follows_content_not_mtime(tmp_path, tmp_cache):
     """An edit that keeps size and mtime (``cp -p``, ``rsync -t``) gets its own MD5 (issue 15 §6)."""
     import hashlib

@@ -27,7 +27,6 @@ import contextlib
 import hashlib
 import json
 import logging
-import math
 import os
 import re
 import shutil
@@ -44,11 +43,12 @@ from typing import Any
 from corridor._errors import OutputError
 from corridor._files import file_hexdigest, missing_folders, remove_folders
 from corridor._version import __version__
+from corridor.cli._json import json_text
 
 log = logging.getLogger(__name__)
 
 __all__ = ["MANIFEST", "OUTPUT_FILES", "SENSITIVITY_FILE", "SET_FILES", "STAGING_PREFIX", "check_out_dir",
-           "clean_stale_staging", "json_safe", "json_tree", "read_manifest", "sha256_file", "staged_output"]
+           "clean_stale_staging", "read_manifest", "sha256_file", "staged_output"]
 
 #: Files written by ``corridor compare`` (in this order); ``published.csv`` is the modelled-vs-published
 #: table (:func:`corridor.evaluation.published.published_table`).
@@ -361,50 +361,10 @@ def staged_output(out: str | Path, *, provenance: dict[str, Any] | None = None) 
         yield tmp
         names = sorted(p.name for p in tmp.iterdir() if p.name != MANIFEST and p.is_file() and not p.is_symlink())
         _check_targets(out, [*names, MANIFEST])
-        (tmp / MANIFEST).write_text(json.dumps(json_tree(_manifest(tmp, names, provenance)), indent=2,
-                                               ensure_ascii=False, default=str, allow_nan=False) + "\n",
-                                    encoding="utf-8")
+        (tmp / MANIFEST).write_text(json_text(_manifest(tmp, names, provenance)) + "\n", encoding="utf-8")
         _commit(out, tmp, [*names, MANIFEST])
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         remove_folders(created)
         raise
     shutil.rmtree(tmp, ignore_errors=True)
-
-
-def json_safe(v: Any) -> Any:
-    """``v`` as a plain JSON value: numpy scalars unwrapped, non-finite floats as None."""
-    if isinstance(v, float) and not math.isfinite(v):
-        return None
-    if hasattr(v, "item") and not isinstance(v, str | bytes):
-        return json_safe(v.item())
-    return v
-
-
-def json_tree(v: Any) -> Any:
-    """``v`` with every non-finite float (also nested) turned into None, for strict JSON.
-
-    The one rule for the JSON the command line writes: the output-set manifest
-    and the ``--json`` output of every command. Dict keys become strings; lists
-    and tuples become lists; leaves go through :func:`json_safe`.
-
-    Parameters
-    ----------
-    v : Any
-        A value, or dicts, lists and tuples nested to any depth.
-
-    Returns
-    -------
-    Any
-        The same structure, safe for ``json.dumps(..., allow_nan=False)``.
-
-    Examples
-    --------
-    >>> json_tree({"unit": float("nan"), "xy": (1.0, float("inf")), 2: [None, "ARM"]})
-    {'unit': None, 'xy': [1.0, None], '2': [None, 'ARM']}
-    """
-    if isinstance(v, dict):
-        return {str(k): json_tree(x) for k, x in v.items()}
-    if isinstance(v, list | tuple):
-        return [json_tree(x) for x in v]
-    return json_safe(v)

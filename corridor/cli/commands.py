@@ -5,7 +5,8 @@ nothing prints a traceback for bad input. ``info``, ``compare``, ``route`` and
 ``list`` are here; ``map``, ``sweep`` and ``fetch`` live in their own modules
 (:mod:`corridor.cli.maps`, ...) and are registered here; each imports the heavy
 libraries lazily. Every app is built by :func:`corridor.cli._app.new_app` (how
-``--help`` shows option values).
+``--help`` shows option values), every ``--json`` prints through
+:func:`corridor.cli._json.echo_json`.
 
 Signals: Ctrl-C (SIGINT) ends a command with one line ``corridor: interrupted``
 and exit code 130, SIGTERM with ``corridor: terminated`` and exit code 143
@@ -37,7 +38,7 @@ from corridor.cli import fetch as _cli_fetch
 from corridor.cli import maps as _cli_map
 from corridor.cli import sweep as _cli_sweep
 from corridor.cli._app import new_app
-from corridor.cli._outputset import json_safe, json_tree
+from corridor.cli._json import JsonFlag, echo_json, json_safe
 from corridor.cli._render import (
     print_compare,
     print_dem_bands,
@@ -115,9 +116,7 @@ def console(stderr: bool = False) -> Console:
 
 
 @app.command()
-def info(
-    json_out: Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")] = False,
-) -> None:
+def info(json_out: JsonFlag = False) -> None:
     """Show what the embedded region pack contains: units, places and the DEM.
 
     [bold]Examples[/bold]
@@ -128,7 +127,7 @@ def info(
 
     summary = pack_summary()
     if json_out:
-        _echo_json(summary)
+        echo_json(summary)
     else:
         print_summary(summary, console())
 
@@ -168,13 +167,6 @@ def _params(costs: Path | None) -> Any:
     return CostParams.from_toml(costs)
 
 
-def _echo_json(data: Any) -> None:
-    """Print ``data`` as the ``--json`` output of a command: strict JSON, a missing value (NaN) as null."""
-    import json
-
-    typer.echo(json.dumps(json_tree(data), indent=2, ensure_ascii=False, default=str, allow_nan=False))
-
-
 @app.command()
 def compare(
     scenarios: Annotated[list[str] | None, typer.Argument(
@@ -194,7 +186,7 @@ def compare(
         "each criterion).", show_default=False)] = None,
     sens: Annotated[bool, typer.Option("--sensitivity", help="Also vary each weight and unit cost by ±50 % "
                                        "and report rank changes (sensitivity.csv).")] = False,
-    json_out: Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")] = False,
+    json_out: JsonFlag = False,
     dem_samples: Annotated[int | None, typer.Option(
         "--dem-samples", min=0, help="DEM realisations for the P10-P90 DEM-uncertainty band of tunnels, bridges "
         "and cost of corridor-designed new build; 0 switches the band off (default: CORRIDOR_DEM_SAMPLES or "
@@ -246,7 +238,7 @@ def compare(
                 "infeasible": [{"scenario": n, "reason": why} for n, why in result.infeasible]}
         if result.sensitivity is not None:
             data["sensitivity"] = table_records(result.sensitivity)
-        _echo_json(data)
+        echo_json(data)
         return
     con = console()
     print_compare(result.table, con, wide=wide, metrics=result.metrics)
@@ -286,7 +278,7 @@ def route(
         "build with --network none only, slower) or slope.")] = "grade",
     out: Annotated[Path | None, typer.Option("--out", "-o", help="Also write the comparison files here.",
                                              show_default=False)] = None,
-    json_out: Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")] = False,
+    json_out: JsonFlag = False,
     dem_samples: Annotated[int | None, typer.Option(
         "--dem-samples", min=0, help="DEM realisations for the P10-P90 DEM-uncertainty band of the new "
         "alignment's tunnels, bridges and cost; 0 switches it off (default: CORRIDOR_DEM_SAMPLES or 20).",
@@ -335,7 +327,7 @@ def route(
         rec = table_records(table([m]))[0]
         rec["crossings_detail"] = m.crossings
         rec["gauge_breaks_detail"] = m.gauge_breaks
-        _echo_json({"provenance": prov, "route": rec, "files": files})
+        echo_json({"provenance": prov, "route": rec, "files": files})
         return
     con = console()
     print_metrics(m, con)
@@ -350,7 +342,7 @@ def list_(
     what: Annotated[str, typer.Argument(help="scenarios, places, params or all.")] = "all",
     all_places: Annotated[bool, typer.Option("--all-places", help="List every gazetteer place, not only "
                                              "crossings, stations and cities.")] = False,
-    json_out: Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")] = False,
+    json_out: JsonFlag = False,
 ) -> None:
     """List the built-in scenarios, the places of the gazetteer, or the cost parameters.
 
@@ -384,7 +376,7 @@ def list_(
         data["params"] = [{**d, "value": list(d["value"]) if isinstance(d["value"], tuple) else d["value"]}
                           for d in CostParams().describe()]
     if json_out:
-        _echo_json(data)
+        echo_json(data)
         return
     _print_lists(data)
 

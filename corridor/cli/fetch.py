@@ -1,4 +1,8 @@
-"""``corridor fetch osm`` and ``corridor fetch dem``: download real data to the cache."""
+"""``corridor fetch osm`` and ``corridor fetch dem``: download real data to the cache.
+
+Both print the paths they got to stdout, one a line (or, with ``--json``, what
+they got and where it came from); progress and notes go to stderr.
+"""
 
 from __future__ import annotations
 
@@ -9,10 +13,32 @@ import typer
 
 from corridor._types import BBox
 from corridor.cli._app import new_app
-from corridor.network.osm import fetch_geofabrik, region_extracts
-from corridor.terrain.copernicus import PRODUCTS, fetch_copernicus
+from corridor.cli._json import JsonFlag, echo_json
+from corridor.network.osm import extract_md5, fetch_geofabrik, geofabrik_url, region_extracts
+from corridor.terrain.copernicus import PRODUCTS, FetchResult, cache_dir, fetch_copernicus
 
 app = new_app(help="Download OSM extracts or DEM tiles into the cache (needs internet).", no_args_is_help=True)
+
+
+def dem_json(res: FetchResult, folder: Path) -> dict[str, Any]:
+    """The ``--json`` output of ``fetch dem``: the area, every tile with its provenance, missing tiles.
+
+    Each tile gives its id, product, source, URL, MD5, path, the tile of the
+    requested product it stands in for (``fallback_for``) and whether it was
+    downloaded now (else it came from the folder).
+    """
+    return {"source": res.source, "product": PRODUCTS[res.source], "bbox": list(res.bbox),
+            "folder": str(folder),
+            "tiles": [{**t.as_dict(), "path": str(t.path), "downloaded": t.downloaded} for t in res.tiles],
+            "missing": list(res.missing), "provenance_file": None if res.provenance is None else str(res.provenance),
+            "description": res.describe()}
+
+
+def osm_json(region: str, names: tuple[str, ...], paths: list[Path]) -> dict[str, Any]:
+    """The ``--json`` output of ``fetch osm``: each extract with its URL, path, size and verified MD5."""
+    return {"region": region,
+            "extracts": [{"name": n, "url": geofabrik_url(n), "path": str(p), "bytes": p.stat().st_size,
+                          "md5": extract_md5(p)} for n, p in zip(names, paths, strict=True)]}
 
 # `fetch osm` is added by the network module's CLI hook, `fetch dem` by terrain's.
 
@@ -29,6 +55,7 @@ def fetch_dem(
     max_tiles: Annotated[int, typer.Option("--max-tiles", help="Refuse areas needing more tiles.")] = 64,
     no_fallback: Annotated[bool, typer.Option(
         "--no-fallback", help="copernicus-30 only: do not use GLO-90 where GLO-30 has no tile.")] = False,
+    json_out: JsonFlag = False,
 ) -> None:
     """Download Copernicus DEM tiles covering BBOX (cached, resumed, verified).
 
@@ -42,6 +69,7 @@ def fetch_dem(
 
       corridor fetch dem --bbox 45.5,38.8,46.7,39.3
       corridor fetch dem --source copernicus-30 --bbox 45.5,38.8,46.7,39.3
+      corridor fetch dem --bbox 45.5,38.8,46.7,39.3 --out tiles/ --json
     """
 
     box = BBox.parse(bbox)
@@ -51,8 +79,11 @@ def fetch_dem(
 
     res = fetch_copernicus(box, source=source, folder=out, max_tiles=max_tiles, progress=tell,
                            fallback=not no_fallback)
-    for p in res.paths:
-        typer.echo(str(p))
+    if json_out:
+        echo_json(dem_json(res, out if out is not None else cache_dir(source)))
+    else:
+        for p in res.paths:
+            typer.echo(str(p))
     typer.echo(f"{len(res.paths)} tile(s) ready ({len(res.downloaded)} downloaded), "
                f"{len(res.missing)} missing", err=True)
     for t in res.fallback:
@@ -75,6 +106,7 @@ def fetch_osm(
         "(ARM,NAX,...), comma-separated.")] = "caucasus",
     no_update: Annotated[bool, typer.Option(
         "--no-update", help="Reuse cached extracts without checking for updates.")] = False,
+    json_out: JsonFlag = False,
 ) -> None:
     """Download Geofabrik OSM extracts into the cache (MD5-verified, resumed, update-checked).
 
@@ -84,6 +116,7 @@ def fetch_osm(
 
       corridor fetch osm --region caucasus
       corridor fetch osm --region armenia,NAX
+      corridor fetch osm --region armenia --no-update --json
     """
     import sys
 
@@ -103,7 +136,10 @@ def fetch_osm(
             bar.update(tasks[name], completed=done, total=total)
 
         paths = fetch_geofabrik(names, progress=tell, check_updates=not no_update)
-    for p in paths:
-        typer.echo(str(p))
+    if json_out:
+        echo_json(osm_json(region, names, paths))
+    else:
+        for p in paths:
+            typer.echo(str(p))
     typer.echo(f"{len(paths)} extract(s) ready; load with corridor.load_network('geofabrik', "
                f"region={region!r})", err=True)

@@ -1,8 +1,12 @@
-"""``corridor map SCENARIO… --out map.html``: write only the interactive map of scenarios."""
+"""``corridor map SCENARIO… --out map.html``: write only the interactive map of scenarios.
+
+The map is one HTML file (not an output set: nothing else is written).
+"""
 
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -10,6 +14,7 @@ import typer
 
 from corridor import scenarios
 from corridor._errors import InvalidInputError
+from corridor.cli._json import JsonFlag, echo_json
 from corridor.evaluation.metrics import evaluate
 from corridor.network.core import load_network
 from corridor.outputs.maps import BASEMAPS, route_map, save_map
@@ -29,12 +34,31 @@ def _scenarios(names: list[str]) -> list[Any]:
     return out
 
 
+@dataclass
+class MapResult:
+    """What ``corridor map`` did: the file written and the routes on the map."""
+
+    path: Path
+    routes: list[Any]
+    #: the metrics of each route (empty with ``--no-metrics``)
+    metrics: list[Any] = field(default_factory=list)
+
+    def as_json(self, *, basemap: str, network: str) -> dict[str, Any]:
+        """The ``--json`` output: the file, the options and one record per route (its metrics if evaluated)."""
+        if self.metrics:
+            routes = [m.as_row() for m in self.metrics]
+        else:
+            routes = [{"name": r.name, "scenario": r.meta.get("scenario"), "mode": r.mode, "source": r.source}
+                      for r in self.routes]
+        return {"files": [str(self.path)], "basemap": basemap, "network": network, "routes": routes}
+
+
 def map_command(names: list[str], out: Path, *, basemap: str = "auto", network: str = "reference",
-                metrics: bool = True) -> Path:
+                metrics: bool = True) -> MapResult:
     """Build the routes of scenarios (names, slugs or TOML files) and save their offline map.
 
-    Returns the written path. Raises the library's errors for unknown scenarios,
-    bad basemaps or unwritable outputs.
+    Returns the written path, the routes and their metrics. Raises the library's
+    errors for unknown scenarios, bad basemaps or unwritable outputs.
     """
 
     if basemap not in BASEMAPS:
@@ -49,12 +73,9 @@ def map_command(names: list[str], out: Path, *, basemap: str = "auto", network: 
         net = load_network(network)
     scs = _scenarios(names)
     routes = [sc.route(network=net) for sc in scs]
-    mets = None
-    if metrics:
-
-        mets = [evaluate(r) for r in routes]
-    m = route_map(routes, metrics=mets, basemap=basemap)
-    return save_map(out, m)
+    mets = [evaluate(r) for r in routes] if metrics else []
+    m = route_map(routes, metrics=mets or None, basemap=basemap)
+    return MapResult(save_map(out, m), routes, mets)
 
 
 def register(app: Any) -> None:
@@ -73,6 +94,7 @@ def register(app: Any) -> None:
                  "or an OSM .pbf/.osm file.")] = "reference",
         no_metrics: Annotated[bool, typer.Option(
             "--no-metrics", help="Skip evaluation (no profiles or metric tables in popups).")] = False,
+        json_out: JsonFlag = False,
     ) -> None:
         """Write an interactive map (offline HTML) of one or more scenarios.
 
@@ -81,6 +103,10 @@ def register(app: Any) -> None:
           corridor map meghri-rail --out map.html
           corridor map meghri-rail aras-iran --basemap offline -o corridors.html
           corridor map my_scenarios.toml -o mine.html
+          corridor map meghri-road --no-metrics --json
         """
-        path = map_command(scenarios, out, basemap=basemap, network=network, metrics=not no_metrics)
-        typer.echo(f"wrote {path}")
+        result = map_command(scenarios, out, basemap=basemap, network=network, metrics=not no_metrics)
+        if json_out:
+            echo_json(result.as_json(basemap=basemap, network=network))
+            return
+        typer.echo(f"wrote {result.path}")

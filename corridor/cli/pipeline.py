@@ -22,12 +22,12 @@ from corridor._text import clean_terminal, write_csv
 from corridor._types import BBox
 from corridor._validate import check_input_path
 from corridor._version import __version__
+from corridor.cli._json import json_safe
 from corridor.cli._outputset import (
     MANIFEST,
     OUTPUT_FILES,
     SENSITIVITY_FILE,
     check_out_dir,
-    json_safe,
     read_manifest,
     sha256_file,
     staged_output,

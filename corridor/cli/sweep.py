@@ -28,6 +28,7 @@ from __future__ import annotations
 import logging
 from collections import Counter
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -38,11 +39,13 @@ from corridor import settings
 from corridor._errors import OutputError, ParameterError
 from corridor._text import write_csv
 from corridor.batch import connect, route_and_evaluate_many, variant_grid
-from corridor.cli.pipeline import load_net
+from corridor.cli._json import JsonFlag, echo_json
+from corridor.cli.pipeline import load_net, table_records
 from corridor.costs import CostParams
 from corridor.outputs.export import atomic_output
 
 if TYPE_CHECKING:
+    import geopandas as gpd
     import pandas as pd
 
 log = logging.getLogger(__name__)
@@ -130,9 +133,29 @@ def rank_summary(frame: pd.DataFrame, *, by: str = "cost_central_musd") -> pd.Da
     return pd.DataFrame(rows).sort_values(["mode_rank", "scenario"]).reset_index(drop=True)
 
 
+@dataclass
+class SweepResult:
+    """What ``corridor sweep`` produced."""
+
+    #: one row per (scenario, variant): the variant's values, then the route's metrics; geometry the route
+    table: gpd.GeoDataFrame
+    #: rank stability per scenario (:func:`rank_summary`); None for a single scenario
+    summary: pd.DataFrame | None
+    #: the sweep's parameters (scenarios, variants, network, ranked metric)
+    provenance: dict[str, Any]
+    #: files written into ``--out``
+    files: list[Path] = field(default_factory=list)
+
+    def as_json(self) -> dict[str, Any]:
+        """The ``--json`` output: provenance, files, the table's rows (without geometry) and the summary."""
+        return {"provenance": self.provenance, "files": [str(f) for f in self.files],
+                "rows": table_records(self.table.drop(columns=self.table.geometry.name)),
+                "summary": None if self.summary is None else table_records(self.summary)}
+
+
 def run_sweep(names: Sequence[str], vary: Mapping[str, str], out: Path, *, workers: int | None = None,
               client: Any = None, rank_by: str = "cost_central_musd",
-              network: str = "reference") -> tuple[Path, Path | None]:
+              network: str = "reference") -> SweepResult:
     """Build the grid, evaluate it in batch and write ``sweep.parquet`` (and ``sweep_summary.csv``).
 
     Every (scenario, max_grade) pair is traced once, on a worker (a local
@@ -146,7 +169,6 @@ def run_sweep(names: Sequence[str], vary: Mapping[str, str], out: Path, *, worke
     import dataclasses
 
     import geopandas as gpd
-
 
     scens = sc.gather(names)  # names and .toml files; a duplicate name is a ScenarioError
     if not scens:
@@ -178,19 +200,20 @@ def run_sweep(names: Sequence[str], vary: Mapping[str, str], out: Path, *, worke
     gdf = gpd.GeoDataFrame(rows, geometry=[r.geometry for r, _ in done], crs="EPSG:4326")
     if rank_by not in gdf.columns:
         raise ParameterError(f"--rank-by {rank_by!r} is not a metric column")
-
+    summary = rank_summary(gdf, by=rank_by) if len(scens) > 1 else None
+    prov = {"command": "sweep", "scenarios": [s.name for s in scens], "vary": dict(vary), "network": spec,
+            "rank_by": rank_by, "variants": len(grid), "evaluations": len(items)}
     try:
-        path = out / "sweep.parquet"
-        with atomic_output(path) as tmp:
+        files = [out / "sweep.parquet"]
+        with atomic_output(files[0]) as tmp:
             gdf.to_parquet(tmp)
-        summary_path = None
-        if len(scens) > 1:
-            summary_path = out / "sweep_summary.csv"
-            with atomic_output(summary_path) as tmp:
-                write_csv(rank_summary(gdf, by=rank_by), tmp)
+        if summary is not None:
+            files.append(out / "sweep_summary.csv")
+            with atomic_output(files[1]) as tmp:
+                write_csv(summary, tmp)
     except OSError as exc:
         raise OutputError(f"cannot write the sweep to {out}: {exc}; choose a writable --out folder") from exc
-    return path, summary_path
+    return SweepResult(gdf, summary, prov, files)
 
 
 def register(app: Any) -> None:
@@ -210,6 +233,7 @@ def register(app: Any) -> None:
                                 "(default: env CORRIDOR_DASK_SCHEDULER).")] = None,
         rank_by: Annotated[str, typer.Option("--rank-by", help="Metric ranked (lower is better).")]
         = "cost_central_musd",
+        json_out: JsonFlag = False,
     ) -> None:
         """Evaluate a grid of variants in batch; write a GeoParquet and a rank-stability summary.
 
@@ -221,6 +245,8 @@ def register(app: Any) -> None:
           corridor sweep gyumri-kars meghri-rail --vary max_grade=10:25:2.5 --vary unit_cost.tunnel=30:60:10 --network none
 
           corridor sweep gyumri-kars --vary max_grade=10:25:2.5 --scheduler tcp://10.0.0.5:8786
+
+          corridor sweep meghri-rail aras-iran --vary unit_cost.tunnel=30,60 --json
         """
 
         vary_map = parse_vary(vary)
@@ -232,14 +258,15 @@ def register(app: Any) -> None:
 
             client = connect(address)
         try:
-            path, summary_path = run_sweep(scenarios, vary_map, out, workers=workers, client=client,
-                                           rank_by=rank_by, network=network)
+            result = run_sweep(scenarios, vary_map, out, workers=workers, client=client, rank_by=rank_by,
+                               network=network)
         finally:
             if client is not None:
                 client.close()
-        typer.echo(f"wrote {path}")
-        if summary_path is not None:
-            import pandas as pd
-
-            typer.echo(pd.read_csv(summary_path).to_string(index=False))
-            typer.echo(f"wrote {summary_path}")
+        if json_out:
+            echo_json(result.as_json())
+            return
+        typer.echo(f"wrote {result.files[0]}")
+        if result.summary is not None:
+            typer.echo(result.summary.to_string(index=False))
+            typer.echo(f"wrote {result.files[1]}")

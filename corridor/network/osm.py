@@ -37,7 +37,7 @@ from corridor.network._overpass import fetch_overpass, overpass_filters, overpas
 
 log = logging.getLogger(__name__)
 
-__all__ = ["EDGE_COLUMNS", "REGIONS", "REGION_PATHS", "RawOSM", "check_modes", "fetch_geofabrik",
+__all__ = ["EDGE_COLUMNS", "REGIONS", "REGION_PATHS", "RawOSM", "check_modes", "extract_md5", "fetch_geofabrik",
            "fetch_overpass", "file_checksum", "geofabrik_url", "overpass_filters", "overpass_queries", "read_osm",
            "region_extracts"]
 
@@ -281,7 +281,7 @@ def fetch_geofabrik(region: str | Iterable[str] | None = "caucasus", *,
     for name in region_extracts(region):
         url = geofabrik_url(name)
         dest = Path(settings.cache_folder) / "geofabrik" / f"{name}-latest.osm.pbf"
-        sidecar = Path(str(dest) + ".md5")
+        sidecar = _md5_sidecar(dest)
         if dest.is_file() and not check_updates:
             out.append(dest)
             continue
@@ -309,6 +309,33 @@ def fetch_geofabrik(region: str | Iterable[str] | None = "caucasus", *,
         sidecar.write_text(md5)
         out.append(dest)
     return out
+
+
+def _md5_sidecar(extract: Path) -> Path:
+    return Path(str(extract) + ".md5")
+
+
+def extract_md5(path: str | os.PathLike[str]) -> str | None:
+    """The published MD5 a cached Geofabrik extract was verified against, or None if none is recorded.
+
+    :func:`fetch_geofabrik` records it beside the extract (``<extract>.md5``)
+    when it downloads one.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> p = Path(tempfile.mkdtemp()) / "armenia-latest.osm.pbf"
+    >>> extract_md5(p) is None
+    True
+    >>> _ = Path(str(p) + ".md5").write_text("900150983cd24fb0d6963f7d28e17f72")
+    >>> extract_md5(p)
+    '900150983cd24fb0d6963f7d28e17f72'
+    """
+    try:
+        text = _md5_sidecar(Path(path)).read_text(encoding="ascii").strip()
+    except (OSError, UnicodeDecodeError):
+        return None
+    return text if re.fullmatch(r"[0-9a-f]{32}", text) else None
 
 
 def source_info(path: Path) -> dict[str, Any]:
