@@ -709,6 +709,61 @@ def test_output_set_is_replaced_as_a_whole(tmp_path, capsys):
     assert {f["name"] for f in pipeline.read_manifest(out)["files"]} == OUTPUTS - {"corridor-manifest.json"}
 
 
+def test_one_output_set_per_folder_whichever_command_wrote_it(tmp_path, capsys):
+    """compare --sensitivity, route --out, sweep and compare again into one folder: each run leaves exactly its
+    own files (and the user's), never files of the earlier run that could be taken for this run's results."""
+    out = tmp_path / "o"
+    assert main([*SMALL, "--sensitivity", "--dem-samples", "0", "--out", str(out)]) == 0
+    capsys.readouterr()
+    (out / "notes.txt").write_text("mine")
+    assert main(["route", "Yeraskh", "Sadarak", "--network", "none", "--dem-samples", "0", "--out", str(out),
+                 "--json"]) == 0
+    files = {Path(f).name for f in json.loads(capsys.readouterr().out)["files"]}
+    assert files == OUTPUTS and {p.name for p in out.iterdir()} == OUTPUTS | {"notes.txt"}  # no sensitivity.csv
+    sweep = {"sweep.parquet", "corridor-manifest.json"}
+    assert main(["sweep", "yeraskh-sadarak", "--vary", "rail_border_dwell_h=1,3", "--workers", "1",
+                 "--out", str(out)]) == 0
+    assert {p.name for p in out.iterdir()} == sweep | {"notes.txt"}  # the route's files are gone
+    assert {f["name"] for f in pipeline.read_manifest(out)["files"]} == {"sweep.parquet"}
+    assert main([*SMALL, "--dem-samples", "0", "--out", str(out)]) == 0
+    assert {p.name for p in out.iterdir()} == OUTPUTS | {"notes.txt"}  # the sweep's files are gone
+    assert (out / "notes.txt").read_text() == "mine"
+
+
+def test_manifest_names_are_untrusted(tmp_path, caplog):
+    """A manifest is data in the folder, not trusted: a name with a separator or '..', an absolute path, a
+    link or a name corridor never writes is never removed, however the manifest lists it. Files of corridor's
+    names that no manifest lists stay, with a warning that they are not part of the new set."""
+    import logging
+
+    out, outside = tmp_path / "o", tmp_path / "outside"
+    out.mkdir()
+    (out / "sub").mkdir()
+    outside.mkdir()
+    for f in (out / "sub" / "summary.csv", outside / "summary.csv", outside / "map.html", out / "notes.txt",
+              out / "report.html"):
+        f.write_text(f"not to be removed: {f.name}")
+    (out / "map.html").symlink_to(outside / "map.html")
+    listed = {"sub/summary.csv": out / "sub" / "summary.csv", "../outside/summary.csv": outside / "summary.csv",
+              str(outside / "summary.csv"): outside / "summary.csv", "map.html": outside / "map.html",
+              "notes.txt": out / "notes.txt", "..": out / "notes.txt", "": out / "notes.txt"}
+    manifest = {"format": "corridor-output-set", "version": 1,
+                "files": [{"name": n, "sha256": _sha(f)} for n, f in listed.items()]}
+    (out / "corridor-manifest.json").write_text(json.dumps(manifest))
+    before = {p: p.read_text() for p in [*out.rglob("*"), *outside.rglob("*")] if p.is_file()}
+    with caplog.at_level(logging.WARNING, logger="corridor.cli._outputset"), \
+            pipeline.staged_output(out) as tmp:
+        (tmp / "summary.csv").write_text("new")
+    assert all(p.read_text() == text for p, text in before.items() if p.name != "corridor-manifest.json")
+    assert (out / "map.html").is_symlink()
+    assert any("report.html" in r.getMessage() and "not part of this output set" in r.getMessage()
+               for r in caplog.records)
+    # a file of a name no output set holds is refused before anything is replaced: a later set could not remove it
+    with pytest.raises(OutputError, match=r"notes\.md"), pipeline.staged_output(out) as tmp:
+        (tmp / "notes.md").write_text("x")
+    assert (out / "summary.csv").read_text() == "new" and not (out / "notes.md").exists()
+
+
 def test_stale_members_only_when_listed_and_unchanged(tmp_path):
     """Only files an earlier manifest lists, of corridor's own names and unchanged, are ever removed."""
     out = tmp_path / "o"

@@ -74,9 +74,11 @@ def _strict_json(text: str) -> Any:
     return json.loads(text, parse_constant=lambda name: pytest.fail(f"{name} in the JSON output"))
 
 
-def test_sweep_json(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_sweep_json_and_a_later_sweep_replaces_the_whole_set(tmp_path: Path,
+                                                             capsys: pytest.CaptureFixture[str]) -> None:
     """--json prints only strict JSON: the files written, every row of the table (no geometry) and the rank
-    summary (null for a single scenario)."""
+    summary. A later sweep into the same folder replaces the earlier set as a whole: a single-scenario sweep
+    leaves no rank summary of the earlier, two-scenario one behind; a file of the user's stays."""
     import geopandas as gpd
 
     out = tmp_path / "out"
@@ -84,7 +86,7 @@ def test_sweep_json(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["sweep", "gyumri-kars", "yeraskh-sadarak", *args, "--json"]) == 0
     captured = capsys.readouterr()
     data = _strict_json(captured.out)
-    assert [Path(f).name for f in data["files"]] == ["sweep.parquet", "sweep_summary.csv"]
+    assert [Path(f).name for f in data["files"]] == ["sweep.parquet", "sweep_summary.csv", "corridor-manifest.json"]
     assert all(Path(f).is_file() for f in data["files"])
     assert len(data["rows"]) == 4 and "geometry" not in data["rows"][0]
     table = gpd.read_parquet(out / "sweep.parquet")
@@ -94,6 +96,10 @@ def test_sweep_json(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert any(v is None for r in data["rows"] for v in r.values())  # NaN figures (no DEM band) are null
     assert sorted(r["scenario"] for r in data["summary"]) == ["gyumri-kars", "yeraskh-sadarak"]
     assert data["provenance"]["vary"] == {"rail_border_dwell_h": "1,3"}
+    (out / "notes.txt").write_text("mine")
+    assert main(["sweep", "gyumri-kars", *args]) == 0
+    assert "wrote" in capsys.readouterr().out
+    assert sorted(p.name for p in out.iterdir()) == ["corridor-manifest.json", "notes.txt", "sweep.parquet"]
     assert main(["sweep", "gyumri-kars", *args, "--json"]) == 0
     assert _strict_json(capsys.readouterr().out)["summary"] is None
 

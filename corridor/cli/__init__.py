@@ -2,7 +2,8 @@
 
 :mod:`corridor.cli.commands` holds the typer app and the ``info``, ``compare``,
 ``route`` and ``list`` commands; ``map``, ``fetch`` and ``sweep`` have their own
-modules; :mod:`corridor.cli.pipeline` is the compare job and its output set.
+modules; :mod:`corridor.cli.pipeline` is the compare job, :mod:`corridor.cli._outputset`
+the output sets every command writing into a folder uses.
 """
 
 from __future__ import annotations

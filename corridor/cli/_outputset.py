@@ -1,13 +1,17 @@
-"""The output set of ``corridor compare``: staged, described by a manifest, committed as a whole.
+"""Output sets: the files one run writes into a folder, staged, described by a manifest, committed as a whole.
 
-Outputs are written to a staging folder inside ``--out`` (``.corridor-tmp-*``)
-and moved in only when every file is complete, so a failure leaves nothing
-half-written. The files of one run form an *output set*, described by
-``corridor-manifest.json`` (file names, sizes, SHA-256 and the run's
-provenance). A new set replaces the earlier one as a whole (see
-:func:`staged_output`): the earlier set's files that the new one lacks are
-removed (only files its manifest lists, and only if unchanged), and if any
-move fails the earlier set is put back.
+Every command that writes several files into a folder (``corridor compare``,
+``corridor route --out``, ``corridor sweep``) writes them to a staging folder
+inside ``--out`` (``.corridor-tmp-*``) and moves them in only when every file is
+complete, so a failure leaves nothing half-written. The files of one run form
+an *output set*, described by ``corridor-manifest.json`` (file names, sizes,
+SHA-256 and the run's provenance). A folder holds one output set: a new set,
+whichever command wrote it, replaces the earlier one as a whole (see
+:func:`staged_output`). The earlier set's files that the new one lacks are
+removed, but only files its manifest lists, with a name of :data:`SET_FILES`
+and unchanged since; if any move fails the earlier set is put back. Other
+files in the folder are never touched (only a file named as one of the new
+set's files is replaced by it).
 
 Examples
 --------
@@ -47,8 +51,8 @@ from corridor.cli._json import json_text
 
 log = logging.getLogger(__name__)
 
-__all__ = ["MANIFEST", "OUTPUT_FILES", "SENSITIVITY_FILE", "SET_FILES", "STAGING_PREFIX", "check_out_dir",
-           "clean_stale_staging", "read_manifest", "sha256_file", "staged_output"]
+__all__ = ["MANIFEST", "OUTPUT_FILES", "SENSITIVITY_FILE", "SET_FILES", "STAGING_PREFIX", "SWEEP_FILES",
+           "check_out_dir", "clean_stale_staging", "read_manifest", "sha256_file", "staged_output"]
 
 #: Files written by ``corridor compare`` (in this order); ``published.csv`` is the modelled-vs-published
 #: table (:func:`corridor.evaluation.published.published_table`).
@@ -56,12 +60,15 @@ OUTPUT_FILES = ("summary.csv", "published.csv", "routes.gpkg", "routes-hillshade
                 "comparison.png", "map.html", "report.html")
 #: The optional file of ``corridor compare --sensitivity``.
 SENSITIVITY_FILE = "sensitivity.csv"
+#: Files written by ``corridor sweep``: the variants (GeoParquet) and, for two scenarios or more, rank stability.
+SWEEP_FILES = ("sweep.parquet", "sweep_summary.csv")
 #: The manifest of an output set; moved in last, so a folder holding it holds the whole set.
 MANIFEST = "corridor-manifest.json"
 MANIFEST_FORMAT = "corridor-output-set"
 MANIFEST_VERSION = 1
-#: Every name an output set may hold: the only files a later run ever removes as stale.
-SET_FILES = frozenset({*OUTPUT_FILES, SENSITIVITY_FILE})
+#: Every name an output set may hold, of any command: the only files a later run ever removes as stale.
+#: Plain file names (no separator, no ``..``), so a manifest can never name a file elsewhere.
+SET_FILES = frozenset({*OUTPUT_FILES, SENSITIVITY_FILE, *SWEEP_FILES})
 #: Prefix of staging (and roll-back) folders inside ``--out``.
 STAGING_PREFIX = ".corridor-tmp-"
 #: A staging folder whose process cannot be confirmed alive is removed once it is this old (s);
@@ -167,27 +174,33 @@ def _manifest(folder: Path, names: Sequence[str], prov: dict[str, Any] | None) -
 
 
 def _stale_members(out: Path, new_names: Iterable[str]) -> list[str]:
-    """Files of the earlier set (per its manifest) that the new set lacks and nobody has changed since."""
+    """Files of the earlier set that the new set lacks: listed by its manifest and unchanged since.
+
+    Only names of :data:`SET_FILES` are considered (:func:`read_manifest` drops
+    every other name), and only regular files (never a link or a folder). A file
+    of such a name that stays (changed after corridor wrote it, or listed by no
+    manifest) is named in a warning: it is not part of the new set.
+    """
     old = read_manifest(out)
-    if old is None:
-        return []
+    listed = {e["name"]: e["sha256"] for e in old["files"]} if old is not None else {}
     keep = set(new_names)
     stale = []
-    for entry in old["files"]:
-        name = entry["name"]
+    for name in sorted(SET_FILES - keep):
         path = out / name
-        if name in keep:
-            continue
         try:
             if not stat.S_ISREG(os.lstat(path).st_mode):
                 continue
-            same = sha256_file(path) == entry["sha256"]
-        except OSError:
+            same = name in listed and sha256_file(path) == listed[name]
+        except OSError:  # absent (the usual case) or unreadable
             continue
         if same:
             stale.append(name)
+        elif name in listed:
+            log.warning("leaving %s: it was changed after corridor wrote it; it is not part of this output set",
+                        path)
         else:
-            log.warning("leaving %s: it was changed after corridor wrote it", path)
+            log.warning("leaving %s: no manifest of an earlier output set lists it; it is not part of this "
+                        "output set", path)
     return stale
 
 
@@ -327,8 +340,13 @@ def staged_output(out: str | Path, *, provenance: dict[str, Any] | None = None) 
     sizes, SHA-256, ``provenance``), then, with SIGINT/SIGTERM held back, the
     earlier set is moved aside, the new files moved in (the manifest last) and
     the earlier set's files the new one lacks removed: files its manifest lists
-    and that nobody changed since, never other files. If a move fails, the
-    earlier set is put back and :class:`OutputError` raised.
+    (names of :data:`SET_FILES` only) and that nobody changed since, never other
+    files. The earlier set may be of another command: a folder holds one output
+    set. If a move fails, the earlier set is put back and :class:`OutputError`
+    raised.
+
+    Every file staged must have a name of :data:`SET_FILES`, so that a later
+    set can remove it.
 
     On any error (or signal) the staging folder is removed, and ``out`` and the
     parent folders this call created too, so nothing half-written is left.
@@ -336,8 +354,9 @@ def staged_output(out: str | Path, *, provenance: dict[str, Any] | None = None) 
     Raises
     ------
     OutputError
-        ``out`` cannot be created or written, or a folder stands where a file
-        must go (checked before anything is replaced).
+        ``out`` cannot be created or written, a folder stands where a file
+        must go (checked before anything is replaced), or a staged file has
+        a name outside :data:`SET_FILES`.
 
     >>> import tempfile, pathlib
     >>> out = pathlib.Path(tempfile.mkdtemp()) / "o"
@@ -360,6 +379,10 @@ def staged_output(out: str | Path, *, provenance: dict[str, Any] | None = None) 
     try:
         yield tmp
         names = sorted(p.name for p in tmp.iterdir() if p.name != MANIFEST and p.is_file() and not p.is_symlink())
+        foreign = [n for n in names if n not in SET_FILES]
+        if foreign:  # a later set could not remove them: every file of a set must be one of SET_FILES
+            raise OutputError(f"cannot write {', '.join(map(repr, foreign))} into --out {str(out)!r} as part of "
+                              "an output set: not a file name of corridor's output sets")
         _check_targets(out, [*names, MANIFEST])
         (tmp / MANIFEST).write_text(json_text(_manifest(tmp, names, provenance)) + "\n", encoding="utf-8")
         _commit(out, tmp, [*names, MANIFEST])

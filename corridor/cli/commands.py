@@ -177,8 +177,8 @@ def compare(
         "internet), none (new alignments only) or the path of an .osm.pbf/.osm/.osm.bz2 file.")] = "reference",
     dem: Annotated[Path | None, typer.Option("--dem", help="DEM file (GeoTIFF/VRT/.hgt) or folder of tiles; "
                                              "default: embedded GLOBE 30\".", show_default=False)] = None,
-    out: Annotated[Path, typer.Option("--out", "-o", help="Output folder (created if missing).")
-                   ] = Path("corridor-output"),
+    out: Annotated[Path, typer.Option("--out", "-o", help="Output folder (created if missing); the files of an "
+                                      "earlier corridor run there are replaced.")] = Path("corridor-output"),
     costs: Annotated[Path | None, typer.Option("--costs", help="TOML file overriding unit costs and speeds.",
                                                show_default=False)] = None,
     weights: Annotated[str | None, typer.Option(
@@ -276,7 +276,8 @@ def route(
     search: Annotated[str, typer.Option(
         "--search", help="New-alignment search: grade (default), level (carries the formation level; new "
         "build with --network none only, slower) or slope.")] = "grade",
-    out: Annotated[Path | None, typer.Option("--out", "-o", help="Also write the comparison files here.",
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Also write the comparison files into this "
+                                             "folder; the files of an earlier corridor run there are replaced.",
                                              show_default=False)] = None,
     json_out: JsonFlag = False,
     dem_samples: Annotated[int | None, typer.Option(

@@ -1,7 +1,11 @@
 """``corridor fetch osm`` and ``corridor fetch dem``: download real data to the cache.
 
 Both print the paths they got to stdout, one a line (or, with ``--json``, what
-they got and where it came from); progress and notes go to stderr.
+they got and where it came from); progress and notes go to stderr. A tile
+folder (``fetch dem --out``) is a store of tiles, not the output set of one run
+(:mod:`corridor.cli._outputset`): tiles of earlier fetches stay and are reused
+(a tile holds the same data whichever fetch got it), and its
+``copernicus-provenance.json`` lists every tile in it.
 """
 
 from __future__ import annotations

@@ -16,6 +16,14 @@ Variant keys
 any other CostParams number
     e.g. ``rail_border_dwell_h=1:3:1``, set as given.
 
+Output
+------
+``sweep.parquet`` (GeoParquet, one row per scenario and variant) and, for two
+scenarios or more, ``sweep_summary.csv`` (rank stability), written into
+``--out`` as one output set with its manifest (:mod:`corridor.cli._outputset`):
+the files of an earlier run there (a sweep's, or a comparison's) are replaced,
+so a single-scenario sweep leaves no summary of an earlier one behind.
+
 Where it runs
 -------------
 ``--workers N`` uses N local processes; ``--scheduler tcp://HOST:8786`` (or
@@ -40,9 +48,9 @@ from corridor._errors import OutputError, ParameterError
 from corridor._text import write_csv
 from corridor.batch import connect, route_and_evaluate_many, variant_grid
 from corridor.cli._json import JsonFlag, echo_json
+from corridor.cli._outputset import MANIFEST, SWEEP_FILES, check_out_dir, staged_output
 from corridor.cli.pipeline import load_net, table_records
 from corridor.costs import CostParams
-from corridor.outputs.export import atomic_output
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -141,9 +149,9 @@ class SweepResult:
     table: gpd.GeoDataFrame
     #: rank stability per scenario (:func:`rank_summary`); None for a single scenario
     summary: pd.DataFrame | None
-    #: the sweep's parameters (scenarios, variants, network, ranked metric)
+    #: the sweep's parameters (scenarios, variants, network, ranked metric), also in the manifest
     provenance: dict[str, Any]
-    #: files written into ``--out``
+    #: files written into ``--out``, the manifest last
     files: list[Path] = field(default_factory=list)
 
     def as_json(self) -> dict[str, Any]:
@@ -165,11 +173,17 @@ def run_sweep(names: Sequence[str], vary: Mapping[str, str], out: Path, *, worke
     takes: over the modelled ``reference`` network a ``max_grade`` variant reuses
     its stored lines as drawn (a warning says so); ``none`` designs new alignments
     at every ruling grade.
+
+    The files are written into ``out`` as one output set
+    (:func:`corridor.cli._outputset.staged_output`): they replace the files of an
+    earlier run there, a ``sweep_summary.csv`` of an earlier sweep included.
+    ``out`` is checked before any work.
     """
     import dataclasses
 
     import geopandas as gpd
 
+    check_out_dir(out, SWEEP_FILES)
     scens = sc.gather(names)  # names and .toml files; a duplicate name is a ScenarioError
     if not scens:
         raise ParameterError("no scenario given; name a built-in scenario or a scenario .toml file")
@@ -203,17 +217,17 @@ def run_sweep(names: Sequence[str], vary: Mapping[str, str], out: Path, *, worke
     summary = rank_summary(gdf, by=rank_by) if len(scens) > 1 else None
     prov = {"command": "sweep", "scenarios": [s.name for s in scens], "vary": dict(vary), "network": spec,
             "rank_by": rank_by, "variants": len(grid), "evaluations": len(items)}
+    names_written = [SWEEP_FILES[0]] if summary is None else list(SWEEP_FILES)
     try:
-        files = [out / "sweep.parquet"]
-        with atomic_output(files[0]) as tmp:
-            gdf.to_parquet(tmp)
-        if summary is not None:
-            files.append(out / "sweep_summary.csv")
-            with atomic_output(files[1]) as tmp:
-                write_csv(summary, tmp)
+        with staged_output(out, provenance=prov) as tmp:
+            gdf.to_parquet(tmp / SWEEP_FILES[0])
+            if summary is not None:
+                write_csv(summary, tmp / SWEEP_FILES[1])
+    except OutputError:
+        raise
     except OSError as exc:
         raise OutputError(f"cannot write the sweep to {out}: {exc}; choose a writable --out folder") from exc
-    return SweepResult(gdf, summary, prov, files)
+    return SweepResult(gdf, summary, prov, [out / n for n in [*names_written, MANIFEST]])
 
 
 def register(app: Any) -> None:
@@ -223,7 +237,8 @@ def register(app: Any) -> None:
     def sweep(
         scenarios: Annotated[list[str], typer.Argument(help="Scenario .toml files or built-in names.")],
         vary: Annotated[list[str], typer.Option("--vary", help="NAME=start:stop:step or NAME=a,b,c.")],
-        out: Annotated[Path, typer.Option("--out", "-o", help="Output folder.")] = Path("sweep"),
+        out: Annotated[Path, typer.Option("--out", "-o", help="Output folder (created if missing); the files of "
+                                          "an earlier corridor run there are replaced.")] = Path("sweep"),
         workers: Annotated[int | None, typer.Option("--workers", help="Local worker processes.")] = None,
         network: Annotated[str, typer.Option(
             "--network", help="reference (embedded, modelled: a max_grade variant reuses its lines as drawn), "
