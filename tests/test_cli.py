@@ -411,7 +411,9 @@ def test_list(capsys):
     data = json.loads(capsys.readouterr().out)
     assert {s["slug"] for s in data["scenarios"]} == {s.slug for s in scenarios.builtin()}
     kinds = {p["kind"] for p in data["places"]}
-    assert "border_crossing" in kinds and "village" not in kinds
+    assert {"border_crossing", "rail_station", "city"} <= kinds
+    assert main(["list", "places", "--all-places", "--json"]) == 0
+    assert len(json.loads(capsys.readouterr().out)["places"]) > 2 * len(data["places"])  # villages, towns
     assert main(["list", "params", "--json"]) == 0
     params = json.loads(capsys.readouterr().out)["params"]
     assert all(p["source"] for p in params)
@@ -419,6 +421,29 @@ def test_list(capsys):
     assert "meghri" in capsys.readouterr().out
     assert main(["list", "planets"]) == 2
     assert "'planets'" in one_error_line(capsys)
+
+
+@pytest.mark.parametrize("what", ["all", "places"])
+def test_default_place_list_holds_every_place_a_builtin_scenario_names(what, capsys, monkeypatch):
+    """Every waypoint a built-in scenario names (as `corridor list scenarios` shows them) is in the default
+    place listing, whatever its kind: the place the name resolves to when routing, with its coordinates."""
+    from corridor.data.places import resolve
+
+    assert main(["list", what, "--json"]) == 0
+    listed = {(p["name"], p["lon"], p["lat"]) for p in _strict_json(capsys.readouterr().out)["places"]}
+    named = {w for s in scenarios.builtin() for w in s.waypoints if isinstance(w, str)}
+    assert len(named) > 20  # the property is checked over the whole catalogue
+    missing = []
+    for w in sorted(named):
+        p = resolve(w)
+        if p.kind != "coordinate" and (p.name, p.lon, p.lat) not in listed:
+            missing.append(f"{w!r} ({p.name}, {p.kind})")
+    assert not missing, f"places named by built-in scenarios missing from `corridor list {what}`: {missing}"
+    # and the table shows them too
+    monkeypatch.setenv("COLUMNS", "200")
+    assert main(["list", "places"]) == 0
+    text = capsys.readouterr().out
+    assert all(f"│ {resolve(w).name} " in text for w in named if resolve(w).kind != "coordinate")
 
 
 @pytest.mark.parametrize("columns", [80, 100])
@@ -457,16 +482,16 @@ def test_list_json_writes_missing_values_as_null(args, capsys, monkeypatch):
     assert places["Yerevan"]["unit"] == "ARM"
     import numpy as np
 
-    import corridor.cli.commands as commands
+    import corridor.cli.lists as lists
 
-    real = commands.places_table()
+    real = lists.places_table()
     gaps = real.copy()
     gaps.loc[gaps["name"] == "Yerevan", ["country", "lon", "lat"]] = [np.nan, np.nan, np.inf]
-    monkeypatch.setattr(commands, "places_table", lambda: gaps)
+    monkeypatch.setattr(lists, "places_table", lambda: gaps)
     assert main(args) == 0
     yerevan = next(p for p in _strict_json(capsys.readouterr().out)["places"] if p["name"] == "Yerevan")
     assert yerevan == {"name": "Yerevan", "kind": "city", "unit": "ARM", "country": None, "lon": None, "lat": None}
-    monkeypatch.setattr(commands, "places_table", lambda: real)
+    monkeypatch.setattr(lists, "places_table", lambda: real)
     monkeypatch.setenv("COLUMNS", "120")
     assert main(["list", "places", "--all-places"]) == 0
     (row,) = [ln for ln in capsys.readouterr().out.splitlines() if "Neft Daşları" in ln]

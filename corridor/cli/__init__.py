@@ -1,7 +1,7 @@
 """Stage 10, cli: the ``corridor`` command (typer + rich).
 
-:mod:`corridor.cli.commands` holds the typer app and the ``info``, ``compare``,
-``route`` and ``list`` commands; ``map``, ``fetch`` and ``sweep`` have their own
+:mod:`corridor.cli.commands` holds the typer app and the ``info``, ``compare``
+and ``route`` commands; ``map``, ``fetch``, ``sweep`` and ``list`` have their own
 modules; :mod:`corridor.cli.pipeline` is the compare job, :mod:`corridor.cli._outputset`
 the output sets every command writing into a folder uses.
 """

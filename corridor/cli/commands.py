@@ -1,8 +1,8 @@
 """The ``corridor`` command line (typer + rich).
 
 Every :class:`~corridor.CorridorError` becomes one line on stderr and exit code 2;
-nothing prints a traceback for bad input. ``info``, ``compare``, ``route`` and
-``list`` are here; ``map``, ``sweep`` and ``fetch`` live in their own modules
+nothing prints a traceback for bad input. ``info``, ``compare`` and ``route`` are
+here; ``map``, ``sweep``, ``list`` and ``fetch`` live in their own modules
 (:mod:`corridor.cli.maps`, ...) and are registered here; each imports the heavy
 libraries lazily. Every app is built by :func:`corridor.cli._app.new_app` (how
 ``--help`` shows option values), every ``--json`` prints through
@@ -28,17 +28,17 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from corridor import scenarios as sc
-from corridor._errors import CorridorError, InvalidInputError, ParameterError
+from corridor._errors import CorridorError, ParameterError
 from corridor._text import clean_terminal
 from corridor._validate import check_mode, check_positive, check_units
 from corridor._version import __version__
 from corridor.align import tracing as align
 from corridor.cli import fetch as _cli_fetch
+from corridor.cli import lists as _cli_list
 from corridor.cli import maps as _cli_map
 from corridor.cli import sweep as _cli_sweep
 from corridor.cli._app import new_app
-from corridor.cli._json import JsonFlag, echo_json, json_safe
+from corridor.cli._json import JsonFlag, echo_json
 from corridor.cli._render import (
     print_compare,
     print_dem_bands,
@@ -63,7 +63,6 @@ from corridor.cli.pipeline import (
 )
 from corridor.costs import CostParams
 from corridor.data.places import resolve_all
-from corridor.data.places import table as places_table
 from corridor.evaluation.metrics import evaluate, table
 
 if TYPE_CHECKING:
@@ -338,80 +337,7 @@ def route(
         con.print(f"Wrote {len(files)} files to {_safe(out)}.")
 
 
-@app.command("list")
-def list_(
-    what: Annotated[str, typer.Argument(help="scenarios, places, params or all.")] = "all",
-    all_places: Annotated[bool, typer.Option("--all-places", help="List every gazetteer place, not only "
-                                             "crossings, stations and cities.")] = False,
-    json_out: JsonFlag = False,
-) -> None:
-    """List the built-in scenarios, the places of the gazetteer, or the cost parameters.
-
-    [bold]Examples[/bold]
-
-      corridor list
-      corridor list scenarios --json
-      corridor list places --all-places
-      corridor list params
-    """
-
-    choices = ("all", "scenarios", "places", "params")
-    if what not in choices:
-        raise InvalidInputError(f"unknown list {what!r}; use one of {', '.join(choices)}")
-    data: dict[str, Any] = {}
-    if what in ("all", "scenarios"):
-
-        data["scenarios"] = [{"slug": s.slug, "name": s.name, "mode": s.mode, "status": s.status,
-                              "waypoints": [w if isinstance(w, str) else list(w) for w in s.waypoints],
-                              "source_file": str(s.source_file)} for s in sc.builtin()]
-    if what in ("all", "places"):
-
-        t = places_table()
-        if not all_places:
-            t = t[t["kind"].isin(["border_crossing", "checkpoint", "rail_station", "bridge", "city"])]
-        data["places"] = [{"name": str(r.name), "kind": str(r.kind), "unit": json_safe(r.unit),
-                           "country": json_safe(r.country), "lon": float(r.lon), "lat": float(r.lat)}
-                          for r in t.itertuples()]
-    if what in ("all", "params") and what != "all":
-
-        data["params"] = [{**d, "value": list(d["value"]) if isinstance(d["value"], tuple) else d["value"]}
-                          for d in CostParams().describe()]
-    if json_out:
-        echo_json(data)
-        return
-    _print_lists(data)
-
-
-def _print_lists(data: dict[str, Any]) -> None:
-    from rich.table import Table
-    from rich.text import Text
-
-    con = console()
-    if "scenarios" in data:
-        t = Table(title="Built-in scenarios (`corridor compare SLUG`)")
-        # slugs are what users type: never cut or wrapped, however narrow the terminal; the other columns wrap
-        slug_width = max((Text.from_markup(safe(s["slug"])).cell_len for s in data["scenarios"]), default=4)
-        t.add_column("slug", no_wrap=True, min_width=slug_width)
-        for col in ("name", "mode", "status", "waypoints"):
-            t.add_column(col)
-        for s in data["scenarios"]:
-            wps = " – ".join(safe(w if isinstance(w, str) else f"{w[0]},{w[1]}") for w in s["waypoints"])
-            t.add_row(safe(s["slug"]), safe(s["name"]), s["mode"], safe(s["status"]), wps)
-        con.print(t)
-    if "places" in data:
-        t = Table(title=f"Places ({len(data['places'])})")
-        for col in ("name", "kind", "unit", "lon", "lat"):
-            t.add_column(col, justify="right" if col in ("lon", "lat") else "left")
-        for p in data["places"]:
-            t.add_row(safe(p["name"]), p["kind"], str(p["unit"] or "–"), f"{p['lon']:.4f}", f"{p['lat']:.4f}")
-        con.print(t)
-    if "params" in data:
-        t = Table(title="Cost and speed parameters (override with --costs FILE.toml)")
-        for col in ("key", "value", "unit", "source"):
-            t.add_column(col, overflow="fold")
-        for p in data["params"]:
-            t.add_row(p["key"], safe(p["value"]), p["unit"], safe(p["source"]))
-        con.print(t)
+_cli_list.register(app)  # after route: the order of `corridor --help`
 
 
 def _safe(value: Any) -> str:
