@@ -47,8 +47,8 @@ def njit(fn: _F) -> _F:
     except RuntimeError:  # numba: "cannot cache function ...: no locator available"
         return cast(_F, numba.njit(nogil=True)(fn))
 
-__all__ = ["BRIDGE", "COEFFICIENTS", "CUT", "FILL", "OPEN", "TUNNEL", "backtrack", "cell_costs", "cell_kinds", "forward",
-           "offset_path"]
+__all__ = ["BRIDGE", "COEFFICIENTS", "CUT", "FILL", "OPEN", "TUNNEL", "backtrack", "cell_costs", "cell_kinds",
+           "cheapest_offsets", "forward", "offset_path"]
 
 
 #: Order of the cost-model figures in the float32 array the kernels take (:meth:`CostModel.coefficients`).
@@ -285,3 +285,96 @@ def offset_path(cost: np.ndarray, rise: np.ndarray, offs: np.ndarray, limit: flo
     for i in range(n - 1, 0, -1):
         path[i - 1] = came[i, path[i]]
     return path
+
+
+@njit
+def cheapest_offsets(z: np.ndarray, ground: np.ndarray, weight: np.ndarray, c: np.ndarray, ea: float, eb: float,
+                     free_a: bool, free_b: bool, lo: np.ndarray, hi: np.ndarray, limit: float,
+                     steps: int) -> np.ndarray:  # pragma: no cover
+    """Offsets of the grade line ``z`` from ``ea`` (first station) to ``eb`` (last) of least cost, each
+    interval's rise within ``limit``, each station's offset within ``[lo, hi]`` and between the two ends';
+    an end marked free (``free_a``, ``free_b``) is anywhere from the other end's offset to 0. Empty if none.
+
+    The stations cost :func:`_cell` (``c``: :data:`COEFFICIENTS`) at their depth below ``ground`` times
+    their ``weight``. Each station chooses among ``steps + 1`` offsets evenly from one end's to the
+    other's, and as many evenly over the interval it can take on an admissible line (the least and
+    greatest of each station are admissible lines themselves, and so is each same fraction of the way
+    between them: the lines are closed under minimum, maximum and mean), so a line is found wherever
+    there is one, however unevenly the grade leaves room; :func:`offset_path` picks the cheapest
+    (:func:`corridor.align._levels.meet_tight`).
+    """
+    n = z.shape[0]
+    if n == 0 or ground.shape[0] != n or weight.shape[0] != n or lo.shape[0] != n or hi.shape[0] != n or steps < 1:
+        raise ParameterError("cheapest_offsets: give a ground, weight, lo and hi per station, and steps >= 1")
+    a = 0.0 if free_a else ea
+    b = 0.0 if free_b else eb
+    mn = min(a, b)
+    mx = max(a, b)
+    low = np.empty(n)
+    high = np.empty(n)
+    for i in range(n):
+        low[i] = max(lo[i], mn)
+        high[i] = min(hi[i], mx)
+    if not free_a:
+        low[0] = max(low[0], ea)
+        high[0] = min(high[0], ea)
+    if not free_b:
+        low[n - 1] = max(low[n - 1], eb)
+        high[n - 1] = min(high[n - 1], eb)
+    rise = np.empty(max(n - 1, 0))
+    for i in range(n - 1):
+        rise[i] = z[i + 1] - z[i]
+    # the least and greatest change of offset over the intervals before each station, summed
+    down = np.zeros(n)
+    up = np.zeros(n)
+    for i in range(1, n):
+        down[i] = down[i - 1] + (-limit - rise[i - 1])
+        up[i] = up[i - 1] + (limit - rise[i - 1])
+    # what the offsets of the stations before reach, and what reaches those of the stations after
+    fl = np.empty(n)
+    fh = np.empty(n)
+    run_l = -np.inf
+    run_h = np.inf
+    for i in range(n):
+        run_l = max(run_l, low[i] - down[i])
+        run_h = min(run_h, high[i] - up[i])
+        fl[i] = down[i] + run_l
+        fh[i] = up[i] + run_h
+    run_l = -np.inf
+    run_h = np.inf
+    for i in range(n - 1, -1, -1):
+        run_l = max(run_l, low[i] - up[i])
+        run_h = min(run_h, high[i] - down[i])
+        low[i] = max(fl[i], up[i] + run_l)
+        high[i] = min(fh[i], down[i] + run_h)
+    for i in range(n):
+        if low[i] > high[i] + 1e-9:
+            return np.empty(0)
+        high[i] = max(high[i], low[i])
+    m = 2 * (steps + 1)
+    offs = np.empty((n, m))
+    cost = np.empty((n, m))
+    o_, t_, b_, wc, wf, sc, sf, cc, cf, kc, kf = c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7], c[8], c[9], c[10]
+    for i in range(n):
+        g = ground[i] - z[i]
+        for k in range(steps + 1):
+            q = k / steps
+            offs[i, k] = a + (b - a) * q
+            offs[i, steps + 1 + k] = low[i] + (high[i] - low[i]) * q
+        for k in range(m):
+            o = offs[i, k]
+            if o < low[i] - 1e-9 or o > high[i] + 1e-9:  # on no admissible line
+                cost[i, k] = np.inf
+            else:
+                cost[i, k] = np.float64(_cell(np.float32(g - o), o_, t_, b_, wc, wf, sc, sf, cc, cf, kc, kf)) * weight[i]
+    path = offset_path(cost, rise, offs, limit, -1, -1)
+    if path.shape[0] == 0:
+        return np.empty(0)
+    out = np.empty(n)
+    for i in range(n):
+        out[i] = offs[i, path[i]]
+    if not free_a:
+        out[0] = ea
+    if not free_b:
+        out[n - 1] = eb
+    return out

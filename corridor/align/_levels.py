@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -155,9 +155,8 @@ def tight(wins: list[Window], step: float) -> list[Window]:
     return [w for w in wins if w.fixed and w.hi - w.lo < step]
 
 
-def meet_tight(z: np.ndarray, s: np.ndarray, ground: np.ndarray, weight: np.ndarray,
-               price: Callable[[np.ndarray], np.ndarray], pins: list[Window], wins: list[Window],
-               max_grade: float) -> np.ndarray | None:
+def meet_tight(z: np.ndarray, s: np.ndarray, ground: np.ndarray, weight: np.ndarray, coefficients: np.ndarray,
+               pins: list[Window], wins: list[Window], max_grade: float) -> np.ndarray | None:
     """The grade line ``z`` (m at the uniform stations ``s``) moved to pass exactly through every tight
     window ``pins`` (:func:`tight`) of the windows ``wins`` at its chainage, at least cost; None if it
     need not or cannot be.
@@ -169,8 +168,8 @@ def meet_tight(z: np.ndarray, s: np.ndarray, ground: np.ndarray, weight: np.ndar
     for an offset at its station, or the same offset at the two stations either side of
     it. Between two such stations the offset runs from one to the other, station by station
     (each choosing among :data:`MEET_STEPS` + 1 offsets of the way and as many over those it
-    can take, :func:`_cheapest_offsets`), as cheaply as ``price`` (USD per metre of line at a
-    depth below ``ground``, times the stations' ``weight``) allows without any interval
+    can take, :func:`_cheapest_offsets`), as cheaply as the cost model (``coefficients``, USD per
+    metre of line at a depth below ``ground``, times the stations' ``weight``) allows without any interval
     exceeding the ruling grade: a small dynamic programme over stations x offsets
     (:func:`corridor.align._dp.offset_path`). Before the first and after the last the offset
     runs likewise from that join's towards none, the line as designed, ending where it is
@@ -183,13 +182,15 @@ def meet_tight(z: np.ndarray, s: np.ndarray, ground: np.ndarray, weight: np.ndar
     >>> s = np.array([0.0, 100.0, 200.0, 300.0])
     >>> z = np.array([100.0, 101.0, 102.0, 103.0])  # a second join at 102.6 m, 0.4 m below the grid
     >>> wins = [Window(0, 100.0, 100.0, "a", True, 0.0), Window(3, 102.6, 102.6, "b", True, 300.0)]
-    >>> price = lambda d: 1.0 + np.abs(d)  # at grade everywhere; a cost that grows off the ground
-    >>> meet_tight(z, s, z, np.ones(4), price, wins, wins, 0.0125).round(2).tolist()
+    >>> from corridor.align._earthworks import cost_model
+    >>> from corridor.costs import CostParams
+    >>> c = cost_model("rail", CostParams(), None)[0].coefficients()  # at grade everywhere: any move costs
+    >>> meet_tight(z, s, z, np.ones(4), c, wins, wins, 0.0125).round(2).tolist()
     [100.0, 101.0, 102.0, 102.6]
     >>> ground = np.array([100.0, 100.6, 101.5, 102.6])  # the ground is lower before the join: move there
-    >>> meet_tight(z, s, ground, np.ones(4), price, wins, wins, 0.0125).round(2).tolist()
+    >>> meet_tight(z, s, ground, np.ones(4), c, wins, wins, 0.0125).round(2).tolist()
     [100.0, 100.6, 101.6, 102.6]
-    >>> meet_tight(z, s, z, np.ones(4), price, wins[1:], wins[1:], 0.0125).round(2).tolist()  # b alone
+    >>> meet_tight(z, s, z, np.ones(4), c, wins[1:], wins[1:], 0.0125).round(2).tolist()  # b alone
     [100.0, 101.0, 102.0, 102.6]
     """
     need: dict[int, float] = {}  # station -> the offset it must take
@@ -223,7 +224,12 @@ def meet_tight(z: np.ndarray, s: np.ndarray, ground: np.ndarray, weight: np.ndar
     delta = np.empty(z.size)
     limit = max_grade * float(s[1] - s[0]) + 1e-9
     for a, b, ea, eb in ends:
-        part = _cheapest_offsets(z[a:b + 1], ground[a:b + 1], weight[a:b + 1], price, ea, eb, lo[a:b + 1],
+        if a == b:  # a join at the first (last) station: nothing before (after) it to move
+            if not lo[a] - 1e-9 <= need[a] <= hi[a] + 1e-9:
+                return None
+            delta[a] = need[a]
+            continue
+        part = _cheapest_offsets(z[a:b + 1], ground[a:b + 1], weight[a:b + 1], coefficients, ea, eb, lo[a:b + 1],
                                  hi[a:b + 1], limit)
         if part is None:
             return None
@@ -237,50 +243,13 @@ def meet_tight(z: np.ndarray, s: np.ndarray, ground: np.ndarray, weight: np.ndar
 MEET_STEPS = 8
 
 
-def _cheapest_offsets(z: np.ndarray, ground: np.ndarray, weight: np.ndarray, price: Callable[[np.ndarray], np.ndarray],
+def _cheapest_offsets(z: np.ndarray, ground: np.ndarray, weight: np.ndarray, coefficients: np.ndarray,
                       ea: float | None, eb: float | None, lo: np.ndarray, hi: np.ndarray,
                       limit: float) -> np.ndarray | None:
     """Offsets from ``ea`` (first station) to ``eb`` (last) of least cost whose every interval keeps the limit
     and every station's within ``[lo, hi]`` and between the two; an end given as None is free, anywhere from
-    the other end's offset to 0.
-
-    Each station chooses among the same offsets, evenly from one end's to the other's, and among its
-    own: the offsets a station can take on such a line form an interval, and the least (greatest) of
-    each station is itself such a line, and so is each same fraction of the way between the two (the
-    lines are closed under minimum, maximum and mean); so choices spread evenly over each station's
-    interval find a line wherever there is one, however unevenly the grade leaves room along the way.
-    """
-    a = 0.0 if ea is None else ea
-    b = 0.0 if eb is None else eb
-    low = np.maximum(lo, min(a, b))
-    high = np.minimum(hi, max(a, b))
-    if ea is not None:
-        low[0], high[0] = max(low[0], ea), min(high[0], ea)
-    if eb is not None:
-        low[-1], high[-1] = max(low[-1], eb), min(high[-1], eb)
-    rise = np.diff(z)
-    # the least and greatest change of offset over each interval, summed from the first station
-    down = np.concatenate([[0.0], np.cumsum(-limit - rise)])
-    up = np.concatenate([[0.0], np.cumsum(limit - rise)])
-    # what the offsets of the stations before reach, and what reaches those of the stations after
-    low, high = (np.maximum(down + np.maximum.accumulate(low - down), up + np.maximum.accumulate((low - up)[::-1])[::-1]),
-                 np.minimum(up + np.minimum.accumulate(high - up), down + np.minimum.accumulate((high - down)[::-1])[::-1]))
-    if np.any(low > high + 1e-9):
-        return None
-    high = np.maximum(high, low)
-    q = np.arange(MEET_STEPS + 1) / MEET_STEPS
-    # the same offsets at every station, evenly from one end's to the other's, and each station's own
-    offs = np.concatenate([np.broadcast_to(a + (b - a) * q, (z.size, q.size)), low[:, None] + (high - low)[:, None] * q],
-                          axis=1)
-    cost = np.asarray(price((ground[:, None] - z[:, None] - offs).astype(np.float32)), dtype=float)
-    cost *= weight[:, None]
-    cost[(offs < low[:, None] - 1e-9) | (offs > high[:, None] + 1e-9)] = np.inf  # on no admissible line
-    path = _dp.offset_path(cost, rise, offs, limit, -1, -1)
-    if path.size == 0:
-        return None
-    out: np.ndarray = offs[np.arange(z.size), path]
-    if ea is not None:
-        out[0] = ea
-    if eb is not None:
-        out[-1] = eb
-    return out
+    the other end's offset to 0 (:func:`corridor.align._dp.cheapest_offsets`, compiled). None if there is none."""
+    out: np.ndarray = _dp.cheapest_offsets(z, ground, weight, coefficients, 0.0 if ea is None else ea,
+                                           0.0 if eb is None else eb, ea is None, eb is None, lo, hi, limit,
+                                           MEET_STEPS)
+    return out if out.size else None

@@ -300,7 +300,7 @@ def design_grade_line(distance_m: Any, ground_m: Any, *, mode: str, max_grade: f
     lev = _dp.backtrack(cost, offs, band_lo, band_hi, k, int(band_lo[n]) + best)
     zf = z[lev]
     pins = tight(wins, step)
-    moved = meet_tight(zf, s, gs, weight, model.costs, pins, wins, g_max) if pins else None
+    moved = meet_tight(zf, s, gs, weight, model.coefficients(), pins, wins, g_max) if pins else None
     if moved is None and pins and max(abs(float(np.interp(w.at_m if w.at_m is not None else s[w.station], s, zf))
                                           - (w.lo + w.hi) / 2) for w in pins) > 1e-6:
         log.info("vertical design: joins %s met to the nearest level and station only (the line could not be moved "
