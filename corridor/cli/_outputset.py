@@ -66,6 +66,8 @@ SWEEP_FILES = ("sweep.parquet", "sweep_summary.csv")
 MANIFEST = "corridor-manifest.json"
 MANIFEST_FORMAT = "corridor-output-set"
 MANIFEST_VERSION = 1
+#: A manifest larger than this is not read (one lists a dozen files and the run's provenance: a few kB).
+MANIFEST_MAX_BYTES = 4 << 20
 #: Every name an output set may hold, of any command: the only files a later run ever removes as stale.
 #: Plain file names (no separator, no ``..``), so a manifest can never name a file elsewhere.
 SET_FILES = frozenset({*OUTPUT_FILES, SENSITIVITY_FILE, *SWEEP_FILES})
@@ -153,15 +155,40 @@ def read_manifest(out: str | Path) -> dict[str, Any] | None:
     >>> [f["name"] for f in read_manifest(out)["files"]]
     ['summary.csv']
     """
+    raw = _read_small_file(Path(out) / MANIFEST, MANIFEST_MAX_BYTES)
+    if raw is None:
+        return None
     try:
-        data = json.loads((Path(out) / MANIFEST).read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, ValueError):
+        data = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError, RecursionError):  # RecursionError: JSON nested too deep
         return None
     if not isinstance(data, dict) or data.get("format") != MANIFEST_FORMAT or not isinstance(data.get("files"), list):
         return None
-    files = [f for f in data["files"] if isinstance(f, dict) and f.get("name") in SET_FILES
-             and isinstance(f.get("sha256"), str) and re.fullmatch(r"[0-9a-f]{64}", f["sha256"])]
+    files = [f for f in data["files"] if isinstance(f, dict) and isinstance(f.get("name"), str)
+             and f["name"] in SET_FILES and isinstance(f.get("sha256"), str)
+             and re.fullmatch(r"[0-9a-f]{64}", f["sha256"])]
     return {**data, "files": files}
+
+
+def _read_small_file(path: Path, limit: int) -> bytes | None:
+    """The bytes of ``path`` if it is a regular file (not a link) of at most ``limit`` bytes, else None.
+
+    Opened without following a link and without blocking, so a FIFO, a device or
+    a link to one is refused instead of hanging the run or filling its memory.
+    """
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
+    except OSError:
+        return None
+    with os.fdopen(fd, "rb") as f:
+        try:
+            st = os.fstat(f.fileno())
+            if not stat.S_ISREG(st.st_mode) or st.st_size > limit:
+                return None
+            data = f.read(limit + 1)
+        except OSError:
+            return None
+    return data if len(data) <= limit else None
 
 
 def _manifest(folder: Path, names: Sequence[str], prov: dict[str, Any] | None) -> dict[str, Any]:
@@ -177,9 +204,9 @@ def _stale_members(out: Path, new_names: Iterable[str]) -> list[str]:
     """Files of the earlier set that the new set lacks: listed by its manifest and unchanged since.
 
     Only names of :data:`SET_FILES` are considered (:func:`read_manifest` drops
-    every other name), and only regular files (never a link or a folder). A file
-    of such a name that stays (changed after corridor wrote it, or listed by no
-    manifest) is named in a warning: it is not part of the new set.
+    every other name), and only regular files (never a link or a folder). Whatever
+    of such a name stays (changed after corridor wrote it, listed by no manifest,
+    or not a regular file) is named in a warning: it is not part of the new set.
     """
     old = read_manifest(out)
     listed = {e["name"]: e["sha256"] for e in old["files"]} if old is not None else {}
@@ -189,6 +216,8 @@ def _stale_members(out: Path, new_names: Iterable[str]) -> list[str]:
         path = out / name
         try:
             if not stat.S_ISREG(os.lstat(path).st_mode):
+                log.warning("leaving %s: not a regular file (a link, a folder, ...), so never removed; it is not "
+                            "part of this output set", path)
                 continue
             same = name in listed and sha256_file(path) == listed[name]
         except OSError:  # absent (the usual case) or unreadable
@@ -287,6 +316,37 @@ def _signals_deferred() -> Iterator[None]:
 
 def _commit(out: Path, staged: Path, names: Sequence[str]) -> None:
     """Replace the output set in ``out`` by the files ``names`` of ``staged`` (manifest last), or roll back."""
+    with _folder_lock(out):  # another run's commit into ``out`` waits: the set it reads is the one it replaces
+        _commit_locked(out, staged, names)
+
+
+@contextlib.contextmanager
+def _folder_lock(out: Path) -> Iterator[None]:
+    """Hold an exclusive lock on the folder ``out`` itself (no lock file is added to it) while the block runs.
+
+    Runs committing into one folder at once then do so one after the other,
+    each reading the manifest of the set it replaces. Where the folder cannot
+    be locked (no ``fcntl``, a file system without locks), the block runs unlocked.
+    """
+    try:
+        import fcntl
+    except ImportError:  # not POSIX
+        yield
+        return
+    try:
+        fd = os.open(out, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    except OSError:
+        yield
+        return
+    try:
+        with contextlib.suppress(OSError):
+            fcntl.flock(fd, fcntl.LOCK_EX)  # waits for another run's commit; a signal still stops the wait
+        yield
+    finally:
+        os.close(fd)  # releases the lock
+
+
+def _commit_locked(out: Path, staged: Path, names: Sequence[str]) -> None:
     _check_targets(out, names)
     stale = _stale_members(out, names)
     aside = Path(tempfile.mkdtemp(prefix=_staging_prefix() + "old-", dir=out))
