@@ -902,6 +902,20 @@ def test_costs_file_in_provenance(tmp_path, capsys):
     assert pipeline.costs_provenance(None) == {"source": pipeline.DEFAULT_COSTS}
 
 
+def test_costs_file_whose_name_is_not_utf8(tmp_path, capsys):
+    """A file name may hold bytes that are not UTF-8 (Python reads them as lone surrogates): the manifest and
+    --json are still written, as strict UTF-8 JSON with such a byte as U+FFFD, instead of a traceback after
+    all the work."""
+    costs = tmp_path / os.fsdecode(b"costs-\xff.toml")
+    costs.write_text("[costs]\nrail_border_dwell_h = 1.5\n", encoding="utf-8")
+    out = tmp_path / "o"
+    assert main([*SMALL, "--dem-samples", "0", "--costs", str(costs), "--out", str(out), "--json"]) == 0
+    data = json.loads(capsys.readouterr().out.encode("utf-8"))
+    shown = str(tmp_path / "costs-\ufffd.toml")
+    assert data["provenance"]["costs"]["path"] == shown
+    assert pipeline.read_manifest(out)["provenance"]["costs"]["path"] == shown
+
+
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs os.mkfifo")
 @pytest.mark.parametrize("opt", ["scenario", "--costs", "--network", "--dem"])
 def test_fifo_inputs_are_refused(tmp_path, capsys, opt):

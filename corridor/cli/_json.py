@@ -1,7 +1,8 @@
 """The JSON the command line writes: ``--json`` output of every command and the output-set manifest.
 
 One rule for all of it (:func:`json_tree`): strict JSON, a missing value (NaN,
-infinity) as ``null``, numpy scalars as plain numbers. :func:`echo_json` prints
+infinity) as ``null``, numpy scalars as plain numbers, text that UTF-8 can hold
+(:func:`utf8_text`). :func:`echo_json` prints
 a command's ``--json`` result to stdout and nothing else; progress, warnings
 and logs go to stderr. :data:`JsonFlag` is the ``--json`` option every command
 declares.
@@ -25,7 +26,7 @@ from typing import Annotated, Any
 
 import typer
 
-__all__ = ["JsonFlag", "echo_json", "json_safe", "json_text", "json_tree"]
+__all__ = ["JsonFlag", "echo_json", "json_safe", "json_text", "json_tree", "utf8_text"]
 
 #: The ``--json`` flag of a command (``json_out: JsonFlag = False``).
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON, and nothing else, on "
@@ -41,9 +42,29 @@ def json_safe(v: Any) -> Any:
     """
     if isinstance(v, float) and not math.isfinite(v):
         return None
-    if hasattr(v, "item") and not isinstance(v, str | bytes):
+    if isinstance(v, str):
+        return utf8_text(v)
+    if hasattr(v, "item") and not isinstance(v, bytes):
         return json_safe(v.item())
     return v
+
+
+def utf8_text(s: str) -> str:
+    """``s`` with every lone surrogate as U+FFFD, so that it can be written as UTF-8.
+
+    Python reads a byte of a file name (or of an argument) that is not UTF-8 as
+    a lone surrogate, which UTF-8 cannot hold: written as it is, the JSON, or the
+    manifest, could not be written at all.
+
+    >>> import os
+    >>> utf8_text(os.fsdecode(b"costs-\\xff.toml")), utf8_text("Iğdır")
+    ('costs-\ufffd.toml', 'Iğdır')
+    """
+    try:
+        s.encode("utf-8")
+    except UnicodeEncodeError:
+        return s.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+    return s
 
 
 def json_tree(v: Any) -> Any:
@@ -69,7 +90,7 @@ def json_tree(v: Any) -> Any:
     {'unit': None, 'xy': [1.0, None], '2': [None, 'ARM']}
     """
     if isinstance(v, dict):
-        return {str(k): json_tree(x) for k, x in v.items()}
+        return {utf8_text(str(k)): json_tree(x) for k, x in v.items()}
     if isinstance(v, list | tuple):
         return [json_tree(x) for x in v]
     return json_safe(v)
@@ -82,7 +103,8 @@ def json_text(data: Any) -> str:
     >>> json_text({"path": PurePosixPath("out/map.html"), "m": float("nan")}).split()
     ['{', '"path":', '"out/map.html",', '"m":', 'null', '}']
     """
-    return json.dumps(json_tree(data), indent=2, ensure_ascii=False, default=str, allow_nan=False)
+    return json.dumps(json_tree(data), indent=2, ensure_ascii=False, default=lambda o: utf8_text(str(o)),
+                      allow_nan=False)
 
 
 def echo_json(data: Any) -> None:
