@@ -119,6 +119,25 @@ def test_cli_fetch_osm_json(geofabrik, files, tmp_cache, capsys):
     assert osm.extract_md5(path) == md5
 
 
+def test_cli_fetch_osm_json_names_the_md5_of_an_extract_found_up_to_date(geofabrik, files, tmp_cache, capsys):
+    """An extract already in the cache (copied there, or kept from before its MD5 was recorded) that matches
+    the published MD5 is verified against it: --json names that MD5, not null."""
+    import json
+
+    from corridor.cli import main
+
+    data = files["osm.pbf"].read_bytes()
+    md5 = hashlib.md5(data).hexdigest()
+    dest = tmp_cache / "geofabrik" / "armenia-latest.osm.pbf"
+    dest.parent.mkdir(parents=True)
+    dest.write_bytes(data)  # no .md5 record beside it
+    geofabrik.add("/asia/armenia-latest.osm.pbf.md5", Reply(body=md5.encode()))
+    assert main(["fetch", "osm", "--region", "ARM", "--json"]) == 0
+    (extract,) = json.loads(capsys.readouterr().out)["extracts"]
+    assert extract["md5"] == md5 and geofabrik.hits("/asia/armenia-latest.osm.pbf") == 0
+    assert osm.extract_md5(dest) == md5
+
+
 def test_checksum_memo_follows_content_not_mtime(tmp_path, tmp_cache):
     """An edit that keeps size and mtime (``cp -p``, ``rsync -t``) gets its own MD5 (issue 15 §6)."""
     import hashlib

@@ -18,6 +18,7 @@ True
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import logging
@@ -296,6 +297,9 @@ def fetch_geofabrik(region: str | Iterable[str] | None = "caucasus", *,
         have = sidecar.read_text().strip() if sidecar.is_file() and dest.is_file() else None
         if dest.is_file() and have is None:
             have = file_md5(dest)
+            if have == md5:  # verified now: record it, as after a download (extract_md5)
+                with contextlib.suppress(OSError):  # a read-only cache still serves the extract
+                    sidecar.write_text(md5)
         if have == md5:
             log.info("%s is up to date", dest)
             out.append(dest)
