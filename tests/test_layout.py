@@ -1,4 +1,5 @@
-"""The package layout: stage order, no import cycles, imports at the top.
+"""The package layout: stage order, no import cycles, imports at the top; ``import corridor`` imports
+nothing heavy.
 
 The stage order is read from DESIGN.md (the table between the ``stage-order``
 markers), so the document and this test cannot drift apart.
@@ -8,6 +9,8 @@ from __future__ import annotations
 
 import ast
 import re
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -169,3 +172,11 @@ def test_evaluate_is_a_function_in_both_access_orders(order: str) -> None:
     )
     code = f"{first}; import corridor as c; assert callable(c.evaluate), type(c.evaluate)"
     subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT)
+
+
+# ------------------------------------------------------------------ the top-level namespace
+def test_import_does_no_io():
+    code = ("import sys, corridor; heavy = [m for m in ('geopandas','rasterio','osmnx','requests') "
+            "if m in sys.modules]; print(heavy)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"

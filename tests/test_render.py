@@ -1,4 +1,8 @@
-"""corridor.cli._render: untrusted names print literally in the terminal tables (issue 15)."""
+"""corridor.cli._render: untrusted names print literally in the terminal tables (issue 15).
+
+Payloads and hostile routes come from tests/_maproutes.py; ``catalogue`` (module scope) evaluates the
+built-in catalogue once for the table-width tests; the last test runs ``corridor compare``.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +12,7 @@ import re
 import pytest
 from _maproutes import CONTROL, PAYLOADS, expected_text, hostile
 
-from corridor.cli import _render
+from corridor.cli import _render, main
 
 
 def _console():
@@ -338,3 +342,14 @@ def test_published_figures_read_as_written(catalogue):
     # without the metrics the column names still read as labels, not slugs
     flat = _flat(_render_at(table, None, 100))
     assert "published_" not in flat and "meghri_section" not in flat
+
+
+# ------------------------------------------------------------------ through the command
+def test_terminal_output_is_cleaned(tmp_path, capsys, monkeypatch):
+    f = tmp_path / "evil.toml"
+    f.write_text('[scenario]\nname = "evil\\u001b[31m red [bold]x[/bold]"\nslug = "evil"\nmode = "rail"\n'
+                 'waypoints = ["Yeraskh", "Sadarak"]\n', encoding="utf-8")
+    monkeypatch.setenv("COLUMNS", "200")
+    assert main(["compare", str(f), "--network", "none", "--out", str(tmp_path / "o")]) == 0
+    out = capsys.readouterr().out
+    assert "\x1b[31m" not in out and "[bold]x[/bold]" in out
