@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import numpy as np
 import pytest
+from _cli import one_error_line
 from _maproutes import PAYLOADS, XSS, sample
 
 from corridor._errors import InvalidInputError
@@ -254,6 +256,36 @@ def test_cli_map_errors(tmp_path, capsys):
     assert main(["map", str(toml), "--basemap", "bing", "--out", str(tmp_path / "m.html")]) == 2
     assert "basemap" in capsys.readouterr().err
     assert not (tmp_path / "m.html").exists()
+
+
+def test_cli_map_checks_out_before_any_work(tmp_path, capsys, monkeypatch):
+    """`corridor map -o` naming a folder, a file under a file or an unwritable folder fails at once in one
+    line, before any scenario is routed (not after the routing and evaluation), and writes nothing."""
+    import os
+
+    import corridor.cli._outputset as outputset
+    import corridor.cli.maps as cli_maps
+    from corridor.cli import main
+
+    routed = []
+    monkeypatch.setattr(cli_maps, "_scenarios", lambda names: routed.append(names) or [])
+    folder = tmp_path / "maps"
+    folder.mkdir()
+    assert main(["map", "yeraskh-sadarak", "--network", "none", "-o", str(folder)]) == 2
+    assert "is a folder, not a file" in one_error_line(capsys)
+    assert list(folder.iterdir()) == []
+    (tmp_path / "notes.txt").write_text("keep me")
+    assert main(["map", "yeraskh-sadarak", "-o", str(tmp_path / "notes.txt" / "m.html")]) == 2
+    assert "is a file" in one_error_line(capsys)
+    assert (tmp_path / "notes.txt").read_text() == "keep me"
+    real = os.access
+    monkeypatch.setattr(outputset.os, "access",  # the folder can be listed, not written
+                        lambda p, mode: False if Path(p) == folder and mode & os.W_OK else real(p, mode))
+    assert main(["map", "yeraskh-sadarak", "-o", str(folder / "m.html")]) == 2
+    assert "not writable" in one_error_line(capsys)
+    assert main(["map", "yeraskh-sadarak", "-o", str(folder / "sub" / "m.html")]) == 2
+    assert "not writable" in one_error_line(capsys)
+    assert list(folder.iterdir()) == [] and routed == []
 
 
 # ------------------------------------------------------------------ hostile text (issue 15)

@@ -52,7 +52,7 @@ from corridor.cli._json import json_text
 log = logging.getLogger(__name__)
 
 __all__ = ["MANIFEST", "OUTPUT_FILES", "SENSITIVITY_FILE", "SET_FILES", "STAGING_PREFIX", "SWEEP_FILES",
-           "check_out_dir", "clean_stale_staging", "read_manifest", "sha256_file", "staged_output"]
+           "check_out_dir", "check_out_file", "clean_stale_staging", "read_manifest", "sha256_file", "staged_output"]
 
 #: Files written by ``corridor compare`` (in this order); ``published.csv`` is the modelled-vs-published
 #: table (:func:`corridor.evaluation.published.published_table`).
@@ -109,15 +109,56 @@ def check_out_dir(out: str | Path, names: Sequence[str] = ()) -> Path:
                               "or fix its permissions")
         _check_targets(p, [*names, MANIFEST] if names else ())
         return p
+    _check_creatable(p, f"cannot create --out {str(p)!r}", "choose another --out folder")
+    return p
+
+
+def check_out_file(out: str | Path) -> Path:
+    """Validate an output file (``corridor map --out``) before any work: not a folder, its folder writable.
+
+    The folder of the file may be missing: the nearest existing folder above it
+    must then be writable (the missing ones are created when the file is written).
+
+    Raises
+    ------
+    OutputError
+        ``out`` is a folder, lies under a file, or its folder (or the nearest
+        existing one above it, if it must be created) is not writable.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> base = pathlib.Path(tempfile.mkdtemp())
+    >>> check_out_file(base / "new" / "map.html") == base / "new" / "map.html"
+    True
+    >>> check_out_file(base)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    corridor._errors.OutputError: --out ... is a folder, not a file; give the name of the file to write, e.g. ...
+    """
+    p = Path(out)
+    if p.is_dir():
+        raise OutputError(f"--out {str(p)!r} is a folder, not a file; give the name of the file to write, "
+                          f"e.g. {str(p / 'map.html')!r}")
+    folder = p.absolute().parent
+    if folder.is_dir():
+        if not _writable(folder):
+            raise OutputError(f"cannot write --out {str(p)!r}: its folder {str(folder)!r} is not writable; "
+                              "choose another --out file or fix the folder's permissions")
+        return p
+    _check_creatable(p, f"cannot write --out {str(p)!r}", "choose another --out file")
+    return p
+
+
+def _check_creatable(p: Path, problem: str, remedy: str) -> None:
+    """The missing folders above ``p`` can be created: the nearest existing path above it is a writable folder."""
     parent = p.absolute().parent
     while not parent.exists():
         parent = parent.parent
     if not parent.is_dir():
-        raise OutputError(f"cannot create --out {str(p)!r}: {str(parent)!r} is a file; give a folder path")
+        raise OutputError(f"{problem}: {str(parent)!r} is a file; give a folder path")
     if not _writable(parent):
-        raise OutputError(f"cannot create --out {str(p)!r}: {str(parent)!r} is not writable; "
-                          "choose another --out folder")
-    return p
+        raise OutputError(f"{problem}: {str(parent)!r} is not writable; {remedy}")
 
 
 def _check_targets(out: Path, names: Iterable[str]) -> None:

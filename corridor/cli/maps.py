@@ -15,6 +15,7 @@ import typer
 from corridor import scenarios
 from corridor._errors import InvalidInputError
 from corridor.cli._json import JsonFlag, echo_json
+from corridor.cli._outputset import check_out_file
 from corridor.evaluation.metrics import evaluate
 from corridor.network.core import load_network
 from corridor.outputs.maps import BASEMAPS, route_map, save_map
@@ -58,13 +59,16 @@ def map_command(names: list[str], out: Path, *, basemap: str = "auto", network: 
     """Build the routes of scenarios (names, slugs or TOML files) and save their offline map.
 
     Returns the written path, the routes and their metrics. Raises the library's
-    errors for unknown scenarios, bad basemaps or unwritable outputs.
+    errors for unknown scenarios, bad basemaps or unwritable outputs; ``out`` is
+    checked before any work (:func:`corridor.cli._outputset.check_out_file`), so
+    a folder or an unwritable place fails at once, not after routing.
     """
 
     if basemap not in BASEMAPS:
         raise InvalidInputError(f"unknown basemap {basemap!r}; choose one of {', '.join(BASEMAPS)}")
     if not names:
         raise InvalidInputError("give at least one scenario name, slug or TOML file")
+    check_out_file(out)
     net: Any = network
     if network == "none":
         net = None
