@@ -104,6 +104,31 @@ def test_sweep_json_and_a_later_sweep_replaces_the_whole_set(tmp_path: Path,
     assert _strict_json(capsys.readouterr().out)["summary"] is None
 
 
+def test_disk_full_while_writing_the_sweep_is_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """An OSError while sweep.parquet is written (a full disk) is one line and exit 2, as for every output set:
+    the earlier set stays as it was."""
+    import errno
+
+    import geopandas as gpd
+
+    out = tmp_path / "out"
+    args = ["sweep", "yeraskh-sadarak", "--vary", "rail_border_dwell_h=1", "--network", "none", "--workers", "1",
+            "--out", str(out)]
+    assert main(args) == 0
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+
+    def full(self: Any, path: Any, *a: Any, **k: Any) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device", str(path))
+
+    monkeypatch.setattr(gpd.GeoDataFrame, "to_parquet", full)
+    capsys.readouterr()
+    assert main(args) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("corridor: error: ") and "No space left on device" in err[0]
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+
+
 @pytest.mark.parametrize("spec", ["max_grade", "nope=1:2:1", "max_grade=5:1:1", "unit_cost.gold=1,2"])
 def test_bad_vary(tmp_path: Path, spec: str, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["sweep", "gyumri-kars", "--vary", spec, "--out", str(tmp_path)]) == 2

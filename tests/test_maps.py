@@ -288,6 +288,35 @@ def test_cli_map_checks_out_before_any_work(tmp_path, capsys, monkeypatch):
     assert list(folder.iterdir()) == [] and routed == []
 
 
+def test_cli_map_disk_full_is_one_line(tmp_path, capsys, monkeypatch):
+    """An OSError while the map is written (a full disk) is one line and exit 2, not a traceback; the earlier
+    map is left as it was. A bug in the writer (a TypeError) still shows its traceback."""
+    import errno
+
+    import corridor.cli.maps as cli_maps
+    from corridor.cli import main
+
+    out = tmp_path / "m.html"
+    out.write_text("earlier map")
+
+    def full(path, m, **k):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(cli_maps, "save_map", full)
+    args = ["map", "yeraskh-sadarak", "--no-metrics", "--network", "none", "--basemap", "none", "-o", str(out)]
+    assert main(args) == 2
+    line = one_error_line(capsys)
+    assert "No space left on device" in line and str(out) in line
+    assert out.read_text() == "earlier map"
+
+    def bug(path, m, **k):
+        raise TypeError("save_map() got an unexpected keyword argument")
+
+    monkeypatch.setattr(cli_maps, "save_map", bug)
+    with pytest.raises(TypeError, match="unexpected keyword"):
+        main(args)
+
+
 # ------------------------------------------------------------------ hostile text (issue 15)
 @pytest.fixture(scope="module")
 def plain_map(tmp_path_factory):

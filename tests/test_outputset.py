@@ -8,6 +8,7 @@ failed write or move leaves the earlier set; signals held during the commit). ``
 
 from __future__ import annotations
 
+import errno
 import json
 import logging
 import os
@@ -201,6 +202,68 @@ def test_failure_while_writing_leaves_nothing(tmp_path, capsys, monkeypatch):
     one_error_line(capsys)
     assert [p.name for p in existing.iterdir()] == ["summary.csv"]
     assert (existing / "summary.csv").read_text() == "old"  # not replaced by a half-finished run
+
+
+@pytest.mark.parametrize("command", [[*SMALL, "--dem-samples", "0"],
+                                     ["route", "Yeraskh", "Sadarak", "--network", "none", "--dem-samples", "0"]],
+                         ids=["compare", "route"])
+def test_disk_full_while_writing_is_one_line(command, tmp_path, capsys, monkeypatch):
+    """A plain OSError of a writer (the disk fills up while profiles.png is drawn) is one line and exit 2, not
+    a traceback; the earlier set stays as it was, a folder the run created goes again."""
+    from corridor.outputs import charts
+
+    def full(*a, **k):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    out = tmp_path / "o"
+    assert main([*command, "--out", str(out)]) == 0
+    capsys.readouterr()
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    monkeypatch.setattr(charts, "profiles_png", full)
+    assert main([*command, "--out", str(out)]) == 2
+    line = one_error_line(capsys)
+    assert "No space left on device" in line and str(out) in line
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before  # no staging folder left either
+    fresh = tmp_path / "fresh"
+    assert main([*command, "--out", str(fresh / "o")]) == 2
+    assert "No space left on device" in one_error_line(capsys)
+    assert not fresh.exists()
+
+
+def test_folder_creation_failing_at_the_commit_is_one_line(tmp_path, capsys, monkeypatch):
+    """The folder the earlier set is moved aside into cannot be made (a full disk, too many links): one line,
+    exit 2, the earlier set left as it was."""
+    out = tmp_path / "o"
+    with staged_output(out) as tmp:
+        (tmp / "summary.csv").write_text("first")
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    real = outputset.tempfile.mkdtemp
+
+    def no_aside(suffix=None, prefix=None, dir=None):
+        if prefix is not None and prefix.endswith("old-"):
+            raise OSError(errno.EMLINK, "Too many links", str(out))
+        return real(suffix, prefix, dir)
+
+    monkeypatch.setattr(outputset.tempfile, "mkdtemp", no_aside)
+    assert main([*SMALL, "--dem-samples", "0", "--out", str(out)]) == 2
+    line = one_error_line(capsys)
+    assert "Too many links" in line and "left as they were" in line
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+
+
+def test_a_bug_while_writing_keeps_its_traceback(tmp_path, capsys, monkeypatch):
+    """Only failures of the file system become one line: a bug in a writer (a TypeError) reaches the user
+    with its traceback, and still leaves nothing half-written."""
+    from corridor.outputs import charts
+
+    def bug(*a, **k):
+        raise TypeError("profiles_png() got an unexpected keyword argument 'dpi'")
+
+    monkeypatch.setattr(charts, "profiles_png", bug)
+    out = tmp_path / "o"
+    with pytest.raises(TypeError, match="unexpected keyword"):
+        main([*SMALL, "--dem-samples", "0", "--out", str(out)])
+    assert not out.exists()
 
 
 def test_output_set_is_replaced_as_a_whole(tmp_path, capsys):

@@ -44,7 +44,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from corridor._errors import OutputError
+from corridor._errors import CorridorError, OutputError
 from corridor._files import file_hexdigest, missing_folders, remove_folders
 from corridor._version import __version__
 from corridor.cli._json import json_text
@@ -52,7 +52,7 @@ from corridor.cli._json import json_text
 log = logging.getLogger(__name__)
 
 __all__ = ["MANIFEST", "OUTPUT_FILES", "SENSITIVITY_FILE", "SET_FILES", "STAGING_PREFIX", "SWEEP_FILES",
-           "check_out_dir", "check_out_file", "clean_stale_staging", "read_manifest", "sha256_file", "staged_output"]
+           "check_out_dir", "check_out_file", "clean_stale_staging", "os_error_text", "read_manifest", "sha256_file", "staged_output"]
 
 #: Files written by ``corridor compare`` (in this order); ``published.csv`` is the modelled-vs-published
 #: table (:func:`corridor.evaluation.published.published_table`).
@@ -76,6 +76,21 @@ STAGING_PREFIX = ".corridor-tmp-"
 #: A staging folder whose process cannot be confirmed alive is removed once it is this old (s);
 #: one whose process (on this host) has ended is removed at once.
 STALE_STAGING_S = 3600.0
+
+
+def os_error_text(exc: OSError) -> str:
+    """What an :class:`OSError` says, for one line of an error message: its reason and the file it names.
+
+    >>> import errno
+    >>> os_error_text(OSError(errno.ENOSPC, "No space left on device", "/out/map.html"))
+    "No space left on device: '/out/map.html'"
+    >>> os_error_text(OSError("quota exceeded"))
+    'quota exceeded'
+    """
+    text = exc.strerror or str(exc) or type(exc).__name__
+    if isinstance(exc.filename, str | bytes | os.PathLike):
+        text += f": {os.fsdecode(exc.filename)!r}"
+    return text
 
 
 def _writable(path: Path) -> bool:
@@ -478,15 +493,22 @@ def staged_output(out: str | Path, *, provenance: dict[str, Any] | None = None) 
         raise OutputError(f"cannot write to --out {str(out)!r}: {exc.strerror or exc}; "
                           "choose a writable folder") from exc
     try:
-        yield tmp
-        names = sorted(p.name for p in tmp.iterdir() if p.name != MANIFEST and p.is_file() and not p.is_symlink())
-        foreign = [n for n in names if n not in SET_FILES]
-        if foreign:  # a later set could not remove them: every file of a set must be one of SET_FILES
-            raise OutputError(f"cannot write {', '.join(map(repr, foreign))} into --out {str(out)!r} as part of "
-                              "an output set: not a file name of corridor's output sets")
-        _check_targets(out, [*names, MANIFEST])
-        (tmp / MANIFEST).write_text(json_text(_manifest(tmp, names, provenance)) + "\n", encoding="utf-8")
-        _commit(out, tmp, [*names, MANIFEST])
+        try:
+            yield tmp
+            names = sorted(p.name for p in tmp.iterdir()
+                           if p.name != MANIFEST and p.is_file() and not p.is_symlink())
+            foreign = [n for n in names if n not in SET_FILES]
+            if foreign:  # a later set could not remove them: every file of a set must be one of SET_FILES
+                raise OutputError(f"cannot write {', '.join(map(repr, foreign))} into --out {str(out)!r} as part "
+                                  "of an output set: not a file name of corridor's output sets")
+            _check_targets(out, [*names, MANIFEST])
+            (tmp / MANIFEST).write_text(json_text(_manifest(tmp, names, provenance)) + "\n", encoding="utf-8")
+            _commit(out, tmp, [*names, MANIFEST])
+        except OSError as exc:  # writing a file (disk full, quota, I/O error) or preparing the commit
+            if isinstance(exc, CorridorError):  # OutputError, a DataFileError of an input: said already
+                raise
+            raise OutputError(f"cannot write the output files into --out {str(out)!r}: {os_error_text(exc)}; "
+                              "the earlier files there were left as they were") from exc
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         remove_folders(created)

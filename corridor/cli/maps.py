@@ -13,9 +13,9 @@ from typing import Annotated, Any
 import typer
 
 from corridor import scenarios
-from corridor._errors import InvalidInputError
+from corridor._errors import CorridorError, InvalidInputError, OutputError
 from corridor.cli._json import JsonFlag, echo_json
-from corridor.cli._outputset import check_out_file
+from corridor.cli._outputset import check_out_file, os_error_text
 from corridor.evaluation.metrics import evaluate
 from corridor.network.core import load_network
 from corridor.outputs.maps import BASEMAPS, route_map, save_map
@@ -61,7 +61,8 @@ def map_command(names: list[str], out: Path, *, basemap: str = "auto", network: 
     Returns the written path, the routes and their metrics. Raises the library's
     errors for unknown scenarios, bad basemaps or unwritable outputs; ``out`` is
     checked before any work (:func:`corridor.cli._outputset.check_out_file`), so
-    a folder or an unwritable place fails at once, not after routing.
+    a folder or an unwritable place fails at once, not after routing. An
+    :class:`OSError` while the map is written (a full disk) is an :class:`OutputError`.
     """
 
     if basemap not in BASEMAPS:
@@ -79,7 +80,14 @@ def map_command(names: list[str], out: Path, *, basemap: str = "auto", network: 
     routes = [sc.route(network=net) for sc in scs]
     mets = [evaluate(r) for r in routes] if metrics else []
     m = route_map(routes, metrics=mets or None, basemap=basemap)
-    return MapResult(save_map(out, m), routes, mets)
+    try:
+        path = save_map(out, m)
+    except OSError as exc:  # writing the file (disk full, quota, I/O error)
+        if isinstance(exc, CorridorError):  # OutputError: said already
+            raise
+        raise OutputError(f"cannot write the map to --out {str(out)!r}: {os_error_text(exc)}; "
+                          "the file there was left as it was") from exc
+    return MapResult(path, routes, mets)
 
 
 def register(app: Any) -> None:

@@ -44,7 +44,7 @@ import typer
 
 from corridor import scenarios as sc
 from corridor import settings
-from corridor._errors import OutputError, ParameterError
+from corridor._errors import ParameterError
 from corridor._text import write_csv
 from corridor.batch import connect, route_and_evaluate_many, variant_grid
 from corridor.cli._json import JsonFlag, echo_json
@@ -218,15 +218,10 @@ def run_sweep(names: Sequence[str], vary: Mapping[str, str], out: Path, *, worke
     prov = {"command": "sweep", "scenarios": [s.name for s in scens], "vary": dict(vary), "network": spec,
             "rank_by": rank_by, "variants": len(grid), "evaluations": len(items)}
     names_written = [SWEEP_FILES[0]] if summary is None else list(SWEEP_FILES)
-    try:
-        with staged_output(out, provenance=prov) as tmp:
-            gdf.to_parquet(tmp / SWEEP_FILES[0])
-            if summary is not None:
-                write_csv(summary, tmp / SWEEP_FILES[1])
-    except OutputError:
-        raise
-    except OSError as exc:
-        raise OutputError(f"cannot write the sweep to {out}: {exc}; choose a writable --out folder") from exc
+    with staged_output(out, provenance=prov) as tmp:  # a failed write is an OutputError, nothing replaced
+        gdf.to_parquet(tmp / SWEEP_FILES[0])
+        if summary is not None:
+            write_csv(summary, tmp / SWEEP_FILES[1])
     return SweepResult(gdf, summary, prov, [out / n for n in [*names_written, MANIFEST]])
 
 
