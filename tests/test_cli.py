@@ -87,3 +87,15 @@ def test_keyboard_interrupt_inside_typer_is_exit_130(tmp_path, capsys, monkeypat
     monkeypatch.setattr(commands, "run_compare", stop)  # the name the compare command calls
     assert main([*SMALL, "--out", str(tmp_path / "o")]) == 130
     assert capsys.readouterr().err == "corridor: interrupted\n"
+
+
+def test_stdout_closed_early_stops_quietly():
+    """`corridor list places --json | head -c 0`: the reader closes the pipe before the command writes; the
+    command stops with exit 1 and nothing on stderr, not a BrokenPipeError traceback."""
+    proc = subprocess.Popen([sys.executable, "-m", "corridor.cli", "list", "places", "--all-places", "--json"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.close()  # as `head` does once it has what it wants: every later write fails
+    err = proc.stderr.read().decode()
+    assert proc.wait(timeout=120) == 1, err
+    assert "Traceback" not in err and "BrokenPipe" not in err, err
