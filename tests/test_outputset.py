@@ -439,6 +439,35 @@ def test_dead_staging_folders_are_removed(tmp_path):
                      "corridor-manifest.json"}
 
 
+@pytest.mark.parametrize("finished", [False, True])
+def test_a_commit_killed_midway_gets_the_earlier_set_back(tmp_path, finished):
+    """``kill -9`` while a set replaces another: the earlier manifest and files sit in the dead run's
+    ``old-`` staging folder. If no manifest is in the folder the commit did not finish, and the next run
+    puts the earlier set back (and then replaces it as a whole) instead of deleting it; if the new
+    manifest is in, the new set is whole and the earlier files are only leftovers."""
+    out = tmp_path / "o"
+    with pipeline.staged_output(out) as tmp:
+        for name in ("summary.csv", "map.html"):
+            (tmp / name).write_text(f"first {name}")
+    earlier = {p.name: p.read_bytes() for p in out.iterdir()}
+    done = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    aside = out / f".corridor-tmp-{int(done.stdout)}.{outputset._HOST}.old-abc"
+    aside.mkdir()
+    for name in ("corridor-manifest.json", "summary.csv"):  # moved aside, then the process was killed
+        os.replace(out / name, aside / name)
+    (out / "summary.csv").write_text("second summary.csv")  # one new file was already in
+    (aside / "notes.txt").write_text("not a name of corridor's: never moved")
+    if finished:
+        (out / "corridor-manifest.json").write_text("{}")
+    outputset.clean_stale_staging(out)
+    assert not aside.exists()
+    now = {p.name: p.read_bytes() for p in out.iterdir()}
+    if finished:
+        assert now["summary.csv"] == b"second summary.csv" and now["corridor-manifest.json"] == b"{}"
+    else:
+        assert now == earlier
+
+
 def test_signal_during_the_commit_waits_for_it(tmp_path, monkeypatch):
     """A signal arriving while the set is being moved in is held until the set is complete."""
     from corridor.cli import commands as cli

@@ -308,6 +308,30 @@ def _pid_alive(pid: int) -> bool:
     return True
 
 
+def _restore_earlier_set(out: Path, aside: Path) -> None:
+    """Put back the earlier set's files that a commit killed midway (``kill -9``) had moved ``aside``.
+
+    The commit moves the earlier manifest aside first and the new one in last, so ``out`` without a
+    manifest means the commit did not finish: the earlier files go back (over any new file of the same
+    name). With a manifest in ``out`` the new set is whole and the earlier files are only leftovers.
+    Only regular files with corridor's own names are moved (:data:`SET_FILES`)."""
+    if os.path.lexists(out / MANIFEST):
+        return
+    back = []
+    for name in sorted(SET_FILES | {MANIFEST}):
+        src = aside / name
+        try:
+            if not stat.S_ISREG(os.lstat(src).st_mode):
+                continue
+            os.replace(src, out / name)
+        except OSError:
+            continue
+        back.append(name)
+    if back:
+        log.warning("restored the earlier output set in %s (%s): a run was killed while replacing it",
+                    out, ", ".join(back))
+
+
 def clean_stale_staging(out: Path, *, max_age_s: float = STALE_STAGING_S) -> list[Path]:
     """Remove staging folders of earlier runs in ``out`` that can no longer finish.
 
@@ -340,6 +364,8 @@ def clean_stale_staging(out: Path, *, max_age_s: float = STALE_STAGING_S) -> lis
             continue
         dead = bool(m and m.group(2) == _HOST and not _pid_alive(int(m.group(1))))
         if dead or now - st.st_mtime > max_age_s:
+            if e.name[m.end():].startswith("old-") if m else False:
+                _restore_earlier_set(out, Path(e.path))
             shutil.rmtree(e.path, ignore_errors=True)
             if not os.path.lexists(e.path):
                 log.info("removed the staging folder %s of an earlier run that did not finish", e.path)
