@@ -6,7 +6,7 @@ Usage::
 
 Uses ``data/demo/demo_network.osm.pbf``: a tiny SYNTHETIC file (invented
 straight lines, not OpenStreetMap; see ``data/demo/README.md``). For real data
-download a Geofabrik extract (``corridor fetch osm armenia``) and pass its path
+download a Geofabrik extract (``corridor fetch osm --region armenia``) and pass its path
 instead. Writes ``demo_route.gpkg`` and ``demo_route.geojson`` to OUTPUT_FOLDER
 (default: a new temporary folder).
 """
