@@ -99,3 +99,12 @@ def test_stdout_closed_early_stops_quietly():
     err = proc.stderr.read().decode()
     assert proc.wait(timeout=120) == 1, err
     assert "Traceback" not in err and "BrokenPipe" not in err, err
+
+
+@pytest.mark.parametrize("argv", [[], ["fetch"]])
+def test_no_command_prints_the_help_and_no_empty_error(argv, capsys):
+    """`corridor` or `corridor fetch` alone: the help, exit 0, not the help followed by an empty
+    "corridor: error:" line and exit 2."""
+    assert main(argv) == 0
+    out, err = capsys.readouterr()
+    assert "Usage" in out and "error" not in err

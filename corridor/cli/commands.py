@@ -426,6 +426,8 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         return _stop_line(int(signal.SIGINT))
     except Exception as exc:
+        if type(exc).__name__ == "NoArgsIsHelpError":  # `corridor`, `corridor fetch`: the help was asked for
+            return 0
         # click-style usage errors (typer may vendor click): one line, exit 2
         if hasattr(exc, "format_message") and hasattr(exc, "exit_code"):
             msg = _one_line(exc.format_message())
