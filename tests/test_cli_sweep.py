@@ -135,6 +135,16 @@ def test_bad_vary(tmp_path: Path, spec: str, capsys: pytest.CaptureFixture[str])
     assert "error" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize("spec", ["max_grade=0.0125", "max_grade=0.01,0.02"])
+def test_a_ratio_given_to_vary_max_grade_is_refused_before_tracing(tmp_path: Path, spec: str,
+                                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    """--vary max_grade takes per mille; 0.0125 (the ratio of route --max-grade) used to run as 0.0125 per
+    mille and fail with "the ruling grade 0.0125 per mille cannot join ..." after tracing."""
+    assert main(["sweep", "gyumri-kars", "--vary", spec, "--network", "none", "--out", str(tmp_path / "o")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "looks like a ratio" in err[0] and "per mille" in err[0], err
+
+
 @pytest.fixture(scope="module")
 def cluster() -> Any:
     distributed = pytest.importorskip("distributed")

@@ -200,6 +200,9 @@ def run_sweep(names: Sequence[str], vary: Mapping[str, str], out: Path, *, worke
             mg = var.get("max_grade")
             if mg is not None and not 0 < mg < 1000:
                 raise ParameterError(f"--vary max_grade={mg}: give the grade in per mille (e.g. 10:25:2.5)")
+            if mg is not None and mg < 1:  # below 1 per mille no line is built: a ratio given by mistake
+                raise ParameterError(f"--vary max_grade={mg:g} looks like a ratio; --vary max_grade takes per mille "
+                                     f"(for {mg:g} give {mg * 1000:g}; `route --max-grade` takes the ratio)")
             key = (si, mg)
             if key not in variants:  # traced on a worker, once per (scenario, max_grade)
                 variants[key] = s if mg is None else dataclasses.replace(s, max_grade=mg / 1000.0)
