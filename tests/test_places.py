@@ -68,3 +68,23 @@ def test_border_between_needs_the_other_side_within_reach():
     assert border_between(44.51, 40.18) is None  # Yerevan, far from every other unit
     assert border_between(43.7374, 40.7299) == ("ARM", "TUR")  # Doğukapı, 0.9 km from Armenia
     assert border_between(43.7374, 40.7299, reach_m=500.0) is None
+
+
+def test_a_name_matching_places_in_two_countries_warns_which_was_taken(caplog):
+    """'Julfa' is a town in Nakhchivan and a town across the Araks in Iran: the lookup takes the first and
+    says so, naming the other and how to choose (it used to log this only at INFO, unseen without -v);
+    a name with its country, or one that matches one country's places, is quiet."""
+    import logging
+
+    from corridor.data.places import lookup
+
+    with caplog.at_level(logging.INFO, logger="corridor.data.places"):
+        p = lookup("Julfa")
+    warned = [r for r in caplog.records if r.levelno == logging.WARNING]
+    assert len(warned) == 1 and "Julfa, IR" in warned[0].getMessage() and "', CC'" in warned[0].getMessage()
+    assert p.country == "AZ"
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="corridor.data.places"):
+        assert lookup("Julfa, IR").country == "IR"
+        lookup("Meghri")
+    assert not caplog.records

@@ -281,7 +281,12 @@ def lookup(name: str, country: str | None = None) -> Place:
     """
     found = candidates(name, country)
     if found:
-        if len({(p.country, p.name) for p in found}) > 1:
+        if len({p.country for p in found}) > 1:  # places in other countries: say which was taken
+            others = ", ".join(sorted({f"{p.name}, {p.country}" for p in found[1:] if p.country != found[0].country}))
+            log.warning("%r matches places in %d countries; using %s (%s, %s), not %s. Add ', CC' to the name "
+                        "(or pass country=) to choose.", name, len({p.country for p in found}), found[0].name,
+                        found[0].country, found[0].kind, others)
+        elif len({(p.country, p.name) for p in found}) > 1:
             log.info("%r matches %d places; using %s (%s). Pass country= to choose.",
                      name, len(found), found[0].name, found[0].country)
         return found[0]
