@@ -108,3 +108,12 @@ def test_no_command_prints_the_help_and_no_empty_error(argv, capsys):
     assert main(argv) == 0
     out, err = capsys.readouterr()
     assert "Usage" in out and "error" not in err
+
+
+@pytest.mark.parametrize(("argv", "where"), [(["compare", "--bogus"], "corridor compare --help"),
+                                             (["map"], "corridor map --help"),
+                                             (["--bogus"], "corridor --help")])
+def test_a_usage_error_points_at_the_help_of_its_own_command(argv, where, capsys):
+    assert main(argv) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("corridor: error: ") and f"(see `{where}`)" in err[0], err

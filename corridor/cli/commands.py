@@ -431,7 +431,9 @@ def main(argv: list[str] | None = None) -> int:
         # click-style usage errors (typer may vendor click): one line, exit 2
         if hasattr(exc, "format_message") and hasattr(exc, "exit_code"):
             msg = _one_line(exc.format_message())
-            sys.stderr.write(f"corridor: error: {msg} (see `corridor --help`)\n")
+            ctx = getattr(exc, "ctx", None)  # the (sub)command whose usage was wrong: point at its own help
+            where = str(getattr(ctx, "command_path", "") or "corridor")
+            sys.stderr.write(f"corridor: error: {msg} (see `{where} --help`)\n")
             return 2
         raise
     # without standalone mode typer *returns* exit codes: typer.Exit(n) from a command, and
