@@ -158,8 +158,8 @@ def tight(wins: list[Window], step: float) -> list[Window]:
 def meet_tight(z: np.ndarray, s: np.ndarray, ground: np.ndarray, weight: np.ndarray, coefficients: np.ndarray,
                pins: list[Window], wins: list[Window], max_grade: float) -> np.ndarray | None:
     """The grade line ``z`` (m at the uniform stations ``s``) moved to pass exactly through every tight
-    window ``pins`` (:func:`tight`) of the windows ``wins`` at its chainage, at least cost; None if it
-    need not or cannot be.
+    window ``pins`` (:func:`tight`) of the windows ``wins`` at its chainage, at least cost; ``z`` itself
+    (the same array) if it already does, None if it cannot be.
 
     The level grid of the design passes through the first tight window's level at its
     station, so a second one is met only to the nearest level, up to half a step off;
@@ -192,6 +192,8 @@ def meet_tight(z: np.ndarray, s: np.ndarray, ground: np.ndarray, weight: np.ndar
     [100.0, 100.6, 101.6, 102.6]
     >>> meet_tight(z, s, z, np.ones(4), c, wins[1:], wins[1:], 0.0125).round(2).tolist()  # b alone
     [100.0, 101.0, 102.0, 102.6]
+    >>> meet_tight(z, s, z, np.ones(4), c, wins[:1], wins[:1], 0.0125) is z  # a alone: met already
+    True
     """
     need: dict[int, float] = {}  # station -> the offset it must take
     for w in pins:
@@ -209,7 +211,7 @@ def meet_tight(z: np.ndarray, s: np.ndarray, ground: np.ndarray, weight: np.ndar
             if abs(need.setdefault(j, e) - e) > 1e-9:
                 return None
     if not need or max(abs(e) for e in need.values()) < 1e-9:
-        return None
+        return z
     lo = np.full(z.size, -np.inf)  # the offsets each station may take: within its windows, or no farther out
     hi = np.full(z.size, np.inf)
     for w in wins:

@@ -291,7 +291,8 @@ def design_grade_line(distance_m: Any, ground_m: Any, *, mode: str, max_grade: f
     weight[0] = weight[-1] = ds / 2
     if np.any(band_hi < band_lo):
         raise _discretised(g_max, ds)
-    cost, offs = _forward(gs, weight, z, band_lo, band_hi, k, model)
+    base, lstep = _grounds(gs, z)
+    cost, offs = _forward(base, lstep, weight, band_lo, band_hi, k, model)
     last = cost[offs[n]:offs[n] + band_hi[n] - band_lo[n] + 1]
     best = int(np.argmin(last))
     if not np.isfinite(last[best]):
@@ -299,20 +300,19 @@ def design_grade_line(distance_m: Any, ground_m: Any, *, mode: str, max_grade: f
     objective = float(last[best])
     lev = _dp.backtrack(cost, offs, band_lo, band_hi, k, int(band_lo[n]) + best)
     zf = z[lev]
-    pins = tight(wins, step)
-    moved = meet_tight(zf, s, gs, weight, model.coefficients(), pins, wins, g_max) if pins else None
-    if moved is None and pins and max(abs(float(np.interp(w.at_m if w.at_m is not None else s[w.station], s, zf))
-                                          - (w.lo + w.hi) / 2) for w in pins) > 1e-6:
+    # onto the joins the level grid misses (pins: the tight windows of the last grid above)
+    moved = meet_tight(zf, s, gs, weight, model.coefficients(), pins, wins, g_max) if pins else zf
+    if moved is None:
         log.info("vertical design: joins %s met to the nearest level and station only (the line could not be moved "
                  "onto them within the ruling grade and the level windows)", ", ".join(w.label for w in pins))
-    shift = np.zeros(n + 1) if moved is None else moved - zf  # onto joins the level grid misses (meet_tight)
-    zf = zf + shift
-    depth = gs - zf
-    if moved is not None:  # the objective of the line returned
+        moved = zf
+    shift = moved - zf
+    depth = gs - moved
+    if moved is not zf:  # the objective of the line returned
         objective = float(np.sum(model.costs(depth.astype(np.float32)) * weight))
+    zf = moved
     # what is built where, decided as the programme priced it (the same float32 depth); at grade within
     # half a level step counts as open line
-    base, lstep = _grounds(gs, z)
     kinds = _dp.cell_kinds(base, lstep, lev + shift / lstep, model.coefficients(), step / 2)
     cut = np.maximum(depth, 0.0)
     fill = np.maximum(-depth, 0.0)
@@ -407,16 +407,16 @@ def _grounds(gs: np.ndarray, z: np.ndarray) -> tuple[np.ndarray, float]:
     return (gs - z[0]) / step, step
 
 
-def _forward(gs: np.ndarray, weight: np.ndarray, z: np.ndarray, band_lo: np.ndarray, band_hi: np.ndarray,
+def _forward(base: np.ndarray, step: float, weight: np.ndarray, band_lo: np.ndarray, band_hi: np.ndarray,
              k: int, model: CostModel) -> tuple[np.ndarray, np.ndarray]:
-    """Cost-to-come per station over its band (flat float32 buffer and row starts).
+    """Cost-to-come per station over its band (flat float32 buffer and row starts); ``base`` and ``step``
+    as :func:`_grounds` gives them.
 
     Station costs and the recurrence over stations (a sliding-window minimum of the previous
     row per station) run in one compiled kernel, :func:`corridor.align._dp.forward`.
     """
     width = band_hi - band_lo + 1
     starts = np.concatenate([[0], np.cumsum(width)[:-1]])  # row i at starts[i]
-    base, step = _grounds(gs, z)
     cost = _dp.forward(base, step, weight, starts, band_lo, band_hi, k, model.coefficients())
     return cost, starts
 

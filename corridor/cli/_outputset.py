@@ -364,7 +364,7 @@ def clean_stale_staging(out: Path, *, max_age_s: float = STALE_STAGING_S) -> lis
             continue
         dead = bool(m and m.group(2) == _HOST and not _pid_alive(int(m.group(1))))
         if dead or now - st.st_mtime > max_age_s:
-            if e.name[m.end():].startswith("old-") if m else False:
+            if m and e.name[m.end():].startswith("old-"):  # a commit's aside folder
                 _restore_earlier_set(out, Path(e.path))
             shutil.rmtree(e.path, ignore_errors=True)
             if not os.path.lexists(e.path):
