@@ -29,6 +29,13 @@ scenarios (e.g. every cost variant of one ``max_grade``) are traced once, and
 all their variants are evaluated in the same task. A group larger than a chunk
 is traced by its own task and the evaluation chunks depend on that trace.
 
+Failed items. With ``errors="keep"``, an item whose scenario cannot be traced
+or whose route cannot be evaluated (a :class:`~corridor.CorridorError`, e.g. a
+ruling grade that cannot join two waypoints) comes back as a :class:`Failure`
+in place of its metrics, and the other items are still evaluated; the default
+``errors="raise"`` raises the first such error. A bug (any other exception)
+always raises.
+
 Fault tolerance is Dask's: tasks lost with a dead worker are recomputed on the
 survivors (tracing and evaluation are pure, so a recomputed task gives the
 same result), and results are keyed by input position, so nothing is lost or
@@ -44,7 +51,7 @@ Examples
 
 from __future__ import annotations
 
-import itertools
+import importlib
 import logging
 import math
 import os
@@ -52,7 +59,8 @@ import threading
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Literal
 
 from corridor import scenarios, settings
 from corridor._errors import (
@@ -66,13 +74,14 @@ from corridor.evaluation.metrics import evaluate
 from corridor.network.core import as_network
 from corridor.route import Route
 from corridor.terrain.profiles import DEM
+from corridor.variants import parse_range, variant_grid
 
 if TYPE_CHECKING:
     from distributed import Client
 
 log = logging.getLogger(__name__)
 
-__all__ = ["connect", "evaluate_many", "parse_range", "route_and_evaluate_many", "variant_grid", "worker_stats"]
+__all__ = ["Failure", "connect", "evaluate_many", "parse_range", "route_and_evaluate_many", "variant_grid", "worker_stats"]
 
 # Per-process state: what the local-process initializer received, DEMs and networks
 # opened from references (one per worker process), and counters (see worker_stats).
@@ -95,61 +104,35 @@ def _require_dask() -> Any:
     return distributed
 
 
-def parse_range(spec: str) -> list[float]:
-    """Parse ``"start:stop:step"`` (inclusive) or ``"a,b,c"`` into floats.
+@dataclass(frozen=True)
+class Failure:
+    """An item that could not be traced or evaluated (``errors="keep"``).
 
-    >>> parse_range("10:25:2.5")
-    [10.0, 12.5, 15.0, 17.5, 20.0, 22.5, 25.0]
-    >>> parse_range("1,2.5")
-    [1.0, 2.5]
+    Attributes
+    ----------
+    error : CorridorError
+        The error raised on the worker; ``str(failure)`` is its message.
+    stage : {"trace", "evaluate"}
+        Where it was raised: tracing the scenario, or evaluating the route.
+
+    Examples
+    --------
+    >>> from corridor import NoFeasibleAlignment
+    >>> f = Failure(NoFeasibleAlignment("no line"), "trace")
+    >>> str(f), f.kind
+    ('no line', 'NoFeasibleAlignment')
     """
-    text = str(spec).strip()
-    try:
-        if ":" in text:
-            parts = [float(p) for p in text.split(":")]
-            if len(parts) != 3:
-                raise ValueError
-            start, stop, step = parts
-            if not all(math.isfinite(v) for v in parts) or step <= 0 or stop < start:
-                raise ParameterError(
-                    f"range {spec!r} needs start <= stop and a positive step; write start:stop:step"
-                )
-            n = math.floor((stop - start) / step + 1e-9) + 1
-            if n > 100_000:
-                raise ParameterError(f"range {spec!r} gives {n} values; use a coarser step")
-            return [round(start + i * step, 12) for i in range(n)]
-        values = [float(p) for p in text.split(",") if p.strip()]
-    except ValueError as exc:
-        raise ParameterError(f"cannot read range {spec!r}; write start:stop:step or a,b,c") from exc
-    if not values or not all(math.isfinite(v) for v in values):
-        raise ParameterError(f"range {spec!r} has no finite values; write start:stop:step or a,b,c")
-    return values
 
+    error: CorridorError
+    stage: Literal["trace", "evaluate"]
 
-def variant_grid(vary: Mapping[str, str | Sequence[float]]) -> list[dict[str, float]]:
-    """The Cartesian product of parameter ranges, as a list of ``{name: value}`` dicts.
+    @property
+    def kind(self) -> str:
+        """The error's class name."""
+        return type(self.error).__name__
 
-    The number of combinations is checked before the grid is built: more than
-    ``corridor.settings.max_sweep_variants`` raises :class:`ParameterError`.
-
-    >>> variant_grid({"a": "1,2", "b": "0:1:0.5"})[:2]
-    [{'a': 1.0, 'b': 0.0}, {'a': 1.0, 'b': 0.5}]
-    """
-    if not vary:
-        return [{}]
-    names = list(vary)
-    values = [parse_range(v) if isinstance(v, str) else [float(x) for x in v] for v in vary.values()]
-    cap = settings.max_sweep_variants
-    if not isinstance(cap, int) or isinstance(cap, bool) or cap < 1:
-        raise ParameterError(f"corridor.settings.max_sweep_variants must be a whole number >= 1, got {cap!r} "
-                             "(or the environment variable CORRIDOR_MAX_SWEEP_VARIANTS)")
-    n = math.prod(len(v) for v in values)
-    if n > cap:
-        sizes = " x ".join(f"{k}={len(v)}" for k, v in zip(names, values, strict=True))
-        raise ParameterError(f"the parameter grid has {n:,} combinations ({sizes}), more than "
-                             f"corridor.settings.max_sweep_variants = {cap:,}; use coarser steps or fewer "
-                             "parameters, or raise that setting")
-    return [dict(zip(names, combo, strict=True)) for combo in itertools.product(*values)]
+    def __str__(self) -> str:
+        return str(self.error)
 
 
 # --------------------------------------------------------------------------- worker side
@@ -168,8 +151,8 @@ def worker_stats() -> dict[str, int]:
 
 
 def _is_ref(value: Any) -> bool:
-    """A reference (None, path, name, list of paths) rather than a loaded object."""
-    if value is None or isinstance(value, str | os.PathLike):
+    """A reference (None, a flag, path, name, list of paths) rather than a loaded object."""
+    if value is None or isinstance(value, bool | str | os.PathLike):
         return True
     return isinstance(value, list | tuple) and all(isinstance(v, str | os.PathLike) for v in value)
 
@@ -204,7 +187,24 @@ def _network_of(shared: Mapping[str, Any]) -> Any:
 def _trace(scenario: Any, shared: Mapping[str, Any]) -> Any:
     """Route one scenario with the network, DEM and trace parameters this process holds."""
     _STATS["traces"] += 1
-    return scenario.route(network=_network_of(shared), dem=_dem_of(shared), params=shared.get("params"))
+    try:
+        return scenario.route(network=_network_of(shared), dem=_dem_of(shared), params=shared.get("params"))
+    except CorridorError as exc:
+        if not shared.get("keep"):
+            raise
+        return Failure(exc, "trace")
+
+
+def _evaluate(route: Any, params: Any, shared: Mapping[str, Any]) -> Any:
+    """The route's metrics, or its Failure (that of its trace, or of this evaluation when failures are kept)."""
+    if isinstance(route, Failure):
+        return route
+    try:
+        return evaluate(route, dem=_dem_of(shared), params=params)
+    except CorridorError as exc:
+        if not shared.get("keep"):
+            raise
+        return Failure(exc, "evaluate")
 
 
 def _run_task(task: Mapping[str, Any], shared: Mapping[str, Any]) -> tuple[dict[int, Any], list[tuple[int, Any]]]:
@@ -218,8 +218,7 @@ def _run_task(task: Mapping[str, Any], shared: Mapping[str, Any]) -> tuple[dict[
     _STATS["tasks"] += 1
     traced = {g: _trace(s, shared) for g, s in task["trace"].items()}
     routes = {**task["routes"], **traced}
-    dem = _dem_of(shared)
-    pairs = [(i, evaluate(routes[g], dem=dem, params=p)) for g, work in task["work"] for i, p in work]
+    pairs = [(i, _evaluate(routes[g], p, shared)) for g, work in task["work"] for i, p in work]
     return traced, pairs
 
 
@@ -316,9 +315,36 @@ class _Inline:
 
 
 # --------------------------------------------------------------------------- drivers
+def _import_heavy() -> None:
+    """Import what the tasks' data and code need (corridor, geopandas) in this process."""
+    importlib.import_module("geopandas")
+    importlib.import_module("corridor.batch")
+
+
+def _register_imports(client: Any, distributed: Any) -> None:
+    """Have every worker, now or joining later, import corridor and geopandas as it starts.
+
+    A worker unpickles incoming task data on its event-loop thread while its
+    task thread runs; a first import of geopandas on both threads at once can
+    fail on one of them (Python's import-deadlock avoidance) and leave the
+    worker unable to read the scheduler's messages. Importing at start-up, in a
+    worker plugin, takes that race away, for a worker restarted after a crash too.
+    """
+
+    class CorridorImports(distributed.WorkerPlugin):  # type: ignore[misc]
+        name = "corridor-imports"
+        idempotent = True
+
+        def setup(self, worker: Any) -> None:
+            _import_heavy()
+
+    client.register_plugin(CorridorImports())
+
+
 def _drive_dask(client: Any, sources: list[Any], split: list[int], tasks: list[dict[str, Any]],
                 shared: dict[str, Any], routes: dict[int, Any], collect: Callable[[list[Any]], None]) -> None:
     distributed = _require_dask()
+    _register_imports(client, distributed)
     # heavy objects go to every worker once; references are opened once per worker
     ship = {k: v if _is_ref(v) else client.scatter(v, broadcast=True, hash=False) for k, v in shared.items()}
     traces = {g: client.submit(_trace, sources[g], ship, pure=False, retries=2) for g in split}
@@ -368,11 +394,14 @@ def route_and_evaluate_many(
     max_workers: int | None = None,
     progress: Callable[[int, int], None] | None = None,
     trace_params: CostParams | None = None,
+    errors: Literal["raise", "keep"] = "raise",
 ) -> list[tuple[Any, Any]]:
     """Like :func:`evaluate_many`, returning ``(route, metrics)`` pairs in input order.
 
     The route of a scenario item is the one traced on a worker (equal scenarios
     share one Route object); the route of a Route item is the item itself.
+    With ``errors="keep"``, a failed item's pair is ``(route, Failure)``, and
+    ``route`` is None when the trace failed.
 
     Examples
     --------
@@ -402,11 +431,14 @@ def route_and_evaluate_many(
         raise InvalidInputError(f"got {len(plist)} parameter sets for {len(items)} items; give one or one per item")
     if chunk is not None and int(chunk) < 1:
         raise ParameterError(f"chunk must be at least 1, got {chunk!r}")
+    if errors not in ("raise", "keep"):
+        raise ParameterError(f"errors must be 'raise' or 'keep', got {errors!r}")
     n_workers = _n_workers(client, max_workers)
     size = int(chunk) if chunk is not None else max(1, math.ceil(len(items) / (4 * n_workers)))
     group_of, sources, split, tasks = _plan(items, plist, size)
     needs_net = not all(isinstance(s, Route) for s in sources)
-    shared = {"dem": dem, "network": network if needs_net else None, "params": trace_params}
+    shared = {"dem": dem, "network": network if needs_net else None, "params": trace_params,
+              "keep": errors == "keep"}
     log.info("batch: %d evaluations, %d groups (%d to trace), %d tasks on %d worker(s)", len(items), len(sources),
              sum(not isinstance(s, Route) for s in sources), len(tasks) + len(split), n_workers)
     results: dict[int, Any] = {}
@@ -432,7 +464,7 @@ def route_and_evaluate_many(
     missing = [i for i in range(len(items)) if i not in results]
     if missing:  # pragma: no cover - defensive
         raise RuntimeError(f"batch lost results for items {missing[:10]}")
-    return [(routes[g], results[i]) for i, g in enumerate(group_of)]
+    return [(None if isinstance(routes[g], Failure) else routes[g], results[i]) for i, g in enumerate(group_of)]
 
 
 def evaluate_many(
@@ -446,6 +478,7 @@ def evaluate_many(
     max_workers: int | None = None,
     progress: Callable[[int, int], None] | None = None,
     trace_params: CostParams | None = None,
+    errors: Literal["raise", "keep"] = "raise",
 ) -> list[Any]:
     """Evaluate many routes or scenarios, in parallel, in input order.
 
@@ -476,10 +509,14 @@ def evaluate_many(
     trace_params : CostParams, optional
         Unit costs the scenarios' alignments are optimised with (see the module
         docstring). Default: ``params`` when it is one set, else the defaults.
+    errors : {"raise", "keep"}
+        ``"raise"`` (default): the first :class:`~corridor.CorridorError` of a
+        trace or an evaluation is raised. ``"keep"``: that item gets a
+        :class:`Failure` in place of its metrics and the others are evaluated.
 
     Returns
     -------
-    list of RouteMetrics
+    list of RouteMetrics (or Failure, with ``errors="keep"``)
         Same order and values as ``[evaluate(r, dem=dem, params=p) for ...]``,
         where ``r`` is a Route item or ``s.route(network=network, dem=dem, params=trace_params)``.
 
@@ -493,7 +530,8 @@ def evaluate_many(
     True
     """
     pairs = route_and_evaluate_many(items, params=params, client=client, chunk=chunk, dem=dem, network=network,
-                                    max_workers=max_workers, progress=progress, trace_params=trace_params)
+                                    max_workers=max_workers, progress=progress, trace_params=trace_params,
+                                    errors=errors)
     return [m for _, m in pairs]
 
 

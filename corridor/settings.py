@@ -59,7 +59,7 @@ snap_tolerance_m : float
     (``CORRIDOR_SNAP_TOLERANCE_M``).
 max_sweep_variants : int
     Largest number of parameter combinations (the product of the ``--vary``
-    range sizes) ``corridor sweep`` / ``batch.variant_grid`` builds; more raises
+    range sizes) ``corridor sweep`` / ``variants.variant_grid`` builds; more raises
     ``ParameterError`` with the count before anything is allocated. Default
     10000 (``CORRIDOR_MAX_SWEEP_VARIANTS``).
 dem_samples : int

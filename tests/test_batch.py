@@ -13,7 +13,7 @@ import pytest
 
 from corridor import batch, scenarios
 from corridor._errors import CorridorError, InvalidInputError, ParameterError
-from corridor.batch import evaluate_many, parse_range, route_and_evaluate_many, variant_grid
+from corridor.batch import evaluate_many, route_and_evaluate_many
 from corridor.costs import CostParams
 from corridor.evaluation import evaluate
 from corridor.network import Network, load_network
@@ -158,11 +158,6 @@ def test_bad_inputs(routes: list[Any]) -> None:
         evaluate_many(routes, max_workers=0)
     with pytest.raises(ParameterError, match="chunk"):
         evaluate_many(routes, max_workers=1, chunk=0)
-    with pytest.raises(ParameterError):
-        parse_range("5:1:1")
-    with pytest.raises(ParameterError):
-        parse_range("a:b")
-    assert len(variant_grid({"a": "1:3:1", "b": [1, 2]})) == 6
 
 
 @pytest.fixture(scope="module")
@@ -299,22 +294,6 @@ def test_dask_worker_killed(routes: list[Any], dask_client: Any) -> None:
     client.wait_for_workers(1, timeout=30)
 
 
-def test_variant_grid_is_capped_before_it_is_built(monkeypatch: pytest.MonkeyPatch) -> None:
-    from corridor import settings
-
-    # two 100k-value ranges: 10^10 combinations used to end in a MemoryError
-    with pytest.raises(ParameterError, match=r"10,000,000,000 combinations \(a=100000 x b=100000\).*"
-                                             r"max_sweep_variants = 10,000"):
-        variant_grid({"a": "0:99999:1", "b": "0:99999:1"})
-    monkeypatch.setattr(settings, "max_sweep_variants", 6)
-    assert len(variant_grid({"a": "1:3:1", "b": [1, 2]})) == 6
-    with pytest.raises(ParameterError, match="7 combinations"):
-        variant_grid({"a": "1:7:1"})
-    monkeypatch.setattr(settings, "max_sweep_variants", "many")
-    with pytest.raises(ParameterError, match="max_sweep_variants must be a whole number"):
-        variant_grid({"a": "1,2"})
-
-
 def test_one_item_is_not_split(routes: list[Any]) -> None:
     one = evaluate_many(routes[0], max_workers=1)  # a single Route
     assert len(one) == 1 and one[0].name == routes[0].name
@@ -338,3 +317,92 @@ def test_trace_params_reach_the_workers_design() -> None:
     assert pairs[0][0].structure_spans() == r.structure_spans()
     with pytest.raises(InvalidInputError, match="trace_params"):
         evaluate_many([sc], trace_params={"max_cut_depth_m": 3.0}, max_workers=1)
+
+
+@pytest.fixture(scope="module")
+def failing_mix(routes: list[Any]) -> tuple[list[Any], list[CostParams], Any]:
+    """gyumri-kars at 2 per mille (no line can join its waypoints) between two routes that evaluate."""
+    bad = dataclasses.replace(scenarios.get("gyumri-kars"), max_grade=0.002)
+    items = [routes[0], bad, bad, routes[1]]
+    params = [CostParams().replace(rail_border_dwell_h=h) for h in (1.0, 2.0, 3.0, 4.0)]
+    return items, params, bad
+
+
+def _check_kept(got: list[tuple[Any, Any]], items: list[Any], params: list[CostParams]) -> None:
+    assert [type(m).__name__ for _, m in got] == ["RouteMetrics", "Failure", "Failure", "RouteMetrics"]
+    for k in (0, 3):
+        assert got[k][0] is not None and _same(got[k][1].as_row(), evaluate(items[k], params=params[k]).as_row())
+    for k in (1, 2):
+        route, failure = got[k]
+        assert route is None and failure.stage == "trace" and failure.kind == "NoFeasibleAlignment"
+        assert isinstance(failure.error, CorridorError) and "cannot join Gyumri" in str(failure)
+
+
+@pytest.mark.parametrize(("workers", "chunk"), [(1, None), (1, 1), (2, None), (2, 1)])
+def test_failures_are_kept_per_item_and_the_rest_is_evaluated(failing_mix: Any, workers: int,
+                                                             chunk: int | None) -> None:
+    """errors="keep": an item whose scenario cannot be traced gets a Failure; chunk=1 traces it in a task
+    of its own that two evaluation tasks wait for."""
+    items, params, _ = failing_mix
+    _check_kept(route_and_evaluate_many(items, params=params, max_workers=workers, chunk=chunk, network=None,
+                                        errors="keep"), items, params)
+    metrics = evaluate_many(items, params=params, max_workers=workers, chunk=chunk, network=None, errors="keep")
+    assert isinstance(metrics[1], batch.Failure) and metrics[0].name == items[0].name
+
+
+def test_failures_raise_by_default(failing_mix: Any) -> None:
+    from corridor._errors import NoFeasibleAlignment
+
+    items, params, _ = failing_mix
+    with pytest.raises(NoFeasibleAlignment, match="cannot join Gyumri"):
+        evaluate_many(items, params=params, max_workers=1, network=None)
+    with pytest.raises(ParameterError, match="errors must be"):
+        evaluate_many(items, params=params, max_workers=1, errors="ignore")  # type: ignore[arg-type]
+
+
+def test_an_evaluation_failure_is_kept_too(routes: list[Any], monkeypatch: pytest.MonkeyPatch) -> None:
+    """An error while evaluating a traced route is kept as well (stage "evaluate"), with its route; a bug that
+    is not a CorridorError still raises."""
+    from corridor._errors import DEMCoverageError
+
+    real = batch.evaluate
+
+    def picky(route: Any, **kw: Any) -> Any:
+        if route is routes[1]:
+            raise DEMCoverageError("no DEM here")
+        return real(route, **kw)
+
+    monkeypatch.setattr(batch, "evaluate", picky)
+    got = route_and_evaluate_many(routes, max_workers=1, errors="keep")
+    assert got[0][1].name == routes[0].name
+    assert got[1][0] is routes[1] and got[1][1].stage == "evaluate" and str(got[1][1]) == "no DEM here"
+
+    def buggy(route: Any, **kw: Any) -> Any:
+        raise TypeError("a bug")
+
+    monkeypatch.setattr(batch, "evaluate", buggy)
+    with pytest.raises(TypeError, match="a bug"):
+        route_and_evaluate_many(routes, max_workers=1, errors="keep")
+
+
+def test_dask_keeps_failures(failing_mix: Any, dask_client: Any) -> None:
+    client, _ = dask_client
+    items, params, _ = failing_mix
+    for chunk in (None, 1):
+        _check_kept(route_and_evaluate_many(items, params=params, client=client, chunk=chunk, network=None,
+                                            errors="keep"), items, params)
+
+
+def test_dask_workers_import_corridor_as_they_start(routes: list[Any], dask_client: Any) -> None:
+    """A run registers a worker plugin: every worker, one joining later included, imports corridor and geopandas
+    at start-up, before it unpickles any task data (a first import racing on two threads broke the workers)."""
+    client, cluster = dask_client
+    evaluate_many(routes, client=client)
+    probe = "[m in __import__('sys').modules for m in ('geopandas', 'corridor.batch')]"
+    cluster.scale(3)
+    client.wait_for_workers(3, timeout=60)
+    try:
+        assert all(v == [True, True] for v in client.run(eval, probe).values())
+    finally:
+        cluster.scale(2)
+        client.wait_for_workers(2, timeout=60)

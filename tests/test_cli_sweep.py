@@ -129,6 +129,62 @@ def test_disk_full_while_writing_the_sweep_is_one_line(tmp_path: Path, capsys: p
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before
 
 
+def test_a_variant_that_cannot_be_built_is_a_row_with_its_error(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                                 caplog: pytest.LogCaptureFixture) -> None:
+    """A ruling grade too low for one scenario's waypoints used to abort the whole sweep. Its rows now carry the
+    error (no metrics, no geometry), a warning names the scenario and variants, the other rows are evaluated, and
+    the rank summary ranks the rest among themselves. If every variant fails, the sweep is one error line."""
+    import geopandas as gpd
+    import pandas as pd
+
+    out = tmp_path / "out"
+    args = ["sweep", "gyumri-kars", "meghri-rail", "--vary", "max_grade=2.1,15", "--vary", "unit_cost.tunnel=30,60",
+            "--network", "none", "--workers", "1", "--out", str(out)]
+    assert main(args) == 0
+    captured = capsys.readouterr()
+    assert "4 of 8 rows could not be built" in captured.out
+    warned = [r.getMessage() for r in caplog.records if r.levelname == "WARNING" and "could not be built" in
+              r.getMessage()]
+    assert len(warned) == 2 and all("variants (0, 1)" in ln and "2.1 per mille" in ln for ln in warned), warned
+    table = gpd.read_parquet(out / "sweep.parquet")
+    bad = table["max_grade"] == 2.1
+    assert table.loc[bad, "error"].str.contains("cannot join").all() and table.loc[~bad, "error"].isna().all()
+    assert table.loc[bad, "cost_central_musd"].isna().all() and table.loc[bad].geometry.isna().all()
+    assert table.loc[~bad, "cost_central_musd"].notna().all() and table.loc[~bad].geometry.notna().all()
+    assert set(table.loc[bad, "scenario"]) == {"gyumri-kars", "meghri-rail"}
+    summ = pd.read_csv(out / "sweep_summary.csv").set_index("scenario")
+    assert summ["n_variants"].tolist() == [2, 2] and summ["n_failed"].tolist() == [2, 2]
+    assert summ.loc["gyumri-kars", "min_rank"] == 1 and summ.loc["meghri-rail", "max_rank"] == 2
+    manifest = (out / "corridor-manifest.json").read_text()
+    assert '"failed": 4' in manifest
+    # every variant fails: nothing to write, one line and exit 2
+    assert main(["sweep", "gyumri-kars", "--vary", "max_grade=2", "--network", "none", "--workers", "1",
+                 "--out", str(tmp_path / "none")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("corridor: error: the ruling grade 2 per mille cannot join")
+    assert not (tmp_path / "none" / "sweep.parquet").exists()
+
+
+def test_rank_summary_skips_failed_rows() -> None:
+    """A failed row (no metric) takes no rank; within its variant the others rank among themselves. A scenario
+    that failed everywhere keeps its row with empty ranks."""
+    import pandas as pd
+
+    from corridor.cli.sweep import rank_summary
+
+    frame = pd.DataFrame({"variant": [0, 0, 0, 1, 1, 1], "scenario": ["a", "b", "c"] * 2,
+                          "cost": [3.0, None, 1.0, 1.0, 2.0, None]})
+    got = rank_summary(frame, by="cost").set_index("scenario")
+    assert got.loc["a", "n_variants"] == 2 and got.loc["a", "min_rank"] == 1 and got.loc["a", "max_rank"] == 2
+    assert got.loc["b", "n_variants"] == 1 and got.loc["b", "n_failed"] == 1 and got.loc["b", "max_rank"] == 2
+    assert got.loc["c", "min_rank"] == 1 and got.loc["c", "n_failed"] == 1
+    assert got.index.tolist() == ["a", "c", "b"]  # by mode rank: a ranks 2 then 1, c 1, b 2
+    assert got["share_first"].tolist() == pytest.approx([0.5, 1.0, 0.0])
+    none = rank_summary(pd.DataFrame({"variant": [0, 0], "scenario": ["a", "b"], "cost": [1.0, None]}), by="cost")
+    assert none["scenario"].tolist() == ["a", "b"] and pd.isna(none.loc[1, "min_rank"])
+    assert none.loc[1, "n_variants"] == 0 and none.loc[1, "n_failed"] == 1
+
+
 @pytest.mark.parametrize("spec", ["max_grade", "nope=1:2:1", "max_grade=5:1:1", "unit_cost.gold=1,2"])
 def test_bad_vary(tmp_path: Path, spec: str, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["sweep", "gyumri-kars", "--vary", spec, "--out", str(tmp_path)]) == 2

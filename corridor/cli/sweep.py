@@ -46,7 +46,7 @@ from corridor import scenarios as sc
 from corridor import settings
 from corridor._errors import ParameterError
 from corridor._text import write_csv
-from corridor.batch import connect, route_and_evaluate_many, variant_grid
+from corridor.batch import Failure, connect, route_and_evaluate_many, variant_grid
 from corridor.cli._json import JsonFlag, echo_json
 from corridor.cli._outputset import MANIFEST, SWEEP_FILES, check_out_dir, staged_output
 from corridor.cli.pipeline import load_net, table_records
@@ -127,18 +127,38 @@ def params_for(variant: Mapping[str, float], mode: str, base: CostParams | None 
 def rank_summary(frame: pd.DataFrame, *, by: str = "cost_central_musd") -> pd.DataFrame:
     """Rank stability of each scenario across variants (rank 1 = lowest ``by``).
 
-    Returns a DataFrame with ``scenario, n_variants, min_rank, max_rank, mode_rank, share_first``.
+    Returns a DataFrame with ``scenario, n_variants, n_failed, min_rank, max_rank,
+    mode_rank, share_first``. A row with no ``by`` value (a variant that failed,
+    with its ``error``) takes no rank: within its variant the other scenarios
+    are ranked among themselves, and it counts in ``n_failed``, not in
+    ``n_variants``. The rank columns of a scenario that failed in every variant
+    are empty.
     """
     import pandas as pd
 
-    ranks = frame.groupby("variant")[by].rank(method="min").astype(int)
+    ranked = frame[by].notna()
+    ranks = frame[ranked].groupby("variant")[by].rank(method="min").astype(int)
     rows = []
-    for scen, r in ranks.groupby(frame["scenario"]):
+    for scen, rows_of in frame.groupby("scenario", sort=True):
+        r = ranks.reindex(rows_of.index).dropna().astype(int)
         counts = Counter(r.tolist())
-        rows.append({"scenario": scen, "n_variants": len(r), "min_rank": int(r.min()), "max_rank": int(r.max()),
-                     "mode_rank": min(k for k, c in counts.items() if c == max(counts.values())),
-                     "share_first": float((r == 1).mean())})
-    return pd.DataFrame(rows).sort_values(["mode_rank", "scenario"]).reset_index(drop=True)
+        rows.append({"scenario": scen, "n_variants": len(r), "n_failed": int((~ranked[rows_of.index]).sum()),
+                     "min_rank": int(r.min()) if len(r) else None, "max_rank": int(r.max()) if len(r) else None,
+                     "mode_rank": min(k for k, c in counts.items() if c == max(counts.values())) if len(r) else None,
+                     "share_first": float((r == 1).mean()) if len(r) else None})
+    out = pd.DataFrame(rows).sort_values(["mode_rank", "scenario"], na_position="last").reset_index(drop=True)
+    return out.astype({c: "Int64" for c in ("min_rank", "max_rank", "mode_rank")})
+
+
+def _warn_failures(failed: Sequence[tuple[Any, Mapping[str, Any], Failure]]) -> None:
+    """One warning per scenario and error (a failed trace fails all the cost variants traced with it)."""
+    groups: dict[tuple[str, str], list[int]] = {}
+    for scen, var, f in failed:
+        groups.setdefault((scen.slug, str(f)), []).append(int(var["variant"]))
+    for (name, text), variants in groups.items():
+        which = ", ".join(map(str, variants[:8])) + (", ..." if len(variants) > 8 else "")
+        log.warning("%s could not be built in %d variant%s (%s), kept in sweep.parquet with their error: %s",
+                    name, len(variants), "" if len(variants) == 1 else "s", which, text)
 
 
 @dataclass
@@ -210,16 +230,25 @@ def run_sweep(names: Sequence[str], vary: Mapping[str, str], out: Path, *, worke
             params.append(params_for(var, s.mode))
             meta.append({"variant": vi, **var})
     log.info("sweep: %d evaluations (%d routes to trace)", len(items), len(variants))
-    done = route_and_evaluate_many(items, params=params, client=client, max_workers=workers, network=net)
+    # a variant that cannot be built (a ruling grade too low for the waypoints) is a row with its error,
+    # not the end of the sweep
+    done = route_and_evaluate_many(items, params=params, client=client, max_workers=workers, network=net,
+                                   errors="keep")
+    failed = [(it, m, met) for it, m, (_, met) in zip(items, meta, done, strict=True) if isinstance(met, Failure)]
+    if len(failed) == len(done):
+        raise failed[0][2].error
+    _warn_failures(failed)
     # a variant column wins over a metric of the same name (max_grade), kept as route_<name>
-    rows = [{**m, **{(f"route_{k}" if k in m else k): v for k, v in met.as_row().items()}}
-            for m, (_, met) in zip(meta, done, strict=True)]
-    gdf = gpd.GeoDataFrame(rows, geometry=[r.geometry for r, _ in done], crs="EPSG:4326")
-    if rank_by not in gdf.columns:
+    rows = [{**m, **({"name": it.name, "mode": it.mode, "scenario": it.slug, "error": str(met)}
+                     if isinstance(met, Failure) else
+                     {"error": None, **{(f"route_{k}" if k in m else k): v for k, v in met.as_row().items()}})}
+            for it, m, (_, met) in zip(items, meta, done, strict=True)]
+    gdf = gpd.GeoDataFrame(rows, geometry=[None if r is None else r.geometry for r, _ in done], crs="EPSG:4326")
+    if rank_by not in gdf.columns or rank_by in meta[0] or rank_by == "error":
         raise ParameterError(f"--rank-by {rank_by!r} is not a metric column")
     summary = rank_summary(gdf, by=rank_by) if len(scens) > 1 else None
     prov = {"command": "sweep", "scenarios": [s.name for s in scens], "vary": dict(vary), "network": spec,
-            "rank_by": rank_by, "variants": len(grid), "evaluations": len(items)}
+            "rank_by": rank_by, "variants": len(grid), "evaluations": len(items), "failed": len(failed)}
     names_written = [SWEEP_FILES[0]] if summary is None else list(SWEEP_FILES)
     with staged_output(out, provenance=prov) as tmp:  # a failed write is an OutputError, nothing replaced
         gdf.to_parquet(tmp / SWEEP_FILES[0])
@@ -279,7 +308,9 @@ def register(app: Any) -> None:
         if json_out:
             echo_json(result.as_json())
             return
-        typer.echo(f"wrote {result.files[0]}")
+        failed = result.provenance["failed"]
+        typer.echo(f"wrote {result.files[0]}" + (f" ({failed} of {len(result.table)} rows could not be built: "
+                                                 "see their error column)" if failed else ""))
         if result.summary is not None:
             typer.echo(result.summary.to_string(index=False))
             typer.echo(f"wrote {result.files[1]}")

@@ -1,0 +1,76 @@
+"""Parameter ranges and the grid of variants a sweep evaluates (:mod:`corridor.batch`, ``corridor sweep``).
+
+Examples
+--------
+>>> grid = variant_grid({"max_grade": "10:14:2", "unit_cost.tunnel": "40,60"})
+>>> len(grid), grid[0]
+(6, {'max_grade': 10.0, 'unit_cost.tunnel': 40.0})
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Mapping, Sequence
+
+from corridor import settings
+from corridor._errors import ParameterError
+
+__all__ = ["parse_range", "variant_grid"]
+
+
+def parse_range(spec: str) -> list[float]:
+    """Parse ``"start:stop:step"`` (inclusive) or ``"a,b,c"`` into floats.
+
+    >>> parse_range("10:25:2.5")
+    [10.0, 12.5, 15.0, 17.5, 20.0, 22.5, 25.0]
+    >>> parse_range("1,2.5")
+    [1.0, 2.5]
+    """
+    text = str(spec).strip()
+    try:
+        if ":" in text:
+            parts = [float(p) for p in text.split(":")]
+            if len(parts) != 3:
+                raise ValueError
+            start, stop, step = parts
+            if not all(math.isfinite(v) for v in parts) or step <= 0 or stop < start:
+                raise ParameterError(
+                    f"range {spec!r} needs start <= stop and a positive step; write start:stop:step"
+                )
+            n = math.floor((stop - start) / step + 1e-9) + 1
+            if n > 100_000:
+                raise ParameterError(f"range {spec!r} gives {n} values; use a coarser step")
+            return [round(start + i * step, 12) for i in range(n)]
+        values = [float(p) for p in text.split(",") if p.strip()]
+    except ValueError as exc:
+        raise ParameterError(f"cannot read range {spec!r}; write start:stop:step or a,b,c") from exc
+    if not values or not all(math.isfinite(v) for v in values):
+        raise ParameterError(f"range {spec!r} has no finite values; write start:stop:step or a,b,c")
+    return values
+
+
+def variant_grid(vary: Mapping[str, str | Sequence[float]]) -> list[dict[str, float]]:
+    """The Cartesian product of parameter ranges, as a list of ``{name: value}`` dicts.
+
+    The number of combinations is checked before the grid is built: more than
+    ``corridor.settings.max_sweep_variants`` raises :class:`ParameterError`.
+
+    >>> variant_grid({"a": "1,2", "b": "0:1:0.5"})[:2]
+    [{'a': 1.0, 'b': 0.0}, {'a': 1.0, 'b': 0.5}]
+    """
+    if not vary:
+        return [{}]
+    names = list(vary)
+    values = [parse_range(v) if isinstance(v, str) else [float(x) for x in v] for v in vary.values()]
+    cap = settings.max_sweep_variants
+    if not isinstance(cap, int) or isinstance(cap, bool) or cap < 1:
+        raise ParameterError(f"corridor.settings.max_sweep_variants must be a whole number >= 1, got {cap!r} "
+                             "(or the environment variable CORRIDOR_MAX_SWEEP_VARIANTS)")
+    n = math.prod(len(v) for v in values)
+    if n > cap:
+        sizes = " x ".join(f"{k}={len(v)}" for k, v in zip(names, values, strict=True))
+        raise ParameterError(f"the parameter grid has {n:,} combinations ({sizes}), more than "
+                             f"corridor.settings.max_sweep_variants = {cap:,}; use coarser steps or fewer "
+                             "parameters, or raise that setting")
+    return [dict(zip(names, combo, strict=True)) for combo in itertools.product(*values)]
