@@ -157,8 +157,9 @@ def _warn_failures(failed: Sequence[tuple[Any, Mapping[str, Any], Failure]]) -> 
         groups.setdefault((scen.slug, str(f)), []).append(int(var["variant"]))
     for (name, text), variants in groups.items():
         which = ", ".join(map(str, variants[:8])) + (", ..." if len(variants) > 8 else "")
-        log.warning("%s could not be built in %d variant%s (%s), kept in sweep.parquet with their error: %s",
-                    name, len(variants), "" if len(variants) == 1 else "s", which, text)
+        one = len(variants) == 1
+        log.warning("%s could not be built in %d variant%s (%s); sweep.parquet keeps %s with the error: %s",
+                    name, len(variants), "" if one else "s", which, "its row" if one else "their rows", text)
 
 
 @dataclass
