@@ -157,6 +157,11 @@ def test_a_variant_that_cannot_be_built_is_a_row_with_its_error(tmp_path: Path, 
     assert summ.loc["gyumri-kars", "min_rank"] == 1 and summ.loc["meghri-rail", "max_rank"] == 2
     manifest = (out / "corridor-manifest.json").read_text()
     assert '"failed": 4' in manifest
+    assert main([*args, "--json"]) == 0  # strict JSON: the failed rows' figures are null, their error is text
+    data = _strict_json(capsys.readouterr().out)
+    assert data["provenance"]["failed"] == 4 and len(data["rows"]) == 8
+    assert all((r["error"] is None) == (r["cost_central_musd"] is not None) for r in data["rows"])
+    assert {s["scenario"]: s["n_failed"] for s in data["summary"]} == {"gyumri-kars": 2, "meghri-rail": 2}
     # every variant fails: nothing to write, one line and exit 2
     assert main(["sweep", "gyumri-kars", "--vary", "max_grade=2", "--network", "none", "--workers", "1",
                  "--out", str(tmp_path / "none")]) == 2

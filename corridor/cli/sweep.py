@@ -130,19 +130,21 @@ def rank_summary(frame: pd.DataFrame, *, by: str = "cost_central_musd") -> pd.Da
     Returns a DataFrame with ``scenario, n_variants, n_failed, min_rank, max_rank,
     mode_rank, share_first``. A row with no ``by`` value (a variant that failed,
     with its ``error``) takes no rank: within its variant the other scenarios
-    are ranked among themselves, and it counts in ``n_failed``, not in
-    ``n_variants``. The rank columns of a scenario that failed in every variant
+    are ranked among themselves, and it does not count in ``n_variants``;
+    ``n_failed`` counts the rows with an ``error`` (without that column, the
+    rows with no ``by`` value). The rank columns of a scenario that failed in every variant
     are empty.
     """
     import pandas as pd
 
     ranked = frame[by].notna()
+    failed = frame["error"].notna() if "error" in frame.columns else ~ranked
     ranks = frame[ranked].groupby("variant")[by].rank(method="min").astype(int)
     rows = []
     for scen, rows_of in frame.groupby("scenario", sort=True):
         r = ranks.reindex(rows_of.index).dropna().astype(int)
         counts = Counter(r.tolist())
-        rows.append({"scenario": scen, "n_variants": len(r), "n_failed": int((~ranked[rows_of.index]).sum()),
+        rows.append({"scenario": scen, "n_variants": len(r), "n_failed": int(failed[rows_of.index].sum()),
                      "min_rank": int(r.min()) if len(r) else None, "max_rank": int(r.max()) if len(r) else None,
                      "mode_rank": min(k for k, c in counts.items() if c == max(counts.values())) if len(r) else None,
                      "share_first": float((r == 1).mean()) if len(r) else None})
