@@ -7,6 +7,7 @@ built-in catalogue once for the table-width tests; the last test runs ``corridor
 from __future__ import annotations
 
 import io
+import itertools
 import re
 
 import pytest
@@ -353,3 +354,60 @@ def test_terminal_output_is_cleaned(tmp_path, capsys, monkeypatch):
     assert main(["compare", str(f), "--network", "none", "--out", str(tmp_path / "o")]) == 0
     out = capsys.readouterr().out
     assert "\x1b[31m" not in out and "[bold]x[/bold]" in out
+
+
+# ------------------------------------------------------------------ the DEM-band table at terminal widths
+def _band_rows(out: str) -> list[list[list[str]]]:
+    """Cells of each body row of the first box-drawn table in ``out``: rows -> columns -> lines."""
+    lines = out.splitlines()
+    head = next(i for i, line in enumerate(lines) if line.startswith("┡"))
+    bottom = next(i for i, line in enumerate(lines) if line.startswith("└"))
+    blocks: list[list[str]] = [[]]
+    for line in lines[head + 1:bottom]:
+        if line.startswith("├"):
+            blocks.append([])
+        else:
+            blocks[-1].append(line)
+    return [[list(col) for col in zip(*(line.split("│")[1:-1] for line in b), strict=True)] for b in blocks]
+
+
+@pytest.mark.parametrize("width", [40, 60, 80, 100, 160])
+def test_band_table_never_breaks_a_number(width):
+    """At any terminal width the DEM-band table keeps every number whole on one line (a P10–P90 range may
+    go to two lines at its en dash); the route names wrap instead. From 60 columns on no line is wider than
+    the terminal; narrower, the table is written whole, wider than the terminal, rather than cut."""
+    import pandas as pd
+    from rich.console import Console
+
+    names = ["Kars - Igdir - Dilucu - Sadarak rail", "Aras corridor via Iran (rail)", "Short"]
+    tbl = pd.DataFrame({"name": names, "rank": [1, 2, 3], "tunnel_km": [1234.5, 36.1, 0.0],
+                        "bridge_km": [2345.6, 37.2, 1.0], "cost_central_musd": [12345.0, 3851.0, 7.0],
+                        "cost_low_musd": [8765.0, 2651.0, 2.0], "cost_high_musd": [23456.0, 7037.0, 17.0],
+                        "tunnel_km_dem_p10": [1030.4, 37.3, 0.0], "tunnel_km_dem_p90": [1203.2, 45.1, 0.0],
+                        "bridge_km_dem_p10": [2100.0, 34.2, 0.0], "bridge_km_dem_p90": [2456.7, 53.6, 0.0],
+                        "cost_central_musd_dem_p10": [11030.0, 4079.0, 0.0],
+                        "cost_central_musd_dem_p90": [13203.0, 4427.0, 0.0],
+                        "dem_samples": [20, 20, 0], "dem_band": ["", "", "no band: nothing to build here"]})
+    con = Console(file=io.StringIO(), width=width, force_terminal=False, color_system=None)
+    _render.print_dem_bands(tbl, con)
+    out = con.file.getvalue()
+    assert (max(len(line) for line in out.splitlines()) <= width) == (width >= 60)
+    rows = _band_rows(out)
+    assert len(rows) == 3
+    boxed = [line for line in out.splitlines() if line[:1] in set("┏┃┡│├└")]
+    assert all(line[-1] in set("┓┃┩│┤┘") for line in boxed)  # never cut at the terminal's edge
+    want = [["1,234.5", "1,030.4", "1,203.2"], ["2,345.6", "2,100.0", "2,456.7"],
+            ["12,345", "11,030", "13,203"], ["8,765", "23,456"]]
+    for col, numbers in enumerate(want, start=1):
+        lines = [line.strip() for line in rows[0][col] if line.strip()]
+        assert NUMBER.findall(" ".join(lines)) == numbers, (width, lines)
+    for row in rows:
+        for cell in row[1:]:  # a line of a figure ends between numbers: at a space or after the en dash
+            for a, b in itertools.pairwise(line.strip() for line in cell if line.strip()):
+                assert not (a[-1].isdigit() or a[-1] in ",.") or not (b[0].isdigit() or b[0] in ",."), (a, b)
+    assert NUMBER.findall(" ".join(line.strip() for line in rows[1][3])) == ["3,851", "4,079", "4,427"]
+    name = _flat(" ".join(line.strip() for line in rows[0][0]))
+    assert name == names[0]  # the name wraps at its spaces
+    if width >= 160:  # room for every header and figure on one line
+        assert "│ central cost M USD (DEM P10–P90) │ unit-cost low–high │" in out.replace("┃", "│")
+        assert re.search(r"│ +12,345 \(11,030–13,203\) │ +8,765–23,456 │", out)

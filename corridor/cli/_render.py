@@ -14,6 +14,7 @@ Examples
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -113,23 +114,102 @@ def print_published(pub: Any, console: Any) -> None:
         console.print(f"Costs in euros converted at {safe('; '.join(rates))}.")
 
 
+#: A P10–P90 range may break after its en dash (``1,030–`` over ``1,203``), never inside a number.
+_RANGE_DASH = re.compile(r"(?<=\d)–(?=[\d(])")
+#: The route column of the DEM-band table is this wide at least where the terminal allows (its names wrap at
+#: their spaces), and never narrower than the second figure; a terminal too narrow for both gets a table wider
+#: than itself, written whole, with the first.
+_NAME_MIN, _NAME_FLOOR = 12, 6
+
+
+def _wrapped_lines(text: str, width: int) -> int:
+    """How many lines ``text`` takes in a ``width``-cell column that wraps at spaces (as rich does)."""
+    from rich.cells import cell_len
+
+    n = 0
+    for line in text.split("\n"):
+        used = -1
+        n += 1
+        for w in line.split():
+            if used >= 0 and used + 1 + cell_len(w) <= width:
+                used += 1 + cell_len(w)
+                continue
+            if used >= 0:
+                n += 1
+            n += max(0, math.ceil(cell_len(w) / max(width, 1)) - 1)  # a word too long is folded
+            used = cell_len(w) % width or width if cell_len(w) > width else cell_len(w)
+    return n
+
+
+def _band_layout(names: Sequence[str], columns: Sequence[Sequence[str]], headers: Sequence[str],
+                 width: int) -> tuple[int, list[int], list[bool]]:
+    """Widths of the DEM-band table's route column and figure columns for a ``width``-cell terminal.
+
+    Returns the route column's width, each figure column's width and whether that column breaks its
+    ranges after the en dash. A figure column is never narrower than its widest number, so no number is
+    ever broken: a cell keeps one line, or wraps at a space (the value over its ``(P10–P90)``), or also
+    after a range's en dash. Of these, the layout with the fewest columns broken at the en dash wins, then
+    the one that takes the fewest lines in all (header and rows), then the widest route column, among those
+    that leave the route column :data:`_NAME_MIN` cells (or as close to it as the width allows); the route
+    column takes the rest of the width, and its names wrap.
+    """
+    import itertools
+
+    from rich.cells import cell_len
+
+    def widest(texts: Sequence[str]) -> int:
+        return max((cell_len(t) for t in texts), default=0)
+
+    def split(text: str) -> str:
+        return _RANGE_DASH.sub("–\n", text)
+
+    heads = [widest(h.split()) for h in headers]
+    options = []  # per figure column: (width, en-dash breaks), from header and cells on one line to every break
+    for header, h, col in zip(headers, heads, columns, strict=True):
+        one = max(h, widest([ln for c in col for ln in c.split("\n")]))
+        word = max(h, widest([w for c in col for w in c.split()]))
+        piece = max(h, widest([p for c in col for p in split(c).split()]))
+        full = max(one, cell_len(header))
+        options.append(sorted({(full, False), (one, False), (word, False), (piece, piece < word)}, reverse=True))
+    name_natural = max(widest([ln for n in names for ln in n.split("\n")]), len("route"))
+    name_min, name_floor = min(name_natural, _NAME_MIN), min(name_natural, _NAME_FLOOR)
+    avail = width - 3 * (len(columns) + 1) - 1  # a border and two padding cells per column, one last border
+    best: tuple[tuple[int, int, int, int], int, list[int], list[bool]] | None = None
+    for choice in itertools.product(*options):
+        name_w = min(name_natural, avail - sum(w for w, _ in choice))
+        if name_w < name_floor:
+            continue
+        lines = max([_wrapped_lines("route", name_w)]
+                    + [_wrapped_lines(h, w) for h, (w, _) in zip(headers, choice, strict=True)])
+        for i, name in enumerate(names):
+            lines += max([_wrapped_lines(name, name_w)]
+                         + [_wrapped_lines(split(col[i]) if brk else col[i], w)
+                            for col, (w, brk) in zip(columns, choice, strict=True)])
+        score = (max(0, name_min - name_w), sum(brk for _, brk in choice), lines, -name_w)
+        if best is None or score < best[0]:
+            best = (score, name_w, [w for w, _ in choice], [brk for _, brk in choice])
+    if best is None:  # too narrow for any: every break, and the table wider than the terminal
+        return name_min, [opts[-1][0] for opts in options], [opts[-1][1] for opts in options]
+    return best[1], best[2], best[3]
+
+
 def print_dem_bands(table: Any, console: Any, meaning: str | None = None) -> None:
     """DEM-uncertainty band (P10–P90) of tunnel km, bridge km and central cost beside the unit-cost band.
 
     ``meaning`` is the sentence saying what the band is (default: the generic
     :data:`corridor.evaluation.uncertainty_bands.MEANING`). Nothing is printed when the table
-    has no band columns or no route was given a band (``--dem-samples 0``).
+    has no band columns or no route was given a band (``--dem-samples 0``). The columns are sized to the
+    console (:func:`_band_layout`): no number is ever broken across lines; the route names wrap.
     """
+    from rich import box
     from rich.table import Table
+    from rich.text import Text
+
+    from corridor.cli._table import print_uncropped
 
     if "dem_samples" not in table.columns or not (table["dem_samples"].fillna(0) > 0).any():
         return
-    t = Table(title="DEM uncertainty: P10–P90 over re-designs on perturbed ground", show_lines=True)
-    t.add_column("route", overflow="fold")
-    t.add_column("tunnels km", justify="right", overflow="fold")
-    t.add_column("bridges km", justify="right", overflow="fold")
-    t.add_column("central cost M USD (DEM P10–P90)", justify="right", overflow="fold")
-    t.add_column("unit-cost low–high", justify="right", no_wrap=True)
+    names, rows = [], []
     for r in in_rank_order(table).to_dict(orient="records"):
         banded = float(r.get("dem_samples", 0) or 0) > 0
 
@@ -137,13 +217,23 @@ def print_dem_bands(table: Any, console: Any, meaning: str | None = None) -> Non
             if not banded:
                 return _num(r[col], fmt)
             return f"{_num(r[col], fmt)} ({_num(r[f'{col}_dem_p10'], fmt)}–{_num(r[f'{col}_dem_p90'], fmt)})"
-        name = safe(r["name"]) + ("" if banded else "\n[dim](no band: no corridor-designed line to build)[/]"
-                                  if str(r.get("dem_band", "")) == NO_DESIGN else
-                                  f"\n[dim]{safe(r.get('dem_band', ''))}[/]")
-        t.add_row(name, cell("tunnel_km", "{:,.1f}"), cell("bridge_km", "{:,.1f}"),
-                  cell("cost_central_musd", "{:,.0f}"),
-                  f"{_num(r['cost_low_musd'], '{:,.0f}')}–{_num(r['cost_high_musd'], '{:,.0f}')}")
-    console.print(t)
+        names.append(safe(r["name"]) + ("" if banded else "\n[dim](no band: no corridor-designed line to build)[/]"
+                                        if str(r.get("dem_band", "")) == NO_DESIGN else
+                                        f"\n[dim]{safe(r.get('dem_band', ''))}[/]"))
+        rows.append([cell("tunnel_km", "{:,.1f}"), cell("bridge_km", "{:,.1f}"), cell("cost_central_musd", "{:,.0f}"),
+                     f"{_num(r['cost_low_musd'], '{:,.0f}')}–{_num(r['cost_high_musd'], '{:,.0f}')}"])
+    headers = ["tunnels km", "bridges km", "central cost M USD (DEM P10–P90)", "unit-cost low–high"]
+    columns = [[row[j] for row in rows] for j in range(len(headers))]
+    name_w, widths, split = _band_layout([Text.from_markup(n).plain for n in names], columns, headers,
+                                         int(console.width))
+    t = Table(title="DEM uncertainty: P10–P90 over re-designs on perturbed ground", show_lines=True,
+              box=box.HEAVY_HEAD)
+    t.add_column("route", overflow="fold", width=name_w)
+    for h, w in zip(headers, widths, strict=True):  # never narrower than a number: they wrap at spaces only
+        t.add_column(h, justify="right", overflow="fold", width=w, min_width=w)
+    for name, row in zip(names, rows, strict=True):
+        t.add_row(name, *(_RANGE_DASH.sub("–\n", c) if s else c for c, s in zip(row, split, strict=True)))
+    print_uncropped(t, console, max(int(console.width), name_w + sum(widths) + 3 * (len(widths) + 1) + 1))
     text = meaning or MEANING.format(n="N", sigma="the DEM's documented error", corr="its correlation length")
     console.print(safe(text))
 

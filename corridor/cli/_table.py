@@ -31,7 +31,7 @@ from corridor._labels import band_label, band_of, display_band, display_value, l
 from corridor._text import clean_terminal
 from corridor._types import UNITS
 
-__all__ = ["COLUMNS", "Column", "choose_columns", "print_route_notes", "print_table"]
+__all__ = ["COLUMNS", "Column", "choose_columns", "print_route_notes", "print_table", "print_uncropped"]
 
 #: Most lines a table cell may take.
 MAX_CELL_LINES = 3
@@ -164,6 +164,17 @@ def choose_columns(cells: Sequence[Sequence[str]], width: int, *, wide: bool = F
     return chosen
 
 
+def print_uncropped(t: Any, console: Any, width: int) -> None:
+    """Print ``t`` at ``width`` cells: wider than the console, it is written uncropped (rich caps print's width)."""
+    if width > int(console.width):
+        from rich.segment import Segments
+
+        for line in console.render_lines(t, console.options.update(width=width), pad=False, new_lines=True):
+            console.print(Segments(line), soft_wrap=True, end="")
+    else:
+        console.print(t)
+
+
 def print_table(rows: Sequence[Mapping[str, Any]], console: Any, *, wide: bool = False) -> list[int]:
     """Print the comparison table for the console width; returns the :data:`COLUMNS` shown."""
     from rich import box
@@ -186,13 +197,7 @@ def print_table(rows: Sequence[Mapping[str, Any]], console: Any, *, wide: bool =
             t.add_column(col.header, justify=col.justify, overflow="fold", width=natural[j], min_width=natural[j])
     for row in cells:
         t.add_row(*(row[j] for j in chosen))
-    if width > int(console.width):  # rendered at its own width and written uncropped (rich caps print's width)
-        from rich.segment import Segments
-
-        for line in console.render_lines(t, console.options.update(width=width), pad=False, new_lines=True):
-            console.print(Segments(line), soft_wrap=True, end="")
-    else:
-        console.print(t)
+    print_uncropped(t, console, width)
     if any(bool(r.get("modelled", False)) for r in rows):
         console.print("* modelled alignment or network (not surveyed track or road)")
     return chosen
