@@ -119,7 +119,15 @@ class OutputError(CorridorError, OSError):
 
 # --- downloads ------------------------------------------------------------
 class DownloadError(CorridorError, ConnectionError):
-    """A download failed after all retries, or returned an unusable body."""
+    """A download failed after all retries, or returned an unusable body.
+
+    ``reason`` is the cause in a few words, without the URL or advice (``HTTP 503 after 2 attempts``),
+    for a message that lists many failed downloads; by default it is the whole message.
+    """
+
+    def __init__(self, *args: object, reason: str | None = None) -> None:
+        super().__init__(*args)
+        self.reason = reason if reason is not None else str(args[0]) if args else ""
 
 
 class ChecksumError(DownloadError):

@@ -265,9 +265,10 @@ class _Failed(Exception):
 
 def _gave_up(url: str, reason: object) -> DownloadError:
     tries = settings.max_retries + 1
+    after = f"after {tries} attempt{'s' if tries > 1 else ''}"
     return DownloadError(
-        f"could not download {url} after {tries} attempt{'s' if tries > 1 else ''}: {reason}; "
-        "check the network or the server URL in corridor.settings, then try again"
+        f"could not download {url} {after}: {reason}; "
+        "check the network or the server URL in corridor.settings, then try again", reason=f"{reason} {after}"
     )
 
 
@@ -301,10 +302,12 @@ def _exchange(url: str, send: Callable[[Any], Any], consume: Callable[[Any], _T]
                 if isinstance(cause, MaxRetryError) and isinstance(cause.reason, NameResolutionError):
                     raise DownloadError(f"could not download {url}: its host name does not resolve "
                                         f"({_name(cause.reason)}); check the network connection or the server URL "
-                                        "in corridor.settings, then try again") from cause.reason
+                                        "in corridor.settings, then try again",
+                                        reason="host name does not resolve") from cause.reason
                 if isinstance(cause, MaxRetryError) and cause.reason is not None:
                     raise _gave_up(url, _name(cause.reason)) from cause.reason
-                raise DownloadError(f"request to {url} failed: {_name(exc)}; check the URL") from exc
+                raise DownloadError(f"request to {url} failed: {_name(exc)}; check the URL",
+                                    reason=f"request failed: {_name(exc)}") from exc
             with contextlib.closing(resp):
                 try:
                     if resp.status_code == 404:
@@ -370,7 +373,8 @@ def request_bytes(
 
     def consume(resp: Any) -> bytes:
         if resp.status_code >= 400:
-            raise DownloadError(f"{url} answered HTTP {resp.status_code}; check the URL and query")
+            raise DownloadError(f"{url} answered HTTP {resp.status_code}; check the URL and query",
+                                reason=f"HTTP {resp.status_code}")
         body = b"".join(_blocks(resp))
         if reject_html and _looks_like_html(body[:_HEAD]):
             raise _Failed("server returned an HTML page instead of data", "html")
@@ -398,8 +402,8 @@ def _locked(dest: Path) -> Iterator[None]:
     except Timeout as exc:
         raise DownloadError(
             f"another process has held {lock_path} for more than {wait:.0f} s; wait for it to "
-            "finish, or delete the lock file if no corridor download is running"
-        ) from exc
+            "finish, or delete the lock file if no corridor download is running",
+            reason=f"another process holds the download lock {lock_path}") from exc
     except OSError as exc:
         raise OutputError(f"cannot write to {dest.parent}: {exc.strerror or exc}; "
                           "choose a writable cache folder (corridor.settings.cache_folder)") from exc
@@ -419,7 +423,7 @@ def _receive(url: str, resp: Any, part: Path, offset: int, progress: ProgressFn 
         log.info("%s: the partial file is already complete", url)
         return
     if code >= 400:
-        raise DownloadError(f"{url} answered HTTP {code}; check the URL")
+        raise DownloadError(f"{url} answered HTTP {code}; check the URL", reason=f"HTTP {code}")
     start, size = _content_range(resp) if code == 206 else (None, None)
     if code == 206 and start != offset:
         part.unlink(missing_ok=True)

@@ -135,6 +135,66 @@ def test_many_failed_tiles_make_one_short_line(server, caplog):
     assert sum("tile failed" in r.getMessage() for r in caplog.records) == 3
 
 
+def _failed_by_reason(msg: str) -> dict[str, str]:
+    """{tile name: reason} of the failed tiles the error line names after the first (``reason: A, B; ...``)."""
+    import re
+
+    rest = msg.split(" more failed: ", 1)[1].split(". ", 1)[0]
+    out = {}
+    for group in rest.split("; "):
+        if group.startswith("and "):  # "and 3 more for other reasons"
+            continue
+        reason, names = group.rsplit(": ", 1)
+        for name in re.sub(r" and \d+ more$", "", names).split(", "):
+            out[name] = reason
+    return out
+
+
+def test_failed_fetch_says_why_each_tile_failed_without_v(server, tile_bytes, capsys):
+    """Without -v, the one error line of a failed `corridor fetch dem` gives the reason of every failed tile
+    (HTTP 500 / 503 / 403, a corrupt body), not only of the first; a 404 tile is missing, not failed."""
+    squares = [(lat, lon) for lat in (38, 39) for lon in (44, 45, 46)]
+    names = {sq: tile_name(*sq) for sq in squares}
+    replies = {(38, 44): Reply(status=500), (38, 45): Reply(status=404), (38, 46): Reply(status=503),
+               (39, 44): Reply(status=403), (39, 45): Reply(body=b"II*\x00" + b"\x00corrupt" * 200),
+               (39, 46): Reply(body=tile_bytes(39, 46))}
+    for sq, reply in replies.items():
+        server.add("/glo90" + _path(names[sq]), reply)
+    assert main(["fetch", "dem", "--bbox", "44.5,38.5,46.5,39.5"]) == 2
+    err = capsys.readouterr().err
+    line = next(ln for ln in err.splitlines() if ln.startswith("corridor: error: "))
+    assert line.startswith("corridor: error: 4 copernicus-90 tile(s) failed: ")
+    assert f"{names[38, 44]}: could not download " in line and "HTTP 500; check the network" in line
+    assert _failed_by_reason(line) == {names[38, 46]: "HTTP 503 after 4 attempts", names[39, 44]: "HTTP 403",
+                                       names[39, 45]: "arrived bad twice: not a readable GeoTIFF"}
+    assert "1 good tiles are cached" in line and names[38, 45] in err  # the 404 tile is reported missing
+    assert "tile failed" not in err  # the log of each failure in full needs -v
+
+
+def test_failed_tiles_are_named_up_to_a_cap(server):
+    """Many failed tiles: a few are named per reason, the rest counted ("and N more"); so are the tiles of
+    reasons beyond the first few, and the line stays short."""
+    squares = [(lat, lon) for lat in (38, 39, 40) for lon in (44, 45, 46, 47)]
+    for sq in squares:
+        server.add("/glo90" + _path(tile_name(*sq)), Reply(status=500))
+    with pytest.raises(DownloadError) as ei:
+        fetch_copernicus((44.5, 38.5, 47.5, 40.5))
+    msg = str(ei.value)
+    assert msg.startswith("12 copernicus-90 tile(s) failed: ") and "; 11 more failed: HTTP 500 after 4 attempts: " in msg
+    assert msg.count("Copernicus_DSM") == 3 + 8  # the first (its name, twice in its URL), then 8 named
+    assert " and 3 more. " in msg and len(msg) < 900
+    # six reasons: four are given with their tiles, the tiles of the others are counted
+    for sq, status in zip(squares, [500, 401, 403, 410, 418, 451] * 2, strict=True):
+        server.add("/glo90" + _path(tile_name(*sq)), Reply(status=status))
+    with pytest.raises(DownloadError) as ei:
+        fetch_copernicus((44.5, 38.5, 47.5, 40.5))
+    msg = str(ei.value)
+    reasons = _failed_by_reason(msg)
+    assert len(reasons) == 8 and list(dict.fromkeys(reasons.values())) == ["HTTP 401", "HTTP 403", "HTTP 410",
+                                                                         "HTTP 418"]
+    assert "; and 3 more for other reasons " in msg and "HTTP 451" not in msg
+
+
 def test_glo30_and_custom_folder(server, tile_bytes, tmp_path):
     name = tile_name(38, 46, source="copernicus-30")
     server.add("/glo30" + _path(name), Reply(body=tile_bytes(38, 46, n=60)))

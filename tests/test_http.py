@@ -280,6 +280,24 @@ def test_other_4xx_not_retried(http_server, fast_retries, sleeps):
     assert http_server.requests[0][3] == b"data=%5Bout%3Ajson%5D%3B"
 
 
+
+def test_download_error_gives_its_reason_in_a_few_words(http_server, tmp_cache, fast_retries, sleeps):
+    """``DownloadError.reason``: the cause without the URL or advice, for a line listing many failures
+    (corridor fetch dem); it survives pickling (a Dask worker's error); by default the whole message."""
+    import pickle
+
+    http_server.add("/a", Reply(status=503))
+    http_server.add("/b", Reply(status=403))
+    reasons = []
+    for path, call in (("/a", _http.download), ("/b", _http.download), ("/b", _http.request_bytes)):
+        with pytest.raises(DownloadError) as ei:
+            call(http_server.url(path), tmp_cache / "x") if call is _http.download else call(http_server.url(path))
+        assert http_server.url(path) in str(ei.value) and "127.0.0.1" not in ei.value.reason
+        reasons.append(ei.value.reason)
+    assert reasons == ["HTTP 503 after 4 attempts", "HTTP 403", "HTTP 403"]
+    assert pickle.loads(pickle.dumps(ei.value)).reason == "HTTP 403"
+    assert DownloadError("whole message").reason == "whole message" and DownloadError().reason == ""
+
 # --- bad bodies ------------------------------------------------------------------
 def test_truncated_body_resumes(http_server, tmp_cache, fast_retries):
     http_server.add("/t", Reply(body=BODY, truncate_at=123_457), Reply(body=BODY))

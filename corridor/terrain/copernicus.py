@@ -244,6 +244,14 @@ def _verify(path: Path, lat: int, lon: int) -> str | None:
     return None
 
 
+def _kind_of(problem: str) -> str:
+    """What :func:`_verify` found, without what differs from tile to tile (file name, bounds)."""
+    for kind in ("not a readable GeoTIFF", "CRS is"):
+        if problem.startswith(kind):
+            return problem.split(" (", 1)[0]
+    return "bounds do not match the tile" if problem.startswith("bounds ") else problem
+
+
 def cache_dir(source: str = "copernicus-90") -> Path:
     """Where verified tiles of ``source`` are kept (under :data:`corridor.settings.cache_folder`)."""
     _check_source(source)
@@ -251,7 +259,39 @@ def cache_dir(source: str = "copernicus-90") -> Path:
 
 
 class _TileFailed(Exception):
-    """A tile could not be downloaded or arrived bad twice (collected, raised as one DownloadError)."""
+    """A tile could not be downloaded or arrived bad twice (collected, raised as one DownloadError).
+
+    The message is the tile's name and the whole failure; ``reason`` says why in a few words.
+    """
+
+    def __init__(self, name: str, reason: str, message: str) -> None:
+        super().__init__(f"{name}: {message}")
+        self.name, self.reason = name, reason
+
+
+#: Most failed tiles the error names besides the first, and most distinct reasons it gives; the rest are counted.
+_NAMED_FAILURES, _NAMED_REASONS = 8, 4
+
+
+def _failures_line(failures: Sequence[_TileFailed]) -> str:
+    """Failed tiles grouped by reason, each reason with its tiles: ``HTTP 503 after 2 attempts: A, B and 3 more``.
+
+    Up to :data:`_NAMED_FAILURES` tiles are named, and one at least of each of the first
+    :data:`_NAMED_REASONS` reasons; the tiles left over are counted ("and N more").
+    """
+    by_reason: dict[str, list[str]] = {}
+    for f in failures:
+        by_reason.setdefault(f.reason, []).append(f.name)
+    budget, parts = _NAMED_FAILURES, []
+    for reason, names in list(by_reason.items())[:_NAMED_REASONS]:
+        shown = names[:max(1, budget)]
+        budget -= len(shown)
+        rest = f" and {len(names) - len(shown)} more" if len(names) > len(shown) else ""
+        parts.append(f"{reason}: {', '.join(shown)}{rest}")
+    left = sum(len(names) for names in list(by_reason.values())[_NAMED_REASONS:])
+    if left:
+        parts.append(f"and {left} more for other reasons (`corridor -v` logs each)")
+    return "; ".join(parts)
 
 
 def _get_tile(lat: int, lon: int, source: str, root: Path, *, overwrite: bool) -> tuple[Path, bool] | None:
@@ -273,7 +313,7 @@ def _get_tile(lat: int, lon: int, source: str, root: Path, *, overwrite: bool) -
         except RemoteFileNotFound:
             return None
         except DownloadError as exc:
-            raise _TileFailed(f"{name}: {exc}") from exc
+            raise _TileFailed(name, exc.reason, str(exc)) from exc
         problem = _verify(tmp, lat, lon) or ""
         if not problem:
             final.parent.mkdir(parents=True, exist_ok=True)
@@ -281,7 +321,7 @@ def _get_tile(lat: int, lon: int, source: str, root: Path, *, overwrite: bool) -
             return final, True
         tmp.unlink(missing_ok=True)
         log.warning("downloaded tile %s is bad (%s); attempt %d of 2", name, problem, attempt + 1)
-    raise _TileFailed(f"{name}: {problem}")
+    raise _TileFailed(name, f"arrived bad twice: {_kind_of(problem)}", problem)
 
 
 def _read_provenance(root: Path) -> dict[str, dict[str, str | None]]:
@@ -407,7 +447,7 @@ def fetch_copernicus(
     root = Path(folder) if folder is not None else cache_dir(source)
     alternate = FALLBACK.get(source) if fallback else None
     result = FetchResult(paths=[], missing=[], source=source, bbox=b)
-    failures: list[str] = []
+    failures: list[_TileFailed] = []
     entries = _read_provenance(root)
     for i, (lat, lon) in enumerate(squares):
         name = tile_name(lat, lon, source=source)
@@ -422,7 +462,7 @@ def fetch_copernicus(
                 used, stand_in_for = alternate, name
                 got = _get_tile(lat, lon, alternate, root, overwrite=overwrite)
         except _TileFailed as exc:
-            failures.append(str(exc))
+            failures.append(exc)
             continue
         if got is None:
             log.warning("DEM tile %s does not exist on the server (sea or not released%s): "
@@ -448,9 +488,9 @@ def fetch_copernicus(
     if failures:
         for f in failures[1:]:
             log.info("tile failed: %s", f)
-        # one line: the first failure in full, the others by tile name (their reasons are logged)
-        others = [f.split(": ", 1)[0] for f in failures[1:]]
-        more = f"; {len(others)} more failed: {', '.join(others)} (reasons logged)" if others else ""
+        # one line: the first failure in full, the others by reason, each with its tiles (capped; -v logs
+        # each in full)
+        more = f"; {len(failures) - 1} more failed: {_failures_line(failures[1:])}" if failures[1:] else ""
         raise DownloadError(
             f"{len(failures)} {source} tile(s) failed: {failures[0]}{more}. {len(result.paths)} good tiles are "
             f"cached in {root}; run the command again to retry")
