@@ -102,3 +102,48 @@ def test_help_examples_name_real_scenarios():
                     bad.append(f"{line!r}: {v!r}")
     assert not bad, f"help examples name scenarios that are not built in: {bad}"
     assert {"compare", "map", "sweep"} <= with_scenarios, with_scenarios
+
+
+#: Every option that takes a path or a network, and the arguments its command needs besides.
+PATH_OPTIONS = {
+    ("compare",): ([], ["--out", "--dem", "--costs", "--network"]),
+    ("route",): (["Yeraskh", "Sadarak"], ["--out", "--dem", "--costs", "--network"]),
+    ("map",): (["meghri-rail"], ["--out", "--network"]),
+    ("sweep",): (["meghri-rail", "--vary", "max_grade=10,15"], ["--out", "--network"]),
+    ("fetch", "dem"): (["--bbox", "45,39,45.5,39.5"], ["--out"]),
+}
+
+
+def test_every_path_option_is_listed():
+    """PATH_OPTIONS holds every option of the CLI whose value is a path (<path> in --help) or a network."""
+    import typer.main
+
+    from corridor.cli.commands import app
+
+    found = {}
+    for path in _command_paths():
+        cmd = typer.main.get_command(app)
+        for name in path:
+            cmd = cmd.commands[name]
+        ctx = cmd.make_context(" ".join(["corridor", *path]), ["--help"], resilient_parsing=True)
+        opts = sorted(p.opts[0] for p in cmd.get_params(ctx) if getattr(p, "opts", None)
+                      and (p.metavar == "<path>" or p.display_type_rich(ctx) == "<path>" or p.name == "network"))
+        if opts:
+            found[tuple(path)] = opts
+    assert found == {k: sorted(v[1]) for k, v in PATH_OPTIONS.items()}
+
+
+@pytest.mark.parametrize("case", [(cmd, opt) for cmd, (_, opts) in PATH_OPTIONS.items() for opt in opts],
+                         ids=lambda c: " ".join((*c[0], c[1])))
+@pytest.mark.parametrize("value", ["", "  "])
+def test_an_empty_path_is_a_usage_error(case, value, tmp_path, monkeypatch, capsys):
+    """``--out ""`` (an unset variable in a script) never means the current folder (``Path("")`` is ``.``),
+    nor an empty --network the reference network: one usage line, exit 2, nothing written."""
+    cmd, opt = case
+    monkeypatch.chdir(tmp_path)
+    assert main([*cmd, *PATH_OPTIONS[cmd][0], opt, value]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("corridor: error: Invalid value for ")
+    assert f"'{opt}'" in err and ("an empty path names no " in err or "an empty value names no network" in err)
+    assert f"(see `corridor {' '.join(cmd)} --help`)" in err
+    assert list(tmp_path.iterdir()) == []

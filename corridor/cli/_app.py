@@ -13,8 +13,11 @@ for every option, what one occurrence on the command line takes
 - a repeatable option: the type of one value (``--via <str>``);
 - any other option: typer's own ``<type>``.
 
-Paths are declared as :class:`pathlib.Path`, so they read ``<path>``. A
-variadic argument keeps typer's rendering (``scenarios...  <list[str]>``).
+Paths are declared as :class:`pathlib.Path` with :func:`path_option`, so they
+read ``<path>``; an empty path (``--out ""``, ``--out "$UNSET"``) is a usage
+error there, never the current folder (``Path("")`` is ``.``). So is an empty
+``--network`` (:func:`network_option`), never the default network. A variadic
+argument keeps typer's rendering (``scenarios...  <list[str]>``).
 
 Examples
 --------
@@ -33,14 +36,16 @@ Examples
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Callable, Iterable
+from pathlib import Path
 from typing import Any
 
 import typer
 from typer.core import TyperCommand, TyperGroup, TyperOption
 
-__all__ = ["Command", "Group", "new_app", "show_values"]
+__all__ = ["Command", "Group", "network_option", "new_app", "path_option", "show_values"]
 
 _LIST = re.compile(r"<list\[(.+)\]>")
 
@@ -67,6 +72,45 @@ def show_values(params: Iterable[Any], ctx: Any) -> None:
             label = p.display_type(ctx)
             m = _LIST.fullmatch(label)
             p.metavar = f"<{m.group(1)}>" if m else label
+
+
+#: What to give instead of an empty path, by what the path names.
+_GIVE = {"folder": "a folder (. for the current one)", "file": "a file name"}
+
+
+def _nonempty_path(what: str) -> Callable[[str | os.PathLike[str]], Path]:
+    """The parser of a path option naming ``what``: an empty value is refused (``Path("")`` is ``.``)."""
+
+    def parse(value: str | os.PathLike[str]) -> Path:
+        if isinstance(value, str) and not value.strip():
+            raise typer.BadParameter(f"an empty path names no {what}; give {_GIVE.get(what, 'a path')}, "
+                                     "or leave the option out")
+        return Path(value)
+
+    return parse
+
+
+def _nonempty_network(value: str) -> str:
+    if not str(value).strip():
+        raise typer.BadParameter("an empty value names no network; give reference, osm, none or the path of "
+                                 "an OSM file, or leave the option out for the reference network")
+    return str(value)
+
+
+def path_option(*param_decls: str, what: str = "file or folder", **kwargs: Any) -> Any:
+    """``typer.Option(*param_decls, **kwargs)`` for a :class:`~pathlib.Path`: an empty value is a usage error.
+
+    An empty ``--out ""`` would otherwise be ``Path("")``, which is ``.``: the
+    current folder, silently. ``what`` the path names ("folder", "file") words the
+    error. The value reads ``<path>`` in ``--help``.
+    """
+    return typer.Option(*param_decls, parser=_nonempty_path(what), metavar="<path>", **kwargs)
+
+
+def network_option(*param_decls: str, **kwargs: Any) -> Any:
+    """``typer.Option`` for ``--network`` (a keyword or an OSM file path): an empty value is a usage error,
+    not the default network."""
+    return typer.Option(*param_decls, parser=_nonempty_network, metavar="<str>", **kwargs)
 
 
 class Command(TyperCommand):

@@ -37,7 +37,7 @@ from corridor.cli import fetch as _cli_fetch
 from corridor.cli import lists as _cli_list
 from corridor.cli import maps as _cli_map
 from corridor.cli import sweep as _cli_sweep
-from corridor.cli._app import new_app
+from corridor.cli._app import network_option, new_app, path_option
 from corridor.cli._json import JsonFlag, echo_json
 from corridor.cli._render import (
     print_compare,
@@ -171,14 +171,14 @@ def compare(
     scenarios: Annotated[list[str] | None, typer.Argument(
         help="Scenario TOML files or built-in scenario names (default: the whole built-in catalogue).",
         show_default=False)] = None,
-    network: Annotated[str, typer.Option(
+    network: Annotated[str, network_option(
         "--network", help="reference (embedded, modelled), osm (Geofabrik extracts, needs the cache or "
         "internet), none (new alignments only) or the path of an .osm.pbf/.osm/.osm.bz2 file.")] = "reference",
-    dem: Annotated[Path | None, typer.Option("--dem", help="DEM file (GeoTIFF/VRT/.hgt) or folder of tiles; "
+    dem: Annotated[Path | None, path_option("--dem", help="DEM file (GeoTIFF/VRT/.hgt) or folder of tiles; "
                                              "default: embedded GLOBE 30\".", show_default=False)] = None,
-    out: Annotated[Path, typer.Option("--out", "-o", help="Output folder (created if missing); the files of an "
+    out: Annotated[Path, path_option("--out", "-o", what="folder", help="Output folder (created if missing); the files of an "
                                       "earlier corridor run there are replaced.")] = Path("corridor-output"),
-    costs: Annotated[Path | None, typer.Option("--costs", help="TOML file overriding unit costs and speeds.",
+    costs: Annotated[Path | None, path_option("--costs", what="file", help="TOML file overriding unit costs and speeds.",
                                                show_default=False)] = None,
     weights: Annotated[str | None, typer.Option(
         "--weights", help="Ranking weights, e.g. length_km=1,cost_central_musd=2 (lower is better for "
@@ -266,16 +266,16 @@ def route(
     max_grade: Annotated[float | None, typer.Option(
         "--max-grade", help="Ruling grade as a ratio (0.0125 = 12.5‰); steeper ground gets tunnels/bridges.",
         show_default=False)] = None,
-    network: Annotated[str, typer.Option("--network", help="reference, osm, none or an OSM file path.")
+    network: Annotated[str, network_option("--network", help="reference, osm, none or an OSM file path.")
                        ] = "reference",
-    dem: Annotated[Path | None, typer.Option("--dem", help="DEM file or folder of tiles; default: embedded "
+    dem: Annotated[Path | None, path_option("--dem", help="DEM file or folder of tiles; default: embedded "
                                              "GLOBE 30\".", show_default=False)] = None,
-    costs: Annotated[Path | None, typer.Option("--costs", help="TOML file overriding unit costs and speeds.",
+    costs: Annotated[Path | None, path_option("--costs", what="file", help="TOML file overriding unit costs and speeds.",
                                                show_default=False)] = None,
     search: Annotated[str, typer.Option(
         "--search", help="New-alignment search: grade (default), level (carries the formation level; new "
         "build with --network none only, slower) or slope.")] = "grade",
-    out: Annotated[Path | None, typer.Option("--out", "-o", help="Also write the comparison files into this "
+    out: Annotated[Path | None, path_option("--out", "-o", what="folder", help="Also write the comparison files into this "
                                              "folder; the files of an earlier corridor run there are replaced.",
                                              show_default=False)] = None,
     json_out: JsonFlag = False,

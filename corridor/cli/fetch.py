@@ -16,7 +16,7 @@ from typing import Annotated, Any
 import typer
 
 from corridor._types import BBox
-from corridor.cli._app import new_app
+from corridor.cli._app import new_app, path_option
 from corridor.cli._json import JsonFlag, echo_json
 from corridor.network.osm import extract_md5, fetch_geofabrik, geofabrik_url, region_extracts
 from corridor.terrain.copernicus import PRODUCTS, FetchResult, cache_dir, fetch_copernicus
@@ -53,8 +53,9 @@ def fetch_dem(
     bbox: Annotated[str, typer.Option("--bbox", help="Area as left,bottom,right,top in degrees.")],
     source: Annotated[str, typer.Option(
         "--source", help="copernicus-90 (GLO-90, ~90 m) or copernicus-30 (GLO-30, ~30 m).")] = "copernicus-90",
-    out: Annotated[Path | None, typer.Option(
-        "--out", help="Folder for the tiles (default: the cache); tiles already there are reused.",
+    out: Annotated[Path | None, path_option(
+        "--out", what="folder", help="Folder for the tiles (default: the cache; '.' for the current folder); tiles already there "
+        "are reused.",
         show_default=False)] = None,
     max_tiles: Annotated[int, typer.Option("--max-tiles", help="Refuse areas needing more tiles.")] = 64,
     no_fallback: Annotated[bool, typer.Option(

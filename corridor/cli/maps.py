@@ -14,6 +14,7 @@ import typer
 
 from corridor import scenarios
 from corridor._errors import CorridorError, InvalidInputError, OutputError
+from corridor.cli._app import network_option, path_option
 from corridor.cli._json import JsonFlag, echo_json
 from corridor.cli._outputset import check_out_file, os_error_text
 from corridor.evaluation.metrics import evaluate
@@ -97,11 +98,11 @@ def register(app: Any) -> None:
     def map_(
         scenarios: Annotated[list[str], typer.Argument(
             help="Scenario names or slugs (see `corridor list`), or scenario TOML files.")],
-        out: Annotated[Path, typer.Option("--out", "-o", help="Output HTML file.")] = Path("map.html"),
+        out: Annotated[Path, path_option("--out", "-o", what="file", help="Output HTML file.")] = Path("map.html"),
         basemap: Annotated[str, typer.Option(
             help="auto (hillshade + OSM tiles when online), osm, offline (hillshade only) or none.")]
         = "auto",
-        network: Annotated[str, typer.Option(
+        network: Annotated[str, network_option(
             help="'reference' (embedded, modelled), 'none' (new alignment throughout) "
                  "or an OSM .pbf/.osm file.")] = "reference",
         no_metrics: Annotated[bool, typer.Option(

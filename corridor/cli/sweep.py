@@ -47,6 +47,7 @@ from corridor import settings
 from corridor._errors import ParameterError
 from corridor._text import write_csv
 from corridor.batch import Failure, connect, route_and_evaluate_many, variant_grid
+from corridor.cli._app import network_option, path_option
 from corridor.cli._json import JsonFlag, echo_json
 from corridor.cli._outputset import MANIFEST, SWEEP_FILES, check_out_dir, staged_output
 from corridor.cli.pipeline import load_net, table_records
@@ -267,10 +268,10 @@ def register(app: Any) -> None:
     def sweep(
         scenarios: Annotated[list[str], typer.Argument(help="Scenario .toml files or built-in names.")],
         vary: Annotated[list[str], typer.Option("--vary", help="NAME=start:stop:step or NAME=a,b,c.")],
-        out: Annotated[Path, typer.Option("--out", "-o", help="Output folder (created if missing); the files of "
+        out: Annotated[Path, path_option("--out", "-o", what="folder", help="Output folder (created if missing); the files of "
                                           "an earlier corridor run there are replaced.")] = Path("sweep"),
         workers: Annotated[int | None, typer.Option("--workers", help="Local worker processes.")] = None,
-        network: Annotated[str, typer.Option(
+        network: Annotated[str, network_option(
             "--network", help="reference (embedded, modelled: a max_grade variant reuses its lines as drawn), "
             "none (new alignments, designed at every ruling grade), osm or an OSM file path.")] = "reference",
         scheduler: Annotated[str | None, typer.Option(
