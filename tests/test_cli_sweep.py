@@ -68,6 +68,36 @@ def test_single_scenario_no_summary(tmp_path: Path) -> None:
     assert (tmp_path / "sweep.parquet").exists() and not (tmp_path / "sweep_summary.csv").exists()
 
 
+@pytest.mark.parametrize("entry", ["folder", "link to a folder", "dangling link"])
+def test_single_scenario_sweep_ignores_an_entry_named_like_the_summary(
+        tmp_path: Path, entry: str, capsys: pytest.CaptureFixture[str]) -> None:
+    """A one-scenario sweep writes no sweep_summary.csv, so an entry of that name in --out (a folder, a link)
+    does not stop it and is left as it is; a two-scenario sweep, which writes one, still refuses a folder
+    there before any work."""
+    out = tmp_path / "out"
+    out.mkdir()
+    target = tmp_path / "elsewhere"
+    target.mkdir()
+    (target / "keep.txt").write_text("mine")
+    entry_path = out / "sweep_summary.csv"
+    if entry == "folder":
+        entry_path.mkdir()
+        (entry_path / "keep.txt").write_text("mine")
+    else:
+        entry_path.symlink_to(target if entry == "link to a folder" else tmp_path / "nothing")
+    args = ["--vary", "rail_border_dwell_h=1,3", "--workers", "1", "--out", str(out)]
+    assert main(["sweep", "gyumri-kars", *args]) == 0
+    assert "wrote" in capsys.readouterr().out
+    assert (out / "sweep.parquet").is_file() and (out / "corridor-manifest.json").is_file()
+    assert entry_path.is_symlink() == (entry != "folder")
+    if entry != "dangling link":
+        assert (entry_path / "keep.txt").read_text() == "mine"
+    if entry == "folder":
+        assert main(["sweep", "gyumri-kars", "meghri-rail", *args]) == 2
+        err = capsys.readouterr().err
+        assert "cannot write 'sweep_summary.csv'" in err and "a folder of that name is in the way" in err
+
+
 def _strict_json(text: str) -> Any:
     import json
 

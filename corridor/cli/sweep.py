@@ -185,6 +185,16 @@ class SweepResult:
                 "summary": None if self.summary is None else table_records(self.summary)}
 
 
+def sweep_files(n_scenarios: int) -> tuple[str, ...]:
+    """The files a sweep of ``n_scenarios`` writes into ``--out`` (without the manifest): the rank summary
+    only for two scenarios or more.
+
+    >>> sweep_files(1), sweep_files(2)
+    (('sweep.parquet',), ('sweep.parquet', 'sweep_summary.csv'))
+    """
+    return SWEEP_FILES if n_scenarios > 1 else SWEEP_FILES[:1]
+
+
 def run_sweep(names: Sequence[str], vary: Mapping[str, str], out: Path, *, workers: int | None = None,
               client: Any = None, rank_by: str = "cost_central_musd",
               network: str = "reference") -> SweepResult:
@@ -201,16 +211,18 @@ def run_sweep(names: Sequence[str], vary: Mapping[str, str], out: Path, *, worke
     The files are written into ``out`` as one output set
     (:func:`corridor.cli._outputset.staged_output`): they replace the files of an
     earlier run there, a ``sweep_summary.csv`` of an earlier sweep included.
-    ``out`` is checked before any work.
+    ``out`` is checked before any work, for the files this sweep writes (:func:`sweep_files`): an entry
+    named ``sweep_summary.csv`` (a folder, a link) does not stop a one-scenario sweep, which writes none.
     """
     import dataclasses
 
     import geopandas as gpd
 
-    check_out_dir(out, SWEEP_FILES)
     scens = sc.gather(names)  # names and .toml files; a duplicate name is a ScenarioError
     if not scens:
         raise ParameterError("no scenario given; name a built-in scenario or a scenario .toml file")
+    names_written = sweep_files(len(scens))
+    check_out_dir(out, names_written)
     spec = (network or "reference").strip()
     # the reference network goes to the workers by name (each opens it once); anything else is loaded
     # here once and shipped to each worker once
@@ -253,7 +265,6 @@ def run_sweep(names: Sequence[str], vary: Mapping[str, str], out: Path, *, worke
     summary = rank_summary(gdf, by=rank_by) if len(scens) > 1 else None
     prov = {"command": "sweep", "scenarios": [s.name for s in scens], "vary": dict(vary), "network": spec,
             "rank_by": rank_by, "variants": len(grid), "evaluations": len(items), "failed": len(failed)}
-    names_written = [SWEEP_FILES[0]] if summary is None else list(SWEEP_FILES)
     with staged_output(out, provenance=prov) as tmp:  # a failed write is an OutputError, nothing replaced
         gdf.to_parquet(tmp / SWEEP_FILES[0])
         if summary is not None:
