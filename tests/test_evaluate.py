@@ -17,6 +17,7 @@ import geopandas as gpd
 import numpy as np
 import pytest
 from _evalroutes import evaluated, opposed, routes, xy
+from _ordertext import ODD_NAMES, read_order, read_ranks
 from shapely.geometry import LineString
 
 from corridor import (
@@ -388,6 +389,57 @@ def test_sensitivity_carries_ties_as_groups_not_text():
     longer = flip[(flip["parameter"] == "length_km") & (flip["factor"] == 1.5)].iloc[0]
     assert longer["rank_groups"] == (("A",), ("B > A",)) and longer["order"] == "A > “B > A”"
     assert longer["changed"] and math.isnan(longer["kendall_tau"])  # from a tie of all: no tau
+
+
+def test_order_and_ranks_text_read_one_way_whatever_the_names():
+    """Names holding the separators (=, >, ;), straight or curly quotes read back as the groups and ranks
+    they are: a name is never split, nor two names joined, nor a tie read into a name."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from corridor.evaluation.ranking import name_text, order_text, rank_groups, ranks_text
+
+    ranks = [1, 2, 2, 4, 5, 5, 5]
+    groups = rank_groups(ODD_NAMES, ranks)
+    assert read_order(order_text(groups)) == groups
+    assert read_ranks(ranks_text(ODD_NAMES, ranks)) == list(zip(ODD_NAMES, ranks, strict=True))
+    assert order_text(groups).startswith("“A = 1” > “B=2; C=3” = “the ““new”” line” > ")
+    assert name_text("plain road") == "plain road" and name_text("") == "“”" and name_text(" a") == "“ a”"
+
+    @settings(max_examples=300, deadline=None)
+    @given(st.lists(st.text(alphabet=st.sampled_from('ab =;>“”" \n'), max_size=8), min_size=1, max_size=6,
+                    unique=True), st.data())
+    def round_trip(names, data):
+        rs = data.draw(st.lists(st.integers(1, 3), min_size=len(names), max_size=len(names)))
+        groups = rank_groups(names, rs)
+        assert read_order(order_text(groups)) == groups
+        assert read_ranks(ranks_text(names, rs)) == list(zip(names, rs, strict=True))
+
+    round_trip()
+
+
+def test_sensitivity_text_of_scenarios_with_odd_names(tmp_path, dem):
+    """Scenario files whose names hold =, "; ", curly and straight quotes and >: in every row of the
+    sensitivity table the order and the ranks, as text, read back as its rank_groups and ranks."""
+    import json
+
+    p = tmp_path / "odd.toml"
+    ends = [[45.63, 38.96], [45.70, 39.10], [45.55, 39.05], [45.63, 38.96]]  # the last ties with the first
+    names = ODD_NAMES[:4]
+    p.write_text("".join(f'[[scenario]]\nname = {json.dumps(n, ensure_ascii=False)}\nmode = "road"\n'
+                         f"waypoints = [[45.40, 39.21], {e}]\n" for n, e in zip(names, ends, strict=True)),
+                 encoding="utf-8")
+    s = sensitivity(str(p), dem=dem, network=None, weights={"length_km": 1.0, "cost_central_musd": 1.0})
+    assert len(s) > 1 and (names[0], names[3]) in s.iloc[0]["rank_groups"]  # a tie, of two odd names
+    for _, row in s.iterrows():
+        assert read_order(row["order"]) == row["rank_groups"]
+        assert sorted(n for g in row["rank_groups"] for n in g) == sorted(names)
+        pairs = read_ranks(row["ranks"])
+        assert [n for n, _ in pairs] == names
+        by_rank = {}
+        for n, r in pairs:
+            by_rank.setdefault(r, []).append(n)
+        assert tuple(tuple(by_rank[r]) for r in sorted(by_rank)) == row["rank_groups"]
 
 
 def test_rank_changes():

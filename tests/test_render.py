@@ -12,6 +12,7 @@ import re
 
 import pytest
 from _maproutes import CONTROL, PAYLOADS, expected_text, hostile
+from _ordertext import ODD_NAMES, read_order, read_ranks
 
 from corridor.cli import _render, main
 
@@ -149,6 +150,31 @@ def test_sensitivity_reads_ties_from_the_groups_not_the_names():
     # from an order to a real tie
     row = rows({"length_km": 1.0, "cost_central_musd": 2.0})
     assert row("cost_central_musd", 0.5).endswith("“A = 1” = B │ 1 │ – (a tie) │")
+
+
+def test_sensitivity_table_reads_one_way_with_odd_names():
+    """Route names holding =, "; ", > and straight or curly quotes: the base order before its "; " and
+    each order of the table read back as the rank groups (tests/_ordertext.py)."""
+    from dataclasses import replace
+
+    from _evalroutes import opposed
+
+    from corridor.evaluation import sensitivity
+
+    ma, mb = opposed()
+    a, b = replace(ma, name=ODD_NAMES[4]), replace(mb, name=ODD_NAMES[1])
+    sens = sensitivity([a, b], weights={"length_km": 1.0, "cost_central_musd": 1.2})
+    con = _console()
+    _render.print_sensitivity(sens, con)
+    out = con.file.getvalue()
+    base = re.search(r"Sensitivity: base order (.*); (\d+) of \d+ variations", out)
+    assert base and read_order(base.group(1)) == sens.iloc[0]["rank_groups"] == ((b.name,), (a.name,))
+    rows = [ln.split("│") for ln in out.splitlines() if ln.startswith("│") and "×" in ln]
+    assert len(rows) == int(base.group(2)) > 0
+    for cells in rows:
+        param, factor, order = (c.strip() for c in cells[1:4])
+        want = sens[(sens["parameter"] == param) & (sens["factor"] == float(factor.lstrip("×")))].iloc[0]
+        assert read_order(order) == want["rank_groups"]
 
 
 def test_notes_show_the_dem_band_as_pairs():
@@ -411,3 +437,32 @@ def test_band_table_never_breaks_a_number(width):
     if width >= 160:  # room for every header and figure on one line
         assert "│ central cost M USD (DEM P10–P90) │ unit-cost low–high │" in out.replace("┃", "│")
         assert re.search(r"│ +12,345 \(11,030–13,203\) │ +8,765–23,456 │", out)
+
+
+def test_compare_sensitivity_with_odd_scenario_names(tmp_path, capsys, monkeypatch):
+    """Scenario files named with =, "; ", curly and straight quotes and >: the printed base order and every
+    order and ranks text of sensitivity.csv read back as its rank_groups, the machine-readable order."""
+    import csv
+    import json
+
+    names = ODD_NAMES[:4]
+    ends = [[45.63, 38.96], [45.70, 39.10], [45.55, 39.05], [45.63, 38.96]]  # the last ties with the first
+    f = tmp_path / "odd.toml"
+    f.write_text("".join(f'[[scenario]]\nname = {json.dumps(n, ensure_ascii=False)}\nmode = "road"\n'
+                         f"waypoints = [[45.40, 39.21], {e}]\n" for n, e in zip(names, ends, strict=True)),
+                 encoding="utf-8")
+    monkeypatch.setenv("COLUMNS", "200")
+    out = tmp_path / "o"
+    assert main(["compare", str(f), "--network", "none", "--sensitivity", "--out", str(out)]) == 0
+    printed = " ".join(capsys.readouterr().out.split())
+    with open(out / "sensitivity.csv", encoding="utf-8", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    groups = [tuple(tuple(g) for g in json.loads(r["rank_groups"])) for r in rows]
+    assert (names[0], names[3]) in groups[0]  # a tie of two odd names
+    base = re.search(r"Sensitivity: base order (.*); \d+ of \d+ variations", printed)
+    assert base and read_order(base.group(1)) == groups[0]
+    for r, g in zip(rows, groups, strict=True):
+        assert read_order(r["order"]) == g
+        ranks = dict(read_ranks(r["ranks"]))
+        assert list(ranks) == names and [tuple(n for n in names if ranks[n] == k) for k in sorted({*ranks.values()})] \
+            == list(g)

@@ -60,6 +60,7 @@ from corridor.evaluation.ranking import (
     rank,
     rank_changes,
     rank_groups,
+    ranks_text,
     score,
 )
 from corridor.evaluation.uncertainty_bands import (
@@ -518,8 +519,9 @@ def sensitivity(routes_or_metrics: Any, *, weights: Mapping[str, float] | None =
         One row per (parameter, factor): ``parameter``, ``kind`` (``weight`` or
         ``unit_cost``), ``factor``, ``rank_groups`` (the names of each rank, best first, a group of
         more than one is a tie: :func:`corridor.evaluation.ranking.rank_groups`), ``order`` (those
-        groups as text, ``" > "`` between ranks and ``" = "`` within a tie:
-        :func:`corridor.evaluation.ranking.order_text`), ``ranks``,
+        groups as text, ``" > "`` between ranks and ``" = "`` within a tie, a name holding a separator
+        or a quote mark in ``“…”``: :func:`corridor.evaluation.ranking.order_text`), ``ranks`` (``name=rank``
+        joined by ``"; "``, names as in ``order``: :func:`corridor.evaluation.ranking.ranks_text`),
         ``changed``, ``n_changed``, ``max_shift``, ``kendall_tau`` against the
         base ranking (first row, ``parameter="base"``).
 
@@ -551,7 +553,7 @@ def sensitivity(routes_or_metrics: Any, *, weights: Mapping[str, float] | None =
         groups = rank_groups(names, ranks)  # best first; a tie is one group (a tie is not an order)
         ch = rank_changes(base_rank, ranks)
         return {"parameter": param, "kind": kind, "factor": factor, "rank_groups": groups, "order": order_text(groups),
-                "ranks": "; ".join(f"{n}={r}" for n, r in zip(names, ranks, strict=True)),
+                "ranks": ranks_text(names, ranks),
                 "changed": ch["n_changed"] > 0, **ch}
 
     rows = [_row("base", "base", 1.0, base_rank)]

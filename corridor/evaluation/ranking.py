@@ -31,8 +31,8 @@ from corridor._errors import InvalidInputError, ParameterError
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["DEFAULT_WEIGHTS", "check_weights", "in_rank_order", "order_text", "rank", "rank_changes", "rank_groups",
-           "score"]
+__all__ = ["DEFAULT_WEIGHTS", "check_weights", "in_rank_order", "name_text", "order_text", "rank", "rank_changes",
+           "rank_groups", "ranks_text", "score"]
 
 #: Default criteria and weights (lower is better for each). Cost counts double.
 DEFAULT_WEIGHTS: dict[str, float] = {
@@ -160,6 +160,46 @@ def rank_changes(base: Sequence[int], new: Sequence[int]) -> dict[str, float]:
 
 #: Between the ranks of an order as text (:func:`order_text`), and between the routes of one rank (a tie).
 ORDER_SEPARATOR, TIE_SEPARATOR = " > ", " = "
+#: Characters that set a name in quotes in the text of an order or of ranks: the separators of
+#: :func:`order_text` and :func:`ranks_text` and every double quote mark.
+_QUOTED_CHARS = frozenset('>=;“”"')
+OPEN_QUOTE, CLOSE_QUOTE = "“", "”"
+
+
+def name_text(name: str) -> str:
+    """A route name as it reads in the text of an order (:func:`order_text`) or of ranks (:func:`ranks_text`).
+
+    A name is written as it is unless it holds a separator character (``>``, ``=``, ``;``), a double quote
+    mark (``"``, ``“``, ``”``) or a character that does not print, starts or ends with a space, or is
+    empty: it is then set in ``“…”``, with each ``“`` and ``”`` inside written twice. A name never reads
+    as two, nor two names as one: outside quotes the text holds no separator of a name's own, and
+    inside them a single ``”`` can only close the name.
+
+    Examples
+    --------
+    >>> name_text("Meghri rail")
+    'Meghri rail'
+    >>> name_text("A = 1"), name_text("x;y")
+    ('“A = 1”', '“x;y”')
+    >>> name_text("the “new” line")
+    '“the ““new”” line”'
+    """
+    n = str(name)
+    if n and n == n.strip() and n.isprintable() and _QUOTED_CHARS.isdisjoint(n):
+        return n
+    inner = n.replace(OPEN_QUOTE, OPEN_QUOTE * 2).replace(CLOSE_QUOTE, CLOSE_QUOTE * 2)
+    return f"{OPEN_QUOTE}{inner}{CLOSE_QUOTE}"
+
+
+def ranks_text(names: Sequence[str], ranks: Sequence[int]) -> str:
+    """Each route's rank as text, ``name=rank`` joined by ``"; "``, each name as :func:`name_text` writes it.
+
+    >>> ranks_text(["a", "b=c; d"], [2, 1])
+    'a=2; “b=c; d”=1'
+    """
+    if len(names) != len(ranks):
+        raise InvalidInputError(f"{len(names)} names but {len(ranks)} ranks; give one rank per name")
+    return "; ".join(f"{name_text(n)}={int(r)}" for n, r in zip(names, ranks, strict=True))
 
 
 def rank_groups(names: Sequence[str], ranks: Sequence[int]) -> tuple[tuple[str, ...], ...]:
@@ -196,7 +236,9 @@ def rank_groups(names: Sequence[str], ranks: Sequence[int]) -> tuple[tuple[str, 
 def order_text(groups: Sequence[Sequence[str]]) -> str:
     """A rank order (:func:`rank_groups`) as text: ``" > "`` between ranks, ``" = "`` within a tie.
 
-    A name that holds either separator is set in quotes, so the text reads as the groups are.
+    Each name is written as :func:`name_text` writes it (in quotes when it holds a separator character or
+    a quote mark), so the text reads as the groups are, whatever the names. The groups, not this text,
+    are the order as data (``rank_groups`` of :func:`corridor.evaluation.sensitivity`).
 
     Parameters
     ----------
@@ -214,9 +256,7 @@ def order_text(groups: Sequence[Sequence[str]]) -> str:
     'b > a = c'
     >>> order_text((("a = b",), ("c",)))
     '“a = b” > c'
+    >>> order_text((('say "x"', "y>z"),))
+    '“say "x"” = “y>z”'
     """
-
-    def name(n: str) -> str:
-        return f"“{n}”" if ORDER_SEPARATOR in n or TIE_SEPARATOR in n else n
-
-    return ORDER_SEPARATOR.join(TIE_SEPARATOR.join(name(n) for n in g) for g in groups)
+    return ORDER_SEPARATOR.join(TIE_SEPARATOR.join(name_text(n) for n in g) for g in groups)
