@@ -20,7 +20,7 @@ from typing import Any
 
 from corridor._text import clean_terminal
 from corridor._types import UNITS
-from corridor.cli._table import print_route_notes, print_table
+from corridor.cli._table import print_route_notes, print_table, print_uncropped
 from corridor.evaluation.published import euro_rates
 from corridor.evaluation.ranking import in_rank_order
 from corridor.evaluation.uncertainty_bands import MEANING, NO_DESIGN
@@ -204,8 +204,6 @@ def print_dem_bands(table: Any, console: Any, meaning: str | None = None) -> Non
     from rich import box
     from rich.table import Table
     from rich.text import Text
-
-    from corridor.cli._table import print_uncropped
 
     if "dem_samples" not in table.columns or not (table["dem_samples"].fillna(0) > 0).any():
         return
