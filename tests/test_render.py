@@ -235,10 +235,11 @@ def _render_at(table, metrics, width: int, *, wide: bool = False) -> str:
     return con.file.getvalue()
 
 
-def _table_rows(out: str) -> tuple[list[str], dict[int, list[str]]]:
-    """(header lines, table lines of each row keyed by rank), parsed from the box drawing."""
+def _blocks(out: str, start: str) -> list[list[str]]:
+    """The lines of the first box-drawn table in ``out`` from the line starting with ``start`` to its bottom,
+    cut into blocks at the row rules."""
     lines = out.splitlines()
-    top = next(i for i, line in enumerate(lines) if line.startswith("┌"))
+    top = next(i for i, line in enumerate(lines) if line.startswith(start))
     bottom = next(i for i, line in enumerate(lines) if line.startswith("└"))
     blocks: list[list[str]] = [[]]
     for line in lines[top + 1:bottom]:
@@ -246,6 +247,12 @@ def _table_rows(out: str) -> tuple[list[str], dict[int, list[str]]]:
             blocks.append([])
         else:
             blocks[-1].append(line)
+    return blocks
+
+
+def _table_rows(out: str) -> tuple[list[str], dict[int, list[str]]]:
+    """(header lines, table lines of each row keyed by rank), parsed from the box drawing."""
+    blocks = _blocks(out, "┌")
     rows = {int(b[0].split("│")[1]): b for b in blocks[1:]}
     return blocks[0], rows
 
@@ -385,15 +392,7 @@ def test_terminal_output_is_cleaned(tmp_path, capsys, monkeypatch):
 # ------------------------------------------------------------------ the DEM-band table at terminal widths
 def _band_rows(out: str) -> list[list[list[str]]]:
     """Cells of each body row of the first box-drawn table in ``out``: rows -> columns -> lines."""
-    lines = out.splitlines()
-    head = next(i for i, line in enumerate(lines) if line.startswith("┡"))
-    bottom = next(i for i, line in enumerate(lines) if line.startswith("└"))
-    blocks: list[list[str]] = [[]]
-    for line in lines[head + 1:bottom]:
-        if line.startswith("├"):
-            blocks.append([])
-        else:
-            blocks[-1].append(line)
+    blocks = _blocks(out, "┡")
     return [[list(col) for col in zip(*(line.split("│")[1:-1] for line in b), strict=True)] for b in blocks]
 
 
