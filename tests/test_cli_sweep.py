@@ -200,6 +200,33 @@ def test_a_variant_that_cannot_be_built_is_a_row_with_its_error(tmp_path: Path, 
     assert not (tmp_path / "none" / "sweep.parquet").exists()
 
 
+@pytest.mark.parametrize("rank_by", ["cost_centre_musd", "variant", "max_grade", "error", "unit_cost.tunnel"])
+def test_a_rank_by_that_names_no_metric_is_refused_before_any_work(tmp_path: Path, rank_by: str,
+                                                                  capsys: pytest.CaptureFixture[str],
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """A typo in --rank-by, or a variant column, is one error line before anything is traced (it was found only
+    after the whole sweep); the metric a variant key shadows (route_max_grade) and published figures rank."""
+    import corridor.cli.sweep as sweep_mod
+
+    ran: list[bool] = []
+
+    def no_work(*a: Any, **k: Any) -> Any:
+        ran.append(True)
+        raise ParameterError("stop here")
+
+    monkeypatch.setattr(sweep_mod, "route_and_evaluate_many", no_work)
+    args = ["sweep", "gyumri-kars", "meghri-rail", "--vary", "max_grade=12.5", "--vary", "unit_cost.tunnel=30",
+            "--out", str(tmp_path / "o")]
+    assert main([*args, "--rank-by", rank_by]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and f"--rank-by {rank_by!r} is not a metric column" in err[0], err
+    assert not ran, "the sweep ran before --rank-by was checked"
+    for good in ("route_max_grade", "tunnel_km", "published_restart_cost_musd"):
+        assert main([*args, "--rank-by", good]) == 2
+        assert "stop here" in capsys.readouterr().err and len(ran) == 1, good
+        ran.clear()
+
+
 def test_rank_summary_skips_failed_rows() -> None:
     """A failed row (no metric) takes no rank; within its variant the others rank among themselves. A scenario
     that failed everywhere keeps its row with empty ranks."""

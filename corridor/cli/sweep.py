@@ -52,6 +52,7 @@ from corridor.cli._json import JsonFlag, echo_json
 from corridor.cli._outputset import MANIFEST, SWEEP_FILES, check_out_dir, staged_output
 from corridor.cli.pipeline import load_net, table_records
 from corridor.costs import CostParams
+from corridor.evaluation._rows import ROW_COLUMNS, published_columns
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -153,6 +154,16 @@ def rank_summary(frame: pd.DataFrame, *, by: str = "cost_central_musd") -> pd.Da
     return out.astype({c: "Int64" for c in ("min_rank", "max_rank", "mode_rank")})
 
 
+def _check_rank_by(rank_by: str, scens: Sequence[Any], keys: Sequence[str]) -> None:
+    """``rank_by`` must name a metric column of the sweep's table: a column of
+    :meth:`~corridor.evaluation.RouteMetrics.as_row` (``route_<name>`` where a variant key takes its name) or
+    a published figure of one of the scenarios; not a variant column, nor ``error``."""
+    metrics = {f"route_{c}" if c in keys else c for c in ROW_COLUMNS}
+    metrics.update(c for s in scens for c in published_columns(s.published))
+    if rank_by not in metrics:
+        raise ParameterError(f"--rank-by {rank_by!r} is not a metric column")
+
+
 def _warn_failures(failed: Sequence[tuple[Any, Mapping[str, Any], Failure]]) -> None:
     """One warning per scenario and error (a failed trace fails all the cost variants traced with it)."""
     groups: dict[tuple[str, str], list[int]] = {}
@@ -229,6 +240,7 @@ def run_sweep(names: Sequence[str], vary: Mapping[str, str], out: Path, *, worke
     net: Any = "reference" if spec.lower() == "reference" else load_net(
         spec, modes=sorted({s.mode for s in scens}), waypoints=[w for s in scens for w in getattr(s, "waypoints", ())])
     grid = variant_grid(vary)
+    _check_rank_by(rank_by, scens, list(grid[0]))  # before any work: a typo would otherwise end a long sweep
     variants: dict[tuple[int, float | None], Any] = {}
     items, params, meta = [], [], []
     for si, s in enumerate(scens):
@@ -260,8 +272,6 @@ def run_sweep(names: Sequence[str], vary: Mapping[str, str], out: Path, *, worke
                      {"error": None, **{(f"route_{k}" if k in m else k): v for k, v in met.as_row().items()}})}
             for it, m, (_, met) in zip(items, meta, done, strict=True)]
     gdf = gpd.GeoDataFrame(rows, geometry=[None if r is None else r.geometry for r, _ in done], crs="EPSG:4326")
-    if rank_by not in gdf.columns or rank_by in meta[0] or rank_by == "error":
-        raise ParameterError(f"--rank-by {rank_by!r} is not a metric column")
     summary = rank_summary(gdf, by=rank_by) if len(scens) > 1 else None
     prov = {"command": "sweep", "scenarios": [s.name for s in scens], "vary": dict(vary), "network": spec,
             "rank_by": rank_by, "variants": len(grid), "evaluations": len(items), "failed": len(failed)}
