@@ -41,12 +41,8 @@ survivors (tracing and evaluation are pure, so a recomputed task gives the
 same result), and results are keyed by input position, so nothing is lost or
 duplicated.
 
-Examples
---------
->>> from corridor.batch import variant_grid
->>> grid = variant_grid({"max_grade": "0.010:0.014:0.002", "unit_cost.tunnel": "40,60"})
->>> len(grid), grid[0]
-(6, {'max_grade': 0.01, 'unit_cost.tunnel': 40.0})
+The grid of variants a sweep evaluates is built by :mod:`corridor.variants`
+(``parse_range`` and ``variant_grid`` are also importable from here).
 """
 
 from __future__ import annotations
