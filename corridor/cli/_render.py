@@ -122,27 +122,8 @@ _RANGE_DASH = re.compile(r"(?<=\d)–(?=[\d(])")
 _NAME_MIN, _NAME_FLOOR = 12, 6
 
 
-def _wrapped_lines(text: str, width: int) -> int:
-    """How many lines ``text`` takes in a ``width``-cell column that wraps at spaces (as rich does)."""
-    from rich.cells import cell_len
-
-    n = 0
-    for line in text.split("\n"):
-        used = -1
-        n += 1
-        for w in line.split():
-            if used >= 0 and used + 1 + cell_len(w) <= width:
-                used += 1 + cell_len(w)
-                continue
-            if used >= 0:
-                n += 1
-            n += max(0, math.ceil(cell_len(w) / max(width, 1)) - 1)  # a word too long is folded
-            used = cell_len(w) % width or width if cell_len(w) > width else cell_len(w)
-    return n
-
-
 def _band_layout(names: Sequence[str], columns: Sequence[Sequence[str]], headers: Sequence[str],
-                 width: int) -> tuple[int, list[int], list[bool]]:
+                 console: Any) -> tuple[int, list[int], list[bool]]:
     """Widths of the DEM-band table's route column and figure columns for a ``width``-cell terminal.
 
     Returns the route column's width, each figure column's width and whether that column breaks its
@@ -153,9 +134,17 @@ def _band_layout(names: Sequence[str], columns: Sequence[Sequence[str]], headers
     that leave the route column :data:`_NAME_MIN` cells (or as close to it as the width allows); the route
     column takes the rest of the width, and its names wrap.
     """
+    import functools
     import itertools
 
     from rich.cells import cell_len
+    from rich.text import Text
+
+    width = int(console.width)
+
+    @functools.cache
+    def wrapped_lines(text: str, w: int) -> int:  # lines ``text`` takes in a ``w``-cell column, as rich wraps it
+        return len(Text(text).wrap(console, w, overflow="fold"))
 
     def widest(texts: Sequence[str]) -> int:
         return max((cell_len(t) for t in texts), default=0)
@@ -179,11 +168,11 @@ def _band_layout(names: Sequence[str], columns: Sequence[Sequence[str]], headers
         name_w = min(name_natural, avail - sum(w for w, _ in choice))
         if name_w < name_floor:
             continue
-        lines = max([_wrapped_lines("route", name_w)]
-                    + [_wrapped_lines(h, w) for h, (w, _) in zip(headers, choice, strict=True)])
+        lines = max([wrapped_lines("route", name_w)]
+                    + [wrapped_lines(h, w) for h, (w, _) in zip(headers, choice, strict=True)])
         for i, name in enumerate(names):
-            lines += max([_wrapped_lines(name, name_w)]
-                         + [_wrapped_lines(split(col[i]) if brk else col[i], w)
+            lines += max([wrapped_lines(name, name_w)]
+                         + [wrapped_lines(split(col[i]) if brk else col[i], w)
                             for col, (w, brk) in zip(columns, choice, strict=True)])
         score = (max(0, name_min - name_w), sum(brk for _, brk in choice), lines, -name_w)
         if best is None or score < best[0]:
@@ -222,8 +211,7 @@ def print_dem_bands(table: Any, console: Any, meaning: str | None = None) -> Non
                      f"{_num(r['cost_low_musd'], '{:,.0f}')}–{_num(r['cost_high_musd'], '{:,.0f}')}"])
     headers = ["tunnels km", "bridges km", "central cost M USD (DEM P10–P90)", "unit-cost low–high"]
     columns = [[row[j] for row in rows] for j in range(len(headers))]
-    name_w, widths, split = _band_layout([Text.from_markup(n).plain for n in names], columns, headers,
-                                         int(console.width))
+    name_w, widths, split = _band_layout([Text.from_markup(n).plain for n in names], columns, headers, console)
     t = Table(title="DEM uncertainty: P10–P90 over re-designs on perturbed ground", show_lines=True,
               box=box.HEAVY_HEAD)
     t.add_column("route", overflow="fold", width=name_w)
