@@ -225,31 +225,25 @@ class FetchResult:
         return dem
 
 
-def _verify(path: Path, lat: int, lon: int) -> str | None:
-    """None if ``path`` is a readable raster covering the tile square, else the problem."""
+def _verify(path: Path, lat: int, lon: int) -> tuple[str, str] | None:
+    """None if ``path`` is a readable raster covering the tile square, else ``(kind, problem)``: what is
+    wrong in a few words, the same for every tile (``"bounds do not match the tile"``), and in full."""
     import rasterio
 
     try:
         with rasterio.open(path) as ds:
             if ds.crs is None or not ds.crs.is_geographic:
-                return f"CRS is {ds.crs}, expected geographic WGS84"
+                return "CRS is not geographic", f"CRS is {ds.crs}, expected geographic WGS84"
             b = ds.bounds
             tx, ty = abs(ds.res[0]) * 1.01, abs(ds.res[1]) * 1.01
             if not (abs(b.left - lon) <= tx and abs(b.right - (lon + 1)) <= tx
                     and abs(b.bottom - lat) <= ty and abs(b.top - (lat + 1)) <= ty):
-                return f"bounds {tuple(round(v, 5) for v in b)} do not match tile ({lon}, {lat}, {lon + 1}, {lat + 1})"
+                return ("bounds do not match the tile",
+                        f"bounds {tuple(round(v, 5) for v in b)} do not match tile ({lon}, {lat}, {lon + 1}, {lat + 1})")
             ds.read(1, window=((ds.height // 2, ds.height // 2 + 1), (0, ds.width)))
     except Exception as exc:  # rasterio raises several error types for bad files
-        return f"not a readable GeoTIFF ({exc})"
+        return "not a readable GeoTIFF", f"not a readable GeoTIFF ({exc})"
     return None
-
-
-def _kind_of(problem: str) -> str:
-    """What :func:`_verify` found, without what differs from tile to tile (file name, bounds)."""
-    for kind in ("not a readable GeoTIFF", "CRS is"):
-        if problem.startswith(kind):
-            return problem.split(" (", 1)[0]
-    return "bounds do not match the tile" if problem.startswith("bounds ") else problem
 
 
 def cache_dir(source: str = "copernicus-90") -> Path:
@@ -305,7 +299,7 @@ def _get_tile(lat: int, lon: int, source: str, root: Path, *, overwrite: bool) -
         log.warning("cached tile %s is unreadable; removing it and downloading it again", final)
         final.unlink(missing_ok=True)
     url = tile_url(name, source=source)
-    problem = ""
+    kind = problem = ""
     for attempt in range(2):
         tmp = root / ".incoming" / f"{name}.tif"
         try:
@@ -314,14 +308,15 @@ def _get_tile(lat: int, lon: int, source: str, root: Path, *, overwrite: bool) -
             return None
         except DownloadError as exc:
             raise _TileFailed(name, exc.reason, str(exc)) from exc
-        problem = _verify(tmp, lat, lon) or ""
-        if not problem:
+        found = _verify(tmp, lat, lon)
+        if found is None:
             final.parent.mkdir(parents=True, exist_ok=True)
             os.replace(tmp, final)
             return final, True
         tmp.unlink(missing_ok=True)
+        kind, problem = found
         log.warning("downloaded tile %s is bad (%s); attempt %d of 2", name, problem, attempt + 1)
-    raise _TileFailed(name, f"arrived bad twice: {_kind_of(problem)}", problem)
+    raise _TileFailed(name, f"arrived bad twice: {kind}", problem)
 
 
 def _read_provenance(root: Path) -> dict[str, dict[str, str | None]]:
