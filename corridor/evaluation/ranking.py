@@ -191,14 +191,18 @@ def name_text(name: str) -> str:
     return f"{OPEN_QUOTE}{inner}{CLOSE_QUOTE}"
 
 
+def _one_rank_per_name(names: Sequence[str], ranks: Sequence[int]) -> None:
+    if len(names) != len(ranks):
+        raise InvalidInputError(f"{len(names)} names but {len(ranks)} ranks; give one rank per name")
+
+
 def ranks_text(names: Sequence[str], ranks: Sequence[int]) -> str:
     """Each route's rank as text, ``name=rank`` joined by ``"; "``, each name as :func:`name_text` writes it.
 
     >>> ranks_text(["a", "b=c; d"], [2, 1])
     'a=2; “b=c; d”=1'
     """
-    if len(names) != len(ranks):
-        raise InvalidInputError(f"{len(names)} names but {len(ranks)} ranks; give one rank per name")
+    _one_rank_per_name(names, ranks)
     return "; ".join(f"{name_text(n)}={int(r)}" for n, r in zip(names, ranks, strict=True))
 
 
@@ -225,8 +229,7 @@ def rank_groups(names: Sequence[str], ranks: Sequence[int]) -> tuple[tuple[str, 
     >>> rank_groups(["a", "b", "c"], [2, 1, 2])
     (('b',), ('a', 'c'))
     """
-    if len(names) != len(ranks):
-        raise InvalidInputError(f"{len(names)} names but {len(ranks)} ranks; give one rank per name")
+    _one_rank_per_name(names, ranks)
     by_rank: dict[int, list[str]] = {}
     for n, r in zip(names, ranks, strict=True):
         by_rank.setdefault(int(r), []).append(str(n))
