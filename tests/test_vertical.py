@@ -274,7 +274,7 @@ def test_dp_over_arbitrary_level_bands_matches_the_exhaustive_optimum(seed, monk
                   rail_tunnel_musd_per_km=(5.0, 5.2, 6.0), rail_bridge_musd_per_km=(5.0, 5.1, 6.0))
     bands: dict[str, np.ndarray] = {}
 
-    def random_band(gs, wins, model, zlo, step, k, n_lev):
+    def random_band(gs, wins, pins, model, zlo, step, k, n_lev):
         lo = rng.integers(0, n_lev, gs.size)
         hi = np.minimum(lo + rng.integers(0, n_lev, gs.size), n_lev - 1)
         bands["lo"], bands["hi"] = lo, hi
@@ -386,7 +386,7 @@ def test_level_band_never_excludes_the_optimum(seed, monkeypatch):
     wps = [(0.0, "A"), (7500.0, "B"), (15_000.0, "C")]
     banded = design_grade_line(d, ground, mode="rail", max_grade=0.0125, waypoint_targets=wps)
 
-    def full(gs, wins, model, zlo, step, k, n_lev):
+    def full(gs, wins, pins, model, zlo, step, k, n_lev):
         lo, hi = np.zeros(gs.size, dtype=np.int64), np.full(gs.size, n_lev - 1, dtype=np.int64)
         for w in wins:
             lo[w.station] = max(lo[w.station], math.floor((w.lo - zlo) / step + 1e-9))

@@ -275,7 +275,7 @@ def design_grade_line(distance_m: Any, ground_m: Any, *, mode: str, max_grade: f
             centre = (pins[0].lo + pins[0].hi) / 2
             zlo = centre - step * math.ceil((centre - zlo) / step - 1e-9)
         n_lev = math.floor((zhi - zlo) / step + 1e-9) + 2
-        band_lo, band_hi = _band(gs, wins, model, zlo, step, k, n_lev)
+        band_lo, band_hi = _band(gs, wins, pins, model, zlo, step, k, n_lev)
         cells = int(np.sum(np.maximum(band_hi - band_lo + 1, 0)))
         if cells <= MAX_CELLS:
             break
@@ -292,7 +292,8 @@ def design_grade_line(distance_m: Any, ground_m: Any, *, mode: str, max_grade: f
     if np.any(band_hi < band_lo):
         raise _discretised(g_max, ds)
     base, lstep = _grounds(gs, z)
-    cost, offs = _forward(base, lstep, weight, band_lo, band_hi, k, model)
+    coef = model.coefficients()  # the cost model's figures as the kernels take them
+    cost, offs = _forward(base, lstep, weight, band_lo, band_hi, k, coef)
     last = cost[offs[n]:offs[n] + band_hi[n] - band_lo[n] + 1]
     best = int(np.argmin(last))
     if not np.isfinite(last[best]):
@@ -301,7 +302,7 @@ def design_grade_line(distance_m: Any, ground_m: Any, *, mode: str, max_grade: f
     lev = _dp.backtrack(cost, offs, band_lo, band_hi, k, int(band_lo[n]) + best)
     zf = z[lev]
     # onto the joins the level grid misses (pins: the tight windows of the last grid above)
-    moved = meet_tight(zf, s, gs, weight, model.coefficients(), pins, wins, g_max) if pins else zf
+    moved = meet_tight(zf, s, gs, weight, coef, pins, wins, g_max) if pins else zf
     if moved is None:
         log.info("vertical design: joins %s met to the nearest level and station only (the line could not be moved "
                  "onto them within the ruling grade and the level windows)", ", ".join(w.label for w in pins))
@@ -313,7 +314,7 @@ def design_grade_line(distance_m: Any, ground_m: Any, *, mode: str, max_grade: f
     zf = moved
     # what is built where, decided as the programme priced it (the same float32 depth); at grade within
     # half a level step counts as open line
-    kinds = _dp.cell_kinds(base, lstep, lev + shift / lstep, model.coefficients(), step / 2)
+    kinds = _dp.cell_kinds(base, lstep, lev + shift / lstep, coef, step / 2)
     cut = np.maximum(depth, 0.0)
     fill = np.maximum(-depth, 0.0)
     is_open = kinds <= FILL  # "open" is at grade within half a level step: its small cut or fill counts too
@@ -343,9 +344,10 @@ def design_grade_line(distance_m: Any, ground_m: Any, *, mode: str, max_grade: f
     )
 
 
-def _band(gs: np.ndarray, wins: list[Window], model: CostModel, zlo: float, step: float, k: int,
-          n_lev: int) -> tuple[np.ndarray, np.ndarray]:
-    """Level-index band ``[lo, hi]`` per station that holds an optimal grade line.
+def _band(gs: np.ndarray, wins: list[Window], pins: list[Window], model: CostModel, zlo: float, step: float,
+          k: int, n_lev: int) -> tuple[np.ndarray, np.ndarray]:
+    """Level-index band ``[lo, hi]`` per station that holds an optimal grade line (``pins``: the tight
+    windows of ``wins``, :func:`corridor.align._levels.tight`, each held to its one level).
 
     ``upper`` is the least majorant of the ground (raised to each window's top) whose
     grade is within the limit, ``lower`` the greatest such minorant. Clipping any
@@ -376,7 +378,7 @@ def _band(gs: np.ndarray, wins: list[Window], model: CostModel, zlo: float, step
     lo[fin] = np.maximum(lo[fin], np.floor((win_lo[fin] - zlo) / step + 1e-9).astype(np.int64))
     fin = np.isfinite(win_hi)
     hi[fin] = np.minimum(hi[fin], np.ceil((win_hi[fin] - zlo) / step - 1e-9).astype(np.int64))
-    for w in tight(wins, step):  # on the level grid (see design_grade_line): that level only
+    for w in pins:  # on the level grid (see design_grade_line): that level only
         at = round(((w.lo + w.hi) / 2 - zlo) / step)
         lo[w.station], hi[w.station] = max(lo[w.station], at), min(hi[w.station], at)
     return lo, hi
@@ -408,16 +410,16 @@ def _grounds(gs: np.ndarray, z: np.ndarray) -> tuple[np.ndarray, float]:
 
 
 def _forward(base: np.ndarray, step: float, weight: np.ndarray, band_lo: np.ndarray, band_hi: np.ndarray,
-             k: int, model: CostModel) -> tuple[np.ndarray, np.ndarray]:
+             k: int, coef: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Cost-to-come per station over its band (flat float32 buffer and row starts); ``base`` and ``step``
-    as :func:`_grounds` gives them.
+    as :func:`_grounds` gives them, ``coef`` the cost model's :meth:`~CostModel.coefficients`.
 
     Station costs and the recurrence over stations (a sliding-window minimum of the previous
     row per station) run in one compiled kernel, :func:`corridor.align._dp.forward`.
     """
     width = band_hi - band_lo + 1
     starts = np.concatenate([[0], np.cumsum(width)[:-1]])  # row i at starts[i]
-    cost = _dp.forward(base, step, weight, starts, band_lo, band_hi, k, model.coefficients())
+    cost = _dp.forward(base, step, weight, starts, band_lo, band_hi, k, coef)
     return cost, starts
 
 
