@@ -317,21 +317,21 @@ def route(
                         avoid=units_out or None, max_grade=max_grade, params=params, search=search)
         m = evaluate(r, dem=dem_obj, params=params, dem_samples=dem_samples)
     prov = route_provenance(r, net, dem_obj, costs)  # the network the route rests on, as its table row says
+    tbl = table([m])  # the route's row: written, printed as JSON and for the DEM band
     files: list[str] = []
     if out is not None:
-        tbl = table([m])
         with staged_output(out, provenance=prov) as tmp:
             names = [p.name for p in write_outputs(tmp, [r], [m], tbl, prov)]
         files = [str(Path(out) / n) for n in [*names, MANIFEST]]
     if json_out:
-        rec = table_records(table([m]))[0]
+        rec = table_records(tbl)[0]
         rec["crossings_detail"] = m.crossings
         rec["gauge_breaks_detail"] = m.gauge_breaks
         echo_json({"provenance": prov, "route": rec, "files": files})
         return
     con = console()
     print_metrics(m, con)
-    print_dem_bands(table([m]), con, m.dem_band.meaning() if m.dem_band is not None and m.dem_band.n_ok else None)
+    print_dem_bands(tbl, con, m.dem_band.meaning() if m.dem_band is not None and m.dem_band.n_ok else None)
     print_provenance(prov, con)
     if files:
         con.print(f"Wrote {len(files)} files to {_safe(out)}.")

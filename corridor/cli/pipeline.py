@@ -22,7 +22,6 @@ from corridor._text import clean_terminal, write_csv
 from corridor._types import BBox
 from corridor._validate import check_input_path
 from corridor._version import __version__
-from corridor.cli._json import json_safe
 from corridor.cli._outputset import (
     MANIFEST,
     OUTPUT_FILES,
@@ -247,8 +246,9 @@ class CompareResult:
 
 
 def table_records(table: Any) -> list[dict[str, Any]]:
-    """Table rows as JSON-safe dicts (NaN → None)."""
-    return [{str(k): json_safe(v) for k, v in row.items()} for row in table.to_dict(orient="records")]
+    """Table rows as dicts, for ``--json`` (:func:`corridor.cli._json.echo_json` makes them strict JSON:
+    NaN → None, numpy scalars unwrapped)."""
+    return [{str(k): v for k, v in row.items()} for row in table.to_dict(orient="records")]
 
 
 def _write_csv(path: Path, table: Any) -> None:
