@@ -52,7 +52,7 @@ from corridor.cli._json import JsonFlag, echo_json
 from corridor.cli._outputset import MANIFEST, SWEEP_FILES, check_out_dir, staged_output
 from corridor.cli.pipeline import load_net, table_records
 from corridor.costs import CostParams
-from corridor.evaluation._rows import ROW_COLUMNS, published_columns
+from corridor.evaluation import RouteMetrics
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -158,8 +158,7 @@ def _check_rank_by(rank_by: str, scens: Sequence[Any], keys: Sequence[str]) -> N
     """``rank_by`` must name a metric column of the sweep's table: a column of
     :meth:`~corridor.evaluation.RouteMetrics.as_row` (``route_<name>`` where a variant key takes its name) or
     a published figure of one of the scenarios; not a variant column, nor ``error``."""
-    metrics = {f"route_{c}" if c in keys else c for c in ROW_COLUMNS}
-    metrics.update(c for s in scens for c in published_columns(s.published))
+    metrics = {f"route_{c}" if c in keys else c for s in scens for c in RouteMetrics.row_columns(s.published)}
     if rank_by not in metrics:
         raise ParameterError(f"--rank-by {rank_by!r} is not a metric column")
 

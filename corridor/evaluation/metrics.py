@@ -249,6 +249,15 @@ class RouteMetrics:
         row.update(published_columns(self.published))
         return row
 
+    @staticmethod
+    def row_columns(published: Iterable[Mapping[str, Any]] = ()) -> tuple[str, ...]:
+        """The columns :meth:`as_row` gives a route with these ``published`` figures (scenario style).
+
+        >>> RouteMetrics.row_columns([{"figure": "length", "value": 42, "unit": "km", "source": "a"}])[-2:]
+        ('published_length_km', 'published_sources')
+        """
+        return (*ROW_COLUMNS, *published_columns(published))
+
     def _repr_html_(self) -> str:
         """Compact summary with the elevation profile as inline SVG (:mod:`._display`)."""
         return metrics_html(self)
