@@ -17,8 +17,8 @@ from corridor._errors import CorridorError, InvalidInputError, OutputError
 from corridor.cli._app import network_option, path_option
 from corridor.cli._json import JsonFlag, echo_json
 from corridor.cli._outputset import check_out_file, os_error_text
+from corridor.cli.pipeline import load_net
 from corridor.evaluation.metrics import evaluate
-from corridor.network.core import load_network
 from corridor.outputs.maps import BASEMAPS, route_map, save_map
 
 log = logging.getLogger(__name__)
@@ -71,13 +71,8 @@ def map_command(names: list[str], out: Path, *, basemap: str = "auto", network: 
     if not names:
         raise InvalidInputError("give at least one scenario name, slug or TOML file")
     check_out_file(out)
-    net: Any = network
-    if network == "none":
-        net = None
-    elif network != "reference":
-
-        net = load_network(network)
     scs = _scenarios(names)
+    net = load_net(network, modes=sorted({sc.mode for sc in scs}), waypoints=[w for sc in scs for w in sc.waypoints])
     routes = [sc.route(network=net) for sc in scs]
     mets = [evaluate(r) for r in routes] if metrics else []
     m = route_map(routes, metrics=mets or None, basemap=basemap)
