@@ -294,7 +294,7 @@ def fetch_geofabrik(region: str | Iterable[str] | None = "caucasus", *,
                 out.append(dest)
                 continue
             raise
-        have = sidecar.read_text().strip() if sidecar.is_file() and dest.is_file() else None
+        have = extract_md5(dest) if dest.is_file() else None  # the MD5 it was verified against, if recorded
         if dest.is_file() and have is None:
             have = file_md5(dest)
             if have == md5:  # verified now: record it, as after a download (extract_md5)
