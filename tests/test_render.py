@@ -11,6 +11,8 @@ import itertools
 import re
 
 import pytest
+from _boxtable import blocks as table_blocks
+from _boxtable import body_cells
 from _maproutes import CONTROL, PAYLOADS, expected_text, hostile
 from _ordertext import ODD_NAMES, read_order, read_ranks
 
@@ -235,24 +237,9 @@ def _render_at(table, metrics, width: int, *, wide: bool = False) -> str:
     return con.file.getvalue()
 
 
-def _blocks(out: str, start: str) -> list[list[str]]:
-    """The lines of the first box-drawn table in ``out`` from the line starting with ``start`` to its bottom,
-    cut into blocks at the row rules."""
-    lines = out.splitlines()
-    top = next(i for i, line in enumerate(lines) if line.startswith(start))
-    bottom = next(i for i, line in enumerate(lines) if line.startswith("└"))
-    blocks: list[list[str]] = [[]]
-    for line in lines[top + 1:bottom]:
-        if line.startswith("├"):
-            blocks.append([])
-        else:
-            blocks[-1].append(line)
-    return blocks
-
-
 def _table_rows(out: str) -> tuple[list[str], dict[int, list[str]]]:
     """(header lines, table lines of each row keyed by rank), parsed from the box drawing."""
-    blocks = _blocks(out, "┌")
+    blocks = table_blocks(out, "┌")
     rows = {int(b[0].split("│")[1]): b for b in blocks[1:]}
     return blocks[0], rows
 
@@ -390,12 +377,6 @@ def test_terminal_output_is_cleaned(tmp_path, capsys, monkeypatch):
 
 
 # ------------------------------------------------------------------ the DEM-band table at terminal widths
-def _band_rows(out: str) -> list[list[list[str]]]:
-    """Cells of each body row of the first box-drawn table in ``out``: rows -> columns -> lines."""
-    blocks = _blocks(out, "┡")
-    return [[list(col) for col in zip(*(line.split("│")[1:-1] for line in b), strict=True)] for b in blocks]
-
-
 @pytest.mark.parametrize("width", [40, 60, 80, 100, 160])
 def test_band_table_never_breaks_a_number(width):
     """At any terminal width the DEM-band table keeps every number whole on one line (a P10–P90 range may
@@ -417,7 +398,7 @@ def test_band_table_never_breaks_a_number(width):
     _render.print_dem_bands(tbl, con)
     out = con.file.getvalue()
     assert (max(len(line) for line in out.splitlines()) <= width) == (width >= 60)
-    rows = _band_rows(out)
+    rows = body_cells(out)
     assert len(rows) == 3
     boxed = [line for line in out.splitlines() if line[:1] in set("┏┃┡│├└")]
     assert all(line[-1] in set("┓┃┩│┤┘") for line in boxed)  # never cut at the terminal's edge

@@ -13,10 +13,11 @@ Examples
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any, NamedTuple
 
 from corridor._text import clean_terminal
 from corridor._types import UNITS
@@ -82,36 +83,112 @@ def print_compare(table: Any, console: Any, *, wide: bool = False, metrics: Sequ
     print_route_notes(rows, console, shown, published=published)
 
 
+_TITLE = "Modelled vs published (published.csv; % = (modelled - published) / published)"
+_TEXTS, _FIGURES = ("route", "figure", "source"), ("modelled", "published", "diff")
+
+
+class _Published(NamedTuple):
+    """One published figure as printed: its route, name and source, and its figures as atoms (:func:`_cell_lines`)."""
+
+    route: str
+    figure: str
+    source: str
+    modelled: tuple[str, ...]
+    published: tuple[str, ...]
+    diff: tuple[str, ...]
+    counterpart: bool
+
+    @classmethod
+    def of(cls, r: Mapping[str, Any]) -> _Published:
+        """From a row of :func:`corridor.evaluation.published.published_table`; its text cleaned for the terminal."""
+        unit = clean_terminal(r["unit"]).strip()
+
+        def amount(value: str) -> tuple[str, ...]:  # the value's words, the unit kept with the last one
+            atoms = value.split() or ["–"]
+            return (*atoms[:-1], f"{atoms[-1]} {unit}".strip())
+
+        modelled = _num(r["modelled"])
+        published = _num(r["published"]) if _num(r["published"]) != "–" else clean_terminal(r["published"])
+        return cls(clean_terminal(r["route"]), clean_terminal(r["figure"]), clean_terminal(r["source"]),
+                   amount(modelled) if modelled != "–" else ("no", "modelled", "counterpart"), amount(published),
+                   (_num(r["diff_pct"], "{:+.1f} %"),), modelled != "–")
+
+
 def print_published(pub: Any, console: Any) -> None:
     """Modelled vs published: one row per published figure (figure, modelled, published, % difference, source).
 
     ``pub`` is :func:`corridor.evaluation.published.published_table`; figures with no modelled
-    counterpart are listed too, with the reason. Nothing is printed for an empty table.
+    counterpart are listed too. Nothing is printed for an empty table. A number keeps its unit on its line
+    whatever the width: the columns are sized by :func:`_fit_columns`, the route, figure and source never
+    narrower than their longest word (they wrap at their spaces); a console too narrow for that gets each
+    route as a heading over one block per figure (:func:`_print_published_blocks`), with the same text.
     """
+    from rich.cells import cell_len
     from rich.table import Table
+    from rich.text import Text
 
     if pub is None or len(pub) == 0:
         return
-    t = Table(title="Modelled vs published (published.csv; % = (modelled - published) / published)",
-              show_lines=True)
-    t.add_column("route", overflow="fold")
-    t.add_column("figure", overflow="fold")
-    t.add_column("modelled", justify="right", no_wrap=True)
-    t.add_column("published", justify="right", overflow="fold")
-    t.add_column("diff", justify="right", no_wrap=True)
-    t.add_column("source", overflow="fold")
-    for _, r in pub.iterrows():
-        unit = safe(r["unit"])
-        modelled = _num(r["modelled"])
-        pub_val = _num(r["published"]) if _num(r["published"]) != "–" else safe(r["published"])
-        counterpart = modelled != "–"
-        t.add_row(safe(r["route"]), safe(r["figure"]),
-                  f"{modelled} {unit}".strip() if counterpart else "[dim]no modelled counterpart[/]",
-                  f"{pub_val} {unit}".strip(), _num(r["diff_pct"], "{:+.1f} %"), safe(r["source"]))
-    console.print(t)
+    rows = [_Published.of(r) for _, r in pub.iterrows()]
+    texts = [[getattr(r, k) for r in rows] for k in _TEXTS]
+    words = [max([cell_len(w) for c in col for w in c.split()] + [len(h)]) for col, h in zip(texts, _TEXTS, strict=True)]
+    fit = _fit_columns(texts, [[getattr(r, k) for r in rows] for k in _FIGURES], [*_TEXTS, *_FIGURES], console,
+                       floor=words, least=words)
+    if not fit.fits:
+        _print_published_blocks(rows, console)
+    else:
+        (route_w, figure_w, source_w), widths = fit.texts, fit.figures
+        t = Table(title=_TITLE, show_lines=True)
+        t.add_column("route", overflow="fold", width=route_w)
+        t.add_column("figure", overflow="fold", width=figure_w)
+        for h, w in zip(_FIGURES, widths, strict=True):  # never narrower than a number with its unit
+            t.add_column(h, justify="right", overflow="fold", width=w, min_width=w)
+        t.add_column("source", overflow="fold", width=source_w)
+        for r in rows:
+            cells = [Text("\n".join(_cell_lines(getattr(r, k), w))) for k, w in zip(_FIGURES, widths, strict=True)]
+            if not r.counterpart:
+                cells[0].stylize("dim")
+            t.add_row(Text(r.route), Text(r.figure), *cells, Text(r.source))
+        console.print(t)
     rates = euro_rates(pub)
     if rates:
         console.print(f"Costs in euros converted at {safe('; '.join(rates))}.")
+
+
+def _print_published_blocks(rows: Sequence[_Published], console: Any) -> None:
+    """The modelled-vs-published table for a narrow console: each route a heading, each figure a block.
+
+    A block is the figure's name, then ``modelled …, published …, diff …`` broken between the values
+    only, then its source; the names and sources wrap at their spaces.
+    """
+    from rich.table import Table
+    from rich.text import Text
+
+    width = int(console.width)
+    console.print(Text(_TITLE, style="italic"))
+    for route, group in itertools.groupby(rows, key=lambda r: r.route):
+        grid = Table.grid()
+        grid.add_column(width=2, no_wrap=True)
+        grid.add_column(overflow="fold")
+        for r in group:
+            atoms = [*_labelled("modelled" if r.counterpart else "", r.modelled, ","),
+                     *_labelled("published", r.published, ","), *_labelled("diff", r.diff, "")]
+            values = Text("\n".join(_cell_lines(atoms, width - 2)))
+            if not r.counterpart:
+                values.highlight_regex(r"^no\s+modelled\s+counterpart", "dim")
+            grid.add_row("• ", Text(r.figure))
+            grid.add_row("", values)
+            grid.add_row("", Text.assemble(("source: ", "dim"), r.source))
+        console.print(Text(route, style="bold"))
+        console.print(grid)
+
+
+def _labelled(label: str, atoms: Sequence[str], end: str) -> list[str]:
+    """``atoms`` with ``label`` glued before the first and ``end`` after the last."""
+    out = list(atoms)
+    out[0] = f"{label} {out[0]}".strip()
+    out[-1] += end
+    return out
 
 
 #: A P10–P90 range may break after its en dash (``1,030–`` over ``1,203``), never inside a number.
@@ -122,17 +199,48 @@ _RANGE_DASH = re.compile(r"(?<=\d)–(?=[\d(])")
 _NAME_MIN, _NAME_FLOOR = 12, 6
 
 
-def _band_layout(names: Sequence[str], columns: Sequence[Sequence[str]], headers: Sequence[str],
-                 console: Any) -> tuple[int, list[int], list[bool]]:
-    """Widths of the DEM-band table's route column and figure columns for a ``width``-cell terminal.
+class _Fit(NamedTuple):
+    """Column widths chosen by :func:`_fit_columns`."""
 
-    Returns the route column's width, each figure column's width and whether that column breaks its
-    ranges after the en dash. A figure column is never narrower than its widest number, so no number is
-    ever broken: a cell keeps one line, or wraps at a space (the value over its ``(P10–P90)``), or also
-    after a range's en dash. Of these, the layout with the fewest columns broken at the en dash wins, then
-    the one that takes the fewest lines in all (header and rows), then the widest route column, among those
-    that leave the route column :data:`_NAME_MIN` cells (or as close to it as the width allows); the route
-    column takes the rest of the width, and its names wrap.
+    texts: list[int]  #: width of each text column
+    figures: list[int]  #: width of each figure column
+    dash: list[bool]  #: whether a figure column breaks its ranges after the en dash
+    fits: bool  #: False: nothing fits the console; the narrowest layout, wider than it
+
+
+def _cell_lines(atoms: Sequence[str], width: int, dash: bool = False) -> list[str]:
+    """A figure cell's ``atoms`` joined by spaces in lines of ``width`` cells, broken only between two atoms.
+
+    An atom (a number with its unit, a word) is never broken: one wider than ``width`` keeps a line of its
+    own. With ``dash`` a line also ends after each range's en dash (:data:`_RANGE_DASH`).
+
+    >>> _cell_lines(["1,071.0 m", "(1,030–1,203)"], 10, dash=True)
+    ['1,071.0 m', '(1,030–', '1,203)']
+    """
+    from rich.cells import cell_len
+
+    lines: list[str] = []
+    for atom in atoms:
+        for k, piece in enumerate(_RANGE_DASH.sub("–\n", atom).split("\n") if dash else [atom]):
+            if lines and not k and cell_len(lines[-1]) + 1 + cell_len(piece) <= width:
+                lines[-1] += f" {piece}"
+            else:
+                lines.append(piece)
+    return lines or [""]
+
+
+def _fit_columns(texts: Sequence[Sequence[str]], figures: Sequence[Sequence[Sequence[str]]], headers: Sequence[str],
+                 console: Any, *, floor: Sequence[int], least: Sequence[int]) -> _Fit:
+    """Widths of a table's text columns and figure columns for the console's width.
+
+    ``texts`` are the text columns' cells (rich wraps them at their spaces), ``figures`` the figure columns'
+    cells as atoms (:func:`_cell_lines` joins them) and ``headers`` the text columns' headers, then the
+    figure columns'. A text column is never narrower than its ``floor`` and preferably ``least`` cells (both
+    at most its widest line). A figure column is never narrower than its widest atom, so no number is ever
+    broken: a cell keeps one line, or breaks between atoms, or also after a range's en dash. Of these, the
+    layout that leaves the text columns closest to ``least`` wins, then the one with the fewest columns
+    broken at the en dash, then the one that takes the fewest lines in all (headers and rows), then the one
+    with the widest text columns. The text columns share the rest of the width, the widest cut down first.
     """
     import functools
     import itertools
@@ -146,40 +254,55 @@ def _band_layout(names: Sequence[str], columns: Sequence[Sequence[str]], headers
     def wrapped_lines(text: str, w: int) -> int:  # lines ``text`` takes in a ``w``-cell column, as rich wraps it
         return len(Text(text).wrap(console, w, overflow="fold"))
 
-    def widest(texts: Sequence[str]) -> int:
-        return max((cell_len(t) for t in texts), default=0)
+    @functools.cache
+    def cell_lines(atoms: tuple[str, ...], w: int, dash: bool) -> int:
+        return len(_cell_lines(atoms, w, dash))
 
-    def split(text: str) -> str:
-        return _RANGE_DASH.sub("–\n", text)
+    def widest(items: Iterable[str]) -> int:
+        return max((cell_len(t) for t in items), default=0)
 
+    n_text = len(texts)
     heads = [widest(h.split()) for h in headers]
     options = []  # per figure column: (width, en-dash breaks), from header and cells on one line to every break
-    for header, h, col in zip(headers, heads, columns, strict=True):
-        one = max(h, widest([ln for c in col for ln in c.split("\n")]))
-        word = max(h, widest([w for c in col for w in c.split()]))
-        piece = max(h, widest([p for c in col for p in split(c).split()]))
+    for header, h, col in zip(headers[n_text:], heads[n_text:], figures, strict=True):
+        one = max(h, widest(" ".join(c) for c in col))
+        word = max(h, widest(a for c in col for a in c))
+        piece = max(h, widest(p for c in col for a in c for p in _RANGE_DASH.sub("–\n", a).split("\n")))
         full = max(one, cell_len(header))
         options.append(sorted({(full, False), (one, False), (word, False), (piece, piece < word)}, reverse=True))
-    name_natural = max(widest([ln for n in names for ln in n.split("\n")]), len("route"))
-    name_min, name_floor = min(name_natural, _NAME_MIN), min(name_natural, _NAME_FLOOR)
-    avail = width - 3 * (len(columns) + 1) - 1  # a border and two padding cells per column, one last border
-    best: tuple[tuple[int, int, int, int], int, list[int], list[bool]] | None = None
+    natural = [max(h, widest(ln for c in col for ln in c.split("\n"))) for h, col in zip(heads, texts, strict=False)]
+    bounds = [(min(n, f), n) for f, n in zip(floor, natural, strict=True)]  # (narrowest, widest) text column
+    least = [min(n, m) for n, m in zip(natural, least, strict=True)]
+    avail = width - 3 * (n_text + len(figures)) - 1  # a border and two padding cells per column, one last border
+
+    def share(rest: int) -> list[int] | None:  # the text columns' widths in ``rest`` cells, the widest cut first
+        if sum(f for f, _ in bounds) > rest:
+            return None
+        cap = max(c for c in range(max(natural) + 1) if sum(max(f, min(n, c)) for f, n in bounds) <= rest)
+        widths = [max(f, min(n, cap)) for f, n in bounds]
+        spare = rest - sum(widths)
+        for i, (_, n) in enumerate(bounds):  # fewer cells left than columns cut at ``cap``: one more to the first
+            if widths[i] < n and spare > 0:
+                widths[i], spare = widths[i] + 1, spare - 1
+        return widths
+
+    best: tuple[tuple[int, int, int, int], _Fit] | None = None
     for choice in itertools.product(*options):
-        name_w = min(name_natural, avail - sum(w for w, _ in choice))
-        if name_w < name_floor:
+        text_w = share(avail - sum(w for w, _ in choice))
+        if text_w is None:
             continue
-        lines = max([wrapped_lines("route", name_w)]
-                    + [wrapped_lines(h, w) for h, (w, _) in zip(headers, choice, strict=True)])
-        for i, name in enumerate(names):
-            lines += max([wrapped_lines(name, name_w)]
-                         + [wrapped_lines(split(col[i]) if brk else col[i], w)
-                            for col, (w, brk) in zip(columns, choice, strict=True)])
-        score = (max(0, name_min - name_w), sum(brk for _, brk in choice), lines, -name_w)
+        widths = [*text_w, *(w for w, _ in choice)]
+        lines = max(wrapped_lines(h, w) for h, w in zip(headers, widths, strict=True))
+        for i in range(len(texts[0])):
+            lines += max([wrapped_lines(col[i], w) for col, w in zip(texts, text_w, strict=True)]
+                         + [cell_lines(tuple(col[i]), w, brk) for col, (w, brk) in zip(figures, choice, strict=True)])
+        score = (sum(max(0, m - w) for m, w in zip(least, text_w, strict=True)), sum(brk for _, brk in choice), lines,
+                 -sum(text_w))
         if best is None or score < best[0]:
-            best = (score, name_w, [w for w, _ in choice], [brk for _, brk in choice])
+            best = (score, _Fit(text_w, [w for w, _ in choice], [brk for _, brk in choice], True))
     if best is None:  # too narrow for any: every break, and the table wider than the terminal
-        return name_min, [opts[-1][0] for opts in options], [opts[-1][1] for opts in options]
-    return best[1], best[2], best[3]
+        return _Fit(least, [opts[-1][0] for opts in options], [opts[-1][1] for opts in options], False)
+    return best[1]
 
 
 def print_dem_bands(table: Any, console: Any, meaning: str | None = None) -> None:
@@ -188,7 +311,7 @@ def print_dem_bands(table: Any, console: Any, meaning: str | None = None) -> Non
     ``meaning`` is the sentence saying what the band is (default: the generic
     :data:`corridor.evaluation.uncertainty_bands.MEANING`). Nothing is printed when the table
     has no band columns or no route was given a band (``--dem-samples 0``). The columns are sized to the
-    console (:func:`_band_layout`): no number is ever broken across lines; the route names wrap.
+    console (:func:`_fit_columns`): no number is ever broken across lines; the route names wrap.
     """
     from rich import box
     from rich.table import Table
@@ -209,16 +332,18 @@ def print_dem_bands(table: Any, console: Any, meaning: str | None = None) -> Non
                                         f"\n[dim]{safe(r.get('dem_band', ''))}[/]"))
         rows.append([cell("tunnel_km", "{:,.1f}"), cell("bridge_km", "{:,.1f}"), cell("cost_central_musd", "{:,.0f}"),
                      f"{_num(r['cost_low_musd'], '{:,.0f}')}–{_num(r['cost_high_musd'], '{:,.0f}')}"])
-    headers = ["tunnels km", "bridges km", "central cost M USD (DEM P10–P90)", "unit-cost low–high"]
-    columns = [[row[j] for row in rows] for j in range(len(headers))]
-    name_w, widths, split = _band_layout([Text.from_markup(n).plain for n in names], columns, headers, console)
+    headers = ["route", "tunnels km", "bridges km", "central cost M USD (DEM P10–P90)", "unit-cost low–high"]
+    columns = [[tuple(row[j].split(" ")) for row in rows] for j in range(len(headers) - 1)]
+    fit = _fit_columns([[Text.from_markup(n).plain for n in names]], columns, headers, console,
+                       floor=[_NAME_FLOOR], least=[_NAME_MIN])
+    (name_w,), widths = fit.texts, fit.figures
     t = Table(title="DEM uncertainty: P10–P90 over re-designs on perturbed ground", show_lines=True,
               box=box.HEAVY_HEAD)
     t.add_column("route", overflow="fold", width=name_w)
-    for h, w in zip(headers, widths, strict=True):  # never narrower than a number: they wrap at spaces only
+    for h, w in zip(headers[1:], widths, strict=True):  # never narrower than a number: they break between them
         t.add_column(h, justify="right", overflow="fold", width=w, min_width=w)
-    for name, row in zip(names, rows, strict=True):
-        t.add_row(name, *(_RANGE_DASH.sub("–\n", c) if s else c for c, s in zip(row, split, strict=True)))
+    for name, *cells in zip(names, *columns, strict=True):
+        t.add_row(name, *("\n".join(_cell_lines(c, w, s)) for c, w, s in zip(cells, widths, fit.dash, strict=True)))
     print_uncropped(t, console, max(int(console.width), name_w + sum(widths) + 3 * (len(widths) + 1) + 1))
     text = meaning or MEANING.format(n="N", sigma="the DEM's documented error", corr="its correlation length")
     console.print(safe(text))
