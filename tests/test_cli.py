@@ -26,8 +26,9 @@ def test_usage_error_is_one_line_exit_2(capsys):
     assert len(err) == 1 and "--bogus" in err[0]
 
 
-def test_version():
-    out = subprocess.run([sys.executable, "-m", "corridor.cli", "--version"], capture_output=True, text=True)
+@pytest.mark.parametrize("module", ["corridor.cli", "corridor"])
+def test_version(module):
+    out = subprocess.run([sys.executable, "-m", module, "--version"], capture_output=True, text=True)
     assert out.returncode == 0 and out.stdout.startswith("corridor ")
 
 
