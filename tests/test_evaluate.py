@@ -576,3 +576,10 @@ def test_a_route_traced_to_another_ruling_grade_over_stored_designs_is_a_warning
     with caplog.at_level(logging.WARNING, logger="corridor.evaluation._core"):
         evaluate(r.with_meta(max_grade=0.06), dem_samples=0, params=CostParams().replace(road_ruling_grade=0.06))
     assert "traced to 60 per mille" in caplog.text and "road_ruling_grade" not in caplog.text
+
+
+def test_published_sources_list_each_source_once():
+    from corridor.evaluation._rows import published_columns
+    cols = published_columns([{"figure": "length", "value": 224, "unit": "km", "source": "menafn.com 1; report.az"},
+                              {"figure": "cost", "value": 2400, "unit": "MEUR", "source": "menafn.com 1"}])
+    assert cols["published_sources"] == "menafn.com 1; report.az"

@@ -120,6 +120,9 @@ def published_columns(published: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
     >>> published_columns([{"figure": "length", "value": 42, "unit": "km", "source": "a"},
     ...                    {"figure": "length", "value": 43, "unit": "km", "source": "b"}])
     {'published_length_km': '42; 43', 'published_sources': 'a; b'}
+    >>> published_columns([{"figure": "l", "value": 7, "unit": "km", "source": "a; b"},
+    ...                    {"figure": "t", "value": 1, "unit": "km", "source": "a"}])["published_sources"]
+    'a; b'
     """
     out: dict[str, Any] = {}
     sources: list[str] = []
@@ -131,9 +134,10 @@ def published_columns(published: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
             out[key] = f"{out[key]}; {val}"
         else:
             out[key] = val
-        src = str(item.get("source", "")).strip()
-        if src and src not in sources:
-            sources.append(src)
+        # a figure may cite several sources ("a; b"): each is listed once
+        for src in str(item.get("source", "")).split(";"):
+            if src.strip() and src.strip() not in sources:
+                sources.append(src.strip())
     if out:
         out["published_sources"] = "; ".join(sources)
     return out
