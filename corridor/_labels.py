@@ -113,7 +113,10 @@ _BAND_COLUMN = re.compile(r"(?P<figure>\w+?)_dem_(?P<pct>p\d{1,2})")
 #: Band figures whose own label reads badly with ", DEM P10" after it.
 _BAND_NAMES = {"cost_central_musd": "Central construction cost"}
 #: Units recognised at the end of a ``published_*`` column name.
-_PUBLISHED_UNITS = ("km", "m", "musd", "usd", "h", "min", "years", "m3", "percent")
+_PUBLISHED_UNITS = ("km", "m", "musd", "busd", "meur", "beur", "usd", "h", "min", "years", "m3", "percent")
+#: How those units read in a label (the rest read as they are).
+_PUBLISHED_UNIT_NAMES = {"musd": "million USD", "busd": "billion USD", "meur": "million EUR",
+                         "beur": "billion EUR", "m3": "m³", "percent": "%"}
 
 
 def label(key: str) -> str:
@@ -175,7 +178,7 @@ def _published_parts(key: str) -> tuple[str, str]:
     words = key.removeprefix("published_").split("_")
     unit = words[-1] if len(words) > 1 and words[-1] in _PUBLISHED_UNITS else ""
     body = " ".join(words[:-1] if unit else words)
-    return body, {"musd": "million USD", "m3": "m³", "percent": "%"}.get(unit, unit)
+    return body, _PUBLISHED_UNIT_NAMES.get(unit, unit)
 
 
 def unit_of(key: str, mode: str = "") -> str:

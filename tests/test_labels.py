@@ -72,3 +72,10 @@ def test_grade_units_of_a_table_of_both_modes():
     assert label_with_unit("max_grade", "rail").endswith("(‰)")
     assert label_with_unit("max_grade", "road").endswith("(%)")
     assert label_with_unit("max_grade", "mixed").endswith("(‰ rail, % road)")
+
+
+def test_published_costs_in_every_figure_unit_name_their_currency():
+    assert label("published_cost_meur") == "Published: cost (million EUR)"
+    assert label("published_cost_beur") == "Published: cost (billion EUR)"
+    assert label("published_cost_busd") == "Published: cost (billion USD)"
+    assert label("published_restart_cost_musd") == "Published: restart cost (million USD)"
