@@ -393,3 +393,13 @@ def test_sweep_grid_cap_and_duplicate_scenarios(tmp_path: Path, capsys: pytest.C
     err = capsys.readouterr().err
     assert "duplicate scenario name 'Dup'" in err and "a.toml" in err and "b.toml" in err
     assert not (tmp_path / "sweep.parquet").exists()
+
+
+@pytest.mark.parametrize("n", ["0", "-1"])
+def test_workers_below_one_is_refused_by_its_option_before_any_work(tmp_path: Path, n: str,
+                                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "out"
+    assert main(["sweep", "yeraskh-sadarak", "--vary", "unit_cost.tunnel=30", "--workers", n, "--out", str(out)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "'--workers'" in err[0] and "max_workers" not in err[0]
+    assert not out.exists()

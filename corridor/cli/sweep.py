@@ -290,7 +290,7 @@ def register(app: Any) -> None:
         vary: Annotated[list[str], typer.Option("--vary", help="NAME=start:stop:step or NAME=a,b,c.")],
         out: Annotated[Path, path_option("--out", "-o", what="folder", help="Output folder (created if missing); the files of "
                                           "an earlier corridor run there are replaced.")] = Path("sweep"),
-        workers: Annotated[int | None, typer.Option("--workers", help="Local worker processes.")] = None,
+        workers: Annotated[int | None, typer.Option("--workers", min=1, help="Local worker processes.")] = None,
         network: Annotated[str, network_option(
             "--network", help="reference (embedded, modelled: a max_grade variant reuses its lines as drawn), "
             "none (new alignments, designed at every ruling grade), osm or an OSM file path.")] = "reference",
