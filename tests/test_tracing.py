@@ -256,6 +256,14 @@ def test_disconnected_stay_in_names_the_leg():
         trace(["Julfa, AZ", "Horadiz"], mode="rail", stay_in=["NAX", "AZE"])
 
 
+def test_stay_in_and_avoid_of_one_unit_is_a_contradiction_and_messages_name_what_was_given():
+    with pytest.raises(ParameterError, match="ARM is in both stay_in and avoid"):
+        trace(["Meghri", "Ordubad"], mode="rail", stay_in=["ARM", "NAX"], avoid=["ARM"])
+    # the units outside stay_in are not shown as avoided: the message lists the arguments as given
+    with pytest.raises(NoFeasibleAlignment, match=r"stay_in=\['ARM'\], avoid=None\)"):
+        trace(["Kars", "Meghri"], mode="rail", stay_in=["ARM"])
+
+
 def test_bad_parameters():
     with pytest.raises(ParameterError, match="percentage"):
         trace(["Goris", "Kapan"], mode="road", max_grade=6)

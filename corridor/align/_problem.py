@@ -209,6 +209,10 @@ def setup(waypoints: Any, mode: str, dem: Any, stay_in: Any, avoid: Any, max_gra
     network = as_network(network)
     stay = check_units(stay_in, what="stay_in unit")
     av = _avoid_map(avoid)
+    both = [u for u in stay if math.isinf(av.get(u, 1.0))]
+    if both:
+        raise ParameterError(f"{', '.join(both)} is in both stay_in and avoid; a route cannot stay in a unit it "
+                             "excludes: drop it from one of them")
     preset = _cost.PRESETS[mode]
     if max_grade is None and params is not None:  # a costs file's ruling grade reaches the search and the design
         max_grade = getattr(params, f"{mode}_ruling_grade")
@@ -240,7 +244,7 @@ def setup(waypoints: Any, mode: str, dem: Any, stay_in: Any, avoid: Any, max_gra
                 leg = leg_name(places, max(0, min(i, len(places) - 2)))
                 raise NoFeasibleAlignment(
                     f"{leg}: waypoint {p.name!r} lies in {p.unit}, which stay_in/avoid excludes "
-                    f"(stay_in={list(stay) or None}, avoid={sorted(excluded - set(stay)) or None}); "
+                    f"(stay_in={list(stay) or None}, avoid={sorted(u for u, f in av.items() if math.isinf(f)) or None}); "
                     "allow that unit or move the waypoint")
     lons = [p.lon for p in places]
     lats = [p.lat for p in places]
