@@ -147,3 +147,21 @@ def test_an_empty_path_is_a_usage_error(case, value, tmp_path, monkeypatch, caps
     assert f"'{opt}'" in err and ("an empty path names no " in err or "an empty value names no network" in err)
     assert f"(see `corridor {' '.join(cmd)} --help`)" in err
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("path", [k for k, v in PATH_OPTIONS.items() if "--network" in v[1]])
+def test_every_network_option_names_each_keyword_it_takes(path):
+    """Each --network reads its value with the one reader (reference, osm, none or a file); its help
+    names them all."""
+    import re
+
+    import typer.main
+
+    from corridor.cli.commands import app
+
+    cmd = typer.main.get_command(app)
+    for name in path:
+        cmd = cmd.commands[name]
+    ctx = cmd.make_context(" ".join(["corridor", *path]), ["--help"], resilient_parsing=True)
+    text = next(p.help for p in cmd.get_params(ctx) if p.name == "network")
+    assert all(re.search(rf"(?<![.\w]){k}\b", text) for k in ("reference", "osm", "none", "file")), (path, text)

@@ -98,8 +98,8 @@ def register(app: Any) -> None:
             help="auto (hillshade + OSM tiles when online), osm, offline (hillshade only) or none.")]
         = "auto",
         network: Annotated[str, network_option(
-            help="'reference' (embedded, modelled), 'none' (new alignment throughout) "
-                 "or an OSM .pbf/.osm file.")] = "reference",
+            help="reference (embedded, modelled), osm (Geofabrik extracts, needs the cache or internet), "
+                 "none (new alignment throughout) or the path of an .osm.pbf/.osm/.osm.bz2 file.")] = "reference",
         no_metrics: Annotated[bool, typer.Option(
             "--no-metrics", help="Skip evaluation (no profiles or metric tables in popups).")] = False,
         json_out: JsonFlag = False,
