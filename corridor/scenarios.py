@@ -40,6 +40,7 @@ True
 from __future__ import annotations
 
 import logging
+import math
 import os
 import re
 import tomllib
@@ -234,11 +235,19 @@ else:  # a list of units to exclude, or a table of cost factors (inf excludes)
                                         Annotated[float, Strict(), Field(gt=0, description="must be a penalty factor > 0")]])
 
 
+def _published_value(v: Any) -> Any:
+    # lengths and costs as published: a negative, nan or inf number is a typo, not a figure to compare with
+    if not isinstance(v, str) and not (math.isfinite(v) and v >= 0):
+        fail(f"must be a finite number >= 0 or text, got {v!r}")
+    return v
+
+
 class _Published(BaseModel):  # one published figure (no docstring: it would become the schema's description)
     model_config = ConfigDict(extra="forbid")
 
     figure: _Text
-    value: Annotated[StrictInt | StrictFloat | StrictStr, Field(description="must be a number or text")]
+    value: Annotated[StrictInt | StrictFloat | StrictStr, Field(description="must be a number or text"),
+                     AfterValidator(_published_value)]
     unit: _Text
     source: Annotated[str, Strict(), Field(pattern=r"\S", description="must cite where the figure was published")]
     measure: Annotated[str | None, Strict(), Field(

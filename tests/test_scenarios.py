@@ -90,6 +90,9 @@ def test_load_several_scenarios(tmp_path):
      'value = 1\nunit = "km"\nsource = "s"\nmeasure = "length in Armenia"\n', r"key 'published\[0\].measure': must name"),
     ('[scenario]\nname = "X"\nmode = "rail"\nwaypoints = ["Goris", "Kapan"]\n[[scenario.published]]\nfigure = "a"\n'
      'value = 1\nunit = "km"\nsource = "s"\nmeasure = 3\n', r"key 'published\[0\].measure': must name"),
+    *[('[scenario]\nname = "X"\nmode = "rail"\nwaypoints = ["Goris", "Kapan"]\n[[scenario.published]]\nfigure = "a"\n'
+       f'value = {v}\nunit = "km"\nsource = "s"\n', r"key 'published\[0\].value': must be a finite number >= 0")
+      for v in ("-5", "nan", "-inf")],
     ('[scenario\nname = "X"\n', r"not valid TOML"),
     ('title = "no scenario"\n', r"key 'scenario' is missing"),
 ])
