@@ -21,6 +21,9 @@ RouteMetrics = Any
 
 __all__ = ["ROW_COLUMNS", "published_columns", "row_values", "structure_columns"]
 
+#: Separates the sources a published figure cites ("a; b"); a ";" inside brackets is part of one source.
+_SOURCE_SEP = re.compile(r"\s*;\s*(?![^()]*\))")
+
 
 def structure_columns(m: RouteMetrics) -> dict[str, Any]:
     """``n_tunnels``, ``longest_tunnel_m``, ``n_bridges``, ``longest_bridge_m`` of the route's structures."""
@@ -123,6 +126,9 @@ def published_columns(published: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
     >>> published_columns([{"figure": "l", "value": 7, "unit": "km", "source": "a; b"},
     ...                    {"figure": "t", "value": 1, "unit": "km", "source": "a"}])["published_sources"]
     'a; b'
+    >>> published_columns([{"figure": "l", "value": 7, "unit": "km", "source": "a (p. 2; 2021); b"},
+    ...                    {"figure": "t", "value": 1, "unit": "km", "source": "2021)"}])["published_sources"]
+    'a (p. 2; 2021); b; 2021)'
     """
     out: dict[str, Any] = {}
     sources: list[str] = []
@@ -134,8 +140,8 @@ def published_columns(published: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
             out[key] = f"{out[key]}; {val}"
         else:
             out[key] = val
-        # a figure may cite several sources ("a; b"): each is listed once
-        for src in str(item.get("source", "")).split(";"):
+        # a figure may cite several sources ("a; b"): each is listed once (a ";" in brackets is not a separator)
+        for src in _SOURCE_SEP.split(str(item.get("source", ""))):
             if src.strip() and src.strip() not in sources:
                 sources.append(src.strip())
     if out:
