@@ -106,7 +106,9 @@ LABELS: dict[str, tuple[str, str]] = {
 }
 for _code, _name in SHORT_UNIT_NAMES.items():
     LABELS[f"length_km_{_code}"] = (f"Length in {_name}", "km")
+    LABELS[f"cost_central_musd_{_code}"] = (f"Cost in {_name}, line only, central", "million USD")
 LABELS["length_km_outside"] = ("Length outside the country units", "km")
+LABELS["cost_central_musd_outside"] = ("Cost outside the country units, line only, central", "million USD")
 _COST_PART_NAMES = {"border_gauge": "border and gauge works"}
 #: DEM-band column: ``<figure>_dem_<percentile>`` (``tunnel_km_dem_p10``); its figure gives label and unit.
 _BAND_COLUMN = re.compile(r"(?P<figure>\w+?)_dem_(?P<pct>p\d{1,2})")

@@ -252,7 +252,8 @@ class _Published(BaseModel):  # one published figure (no docstring: it would bec
     source: Annotated[str, Strict(), Field(pattern=r"\S", description="must cite where the figure was published")]
     measure: Annotated[str | None, Strict(), Field(
         pattern=r"^[a-z]+(_[a-z]+)*(_[A-Z]{3})?$",
-        description='must name a modelled metric such as "length", "length_in_ARM", "tunnel_length" or "cost"')] = None
+        description='must name a modelled metric such as "length", "length_in_ARM", "tunnel_length", "cost" or '
+                    '"cost_in_ARM"')] = None
 
 
 class _Table(BaseModel):  # a [scenario] table; the keys are listed in the module docstring

@@ -174,3 +174,18 @@ def test_a_scenario_that_was_not_routed_lists_its_figures_with_the_reason():
     assert all(n.startswith(f"{NO_COUNTERPART} (the scenario was not routed: the ruling grade") for n in rows["note"])
     assert rows["route"].tolist() == ["Hrazdan <x>"] * 2  # as given; outputs escape it
     assert t[t["scenario"] == "a"]["diff_pct"].iloc[0] == pytest.approx(10.0)
+
+
+def test_a_published_cost_of_a_section_in_one_unit_has_its_counterpart():
+    """The Meghri section's published cost is the cost of the line's part in Armenia (measure cost_in_ARM)."""
+    from corridor.evaluation import evaluate
+
+    assert MEASURES["cost_in_ARM"].column == "cost_central_musd_ARM"
+    m = evaluate("meghri-rail", dem_samples=0)
+    t = published_table([m])
+    row = t[t["figure"] == "Meghri section cost"].iloc[0]
+    assert row["measure"] == "cost_in_ARM" and row["note"] != NO_COUNTERPART
+    assert row["modelled"] == pytest.approx(m.cost_in_unit_musd("ARM")[1])
+    assert 0 < row["modelled"] < m.cost_musd[1]
+    aze = t[t["figure"] == "Horadiz - Aghband main line"].iloc[0]
+    assert aze["modelled"] == pytest.approx(m.length_by_unit_m["AZE"] / 1000.0)

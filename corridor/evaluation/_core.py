@@ -43,7 +43,10 @@ __all__ = [
     "length_by_build",
     "length_by_unit",
     "priced_new",
+    "segment_units",
     "terrain_classes",
+    "total_cost",
+    "unit_cost",
 ]
 
 #: Key for route length outside every country unit (over water, off the region pack).
@@ -83,10 +86,14 @@ def length_by_unit(route: Any) -> dict[str, float]:
     """Metres per unit code (every unit present, zero if absent) plus :data:`OUTSIDE`."""
     out = {u: 0.0 for u in UNITS}
     out[OUTSIDE] = 0.0
-    for u, ln in zip(route.segments["unit"], route.segments["length_m"].to_numpy(float), strict=True):
-        code = _unit(u)
-        out[code or OUTSIDE] += float(ln)
+    for code, ln in zip(segment_units(route), route.segments["length_m"].to_numpy(float), strict=True):
+        out[code] += float(ln)
     return out
+
+
+def segment_units(route: Any) -> list[str]:
+    """Unit code of each segment (:data:`OUTSIDE` for a segment in no unit)."""
+    return [_unit(u) or OUTSIDE for u in route.segments["unit"]]
 
 
 #: Statuses of existing lines that are not built yet: measured and priced as new build.
@@ -315,12 +322,13 @@ def ruling_grade(route: Any, params: CostParams) -> float:
     return float(params.rail_ruling_grade if route.mode == "rail" else params.road_ruling_grade)
 
 
-def quantities(route: Any, iv: Intervals) -> dict[tuple[str, str, str, str], float]:
+def quantities(route: Any, iv: Intervals, unit: str | None = None) -> dict[tuple[str, str, str, str], float]:
     """Km per ``(mode, build, terrain, structure)`` bucket for :func:`corridor.costs.cost_band`.
 
     New build whose vertical design gives its earthworks (segments with ``cut_m3_per_m``, priced new)
     is in the terrain bucket :data:`corridor.costs.DESIGNED`: the design priced its terrain as cut
-    and fill, so no terrain factor applies on top.
+    and fill, so no terrain factor applies on top. With ``unit``, only the route's km in that unit
+    (a code of :func:`segment_units`).
     """
 
     seg = route.segments
@@ -331,8 +339,12 @@ def quantities(route: Any, iv: Intervals) -> dict[tuple[str, str, str, str], flo
     earthworks = priced_new(route) & (np.isfinite(seg["cut_m3_per_m"].to_numpy(dtype=float))
                                       if "cut_m3_per_m" in seg.columns else False)
     terrain = np.where(earthworks[iv.segment], DESIGNED, np.asarray(TERRAIN_CLASSES, dtype=object)[iv.terrain])
+    inside = (np.ones(iv.segment.size, dtype=bool) if unit is None
+              else (np.asarray(segment_units(route), dtype=object) == unit)[iv.segment])
     out: dict[tuple[str, str, str, str], float] = {}
-    for m, c, t, s, ln in zip(modes, cats, terrain, structs, iv.length_m, strict=True):
+    for m, c, t, s, ln, here in zip(modes, cats, terrain, structs, iv.length_m, inside, strict=True):
+        if not here:
+            continue
         key = (str(m), str(c), str(t), str(s))
         out[key] = out.get(key, 0.0) + float(ln) / 1000.0
     return out
@@ -367,15 +379,18 @@ def _per_m(route: Any, col: str, built: np.ndarray) -> float:
     return float(np.sum(np.where(built, v, 0.0) * seg["length_m"].to_numpy(dtype=float)))
 
 
-def earthworks(route: Any) -> tuple[float, float]:
+def earthworks(route: Any, unit: str | None = None) -> tuple[float, float]:
     """``(cut_m3, fill_m3)`` of the route: the vertical design's volumes on new-build segments.
 
     New segments carry ``cut_m3_per_m`` / ``fill_m3_per_m`` (per metre, so that
     splitting a segment at a border keeps the totals), and so do edges of the modelled
     reference network (their own design). Only segments priced as new build count:
-    disused or abandoned line is rehabilitated on its existing formation.
+    disused or abandoned line is rehabilitated on its existing formation. With ``unit``,
+    only the segments in that unit (a code of :func:`segment_units`).
     """
     built = priced_new(route)  # rehabilitation: on the existing formation
+    if unit is not None:
+        built &= np.asarray(segment_units(route), dtype=object) == unit
     return _per_m(route, "cut_m3_per_m", built), _per_m(route, "fill_m3_per_m", built)
 
 
@@ -432,3 +447,21 @@ def cost_parts(quantities: Mapping[tuple[str, str, str, str], float], cut_m3: fl
     bf, gf = params.border_facility_musd, params.gauge_facility_musd
     out["border_gauge"] = tuple(n_border_stops * bf[k] + n_gauge_breaks * gf[k] for k in range(3))  # type: ignore[assignment]
     return {k: out[k] for k in COST_PARTS}
+
+
+def unit_cost(quantities: Mapping[tuple[str, str, str, str], float], cut_m3: float, fill_m3: float,
+              params: CostParams) -> tuple[float, float, float]:
+    """Construction cost ``(low, central, high)`` MUSD of a route's part in one unit: the open line,
+    earthworks, tunnels and bridges of its :func:`quantities` and :func:`earthworks` there. Border and
+    gauge facilities stand between two units and are not apportioned to either.
+
+    >>> unit_cost({("rail", "new", "flat", "tunnel"): 1.0}, 0.0, 0.0, CostParams())
+    (25.0, 40.0, 60.0)
+    """
+    return total_cost(cost_parts(quantities, cut_m3, fill_m3, 0, 0, params))
+
+
+def total_cost(parts: Mapping[str, tuple[float, float, float]]) -> tuple[float, float, float]:
+    """The ``(low, central, high)`` sum of cost parts (:func:`cost_parts`)."""
+    lo, mid, hi = (sum(p[k] for p in parts.values()) for k in range(3))
+    return lo, mid, hi

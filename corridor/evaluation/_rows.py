@@ -51,6 +51,10 @@ def _per_unit(u: str) -> Callable[[RouteMetrics], float]:
     return lambda m: m.length_by_unit_m.get(u, 0.0) / 1000.0
 
 
+def _cost_in(u: str) -> Callable[[RouteMetrics], float]:
+    return lambda m: m.cost_in_unit_musd(u)[1]
+
+
 def _per_build(b: str) -> Callable[[RouteMetrics], float]:
     return lambda m: m.length_by_build_m.get(b, 0.0) / 1000.0
 
@@ -93,6 +97,7 @@ _ROW: tuple[tuple[str, Callable[[RouteMetrics], Any]], ...] = (
     ("cost_central_musd", lambda m: m.cost_musd[1]),
     ("cost_high_musd", lambda m: m.cost_musd[2]),
     *((f"cost_{k}_musd", _cost_part(k)) for k in core.COST_PARTS),
+    *((f"cost_central_musd_{u}", _cost_in(u)) for u in (*UNITS, core.OUTSIDE)),
     *((col, _band_column(col)) for col in BAND_COLUMNS),
     ("terrain_class", lambda m: m.terrain_class),
     ("flat_km", lambda m: m.terrain_km.get("flat", 0.0)),

@@ -134,6 +134,9 @@ class RouteMetrics:
     cost_parts_musd : dict
         ``(low, central, high)`` MUSD by part: ``open_line``, ``earthworks``,
         ``tunnels``, ``bridges``, ``border_gauge`` (facilities); they sum to ``cost_musd``.
+    quantities_km_by_unit, earthworks_m3_by_unit : dict
+        ``quantities_km`` and ``(cut_m3, fill_m3)`` of the route's part in each unit it enters, the
+        basis of :meth:`cost_in_unit_musd` (``cost_central_musd_<unit>`` in :meth:`as_row`).
     dem_band : DemBand or None
         DEM-uncertainty band of tunnel km, bridge km and central cost
         (:mod:`corridor.evaluation.uncertainty_bands`; columns ``*_dem_p10``/``*_dem_p90``);
@@ -193,6 +196,8 @@ class RouteMetrics:
     structures: tuple[Any, ...] = ()
     cost_parts_musd: Mapping[str, tuple[float, float, float]] = field(default_factory=dict)
     dem_band: DemBand | None = None
+    quantities_km_by_unit: Mapping[str, Mapping[tuple[str, str, str, str], float]] = field(default_factory=dict)
+    earthworks_m3_by_unit: Mapping[str, tuple[float, float]] = field(default_factory=dict)
 
     @property
     def length_km(self) -> float:
@@ -221,7 +226,13 @@ class RouteMetrics:
         """
         parts = core.cost_parts(self.quantities_km, self.cut_m3, self.fill_m3, self.n_border_stops,
                                 self.n_gauge_breaks, params)
-        return replace(self, cost_musd=_total(parts), cost_parts_musd=parts, params=params)
+        return replace(self, cost_musd=core.total_cost(parts), cost_parts_musd=parts, params=params)
+
+    def cost_in_unit_musd(self, unit: str) -> tuple[float, float, float]:
+        """Construction cost band (MUSD) of the route's part in ``unit`` (:func:`~corridor.evaluation._core.unit_cost`:
+        border and gauge facilities are not apportioned), at :attr:`params`."""
+        cut, fill = self.earthworks_m3_by_unit.get(unit, (0.0, 0.0))
+        return core.unit_cost(self.quantities_km_by_unit.get(unit, {}), cut, fill, self.params)
 
     def crossings_text(self) -> str:
         """Crossings as ``"NAX>ARM (Salammelik (approx.)); ARM>AZE (+4 excursions)"``.
@@ -274,11 +285,6 @@ class RouteMetrics:
         return (f"RouteMetrics(name={self.name!r}, mode={self.mode!r}, length_km={self.length_km:.1f}, "
                 f"crossings={self.n_crossings}, time_h={self.time_h:.1f}, "
                 f"cost_musd=({lo:.0f}, {mid:.0f}, {hi:.0f}), terrain={self.terrain_class!r})")
-
-
-def _total(parts: Mapping[str, tuple[float, float, float]]) -> tuple[float, float, float]:
-    lo, mid, hi = (sum(p[k] for p in parts.values()) for k in range(3))
-    return (lo, mid, hi)
 
 
 # ----------------------------------------------------------------- evaluate
@@ -364,6 +370,7 @@ def evaluate(route: Route | scenarios.Scenario | str, *, dem: DEMLike = None, pa
              "gauge_break": params.gauge_break_dwell_h * len(gb), "transfer": params.transfer_dwell_h * ntr}
     q = core.quantities(route, iv)
     cut_m3, fill_m3 = core.earthworks(route)
+    units = sorted(set(core.segment_units(route)))
     cparts = core.cost_parts(q, cut_m3, fill_m3, stops, len(gb), params)
     tkm = core.terrain_km(iv)
     seg = route.segments
@@ -377,7 +384,7 @@ def evaluate(route: Route | scenarios.Scenario | str, *, dem: DEMLike = None, pa
         crossings=cross, gauge_breaks=gb, n_transfers=ntr, profile=prof,
         detour_factor=total / gc if gc > 1.0 else math.nan,
         time_h=sum(parts.values()), time_parts_h=parts,
-        cost_musd=_total(cparts), quantities_km=q,
+        cost_musd=core.total_cost(cparts), quantities_km=q,
         terrain_class=core.dominant_terrain(tkm), terrain_km=tkm,
         tunnel_km=float(seg["length_m"][structs == "tunnel"].sum()) / 1000.0,
         bridge_km=float(seg["length_m"][structs == "bridge"].sum()) / 1000.0,
@@ -387,6 +394,8 @@ def evaluate(route: Route | scenarios.Scenario | str, *, dem: DEMLike = None, pa
         published=published, meta=meta, params=params,
         cut_m3=cut_m3, fill_m3=fill_m3, structures=tuple(core.structures(route)), cost_parts_musd=cparts,
         dem_band=dem_band(route, dem_obj, n=n_dem, params=params, seed=dem_seed, fill_voids=fill_voids),
+        quantities_km_by_unit={u: core.quantities(route, iv, u) for u in units},
+        earthworks_m3_by_unit={u: core.earthworks(route, u) for u in units},
     )
 
 

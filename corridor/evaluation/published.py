@@ -84,6 +84,8 @@ MEASURES: Mapping[str, Measure] = {
     "longest_tunnel": Measure("longest_tunnel_m", "length", "m", "longest tunnel"),
     "longest_bridge": Measure("longest_bridge_m", "length", "m", "longest bridge"),
     "cost": Measure("cost_central_musd", "cost", "MUSD", "central construction cost"),
+    **{f"cost_in_{u}": Measure(f"cost_central_musd_{u}", "cost", "MUSD", f"central construction cost in {u} "
+                                "(border and gauge facilities not apportioned)") for u in UNITS},
 }
 
 #: Units a published figure may be given in: ``unit -> (kind, size in the kind's base unit)``; the base

@@ -1,0 +1,81 @@
+"""corridor.evaluation._core: the cost of a route's part in each country unit.
+
+Routes are built from lines across the Armenia / Nakhchivan border (``Route.from_lines`` splits
+them at the border), evaluated on the embedded DEM with the DEM band off; the expected figures
+come from the cost parts of the same metrics, not from hard-coded numbers.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+from shapely.geometry import LineString
+
+from corridor._types import UNITS
+from corridor.costs import CostParams
+from corridor.evaluation import _core as core
+from corridor.evaluation import evaluate
+from corridor.route import Route
+
+_ACROSS = LineString([(45.9, 38.95), (46.3, 38.92)])  # NAX, then ARM
+
+
+def _parts_sum(m):
+    return sum(v[1] for k, v in m.cost_parts_musd.items() if k != "border_gauge")
+
+
+@pytest.fixture(scope="module")
+def across():
+    return evaluate(Route.from_lines([_ACROSS], mode="rail"), dem_samples=0)
+
+
+def test_unit_costs_add_up_to_the_cost_less_border_works(across):
+    assert set(across.quantities_km_by_unit) == {"ARM", "NAX"}
+    row = across.as_row()
+    total = sum(row[f"cost_central_musd_{u}"] for u in (*UNITS, core.OUTSIDE))
+    assert total == pytest.approx(across.cost_musd[1] - across.cost_parts_musd["border_gauge"][1])
+    assert total == pytest.approx(_parts_sum(across))
+    assert row["cost_central_musd_ARM"] > 0 and row["cost_central_musd_NAX"] > 0
+    assert row["cost_central_musd_TUR"] == 0.0 and across.cost_in_unit_musd("GEO") == (0.0, 0.0, 0.0)
+
+
+def test_unit_cost_follows_the_units_own_kilometres(across):
+    # both parts are new open line of one kind per terrain: each unit's quantities are its own km
+    for u in ("ARM", "NAX"):
+        km = sum(across.quantities_km_by_unit[u].values())
+        assert km == pytest.approx(across.length_by_unit_m[u] / 1000.0, rel=1e-6)
+
+
+def test_a_tunnel_is_priced_in_the_unit_it_lies_in():
+    r = Route.from_lines([_ACROSS], mode="rail")
+    seg = r.segments.copy()
+    seg.loc[seg["unit"] == "ARM", "structure"] = "tunnel"  # the Armenian part in tunnel
+    tunnelled = evaluate(dataclasses.replace(r, segments=seg), dem_samples=0)
+    plain = evaluate(r, dem_samples=0)
+    arm_km = tunnelled.length_by_unit_m["ARM"] / 1000.0
+    rate = CostParams().rail_tunnel_musd_per_km[1]
+    assert tunnelled.cost_in_unit_musd("ARM")[1] == pytest.approx(arm_km * rate)
+    assert tunnelled.cost_in_unit_musd("NAX") == pytest.approx(plain.cost_in_unit_musd("NAX"))
+    # recosting at other rates moves the unit's cost with them
+    dear = tunnelled.recost(CostParams().replace(rail_tunnel_musd_per_km=(50.0, 80.0, 120.0)))
+    assert dear.cost_in_unit_musd("ARM")[1] == pytest.approx(arm_km * 80.0)
+    assert dear.as_row()["cost_central_musd_ARM"] == pytest.approx(arm_km * 80.0)
+
+
+def test_earthworks_are_counted_in_their_unit(across):
+    for u in ("ARM", "NAX"):
+        assert core.earthworks(Route.from_lines([_ACROSS], mode="rail"), u) == across.earthworks_m3_by_unit[u]
+    cut = sum(c for c, _f in across.earthworks_m3_by_unit.values())
+    fill = sum(f for _c, f in across.earthworks_m3_by_unit.values())
+    assert (cut, fill) == pytest.approx((across.cut_m3, across.fill_m3))
+
+
+def test_unit_cost_of_quantities():
+    p = CostParams()
+    q = {("rail", "new", "flat", "tunnel"): 2.0, ("rail", "new", "flat", "bridge"): 1.0}
+    lo, mid, hi = core.unit_cost(q, 1000.0, 0.0, p)
+    ew = 1000.0 * (p.earthwork_cut_usd_per_m3 + p.earthwork_dump_usd_per_m3) / 1e6
+    assert mid == pytest.approx(2.0 * p.rail_tunnel_musd_per_km[1] + p.rail_bridge_musd_per_km[1] + ew)
+    assert lo <= mid <= hi
+    assert core.unit_cost({}, 0.0, 0.0, p) == (0.0, 0.0, 0.0)
