@@ -430,6 +430,15 @@ def get(name_or_slug: str) -> Scenario:
     ...
     corridor._errors.ScenarioError: unknown scenario 'nowhere'; built-in scenarios are: ...
     """
+    found = _find_builtin(name_or_slug)
+    if found is None:
+        raise ScenarioError(f"unknown scenario {name_or_slug!r}; built-in scenarios are: "
+                            f"{', '.join(s.slug for s in builtin())}")
+    return found
+
+
+def _find_builtin(name_or_slug: str) -> Scenario | None:
+    """The built-in scenario with this slug or name (case-insensitive), or None."""
     key = str(name_or_slug).strip().lower()
     cat = builtin()
     for s in cat:
@@ -438,14 +447,19 @@ def get(name_or_slug: str) -> Scenario:
     for s in cat:
         if _slugify(key) == s.slug:
             return s
-    raise ScenarioError(f"unknown scenario {name_or_slug!r}; built-in scenarios are: "
-                        f"{', '.join(s.slug for s in cat)}")
-
+    return None
 
 
 def _is_file_arg(text: str) -> bool:
-    """Whether a string argument names a scenario file rather than a built-in scenario."""
-    return text.lower().endswith(".toml") or os.sep in text or "/" in text or Path(text).is_file()
+    """Whether a string argument names a scenario file rather than a built-in scenario.
+
+    A bare name that is an existing folder counts as a file argument unless it
+    is also a built-in scenario, so :func:`load` says it is a folder.
+    """
+    if text.lower().endswith(".toml") or os.sep in text or "/" in text:
+        return True
+    p = Path(text)
+    return p.is_file() or (p.is_dir() and _find_builtin(text) is None)
 
 
 def gather(items: Any, *, unique: bool = True) -> list[Any]:
@@ -453,7 +467,8 @@ def gather(items: Any, *, unique: bool = True) -> list[Any]:
 
     The single place where arguments that name scenarios are resolved (the
     Python API and the CLI): a ``str`` ending in ``.toml``, containing a path
-    separator or naming an existing file, and any ``os.PathLike``, is a scenario
+    separator or naming an existing file (or an existing folder that is not a
+    built-in scenario's name), and any ``os.PathLike``, is a scenario
     file (every scenario in it, :func:`load`); any other ``str`` is a built-in
     scenario name or slug (:func:`get`). A single ``str`` or path is one item,
     never split into letters. Scenarios and any other object (a Route, a

@@ -236,3 +236,12 @@ def test_schema_keeps_values_as_written(tmp_path):
     s = scenarios.load(p)[0]
     assert s.waypoints == ("Goris", (46.41, 39.21)) and s.avoid == {"ARM": 2.5} and s.stay_in == ("NAX",)
     assert type(s.published[0]["value"]) is int  # 60 stays 60 (reports print it as written)
+
+
+def test_gather_calls_a_bare_folder_name_a_folder(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "examples").mkdir()
+    with pytest.raises(ScenarioError, match="'examples' is a folder"):
+        scenarios.gather("examples")
+    (tmp_path / "meghri-rail").mkdir()  # a built-in scenario's slug stays the built-in scenario
+    assert [s.slug for s in scenarios.gather("meghri-rail")] == ["meghri-rail"]
