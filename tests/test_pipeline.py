@@ -295,3 +295,10 @@ def test_compare_reports_an_infeasible_scenario_in_one_line_and_goes_on(tmp_path
     assert len(lines) == 1 and "Hrazdan" in lines[0] and "per mille" in lines[0]
     # only infeasible scenarios: a clear error, not an empty comparison
     assert main(["compare", "hrazdan-ijevan-gazakh", "--network", "none", "--out", str(tmp_path / "p")]) != 0
+
+
+def test_route_json_gives_the_network_filter_as_an_object(capsys):
+    assert main(["route", "Gyumri", "Kars", "--mode", "rail", "--json"]) == 0
+    net = json.loads(capsys.readouterr().out)["provenance"]["network"]
+    assert net["filter"] == {"modes": ["rail", "road"]}
+    assert net["source"] == "reference (modelled)" and isinstance(net["checksum"], str)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import logging
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -138,14 +138,23 @@ def costs_provenance(costs_file: str | os.PathLike[str] | None) -> dict[str, Any
 
 
 def provenance(network: Any, dem: Any, costs_file: str | os.PathLike[str] | None = None) -> dict[str, Any]:
-    """What data produced the figures (shown by the CLI and written in the report and manifest)."""
+    """What data produced the figures (shown by the CLI and written in the report and manifest).
+
+    The network's filter stays a mapping (a JSON object in ``--json`` and the
+    manifest); its other entries are text.
+
+    >>> from types import SimpleNamespace
+    >>> net = SimpleNamespace(meta={"source": "x.osm.pbf", "filter": {"modes": ["rail"]}, "bbox": [1, 2, 3, 4]})
+    >>> provenance(net, None)["network"]
+    {'source': 'x.osm.pbf', 'filter': {'modes': ['rail']}, 'bbox': '[1, 2, 3, 4]', 'modelled': False, 'edges': None}
+    """
     if network is None:
         net = {"source": NO_NETWORK_SOURCE, "modelled": True}
     else:
         meta = dict(getattr(network, "meta", {}) or {})
         src = str(meta.get("source", "unknown"))
-        net = {k: (str(v) if v is not None else None) for k, v in meta.items()
-               if k in ("source", "path", "checksum", "extract_date", "filter", "bbox")}
+        net = {k: (dict(v) if isinstance(v, Mapping) else str(v) if v is not None else None)
+               for k, v in meta.items() if k in ("source", "path", "checksum", "extract_date", "filter", "bbox")}
         net["modelled"] = "modelled" in src
         net["edges"] = len(network) if hasattr(network, "__len__") else None
     return {"network": net, "dem": {"source": str(getattr(dem, "source", "unknown"))},
