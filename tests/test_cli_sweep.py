@@ -220,6 +220,9 @@ def test_a_rank_by_that_names_no_metric_is_refused_before_any_work(tmp_path: Pat
     assert main([*args, "--rank-by", rank_by]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and f"--rank-by {rank_by!r} is not a metric column" in err[0], err
+    choices = err[0].split("; rank by one of: ")[1].split(", ")  # the figure columns, sorted
+    assert choices == sorted(choices) and {"cost_central_musd", "route_max_grade", "tunnel_km"} <= set(choices)
+    assert not {"name", "max_grade", "modelled", "published_sources"} & set(choices)
     assert not ran, "the sweep ran before --rank-by was checked"
     for good in ("route_max_grade", "tunnel_km", "published_restart_cost_musd"):
         assert main([*args, "--rank-by", good]) == 2

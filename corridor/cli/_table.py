@@ -30,15 +30,13 @@ from typing import Any, Literal
 from corridor._labels import band_label, band_of, display_band, display_value, label
 from corridor._text import clean_terminal
 from corridor._types import UNITS
+from corridor.evaluation.metrics import TEXT_COLUMNS
 
 __all__ = ["COLUMNS", "Column", "choose_columns", "print_route_notes", "print_table", "print_uncropped"]
 
 #: Most lines a table cell may take.
 MAX_CELL_LINES = 3
 _UNIT_KEYS = tuple(f"length_km_{u}" for u in [*UNITS, "outside"])
-#: Text columns that are not figures (shown elsewhere: provenance lines, the row's name).
-_TEXT_KEYS = ("name", "mode", "scenario", "source", "network_source", "dem_source", "crossings",
-              "published_sources", "status", "terrain_class", "modelled", "voids_filled")
 
 
 def safe(value: Any) -> str:
@@ -305,8 +303,9 @@ def _more_figures(r: Mapping[str, Any], shown: set[str], mode: str) -> list[str]
     done |= covered
     if band:
         out.append(band)
+    # the text columns are shown elsewhere (provenance lines, the row's name)
     rest = [f"{label(str(k))} {display_value(str(k), _f(r[k]), mode)}" for k in r
-            if str(k) not in done and str(k) not in _TEXT_KEYS and str(k) not in ("rank",)
+            if str(k) not in done and str(k) not in TEXT_COLUMNS and str(k) not in ("rank",)
             and not str(k).startswith("published_") and keep(str(k))]
     if rest:
         out.append(", ".join(rest))

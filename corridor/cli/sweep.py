@@ -35,7 +35,7 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -157,10 +157,14 @@ def rank_summary(frame: pd.DataFrame, *, by: str = "cost_central_musd") -> pd.Da
 def _check_rank_by(rank_by: str, scens: Sequence[Any], keys: Sequence[str]) -> None:
     """``rank_by`` must name a metric column of the sweep's table: a column of
     :meth:`~corridor.evaluation.RouteMetrics.as_row` (``route_<name>`` where a variant key takes its name) or
-    a published figure of one of the scenarios; not a variant column, nor ``error``."""
-    metrics = {f"route_{c}" if c in keys else c for s in scens for c in RouteMetrics.row_columns(s.published)}
-    if rank_by not in metrics:
-        raise ParameterError(f"--rank-by {rank_by!r} is not a metric column")
+    a published figure of one of the scenarios; not a variant column, nor ``error``. The message of
+    any other name lists the columns that hold figures (:meth:`~corridor.evaluation.RouteMetrics.figure_columns`)."""
+    def named(columns: Callable[[Any], Sequence[str]]) -> set[str]:
+        return {f"route_{c}" if c in keys else c for s in scens for c in columns(s.published)}
+
+    if rank_by not in named(RouteMetrics.row_columns):
+        figures = ", ".join(sorted(named(RouteMetrics.figure_columns)))
+        raise ParameterError(f"--rank-by {rank_by!r} is not a metric column; rank by one of: {figures}")
 
 
 def _warn_failures(failed: Sequence[tuple[Any, Mapping[str, Any], Failure]]) -> None:

@@ -19,7 +19,7 @@ from corridor.evaluation.uncertainty_bands import BAND_COLUMNS, band_columns
 #: prose, so that ``metrics`` (which uses these tables) and this module do not import each other.
 RouteMetrics = Any
 
-__all__ = ["ROW_COLUMNS", "published_columns", "row_values", "structure_columns"]
+__all__ = ["ROW_COLUMNS", "TEXT_COLUMNS", "published_columns", "row_values", "structure_columns"]
 
 #: Separates the sources a published figure cites ("a; b"); a ";" inside brackets is part of one source.
 _SOURCE_SEP = re.compile(r"\s*;\s*(?![^()]*\))")
@@ -111,6 +111,11 @@ _ROW: tuple[tuple[str, Callable[[RouteMetrics], Any]], ...] = (
 )
 #: Column names of :meth:`RouteMetrics.as_row` before the ``published_*`` columns.
 ROW_COLUMNS: tuple[str, ...] = tuple(col for col, _ in _ROW)
+#: The columns of a row that are text or flags, not figures (with ``published_sources``, the one text
+#: column :func:`published_columns` always adds).
+TEXT_COLUMNS: tuple[str, ...] = ("name", "mode", "scenario", "status", "crossings", "dem_band", "terrain_class",
+                                 "source", "modelled", "network_source", "dem_source", "voids_filled",
+                                 "published_sources")
 
 
 def row_values(m: RouteMetrics) -> dict[str, Any]:

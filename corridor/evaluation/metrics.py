@@ -53,7 +53,7 @@ from corridor.evaluation import _borders as borders
 from corridor.evaluation import _core as core
 from corridor.evaluation._display import Comparison, metrics_html
 from corridor.evaluation._inputs import as_route, network_source, open_dem, symmetric_step
-from corridor.evaluation._rows import ROW_COLUMNS, published_columns, row_values
+from corridor.evaluation._rows import ROW_COLUMNS, TEXT_COLUMNS, published_columns, row_values
 from corridor.evaluation.ranking import (
     check_weights,
     order_text,
@@ -268,6 +268,16 @@ class RouteMetrics:
         ('published_length_km', 'published_sources')
         """
         return (*ROW_COLUMNS, *published_columns(published))
+
+    @staticmethod
+    def figure_columns(published: Iterable[Mapping[str, Any]] = ()) -> tuple[str, ...]:
+        """The columns of :meth:`row_columns` that hold figures, not text or flags: what a table is ranked by.
+
+        >>> cols = RouteMetrics.figure_columns()
+        >>> "cost_central_musd" in cols, "name" in cols, "modelled" in cols
+        (True, False, False)
+        """
+        return tuple(c for c in RouteMetrics.row_columns(published) if c not in TEXT_COLUMNS)
 
     def _repr_html_(self) -> str:
         """Compact summary with the elevation profile as inline SVG (:mod:`._display`)."""
