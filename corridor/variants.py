@@ -26,25 +26,33 @@ def parse_range(spec: str) -> list[float]:
     [10.0, 12.5, 15.0, 17.5, 20.0, 22.5, 25.0]
     >>> parse_range("1,2.5")
     [1.0, 2.5]
+    >>> parse_range("10:5:1")
+    Traceback (most recent call last):
+    ...
+    corridor._errors.ParameterError: range '10:5:1': stop 5 is below start 10; write start:stop:step with start <= stop
     """
     text = str(spec).strip()
+    parts = text.split(":") if ":" in text else [p for p in text.split(",") if p.strip()]
     try:
-        if ":" in text:
-            parts = [float(p) for p in text.split(":")]
-            if len(parts) != 3:
-                raise ValueError
-            start, stop, step = parts
-            if not all(math.isfinite(v) for v in parts) or step <= 0 or stop < start:
-                raise ParameterError(
-                    f"range {spec!r} needs start <= stop and a positive step; write start:stop:step"
-                )
-            n = math.floor((stop - start) / step + 1e-9) + 1
-            if n > 100_000:
-                raise ParameterError(f"range {spec!r} gives {n} values; use a coarser step")
-            return [round(start + i * step, 12) for i in range(n)]
-        values = [float(p) for p in text.split(",") if p.strip()]
+        values = [float(p) for p in parts]
     except ValueError as exc:
         raise ParameterError(f"cannot read range {spec!r}; write start:stop:step or a,b,c") from exc
+    if ":" in text:
+        if len(values) != 3:
+            raise ParameterError(f"range {spec!r} has {len(values)} parts, not 3; write start:stop:step")
+        start, stop, step = values
+        if not all(math.isfinite(v) for v in values):
+            raise ParameterError(f"range {spec!r} has a value that is not a finite number; write start:stop:step")
+        if stop < start:
+            raise ParameterError(f"range {spec!r}: stop {stop:g} is below start {start:g}; "
+                                 "write start:stop:step with start <= stop")
+        if step <= 0:
+            raise ParameterError(f"range {spec!r}: step {step:g} is not positive; "
+                                 "write start:stop:step with a step above 0")
+        n = math.floor((stop - start) / step + 1e-9) + 1
+        if n > 100_000:
+            raise ParameterError(f"range {spec!r} gives {n:,} values; use a coarser step")
+        return [round(start + i * step, 12) for i in range(n)]
     if not values or not all(math.isfinite(v) for v in values):
         raise ParameterError(f"range {spec!r} has no finite values; write start:stop:step or a,b,c")
     return values

@@ -42,3 +42,11 @@ def test_variant_grid_is_capped_before_it_is_built(monkeypatch: pytest.MonkeyPat
     monkeypatch.setattr(settings, "max_sweep_variants", "many")
     with pytest.raises(ParameterError, match="max_sweep_variants must be a whole number"):
         variant_grid({"a": "1,2"})
+
+
+@pytest.mark.parametrize(("spec", "why"), [("10:5:1", "stop 5 is below start 10"), ("1:2:0", "step 0 is not positive"),
+                                           ("1:2:-1", "step -1 is not positive"), ("1:2", "has 2 parts, not 3"),
+                                           ("1:inf:1", "not a finite number"), ("0:1e9:1e-3", "gives 1,000,000,000,001 values")])
+def test_bad_ranges_say_why(spec: str, why: str) -> None:
+    with pytest.raises(ParameterError, match=why):
+        parse_range(spec)
