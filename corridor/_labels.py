@@ -214,12 +214,15 @@ def format_metric(key: str, value: Any, mode: str = "") -> str | None:
     """Display text of a numeric metric (no unit), or ``None`` if ``value`` is not a number.
 
     Grades (keys containing ``grade`` but not ``km``) show in per mille for rail
-    and per cent otherwise; whole numbers get thousands separators.
+    and per cent otherwise; volumes (m³) in whole cubic metres; whole numbers get
+    thousands separators.
 
     Examples
     --------
     >>> format_metric("max_grade", 0.0125, "rail"), format_metric("length_km", 42.0)
     ('12.5 ‰', '42')
+    >>> format_metric("cut_m3", 2_019_809.6)
+    '2,019,810'
     >>> format_metric("name", "Meghri") is None
     True
     """
@@ -232,6 +235,8 @@ def format_metric(key: str, value: Any, mode: str = "") -> str | None:
         return "n/a"
     if "grade" in key and "km" not in key:
         return f"{v * 1000:.1f} ‰" if mode == "rail" else f"{v * 100:.1f} %"
+    if unit_of(key, mode) == "m³":  # volumes are modelled to the cubic metre at best
+        return f"{v:,.0f}"
     if v.is_integer() and abs(v) < 1e12:
         return f"{int(v):,}"
     return f"{v:,.1f}" if abs(v) >= 10 else f"{v:.2f}"

@@ -11,6 +11,7 @@ from corridor._labels import (
     band_label,
     band_of,
     display_band,
+    format_metric,
     label,
     label_with_unit,
     unit_of,
@@ -79,3 +80,9 @@ def test_published_costs_in_every_figure_unit_name_their_currency():
     assert label("published_cost_beur") == "Published: cost (billion EUR)"
     assert label("published_cost_busd") == "Published: cost (billion USD)"
     assert label("published_restart_cost_musd") == "Published: restart cost (million USD)"
+
+
+def test_volumes_show_whole_cubic_metres():
+    assert format_metric("cut_m3", 2_019_809.6) == "2,019,810"
+    assert format_metric("fill_m3", 12.4) == "12"
+    assert format_metric("length_km", 12.4) == "12.4"  # other units keep their decimal
