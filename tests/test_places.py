@@ -40,7 +40,7 @@ def test_resolve_coordinates_and_errors():
     assert resolve("46.24, 38.9").lon == 46.24
     with pytest.raises(CorridorError, match="at least two waypoints"):
         resolve_all(["Meghri"])
-    with pytest.raises(InvalidInputError, match=r"^the start and end are the same place \('Meghri': Meghri at "):
+    with pytest.raises(InvalidInputError, match=r"^the start and end are the same place \(Meghri at 46\.2431, "):
         resolve_all(["Meghri", "Meghri"])
     meghri = resolve("Meghri")
     with pytest.raises(InvalidInputError, match=r"waypoints 2 and 3 of 4 .*'Meghri' and \(46\.24308"):
@@ -88,3 +88,14 @@ def test_a_name_matching_places_in_two_countries_warns_which_was_taken(caplog):
         assert lookup("Julfa, IR").country == "IR"
         lookup("Meghri")
     assert not caplog.records
+
+
+def test_the_same_place_twice_is_named_once_in_plain_words():
+    with pytest.raises(InvalidInputError) as err:
+        resolve_all(["45.41,39.21", "45.41,39.21"])
+    assert str(err.value) == ("the start and end are the same place (45.4100, 39.2100); give two different places")
+    with pytest.raises(InvalidInputError) as err:
+        resolve_all(["Kars", "Gyumri", "Gyumri"])
+    assert str(err.value).startswith("waypoints 2 and 3 of 3 are the same place (Gyumri at ")
+    with pytest.raises(InvalidInputError, match=r"^the start and end \('Kars' and 'kars'\) are the same place"):
+        resolve_all(["Kars", "kars"])  # written two ways: both spellings are named

@@ -346,7 +346,7 @@ def resolve_all(waypoints: Sequence[Waypoint]) -> list[Place]:
     >>> resolve_all(["Meghri", "Meghri"])
     Traceback (most recent call last):
     ...
-    corridor._errors.InvalidInputError: the start and end are the same place ('Meghri': Meghri at 46.2431, 38.9012); give two different places
+    corridor._errors.InvalidInputError: the start and end are the same place (Meghri at 46.2431, 38.9012); give two different places
     """
     if isinstance(waypoints, str) or len(waypoints) < 2:
         raise InvalidInputError(f"need at least two waypoints, got {waypoints!r}; "
@@ -358,11 +358,12 @@ def resolve_all(waypoints: Sequence[Waypoint]) -> list[Place]:
         if not same_point(a.xy, b.xy):
             continue
         first, second = _as_given(given[k - 1]), _as_given(given[k])
-        pair = first if first == second else f"{first} and {second}"
-        same = f"are the same place ({pair}: {a.name} at {a.lon:.4f}, {a.lat:.4f})"
+        written = "" if first == second else f" ({first} and {second})"  # the same place written two ways
+        where = f"{a.lon:.4f}, {a.lat:.4f}"
+        same = f"{written} are the same place ({where if a.kind == 'coordinate' else f'{a.name} at {where}'})"
         if len(places) == 2:
-            raise InvalidInputError(f"the start and end {same}; give two different places")
-        raise InvalidInputError(f"waypoints {k} and {k + 1} of {len(places)} {same}; consecutive waypoints "
+            raise InvalidInputError(f"the start and end{same}; give two different places")
+        raise InvalidInputError(f"waypoints {k} and {k + 1} of {len(places)}{same}; consecutive waypoints "
                                 "must be different places, remove the repeated one")
     return places
 
