@@ -39,7 +39,7 @@ import numpy as np
 from corridor._types import UNITS
 
 __all__ = ["LABELS", "SHORT_UNIT_NAMES", "band_label", "band_of", "display_band", "display_value", "format_metric",
-           "label", "label_with_unit", "unit_of"]
+           "label", "label_with_unit", "published_unit", "published_value", "unit_of"]
 
 #: Short names of the country units, for labels ("Length in Nakhchivan").
 SHORT_UNIT_NAMES: dict[str, str] = {code: {"NAX": "Nakhchivan"}.get(code, name) for code, name in UNITS.items()}
@@ -181,6 +181,31 @@ def _published_parts(key: str) -> tuple[str, str]:
     unit = words[-1] if len(words) > 1 and words[-1] in _PUBLISHED_UNITS else ""
     body = " ".join(words[:-1] if unit else words)
     return body, _PUBLISHED_UNIT_NAMES.get(unit, unit)
+
+
+def published_unit(unit: Any) -> str:
+    """How the unit of a published figure reads in text: ``"MEUR"`` → ``"million EUR"``; others as given.
+
+    >>> published_unit("MEUR"), published_unit("MUSD"), published_unit("km"), published_unit(" ")
+    ('million EUR', 'million USD', 'km', '')
+    """
+    text = str(unit).strip()
+    return _PUBLISHED_UNIT_NAMES.get(text.lower(), text)
+
+
+def published_value(value: Any) -> str:
+    """A published figure's value as reported: a number with thousands separators and every digit
+    given (never rounded), text as it is.
+
+    >>> published_value(2400), published_value(1234.56), published_value("offered Oct 2025")
+    ('2,400', '1,234.56', 'offered Oct 2025')
+    """
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)):
+        return str(value)
+    v = float(value)
+    if not math.isfinite(v):
+        return str(value)
+    return str(format_metric("", v)) if v.is_integer() else f"{v:,}"
 
 
 def unit_of(key: str, mode: str = "") -> str:

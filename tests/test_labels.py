@@ -14,6 +14,8 @@ from corridor._labels import (
     format_metric,
     label,
     label_with_unit,
+    published_unit,
+    published_value,
     unit_of,
 )
 from corridor.evaluation._rows import ROW_COLUMNS
@@ -86,3 +88,10 @@ def test_volumes_show_whole_cubic_metres():
     assert format_metric("cut_m3", 2_019_809.6) == "2,019,810"
     assert format_metric("fill_m3", 12.4) == "12"
     assert format_metric("length_km", 12.4) == "12.4"  # other units keep their decimal
+
+
+def test_published_figures_read_with_separators_and_unit_names():
+    assert (published_value(2400), published_unit("MEUR")) == ("2,400", "million EUR")
+    assert (published_value(1071), published_unit("m")) == ("1,071", "m")
+    assert published_value(1234.56) == "1,234.56"  # as reported: every digit kept
+    assert published_value("offered Oct 2025") == "offered Oct 2025"  # text stays as given

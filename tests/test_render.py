@@ -202,6 +202,20 @@ def test_notes_show_the_dem_band_as_pairs():
     assert "dem" not in a.replace("DEM", "").lower()  # no machine name ("Tunnel km dem p90")
     assert "DEM" not in b and "n/a" not in b
 
+
+def test_notes_print_published_numbers_as_the_modelled_ones():
+    """Published numbers take thousands separators and spelled-out units; text values stay as given."""
+    from corridor.cli._table import print_route_notes
+
+    pub = [{"figure": "cost", "value": 2400, "unit": "MEUR", "source": "a"},
+           {"figure": "longest tunnel", "value": 1071, "unit": "m", "source": "b"},
+           {"figure": "status", "value": "offered Oct 2025", "unit": "", "source": "c"}]
+    con = _console()
+    print_route_notes([{"rank": 1, "name": "A", "mode": "rail"}], con, shown=[0], published={"A": pub})
+    out = _flat(con.file.getvalue())
+    assert "cost: 2,400 million EUR (a)" in out and "longest tunnel: 1,071 m (b)" in out, out
+    assert "status: offered Oct 2025 (c)" in out
+
 # ------------------------------------------------------------------ the table sized to the terminal (issue 18)
 NUMBER = re.compile(r"(?<![\w.])\d+(?:,\d{3})*(?:\.\d+)?")
 

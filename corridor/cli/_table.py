@@ -27,7 +27,15 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from corridor._labels import band_label, band_of, display_band, display_value, label
+from corridor._labels import (
+    band_label,
+    band_of,
+    display_band,
+    display_value,
+    label,
+    published_unit,
+    published_value,
+)
 from corridor._text import clean_terminal
 from corridor._types import UNITS
 from corridor.evaluation.metrics import TEXT_COLUMNS
@@ -205,11 +213,10 @@ def _published_items(r: Mapping[str, Any], published: Sequence[Mapping[str, Any]
     if published:
         out = []
         for p in published:
-            unit = str(p.get("unit", "")).strip()
-            unit = {"MUSD": "million USD", "musd": "million USD"}.get(unit, unit)
+            unit = published_unit(p.get("unit", ""))
             src = f" ({safe(p['source'])})" if p.get("source") else ""
-            out.append(f"{safe(p.get('figure', 'figure'))}: {safe(p.get('value', ''))} {safe(unit)}".rstrip()
-                       + src)
+            value = published_value(p.get("value", ""))
+            out.append(f"{safe(p.get('figure', 'figure'))}: {safe(value)} {safe(unit)}".rstrip() + src)
         return out
     out = []
     for k, v in r.items():
@@ -217,7 +224,7 @@ def _published_items(r: Mapping[str, Any], published: Sequence[Mapping[str, Any]
             continue
         if v is None or (isinstance(v, float) and math.isnan(v)) or str(v) == "":
             continue
-        out.append(f"{safe(label(str(k)).removeprefix('Published: '))}: {safe(v)}")
+        out.append(f"{safe(label(str(k)).removeprefix('Published: '))}: {safe(published_value(v))}")
     if out and r.get("published_sources"):
         out.append(f"sources: {safe(r['published_sources'])}")
     return out
