@@ -13,6 +13,10 @@ from corridor.data.regions import units_of_points
 def pack_summary() -> dict[str, Any]:
     """Real contents of the region pack: units with areas, place counts and DEM facts.
 
+    ``places["no_unit"]`` counts the places in no country unit, not even within
+    2 km of one (offshore), so that the places of the units and these add up
+    to ``places["total"]``.
+
     >>> s = pack_summary()
     >>> s["dem"]["crs"], s["dem"]["resolution_arcsec"]
     ('EPSG:4326', 30.0)
@@ -57,7 +61,8 @@ def pack_summary() -> dict[str, Any]:
     return {
         "data_dir": str(datasets.data_dir()),
         "units": units,
-        "places": {"total": len(places), "by_kind": {str(k): int(v) for k, v in sorted(kinds.items())}},
+        "places": {"total": len(places), "by_kind": {str(k): int(v) for k, v in sorted(kinds.items())},
+                   "no_unit": sum(1 for u in place_units if u is None)},
         "dem": dem,
     }
 
@@ -73,8 +78,10 @@ def print_summary(s: dict[str, Any], console: Any) -> None:
     for code, u in s["units"].items():
         t.add_row(safe(code), safe(u["name"]), safe(u["sovereign"]), str(u["parts"]),
                   f"{u['area_km2']:,.1f}", str(u["places"]))
-    console.print(t)
     p = s["places"]
+    if p.get("no_unit"):  # the table's places add up to the total
+        t.add_row("", "no unit (offshore)", "", "", "", str(p["no_unit"]))
+    console.print(t)
     console.print(f"Places: {p['total']} ("
                   + ", ".join(f"{k} {v}" for k, v in p["by_kind"].items()) + ")")
     d = s["dem"]
