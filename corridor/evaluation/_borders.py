@@ -23,9 +23,9 @@ import numpy as np
 from corridor._geo import distances_from
 from corridor._types import NATIONAL_GAUGE_MM
 from corridor.data.places import CROSSING_KINDS, table
-from corridor.evaluation._core import _flag, _unit, on_reference
+from corridor.evaluation._core import OUTSIDE, _flag, _unit, on_reference
 
-__all__ = ["GAUGE_MIN_PIECE_M", "crossings", "effective_units", "gauge_breaks", "n_transfers"]
+__all__ = ["GAUGE_MIN_PIECE_M", "crossings", "crossings_text", "effective_units", "gauge_breaks", "n_transfers"]
 
 
 def _known_places() -> Any:
@@ -188,3 +188,27 @@ def gauge_breaks(route: Any, *, infer: bool = True, max_excursion_m: float = 0.0
 def n_transfers(route: Any) -> int:
     """Road-rail transfers (segments of class ``transfer`` or a true ``transfer`` column)."""
     return int(_flag(route, "transfer", "transfer").sum())
+
+
+def crossings_text(crossings: list[dict[str, Any]]) -> str:
+    """Crossings (of :func:`crossings`) as ``"NAX>ARM (Salammelik (approx.)); ARM>AZE"``.
+
+    Crossings that only bound a short excursion along a border are counted, not listed.
+
+    >>> crossings_text([{"from_unit": "NAX", "to_unit": "ARM", "known": True, "known_name": "X"},
+    ...                 {"from_unit": "ARM", "to_unit": "IRN", "known": False, "excursion": True}])
+    'NAX>ARM (X); +1 excursion across a border along the route'
+    """
+    parts = []
+    n_exc = 0
+    for c in crossings:
+        if c.get("excursion"):
+            n_exc += 1
+            continue
+        s = f"{c['from_unit'] or OUTSIDE}>{c['to_unit'] or OUTSIDE}"
+        if c["known"]:
+            s += f" ({c['known_name']})"
+        parts.append(s)
+    if n_exc:
+        parts.append(f"+{n_exc} excursion{'s' if n_exc > 1 else ''} across a border along the route")
+    return "; ".join(parts)

@@ -235,24 +235,9 @@ class RouteMetrics:
         return core.unit_cost(self.quantities_km_by_unit.get(unit, {}), cut, fill, self.params)
 
     def crossings_text(self) -> str:
-        """Crossings as ``"NAX>ARM (Salammelik (approx.)); ARM>AZE (+4 excursions)"``.
-
-        Crossings that only bound a short excursion along a border are counted,
-        not listed (see ``excursion`` in :attr:`crossings`).
-        """
-        parts = []
-        n_exc = 0
-        for c in self.crossings:
-            if c.get("excursion"):
-                n_exc += 1
-                continue
-            s = f"{c['from_unit'] or core.OUTSIDE}>{c['to_unit'] or core.OUTSIDE}"
-            if c["known"]:
-                s += f" ({c['known_name']})"
-            parts.append(s)
-        if n_exc:
-            parts.append(f"+{n_exc} excursion{'s' if n_exc > 1 else ''} across a border along the route")
-        return "; ".join(parts)
+        """Crossings as ``"NAX>ARM (Salammelik (approx.)); ARM>AZE (+4 excursions)"``; excursions along a border
+        are counted, not listed (:func:`corridor.evaluation._borders.crossings_text`)."""
+        return borders.crossings_text(self.crossings)
 
     def as_row(self) -> dict[str, Any]:
         """One flat table row (scalars only): the columns of :data:`ROW_COLUMNS`, then ``published_*``."""
