@@ -246,11 +246,15 @@ def test_cli_map_json(tmp_path, capsys, monkeypatch):
     assert capsys.readouterr().out == f"wrote {out}\n"  # without --json as before
 
 
-def test_cli_map_errors(tmp_path, capsys):
+def test_cli_map_errors(tmp_path, capsys, monkeypatch):
     from corridor.cli import main
 
     assert main(["map", "no-such-scenario-xyz", "--out", str(tmp_path / "m.html")]) == 2
     assert "corridor: error:" in capsys.readouterr().err
+    (tmp_path / "examples").mkdir()  # a bare folder name is read as compare reads it: a folder, not a scenario
+    monkeypatch.chdir(tmp_path)
+    assert main(["map", "examples", "--out", str(tmp_path / "m.html")]) == 2
+    assert "is a folder" in capsys.readouterr().err
     toml = tmp_path / "sc.toml"
     toml.write_text(SCENARIO.format(xss=""), encoding="utf-8")
     assert main(["map", str(toml), "--basemap", "bing", "--out", str(tmp_path / "m.html")]) == 2
@@ -268,7 +272,7 @@ def test_cli_map_checks_out_before_any_work(tmp_path, capsys, monkeypatch):
     from corridor.cli import main
 
     routed = []
-    monkeypatch.setattr(cli_maps, "_scenarios", lambda names: routed.append(names) or [])
+    monkeypatch.setattr(cli_maps.scenarios, "gather", lambda names: routed.append(names) or [])
     folder = tmp_path / "maps"
     folder.mkdir()
     assert main(["map", "yeraskh-sadarak", "--network", "none", "-o", str(folder)]) == 2

@@ -24,18 +24,6 @@ from corridor.outputs.maps import BASEMAPS, route_map, save_map
 log = logging.getLogger(__name__)
 
 
-def _scenarios(names: list[str]) -> list[Any]:
-
-    out: list[Any] = []
-    for name in names:
-        p = Path(name)
-        if p.suffix.lower() == ".toml":  # scenarios.load says what is wrong with the file
-            out.extend(scenarios.load(p))
-        else:
-            out.append(scenarios.get(name))
-    return out
-
-
 @dataclass
 class MapResult:
     """What ``corridor map`` did: the file written and the routes on the map."""
@@ -71,7 +59,7 @@ def map_command(names: list[str], out: Path, *, basemap: str = "auto", network: 
     if not names:
         raise InvalidInputError("give at least one scenario name, slug or TOML file")
     check_out_file(out)
-    scs = _scenarios(names)
+    scs = scenarios.gather(names)  # names, slugs, scenario files and folders, as compare reads them
     net = load_net(network, modes=sorted({sc.mode for sc in scs}), waypoints=[w for sc in scs for w in sc.waypoints])
     routes = [sc.route(network=net) for sc in scs]
     mets = [evaluate(r) for r in routes] if metrics else []
