@@ -273,6 +273,28 @@ def test_metrics_pickle_round_trip(metrics):
     assert back.crossings == m.crossings
 
 
+def test_metrics_without_costs_by_unit_give_no_unit_cost_rather_than_zero(metrics):
+    from corridor.evaluation.published import published_table
+
+    m = metrics["Igdir-Sadarak"]
+    unit = max(m.length_by_unit_m, key=m.length_by_unit_m.get)
+    assert m.as_row()[f"cost_central_musd_{unit}"] > 0
+    # pickled before the costs by unit were kept: its state has no such fields
+    old = RouteMetrics.__new__(RouteMetrics)
+    old.__dict__.update({k: v for k, v in m.__dict__.items()
+                         if k not in ("quantities_km_by_unit", "earthworks_m3_by_unit")})
+    back = pickle.loads(pickle.dumps(old))
+    assert math.isnan(back.as_row()[f"cost_central_musd_{unit}"])
+    assert back.recost(CostParams()).cost_musd == pytest.approx(m.cost_musd)
+    # made by hand without them: a published cost in the unit has no modelled counterpart, not -100 %
+    figure = {"figure": "section cost", "value": 100, "unit": "MUSD", "source": "s", "measure": f"cost_in_{unit}"}
+    by_hand = replace(m, quantities_km_by_unit={}, earthworks_m3_by_unit={}, published=(figure,))
+    assert all(math.isnan(c) for c in by_hand.cost_in_unit_musd(unit))
+    pub = published_table([by_hand])
+    assert math.isnan(pub["modelled"].iloc[0]) and math.isnan(pub["diff_pct"].iloc[0])
+    assert "the model gives no" in pub["note"].iloc[0]
+
+
 # ----------------------------------------------------------------- bad input
 def test_unknown_unit_code_rejected(dem):
     seg = gpd.GeoDataFrame({"unit": ["XXX"]}, geometry=[LineString([xy("Yerevan"), xy("Masis")])],

@@ -228,9 +228,16 @@ class RouteMetrics:
                                 self.n_gauge_breaks, params)
         return replace(self, cost_musd=core.total_cost(parts), cost_parts_musd=parts, params=params)
 
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        """Unpickle; metrics pickled before a field was added get its default (no cost by unit recorded)."""
+        self.__dict__.update({"quantities_km_by_unit": {}, "earthworks_m3_by_unit": {}, **state})
+
     def cost_in_unit_musd(self, unit: str) -> tuple[float, float, float]:
         """Construction cost band (MUSD) of the route's part in ``unit`` (:func:`~corridor.evaluation._core.unit_cost`:
-        border and gauge facilities are not apportioned), at :attr:`params`."""
+        border and gauge facilities are not apportioned), at :attr:`params`; NaN if the metrics record no
+        quantities by unit (made by hand or pickled before they were kept), not a cost of zero."""
+        if not self.quantities_km_by_unit:
+            return (math.nan, math.nan, math.nan)
         cut, fill = self.earthworks_m3_by_unit.get(unit, (0.0, 0.0))
         return core.unit_cost(self.quantities_km_by_unit.get(unit, {}), cut, fill, self.params)
 
