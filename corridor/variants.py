@@ -49,7 +49,10 @@ def parse_range(spec: str) -> list[float]:
         if step <= 0:
             raise ParameterError(f"range {spec!r}: step {step:g} is not positive; "
                                  "write start:stop:step with a step above 0")
-        n = math.floor((stop - start) / step + 1e-9) + 1
+        span = (stop - start) / step  # inf for a step too small for the span: more values than any count
+        if not math.isfinite(span):
+            raise ParameterError(f"range {spec!r} gives more than 100,000 values; use a coarser step")
+        n = math.floor(span + 1e-9) + 1
         if n > 100_000:
             raise ParameterError(f"range {spec!r} gives {n:,} values; use a coarser step")
         return [round(start + i * step, 12) for i in range(n)]

@@ -46,7 +46,9 @@ def test_variant_grid_is_capped_before_it_is_built(monkeypatch: pytest.MonkeyPat
 
 @pytest.mark.parametrize(("spec", "why"), [("10:5:1", "stop 5 is below start 10"), ("1:2:0", "step 0 is not positive"),
                                            ("1:2:-1", "step -1 is not positive"), ("1:2", "has 2 parts, not 3"),
-                                           ("1:inf:1", "not a finite number"), ("0:1e9:1e-3", "gives 1,000,000,000,001 values")])
+                                           ("1:inf:1", "not a finite number"), ("0:1e9:1e-3", "gives 1,000,000,000,001 values"),
+                                           ("0:1:1e-320", "gives more than 100,000 values"),
+                                           ("-1e308:1e308:1", "gives more than 100,000 values")])
 def test_bad_ranges_say_why(spec: str, why: str) -> None:
     with pytest.raises(ParameterError, match=why):
         parse_range(spec)
