@@ -237,7 +237,13 @@ else:  # a list of units to exclude, or a table of cost factors (inf excludes)
 
 def _published_value(v: Any) -> Any:
     # lengths and costs as published: a negative, nan or inf number is a typo, not a figure to compare with
-    if not isinstance(v, str) and not (math.isfinite(v) and v >= 0):
+    if isinstance(v, str):
+        return v
+    try:
+        number = float(v)
+    except OverflowError:  # an integer beyond any float: compared as a float, it would fail later
+        fail("must be a finite number >= 0 or text, got a whole number too large to compare")
+    if not (math.isfinite(number) and number >= 0):
         fail(f"must be a finite number >= 0 or text, got {v!r}")
     return v
 

@@ -92,7 +92,7 @@ def test_load_several_scenarios(tmp_path):
      'value = 1\nunit = "km"\nsource = "s"\nmeasure = 3\n', r"key 'published\[0\].measure': must name"),
     *[('[scenario]\nname = "X"\nmode = "rail"\nwaypoints = ["Goris", "Kapan"]\n[[scenario.published]]\nfigure = "a"\n'
        f'value = {v}\nunit = "km"\nsource = "s"\n', r"key 'published\[0\].value': must be a finite number >= 0")
-      for v in ("-5", "nan", "-inf")],
+      for v in ("-5", "nan", "-inf", "1" + "0" * 400)],
     ('[scenario\nname = "X"\n', r"not valid TOML"),
     ('title = "no scenario"\n', r"key 'scenario' is missing"),
 ])
