@@ -392,6 +392,27 @@ def test_sensitivity_reports_rank_flip():
     assert tied["rank_groups"] == (("A", "B"),) and tie.iloc[0]["rank_groups"] == (("B",), ("A",))
 
 
+def test_sensitivity_recosts_the_cost_in_each_unit(metrics):
+    from corridor.evaluation import _core as core
+
+    # A: 1 km of tunnel in Armenia (40 M USD central); B: open line in Armenia costing 50 M USD
+    m = metrics["Igdir-Sadarak"]
+    line = ("rail", "new", "flat", "none")
+    km = 50.0 / core.unit_cost({line: 1.0}, 0.0, 0.0, CostParams())[1]
+    ma = replace(m, name="A", quantities_km_by_unit={"ARM": {("rail", "new", "flat", "tunnel"): 1.0}},
+                 earthworks_m3_by_unit={})
+    mb = replace(m, name="B", quantities_km_by_unit={"ARM": {line: km}}, earthworks_m3_by_unit={})
+    w = {"cost_central_musd_ARM": 1.0}
+    s = sensitivity([ma, mb], weights=w)
+    assert s.iloc[0]["order"] == "A > B"
+    dear = s[(s["parameter"] == "rail_tunnel_musd_per_km") & (s["factor"] == 1.5)].iloc[0]
+    assert dear["changed"] and dear["order"] == "B > A"  # A's tunnel now costs 60 M USD
+    for _, row in s[s["kind"] == "unit_cost"].iterrows():  # each row ranks as compare at those unit costs
+        p2 = CostParams().scaled(row["parameter"], row["factor"])
+        assert row["ranks"] == "; ".join(f"{n}={r}" for n, r in zip(
+            ["A", "B"], table([ma.recost(p2), mb.recost(p2)], weights=w)["rank"], strict=True))
+
+
 def test_sensitivity_carries_ties_as_groups_not_text():
     """A name holding " = " or " > " is one route, not a tie or an order: the groups say which routes tie,
     and the text of the order sets such a name in quotes."""

@@ -585,11 +585,7 @@ def sensitivity(routes_or_metrics: Any, *, weights: Mapping[str, float] | None =
             rows.append(_row(key, "weight", float(f), rank(score(base_table, w2)).tolist()))
     for key in CostParams.cost_keys():
         for f in factors:
-            p2 = base_params.scaled(key, f)
-            t2 = base_table.copy()
-            bands = [m.recost(p2).cost_musd for m in metrics]
-            t2["cost_low_musd"] = [b[0] for b in bands]
-            t2["cost_central_musd"] = [b[1] for b in bands]
-            t2["cost_high_musd"] = [b[2] for b in bands]
-            rows.append(_row(key, "unit_cost", float(f), rank(score(t2, w)).tolist()))
+            # every cost column moves (its parts, each unit's), as compare at these unit costs gives them
+            t2 = table([m.recost(base_params.scaled(key, f)) for m in metrics], weights=w)
+            rows.append(_row(key, "unit_cost", float(f), t2["rank"].tolist()))
     return pd.DataFrame(rows)
