@@ -508,3 +508,14 @@ def test_a_station_serving_a_waypoint_is_marked(data):
     assert "a spur of 1.9 km out to it and back was cut" in html and XSS not in html
     plain = maps.map_html(maps.route_map([routes[0]], basemap="none"))
     assert "corridor-station" not in plain
+
+
+def test_popup_leaves_out_the_cost_in_units_the_route_does_not_enter():
+    from types import SimpleNamespace
+
+    route = SimpleNamespace(name="A - B", modelled=False, mode="rail", meta={})
+    row = {"name": "A - B", "length_km_ARM": 10.0, "length_km_GEO": 0.0,
+           "cost_central_musd_ARM": 55.0, "cost_central_musd_GEO": 0.0, "cost_central_musd_outside": 0.0}
+    html = maps._popup_html(route, row, None, "#123456")
+    assert "Cost in Armenia" in html and "Length in Armenia" in html
+    assert "Georgia" not in html and "outside" not in html

@@ -177,6 +177,10 @@ def _fmt(key: str, value: Any, mode: str) -> str:
     return html_text(display_value(key, value, mode))
 
 
+#: The cost of a route's part in each unit: left out of a popup where zero, as the length there is.
+_UNIT_COSTS = frozenset(f"cost_central_musd_{u}" for u in (*UNITS, "outside"))
+
+
 def _popup_html(route: Any, row: dict[str, Any], profile: Any, colour: str) -> str:
     title = _safe(route.name)
     modelled = bool(route.modelled) or bool(row.get("modelled", False))
@@ -187,7 +191,7 @@ def _popup_html(route: Any, row: dict[str, Any], profile: Any, colour: str) -> s
                      'not surveyed track or road</p>')
     parts.append('<table class="corridor-metrics" style="border-collapse:collapse">')
     for k, v in row.items():
-        if k in ("name",) or (k.startswith("length_km_") and isinstance(v, float) and v == 0.0):
+        if k in ("name",) or ((k.startswith("length_km_") or k in _UNIT_COSTS) and isinstance(v, float) and v == 0.0):
             continue
         parts.append(f'<tr><th style="text-align:left;padding:0 6px 0 0;font-weight:600">{_safe(metric_label(k))}</th>'
                      f"<td>{_fmt(k, v, route.mode)}</td></tr>")
