@@ -519,3 +519,14 @@ def test_popup_leaves_out_the_cost_in_units_the_route_does_not_enter():
     html = maps._popup_html(route, row, None, "#123456")
     assert "Cost in Armenia" in html and "Length in Armenia" in html
     assert "Georgia" not in html and "outside" not in html
+
+
+def test_popup_writes_published_figures_as_the_notes_do():
+    from types import SimpleNamespace
+
+    pub = [{"figure": "cost", "value": 2400, "unit": "MEUR", "source": "s"},
+           {"figure": "length", "value": 1071.5, "unit": "m", "source": "<i>t</i>"}]
+    route = SimpleNamespace(name="A - B", modelled=False, mode="rail", meta={"published": pub})
+    html = maps._popup_html(route, {"name": "A - B"}, None, "#123456")
+    assert "cost: 2,400 million EUR" in html and "MEUR" not in html
+    assert "length: 1,071.5 m" in html and "&lt;i&gt;t&lt;/i&gt;" in html

@@ -192,3 +192,12 @@ def test_untrusted_text_literal_and_inert(payload, plain_report, tmp_path, monke
     assert pairs == _attrs(plain_report)[0]
     assert all(u.startswith("data:image/png;base64,") for u in urls)
     assert not (tmp_path / "PWNED").exists()
+
+
+def test_route_section_writes_published_figures_as_the_notes_do():
+    r = Route.from_lines([LineString([(46.0, 38.92), (46.3, 38.92)])], mode="rail", name="A").with_meta(
+        published=[{"figure": "cost", "value": 2400, "unit": "MEUR", "source": "s"},
+                   {"figure": "offer", "value": "<b>offered</b> 2025", "unit": "", "source": "t"}])
+    text = report._route_section(0, r, None)
+    assert "cost: 2,400 million EUR" in text and "MEUR" not in text
+    assert "offer: &lt;b&gt;offered&lt;/b&gt; 2025" in text

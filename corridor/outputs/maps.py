@@ -57,7 +57,7 @@ import numpy as np
 from corridor._errors import InvalidInputError
 from corridor._folium import inert as _inert
 from corridor._folium import js_text
-from corridor._labels import display_value, format_metric
+from corridor._labels import display_value, format_metric, published_unit, published_value
 from corridor._labels import label as metric_label
 from corridor._text import html_text
 from corridor._types import UNITS, BBox
@@ -201,8 +201,8 @@ def _popup_html(route: Any, row: dict[str, Any], profile: Any, colour: str) -> s
         parts.append('<p style="margin:6px 0 2px 0"><b>Published figures</b></p><ul style="margin:0">')
         for p in pub:
             if isinstance(p, dict):
-                parts.append(f"<li>{_safe(p.get('figure', ''))}: {_safe(p.get('value', ''))} "
-                             f"{_safe(p.get('unit', ''))} <i>({_safe(p.get('source', ''))})</i></li>")
+                parts.append(f"<li>{_safe(p.get('figure', ''))}: {_safe(published_value(p.get('value', '')))} "
+                             f"{_safe(published_unit(p.get('unit', '')))} <i>({_safe(p.get('source', ''))})</i></li>")
         parts.append("</ul>")
     if profile is not None and np.asarray(getattr(profile, "distance_m", [])).size >= 2:
         png = profile_png_bytes(profile, title="elevation profile", colour=colour, route=route)

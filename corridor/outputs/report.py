@@ -40,7 +40,7 @@ from typing import Any
 import numpy as np
 
 from corridor._errors import InvalidInputError
-from corridor._labels import label_with_unit
+from corridor._labels import label_with_unit, published_unit, published_value
 from corridor._text import html_text
 from corridor._version import __version__
 from corridor.evaluation.published import USD_PER_EUR_SOURCE, published_table
@@ -197,8 +197,8 @@ def _route_section(i: int, route: Any, met: Any) -> str:
     if pub:
         out.append("<p><b>Published figures</b> (as reported; not model output)</p><ul>")
         for p in pub:
-            out.append(f"<li>{html_text(p.get('figure', ''))}: {html_text(p.get('value', ''))} "
-                       f"{html_text(p.get('unit', ''))} — <i>{html_text(p.get('source', ''))}</i></li>")
+            out.append(f"<li>{html_text(p.get('figure', ''))}: {html_text(published_value(p.get('value', '')))} "
+                       f"{html_text(published_unit(p.get('unit', '')))} — <i>{html_text(p.get('source', ''))}</i></li>")
         out.append("</ul>")
     return "".join(out)
 
