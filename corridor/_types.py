@@ -25,7 +25,7 @@ from corridor._errors import InvalidBBoxError
 if TYPE_CHECKING:
     from shapely.geometry import Polygon
 
-__all__ = ["DEFAULT_GAUGE_MM", "NATIONAL_GAUGE_MM", "REGION_BBOX", "ROAD_LEVELS", "UNITS", "BBox", "Place"]
+__all__ = ["DEFAULT_GAUGE_MM", "NATIONAL_GAUGE_MM", "OUTSIDE", "REGION_BBOX", "ROAD_LEVELS", "UNITS", "BBox", "Place"]
 
 #: Country units of the region pack. NAX (Nakhchivan) is part of Azerbaijan.
 UNITS: dict[str, str] = {
@@ -37,6 +37,9 @@ UNITS: dict[str, str] = {
     "IRN": "Iran",
     "RUS": "Russia",
 }
+#: Key for a route's part outside every country unit (over water, off the region pack), beside the units'
+#: codes in per-unit figures (``length_km_outside``).
+OUTSIDE = "outside"
 
 #: National track gauge (mm) of each unit (corridors.md: Türkiye and Iran 1435 mm; Armenia,
 #: Azerbaijan, Nakhchivan, Georgia and Russia 1520 mm). The one table of it: the network assumes it

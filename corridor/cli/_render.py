@@ -20,7 +20,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, NamedTuple
 
 from corridor._text import clean_terminal
-from corridor._types import UNITS
+from corridor._types import OUTSIDE, UNITS
 from corridor.cli._table import print_route_notes, print_table, print_uncropped
 from corridor.evaluation.published import euro_rates
 from corridor.evaluation.ranking import in_rank_order
@@ -414,7 +414,7 @@ def print_metrics(m: Any, console: Any) -> None:
     t.add_column("metric")
     t.add_column("value", justify="right")
     t.add_row("length", f"{m.length_km:,.1f} km")
-    for u in [*UNITS, "outside"]:
+    for u in [*UNITS, OUTSIDE]:
         km = row.get(f"length_km_{u}", 0.0)
         if km > 0:
             t.add_row(f"  in {u}", f"{km:,.1f} km")

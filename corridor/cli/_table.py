@@ -37,14 +37,14 @@ from corridor._labels import (
     published_value,
 )
 from corridor._text import clean_terminal
-from corridor._types import UNITS
+from corridor._types import OUTSIDE, UNITS
 from corridor.evaluation.metrics import TEXT_COLUMNS
 
 __all__ = ["COLUMNS", "Column", "choose_columns", "print_route_notes", "print_table", "print_uncropped"]
 
 #: Most lines a table cell may take.
 MAX_CELL_LINES = 3
-_UNIT_KEYS = tuple(f"length_km_{u}" for u in [*UNITS, "outside"])
+_UNIT_KEYS = tuple(f"length_km_{u}" for u in [*UNITS, OUTSIDE])
 
 
 def safe(value: Any) -> str:

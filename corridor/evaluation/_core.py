@@ -28,7 +28,7 @@ import numpy as np
 
 from corridor._errors import UnknownUnitError
 from corridor._logs import warn_once
-from corridor._types import UNITS
+from corridor._types import OUTSIDE, UNITS
 from corridor.align.vertical import Structure
 from corridor.costs import DESIGNED, TERRAIN_CLASSES, CostParams, cost_band, design_overrides
 from corridor.network import REFERENCE_SOURCE
@@ -49,8 +49,6 @@ __all__ = [
     "unit_cost",
 ]
 
-#: Key for route length outside every country unit (over water, off the region pack).
-OUTSIDE = "outside"
 
 
 #: Grades within this of the ruling grade count as at it, not over it (ratio; 0.1 per mille): a designed

@@ -60,7 +60,7 @@ from corridor._folium import js_text
 from corridor._labels import display_value, format_metric, published_unit, published_value
 from corridor._labels import label as metric_label
 from corridor._text import html_text
-from corridor._types import UNITS, BBox
+from corridor._types import OUTSIDE, UNITS, BBox
 from corridor.data import datasets
 from corridor.outputs._assets import inline_assets
 from corridor.outputs.charts import png_data_uri, profile_png_bytes, route_colour
@@ -178,7 +178,7 @@ def _fmt(key: str, value: Any, mode: str) -> str:
 
 
 #: The cost of a route's part in each unit: left out of a popup where zero, as the length there is.
-_UNIT_COSTS = frozenset(f"cost_central_musd_{u}" for u in (*UNITS, "outside"))
+_UNIT_COSTS = frozenset(f"cost_central_musd_{u}" for u in (*UNITS, OUTSIDE))
 
 
 def _popup_html(route: Any, row: dict[str, Any], profile: Any, colour: str) -> str:
