@@ -189,3 +189,10 @@ def test_a_published_cost_of_a_section_in_one_unit_has_its_counterpart():
     assert 0 < row["modelled"] < m.cost_musd[1]
     aze = t[t["figure"] == "Horadiz - Aghband main line"].iloc[0]
     assert aze["modelled"] == pytest.approx(m.length_by_unit_m["AZE"] / 1000.0)
+
+
+def test_a_published_number_beyond_any_float_has_no_counterpart():
+    """A figure built in code (not read from a scenario file, which refuses it) may hold a whole number too
+    large for a float: it is compared with nothing rather than failing."""
+    t = published_table([_metrics("A", [_fig("length", 10**400, "km", "length")], length_km=1.0)])
+    assert t["note"].iloc[0].startswith(NO_COUNTERPART) and math.isnan(t["diff_pct"].iloc[0])

@@ -136,7 +136,10 @@ COLUMNS = ("route", "scenario", "figure", "measure", "metric", "unit", "modelled
 def _number(v: Any) -> float | None:
     if isinstance(v, bool) or not isinstance(v, int | float):
         return None
-    f = float(v)
+    try:
+        f = float(v)
+    except OverflowError:  # a whole number beyond any float: no figure to compare with
+        return None
     return f if math.isfinite(f) else None
 
 
