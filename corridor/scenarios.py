@@ -5,7 +5,9 @@ file may hold one scenario under ``[scenario]`` or several under
 ``[[scenario]]``. Keys:
 
 =============== ======== =====================================================
-name            required display name
+name            required display name (one line: no newline, tab or other control
+                character, as for ``status`` and the published ``figure``,
+                ``unit`` and ``source``)
 mode            required ``rail`` or ``road``
 waypoints       required ordered list (>= 2) of place names (``"Julfa, AZ"``
                 allowed) or ``[lon, lat]`` pairs
@@ -14,7 +16,8 @@ stay_in         optional units the alignment must stay in
 avoid           optional units to exclude, or a table ``{UNIT = factor}``
 max_grade       optional ruling grade as a ratio (default: mode preset)
 status          optional status text (as published)
-description     optional free text
+description     optional free text (may hold newlines and tabs, no other control
+                character)
 reference_status optional OSM-style status of the line on the reference network
 published       optional array of tables ``{figure, value, unit, source}``, each
                 with an optional ``measure`` naming the modelled metric it is
@@ -226,8 +229,28 @@ def _waypoint(w: Any) -> str | tuple[float, float]:
     fail(f"{w!r} is neither a place name nor a [lon, lat] pair")
 
 
+#: C0 and C1 control characters (newline, tab, CR, escape, DEL ...): a one-line text of a scenario file has none.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def _plain(keep: str = "") -> AfterValidator:
+    """An ``Annotated`` validator refusing text with a control character other than those in ``keep``."""
+    what = "text with no control character" + (" other than newlines and tabs" if keep else " (newline, tab, escape ...)")
+
+    def check(v: str) -> str:
+        bad = next((m for m in _CONTROL.finditer(v) if m.group() not in keep), None)
+        if bad is not None:
+            fail(f"must be {what}, got {bad.group()!r} at character {bad.start() + 1} of {v[:80]!r}")
+        return v
+
+    return AfterValidator(check)
+
+
 _Units = Annotated[tuple[str, ...], BeforeValidator(_unit_codes)]
-_Text = Annotated[str, Strict()]
+#: One line of text (a name, a figure's unit): no control character, so it never splits a line or a table cell.
+_Text = Annotated[str, Strict(), _plain()]
+#: Free text (a description): newlines and tabs allowed, no other control character.
+_Paragraph = Annotated[str, Strict(), _plain("\n\t")]
 if TYPE_CHECKING:
     _Avoid = tuple[str, ...] | dict[str, float]
 else:  # a list of units to exclude, or a table of cost factors (inf excludes)
@@ -255,7 +278,7 @@ class _Published(BaseModel):  # one published figure (no docstring: it would bec
     value: Annotated[StrictInt | StrictFloat | StrictStr, Field(description="must be a number or text"),
                      AfterValidator(_published_value)]
     unit: _Text
-    source: Annotated[str, Strict(), Field(pattern=r"\S", description="must cite where the figure was published")]
+    source: Annotated[_Text, Field(pattern=r"\S", description="must cite where the figure was published")]
     measure: Annotated[str | None, Strict(), Field(
         pattern=r"^[a-z]+(_[a-z]+)*(_[A-Z]{3})?$",
         description='must name a modelled metric such as "length", "length_in_ARM", "tunnel_length", "cost" or '
@@ -265,7 +288,7 @@ class _Published(BaseModel):  # one published figure (no docstring: it would bec
 class _Table(BaseModel):  # a [scenario] table; the keys are listed in the module docstring
     model_config = ConfigDict(extra="forbid")
 
-    name: Annotated[str, Strict(), Field(pattern=r"\S", description="must be a non-empty string")]
+    name: Annotated[_Text, Field(pattern=r"\S", description="must be a non-empty string")]
     mode: Annotated[str, Strict(), one_of(MODES), Field(description=f"must be one of {', '.join(MODES)}")]
     waypoints: Annotated[list[Annotated[str | tuple[float, float], PlainValidator(_waypoint)]],
                          Field(min_length=2, description="needs a list of at least two waypoints")]
@@ -278,7 +301,7 @@ class _Table(BaseModel):  # a [scenario] table; the keys are listed in the modul
     published: Annotated[list[_Published], Field(
         description="must be an array of tables [[scenario.published]]")] = []
     status: _Text = ""
-    description: _Text = ""
+    description: _Paragraph = ""
     reference_status: Annotated[str, Strict(), one_of(REFERENCE_STATUSES),
                                 Field(description=f"must be one of {', '.join(REFERENCE_STATUSES)}")] = "proposed"
 

@@ -381,13 +381,18 @@ def test_published_figures_read_as_written(catalogue):
 
 # ------------------------------------------------------------------ through the command
 def test_terminal_output_is_cleaned(tmp_path, capsys, monkeypatch):
+    """Markup in a scenario name prints as text; an escape sequence in it is refused, and the refusal writes
+    it escaped, never raw."""
     f = tmp_path / "evil.toml"
-    f.write_text('[scenario]\nname = "evil\\u001b[31m red [bold]x[/bold]"\nslug = "evil"\nmode = "rail"\n'
-                 'waypoints = ["Yeraskh", "Sadarak"]\n', encoding="utf-8")
+    text = '[scenario]\nname = "evil{} red [bold]x[/bold]"\nslug = "evil"\nmode = "rail"\nwaypoints = ["Yeraskh", "Sadarak"]\n'
     monkeypatch.setenv("COLUMNS", "200")
+    f.write_text(text.format(""), encoding="utf-8")
     assert main(["compare", str(f), "--network", "none", "--out", str(tmp_path / "o")]) == 0
-    out = capsys.readouterr().out
-    assert "\x1b[31m" not in out and "[bold]x[/bold]" in out
+    assert "[bold]x[/bold]" in capsys.readouterr().out
+    f.write_text(text.format("\\u001b[31m"), encoding="utf-8")
+    assert main(["compare", str(f), "--network", "none", "--out", str(tmp_path / "o2")]) == 2
+    out = capsys.readouterr()
+    assert "\x1b" not in out.out + out.err and "key 'name'" in out.err and "'\\x1b'" in out.err
 
 
 # ------------------------------------------------------------------ the DEM-band table at terminal widths

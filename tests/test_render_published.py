@@ -147,3 +147,14 @@ def test_published_blocks_print_untrusted_text_literally(width):
     flat = _flat(_print(width, _table(rows)))
     for text in ("[bold red]R[/] rail", "[link=http://x]len[/link]", "[i]src[/i] x", "4.0 km", "5.0 km", "-20.0 %"):
         assert text in flat, (width, text)
+
+
+@pytest.mark.parametrize("width", [40, 160])
+def test_published_newlines_in_text_print_as_spaces(width):
+    """A newline or tab in a route name, figure, unit or source given through the Python API (a scenario file
+    refuses them) prints as a space: the number keeps its unit on its line, the route heading is one line."""
+    rows = [("Aras\ncorridor", "road\tworks", "k\nm", 4.0, 5.0, -20.0, "mehr\nnews", "n")]
+    lines = [line.strip(" │┃") for line in _print(width, _table(rows)).splitlines()]
+    for text in ("Aras corridor", "road works", "4.0 k m", "5.0 k m", "mehr news"):
+        assert any(text in line for line in lines), (width, text)
+    assert "Aras" not in " ".join(line for line in lines if "Aras corridor" not in line)

@@ -245,3 +245,27 @@ def test_gather_calls_a_bare_folder_name_a_folder(tmp_path, monkeypatch):
         scenarios.gather("examples")
     (tmp_path / "meghri-rail").mkdir()  # a built-in scenario's slug stays the built-in scenario
     assert [s.slug for s in scenarios.gather("meghri-rail")] == ["meghri-rail"]
+
+
+_FIGURE = '[[scenario.published]]\nfigure = "a"\nvalue = 1\nunit = "km"\nsource = "s"\n'
+
+
+@pytest.mark.parametrize("text, key, char", [
+    (_HEAD + _FIGURE.replace('"km"', '"k\\nm"'), r"published\[0\]\.unit", r"'\\n'"),
+    (_HEAD + _FIGURE.replace('"a"', '"a\\tb"'), r"published\[0\]\.figure", r"'\\t'"),
+    (_HEAD + _FIGURE.replace('"s"', '"s\\u0085x"'), r"published\[0\]\.source", r"'\\x85'"),
+    (_HEAD.replace('"X"', '"X\\nY"'), "name", r"'\\n'"),
+    (_HEAD + 'status = "open\\u001b[31m"\n', "status", r"'\\x1b'"),
+    (_HEAD + 'description = "two\\rlines"\n', "description", r"'\\r'"),
+], ids=["unit", "figure", "source", "name", "status", "description"])
+def test_control_characters_in_text_are_refused_with_the_key(tmp_path, text, key, char):
+    """A name, status, figure, unit or source is one line: a newline, tab or other C0/C1 control character is
+    refused, naming the key; a description may hold newlines and tabs only."""
+    p = _write(tmp_path, text)
+    with pytest.raises(ScenarioError, match=rf"key '{key}': must be text with no control character.*got {char}"):
+        scenarios.load(p)
+
+
+def test_description_keeps_newlines_and_tabs(tmp_path):
+    (s,) = scenarios.load(_write(tmp_path, _HEAD + 'description = """two\n\tlines"""\n' + _FIGURE))
+    assert s.description == "two\n\tlines" and s.published[0]["unit"] == "km"

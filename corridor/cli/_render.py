@@ -19,7 +19,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, NamedTuple
 
-from corridor._text import clean_terminal
+from corridor._text import clean_terminal, plain_label
 from corridor._types import OUTSIDE, UNITS
 from corridor.cli._table import print_route_notes, print_table, print_uncropped
 from corridor.evaluation.published import euro_rates
@@ -100,16 +100,17 @@ class _Published(NamedTuple):
 
     @classmethod
     def of(cls, r: Mapping[str, Any]) -> _Published:
-        """From a row of :func:`corridor.evaluation.published.published_table`; its text cleaned for the terminal."""
-        unit = clean_terminal(r["unit"]).strip()
+        """From a row of :func:`corridor.evaluation.published.published_table`; its text cleaned for the terminal,
+        each on one line (:func:`corridor._text.plain_label`: a newline or tab in a name or unit is a space)."""
+        unit = plain_label(r["unit"]).strip()
 
         def amount(value: str) -> tuple[str, ...]:  # the value's words, the unit kept with the last one
             atoms = value.split() or ["–"]
             return (*atoms[:-1], f"{atoms[-1]} {unit}".strip())
 
         modelled = _num(r["modelled"])
-        published = _num(r["published"]) if _num(r["published"]) != "–" else clean_terminal(r["published"])
-        return cls(clean_terminal(r["route"]), clean_terminal(r["figure"]), clean_terminal(r["source"]),
+        published = _num(r["published"]) if _num(r["published"]) != "–" else plain_label(r["published"])
+        return cls(plain_label(r["route"]), plain_label(r["figure"]), plain_label(r["source"]),
                    amount(modelled) if modelled != "–" else ("no", "modelled", "counterpart"), amount(published),
                    (_num(r["diff_pct"], "{:+.1f} %"),), modelled != "–")
 
