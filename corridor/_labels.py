@@ -195,14 +195,20 @@ def published_unit(unit: Any) -> str:
 
 def published_value(value: Any) -> str:
     """A published figure's value as reported: a number with thousands separators and every digit
-    given (never rounded), text as it is.
+    given (never rounded), text as it is, ``"–"`` for a missing value (``None``, NaN).
 
     >>> published_value(2400), published_value(1234.56), published_value("offered Oct 2025")
     ('2,400', '1,234.56', 'offered Oct 2025')
+    >>> published_value(None), published_value(float("nan"))
+    ('–', '–')
     """
+    if value is None:
+        return "–"
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)):
         return str(value)
     v = float(value)
+    if math.isnan(v):
+        return "–"
     if not math.isfinite(v):
         return str(value)
     return str(format_metric("", v)) if v.is_integer() else f"{v:,}"

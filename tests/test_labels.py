@@ -95,3 +95,8 @@ def test_published_figures_read_with_separators_and_unit_names():
     assert (published_value(1071), published_unit("m")) == ("1,071", "m")
     assert published_value(1234.56) == "1,234.56"  # as reported: every digit kept
     assert published_value("offered Oct 2025") == "offered Oct 2025"  # text stays as given
+
+
+def test_missing_published_value_reads_as_a_dash():
+    assert published_value(None) == published_value(float("nan")) == "–"
+    assert published_value(float("inf")) == "inf"  # a value given, however odd, is written as given

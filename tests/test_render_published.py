@@ -158,3 +158,13 @@ def test_published_newlines_in_text_print_as_spaces(width):
     for text in ("Aras corridor", "road works", "4.0 k m", "5.0 k m", "mehr news"):
         assert any(text in line for line in lines), (width, text)
     assert "Aras" not in " ".join(line for line in lines if "Aras corridor" not in line)
+
+
+@pytest.mark.parametrize("width", [40, 160])
+@pytest.mark.parametrize("missing", [None, float("nan")])
+def test_missing_published_value_prints_a_dash(width, missing):
+    """A published figure with no value (None or NaN through the Python API) prints ``–``, without a unit."""
+    rows = [("R", "length", "km", None, missing, None, "src", "no modelled counterpart")]
+    out = _print(width, _table(rows))
+    assert "nan" not in out.lower() and "None" not in out and "– km" not in out
+    assert "published –" in _flat(out) if width == 40 else re.search(r"│ +– │ +– │", out)

@@ -201,3 +201,16 @@ def test_route_section_writes_published_figures_as_the_notes_do():
     text = report._route_section(0, r, None)
     assert "cost: 2,400 million EUR" in text and "MEUR" not in text
     assert "offer: &lt;b&gt;offered&lt;/b&gt; 2025" in text
+
+
+@pytest.mark.parametrize("missing", [None, float("nan")])
+def test_published_table_writes_a_missing_value_as_a_dash(missing):
+    import pandas as pd
+
+    from corridor.evaluation.published import COLUMNS
+
+    pub = pd.DataFrame([{"route": "R", "scenario": "r", "figure": "length", "measure": "", "metric": "",
+                         "unit": "km", "modelled": float("nan"), "published": missing, "diff_pct": float("nan"),
+                         "source": "s", "note": "no modelled counterpart"}], columns=list(COLUMNS))
+    cells = re.findall(r"<td[^>]*>(.*?)</td>", report._published_html(pub))
+    assert cells[3] == "–" and "nan" not in " ".join(cells).lower() and "None" not in cells

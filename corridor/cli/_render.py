@@ -19,6 +19,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, NamedTuple
 
+from corridor._labels import published_value
 from corridor._text import clean_terminal, plain_label
 from corridor._types import OUTSIDE, UNITS
 from corridor.cli._table import print_route_notes, print_table, print_uncropped
@@ -109,9 +110,10 @@ class _Published(NamedTuple):
             return (*atoms[:-1], f"{atoms[-1]} {unit}".strip())
 
         modelled = _num(r["modelled"])
-        published = _num(r["published"]) if _num(r["published"]) != "–" else plain_label(r["published"])
+        published = _num(r["published"]) if _num(r["published"]) != "–" else plain_label(published_value(r["published"]))
         return cls(plain_label(r["route"]), plain_label(r["figure"]), plain_label(r["source"]),
-                   amount(modelled) if modelled != "–" else ("no", "modelled", "counterpart"), amount(published),
+                   amount(modelled) if modelled != "–" else ("no", "modelled", "counterpart"),
+                   amount(published) if published != "–" else ("–",),
                    (_num(r["diff_pct"], "{:+.1f} %"),), modelled != "–")
 
 
