@@ -16,7 +16,7 @@ from _boxtable import body_cells
 from corridor.cli import _render
 
 #: A number as the table writes one, with its unit or per cent sign.
-NUMBER = re.compile(r"[+-]?\d[\d,]*(?:\.\d+)?(?: ?(?:%|km|m|MUSD|MEUR)(?![\w]))?")
+NUMBER = re.compile(r"[+-]?\d[\d,]*(?:\.\d+)?(?: ?(?:%|km|m|million USD|million EUR)(?![\w]))?")
 _RATE = ("converted from USD at 1.08 USD per EUR (assumption: US dollars per euro, to compare costs "
          "published in euros)")
 #: (route, figure, unit, modelled, published, diff %, source, note), as published_table gives them.
@@ -43,11 +43,12 @@ ROWS = [
      "no modelled counterpart (the scenario was not routed: the ruling grade cannot join Hrazdan)"),
 ]
 #: What each row prints: its modelled, published and diff cells.
-SHOWN = [("99.8 km", "107.0 km", "-6.7 %"), ("no modelled counterpart", "220.0 m", "–"),
-         ("110.0 MUSD", "32.4 MUSD", "+239.4 %"), ("1,438.2 m", "1,071.0 m", "+34.3 %"),
-         ("5,213.5 m", "771.0 m", "+576.2 %"), ("1,617.6 MEUR", "2,400.0 MEUR", "-32.6 %"),
-         ("no modelled counterpart", "offered Oct 2025", "–"), ("333.9 km", "340.0 km", "-1.8 %"),
-         ("no modelled counterpart", "200.0 MUSD", "–"), ("no modelled counterpart", "318.0 MUSD", "–")]
+#: The published figure as reported and its unit spelled out (as the notes write them), the modelled one to a tenth.
+SHOWN = [("99.8 km", "107 km", "-6.7 %"), ("no modelled counterpart", "220 m", "–"),
+         ("110.0 million USD", "32.4 million USD", "+239.4 %"), ("1,438.2 m", "1,071 m", "+34.3 %"),
+         ("5,213.5 m", "771 m", "+576.2 %"), ("1,617.6 million EUR", "2,400 million EUR", "-32.6 %"),
+         ("no modelled counterpart", "offered Oct 2025", "–"), ("333.9 km", "340 km", "-1.8 %"),
+         ("no modelled counterpart", "200 million USD", "–"), ("no modelled counterpart", "318 million USD", "–")]
 
 
 def _table(rows=ROWS):
@@ -90,7 +91,7 @@ def test_published_numbers_never_break(width):
     wanted: dict[str, int] = {}
     for cell in (c for cells in SHOWN for c in cells if NUMBER.fullmatch(c)):
         wanted[cell] = wanted.get(cell, 0) + 1
-    assert wanted["1,071.0 m"] == 1 and wanted["+576.2 %"] == 1 and wanted["2,400.0 MEUR"] == 1
+    assert wanted["1,071 m"] == 1 and wanted["+576.2 %"] == 1 and wanted["2,400 million EUR"] == 1
     for token, n in wanted.items():
         assert _whole(token, out) >= n, (width, token)
     assert out.count("counterpart") == 4 and out.count("–") >= 4
@@ -145,7 +146,7 @@ def test_published_blocks_print_untrusted_text_literally(width):
     """Names and sources from a scenario file are text, never markup, in either layout."""
     rows = [("[bold red]R[/] rail", "[link=http://x]len[/link]", "km", 4.0, 5.0, -20.0, "[i]src[/i] x", "n")]
     flat = _flat(_print(width, _table(rows)))
-    for text in ("[bold red]R[/] rail", "[link=http://x]len[/link]", "[i]src[/i] x", "4.0 km", "5.0 km", "-20.0 %"):
+    for text in ("[bold red]R[/] rail", "[link=http://x]len[/link]", "[i]src[/i] x", "4.0 km", "5 km", "-20.0 %"):
         assert text in flat, (width, text)
 
 
@@ -155,7 +156,7 @@ def test_published_newlines_in_text_print_as_spaces(width):
     refuses them) prints as a space: the number keeps its unit on its line, the route heading is one line."""
     rows = [("Aras\ncorridor", "road\tworks", "k\nm", 4.0, 5.0, -20.0, "mehr\nnews", "n")]
     lines = [line.strip(" │┃") for line in _print(width, _table(rows)).splitlines()]
-    for text in ("Aras corridor", "road works", "4.0 k m", "5.0 k m", "mehr news"):
+    for text in ("Aras corridor", "road works", "4.0 k m", "5 k m", "mehr news"):
         assert any(text in line for line in lines), (width, text)
     assert "Aras" not in " ".join(line for line in lines if "Aras corridor" not in line)
 

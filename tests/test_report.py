@@ -203,14 +203,26 @@ def test_route_section_writes_published_figures_as_the_notes_do():
     assert "offer: &lt;b&gt;offered&lt;/b&gt; 2025" in text
 
 
-@pytest.mark.parametrize("missing", [None, float("nan")])
-def test_published_table_writes_a_missing_value_as_a_dash(missing):
+def _published_cells(**row):
+    """The cells of the report's modelled-vs-published table for one row of ``published_table``."""
     import pandas as pd
 
     from corridor.evaluation.published import COLUMNS
 
-    pub = pd.DataFrame([{"route": "R", "scenario": "r", "figure": "length", "measure": "", "metric": "",
-                         "unit": "km", "modelled": float("nan"), "published": missing, "diff_pct": float("nan"),
-                         "source": "s", "note": "no modelled counterpart"}], columns=list(COLUMNS))
-    cells = re.findall(r"<td[^>]*>(.*?)</td>", report._published_html(pub))
+    base = {"route": "R", "scenario": "r", "figure": "cost", "measure": "cost", "metric": "cost_central_musd",
+            "unit": "MEUR", "modelled": 1617.64, "published": 2400, "diff_pct": -32.6, "source": "s", "note": "n"}
+    pub = pd.DataFrame([{**base, **row}], columns=list(COLUMNS))
+    return re.findall(r"<td[^>]*>(.*?)</td>", report._published_html(pub))
+
+
+def test_published_table_spells_units_as_the_notes_do():
+    """The published figure as reported (2,400), the unit spelled out (million EUR) as the notes write them."""
+    assert _published_cells()[2:5] == ["1,617.6", "2,400", "million EUR"]
+    assert _published_cells(unit="MUSD", published=32.4, modelled=109.96)[2:5] == ["110.0", "32.4", "million USD"]
+    assert _published_cells(unit="km", published=1071.5)[3:5] == ["1,071.5", "km"]
+
+
+@pytest.mark.parametrize("missing", [None, float("nan")])
+def test_published_table_writes_a_missing_value_as_a_dash(missing):
+    cells = _published_cells(unit="km", modelled=float("nan"), published=missing, diff_pct=float("nan"))
     assert cells[3] == "–" and "nan" not in " ".join(cells).lower() and "None" not in cells

@@ -19,7 +19,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, NamedTuple
 
-from corridor._labels import published_value
+from corridor._labels import published_unit, published_value
 from corridor._text import clean_terminal, plain_label
 from corridor._types import OUTSIDE, UNITS
 from corridor.cli._table import print_route_notes, print_table, print_uncropped
@@ -102,15 +102,16 @@ class _Published(NamedTuple):
     @classmethod
     def of(cls, r: Mapping[str, Any]) -> _Published:
         """From a row of :func:`corridor.evaluation.published.published_table`; its text cleaned for the terminal,
-        each on one line (:func:`corridor._text.plain_label`: a newline or tab in a name or unit is a space)."""
-        unit = plain_label(r["unit"]).strip()
+        each on one line (:func:`corridor._text.plain_label`: a newline or tab in a name or unit is a space). The
+        published value reads as reported and the unit spelled out, as in the notes (``2,400 million EUR``)."""
+        unit = published_unit(plain_label(r["unit"]))
 
         def amount(value: str) -> tuple[str, ...]:  # the value's words, the unit kept with the last one
             atoms = value.split() or ["–"]
             return (*atoms[:-1], f"{atoms[-1]} {unit}".strip())
 
         modelled = _num(r["modelled"])
-        published = _num(r["published"]) if _num(r["published"]) != "–" else plain_label(published_value(r["published"]))
+        published = plain_label(published_value(r["published"]))
         return cls(plain_label(r["route"]), plain_label(r["figure"]), plain_label(r["source"]),
                    amount(modelled) if modelled != "–" else ("no", "modelled", "counterpart"),
                    amount(published) if published != "–" else ("–",),

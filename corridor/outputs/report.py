@@ -221,12 +221,10 @@ def _published_html(pub: Any) -> str:
     body = []
     for _, r in pub.iterrows():
         diff = _number(r["diff_pct"], "{:+.1f} %")
-        missing = published_value(r["published"]) == "–"  # no value given (None, NaN)
-        published = "–" if missing else _number(r["published"], "{:,.1f}")
         body.append(
             f"<tr><td class='t'>{html_text(r['route'])}</td><td class='t'>{html_text(r['figure'])}</td>"
-            f"<td>{_number(r['modelled'], '{:,.1f}')}</td><td>{published}</td>"
-            f"<td class='t'>{html_text(r['unit'])}</td><td>{diff}</td>"
+            f"<td>{_number(r['modelled'], '{:,.1f}')}</td><td>{html_text(published_value(r['published']))}</td>"
+            f"<td class='t'>{html_text(published_unit(r['unit']))}</td><td>{diff}</td>"
             f"<td class='t'><i>{html_text(r['source'])}</i></td><td class='t'>{html_text(r['note'])}</td></tr>")
     return (f'<div class="scroll"><table><thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody>'
             "</table></div><p class='note'>% difference = (modelled − published) / published. Costs in euros "
