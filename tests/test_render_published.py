@@ -169,3 +169,14 @@ def test_missing_published_value_prints_a_dash(width, missing):
     out = _print(width, _table(rows))
     assert "nan" not in out.lower() and "None" not in out and "– km" not in out
     assert "published –" in _flat(out) if width == 40 else re.search(r"│ +– │ +– │", out)
+
+
+@pytest.mark.parametrize("width", [40, 60, 100, 160])
+def test_large_percentages_have_thousands_separators(width):
+    """A large % difference is written with thousands separators, whole on one line, like the figures."""
+    rows = [("R", "length", "m", 12345678.0, 1.0, 1234567789.0, "src", "n"),
+            ("R", "cost", "MUSD", 20.0, 10.0, 100.0, "src", "n")]
+    out = _print(width, _table(rows))
+    assert max(len(line) for line in out.splitlines()) <= width
+    for token in ("+1,234,567,789.0 %", "+100.0 %", "12,345,678.0 m"):
+        assert _whole(token, out) == 1, (width, token)

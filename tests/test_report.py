@@ -226,3 +226,8 @@ def test_published_table_spells_units_as_the_notes_do():
 def test_published_table_writes_a_missing_value_as_a_dash(missing):
     cells = _published_cells(unit="km", modelled=float("nan"), published=missing, diff_pct=float("nan"))
     assert cells[3] == "–" and "nan" not in " ".join(cells).lower() and "None" not in cells
+
+
+def test_published_table_writes_large_percentages_with_separators():
+    assert _published_cells(diff_pct=1234567789.0)[5] == "+1,234,567,789.0 %"
+    assert _published_cells(diff_pct=-32.64)[5] == "-32.6 %"

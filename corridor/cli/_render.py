@@ -115,7 +115,7 @@ class _Published(NamedTuple):
         return cls(plain_label(r["route"]), plain_label(r["figure"]), plain_label(r["source"]),
                    amount(modelled) if modelled != "–" else ("no", "modelled", "counterpart"),
                    amount(published) if published != "–" else ("–",),
-                   (_num(r["diff_pct"], "{:+.1f} %"),), modelled != "–")
+                   (_num(r["diff_pct"], "{:+,.1f} %"),), modelled != "–")
 
 
 def print_published(pub: Any, console: Any) -> None:

@@ -220,7 +220,7 @@ def _published_html(pub: Any) -> str:
         ("t", "source"), ("t", "note")))
     body = []
     for _, r in pub.iterrows():
-        diff = _number(r["diff_pct"], "{:+.1f} %")
+        diff = _number(r["diff_pct"], "{:+,.1f} %")
         body.append(
             f"<tr><td class='t'>{html_text(r['route'])}</td><td class='t'>{html_text(r['figure'])}</td>"
             f"<td>{_number(r['modelled'], '{:,.1f}')}</td><td>{html_text(published_value(r['published']))}</td>"
