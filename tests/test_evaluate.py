@@ -273,28 +273,6 @@ def test_metrics_pickle_round_trip(metrics):
     assert back.crossings == m.crossings
 
 
-def test_metrics_without_costs_by_unit_give_no_unit_cost_rather_than_zero(metrics):
-    from corridor.evaluation.published import published_table
-
-    m = metrics["Igdir-Sadarak"]
-    unit = max(m.length_by_unit_m, key=m.length_by_unit_m.get)
-    assert m.as_row()[f"cost_central_musd_{unit}"] > 0
-    # pickled before the costs by unit were kept: its state has no such fields
-    old = RouteMetrics.__new__(RouteMetrics)
-    old.__dict__.update({k: v for k, v in m.__dict__.items()
-                         if k not in ("quantities_km_by_unit", "earthworks_m3_by_unit")})
-    back = pickle.loads(pickle.dumps(old))
-    assert math.isnan(back.as_row()[f"cost_central_musd_{unit}"])
-    assert back.recost(CostParams()).cost_musd == pytest.approx(m.cost_musd)
-    # made by hand without them: a published cost in the unit has no modelled counterpart, not -100 %
-    figure = {"figure": "section cost", "value": 100, "unit": "MUSD", "source": "s", "measure": f"cost_in_{unit}"}
-    by_hand = replace(m, quantities_km_by_unit={}, earthworks_m3_by_unit={}, published=(figure,))
-    assert all(math.isnan(c) for c in by_hand.cost_in_unit_musd(unit))
-    pub = published_table([by_hand])
-    assert math.isnan(pub["modelled"].iloc[0]) and math.isnan(pub["diff_pct"].iloc[0])
-    assert "the model gives no" in pub["note"].iloc[0]
-
-
 # ----------------------------------------------------------------- bad input
 def test_unknown_unit_code_rejected(dem):
     seg = gpd.GeoDataFrame({"unit": ["XXX"]}, geometry=[LineString([xy("Yerevan"), xy("Masis")])],
@@ -390,27 +368,6 @@ def test_sensitivity_reports_rank_flip():
     tied = tie[(tie["parameter"] == "cost_central_musd") & (tie["factor"] == 0.5)].iloc[0]
     assert tied["order"] == "A = B" and tied["changed"] and tie.iloc[0]["order"] == "B > A"
     assert tied["rank_groups"] == (("A", "B"),) and tie.iloc[0]["rank_groups"] == (("B",), ("A",))
-
-
-def test_sensitivity_recosts_the_cost_in_each_unit(metrics):
-    from corridor.evaluation import _core as core
-
-    # A: 1 km of tunnel in Armenia (40 M USD central); B: open line in Armenia costing 50 M USD
-    m = metrics["Igdir-Sadarak"]
-    line = ("rail", "new", "flat", "none")
-    km = 50.0 / core.unit_cost({line: 1.0}, 0.0, 0.0, CostParams())[1]
-    ma = replace(m, name="A", quantities_km_by_unit={"ARM": {("rail", "new", "flat", "tunnel"): 1.0}},
-                 earthworks_m3_by_unit={})
-    mb = replace(m, name="B", quantities_km_by_unit={"ARM": {line: km}}, earthworks_m3_by_unit={})
-    w = {"cost_central_musd_ARM": 1.0}
-    s = sensitivity([ma, mb], weights=w)
-    assert s.iloc[0]["order"] == "A > B"
-    dear = s[(s["parameter"] == "rail_tunnel_musd_per_km") & (s["factor"] == 1.5)].iloc[0]
-    assert dear["changed"] and dear["order"] == "B > A"  # A's tunnel now costs 60 M USD
-    for _, row in s[s["kind"] == "unit_cost"].iterrows():  # each row ranks as compare at those unit costs
-        p2 = CostParams().scaled(row["parameter"], row["factor"])
-        assert row["ranks"] == "; ".join(f"{n}={r}" for n, r in zip(
-            ["A", "B"], table([ma.recost(p2), mb.recost(p2)], weights=w)["rank"], strict=True))
 
 
 def test_sensitivity_carries_ties_as_groups_not_text():
