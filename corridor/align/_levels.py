@@ -24,7 +24,8 @@ from corridor._errors import NoFeasibleAlignment, ParameterError
 from corridor.align import _dp
 from corridor.costs import CostParams
 
-__all__ = ["Window", "check_profile", "level_windows", "meet_tight", "precheck", "tight", "waypoint_window"]
+__all__ = ["Window", "check_profile", "level_windows", "meet_tight", "one_pin_per_station", "precheck", "tight",
+           "waypoint_window"]
 
 
 def check_profile(distance_m: Any, ground_m: Any) -> tuple[np.ndarray, np.ndarray]:
@@ -155,6 +156,22 @@ def tight(wins: list[Window], step: float) -> list[Window]:
     return [w for w in wins if w.fixed and w.hi - w.lo < step]
 
 
+def one_pin_per_station(wins: list[Window], pins: list[Window]) -> tuple[list[Window], list[Window]]:
+    """The windows and tight windows the level grid holds: of two joins at the nearest same station
+    (between the same two stations), the first only; :func:`meet_tight` then meets both exactly.
+
+    >>> a, b = Window(2, 103.7, 103.7, "a", True, 330.0), Window(2, 104.1, 104.1, "b", True, 370.0)
+    >>> [w.label for w in one_pin_per_station([a, b], [a, b])[1]]
+    ['a']
+    """
+    first: dict[int, Window] = {}
+    for w in pins:
+        first.setdefault(w.station, w)
+    kept = set(map(id, first.values()))
+    extra = {id(w) for w in pins if id(w) not in kept}
+    return [w for w in wins if id(w) not in extra], [w for w in pins if id(w) in kept]
+
+
 def meet_tight(z: np.ndarray, s: np.ndarray, ground: np.ndarray, weight: np.ndarray, coefficients: np.ndarray,
                pins: list[Window], wins: list[Window], max_grade: float) -> np.ndarray | None:
     """The grade line ``z`` (m at the uniform stations ``s``) moved to pass exactly through every tight
@@ -174,9 +191,13 @@ def meet_tight(z: np.ndarray, s: np.ndarray, ground: np.ndarray, weight: np.ndar
     (:func:`corridor.align._dp.offset_path`). Before the first and after the last the offset
     runs likewise from that join's towards none, the line as designed, ending where it is
     cheapest. No station is moved out of a window it is in, or farther out of one it is not
-    in (a window is met on the level grid, within a step). None (the caller keeps ``z``)
-    where the ruling grade and the windows leave no such move, or two joins ask different
-    offsets of one station (two joins between the same two stations).
+    in (a window is met on the level grid, within a step). Where that leaves no move (two
+    joins ask different offsets of one station, as two joins between the same two stations
+    do, or the same offset at both stations of a join would break the ruling grade), the
+    line takes the least move, in total, that meets every join exactly, a join between two
+    stations by any split of its offset between them (:func:`_nearest_line`, a linear
+    programme). None (the caller keeps ``z``) where the ruling grade and the windows leave
+    no line through every join.
 
     >>> import numpy as np
     >>> s = np.array([0.0, 100.0, 200.0, 300.0])
@@ -195,22 +216,8 @@ def meet_tight(z: np.ndarray, s: np.ndarray, ground: np.ndarray, weight: np.ndar
     >>> meet_tight(z, s, z, np.ones(4), c, wins[:1], wins[:1], 0.0125) is z  # a alone: met already
     True
     """
-    need: dict[int, float] = {}  # station -> the offset it must take
-    for w in pins:
-        x = float(s[w.station]) if w.at_m is None else w.at_m
-        i = int(np.clip(np.searchsorted(s, x, side="right") - 1, 0, s.size - 2))
-        t = (x - s[i]) / (s[i + 1] - s[i])
-        if t <= 1e-9 or t >= 1 - 1e-9:
-            at = [i if t <= 1e-9 else i + 1]
-            here = float(z[at[0]])
-        else:
-            at = [i, i + 1]
-            here = float(z[i] + t * (z[i + 1] - z[i]))
-        e = (w.lo + w.hi) / 2 - here
-        for j in at:
-            if abs(need.setdefault(j, e) - e) > 1e-9:
-                return None
-    if not need or max(abs(e) for e in need.values()) < 1e-9:
+    anchors = _anchors(z, s, pins)  # per join: its station(s), the offset at each, and where between them
+    if max(abs(e) for a in anchors for e in a.offsets) < 1e-9:
         return z
     lo = np.full(z.size, -np.inf)  # the offsets each station may take: within its windows, or no farther out
     hi = np.full(z.size, np.inf)
@@ -219,12 +226,93 @@ def meet_tight(z: np.ndarray, s: np.ndarray, ground: np.ndarray, weight: np.ndar
             j = w.station
             lo[j] = max(lo[j], min(w.lo - z[j], 0.0) - 1e-9)
             hi[j] = min(hi[j], max(w.hi - z[j], 0.0) + 1e-9)
+    limit = max_grade * float(s[1] - s[0]) + 1e-9
+
+    need = {j: e for a in anchors for j, e in zip(a.stations, a.offsets, strict=True)}
+    same = all(abs(need[j] - e) < 1e-9 for a in anchors for j, e in zip(a.stations, a.offsets, strict=True))
+    # each join between two stations asks the same offset of both; else the least move through every join
+    delta = _segments(z, ground, weight, coefficients, need, lo, hi, limit) if same else None
+    if delta is None:
+        delta = _nearest_line(z, anchors, lo, hi, limit)
+    if delta is None:
+        return None
+    moved: np.ndarray = z + delta
+    return moved
+
+
+@dataclass(frozen=True)
+class _Anchor:
+    """A join as :func:`meet_tight` meets it: the offset(s) its station(s) take, and the join's fraction of
+    the way from the first station to the second (0 for a join at a station)."""
+
+    stations: tuple[int, ...]
+    offsets: tuple[float, ...]
+    t: float
+
+
+def _anchors(z: np.ndarray, s: np.ndarray, pins: list[Window]) -> list[_Anchor]:
+    """Each tight window as an anchor, in order along the line: the offset its station must take, or, for a
+    join between two stations, the same offset at both (the line interpolated there then meets it)."""
+    out: list[_Anchor] = []
+    for w in pins:
+        x = float(s[w.station]) if w.at_m is None else w.at_m
+        i = int(np.clip(np.searchsorted(s, x, side="right") - 1, 0, s.size - 2))
+        t = (x - s[i]) / (s[i + 1] - s[i])
+        if t <= 1e-9 or t >= 1 - 1e-9:
+            j = i if t <= 1e-9 else i + 1
+            out.append(_Anchor((j,), ((w.lo + w.hi) / 2 - float(z[j]),), 0.0))
+        else:
+            e = (w.lo + w.hi) / 2 - float(z[i] + t * (z[i + 1] - z[i]))
+            out.append(_Anchor((i, i + 1), (e, e), t))
+    return sorted(out, key=lambda a: a.stations)
+
+
+def _nearest_line(z: np.ndarray, anchors: list[_Anchor], lo: np.ndarray, hi: np.ndarray,
+                  limit: float) -> np.ndarray | None:
+    """Offsets of least total size (a linear programme, scipy's HiGHS) that put the line exactly through every
+    join, a join between two stations by any split of its offset between them, with every interval within
+    ``limit`` and every station's offset in ``[lo, hi]``; None if there is none (the joins and windows
+    cannot be met together at the ruling grade)."""
+    from scipy.optimize import linprog
+    from scipy.sparse import coo_array, hstack, vstack
+
+    n = z.size
+    rows, cols, vals, rhs = [], [], [], []
+    for r, an in enumerate(anchors):  # the join's offset e = (1 - t) d_i + t d_i+1 (at a station: d_i = e)
+        for j, wgt in zip(an.stations, (1.0,) if len(an.stations) == 1 else (1.0 - an.t, an.t), strict=True):
+            rows.append(r)
+            cols.append(j)
+            vals.append(wgt)
+        rhs.append(an.offsets[0])
+    eq = coo_array((vals, (rows, cols)), shape=(len(anchors), n))
+    step = coo_array((np.r_[-np.ones(n - 1), np.ones(n - 1)],
+                      (np.r_[np.arange(n - 1), np.arange(n - 1)], np.r_[np.arange(n - 1), np.arange(1, n)])),
+                     shape=(n - 1, n))  # d_j+1 - d_j
+    rise = np.diff(z)
+    eye = coo_array((np.ones(n), (np.arange(n), np.arange(n))), shape=(n, n))
+    none = coo_array((n - 1, n))
+    # variables [d, u]: minimise sum(u), u >= |d|; |rise + d_j+1 - d_j| <= limit
+    a_ub = vstack([hstack([step, none]), hstack([-step, none]), hstack([eye, -eye]), hstack([-eye, -eye])])
+    b_ub = np.r_[limit - rise, limit + rise, np.zeros(2 * n)]
+    a_eq = hstack([eq, coo_array((len(anchors), n))])
+    bounds = [(None if not np.isfinite(a) else a, None if not np.isfinite(b) else b) for a, b in zip(lo, hi, strict=True)]
+    res = linprog(np.r_[np.zeros(n), np.ones(n)], A_ub=a_ub.tocsr(), b_ub=b_ub, A_eq=a_eq.tocsr(), b_eq=rhs,
+                  bounds=bounds + [(0, None)] * n, method="highs")
+    if res.status != 0:
+        return None
+    delta: np.ndarray = res.x[:n]
+    return delta
+
+
+def _segments(z: np.ndarray, ground: np.ndarray, weight: np.ndarray, coefficients: np.ndarray,
+              need: dict[int, float], lo: np.ndarray, hi: np.ndarray, limit: float) -> np.ndarray | None:
+    """Offsets that take each station of ``need`` to its offset and run, between them and to the line's ends,
+    as cheaply as :func:`_cheapest_offsets` finds; None where the ruling grade or the windows leave none."""
     order = sorted(need)
     ends: list[tuple[int, int, float | None, float | None]] = [(0, order[0], None, need[order[0]])]
     ends += [(a, b, need[a], need[b]) for a, b in itertools.pairwise(order)]
     ends.append((order[-1], z.size - 1, need[order[-1]], None))
     delta = np.empty(z.size)
-    limit = max_grade * float(s[1] - s[0]) + 1e-9
     for a, b, ea, eb in ends:
         if a == b:  # a join at the first (last) station: nothing before (after) it to move
             if not lo[a] - 1e-9 <= need[a] <= hi[a] + 1e-9:
@@ -236,8 +324,7 @@ def meet_tight(z: np.ndarray, s: np.ndarray, ground: np.ndarray, weight: np.ndar
         if part is None:
             return None
         delta[a:b + 1] = part
-    moved: np.ndarray = z + delta
-    return moved
+    return delta
 
 
 #: Offsets each station chooses from (:func:`meet_tight`): ``MEET_STEPS + 1`` evenly from one end's to the

@@ -92,7 +92,15 @@ from corridor.align._earthworks import (
     cost_model,
     economic_switch,
 )
-from corridor.align._levels import Window, check_profile, level_windows, meet_tight, precheck, tight
+from corridor.align._levels import (
+    Window,
+    check_profile,
+    level_windows,
+    meet_tight,
+    one_pin_per_station,
+    precheck,
+    tight,
+)
 from corridor.costs import CostParams
 
 log = logging.getLogger(__name__)
@@ -275,7 +283,7 @@ def design_grade_line(distance_m: Any, ground_m: Any, *, mode: str, max_grade: f
             centre = (pins[0].lo + pins[0].hi) / 2
             zlo = centre - step * math.ceil((centre - zlo) / step - 1e-9)
         n_lev = math.floor((zhi - zlo) / step + 1e-9) + 2
-        band_lo, band_hi = _band(gs, wins, pins, model, zlo, step, k, n_lev)
+        band_lo, band_hi = _band(gs, *one_pin_per_station(wins, pins), model, zlo, step, k, n_lev)
         cells = int(np.sum(np.maximum(band_hi - band_lo + 1, 0)))
         if cells <= MAX_CELLS:
             break
