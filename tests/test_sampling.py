@@ -34,3 +34,14 @@ def test_sample_ground_is_the_profiles_sampling_with_its_checks(files):
         sample_ground([(45.1, 40.1)], dem, step_m=100)
     with pytest.raises(ParameterError, match="step_m"):
         sample_ground(xy, dem, step_m=0)
+
+
+def test_stations_only_sample_the_same_ground_at_the_same_chainages():
+    """vertices=False (the vertical design's stations): every step from the start and the end, no vertex;
+    the ground there is the ground sampled with the vertices."""
+    xy = [(44.40, 40.10), (44.47, 40.13), (44.52, 40.21), (44.60, 40.25)]
+    d_all, z_all = sample_ground(xy, step_m=1000)
+    d, z = sample_ground(xy, step_m=1000, vertices=False)
+    assert d.size < d_all.size and d[-1] == d_all[-1]
+    np.testing.assert_array_equal(d[:-1], 1000.0 * np.arange(d.size - 1))
+    np.testing.assert_allclose(z, np.interp(d, d_all, z_all), rtol=0, atol=1e-9)

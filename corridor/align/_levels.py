@@ -256,8 +256,8 @@ def _anchors(z: np.ndarray, s: np.ndarray, pins: list[Window]) -> list[_Anchor]:
     out: list[_Anchor] = []
     for w in pins:
         x = float(s[w.station]) if w.at_m is None else w.at_m
-        i = int(np.clip(np.searchsorted(s, x, side="right") - 1, 0, s.size - 2))
-        t = (x - s[i]) / (s[i + 1] - s[i])
+        i = min(max(int(np.searchsorted(s, x, side="right")) - 1, 0), s.size - 2)
+        t = (x - float(s[i])) / (float(s[i + 1]) - float(s[i]))
         if t <= 1e-9 or t >= 1 - 1e-9:
             j = i if t <= 1e-9 else i + 1
             out.append(_Anchor((j,), ((w.lo + w.hi) / 2 - float(z[j]),), 0.0))

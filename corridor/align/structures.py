@@ -58,7 +58,7 @@ def design_stations(xy: np.ndarray, dem: Any, *,
     spacing = max(FLAG_STEP_M, dem_obj.ground_resolution_m(mid_lat) / STATIONS_PER_CELL)
     n = max(1, math.ceil(total / spacing - 1e-9))
     step = total / n
-    d_all, g_all = sample_ground(xy, dem_obj, step_m=step, fill_voids=fill_voids)
+    d_all, g_all = sample_ground(xy, dem_obj, step_m=step, fill_voids=fill_voids, vertices=False)
     d = step * np.arange(n + 1)
     d[-1] = d_all[-1]
     ground = np.interp(d, d_all, g_all)

@@ -25,8 +25,9 @@ __all__ = ["Samples", "ground_samples", "sample_ground", "sample_line", "seg_wei
 _MAX_SAMPLES = 5_000_000
 
 
-def sample_line(xy: np.ndarray, extra: np.ndarray, step: float) -> tuple[np.ndarray, ...]:
-    """Geodesic samples along a vertex chain: ``(distance, lon, lat)``."""
+def sample_line(xy: np.ndarray, extra: np.ndarray, step: float, vertices: bool = True) -> tuple[np.ndarray, ...]:
+    """Geodesic samples along a vertex chain: ``(distance, lon, lat)``, every ``step`` from the start, at the
+    end, at the chainages ``extra`` and (``vertices``) at every vertex."""
     g = geod()
     az, _, seg = g.inv(xy[:-1, 0], xy[:-1, 1], xy[1:, 0], xy[1:, 1])
     keep = np.concatenate([[True], seg > 0])
@@ -40,7 +41,7 @@ def sample_line(xy: np.ndarray, extra: np.ndarray, step: float) -> tuple[np.ndar
     if length / step > _MAX_SAMPLES:
         raise ParameterError(f"step_m={step} gives {length / step:.0f} samples over {length / 1000:.0f} km; "
                              "use a larger step_m")
-    s = np.concatenate([np.arange(0.0, length, step), cum, np.clip(extra, 0, length), [length]])
+    s = np.concatenate([np.arange(0.0, length, step), cum if vertices else [], np.clip(extra, 0, length), [length]])
     s = np.unique(s)
     s = s[np.concatenate([[True], np.diff(s) > 1e-6])]
     s[-1] = length
@@ -65,12 +66,12 @@ class Samples(NamedTuple):
 
 
 def ground_samples(xy: np.ndarray, dem: DEM, ends: np.ndarray, step: float,
-            spans: Sequence[tuple[float, float, str]], fill_voids: bool) -> Samples:
-    """Samples along ``xy`` and their DEM ground.
+            spans: Sequence[tuple[float, float, str]], fill_voids: bool, vertices: bool = True) -> Samples:
+    """Samples along ``xy`` (:func:`sample_line`) and their DEM ground.
 
     Voids are interpolated only if ``fill_voids``; samples inside ``spans`` are not checked. :class:`DEMCoverageError` where the line leaves the DEM or crosses voids otherwise.
     """
-    s, lon, lat = sample_line(xy, ends, step)
+    s, lon, lat = sample_line(xy, ends, step, vertices)
     ground = dem.sample(lon, lat, method="bilinear")
 
     off = ~dem.covers(lon, lat)
@@ -84,7 +85,7 @@ def ground_samples(xy: np.ndarray, dem: DEM, ends: np.ndarray, step: float,
     for a, b, _ in spans:
         inner |= (s > a + 1e-6) & (s < b - 1e-6)
     void = np.isnan(ground) & ~inner
-    void_len = float(seg_weights(s)[void].sum())
+    void_len = float(seg_weights(s)[void].sum()) if void.any() else 0.0
     z = ground.copy()
     if void.any():
         if not fill_voids:
@@ -111,12 +112,12 @@ def seg_weights(s: np.ndarray) -> np.ndarray:
     return w
 
 
-def sample_ground(xy: Any, dem: DEMLike = None, *, step_m: float, fill_voids: bool = False
+def sample_ground(xy: Any, dem: DEMLike = None, *, step_m: float, fill_voids: bool = False, vertices: bool = True
                   ) -> tuple[np.ndarray, np.ndarray]:
     """Geodesic chainage (m) and bilinear DEM ground (m) along a vertex chain, every ``step_m``.
 
-    The sampling of :func:`profile` without its grades and statistics: vertices are sampled too,
-    the same coverage and void checks apply (voids interpolated when ``fill_voids``).
+    The sampling of :func:`profile` without its grades and statistics: vertices are sampled too (unless
+    ``vertices`` is False), the same coverage and void checks apply (voids interpolated when ``fill_voids``).
 
     Parameters
     ----------
@@ -128,6 +129,8 @@ def sample_ground(xy: Any, dem: DEMLike = None, *, step_m: float, fill_voids: bo
         Sampling step (geodesic metres).
     fill_voids : bool
         Interpolate across DEM voids instead of raising.
+    vertices : bool
+        Sample every vertex too; False: only every ``step_m`` from the start and the end (stations).
 
     Returns
     -------
@@ -144,5 +147,5 @@ def sample_ground(xy: Any, dem: DEMLike = None, *, step_m: float, fill_voids: bo
     if pts.ndim != 2 or pts.shape[0] < 2 or pts.shape[1] != 2:
         raise InvalidInputError(f"xy must be two or more (lon, lat) pairs, got an array of shape {pts.shape}")
     step = _positive(step_m, "step_m")
-    got = ground_samples(pts, DEM.open(dem), np.empty(0), step, (), fill_voids)
+    got = ground_samples(pts, DEM.open(dem), np.empty(0), step, (), fill_voids, vertices)
     return got.s, got.z
