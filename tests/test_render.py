@@ -215,6 +215,12 @@ def test_notes_print_published_numbers_as_the_modelled_ones():
     out = _flat(con.file.getvalue())
     assert "cost: 2,400 million EUR (a)" in out and "longest tunnel: 1,071 m (b)" in out, out
     assert "status: offered Oct 2025 (c)" in out
+    # through the Python API a figure may hold a newline or tab: it reads as a space, the note stays one item
+    pub = [{"figure": "main\nline", "value": "110\tkm", "unit": "k\nm", "source": "trend\n.az"}]
+    con = _console()
+    print_route_notes([{"rank": 1, "name": "A", "mode": "rail"}], con, shown=[0], published={"A": pub})
+    raw = con.file.getvalue()
+    assert "main line: 110 km k m (trend .az)" in raw, raw  # on one line, as written
 
 # ------------------------------------------------------------------ the table sized to the terminal (issue 18)
 NUMBER = re.compile(r"(?<![\w.])\d+(?:,\d{3})*(?:\.\d+)?")

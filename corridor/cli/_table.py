@@ -36,7 +36,7 @@ from corridor._labels import (
     published_unit,
     published_value,
 )
-from corridor._text import clean_terminal
+from corridor._text import clean_terminal, plain_label
 from corridor._types import OUTSIDE, UNITS
 from corridor.evaluation.metrics import TEXT_COLUMNS
 
@@ -213,10 +213,11 @@ def _published_items(r: Mapping[str, Any], published: Sequence[Mapping[str, Any]
     if published:
         out = []
         for p in published:
-            unit = published_unit(p.get("unit", ""))
-            src = f" ({safe(p['source'])})" if p.get("source") else ""
-            value = published_value(p.get("value", ""))
-            out.append(f"{safe(p.get('figure', 'figure'))}: {safe(value)} {safe(unit)}".rstrip() + src)
+            # one line each: a newline or tab in a figure given through the API reads as a space
+            unit = plain_label(published_unit(p.get("unit", "")))
+            src = f" ({safe(plain_label(p['source']))})" if p.get("source") else ""
+            value = plain_label(published_value(p.get("value", "")))
+            out.append(f"{safe(plain_label(p.get('figure', 'figure')))}: {safe(value)} {safe(unit)}".rstrip() + src)
         return out
     out = []
     for k, v in r.items():
