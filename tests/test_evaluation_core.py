@@ -67,8 +67,9 @@ def test_a_tunnel_is_priced_in_the_unit_it_lies_in():
 
 
 def test_earthworks_are_counted_in_their_unit(across):
-    for u in ("ARM", "NAX"):
-        assert core.earthworks(Route.from_lines([_ACROSS], mode="rail"), u) == across.earthworks_m3_by_unit[u]
+    total, by_unit = core.earthworks(Route.from_lines([_ACROSS], mode="rail"))
+    assert by_unit == across.earthworks_m3_by_unit and set(by_unit) == {"ARM", "NAX"}
+    assert total == (across.cut_m3, across.fill_m3)
     cut = sum(c for c, _f in across.earthworks_m3_by_unit.values())
     fill = sum(f for _c, f in across.earthworks_m3_by_unit.values())
     assert (cut, fill) == pytest.approx((across.cut_m3, across.fill_m3))

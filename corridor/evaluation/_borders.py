@@ -21,9 +21,9 @@ from typing import Any
 import numpy as np
 
 from corridor._geo import distances_from
-from corridor._types import NATIONAL_GAUGE_MM
+from corridor._types import NATIONAL_GAUGE_MM, OUTSIDE
 from corridor.data.places import CROSSING_KINDS, table
-from corridor.evaluation._core import OUTSIDE, _flag, _unit, on_reference
+from corridor.evaluation._core import _flag, _unit, on_reference
 
 __all__ = ["GAUGE_MIN_PIECE_M", "crossings", "crossings_text", "effective_units", "gauge_breaks", "n_transfers"]
 

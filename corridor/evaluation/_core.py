@@ -320,13 +320,14 @@ def ruling_grade(route: Any, params: CostParams) -> float:
     return float(params.rail_ruling_grade if route.mode == "rail" else params.road_ruling_grade)
 
 
-def quantities(route: Any, iv: Intervals, unit: str | None = None) -> dict[tuple[str, str, str, str], float]:
-    """Km per ``(mode, build, terrain, structure)`` bucket for :func:`corridor.costs.cost_band`.
+def quantities(route: Any, iv: Intervals) -> tuple[dict[tuple[str, str, str, str], float],
+                                                   dict[str, dict[tuple[str, str, str, str], float]]]:
+    """Km per ``(mode, build, terrain, structure)`` bucket for :func:`corridor.costs.cost_band`: of the whole
+    route, and of its part in each unit it enters (codes of :func:`segment_units`), in one pass.
 
     New build whose vertical design gives its earthworks (segments with ``cut_m3_per_m``, priced new)
     is in the terrain bucket :data:`corridor.costs.DESIGNED`: the design priced its terrain as cut
-    and fill, so no terrain factor applies on top. With ``unit``, only the route's km in that unit
-    (a code of :func:`segment_units`).
+    and fill, so no terrain factor applies on top.
     """
 
     seg = route.segments
@@ -337,15 +338,16 @@ def quantities(route: Any, iv: Intervals, unit: str | None = None) -> dict[tuple
     earthworks = priced_new(route) & (np.isfinite(seg["cut_m3_per_m"].to_numpy(dtype=float))
                                       if "cut_m3_per_m" in seg.columns else False)
     terrain = np.where(earthworks[iv.segment], DESIGNED, np.asarray(TERRAIN_CLASSES, dtype=object)[iv.terrain])
-    inside = (np.ones(iv.segment.size, dtype=bool) if unit is None
-              else (np.asarray(segment_units(route), dtype=object) == unit)[iv.segment])
+    units = np.asarray(segment_units(route), dtype=object)[iv.segment]
     out: dict[tuple[str, str, str, str], float] = {}
-    for m, c, t, s, ln, here in zip(modes, cats, terrain, structs, iv.length_m, inside, strict=True):
-        if not here:
-            continue
+    by_unit: dict[str, dict[tuple[str, str, str, str], float]] = {}
+    for m, c, t, s, ln, u in zip(modes, cats, terrain, structs, iv.length_m, units, strict=True):
         key = (str(m), str(c), str(t), str(s))
-        out[key] = out.get(key, 0.0) + float(ln) / 1000.0
-    return out
+        km = float(ln) / 1000.0
+        out[key] = out.get(key, 0.0) + km
+        here = by_unit.setdefault(str(u), {})
+        here[key] = here.get(key, 0.0) + km
+    return out, by_unit
 
 
 def terrain_km(iv: Intervals) -> dict[str, float]:
@@ -377,19 +379,22 @@ def _per_m(route: Any, col: str, built: np.ndarray) -> float:
     return float(np.sum(np.where(built, v, 0.0) * seg["length_m"].to_numpy(dtype=float)))
 
 
-def earthworks(route: Any, unit: str | None = None) -> tuple[float, float]:
-    """``(cut_m3, fill_m3)`` of the route: the vertical design's volumes on new-build segments.
+def earthworks(route: Any) -> tuple[tuple[float, float], dict[str, tuple[float, float]]]:
+    """``(cut_m3, fill_m3)`` of the route, and of its part in each unit it enters (codes of
+    :func:`segment_units`): the vertical design's volumes on new-build segments.
 
     New segments carry ``cut_m3_per_m`` / ``fill_m3_per_m`` (per metre, so that
     splitting a segment at a border keeps the totals), and so do edges of the modelled
     reference network (their own design). Only segments priced as new build count:
-    disused or abandoned line is rehabilitated on its existing formation. With ``unit``,
-    only the segments in that unit (a code of :func:`segment_units`).
+    disused or abandoned line is rehabilitated on its existing formation.
     """
     built = priced_new(route)  # rehabilitation: on the existing formation
-    if unit is not None:
-        built &= np.asarray(segment_units(route), dtype=object) == unit
-    return _per_m(route, "cut_m3_per_m", built), _per_m(route, "fill_m3_per_m", built)
+    units = np.asarray(segment_units(route), dtype=object)
+
+    def volumes(mask: np.ndarray) -> tuple[float, float]:
+        return _per_m(route, "cut_m3_per_m", mask), _per_m(route, "fill_m3_per_m", mask)
+
+    return volumes(built), {str(u): volumes(built & (units == u)) for u in dict.fromkeys(units)}
 
 
 def structures(route: Any) -> list[Any]:

@@ -370,9 +370,8 @@ def evaluate(route: Route | scenarios.Scenario | str, *, dem: DEMLike = None, pa
     border_dwell = params.rail_border_dwell_h if route.mode == "rail" else params.road_border_dwell_h
     parts = {"running": running, "border": border_dwell * stops,
              "gauge_break": params.gauge_break_dwell_h * len(gb), "transfer": params.transfer_dwell_h * ntr}
-    q = core.quantities(route, iv)
-    cut_m3, fill_m3 = core.earthworks(route)
-    units = sorted(set(core.segment_units(route)))
+    q, q_by_unit = core.quantities(route, iv)
+    (cut_m3, fill_m3), ew_by_unit = core.earthworks(route)
     cparts = core.cost_parts(q, cut_m3, fill_m3, stops, len(gb), params)
     tkm = core.terrain_km(iv)
     seg = route.segments
@@ -396,8 +395,7 @@ def evaluate(route: Route | scenarios.Scenario | str, *, dem: DEMLike = None, pa
         published=published, meta=meta, params=params,
         cut_m3=cut_m3, fill_m3=fill_m3, structures=tuple(core.structures(route)), cost_parts_musd=cparts,
         dem_band=dem_band(route, dem_obj, n=n_dem, params=params, seed=dem_seed, fill_voids=fill_voids),
-        quantities_km_by_unit={u: core.quantities(route, iv, u) for u in units},
-        earthworks_m3_by_unit={u: core.earthworks(route, u) for u in units},
+        quantities_km_by_unit=q_by_unit, earthworks_m3_by_unit=ew_by_unit,
     )
 
 
